@@ -11,6 +11,12 @@ module.exports = {
       transform: { '^.+\\.ts$': tsJest },
     },
     {
+      displayName: 'sdk-node',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/sdks/node/test'],
+      transform: { '^.+\\.ts$': tsJest },
+    },
+    {
       displayName: 'emulator',
       testEnvironment: 'node',
       roots: ['<rootDir>/test/emulator', '<rootDir>/test/rules'],
