@@ -1,0 +1,260 @@
+"""The ``Client``: builds, scrubs, limits and queues reports; owns the sender and hooks."""
+
+import atexit
+import base64
+import json
+import os
+import random
+import re
+import secrets
+import sys
+import threading
+import time
+from typing import Any, Callable, Dict, Mapping, Optional
+
+from . import log
+from .disk_queue import Queue
+from .hooks import UncaughtHooks
+from .limiter import Limiter, local_fingerprint
+from .metrics import Collector, MetricContext, REGISTRY
+from .monitor import Monitor
+from .options import Options
+from .report import body_size, crash_report, os_info, runtime_info
+from .scrub import Scrubber
+from .sender import RetryPolicy, Sender
+from .transport import Transport
+
+MAX_BODY_BYTES = 1024 * 1024
+INSTALL_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def new_client_id() -> str:
+    """16 random bytes, base64url without padding (22 characters)."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode("ascii")
+
+
+class Client:
+    """One configured SDK instance; the module-level functions talk to the active one."""
+
+    def __init__(
+        self,
+        options: Options,
+        retry_policy: Optional[RetryPolicy] = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.options = options
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._closed = False
+        self._counter = 0
+        self._pid = os.getpid()
+        self.client_id = new_client_id()
+        self.scrubber = Scrubber(options.secret)
+        self._runtime = runtime_info()
+        self._os = os_info()
+        self.queue: Optional[Queue] = None
+        self.sender: Optional[Sender] = None
+        queue_dir = options.queue_dir or ""
+        if options.debug:
+            self.limiter = Limiter(None, options.max_reports_per_fingerprint, options.limiter_window_seconds, clock)
+        else:
+            self.queue = Queue(
+                queue_dir,
+                options.max_queue_files,
+                options.max_queue_bytes,
+                options.max_queue_age_seconds,
+                clock,
+            )
+            self.queue.ensure_dir()
+            self.limiter = Limiter(
+                os.path.join(queue_dir, "limiter.json"),
+                options.max_reports_per_fingerprint,
+                options.limiter_window_seconds,
+                clock,
+            )
+            transport = Transport(
+                options.endpoint,
+                options.product_key,
+                options.secret,
+                options.request_timeout,
+                options.gzip_threshold_bytes,
+                clock,
+            )
+            self.sender = Sender(self.queue, transport, retry_policy or RetryPolicy())
+        self.install_id = self._load_install_id(queue_dir) if options.install_id else None
+        self.monitor = Monitor(
+            Collector(REGISTRY),
+            MetricContext(options.app_name, options.app_version),
+            options.label,
+            self.install_id,
+            self._submit,
+            clock,
+        )
+        self.hooks = UncaughtHooks(self._capture_uncaught)
+        if options.capture_uncaught:
+            self.hooks.install()
+        atexit.register(self._at_exit)
+        if self.queue is not None and self.sender is not None:
+            self.queue.prune()
+            self.sender.wake()  # send what earlier runs left, oldest first
+
+    # -- public behaviour -------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """True after close(): every call is then a no-op."""
+        return self._closed
+
+    def capture_exception(
+        self,
+        exc: Optional[BaseException] = None,
+        label: Optional[str] = None,
+        tags: Optional[Mapping[str, Any]] = None,
+        extra: Optional[Mapping[str, Any]] = None,
+        fingerprint: Optional[str] = None,
+    ) -> Optional[str]:
+        """Queue a crash report for ``exc`` (default: the exception being handled).
+
+        Returns the reportId, or None when nothing was queued (no exception, sampled out,
+        dropped by before_send or the limiter, closed).
+        """
+        if self._closed:
+            return None
+        if exc is None:
+            exc = sys.exc_info()[1]
+        if not isinstance(exc, BaseException):
+            return None
+        if self.options.sample_rate < 1.0 and random.random() >= self.options.sample_rate:
+            log.report_sampled_out()
+            return None
+        body = crash_report(
+            exc,
+            self._clock(),
+            self.options.app_name,
+            self.options.app_version,
+            label if label is not None else self.options.label,
+            self.options.tags,
+            tags,
+            extra,
+            fingerprint,
+            self.install_id,
+            self._runtime,
+            self._os,
+        )
+        body = self.scrubber.report(body)
+        if self.options.before_send is not None:
+            report_id = body["reportId"]
+            try:
+                edited = self.options.before_send(body)
+            except Exception as error:  # noqa: BLE001 - a failing hook drops, never leaks
+                log.internal_error("before_send", error)
+                edited = None
+            if not isinstance(edited, dict):
+                log.report_dropped_by_before_send(report_id)
+                return None
+            body = edited
+        given = body.get("fingerprint")
+        if isinstance(given, str) and given:
+            key = "fingerprint\n" + given
+            fp = local_fingerprint(key, "")
+        else:
+            exception = body.get("exception") or {}
+            fp = local_fingerprint(str(exception.get("type", "")), str(exception.get("stacktrace", "")))
+        if not self.limiter.allow(fp):
+            log.report_rate_limited(fp)
+            return None
+        return self._submit("/v1/crashes", body)
+
+    def report_usage(self) -> Optional[str]:
+        """Collect every registered metric and queue one usage report; returns its reportId."""
+        if self._closed:
+            return None
+        return self.monitor.report()
+
+    def flush(self, timeout: Optional[float] = None) -> bool:
+        """Wait until the queue is empty (True) or ``timeout`` seconds pass (False)."""
+        if self._closed or self.sender is None:
+            return True
+        return self.sender.flush(self.options.shutdown_timeout if timeout is None else timeout)
+
+    def close(self, timeout: Optional[float] = None) -> bool:
+        """Flush for ``shutdown_timeout``, stop sending and remove the hooks."""
+        if self._closed:
+            return True
+        flushed = self.flush(timeout)
+        self._closed = True
+        if self.sender is not None:
+            self.sender.stop()
+        self.hooks.uninstall()
+        try:
+            atexit.unregister(self._at_exit)
+        except Exception:  # noqa: BLE001
+            pass
+        return flushed
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _capture_uncaught(self, exc: BaseException) -> None:
+        # Runs in the hook: the file is written here, synchronously, before the process dies.
+        self.capture_exception(exc)
+
+    def _at_exit(self) -> None:
+        try:
+            self.close()
+        except Exception as error:  # noqa: BLE001
+            log.internal_error("atexit", error)
+
+    def _submit(self, path: str, body: Dict[str, Any]) -> Optional[str]:
+        """Print (debug) or write-then-wake; returns the reportId."""
+        if path == "/v1/usage":
+            body = self.scrubber.report(body)
+        if body_size(body) > MAX_BODY_BYTES and "extra" in body:
+            body = dict(body)
+            body.pop("extra")  # the server would refuse the whole report with 413
+        if body_size(body) > MAX_BODY_BYTES:
+            log.report_dropped(str(body.get("reportId")), "body over 1 MiB")
+            return None
+        report_id = body.get("reportId")
+        if self.options.debug:
+            log.debug_report(path, json.dumps(body, ensure_ascii=False, indent=2))
+            return report_id if isinstance(report_id, str) else None
+        assert self.queue is not None and self.sender is not None
+        with self._lock:
+            if self._pid_changed():
+                self._after_fork()
+            self._counter += 1
+            counter = self._counter
+        name = self.queue.write(path, self.client_id, counter, body)
+        log.report_enqueued(name)
+        self.sender.wake()
+        return report_id if isinstance(report_id, str) else None
+
+    def _pid_changed(self) -> bool:
+        return self._pid != os.getpid()
+
+    def _after_fork(self) -> None:
+        # A forked child must not reuse the parent's client id: the counters would collide.
+        self._pid = os.getpid()
+        self.client_id = new_client_id()
+        self._counter = 0
+
+    def _load_install_id(self, queue_dir: str) -> str:
+        path = os.path.join(queue_dir, "install-id")
+        if not self.options.debug:
+            try:
+                with open(path, "r", encoding="ascii") as handle:
+                    existing = handle.read().strip()
+                if INSTALL_ID.match(existing):
+                    return existing
+            except (OSError, ValueError):
+                pass
+        fresh = new_client_id()
+        if not self.options.debug:
+            try:
+                tmp = path + ".%d.tmp" % os.getpid()
+                with open(tmp, "w", encoding="ascii") as handle:
+                    handle.write(fresh)
+                os.replace(tmp, path)
+            except OSError:
+                pass
+        return fresh

@@ -1,0 +1,208 @@
+"""The write-before-send disk queue (docs/sdks.md#disk-queue-write-before-send).
+
+One UTF-8 JSON file per report, ``<createdAtMillis>-<clientId>-<counter>.json``, written to a
+``.tmp`` sibling, fsynced and renamed, so a reader never sees half a report.
+"""
+
+import json
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Dict, List, Optional
+
+FILE_NAME = re.compile(r"^(\d+)-([A-Za-z0-9_-]{8,64})-(\d+)\.json$")
+TMP_GRACE_SECONDS = 60.0  # a younger .tmp may belong to a live writer in another process
+PATHS = ("/v1/crashes", "/v1/usage")
+
+
+@dataclass
+class Entry:
+    """One queued report exactly as it will be sent, every time."""
+
+    name: str
+    path: str
+    client_id: str
+    counter: int
+    created_at: str
+    body: Dict[str, Any]
+
+
+@dataclass
+class _Listed:
+    name: str
+    created_ms: int
+    counter: int
+    size: int
+
+
+def rfc3339(seconds: float) -> str:
+    """UTC RFC 3339 with milliseconds and a Z offset."""
+    moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (moment.microsecond // 1000)
+
+
+def encode_body(body: Dict[str, Any]) -> bytes:
+    """The body bytes sent on the wire; stable for one stored body."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+class Queue:
+    """The report files in one folder, bounded by count, bytes and age; oldest dropped first."""
+
+    def __init__(
+        self,
+        directory: str,
+        max_files: int,
+        max_bytes: int,
+        max_age_seconds: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.directory = directory
+        self.max_files = max_files
+        self.max_bytes = max_bytes
+        self.max_age_seconds = max_age_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+
+    def ensure_dir(self) -> None:
+        """Create the folder (raises OSError when it cannot)."""
+        os.makedirs(self.directory, exist_ok=True)
+
+    def write(self, path: str, client_id: str, counter: int, body: Dict[str, Any]) -> str:
+        """Store one report atomically and apply the bounds; returns its file name."""
+        now = self._clock()
+        name = "%d-%s-%d.json" % (int(now * 1000), client_id, counter)
+        record = {
+            "v": 1,
+            "path": path,
+            "clientId": client_id,
+            "counter": counter,
+            "createdAt": rfc3339(now),
+            "body": body,
+        }
+        data = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+        final = os.path.join(self.directory, name)
+        tmp = final + ".tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            try:
+                os.fsync(fd)
+            except OSError:
+                pass  # some file systems refuse fsync; the rename still keeps readers safe
+        finally:
+            os.close(fd)
+        os.replace(tmp, final)
+        self.prune()
+        return name
+
+    def _list(self) -> List[_Listed]:
+        try:
+            names = os.listdir(self.directory)
+        except OSError:
+            return []
+        listed = []
+        for name in names:
+            match = FILE_NAME.match(name)
+            if not match:
+                continue
+            try:
+                size = os.stat(os.path.join(self.directory, name)).st_size
+            except OSError:
+                continue  # sent and removed by someone else meanwhile
+            listed.append(_Listed(name, int(match.group(1)), int(match.group(3)), size))
+        listed.sort(key=lambda item: (item.created_ms, item.counter, item.name))
+        return listed
+
+    def names(self) -> List[str]:
+        """Queued report file names, oldest first."""
+        return [item.name for item in self._list()]
+
+    def is_empty(self) -> bool:
+        """No report file is waiting."""
+        return not self._list()
+
+    def prune(self) -> List[str]:
+        """Drop leftover .tmp files, then expired and over-bound reports, oldest first."""
+        dropped: List[str] = []
+        with self._lock:
+            now = self._clock()
+            self._remove_stale_tmp(now)
+            listed = self._list()
+            cutoff_ms = (now - self.max_age_seconds) * 1000
+            keep = []
+            for item in listed:
+                if item.created_ms < cutoff_ms:
+                    self.remove(item.name)
+                    dropped.append(item.name)
+                else:
+                    keep.append(item)
+            total = sum(item.size for item in keep)
+            while keep and (len(keep) > self.max_files or total > self.max_bytes):
+                oldest = keep.pop(0)
+                total -= oldest.size
+                self.remove(oldest.name)
+                dropped.append(oldest.name)
+        return dropped
+
+    def _remove_stale_tmp(self, now: float) -> None:
+        try:
+            names = os.listdir(self.directory)
+        except OSError:
+            return
+        for name in names:
+            if not name.endswith(".tmp"):
+                continue
+            full = os.path.join(self.directory, name)
+            try:
+                if os.stat(full).st_mtime < now - TMP_GRACE_SECONDS:
+                    os.remove(full)
+            except OSError:
+                pass
+
+    def load(self, name: str) -> Optional[Entry]:
+        """Read one report; a file that cannot be parsed is deleted and None returned."""
+        full = os.path.join(self.directory, name)
+        try:
+            with open(full, "rb") as handle:
+                raw = handle.read()
+        except OSError:
+            return None  # already gone
+        try:
+            record = json.loads(raw.decode("utf-8"))
+            entry = Entry(
+                name=name,
+                path=record["path"],
+                client_id=record["clientId"],
+                counter=record["counter"],
+                created_at=record["createdAt"],
+                body=record["body"],
+            )
+            if (
+                record.get("v") != 1
+                or entry.path not in PATHS
+                or not isinstance(entry.client_id, str)
+                or not re.match(r"^[A-Za-z0-9_-]{8,64}$", entry.client_id)
+                or isinstance(entry.counter, bool)
+                or not isinstance(entry.counter, int)
+                or not 1 <= entry.counter <= 9007199254740991
+                or not isinstance(entry.body, dict)
+            ):
+                raise ValueError("not a queue record")
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            self.remove(name)
+            return None
+        return entry
+
+    def remove(self, name: str) -> None:
+        """Delete one report file; a file already gone is fine."""
+        try:
+            os.remove(os.path.join(self.directory, name))
+        except FileNotFoundError:
+            pass

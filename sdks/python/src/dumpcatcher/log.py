@@ -1,0 +1,107 @@
+"""Every message the SDK can emit, as named helpers.
+
+Messages go to the standard ``logging`` logger ``dumpcatcher`` at DEBUG level (WARNING for a
+configuration that turns the SDK off), and are echoed to stderr when the client runs with
+``debug=True``. Nothing here ever includes the product secret.
+"""
+
+import logging
+import sys
+from typing import Any, Optional
+
+LOGGER = logging.getLogger("dumpcatcher")
+
+_echo = False
+
+
+def set_echo(enabled: bool) -> None:
+    """Echo debug messages to stderr (debug mode)."""
+    global _echo
+    _echo = enabled
+
+
+def _emit(level: int, message: str, *args: Any) -> None:
+    try:
+        LOGGER.log(level, message, *args)
+        if _echo:
+            sys.stderr.write("[dumpcatcher] " + (message % args if args else message) + "\n")
+    except Exception:  # noqa: BLE001 - logging must never break the app
+        pass
+
+
+def invalid_options(reason: str) -> None:
+    """init() got options it cannot work with; the SDK stays a no-op."""
+    _emit(logging.WARNING, "dumpcatcher disabled: invalid options: %s", reason)
+
+
+def opted_out(reason: str) -> None:
+    """The consent check turned the SDK off."""
+    _emit(logging.DEBUG, "dumpcatcher disabled: %s", reason)
+
+
+def queue_unavailable(path: str, error: BaseException) -> None:
+    """The queue folder cannot be created; the SDK stays a no-op."""
+    _emit(logging.WARNING, "dumpcatcher disabled: queue folder %s unusable (%s)", path, type(error).__name__)
+
+
+def internal_error(where: str, error: BaseException) -> None:
+    """A public call caught one of the SDK's own errors."""
+    _emit(logging.DEBUG, "internal error in %s: %s: %s", where, type(error).__name__, error)
+
+
+def report_sampled_out() -> None:
+    """sample_rate dropped a crash report."""
+    _emit(logging.DEBUG, "crash report dropped by sample_rate")
+
+
+def report_dropped_by_before_send(report_id: str) -> None:
+    """before_send returned None (or raised)."""
+    _emit(logging.DEBUG, "report %s dropped by before_send", report_id)
+
+
+def report_rate_limited(fingerprint: str) -> None:
+    """The client-side limiter dropped a crash report."""
+    _emit(logging.DEBUG, "crash report dropped by the client-side limiter (fingerprint %s)", fingerprint[:12])
+
+
+def report_enqueued(name: str) -> None:
+    """A report was written to the disk queue."""
+    _emit(logging.DEBUG, "report queued as %s", name)
+
+
+def report_delivered(name: str, status: int) -> None:
+    """The server accepted (202) or already had (200) a report."""
+    _emit(logging.DEBUG, "report %s delivered (HTTP %d)", name, status)
+
+
+def report_dropped(name: str, reason: str) -> None:
+    """A report was removed from the queue without being delivered."""
+    _emit(logging.DEBUG, "report %s dropped: %s", name, reason)
+
+
+def report_retry(name: str, reason: str, delay: float) -> None:
+    """A send failed in a way worth retrying."""
+    _emit(logging.DEBUG, "report %s not sent (%s); next try in %.2fs", name, reason, delay)
+
+
+def report_exhausted(name: str, attempts: int) -> None:
+    """A report used all its attempts for this process; it waits for the next start."""
+    _emit(logging.DEBUG, "report %s kept for the next start after %d attempts", name, attempts)
+
+
+def clock_corrected(offset: float) -> None:
+    """A 401 carried a Date far from the local clock; the offset is remembered."""
+    _emit(logging.DEBUG, "clock corrected by %.0fs from the server's Date header", offset)
+
+
+def metric_failed(name: str, error: Optional[BaseException]) -> None:
+    """A metric's collect() raised or returned an unusable value; it is left out."""
+    _emit(logging.DEBUG, "metric %s left out (%s)", name, type(error).__name__ if error else "no usable value")
+
+
+def debug_report(path: str, text: str) -> None:
+    """Debug mode: the scrubbed report that would have been sent."""
+    try:
+        sys.stderr.write("[dumpcatcher] debug mode, not sent: POST %s\n%s\n" % (path, text))
+    except Exception:  # noqa: BLE001
+        pass

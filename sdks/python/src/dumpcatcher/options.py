@@ -1,0 +1,103 @@
+"""The options of ``init`` (docs/sdks.md#options), validated once."""
+
+import math
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Mapping, Optional
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+BeforeSend = Callable[[Dict[str, Any]], Optional[Dict[str, Any]]]
+
+
+class OptionsError(ValueError):
+    """init() was given options the SDK cannot work with."""
+
+
+@dataclass
+class Options:
+    """Every documented option with its default; see docs/sdk-python.md."""
+
+    endpoint: str
+    product_key: str
+    secret: str
+    app_name: str
+    app_version: str
+    label: Optional[str] = None
+    tags: Dict[str, str] = field(default_factory=dict)
+    queue_dir: Optional[str] = None
+    sample_rate: float = 1.0
+    before_send: Optional[BeforeSend] = None
+    debug: bool = False
+    enabled: bool = True
+    install_id: bool = False
+    capture_uncaught: bool = True
+    max_queue_files: int = 100
+    max_queue_bytes: int = 10 * 1024 * 1024
+    max_queue_age_seconds: float = 7 * 24 * 3600
+    gzip_threshold_bytes: int = 8192
+    max_reports_per_fingerprint: int = 10
+    limiter_window_seconds: float = 3600
+    shutdown_timeout: float = 2.0
+    request_timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        for name in ("endpoint", "product_key", "secret", "app_name", "app_version"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                raise OptionsError("%s is required and must be a non-empty string" % name)
+        if not re.match(r"^https?://", self.endpoint):
+            raise OptionsError("endpoint must be an http:// or https:// URL")
+        self.endpoint = self.endpoint.rstrip("/")
+        if not KEY_PATTERN.match(self.product_key):
+            raise OptionsError("product_key must match [A-Za-z0-9_-]{8,64}")
+        if len(self.app_name) > 128 or len(self.app_version) > 64:
+            raise OptionsError("app_name is at most 128 and app_version at most 64 characters")
+        if self.before_send is not None and not callable(self.before_send):
+            raise OptionsError("before_send must be callable")
+        if not isinstance(self.tags, Mapping):
+            raise OptionsError("tags must be a mapping")
+        self.tags = dict(self.tags)
+        if not (isinstance(self.sample_rate, (int, float)) and 0.0 <= self.sample_rate <= 1.0):
+            raise OptionsError("sample_rate must be between 0 and 1")
+        for name in (
+            "max_queue_files",
+            "max_queue_bytes",
+            "max_queue_age_seconds",
+            "gzip_threshold_bytes",
+            "max_reports_per_fingerprint",
+            "limiter_window_seconds",
+            "shutdown_timeout",
+            "request_timeout",
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+                raise OptionsError("%s must be a non-negative number" % name)
+        if self.queue_dir is None:
+            self.queue_dir = default_queue_dir(self.product_key)
+        else:
+            self.queue_dir = os.fspath(self.queue_dir)
+
+    @classmethod
+    def from_kwargs(cls, kwargs: Mapping[str, Any]) -> "Options":
+        """Build options from init(**kwargs), naming any unknown option."""
+        known = set(cls.__dataclass_fields__)  # type: ignore[attr-defined]
+        unknown = sorted(set(kwargs) - known)
+        if unknown:
+            raise OptionsError("unknown option(s): " + ", ".join(unknown))
+        try:
+            return cls(**kwargs)
+        except TypeError as error:  # a missing required option
+            raise OptionsError(str(error)) from None
+
+
+def default_queue_dir(product_key: str, env: Optional[Mapping[str, str]] = None) -> str:
+    """``$XDG_CACHE_HOME/dumpcatcher/<key>``, ``~/.cache/...``, or ``%LOCALAPPDATA%`` on Windows."""
+    env = os.environ if env is None else env
+    if sys.platform == "win32":
+        base = env.get("LOCALAPPDATA") or os.path.join(os.path.expanduser("~"), "AppData", "Local")
+    else:
+        base = env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "dumpcatcher", product_key)

@@ -1,0 +1,193 @@
+"""Building crash and usage report bodies (docs/protocol.md#crash-report)."""
+
+import json
+import math
+import platform
+import re
+import sys
+import traceback
+import uuid
+from typing import Any, Dict, Mapping, Optional
+
+from .disk_queue import rfc3339
+
+MAX_TYPE = 512
+MAX_MESSAGE_BYTES = 8 * 1024
+MAX_STACKTRACE_BYTES = 256 * 1024  # the server's stored limit; keeps bodies far under 1 MiB
+MAX_LABEL = 128
+MAX_FINGERPRINT = 256
+MAX_TAGS = 50
+MAX_TAG_VALUE = 256
+MAX_EXTRA_DEPTH = 24  # the body allows 32 levels; extra sits two levels down
+TAG_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+def truncate_utf8(text: str, limit: int, marker: str = "") -> str:
+    """Cut text to at most ``limit`` UTF-8 bytes, never inside a character."""
+    data = text.encode("utf-8", "replace")
+    if len(data) <= limit:
+        return text
+    omitted = len(data) - limit
+    return data[:limit].decode("utf-8", "ignore") + (marker % omitted if marker else "")
+
+
+def exception_type_name(exc: BaseException) -> str:
+    """``QualName`` for builtins, ``module.QualName`` otherwise."""
+    cls = type(exc)
+    module = getattr(cls, "__module__", None)
+    name = getattr(cls, "__qualname__", cls.__name__)
+    if module and module != "builtins":
+        name = module + "." + name
+    return name[:MAX_TYPE]
+
+
+def exception_message(exc: BaseException) -> str:
+    """``str(exc)``, or a placeholder when the exception cannot print itself."""
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001
+        text = "<unprintable %s>" % type(exc).__name__
+    return truncate_utf8(text, MAX_MESSAGE_BYTES)
+
+
+def format_stacktrace(exc: BaseException) -> str:
+    """Python's own traceback text, chained causes and contexts included."""
+    try:
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    except Exception:  # noqa: BLE001 - e.g. a broken __str__ inside format_exception
+        text = "%s (traceback unavailable)\n" % type(exc).__name__
+    return truncate_utf8(text, MAX_STACKTRACE_BYTES, "\n... [truncated by dumpcatcher-python: %d bytes omitted]") or "?"
+
+
+def os_arch() -> str:
+    """CPU architecture in the names the other SDKs use (x64, arm64, ia32, arm)."""
+    machine = platform.machine().lower()
+    return {
+        "x86_64": "x64",
+        "amd64": "x64",
+        "aarch64": "arm64",
+        "arm64": "arm64",
+        "i386": "ia32",
+        "i686": "ia32",
+        "x86": "ia32",
+    }.get(machine, machine or "unknown")
+
+
+def os_name() -> str:
+    """OS family: linux, darwin, windows, ..."""
+    return (platform.system() or sys.platform).lower()
+
+
+def runtime_info() -> Dict[str, str]:
+    """``{"name": "python", "version": ...}``."""
+    return {"name": "python", "version": platform.python_version()[:64]}
+
+
+def os_info() -> Dict[str, str]:
+    """``{"name", "version", "arch"}`` of this machine."""
+    return {"name": os_name()[:64], "version": platform.release()[:64], "arch": os_arch()[:64]}
+
+
+def clean_tags(*layers: Optional[Mapping[str, Any]]) -> Dict[str, str]:
+    """Merge tag layers (later wins), keep valid keys, stringify and cut values, at most 50."""
+    merged: Dict[str, str] = {}
+    for layer in layers:
+        if not layer:
+            continue
+        for key, value in layer.items():
+            if isinstance(key, str) and TAG_KEY.match(key) and value is not None:
+                merged[key] = str(value)[:MAX_TAG_VALUE]
+    return dict(list(merged.items())[:MAX_TAGS])
+
+
+def clean_json(value: Any, depth: int = 0) -> Any:
+    """A JSON-safe copy of ``extra``: unknown objects become their repr, depth is bounded."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if depth >= MAX_EXTRA_DEPTH:
+        return "<too deep>"
+    if isinstance(value, Mapping):
+        return {str(k): clean_json(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [clean_json(v, depth + 1) for v in value]
+    try:
+        return repr(value)[:1024]
+    except Exception:  # noqa: BLE001
+        return "<unrepresentable %s>" % type(value).__name__
+
+
+def new_report_id() -> str:
+    """A random UUID v4."""
+    return str(uuid.uuid4())
+
+
+def crash_report(
+    exc: BaseException,
+    now: float,
+    app_name: str,
+    app_version: str,
+    label: Optional[str],
+    default_tags: Mapping[str, str],
+    tags: Optional[Mapping[str, Any]],
+    extra: Optional[Mapping[str, Any]],
+    fingerprint: Optional[str],
+    install_id: Optional[str],
+    runtime: Mapping[str, str],
+    os_: Mapping[str, str],
+) -> Dict[str, Any]:
+    """The unscrubbed crash report body for one exception."""
+    body: Dict[str, Any] = {
+        "reportId": new_report_id(),
+        "occurredAt": rfc3339(now),
+        "exception": {
+            "type": exception_type_name(exc),
+            "message": exception_message(exc),
+            "stacktrace": format_stacktrace(exc),
+        },
+        "app": {"name": app_name, "version": app_version},
+        "runtime": dict(runtime),
+        "os": dict(os_),
+    }
+    if label:
+        body["label"] = str(label)[:MAX_LABEL]
+    merged = clean_tags(default_tags, tags)
+    if merged:
+        body["tags"] = merged
+    if extra:
+        body["extra"] = clean_json(dict(extra))
+    if fingerprint:
+        body["fingerprint"] = str(fingerprint)[:MAX_FINGERPRINT]
+    if install_id:
+        body["installId"] = install_id
+    return body
+
+
+def usage_report(
+    metrics: Mapping[str, Any],
+    now: float,
+    app_name: str,
+    app_version: str,
+    label: Optional[str],
+    install_id: Optional[str],
+) -> Dict[str, Any]:
+    """The usage report body for one set of collected metrics."""
+    body: Dict[str, Any] = {
+        "reportId": new_report_id(),
+        "occurredAt": rfc3339(now),
+        "app": {"name": app_name, "version": app_version},
+        "metrics": dict(metrics),
+    }
+    if label:
+        body["label"] = str(label)[:MAX_LABEL]
+    if install_id:
+        body["installId"] = install_id
+    return body
+
+
+def body_size(body: Mapping[str, Any]) -> int:
+    """UTF-8 size of the body as it would be sent uncompressed."""
+    return len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+

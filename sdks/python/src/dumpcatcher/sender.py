@@ -1,0 +1,157 @@
+"""The background thread that drains the disk queue, oldest first, with backoff."""
+
+import os
+import random
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Dict, Optional
+
+from . import log
+from .disk_queue import Queue
+from .transport import DELIVERED, DROP, SendResult, Transport
+
+
+@dataclass
+class RetryPolicy:
+    """Exponential backoff with full jitter: base 1 s, factor 2, cap 5 min, 8 attempts."""
+
+    base: float = 1.0
+    factor: float = 2.0
+    cap: float = 300.0
+    max_attempts: int = 8
+
+    def delay(self, failures: int, retry_after: Optional[float], rand: Callable[[], float] = random.random) -> float:
+        """Seconds to wait after ``failures`` consecutive failures; Retry-After is a minimum."""
+        ceiling = min(self.cap, self.base * (self.factor ** max(0, failures - 1)))
+        jittered = rand() * ceiling
+        if retry_after is not None:
+            return max(jittered, retry_after)
+        return jittered
+
+
+class Sender:
+    """Sends queued reports on a daemon thread; the caller only wakes it."""
+
+    def __init__(self, queue: Queue, transport: Transport, policy: RetryPolicy) -> None:
+        self.queue = queue
+        self.transport = transport
+        self.policy = policy
+        self._wake = threading.Event()
+        self._changed = threading.Condition()
+        self._stopped = False
+        self._thread: Optional[threading.Thread] = None
+        self._pid = os.getpid()
+        self._attempts: Dict[str, int] = {}
+        self._failures = 0
+        self._not_before = 0.0
+        self._busy = False
+
+    def wake(self) -> None:
+        """Ask the thread to look at the queue now (starting it if needed)."""
+        self._ensure_thread()
+        self._wake.set()
+
+    def _ensure_thread(self) -> None:
+        if self._stopped:
+            return
+        if self._pid != os.getpid():  # forked: the parent's thread did not come along
+            self._pid = os.getpid()
+            self._thread = None
+            self._wake = threading.Event()
+            self._changed = threading.Condition()
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, name="dumpcatcher-sender", daemon=True)
+            self._thread.start()
+
+    def _sendable(self):  # type: ignore[no-untyped-def]
+        return [n for n in self.queue.names() if self._attempts.get(n, 0) < self.policy.max_attempts]
+
+    def _run(self) -> None:
+        while not self._stopped:
+            wait = self._not_before - time.monotonic()
+            if wait > 0:
+                self._wake.wait(wait)
+                self._wake.clear()
+                continue
+            try:
+                self.queue.prune()
+                pending = self._sendable()
+            except Exception as error:  # noqa: BLE001 - the thread must survive anything
+                log.internal_error("sender", error)
+                pending = []
+            if not pending:
+                self._notify()
+                self._wake.wait()
+                self._wake.clear()
+                continue
+            for name in pending:
+                if self._stopped:
+                    break
+                if not self._send_one(name):
+                    break
+            self._notify()
+
+    def _send_one(self, name: str) -> bool:
+        """Send one file; False when the sender must back off before trying more."""
+        try:
+            entry = self.queue.load(name)
+            if entry is None:
+                return True
+            self._busy = True
+            try:
+                result: SendResult = self.transport.send(entry)
+            finally:
+                self._busy = False
+        except Exception as error:  # noqa: BLE001
+            log.internal_error("send", error)
+            result = SendResult("retry", None, "internal error")
+        if result.outcome == DELIVERED:
+            self.queue.remove(name)
+            self._attempts.pop(name, None)
+            self._failures = 0
+            log.report_delivered(name, result.status or 0)
+            return True
+        if result.outcome == DROP:
+            self.queue.remove(name)
+            self._attempts.pop(name, None)
+            log.report_dropped(name, result.reason)
+            return True
+        attempts = self._attempts.get(name, 0) + 1
+        self._attempts[name] = attempts
+        self._failures += 1
+        delay = self.policy.delay(self._failures, result.retry_after)
+        self._not_before = time.monotonic() + delay
+        if attempts >= self.policy.max_attempts:
+            log.report_exhausted(name, attempts)
+        else:
+            log.report_retry(name, result.reason, delay)
+        return False
+
+    def _notify(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
+
+    def flush(self, timeout: float) -> bool:
+        """Wait until nothing sendable is queued (True) or the timeout passes (False)."""
+        deadline = time.monotonic() + max(0.0, timeout)
+        self.wake()
+        while True:
+            try:
+                if self.queue.is_empty() and not self._busy:
+                    return True
+            except Exception:  # noqa: BLE001
+                return False
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._stopped:
+                return False
+            with self._changed:
+                self._changed.wait(min(remaining, 0.05))
+
+    def stop(self, join_timeout: float = 0.2) -> None:
+        """Stop the thread; an HTTP attempt in flight is abandoned (the file stays queued)."""
+        self._stopped = True
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(join_timeout)
