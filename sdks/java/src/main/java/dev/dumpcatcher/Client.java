@@ -1,0 +1,315 @@
+package dev.dumpcatcher;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+
+/**
+ * One configured SDK instance: builds, scrubs, limits and queues reports, and owns the sender
+ * thread and the process hooks. {@link Dumpcatcher} holds the process-wide one.
+ */
+public final class Client {
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{8,64}");
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** What init decided. */
+  enum Mode { DISABLED, DEBUG, ACTIVE }
+
+  private final DumpcatcherOptions options;
+  private final Mode mode;
+  private final String disabledReason;
+  private final DebugLog log;
+  private final Scrubber scrubber;
+  private final MetricRegistry metrics = new MetricRegistry();
+  private final String clientId;
+  private final AtomicLong counter = new AtomicLong();
+  private final DiskQueue queue;
+  private final Limiter limiter;
+  private final Sender sender;
+  private final String installId;
+  private volatile boolean closed;
+  private UncaughtHandler uncaughtHandler;
+  private Thread shutdownHook;
+
+  /** Creates a client; never throws. Call {@link #start()} to install hooks and start sending. */
+  public Client(DumpcatcherOptions options) {
+    this.options = options;
+    this.log = new DebugLog(options.debug());
+    this.clientId = newId();
+    String reason;
+    try {
+      reason = Consent.optOutReason(options, options.environment() == null ? Environment.SYSTEM : options.environment());
+      if (reason == null) reason = invalidOptions(options);
+    } catch (RuntimeException e) {
+      reason = "init failed: " + e;
+    }
+    Mode m = reason != null ? Mode.DISABLED : options.debug() ? Mode.DEBUG : Mode.ACTIVE;
+    this.scrubber = Scrubber.forProcess(options.secret());
+    DiskQueue q = null;
+    Limiter lim = null;
+    Sender s = null;
+    String install = null;
+    if (m == Mode.ACTIVE) {
+      try {
+        Path dir = options.queueDir() != null ? options.queueDir()
+            : Consent.defaultQueueDir(options.environment() == null ? Environment.SYSTEM : options.environment(),
+                options.productKey());
+        Files.createDirectories(dir);
+        q = new DiskQueue(dir, options.maxQueueFiles(), options.maxQueueBytes(), options.maxQueueAgeSeconds());
+        lim = new Limiter(dir, options.maxReportsPerFingerprint(), options.limiterWindowSeconds());
+        Transport t = options.transport() != null ? options.transport() : new HttpTransport();
+        s = new Sender(q, t, options, log);
+        if (options.installId()) install = loadInstallId(dir);
+      } catch (IOException | RuntimeException e) {
+        reason = "queue folder unusable: " + e;
+        m = Mode.DISABLED;
+        q = null;
+        lim = null;
+        s = null;
+      }
+    }
+    this.mode = m;
+    this.disabledReason = reason;
+    this.queue = q;
+    this.limiter = lim;
+    this.sender = s;
+    this.installId = install;
+    if (m != Mode.DISABLED) {
+      for (Metric builtin : BuiltinMetrics.all(options.appVersion())) metrics.register(builtin);
+      if (options.discoverMetrics()) metrics.discover(discoveryLoader());
+      for (Metric extra : options.metrics()) metrics.register(extra);
+    }
+    if (m == Mode.DISABLED) log.log("disabled: " + reason);
+  }
+
+  private static ClassLoader discoveryLoader() {
+    ClassLoader l = Thread.currentThread().getContextClassLoader();
+    return l != null ? l : Client.class.getClassLoader();
+  }
+
+  private static String invalidOptions(DumpcatcherOptions o) {
+    if (o.debug()) {
+      // Debug mode sends nothing, so only what the reports themselves need is required.
+      if (blank(o.appName()) || blank(o.appVersion())) return "appName and appVersion are required";
+      return null;
+    }
+    if (blank(o.endpoint()) || !(o.endpoint().startsWith("http://") || o.endpoint().startsWith("https://"))) {
+      return "endpoint must be an http(s) URL";
+    }
+    if (o.productKey() == null || !ID.matcher(o.productKey()).matches()) return "productKey is missing or malformed";
+    if (o.secret() == null || o.secret().isEmpty()) return "secret is required";
+    if (blank(o.appName()) || blank(o.appVersion())) return "appName and appVersion are required";
+    return null;
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.trim().isEmpty();
+  }
+
+  /** 16 random bytes, base64url without padding (22 chars). */
+  static String newId() {
+    byte[] bytes = new byte[16];
+    RANDOM.nextBytes(bytes);
+    return Text.base64Url(bytes);
+  }
+
+  private static String loadInstallId(Path dir) throws IOException {
+    Path file = dir.resolve("install-id");
+    if (Files.isRegularFile(file)) {
+      String existing = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).trim();
+      if (ID.matcher(existing).matches()) return existing;
+    }
+    String id = newId();
+    DiskQueue.writeAtomically(file, id.getBytes(StandardCharsets.UTF_8));
+    return id;
+  }
+
+  /** Sends what earlier runs left, and installs the uncaught-exception handler and shutdown hook. */
+  void start() {
+    if (mode == Mode.DISABLED) return;
+    if (mode == Mode.ACTIVE) {
+      long now = System.currentTimeMillis();
+      queue.removeLeftoverTemp(now);
+      queue.enforceBounds(now);
+      sender.start();
+      sender.wake();
+    }
+    if (options.captureUncaught()) {
+      uncaughtHandler = new UncaughtHandler(this, Thread.getDefaultUncaughtExceptionHandler());
+      Thread.setDefaultUncaughtExceptionHandler(uncaughtHandler);
+    }
+    if (mode == Mode.ACTIVE) {
+      shutdownHook = new Thread(new Runnable() {
+        @Override
+        public void run() {
+          flush(options.shutdownTimeoutMs());
+        }
+      }, "dumpcatcher-shutdown");
+      try {
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+      } catch (IllegalStateException | SecurityException e) {
+        shutdownHook = null;
+      }
+    }
+  }
+
+  /** Whether reports are queued and sent (not disabled, not debug, not closed). */
+  public boolean isActive() {
+    return mode == Mode.ACTIVE && !closed;
+  }
+
+  Mode mode() {
+    return mode;
+  }
+
+  /** Why init disabled the SDK, or null. */
+  String disabledReason() {
+    return disabledReason;
+  }
+
+  /** This process's client id. */
+  public String clientId() {
+    return clientId;
+  }
+
+  /** The registry that {@link #reportUsage()} collects. */
+  public MetricRegistry metrics() {
+    return metrics;
+  }
+
+  /** The disk queue, or null when not active. */
+  DiskQueue queue() {
+    return queue;
+  }
+
+  Sender sender() {
+    return sender;
+  }
+
+  /** Builds, scrubs, limits and queues a crash report on the caller's thread; never throws. */
+  public void captureException(Throwable error, CaptureContext context) {
+    if (error == null || closed || mode == Mode.DISABLED) return;
+    try {
+      double rate = options.sampleRate();
+      if (rate < 1.0 && RANDOM.nextDouble() >= rate) return;
+      long now = System.currentTimeMillis();
+      Map<String, Object> report = Reports.crash(error, context, options, scrubber, installId, now);
+      if (options.beforeSend() != null) {
+        report = options.beforeSend().apply(report);
+        if (report == null) {
+          log.log("beforeSend dropped a report");
+          return;
+        }
+      }
+      if (mode == Mode.DEBUG) {
+        printDebug("/v1/crashes", report);
+        return;
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, Object> exception = (Map<String, Object>) report.get("exception");
+      String fingerprint = Limiter.localFingerprint(
+          exception == null ? null : String.valueOf(exception.get("type")),
+          exception == null ? null : String.valueOf(exception.get("stacktrace")),
+          report.get("fingerprint") instanceof String ? (String) report.get("fingerprint") : null);
+      if (!limiter.tryAcquire(fingerprint, now)) {
+        log.log("limiter dropped a report (maxReportsPerFingerprint reached in this window)");
+        return;
+      }
+      enqueue("/v1/crashes", report, now);
+    } catch (Throwable t) {
+      log.log("captureException failed: " + t);
+    }
+  }
+
+  /** Collects every registered metric and queues one usage report; never throws. */
+  public void reportUsage() {
+    if (closed || mode == Mode.DISABLED) return;
+    try {
+      long now = System.currentTimeMillis();
+      Map<String, Object> report = Reports.usage(metrics.collect(), options, scrubber, installId, now);
+      if (report == null) {
+        log.log("no metric produced a value; no usage report");
+        return;
+      }
+      if (mode == Mode.DEBUG) {
+        printDebug("/v1/usage", report);
+        return;
+      }
+      enqueue("/v1/usage", report, now);
+    } catch (Throwable t) {
+      log.log("reportUsage failed: " + t);
+    }
+  }
+
+  private void enqueue(String path, Map<String, Object> body, long now) throws IOException {
+    QueuedReport queued = new QueuedReport(path, clientId, counter.incrementAndGet(), now, Json.write(body));
+    queue.write(queued);
+    queue.enforceBounds(now);
+    sender.wake();
+  }
+
+  private void printDebug(String path, Map<String, Object> report) {
+    try {
+      System.err.println("[dumpcatcher] debug: would POST " + path + " " + Json.write(report));
+    } catch (RuntimeException e) {
+      // stderr is gone.
+    }
+  }
+
+  /** Waits until the queue is empty (true) or the timeout passes (false); never throws. */
+  public boolean flush(long timeoutMs) {
+    if (mode != Mode.ACTIVE) return true;
+    try {
+      sender.wake();
+      long deadline = System.nanoTime() + Math.max(0, timeoutMs) * 1_000_000L;
+      while (true) {
+        List<Path> files = queue.list();
+        if (files.isEmpty()) return true;
+        if (sender.allExhausted(files)) return false;
+        long left = (deadline - System.nanoTime()) / 1_000_000L;
+        if (left <= 0) return false;
+        sender.awaitProgress(Math.min(left, 100));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (Throwable t) {
+      log.log("flush failed: " + t);
+      return false;
+    }
+  }
+
+  /** Flushes for shutdownTimeoutMs, stops the sender and removes the hooks; later calls do nothing. */
+  public void close() {
+    if (closed) return;
+    try {
+      flush(options.shutdownTimeoutMs());
+    } finally {
+      closed = true;
+      removeHooks();
+      if (sender != null) sender.stop();
+    }
+  }
+
+  private void removeHooks() {
+    try {
+      if (uncaughtHandler != null) {
+        uncaughtHandler.detach();
+        if (Thread.getDefaultUncaughtExceptionHandler() == uncaughtHandler) {
+          Thread.setDefaultUncaughtExceptionHandler(uncaughtHandler.previous());
+        }
+      }
+      if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      }
+    } catch (IllegalStateException | SecurityException e) {
+      // The JVM is already shutting down; the hooks go with it.
+    }
+  }
+}

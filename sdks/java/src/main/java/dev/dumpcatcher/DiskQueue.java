@@ -1,0 +1,216 @@
+package dev.dumpcatcher;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The write-before-send queue: one JSON file per report, written atomically, oldest first. */
+public final class DiskQueue {
+  private static final Pattern REPORT_FILE =
+      Pattern.compile("(\\d{1,19})-([A-Za-z0-9_-]{8,64})-(\\d{1,16})\\.json");
+  /** A *.tmp younger than this may belong to a writer in another process. */
+  private static final long TMP_GRACE_MS = 60_000L;
+
+  private final Path dir;
+  private final int maxFiles;
+  private final long maxBytes;
+  private final long maxAgeMillis;
+
+  /** A queue in dir with the three bounds of docs/sdks.md. */
+  public DiskQueue(Path dir, int maxFiles, long maxBytes, long maxAgeSeconds) {
+    this.dir = dir;
+    this.maxFiles = maxFiles;
+    this.maxBytes = maxBytes;
+    this.maxAgeMillis = maxAgeSeconds * 1000L;
+  }
+
+  /** The queue folder. */
+  public Path dir() {
+    return dir;
+  }
+
+  /** Writes the report's file atomically (temp file, fsync, rename) and returns its path. */
+  public Path write(QueuedReport report) throws IOException {
+    Path target = dir.resolve(report.fileName());
+    writeAtomically(target, report.toFileJson().getBytes(StandardCharsets.UTF_8));
+    return target;
+  }
+
+  /** Writes bytes to target through a temp file in the same folder and an atomic rename. */
+  static void writeAtomically(Path target, byte[] bytes) throws IOException {
+    Path folder = target.getParent();
+    Files.createDirectories(folder);
+    Path tmp = folder.resolve(target.getFileName().toString() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+    try {
+      FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      try {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) ch.write(buf);
+        try {
+          ch.force(true);
+        } catch (IOException e) {
+          // fsync where the platform allows; the rename below still keeps readers from a half file.
+        }
+      } finally {
+        ch.close();
+      }
+      try {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Report files, oldest first (by creation time in the name, then counter). */
+  public List<Path> list() {
+    List<Entry> entries = entries();
+    List<Path> out = new ArrayList<>(entries.size());
+    for (Entry e : entries) out.add(e.path);
+    return out;
+  }
+
+  private List<Entry> entries() {
+    List<Entry> out = new ArrayList<>();
+    if (!Files.isDirectory(dir)) return out;
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*.json")) {
+      for (Path p : stream) {
+        Matcher m = REPORT_FILE.matcher(p.getFileName().toString());
+        if (!m.matches()) continue;
+        try {
+          out.add(new Entry(p, Long.parseLong(m.group(1)), Long.parseLong(m.group(3))));
+        } catch (NumberFormatException e) {
+          // A name with an absurd number is not one of ours.
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return out;
+    }
+    Collections.sort(out, new Comparator<Entry>() {
+      @Override
+      public int compare(Entry a, Entry b) {
+        if (a.createdAt != b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
+        if (a.counter != b.counter) return a.counter < b.counter ? -1 : 1;
+        return a.path.getFileName().toString().compareTo(b.path.getFileName().toString());
+      }
+    });
+    return out;
+  }
+
+  /** Reads a queue file; returns null (after deleting it) when it cannot be parsed, null if it is gone. */
+  public QueuedReport read(Path file) {
+    String text;
+    try {
+      text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (IOException e) {
+      return null;
+    }
+    try {
+      Map<String, String> raw = new LinkedHashMap<>();
+      Map<String, Object> obj = Json.parseObjectKeepingRaw(text, raw);
+      Object path = obj.get("path");
+      Object clientId = obj.get("clientId");
+      Object counter = obj.get("counter");
+      String body = raw.get("body");
+      Matcher m = REPORT_FILE.matcher(file.getFileName().toString());
+      if (!Long.valueOf(1).equals(obj.get("v")) || !("/v1/crashes".equals(path) || "/v1/usage".equals(path))
+          || !(clientId instanceof String) || !(counter instanceof Long) || (Long) counter < 1
+          || body == null || !(obj.get("body") instanceof Map) || !m.matches()) {
+        throw new Json.ParseException("not a queue file");
+      }
+      return new QueuedReport((String) path, (String) clientId, (Long) counter,
+          Long.parseLong(m.group(1)), body);
+    } catch (RuntimeException e) {
+      delete(file);
+      return null;
+    }
+  }
+
+  /** Deletes a report file; a missing file is fine. */
+  public void delete(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      // Nothing useful to do: it will be tried again or aged out.
+    }
+  }
+
+  /** Removes leftover *.tmp files that no live writer can own. */
+  public void removeLeftoverTemp(long nowMillis) {
+    if (!Files.isDirectory(dir)) return;
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*.tmp")) {
+      for (Path p : stream) {
+        try {
+          if (nowMillis - Files.getLastModifiedTime(p).toMillis() >= TMP_GRACE_MS) Files.deleteIfExists(p);
+        } catch (IOException e) {
+          // Gone already, or not ours to delete.
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // Best effort.
+    }
+  }
+
+  /** Drops reports older than the age bound, then the oldest until count and bytes fit; returns how many. */
+  public int enforceBounds(long nowMillis) {
+    List<Entry> entries = entries();
+    int dropped = 0;
+    long total = 0;
+    List<Entry> kept = new ArrayList<>(entries.size());
+    for (Entry e : entries) {
+      if (nowMillis - e.createdAt > maxAgeMillis) {
+        delete(e.path);
+        dropped++;
+        continue;
+      }
+      try {
+        e.size = Files.size(e.path);
+      } catch (IOException ex) {
+        continue;
+      }
+      total += e.size;
+      kept.add(e);
+    }
+    int i = 0;
+    while (i < kept.size() && (kept.size() - i > maxFiles || total > maxBytes)) {
+      Entry e = kept.get(i++);
+      delete(e.path);
+      total -= e.size;
+      dropped++;
+    }
+    return dropped;
+  }
+
+  private static final class Entry {
+    final Path path;
+    final long createdAt;
+    final long counter;
+    long size;
+
+    Entry(Path path, long createdAt, long counter) {
+      this.path = path;
+      this.createdAt = createdAt;
+      this.counter = counter;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package dev.dumpcatcher;
+
+/**
+ * The SDK's entry point. Every method is safe to call at any time: before {@link #init} and
+ * after {@link #close} they do nothing, and none of them ever throws into the app.
+ */
+public final class Dumpcatcher {
+  private static volatile Client client;
+  private static final MetricRegistry DETACHED = new MetricRegistry();
+
+  private Dumpcatcher() {}
+
+  /** Configures the SDK (replacing, after closing, any earlier configuration). */
+  public static synchronized void init(DumpcatcherOptions options) {
+    try {
+      Client old = client;
+      client = null;
+      if (old != null) old.close();
+      if (options == null) return;
+      Client c = new Client(options);
+      c.start();
+      client = c;
+    } catch (Throwable t) {
+      // Never throws into the app.
+    }
+  }
+
+  /** Queues a crash report for this exception. */
+  public static void captureException(Throwable error) {
+    captureException(error, null);
+  }
+
+  /** Queues a crash report with a label, tags, extra data or fingerprint. */
+  public static void captureException(Throwable error, CaptureContext context) {
+    Client c = client;
+    if (c != null) c.captureException(error, context);
+  }
+
+  /** Collects every registered metric and queues one usage report. */
+  public static void reportUsage() {
+    Client c = client;
+    if (c != null) c.reportUsage();
+  }
+
+  /** The metric registry of the current client (a detached one before init). */
+  public static MetricRegistry metrics() {
+    Client c = client;
+    return c != null ? c.metrics() : DETACHED;
+  }
+
+  /** Waits until every queued report is delivered (true) or the timeout passes (false). */
+  public static boolean flush(long timeoutMs) {
+    Client c = client;
+    return c == null || c.flush(timeoutMs);
+  }
+
+  /** Flushes for shutdownTimeoutMs, removes the hooks and turns every later call into a no-op. */
+  public static synchronized void close() {
+    Client c = client;
+    client = null;
+    if (c != null) {
+      try {
+        c.close();
+      } catch (Throwable t) {
+        // Never throws into the app.
+      }
+    }
+  }
+
+  /** Whether reports are currently being queued and sent. */
+  public static boolean isActive() {
+    Client c = client;
+    return c != null && c.isActive();
+  }
+
+  /** The current client, for tests and advanced use; null before init and after close. */
+  static Client client() {
+    return client;
+  }
+}

@@ -1,0 +1,128 @@
+package dev.dumpcatcher;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The client-side crash limiter: at most N reports per local fingerprint per window, with its
+ * state in {@code <queueDir>/limiter.json} so that a crash loop across restarts is limited too.
+ */
+public final class Limiter {
+  /** The state file's name inside the queue folder. */
+  public static final String FILE_NAME = "limiter.json";
+  private static final int MAX_ENTRIES = 1000;
+
+  private final Path file;
+  private final int maxPerWindow;
+  private final long windowMillis;
+
+  /** A limiter persisted in queueDir/limiter.json. */
+  public Limiter(Path queueDir, int maxPerWindow, long windowSeconds) {
+    this.file = queueDir.resolve(FILE_NAME);
+    this.maxPerWindow = maxPerWindow;
+    this.windowMillis = windowSeconds * 1000L;
+  }
+
+  /**
+   * Counts one report with this fingerprint and says whether it may be enqueued. The file is
+   * read again each time, so processes that share the folder share the count.
+   */
+  public synchronized boolean tryAcquire(String fingerprint, long nowMillis) {
+    Map<String, long[]> state = load();
+    Iterator<Map.Entry<String, long[]>> it = state.entrySet().iterator();
+    while (it.hasNext()) {
+      if (nowMillis - it.next().getValue()[0] >= windowMillis) it.remove();
+    }
+    long[] entry = state.get(fingerprint);
+    if (entry == null) {
+      entry = new long[] {nowMillis, 0};
+      state.put(fingerprint, entry);
+    }
+    if (entry[1] >= maxPerWindow) return false;
+    entry[1]++;
+    while (state.size() > MAX_ENTRIES) {
+      Iterator<String> oldest = state.keySet().iterator();
+      oldest.next();
+      oldest.remove();
+    }
+    save(state);
+    return true;
+  }
+
+  private Map<String, long[]> load() {
+    Map<String, long[]> state = new LinkedHashMap<>();
+    try {
+      if (!Files.isRegularFile(file)) return state;
+      Object parsed = Json.parse(new String(Files.readAllBytes(file), StandardCharsets.UTF_8));
+      if (!(parsed instanceof Map)) return state;
+      Object entries = ((Map<?, ?>) parsed).get("entries");
+      if (!(entries instanceof Map)) return state;
+      for (Map.Entry<?, ?> e : ((Map<?, ?>) entries).entrySet()) {
+        if (!(e.getValue() instanceof List)) continue;
+        List<?> pair = (List<?>) e.getValue();
+        if (pair.size() == 2 && pair.get(0) instanceof Long && pair.get(1) instanceof Long) {
+          state.put(String.valueOf(e.getKey()), new long[] {(Long) pair.get(0), (Long) pair.get(1)});
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // A broken state file starts the count afresh rather than blocking every report.
+    }
+    return state;
+  }
+
+  private void save(Map<String, long[]> state) {
+    StringBuilder out = new StringBuilder(64 + state.size() * 96);
+    out.append("{\"v\":1,\"entries\":{");
+    boolean first = true;
+    for (Map.Entry<String, long[]> e : state.entrySet()) {
+      if (!first) out.append(',');
+      first = false;
+      Json.writeString(out, e.getKey());
+      out.append(":[").append(e.getValue()[0]).append(',').append(e.getValue()[1]).append(']');
+    }
+    out.append("}}");
+    try {
+      DiskQueue.writeAtomically(file, out.toString().getBytes(StandardCharsets.UTF_8));
+    } catch (IOException | RuntimeException e) {
+      // Limiting in memory still works for this process.
+    }
+  }
+
+  /**
+   * The local fingerprint: SHA-256 of the given fingerprint, or of type + "\n" + the first five
+   * stack frame lines with digits removed.
+   */
+  public static String localFingerprint(String type, String stacktrace, String fingerprint) {
+    String basis;
+    if (fingerprint != null && !fingerprint.isEmpty()) {
+      basis = "fingerprint\n" + fingerprint;
+    } else {
+      StringBuilder b = new StringBuilder(type == null ? "" : type);
+      int frames = 0;
+      int start = 0;
+      String s = stacktrace == null ? "" : stacktrace;
+      while (frames < 5 && start < s.length()) {
+        int end = s.indexOf('\n', start);
+        if (end < 0) end = s.length();
+        String line = s.substring(start, end).trim();
+        if (line.startsWith("at ")) {
+          b.append('\n');
+          for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c < '0' || c > '9') b.append(c);
+          }
+          frames++;
+        }
+        start = end + 1;
+      }
+      basis = b.toString();
+    }
+    return Signer.sha256Hex(basis.getBytes(StandardCharsets.UTF_8));
+  }
+}

@@ -1,0 +1,257 @@
+package dev.dumpcatcher;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.GZIPOutputStream;
+
+/** The background daemon thread that sends queued reports, oldest first, with retries. */
+final class Sender implements Runnable {
+  /** Attempts per report in one process; after that it waits in the queue for the next start. */
+  static final int MAX_ATTEMPTS = 8;
+  private static final long SKEW_TOLERANCE_MS = 60_000L;
+
+  private final DiskQueue queue;
+  private final Transport transport;
+  private final DumpcatcherOptions options;
+  private final DebugLog log;
+  private final Random random = new Random();
+  private final Object lock = new Object();
+  private final Map<String, State> states = new ConcurrentHashMap<>();
+  private final long maxAgeMillis;
+  private boolean wakeup;
+  private long progress;
+  private volatile boolean stopped;
+  private volatile long pausedUntil;
+  private volatile long clockOffsetMs;
+  private Thread thread;
+
+  Sender(DiskQueue queue, Transport transport, DumpcatcherOptions options, DebugLog log) {
+    this.queue = queue;
+    this.transport = transport;
+    this.options = options;
+    this.log = log;
+    this.maxAgeMillis = options.maxQueueAgeSeconds() * 1000L;
+  }
+
+  void start() {
+    thread = new Thread(this, "dumpcatcher-sender");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Asks the thread to look at the queue again (new report, flush). */
+  void wake() {
+    synchronized (lock) {
+      wakeup = true;
+      lock.notifyAll();
+    }
+  }
+
+  void stop() {
+    stopped = true;
+    wake();
+  }
+
+  /** The clock correction learned from a 401's Date header, in ms. */
+  long clockOffsetMs() {
+    return clockOffsetMs;
+  }
+
+  /** True when every listed file has used up its attempts in this process. */
+  boolean allExhausted(List<Path> files) {
+    for (Path p : files) {
+      State s = states.get(p.getFileName().toString());
+      if (s == null || s.failures < MAX_ATTEMPTS) return false;
+    }
+    return true;
+  }
+
+  /** Waits until the thread has made progress (or timeoutMs passes). */
+  void awaitProgress(long timeoutMs) throws InterruptedException {
+    synchronized (lock) {
+      long seen = progress;
+      long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+      while (progress == seen) {
+        long left = (deadline - System.nanoTime()) / 1_000_000L;
+        if (left <= 0) return;
+        lock.wait(left);
+      }
+    }
+  }
+
+  private void signalProgress() {
+    synchronized (lock) {
+      progress++;
+      lock.notifyAll();
+    }
+  }
+
+  @Override
+  public void run() {
+    while (!stopped) {
+      long waitMs;
+      try {
+        waitMs = sendPending();
+      } catch (Throwable t) {
+        log.log("sender error: " + t);
+        waitMs = 1000;
+      }
+      signalProgress();
+      synchronized (lock) {
+        try {
+          if (!wakeup && !stopped) lock.wait(Math.max(0, waitMs));
+        } catch (InterruptedException e) {
+          return;
+        }
+        wakeup = false;
+      }
+    }
+  }
+
+  /** Sends what is due; returns how long to wait before the next try (0: until woken). */
+  long sendPending() {
+    long now = System.currentTimeMillis();
+    if (now < pausedUntil) return pausedUntil - now;
+    for (Path file : queue.list()) {
+      if (stopped) return 0;
+      String name = file.getFileName().toString();
+      State state = states.get(name);
+      if (state != null && state.failures >= MAX_ATTEMPTS) continue;
+      QueuedReport report = queue.read(file);
+      if (report == null) continue;
+      if (System.currentTimeMillis() - report.createdAtMillis() > maxAgeMillis) {
+        log.log("dropping " + name + ": older than maxQueueAgeSeconds");
+        queue.delete(file);
+        continue;
+      }
+      if (state == null) {
+        state = new State();
+        states.put(name, state);
+      }
+      Outcome outcome = attempt(report, state);
+      if (outcome.kind == Outcome.DONE) {
+        queue.delete(file);
+        states.remove(name);
+        signalProgress();
+        continue;
+      }
+      state.failures++;
+      long delay = Backoff.delayMs(state.failures, options.retryBaseMs(), options.retryCapMs(), random);
+      if (outcome.retryAfterMs > delay) delay = outcome.retryAfterMs;
+      if (state.failures >= MAX_ATTEMPTS) {
+        log.log("giving up on " + name + " for this process after " + MAX_ATTEMPTS + " attempts");
+      }
+      pausedUntil = System.currentTimeMillis() + delay;
+      signalProgress();
+      return Math.max(1, delay);
+    }
+    return 0;
+  }
+
+  /** One report: one attempt, or two when a 401 shows our clock is off. */
+  Outcome attempt(QueuedReport report, State state) {
+    byte[] json = report.bodyJson().getBytes(StandardCharsets.UTF_8);
+    boolean gzip = json.length >= options.gzipThresholdBytes();
+    byte[] body = gzip ? gzip(json) : json;
+    String encoding = gzip ? "gzip" : "identity";
+    String counter = Long.toString(report.counter());
+    while (true) {
+      long signedAt = System.currentTimeMillis() + clockOffsetMs;
+      String timestamp = Long.toString(Math.max(0, signedAt / 1000L));
+      String sts = Signer.stringToSign("POST", report.path(), options.productKey(), report.clientId(),
+          counter, timestamp, encoding, body);
+      Map<String, String> headers = new LinkedHashMap<>();
+      headers.put("Content-Type", gzip ? "application/octet-stream" : "application/json");
+      headers.put("X-Dumpcatcher-Key", options.productKey());
+      headers.put("X-Dumpcatcher-Client", report.clientId());
+      headers.put("X-Dumpcatcher-Counter", counter);
+      headers.put("X-Dumpcatcher-Timestamp", timestamp);
+      headers.put("X-Dumpcatcher-Body-Encoding", encoding);
+      headers.put("X-Dumpcatcher-Signature", Signer.sign(options.secret(), sts));
+      Transport.Response response;
+      try {
+        response = transport.send(new Transport.Request(url(report.path()), headers, body,
+            options.requestTimeoutMs()));
+      } catch (IOException | RuntimeException e) {
+        log.log("send failed (" + e.getClass().getSimpleName() + "), will retry");
+        return Outcome.retry(-1);
+      }
+      int status = response.status();
+      if (status >= 200 && status < 300) return Outcome.DONE_OUTCOME;
+      if (status == 401) {
+        long serverNow = Backoff.httpDateMillis(response.date());
+        long ourNow = System.currentTimeMillis() + clockOffsetMs;
+        if (!state.skewRetried && serverNow > 0 && Math.abs(serverNow - ourNow) > SKEW_TOLERANCE_MS) {
+          state.skewRetried = true;
+          clockOffsetMs = serverNow - System.currentTimeMillis();
+          log.log("clock is " + (clockOffsetMs / 1000) + " s off the server's; retrying once");
+          continue;
+        }
+        log.log("dropping report: 401 unauthenticated (check productKey and secret)");
+        return Outcome.DONE_OUTCOME;
+      }
+      if (status == 429 || status >= 500) {
+        long retryAfter = status == 429 || status == 503
+            ? Backoff.retryAfterMs(response.retryAfter(), System.currentTimeMillis()) : -1;
+        log.log("ingest answered " + status + ", will retry");
+        return Outcome.retry(retryAfter);
+      }
+      if (status >= 400) {
+        log.log("dropping report: ingest answered " + status);
+        return Outcome.DONE_OUTCOME;
+      }
+      return Outcome.retry(-1);
+    }
+  }
+
+  private String url(String path) {
+    String base = options.endpoint();
+    while (base.endsWith("/")) base = base.substring(0, base.length() - 1);
+    return base + path;
+  }
+
+  static byte[] gzip(byte[] data) {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(data.length / 4 + 64);
+      GZIPOutputStream out = new GZIPOutputStream(bytes);
+      out.write(data);
+      out.close();
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Per-report retry state, kept for this process only. */
+  static final class State {
+    volatile int failures;
+    volatile boolean skewRetried;
+  }
+
+  /** What one report's attempt came to: done (delivered or dropped) or retry. */
+  static final class Outcome {
+    static final int DONE = 0;
+    static final int RETRY = 1;
+    static final Outcome DONE_OUTCOME = new Outcome(DONE, -1);
+
+    final int kind;
+    final long retryAfterMs;
+
+    private Outcome(int kind, long retryAfterMs) {
+      this.kind = kind;
+      this.retryAfterMs = retryAfterMs;
+    }
+
+    static Outcome retry(long retryAfterMs) {
+      return new Outcome(RETRY, retryAfterMs);
+    }
+  }
+}
+
