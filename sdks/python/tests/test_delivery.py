@@ -1,0 +1,276 @@
+"""Delivery against a real local HTTP server: write-before-send, retries, answers, gzip."""
+
+import json
+import os
+import time
+import uuid
+from typing import Callable
+
+import pytest
+
+from conftest import PRODUCT_KEY, SECRET, report_files
+from dumpcatcher import Client, RetryPolicy
+from dumpcatcher.disk_queue import Queue
+from ingest_server import IngestServer
+
+
+def boom(message: str = "kaput") -> None:
+    raise ValueError(message)
+
+
+def capture(client: Client, message: str = "kaput", **kwargs: object) -> str:
+    try:
+        boom(message)
+    except ValueError:
+        report_id = client.capture_exception(**kwargs)  # type: ignore[arg-type]
+    assert report_id is not None
+    return report_id
+
+
+class TestWriteBeforeSend:
+    def test_the_queue_file_exists_when_the_request_arrives(
+        self, make_client: Callable[..., Client], ingest: IngestServer, queue_dir: str
+    ) -> None:
+        ingest.watch_dir = queue_dir
+        client = make_client()
+        capture(client)
+        [request] = ingest.wait_for(1)
+        name = "%s-%d.json" % (client.client_id, 1)
+        assert [n for n in request.queue_files_at_arrival if n.endswith(name)], request.queue_files_at_arrival
+        assert client.flush(5)
+        assert report_files(queue_dir) == []
+
+    def test_the_queue_file_holds_the_documented_record(
+        self, make_client: Callable[..., Client], ingest: IngestServer, queue_dir: str
+    ) -> None:
+        ingest.script = [(500, {})] * 50  # keep it queued
+        client = make_client(policy=RetryPolicy(base=5, cap=5, max_attempts=1))
+        report_id = capture(client)
+        [name] = report_files(queue_dir)
+        created_ms, rest = name.split("-", 1)
+        assert rest == "%s-1.json" % client.client_id
+        assert abs(int(created_ms) / 1000 - time.time()) < 30
+        with open(os.path.join(queue_dir, name), "r", encoding="utf-8") as handle:
+            record = json.load(handle)
+        assert record["v"] == 1
+        assert record["path"] == "/v1/crashes"
+        assert record["clientId"] == client.client_id
+        assert record["counter"] == 1
+        assert record["createdAt"].endswith("Z")
+        assert record["body"]["reportId"] == report_id
+        assert SECRET not in json.dumps(record)
+        assert not [n for n in os.listdir(queue_dir) if n.endswith(".tmp")]
+
+
+class TestAnswers:
+    def test_202_deletes_the_file_and_the_body_is_the_report(
+        self, make_client: Callable[..., Client], ingest: IngestServer, queue_dir: str
+    ) -> None:
+        client = make_client()
+        report_id = capture(client, "bad value")
+        assert client.flush(5)
+        [request] = ingest.delivered()
+        assert request.status == 202
+        assert request.path == "/v1/crashes"
+        assert request.headers["X-Dumpcatcher-Key"] == PRODUCT_KEY
+        assert request.headers["Content-Type"] == "application/json"
+        body = request.body or {}
+        assert body["reportId"] == report_id
+        assert str(uuid.UUID(report_id)) == report_id and uuid.UUID(report_id).version == 4
+        assert body["exception"]["type"] == "ValueError"
+        assert body["exception"]["message"] == "bad value"
+        assert "in boom" in body["exception"]["stacktrace"]
+        assert body["app"] == {"name": "sdk-tests", "version": "1.2.3"}
+        assert body["runtime"]["name"] == "python"
+        assert set(body["os"]) == {"name", "version", "arch"}
+        assert report_files(queue_dir) == []
+
+    def test_counters_go_up_by_one_per_report_under_one_client_id(
+        self, make_client: Callable[..., Client], ingest: IngestServer
+    ) -> None:
+        client = make_client()
+        capture(client, "one")
+        capture(client, "two", fingerprint="other")
+        assert client.flush(5)
+        requests = ingest.delivered()
+        assert sorted(r.counter for r in requests) == [1, 2]
+        assert {r.client_id for r in requests} == {client.client_id}
+        assert len(client.client_id) == 22
+
+    def test_200_duplicate_counts_as_delivered(
+        self, make_client: Callable[..., Client], ingest: IngestServer, queue_dir: str
+    ) -> None:
+        os.makedirs(queue_dir)
+        body = {"reportId": str(uuid.uuid4()), "occurredAt": "2026-11-22T08:00:00.000Z"}
+        Queue(queue_dir, 100, 10 << 20, 3600).write("/v1/crashes", "earlier_run_01", 7, body)
+        ingest.stored[("earlier_run_01", "7")] = body["reportId"]  # stored, but the answer was lost
+        client = make_client()
+        assert client.flush(5)
+        [request] = ingest.received
+        assert request.status == 200
+        assert report_files(queue_dir) == []
+
+    def test_400_drops_the_report_without_retrying(
+        self, make_client: Callable[..., Client], ingest: IngestServer, queue_dir: str
+    ) -> None:
+        ingest.script = [(400, {})]
+        client = make_client()
+        capture(client)
+        assert client.flush(5)
+        time.sleep(0.2)
+        assert [r.status for r in ingest.received] == [400]
+        assert report_files(queue_dir) == []
+
+    def test_409_drops_the_report(
+        self, make_client: Callable[..., Client], ingest: IngestServer, queue_dir: str
+    ) -> None:
+        ingest.script = [(409, {})]
+        client = make_client()
+        capture(client)
+        assert client.flush(5)
+        assert [r.status for r in ingest.received] == [409]
+        assert report_files(queue_dir) == []
+
+
+class TestRetries:
+    def test_500_then_recover_keeps_client_id_counter_and_body(
+        self, make_client: Callable[..., Client], ingest: IngestServer, queue_dir: str
+    ) -> None:
+        ingest.script = [(500, {}), (503, {})]
+        client = make_client()
+        report_id = capture(client)
+        assert client.flush(5)
+        requests = ingest.received
+        assert [r.status for r in requests] == [500, 503, 202]
+        assert {r.client_id for r in requests} == {client.client_id}
+        assert {r.counter for r in requests} == {1}
+        assert {r.raw for r in requests} == {requests[0].raw}
+        assert (requests[-1].body or {})["reportId"] == report_id
+        assert report_files(queue_dir) == []
+
+    def test_429_retry_after_is_honoured_and_the_retry_is_signed_afresh(
+        self, make_client: Callable[..., Client], ingest: IngestServer
+    ) -> None:
+        ingest.script = [(429, {"Retry-After": "1"})]
+        client = make_client()
+        capture(client)
+        assert client.flush(5)
+        first, second = ingest.received
+        assert (first.status, second.status) == (429, 202)
+        assert second.at - first.at >= 0.95
+        assert (second.client_id, second.counter) == (first.client_id, first.counter)
+        assert int(second.headers["X-Dumpcatcher-Timestamp"]) > int(first.headers["X-Dumpcatcher-Timestamp"])
+        assert second.headers["X-Dumpcatcher-Signature"] != first.headers["X-Dumpcatcher-Signature"]
+
+    def test_a_report_gets_at_most_max_attempts_in_one_process(
+        self, make_client: Callable[..., Client], ingest: IngestServer, queue_dir: str
+    ) -> None:
+        ingest.script = [(500, {})] * 20
+        client = make_client(policy=RetryPolicy(base=0.01, cap=0.02, max_attempts=3))
+        capture(client)
+        assert client.flush(0.8) is False
+        assert len(ingest.received) == 3
+        assert len(report_files(queue_dir)) == 1
+
+    def test_an_unreachable_endpoint_keeps_the_file_for_the_next_start(
+        self, make_client: Callable[..., Client], ingest: IngestServer, queue_dir: str, unused_port: int
+    ) -> None:
+        dead = make_client(endpoint="http://127.0.0.1:%d" % unused_port)
+        capture(dead)
+        assert dead.flush(0.3) is False
+        dead.close(timeout=0)
+        [name] = report_files(queue_dir)
+        later = make_client()
+        assert later.flush(5)
+        [request] = ingest.delivered()
+        assert request.client_id == dead.client_id != later.client_id
+        assert request.counter == 1
+        assert name.endswith("-%s-1.json" % dead.client_id)
+
+    def test_leftovers_are_sent_oldest_first(
+        self, make_client: Callable[..., Client], ingest: IngestServer, queue_dir: str
+    ) -> None:
+        os.makedirs(queue_dir)
+        clock = [time.time() - 100]
+        queue = Queue(queue_dir, 100, 10 << 20, 3600, clock=lambda: clock[0])
+        for counter in (1, 2, 3):
+            clock[0] += 1
+            queue.write("/v1/usage", "old_client_id", counter, {"reportId": str(uuid.uuid4())})
+        client = make_client()
+        assert client.flush(5)
+        assert [r.counter for r in ingest.received] == [1, 2, 3]
+        assert [r.path for r in ingest.received] == ["/v1/usage"] * 3
+
+
+class TestAuthentication:
+    def test_a_skewed_clock_is_corrected_once_from_the_date_header(
+        self, make_client: Callable[..., Client], ingest: IngestServer, queue_dir: str
+    ) -> None:
+        ingest.clock_offset = 1000.0
+        client = make_client()
+        capture(client)
+        assert client.flush(5)
+        first, second = ingest.received
+        assert (first.status, second.status) == (401, 202)
+        assert (second.client_id, second.counter) == (first.client_id, first.counter)
+        corrected = int(second.headers["X-Dumpcatcher-Timestamp"])
+        assert abs(corrected - (time.time() + 1000)) < 10
+        assert report_files(queue_dir) == []
+
+    def test_a_wrong_secret_is_dropped_after_one_attempt(
+        self, make_client: Callable[..., Client], ingest: IngestServer, queue_dir: str
+    ) -> None:
+        client = make_client(secret="not-the-right-secret")
+        capture(client)
+        assert client.flush(5)
+        time.sleep(0.2)
+        assert [r.status for r in ingest.received] == [401]
+        assert report_files(queue_dir) == []
+
+
+class TestCompression:
+    def test_bodies_over_the_threshold_are_gzipped_and_signed_as_sent(
+        self, make_client: Callable[..., Client], ingest: IngestServer
+    ) -> None:
+        client = make_client(gzip_threshold_bytes=1024)
+        capture(client, extra={"blob": "x" * 5000})
+        assert client.flush(5)
+        [request] = ingest.received
+        assert request.status == 202
+        assert request.headers["X-Dumpcatcher-Body-Encoding"] == "gzip"
+        assert request.headers["Content-Type"] == "application/octet-stream"
+        assert request.raw[:2] == b"\x1f\x8b"
+        assert len(request.raw) < 1024
+        assert (request.body or {})["extra"]["blob"] == "x" * 5000
+
+    def test_bodies_under_the_threshold_are_sent_as_is(
+        self, make_client: Callable[..., Client], ingest: IngestServer
+    ) -> None:
+        client = make_client()
+        capture(client)
+        assert client.flush(5)
+        [request] = ingest.received
+        assert request.headers["X-Dumpcatcher-Body-Encoding"] == "identity"
+        assert json.loads(request.raw)["exception"]["type"] == "ValueError"
+
+
+class TestNonBlocking:
+    def test_capture_returns_before_a_slow_server_answers(
+        self, make_client: Callable[..., Client], ingest: IngestServer
+    ) -> None:
+        ingest.delay = 1.0
+        client = make_client()
+        started = time.monotonic()
+        capture(client)
+        assert time.monotonic() - started < 0.5
+        assert client.flush(5)
+        assert len(ingest.delivered()) == 1
+
+
+@pytest.fixture
+def unused_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
