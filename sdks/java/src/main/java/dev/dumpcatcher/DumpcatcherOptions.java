@@ -37,6 +37,7 @@ public final class DumpcatcherOptions {
   private final boolean discoverMetrics;
   private final long retryBaseMs;
   private final long retryCapMs;
+  private final Clock clock;
 
   private DumpcatcherOptions(Builder b) {
     this.endpoint = b.endpoint;
@@ -67,6 +68,7 @@ public final class DumpcatcherOptions {
     this.discoverMetrics = b.discoverMetrics;
     this.retryBaseMs = b.retryBaseMs;
     this.retryCapMs = b.retryCapMs;
+    this.clock = b.clock;
   }
 
   /** Starts a builder with every default. */
@@ -214,6 +216,11 @@ public final class DumpcatcherOptions {
     return retryCapMs;
   }
 
+  /** Clock used to sign; tests skew it. */
+  Clock clock() {
+    return clock;
+  }
+
   /** Builds {@link DumpcatcherOptions}. */
   public static final class Builder {
     private String endpoint = null;
@@ -244,6 +251,7 @@ public final class DumpcatcherOptions {
     private boolean discoverMetrics = true;
     private long retryBaseMs = 1000L;
     private long retryCapMs = 300000L;
+    private Clock clock = Clock.SYSTEM;
 
     private Builder() {}
 
@@ -424,6 +432,12 @@ public final class DumpcatcherOptions {
     /** Backoff cap. */
     Builder retryCapMs(long retryCapMs) {
       this.retryCapMs = retryCapMs;
+      return this;
+    }
+
+    /** Clock used to sign; tests skew it. */
+    Builder clock(Clock clock) {
+      this.clock = clock;
       return this;
     }
 

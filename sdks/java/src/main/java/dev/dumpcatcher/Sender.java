@@ -163,7 +163,7 @@ final class Sender implements Runnable {
     String encoding = gzip ? "gzip" : "identity";
     String counter = Long.toString(report.counter());
     while (true) {
-      long signedAt = System.currentTimeMillis() + clockOffsetMs;
+      long signedAt = options.clock().nowMillis() + clockOffsetMs;
       String timestamp = Long.toString(Math.max(0, signedAt / 1000L));
       String sts = Signer.stringToSign("POST", report.path(), options.productKey(), report.clientId(),
           counter, timestamp, encoding, body);
@@ -187,10 +187,10 @@ final class Sender implements Runnable {
       if (status >= 200 && status < 300) return Outcome.DONE_OUTCOME;
       if (status == 401) {
         long serverNow = Backoff.httpDateMillis(response.date());
-        long ourNow = System.currentTimeMillis() + clockOffsetMs;
+        long ourNow = options.clock().nowMillis() + clockOffsetMs;
         if (!state.skewRetried && serverNow > 0 && Math.abs(serverNow - ourNow) > SKEW_TOLERANCE_MS) {
           state.skewRetried = true;
-          clockOffsetMs = serverNow - System.currentTimeMillis();
+          clockOffsetMs = serverNow - options.clock().nowMillis();
           log.log("clock is " + (clockOffsetMs / 1000) + " s off the server's; retrying once");
           continue;
         }

@@ -1,0 +1,286 @@
+package dev.dumpcatcher;
+
+import static dev.dumpcatcher.TestSupport.eventually;
+import static dev.dumpcatcher.TestSupport.options;
+import static dev.dumpcatcher.TestSupport.queueFiles;
+import static dev.dumpcatcher.TestSupport.readJson;
+import static dev.dumpcatcher.TestSupport.start;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DeliveryTest {
+  @TempDir Path dir;
+  FakeIngest ingest;
+  Client client;
+
+  @BeforeEach
+  void startIngest() throws Exception {
+    ingest = new FakeIngest();
+  }
+
+  @AfterEach
+  void stop() {
+    if (client != null) client.close();
+    ingest.close();
+  }
+
+  @Test
+  void deliversASignedCrashReportAndDeletesItsFile() throws Exception {
+    client = start(options(ingest.url(), dir).build());
+    client.captureException(new IllegalStateException("boom"), null);
+    assertTrue(client.flush(5000), "flush reports an empty queue");
+    List<FakeIngest.Received> got = ingest.received();
+    assertEquals(1, got.size());
+    FakeIngest.Received r = got.get(0);
+    assertTrue(r.signatureValid, "signature verified by the server");
+    assertEquals(202, r.status);
+    assertEquals("/v1/crashes", r.path);
+    assertEquals("application/json", r.header("Content-Type"));
+    assertEquals(client.clientId(), r.header("X-Dumpcatcher-Client"));
+    assertEquals("1", r.header("X-Dumpcatcher-Counter"));
+    Map<String, Object> body = r.json();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> exception = (Map<String, Object>) body.get("exception");
+    assertEquals("java.lang.IllegalStateException", exception.get("type"));
+    assertEquals("boom", exception.get("message"));
+    assertTrue(((String) exception.get("stacktrace")).startsWith("java.lang.IllegalStateException: boom\n\tat "));
+    assertTrue(queueFiles(dir).isEmpty());
+  }
+
+  @Test
+  void writesTheQueueFileBeforeTheFirstSendAttemptStarts() throws Exception {
+    ingest.hold = new CountDownLatch(1);
+    client = start(options(ingest.url(), dir).build());
+    client.captureException(new RuntimeException("held"), null);
+    // capture returned: the file must already be there, whatever the sender is doing.
+    List<Path> files = queueFiles(dir);
+    assertEquals(1, files.size());
+    Map<String, Object> content = readJson(files.get(0));
+    assertEquals(1L, content.get("v"));
+    assertEquals("/v1/crashes", content.get("path"));
+    assertEquals(client.clientId(), content.get("clientId"));
+    assertEquals(1L, content.get("counter"));
+    assertTrue(String.valueOf(content.get("createdAt")).endsWith("Z"));
+    assertFalse(new String(Files.readAllBytes(files.get(0)), StandardCharsets.UTF_8).contains(FakeIngest.SECRET),
+        "the secret is never written");
+    assertTrue(files.get(0).getFileName().toString().matches("\\d+-" + client.clientId() + "-1\\.json"));
+    // The request is in flight and held by the server: the file is still there.
+    assertTrue(eventually(3000, () -> ingest.received().isEmpty() && queueFiles(dir).size() == 1));
+    ingest.hold.countDown();
+    assertTrue(client.flush(5000));
+    assertEquals(1, ingest.delivered().size());
+  }
+
+  @Test
+  void retriesAfter500WithTheSameClientIdCounterAndBody() throws Exception {
+    ingest.script.add(500);
+    ingest.script.add(500);
+    client = start(options(ingest.url(), dir).build());
+    client.captureException(new RuntimeException("flaky"), null);
+    assertTrue(client.flush(10000));
+    List<FakeIngest.Received> got = ingest.received();
+    assertEquals(3, got.size());
+    assertEquals(500, got.get(0).status);
+    assertEquals(500, got.get(1).status);
+    assertEquals(202, got.get(2).status);
+    for (FakeIngest.Received r : got) {
+      assertTrue(r.signatureValid);
+      assertEquals(got.get(0).header("X-Dumpcatcher-Client"), r.header("X-Dumpcatcher-Client"));
+      assertEquals("1", r.header("X-Dumpcatcher-Counter"));
+      assertEquals(got.get(0).body, r.body);
+    }
+  }
+
+  @Test
+  void honoursRetryAfterOn429() throws Exception {
+    ingest.script.add(429);
+    ingest.retryAfter = "1";
+    client = start(options(ingest.url(), dir).build());
+    client.captureException(new RuntimeException("busy"), null);
+    assertTrue(client.flush(10000));
+    List<FakeIngest.Received> got = ingest.received();
+    assertEquals(2, got.size());
+    assertEquals(429, got.get(0).status);
+    assertEquals(202, got.get(1).status);
+    long waited = got.get(1).atMillis - got.get(0).atMillis;
+    assertTrue(waited >= 950, "waited " + waited + " ms, Retry-After said 1 s");
+  }
+
+  @Test
+  void treatsA200DuplicateAsDelivered() throws Exception {
+    client = start(options(ingest.url(), dir).build());
+    client.captureException(new RuntimeException("once"), null);
+    assertTrue(client.flush(5000));
+    // The same queue file again, as if the first answer had been lost.
+    FakeIngest.Received first = ingest.received().get(0);
+    QueuedReport again = new QueuedReport("/v1/crashes", first.header("X-Dumpcatcher-Client"), 1,
+        System.currentTimeMillis(), first.body);
+    client.queue().write(again);
+    assertTrue(client.flush(5000));
+    assertEquals(2, ingest.received().size());
+    assertEquals(200, ingest.received().get(1).status);
+    assertTrue(queueFiles(dir).isEmpty());
+  }
+
+  @Test
+  void correctsASkewedClockOnceFromTheDateHeader() throws Exception {
+    final long skew = -3_600_000L;
+    client = start(options(ingest.url(), dir).clock(() -> System.currentTimeMillis() + skew).build());
+    client.captureException(new RuntimeException("late clock"), null);
+    assertTrue(client.flush(5000));
+    List<FakeIngest.Received> got = ingest.received();
+    assertEquals(2, got.size());
+    assertEquals(401, got.get(0).status);
+    assertEquals(202, got.get(1).status);
+    assertEquals(got.get(0).header("X-Dumpcatcher-Counter"), got.get(1).header("X-Dumpcatcher-Counter"));
+    long offset = client.sender().clockOffsetMs();
+    assertTrue(Math.abs(offset + skew) < 5000, "learned offset " + offset);
+    // A second report is signed with the corrected clock straight away.
+    client.captureException(new RuntimeException("second"), null);
+    assertTrue(client.flush(5000));
+    assertEquals(3, ingest.received().size());
+    assertEquals(202, ingest.received().get(2).status);
+  }
+
+  @Test
+  void dropsA401ThatIsNotAboutTheClock() throws Exception {
+    client = start(options(ingest.url(), dir).secret("the-wrong-secret").build());
+    client.captureException(new RuntimeException("bad secret"), null);
+    assertTrue(client.flush(5000));
+    assertEquals(1, ingest.received().size());
+    assertEquals(401, ingest.received().get(0).status);
+    assertTrue(queueFiles(dir).isEmpty(), "dropped, not retried");
+  }
+
+  @Test
+  void dropsAReportOnAPermanent400() throws Exception {
+    ingest.script.add(400);
+    client = start(options(ingest.url(), dir).build());
+    client.captureException(new RuntimeException("invalid"), null);
+    assertTrue(client.flush(5000));
+    assertEquals(1, ingest.received().size());
+    assertTrue(queueFiles(dir).isEmpty());
+  }
+
+  @Test
+  void gzipsBodiesAtTheThresholdAndSignsTheCompressedBytes() throws Exception {
+    client = start(options(ingest.url(), dir).gzipThresholdBytes(16384).build());
+    StringBuilder big = new StringBuilder();
+    for (int i = 0; i < 3000; i++) big.append("word ").append(i % 7).append(' ');
+    client.captureException(new RuntimeException("small"), null);
+    client.captureException(new RuntimeException("large"), CaptureContext.builder().extra("blob", big.toString()).build());
+    assertTrue(client.flush(5000));
+    List<FakeIngest.Received> got = ingest.received();
+    assertEquals(2, got.size());
+    assertEquals("identity", got.get(0).header("X-Dumpcatcher-Body-Encoding"));
+    assertEquals("gzip", got.get(1).header("X-Dumpcatcher-Body-Encoding"));
+    assertEquals("application/octet-stream", got.get(1).header("Content-Type"));
+    assertTrue(got.get(1).signatureValid);
+    assertEquals(202, got.get(1).status);
+    assertTrue(got.get(1).body.contains("word 3"));
+  }
+
+  @Test
+  void aLaterProcessSendsWhatAnEarlierOneLeftWithItsIdentity() throws Exception {
+    // First "process": the endpoint is unreachable, so the report stays queued.
+    Client first = start(options("http://127.0.0.1:9", dir).build());
+    first.captureException(new RuntimeException("left behind"), null);
+    assertFalse(first.flush(300));
+    first.close();
+    List<Path> files = queueFiles(dir);
+    assertEquals(1, files.size());
+    client = start(options(ingest.url(), dir).build());
+    assertNotEquals(first.clientId(), client.clientId());
+    assertTrue(client.flush(5000));
+    FakeIngest.Received r = ingest.received().get(0);
+    assertEquals(first.clientId(), r.header("X-Dumpcatcher-Client"));
+    assertEquals("1", r.header("X-Dumpcatcher-Counter"));
+    assertEquals(202, r.status);
+  }
+
+  @Test
+  void countersGoUpByOnePerReport() throws Exception {
+    client = start(options(ingest.url(), dir).build());
+    for (int i = 0; i < 3; i++) client.captureException(new RuntimeException("n" + i), null);
+    client.reportUsage();
+    assertTrue(client.flush(5000));
+    java.util.Set<String> counters = new java.util.TreeSet<>();
+    for (FakeIngest.Received r : ingest.received()) counters.add(r.header("X-Dumpcatcher-Counter"));
+    assertEquals(new java.util.TreeSet<>(java.util.Arrays.asList("1", "2", "3", "4")), counters);
+  }
+
+  @Test
+  void keepsCausedByAndSuppressedAsPrintStackTracePrintsThem() throws Exception {
+    client = start(options(ingest.url(), dir).build());
+    IllegalArgumentException cause = new IllegalArgumentException("inner problem");
+    RuntimeException top = new RuntimeException("wrapper", cause);
+    top.addSuppressed(new java.io.IOException("while closing"));
+    client.captureException(top, null);
+    assertTrue(client.flush(5000));
+    @SuppressWarnings("unchecked")
+    String trace = (String) ((Map<String, Object>) ingest.received().get(0).json().get("exception")).get("stacktrace");
+    java.io.StringWriter expected = new java.io.StringWriter();
+    top.printStackTrace(new java.io.PrintWriter(expected));
+    assertEquals(Scrubber.forProcess(FakeIngest.SECRET).scrub(expected.toString()), trace);
+    assertTrue(trace.contains("Caused by: java.lang.IllegalArgumentException: inner problem"));
+    assertTrue(trace.contains("Suppressed: java.io.IOException: while closing"));
+  }
+
+  @Test
+  void sendsLabelTagsExtraFingerprintAndInstallId() throws Exception {
+    client = start(options(ingest.url(), dir).label("default-label").tag("env", "test").tag("region", "eu")
+        .installId(true).build());
+    client.captureException(new RuntimeException("ctx"), CaptureContext.builder()
+        .label("checkout").tag("region", "us").tag("bad key!", "dropped").extra("cart", java.util.Arrays.asList(1, 2))
+        .fingerprint("checkout-failure").build());
+    assertTrue(client.flush(5000));
+    Map<String, Object> body = ingest.received().get(0).json();
+    assertEquals("checkout", body.get("label"));
+    Map<?, ?> tags = (Map<?, ?>) body.get("tags");
+    assertEquals("test", tags.get("env"));
+    assertEquals("us", tags.get("region"));
+    assertFalse(tags.containsKey("bad key!"));
+    assertEquals(java.util.Arrays.asList(1L, 2L), ((Map<?, ?>) body.get("extra")).get("cart"));
+    assertEquals("checkout-failure", body.get("fingerprint"));
+    String installId = new String(Files.readAllBytes(dir.resolve("install-id")), StandardCharsets.UTF_8);
+    assertEquals(installId, body.get("installId"));
+    assertEquals("java", ((Map<?, ?>) body.get("runtime")).get("name"));
+    assertEquals(SystemInfo.osName(), ((Map<?, ?>) body.get("os")).get("name"));
+  }
+
+  @Test
+  void beforeSendCanEditOrDropAReport() throws Exception {
+    client = start(options(ingest.url(), dir).beforeSend(report -> {
+      if (String.valueOf(report.get("exception")).contains("drop me")) return null;
+      report.put("label", "edited");
+      return report;
+    }).build());
+    client.captureException(new RuntimeException("drop me"), null);
+    client.captureException(new RuntimeException("keep me"), null);
+    assertTrue(client.flush(5000));
+    assertEquals(1, ingest.received().size());
+    assertEquals("edited", ingest.received().get(0).json().get("label"));
+  }
+
+  @Test
+  void sampleRateZeroKeepsNothing() throws Exception {
+    client = start(options(ingest.url(), dir).sampleRate(0.0).build());
+    client.captureException(new RuntimeException("sampled out"), null);
+    assertTrue(client.flush(1000));
+    assertTrue(ingest.received().isEmpty());
+    assertTrue(queueFiles(dir).isEmpty());
+  }
+}
