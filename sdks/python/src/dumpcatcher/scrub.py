@@ -31,6 +31,12 @@ def _long_token(match: "re.Match[str]") -> str:
     return text
 
 
+def _key_value(match: "re.Match[str]") -> str:
+    value = match.group(3)
+    quote = value[0] if value[0] in "\"'" else ""
+    return match.group(1) + match.group(2) + quote + "<redacted>" + quote
+
+
 def _current_user() -> Optional[str]:
     try:
         return getpass.getuser()
@@ -49,7 +55,7 @@ class Scrubber:
             rules.append((re.compile(re.escape(secret)), "<redacted>"))
         rules.append((JWT, "<token>"))
         rules.append((AUTH_SCHEME, lambda m: m.group(1) + " <redacted>"))
-        rules.append((KEY_VALUE, lambda m: m.group(1) + m.group(2) + "<redacted>"))
+        rules.append((KEY_VALUE, _key_value))
         rules.append((EMAIL, "<email>"))
         home = home.rstrip("/\\")
         if len(home) > 1:

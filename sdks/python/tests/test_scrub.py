@@ -1,0 +1,104 @@
+"""Scrubbing of personal data and secrets, and that it happens before the disk."""
+
+import getpass
+import json
+import os
+from typing import Callable
+
+import pytest
+
+from conftest import SECRET, report_files
+from dumpcatcher import Client, RetryPolicy
+from dumpcatcher.scrub import Scrubber
+
+HOME = "/home/alice.example"
+USER = "alicew"
+
+
+@pytest.fixture
+def scrubber() -> Scrubber:
+    return Scrubber(SECRET, home=HOME, user=USER)
+
+
+class TestScrubberRules:
+    @pytest.mark.parametrize(
+        "raw, expected",
+        [
+            ('File "/home/alice.example/app/main.py", line 3', 'File "~/app/main.py", line 3'),
+            ("/home/alice.example.old/x stays", "/home/alice.example.old/x stays"),
+            ("login failed for alicew today", "login failed for <user> today"),
+            ("malicewicz is another word", "malicewicz is another word"),
+            ("mail bob.smith+tag@mail.example.co.uk now", "mail <email> now"),
+            ("password=hunter2 and more", "password=<redacted> and more"),
+            ('{"api_key": "abc123"}', '{"api_key": "<redacted>"}'),
+            ("access_token: 9f8e7d", "access_token: <redacted>"),
+            ("Authorization: Bearer abc.def-123", "Authorization: Bearer <redacted>"),
+            ("basic dXNlcjpwYXNz", "basic <redacted>"),
+            ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl end", "jwt <token> end"),
+            ("key AKIA0123456789ABCDEFGHIJKLMNOPQRSTUV end", "key <token> end"),
+            ("only letters abcdefghijklmnopqrstuvwxyzabcdefghijkl stay", "only letters abcdefghijklmnopqrstuvwxyzabcdefghijkl stay"),
+            ("the secret sk-test-S3cr3t-value-do-not-log leaked", "the secret <redacted> leaked"),
+        ],
+        ids=[
+            "home directory",
+            "home directory prefix of another folder",
+            "user name as a word",
+            "user name inside a word",
+            "e-mail address",
+            "password assignment",
+            "quoted api key",
+            "access token colon",
+            "bearer token",
+            "basic credentials",
+            "jwt",
+            "long mixed run",
+            "long letters-only run",
+            "the product secret",
+        ],
+    )
+    def test_rule(self, scrubber: Scrubber, raw: str, expected: str) -> None:
+        assert scrubber.text(raw) == expected
+
+    def test_the_real_home_and_user_are_the_defaults(self) -> None:
+        home = os.path.expanduser("~")
+        scrubbed = Scrubber(SECRET).text("at %s/project/app.py" % home)
+        assert scrubbed == "at ~/project/app.py"
+        user = getpass.getuser()
+        if len(user) >= 3:
+            assert Scrubber(SECRET, home="/nowhere").text("by %s." % user) == "by <user>."
+
+    def test_report_fields_and_nested_extra_are_scrubbed(self, scrubber: Scrubber) -> None:
+        report = {
+            "exception": {"type": "E", "message": "for a@b.io", "stacktrace": "%s/x.py" % HOME},
+            "label": "alicew screen",
+            "tags": {"who": "c@d.io"},
+            "extra": {"list": [{"deep": "token=zz"}], "n": 3},
+        }
+        out = scrubber.report(report)
+        assert out["exception"] == {"type": "E", "message": "for <email>", "stacktrace": "~/x.py"}
+        assert out["label"] == "<user> screen"
+        assert out["tags"] == {"who": "<email>"}
+        assert out["extra"] == {"list": [{"deep": "token=<redacted>"}], "n": 3}
+        assert report["label"] == "alicew screen"  # the input is not modified
+
+
+class TestScrubbedBeforeDisk:
+    def test_the_queue_file_never_holds_the_secret_email_or_home(
+        self, make_client: Callable[..., Client], queue_dir: str
+    ) -> None:
+        home = os.path.expanduser("~")
+        client = make_client(policy=RetryPolicy(base=30, cap=30, max_attempts=1), endpoint="http://127.0.0.1:9")
+        try:
+            raise RuntimeError("user carol@example.com used %s with secret %s" % (home, SECRET))
+        except RuntimeError:
+            client.capture_exception(extra={"config": {"path": home + "/.app", "pwd": "pwd=open-sesame"}})
+        [name] = report_files(queue_dir)
+        with open(os.path.join(queue_dir, name), "r", encoding="utf-8") as handle:
+            text = handle.read()
+        record = json.loads(text)
+        assert SECRET not in text
+        assert "carol@example.com" not in text
+        assert "open-sesame" not in text
+        message = record["body"]["exception"]["message"]
+        assert message == "user <email> used ~ with secret <redacted>"
+        assert record["body"]["extra"]["config"]["path"] == "~/.app"
