@@ -41,7 +41,7 @@ cp -r "$FIX/python/programs/vendor/fakelib" "$SITE/"
 cp "$FIX/python/programs/checkout-1.2/checkout.py" "$PY/srv/app-1.2.0/"
 cp "$FIX/python/programs/checkout-1.3/checkout.py" "$PY/srv/app-1.3.0/"
 export PYTHONDONTWRITEBYTECODE=1
-for name in simple chained_context chained_cause exception_group; do
+for name in simple chained_context chained_cause exception_group exception_group_nested; do
   (cd "$PY/srv/shop" && capture "$FIX/python/$name.txt" python3 "$PY/srv/shop/$name.py")
 done
 (cd "$PY/srv/shop" && capture "$FIX/python/vendored.txt" env PYTHONPATH="$SITE" python3 "$PY/srv/shop/vendored_app.py")
@@ -59,6 +59,7 @@ javac -d "$JV/classes-1.2.0" "$FIX/java/programs/checkout-1.2/com/acme/shop/Chec
 javac -d "$JV/classes-1.3.0" "$FIX/java/programs/checkout-1.3/com/acme/shop/Checkout.java"
 capture "$FIX/java/orders.txt" java -cp "$JV/classes" com.acme.shop.Orders
 capture "$FIX/java/resources.txt" java -cp "$JV/classes" com.acme.shop.Resources
+capture "$FIX/java/plugins.txt" java -cp "$JV/classes" com.acme.shop.Plugins
 capture "$FIX/java/pricing.txt" java -cp "$JV/classes" com.acme.shop.Pricing
 # JDK 9+ hides lambda proxy frames by default; this shows them ($$Lambda$N/0x…), as Java 8 did.
 capture "$FIX/java/pricing-hidden-frames.txt" java -XX:+UnlockDiagnosticVMOptions -XX:+ShowHiddenFrames \
