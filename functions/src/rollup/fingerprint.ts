@@ -39,6 +39,14 @@ export interface FingerprintResult {
 /** Groups a crash report: client fingerprint, else type + top in-app frames, else type + message. */
 export function computeFingerprint(input: FingerprintInput): FingerprintResult {
   const parsed = parseStacktrace(input.stacktrace, { runtime: input.runtime, inAppPatterns: input.inAppPatterns });
+  return fingerprintParsed(parsed, input);
+}
+
+/** computeFingerprint for a trace that is already parsed (same rules, no second parse). */
+export function fingerprintParsed(
+  parsed: ParsedStacktrace,
+  input: Pick<FingerprintInput, 'type' | 'message' | 'clientFingerprint'>,
+): FingerprintResult {
   const primary = parsed.exceptions[0];
   const message = input.message ?? primary?.message ?? '';
   const result: FingerprintResult = { fingerprint: '', source: 'message', title: buildTitle(input.type, message) };
