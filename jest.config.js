@@ -3,6 +3,7 @@ const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 
 /** @type {import('jest').Config} */
 module.exports = {
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',
@@ -19,11 +20,10 @@ module.exports = {
     {
       displayName: 'emulator',
       testEnvironment: 'node',
-      roots: ['<rootDir>/test/emulator', '<rootDir>/test/rules'],
+      roots: ['<rootDir>/test/emulator'],
       transform: { '^.+\\.ts$': tsJest },
       globalSetup: '<rootDir>/test/harness/global-setup.ts',
       globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
-      testTimeout: 60000,
     },
   ],
 };

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/** Header value pattern shared by product keys and client ids. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+
+const shortString = (max: number) => z.string().min(1).max(max);
+
+const AppSchema = z.strictObject({ name: shortString(128), version: shortString(64) });
+const RuntimeSchema = z.strictObject({ name: shortString(64), version: shortString(64) });
+const OsSchema = z.strictObject({ name: shortString(64), version: shortString(64).optional(), arch: shortString(64).optional() });
+const TagsSchema = z
+  .record(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'tag names are 1-64 chars of [A-Za-z0-9_.:-]'), z.string().max(256))
+  .refine((tags) => Object.keys(tags).length <= 50, 'at most 50 tags');
+/** Largest `extra` accepted, serialised as JSON (the stored document must stay under 1 MiB). */
+export const MAX_EXTRA_BYTES = 256 * 1024;
+const ExtraSchema = z
+  .record(z.string(), z.json())
+  .refine((extra) => Buffer.byteLength(JSON.stringify(extra), 'utf8') <= MAX_EXTRA_BYTES, `at most ${MAX_EXTRA_BYTES} bytes as JSON`);
+const IsoDateTime = z.iso.datetime({ offset: true });
+
+/** A crash report as a client sends it (protocol v1). */
+export const CrashReportSchema = z.strictObject({
+  reportId: z.uuid(),
+  occurredAt: IsoDateTime,
+  exception: z.strictObject({
+    type: shortString(512),
+    message: z.string().max(8192).optional(),
+    stacktrace: z.string().min(1),
+  }),
+  app: AppSchema,
+  label: shortString(128).optional(),
+  runtime: RuntimeSchema.optional(),
+  os: OsSchema.optional(),
+  tags: TagsSchema.optional(),
+  extra: ExtraSchema.optional(),
+  fingerprint: shortString(256).optional(),
+  installId: z.string().regex(ID_PATTERN).optional(),
+});
+/** A validated crash report. */
+export type CrashReport = z.infer<typeof CrashReportSchema>;
+
+const MetricValueSchema = z.union([z.string().max(256), z.number().finite(), z.boolean()]);
+
+/** A usage report as a client sends it (protocol v1). */
+export const UsageReportSchema = z.strictObject({
+  reportId: z.uuid(),
+  occurredAt: IsoDateTime,
+  app: AppSchema,
+  installId: z.string().regex(ID_PATTERN).optional(),
+  label: shortString(128).optional(),
+  metrics: z
+    .record(z.string().regex(/^[a-z0-9_.]{1,64}$/, 'metric names are 1-64 chars of [a-z0-9_.]'), MetricValueSchema)
+    .refine((m) => {
+      const n = Object.keys(m).length;
+      return n >= 1 && n <= 100;
+    }, 'between 1 and 100 metrics'),
+});
+/** A validated usage report. */
+export type UsageReport = z.infer<typeof UsageReportSchema>;
+
+/** The kinds of report the ingest accepts, by path. */
+export const REPORT_KINDS = { '/v1/crashes': 'crashes', '/v1/usage': 'usage' } as const;
+/** `crashes` or `usage`: also the Firestore collection-group name. */
+export type ReportKind = (typeof REPORT_KINDS)[keyof typeof REPORT_KINDS];
+
+/** One product's secret as the ingest sees it. */
+export const ProductSecretSchema = z.object({
+  secret: z.string().min(1),
+  expiresAt: z.date().nullable(),
+});
+
+/** What the ingest needs to know about a product (cached in memory). */
+export const ProductIngestConfigSchema = z.object({
+  secrets: z.array(ProductSecretSchema).min(1),
+  retentionDays: z.number().int().min(1).max(3650),
+  rateLimitPerMinute: z.number().int().min(1).nullable(),
+});
+/** Validated ingest view of a product. */
+export type ProductIngestConfig = z.infer<typeof ProductIngestConfigSchema>;

@@ -1,0 +1,43 @@
+import type { ProductIngestConfig } from './schemas';
+
+/** Loads a product's ingest view, or null when there is no such product. */
+export type ProductLoader = (productKey: string) => Promise<ProductIngestConfig | null>;
+
+interface Entry {
+  value: ProductIngestConfig | null;
+  loadedAtMs: number;
+}
+
+/**
+ * Caches products (and unknown keys) in memory for `ttlMs`, so an accepted crash costs no read.
+ * Concurrent misses for one key share a single load. Rotation, expiry and deletion are seen
+ * within `ttlMs`.
+ */
+export function createProductCache(load: ProductLoader, options: { ttlMs: number; maxEntries?: number }) {
+  const maxEntries = options.maxEntries ?? 10_000;
+  const entries = new Map<string, Entry>();
+  const inFlight = new Map<string, Promise<ProductIngestConfig | null>>();
+
+  return {
+    /** The product's ingest view, from memory when fresh enough. */
+    async get(productKey: string, nowMs: number): Promise<ProductIngestConfig | null> {
+      const entry = entries.get(productKey);
+      if (entry !== undefined && nowMs - entry.loadedAtMs < options.ttlMs) return entry.value;
+      let pending = inFlight.get(productKey);
+      if (pending === undefined) {
+        pending = load(productKey).finally(() => inFlight.delete(productKey));
+        inFlight.set(productKey, pending);
+      }
+      const value = await pending;
+      if (entries.size >= maxEntries && !entries.has(productKey)) {
+        const oldest = entries.keys().next().value;
+        if (oldest !== undefined) entries.delete(oldest);
+      }
+      entries.set(productKey, { value, loadedAtMs: nowMs });
+      return value;
+    },
+  };
+}
+
+/** A cache made by `createProductCache`. */
+export type ProductCache = ReturnType<typeof createProductCache>;

@@ -1,0 +1,32 @@
+import { getApps, initializeApp, type App } from 'firebase-admin/app';
+import { getFirestore, type Firestore } from 'firebase-admin/firestore';
+
+let app: App | undefined;
+
+/** The process's firebase-admin app (created once; emulator hosts come from the environment). */
+export function getAdminApp(): App {
+  if (app === undefined) {
+    app = getApps()[0] ?? initializeApp(process.env.GCLOUD_PROJECT ? { projectId: process.env.GCLOUD_PROJECT } : {});
+  }
+  return app;
+}
+
+let db: Firestore | undefined;
+
+/** The process's Firestore client. */
+export function getDb(): Firestore {
+  if (db === undefined) {
+    db = getFirestore(getAdminApp());
+    db.settings({ ignoreUndefinedProperties: true, preferRest: process.env.DUMPCATCHER_FIRESTORE_REST === '1' });
+  }
+  return db;
+}
+
+/** Firestore's gRPC status for "a document with this id already exists". */
+export const ALREADY_EXISTS = 6;
+
+/** True when a Firestore error says the document already exists. */
+export function isAlreadyExists(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === ALREADY_EXISTS || code === 'already-exists' || code === 'ALREADY_EXISTS';
+}

@@ -1,0 +1,243 @@
+import { gzipSync } from 'node:zlib';
+import { sendSigned, newClientId, sampleCrash, type SignedRequestInput } from '../../scripts/lib/client';
+import { countDocs, newProduct, requireEnv, testDb } from './helpers';
+
+const baseUrl = () => requireEnv('DUMPCATCHER_INGEST_URL');
+
+async function setup() {
+  const product = await newProduct();
+  const base = { baseUrl: baseUrl(), productKey: product.productKey, secret: product.secret, clientId: newClientId() };
+  return { product, base };
+}
+
+function deepObject(depth: number): unknown {
+  let value: unknown = 'leaf';
+  for (let i = 0; i < depth; i++) value = { d: value };
+  return value;
+}
+
+describe('ingest over HTTP on the Firestore emulator', () => {
+  it('stores a signed crash once with the server fields and answers 202 with its id', async () => {
+    const { product, base } = await setup();
+    const crash = sampleCrash({ label: 'checkout', tags: { region: 'eu' }, extra: { cart: { items: [1, 2] } } });
+    const res = await sendSigned({ ...base, counter: 1, body: crash });
+    expect(res.status).toBe(202);
+    expect(typeof res.json.id).toBe('string');
+    const doc = await testDb().collection('products').doc(product.productKey).collection('crashes').doc(res.json.id as string).get();
+    expect(doc.exists).toBe(true);
+    expect(doc.get('reportId')).toBe(crash.reportId);
+    expect(doc.get('exception.type')).toBe('ZeroDivisionError');
+    expect(doc.get('label')).toBe('checkout');
+    expect(doc.get('clientId')).toBe(base.clientId);
+    expect(doc.get('counter')).toBe(1);
+    expect(doc.get('productKey')).toBe(product.productKey);
+    expect(JSON.parse(doc.get('extraJson'))).toEqual({ cart: { items: [1, 2] } });
+    const receivedAt = doc.get('receivedAt').toDate() as Date;
+    expect(Math.abs(receivedAt.getTime() - Date.now())).toBeLessThan(60_000);
+    expect(doc.get('expireAt').toDate().getTime() - receivedAt.getTime()).toBe(90 * 86_400_000);
+    expect(await countDocs(product.productKey, 'crashes')).toBe(1);
+  });
+
+  it('answers a retry of the same counter and report with 200 duplicate and writes nothing new', async () => {
+    const { product, base } = await setup();
+    const crash = sampleCrash();
+    const first = await sendSigned({ ...base, counter: 7, body: crash });
+    const again = await sendSigned({ ...base, counter: 7, body: crash, timestamp: Math.floor(Date.now() / 1000) - 5 });
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(200);
+    expect(again.json).toEqual({ id: first.json.id, duplicate: true });
+    expect(await countDocs(product.productKey, 'crashes')).toBe(1);
+  });
+
+  it('refuses a counter reused for a different report with 409 and keeps the first report', async () => {
+    const { product, base } = await setup();
+    const first = sampleCrash();
+    await sendSigned({ ...base, counter: 3, body: first });
+    const res = await sendSigned({ ...base, counter: 3, body: sampleCrash() });
+    expect(res.status).toBe(409);
+    expect((res.json.error as { code: string }).code).toBe('counter_reused');
+    const snap = await testDb().collection('products').doc(product.productKey).collection('crashes').get();
+    expect(snap.docs.map((d) => d.get('reportId'))).toEqual([first.reportId]);
+  });
+
+  it('lets another client use the same counter', async () => {
+    const { product, base } = await setup();
+    expect((await sendSigned({ ...base, counter: 1, body: sampleCrash() })).status).toBe(202);
+    expect((await sendSigned({ ...base, clientId: newClientId(), counter: 1, body: sampleCrash() })).status).toBe(202);
+    expect(await countDocs(product.productKey, 'crashes')).toBe(2);
+  });
+
+  describe('401 with one body for every authentication failure', () => {
+    const cases: Array<[string, (b: SignedRequestInput) => SignedRequestInput]> = [
+      ['an unknown product key', (b) => ({ ...b, productKey: 'pk_unknown_key_123' })],
+      ['a signature made with another secret', (b) => ({ ...b, secret: 'sk_wrong' })],
+      ['a missing signature', (b) => ({ ...b, signature: '', headers: {} })],
+      ['a malformed signature', (b) => ({ ...b, signature: 'v1=XYZ' })],
+      ['a body changed after signing', (b) => ({ ...b, signature: undefined as never, headers: {} })],
+      ['a timestamp 301 s in the past', (b) => ({ ...b, timestamp: Math.floor(Date.now() / 1000) - 301 })],
+      ['a timestamp 301 s in the future', (b) => ({ ...b, timestamp: Math.floor(Date.now() / 1000) + 301 })],
+    ];
+    it.each(cases)('refuses %s and stores nothing', async (name, mutate) => {
+      const { product, base } = await setup();
+      let input = mutate({ ...base, counter: 1, body: sampleCrash() });
+      if (name === 'a missing signature') input = { ...input, signature: undefined as never, headers: { 'X-Dumpcatcher-Signature': '' } };
+      if (name === 'a body changed after signing') {
+        const signed = (await import('../../scripts/lib/client')).buildSignedRequest(input);
+        input = { ...input, signature: signed.headers['X-Dumpcatcher-Signature']!, body: sampleCrash() };
+      }
+      const res = await sendSigned(input);
+      expect(res.status).toBe(401);
+      expect(res.json).toEqual({ error: { code: 'unauthenticated', message: 'The request is not signed with a valid product key and secret.' } });
+      expect(res.headers.get('date')).toMatch(/GMT$/);
+      expect(await countDocs(product.productKey, 'crashes')).toBe(0);
+    });
+  });
+
+  describe('400 naming what is wrong', () => {
+    const headerCases: Array<[string, Record<string, string>, string]> = [
+      ['a counter with a leading zero', { 'X-Dumpcatcher-Counter': '012' }, 'x-dumpcatcher-counter'],
+      ['a zero counter', { 'X-Dumpcatcher-Counter': '0' }, 'x-dumpcatcher-counter'],
+      ['a counter above 2^53-1', { 'X-Dumpcatcher-Counter': '9007199254740992' }, 'x-dumpcatcher-counter'],
+      ['a short client id', { 'X-Dumpcatcher-Client': 'abc' }, 'x-dumpcatcher-client'],
+      ['a product key with a dot', { 'X-Dumpcatcher-Key': 'pk.bad.key.123' }, 'x-dumpcatcher-key'],
+      ['a non-numeric timestamp', { 'X-Dumpcatcher-Timestamp': 'yesterday' }, 'x-dumpcatcher-timestamp'],
+    ];
+    it.each(headerCases)('refuses %s', async (_name, headers, header) => {
+      const { product, base } = await setup();
+      const res = await sendSigned({ ...base, counter: 1, body: sampleCrash(), headers });
+      expect(res.status).toBe(400);
+      expect(res.json.error).toMatchObject({ code: 'invalid_header', details: { header } });
+      expect(await countDocs(product.productKey, 'crashes')).toBe(0);
+    });
+
+    it('refuses invalid JSON', async () => {
+      const { product, base } = await setup();
+      const res = await sendSigned({ ...base, counter: 1, body: Buffer.from('{"reportId": '), headers: { 'Content-Type': 'application/octet-stream' } });
+      expect(res.status).toBe(400);
+      expect(res.json.error).toMatchObject({ code: 'invalid_json' });
+      expect(await countDocs(product.productKey, 'crashes')).toBe(0);
+    });
+
+    it('names every missing required field', async () => {
+      const { product, base } = await setup();
+      const crash = sampleCrash({ app: { name: 'x' } });
+      delete (crash.exception as Record<string, unknown>).type;
+      const res = await sendSigned({ ...base, counter: 1, body: crash });
+      expect(res.status).toBe(400);
+      const details = (res.json.error as { details: { issues: Array<{ path: string }> } }).details;
+      expect(details.issues.map((i) => i.path).sort()).toEqual(['app.version', 'exception.type']);
+      expect(await countDocs(product.productKey, 'crashes')).toBe(0);
+    });
+
+    it('refuses JSON nested deeper than 32 levels', async () => {
+      const { product, base } = await setup();
+      const res = await sendSigned({ ...base, counter: 1, body: sampleCrash({ extra: { deep: deepObject(40) } }) });
+      expect(res.status).toBe(400);
+      expect(res.json.error).toMatchObject({ code: 'too_deep', details: { maxDepth: 32 } });
+      expect(await countDocs(product.productKey, 'crashes')).toBe(0);
+    });
+  });
+
+  it('accepts a gzip body and stores the decoded report', async () => {
+    const { product, base } = await setup();
+    const crash = sampleCrash();
+    const res = await sendSigned({ ...base, counter: 1, body: crash, encoding: 'gzip' });
+    expect(res.status).toBe(202);
+    const doc = await testDb().collection('products').doc(product.productKey).collection('crashes').doc(res.json.id as string).get();
+    expect(doc.get('reportId')).toBe(crash.reportId);
+  });
+
+  it('refuses a body over 1 MiB as sent with 413', async () => {
+    const { product, base } = await setup();
+    const body = Buffer.from(JSON.stringify(sampleCrash({ extra: { pad: 'x'.repeat(1024 * 1024) } })));
+    const res = await sendSigned({ ...base, counter: 1, body });
+    expect(res.status).toBe(413);
+    expect(res.json.error).toMatchObject({ code: 'payload_too_large' });
+    expect(await countDocs(product.productKey, 'crashes')).toBe(0);
+  });
+
+  it('stops inflating a gzip bomb at the limit and answers 413', async () => {
+    const { product, base } = await setup();
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20)); // 64 MiB of spaces in ~64 KiB
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    const res = await sendSigned({ ...base, counter: 1, body: bomb, encoding: 'gzip' });
+    expect(res.status).toBe(413);
+    expect((res.json.error as { message: string }).message).toContain('after gunzip');
+    expect(await countDocs(product.productKey, 'crashes')).toBe(0);
+  });
+
+  it('refuses Content-Encoding and unknown body encodings with 415', async () => {
+    const { product, base } = await setup();
+    const a = await sendSigned({ ...base, counter: 1, body: gzipSync(JSON.stringify(sampleCrash())), headers: { 'Content-Encoding': 'gzip' } });
+    const b = await sendSigned({ ...base, counter: 2, body: sampleCrash(), headers: { 'X-Dumpcatcher-Body-Encoding': 'br' } });
+    expect([a.status, b.status]).toEqual([415, 415]);
+    expect(a.json.error).toMatchObject({ code: 'unsupported_encoding', details: { header: 'content-encoding' } });
+    expect(b.json.error).toMatchObject({ code: 'unsupported_encoding', details: { header: 'x-dumpcatcher-body-encoding' } });
+    expect(await countDocs(product.productKey, 'crashes')).toBe(0);
+  });
+
+  it('answers 429 with Retry-After above the product rate limit and stores nothing for it', async () => {
+    const { product, base } = await setup();
+    await testDb().collection('productSecrets').doc(product.productKey).update({ rateLimitPerMinute: 2 });
+    await new Promise((r) => setTimeout(r, 1100)); // the test stack caches products for 1 s
+    const statuses = [];
+    for (let counter = 1; counter <= 3; counter++) statuses.push((await sendSigned({ ...base, counter, body: sampleCrash() })).status);
+    const limited = await sendSigned({ ...base, counter: 4, body: sampleCrash() });
+    expect(statuses).toEqual([202, 202, 429]);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(limited.json.error).toMatchObject({ code: 'rate_limited', details: { scope: 'product' } });
+    expect(await countDocs(product.productKey, 'crashes')).toBe(2);
+  });
+
+  it('truncates a stack trace that does not fit, with a marker, instead of refusing it', async () => {
+    const { product, base } = await setup();
+    const long = 'Error: boom\n' + '    at frame (/srv/app/x.js:1:1)\n'.repeat(20_000);
+    const crash = sampleCrash({ exception: { type: 'Error', message: 'boom', stacktrace: long } });
+    const res = await sendSigned({ ...base, counter: 1, body: crash, encoding: 'gzip' });
+    expect(res.status).toBe(202);
+    const doc = await testDb().collection('products').doc(product.productKey).collection('crashes').doc(res.json.id as string).get();
+    const stored = doc.get('exception.stacktrace') as string;
+    expect(Buffer.byteLength(stored)).toBeLessThanOrEqual(256 * 1024);
+    expect(stored).toMatch(/… \[truncated by dumpcatcher: \d+ bytes omitted\]$/);
+    expect(doc.get('exception.stacktraceTruncated')).toBe(true);
+  });
+
+  it('stores usage reports in the usage collection', async () => {
+    const { product, base } = await setup();
+    const usage = { reportId: crypto.randomUUID(), occurredAt: new Date().toISOString(), app: { name: 'demo', version: '2.0.0' }, installId: 'inst_0123456789', metrics: { 'os.name': 'linux', 'cpu.count': 2, 'feature.dark_mode': true } };
+    const res = await sendSigned({ ...base, path: '/v1/usage', counter: 1, body: usage });
+    expect(res.status).toBe(202);
+    const doc = await testDb().collection('products').doc(product.productKey).collection('usage').doc(res.json.id as string).get();
+    expect(doc.get('metrics')).toEqual(usage.metrics);
+    expect(await countDocs(product.productKey, 'crashes')).toBe(0);
+  });
+
+  it('answers 404 for an unknown path and 405 for GET', async () => {
+    const notFound = await fetch(baseUrl() + '/v1/nothing', { method: 'POST' });
+    const get = await fetch(baseUrl() + '/v1/crashes');
+    expect(notFound.status).toBe(404);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+  });
+
+  describe('exactly once under concurrency', () => {
+    it('gives one 202 and nineteen 200 for twenty copies of one request', async () => {
+      const { product, base } = await setup();
+      const crash = sampleCrash();
+      const results = await Promise.all(Array.from({ length: 20 }, () => sendSigned({ ...base, counter: 1, body: crash })));
+      const counts = results.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+      expect(counts).toEqual({ 200: 19, 202: 1 });
+      expect(new Set(results.map((r) => r.json.id)).size).toBe(1);
+      expect(await countDocs(product.productKey, 'crashes')).toBe(1);
+    });
+
+    it('gives one 202 and nineteen 409 for twenty reports on one counter', async () => {
+      const { product, base } = await setup();
+      const results = await Promise.all(Array.from({ length: 20 }, () => sendSigned({ ...base, counter: 1, body: sampleCrash() })));
+      const counts = results.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+      expect(counts).toEqual({ 202: 1, 409: 19 });
+      expect(await countDocs(product.productKey, 'crashes')).toBe(1);
+    });
+  });
+});

@@ -1,0 +1,20 @@
+import { join } from 'node:path';
+import { startStack, ROOT } from '../../scripts/lib/stack';
+
+/**
+ * Starts the real emulators and functions once for the emulator suites. Anything that cannot
+ * start fails the run with a message saying what is missing; nothing is skipped.
+ */
+export default async function globalSetup(): Promise<void> {
+  const logDir = join(ROOT, '.local', 'test-logs', String(process.pid));
+  const stack = await startStack({
+    logDir,
+    env: { DUMPCATCHER_RATE_PER_CLIENT: '600', DUMPCATCHER_RATE_PER_PRODUCT: '60000', DUMPCATCHER_PRODUCT_CACHE_SECONDS: '1' },
+  });
+  (globalThis as { __DUMPCATCHER_STACK__?: unknown }).__DUMPCATCHER_STACK__ = stack;
+  process.env.GCLOUD_PROJECT = stack.projectId;
+  process.env.FIRESTORE_EMULATOR_HOST = stack.firestoreEmulatorHost;
+  process.env.FIREBASE_AUTH_EMULATOR_HOST = stack.authEmulatorHost;
+  process.env.DUMPCATCHER_INGEST_URL = stack.ingestUrl;
+  process.env.DUMPCATCHER_TEST_LOG_DIR = logDir;
+}
