@@ -122,7 +122,7 @@ export function normalizeFunctionName(name: string): string {
     .replace(/^async\*?\s*/, '')
     .replace(/^new /, '')
     .replace(/ \[as [^\]]*\]$/, '');
-  fn = fn.replace(/\/?0x[0-9a-f]+/gi, '');
+  fn = fn.replace(/\/?0x[0-9a-f]+/gi, '').trim();
   // JVM: lambda$main$0 → lambda$main; Kotlin: main$lambda-0 / main$lambda$1 → main$lambda.
   fn = fn.replace(/^(lambda\$.+?)\$\d+$/, '$1').replace(/(\$lambda)[-$]\d+$/, '$1');
   fn = fn.replace(/\$\$Lambda(?:\$\d+)?/g, '$$$$Lambda');
@@ -138,7 +138,7 @@ export function normalizeFunctionName(name: string): string {
 /** Removes generated parts from a JVM class or Python module: anonymous class numbers, lambda proxies. */
 export function normalizeModuleName(module: string): string {
   return module
-    .replace(/\$\$Lambda(?:\$\d+)?(?:\/0x[0-9a-f]+)?/gi, '$$$$Lambda')
+    .replace(/\$\$Lambda(?:\$\d+)?(?:\/(?:0x[0-9a-f]+|\d+))?/gi, '$$$$Lambda')
     .replace(/\/?0x[0-9a-f]+/gi, '')
     .replace(/\$\d+(?=$|\$|\.)/g, '$');
 }
@@ -153,7 +153,9 @@ export function normalizeFilePath(path: string): string {
   p = p.replace(/^[a-z][\w+.-]*:\/\/[^/]*/i, '').replace(/[?#].*$/, '');
   const segments = p.split('/');
   const last = segments.length - 1;
-  return segments.map((segment, index) => (index === last ? stripNameHashes(segment) : stripDirVersion(segment))).join('/');
+  return segments
+    .map((segment, index) => (index === last ? stripNameHashes(segment) : stripDirVersion(segment)))
+    .join('/');
 }
 
 function stripDirVersion(segment: string): string {
@@ -173,7 +175,9 @@ function stripNameHashes(name: string): string {
   if (parts.length < 2) return name;
   const extension = parts.pop() ?? '';
   const kept = parts
-    .map((part) => part.replace(/[-_](?=[A-Za-z0-9_]{8,}$)(?=[^-]*\d|[^-]*[A-Z][^-]*[a-z]|[^-]*[a-z][^-]*[A-Z])[A-Za-z0-9_]+$/, ''))
+    .map((part) =>
+      part.replace(/[-_](?=[A-Za-z0-9_]{8,}$)(?=[^-]*\d|[^-]*[A-Z][^-]*[a-z]|[^-]*[a-z][^-]*[A-Z])[A-Za-z0-9_]+$/, ''),
+    )
     .filter((part) => !isHashLike(part) && !/^\d+$/.test(part));
   return [...(kept.length > 0 ? kept : [parts[0] ?? '']), extension].join('.');
 }
@@ -228,5 +232,7 @@ export function describeCulprit(frame: Frame): string {
 }
 
 function hashParts(source: FingerprintResult['source'], parts: readonly string[]): string {
-  return createHash('sha256').update([HASH_PREFIX, source, ...parts].join('\n'), 'utf8').digest('hex');
+  return createHash('sha256')
+    .update([HASH_PREFIX, source, ...parts].join('\n'), 'utf8')
+    .digest('hex');
 }

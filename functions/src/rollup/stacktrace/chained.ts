@@ -1,6 +1,5 @@
 import type { ExceptionRelation } from './types';
 
-
 const SECTION_START = /^(Caused by|Aggregated \d+): (.*)$/;
 
 /** One `err.stack` of a JavaScript chain: its first line (prefix removed) and the lines after it. */

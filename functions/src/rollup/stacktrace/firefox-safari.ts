@@ -42,7 +42,8 @@ export function parseFirefoxSafari(lines: readonly string[]): RawException[] {
       if (isFrameLine(line)) frames.push(parseFrame(line));
       else if (frames.length === 0) headerLines.push(line);
     }
-    const { type, message } = headerLines.length > 0 ? splitTypeAndMessage(headerLines.join('\n')) : { type: '', message: '' };
+    const { type, message } =
+      headerLines.length > 0 ? splitTypeAndMessage(headerLines.join('\n')) : { type: '', message: '' };
     const exception: RawException = { type, message, frames };
     if (section.relation !== undefined) exception.relation = section.relation;
     if (section.parent !== undefined) exception.parent = section.parent;

@@ -1,7 +1,8 @@
 import { makeFrame, splitTypeAndMessage, type ExceptionRelation, type RawException, type RawFrame } from './types';
 
 // `at [loader/][module@version/]pkg.Class.method(Source)`, optionally followed by logback's `~[jar:ver]`.
-const FRAME_LINE = /^\s*at ([^\s()]+)\((Native Method|Unknown Source(?::\d+)?|[^:()]*(?::\d+)?)\)(?:\s+~?\[[^\]]*\])?\s*$/;
+const FRAME_LINE =
+  /^\s*at ([^\s()]+)\((Native Method|Unknown Source(?::\d+)?|[^:()]*(?::\d+)?)\)(?:\s+~?\[[^\]]*\])?\s*$/;
 const MORE_LINE = /^\s*\.\.\. (\d+) (?:more|common frames omitted)\s*$/;
 const NESTED_HEADER = /^(\s*)(Caused by|Suppressed): (.*)$/;
 const THREAD_PREFIX = /^Exception in thread "[^"]*" /;
@@ -74,7 +75,8 @@ function startException(
   if (relation !== undefined) exception.relation = relation;
   result.push(exception);
   const node: Node = { exception, index: result.length - 1 };
-  const enclosing = relation === 'cause' ? lastAtDepth[depth] : relation === 'suppressed' ? lastAtDepth[depth - 1] : undefined;
+  const enclosing =
+    relation === 'cause' ? lastAtDepth[depth] : relation === 'suppressed' ? lastAtDepth[depth - 1] : undefined;
   if (enclosing !== undefined) {
     node.enclosing = enclosing;
     exception.parent = enclosing.index;
@@ -91,10 +93,10 @@ function countIndent(prefix: string): number {
 
 /** Splits `loader/module@1.0/pkg.Outer$Inner.method` + `File.java:12` into a frame. */
 function parseJavaFrame(qualified: string, source: string): RawFrame {
-  // Loader and module prefixes end in `/`; a hidden class name carries `/0x…` that belongs to it.
+  // Loader and module prefixes end in `/`; a lambda proxy's name carries `/0x…` (or a decimal id on Java 8).
   const parts = qualified.split('/');
   let start = parts.length - 1;
-  while (start > 0 && /^0x[0-9a-f]/i.test(parts[start] ?? '')) start -= 1;
+  while (start > 0 && /^\d/.test(parts[start] ?? '')) start -= 1;
   const name = parts.slice(start).join('/');
   const dot = name.lastIndexOf('.');
   const module = dot === -1 ? undefined : name.slice(0, dot);

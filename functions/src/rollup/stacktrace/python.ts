@@ -11,8 +11,7 @@ const EXCEPTION_TYPE = /^[A-Za-z_][\w.<>]*$/;
 
 /** Counts the lines that only a Python traceback has; used to pick the format. */
 export function scorePython(lines: readonly string[]): number {
-  return lines.filter((line) => TRACEBACK_HEADER.test(line) || FRAME_LINE.test(line) || GROUP_HEADER.test(line))
-    .length;
+  return lines.filter((line) => TRACEBACK_HEADER.test(line) || FRAME_LINE.test(line) || GROUP_HEADER.test(line)).length;
 }
 
 /** Parses `traceback.format_exception` text into exceptions, the one raised last first. */
