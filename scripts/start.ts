@@ -1,0 +1,78 @@
+/**
+ * `npm start`: the local stack. Starts the Firestore and Auth emulators, serves the functions
+ * with the Functions Framework, creates a demo product, prints how to send a first crash and
+ * writes the same facts to `.local/stack.json`. Ctrl-C (SIGINT) or SIGTERM stops everything.
+ */
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getApps, initializeApp } from 'firebase-admin/app';
+import { getFirestore } from 'firebase-admin/firestore';
+import { seedProduct } from './lib/seed';
+import { ROOT, startStack, type Stack } from './lib/stack';
+
+const LOCAL_DIR = join(ROOT, '.local');
+const STACK_FILE = join(LOCAL_DIR, 'stack.json');
+
+function emulatorPorts(): { firestore: number; auth: number } {
+  const config = JSON.parse(readFileSync(join(ROOT, 'firebase.json'), 'utf8')) as { emulators: { firestore: { port: number }; auth: { port: number } } };
+  return { firestore: config.emulators.firestore.port, auth: config.emulators.auth.port };
+}
+
+let stack: Stack | undefined;
+
+async function main(): Promise<void> {
+  mkdirSync(LOCAL_DIR, { recursive: true });
+  const ports = emulatorPorts();
+  console.log('Starting the Cloud Firestore emulator, the Auth emulator and the functions…');
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the local stack…`);
+    await stack?.stop();
+    console.log('Stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  stack = await startStack({
+    logDir: join(LOCAL_DIR, 'logs'),
+    ports: { firestore: ports.firestore, auth: ports.auth, ingest: Number(process.env.DUMPCATCHER_INGEST_PORT ?? 8081) },
+  });
+  process.env.FIRESTORE_EMULATOR_HOST = stack.firestoreEmulatorHost;
+  const app = getApps()[0] ?? initializeApp({ projectId: stack.projectId });
+  const demoProduct = await seedProduct(getFirestore(app), { name: 'Demo product', ownerUid: 'local-demo-owner' });
+
+  const { functions: _functions, functionEnv: _env, stop: _stop, ...info } = stack;
+  const facts = { ...info, demoProduct };
+  writeFileSync(STACK_FILE, JSON.stringify(facts, null, 2) + '\n');
+
+  console.log(`
+Dumpcatcher is running locally (logs in .local/logs/).
+
+  Ingest URL     ${stack.ingestUrl}
+  Product key    ${demoProduct.productKey}
+  Secret         ${demoProduct.secret}
+  Firestore      ${stack.firestoreEmulatorHost} (emulator)
+  Auth           ${stack.authEmulatorHost} (emulator)
+  Facts as JSON  .local/stack.json
+
+Send a signed crash from another terminal:
+
+  npm run send-crash
+
+or by hand, following docs/protocol.md (the signature is an HMAC-SHA256 of nine lines):
+
+  KEY=${demoProduct.productKey} SECRET=${demoProduct.secret} INGEST_URL=${stack.ingestUrl} \\
+    npx tsx scripts/send-crash.ts
+
+Press Ctrl-C to stop everything.
+`);
+}
+
+main().catch(async (err: unknown) => {
+  console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
+  await stack?.stop();
+  process.exit(1);
+});
