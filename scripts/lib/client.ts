@@ -46,7 +46,7 @@ export async function sendSigned(input: SignedRequestInput): Promise<{ status: n
   const req = buildSignedRequest(input);
   const res = await fetch(req.url, { method: 'POST', headers: req.headers, body: req.body });
   const text = await res.text();
-  let json: Record<string, unknown> = {};
+  let json: Record<string, unknown>;
   try {
     json = JSON.parse(text) as Record<string, unknown>;
   } catch {

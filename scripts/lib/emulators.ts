@@ -55,7 +55,7 @@ export async function startFirestoreEmulator(options: { port?: number; logDir: s
     await waitUntil('The Cloud Firestore emulator', async () => (await fetch(`http://${host}/`)).ok, { timeoutMs: 90_000, child: proc.child, logFile });
   } catch (err) {
     await proc.stop();
-    throw new Error(`${(err as Error).message}\nIs the emulator component installed? (gcloud components install cloud-firestore-emulator, or apt-get install google-cloud-cli-firestore-emulator)`);
+    throw new Error(`${(err as Error).message}\nIs the emulator component installed? (gcloud components install cloud-firestore-emulator, or apt-get install google-cloud-cli-firestore-emulator)`, { cause: err });
   }
   return { host, stop: () => proc.stop() };
 }
@@ -95,7 +95,7 @@ export async function startAuthEmulator(options: { port?: number; logDir: string
     await waitUntil('The Firebase Auth emulator', async () => (await fetch(`http://${host}/`)).ok, { timeoutMs: 90_000, child: proc.child, logFile });
   } catch (err) {
     await proc.stop();
-    throw new Error(`${(err as Error).message}\nThe Auth emulator comes from the firebase-tools devDependency: run \`npm ci\` first.`);
+    throw new Error(`${(err as Error).message}\nThe Auth emulator comes from the firebase-tools devDependency: run \`npm ci\` first.`, { cause: err });
   }
   return { host, stop: () => proc.stop() };
 }
