@@ -28,7 +28,7 @@ describe('signing-v1 vectors', () => {
   it('has at least six vectors, including gzip and non-ASCII ones', () => {
     expect(vectors.length).toBeGreaterThanOrEqual(6);
     expect(vectors.some((v) => v.bodyEncoding === 'gzip')).toBe(true);
-    expect(vectors.some((v) => /[^\x00-\x7f]/.test(v.secret))).toBe(true);
+    expect(vectors.some((v) => [...v.secret].some((c) => c.charCodeAt(0) > 127))).toBe(true);
   });
 
   it.each(vectors.map((v) => [v.name, v] as const))('%s: body hash, string to sign and signature match', (_name, v) => {
