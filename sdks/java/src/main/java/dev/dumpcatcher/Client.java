@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
@@ -64,7 +63,7 @@ public final class Client {
         q = new DiskQueue(dir, options.maxQueueFiles(), options.maxQueueBytes(), options.maxQueueAgeSeconds());
         lim = new Limiter(dir, options.maxReportsPerFingerprint(), options.limiterWindowSeconds());
         Transport t = options.transport() != null ? options.transport() : new HttpTransport();
-        s = new Sender(q, t, options, log);
+        s = new Sender(q, lim, t, options, log);
         if (options.installId()) install = loadInstallId(dir);
       } catch (IOException | RuntimeException e) {
         reason = "queue folder unusable: " + e;
@@ -126,7 +125,7 @@ public final class Client {
       if (ID.matcher(existing).matches()) return existing;
     }
     String id = newId();
-    DiskQueue.writeAtomically(file, id.getBytes(StandardCharsets.UTF_8));
+    DiskQueue.writeAtomically(file, id.getBytes(StandardCharsets.UTF_8), true);
     return id;
   }
 
@@ -134,11 +133,9 @@ public final class Client {
   void start() {
     if (mode == Mode.DISABLED) return;
     if (mode == Mode.ACTIVE) {
-      long now = System.currentTimeMillis();
-      queue.removeLeftoverTemp(now);
-      queue.enforceBounds(now);
+      // The sender's first pass scans the folder and sends what earlier runs left.
       sender.start();
-      sender.wake();
+      sender.requestRescan();
     }
     if (options.captureUncaught()) {
       uncaughtHandler = new UncaughtHandler(this, Thread.getDefaultUncaughtExceptionHandler());
@@ -194,6 +191,15 @@ public final class Client {
 
   /** Builds, scrubs, limits and queues a crash report on the caller's thread; never throws. */
   public void captureException(Throwable error, CaptureContext context) {
+    capture(error, context, false);
+  }
+
+  /** The uncaught-exception path: like captureException, and the limiter's count is written at once. */
+  void captureUncaught(Throwable error) {
+    capture(error, null, true);
+  }
+
+  private void capture(Throwable error, CaptureContext context, boolean dying) {
     if (error == null || closed || mode == Mode.DISABLED) return;
     try {
       double rate = options.sampleRate();
@@ -222,6 +228,8 @@ public final class Client {
         return;
       }
       enqueue("/v1/crashes", report, now);
+      // The process is about to die: the sender will not get to write the count.
+      if (dying) limiter.persist();
     } catch (Throwable t) {
       log.log("captureException failed: " + t);
     }
@@ -250,7 +258,7 @@ public final class Client {
   private void enqueue(String path, Map<String, Object> body, long now) throws IOException {
     QueuedReport queued = new QueuedReport(path, clientId, counter.incrementAndGet(), now, Json.write(body));
     queue.write(queued);
-    queue.enforceBounds(now);
+    queue.enforceBoundsQuickly(now);
     sender.wake();
   }
 
@@ -266,16 +274,8 @@ public final class Client {
   public boolean flush(long timeoutMs) {
     if (mode != Mode.ACTIVE) return true;
     try {
-      sender.wake();
-      long deadline = System.nanoTime() + Math.max(0, timeoutMs) * 1_000_000L;
-      while (true) {
-        List<Path> files = queue.list();
-        if (files.isEmpty()) return true;
-        if (sender.allExhausted(files)) return false;
-        long left = (deadline - System.nanoTime()) / 1_000_000L;
-        if (left <= 0) return false;
-        sender.awaitProgress(Math.min(left, 100));
-      }
+      Boolean done = sender.awaitPass(sender.requestRescan(), Math.max(0, timeoutMs));
+      return done != null && done;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
@@ -290,6 +290,7 @@ public final class Client {
     if (closed) return;
     try {
       flush(options.shutdownTimeoutMs());
+      if (limiter != null) limiter.persist();
     } finally {
       closed = true;
       removeHooks();

@@ -17,6 +17,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,6 +32,11 @@ public final class DiskQueue {
   private final int maxFiles;
   private final long maxBytes;
   private final long maxAgeMillis;
+  /**
+   * The files this process knows of (its own writes and the last scan of the folder), so that
+   * the hot path needs no directory listing; {@link #rescan} brings it in line with the disk.
+   */
+  private final ConcurrentHashMap<String, Entry> index = new ConcurrentHashMap<>();
 
   /** A queue in dir with the three bounds of docs/sdks.md. */
   public DiskQueue(Path dir, int maxFiles, long maxBytes, long maxAgeSeconds) {
@@ -48,24 +54,31 @@ public final class DiskQueue {
   /** Writes the report's file atomically (temp file, fsync, rename) and returns its path. */
   public Path write(QueuedReport report) throws IOException {
     Path target = dir.resolve(report.fileName());
-    writeAtomically(target, report.toFileJson().getBytes(StandardCharsets.UTF_8));
+    byte[] bytes = report.toFileJson().getBytes(StandardCharsets.UTF_8);
+    writeAtomically(target, bytes, true);
+    Entry e = new Entry(target, report.createdAtMillis(), report.counter());
+    e.size = bytes.length;
+    e.report = report;
+    index.put(report.fileName(), e);
     return target;
   }
 
-  /** Writes bytes to target through a temp file in the same folder and an atomic rename. */
-  static void writeAtomically(Path target, byte[] bytes) throws IOException {
+  /** Writes bytes to target through a temp file in the same folder and an atomic rename; durable adds an fsync. */
+  static void writeAtomically(Path target, byte[] bytes, boolean durable) throws IOException {
     Path folder = target.getParent();
-    Files.createDirectories(folder);
+    if (!Files.isDirectory(folder)) Files.createDirectories(folder);
     Path tmp = folder.resolve(target.getFileName().toString() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
     try {
       FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
       try {
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         while (buf.hasRemaining()) ch.write(buf);
-        try {
-          ch.force(true);
-        } catch (IOException e) {
-          // fsync where the platform allows; the rename below still keeps readers from a half file.
+        if (durable) {
+          try {
+            ch.force(true);
+          } catch (IOException e) {
+            // fsync where the platform allows; the rename below still keeps readers from a half file.
+          }
         }
       } finally {
         ch.close();
@@ -75,12 +88,29 @@ public final class DiskQueue {
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }
-    } finally {
+    } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(tmp);
+      throw e;
     }
   }
 
-  /** Report files, oldest first (by creation time in the name, then counter). */
+  /** The known report files, oldest first, without touching the disk. */
+  List<Entry> pending() {
+    List<Entry> out = new ArrayList<>(index.values());
+    sort(out);
+    return out;
+  }
+
+  /** The report of a known entry: from memory when this process wrote it, else from its file. */
+  QueuedReport read(Entry entry) {
+    QueuedReport cached = entry.report;
+    if (cached != null) return cached;
+    QueuedReport r = read(entry.path);
+    if (r == null) index.remove(entry.path.getFileName().toString());
+    return r;
+  }
+
+  /** Report files on disk, oldest first (by creation time in the name, then counter). */
   public List<Path> list() {
     List<Entry> entries = entries();
     List<Path> out = new ArrayList<>(entries.size());
@@ -104,6 +134,11 @@ public final class DiskQueue {
     } catch (IOException | RuntimeException e) {
       return out;
     }
+    sort(out);
+    return out;
+  }
+
+  private static void sort(List<Entry> out) {
     Collections.sort(out, new Comparator<Entry>() {
       @Override
       public int compare(Entry a, Entry b) {
@@ -112,7 +147,6 @@ public final class DiskQueue {
         return a.path.getFileName().toString().compareTo(b.path.getFileName().toString());
       }
     });
-    return out;
   }
 
   /** Reads a queue file; returns null (after deleting it) when it cannot be parsed, null if it is gone. */
@@ -148,6 +182,7 @@ public final class DiskQueue {
 
   /** Deletes a report file; a missing file is fine. */
   public void delete(Path file) {
+    index.remove(file.getFileName().toString());
     try {
       Files.deleteIfExists(file);
     } catch (IOException e) {
@@ -171,7 +206,20 @@ public final class DiskQueue {
     }
   }
 
-  /** Drops reports older than the age bound, then the oldest until count and bytes fit; returns how many. */
+  /** Bounds check for the hot path: scans the folder only when the known files exceed a bound. */
+  void enforceBoundsQuickly(long nowMillis) {
+    if (index.size() <= maxFiles) {
+      long total = 0;
+      for (Entry e : index.values()) total += e.size;
+      if (total <= maxBytes) return;
+    }
+    enforceBounds(nowMillis);
+  }
+
+  /**
+   * Scans the folder (picking up what other runs left), drops reports older than the age bound,
+   * then the oldest until count and bytes fit; returns how many were dropped.
+   */
   public int enforceBounds(long nowMillis) {
     List<Entry> entries = entries();
     int dropped = 0;
@@ -183,10 +231,16 @@ public final class DiskQueue {
         dropped++;
         continue;
       }
-      try {
-        e.size = Files.size(e.path);
-      } catch (IOException ex) {
-        continue;
+      Entry known = index.get(e.path.getFileName().toString());
+      if (known != null) {
+        e.size = known.size;
+        e.report = known.report;
+      } else {
+        try {
+          e.size = Files.size(e.path);
+        } catch (IOException ex) {
+          continue;
+        }
       }
       total += e.size;
       kept.add(e);
@@ -198,14 +252,23 @@ public final class DiskQueue {
       total -= e.size;
       dropped++;
     }
+    Map<String, Entry> fresh = new LinkedHashMap<>();
+    for (int j = i; j < kept.size(); j++) fresh.put(kept.get(j).path.getFileName().toString(), kept.get(j));
+    for (Map.Entry<String, Entry> known : index.entrySet()) {
+      // A file written while the folder was being listed is not in fresh but must stay known.
+      if (!fresh.containsKey(known.getKey()) && !Files.exists(known.getValue().path)) index.remove(known.getKey());
+    }
+    index.putAll(fresh);
     return dropped;
   }
 
-  private static final class Entry {
+  /** One report file: its name's parts, its size, and its content when this process wrote it. */
+  static final class Entry {
     final Path path;
     final long createdAt;
     final long counter;
-    long size;
+    volatile long size;
+    volatile QueuedReport report;
 
     Entry(Path path, long createdAt, long counter) {
       this.path = path;

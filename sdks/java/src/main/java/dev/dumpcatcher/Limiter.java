@@ -21,23 +21,29 @@ public final class Limiter {
   private final Path file;
   private final int maxPerWindow;
   private final long windowMillis;
+  private final Map<String, long[]> state;
+  private boolean dirty;
 
-  /** A limiter persisted in queueDir/limiter.json. */
+  /** A limiter persisted in queueDir/limiter.json; the file is read once, here. */
   public Limiter(Path queueDir, int maxPerWindow, long windowSeconds) {
     this.file = queueDir.resolve(FILE_NAME);
     this.maxPerWindow = maxPerWindow;
     this.windowMillis = windowSeconds * 1000L;
+    this.state = load();
   }
 
   /**
-   * Counts one report with this fingerprint and says whether it may be enqueued. The file is
-   * read again each time, so processes that share the folder share the count.
+   * Counts one report with this fingerprint and says whether it may be enqueued. The count is
+   * kept in memory; {@link #persist()} writes it (the sender does so on its next pass, and the
+   * uncaught-exception path at once, before the process dies).
    */
   public synchronized boolean tryAcquire(String fingerprint, long nowMillis) {
-    Map<String, long[]> state = load();
     Iterator<Map.Entry<String, long[]>> it = state.entrySet().iterator();
     while (it.hasNext()) {
-      if (nowMillis - it.next().getValue()[0] >= windowMillis) it.remove();
+      if (nowMillis - it.next().getValue()[0] >= windowMillis) {
+        it.remove();
+        dirty = true;
+      }
     }
     long[] entry = state.get(fingerprint);
     if (entry == null) {
@@ -46,13 +52,28 @@ public final class Limiter {
     }
     if (entry[1] >= maxPerWindow) return false;
     entry[1]++;
+    dirty = true;
     while (state.size() > MAX_ENTRIES) {
       Iterator<String> oldest = state.keySet().iterator();
       oldest.next();
       oldest.remove();
     }
-    save(state);
     return true;
+  }
+
+  /** Writes limiter.json if a count changed since the last write. */
+  public void persist() {
+    String text;
+    synchronized (this) {
+      if (!dirty) return;
+      dirty = false;
+      text = serialise();
+    }
+    try {
+      DiskQueue.writeAtomically(file, text.getBytes(StandardCharsets.UTF_8), false);
+    } catch (IOException | RuntimeException e) {
+      // Limiting in memory still works for this process.
+    }
   }
 
   private Map<String, long[]> load() {
@@ -76,7 +97,7 @@ public final class Limiter {
     return state;
   }
 
-  private void save(Map<String, long[]> state) {
+  private String serialise() {
     StringBuilder out = new StringBuilder(64 + state.size() * 96);
     out.append("{\"v\":1,\"entries\":{");
     boolean first = true;
@@ -86,12 +107,7 @@ public final class Limiter {
       Json.writeString(out, e.getKey());
       out.append(":[").append(e.getValue()[0]).append(',').append(e.getValue()[1]).append(']');
     }
-    out.append("}}");
-    try {
-      DiskQueue.writeAtomically(file, out.toString().getBytes(StandardCharsets.UTF_8));
-    } catch (IOException | RuntimeException e) {
-      // Limiting in memory still works for this process.
-    }
+    return out.append("}}").toString();
   }
 
   /**

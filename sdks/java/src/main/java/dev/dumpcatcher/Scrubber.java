@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /** Removes personal data and secrets from report text before it touches disk or stderr. */
@@ -17,17 +17,20 @@ final class Scrubber {
       Pattern.compile("\\b(Bearer|Basic)\\s+(?!<redacted>)[A-Za-z0-9._~+/=-]+");
   private static final Pattern JWT =
       Pattern.compile("eyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*");
-  private static final Pattern LONG_TOKEN =
-      Pattern.compile("(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_=-]{32,}(?![A-Za-z0-9+/_=-])");
+  /** Cheap pre-checks so that ordinary text (most stack traces) skips the costlier patterns. */
+  private static final String[] KEY_WORDS = {"pass", "pwd", "secret", "token", "key", "auth"};
+  private static final int LONG_TOKEN_MIN = 32;
 
   private final String secret;
   private final String home;
   private final Pattern user;
+  private final String userName;
 
   /** home and userName come from user.home and user.name in production; tests pass their own. */
   Scrubber(String secret, String home, String userName) {
     this.secret = secret == null || secret.isEmpty() ? null : secret;
     this.home = home == null || home.length() < 2 ? null : stripSlash(home);
+    this.userName = userName;
     this.user = userName == null || userName.length() < 3 ? null
         : Pattern.compile("(?<![\\w])" + Pattern.quote(userName) + "(?![\\w])");
   }
@@ -49,26 +52,48 @@ final class Scrubber {
     if (s == null || s.isEmpty()) return s;
     if (secret != null && s.contains(secret)) s = s.replace(secret, "<redacted>");
     if (home != null && s.contains(home)) s = s.replace(home, "~");
-    if (user != null) s = user.matcher(s).replaceAll("<user>");
+    if (user != null && s.contains(userName)) s = user.matcher(s).replaceAll("<user>");
     if (s.indexOf('@') >= 0) s = EMAIL.matcher(s).replaceAll("<email>");
-    s = KEY_VALUE.matcher(s).replaceAll("$1$2<redacted>");
-    s = AUTH_SCHEME.matcher(s).replaceAll("$1 <redacted>");
+    if (hasKeyWord(s)) s = KEY_VALUE.matcher(s).replaceAll("$1$2<redacted>");
+    if (s.contains("Bearer") || s.contains("Basic")) s = AUTH_SCHEME.matcher(s).replaceAll("$1 <redacted>");
     if (s.contains("eyJ")) s = JWT.matcher(s).replaceAll("<token>");
     return replaceLongTokens(s);
   }
 
+  private static boolean hasKeyWord(String s) {
+    String lower = s.toLowerCase(Locale.ROOT);
+    for (String w : KEY_WORDS) {
+      if (lower.contains(w)) return true;
+    }
+    return false;
+  }
+
+  private static boolean isTokenChar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        || c == '+' || c == '/' || c == '_' || c == '=' || c == '-';
+  }
+
+  /** Runs of 32+ chars of [A-Za-z0-9+/_=-] with both a letter and a digit become <token>. */
   private static String replaceLongTokens(String s) {
-    Matcher m = LONG_TOKEN.matcher(s);
     StringBuilder out = null;
     int last = 0;
-    while (m.find()) {
-      if (!hasLetterAndDigit(s, m.start(), m.end())) continue;
-      if (out == null) out = new StringBuilder(s.length());
-      out.append(s, last, m.start()).append("<token>");
-      last = m.end();
+    int n = s.length();
+    int i = 0;
+    while (i < n) {
+      if (!isTokenChar(s.charAt(i))) {
+        i++;
+        continue;
+      }
+      int start = i;
+      while (i < n && isTokenChar(s.charAt(i))) i++;
+      if (i - start >= LONG_TOKEN_MIN && hasLetterAndDigit(s, start, i)) {
+        if (out == null) out = new StringBuilder(n);
+        out.append(s, last, start).append("<token>");
+        last = i;
+      }
     }
     if (out == null) return s;
-    return out.append(s, last, s.length()).toString();
+    return out.append(s, last, n).toString();
   }
 
   private static boolean hasLetterAndDigit(String s, int from, int to) {

@@ -25,15 +25,23 @@ final class Sender implements Runnable {
   private final Object lock = new Object();
   private final Map<String, State> states = new ConcurrentHashMap<>();
   private final long maxAgeMillis;
+  private static final long RESCAN_EVERY_MS = 60_000L;
+  private final Limiter limiter;
   private boolean wakeup;
-  private long progress;
+  private long rescanRequested;
+  private long rescanDone = -1;
+  private long lastRescanAt;
+  private long passToken = -1;
+  private boolean passFoundEmpty;
+  private boolean passOnlyExhausted;
   private volatile boolean stopped;
   private volatile long pausedUntil;
   private volatile long clockOffsetMs;
   private Thread thread;
 
-  Sender(DiskQueue queue, Transport transport, DumpcatcherOptions options, DebugLog log) {
+  Sender(DiskQueue queue, Limiter limiter, Transport transport, DumpcatcherOptions options, DebugLog log) {
     this.queue = queue;
+    this.limiter = limiter;
     this.transport = transport;
     this.options = options;
     this.log = log;
@@ -46,11 +54,21 @@ final class Sender implements Runnable {
     thread.start();
   }
 
-  /** Asks the thread to look at the queue again (new report, flush). */
+  /** Asks the thread to look at the queue again (a new report). */
   void wake() {
     synchronized (lock) {
       wakeup = true;
       lock.notifyAll();
+    }
+  }
+
+  /** Asks for a pass that first rescans the folder (init, flush); returns the request's token. */
+  long requestRescan() {
+    synchronized (lock) {
+      long token = ++rescanRequested;
+      wakeup = true;
+      lock.notifyAll();
+      return token;
     }
   }
 
@@ -64,31 +82,30 @@ final class Sender implements Runnable {
     return clockOffsetMs;
   }
 
-  /** True when every listed file has used up its attempts in this process. */
-  boolean allExhausted(List<Path> files) {
-    for (Path p : files) {
-      State s = states.get(p.getFileName().toString());
-      if (s == null || s.failures < MAX_ATTEMPTS) return false;
-    }
-    return true;
-  }
-
-  /** Waits until the thread has made progress (or timeoutMs passes). */
-  void awaitProgress(long timeoutMs) throws InterruptedException {
+  /**
+   * Waits for a pass that started after the rescan request {@code token}: TRUE when it found the
+   * queue empty, FALSE when all that is left has used up its attempts, null on timeout.
+   */
+  Boolean awaitPass(long token, long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
     synchronized (lock) {
-      long seen = progress;
-      long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-      while (progress == seen) {
+      while (true) {
+        if (passToken >= token) {
+          if (passFoundEmpty) return Boolean.TRUE;
+          if (passOnlyExhausted) return Boolean.FALSE;
+        }
         long left = (deadline - System.nanoTime()) / 1_000_000L;
-        if (left <= 0) return;
+        if (left <= 0 || stopped) return null;
         lock.wait(left);
       }
     }
   }
 
-  private void signalProgress() {
+  private void publishPass(long token, boolean empty, boolean onlyExhausted) {
     synchronized (lock) {
-      progress++;
+      passToken = token;
+      passFoundEmpty = empty;
+      passOnlyExhausted = onlyExhausted;
       lock.notifyAll();
     }
   }
@@ -103,10 +120,10 @@ final class Sender implements Runnable {
         log.log("sender error: " + t);
         waitMs = 1000;
       }
-      signalProgress();
+      if (waitMs < 0) continue;
       synchronized (lock) {
         try {
-          if (!wakeup && !stopped) lock.wait(Math.max(0, waitMs));
+          if (!wakeup && !stopped) lock.wait(waitMs);
         } catch (InterruptedException e) {
           return;
         }
@@ -115,16 +132,44 @@ final class Sender implements Runnable {
     }
   }
 
-  /** Sends what is due; returns how long to wait before the next try (0: until woken). */
+  /**
+   * One pass: sends what is due, oldest first. Returns how long to wait before the next pass
+   * (0: until woken), or -1 to run another pass at once (to confirm the queue is now empty).
+   */
   long sendPending() {
+    long token;
+    synchronized (lock) {
+      token = rescanRequested;
+      wakeup = false;
+    }
     long now = System.currentTimeMillis();
-    if (now < pausedUntil) return pausedUntil - now;
-    for (Path file : queue.list()) {
+    if (token != rescanDone || now - lastRescanAt >= RESCAN_EVERY_MS) {
+      queue.removeLeftoverTemp(now);
+      queue.enforceBounds(now);
+      rescanDone = token;
+      lastRescanAt = now;
+    }
+    if (limiter != null) limiter.persist();
+    if (now < pausedUntil) {
+      publishPass(token, false, false);
+      return pausedUntil - now;
+    }
+    List<DiskQueue.Entry> pending = queue.pending();
+    boolean onlyExhausted = !pending.isEmpty();
+    for (DiskQueue.Entry entry : pending) {
+      State s = states.get(entry.path.getFileName().toString());
+      if (s == null || s.failures < MAX_ATTEMPTS) onlyExhausted = false;
+    }
+    publishPass(token, pending.isEmpty(), onlyExhausted);
+    if (pending.isEmpty() || onlyExhausted) return 0;
+    boolean progressed = false;
+    for (DiskQueue.Entry entry : pending) {
       if (stopped) return 0;
+      Path file = entry.path;
       String name = file.getFileName().toString();
       State state = states.get(name);
       if (state != null && state.failures >= MAX_ATTEMPTS) continue;
-      QueuedReport report = queue.read(file);
+      QueuedReport report = queue.read(entry);
       if (report == null) continue;
       if (System.currentTimeMillis() - report.createdAtMillis() > maxAgeMillis) {
         log.log("dropping " + name + ": older than maxQueueAgeSeconds");
@@ -139,7 +184,7 @@ final class Sender implements Runnable {
       if (outcome.kind == Outcome.DONE) {
         queue.delete(file);
         states.remove(name);
-        signalProgress();
+        progressed = true;
         continue;
       }
       state.failures++;
@@ -149,10 +194,10 @@ final class Sender implements Runnable {
         log.log("giving up on " + name + " for this process after " + MAX_ATTEMPTS + " attempts");
       }
       pausedUntil = System.currentTimeMillis() + delay;
-      signalProgress();
+      publishPass(token, false, false);
       return Math.max(1, delay);
     }
-    return 0;
+    return progressed ? -1 : 0;
   }
 
   /** One report: one attempt, or two when a 401 shows our clock is off. */

@@ -27,7 +27,7 @@ final class UncaughtHandler implements Thread.UncaughtExceptionHandler {
   public void uncaughtException(Thread thread, Throwable error) {
     if (attached) {
       try {
-        client.captureException(error, null);
+        client.captureUncaught(error);
       } catch (Throwable t) {
         // Never let reporting hide the original crash.
       }

@@ -32,6 +32,7 @@ class LimiterTest {
     Limiter first = new Limiter(dir, 2, 3600);
     assertTrue(first.tryAcquire("loop", t));
     assertTrue(first.tryAcquire("loop", t + 1));
+    first.persist();
     assertTrue(Files.exists(dir.resolve("limiter.json")));
     Limiter afterRestart = new Limiter(dir, 2, 3600);
     assertFalse(afterRestart.tryAcquire("loop", t + 2));
