@@ -45,6 +45,9 @@ def test_a_crashing_process_leaves_one_report_that_the_next_start_sends(ingest: 
     assert "The above exception was the direct cause of the following exception" in trace
     assert "ValueError: invalid literal for int()" in trace
     assert "in parse_order" in trace
+    with open(os.path.join(queue_dir, "limiter.json"), encoding="utf-8") as handle:
+        limiter = json.load(handle)  # saved in the hook, before the process died
+    assert [v["count"] for v in limiter["fingerprints"].values()] == [1]
 
     resent = subprocess.run(
         [sys.executable, os.path.join(HERE, "scripts", "resend_app.py"), ingest.url, queue_dir],

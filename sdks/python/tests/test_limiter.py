@@ -54,7 +54,9 @@ class TestLimiterWindow:
 
     def test_the_state_file_is_shared_by_restarts(self, tmp_path: object) -> None:
         path = os.path.join(str(tmp_path), "limiter.json")
-        assert Limiter(path, 1, 60).allow("fp")
+        first = Limiter(path, 1, 60)
+        assert first.allow("fp")
+        first.save()
         assert not Limiter(path, 1, 60).allow("fp")
         with open(path, "r", encoding="utf-8") as handle:
             state = json.load(handle)

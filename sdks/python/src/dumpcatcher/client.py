@@ -80,7 +80,7 @@ class Client:
                 options.gzip_threshold_bytes,
                 clock,
             )
-            self.sender = Sender(self.queue, transport, retry_policy or RetryPolicy())
+            self.sender = Sender(self.queue, transport, retry_policy or RetryPolicy(), self.limiter.save)
         self.install_id = self._load_install_id(queue_dir) if options.install_id else None
         self.monitor = Monitor(
             Collector(REGISTRY),
@@ -112,6 +112,7 @@ class Client:
         tags: Optional[Mapping[str, Any]] = None,
         extra: Optional[Mapping[str, Any]] = None,
         fingerprint: Optional[str] = None,
+        _uncaught: bool = False,
     ) -> Optional[str]:
         """Queue a crash report for ``exc`` (default: the exception being handled).
 
@@ -163,6 +164,8 @@ class Client:
         if not self.limiter.allow(fp):
             log.report_rate_limited(fp)
             return None
+        if _uncaught:
+            self.limiter.save()  # the process is about to die: the count must survive it
         return self._submit("/v1/crashes", body)
 
     def report_usage(self) -> Optional[str]:
@@ -185,6 +188,7 @@ class Client:
         self._closed = True
         if self.sender is not None:
             self.sender.stop()
+        self.limiter.save()
         self.hooks.uninstall()
         try:
             atexit.unregister(self._at_exit)
@@ -196,7 +200,7 @@ class Client:
 
     def _capture_uncaught(self, exc: BaseException) -> None:
         # Runs in the hook: the file is written here, synchronously, before the process dies.
-        self.capture_exception(exc)
+        self.capture_exception(exc, _uncaught=True)
 
     def _at_exit(self) -> None:
         try:

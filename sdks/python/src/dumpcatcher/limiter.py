@@ -24,7 +24,12 @@ def local_fingerprint(exception_type: str, stacktrace: str) -> str:
 
 
 class Limiter:
-    """At most ``max_reports`` per fingerprint per ``window_seconds``; state in one JSON file."""
+    """At most ``max_reports`` per fingerprint per ``window_seconds``; state in one JSON file.
+
+    ``allow`` counts in memory; ``save`` writes the file. The client saves synchronously for an
+    uncaught exception (the process is about to die) and otherwise lets the sender thread save
+    once per pass, so a burst of handled captures costs one file write, not one per capture.
+    """
 
     def __init__(
         self,
@@ -40,6 +45,7 @@ class Limiter:
         self._lock = threading.Lock()
         self._state: Dict[str, Dict[str, float]] = {}
         self._mtime_ns: Optional[int] = None
+        self._dirty = False
 
     def allow(self, fingerprint: str) -> bool:
         """Count one report with this fingerprint; False when the window's budget is spent."""
@@ -60,12 +66,19 @@ class Limiter:
             current = {"windowStart": current["windowStart"], "count": current["count"] + 1}
             state[fingerprint] = current
             self._state = state
-            self._save()
+            self._dirty = True
             return True
 
+    def save(self) -> None:
+        """Write the counts if they changed since the last save."""
+        with self._lock:
+            if self._dirty:
+                self._save()
+                self._dirty = False
+
     def _reload(self) -> None:
-        if self.path is None:
-            return
+        if self.path is None or self._dirty:
+            return  # unsaved counts of ours win; they are written on the next save
         try:
             mtime_ns = os.stat(self.path).st_mtime_ns
         except OSError:

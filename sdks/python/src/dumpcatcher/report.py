@@ -27,8 +27,9 @@ def truncate_utf8(text: str, limit: int, marker: str = "") -> str:
     data = text.encode("utf-8", "replace")
     if len(data) <= limit:
         return text
-    omitted = len(data) - limit
-    return data[:limit].decode("utf-8", "ignore") + (marker % omitted if marker else "")
+    kept = data[:limit].decode("utf-8", "ignore")
+    omitted = len(data) - len(kept.encode("utf-8"))
+    return kept + (marker % omitted if marker else "")
 
 
 def exception_type_name(exc: BaseException) -> str:
@@ -50,10 +51,68 @@ def exception_message(exc: BaseException) -> str:
     return truncate_utf8(text, MAX_MESSAGE_BYTES)
 
 
+class _CachedFrames(traceback.StackSummary):
+    """A StackSummary whose frame lines are memoised.
+
+    From Python 3.11 formatting a frame re-parses its source line to place the ``^^^`` markers,
+    which is most of the cost of ``format_exception``. The text depends only on the fields in
+    the key, so a crash loop or a burst from one place formats each frame once. The output is
+    byte for byte what ``traceback.format_exception`` prints.
+    """
+
+    _cache: Dict[Any, str] = {}
+    _CACHE_LIMIT = 2048
+
+    def format_frame_summary(self, frame_summary: Any, **kwargs: Any) -> str:  # type: ignore[override]
+        fs = frame_summary
+        key = (
+            fs.filename,
+            fs.lineno,
+            fs.name,
+            fs.line,
+            getattr(fs, "end_lineno", None),
+            getattr(fs, "colno", None),
+            getattr(fs, "end_colno", None),
+            tuple(sorted(fs.locals.items())) if fs.locals else None,
+            tuple(sorted(kwargs.items())),
+        )
+        text = self._cache.get(key)
+        if text is None:
+            text = super().format_frame_summary(frame_summary, **kwargs)  # type: ignore[misc]
+            if len(self._cache) >= self._CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[key] = text
+        return text
+
+
+_CAN_CACHE_FRAMES = hasattr(traceback.StackSummary, "format_frame_summary")
+
+
+def _use_cached_frames(te: traceback.TracebackException) -> None:
+    seen = set()
+    pending = [te]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if type(current.stack) is traceback.StackSummary:
+            current.stack.__class__ = _CachedFrames
+        for linked in (current.__cause__, current.__context__):
+            if linked is not None:
+                pending.append(linked)
+        pending.extend(getattr(current, "exceptions", None) or [])  # exception groups
+
+
 def format_stacktrace(exc: BaseException) -> str:
-    """Python's own traceback text, chained causes and contexts included."""
+    """Python's own traceback text (``traceback.format_exception``), chained exceptions included."""
     try:
-        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        if _CAN_CACHE_FRAMES:
+            te = traceback.TracebackException(type(exc), exc, exc.__traceback__)
+            _use_cached_frames(te)
+            text = "".join(te.format())
+        else:
+            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     except Exception:  # noqa: BLE001 - e.g. a broken __str__ inside format_exception
         text = "%s (traceback unavailable)\n" % type(exc).__name__
     return truncate_utf8(text, MAX_STACKTRACE_BYTES, "\n... [truncated by dumpcatcher-python: %d bytes omitted]") or "?"

@@ -8,17 +8,20 @@ matches).
 import getpass
 import os
 import re
-from typing import Any, Dict, List, Optional, Pattern, Tuple
+from typing import Any, Dict, List, Optional
 
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 AUTH_SCHEME = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+# Each alternative starts with one of a few letters, so the engine can skip ahead quickly.
 KEY_VALUE = re.compile(
-    r"(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|auth)"
+    r"([pstaPSTA](?:assword|asswd|wd|ecret|oken|pi[_-]?key|ccess[_-]?key|uth))"
     r"([\"']?\s*[=:]\s*)"
     r"(\"[^\"]*\"|'[^']*'|[^\s\"',;&)}\]]+)",
     re.IGNORECASE,
 )
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")  # the rule; applied as DOMAIN + a scan left
+DOMAIN = re.compile(r"@[\w-]+(?:\.[\w-]+)+")
+KEY_HINTS = ("pass", "pwd", "secret", "token", "api", "access", "auth")
 LONG_RUN = re.compile(r"[A-Za-z0-9+/_=-]{32,}")
 _LETTER = re.compile(r"[A-Za-z]")
 _DIGIT = re.compile(r"[0-9]")
@@ -31,10 +34,38 @@ def _long_token(match: "re.Match[str]") -> str:
     return text
 
 
+def _is_local_part_char(ch: str) -> bool:
+    return ch.isalnum() or ch in "_.+-"
+
+
+def scrub_emails(text: str) -> str:
+    """EMAIL.sub without its quadratic scan: find each ``@domain``, then walk left."""
+    if "@" not in text:
+        return text
+    out: List[str] = []
+    last = 0
+    for match in DOMAIN.finditer(text):
+        start = match.start()
+        begin = start
+        while begin > last and _is_local_part_char(text[begin - 1]):
+            begin -= 1
+        if begin == start:
+            continue  # no local part: not an address
+        out.append(text[last:begin])
+        out.append("<email>")
+        last = match.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
 def _key_value(match: "re.Match[str]") -> str:
     value = match.group(3)
     quote = value[0] if value[0] in "\"'" else ""
     return match.group(1) + match.group(2) + quote + "<redacted>" + quote
+
+
+def _auth_scheme(match: "re.Match[str]") -> str:
+    return match.group(1) + " <redacted>"
 
 
 def _current_user() -> Optional[str]:
@@ -50,26 +81,33 @@ class Scrubber:
     def __init__(self, secret: str, home: Optional[str] = None, user: Optional[str] = None) -> None:
         home = os.path.expanduser("~") if home is None else home
         user = _current_user() if user is None else user
-        rules: List[Tuple[Pattern[str], Any]] = []
-        if secret:
-            rules.append((re.compile(re.escape(secret)), "<redacted>"))
-        rules.append((JWT, "<token>"))
-        rules.append((AUTH_SCHEME, lambda m: m.group(1) + " <redacted>"))
-        rules.append((KEY_VALUE, _key_value))
-        rules.append((EMAIL, "<email>"))
+        self._secret = secret
+        self._secret_pattern = re.compile(re.escape(secret)) if secret else None
         home = home.rstrip("/\\")
-        if len(home) > 1:
-            rules.append((re.compile(re.escape(home) + r"(?![A-Za-z0-9_.-])"), "~"))
-        if user and len(user) >= 3:
-            rules.append((re.compile(r"(?<![A-Za-z0-9_])" + re.escape(user) + r"(?![A-Za-z0-9_])"), "<user>"))
-        rules.append((LONG_RUN, _long_token))
-        self._rules = rules
+        self._home = home if len(home) > 1 else None
+        self._home_pattern = re.compile(re.escape(home) + r"(?![A-Za-z0-9_.-])")
+        self._user = user if user and len(user) >= 3 else None
+        # The literal comes first (fast search); the look-behind after it checks the word start.
+        escaped = re.escape(user or "")
+        self._user_pattern = re.compile(escaped + r"(?<![A-Za-z0-9_]" + escaped + r")(?![A-Za-z0-9_])")
 
     def text(self, value: str) -> str:
-        """One string with every rule applied."""
-        for pattern, replacement in self._rules:
-            value = pattern.sub(replacement, value)
-        return value
+        """One string with every rule applied, in the table's order (cheap tests gate each rule)."""
+        if self._secret_pattern is not None and self._secret in value:
+            value = self._secret_pattern.sub("<redacted>", value)
+        if "eyJ" in value:
+            value = JWT.sub("<token>", value)
+        lower = value.lower()
+        if "bearer" in lower or "basic" in lower:
+            value = AUTH_SCHEME.sub(_auth_scheme, value)
+        if any(hint in lower for hint in KEY_HINTS):
+            value = KEY_VALUE.sub(_key_value, value)
+        value = scrub_emails(value)
+        if self._home is not None and self._home in value:
+            value = self._home_pattern.sub("~", value)
+        if self._user is not None and self._user in value:
+            value = self._user_pattern.sub("<user>", value)
+        return LONG_RUN.sub(_long_token, value)
 
     def value(self, value: Any) -> Any:
         """Any JSON value: strings scrubbed, containers walked (keys too)."""

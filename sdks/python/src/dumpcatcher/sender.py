@@ -33,8 +33,15 @@ class RetryPolicy:
 class Sender:
     """Sends queued reports on a daemon thread; the caller only wakes it."""
 
-    def __init__(self, queue: Queue, transport: Transport, policy: RetryPolicy) -> None:
+    def __init__(
+        self,
+        queue: Queue,
+        transport: Transport,
+        policy: RetryPolicy,
+        before_pass: Optional[Callable[[], None]] = None,
+    ) -> None:
         self.queue = queue
+        self._before_pass = before_pass
         self.transport = transport
         self.policy = policy
         self._wake = threading.Event()
@@ -75,6 +82,8 @@ class Sender:
                 self._wake.clear()
                 continue
             try:
+                if self._before_pass is not None:
+                    self._before_pass()
                 self.queue.prune()
                 pending = self._sendable()
             except Exception as error:  # noqa: BLE001 - the thread must survive anything
