@@ -10,6 +10,9 @@ export const FINGERPRINT_EXCEPTION_COUNT = 5;
 /** Longest issue title, in characters. */
 export const TITLE_MAX_LENGTH = 200;
 
+// Only this much of a message is normalised and hashed; the rest rarely names a different bug.
+const MESSAGE_SCAN_LENGTH = 8192;
+
 // Hashed before the payload so the three sources can never produce the same digest.
 const HASH_PREFIX = 'dumpcatcher-fingerprint-v1';
 
@@ -161,7 +164,12 @@ export function normalizeFilePath(path: string): string {
 function stripDirVersion(segment: string): string {
   let s = segment;
   s = s.replace(/^python\d+(?:\.\d+)?$/, 'pythonX');
-  s = s.replace(/^(.+?)-v?\d+(?:\.\d+)*(?:[-+.][\w.]*)?(\.(?:dist-info|egg-info|egg))$/, '$1$2');
+  const metadata = /\.(?:dist-info|egg-info|egg)$/.exec(s)?.[0];
+  if (metadata !== undefined) {
+    // `requests-2.31.0.dist-info`, `foo-1.2-py3.11.egg`: the name is what precedes the first `-<digit>`.
+    const name = s.slice(0, -metadata.length).replace(/-\d.*$/, '');
+    return name + metadata;
+  }
   s = s.replace(/^(@?[^@]+)@v?\d[^/]*$/, '$1');
   s = s.replace(/^(.*?)[-_]?v?\d+(?:\.\d+)+(?:[-+][0-9A-Za-z.-]+)?$/, '$1');
   s = s.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, 'U');
@@ -191,7 +199,7 @@ export function shortenFilePath(file: string | undefined): string | undefined {
   if (file === undefined) return undefined;
   const normalized = normalizeFilePath(file);
   if (/^node:|^internal\//.test(normalized)) return normalized;
-  const library = /.*\/(?:node_modules|site-packages|dist-packages)\/(.+)$/.exec(normalized);
+  const library = /^.*\/(?:node_modules|site-packages|dist-packages)\/(.+)$/.exec(normalized);
   if (library !== null) return library[1];
   const base = normalized.slice(normalized.lastIndexOf('/') + 1);
   return base === '' ? normalized : base;
@@ -200,6 +208,7 @@ export function shortenFilePath(file: string | undefined): string | undefined {
 /** Replaces the variable parts of a message (quoted strings, UUIDs, hex, numbers) with placeholders. */
 export function normalizeMessage(message: string): string {
   return message
+    .slice(0, MESSAGE_SCAN_LENGTH)
     .replace(/"(?:[^"\\\n]|\\.)*"/g, '<str>')
     .replace(/`[^`\n]*`/g, '<str>')
     .replace(/(?<!\w)'(?:[^'\\\n]|\\.)*'(?!\w)/g, '<str>')

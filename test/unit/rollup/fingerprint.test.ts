@@ -376,3 +376,19 @@ describe('property: reordered frames change the fingerprint', () => {
     expect(fingerprintParsed(swapped, { type }).fingerprint).not.toBe(fingerprintParsed(parsed, { type }).fingerprint);
   });
 });
+
+describe('computeFingerprint on hostile input', () => {
+  const MIB = 1024 * 1024;
+  it.each([
+    ['one 1 MiB line of parentheses', 'Error: x\n    at ' + '('.repeat(MIB / 2) + ')'.repeat(MIB / 2)],
+    ['a 1 MiB path of slashes', 'Error: x\n    at f (' + '/'.repeat(MIB) + ':1:1)'],
+    ['many long lines of colons', 'Error: x\n' + `    at f (${':'.repeat(3000)})\n`.repeat(300)],
+    ['many long version-like directories', 'Error: x\n' + `    at f (/a-${'1.'.repeat(2000)}/x.js:1:1)\n`.repeat(250)],
+    ['a 1 MiB message of quotes and digits', `Error: ${"'1".repeat(MIB / 2)}`],
+  ])('handles %s in well under a second', (_name, text) => {
+    const started = Date.now();
+    const result = computeFingerprint({ type: 'Error', stacktrace: text });
+    expect(result.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});

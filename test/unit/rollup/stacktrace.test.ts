@@ -520,3 +520,31 @@ describe('parseStacktrace: in-app patterns', () => {
     ]);
   });
 });
+
+describe('parseStacktrace: text around the trace', () => {
+  it.each([
+    [
+      'a log line before a Python traceback',
+      'ERROR:root:unhandled\nTraceback (most recent call last):\n  File "/srv/app/a.py", line 1, in f\nValueError: x',
+      'ValueError',
+      'x',
+    ],
+    [
+      'a log line before a JVM trace',
+      '08:00:00.123 [main] ERROR c.a.App - failed\ncom.acme.Boom: x\n\tat com.acme.App.run(App.java:5)',
+      'com.acme.Boom',
+      'x',
+    ],
+    [
+      'a log line before a V8 stack',
+      '[2026-11-22T08:00:00Z] worker crashed\nTypeError: x is not a function\n    at run (/srv/app/a.js:1:1)',
+      'TypeError',
+      'x is not a function',
+    ],
+  ])('ignores %s', (_name, text, type, message) => {
+    const [primary] = parseStacktrace(text).exceptions;
+    expect(primary?.type).toBe(type);
+    expect(primary?.message).toBe(message);
+    expect(primary?.frames).toHaveLength(1);
+  });
+});

@@ -15,6 +15,9 @@ export type {
 } from './types';
 export { isInApp, isInAppByDefault, matchesInAppPatterns } from './in-app';
 
+/** Longest line the parser reads; the rest of a longer line is ignored. */
+export const MAX_LINE_LENGTH = 4096;
+
 type KnownFormat = Exclude<StacktraceFormat, 'unknown'>;
 
 const RUNTIME_FORMATS: Record<string, KnownFormat> = {
@@ -40,8 +43,12 @@ const RUNTIME_FORMATS: Record<string, KnownFormat> = {
 
 /** Parses stack-trace text from Python, the JVM, V8, Firefox or Safari into exceptions and frames. */
 export function parseStacktrace(text: string, hints: ParseHints = {}): ParsedStacktrace {
-  const lines = text.replace(/\r\n?/g, '\n').split('\n');
-  const format = detectFormat(text, lines, hints.runtime);
+  // No real frame line is this long; capping lines keeps every per-line pattern cheap on hostile input.
+  const lines = text
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((line) => (line.length > MAX_LINE_LENGTH ? line.slice(0, MAX_LINE_LENGTH) : line));
+  const format = detectFormat(lines, hints.runtime);
   const raw = format === 'unknown' ? [] : parseAs(format, lines);
   if (raw.every((exception) => exception.frames.length === 0)) return { exceptions: [], format: 'unknown' };
   const exceptions = raw.map((exception) => ({
@@ -52,7 +59,7 @@ export function parseStacktrace(text: string, hints: ParseHints = {}): ParsedSta
 }
 
 /** Picks the dialect with the most recognised frame lines; the runtime hint wins ties. */
-export function detectFormat(text: string, lines: readonly string[], runtime?: string): StacktraceFormat {
+export function detectFormat(lines: readonly string[], runtime?: string): StacktraceFormat {
   const scores: Array<[KnownFormat, number]> = [
     ['python', scorePython(lines)],
     ['java', scoreJava(lines)],
@@ -67,7 +74,7 @@ export function detectFormat(text: string, lines: readonly string[], runtime?: s
   }
   if (best[1] === 0) return 'unknown';
   if (best[0] !== 'firefox') return best[0];
-  return detectBrowserEngine(text) ?? (hinted === 'safari' ? 'safari' : 'firefox');
+  return detectBrowserEngine(lines.join('\n')) ?? (hinted === 'safari' ? 'safari' : 'firefox');
 }
 
 function parseAs(format: KnownFormat, lines: readonly string[]): RawException[] {

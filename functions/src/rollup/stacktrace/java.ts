@@ -6,6 +6,7 @@ const FRAME_LINE =
 const MORE_LINE = /^\s*\.\.\. (\d+) (?:more|common frames omitted)\s*$/;
 const NESTED_HEADER = /^(\s*)(Caused by|Suppressed): (.*)$/;
 const THREAD_PREFIX = /^Exception in thread "[^"]*" /;
+const EXCEPTION_HEADER = /^[\w$]+(?:\.[\w$]+)*(?:(?<=\.[\w$]+)|(?<=Exception|Error|Throwable))(?::|$)/;
 
 /** Counts JVM `at Class.method(Source)` frame lines; used to pick the format. */
 export function scoreJava(lines: readonly string[]): number {
@@ -53,7 +54,10 @@ export function parseJava(lines: readonly string[]): RawException[] {
     }
     if (line.trim() === '') continue;
     if (current === undefined) {
-      current = startException(line.trim().replace(THREAD_PREFIX, ''), 0, undefined, result, lastAtDepth);
+      // Skip what precedes the first `pkg.SomeException: message` line (log prefixes and the like).
+      const header = line.trim().replace(THREAD_PREFIX, '');
+      if (!EXCEPTION_HEADER.test(header)) continue;
+      current = startException(header, 0, undefined, result, lastAtDepth);
       sawFrame = false;
     } else if (!sawFrame) {
       // A multi-line message: everything up to the first frame belongs to it.

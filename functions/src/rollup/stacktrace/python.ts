@@ -59,7 +59,9 @@ function appendWithOffset(result: RawException[], parsed: readonly RawException[
 }
 
 function parseSection(lines: readonly string[]): RawException[] {
-  const start = lines.findIndex((line) => line.trim() !== '');
+  // Anything before the traceback header (a log line, say) is not part of the exception.
+  const header = lines.findIndex((line) => GROUP_HEADER.test(line) || TRACEBACK_HEADER.test(line));
+  const start = header !== -1 ? header : lines.findIndex((line) => line.trim() !== '');
   if (start === -1) return [];
   if (GROUP_HEADER.test(lines[start] ?? '')) return parseGroup(lines.slice(start));
   const single = parseSingle(lines.slice(start));

@@ -5,6 +5,7 @@ const FRAME_LINE = /^\s*at (.+?)\s*$/;
 const JAVA_FRAME = /^\s*at [^\s()]+\([^()]*\)\s*$/;
 const LOCATION = /^(.*?):(\d+)(?::(\d+))?$/;
 const EVAL_ORIGIN = /\(([^()]+?):(\d+):(\d+)\)/;
+const HEADER_START = /^(?:Uncaught )?[A-Za-z_$][\w$.]*(?: \[[A-Z0-9_]+\])?(?::\s|:?$)/;
 const NO_FILE = /^(?:native|native code|<anonymous>|index \d+|unknown location)$/;
 
 /** Counts V8 `    at …` frame lines (and not JVM ones); used to pick the format. */
@@ -25,7 +26,12 @@ export function parseV8(lines: readonly string[]): RawException[] {
         headerLines.push(line);
       }
     }
-    const header = headerLines.join('\n').replace(/^Uncaught /, '');
+    // Skip what precedes the `Name: message` line (log prefixes and the like), when there is one.
+    const start = headerLines.findIndex((line) => HEADER_START.test(line));
+    const header = headerLines
+      .slice(Math.max(start, 0))
+      .join('\n')
+      .replace(/^Uncaught /, '');
     const { type, message } = splitV8Header(header);
     const exception: RawException = { type, message, frames };
     if (section.relation !== undefined) exception.relation = section.relation;
