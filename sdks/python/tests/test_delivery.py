@@ -202,6 +202,31 @@ class TestRetries:
         assert [r.path for r in ingest.received] == ["/v1/usage"] * 3
 
 
+class TestBackoffAndFlush:
+    def test_flush_gives_up_at_once_when_retry_after_outlasts_the_timeout(
+        self, make_client: Callable[..., Client], ingest: IngestServer, queue_dir: str
+    ) -> None:
+        ingest.script = [(429, {"Retry-After": "60"})]
+        client = make_client()
+        capture(client)
+        ingest.wait_for(1)
+        started = time.monotonic()
+        assert client.flush(5) is False
+        assert time.monotonic() - started < 1.0
+        assert len(ingest.received) == 1
+        assert len(report_files(queue_dir)) == 1
+
+    def test_an_extra_too_big_for_the_server_is_left_out_not_the_report(
+        self, make_client: Callable[..., Client], ingest: IngestServer
+    ) -> None:
+        client = make_client()
+        capture(client, extra={"dump": "z" * (1100 * 1024)})
+        assert client.flush(5)
+        [request] = ingest.delivered()
+        assert "extra" not in (request.body or {})
+        assert (request.body or {})["exception"]["type"] == "ValueError"
+
+
 class TestAuthentication:
     def test_a_skewed_clock_is_corrected_once_from_the_date_header(
         self, make_client: Callable[..., Client], ingest: IngestServer, queue_dir: str

@@ -50,7 +50,7 @@ def init(**options: Any) -> None:
     """
     global _client
     try:
-        close()
+        _close(0.0)  # a re-init does not wait: the new client sends what the old one left
         log.set_echo(bool(options.get("debug", False)))
         reason = opt_out_reason(bool(options.get("enabled", True)))
         if reason is not None:
@@ -121,13 +121,17 @@ def flush(timeout: float = 2.0) -> bool:
 
 def close() -> None:
     """Flush for ``shutdown_timeout``, remove the hooks; afterwards every call is a no-op."""
+    _close(None)
+
+
+def _close(timeout: Optional[float]) -> None:
     global _client
     with _lock:
         client, _client = _client, None
     if client is None:
         return
     try:
-        client.close()
+        client.close(timeout)
     except Exception as error:  # noqa: BLE001
         log.internal_error("close", error)
     finally:

@@ -50,6 +50,8 @@ class Client:
         self._pid = os.getpid()
         self.client_id = new_client_id()
         self.scrubber = Scrubber(options.secret)
+        if options.debug:
+            log.set_echo(True)
         self._runtime = runtime_info()
         self._os = os_info()
         self.queue: Optional[Queue] = None
@@ -190,6 +192,8 @@ class Client:
             self.sender.stop()
         self.limiter.save()
         self.hooks.uninstall()
+        if self.options.debug:
+            log.set_echo(False)
         try:
             atexit.unregister(self._at_exit)
         except Exception:  # noqa: BLE001
@@ -212,12 +216,15 @@ class Client:
         """Print (debug) or write-then-wake; returns the reportId."""
         if path == "/v1/usage":
             body = self.scrubber.report(body)
-        if body_size(body) > MAX_BODY_BYTES and "extra" in body:
-            body = dict(body)
-            body.pop("extra")  # the server would refuse the whole report with 413
-        if body_size(body) > MAX_BODY_BYTES:
-            log.report_dropped(str(body.get("reportId")), "body over 1 MiB")
-            return None
+        # Without extra or a before_send edit a body stays far under 1 MiB (the trace is cut
+        # at 256 KiB), so only then is it worth serialising once more to measure it.
+        if "extra" in body or self.options.before_send is not None:
+            if body_size(body) > MAX_BODY_BYTES and "extra" in body:
+                body = dict(body)
+                body.pop("extra")  # the server would refuse the whole report with 413
+            if body_size(body) > MAX_BODY_BYTES:
+                log.report_dropped(str(body.get("reportId")), "body over 1 MiB")
+                return None
         report_id = body.get("reportId")
         if self.options.debug:
             log.debug_report(path, json.dumps(body, ensure_ascii=False, indent=2))

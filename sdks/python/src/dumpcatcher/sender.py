@@ -154,6 +154,8 @@ class Sender:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self._stopped:
                 return False
+            if self._not_before > deadline or not self._sendable():
+                return False  # backing off past the deadline, or only exhausted files left
             with self._changed:
                 self._changed.wait(min(remaining, 0.05))
 
