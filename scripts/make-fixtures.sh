@@ -82,6 +82,7 @@ for name in plain async cause aggregate vendored; do
   (cd "$ND" && capture_stdout "$FIX/node/$name.txt" node "$ND/$name.js")
 done
 (cd "$ND" && capture_stdout "$FIX/node/esm.txt" node "$ND/esm.mjs")
+(cd "$ND" && capture "$FIX/node/uncaught.txt" node "$ND/uncaught.js")
 for v in 1.2.0 1.3.0; do
   for mode in checkout preview shipping; do
     # stderr carries v1.3's log line, which is not part of the trace.

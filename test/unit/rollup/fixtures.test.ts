@@ -25,7 +25,7 @@ describe('stack-trace fixtures', () => {
   it.each([
     ['python', 13],
     ['java', 11],
-    ['node', 12],
+    ['node', 13],
     ['browser', 8],
   ])('has the %s fixtures', (dir, count) => {
     expect(fixtures.filter((fixture) => fixture.dir === dir)).toHaveLength(count);

@@ -440,6 +440,34 @@ describe('parseStacktrace: Firefox and Safari', () => {
       },
     ],
     [
+      'Firefox causes sent as `Caused by:` sections without a header line',
+      [
+        'load@https://x.io/app.js:3:5',
+        'Caused by: fetchJson@https://x.io/api.js:9:11',
+        'load@https://x.io/app.js:2:1',
+      ].join('\n'),
+      {
+        format: 'firefox',
+        exceptions: [
+          {
+            type: '',
+            message: '',
+            frames: [f({ file: 'https://x.io/app.js', line: 3, column: 5, function: 'load', inApp: true })],
+          },
+          {
+            type: '',
+            message: '',
+            frames: [
+              f({ file: 'https://x.io/api.js', line: 9, column: 11, function: 'fetchJson', inApp: true }),
+              f({ file: 'https://x.io/app.js', line: 2, column: 1, function: 'load', inApp: true }),
+            ],
+            relation: 'cause',
+            parent: 0,
+          },
+        ],
+      },
+    ],
+    [
       'an ambiguous `name@url` trace is Safari when the runtime says so',
       'foo@http://path/to/file.js:52:15\nbar@http://path/to/file.js:108:23',
       {
