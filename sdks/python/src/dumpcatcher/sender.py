@@ -154,8 +154,10 @@ class Sender:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self._stopped:
                 return False
-            if self._not_before > deadline or not self._sendable():
-                return False  # backing off past the deadline, or only exhausted files left
+            if self._not_before > deadline:
+                return False  # backing off past the deadline: waiting cannot help
+            if not self._sendable():
+                return self.queue.is_empty()  # just emptied, or only exhausted files left
             with self._changed:
                 self._changed.wait(min(remaining, 0.05))
 
