@@ -1,0 +1,594 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { homedir, userInfo, arch, release } from 'node:os';
+import { join } from 'node:path';
+import { format as formatLog } from 'node:util';
+import { findOptOut } from './consent.ts';
+import { installHooks } from './hooks.ts';
+import { ID_PATTERN, makeRandomId, makeReportId } from './ids.ts';
+import { createLimiter, localFingerprint } from './limiter.ts';
+import type { Limiter } from './limiter.ts';
+import { createMetricRegistry } from './metrics.ts';
+import type { MetricCollector, MetricRegistry } from './metrics.ts';
+import { createQueue, writeFileAtomicSync } from './queue.ts';
+import type { Queue, QueueEntry } from './queue.ts';
+import { buildCrashReport, fitBody, sanitizeLabel } from './report.ts';
+import type { ReportFacts } from './report.ts';
+import { createScrubber } from './scrub.ts';
+import type { Scrubber } from './scrub.ts';
+import { createTransport } from './transport.ts';
+import type { Transport } from './transport.ts';
+import type {
+  CaptureContext,
+  ClientRuntime,
+  CrashReport,
+  DumpcatcherOptions,
+  ReportPath,
+  UsageReport,
+} from './types.ts';
+
+/** A Dumpcatcher client: every method is safe to call at any time and never throws. */
+export interface DumpcatcherClient {
+  /** `live` sends, `debug` prints, `off` does nothing (opted out, misconfigured or closed). */
+  readonly mode: 'live' | 'debug' | 'off';
+  /** This process's random client id (null when off). */
+  readonly clientId: string | null;
+  /** Queue folder in use (null unless live). */
+  readonly queueDir: string | null;
+  /** Captures a thrown value; returns its report id, or null when dropped or off. Returns once the report is on disk. */
+  captureException(error: unknown, context?: CaptureContext): string | null;
+  /** Collects every registered metric and enqueues one usage report; returns its report id or null. */
+  reportUsage(): string | null;
+  /** Registers (or replaces) a usage metric in this client's registry; false when the name is invalid. */
+  defineMetric(name: string, collect: MetricCollector): boolean;
+  /** Sends what is queued; true when the queue is empty before `timeoutMs`, false otherwise. */
+  flush(timeoutMs?: number): Promise<boolean>;
+  /** Flushes with `shutdownTimeoutMs`, removes the hooks, and turns every later call into a no-op. */
+  close(): Promise<boolean>;
+}
+
+const MAX_ATTEMPTS_PER_PROCESS = 8;
+const BACKOFF_BASE_MS = 1000;
+const BACKOFF_CAP_MS = 5 * 60 * 1000;
+const SKEW_TOLERANCE_MS = 60_000;
+const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
+
+const DEFAULTS = {
+  sampleRate: 1,
+  maxQueueFiles: 100,
+  maxQueueBytes: 10 * 1024 * 1024,
+  maxQueueAgeSeconds: 7 * 24 * 3600,
+  gzipThresholdBytes: 8192,
+  maxReportsPerFingerprint: 10,
+  limiterWindowSeconds: 3600,
+  shutdownTimeoutMs: 2000,
+  requestTimeoutMs: 10000,
+} as const;
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return '';
+  }
+}
+
+function safeHomeDir(): string {
+  try {
+    return homedir();
+  } catch {
+    return '';
+  }
+}
+
+/** The real surroundings: process environment, clock, randomness, stderr. */
+export function defaultRuntime(): ClientRuntime {
+  return {
+    env: process.env,
+    now: () => Date.now(),
+    random: Math.random,
+    homeDir: safeHomeDir(),
+    userName: safeUserName(),
+    platform: process.platform,
+    writeStderr: (text) => {
+      try {
+        process.stderr.write(text);
+      } catch {
+        // stderr closed: nothing else to do.
+      }
+    },
+    process,
+  };
+}
+
+/** Default queue folder per docs/sdks.md. */
+export function defaultQueueDir(runtime: Pick<ClientRuntime, 'env' | 'homeDir' | 'platform'>, productKey: string): string {
+  if (runtime.platform === 'win32' && runtime.env.LOCALAPPDATA) return join(runtime.env.LOCALAPPDATA, 'dumpcatcher', productKey);
+  const base = runtime.env.XDG_CACHE_HOME || join(runtime.homeDir, '.cache');
+  return join(base, 'dumpcatcher', productKey);
+}
+
+function positive(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+function problemsWith(options: DumpcatcherOptions): string[] {
+  const problems: string[] = [];
+  const o = options as unknown as Record<string, unknown>;
+  for (const key of ['endpoint', 'productKey', 'secret', 'appName', 'appVersion']) {
+    if (typeof o[key] !== 'string' || o[key] === '') problems.push(`${key} is required`);
+  }
+  if (typeof o.productKey === 'string' && !ID_PATTERN.test(o.productKey)) problems.push('productKey must match [A-Za-z0-9_-]{8,64}');
+  if (typeof o.endpoint === 'string') {
+    try {
+      const url = new URL(o.endpoint);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push('endpoint must be http(s)');
+    } catch {
+      problems.push('endpoint is not a URL');
+    }
+  }
+  return problems;
+}
+
+const OFF_CLIENT_BASE = {
+  clientId: null,
+  queueDir: null,
+  captureException: () => null,
+  reportUsage: () => null,
+  defineMetric: () => false,
+  flush: () => Promise.resolve(true),
+  close: () => Promise.resolve(true),
+};
+
+/** A client that does nothing (before `init`, after `close`, or when opted out). */
+export function createNoopClient(): DumpcatcherClient {
+  return { mode: 'off', ...OFF_CLIENT_BASE };
+}
+
+/**
+ * Creates a client. `runtime` replaces parts of the surroundings (clock, randomness, env,
+ * stderr, process) for tests; `registry` is the metric registry to use (the SDK's single one
+ * when created through `init`).
+ */
+export function createClient(
+  options: DumpcatcherOptions,
+  runtimeOverrides: Partial<ClientRuntime> = {},
+  registry: MetricRegistry = createMetricRegistry(),
+): DumpcatcherClient {
+  try {
+    return createClientUnsafe(options, { ...defaultRuntime(), ...runtimeOverrides }, registry);
+  } catch (err) {
+    if (options && (options as { debug?: unknown }).debug === true) {
+      process.stderr.write(`[dumpcatcher] init failed, SDK disabled: ${String(err)}\n`);
+    }
+    return createNoopClient();
+  }
+}
+
+function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime, registry: MetricRegistry): DumpcatcherClient {
+  const debug = options?.debug === true;
+  const nodeDebug = /\bdumpcatcher\b/i.test(runtime.env.NODE_DEBUG ?? '');
+  const secretText = typeof options?.secret === 'string' ? options.secret : '';
+  const log = (...args: unknown[]): void => {
+    if (!debug && !nodeDebug) return;
+    let line = formatLog(...args);
+    // The secret is never logged, whatever a message happens to contain.
+    if (secretText !== '') line = line.split(secretText).join('<redacted>');
+    runtime.writeStderr(`[dumpcatcher] ${line}\n`);
+  };
+
+  const problems = problemsWith(options);
+  if (problems.length > 0) {
+    log(`SDK disabled: ${problems.join('; ')}`);
+    return createNoopClient();
+  }
+  const optOut = findOptOut(options.enabled, runtime.env, runtime.homeDir, runtime.platform);
+  if (optOut !== null) {
+    log(`SDK disabled by ${optOut}`);
+    return createNoopClient();
+  }
+
+  let mode: 'live' | 'debug' | 'off' = debug ? 'debug' : 'live';
+  const settings = {
+    sampleRate: typeof options.sampleRate === 'number' && options.sampleRate >= 0 ? Math.min(1, options.sampleRate) : DEFAULTS.sampleRate,
+    maxQueueFiles: positive(options.maxQueueFiles, DEFAULTS.maxQueueFiles),
+    maxQueueBytes: positive(options.maxQueueBytes, DEFAULTS.maxQueueBytes),
+    maxQueueAgeSeconds: positive(options.maxQueueAgeSeconds, DEFAULTS.maxQueueAgeSeconds),
+    gzipThresholdBytes: positive(options.gzipThresholdBytes, DEFAULTS.gzipThresholdBytes),
+    maxReportsPerFingerprint: positive(options.maxReportsPerFingerprint, DEFAULTS.maxReportsPerFingerprint),
+    limiterWindowSeconds: positive(options.limiterWindowSeconds, DEFAULTS.limiterWindowSeconds),
+    shutdownTimeoutMs: positive(options.shutdownTimeoutMs, DEFAULTS.shutdownTimeoutMs),
+    requestTimeoutMs: positive(options.requestTimeoutMs, DEFAULTS.requestTimeoutMs),
+  };
+  const queueDir = options.queueDir || defaultQueueDir(runtime, options.productKey);
+  const clientId = makeRandomId();
+  let counter = 0;
+  let clockOffsetMs = 0;
+  const scrub: Scrubber = createScrubber({ homeDir: runtime.homeDir, userName: runtime.userName, secret: options.secret });
+  const captured = new WeakSet<object>();
+
+  const queue: Queue | null = mode === 'live' ? createQueue(queueDir, {
+    maxFiles: settings.maxQueueFiles,
+    maxBytes: settings.maxQueueBytes,
+    maxAgeSeconds: settings.maxQueueAgeSeconds,
+  }, runtime.now, log) : null;
+  const limiter: Limiter = createLimiter(
+    mode === 'live' ? join(queueDir, 'limiter.json') : null,
+    settings.maxReportsPerFingerprint,
+    settings.limiterWindowSeconds,
+    runtime.now,
+  );
+  const transport: Transport | null =
+    mode === 'live'
+      ? createTransport({
+          endpoint: options.endpoint,
+          productKey: options.productKey,
+          secret: options.secret,
+          gzipThresholdBytes: settings.gzipThresholdBytes,
+          requestTimeoutMs: settings.requestTimeoutMs,
+          now: runtime.now,
+        })
+      : null;
+
+  const installId = options.installId === true ? loadInstallId(mode === 'live' ? queueDir : null, log) : undefined;
+  const label = sanitizeLabel(options.label, scrub);
+  const facts: ReportFacts = {
+    appName: options.appName.slice(0, 128),
+    appVersion: options.appVersion.slice(0, 64),
+    runtime: { name: 'node', version: process.versions.node },
+    os: { name: runtime.platform === 'win32' ? 'windows' : runtime.platform, version: release(), arch: arch() },
+    ...(label !== undefined ? { label } : {}),
+    ...(options.tags ? { tags: options.tags } : {}),
+    ...(installId !== undefined ? { installId } : {}),
+  };
+
+  // ---- sending -------------------------------------------------------------------------
+  const attempts = new Map<string, number>();
+  let pumping = false;
+  let pumpAgain = false;
+  let retryTimer: NodeJS.Timeout | null = null;
+  let kickPending = false;
+  let exitFlushDone = false;
+  const waiters = new Set<() => void>();
+
+  const notifyWaiters = (): void => {
+    for (const waiter of [...waiters]) waiter();
+  };
+
+  const backoffMs = (attempt: number, retryAfterMs: number | undefined): number => {
+    const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+    const jittered = Math.floor(runtime.random() * ceiling);
+    return Math.max(jittered, retryAfterMs ?? 0);
+  };
+
+  const scheduleRetry = (delayMs: number): void => {
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      void pump();
+    }, delayMs);
+    retryTimer.unref();
+  };
+
+  const timestampNow = (): number => Math.floor((runtime.now() + clockOffsetMs) / 1000);
+
+  /** One pass over the queue, oldest first; stops at the first report that must wait. */
+  const sendPass = async (): Promise<void> => {
+    if (!queue || !transport) return;
+    queue.enforceBounds();
+    for (const file of queue.list()) {
+      if (mode !== 'live') return;
+      const tried = attempts.get(file.name) ?? 0;
+      if (tried >= MAX_ATTEMPTS_PER_PROCESS) continue;
+      const entry = queue.read(file.name);
+      if (!entry) continue;
+      let result = await transport.send(entry, timestampNow());
+      if (result.kind === 'unauthorized' && result.serverDateMs !== undefined) {
+        const offset = result.serverDateMs - runtime.now();
+        if (Math.abs(offset - clockOffsetMs) > SKEW_TOLERANCE_MS) {
+          log(`clock differs from the ingest's by ${Math.round(offset / 1000)} s; retrying ${file.name} once with the corrected time`);
+          clockOffsetMs = offset;
+          result = await transport.send(entry, timestampNow());
+        }
+      }
+      switch (result.kind) {
+        case 'delivered':
+          attempts.delete(file.name);
+          queue.remove(file.name);
+          log(`sent ${file.name}: HTTP ${result.status}${result.duplicate ? ' (duplicate)' : ''}`);
+          break;
+        case 'drop':
+          attempts.delete(file.name);
+          queue.remove(file.name);
+          log(`dropped ${file.name}: ${result.reason} (permanent)`);
+          break;
+        case 'unauthorized':
+          attempts.delete(file.name);
+          queue.remove(file.name);
+          log(`dropped ${file.name}: HTTP 401 unauthenticated (check productKey and secret)`);
+          break;
+        case 'retry': {
+          const n = tried + 1;
+          attempts.set(file.name, n);
+          const delay = backoffMs(n, result.retryAfterMs);
+          if (n >= MAX_ATTEMPTS_PER_PROCESS) {
+            log(`will retry ${file.name} after the next start: ${result.reason} (attempt ${n})`);
+          } else {
+            log(`will retry ${file.name} in ${delay} ms: ${result.reason} (attempt ${n})`);
+          }
+          scheduleRetry(delay);
+          return;
+        }
+      }
+    }
+  };
+
+  const pump = async (): Promise<void> => {
+    if (pumping) {
+      pumpAgain = true;
+      return;
+    }
+    pumping = true;
+    try {
+      do {
+        pumpAgain = false;
+        await sendPass();
+      } while (pumpAgain && retryTimer === null && mode === 'live');
+    } catch (err) {
+      log('send loop error:', err);
+    } finally {
+      pumping = false;
+      notifyWaiters();
+    }
+  };
+
+  /** Starts a send pass soon, off the caller's stack, unless a backoff is pending. */
+  const kick = (): void => {
+    if (mode !== 'live' || kickPending || retryTimer !== null) return;
+    kickPending = true;
+    setImmediate(() => {
+      kickPending = false;
+      void pump();
+    }).unref();
+  };
+
+  const flushInternal = (timeoutMs: number): Promise<boolean> => {
+    if (!queue) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      let timer: NodeJS.Timeout | null = null;
+      const finish = (ok: boolean): void => {
+        if (timer) clearTimeout(timer);
+        waiters.delete(check);
+        resolve(ok);
+      };
+      function check(): void {
+        const left = queue ? queue.list().length : 0;
+        if (left === 0) return finish(true);
+        // Nothing running and nothing scheduled: what is left waits for the next start.
+        if (!pumping && !kickPending && retryTimer === null) finish(false);
+      }
+      timer = setTimeout(() => finish(false), Math.max(0, timeoutMs));
+      timer.unref();
+      waiters.add(check);
+      if (retryTimer === null) {
+        if (!pumping) void pump();
+        else pumpAgain = true;
+      } else {
+        check();
+      }
+    });
+  };
+
+  // ---- capture -------------------------------------------------------------------------
+  const printDebug = (path: ReportPath, body: object): void => {
+    runtime.writeStderr(`[dumpcatcher] debug: would send POST ${path} (nothing sent, nothing written)\n${JSON.stringify(body, null, 2)}\n`);
+  };
+
+  const enqueue = (path: ReportPath, body: CrashReport | UsageReport): void => {
+    if (mode === 'debug') {
+      printDebug(path, body);
+      return;
+    }
+    if (!queue) return;
+    counter += 1;
+    const createdAtMs = runtime.now();
+    const entry: QueueEntry = {
+      v: 1,
+      path,
+      clientId,
+      counter,
+      createdAt: new Date(createdAtMs).toISOString(),
+      body: body as unknown as Record<string, unknown>,
+    };
+    queue.writeSync(entry, createdAtMs);
+    exitFlushDone = false;
+  };
+
+  const applyBeforeSend = (report: CrashReport): CrashReport | null => {
+    if (!options.beforeSend) return report;
+    let edited: CrashReport | null | undefined;
+    try {
+      edited = options.beforeSend(report);
+    } catch (err) {
+      log('beforeSend threw; report dropped:', err);
+      return null;
+    }
+    if (edited === null || edited === undefined) {
+      log(`beforeSend dropped report ${report.reportId}`);
+      return null;
+    }
+    const e = edited as unknown as { reportId?: unknown; exception?: { type?: unknown; stacktrace?: unknown } };
+    if (typeof e.reportId !== 'string' || typeof e.exception?.type !== 'string' || typeof e.exception.stacktrace !== 'string') {
+      log('beforeSend returned something that is not a crash report; report dropped');
+      return null;
+    }
+    return fitBody(edited);
+  };
+
+  /** The whole capture path, synchronous: it also runs in the hook of a dying process. */
+  const captureSync = (error: unknown, context: CaptureContext | undefined): string | null => {
+    if (mode === 'off') return null;
+    if (typeof error === 'object' && error !== null) {
+      if (captured.has(error)) return null;
+      captured.add(error);
+    }
+    if (settings.sampleRate < 1 && !(runtime.random() < settings.sampleRate)) {
+      log('report not sampled (sampleRate)');
+      return null;
+    }
+    const built = buildCrashReport(error, context, facts, scrub, makeReportId(), runtime.now());
+    const report = applyBeforeSend(built);
+    if (!report) return null;
+    const fp = localFingerprint(report.exception.type, report.exception.stacktrace, context?.fingerprint ?? report.fingerprint);
+    if (!limiter.allow(fp)) {
+      log(`report dropped by the client-side limiter (more than ${settings.maxReportsPerFingerprint} per ${settings.limiterWindowSeconds} s for this fingerprint)`);
+      return null;
+    }
+    enqueue('/v1/crashes', report);
+    return report.reportId;
+  };
+
+  let removeHooks: (() => void) | null = null;
+
+  const client: DumpcatcherClient = {
+    get mode() {
+      return mode;
+    },
+    get clientId() {
+      return mode === 'off' ? null : clientId;
+    },
+    get queueDir() {
+      return mode === 'live' ? queueDir : null;
+    },
+    captureException(error, context) {
+      try {
+        const id = captureSync(error, context);
+        if (id !== null) kick();
+        return id;
+      } catch (err) {
+        log('captureException failed:', err);
+        return null;
+      }
+    },
+    reportUsage() {
+      try {
+        if (mode === 'off') return null;
+        const metrics = registry.collect({ appName: facts.appName, appVersion: facts.appVersion }, (name, err) =>
+          log(`metric ${name} left out: its collector threw`, err),
+        );
+        if (Object.keys(metrics).length === 0) return null;
+        const report: UsageReport = {
+          reportId: makeReportId(),
+          occurredAt: new Date(runtime.now()).toISOString(),
+          app: { name: facts.appName, version: facts.appVersion },
+          metrics,
+        };
+        if (installId !== undefined) report.installId = installId;
+        if (label !== undefined) report.label = label;
+        enqueue('/v1/usage', report);
+        kick();
+        return report.reportId;
+      } catch (err) {
+        log('reportUsage failed:', err);
+        return null;
+      }
+    },
+    defineMetric(name, collect) {
+      try {
+        if (mode === 'off') return false;
+        const ok = registry.define(name, collect);
+        if (!ok) log(`metric name ${JSON.stringify(name)} is invalid (want [a-z0-9_.]{1,64}); ignored`);
+        return ok;
+      } catch {
+        return false;
+      }
+    },
+    async flush(timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) {
+      try {
+        if (mode !== 'live') return true;
+        return await flushInternal(timeoutMs);
+      } catch (err) {
+        log('flush failed:', err);
+        return false;
+      }
+    },
+    async close() {
+      try {
+        if (mode === 'off') return true;
+        const ok = mode === 'live' ? await flushInternal(settings.shutdownTimeoutMs) : true;
+        mode = 'off';
+        removeHooks?.();
+        removeHooks = null;
+        if (retryTimer) clearTimeout(retryTimer);
+        retryTimer = null;
+        transport?.destroy();
+        return ok;
+      } catch (err) {
+        log('close failed:', err);
+        return false;
+      }
+    },
+  };
+
+  removeHooks = installHooks(
+    runtime.process,
+    {
+      onUncaught(error, origin) {
+        try {
+          // The process may die as soon as this returns, so the report is written right here.
+          const id = captureSync(error, undefined);
+          if (id !== null) {
+            log(`captured ${origin} as report ${id}`);
+            // Only matters when an app handler keeps the process alive.
+            kick();
+          }
+        } catch (err) {
+          log('could not capture an uncaught exception:', err);
+        }
+      },
+      onUnhandledRejection(reason) {
+        try {
+          if (captureSync(reason, undefined) !== null) kick();
+        } catch (err) {
+          log('could not capture an unhandled rejection:', err);
+        }
+      },
+      onBeforeExit() {
+        if (mode !== 'live' || exitFlushDone || !queue) return;
+        exitFlushDone = true;
+        if (queue.list().length === 0) return;
+        // The only handle the SDK ever holds the process with, and only for shutdownTimeoutMs.
+        const hold = setTimeout(() => undefined, settings.shutdownTimeoutMs);
+        void flushInternal(settings.shutdownTimeoutMs).finally(() => clearTimeout(hold));
+      },
+    },
+    options.captureUncaught !== false,
+  );
+
+  if (mode === 'live') {
+    log(`ready: client ${clientId}, queue ${queueDir}`);
+    // Reports earlier runs left behind go out first.
+    kick();
+  } else {
+    log('debug mode: reports are printed, never sent or written');
+  }
+  return client;
+}
+
+function loadInstallId(queueDir: string | null, log: (...args: unknown[]) => void): string {
+  if (queueDir === null) return makeRandomId();
+  const file = join(queueDir, 'install-id');
+  try {
+    const existing = readFileSync(file, 'utf8').trim();
+    if (ID_PATTERN.test(existing)) return existing;
+  } catch {
+    // Not there yet.
+  }
+  const id = makeRandomId();
+  try {
+    mkdirSync(queueDir, { recursive: true, mode: 0o700 });
+    writeFileAtomicSync(file, id + '\n');
+  } catch (err) {
+    log('could not store the install id:', err);
+  }
+  return id;
+}

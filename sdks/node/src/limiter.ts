@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { writeFileAtomicSync } from './queue.ts';
+
+/** Client-side limiter per local fingerprint (docs/sdks.md, "Client-side limiter"). */
+export interface Limiter {
+  /** Counts one report; false when this fingerprint has used up its window. */
+  allow(fingerprint: string): boolean;
+}
+
+interface Slot {
+  start: number;
+  count: number;
+}
+
+/**
+ * Local fingerprint: SHA-256 of `type + "\n" + the first 5 stack frame lines with digits
+ * removed`, or of the fingerprint the app gave.
+ */
+export function localFingerprint(type: string, stacktrace: string, given?: string): string {
+  if (given !== undefined && given !== '') return createHash('sha256').update('fp\n' + given).digest('hex');
+  const lines = stacktrace.split('\n');
+  let frames = lines.filter((line) => /^\s+at\s/.test(line)).slice(0, 5);
+  // No V8 frames (e.g. a thrown string): use the lines after the first instead.
+  if (frames.length === 0) frames = lines.slice(1, 6);
+  const text = type + '\n' + frames.map((line) => line.replace(/[0-9]/g, '')).join('\n');
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function readSlots(file: string): Map<string, Slot> {
+  const slots = new Map<string, Slot>();
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    const windows = (parsed as { windows?: unknown }).windows;
+    if (typeof windows === 'object' && windows !== null) {
+      for (const [fp, slot] of Object.entries(windows as Record<string, unknown>)) {
+        const s = slot as { start?: unknown; count?: unknown };
+        if (typeof s.start === 'number' && typeof s.count === 'number') slots.set(fp, { start: s.start, count: s.count });
+      }
+    }
+  } catch {
+    // Missing or damaged: start afresh.
+  }
+  return slots;
+}
+
+/**
+ * Creates the limiter. With a `file`, the counts are read from and written to it on every
+ * report, so they hold across restarts (a crash loop is many short processes); without one
+ * (debug mode) they live in memory only.
+ */
+export function createLimiter(file: string | null, max: number, windowSeconds: number, now: () => number): Limiter {
+  const windowMs = windowSeconds * 1000;
+  let memory: Map<string, Slot> | null = null;
+  return {
+    allow(fingerprint) {
+      const t = now();
+      const slots = file ? readSlots(file) : (memory ??= new Map());
+      for (const [fp, slot] of slots) if (t - slot.start >= windowMs || slot.start > t) slots.delete(fp);
+      const slot = slots.get(fingerprint) ?? { start: t, count: 0 };
+      if (slot.count >= max) return false;
+      slot.count += 1;
+      slots.set(fingerprint, slot);
+      if (file) {
+        mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+        // Losing the last count on power loss is harmless, so no fsync here.
+        writeFileAtomicSync(file, JSON.stringify({ v: 1, windows: Object.fromEntries(slots) }), false);
+      }
+      return true;
+    },
+  };
+}

@@ -1,0 +1,217 @@
+import type { CaptureContext, CrashReport, JsonValue } from './types.ts';
+import type { Scrubber } from './scrub.ts';
+
+const MAX_TYPE_CHARS = 512;
+const MAX_MESSAGE_BYTES = 8 * 1024;
+const MAX_STACK_BYTES = 512 * 1024;
+const MAX_LABEL_CHARS = 128;
+const MAX_FINGERPRINT_CHARS = 256;
+const MAX_TAGS = 50;
+const TAG_KEY = /^[A-Za-z0-9_.:-]{1,64}$/;
+const MAX_TAG_VALUE_CHARS = 256;
+// The protocol allows 32 levels in the whole body; `extra` itself sits at level 2.
+const MAX_EXTRA_DEPTH = 24;
+const MAX_CHAIN = 16;
+/** Largest body we try to send; the ingest refuses more than 1 MiB. */
+export const MAX_BODY_BYTES = 1_000_000;
+
+/** Cuts `text` to at most `maxBytes` of UTF-8 without splitting a character. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
+  let cut = Buffer.from(text, 'utf8').subarray(0, maxBytes).toString('utf8');
+  // A split multi-byte character decodes to U+FFFD at the end; drop it.
+  if (cut.endsWith('\uFFFD')) cut = cut.slice(0, -1);
+  return cut;
+}
+
+function truncateChars(text: string, max: number): string {
+  return text.length <= max ? text : text.slice(0, max);
+}
+
+/** The class/constructor name of a thrown value. */
+export function errorType(value: unknown): string {
+  if (value instanceof Error || (typeof value === 'object' && value !== null)) {
+    const ctor = (value as { constructor?: { name?: unknown } }).constructor;
+    if (ctor && typeof ctor.name === 'string' && ctor.name !== '' && ctor.name !== 'Object') return ctor.name;
+    const name = (value as { name?: unknown }).name;
+    if (typeof name === 'string' && name !== '') return name;
+    return 'Object';
+  }
+  if (value === null) return 'null';
+  const t = typeof value;
+  return t.charAt(0).toUpperCase() + t.slice(1);
+}
+
+function describeNonError(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    const json = JSON.stringify(value);
+    if (typeof json === 'string') return json;
+  } catch {
+    // Circular or otherwise unserializable: fall through to String().
+  }
+  try {
+    return String(value);
+  } catch {
+    return '[unprintable value]';
+  }
+}
+
+/** The message of a thrown value. */
+export function errorMessage(value: unknown): string {
+  if (value instanceof Error) return typeof value.message === 'string' ? value.message : '';
+  return describeNonError(value);
+}
+
+function ownStack(value: unknown): string {
+  if (value instanceof Error && typeof value.stack === 'string' && value.stack !== '') return value.stack;
+  const type = errorType(value);
+  const message = errorMessage(value);
+  return message === '' ? type : `${type}: ${message}`;
+}
+
+/**
+ * The stack trace text of docs/sdks.md: `err.stack`, then `\nAggregated <i>: <stack>` for each
+ * error of an AggregateError (i from 0), then `\nCaused by: <stack>` for the cause; nested
+ * errors are formatted the same way. Cycles and very deep chains are cut.
+ */
+export function formatStacktrace(value: unknown): string {
+  const seen = new Set<unknown>();
+  const format = (v: unknown, depth: number): string => {
+    if (typeof v === 'object' && v !== null) {
+      if (seen.has(v)) return '[circular]';
+      seen.add(v);
+    }
+    let out = ownStack(v);
+    if (depth >= MAX_CHAIN) return out;
+    if (v instanceof Error) {
+      const errors = (v as { errors?: unknown }).errors;
+      if (v instanceof AggregateError && Array.isArray(errors)) {
+        errors.forEach((inner, i) => {
+          out += `\nAggregated ${i}: ${format(inner, depth + 1)}`;
+        });
+      }
+      if ('cause' in v && v.cause !== undefined) out += `\nCaused by: ${format(v.cause, depth + 1)}`;
+    }
+    return out;
+  };
+  return format(value, 0);
+}
+
+/** Turns any value into JSON that survives the wire: no cycles, bounded depth, scrubbed strings. */
+export function toSafeJson(value: unknown, scrub: Scrubber, depth = 0, seen = new Set<unknown>()): JsonValue {
+  if (value === null || value === undefined) return null;
+  switch (typeof value) {
+    case 'string':
+      return scrub(value);
+    case 'number':
+      return Number.isFinite(value) ? value : String(value);
+    case 'boolean':
+      return value;
+    case 'bigint':
+      return value.toString();
+    case 'symbol':
+    case 'function':
+      return scrub(String(value));
+    default:
+      break;
+  }
+  if (seen.has(value)) return '[circular]';
+  if (depth >= MAX_EXTRA_DEPTH) return '[too deep]';
+  seen.add(value);
+  try {
+    if (value instanceof Error) return { type: errorType(value), message: scrub(errorMessage(value)) };
+    if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+    if (Array.isArray(value)) return value.map((item) => toSafeJson(item, scrub, depth + 1, seen));
+    const out: { [key: string]: JsonValue } = {};
+    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+      if (item === undefined || typeof item === 'function') continue;
+      out[key] = toSafeJson(item, scrub, depth + 1, seen);
+    }
+    return out;
+  } catch {
+    return '[unserializable]';
+  } finally {
+    seen.delete(value);
+  }
+}
+
+/** Keeps only tags the ingest accepts, values scrubbed and cut to 256 chars. */
+export function sanitizeTags(
+  defaults: Record<string, string> | undefined,
+  perCapture: Record<string, string> | undefined,
+  scrub: Scrubber,
+): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  let count = 0;
+  for (const [key, value] of Object.entries({ ...defaults, ...perCapture })) {
+    if (!TAG_KEY.test(key) || value === undefined || value === null) continue;
+    if (count >= MAX_TAGS) break;
+    out[key] = truncateChars(scrub(String(value)), MAX_TAG_VALUE_CHARS);
+    count += 1;
+  }
+  return count > 0 ? out : undefined;
+}
+
+/** A label the ingest accepts, or undefined. */
+export function sanitizeLabel(label: unknown, scrub: Scrubber): string | undefined {
+  if (typeof label !== 'string' || label === '') return undefined;
+  const cleaned = truncateChars(scrub(label), MAX_LABEL_CHARS);
+  return cleaned === '' ? undefined : cleaned;
+}
+
+/** Static facts about the app and machine that every crash report carries. */
+export interface ReportFacts {
+  appName: string;
+  appVersion: string;
+  label?: string;
+  tags?: Record<string, string>;
+  runtime: { name: string; version: string };
+  os: { name: string; version: string; arch: string };
+  installId?: string;
+}
+
+/** Builds a scrubbed crash report for a thrown value (nothing touches disk here). */
+export function buildCrashReport(
+  error: unknown,
+  context: CaptureContext | undefined,
+  facts: ReportFacts,
+  scrub: Scrubber,
+  reportId: string,
+  occurredAtMs: number,
+): CrashReport {
+  const message = truncateUtf8(scrub(errorMessage(error)), MAX_MESSAGE_BYTES);
+  const stacktrace = truncateUtf8(scrub(formatStacktrace(error)), MAX_STACK_BYTES) || errorType(error);
+  const report: CrashReport = {
+    reportId,
+    occurredAt: new Date(occurredAtMs).toISOString(),
+    exception: { type: truncateChars(errorType(error), MAX_TYPE_CHARS), stacktrace },
+    app: { name: facts.appName, version: facts.appVersion },
+    runtime: facts.runtime,
+    os: facts.os,
+  };
+  if (message !== '') report.exception.message = message;
+  const label = sanitizeLabel(context?.label ?? facts.label, scrub);
+  if (label !== undefined) report.label = label;
+  const tags = sanitizeTags(facts.tags, context?.tags, scrub);
+  if (tags) report.tags = tags;
+  if (context?.extra && typeof context.extra === 'object') {
+    const extra = toSafeJson(context.extra, scrub);
+    if (extra && typeof extra === 'object' && !Array.isArray(extra)) report.extra = extra;
+  }
+  if (typeof context?.fingerprint === 'string' && context.fingerprint !== '') {
+    report.fingerprint = truncateChars(context.fingerprint, MAX_FINGERPRINT_CHARS);
+  }
+  if (facts.installId !== undefined) report.installId = facts.installId;
+  return fitBody(report);
+}
+
+/** Drops `extra`, then shortens the stack trace, until the body fits the ingest's size limit. */
+export function fitBody(report: CrashReport): CrashReport {
+  const size = (): number => Buffer.byteLength(JSON.stringify(report), 'utf8');
+  if (size() <= MAX_BODY_BYTES) return report;
+  delete report.extra;
+  if (size() <= MAX_BODY_BYTES) return report;
+  report.exception.stacktrace = truncateUtf8(report.exception.stacktrace, 256 * 1024);
+  return report;
+}

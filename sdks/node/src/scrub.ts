@@ -1,0 +1,66 @@
+/** What the scrubber needs to know about the machine and the product. */
+export interface ScrubContext {
+  homeDir: string;
+  userName: string;
+  secret: string;
+}
+
+/** A function that removes personal data and secrets from one string. */
+export type Scrubber = (text: string) => string;
+
+const EMAIL = /[\w.+-]{1,64}@[\w-]{1,253}(?:\.[\w-]{1,63})+/g;
+const AUTH_SCHEME = /\b(Bearer|Basic)\s+(?!<redacted>)[A-Za-z0-9._~+/=-]+/g;
+const JWT = /\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
+// The name is kept; the value (quoted or bare) is replaced. An optional closing quote after
+// the name catches JSON-ish text such as `"password": "x"`.
+const KEY_VALUE =
+  /(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|auth)(["']?\s*[=:]\s*)("[^"]*"|'[^']*'|(?!<redacted>)[^\s&,;"']+)/gi;
+const LONG_RUN = /[A-Za-z0-9+/_=-]{32,}/g;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function isLongSecret(run: string): boolean {
+  return run.length >= 32 && /[A-Za-z]/.test(run) && /[0-9]/.test(run);
+}
+
+// A run that starts with "/" is a file path (stack frames are full of them), so only its
+// segments are judged; a token inside a URL path is still caught. See docs/sdks.md.
+function scrubLongRun(run: string): string {
+  if (!run.startsWith('/')) return isLongSecret(run) ? '<token>' : run;
+  return run
+    .split('/')
+    .map((segment) => (isLongSecret(segment) ? '<token>' : segment))
+    .join('/');
+}
+
+/** Builds the scrubber of docs/sdks.md for one machine and product secret. */
+export function createScrubber(context: ScrubContext): Scrubber {
+  const secret = context.secret.length > 0 ? new RegExp(escapeRegExp(context.secret), 'g') : null;
+  const home =
+    context.homeDir.length > 1
+      ? new RegExp(escapeRegExp(context.homeDir.replace(/[\\/]+$/, '')) + '(?=[\\\\/]|$|[^\\w.-])', 'g')
+      : null;
+  const user =
+    context.userName.length >= 3 ? new RegExp('(?<![\\w])' + escapeRegExp(context.userName) + '(?![\\w])', 'g') : null;
+
+  return (text: string): string => {
+    let out = text;
+    // The secret goes first so that no later rule leaves part of it behind.
+    if (secret) out = out.replace(secret, '<redacted>');
+    // The home directory goes before the user name, which it usually contains.
+    if (home) out = out.replace(home, '~');
+    // E-mail before the user name, so that alice@example.com becomes <email>, not <user>@….
+    out = out.replace(EMAIL, '<email>');
+    if (user) out = out.replace(user, '<user>');
+    out = out.replace(AUTH_SCHEME, '$1 <redacted>');
+    out = out.replace(JWT, '<token>');
+    out = out.replace(KEY_VALUE, (_m, name: string, sep: string, value: string) => {
+      const quote = value.startsWith('"') || value.startsWith("'") ? value.charAt(0) : '';
+      return `${name}${sep}${quote}<redacted>${quote}`;
+    });
+    out = out.replace(LONG_RUN, scrubLongRun);
+    return out;
+  };
+}

@@ -1,0 +1,165 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { gzip } from 'node:zlib';
+import { computeSignature } from './signing.ts';
+import type { QueueEntry } from './queue.ts';
+
+/** What one send attempt came to; expected outcomes are values, not exceptions. */
+export type SendResult =
+  | { kind: 'delivered'; status: number; duplicate: boolean }
+  | { kind: 'retry'; reason: string; retryAfterMs?: number }
+  | { kind: 'unauthorized'; serverDateMs?: number }
+  | { kind: 'drop'; status: number; reason: string };
+
+/** Sends queued reports to the ingest; signs each attempt afresh. */
+export interface Transport {
+  send(entry: QueueEntry, timestampSeconds: number): Promise<SendResult>;
+  /** Closes idle keep-alive sockets. */
+  destroy(): void;
+}
+
+/** Settings the transport needs from the client options. */
+export interface TransportSettings {
+  endpoint: string;
+  productKey: string;
+  secret: string;
+  gzipThresholdBytes: number;
+  requestTimeoutMs: number;
+  now: () => number;
+}
+
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+function gzipAsync(data: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => gzip(data, (err, out) => (err ? reject(err) : resolve(out))));
+}
+
+/** Milliseconds a `Retry-After` value (seconds or HTTP date) asks for, or undefined. */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const date = Date.parse(v);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}
+
+/** Classifies an ingest answer per docs/protocol.md ("Answers"). */
+export function classifyAnswer(status: number, headers: IncomingMessage['headers'], body: string, nowMs: number): SendResult {
+  if (status === 200 || status === 202) {
+    let duplicate = false;
+    try {
+      duplicate = (JSON.parse(body) as { duplicate?: unknown }).duplicate === true;
+    } catch {
+      // A delivered answer without a JSON body is still delivered.
+    }
+    return { kind: 'delivered', status, duplicate };
+  }
+  if (status === 401) {
+    const date = headers.date === undefined ? NaN : Date.parse(headers.date);
+    return Number.isNaN(date) ? { kind: 'unauthorized' } : { kind: 'unauthorized', serverDateMs: date };
+  }
+  if (status === 429 || status >= 500) {
+    const header = headers['retry-after'];
+    const retryAfterMs =
+      status === 429 || status === 503 ? parseRetryAfter(Array.isArray(header) ? header[0] : header, nowMs) : undefined;
+    return retryAfterMs === undefined
+      ? { kind: 'retry', reason: `HTTP ${status}` }
+      : { kind: 'retry', reason: `HTTP ${status}`, retryAfterMs };
+  }
+  if (status >= 400) {
+    let code = '';
+    try {
+      const parsed = JSON.parse(body) as { error?: { code?: unknown } };
+      if (typeof parsed.error?.code === 'string') code = ` ${parsed.error.code}`;
+    } catch {
+      // No JSON error body.
+    }
+    return { kind: 'drop', status, reason: `HTTP ${status}${code}` };
+  }
+  return { kind: 'retry', reason: `unexpected HTTP ${status}` };
+}
+
+/** Creates the HTTP transport (node:http / node:https, keep-alive, sockets never hold the process). */
+export function createTransport(settings: TransportSettings): Transport {
+  const base = new URL(settings.endpoint);
+  const isHttps = base.protocol === 'https:';
+  const agent = isHttps ? new HttpsAgent({ keepAlive: true, maxSockets: 2 }) : new HttpAgent({ keepAlive: true, maxSockets: 2 });
+  const basePath = base.pathname.replace(/\/+$/, '');
+
+  const post = (path: string, headers: Record<string, string>, body: Buffer): Promise<SendResult> =>
+    new Promise((resolve) => {
+      let settled = false;
+      const done = (result: SendResult): void => {
+        if (!settled) {
+          settled = true;
+          resolve(result);
+        }
+      };
+      const url = new URL(base.href);
+      url.pathname = basePath + path;
+      const options = { method: 'POST', agent, headers: { ...headers, 'Content-Length': String(body.length) } };
+      const onAnswer = (res: IncomingMessage): void => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= MAX_ANSWER_BYTES) chunks.push(chunk);
+        });
+        res.on('end', () =>
+          done(classifyAnswer(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8'), settings.now())),
+        );
+        res.on('error', (err) => done({ kind: 'retry', reason: `answer error: ${err.message}` }));
+      };
+      try {
+        const req = isHttps ? httpsRequest(url, options, onAnswer) : httpRequest(url, options, onAnswer);
+        // The SDK must never keep the process alive: the exit hook holds it open when it wants to.
+        req.on('socket', (socket) => socket.unref());
+        req.setTimeout(settings.requestTimeoutMs, () => {
+          req.destroy(new Error(`no answer within ${settings.requestTimeoutMs} ms`));
+        });
+        req.on('error', (err) => done({ kind: 'retry', reason: `network: ${err.message}` }));
+        req.end(body);
+      } catch (err) {
+        done({ kind: 'retry', reason: `request failed: ${err instanceof Error ? err.message : String(err)}` });
+      }
+    });
+
+  return {
+    async send(entry, timestampSeconds) {
+      let body: Buffer = Buffer.from(JSON.stringify(entry.body), 'utf8');
+      let encoding: 'identity' | 'gzip' = 'identity';
+      if (body.length >= settings.gzipThresholdBytes) {
+        body = await gzipAsync(body);
+        encoding = 'gzip';
+      }
+      const counter = String(entry.counter);
+      const timestamp = String(timestampSeconds);
+      const signature = computeSignature(settings.secret, {
+        method: 'POST',
+        path: entry.path,
+        productKey: settings.productKey,
+        clientId: entry.clientId,
+        counter,
+        timestamp,
+        bodyEncoding: encoding,
+        body,
+      });
+      const headers: Record<string, string> = {
+        'Content-Type': encoding === 'gzip' ? 'application/octet-stream' : 'application/json',
+        'X-Dumpcatcher-Key': settings.productKey,
+        'X-Dumpcatcher-Client': entry.clientId,
+        'X-Dumpcatcher-Counter': counter,
+        'X-Dumpcatcher-Timestamp': timestamp,
+        'X-Dumpcatcher-Body-Encoding': encoding,
+        'X-Dumpcatcher-Signature': signature,
+        'User-Agent': 'dumpcatcher-node',
+      };
+      return post(entry.path, headers, body);
+    },
+    destroy() {
+      agent.destroy();
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import { buildCrashReport, errorType, formatStacktrace, toSafeJson } from '../src/report.ts';
+import type { ReportFacts } from '../src/report.ts';
+import { createScrubber } from '../src/scrub.ts';
+
+const scrub = createScrubber({ homeDir: '/home/alice', userName: 'alice', secret: 'prod-secret-xyz' });
+const facts: ReportFacts = {
+  appName: 'demo',
+  appVersion: '1.0.0',
+  runtime: { name: 'node', version: '20.0.0' },
+  os: { name: 'linux', version: '6.1', arch: 'x64' },
+  tags: { env: 'test', 'bad key!': 'dropped' },
+};
+
+describe('formatStacktrace', () => {
+  it('appends each Error.cause as "Caused by:" with its own stack', () => {
+    const root = new TypeError('root cause');
+    const middle = new Error('middle', { cause: root });
+    const top = new Error('top', { cause: middle });
+    const text = formatStacktrace(top);
+    expect(text.startsWith(top.stack as string)).toBe(true);
+    expect(text).toContain(`\nCaused by: ${middle.stack as string}`);
+    expect(text).toContain(`\nCaused by: ${root.stack as string}`);
+    expect(text.indexOf('Error: middle')).toBeLessThan(text.indexOf('TypeError: root cause'));
+  });
+
+  it('lists each error of an AggregateError as "Aggregated <i>:" before the cause', () => {
+    const a = new RangeError('first');
+    const b = new Error('second', { cause: 'plain string cause' });
+    const agg = new AggregateError([a, b], 'two failed', { cause: new Error('why') });
+    const text = formatStacktrace(agg);
+    expect(text).toContain(`\nAggregated 0: ${a.stack as string}`);
+    expect(text).toContain(`\nAggregated 1: ${b.stack as string}\nCaused by: String: plain string cause`);
+    expect(text.indexOf('Aggregated 1')).toBeLessThan(text.lastIndexOf('Caused by: Error: why'));
+  });
+
+  it('stops at a cause cycle', () => {
+    const a = new Error('a');
+    const b = new Error('b', { cause: a });
+    (a as { cause?: unknown }).cause = b;
+    expect(formatStacktrace(a)).toContain('Caused by: [circular]');
+  });
+
+  it('formats thrown non-errors', () => {
+    expect(formatStacktrace('just a string')).toBe('String: just a string');
+    expect(errorType(42)).toBe('Number');
+    expect(errorType(null)).toBe('null');
+  });
+});
+
+describe('errorType', () => {
+  it('uses the constructor name of a subclass even when name is not set', () => {
+    class PaymentDeclined extends Error {}
+    expect(errorType(new PaymentDeclined('no'))).toBe('PaymentDeclined');
+    expect(errorType(new TypeError('x'))).toBe('TypeError');
+  });
+});
+
+describe('buildCrashReport', () => {
+  it('fills the protocol fields and scrubs message, stack trace, label, tags and extra', () => {
+    const err = new Error('login failed for alice@example.com with password=hunter2');
+    err.stack = `Error: login failed for alice@example.com with password=hunter2\n    at login (/home/alice/app/auth.js:10:5)`;
+    const report = buildCrashReport(
+      err,
+      {
+        label: 'checkout for alice',
+        tags: { user: 'alice', env: 'prod' },
+        extra: { nested: { token: 'token=abc', list: ['alice@example.com', 1, true, null] }, fn: () => 1 },
+        fingerprint: 'login-failure',
+      },
+      facts,
+      scrub,
+      '0b8f5f0e-4a43-4c1e-9d2b-6f1f6c3f2a10',
+      Date.UTC(2026, 10, 22, 8, 0, 0),
+    );
+    expect(report).toEqual({
+      reportId: '0b8f5f0e-4a43-4c1e-9d2b-6f1f6c3f2a10',
+      occurredAt: '2026-11-22T08:00:00.000Z',
+      exception: {
+        type: 'Error',
+        message: 'login failed for <email> with password=<redacted>',
+        stacktrace: 'Error: login failed for <email> with password=<redacted>\n    at login (~/app/auth.js:10:5)',
+      },
+      app: { name: 'demo', version: '1.0.0' },
+      runtime: { name: 'node', version: '20.0.0' },
+      os: { name: 'linux', version: '6.1', arch: 'x64' },
+      label: 'checkout for <user>',
+      tags: { env: 'prod', user: '<user>' },
+      extra: { nested: { token: 'token=<redacted>', list: ['<email>', 1, true, null] } },
+      fingerprint: 'login-failure',
+    });
+  });
+
+  it('cuts a message over 8 KiB and never sends an empty stack trace', () => {
+    const err = new Error('x'.repeat(20000));
+    err.stack = '';
+    const report = buildCrashReport(err, undefined, facts, scrub, 'id', 0);
+    expect(Buffer.byteLength(report.exception.message ?? '')).toBe(8192);
+    expect(report.exception.stacktrace.length).toBeGreaterThan(0);
+  });
+
+  it('drops extra when the body would pass the 1 MiB limit', () => {
+    const report = buildCrashReport(new Error('big'), { extra: { blob: 'y'.repeat(1_100_000) } }, facts, scrub, 'id', 0);
+    expect(report.extra).toBeUndefined();
+    expect(Buffer.byteLength(JSON.stringify(report))).toBeLessThan(1_000_000);
+  });
+});
+
+describe('toSafeJson', () => {
+  it('survives cycles, bigint, dates, errors and non-finite numbers', () => {
+    const obj: Record<string, unknown> = { n: 1n, d: new Date(0), e: new RangeError('r'), inf: Infinity };
+    obj.self = obj;
+    expect(toSafeJson(obj, (s) => s)).toEqual({
+      n: '1',
+      d: '1970-01-01T00:00:00.000Z',
+      e: { type: 'RangeError', message: 'r' },
+      inf: 'Infinity',
+      self: '[circular]',
+    });
+  });
+});
