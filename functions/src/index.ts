@@ -1,9 +1,30 @@
 import { http } from '@google-cloud/functions-framework';
+import { getAuth } from 'firebase-admin/auth';
 import { loadConfig } from './shared/config';
-import { getDb } from './shared/firestore';
+import { getAdminApp, getDb } from './shared/firestore';
 import { createIngestHandler } from './ingest/handler';
 import { createFirestoreIngestStore, createFirestoreProductLoader } from './ingest/store';
+import { loadApiConfig } from './api/config';
+import { createFirebaseVerifier } from './api/firebase-auth';
+import { createApiHandler } from './api/handler';
+import { createFirestoreApiStore } from './api/store';
 
 const config = loadConfig();
+const apiConfig = loadApiConfig();
 
-http('ingest', createIngestHandler({ store: createFirestoreIngestStore(getDb()), loadProduct: createFirestoreProductLoader(getDb()), config }));
+http(
+  'ingest',
+  createIngestHandler({
+    store: createFirestoreIngestStore(getDb()),
+    loadProduct: createFirestoreProductLoader(getDb()),
+    config,
+  }),
+);
+http(
+  'api',
+  createApiHandler({
+    store: createFirestoreApiStore(getDb(), getAuth(getAdminApp())),
+    verifyCaller: createFirebaseVerifier(getAuth(getAdminApp()), apiConfig.DUMPCATCHER_API_SIGN_IN_PROVIDERS),
+    config: apiConfig,
+  }),
+);

@@ -10,6 +10,8 @@ export interface StackInfo {
   firestoreEmulatorHost: string;
   authEmulatorHost: string;
   ingestUrl: string;
+  /** Base URL of the `api` function (developers, products and keys; see docs/api.md). */
+  apiUrl: string;
 }
 
 /** A running local stack. */
@@ -32,7 +34,7 @@ export function buildFunctions(): void {
  */
 export async function startStack(options: {
   logDir: string;
-  ports?: { firestore?: number; auth?: number; ingest?: number };
+  ports?: { firestore?: number; auth?: number; ingest?: number; api?: number };
   env?: NodeJS.ProcessEnv;
   build?: boolean;
 }): Promise<Stack> {
@@ -53,14 +55,22 @@ export async function startStack(options: {
       FIREBASE_AUTH_EMULATOR_HOST: auth.host,
       ...options.env,
     };
-    const ingest = await serveFunction({ target: 'ingest', env: functionEnv, logDir: options.logDir, ...(options.ports?.ingest ? { port: options.ports.ingest } : {}) });
-    stops.push(ingest.stop);
+    const served = await Promise.allSettled([
+      serveFunction({ target: 'ingest', env: functionEnv, logDir: options.logDir, ...(options.ports?.ingest ? { port: options.ports.ingest } : {}) }),
+      serveFunction({ target: 'api', env: functionEnv, logDir: options.logDir, ...(options.ports?.api ? { port: options.ports.api } : {}) }),
+    ]);
+    for (const result of served) if (result.status === 'fulfilled') stops.push(result.value.stop);
+    const [ingest, api] = served.map((result) => {
+      if (result.status === 'rejected') throw result.reason;
+      return result.value;
+    }) as [ServedFunction, ServedFunction];
     return {
       projectId: LOCAL_PROJECT_ID,
       firestoreEmulatorHost: firestore.host,
       authEmulatorHost: auth.host,
       ingestUrl: ingest.url,
-      functions: [ingest],
+      apiUrl: api.url,
+      functions: [ingest, api],
       functionEnv,
       stop: stopAll,
     };

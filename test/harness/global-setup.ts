@@ -16,5 +16,6 @@ export default async function globalSetup(): Promise<void> {
   process.env.FIRESTORE_EMULATOR_HOST = stack.firestoreEmulatorHost;
   process.env.FIREBASE_AUTH_EMULATOR_HOST = stack.authEmulatorHost;
   process.env.DUMPCATCHER_INGEST_URL = stack.ingestUrl;
+  process.env.DUMPCATCHER_API_URL = stack.apiUrl;
   process.env.DUMPCATCHER_TEST_LOG_DIR = logDir;
 }

@@ -44,3 +44,8 @@ export function logRollupFailure(err: unknown, context: Record<string, unknown>)
 export function logConfigError(issues: unknown): void {
   write('ERROR', 'invalid configuration', { issues });
 }
+
+/** An api call changed a product, its secret or its members (never logs the secret or the body). */
+export function logApiAudit(entry: { route: string; method: string; uid: string; productKey: string | undefined }): void {
+  write('INFO', 'api change', entry);
+}

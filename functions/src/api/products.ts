@@ -1,0 +1,295 @@
+import type { Clock } from '../shared/clock';
+import { DumpcatcherError } from '../shared/errors';
+import { buildNewProduct, generateSecret, type NewProductDocs } from '../shared/product-docs';
+import {
+  MAX_MEMBERS,
+  type AddMemberBody,
+  type CreateProductBody,
+  type ProductDoc,
+  type ProductSettings,
+  type RotateBody,
+  type SecretEntry,
+  type UpdateProductBody,
+  type UserDoc,
+} from './schemas';
+
+/** Who is calling: a verified Firebase user. */
+export interface Caller {
+  uid: string;
+  email: string | null;
+  displayName: string | null;
+  signInProvider: string;
+}
+
+/** A change to `products/{key}` that the store also mirrors into `productSecrets/{key}`. */
+export interface ProductChange {
+  name?: string;
+  settings?: Partial<ProductSettings>;
+  updatedAt: Date;
+}
+
+/** Persistence the api core needs; the Firestore adapter implements it. */
+export interface ApiStore {
+  /** Writes both documents of a new product atomically. */
+  createProduct(docs: NewProductDocs): Promise<void>;
+  getProduct(productKey: string): Promise<ProductDoc | null>;
+  /** Products whose `memberUids` contain `uid`, newest first. */
+  listProductsOf(uid: string): Promise<Array<{ productKey: string; product: ProductDoc }>>;
+  /** Applies only the given fields (no read-modify-write) to the product and its secrets document. */
+  updateProduct(productKey: string, change: ProductChange): Promise<void>;
+  /** Replaces the secrets with `plan(current)` atomically; null when the product has no secrets document. */
+  updateSecrets<T>(
+    productKey: string,
+    plan: (current: SecretEntry[]) => { secrets: SecretEntry[]; result: T },
+  ): Promise<T | null>;
+  addMember(productKey: string, uid: string, now: Date): Promise<void>;
+  removeMember(productKey: string, uid: string, now: Date): Promise<void>;
+  /** Deletes the secrets document first (keys stop working), then everything under the product. */
+  deleteProduct(productKey: string): Promise<void>;
+  getUsers(uids: readonly string[]): Promise<Map<string, UserDoc>>;
+  /** The uid of the registered user with this email, or null. */
+  findUidByEmail(email: string): Promise<string | null>;
+  getUser(uid: string): Promise<UserDoc | null>;
+  /** Creates `users/{uid}` (createdAt = now) or updates its profile and lastSeenAt. */
+  upsertUser(uid: string, profile: { email: string | null; displayName: string | null }, now: Date): Promise<void>;
+}
+
+/** A caller's relation to a product. */
+export type Role = 'owner' | 'viewer';
+
+/** A product as every read endpoint shows it: never with a secret. */
+export interface ProductView {
+  productKey: string;
+  name: string;
+  ownerUid: string;
+  memberUids: string[];
+  role: Role;
+  createdAt: string;
+  updatedAt: string;
+  settings: ProductSettings;
+}
+
+/** One member as the product endpoints list them. */
+export interface MemberView {
+  uid: string;
+  email: string | null;
+  displayName: string | null;
+  role: Role;
+}
+
+/** Everything a core operation depends on. */
+export interface ApiDeps {
+  store: ApiStore;
+  clock: Clock;
+}
+
+function notFound(): DumpcatcherError {
+  // Same answer for "does not exist" and "not yours", so a key's existence is not revealed.
+  return new DumpcatcherError('not_found', 'No such product.');
+}
+
+/** The caller's role on `product`, or null when the caller is not a member. */
+export function roleOf(product: ProductDoc, uid: string): Role | null {
+  if (product.ownerUid === uid) return 'owner';
+  return product.memberUids.includes(uid) ? 'viewer' : null;
+}
+
+async function loadFor(
+  deps: ApiDeps,
+  caller: Caller,
+  productKey: string,
+  need: Role,
+): Promise<{ product: ProductDoc; role: Role }> {
+  const product = await deps.store.getProduct(productKey);
+  const role = product === null ? null : roleOf(product, caller.uid);
+  if (product === null || role === null) throw notFound();
+  if (need === 'owner' && role !== 'owner') {
+    throw new DumpcatcherError('permission_denied', 'Only the product owner may do this.', { details: { role } });
+  }
+  return { product, role };
+}
+
+/** The read view of a product for a caller with `role`. */
+export function toProductView(productKey: string, product: ProductDoc, role: Role): ProductView {
+  return {
+    productKey,
+    name: product.name,
+    ownerUid: product.ownerUid,
+    memberUids: [...product.memberUids],
+    role,
+    createdAt: product.createdAt.toISOString(),
+    updatedAt: product.updatedAt.toISOString(),
+    settings: { ...product.settings },
+  };
+}
+
+async function membersOf(deps: ApiDeps, product: ProductDoc): Promise<MemberView[]> {
+  const users = await deps.store.getUsers(product.memberUids);
+  return product.memberUids.map((uid) => ({
+    uid,
+    email: users.get(uid)?.email ?? null,
+    displayName: users.get(uid)?.displayName ?? null,
+    role: uid === product.ownerUid ? 'owner' : 'viewer',
+  }));
+}
+
+/** Creates a product owned by the caller; the answer is the only place its secret is ever shown. */
+export async function createProduct(
+  deps: ApiDeps,
+  caller: Caller,
+  body: CreateProductBody,
+): Promise<ProductView & { secret: string }> {
+  const docs = buildNewProduct({ name: body.name, ownerUid: caller.uid, now: deps.clock() });
+  await deps.store.createProduct(docs);
+  return { ...toProductView(docs.productKey, docs.product, 'owner'), secret: docs.secret };
+}
+
+/** Every product the caller owns or views, newest first. */
+export async function listProducts(deps: ApiDeps, caller: Caller): Promise<{ products: ProductView[] }> {
+  const rows = await deps.store.listProductsOf(caller.uid);
+  const products: ProductView[] = [];
+  for (const row of rows) {
+    const role = roleOf(row.product, caller.uid);
+    if (role !== null) products.push(toProductView(row.productKey, row.product, role));
+  }
+  return { products };
+}
+
+/** One product with its members, for any member. */
+export async function getProduct(
+  deps: ApiDeps,
+  caller: Caller,
+  productKey: string,
+): Promise<ProductView & { members: MemberView[] }> {
+  const { product, role } = await loadFor(deps, caller, productKey, 'viewer');
+  return { ...toProductView(productKey, product, role), members: await membersOf(deps, product) };
+}
+
+/** Renames a product or changes its settings (owner only); settings reach the ingest within its cache bound. */
+export async function updateProduct(
+  deps: ApiDeps,
+  caller: Caller,
+  productKey: string,
+  body: UpdateProductBody,
+): Promise<ProductView> {
+  const { product } = await loadFor(deps, caller, productKey, 'owner');
+  const change: ProductChange = { updatedAt: deps.clock() };
+  if (body.name !== undefined) change.name = body.name;
+  if (body.settings !== undefined) {
+    const settings: Partial<ProductSettings> = {};
+    if (body.settings.retentionDays !== undefined) settings.retentionDays = body.settings.retentionDays;
+    if (body.settings.rateLimitPerMinute !== undefined) settings.rateLimitPerMinute = body.settings.rateLimitPerMinute;
+    change.settings = settings;
+  }
+  await deps.store.updateProduct(productKey, change);
+  const updated: ProductDoc = {
+    ...product,
+    name: change.name ?? product.name,
+    updatedAt: change.updatedAt,
+    settings: { ...product.settings, ...change.settings },
+  };
+  return toProductView(productKey, updated, 'owner');
+}
+
+/**
+ * The secrets after a rotation at `now`: the new one (no expiry) and the one that was current,
+ * now expiring after `overlapSeconds`. Older secrets are dropped; with no overlap, so is the previous.
+ */
+export function planRotation(
+  current: readonly SecretEntry[],
+  input: { newSecret: string; now: Date; overlapSeconds: number },
+): { secrets: SecretEntry[]; previousExpiresAt: Date | null } {
+  const nowMs = input.now.getTime();
+  const live = current.filter((s) => s.expiresAt === null || s.expiresAt.getTime() > nowMs);
+  // The current secret is the one without expiry; failing that, the newest still alive.
+  const previous =
+    live.find((s) => s.expiresAt === null) ??
+    [...live].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
+  const fresh: SecretEntry = { secret: input.newSecret, createdAt: input.now, expiresAt: null };
+  if (previous === undefined) return { secrets: [fresh], previousExpiresAt: null };
+  const previousExpiresAt = new Date(nowMs + input.overlapSeconds * 1000);
+  if (input.overlapSeconds === 0) return { secrets: [fresh], previousExpiresAt };
+  return { secrets: [fresh, { ...previous, expiresAt: previousExpiresAt }], previousExpiresAt };
+}
+
+/** Issues a new secret (owner only); the previous one keeps working for the overlap. */
+export async function rotateSecret(
+  deps: ApiDeps,
+  caller: Caller,
+  productKey: string,
+  body: RotateBody,
+): Promise<{ productKey: string; secret: string; previousExpiresAt: string | null; overlapSeconds: number }> {
+  await loadFor(deps, caller, productKey, 'owner');
+  const newSecret = generateSecret();
+  const now = deps.clock();
+  const result = await deps.store.updateSecrets(productKey, (current) => {
+    const plan = planRotation(current, { newSecret, now, overlapSeconds: body.overlapSeconds });
+    return { secrets: plan.secrets, result: { previousExpiresAt: plan.previousExpiresAt } };
+  });
+  if (result === null) throw notFound();
+  return {
+    productKey,
+    secret: newSecret,
+    previousExpiresAt: result.previousExpiresAt?.toISOString() ?? null,
+    overlapSeconds: body.overlapSeconds,
+  };
+}
+
+/** Deletes a product and all its data (owner only). */
+export async function deleteProduct(
+  deps: ApiDeps,
+  caller: Caller,
+  productKey: string,
+): Promise<{ productKey: string; deleted: true }> {
+  await loadFor(deps, caller, productKey, 'owner');
+  await deps.store.deleteProduct(productKey);
+  return { productKey, deleted: true };
+}
+
+/** Adds a registered user as a viewer (owner only); adding a member again changes nothing. */
+export async function addMember(
+  deps: ApiDeps,
+  caller: Caller,
+  productKey: string,
+  body: AddMemberBody,
+): Promise<ProductView & { members: MemberView[] }> {
+  const { product } = await loadFor(deps, caller, productKey, 'owner');
+  const uid = await deps.store.findUidByEmail(body.email);
+  if (uid === null) {
+    throw new DumpcatcherError('not_found', 'No user with this email has signed in to Dumpcatcher.', {
+      details: { field: 'email' },
+    });
+  }
+  let memberUids = product.memberUids;
+  if (!memberUids.includes(uid)) {
+    if (memberUids.length >= MAX_MEMBERS) {
+      throw new DumpcatcherError('conflict', `A product has at most ${MAX_MEMBERS} members.`, {
+        details: { maxMembers: MAX_MEMBERS },
+      });
+    }
+    await deps.store.addMember(productKey, uid, deps.clock());
+    memberUids = [...memberUids, uid];
+  }
+  const updated = { ...product, memberUids };
+  return { ...toProductView(productKey, updated, 'owner'), members: await membersOf(deps, updated) };
+}
+
+/** Removes a viewer (owner only); the owner cannot be removed. */
+export async function removeMember(
+  deps: ApiDeps,
+  caller: Caller,
+  productKey: string,
+  uid: string,
+): Promise<ProductView & { members: MemberView[] }> {
+  const { product } = await loadFor(deps, caller, productKey, 'owner');
+  if (uid === product.ownerUid) {
+    throw new DumpcatcherError('invalid_argument', 'The owner cannot be removed; delete the product instead.', {
+      details: { uid },
+    });
+  }
+  if (!product.memberUids.includes(uid))
+    throw new DumpcatcherError('not_found', 'This user is not a member of the product.', { details: { uid } });
+  await deps.store.removeMember(productKey, uid, deps.clock());
+  const updated = { ...product, memberUids: product.memberUids.filter((m) => m !== uid) };
+  return { ...toProductView(productKey, updated, 'owner'), members: await membersOf(deps, updated) };
+}

@@ -1,0 +1,125 @@
+import type { z } from 'zod';
+import { DumpcatcherError } from '../shared/errors';
+import {
+  addMember,
+  createProduct,
+  deleteProduct,
+  getProduct,
+  listProducts,
+  removeMember,
+  rotateSecret,
+  updateProduct,
+  type ApiDeps,
+  type Caller,
+} from './products';
+import { AddMemberBodySchema, CreateProductBodySchema, RotateBodySchema, UpdateProductBodySchema } from './schemas';
+import { getMe } from './users';
+
+/** A matched route: its name (for logs) and what it answers with. */
+export interface RouteAnswer {
+  route: string;
+  status: number;
+  body: unknown;
+}
+
+/** What a route needs from the request. */
+export interface ApiRequest {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+// Product keys and uids as they appear in paths; anything else cannot exist.
+const KEY = '([A-Za-z0-9_-]{8,64})';
+const UID = '([A-Za-z0-9_-]{1,128})';
+
+type Handler = (
+  deps: ApiDeps,
+  caller: Caller,
+  params: string[],
+  body: unknown,
+) => Promise<{ status: number; body: unknown }>;
+
+const ok = (body: unknown) => ({ status: 200, body });
+
+/** Every route: path pattern, then the handler per method. */
+const ROUTES: Array<{ name: string; pattern: RegExp; methods: Record<string, Handler> }> = [
+  { name: 'me', pattern: /^\/v1\/me$/, methods: { GET: async (d, c) => ok(await getMe(d, c)) } },
+  {
+    name: 'products',
+    pattern: /^\/v1\/products$/,
+    methods: {
+      GET: async (d, c) => ok(await listProducts(d, c)),
+      POST: async (d, c, _p, b) => ({
+        status: 201,
+        body: await createProduct(d, c, parseBody(CreateProductBodySchema, b)),
+      }),
+    },
+  },
+  {
+    name: 'product',
+    pattern: new RegExp(`^/v1/products/${KEY}$`),
+    methods: {
+      GET: async (d, c, [key]) => ok(await getProduct(d, c, key!)),
+      PATCH: async (d, c, [key], b) => ok(await updateProduct(d, c, key!, parseBody(UpdateProductBodySchema, b))),
+      DELETE: async (d, c, [key]) => ok(await deleteProduct(d, c, key!)),
+    },
+  },
+  {
+    name: 'rotate',
+    pattern: new RegExp(`^/v1/products/${KEY}/rotate$`),
+    methods: {
+      POST: async (d, c, [key], b) => ok(await rotateSecret(d, c, key!, parseBody(RotateBodySchema, b ?? {}))),
+    },
+  },
+  {
+    name: 'members',
+    pattern: new RegExp(`^/v1/products/${KEY}/members$`),
+    methods: { POST: async (d, c, [key], b) => ok(await addMember(d, c, key!, parseBody(AddMemberBodySchema, b))) },
+  },
+  {
+    name: 'member',
+    pattern: new RegExp(`^/v1/products/${KEY}/members/${UID}$`),
+    methods: { DELETE: async (d, c, [key, uid]) => ok(await removeMember(d, c, key!, uid!)) },
+  },
+];
+
+/** Checks a request body against `schema`, naming every bad field in `details.issues`. */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  const first = issues[0];
+  throw new DumpcatcherError('invalid_body', `Invalid request body: ${first?.path || '(root)'}: ${first?.message}.`, {
+    details: { issues },
+  });
+}
+
+/** Finds the route for a method and path: 404 for unknown paths, 405 (with Allow) for other methods. */
+export function matchRoute(method: string, path: string): { name: string; params: string[]; handler: Handler } {
+  for (const route of ROUTES) {
+    const match = route.pattern.exec(path);
+    if (match === null) continue;
+    const handler = route.methods[method];
+    if (handler === undefined) {
+      const allow = Object.keys(route.methods).join(', ');
+      throw new DumpcatcherError('method_not_allowed', `Use ${allow} on this path.`, {
+        details: { allow },
+        headers: { Allow: allow },
+      });
+    }
+    return { name: route.name, params: match.slice(1), handler };
+  }
+  throw new DumpcatcherError('not_found', 'No such route.', { details: { path } });
+}
+
+/** Runs an already authenticated request through its route. */
+export async function runRoute(
+  deps: ApiDeps,
+  caller: Caller,
+  req: ApiRequest,
+  matched = matchRoute(req.method, req.path),
+): Promise<RouteAnswer> {
+  const answer = await matched.handler(deps, caller, matched.params, req.body);
+  return { route: matched.name, ...answer };
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+/** Longest overlap a rotation may keep the previous secret alive: 7 days. */
+export const MAX_OVERLAP_SECONDS = 7 * 86_400;
+/** Overlap used when a rotation does not name one: 24 hours. */
+export const DEFAULT_OVERLAP_SECONDS = 86_400;
+/** Most viewers (owner included) one product may have; keeps `memberUids` small. */
+export const MAX_MEMBERS = 100;
+
+const ProductNameSchema = z.string().trim().min(1, 'must not be empty').max(100);
+
+/** What a product's owner may change about ingest behaviour. */
+export const ProductSettingsSchema = z.strictObject({
+  retentionDays: z.number().int().min(1).max(3650),
+  rateLimitPerMinute: z.number().int().min(1).max(1_000_000).nullable(),
+});
+/** A product's settings. */
+export type ProductSettings = z.infer<typeof ProductSettingsSchema>;
+
+/** Body of `POST /v1/products`. */
+export const CreateProductBodySchema = z.strictObject({ name: ProductNameSchema });
+/** A validated create request. */
+export type CreateProductBody = z.infer<typeof CreateProductBodySchema>;
+
+/** Body of `PATCH /v1/products/{key}`: any of name and settings, at least one field. */
+export const UpdateProductBodySchema = z
+  .strictObject({ name: ProductNameSchema.optional(), settings: ProductSettingsSchema.partial().optional() })
+  .refine(
+    (b) => b.name !== undefined || (b.settings !== undefined && Object.keys(b.settings).length > 0),
+    'name or settings is required',
+  );
+/** A validated update request. */
+export type UpdateProductBody = z.infer<typeof UpdateProductBodySchema>;
+
+/** Body of `POST /v1/products/{key}/rotate` (may be empty). */
+export const RotateBodySchema = z.strictObject({
+  overlapSeconds: z.number().int().min(0).max(MAX_OVERLAP_SECONDS).default(DEFAULT_OVERLAP_SECONDS),
+});
+/** A validated rotate request. */
+export type RotateBody = z.infer<typeof RotateBodySchema>;
+
+/** Body of `POST /v1/products/{key}/members`. */
+export const AddMemberBodySchema = z.strictObject({ email: z.email().max(320) });
+/** A validated add-member request. */
+export type AddMemberBody = z.infer<typeof AddMemberBodySchema>;
+
+/** `products/{key}` as read back from Firestore (timestamps already turned into dates). */
+export const ProductDocSchema = z.object({
+  name: z.string(),
+  ownerUid: z.string().min(1),
+  memberUids: z.array(z.string().min(1)),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+  settings: ProductSettingsSchema,
+});
+/** A product document. */
+export type ProductDoc = z.infer<typeof ProductDocSchema>;
+
+/** One entry of `productSecrets/{key}.secrets`. */
+export const SecretEntrySchema = z.object({
+  secret: z.string().min(1),
+  createdAt: z.date(),
+  expiresAt: z.date().nullable(),
+});
+/** A stored secret. */
+export type SecretEntry = z.infer<typeof SecretEntrySchema>;
+
+/** `users/{uid}` as read back from Firestore. */
+export const UserDocSchema = z.object({
+  email: z.string().nullable(),
+  displayName: z.string().nullable(),
+  createdAt: z.date(),
+  lastSeenAt: z.date(),
+});
+/** A user document. */
+export type UserDoc = z.infer<typeof UserDocSchema>;
+
+/** The api's configuration, checked once at cold start. */
+export const ApiConfigSchema = z.object({
+  /** Comma-separated `firebase.sign_in_provider` values the api accepts. */
+  DUMPCATCHER_API_SIGN_IN_PROVIDERS: z
+    .string()
+    .default('google.com')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p.length > 0),
+    )
+    .pipe(
+      z.array(z.string().regex(/^[a-z0-9.]+$/, 'provider ids are like google.com')).min(1, 'at least one provider'),
+    ),
+  /** Least time between two writes of one user's `lastSeenAt` from one instance. */
+  DUMPCATCHER_API_USER_TOUCH_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+});
+/** Validated api configuration. */
+export type ApiConfig = z.infer<typeof ApiConfigSchema>;

@@ -1,0 +1,203 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  assertFails,
+  assertSucceeds,
+  initializeTestEnvironment,
+  type RulesTestEnvironment,
+} from '@firebase/rules-unit-testing';
+import {
+  collection,
+  deleteDoc,
+  doc,
+  getDoc,
+  getDocs,
+  query,
+  setDoc,
+  setLogLevel,
+  updateDoc,
+  where,
+  type Firestore,
+} from 'firebase/firestore';
+
+const PROJECT_ID = `demo-rules-${process.pid}-${Date.now()}`;
+const KEY = 'pk_rules_product_1';
+const OTHER_KEY = 'pk_rules_product_2';
+const SUBCOLLECTIONS = ['crashes', 'usage', 'issues', 'stats'] as const;
+
+let env: RulesTestEnvironment;
+
+function emulatorHost(): { host: string; port: number } {
+  const value = process.env.FIRESTORE_EMULATOR_HOST;
+  if (!value)
+    throw new Error(
+      "FIRESTORE_EMULATOR_HOST is not set: the rules suite must run through jest's globalSetup (npm test).",
+    );
+  const [host, port] = value.split(':');
+  return { host: host!, port: Number(port) };
+}
+
+/** A client signed in with Google (the provider the rules and the api accept). */
+function google(uid: string): Firestore {
+  return env
+    .authenticatedContext(uid, { firebase: { sign_in_provider: 'google.com' } })
+    .firestore() as unknown as Firestore;
+}
+
+/** A client signed in with email and password. */
+function password(uid: string): Firestore {
+  return env
+    .authenticatedContext(uid, { firebase: { sign_in_provider: 'password' } })
+    .firestore() as unknown as Firestore;
+}
+
+function anonymous(): Firestore {
+  return env.unauthenticatedContext().firestore() as unknown as Firestore;
+}
+
+const product = (ownerUid: string, memberUids: string[]) => ({
+  name: 'rules product',
+  ownerUid,
+  memberUids,
+  createdAt: new Date('2026-01-01T00:00:00Z'),
+  updatedAt: new Date('2026-01-01T00:00:00Z'),
+  settings: { retentionDays: 90, rateLimitPerMinute: null },
+});
+
+beforeAll(async () => {
+  setLogLevel('silent'); // every denied request would otherwise print a warning
+  env = await initializeTestEnvironment({
+    projectId: PROJECT_ID,
+    firestore: { rules: readFileSync(join(__dirname, '..', '..', 'firestore.rules'), 'utf8'), ...emulatorHost() },
+  });
+  await env.withSecurityRulesDisabled(async (ctx) => {
+    const db = ctx.firestore() as unknown as Firestore;
+    await setDoc(doc(db, 'products', KEY), product('alice', ['alice', 'victor']));
+    await setDoc(doc(db, 'products', OTHER_KEY), product('mallory', ['mallory']));
+    await setDoc(doc(db, 'productSecrets', KEY), {
+      ownerUid: 'alice',
+      secrets: [{ secret: 'sk_x', createdAt: new Date(), expiresAt: null }],
+    });
+    for (const sub of SUBCOLLECTIONS) await setDoc(doc(db, 'products', KEY, sub, 'doc1'), { n: 1 });
+    await setDoc(doc(db, 'products', KEY, 'private', 'doc1'), { n: 1 });
+    await setDoc(doc(db, 'users', 'alice'), { email: 'alice@example.com', displayName: 'Alice' });
+    await setDoc(doc(db, 'users', 'victor'), { email: 'victor@example.com', displayName: 'Victor' });
+    await setDoc(doc(db, 'rollupState', KEY), { cursor: 1 });
+  });
+});
+
+afterAll(async () => {
+  await env?.cleanup();
+});
+
+describe('products/{key}', () => {
+  it('lets the owner read the product', async () => {
+    await assertSucceeds(getDoc(doc(google('alice'), 'products', KEY)));
+  });
+  it('lets a viewer read the product', async () => {
+    await assertSucceeds(getDoc(doc(google('victor'), 'products', KEY)));
+  });
+  it('refuses a signed-in non-member', async () => {
+    await assertFails(getDoc(doc(google('mallory'), 'products', KEY)));
+  });
+  it('refuses a client that is not signed in', async () => {
+    await assertFails(getDoc(doc(anonymous(), 'products', KEY)));
+  });
+  it('refuses a member signed in with a provider other than Google', async () => {
+    await assertFails(getDoc(doc(password('victor'), 'products', KEY)));
+  });
+  it('refuses reading a product that does not exist', async () => {
+    await assertFails(getDoc(doc(google('alice'), 'products', 'pk_no_such_product')));
+  });
+  it('lets a member list the products whose memberUids contain them', async () => {
+    const snap = await assertSucceeds(
+      getDocs(query(collection(google('victor'), 'products'), where('memberUids', 'array-contains', 'victor'))),
+    );
+    expect(snap.docs.map((d) => d.id)).toEqual([KEY]);
+  });
+  it('refuses listing all products', async () => {
+    await assertFails(getDocs(collection(google('alice'), 'products')));
+  });
+  it("refuses listing another user's products", async () => {
+    await assertFails(
+      getDocs(query(collection(google('alice'), 'products'), where('memberUids', 'array-contains', 'mallory'))),
+    );
+  });
+  it('refuses the owner renaming the product from a client', async () => {
+    await assertFails(updateDoc(doc(google('alice'), 'products', KEY), { name: 'renamed' }));
+  });
+  it('refuses the owner handing the product to someone else', async () => {
+    await assertFails(updateDoc(doc(google('alice'), 'products', KEY), { ownerUid: 'victor' }));
+  });
+  it('refuses a viewer making themselves owner', async () => {
+    await assertFails(updateDoc(doc(google('victor'), 'products', KEY), { ownerUid: 'victor' }));
+  });
+  it('refuses creating a product from a client', async () => {
+    await assertFails(setDoc(doc(google('alice'), 'products', 'pk_client_made'), product('alice', ['alice'])));
+  });
+  it('refuses the owner deleting the product from a client', async () => {
+    await assertFails(deleteDoc(doc(google('alice'), 'products', KEY)));
+  });
+});
+
+describe('products/{key} subcollections', () => {
+  it.each(SUBCOLLECTIONS)('lets the owner read %s', async (sub) => {
+    await assertSucceeds(getDoc(doc(google('alice'), 'products', KEY, sub, 'doc1')));
+  });
+  it.each(SUBCOLLECTIONS)('lets a viewer list %s', async (sub) => {
+    const snap = await assertSucceeds(getDocs(collection(google('victor'), 'products', KEY, sub)));
+    expect(snap.size).toBe(1);
+  });
+  it.each(SUBCOLLECTIONS)('refuses a non-member reading %s', async (sub) => {
+    await assertFails(getDoc(doc(google('mallory'), 'products', KEY, sub, 'doc1')));
+  });
+  it.each(SUBCOLLECTIONS)('refuses a non-member listing %s', async (sub) => {
+    await assertFails(getDocs(collection(google('mallory'), 'products', KEY, sub)));
+  });
+  it.each(SUBCOLLECTIONS)('refuses the owner writing to %s', async (sub) => {
+    await assertFails(setDoc(doc(google('alice'), 'products', KEY, sub, 'doc2'), { n: 2 }));
+  });
+  it('refuses a member reading a subcollection that is not listed', async () => {
+    await assertFails(getDoc(doc(google('alice'), 'products', KEY, 'private', 'doc1')));
+  });
+  it('refuses a client that is not signed in reading crashes', async () => {
+    await assertFails(getDoc(doc(anonymous(), 'products', KEY, 'crashes', 'doc1')));
+  });
+});
+
+describe('productSecrets/{key}', () => {
+  it('refuses the owner reading the secrets', async () => {
+    await assertFails(getDoc(doc(google('alice'), 'productSecrets', KEY)));
+  });
+  it('refuses a viewer reading the secrets', async () => {
+    await assertFails(getDoc(doc(google('victor'), 'productSecrets', KEY)));
+  });
+  it('refuses the owner writing the secrets', async () => {
+    await assertFails(setDoc(doc(google('alice'), 'productSecrets', KEY), { secrets: [] }));
+  });
+});
+
+describe('users/{uid}', () => {
+  it('lets a user read their own document', async () => {
+    const snap = await assertSucceeds(getDoc(doc(google('alice'), 'users', 'alice')));
+    expect(snap.get('email')).toBe('alice@example.com');
+  });
+  it("refuses a user reading another user's document", async () => {
+    await assertFails(getDoc(doc(google('alice'), 'users', 'victor')));
+  });
+  it('refuses listing users', async () => {
+    await assertFails(getDocs(collection(google('alice'), 'users')));
+  });
+  it('refuses a user writing their own document', async () => {
+    await assertFails(setDoc(doc(google('alice'), 'users', 'alice'), { email: 'x@example.com' }));
+  });
+});
+
+describe('everything else', () => {
+  it('refuses the owner reading the rollup state', async () => {
+    await assertFails(getDoc(doc(google('alice'), 'rollupState', KEY)));
+  });
+  it('refuses writing a new top-level collection', async () => {
+    await assertFails(setDoc(doc(google('alice'), 'anything', 'x'), { n: 1 }));
+  });
+});
