@@ -4,11 +4,14 @@ import { parseStacktrace, type Frame, type ParsedException, type ParsedStacktrac
 /** How many frames of each exception go into a computed fingerprint. */
 export const FINGERPRINT_FRAME_COUNT = 5;
 
-/** How many exceptions of a chain (primary, causes, group members) go into a computed fingerprint. */
+/** How many distinct exceptions of a chain (primary, causes, group members) go into a computed fingerprint. */
 export const FINGERPRINT_EXCEPTION_COUNT = 5;
 
 /** Longest issue title, in characters. */
 export const TITLE_MAX_LENGTH = 200;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_ANYWHERE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 // Only this much of a message is normalised and hashed; the rest rarely names a different bug.
 const MESSAGE_SCAN_LENGTH = 8192;
@@ -75,15 +78,24 @@ export function fingerprintParsed(
 /**
  * The readable lines a frame-based fingerprint hashes: for the primary exception (typed by
  * the report) and each cause, context or group member, its type and the normalised location
- * of its top in-app frames (all frames when none is in-app). Suppressed exceptions are left out.
+ * of its top in-app frames (all frames when none is in-app). Suppressed exceptions are left
+ * out, and a member identical to one already listed (the same failure N times in an
+ * AggregateError or ExceptionGroup) is listed once, so the count of repeats does not matter.
  */
 export function listFingerprintComponents(parsed: ParsedStacktrace, primaryType: string): string[] {
   const components: string[] = [];
-  const chain = selectGroupingExceptions(parsed);
-  chain.slice(0, FINGERPRINT_EXCEPTION_COUNT).forEach((exception, index) => {
+  const seen = new Set<string>();
+  selectGroupingExceptions(parsed).forEach((exception, index) => {
+    if (seen.size >= FINGERPRINT_EXCEPTION_COUNT) return;
     const type = index === 0 ? primaryType : exception.type;
-    components.push(`${index === 0 ? 'type' : (exception.relation ?? 'cause')}:${normalizeTypeName(type)}`);
-    for (const frame of selectGroupingFrames(exception)) components.push(`frame:${describeFrameForGrouping(frame)}`);
+    const block = [
+      `${index === 0 ? 'type' : (exception.relation ?? 'cause')}:${normalizeTypeName(type)}`,
+      ...selectGroupingFrames(exception).map((frame) => `frame:${describeFrameForGrouping(frame)}`),
+    ];
+    const key = block.join('\n');
+    if (seen.has(key)) return;
+    seen.add(key);
+    components.push(...block);
   });
   return components;
 }
@@ -172,13 +184,14 @@ function stripDirVersion(segment: string): string {
   }
   s = s.replace(/^(@?[^@]+)@v?\d[^/]*$/, '$1');
   s = s.replace(/^(.*?)[-_]?v?\d+(?:\.\d+)+(?:[-+][0-9A-Za-z.-]+)?$/, '$1');
-  s = s.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, 'U');
+  s = s.replace(UUID_ANYWHERE, 'U');
   s = s.replace(/\d{6,}/g, 'N');
   s = s.replace(/[0-9a-f]{16,}/gi, 'H');
   return s;
 }
 
 function stripNameHashes(name: string): string {
+  if (UUID.test(name)) return 'U';
   const parts = name.split('.');
   if (parts.length < 2) return name;
   const extension = parts.pop() ?? '';

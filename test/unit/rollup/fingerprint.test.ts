@@ -276,6 +276,23 @@ describe('computeFingerprint', () => {
     expect(a.fingerprint).toBe(b.fingerprint);
   });
 
+  it('counts repeated identical group members once', () => {
+    const aggregate = (members: number): string =>
+      [
+        'AggregateError: All promises were rejected',
+        ...Array.from({ length: members }, (_, i) => [
+          `Aggregated ${i}: Error: mirror ${i} is down`,
+          '    at fetchFromMirror (/srv/app/fetch.js:7:9)',
+          `    at async Promise.any (index ${i})`,
+        ]).flat(),
+      ].join('\n');
+    const two = computeFingerprint({ type: 'AggregateError', stacktrace: aggregate(2) });
+    const five = computeFingerprint({ type: 'AggregateError', stacktrace: aggregate(5) });
+    expect(two.source).toBe('frames');
+    expect(two.fingerprint).toBe(five.fingerprint);
+    expect(two.culprit).toBe('fetch.js in fetchFromMirror');
+  });
+
   it('includes the cause chain, so a different root cause is a different issue', () => {
     const trace = (rootFn: string): string =>
       [
