@@ -5,6 +5,7 @@ import { parsePython, scorePython } from './python';
 import type { ParseHints, ParsedStacktrace, RawException, StacktraceFormat } from './types';
 import { parseV8, scoreV8 } from './v8';
 
+/** The parser's data types (see types.ts). */
 export type {
   ExceptionRelation,
   Frame,
@@ -13,6 +14,7 @@ export type {
   ParsedStacktrace,
   StacktraceFormat,
 } from './types';
+/** The in-app rules, for callers that classify frames themselves. */
 export { isInApp, isInAppByDefault, matchesInAppPatterns } from './in-app';
 
 /** Longest line the parser reads; the rest of a longer line is ignored. */
