@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface IndexFile {
+  indexes: Array<{
+    collectionGroup: string;
+    queryScope: string;
+    fields: Array<{ fieldPath: string; order?: string; arrayConfig?: string }>;
+  }>;
+  fieldOverrides: Array<{ collectionGroup: string; fieldPath: string; ttl?: boolean; indexes: unknown[] }>;
+}
+
+const file = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'firestore.indexes.json'), 'utf8')) as IndexFile;
+const override = (group: string, field: string) =>
+  file.fieldOverrides.find((o) => o.collectionGroup === group && o.fieldPath === field);
+
+describe('firestore.indexes.json', () => {
+  it('passes the validation firebase deploy runs', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { FirestoreApi } = require('firebase-tools/lib/firestore/api') as {
+      FirestoreApi: new () => { validateSpec(spec: unknown): void };
+    };
+    expect(() => new FirestoreApi().validateSpec(file)).not.toThrow();
+    expect(() =>
+      new FirestoreApi().validateSpec({
+        ...file,
+        fieldOverrides: [{ collectionGroup: 'crashes', fieldPath: 'expireAt', ttl: 'yes', indexes: [] }],
+      }),
+    ).toThrow();
+  });
+
+  it('has the composite index behind GET /v1/products (memberUids contains, newest first)', () => {
+    expect(file.indexes).toContainEqual({
+      collectionGroup: 'products',
+      queryScope: 'COLLECTION',
+      fields: [
+        { fieldPath: 'memberUids', arrayConfig: 'CONTAINS' },
+        { fieldPath: 'createdAt', order: 'DESCENDING' },
+      ],
+    });
+  });
+
+  it.each(['crashes', 'usage'])('deletes %s by TTL on expireAt, which is never queried so not indexed', (group) => {
+    expect(override(group, 'expireAt')).toEqual({
+      collectionGroup: group,
+      fieldPath: 'expireAt',
+      ttl: true,
+      indexes: [],
+    });
+  });
+
+  it.each([
+    ['crashes', 'exception.stacktrace'],
+    ['crashes', 'exception.message'],
+    ['crashes', 'extraJson'],
+    ['usage', 'metrics'],
+  ])('exempts %s.%s from indexing', (group, field) => {
+    expect(override(group, field)?.indexes).toEqual([]);
+  });
+
+  it('names each field override once', () => {
+    const names = file.fieldOverrides.map((o) => `${o.collectionGroup}.${o.fieldPath}`);
+    expect(new Set(names).size).toBe(names.length);
+  });
+});
