@@ -150,10 +150,15 @@ export function normalizeFunctionName(name: string): string {
   return fn === '' ? '?' : fn;
 }
 
-/** Removes generated parts from a JVM class or Python module: anonymous class numbers, lambda proxies. */
+/**
+ * Removes generated parts from a JVM class or Python module: anonymous class numbers, lambda
+ * proxies, CGLIB and Hibernate proxy suffixes.
+ */
 export function normalizeModuleName(module: string): string {
   return module
     .replace(/\$\$Lambda(?:\$\d+)?(?:\/(?:0x[0-9a-f]+|\d+))?/gi, '$$$$Lambda')
+    .replace(/(\$\$\w*?CGLIB)\$\$\w+/g, '$1')
+    .replace(/(\$HibernateProxy)\$\w+/g, '$1')
     .replace(/\/?0x[0-9a-f]+/gi, '')
     .replace(/\$\d+(?=$|\$|\.)/g, '$');
 }

@@ -53,6 +53,13 @@ describe('normalizeModuleName', () => {
     ['a Java 8 lambda proxy', 'com.acme.Jobs$$Lambda$14/1170794006', 'com.acme.Jobs$$Lambda'],
     ['an anonymous inner class', 'com.acme.Jobs$1', 'com.acme.Jobs$'],
     ['a named inner class', 'com.acme.Outer$Inner', 'com.acme.Outer$Inner'],
+    [
+      'a Spring CGLIB proxy',
+      'com.acme.Billing$$EnhancerBySpringCGLIB$$5f1c2a3b',
+      'com.acme.Billing$$EnhancerBySpringCGLIB',
+    ],
+    ['a Spring 6 CGLIB proxy', 'com.acme.Billing$$SpringCGLIB$$0', 'com.acme.Billing$$SpringCGLIB'],
+    ['a Hibernate proxy', 'com.acme.Order$HibernateProxy$Xk3dq8Lz', 'com.acme.Order$HibernateProxy'],
     ['a Python module', 'fakelib.core', 'fakelib.core'],
   ])('%s', (_name, input, output) => {
     expect(normalizeModuleName(input)).toBe(output);

@@ -16,6 +16,8 @@ const JVM_LIBRARY_PREFIXES = [
   'androidx.',
   'dalvik.',
   'com.android.internal.',
+  // Kotlin's coroutine-boundary marker frames.
+  '_COROUTINE.',
 ];
 // … and by file or URL (JavaScript).
 const JS_LIBRARY = /\/node_modules\/|^node:|^internal\/|^(?:chrome|moz|safari|safari-web)-extension:/;
