@@ -248,6 +248,10 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
   let retryTimer: NodeJS.Timeout | null = null;
   let kickPending = false;
   let exitFlushDone = false;
+  // Reports of other client ids (earlier runs, or other live processes of the app) are sent
+  // at init and on flush; in between, a live process sends only its own, so two running
+  // processes do not both send each new report.
+  let othersPending = true;
   const waiters = new Set<() => void>();
 
   const notifyWaiters = (): void => {
@@ -275,8 +279,10 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
   const sendPass = async (): Promise<void> => {
     if (!queue || !transport) return;
     queue.enforceBounds();
+    const includeOthers = othersPending;
     for (const file of queue.list()) {
       if (mode !== 'live') return;
+      if (!includeOthers && file.clientId !== clientId) continue;
       const tried = attempts.get(file.name) ?? 0;
       if (tried >= MAX_ATTEMPTS_PER_PROCESS) continue;
       const entry = queue.read(file.name);
@@ -320,6 +326,7 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
         }
       }
     }
+    if (includeOthers) othersPending = false;
   };
 
   const pump = async (): Promise<void> => {
@@ -369,6 +376,7 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
       timer = setTimeout(() => finish(false), Math.max(0, timeoutMs));
       timer.unref();
       waiters.add(check);
+      othersPending = true;
       if (retryTimer === null) {
         if (!pumping) void pump();
         else pumpAgain = true;

@@ -27,6 +27,7 @@ export interface QueueEntry {
 export interface QueuedFile {
   name: string;
   createdAtMs: number;
+  clientId: string;
   counter: number;
 }
 
@@ -75,8 +76,8 @@ export function queueFileName(createdAtMs: number, clientId: string, counter: nu
 
 function parseName(name: string): QueuedFile | null {
   const m = REPORT_FILE.exec(name);
-  if (!m || m[1] === undefined || m[3] === undefined) return null;
-  return { name, createdAtMs: Number(m[1]), counter: Number(m[3]) };
+  if (!m || m[1] === undefined || m[2] === undefined || m[3] === undefined) return null;
+  return { name, createdAtMs: Number(m[1]), clientId: m[2], counter: Number(m[3]) };
 }
 
 function isQueueEntry(value: unknown): value is QueueEntry {

@@ -1,0 +1,238 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { createClient } from '../src/client.ts';
+import type { DumpcatcherClient } from '../src/client.ts';
+import type { QueueEntry } from '../src/queue.ts';
+import { startFakeIngest } from './helpers/fake-ingest.ts';
+import type { FakeIngest } from './helpers/fake-ingest.ts';
+import { freePort, makeTempDir, PRODUCT_KEY, queueFiles, removeDir, SECRET, testOptions, testRuntime, waitUntil } from './helpers/env.ts';
+
+describe('delivery to the ingest', () => {
+  let dir: string;
+  let ingest: FakeIngest | null;
+  const clients: DumpcatcherClient[] = [];
+  const track = (c: DumpcatcherClient): DumpcatcherClient => {
+    clients.push(c);
+    return c;
+  };
+
+  beforeEach(() => {
+    dir = makeTempDir();
+    ingest = null;
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) await c.close();
+    await ingest?.close();
+    removeDir(dir);
+  });
+
+  it('writes the report to disk before the first send attempt starts, then sends it signed (202) and deletes it', async () => {
+    const filesAtArrival: string[][] = [];
+    ingest = await startFakeIngest({ secret: SECRET, productKey: PRODUCT_KEY, onRequest: () => filesAtArrival.push(queueFiles(dir)) });
+    const client = track(createClient(testOptions(ingest.url, dir), testRuntime()));
+    const id = client.captureException(new Error('boom'));
+    // capture returns with the file on disk and nothing sent yet: sending is off the caller's stack.
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const files = queueFiles(dir);
+    expect(files).toHaveLength(1);
+    const stored = JSON.parse(readFileSync(join(dir, files[0] as string), 'utf8')) as QueueEntry;
+    expect(stored).toMatchObject({ v: 1, path: '/v1/crashes', clientId: client.clientId, counter: 1, body: { reportId: id } });
+    expect(JSON.stringify(stored)).not.toContain(SECRET);
+    expect(ingest.requests).toHaveLength(0);
+
+    expect(await client.flush(3000)).toBe(true);
+    expect(filesAtArrival).toEqual([files]);
+    const req = ingest.requests[0];
+    expect(req?.signatureValid).toBe(true);
+    expect(req?.answeredStatus).toBe(202);
+    expect(req?.path).toBe('/v1/crashes');
+    expect(req?.headers['x-dumpcatcher-client']).toBe(client.clientId);
+    expect(req?.headers['x-dumpcatcher-counter']).toBe('1');
+    expect(req?.headers['content-type']).toBe('application/json');
+    expect(req?.body).toMatchObject({ reportId: id, exception: { type: 'Error', message: 'boom' }, app: { name: 'node-sdk-test', version: '1.2.3' } });
+    expect(queueFiles(dir)).toEqual([]);
+  });
+
+  it('numbers reports 1, 2, 3 under one random client id per client, and two clients never collide', async () => {
+    ingest = await startFakeIngest({ secret: SECRET, productKey: PRODUCT_KEY });
+    // Two processes of one app share the queue folder.
+    const a = track(createClient(testOptions(ingest.url, dir), testRuntime()));
+    const b = track(createClient(testOptions(ingest.url, dir), testRuntime()));
+    a.captureException(new Error('one'));
+    a.captureException(new Error('two'));
+    b.captureException(new Error('three'));
+    expect(await a.flush(3000)).toBe(true);
+    expect(await b.flush(3000)).toBe(true);
+    expect(a.clientId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(a.clientId).not.toBe(b.clientId);
+    const stored = ingest.requests
+      .filter((r) => r.answeredStatus === 202)
+      .map((r) => `${String(r.headers['x-dumpcatcher-client'])}:${String(r.headers['x-dumpcatcher-counter'])}`);
+    expect(stored.sort()).toEqual([`${a.clientId}:1`, `${a.clientId}:2`, `${b.clientId}:1`].sort());
+    // A report both processes happened to send is answered "duplicate", never "counter reused".
+    expect(ingest.requests.every((r) => r.answeredStatus === 202 || r.answeredStatus === 200)).toBe(true);
+  });
+
+  it('sends its own new reports without waiting for another live process\'s', async () => {
+    ingest = await startFakeIngest({ secret: SECRET, productKey: PRODUCT_KEY });
+    const a = track(createClient(testOptions(ingest.url, dir), testRuntime()));
+    expect(await a.flush(3000)).toBe(true);
+    const b = track(createClient(testOptions(ingest.url, dir), testRuntime()));
+    expect(await b.flush(3000)).toBe(true);
+    b.captureException(new Error('from b'));
+    a.captureException(new Error('from a'));
+    await ingest.waitForRequests(2);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Each live process sends only its own new reports, so nothing goes twice.
+    expect(ingest.requests.map((r) => r.answeredStatus)).toEqual([202, 202]);
+  });
+
+  it('treats 200 duplicate as delivered', async () => {
+    ingest = await startFakeIngest({ secret: SECRET, productKey: PRODUCT_KEY, script: [{ status: 200, body: { id: 'x', duplicate: true } }] });
+    const logs = testRuntime({ env: { DUMPCATCHER_CONFIG: '/nonexistent', NODE_DEBUG: 'dumpcatcher' } });
+    const client = track(createClient(testOptions(ingest.url, dir), logs));
+    client.captureException(new Error('dup'));
+    expect(await client.flush(3000)).toBe(true);
+    expect(ingest.requests).toHaveLength(1);
+    expect(logs.stderr.join('')).toContain('HTTP 200 (duplicate)');
+  });
+
+  it('retries a 500 with the same client id, counter and body, signed afresh', async () => {
+    let t = 1_800_000_000_000;
+    ingest = await startFakeIngest({
+      secret: SECRET,
+      productKey: PRODUCT_KEY,
+      serverNow: () => t,
+      script: [{ status: 500, body: { error: { code: 'internal' } } }],
+    });
+    const client = track(createClient(testOptions(ingest.url, dir), testRuntime({ now: () => t })));
+    client.captureException(new Error('flaky'));
+    const first = client.flush(3000);
+    await ingest.waitForRequests(1);
+    t += 7000;
+    expect(await first).toBe(true);
+    const [r1, r2] = ingest.requests;
+    expect(ingest.requests.map((r) => r.answeredStatus)).toEqual([500, 202]);
+    expect(r2?.headers['x-dumpcatcher-client']).toBe(r1?.headers['x-dumpcatcher-client']);
+    expect(r2?.headers['x-dumpcatcher-counter']).toBe(r1?.headers['x-dumpcatcher-counter']);
+    expect(r2?.rawBody.equals(r1?.rawBody as Buffer)).toBe(true);
+    expect(Number(r2?.headers['x-dumpcatcher-timestamp'])).toBe(Number(r1?.headers['x-dumpcatcher-timestamp']) + 7);
+    expect(r2?.headers['x-dumpcatcher-signature']).not.toBe(r1?.headers['x-dumpcatcher-signature']);
+    expect(r2?.signatureValid).toBe(true);
+  });
+
+  it('waits at least Retry-After on 429', async () => {
+    ingest = await startFakeIngest({
+      secret: SECRET,
+      productKey: PRODUCT_KEY,
+      script: [{ status: 429, headers: { 'Retry-After': '1' }, body: { error: { code: 'rate_limited' } } }],
+    });
+    const client = track(createClient(testOptions(ingest.url, dir), testRuntime()));
+    client.captureException(new Error('busy'));
+    expect(await client.flush(200)).toBe(false);
+    expect(queueFiles(dir)).toHaveLength(1);
+    expect(await client.flush(3000)).toBe(true);
+    const [r1, r2] = ingest.requests;
+    expect(ingest.requests.map((r) => r.answeredStatus)).toEqual([429, 202]);
+    expect((r2?.receivedAt ?? 0) - (r1?.receivedAt ?? 0)).toBeGreaterThanOrEqual(950);
+  });
+
+  it('keeps the report through connection refused and sends it once the ingest is up', async () => {
+    const port = await freePort();
+    const runtime = testRuntime({ random: () => 0.3, env: { DUMPCATCHER_CONFIG: '/nonexistent', NODE_DEBUG: 'dumpcatcher' } });
+    const client = track(createClient(testOptions(`http://127.0.0.1:${port}`, dir), runtime));
+    client.captureException(new Error('offline'));
+    await waitUntil(() => runtime.stderr.join('').includes('ECONNREFUSED'), 3000, 'a refused attempt');
+    expect(queueFiles(dir)).toHaveLength(1);
+    ingest = await startFakeIngest({ secret: SECRET, productKey: PRODUCT_KEY, port });
+    expect(await client.flush(3000)).toBe(true);
+    expect(ingest.requests.map((r) => r.answeredStatus)).toEqual([202]);
+    expect(queueFiles(dir)).toEqual([]);
+  });
+
+  it('corrects its clock once from the Date of a 401 and is accepted', async () => {
+    // The ingest's clock is 2 hours ahead of the client's.
+    ingest = await startFakeIngest({ secret: SECRET, productKey: PRODUCT_KEY, serverNow: () => Date.now() + 7_200_000 });
+    const runtime = testRuntime({ env: { DUMPCATCHER_CONFIG: '/nonexistent', NODE_DEBUG: 'dumpcatcher' } });
+    const client = track(createClient(testOptions(ingest.url, dir), runtime));
+    client.captureException(new Error('skewed'));
+    expect(await client.flush(3000)).toBe(true);
+    expect(ingest.requests.map((r) => r.answeredStatus)).toEqual([401, 202]);
+    expect(runtime.stderr.join('')).toContain('clock differs');
+    // The offset is remembered: the next report goes through at the first attempt.
+    client.captureException(new Error('skewed again'));
+    expect(await client.flush(3000)).toBe(true);
+    expect(ingest.requests.map((r) => r.answeredStatus)).toEqual([401, 202, 202]);
+  });
+
+  it('drops a report after a 401 that is not about the clock (wrong secret), without retrying', async () => {
+    ingest = await startFakeIngest({ secret: 'a-different-secret', productKey: PRODUCT_KEY });
+    const runtime = testRuntime({ env: { DUMPCATCHER_CONFIG: '/nonexistent', NODE_DEBUG: 'dumpcatcher' } });
+    const client = track(createClient(testOptions(ingest.url, dir), runtime));
+    client.captureException(new Error('bad secret'));
+    expect(await client.flush(3000)).toBe(true);
+    expect(ingest.requests.map((r) => r.answeredStatus)).toEqual([401]);
+    expect(runtime.stderr.join('')).toContain('HTTP 401');
+    expect(runtime.stderr.join('')).not.toContain(SECRET);
+  });
+
+  it('drops a report on 400 with a debug log and goes on with the next', async () => {
+    ingest = await startFakeIngest({
+      secret: SECRET,
+      productKey: PRODUCT_KEY,
+      script: [{ status: 400, body: { error: { code: 'invalid_body', message: 'bad' } } }],
+    });
+    const runtime = testRuntime({ env: { DUMPCATCHER_CONFIG: '/nonexistent', NODE_DEBUG: 'dumpcatcher' } });
+    const client = track(createClient(testOptions(ingest.url, dir), runtime));
+    client.captureException(new Error('invalid'));
+    client.captureException(new TypeError('fine'));
+    expect(await client.flush(3000)).toBe(true);
+    expect(ingest.requests.map((r) => r.answeredStatus)).toEqual([400, 202]);
+    expect(runtime.stderr.join('')).toMatch(/dropped \S+: HTTP 400 invalid_body \(permanent\)/);
+    expect(queueFiles(dir)).toEqual([]);
+  });
+
+  it('gzips bodies at or above gzipThresholdBytes', async () => {
+    ingest = await startFakeIngest({ secret: SECRET, productKey: PRODUCT_KEY });
+    const client = track(createClient(testOptions(ingest.url, dir, { gzipThresholdBytes: 1024 }), testRuntime()));
+    client.captureException(new Error('small'));
+    client.captureException(new Error('large'), { extra: { text: 'lorem ipsum '.repeat(500) } });
+    expect(await client.flush(3000)).toBe(true);
+    const [small, large] = ingest.requests;
+    expect(small?.headers['x-dumpcatcher-body-encoding']).toBe('identity');
+    expect(large?.headers['x-dumpcatcher-body-encoding']).toBe('gzip');
+    expect(large?.headers['content-type']).toBe('application/octet-stream');
+    expect(large?.headers['content-encoding']).toBeUndefined();
+    expect(large?.signatureValid).toBe(true);
+    expect(JSON.parse(gunzipSync(large?.rawBody as Buffer).toString('utf8'))).toMatchObject({ extra: { text: expect.stringContaining('lorem') } });
+  });
+
+  it('sends what an earlier run left, with that run\'s client id and counter, re-signed now', async () => {
+    const port = await freePort();
+    const first = track(createClient(testOptions(`http://127.0.0.1:${port}`, dir, { requestTimeoutMs: 500, shutdownTimeoutMs: 100 }), testRuntime({ random: () => 0.99 })));
+    first.captureException(new Error('left behind'));
+    const leftover = queueFiles(dir);
+    expect(leftover).toHaveLength(1);
+    const stored = JSON.parse(readFileSync(join(dir, leftover[0] as string), 'utf8')) as QueueEntry;
+    await first.close();
+
+    ingest = await startFakeIngest({ secret: SECRET, productKey: PRODUCT_KEY, port });
+    const second = track(createClient(testOptions(ingest.url, dir), testRuntime()));
+    expect(await second.flush(3000)).toBe(true);
+    const req = ingest.requests.find((r) => r.body.reportId === stored.body.reportId);
+    expect(req?.headers['x-dumpcatcher-client']).toBe(stored.clientId);
+    expect(req?.headers['x-dumpcatcher-client']).not.toBe(second.clientId);
+    expect(req?.headers['x-dumpcatcher-counter']).toBe(String(stored.counter));
+    expect(req?.signatureValid).toBe(true);
+    expect(existsSync(join(dir, leftover[0] as string))).toBe(false);
+  });
+
+  it('returns false from flush when the ingest never answers in time, and the report stays queued', async () => {
+    ingest = await startFakeIngest({ secret: SECRET, productKey: PRODUCT_KEY, script: [{ status: 503, headers: { 'Retry-After': '60' } }] });
+    const client = track(createClient(testOptions(ingest.url, dir), testRuntime()));
+    client.captureException(new Error('later'));
+    expect(await client.flush(500)).toBe(false);
+    expect(queueFiles(dir)).toHaveLength(1);
+  });
+});
