@@ -283,6 +283,20 @@ describe('computeFingerprint', () => {
     expect(a.fingerprint).toBe(b.fingerprint);
   });
 
+  it('groups a trace the same after SDK scrubbing (home → ~, pnpm name@version → <email>)', () => {
+    const raw = [
+      'TypeError: x',
+      '    at parse (/home/alice/shop/node_modules/.pnpm/yaml@2.4.1/node_modules/yaml/dist/index.js:10:5)',
+      '    at loadConfig (/home/alice/shop/src/config.js:4:10)',
+    ].join('\n');
+    const scrubbed = raw.replace(/\/home\/alice/g, '~').replace('yaml@2.4.1', '<email>');
+    const a = computeFingerprint({ type: 'TypeError', stacktrace: raw });
+    const b = computeFingerprint({ type: 'TypeError', stacktrace: scrubbed });
+    expect(b.source).toBe('frames');
+    expect(b.topInAppFrame?.function).toBe('loadConfig');
+    expect(a.fingerprint).toBe(b.fingerprint);
+  });
+
   it('counts repeated identical group members once', () => {
     const aggregate = (members: number): string =>
       [
