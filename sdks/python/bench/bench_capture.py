@@ -5,7 +5,7 @@ Run from the repository root:  python3 sdks/python/bench/bench_capture.py  [--n 
 * A sink HTTP server runs in its own process on 127.0.0.1 (so its CPU is not counted). It
   answers 202 to Dumpcatcher after checking the v1 signature, and 200 to Sentry envelopes.
 * Each SDK runs in its own fresh interpreter and captures N distinct exception objects raised
-  from the same 32-frame-deep stack (distinct objects, so Sentry's dedupe does not skip them),
+  from the same 33-frame-deep stack (distinct objects, so Sentry's dedupe does not skip them),
   in batches of 50 followed by flush(), so delivery is included and no SDK drops events.
 * The figure is time.process_time() of the worker process (all its threads: capture, disk
   queue, background sending) divided by N.
@@ -37,7 +37,7 @@ SDK_SRC = os.path.join(REPO, "sdks", "python", "src")
 VENV = os.path.join(REPO, ".local", "bench-venv")
 PRODUCT_KEY = "pk_bench_00000001"
 SECRET = "bench-secret-0123456789"
-DEPTH = 30  # recursion levels; the trace has 32 frames
+DEPTH = 30  # recursion levels; the trace has 33 frames
 BATCH = 50
 WARMUP = 50
 
@@ -244,7 +244,7 @@ def main() -> int:
         return results[kind]["cpu_s"] / results[kind]["n"] * 1e6
 
     print("\nCPU time per captured exception (%d captures, %d-frame stack, batches of %d + flush; "
-          "Python %s)" % (args.n, DEPTH, BATCH, sys.version.split()[0]))
+          "Python %s)" % (args.n, DEPTH + 3, BATCH, sys.version.split()[0]))
     labels = {
         "dumpcatcher": "dumpcatcher (disk queue + HTTP to sink)",
         "sentry": "sentry-sdk %s (defaults)" % SENTRY_VERSION,

@@ -2,6 +2,7 @@
 
 import json
 import os
+import time
 from typing import Callable, List
 
 from conftest import report_files
@@ -81,6 +82,18 @@ class TestLimiterInClient:
             client.close(timeout=0)
         assert len(report_files(queue_dir)) == 4
         assert os.path.exists(os.path.join(queue_dir, "limiter.json"))
+
+    def test_handled_captures_are_saved_once_the_sender_is_idle(
+        self, make_client: Callable[..., Client], queue_dir: str
+    ) -> None:
+        client = make_client()
+        capture_from(client, crash_at_same_place)
+        capture_from(client, crash_at_same_place)
+        assert client.flush(5)
+        time.sleep(0.1)
+        with open(os.path.join(queue_dir, "limiter.json"), "r", encoding="utf-8") as handle:
+            state = json.load(handle)
+        assert [v["count"] for v in state["fingerprints"].values()] == [2]
 
     def test_a_given_fingerprint_is_limited_on_its_own(self, make_client: Callable[..., Client], queue_dir: str) -> None:
         client = make_client(policy=PARKED, max_reports_per_fingerprint=1, endpoint="http://127.0.0.1:9")

@@ -66,6 +66,7 @@ class Queue:
         self.max_age_seconds = max_age_seconds
         self._clock = clock
         self._lock = threading.Lock()
+        self._known: Dict[str, _Listed] = {}  # file name -> parsed name and size
 
     def ensure_dir(self) -> None:
         """Create the folder (raises OSError when it cannot)."""
@@ -107,16 +108,23 @@ class Queue:
             names = os.listdir(self.directory)
         except OSError:
             return []
-        listed = []
+        known = self._known
+        seen: Dict[str, _Listed] = {}
         for name in names:
-            match = FILE_NAME.match(name)
-            if not match:
-                continue
-            try:
-                size = os.stat(os.path.join(self.directory, name)).st_size
-            except OSError:
-                continue  # sent and removed by someone else meanwhile
-            listed.append(_Listed(name, int(match.group(1)), int(match.group(3)), size))
+            item = known.get(name)
+            if item is None:
+                match = FILE_NAME.match(name)
+                if not match:
+                    continue
+                try:
+                    # Queue files never change after their rename, so one stat per name is enough.
+                    size = os.stat(os.path.join(self.directory, name)).st_size
+                except OSError:
+                    continue  # sent and removed by someone else meanwhile
+                item = _Listed(name, int(match.group(1)), int(match.group(3)), size)
+            seen[name] = item
+        self._known = seen
+        listed = list(seen.values())
         listed.sort(key=lambda item: (item.created_ms, item.counter, item.name))
         return listed
 

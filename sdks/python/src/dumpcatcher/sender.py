@@ -12,6 +12,9 @@ from .disk_queue import Queue
 from .transport import DELIVERED, DROP, SendResult, Transport
 
 
+MAINTENANCE_INTERVAL = 1.0
+
+
 @dataclass
 class RetryPolicy:
     """Exponential backoff with full jitter: base 1 s, factor 2, cap 5 min, 8 attempts."""
@@ -38,7 +41,7 @@ class Sender:
         queue: Queue,
         transport: Transport,
         policy: RetryPolicy,
-        before_pass: Optional[Callable[[], None]] = None,
+        before_pass: Optional[Callable[[], None]] = None,  # e.g. save the limiter
     ) -> None:
         self.queue = queue
         self._before_pass = before_pass
@@ -53,6 +56,7 @@ class Sender:
         self._failures = 0
         self._not_before = 0.0
         self._busy = False
+        self._maintained_at = -MAINTENANCE_INTERVAL
 
     def wake(self) -> None:
         """Ask the thread to look at the queue now (starting it if needed)."""
@@ -82,10 +86,10 @@ class Sender:
                 self._wake.clear()
                 continue
             try:
-                if self._before_pass is not None:
-                    self._before_pass()
-                self.queue.prune()
+                self._maintain(force=False)
                 pending = self._sendable()
+                if not pending:
+                    self._maintain(force=True)  # going idle: leave the limiter saved
             except Exception as error:  # noqa: BLE001 - the thread must survive anything
                 log.internal_error("sender", error)
                 pending = []
@@ -100,6 +104,16 @@ class Sender:
                 if not self._send_one(name):
                     break
             self._notify()
+
+    def _maintain(self, force: bool) -> None:
+        """Save the limiter and apply the queue bounds, at most once a second during a burst."""
+        now = time.monotonic()
+        if not force and now - self._maintained_at < MAINTENANCE_INTERVAL:
+            return
+        self._maintained_at = now
+        if self._before_pass is not None:
+            self._before_pass()
+        self.queue.prune()
 
     def _send_one(self, name: str) -> bool:
         """Send one file; False when the sender must back off before trying more."""
