@@ -98,3 +98,18 @@ describe.each(RUNTIME_DIRS)('groupings.json in %s', (dir) => {
     },
   );
 });
+
+// Stored issues are keyed by these digests: a change here regroups every product's reports, so
+// it must be deliberate (and come with a new `dumpcatcher-fingerprint-vN` prefix).
+describe('fingerprint digests are stable', () => {
+  it.each([
+    ['python', 'checkout-1.2.0-checkout', '37abc5b3b54120ce900fc4a71ecd0034e00b367dd43276a9c9537e6067fa7b5c'],
+    ['python', 'checkout-1.3.0-preview', 'cec80d46a6336e35972b8940c4df31f7c99e21c87437cb3b117426ad54d5533b'],
+    ['java', 'pricing', 'ce565a0b6ff375e56a7ae8076628cc72683828e6899a1546c1de5457833843f2'],
+    ['node', 'checkout-1.2.0-checkout', 'd876d53d8ce9f65a0bee4e043d7ea6ccc48189d2117c36e15c5ee714088046fe'],
+    ['browser', 'firefox-checkout-1.3.0', 'a6aef3e3b3393b3998f795ada5827caa944ac672376653ab2dec01f9a8b7d88b'],
+    ['browser', 'chrome-shipping-1.3.0', '299d9ec239840ef18bf7284af228168b91311d1774be9af940f9109116641f0a'],
+  ])('%s/%s hashes to the digest quoted in docs/grouping.md', (dir, name, digest) => {
+    expect(fingerprintOf(fixtureNamed(dir, name))).toBe(digest);
+  });
+});
