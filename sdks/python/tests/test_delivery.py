@@ -299,3 +299,29 @@ def unused_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class TestRetryAfterParsing:
+    @pytest.mark.parametrize(
+        "value, server_now, expected",
+        [
+            ("7", None, 7.0),
+            ("Sun, 22 Nov 2026 08:00:30 GMT", 1795334400.0, 30.0),
+            ("Sun, 22 Nov 2026 07:59:00 GMT", 1795334400.0, 0.0),
+            ("soon", None, None),
+            ("", None, None),
+            ("999999", None, 3600.0),
+        ],
+        ids=["seconds", "http date ahead of the server's Date", "http date in the past", "garbage", "empty", "capped at an hour"],
+    )
+    def test_parse(self, value: str, server_now: object, expected: object) -> None:
+        from dumpcatcher.transport import parse_retry_after
+
+        assert parse_retry_after(value, server_now, 0.0) == expected  # type: ignore[arg-type]
+
+    def test_full_jitter_stays_under_the_exponential_ceiling_and_over_retry_after(self) -> None:
+        policy = RetryPolicy()
+        assert policy.delay(1, None, rand=lambda: 0.999) < 1.0
+        assert policy.delay(4, None, rand=lambda: 0.999) == pytest.approx(7.992)
+        assert policy.delay(30, None, rand=lambda: 1.0) == 300.0
+        assert policy.delay(1, 5.0, rand=lambda: 0.5) == 5.0

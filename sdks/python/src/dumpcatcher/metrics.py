@@ -84,7 +84,7 @@ class Metric:
         self.context = context
 
     def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)  # type: ignore[arg-type]
+        super().__init_subclass__(**kwargs)
         if "name" in cls.__dict__:
             REGISTRY.register(cls)
 

@@ -83,7 +83,7 @@ class Options:
     @classmethod
     def from_kwargs(cls, kwargs: Mapping[str, Any]) -> "Options":
         """Build options from init(**kwargs), naming any unknown option."""
-        known = set(cls.__dataclass_fields__)  # type: ignore[attr-defined]
+        known = set(cls.__dataclass_fields__)
         unknown = sorted(set(kwargs) - known)
         if unknown:
             raise OptionsError("unknown option(s): " + ", ".join(unknown))

@@ -63,7 +63,7 @@ class _CachedFrames(traceback.StackSummary):
     _cache: Dict[Any, str] = {}
     _CACHE_LIMIT = 2048
 
-    def format_frame_summary(self, frame_summary: Any, **kwargs: Any) -> str:  # type: ignore[override]
+    def format_frame_summary(self, frame_summary: Any, **kwargs: Any) -> str:
         fs = frame_summary
         key = (
             fs.filename,

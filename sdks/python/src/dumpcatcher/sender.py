@@ -5,7 +5,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, List, Optional
 
 from . import log
 from .disk_queue import Queue
@@ -75,7 +75,7 @@ class Sender:
             self._thread = threading.Thread(target=self._run, name="dumpcatcher-sender", daemon=True)
             self._thread.start()
 
-    def _sendable(self):  # type: ignore[no-untyped-def]
+    def _sendable(self) -> List[str]:
         return [n for n in self.queue.names() if self._attempts.get(n, 0) < self.policy.max_attempts]
 
     def _run(self) -> None:

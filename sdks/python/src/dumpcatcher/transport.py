@@ -9,7 +9,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional
+from typing import Callable, Mapping, Optional, Tuple
 
 from . import log
 from .disk_queue import Entry, encode_body
@@ -104,7 +104,7 @@ class Transport:
                 result, _ = self._attempt(entry, body, encoding)
         return result
 
-    def _attempt(self, entry: Entry, body: bytes, encoding: str):  # type: ignore[no-untyped-def]
+    def _attempt(self, entry: Entry, body: bytes, encoding: str) -> Tuple[SendResult, Optional[float]]:
         timestamp = int(self._clock() + self.clock_offset)
         headers = signed_headers(
             self._secret,
@@ -121,17 +121,20 @@ class Transport:
         try:
             with self._opener.open(request, timeout=self.request_timeout) as response:
                 response.read(65536)
-                return SendResult(DELIVERED, response.status), None
+                return SendResult(DELIVERED, int(response.status)), None
         except urllib.error.HTTPError as error:
             status = error.code
-            headers_in: Mapping[str, str] = error.headers or {}
+            # lower-cased names: a proxy may send "retry-after" as well as "Retry-After"
+            headers_in: Mapping[str, str] = (
+                {k.lower(): v for k, v in error.headers.items()} if error.headers else {}
+            )
             try:
                 error.read(65536)
             except Exception:  # noqa: BLE001 - the body is only informative
                 pass
             finally:
                 error.close()
-            server_date = _parse_http_date(headers_in.get("Date"))
+            server_date = _parse_http_date(headers_in.get("date"))
             return self._classify(status, headers_in, server_date), server_date
         except (urllib.error.URLError, http.client.HTTPException, socket.timeout, OSError, ValueError) as error:
             return SendResult(RETRY, None, "network error: %s" % type(error).__name__), None
@@ -142,6 +145,6 @@ class Transport:
         if status == 429 or status >= 500:
             retry_after = None
             if status in (429, 503):
-                retry_after = parse_retry_after(headers.get("Retry-After"), server_date, self._clock())
+                retry_after = parse_retry_after(headers.get("retry-after"), server_date, self._clock())
             return SendResult(RETRY, status, "HTTP %d" % status, retry_after)
         return SendResult(DROP, status, "HTTP %d" % status)
