@@ -230,7 +230,7 @@ describe('delivery to the ingest', () => {
 
   it('returns false from flush when the ingest never answers in time, and the report stays queued', async () => {
     ingest = await startFakeIngest({ secret: SECRET, productKey: PRODUCT_KEY, script: [{ status: 503, headers: { 'Retry-After': '60' } }] });
-    const client = track(createClient(testOptions(ingest.url, dir), testRuntime()));
+    const client = track(createClient(testOptions(ingest.url, dir, { shutdownTimeoutMs: 100 }), testRuntime()));
     client.captureException(new Error('later'));
     expect(await client.flush(500)).toBe(false);
     expect(queueFiles(dir)).toHaveLength(1);
