@@ -12,11 +12,13 @@ export interface ServedFunction {
 const ROOT = join(__dirname, '..', '..');
 
 /** Serves `target` from the built `lib/index.js` with the Functions Framework CLI. */
-export async function serveFunction(options: { target: string; port?: number; env: NodeJS.ProcessEnv; logDir: string; signatureType?: 'http' | 'cloudevent' }): Promise<ServedFunction> {
+export async function serveFunction(options: { target: string; source?: string; port?: number; env: NodeJS.ProcessEnv; logDir: string; signatureType?: 'http' | 'cloudevent' }): Promise<ServedFunction> {
   const port = options.port ?? (await freePort());
   const logFile = join(options.logDir, `function-${options.target}-${port}.log`);
   const ff = join(ROOT, 'node_modules', '.bin', 'functions-framework');
-  const proc = startProcess(`function ${options.target}`, ff, [`--target=${options.target}`, `--port=${port}`, `--source=${ROOT}`, `--signature-type=${options.signatureType ?? 'http'}`], {
+  // DUMPCATCHER_FUNCTION_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the functions.
+  const nodeArgs = (process.env.DUMPCATCHER_FUNCTION_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = startProcess(`function ${options.target}`, process.execPath, [...nodeArgs, ff, `--target=${options.target}`, `--port=${port}`, `--source=${options.source ?? ROOT}`, `--signature-type=${options.signatureType ?? 'http'}`], {
     logFile,
     cwd: ROOT,
     env: { ...process.env, ...options.env, NODE_ENV: 'production' },

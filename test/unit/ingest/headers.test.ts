@@ -49,7 +49,7 @@ describe('parseIngestHeaders', () => {
     ['a counter sent twice', { 'x-dumpcatcher-counter': ['1', '2'] }, 'x-dumpcatcher-counter', 400],
     ['an unknown body encoding', { 'x-dumpcatcher-body-encoding': 'deflate' }, 'x-dumpcatcher-body-encoding', 415],
     ['a Content-Encoding header', { 'content-encoding': 'gzip' }, 'content-encoding', 415],
-  ] as const)('refuses %s, naming the header', (_name, change, header, status) => {
+  ] as Array<[string, Record<string, string | string[] | undefined>, string, number]>)('refuses %s, naming the header', (_name, change, header, status) => {
     const err = errorOf({ ...good, ...change });
     expect(err.httpStatus).toBe(status);
     expect(err.details).toEqual({ header });

@@ -1,0 +1,150 @@
+/**
+ * `npm run bench:ingest`: signed ~2 KB crash reports at concurrency 64 against the ingest
+ * function (Functions Framework over HTTP, Firestore emulator), then the same load against a
+ * no-op Functions Framework handler in the same run. Prints accepted/s end to end, Firestore
+ * writes and reads per accepted crash, and the ingest's CPU time per request as a ratio to the
+ * no-op's. Options (env): BENCH_REQUESTS (default 20000), BENCH_CONCURRENCY (64).
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { getApps, initializeApp } from 'firebase-admin/app';
+import { getFirestore } from 'firebase-admin/firestore';
+import { buildSignedRequest, newClientId } from './lib/client';
+import { serveFunction } from './lib/functions';
+import { seedProduct } from './lib/seed';
+import { ROOT, startStack } from './lib/stack';
+
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const CLIENTS = 256;
+const TICKS_PER_SECOND = 100;
+
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime + stime
+}
+
+/** A crash body of about 2 KB with a real-looking Java trace. */
+function crashBody(): object {
+  const frames = Array.from({ length: 18 }, (_, i) => `\tat com.example.shop.Service${i}.handle(Service${i}.java:${40 + i})`).join('\n');
+  return {
+    reportId: randomUUID(),
+    occurredAt: new Date().toISOString(),
+    exception: { type: 'java.lang.IllegalStateException', message: 'cart is empty', stacktrace: `java.lang.IllegalStateException: cart is empty\n${frames}` },
+    app: { name: 'bench-shop', version: '3.4.5' },
+    label: 'checkout',
+    runtime: { name: 'java', version: '17.0.15' },
+    os: { name: 'linux', version: '6.1', arch: 'x64' },
+    tags: { region: 'eu-west', tier: 'gold' },
+  };
+}
+
+interface Prepared {
+  path: string;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+function prepare(url: string, product: { productKey: string; secret: string }, n: number): Prepared[] {
+  const clients = Array.from({ length: CLIENTS }, () => ({ id: newClientId(), counter: 0 }));
+  return Array.from({ length: n }, (_, i) => {
+    const client = clients[i % CLIENTS]!;
+    client.counter++;
+    const req = buildSignedRequest({ baseUrl: url, productKey: product.productKey, secret: product.secret, clientId: client.id, counter: client.counter, body: crashBody() });
+    return { path: '/v1/crashes', headers: { ...req.headers, 'Content-Length': String(req.body.length) }, body: req.body };
+  });
+}
+
+async function fire(url: string, requests: Prepared[]): Promise<{ seconds: number; statuses: Record<number, number> }> {
+  const { hostname, port } = new URL(url);
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const statuses: Record<number, number> = {};
+  let next = 0;
+  const send = (r: Prepared) =>
+    new Promise<void>((resolve) => {
+      const req = request({ hostname, port, path: r.path, method: 'POST', headers: r.headers, agent }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          statuses[res.statusCode ?? 0] = (statuses[res.statusCode ?? 0] ?? 0) + 1;
+          resolve();
+        });
+      });
+      req.on('error', () => {
+        statuses[0] = (statuses[0] ?? 0) + 1;
+        resolve();
+      });
+      req.end(r.body);
+    });
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < requests.length) await send(requests[next++]!);
+    }),
+  );
+  agent.destroy();
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, statuses };
+}
+
+async function main(): Promise<void> {
+  const logDir = join(ROOT, '.local', 'bench-logs');
+  const ioFile = join(logDir, 'ingest-io.json');
+  rmSync(ioFile, { force: true });
+  const stack = await startStack({
+    logDir,
+    env: { DUMPCATCHER_RATE_PER_PRODUCT: '100000000', DUMPCATCHER_RATE_PER_CLIENT: '100000000', DUMPCATCHER_IO_REPORT: ioFile },
+  });
+  try {
+    process.env.FIRESTORE_EMULATOR_HOST = stack.firestoreEmulatorHost;
+    const db = getFirestore(getApps()[0] ?? initializeApp({ projectId: stack.projectId }));
+    const product = await seedProduct(db, { name: 'bench', ownerUid: 'bench' });
+    const noop = await serveFunction({ target: 'noop', source: join(ROOT, 'scripts', 'bench', 'noop'), env: {}, logDir });
+    const ingestPid = stack.functions.find((f) => f.target === 'ingest')!.pid;
+
+    const warm = prepare(stack.ingestUrl, product, 1000);
+    await fire(stack.ingestUrl, warm);
+    await fire(noop.url, prepare(noop.url, product, 1000));
+
+    const load = prepare(stack.ingestUrl, product, REQUESTS);
+    const bodyBytes = load.reduce((n, r) => n + r.body.length, 0) / load.length;
+    const cpu0 = cpuSeconds(ingestPid);
+    const ingest = await fire(stack.ingestUrl, load);
+    const ingestCpu = cpuSeconds(ingestPid) - cpu0;
+
+    const noopLoad = prepare(noop.url, product, REQUESTS);
+    const n0 = cpuSeconds(noop.pid);
+    const baseline = await fire(noop.url, noopLoad);
+    const noopCpu = cpuSeconds(noop.pid) - n0;
+    await noop.stop();
+
+    const accepted = ingest.statuses[202] ?? 0;
+    const stored = (await db.collection('products').doc(product.productKey).collection('crashes').count().get()).data().count;
+    await stack.functions.find((f) => f.target === 'ingest')!.stop(); // flushes the I/O report at exit
+    const io = JSON.parse(readFileSync(ioFile, 'utf8')) as { reads: number; writes: number; failedCreates: number };
+    const warmAccepted = warm.length;
+
+    const perReqIngest = (ingestCpu / REQUESTS) * 1e6;
+    const perReqNoop = (noopCpu / REQUESTS) * 1e6;
+    console.log(`
+bench:ingest  requests=${REQUESTS} concurrency=${CONCURRENCY} clients=${CLIENTS} body≈${Math.round(bodyBytes)} B  (node ${process.versions.node}, ${require('node:os').cpus().length} cores)
+  ingest statuses           ${JSON.stringify(ingest.statuses)}
+  accepted/s end to end     ${(accepted / ingest.seconds).toFixed(0)}   (${accepted} in ${ingest.seconds.toFixed(2)} s)
+  no-op answers/s           ${((baseline.statuses[202] ?? 0) / baseline.seconds).toFixed(0)}
+  stored documents          ${stored} (expected ${accepted + warmAccepted} incl. ${warmAccepted} warm-up)
+  Firestore writes/accepted ${(io.writes / (accepted + warmAccepted)).toFixed(4)}   (writes ${io.writes}, failed creates ${io.failedCreates})
+  Firestore reads/accepted  ${(io.reads / (accepted + warmAccepted)).toFixed(4)}   (reads ${io.reads}: product loads, one per cache lifetime)
+  CPU µs/request ingest     ${perReqIngest.toFixed(0)}
+  CPU µs/request no-op      ${perReqNoop.toFixed(0)}
+  CPU ratio ingest/no-op    ${(perReqIngest / perReqNoop).toFixed(2)}
+`);
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
