@@ -6,6 +6,7 @@
  * no-op's. Options (env): BENCH_REQUESTS (default 20000), BENCH_CONCURRENCY (64).
  */
 import { readFileSync, rmSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -128,7 +129,7 @@ async function main(): Promise<void> {
     const perReqIngest = (ingestCpu / REQUESTS) * 1e6;
     const perReqNoop = (noopCpu / REQUESTS) * 1e6;
     console.log(`
-bench:ingest  requests=${REQUESTS} concurrency=${CONCURRENCY} clients=${CLIENTS} body≈${Math.round(bodyBytes)} B  (node ${process.versions.node}, ${require('node:os').cpus().length} cores)
+bench:ingest  requests=${REQUESTS} concurrency=${CONCURRENCY} clients=${CLIENTS} body≈${Math.round(bodyBytes)} B  (node ${process.versions.node}, ${cpus().length} cores)
   ingest statuses           ${JSON.stringify(ingest.statuses)}
   accepted/s end to end     ${(accepted / ingest.seconds).toFixed(0)}   (${accepted} in ${ingest.seconds.toFixed(2)} s)
   no-op answers/s           ${((baseline.statuses[202] ?? 0) / baseline.seconds).toFixed(0)}
