@@ -23,7 +23,9 @@ http(
 http(
   'api',
   createApiHandler({
-    store: createFirestoreApiStore(getDb(), getAuth(getAdminApp())),
+    store: createFirestoreApiStore(getDb(), getAuth(getAdminApp()), {
+      ingestCacheMs: config.DUMPCATCHER_PRODUCT_CACHE_SECONDS * 1000,
+    }),
     verifyCaller: createFirebaseVerifier(getAuth(getAdminApp()), apiConfig.DUMPCATCHER_API_SIGN_IN_PROVIDERS),
     config: apiConfig,
   }),

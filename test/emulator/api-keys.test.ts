@@ -148,6 +148,25 @@ describe('api product deletion', () => {
     expect(await countDocs(p.productKey, 'crashes')).toBe(0);
   });
 
+  it('leaves none of the reports an ingest with cached secrets accepts while the deletion runs', async () => {
+    const p = await ownerWithProduct();
+    expect(await p.send(p.secret)).toBe(202); // the ingest now caches the product's secrets
+    let finished = false;
+    const deletion = call(p.token, 'DELETE', `/v1/products/${p.productKey}`).finally(() => {
+      finished = true;
+    });
+    const statuses: number[] = [];
+    while (!finished) {
+      statuses.push(await p.send(p.secret));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await deletion).status).toBe(200);
+    expect(statuses).toContain(202);
+    expect(statuses[statuses.length - 1]).toBe(401);
+    expect(await countDocs(p.productKey, 'crashes')).toBe(0);
+    expect((await testDb().collection('products').doc(p.productKey).get()).exists).toBe(false);
+  });
+
   it('deletes more documents than one batch holds', async () => {
     const p = await ownerWithProduct();
     const crashes = testDb().collection('products').doc(p.productKey).collection('crashes');

@@ -6,6 +6,9 @@ import { COLLECTIONS } from '../shared/paths';
 import type { ApiStore } from './products';
 import { ProductDocSchema, SecretEntrySchema, UserDocSchema, type ProductDoc, type UserDoc } from './schemas';
 
+/** Time allowed, beyond the ingest's cache bound, for a report accepted just before it to be written. */
+const LATE_WRITE_MARGIN_MS = 1000;
+
 /** Most products one listing returns. */
 export const MAX_LISTED_PRODUCTS = 200;
 
@@ -53,7 +56,7 @@ function isAuthUserNotFound(err: unknown): boolean {
 }
 
 /** The api's reads and writes on Firestore (and the Auth user directory for email lookups). */
-export function createFirestoreApiStore(db: Firestore, auth: Auth): ApiStore {
+export function createFirestoreApiStore(db: Firestore, auth: Auth, options: { ingestCacheMs: number }): ApiStore {
   const products = db.collection(COLLECTIONS.products);
   const secrets = db.collection(COLLECTIONS.productSecrets);
   const users = db.collection(COLLECTIONS.users);
@@ -129,13 +132,20 @@ export function createFirestoreApiStore(db: Firestore, auth: Auth): ApiStore {
     },
 
     async deleteProduct(productKey) {
-      // Secrets first: from here on the ingest refuses the key (within its cache bound).
+      const productRef = products.doc(productKey);
+      // Secrets first: from here on the ingest refuses the key, once its cache has expired.
       await secrets.doc(productKey).delete();
-      // BulkWriter batches and throttles the deletes; the product document itself goes last,
-      // so a failed run can be retried through the api.
+      const secretsGoneMs = Date.now();
+      // BulkWriter batches and throttles the deletes, so any number of documents fits in memory.
       const writer = db.bulkWriter();
       try {
-        await db.recursiveDelete(products.doc(productKey), writer);
+        for (const sub of await productRef.listCollections()) await db.recursiveDelete(sub, writer);
+        // An ingest instance that cached the secrets may still accept reports until its cache
+        // expires; sweep again after that, so none is left behind. The product document goes
+        // last, so a deletion that failed half-way can be retried through the api.
+        const waitMs = secretsGoneMs + options.ingestCacheMs + LATE_WRITE_MARGIN_MS - Date.now();
+        if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+        await db.recursiveDelete(productRef, writer);
       } finally {
         await writer.close();
       }
