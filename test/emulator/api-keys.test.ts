@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { newClientId, sampleCrash, sendSigned } from '../../scripts/lib/client';
 import { signInWithGoogle } from '../../scripts/lib/id-token';
 import { countDocs, requireEnv, testDb } from './helpers';
@@ -176,5 +178,29 @@ describe('api product deletion', () => {
     expect(await countDocs(p.productKey, 'crashes')).toBe(1200);
     expect((await call(p.token, 'DELETE', `/v1/products/${p.productKey}`)).status).toBe(200);
     expect(await countDocs(p.productKey, 'crashes')).toBe(0);
+  });
+});
+
+describe('api logs', () => {
+  it('record each change with the product key and never a secret or a token', async () => {
+    const p = await ownerWithProduct();
+    const rotated = await call(p.token, 'POST', `/v1/products/${p.productKey}/rotate`, { overlapSeconds: 60 });
+    expect(rotated.status).toBe(200);
+    const dir = requireEnv('DUMPCATCHER_TEST_LOG_DIR');
+    const logs = readdirSync(dir)
+      .filter((f) => f.startsWith('function-api-'))
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
+      .join('\n');
+    const changes = logs
+      .split('\n')
+      .filter((line) => line.includes(p.productKey))
+      .map((line) => JSON.parse(line) as { message: string; route: string });
+    expect(changes.map((c) => [c.message, c.route])).toEqual([
+      ['api change', 'products'],
+      ['api change', 'rotate'],
+    ]);
+    expect(logs).not.toContain(p.secret);
+    expect(logs).not.toContain(rotated.json.secret as string);
+    expect(logs).not.toContain(p.token);
   });
 });
