@@ -207,7 +207,11 @@ export function planRotation(
     [...live].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
   const fresh: SecretEntry = { secret: input.newSecret, createdAt: input.now, expiresAt: null };
   if (previous === undefined) return { secrets: [fresh], previousExpiresAt: null };
-  const previousExpiresAt = new Date(nowMs + input.overlapSeconds * 1000);
+  // A rotation never lengthens the life of a secret that already had an expiry.
+  const overlapEndMs = nowMs + input.overlapSeconds * 1000;
+  const previousExpiresAt = new Date(
+    previous.expiresAt === null ? overlapEndMs : Math.min(previous.expiresAt.getTime(), overlapEndMs),
+  );
   if (input.overlapSeconds === 0) return { secrets: [fresh], previousExpiresAt };
   return { secrets: [fresh, { ...previous, expiresAt: previousExpiresAt }], previousExpiresAt };
 }

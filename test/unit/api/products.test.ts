@@ -177,6 +177,12 @@ describe('planRotation', () => {
     ).toEqual(['sk_x', 'sk_new']);
   });
 
+  it('never lengthens the life of a secret that already expires sooner than the overlap', () => {
+    const soon = new Date(T0.getTime() + 2000);
+    const plan = planRotation([entry('sk_a', T0, soon)], { newSecret: 'sk_b', now: T0, overlapSeconds: 3600 });
+    expect(plan).toEqual({ secrets: [entry('sk_b', T0, null), entry('sk_a', T0, soon)], previousExpiresAt: soon });
+  });
+
   it('has no previous secret to keep when every secret has expired', () => {
     const plan = planRotation([entry('sk_a', T0, T0)], { newSecret: 'sk_b', now: T0, overlapSeconds: 60 });
     expect(plan).toEqual({ secrets: [entry('sk_b', T0, null)], previousExpiresAt: null });
