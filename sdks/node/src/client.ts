@@ -219,7 +219,7 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
   );
   const transport: Transport | null =
     mode === 'live'
-      ? createTransport({
+      ? (runtime.makeTransport ?? createTransport)({
           endpoint: options.endpoint,
           productKey: options.productKey,
           secret: options.secret,
@@ -243,6 +243,9 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
 
   // ---- sending -------------------------------------------------------------------------
   const attempts = new Map<string, number>();
+  // Reports this process wrote and has not yet delivered or dropped, oldest first, kept in
+  // memory so that sending them needs no directory listing and no re-reading.
+  const ownPending = new Map<string, { entry: QueueEntry; bodyJson: string }>();
   let pumping = false;
   let pumpAgain = false;
   let retryTimer: NodeJS.Timeout | null = null;
@@ -275,51 +278,61 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
 
   const timestampNow = (): number => Math.floor((runtime.now() + clockOffsetMs) / 1000);
 
+  const forgetFile = (name: string): void => {
+    attempts.delete(name);
+    ownPending.delete(name);
+    queue?.remove(name);
+  };
+
   /** One pass over the queue, oldest first; stops at the first report that must wait. */
   const sendPass = async (): Promise<void> => {
     if (!queue || !transport) return;
-    queue.enforceBounds();
     const includeOthers = othersPending;
-    for (const file of queue.list()) {
+    let names: string[];
+    if (includeOthers) {
+      for (const dropped of queue.enforceBounds()) ownPending.delete(dropped);
+      names = queue.list().map((f) => f.name);
+    } else {
+      names = [...ownPending.keys()];
+    }
+    for (const name of names) {
       if (mode !== 'live') return;
-      if (!includeOthers && file.clientId !== clientId) continue;
-      const tried = attempts.get(file.name) ?? 0;
+      const tried = attempts.get(name) ?? 0;
       if (tried >= MAX_ATTEMPTS_PER_PROCESS) continue;
-      const entry = queue.read(file.name);
+      const own = ownPending.get(name);
+      const entry = own?.entry ?? queue.read(name);
       if (!entry) continue;
-      let result = await transport.send(entry, timestampNow());
+      const bodyJson = own?.bodyJson;
+      let result = await transport.send(entry, timestampNow(), bodyJson);
       if (result.kind === 'unauthorized' && result.serverDateMs !== undefined) {
         const offset = result.serverDateMs - runtime.now();
         if (Math.abs(offset - clockOffsetMs) > SKEW_TOLERANCE_MS) {
-          log(`clock differs from the ingest's by ${Math.round(offset / 1000)} s; retrying ${file.name} once with the corrected time`);
+          log(`clock differs from the ingest's by ${Math.round(offset / 1000)} s; retrying ${name} once with the corrected time`);
           clockOffsetMs = offset;
-          result = await transport.send(entry, timestampNow());
+          result = await transport.send(entry, timestampNow(), bodyJson);
         }
       }
       switch (result.kind) {
         case 'delivered':
-          attempts.delete(file.name);
-          queue.remove(file.name);
-          log(`sent ${file.name}: HTTP ${result.status}${result.duplicate ? ' (duplicate)' : ''}`);
+          forgetFile(name);
+          log(`sent ${name}: HTTP ${result.status}${result.duplicate ? ' (duplicate)' : ''}`);
           break;
         case 'drop':
-          attempts.delete(file.name);
-          queue.remove(file.name);
-          log(`dropped ${file.name}: ${result.reason} (permanent)`);
+          forgetFile(name);
+          log(`dropped ${name}: ${result.reason} (permanent)`);
           break;
         case 'unauthorized':
-          attempts.delete(file.name);
-          queue.remove(file.name);
-          log(`dropped ${file.name}: HTTP 401 unauthenticated (check productKey and secret)`);
+          forgetFile(name);
+          log(`dropped ${name}: HTTP 401 unauthenticated (check productKey and secret)`);
           break;
         case 'retry': {
           const n = tried + 1;
-          attempts.set(file.name, n);
+          attempts.set(name, n);
           const delay = backoffMs(n, result.retryAfterMs);
           if (n >= MAX_ATTEMPTS_PER_PROCESS) {
-            log(`will retry ${file.name} after the next start: ${result.reason} (attempt ${n})`);
+            log(`will retry ${name} after the next start: ${result.reason} (attempt ${n})`);
           } else {
-            log(`will retry ${file.name} in ${delay} ms: ${result.reason} (attempt ${n})`);
+            log(`will retry ${name} in ${delay} ms: ${result.reason} (attempt ${n})`);
           }
           scheduleRetry(delay);
           return;
@@ -391,7 +404,7 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
     runtime.writeStderr(`[dumpcatcher] debug: would send POST ${path} (nothing sent, nothing written)\n${JSON.stringify(body, null, 2)}\n`);
   };
 
-  const enqueue = (path: ReportPath, body: CrashReport | UsageReport): void => {
+  const enqueue = (path: ReportPath, body: CrashReport | UsageReport, durable: boolean): void => {
     if (mode === 'debug') {
       printDebug(path, body);
       return;
@@ -407,7 +420,10 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
       createdAt: new Date(createdAtMs).toISOString(),
       body: body as unknown as Record<string, unknown>,
     };
-    queue.writeSync(entry, createdAtMs);
+    const bodyJson = JSON.stringify(body);
+    const outcome = queue.writeSync(entry, createdAtMs, durable, bodyJson);
+    for (const dropped of outcome.dropped) ownPending.delete(dropped);
+    ownPending.set(outcome.name, { entry, bodyJson });
     exitFlushDone = false;
   };
 
@@ -432,8 +448,11 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
     return fitBody(edited);
   };
 
-  /** The whole capture path, synchronous: it also runs in the hook of a dying process. */
-  const captureSync = (error: unknown, context: CaptureContext | undefined): string | null => {
+  /**
+   * The whole capture path, synchronous: it also runs in the hook of a dying process, where
+   * `fatal` makes the write durable (fsync) and saves the limiter's counts at once.
+   */
+  const captureSync = (error: unknown, context: CaptureContext | undefined, fatal: boolean): string | null => {
     if (mode === 'off') return null;
     if (typeof error === 'object' && error !== null) {
       if (captured.has(error)) return null;
@@ -451,7 +470,9 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
       log(`report dropped by the client-side limiter (more than ${settings.maxReportsPerFingerprint} per ${settings.limiterWindowSeconds} s for this fingerprint)`);
       return null;
     }
-    enqueue('/v1/crashes', report);
+    enqueue('/v1/crashes', report, fatal);
+    if (fatal) limiter.persistNow();
+    else limiter.persistSoon();
     return report.reportId;
   };
 
@@ -469,7 +490,7 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
     },
     captureException(error, context) {
       try {
-        const id = captureSync(error, context);
+        const id = captureSync(error, context, false);
         if (id !== null) kick();
         return id;
       } catch (err) {
@@ -492,7 +513,7 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
         };
         if (installId !== undefined) report.installId = installId;
         if (label !== undefined) report.label = label;
-        enqueue('/v1/usage', report);
+        enqueue('/v1/usage', report, false);
         kick();
         return report.reportId;
       } catch (err) {
@@ -526,6 +547,8 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
         mode = 'off';
         removeHooks?.();
         removeHooks = null;
+        limiter.persistNow();
+        queue?.dispose();
         if (retryTimer) clearTimeout(retryTimer);
         retryTimer = null;
         transport?.destroy();
@@ -543,7 +566,7 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
       onUncaught(error, origin) {
         try {
           // The process may die as soon as this returns, so the report is written right here.
-          const id = captureSync(error, undefined);
+          const id = captureSync(error, undefined, true);
           if (id !== null) {
             log(`captured ${origin} as report ${id}`);
             // Only matters when an app handler keeps the process alive.
@@ -555,15 +578,23 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
       },
       onUnhandledRejection(reason) {
         try {
-          if (captureSync(reason, undefined) !== null) kick();
+          if (captureSync(reason, undefined, false) !== null) kick();
         } catch (err) {
           log('could not capture an unhandled rejection:', err);
+        }
+      },
+      onExit() {
+        try {
+          limiter.persistNow();
+          queue?.dispose();
+        } catch (err) {
+          log('exit hook:', err);
         }
       },
       onBeforeExit() {
         if (mode !== 'live' || exitFlushDone || !queue) return;
         exitFlushDone = true;
-        if (queue.list().length === 0) return;
+        if (ownPending.size === 0 && !(othersPending && queue.list().length > 0)) return;
         // The only handle the SDK ever holds the process with, and only for shutdownTimeoutMs.
         const hold = setTimeout(() => undefined, settings.shutdownTimeoutMs);
         void flushInternal(settings.shutdownTimeoutMs).finally(() => clearTimeout(hold));

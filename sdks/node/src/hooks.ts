@@ -6,6 +6,8 @@ export interface HookHandlers {
   onUnhandledRejection(reason: unknown): void;
   /** The event loop ran dry: time for a last flush. */
   onBeforeExit(): void;
+  /** The process is exiting (only synchronous work is possible). */
+  onExit(): void;
 }
 
 type Listener = (...args: unknown[]) => void;
@@ -18,13 +20,14 @@ type Listener = (...args: unknown[]) => void;
  * - An `unhandledRejection` listener would change Node's default (a listener means "handled",
  *   so the process would no longer die). So ours is attached only while the app has one of its
  *   own, and removed when the app removes its last one.
- * - `beforeExit` for the exit flush.
+ * - `beforeExit` for the exit flush, `exit` to save the limiter's counts.
  * Returns a function that removes all of them.
  */
 export function installHooks(proc: NodeJS.Process, handlers: HookHandlers, captureUncaught: boolean): () => void {
   const monitor: Listener = (error, origin) => handlers.onUncaught(error, typeof origin === 'string' ? origin : 'uncaughtException');
   const rejection: Listener = (reason) => handlers.onUnhandledRejection(reason);
   const beforeExit: Listener = () => handlers.onBeforeExit();
+  const exit: Listener = () => handlers.onExit();
   let rejectionAttached = false;
 
   const appRejectionListeners = (): number =>
@@ -52,9 +55,11 @@ export function installHooks(proc: NodeJS.Process, handlers: HookHandlers, captu
     proc.on('removeListener', onRemoveListener);
   }
   proc.on('beforeExit', beforeExit);
+  proc.on('exit', exit);
 
   return () => {
     proc.removeListener('beforeExit', beforeExit);
+    proc.removeListener('exit', exit);
     if (!captureUncaught) return;
     proc.removeListener('uncaughtExceptionMonitor', monitor);
     proc.removeListener('newListener', onNewListener);

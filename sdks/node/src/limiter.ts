@@ -7,6 +7,10 @@ import { writeFileAtomicSync } from './queue.ts';
 export interface Limiter {
   /** Counts one report; false when this fingerprint has used up its window. */
   allow(fingerprint: string): boolean;
+  /** Writes the counts to disk shortly (off the caller's stack). */
+  persistSoon(): void;
+  /** Writes the counts to disk now, synchronously. */
+  persistNow(): void;
 }
 
 interface Slot {
@@ -46,28 +50,56 @@ function readSlots(file: string): Map<string, Slot> {
 }
 
 /**
- * Creates the limiter. With a `file`, the counts are read from and written to it on every
- * report, so they hold across restarts (a crash loop is many short processes); without one
- * (debug mode) they live in memory only.
+ * Creates the limiter. With a `file`, the counts are read from it once and written back to it
+ * soon after each change (`persistSoon`) or at once (`persistNow`, used by the uncaught hook of a
+ * dying process and at exit), so they hold across restarts: a crash loop is many short
+ * processes. Without a file (debug mode) they live in memory only.
  */
 export function createLimiter(file: string | null, max: number, windowSeconds: number, now: () => number): Limiter {
   const windowMs = windowSeconds * 1000;
-  let memory: Map<string, Slot> | null = null;
+  let slots: Map<string, Slot> | null = null;
+  let dirty = false;
+  let timer: NodeJS.Timeout | null = null;
+
+  const persistNow = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (!file || !slots || !dirty) return;
+    dirty = false;
+    const data = JSON.stringify({ v: 1, windows: Object.fromEntries(slots) });
+    try {
+      // Losing the last count on power loss is harmless, so no fsync here.
+      writeFileAtomicSync(file, data, false);
+    } catch {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      writeFileAtomicSync(file, data, false);
+    }
+  };
+
   return {
     allow(fingerprint) {
       const t = now();
-      const slots = file ? readSlots(file) : (memory ??= new Map());
+      slots ??= file ? readSlots(file) : new Map();
       for (const [fp, slot] of slots) if (t - slot.start >= windowMs || slot.start > t) slots.delete(fp);
       const slot = slots.get(fingerprint) ?? { start: t, count: 0 };
       if (slot.count >= max) return false;
       slot.count += 1;
       slots.set(fingerprint, slot);
-      if (file) {
-        mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-        // Losing the last count on power loss is harmless, so no fsync here.
-        writeFileAtomicSync(file, JSON.stringify({ v: 1, windows: Object.fromEntries(slots) }), false);
-      }
+      dirty = true;
       return true;
     },
+    persistSoon() {
+      if (!file || timer || !dirty) return;
+      timer = setTimeout(() => {
+        try {
+          persistNow();
+        } catch {
+          // The next change tries again.
+          dirty = true;
+        }
+      }, 1000);
+      timer.unref();
+    },
+    persistNow,
   };
 }

@@ -1,6 +1,7 @@
 import {
   closeSync,
   fsyncSync,
+  truncateSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -50,10 +51,13 @@ function removeQuietly(path: string): void {
   }
 }
 
-/** Writes `data` to `path` atomically: a `.tmp` file in the same folder, fsync, rename. */
-export function writeFileAtomicSync(path: string, data: string | Uint8Array, sync = true): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
+/**
+ * Writes `data` to `path` atomically: a `.tmp` file in the same folder, fsync (when `sync`),
+ * rename. `reuseTmp` names an existing empty `.tmp` file to write into instead of creating one.
+ */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array, sync = true, reuseTmp?: string): void {
+  const tmp = reuseTmp ?? `${path}.${process.pid}.tmp`;
+  const fd = reuseTmp ? openSync(tmp, 'r+') : openSync(tmp, 'w', 0o600);
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
     if (sync) {
@@ -98,19 +102,47 @@ function isQueueEntry(value: unknown): value is QueueEntry {
   );
 }
 
+/** What a write did: the new file's name and any older files the bounds removed. */
+export interface WriteOutcome {
+  name: string;
+  dropped: string[];
+}
+
 /** The disk queue: one file per report, written before the first send attempt. */
 export interface Queue {
   readonly dir: string;
-  /** Writes one report synchronously and atomically, then applies the bounds; returns its file name. */
-  writeSync(entry: QueueEntry, createdAtMs: number): string;
+  /**
+   * Writes one report synchronously and atomically (fsync when `durable`), then applies the
+   * bounds. `bodyJson` is `JSON.stringify(entry.body)` when the caller already has it.
+   */
+  writeSync(entry: QueueEntry, createdAtMs: number, durable: boolean, bodyJson?: string): WriteOutcome;
   /** Report files, oldest first. */
   list(): QueuedFile[];
   /** Reads one report; a file that cannot be parsed is deleted and `null` returned. */
   read(name: string): QueueEntry | null;
+  /** Deletes a report file (sent, or dropped for good). */
   remove(name: string): void;
-  /** Removes leftover `*.tmp` files and drops the oldest reports beyond the bounds. */
-  enforceBounds(): void;
+  /** Removes leftover `*.tmp` files and drops the oldest reports beyond the bounds; returns the dropped names. */
+  enforceBounds(): string[];
+  /** Removes this process's spare files; call on close and exit. */
+  dispose(): void;
 }
+
+/** Queue file content with the body already serialized (key order as in docs/sdks.md). */
+export function serializeEntry(entry: QueueEntry, bodyJson: string): string {
+  return (
+    `{"v":1,"path":${JSON.stringify(entry.path)},"clientId":${JSON.stringify(entry.clientId)},` +
+    `"counter":${entry.counter},"createdAt":${JSON.stringify(entry.createdAt)},"body":${bodyJson}}`
+  );
+}
+
+// Creating a file is the most expensive step of a capture on common file systems (several
+// times the cost of everything else together), so the inode of a sent report is kept as an
+// empty spare and reused by the next write: truncate + rename instead of unlink + create.
+const MAX_SPARES = 8;
+// A full scan (readdir + stat) runs at most this often; between scans the bounds are checked
+// against what this process knows it wrote and removed.
+const SCAN_INTERVAL_MS = 5000;
 
 /** Creates the queue over `dir` (the folder is made on first write, never before). */
 export function createQueue(dir: string, limits: QueueLimits, now: () => number, log: (msg: string) => void): Queue {
@@ -129,30 +161,46 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
     return files.sort((a, b) => a.createdAtMs - b.createdAtMs || a.counter - b.counter || (a.name < b.name ? -1 : 1));
   };
 
-  const enforceBounds = (): void => {
+  const known = new Map<string, number>();
+  let knownBytes = 0;
+  let lastScan = -Infinity;
+  const spares: string[] = [];
+  let spareSeq = 0;
+
+  const forget = (name: string): void => {
+    const size = known.get(name);
+    if (size !== undefined) {
+      knownBytes -= size;
+      known.delete(name);
+    }
+  };
+
+  const enforceBounds = (): string[] => {
+    const dropped: string[] = [];
     let names: string[];
     try {
       names = readdirSync(dir);
     } catch {
-      return;
+      return dropped;
     }
     const nowMs = now();
+    lastScan = nowMs;
     for (const name of names) {
-      if (!name.endsWith('.tmp')) continue;
+      if (!name.endsWith('.tmp') || spares.includes(join(dir, name))) continue;
       try {
         if (nowMs - statSync(join(dir, name)).mtimeMs > TMP_GRACE_MS) removeQuietly(join(dir, name));
       } catch {
         // Vanished meanwhile.
       }
     }
-    const files = list();
-    const sizes = new Map<string, number>();
-    let total = 0;
+    known.clear();
+    knownBytes = 0;
     const kept: QueuedFile[] = [];
-    for (const f of files) {
+    for (const f of list()) {
       if (nowMs - f.createdAtMs > limits.maxAgeSeconds * 1000) {
         log(`queue: dropped ${f.name}: older than maxQueueAgeSeconds`);
         removeQuietly(join(dir, f.name));
+        dropped.push(f.name);
         continue;
       }
       let size = 0;
@@ -161,27 +209,55 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
       } catch {
         continue;
       }
-      sizes.set(f.name, size);
-      total += size;
+      known.set(f.name, size);
+      knownBytes += size;
       kept.push(f);
     }
-    while (kept.length > 0 && (kept.length > limits.maxFiles || total > limits.maxBytes)) {
+    while (kept.length > 0 && (kept.length > limits.maxFiles || knownBytes > limits.maxBytes)) {
       const oldest = kept.shift();
       if (!oldest) break;
-      total -= sizes.get(oldest.name) ?? 0;
+      forget(oldest.name);
       log(`queue: dropped ${oldest.name}: queue over maxQueueFiles or maxQueueBytes`);
       removeQuietly(join(dir, oldest.name));
+      dropped.push(oldest.name);
     }
+    return dropped;
   };
 
   return {
     dir,
-    writeSync(entry, createdAtMs) {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeSync(entry, createdAtMs, durable, bodyJson) {
       const name = queueFileName(createdAtMs, entry.clientId, entry.counter);
-      writeFileAtomicSync(join(dir, name), JSON.stringify(entry));
-      enforceBounds();
-      return name;
+      const data = Buffer.from(serializeEntry(entry, bodyJson ?? JSON.stringify(entry.body)), 'utf8');
+      const path = join(dir, name);
+      let written = false;
+      const spare = spares.pop();
+      if (spare !== undefined) {
+        try {
+          writeFileAtomicSync(path, data, durable, spare);
+          written = true;
+        } catch {
+          // The spare is gone or broken: forget it and create a file as usual.
+          removeQuietly(spare);
+        }
+      }
+      if (!written) {
+        try {
+          writeFileAtomicSync(path, data, durable);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+          // First write: the folder is made only now, never before (opted-out users get none).
+          mkdirSync(dir, { recursive: true, mode: 0o700 });
+          writeFileAtomicSync(path, data, durable);
+        }
+      }
+      known.set(name, data.length);
+      knownBytes += data.length;
+      const dropped =
+        known.size > limits.maxFiles || knownBytes > limits.maxBytes || now() - lastScan > SCAN_INTERVAL_MS
+          ? enforceBounds()
+          : [];
+      return { name, dropped };
     },
     list,
     read(name) {
@@ -199,11 +275,29 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
       }
       log(`queue: deleted unparsable file ${name}`);
       removeQuietly(join(dir, name));
+      forget(name);
       return null;
     },
     remove(name) {
-      removeQuietly(join(dir, name));
+      forget(name);
+      const path = join(dir, name);
+      if (spares.length < MAX_SPARES) {
+        const spare = join(dir, `.spare-${process.pid}-${(spareSeq += 1)}.tmp`);
+        try {
+          // Emptied first, so no report content outlives its delivery.
+          truncateSync(path, 0);
+          renameSync(path, spare);
+          spares.push(spare);
+          return;
+        } catch {
+          // Fall back to a plain delete.
+        }
+      }
+      removeQuietly(path);
     },
     enforceBounds,
+    dispose() {
+      for (const spare of spares.splice(0)) removeQuietly(spare);
+    },
   };
 }

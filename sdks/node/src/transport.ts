@@ -14,7 +14,8 @@ export type SendResult =
 
 /** Sends queued reports to the ingest; signs each attempt afresh. */
 export interface Transport {
-  send(entry: QueueEntry, timestampSeconds: number): Promise<SendResult>;
+  /** `bodyJson` is `JSON.stringify(entry.body)` when the caller already has it. */
+  send(entry: QueueEntry, timestampSeconds: number, bodyJson?: string): Promise<SendResult>;
   /** Closes idle keep-alive sockets. */
   destroy(): void;
 }
@@ -88,6 +89,15 @@ export function createTransport(settings: TransportSettings): Transport {
   const agent = isHttps ? new HttpsAgent({ keepAlive: true, maxSockets: 2 }) : new HttpAgent({ keepAlive: true, maxSockets: 2 });
   const basePath = base.pathname.replace(/\/+$/, '');
 
+  // Built once: a URL object per request costs more than the rest of the request setup.
+  const requestBase = {
+    protocol: base.protocol,
+    hostname: base.hostname.replace(/^\[|\]$/g, ''),
+    port: base.port === '' ? (isHttps ? 443 : 80) : Number(base.port),
+    method: 'POST',
+    agent,
+  };
+
   const post = (path: string, headers: Record<string, string>, body: Buffer): Promise<SendResult> =>
     new Promise((resolve) => {
       let settled = false;
@@ -97,9 +107,8 @@ export function createTransport(settings: TransportSettings): Transport {
           resolve(result);
         }
       };
-      const url = new URL(base.href);
-      url.pathname = basePath + path;
-      const options = { method: 'POST', agent, headers: { ...headers, 'Content-Length': String(body.length) } };
+      headers['Content-Length'] = String(body.length);
+      const options = { ...requestBase, path: basePath + path, headers };
       const onAnswer = (res: IncomingMessage): void => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -113,7 +122,7 @@ export function createTransport(settings: TransportSettings): Transport {
         res.on('error', (err) => done({ kind: 'retry', reason: `answer error: ${err.message}` }));
       };
       try {
-        const req = isHttps ? httpsRequest(url, options, onAnswer) : httpRequest(url, options, onAnswer);
+        const req = isHttps ? httpsRequest(options, onAnswer) : httpRequest(options, onAnswer);
         // The SDK must never keep the process alive: the exit hook holds it open when it wants to.
         req.on('socket', (socket) => socket.unref());
         req.setTimeout(settings.requestTimeoutMs, () => {
@@ -127,8 +136,8 @@ export function createTransport(settings: TransportSettings): Transport {
     });
 
   return {
-    async send(entry, timestampSeconds) {
-      let body: Buffer = Buffer.from(JSON.stringify(entry.body), 'utf8');
+    async send(entry, timestampSeconds, bodyJson) {
+      let body: Buffer = Buffer.from(bodyJson ?? JSON.stringify(entry.body), 'utf8');
       let encoding: 'identity' | 'gzip' = 'identity';
       if (body.length >= settings.gzipThresholdBytes) {
         body = await gzipAsync(body);

@@ -1,3 +1,5 @@
+import type { Transport, TransportSettings } from './transport.ts';
+
 /** A JSON value as it may appear in `extra`. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -94,4 +96,6 @@ export interface ClientRuntime {
   writeStderr: (text: string) => void;
   /** The process whose events the hooks listen to. */
   process: NodeJS.Process;
+  /** Makes the transport; replaced only by tests and the benchmark (default: HTTP). */
+  makeTransport?: (settings: TransportSettings) => Transport;
 }

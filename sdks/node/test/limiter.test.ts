@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLimiter, localFingerprint } from '../src/limiter.ts';
 import { makeTempDir, removeDir } from './helpers/env.ts';
@@ -34,11 +34,23 @@ describe('createLimiter', () => {
     const file = join(dir, 'q', 'limiter.json');
     const first = createLimiter(file, 3, 60, () => now);
     expect([first.allow('a'), first.allow('a')]).toEqual([true, true]);
-    // A new process (crash loop) reads the counts back from limiter.json.
+    // The process saves its counts as it dies (uncaught hook) or exits ...
+    first.persistNow();
+    // ... and the next one in the crash loop reads them back from limiter.json.
     const second = createLimiter(file, 3, 60, () => now);
     expect([second.allow('a'), second.allow('a'), second.allow('b')]).toEqual([true, false, true]);
     now += 60_000;
     expect(second.allow('a')).toBe(true);
+  });
+
+  it('saves counts shortly after a change, off the caller\'s stack', async () => {
+    const file = join(dir, 'limiter.json');
+    const limiter = createLimiter(file, 3, 60, () => 0);
+    limiter.allow('a');
+    limiter.persistSoon();
+    expect(existsSync(file)).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ v: 1, windows: { a: { start: 0, count: 1 } } });
   });
 
   it('keeps counts in memory only when it has no file (debug mode)', () => {

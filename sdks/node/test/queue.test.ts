@@ -31,7 +31,7 @@ describe('disk queue', () => {
 
   it('writes one complete JSON file named <createdAtMillis>-<clientId>-<counter>.json and no .tmp', () => {
     const q = createQueue(dir, limits, () => now, (m) => logs.push(m));
-    const name = q.writeSync(entry(7), now);
+    const { name } = q.writeSync(entry(7), now, true);
     expect(name).toBe(`${now}-${CLIENT}-7.json`);
     expect(allFiles(dir)).toEqual([name]);
     expect(JSON.parse(readFileSync(join(dir, name), 'utf8'))).toEqual(entry(7));
@@ -40,9 +40,9 @@ describe('disk queue', () => {
 
   it('lists oldest first, by time then counter', () => {
     const q = createQueue(dir, { ...limits, maxFiles: 10 }, () => now, (m) => logs.push(m));
-    q.writeSync(entry(2), now + 5);
-    q.writeSync(entry(3), now);
-    q.writeSync(entry(1), now);
+    q.writeSync(entry(2), now + 5, true);
+    q.writeSync(entry(3), now, true);
+    q.writeSync(entry(1), now, true);
     expect(q.list().map((f) => f.name)).toEqual([
       queueFileName(now, CLIENT, 1),
       queueFileName(now, CLIENT, 3),
@@ -52,28 +52,28 @@ describe('disk queue', () => {
 
   it('drops the oldest files beyond maxQueueFiles', () => {
     const q = createQueue(dir, limits, () => now, (m) => logs.push(m));
-    for (let i = 1; i <= 5; i += 1) q.writeSync(entry(i), now + i);
+    for (let i = 1; i <= 5; i += 1) q.writeSync(entry(i), now + i, true);
     expect(queueFiles(dir)).toEqual([3, 4, 5].map((i) => queueFileName(now + i, CLIENT, i)));
     expect(logs.filter((l) => l.includes('maxQueueFiles')).length).toBe(2);
   });
 
   it('drops the oldest files beyond maxQueueBytes', () => {
     const q = createQueue(dir, { ...limits, maxFiles: 100, maxBytes: 2500 }, () => now, (m) => logs.push(m));
-    for (let i = 1; i <= 4; i += 1) q.writeSync(entry(i, { reportId: `r${i}`, pad: 'p'.repeat(1000) }), now + i);
+    for (let i = 1; i <= 4; i += 1) q.writeSync(entry(i, { reportId: `r${i}`, pad: 'p'.repeat(1000) }), now + i, true);
     expect(queueFiles(dir)).toEqual([3, 4].map((i) => queueFileName(now + i, CLIENT, i)));
   });
 
   it('drops files older than maxQueueAgeSeconds', () => {
     const q = createQueue(dir, limits, () => now, (m) => logs.push(m));
-    q.writeSync(entry(1), now - 3601_000);
-    q.writeSync(entry(2), now - 10_000);
+    q.writeSync(entry(1), now - 3601_000, true);
+    q.writeSync(entry(2), now - 10_000, true);
     expect(queueFiles(dir)).toEqual([queueFileName(now - 10_000, CLIENT, 2)]);
   });
 
   it('removes leftover .tmp files but not one being written right now', () => {
     now = Date.now();
     const q = createQueue(dir, limits, () => now, (m) => logs.push(m));
-    q.writeSync(entry(1), now);
+    q.writeSync(entry(1), now, true);
     writeFileSync(join(dir, 'old.json.tmp'), 'half');
     writeFileSync(join(dir, 'fresh.json.tmp'), 'half');
     const old = new Date(Date.now() - 120_000);
@@ -82,9 +82,25 @@ describe('disk queue', () => {
     expect(allFiles(dir).sort()).toEqual(['fresh.json.tmp', queueFileName(now, CLIENT, 1)].sort());
   });
 
+  it('empties a sent report at once and reuses its file for the next report; dispose removes the spare', () => {
+    const q = createQueue(dir, { ...limits, maxAgeSeconds: 1e12 }, () => now, (m) => logs.push(m));
+    const first = q.writeSync(entry(1), now, false).name;
+    q.remove(first);
+    const spares = allFiles(dir).filter((n) => n.endsWith('.tmp'));
+    expect(queueFiles(dir)).toEqual([]);
+    expect(spares).toHaveLength(1);
+    expect(statSync(join(dir, spares[0] as string)).size).toBe(0);
+    const second = q.writeSync(entry(2), now, false).name;
+    expect(allFiles(dir)).toEqual([second]);
+    expect(q.read(second)).toEqual(entry(2));
+    q.remove(second);
+    q.dispose();
+    expect(allFiles(dir)).toEqual([]);
+  });
+
   it('deletes a file that cannot be parsed', () => {
     const q = createQueue(dir, { ...limits, maxAgeSeconds: 1e12 }, () => now, (m) => logs.push(m));
-    q.writeSync(entry(1), now);
+    q.writeSync(entry(1), now, true);
     const bad = queueFileName(now, CLIENT, 2);
     writeFileSync(join(dir, bad), '{"v":1,"path":"/v1/crashes"');
     expect(q.read(bad)).toBeNull();
