@@ -139,7 +139,7 @@ export function serializeEntry(entry: QueueEntry, bodyJson: string): string {
 // Creating a file is the most expensive step of a capture on common file systems (several
 // times the cost of everything else together), so the inode of a sent report is kept as an
 // empty spare and reused by the next write: truncate + rename instead of unlink + create.
-const MAX_SPARES = 8;
+const MAX_SPARES = 32;
 // A full scan (readdir + stat) runs at most this often; between scans the bounds are checked
 // against what this process knows it wrote and removed.
 const SCAN_INTERVAL_MS = 5000;

@@ -8,7 +8,11 @@ export interface ScrubContext {
 /** A function that removes personal data and secrets from one string. */
 export type Scrubber = (text: string) => string;
 
-const EMAIL = /[\w.+-]{1,64}@[\w-]{1,253}(?:\.[\w-]{1,63})+/g;
+// The e-mail rule of docs/sdks.md is `[\w.+-]+@[\w-]+(\.[\w-]+)+`; applied literally by a
+// backtracking engine it is quadratic on long runs of word characters, so it is applied as
+// "find each @domain, then walk left over the local part" (same result, linear).
+const EMAIL_DOMAIN = /@[\w-]+(?:\.[\w-]+)+/g;
+const LOCAL_PART_CHAR = /[\w.+-]/;
 const AUTH_SCHEME = /\b(Bearer|Basic)\s+(?!<redacted>)[A-Za-z0-9._~+/=-]+/g;
 const JWT = /\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 // The name is kept; the value (quoted or bare) is replaced. An optional closing quote after
@@ -19,6 +23,21 @@ const LONG_RUN = /[A-Za-z0-9+/_=-]{32,}/g;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function scrubEmails(text: string): string {
+  if (!text.includes('@')) return text;
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(EMAIL_DOMAIN)) {
+    const at = match.index ?? 0;
+    let begin = at;
+    while (begin > last && LOCAL_PART_CHAR.test(text.charAt(begin - 1))) begin -= 1;
+    if (begin === at) continue;
+    out += text.slice(last, begin) + '<email>';
+    last = at + match[0].length;
+  }
+  return out + text.slice(last);
 }
 
 function isLongSecret(run: string): boolean {
@@ -52,7 +71,7 @@ export function createScrubber(context: ScrubContext): Scrubber {
     // The home directory goes before the user name, which it usually contains.
     if (home) out = out.replace(home, '~');
     // E-mail before the user name, so that alice@example.com becomes <email>, not <user>@….
-    out = out.replace(EMAIL, '<email>');
+    out = scrubEmails(out);
     if (user) out = out.replace(user, '<user>');
     out = out.replace(AUTH_SCHEME, '$1 <redacted>');
     out = out.replace(JWT, '<token>');

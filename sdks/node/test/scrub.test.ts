@@ -8,6 +8,8 @@ describe('createScrubber', () => {
     ['user name as a whole word', 'user alice logged in', 'user <user> logged in'],
     ['user name inside a longer word is kept', 'malice aforethought', 'malice aforethought'],
     ['e-mail address', 'mail bob.smith+x@example.co.uk now', 'mail <email> now'],
+    ['e-mail address with a very long local part', `${'a'.repeat(100)}@example.com`, '<email>'],
+    ['an @ without a local part is kept', 'see @example.com', 'see @example.com'],
     ['password=value keeps the name', 'db password=hunter2 failed', 'db password=<redacted> failed'],
     ['api_key: value', 'api_key: abc123', 'api_key: <redacted>'],
     ['JSON-ish "token": "value"', '{"token": "abc"}', '{"token": "<redacted>"}'],
