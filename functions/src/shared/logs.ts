@@ -40,6 +40,11 @@ export function logRollupFailure(err: unknown, context: Record<string, unknown>)
   write('ERROR', 'rollup run failed', { ...context, ...errorFields(err) });
 }
 
+/** The rollup skipped a stored report that does not match its schema (the cursor moves past it). */
+export function logMalformedReport(path: string, issues: string): void {
+  write('WARNING', 'rollup skipped a malformed report', { path, issues });
+}
+
 /** Configuration read at cold start was invalid; the function refuses to serve. */
 export function logConfigError(issues: unknown): void {
   write('ERROR', 'invalid configuration', { issues });

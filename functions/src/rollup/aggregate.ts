@@ -1,0 +1,402 @@
+import { computeFingerprint, shortenFilePath } from './fingerprint';
+import type { Frame } from './stacktrace';
+import {
+  CRASH_DIMENSIONS,
+  type CrashDimension,
+  type CrashDoc,
+  type CrashStatsDoc,
+  type IssueDoc,
+  type MetricStats,
+  type StatsRow,
+  type UsageDoc,
+  type UsageStatsDoc,
+} from './schemas';
+import {
+  ISSUE_PRECISION,
+  ROW_PRECISION,
+  addHash,
+  cloneSketch,
+  createSketch,
+  decodeSketch,
+  encodeSketch,
+  estimateDistinct,
+  hashClient,
+  mergeSketch,
+  type Sketch,
+} from './sketch';
+import { compareVersions, isAtOrAbove } from './version';
+
+/** Most versions an issue lists; the oldest (in version order) are dropped first. */
+export const MAX_ISSUE_VERSIONS = 100;
+/** How many recent crash ids an issue keeps, newest first. */
+export const MAX_RECENT_CRASHES = 10;
+/** Most values one day's stats document keeps per dimension; later values count under `other`. */
+export const MAX_STATS_ROWS = 500;
+/** Longest value kept in stats rows (types may be 512 characters). */
+export const MAX_STATS_VALUE_LENGTH = 200;
+/** Most metric names one day's usage document keeps. */
+export const MAX_METRICS = 200;
+/** Most distinct string or boolean values kept per metric per day. */
+export const MAX_METRIC_VALUES = 100;
+
+/** A report read from Firestore: its document path and id, and its parsed fields. */
+export interface ReportRecord<T> {
+  path: string;
+  id: string;
+  doc: T;
+}
+
+/** A count and the clients behind it, before it is merged into a document. */
+export interface CountedDelta {
+  count: number;
+  sketch: Sketch;
+}
+
+/** What one batch adds to one issue. */
+export interface IssueDelta {
+  productKey: string;
+  fingerprint: string;
+  source: IssueDoc['source'];
+  title: string;
+  type: string;
+  culprit: string | null;
+  topFrame: Frame | null;
+  firstSeen: Date;
+  lastSeen: Date;
+  lastVersion: string;
+  count: number;
+  sketch: Sketch;
+  /** Each crash's version and time, for regressions. */
+  occurrences: Array<{ version: string; receivedAt: Date }>;
+  /** Crash document ids, newest first, at most MAX_RECENT_CRASHES. */
+  recentCrashIds: string[];
+}
+
+/** What one batch adds to one day of one crash dimension. */
+export interface CrashStatsDelta {
+  productKey: string;
+  day: string;
+  by: CrashDimension;
+  total: CountedDelta;
+  rows: Map<string, CountedDelta>;
+}
+
+/** What one batch adds to one day of usage. */
+export interface UsageStatsDelta {
+  productKey: string;
+  day: string;
+  reports: number;
+  installs: Sketch;
+  metrics: Map<string, { count: number; number: MetricStats['number']; values: Map<string, number> }>;
+}
+
+/** A batch of crashes reduced to per-document deltas, keyed by document path. */
+export interface CrashBatchDelta {
+  issues: Map<string, IssueDelta>;
+  stats: Map<string, CrashStatsDelta>;
+}
+
+/** The UTC day of an instant, `YYYY-MM-DD`. */
+export function utcDay(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}
+
+/** Path of an issue document. */
+export function issuePath(productKey: string, fingerprint: string): string {
+  return `products/${productKey}/issues/${fingerprint}`;
+}
+
+/** Path of a stats document: `{day}_{dimension}` or `{day}_usage`. */
+export function statsPath(productKey: string, day: string, by: CrashDimension | 'usage'): string {
+  return `products/${productKey}/stats/${day}_${by}`;
+}
+
+/** The `file:line` of a frame (file shortened as in grouping; the class when there is no file). */
+export function describeLine(frame: Frame): string | undefined {
+  const where = shortenFilePath(frame.file) ?? frame.module;
+  if (where === undefined) return undefined;
+  return frame.line === undefined ? where : `${where}:${frame.line}`;
+}
+
+function clip(value: string): string {
+  return value.length > MAX_STATS_VALUE_LENGTH ? `${value.slice(0, MAX_STATS_VALUE_LENGTH - 1)}…` : value;
+}
+
+/** The identity whose distinct count is "clients": the installation when the report names one. */
+export function clientIdentity(doc: { installId?: string | undefined; clientId: string }): string {
+  return doc.installId ?? doc.clientId;
+}
+
+function countInto(map: Map<string, CountedDelta>, value: string, hash: number, precision: number): void {
+  let entry = map.get(value);
+  if (entry === undefined) map.set(value, (entry = { count: 0, sketch: createSketch(precision) }));
+  entry.count++;
+  addHash(entry.sketch, hash);
+}
+
+/**
+ * Groups a batch of crashes (in receivedAt order) into issue and stats deltas: one per issue,
+ * one per (day, dimension). Grouping and aggregation only; nothing is read or written.
+ */
+export function reduceCrashes(crashes: ReadonlyArray<ReportRecord<CrashDoc>>): CrashBatchDelta {
+  const issues = new Map<string, IssueDelta>();
+  const stats = new Map<string, CrashStatsDelta>();
+  for (const { id, doc } of crashes) {
+    const result = computeFingerprint({
+      type: doc.exception.type,
+      message: doc.exception.message,
+      stacktrace: doc.exception.stacktrace,
+      clientFingerprint: doc.fingerprint,
+      runtime: doc.runtime?.name,
+    });
+    const hash = hashClient(clientIdentity(doc));
+    const version = doc.app.version;
+    const at = doc.receivedAt;
+
+    const issueKey = issuePath(doc.productKey, result.fingerprint);
+    let issue = issues.get(issueKey);
+    if (issue === undefined) {
+      issue = {
+        productKey: doc.productKey,
+        fingerprint: result.fingerprint,
+        source: result.source,
+        title: result.title,
+        type: doc.exception.type,
+        culprit: result.culprit ?? null,
+        topFrame: result.topInAppFrame ?? null,
+        firstSeen: at,
+        lastSeen: at,
+        lastVersion: version,
+        count: 0,
+        sketch: createSketch(ISSUE_PRECISION),
+        occurrences: [],
+        recentCrashIds: [],
+      };
+      issues.set(issueKey, issue);
+    }
+    issue.count++;
+    addHash(issue.sketch, hash);
+    if (at < issue.firstSeen) issue.firstSeen = at;
+    if (at >= issue.lastSeen) {
+      issue.lastSeen = at;
+      issue.lastVersion = version;
+    }
+    issue.occurrences.push({ version, receivedAt: at });
+    issue.recentCrashIds.unshift(id);
+    if (issue.recentCrashIds.length > MAX_RECENT_CRASHES) issue.recentCrashIds.pop();
+
+    const line = result.topInAppFrame === undefined ? undefined : describeLine(result.topInAppFrame);
+    const values: Record<CrashDimension, string | undefined> = {
+      type: doc.exception.type,
+      label: doc.label,
+      line,
+      version,
+      issue: result.fingerprint,
+    };
+    const day = utcDay(at);
+    for (const by of CRASH_DIMENSIONS) {
+      const key = statsPath(doc.productKey, day, by);
+      let delta = stats.get(key);
+      if (delta === undefined) {
+        delta = {
+          productKey: doc.productKey,
+          day,
+          by,
+          total: { count: 0, sketch: createSketch(ISSUE_PRECISION) },
+          rows: new Map(),
+        };
+        stats.set(key, delta);
+      }
+      delta.total.count++;
+      addHash(delta.total.sketch, hash);
+      const value = values[by];
+      if (value !== undefined) countInto(delta.rows, by === 'issue' ? value : clip(value), hash, ROW_PRECISION);
+    }
+  }
+  return { issues, stats };
+}
+
+function sortVersions(versions: Iterable<string>): string[] {
+  const sorted = [...new Set(versions)].sort(compareVersions);
+  return sorted.slice(Math.max(0, sorted.length - MAX_ISSUE_VERSIONS));
+}
+
+/**
+ * The issue after a batch: counts, clients, versions and recent crashes merged, and a resolved
+ * issue reopened as `regressed` by a crash received after it was resolved in a version at or
+ * above `resolvedInVersion` (any version when none was given; see isAtOrAbove).
+ */
+export function mergeIssue(current: IssueDoc | null, delta: IssueDelta, now: Date): IssueDoc {
+  const sketch =
+    current === null ? cloneSketch(delta.sketch) : mergeSketch(decodeSketch(current.clientSketch), delta.sketch);
+  const encoded = encodeSketch(sketch);
+  const versions = sortVersions([...(current?.versions ?? []), ...delta.occurrences.map((o) => o.version)]);
+  if (current === null) {
+    return {
+      productKey: delta.productKey,
+      fingerprint: delta.fingerprint,
+      source: delta.source,
+      title: delta.title,
+      type: delta.type,
+      culprit: delta.culprit,
+      topFrame: delta.topFrame,
+      firstSeen: delta.firstSeen,
+      lastSeen: delta.lastSeen,
+      count: delta.count,
+      clients: estimateDistinct(sketch),
+      clientSketch: encoded,
+      versions,
+      lastVersion: delta.lastVersion,
+      status: 'unresolved',
+      resolvedInVersion: null,
+      statusChangedAt: null,
+      regressedInVersion: null,
+      recentCrashIds: delta.recentCrashIds.slice(0, MAX_RECENT_CRASHES),
+      updatedAt: now,
+    };
+  }
+  const next: IssueDoc = {
+    ...current,
+    firstSeen: delta.firstSeen < current.firstSeen ? delta.firstSeen : current.firstSeen,
+    lastSeen: delta.lastSeen > current.lastSeen ? delta.lastSeen : current.lastSeen,
+    lastVersion: delta.lastSeen >= current.lastSeen ? delta.lastVersion : current.lastVersion,
+    count: current.count + delta.count,
+    clients: estimateDistinct(sketch),
+    clientSketch: encoded,
+    versions,
+    recentCrashIds: [
+      ...delta.recentCrashIds,
+      ...current.recentCrashIds.filter((id) => !delta.recentCrashIds.includes(id)),
+    ].slice(0, MAX_RECENT_CRASHES),
+    updatedAt: now,
+  };
+  if (current.status === 'resolved') {
+    const since = current.statusChangedAt;
+    const recurrence = delta.occurrences
+      .filter((o) => since === null || o.receivedAt > since)
+      .filter((o) => current.resolvedInVersion === null || isAtOrAbove(o.version, current.resolvedInVersion))
+      .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime())[0];
+    if (recurrence !== undefined) {
+      next.status = 'regressed';
+      next.statusChangedAt = recurrence.receivedAt;
+      next.regressedInVersion = recurrence.version;
+    }
+  }
+  return next;
+}
+
+function toCounted(delta: CountedDelta, current?: { count: number; sketch: Uint8Array } | null) {
+  const sketch = current == null ? cloneSketch(delta.sketch) : mergeSketch(decodeSketch(current.sketch), delta.sketch);
+  return {
+    count: (current?.count ?? 0) + delta.count,
+    clients: estimateDistinct(sketch),
+    sketch: encodeSketch(sketch),
+  };
+}
+
+/** One day of one dimension after a batch; values past MAX_STATS_ROWS go to `other`. */
+export function mergeCrashStats(current: CrashStatsDoc | null, delta: CrashStatsDelta, now: Date): CrashStatsDoc {
+  const rows = new Map<string, StatsRow>((current?.rows ?? []).map((row) => [row.value, row]));
+  let other = current?.other ?? null;
+  for (const [value, counted] of delta.rows) {
+    const existing = rows.get(value);
+    if (existing !== undefined || rows.size < MAX_STATS_ROWS) {
+      rows.set(value, { value, ...toCounted(counted, existing) });
+    } else {
+      other = toCounted(counted, other);
+    }
+  }
+  return {
+    productKey: delta.productKey,
+    day: delta.day,
+    by: delta.by,
+    total: toCounted(delta.total, current?.total),
+    rows: [...rows.values()].sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0)),
+    other,
+    updatedAt: now,
+  };
+}
+
+/** A batch of usage reports reduced to one delta per product and day. */
+export function reduceUsage(reports: ReadonlyArray<ReportRecord<UsageDoc>>): Map<string, UsageStatsDelta> {
+  const out = new Map<string, UsageStatsDelta>();
+  for (const { doc } of reports) {
+    const day = utcDay(doc.receivedAt);
+    const key = statsPath(doc.productKey, day, 'usage');
+    let delta = out.get(key);
+    if (delta === undefined) {
+      delta = {
+        productKey: doc.productKey,
+        day,
+        reports: 0,
+        installs: createSketch(ISSUE_PRECISION),
+        metrics: new Map(),
+      };
+      out.set(key, delta);
+    }
+    delta.reports++;
+    addHash(delta.installs, hashClient(clientIdentity(doc)));
+    for (const [name, value] of Object.entries(doc.metrics)) {
+      let metric = delta.metrics.get(name);
+      if (metric === undefined) delta.metrics.set(name, (metric = { count: 0, number: null, values: new Map() }));
+      metric.count++;
+      if (typeof value === 'number') {
+        const n = metric.number;
+        metric.number =
+          n === null
+            ? { count: 1, sum: value, min: value, max: value }
+            : { count: n.count + 1, sum: n.sum + value, min: Math.min(n.min, value), max: Math.max(n.max, value) };
+      } else {
+        const text = String(value);
+        metric.values.set(text, (metric.values.get(text) ?? 0) + 1);
+      }
+    }
+  }
+  return out;
+}
+
+function mergeNumbers(a: MetricStats['number'], b: MetricStats['number']): MetricStats['number'] {
+  if (a === null) return b;
+  if (b === null) return a;
+  return { count: a.count + b.count, sum: a.sum + b.sum, min: Math.min(a.min, b.min), max: Math.max(a.max, b.max) };
+}
+
+/** One day of usage after a batch; names past MAX_METRICS and values past MAX_METRIC_VALUES are counted, not listed. */
+export function mergeUsageStats(current: UsageStatsDoc | null, delta: UsageStatsDelta, now: Date): UsageStatsDoc {
+  const installs =
+    current === null ? cloneSketch(delta.installs) : mergeSketch(decodeSketch(current.installs.sketch), delta.installs);
+  const metrics = new Map<string, MetricStats>((current?.metrics ?? []).map((m) => [m.name, m]));
+  let otherMetrics = current?.otherMetrics ?? 0;
+  for (const [name, add] of delta.metrics) {
+    const existing = metrics.get(name);
+    if (existing === undefined && metrics.size >= MAX_METRICS) {
+      otherMetrics += add.count;
+      continue;
+    }
+    const values = new Map((existing?.values ?? []).map((v) => [v.value, v.count]));
+    let otherValues = existing?.otherValues ?? 0;
+    for (const [value, count] of add.values) {
+      if (values.has(value) || values.size < MAX_METRIC_VALUES) values.set(value, (values.get(value) ?? 0) + count);
+      else otherValues += count;
+    }
+    metrics.set(name, {
+      name,
+      count: (existing?.count ?? 0) + add.count,
+      number: mergeNumbers(existing?.number ?? null, add.number),
+      values: [...values]
+        .map(([value, count]) => ({ value, count }))
+        .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1)),
+      otherValues,
+    });
+  }
+  return {
+    productKey: delta.productKey,
+    day: delta.day,
+    by: 'usage',
+    reports: (current?.reports ?? 0) + delta.reports,
+    installs: { clients: estimateDistinct(installs), sketch: encodeSketch(installs) },
+    metrics: [...metrics.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
+    otherMetrics,
+    updatedAt: now,
+  };
+}

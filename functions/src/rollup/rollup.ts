@@ -1,0 +1,285 @@
+import type { Clock } from '../shared/clock';
+import {
+  mergeCrashStats,
+  mergeIssue,
+  mergeUsageStats,
+  reduceCrashes,
+  reduceUsage,
+  type ReportRecord,
+} from './aggregate';
+import {
+  CrashDocSchema,
+  CrashStatsDocSchema,
+  IssueDocSchema,
+  ROLLUP_STREAMS,
+  UsageDocSchema,
+  UsageStatsDocSchema,
+  type CrashDoc,
+  type Cursor,
+  type RollupConfig,
+  type RollupStream,
+  type UsageDoc,
+} from './schemas';
+
+/** A report as listed by the store: where it is, when it arrived, and its raw fields. */
+export interface RawReport {
+  path: string;
+  id: string;
+  receivedAt: Date;
+  data: unknown;
+}
+
+/** The documents a batch writes, by path, computed from the current ones inside the transaction. */
+export type BatchPlan = (
+  current: ReadonlyMap<string, unknown>,
+  liveProducts: ReadonlySet<string>,
+) => Map<string, object>;
+
+/** What the rollup needs from Firestore; the adapter (store.ts) implements it. */
+export interface RollupStore {
+  /** The stream's cursor, or null before its first batch. */
+  readCursor(stream: RollupStream): Promise<Cursor | null>;
+  /** Up to `limit` reports after `after` with receivedAt <= `horizon`, in (receivedAt, path) order. */
+  listReports(stream: RollupStream, after: Cursor | null, horizon: Date, limit: number): Promise<RawReport[]>;
+  /**
+   * In one transaction: if the stream's cursor still equals `expected`, reads the documents at
+   * `paths` and the products `productKeys`, writes what `plan` returns and sets the cursor to
+   * `next`; otherwise writes nothing and answers `stale` (another run applied this batch).
+   */
+  commitBatch(batch: {
+    stream: RollupStream;
+    expected: Cursor | null;
+    next: Cursor;
+    paths: string[];
+    productKeys: string[];
+    plan: BatchPlan;
+  }): Promise<'committed' | 'stale'>;
+  /** Firestore reads and writes this store has made so far. */
+  counters(): { reads: number; writes: number };
+}
+
+/** What a run did; the HTTP answer and the log line. */
+export interface RollupSummary {
+  /** Crash reports applied by this run. */
+  processed: number;
+  /** Usage reports applied by this run. */
+  usageProcessed: number;
+  /** Reports that could not be read as reports (skipped, cursor moved past them). */
+  malformed: number;
+  /** Reports of products that no longer exist (skipped). */
+  orphaned: number;
+  /** Distinct issue documents written. */
+  issuesTouched: number;
+  /** Distinct stats documents written. */
+  statsTouched: number;
+  batches: number;
+  /** Batches another run had already applied. */
+  stale: number;
+  /** True when both streams reached the horizon; false when the time budget ran out first. */
+  caughtUp: boolean;
+  /** Reports received up to this instant were considered (now minus the lag). */
+  horizon: string;
+  durationMs: number;
+  reads: number;
+  writes: number;
+}
+
+/** Everything a run depends on. */
+export interface RollupDeps {
+  store: RollupStore;
+  clock: Clock;
+  config: RollupConfig;
+  /** Called for each report that fails its schema. */
+  onMalformed?: (path: string, issues: string) => void;
+}
+
+function parseAggregate<T>(
+  schema: {
+    safeParse(
+      v: unknown,
+    ): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[] }> } };
+  },
+  path: string,
+  data: unknown,
+): T | null {
+  if (data === undefined) return null;
+  const result = schema.safeParse(data);
+  if (!result.success) {
+    // Never overwrite counts we cannot read: the run fails, the cursor stays, an operator looks.
+    throw new Error(`malformed aggregate ${path}: ${result.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+  }
+  return result.data;
+}
+
+function parseReports<T>(
+  raw: readonly RawReport[],
+  schema: {
+    safeParse(
+      v: unknown,
+    ): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[] }> } };
+  },
+  deps: RollupDeps,
+): Array<ReportRecord<T>> {
+  const out: Array<ReportRecord<T>> = [];
+  for (const report of raw) {
+    const result = schema.safeParse(report.data);
+    if (result.success) out.push({ path: report.path, id: report.id, doc: result.data });
+    else deps.onMalformed?.(report.path, result.error.issues.map((i) => i.path.join('.')).join(', '));
+  }
+  return out;
+}
+
+/** The documents a batch of crashes touches, and the plan that merges it into them. */
+export function planCrashBatch(
+  records: ReadonlyArray<ReportRecord<CrashDoc>>,
+  now: Date,
+): { paths: string[]; plan: BatchPlan } {
+  const delta = reduceCrashes(records);
+  return {
+    paths: [...delta.issues.keys(), ...delta.stats.keys()],
+    plan: (current, live) => {
+      const writes = new Map<string, object>();
+      for (const [path, issue] of delta.issues) {
+        if (!live.has(issue.productKey)) continue;
+        writes.set(path, mergeIssue(parseAggregate(IssueDocSchema, path, current.get(path)), issue, now));
+      }
+      for (const [path, stats] of delta.stats) {
+        if (!live.has(stats.productKey)) continue;
+        writes.set(path, mergeCrashStats(parseAggregate(CrashStatsDocSchema, path, current.get(path)), stats, now));
+      }
+      return writes;
+    },
+  };
+}
+
+/** The documents a batch of usage reports touches, and the plan that merges it into them. */
+export function planUsageBatch(
+  records: ReadonlyArray<ReportRecord<UsageDoc>>,
+  now: Date,
+): { paths: string[]; plan: BatchPlan } {
+  const deltas = reduceUsage(records);
+  return {
+    paths: [...deltas.keys()],
+    plan: (current, live) => {
+      const writes = new Map<string, object>();
+      for (const [path, delta] of deltas) {
+        if (!live.has(delta.productKey)) continue;
+        writes.set(path, mergeUsageStats(parseAggregate(UsageStatsDocSchema, path, current.get(path)), delta, now));
+      }
+      return writes;
+    },
+  };
+}
+
+interface StreamState {
+  cursor: Cursor | null;
+  done: boolean;
+  /** The next batch, listed while the previous one commits. */
+  prefetch: Promise<RawReport[]> | null;
+}
+
+function productKeyOf(path: string): string {
+  return path.split('/')[1] ?? '';
+}
+
+/**
+ * One rollup run: for each stream, batches of reports after its cursor (and no younger than the
+ * lag) are reduced in memory and applied with the cursor advance in one transaction, until
+ * both streams reach the horizon or the time budget would be exceeded by another batch.
+ */
+export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
+  const { store, clock, config } = deps;
+  const started = clock();
+  const horizon = new Date(started.getTime() - config.DUMPCATCHER_ROLLUP_LAG_SECONDS * 1000);
+  const budgetMs = config.DUMPCATCHER_ROLLUP_BUDGET_SECONDS * 1000;
+  const limit = config.DUMPCATCHER_ROLLUP_BATCH_SIZE;
+  const before = store.counters();
+  const summary = { processed: 0, usageProcessed: 0, malformed: 0, orphaned: 0, batches: 0, stale: 0 };
+  const issues = new Set<string>();
+  const stats = new Set<string>();
+  const states = {} as Record<RollupStream, StreamState>;
+  for (const stream of ROLLUP_STREAMS)
+    states[stream] = { cursor: await store.readCursor(stream), done: false, prefetch: null };
+  let slowestBatchMs = 0;
+
+  const runBatch = async (stream: RollupStream, state: StreamState): Promise<void> => {
+    const raw = await (state.prefetch ?? store.listReports(stream, state.cursor, horizon, limit));
+    state.prefetch = null;
+    const last = raw[raw.length - 1];
+    if (last === undefined) {
+      state.done = true;
+      return;
+    }
+    const next: Cursor = {
+      receivedAt: last.receivedAt,
+      path: last.path,
+      processed: (state.cursor?.processed ?? 0) + raw.length,
+    };
+    const now = clock();
+    const records =
+      stream === 'crashes' ? parseReports(raw, CrashDocSchema, deps) : parseReports(raw, UsageDocSchema, deps);
+    const { paths, plan } =
+      stream === 'crashes'
+        ? planCrashBatch(records as Array<ReportRecord<CrashDoc>>, now)
+        : planUsageBatch(records as Array<ReportRecord<UsageDoc>>, now);
+    const productKeys = [...new Set(records.map((r) => productKeyOf(r.path)))];
+    let written: Map<string, object> = new Map();
+    let liveCount = 0;
+    const tracked: BatchPlan = (current, live) => {
+      written = plan(current, live);
+      liveCount = records.filter((r) => live.has(productKeyOf(r.path))).length;
+      return written;
+    };
+    // A full batch means more may follow: list it now, while this one commits.
+    const prefetch = raw.length === limit ? store.listReports(stream, next, horizon, limit) : null;
+    prefetch?.catch(() => undefined);
+    const outcome = await store.commitBatch({
+      stream,
+      expected: state.cursor,
+      next,
+      paths,
+      productKeys,
+      plan: tracked,
+    });
+    summary.batches++;
+    if (outcome === 'stale') {
+      summary.stale++;
+      state.cursor = await store.readCursor(stream);
+      return;
+    }
+    state.cursor = next;
+    state.prefetch = prefetch;
+    state.done = raw.length < limit;
+    summary.malformed += raw.length - records.length;
+    summary.orphaned += records.length - liveCount;
+    if (stream === 'crashes') summary.processed += liveCount;
+    else summary.usageProcessed += liveCount;
+    for (const path of written.keys()) (path.includes('/issues/') ? issues : stats).add(path);
+  };
+
+  let outOfTime = false;
+  while (!outOfTime && ROLLUP_STREAMS.some((s) => !states[s].done)) {
+    for (const stream of ROLLUP_STREAMS) {
+      const state = states[stream];
+      if (state.done) continue;
+      if (clock().getTime() - started.getTime() + slowestBatchMs > budgetMs) {
+        outOfTime = true;
+        break;
+      }
+      const batchStart = clock().getTime();
+      await runBatch(stream, state);
+      slowestBatchMs = Math.max(slowestBatchMs, clock().getTime() - batchStart);
+    }
+  }
+  const after = store.counters();
+  return {
+    ...summary,
+    issuesTouched: issues.size,
+    statsTouched: stats.size,
+    caughtUp: ROLLUP_STREAMS.every((s) => states[s].done),
+    horizon: horizon.toISOString(),
+    durationMs: clock().getTime() - started.getTime(),
+    reads: after.reads - before.reads,
+    writes: after.writes - before.writes,
+  };
+}

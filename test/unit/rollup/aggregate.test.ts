@@ -1,0 +1,279 @@
+import {
+  MAX_METRIC_VALUES,
+  MAX_STATS_ROWS,
+  mergeCrashStats,
+  mergeIssue,
+  mergeUsageStats,
+  reduceCrashes,
+  reduceUsage,
+  type ReportRecord,
+} from '../../../functions/src/rollup/aggregate';
+import { computeFingerprint } from '../../../functions/src/rollup/fingerprint';
+import type { CrashDoc, IssueDoc, UsageDoc } from '../../../functions/src/rollup/schemas';
+import { fixture, fixtureCrash } from './reports';
+
+const KEY = 'pk_product_1';
+let seq = 0;
+
+function crash(
+  id: string,
+  fields: Parameters<typeof fixtureCrash>[1] & { at?: string; clientId?: string },
+): ReportRecord<CrashDoc> {
+  const body = fixtureCrash(id, fields) as unknown as CrashDoc;
+  const docId = `crash${String(++seq).padStart(4, '0')}`;
+  return {
+    path: `products/${KEY}/crashes/${docId}`,
+    id: docId,
+    doc: {
+      ...body,
+      productKey: KEY,
+      clientId: fields.clientId ?? 'client-a',
+      receivedAt: new Date(fields.at ?? '2026-11-20T10:00:00Z'),
+    },
+  };
+}
+
+function fingerprintOf(id: string): string {
+  const f = fixture(id);
+  return computeFingerprint({
+    type: f.report.type,
+    message: f.report.message,
+    stacktrace: f.text,
+    runtime: f.report.runtime,
+  }).fingerprint;
+}
+
+const NOW = new Date('2026-11-22T00:00:00Z');
+
+describe('reduceCrashes', () => {
+  const batch = [
+    crash('python/checkout-1.2.0-checkout', {
+      version: '1.2.0',
+      label: 'checkout',
+      clientId: 'c1',
+      at: '2026-11-20T10:00:00Z',
+    }),
+    crash('python/checkout-1.3.0-checkout', {
+      version: '1.3.0',
+      label: 'checkout',
+      clientId: 'c2',
+      installId: 'install-1',
+      at: '2026-11-20T11:00:00Z',
+    }),
+    crash('python/checkout-1.3.0-preview', {
+      version: '1.3.0',
+      clientId: 'c3',
+      installId: 'install-1',
+      at: '2026-11-21T09:00:00Z',
+    }),
+  ];
+  const delta = reduceCrashes(batch);
+
+  it('puts the same bug in two versions into one issue and another call path into its own', () => {
+    const checkout = delta.issues.get(`products/${KEY}/issues/${fingerprintOf('python/checkout-1.3.0-checkout')}`);
+    const preview = delta.issues.get(`products/${KEY}/issues/${fingerprintOf('python/checkout-1.3.0-preview')}`);
+    expect(delta.issues.size).toBe(2);
+    expect(checkout).toMatchObject({
+      count: 2,
+      title: "KeyError: 'BOGUS'",
+      culprit: 'checkout.py in apply_discount',
+      type: 'KeyError',
+      firstSeen: new Date('2026-11-20T10:00:00Z'),
+      lastSeen: new Date('2026-11-20T11:00:00Z'),
+      lastVersion: '1.3.0',
+      recentCrashIds: [batch[1]!.id, batch[0]!.id],
+    });
+    expect(preview?.count).toBe(1);
+  });
+
+  it('counts every dimension per UTC day, with totals and distinct clients (installId first)', () => {
+    const day1 = (by: string) => delta.stats.get(`products/${KEY}/stats/2026-11-20_${by}`)!;
+    const rows = (by: string) => [...day1(by).rows].map(([value, c]) => [value, c.count, c.sketch.hashes?.size]);
+    expect(day1('type').total.count).toBe(2);
+    expect(rows('type')).toEqual([['KeyError', 2, 2]]);
+    expect(rows('label')).toEqual([['checkout', 2, 2]]);
+    expect(rows('line')).toEqual([
+      ['checkout.py:8', 1, 1],
+      ['checkout.py:17', 1, 1],
+    ]);
+    expect(rows('version')).toEqual([
+      ['1.2.0', 1, 1],
+      ['1.3.0', 1, 1],
+    ]);
+    expect(rows('issue')).toEqual([[fingerprintOf('python/checkout-1.2.0-checkout'), 2, 2]]);
+    const day2 = delta.stats.get(`products/${KEY}/stats/2026-11-21_label`)!;
+    expect([day2.total.count, day2.rows.size]).toEqual([1, 0]); // no label: counted in the total only
+    expect(delta.stats.size).toBe(10);
+  });
+
+  it('groups by the client fingerprint when the report has one', () => {
+    const a = crash('python/checkout-1.3.0-checkout', { version: '1', fingerprint: 'payments-down' });
+    const b = crash('node/checkout-1.3.0-checkout', { version: '1', fingerprint: 'payments-down' });
+    expect(reduceCrashes([a, b]).issues.size).toBe(1);
+  });
+});
+
+function issueAfter(status: IssueDoc['status'], resolvedInVersion: string | null, resolvedAt: string): IssueDoc {
+  const first = reduceCrashes([crash('java/checkout-1.3.0-checkout', { version: '1.2', at: '2026-11-01T00:00:00Z' })]);
+  const created = mergeIssue(null, [...first.issues.values()][0]!, NOW);
+  return { ...created, status, resolvedInVersion, statusChangedAt: new Date(resolvedAt) };
+}
+
+function recur(issue: IssueDoc, version: string, at: string): IssueDoc {
+  const delta = reduceCrashes([crash('java/checkout-1.2.0-checkout', { version, at })]);
+  return mergeIssue(issue, [...delta.issues.values()][0]!, NOW);
+}
+
+describe('mergeIssue', () => {
+  const resolved = issueAfter('resolved', '1.3', '2026-11-10T00:00:00Z');
+
+  it('creates an unresolved issue with its first crash', () => {
+    const issue = issueAfter('unresolved', null, '2026-11-01T00:00:00Z');
+    expect([issue.count, issue.clients, issue.versions, issue.title]).toEqual([
+      1,
+      1,
+      ['1.2'],
+      'java.util.NoSuchElementException: No value present',
+    ]);
+  });
+
+  it('keeps an issue resolved in 1.3 resolved when it recurs in 1.2', () => {
+    const next = recur(resolved, '1.2', '2026-11-11T00:00:00Z');
+    expect([next.status, next.count, next.versions]).toEqual(['resolved', 2, ['1.2']]);
+  });
+
+  it.each(['1.3', '1.3.0', '1.4', '2.0.0-beta.1'])('reopens it as regressed when it recurs in %s', (version) => {
+    const next = recur(resolved, version, '2026-11-11T00:00:00Z');
+    expect([next.status, next.regressedInVersion, next.statusChangedAt]).toEqual([
+      'regressed',
+      version,
+      new Date('2026-11-11T00:00:00Z'),
+    ]);
+  });
+
+  it('does not regress on a crash received before it was resolved (a late rollup)', () => {
+    expect(recur(resolved, '1.4', '2026-11-09T23:59:59Z').status).toBe('resolved');
+  });
+
+  it('regresses on any later crash when resolved without a version', () => {
+    expect(recur(issueAfter('resolved', null, '2026-11-10T00:00:00Z'), '0.1', '2026-11-11T00:00:00Z').status).toBe(
+      'regressed',
+    );
+  });
+
+  it('leaves ignored and regressed issues as they are', () => {
+    expect(recur(issueAfter('ignored', null, '2026-11-10T00:00:00Z'), '9', '2026-11-11T00:00:00Z').status).toBe(
+      'ignored',
+    );
+    expect(recur(issueAfter('regressed', null, '2026-11-10T00:00:00Z'), '9', '2026-11-11T00:00:00Z').status).toBe(
+      'regressed',
+    );
+  });
+
+  it('adds counts, clients and versions (version order), keeps the newest crash ids first', () => {
+    const base = issueAfter('unresolved', null, '2026-11-01T00:00:00Z');
+    const delta = reduceCrashes([
+      crash('java/checkout-1.2.0-checkout', { version: '1.10', clientId: 'client-b', at: '2026-11-12T00:00:00Z' }),
+      crash('java/checkout-1.2.0-checkout', { version: '1.9', clientId: 'client-a', at: '2026-11-13T00:00:00Z' }),
+    ]);
+    const next = mergeIssue(base, [...delta.issues.values()][0]!, NOW);
+    expect([next.count, next.clients, next.versions, next.lastVersion]).toEqual([3, 2, ['1.2', '1.9', '1.10'], '1.9']);
+    expect(next.recentCrashIds[0]).toBe(`crash${String(seq).padStart(4, '0')}`);
+    expect(next.lastSeen).toEqual(new Date('2026-11-13T00:00:00Z'));
+  });
+});
+
+describe('mergeCrashStats', () => {
+  it('adds to existing rows and sends values past the row bound to other', () => {
+    const first = reduceCrashes(
+      Array.from({ length: MAX_STATS_ROWS }, (_, i) =>
+        crash('python/simple', { version: `1.0.${i}`, clientId: `c${i}` }),
+      ),
+    );
+    const day = `products/${KEY}/stats/2026-11-20_version`;
+    const full = mergeCrashStats(null, first.stats.get(day)!, NOW);
+    const more = reduceCrashes([
+      crash('python/simple', { version: '1.0.0', clientId: 'c0' }),
+      crash('python/simple', { version: '9.9.9', clientId: 'c-new' }),
+    ]);
+    const next = mergeCrashStats(full, more.stats.get(day)!, NOW);
+    expect(next.rows).toHaveLength(MAX_STATS_ROWS);
+    expect(next.rows[0]).toMatchObject({ value: '1.0.0', count: 2, clients: 1 });
+    expect(next.other).toMatchObject({ count: 1, clients: 1 });
+    expect(next.total).toMatchObject({ count: MAX_STATS_ROWS + 2, clients: MAX_STATS_ROWS + 1 });
+  });
+});
+
+describe('usage', () => {
+  function usage(
+    metrics: UsageDoc['metrics'],
+    installId: string | undefined,
+    at = '2026-11-20T10:00:00Z',
+  ): ReportRecord<UsageDoc> {
+    const id = `u${++seq}`;
+    return {
+      path: `products/${KEY}/usage/${id}`,
+      id,
+      doc: {
+        productKey: KEY,
+        clientId: 'client-x',
+        ...(installId ? { installId } : {}),
+        receivedAt: new Date(at),
+        metrics,
+      },
+    };
+  }
+
+  it('counts installations, numeric metrics (count, sum, min, max) and values per metric', () => {
+    const deltas = reduceUsage([
+      usage({ session_seconds: 30, theme: 'dark', beta: true }, 'i1'),
+      usage({ session_seconds: 90, theme: 'dark' }, 'i2'),
+      usage({ session_seconds: -5, theme: 'light', beta: false }, 'i1'),
+      usage({ theme: 'dark' }, undefined, '2026-11-21T00:00:00Z'),
+    ]);
+    const day = mergeUsageStats(null, deltas.get(`products/${KEY}/stats/2026-11-20_usage`)!, NOW);
+    expect([day.reports, day.installs.clients]).toEqual([3, 2]);
+    expect(day.metrics).toEqual([
+      {
+        name: 'beta',
+        count: 2,
+        number: null,
+        values: [
+          { value: 'false', count: 1 },
+          { value: 'true', count: 1 },
+        ],
+        otherValues: 0,
+      },
+      {
+        name: 'session_seconds',
+        count: 3,
+        number: { count: 3, sum: 115, min: -5, max: 90 },
+        values: [],
+        otherValues: 0,
+      },
+      {
+        name: 'theme',
+        count: 3,
+        number: null,
+        values: [
+          { value: 'dark', count: 2 },
+          { value: 'light', count: 1 },
+        ],
+        otherValues: 0,
+      },
+    ]);
+    const again = mergeUsageStats(day, deltas.get(`products/${KEY}/stats/2026-11-20_usage`)!, NOW);
+    expect(again.metrics[1]!.number).toEqual({ count: 6, sum: 230, min: -5, max: 90 });
+    expect(again.installs.clients).toBe(2);
+  });
+
+  it('counts values past the per-metric bound without listing them', () => {
+    const reports = Array.from({ length: MAX_METRIC_VALUES + 3 }, (_, i) => usage({ screen: `s${i}` }, 'i1'));
+    const day = mergeUsageStats(null, [...reduceUsage(reports).values()][0]!, NOW);
+    expect([day.metrics[0]!.values.length, day.metrics[0]!.otherValues, day.metrics[0]!.count]).toEqual([
+      MAX_METRIC_VALUES,
+      3,
+      MAX_METRIC_VALUES + 3,
+    ]);
+  });
+});

@@ -1,0 +1,152 @@
+import { runRollup, type RollupStore } from '../../../functions/src/rollup/rollup';
+import type { RollupConfig } from '../../../functions/src/rollup/schemas';
+import { createMemoryRollupStore, type MemoryRollupStore } from './memory-store';
+import { fixtureCrash } from './reports';
+
+const KEY = 'pk_product_1';
+const config = (batch: number): RollupConfig => ({
+  DUMPCATCHER_ROLLUP_LAG_SECONDS: 60,
+  DUMPCATCHER_ROLLUP_BUDGET_SECONDS: 50,
+  DUMPCATCHER_ROLLUP_BATCH_SIZE: batch,
+});
+const NOW = new Date('2026-11-22T12:00:00Z');
+const clock = () => NOW;
+const FIXTURES = ['python/checkout-1.2.0-checkout', 'java/checkout-1.3.0-shipping', 'node/checkout-1.3.0-preview'];
+
+/** A store with `n` crashes and `n` usage reports, a second apart, the newest 61 s old. */
+function seeded(n: number): MemoryRollupStore {
+  const store = createMemoryRollupStore();
+  store.products.add(KEY);
+  for (let i = 0; i < n; i++) {
+    const receivedAt = new Date(NOW.getTime() - 60_000 - (n - i) * 1000);
+    const crash = fixtureCrash(FIXTURES[i % 3]!, { version: `1.${i % 4}`, installId: `install-${i % 7}` });
+    const id = `c${String(i).padStart(5, '0')}`;
+    store.addReport('crashes', {
+      path: `products/${KEY}/crashes/${id}`,
+      id,
+      receivedAt,
+      data: { ...crash, productKey: KEY, clientId: `client-${i % 11}`, receivedAt },
+    });
+    store.addReport('usage', {
+      path: `products/${KEY}/usage/${id}`,
+      id,
+      receivedAt,
+      data: { productKey: KEY, clientId: `client-${i % 11}`, receivedAt, metrics: { n: i } },
+    });
+  }
+  return store;
+}
+
+/** Fails the `nth` commit after its plan has been computed, like a process dying mid-batch. */
+function failingOnCommit(store: MemoryRollupStore, nth: number): RollupStore {
+  let calls = 0;
+  return {
+    ...store,
+    commitBatch: async (batch) => {
+      if (++calls === nth) {
+        batch.plan(new Map(), new Set([KEY]));
+        throw new Error('injected failure before commit');
+      }
+      return store.commitBatch(batch);
+    },
+  };
+}
+
+describe('runRollup', () => {
+  it('applies every report older than the lag exactly once and reports the run', async () => {
+    const store = seeded(50);
+    const summary = await runRollup({ store, clock, config: config(7) });
+    expect(summary).toMatchObject({ processed: 50, usageProcessed: 50, malformed: 0, caughtUp: true, stale: 0 });
+    const stats = store.docs.get(`products/${KEY}/stats/2026-11-22_type`) as { total: { count: number } };
+    expect(stats.total.count).toBe(50);
+  });
+
+  it('leaves reports younger than the lag for the next run', async () => {
+    const store = seeded(100); // received from 160 s to 61 s ago
+    const summary = await runRollup({ store, clock, config: { ...config(500), DUMPCATCHER_ROLLUP_LAG_SECONDS: 90 } });
+    expect(summary.processed).toBe(71);
+    expect(store.cursors.get('crashes')?.processed).toBe(71);
+  });
+
+  it('changes nothing when run again over the same window', async () => {
+    const store = seeded(40);
+    await runRollup({ store, clock, config: config(9) });
+    const before = [...store.docs].map(([k, v]) => [k, JSON.stringify(v)]);
+    const again = await runRollup({ store, clock, config: config(9) });
+    expect([again.processed, again.usageProcessed, again.issuesTouched, again.statsTouched]).toEqual([0, 0, 0, 0]);
+    expect([...store.docs].map(([k, v]) => [k, JSON.stringify(v)])).toEqual(before);
+  });
+
+  it('counts every crash once when a run dies after computing a batch and the next run resumes', async () => {
+    const clean = seeded(40);
+    await runRollup({ store: clean, clock, config: config(6) });
+    const store = seeded(40);
+    await expect(runRollup({ store: failingOnCommit(store, 3), clock, config: config(6) })).rejects.toThrow('injected');
+    expect(store.cursors.get('crashes')?.processed).toBe(6); // crashes batch 1 and usage batch 1 committed
+    const resumed = await runRollup({ store, clock, config: config(6) });
+    expect(resumed.processed).toBe(34);
+    // Same documents as a run that never failed, except for the time they were written.
+    const strip = (docs: Map<string, unknown>) => [...docs].map(([k, v]) => [k, { ...(v as object), updatedAt: null }]);
+    expect(strip(store.docs)).toEqual(strip(clean.docs));
+  });
+
+  it('skips a batch another run applied first (stale cursor) and carries on from its cursor', async () => {
+    const store = seeded(20);
+    let raced = false;
+    const racing: RollupStore = {
+      ...store,
+      commitBatch: async (batch) => {
+        if (!raced) {
+          raced = true;
+          await store.commitBatch(batch); // the other run commits the same batch first
+        }
+        return store.commitBatch(batch);
+      },
+    };
+    const summary = await runRollup({ store: racing, clock, config: config(5) });
+    expect(summary.stale).toBe(1);
+    expect(summary.processed).toBe(15);
+    const stats = store.docs.get(`products/${KEY}/stats/2026-11-22_type`) as { total: { count: number } };
+    expect(stats.total.count).toBe(20);
+  });
+
+  it('starts no batch that would overrun the time budget, and says it is not caught up', async () => {
+    const store = seeded(30);
+    let now = NOW.getTime();
+    const ticking = () => new Date((now += 4_000)); // every clock read costs 4 s
+    const summary = await runRollup({ store, clock: ticking, config: config(2) });
+    expect(summary.caughtUp).toBe(false);
+    // The last check passed at most 50 s in; the batch and the final reading add two ticks.
+    expect(summary.durationMs).toBeLessThanOrEqual(50_000 + 2 * 4_000);
+    const resumed = await runRollup({ store, clock: () => new Date(now + 60_000), config: config(500) });
+    expect(summary.processed + resumed.processed).toBe(30);
+    expect(resumed.caughtUp).toBe(true);
+  });
+
+  it('moves past malformed reports and reports of deleted products without counting them', async () => {
+    const store = seeded(6);
+    const at = new Date(NOW.getTime() - 120_000);
+    store.addReport('crashes', {
+      path: `products/${KEY}/crashes/bad`,
+      id: 'bad',
+      receivedAt: at,
+      data: { receivedAt: at },
+    });
+    store.addReport('crashes', {
+      path: 'products/pk_deleted_1/crashes/x',
+      id: 'x',
+      receivedAt: at,
+      data: {
+        ...fixtureCrash('python/simple', { version: '1' }),
+        productKey: 'pk_deleted_1',
+        clientId: 'c',
+        receivedAt: at,
+      },
+    });
+    const seen: string[] = [];
+    const summary = await runRollup({ store, clock, config: config(3), onMalformed: (path) => seen.push(path) });
+    expect([summary.processed, summary.malformed, summary.orphaned]).toEqual([6, 1, 1]);
+    expect(seen).toEqual([`products/${KEY}/crashes/bad`]);
+    expect([...store.docs.keys()].some((p) => p.includes('pk_deleted_1'))).toBe(false);
+  });
+});
