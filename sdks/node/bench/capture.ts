@@ -200,10 +200,14 @@ function spawnChild(name: SdkName, scenario: Scenario, sink: string): Promise<Om
     delete env.DO_NOT_TRACK;
     delete env.DUMPCATCHER_DISABLED;
     env.DUMPCATCHER_CONFIG = join(tmpdir(), 'dc-bench-no-config.json');
-    const child = spawn(process.execPath, [...process.execArgv, __filename, `--child=${name}`, `--scenario=${scenario}`, `--sink=${sink}`], {
-      env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv, __filename, `--child=${name}`, `--scenario=${scenario}`, `--sink=${sink}`],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
     child.on('error', reject);
@@ -262,10 +266,14 @@ async function main(): Promise<void> {
 
   const expected = WARMUP + CPU_CAPTURES + 200 + LOOP_CAPTURES;
   const fmt = (n: number, d = 1): string => n.toFixed(d);
-  console.log(`node ${process.versions.node}; ${CPU_CAPTURES} captures in batches of ${BATCH}, each batch followed by flush`);
+  console.log(
+    `node ${process.versions.node}; ${CPU_CAPTURES} captures in batches of ${BATCH}, each batch followed by flush`,
+  );
   console.log(`events expected at the sink per SDK in the http scenario: ${expected}`);
   console.log('');
-  console.log('scenario          sdk          cpu µs/capture  (making the error)  sync µs mean/p99  loop delay p99/max ms (idle p99/max)  events at sink');
+  console.log(
+    'scenario          sdk          cpu µs/capture  (making the error)  sync µs mean/p99  loop delay p99/max ms (idle p99/max)  events at sink',
+  );
   for (const r of results) {
     console.log(
       `${r.scenario.padEnd(17)} ${r.sdk.padEnd(12)} ${fmt(r.cpuUsPerCapture).padStart(14)}  ${fmt(r.baselineCpuUsPerError).padStart(18)}  ${`${fmt(r.syncUsMean)}/${fmt(r.syncUsP99)}`.padStart(16)}  ${`${fmt(r.loopDelayP99Ms, 2)}/${fmt(r.loopDelayMaxMs, 2)} (${fmt(r.baselineLoopDelayP99Ms, 2)}/${fmt(r.baselineLoopDelayMaxMs, 2)})`.padStart(36)}  ${String(r.received).padStart(14)}`,
@@ -274,10 +282,14 @@ async function main(): Promise<void> {
   console.log('');
   for (const scenario of ['no-network', 'no-network-tmpfs', 'http'] as const) {
     const dc = results.find((r) => r.sdk === 'dumpcatcher' && r.scenario === scenario);
-    const sentry = results.find((r) => r.sdk === 'sentry' && r.scenario === (scenario === 'no-network-tmpfs' ? 'no-network' : scenario));
+    const sentry = results.find(
+      (r) => r.sdk === 'sentry' && r.scenario === (scenario === 'no-network-tmpfs' ? 'no-network' : scenario),
+    );
     if (!dc || !sentry) continue;
     const ratio = dc.cpuUsPerCapture / sentry.cpuUsPerCapture;
-    console.log(`${scenario}: CPU per capture, Dumpcatcher / Sentry = ${ratio.toFixed(2)}x (target <= 0.5x: ${ratio <= 0.5 ? 'met' : 'not met'})`);
+    console.log(
+      `${scenario}: CPU per capture, Dumpcatcher / Sentry = ${ratio.toFixed(2)}x (target <= 0.5x: ${ratio <= 0.5 ? 'met' : 'not met'})`,
+    );
   }
 }
 

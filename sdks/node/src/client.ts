@@ -101,8 +101,12 @@ export function defaultRuntime(): ClientRuntime {
 }
 
 /** Default queue folder per docs/sdks.md. */
-export function defaultQueueDir(runtime: Pick<ClientRuntime, 'env' | 'homeDir' | 'platform'>, productKey: string): string {
-  if (runtime.platform === 'win32' && runtime.env.LOCALAPPDATA) return join(runtime.env.LOCALAPPDATA, 'dumpcatcher', productKey);
+export function defaultQueueDir(
+  runtime: Pick<ClientRuntime, 'env' | 'homeDir' | 'platform'>,
+  productKey: string,
+): string {
+  if (runtime.platform === 'win32' && runtime.env.LOCALAPPDATA)
+    return join(runtime.env.LOCALAPPDATA, 'dumpcatcher', productKey);
   const base = runtime.env.XDG_CACHE_HOME || join(runtime.homeDir, '.cache');
   return join(base, 'dumpcatcher', productKey);
 }
@@ -117,7 +121,8 @@ function problemsWith(options: DumpcatcherOptions): string[] {
   for (const key of ['endpoint', 'productKey', 'secret', 'appName', 'appVersion']) {
     if (typeof o[key] !== 'string' || o[key] === '') problems.push(`${key} is required`);
   }
-  if (typeof o.productKey === 'string' && !ID_PATTERN.test(o.productKey)) problems.push('productKey must match [A-Za-z0-9_-]{8,64}');
+  if (typeof o.productKey === 'string' && !ID_PATTERN.test(o.productKey))
+    problems.push('productKey must match [A-Za-z0-9_-]{8,64}');
   if (typeof o.endpoint === 'string') {
     try {
       const url = new URL(o.endpoint);
@@ -164,7 +169,11 @@ export function createClient(
   }
 }
 
-function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime, registry: MetricRegistry): DumpcatcherClient {
+function createClientUnsafe(
+  options: DumpcatcherOptions,
+  runtime: ClientRuntime,
+  registry: MetricRegistry,
+): DumpcatcherClient {
   const debug = options?.debug === true;
   const nodeDebug = /\bdumpcatcher\b/i.test(runtime.env.NODE_DEBUG ?? '');
   const secretText = typeof options?.secret === 'string' ? options.secret : '';
@@ -189,7 +198,10 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
 
   let mode: 'live' | 'debug' | 'off' = debug ? 'debug' : 'live';
   const settings = {
-    sampleRate: typeof options.sampleRate === 'number' && options.sampleRate >= 0 ? Math.min(1, options.sampleRate) : DEFAULTS.sampleRate,
+    sampleRate:
+      typeof options.sampleRate === 'number' && options.sampleRate >= 0
+        ? Math.min(1, options.sampleRate)
+        : DEFAULTS.sampleRate,
     maxQueueFiles: positive(options.maxQueueFiles, DEFAULTS.maxQueueFiles),
     maxQueueBytes: positive(options.maxQueueBytes, DEFAULTS.maxQueueBytes),
     maxQueueAgeSeconds: positive(options.maxQueueAgeSeconds, DEFAULTS.maxQueueAgeSeconds),
@@ -203,14 +215,26 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
   const clientId = makeRandomId();
   let counter = 0;
   let clockOffsetMs = 0;
-  const scrub: Scrubber = createScrubber({ homeDir: runtime.homeDir, userName: runtime.userName, secret: options.secret });
+  const scrub: Scrubber = createScrubber({
+    homeDir: runtime.homeDir,
+    userName: runtime.userName,
+    secret: options.secret,
+  });
   const captured = new WeakSet<object>();
 
-  const queue: Queue | null = mode === 'live' ? createQueue(queueDir, {
-    maxFiles: settings.maxQueueFiles,
-    maxBytes: settings.maxQueueBytes,
-    maxAgeSeconds: settings.maxQueueAgeSeconds,
-  }, runtime.now, log) : null;
+  const queue: Queue | null =
+    mode === 'live'
+      ? createQueue(
+          queueDir,
+          {
+            maxFiles: settings.maxQueueFiles,
+            maxBytes: settings.maxQueueBytes,
+            maxAgeSeconds: settings.maxQueueAgeSeconds,
+          },
+          runtime.now,
+          log,
+        )
+      : null;
   const limiter: Limiter = createLimiter(
     mode === 'live' ? join(queueDir, 'limiter.json') : null,
     settings.maxReportsPerFingerprint,
@@ -307,7 +331,9 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
       if (result.kind === 'unauthorized' && result.serverDateMs !== undefined) {
         const offset = result.serverDateMs - runtime.now();
         if (Math.abs(offset - clockOffsetMs) > SKEW_TOLERANCE_MS) {
-          log(`clock differs from the ingest's by ${Math.round(offset / 1000)} s; retrying ${name} once with the corrected time`);
+          log(
+            `clock differs from the ingest's by ${Math.round(offset / 1000)} s; retrying ${name} once with the corrected time`,
+          );
           clockOffsetMs = offset;
           result = await transport.send(entry, timestampNow(), bodyJson);
         }
@@ -401,7 +427,9 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
 
   // ---- capture -------------------------------------------------------------------------
   const printDebug = (path: ReportPath, body: object): void => {
-    runtime.writeStderr(`[dumpcatcher] debug: would send POST ${path} (nothing sent, nothing written)\n${JSON.stringify(body, null, 2)}\n`);
+    runtime.writeStderr(
+      `[dumpcatcher] debug: would send POST ${path} (nothing sent, nothing written)\n${JSON.stringify(body, null, 2)}\n`,
+    );
   };
 
   const enqueue = (path: ReportPath, body: CrashReport | UsageReport, durable: boolean): void => {
@@ -441,7 +469,11 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
       return null;
     }
     const e = edited as unknown as { reportId?: unknown; exception?: { type?: unknown; stacktrace?: unknown } };
-    if (typeof e.reportId !== 'string' || typeof e.exception?.type !== 'string' || typeof e.exception.stacktrace !== 'string') {
+    if (
+      typeof e.reportId !== 'string' ||
+      typeof e.exception?.type !== 'string' ||
+      typeof e.exception.stacktrace !== 'string'
+    ) {
       log('beforeSend returned something that is not a crash report; report dropped');
       return null;
     }
@@ -465,9 +497,15 @@ function createClientUnsafe(options: DumpcatcherOptions, runtime: ClientRuntime,
     const built = buildCrashReport(error, context, facts, scrub, makeReportId(), runtime.now());
     const report = applyBeforeSend(built);
     if (!report) return null;
-    const fp = localFingerprint(report.exception.type, report.exception.stacktrace, context?.fingerprint ?? report.fingerprint);
+    const fp = localFingerprint(
+      report.exception.type,
+      report.exception.stacktrace,
+      context?.fingerprint ?? report.fingerprint,
+    );
     if (!limiter.allow(fp)) {
-      log(`report dropped by the client-side limiter (more than ${settings.maxReportsPerFingerprint} per ${settings.limiterWindowSeconds} s for this fingerprint)`);
+      log(
+        `report dropped by the client-side limiter (more than ${settings.maxReportsPerFingerprint} per ${settings.limiterWindowSeconds} s for this fingerprint)`,
+      );
       return null;
     }
     enqueue('/v1/crashes', report, fatal);

@@ -24,7 +24,8 @@ type Listener = (...args: unknown[]) => void;
  * Returns a function that removes all of them.
  */
 export function installHooks(proc: NodeJS.Process, handlers: HookHandlers, captureUncaught: boolean): () => void {
-  const monitor: Listener = (error, origin) => handlers.onUncaught(error, typeof origin === 'string' ? origin : 'uncaughtException');
+  const monitor: Listener = (error, origin) =>
+    handlers.onUncaught(error, typeof origin === 'string' ? origin : 'uncaughtException');
   const rejection: Listener = (reason) => handlers.onUnhandledRejection(reason);
   const beforeExit: Listener = () => handlers.onBeforeExit();
   const exit: Listener = () => handlers.onExit();

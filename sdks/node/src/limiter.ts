@@ -23,7 +23,10 @@ interface Slot {
  * removed`, or of the fingerprint the app gave.
  */
 export function localFingerprint(type: string, stacktrace: string, given?: string): string {
-  if (given !== undefined && given !== '') return createHash('sha256').update('fp\n' + given).digest('hex');
+  if (given !== undefined && given !== '')
+    return createHash('sha256')
+      .update('fp\n' + given)
+      .digest('hex');
   const lines = stacktrace.split('\n');
   let frames = lines.filter((line) => /^\s+at\s/.test(line)).slice(0, 5);
   // No V8 frames (e.g. a thrown string): use the lines after the first instead.
@@ -40,7 +43,8 @@ function readSlots(file: string): Map<string, Slot> {
     if (typeof windows === 'object' && windows !== null) {
       for (const [fp, slot] of Object.entries(windows as Record<string, unknown>)) {
         const s = slot as { start?: unknown; count?: unknown };
-        if (typeof s.start === 'number' && typeof s.count === 'number') slots.set(fp, { start: s.start, count: s.count });
+        if (typeof s.start === 'number' && typeof s.count === 'number')
+          slots.set(fp, { start: s.start, count: s.count });
       }
     }
   } catch {

@@ -203,7 +203,7 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
         dropped.push(f.name);
         continue;
       }
-      let size = 0;
+      let size: number;
       try {
         size = statSync(join(dir, f.name)).size;
       } catch {

@@ -47,7 +47,12 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
 }
 
 /** Classifies an ingest answer per docs/protocol.md ("Answers"). */
-export function classifyAnswer(status: number, headers: IncomingMessage['headers'], body: string, nowMs: number): SendResult {
+export function classifyAnswer(
+  status: number,
+  headers: IncomingMessage['headers'],
+  body: string,
+  nowMs: number,
+): SendResult {
   if (status === 200 || status === 202) {
     let duplicate = false;
     try {
@@ -86,7 +91,9 @@ export function classifyAnswer(status: number, headers: IncomingMessage['headers
 export function createTransport(settings: TransportSettings): Transport {
   const base = new URL(settings.endpoint);
   const isHttps = base.protocol === 'https:';
-  const agent = isHttps ? new HttpsAgent({ keepAlive: true, maxSockets: 2 }) : new HttpAgent({ keepAlive: true, maxSockets: 2 });
+  const agent = isHttps
+    ? new HttpsAgent({ keepAlive: true, maxSockets: 2 })
+    : new HttpAgent({ keepAlive: true, maxSockets: 2 });
   const basePath = base.pathname.replace(/\/+$/, '');
 
   // Built once: a URL object per request costs more than the rest of the request setup.
@@ -117,7 +124,9 @@ export function createTransport(settings: TransportSettings): Transport {
           if (size <= MAX_ANSWER_BYTES) chunks.push(chunk);
         });
         res.on('end', () =>
-          done(classifyAnswer(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8'), settings.now())),
+          done(
+            classifyAnswer(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8'), settings.now()),
+          ),
         );
         res.on('error', (err) => done({ kind: 'retry', reason: `answer error: ${err.message}` }));
       };
@@ -163,7 +172,7 @@ export function createTransport(settings: TransportSettings): Transport {
         'X-Dumpcatcher-Timestamp': timestamp,
         'X-Dumpcatcher-Body-Encoding': encoding,
         'X-Dumpcatcher-Signature': signature,
-        'User-Agent': 'dumpcatcher-node',
+        'User-Agent': 'dumpcatcher-node/0.1.0',
       };
       return post(entry.path, headers, body);
     },

@@ -1,7 +1,16 @@
 import { EventEmitter } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { captureException, close, createClient, defineMetric, flush, getClient, init, reportUsage } from '../src/index.ts';
+import {
+  captureException,
+  close,
+  createClient,
+  defineMetric,
+  flush,
+  getClient,
+  init,
+  reportUsage,
+} from '../src/index.ts';
 import { allFiles, makeTempDir, queueFiles, removeDir, testOptions, testRuntime } from './helpers/env.ts';
 
 describe('module API', () => {
@@ -81,7 +90,10 @@ describe('process hooks (in-process, on a stand-in process object)', () => {
   it('observes uncaught exceptions through uncaughtExceptionMonitor only', async () => {
     const runtime = testRuntime();
     const proc = runtime.proc;
-    const client = createClient(testOptions('http://127.0.0.1:9', dir, { captureUncaught: true, shutdownTimeoutMs: 50 }), runtime);
+    const client = createClient(
+      testOptions('http://127.0.0.1:9', dir, { captureUncaught: true, shutdownTimeoutMs: 50 }),
+      runtime,
+    );
     expect(proc.listenerCount('uncaughtExceptionMonitor')).toBe(1);
     // No uncaughtException or unhandledRejection listener: Node's default exit behaviour stays.
     expect(proc.listenerCount('uncaughtException')).toBe(0);
@@ -93,10 +105,13 @@ describe('process hooks (in-process, on a stand-in process object)', () => {
     expect(proc.listenerCount('beforeExit')).toBe(0);
   });
 
-  it('joins an app\'s own unhandledRejection handler, before it, and leaves when the app\'s last one goes', async () => {
+  it("joins an app's own unhandledRejection handler, before it, and leaves when the app's last one goes", async () => {
     const runtime = testRuntime();
     const proc: EventEmitter = runtime.proc;
-    const client = createClient(testOptions('http://127.0.0.1:9', dir, { captureUncaught: true, shutdownTimeoutMs: 50 }), runtime);
+    const client = createClient(
+      testOptions('http://127.0.0.1:9', dir, { captureUncaught: true, shutdownTimeoutMs: 50 }),
+      runtime,
+    );
     const seenByApp: unknown[] = [];
     const appHandler = (reason: unknown): void => {
       seenByApp.push(reason);
@@ -118,7 +133,10 @@ describe('process hooks (in-process, on a stand-in process object)', () => {
 
   it('installs no capture hooks when captureUncaught is false', async () => {
     const runtime = testRuntime();
-    const client = createClient(testOptions('http://127.0.0.1:9', dir, { captureUncaught: false, shutdownTimeoutMs: 50 }), runtime);
+    const client = createClient(
+      testOptions('http://127.0.0.1:9', dir, { captureUncaught: false, shutdownTimeoutMs: 50 }),
+      runtime,
+    );
     expect(runtime.proc.listenerCount('uncaughtExceptionMonitor')).toBe(0);
     runtime.proc.on('unhandledRejection', () => undefined);
     expect(runtime.proc.listenerCount('unhandledRejection')).toBe(1);

@@ -52,7 +52,10 @@ describe('captureException', () => {
   });
 
   it('merges per-capture tags over default tags and uses the per-capture label', async () => {
-    const client = createClient(testOptions(NOWHERE, dir, { label: 'default', tags: { a: '1', b: '2' } }), testRuntime());
+    const client = createClient(
+      testOptions(NOWHERE, dir, { label: 'default', tags: { a: '1', b: '2' } }),
+      testRuntime(),
+    );
     client.captureException(new Error('x'), { label: 'checkout', tags: { b: 'two', c: '3' } });
     await client.close();
     const [entry] = readQueued(dir);
@@ -81,11 +84,18 @@ describe('captureException', () => {
 
   it('applies sampleRate before anything touches disk', async () => {
     const draws = [0.1, 0.9, 0.3, 0.6];
-    const client = createClient(testOptions(NOWHERE, dir, { sampleRate: 0.5 }), testRuntime({ random: () => draws.shift() ?? 0 }));
+    const client = createClient(
+      testOptions(NOWHERE, dir, { sampleRate: 0.5 }),
+      testRuntime({ random: () => draws.shift() ?? 0 }),
+    );
     const ids = ['a', 'b', 'c', 'd'].map((m) => client.captureException(new Error(m)));
     await client.close();
     expect(ids.map((id) => id !== null)).toEqual([true, false, true, false]);
-    expect(readQueued(dir).map((e) => (e.body as unknown as CrashReport).exception.message).sort()).toEqual(['a', 'c']);
+    expect(
+      readQueued(dir)
+        .map((e) => (e.body as unknown as CrashReport).exception.message)
+        .sort(),
+    ).toEqual(['a', 'c']);
   });
 
   it('stops a crash loop with the per-fingerprint limiter, across restarts, and not for other errors', async () => {
@@ -104,7 +114,10 @@ describe('captureException', () => {
   });
 
   it('keeps the queue within maxQueueFiles, dropping the oldest', async () => {
-    const client = createClient(testOptions(NOWHERE, dir, { maxQueueFiles: 2, maxReportsPerFingerprint: 100 }), testRuntime());
+    const client = createClient(
+      testOptions(NOWHERE, dir, { maxQueueFiles: 2, maxReportsPerFingerprint: 100 }),
+      testRuntime(),
+    );
     for (const m of ['1', '2', '3', '4']) client.captureException(new Error(m));
     await client.close();
     expect(readQueued(dir).map((e) => e.counter)).toEqual([3, 4]);

@@ -25,9 +25,15 @@ describe('consent: opted out means zero requests and zero files', () => {
     return path;
   };
 
-  async function exercise(options: Partial<DumpcatcherOptions>, runtime: Partial<ClientRuntime>): Promise<{ mode: string }> {
+  async function exercise(
+    options: Partial<DumpcatcherOptions>,
+    runtime: Partial<ClientRuntime>,
+  ): Promise<{ mode: string }> {
     const queueDir = join(dir, 'queue');
-    const client = createClient(testOptions(ingest.url, queueDir, { installId: true, ...options }), testRuntime(runtime));
+    const client = createClient(
+      testOptions(ingest.url, queueDir, { installId: true, ...options }),
+      testRuntime(runtime),
+    );
     client.captureException(new Error('should not leave the machine'));
     client.reportUsage();
     const mode = client.mode;
@@ -42,7 +48,11 @@ describe('consent: opted out means zero requests and zero files', () => {
     ['DO_NOT_TRACK=1', {}, () => ({ env: { DO_NOT_TRACK: '1', DUMPCATCHER_CONFIG: '/nonexistent' } })],
     ['DO_NOT_TRACK=true', {}, () => ({ env: { DO_NOT_TRACK: 'true', DUMPCATCHER_CONFIG: '/nonexistent' } })],
     ['DUMPCATCHER_DISABLED=1', {}, () => ({ env: { DUMPCATCHER_DISABLED: '1', DUMPCATCHER_CONFIG: '/nonexistent' } })],
-    ['config file {"enabled":false} via DUMPCATCHER_CONFIG', {}, () => ({ env: { DUMPCATCHER_CONFIG: configFile('{"enabled":false}') } })],
+    [
+      'config file {"enabled":false} via DUMPCATCHER_CONFIG',
+      {},
+      () => ({ env: { DUMPCATCHER_CONFIG: configFile('{"enabled":false}') } }),
+    ],
     [
       'config file {"enabled":false} in $XDG_CONFIG_HOME/dumpcatcher/',
       {},
@@ -78,7 +88,10 @@ describe('debug mode', () => {
     const ingest = await startFakeIngest({ secret: SECRET, productKey: PRODUCT_KEY });
     try {
       const runtime = testRuntime();
-      const client = createClient(testOptions(ingest.url, join(dir, 'queue'), { debug: true, installId: true }), runtime);
+      const client = createClient(
+        testOptions(ingest.url, join(dir, 'queue'), { debug: true, installId: true }),
+        runtime,
+      );
       expect(client.mode).toBe('debug');
       const id = client.captureException(new Error(`mail alice@example.com, key ${SECRET}`));
       client.reportUsage();

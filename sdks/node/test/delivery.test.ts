@@ -6,7 +6,17 @@ import type { DumpcatcherClient } from '../src/client.ts';
 import type { QueueEntry } from '../src/queue.ts';
 import { startFakeIngest } from './helpers/fake-ingest.ts';
 import type { FakeIngest } from './helpers/fake-ingest.ts';
-import { freePort, makeTempDir, PRODUCT_KEY, queueFiles, removeDir, SECRET, testOptions, testRuntime, waitUntil } from './helpers/env.ts';
+import {
+  freePort,
+  makeTempDir,
+  PRODUCT_KEY,
+  queueFiles,
+  removeDir,
+  SECRET,
+  testOptions,
+  testRuntime,
+  waitUntil,
+} from './helpers/env.ts';
 
 describe('delivery to the ingest', () => {
   let dir: string;
@@ -29,7 +39,11 @@ describe('delivery to the ingest', () => {
 
   it('writes the report to disk before the first send attempt starts, then sends it signed (202) and deletes it', async () => {
     const filesAtArrival: string[][] = [];
-    ingest = await startFakeIngest({ secret: SECRET, productKey: PRODUCT_KEY, onRequest: () => filesAtArrival.push(queueFiles(dir)) });
+    ingest = await startFakeIngest({
+      secret: SECRET,
+      productKey: PRODUCT_KEY,
+      onRequest: () => filesAtArrival.push(queueFiles(dir)),
+    });
     const client = track(createClient(testOptions(ingest.url, dir), testRuntime()));
     const id = client.captureException(new Error('boom'));
     // capture returns with the file on disk and nothing sent yet: sending is off the caller's stack.
@@ -37,7 +51,13 @@ describe('delivery to the ingest', () => {
     const files = queueFiles(dir);
     expect(files).toHaveLength(1);
     const stored = JSON.parse(readFileSync(join(dir, files[0] as string), 'utf8')) as QueueEntry;
-    expect(stored).toMatchObject({ v: 1, path: '/v1/crashes', clientId: client.clientId, counter: 1, body: { reportId: id } });
+    expect(stored).toMatchObject({
+      v: 1,
+      path: '/v1/crashes',
+      clientId: client.clientId,
+      counter: 1,
+      body: { reportId: id },
+    });
     expect(JSON.stringify(stored)).not.toContain(SECRET);
     expect(ingest.requests).toHaveLength(0);
 
@@ -50,7 +70,11 @@ describe('delivery to the ingest', () => {
     expect(req?.headers['x-dumpcatcher-client']).toBe(client.clientId);
     expect(req?.headers['x-dumpcatcher-counter']).toBe('1');
     expect(req?.headers['content-type']).toBe('application/json');
-    expect(req?.body).toMatchObject({ reportId: id, exception: { type: 'Error', message: 'boom' }, app: { name: 'node-sdk-test', version: '1.2.3' } });
+    expect(req?.body).toMatchObject({
+      reportId: id,
+      exception: { type: 'Error', message: 'boom' },
+      app: { name: 'node-sdk-test', version: '1.2.3' },
+    });
     expect(queueFiles(dir)).toEqual([]);
   });
 
@@ -74,7 +98,7 @@ describe('delivery to the ingest', () => {
     expect(ingest.requests.every((r) => r.answeredStatus === 202 || r.answeredStatus === 200)).toBe(true);
   });
 
-  it('sends its own new reports without waiting for another live process\'s', async () => {
+  it("sends its own new reports without waiting for another live process's", async () => {
     ingest = await startFakeIngest({ secret: SECRET, productKey: PRODUCT_KEY });
     const a = track(createClient(testOptions(ingest.url, dir), testRuntime()));
     expect(await a.flush(3000)).toBe(true);
@@ -89,7 +113,11 @@ describe('delivery to the ingest', () => {
   });
 
   it('treats 200 duplicate as delivered', async () => {
-    ingest = await startFakeIngest({ secret: SECRET, productKey: PRODUCT_KEY, script: [{ status: 200, body: { id: 'x', duplicate: true } }] });
+    ingest = await startFakeIngest({
+      secret: SECRET,
+      productKey: PRODUCT_KEY,
+      script: [{ status: 200, body: { id: 'x', duplicate: true } }],
+    });
     const logs = testRuntime({ env: { DUMPCATCHER_CONFIG: '/nonexistent', NODE_DEBUG: 'dumpcatcher' } });
     const client = track(createClient(testOptions(ingest.url, dir), logs));
     client.captureException(new Error('dup'));
@@ -140,7 +168,10 @@ describe('delivery to the ingest', () => {
 
   it('keeps the report through connection refused and sends it once the ingest is up', async () => {
     const port = await freePort();
-    const runtime = testRuntime({ random: () => 0.3, env: { DUMPCATCHER_CONFIG: '/nonexistent', NODE_DEBUG: 'dumpcatcher' } });
+    const runtime = testRuntime({
+      random: () => 0.3,
+      env: { DUMPCATCHER_CONFIG: '/nonexistent', NODE_DEBUG: 'dumpcatcher' },
+    });
     const client = track(createClient(testOptions(`http://127.0.0.1:${port}`, dir), runtime));
     client.captureException(new Error('offline'));
     await waitUntil(() => runtime.stderr.join('').includes('ECONNREFUSED'), 3000, 'a refused attempt');
@@ -153,7 +184,11 @@ describe('delivery to the ingest', () => {
 
   it('corrects its clock once from the Date of a 401 and is accepted', async () => {
     // The ingest's clock is 2 hours ahead of the client's.
-    ingest = await startFakeIngest({ secret: SECRET, productKey: PRODUCT_KEY, serverNow: () => Date.now() + 7_200_000 });
+    ingest = await startFakeIngest({
+      secret: SECRET,
+      productKey: PRODUCT_KEY,
+      serverNow: () => Date.now() + 7_200_000,
+    });
     const runtime = testRuntime({ env: { DUMPCATCHER_CONFIG: '/nonexistent', NODE_DEBUG: 'dumpcatcher' } });
     const client = track(createClient(testOptions(ingest.url, dir), runtime));
     client.captureException(new Error('skewed'));
@@ -205,12 +240,19 @@ describe('delivery to the ingest', () => {
     expect(large?.headers['content-type']).toBe('application/octet-stream');
     expect(large?.headers['content-encoding']).toBeUndefined();
     expect(large?.signatureValid).toBe(true);
-    expect(JSON.parse(gunzipSync(large?.rawBody as Buffer).toString('utf8'))).toMatchObject({ extra: { text: expect.stringContaining('lorem') } });
+    expect(JSON.parse(gunzipSync(large?.rawBody as Buffer).toString('utf8'))).toMatchObject({
+      extra: { text: expect.stringContaining('lorem') },
+    });
   });
 
-  it('sends what an earlier run left, with that run\'s client id and counter, re-signed now', async () => {
+  it("sends what an earlier run left, with that run's client id and counter, re-signed now", async () => {
     const port = await freePort();
-    const first = track(createClient(testOptions(`http://127.0.0.1:${port}`, dir, { requestTimeoutMs: 500, shutdownTimeoutMs: 100 }), testRuntime({ random: () => 0.99 })));
+    const first = track(
+      createClient(
+        testOptions(`http://127.0.0.1:${port}`, dir, { requestTimeoutMs: 500, shutdownTimeoutMs: 100 }),
+        testRuntime({ random: () => 0.99 }),
+      ),
+    );
     first.captureException(new Error('left behind'));
     const leftover = queueFiles(dir);
     expect(leftover).toHaveLength(1);
@@ -229,7 +271,11 @@ describe('delivery to the ingest', () => {
   });
 
   it('returns false from flush when the ingest never answers in time, and the report stays queued', async () => {
-    ingest = await startFakeIngest({ secret: SECRET, productKey: PRODUCT_KEY, script: [{ status: 503, headers: { 'Retry-After': '60' } }] });
+    ingest = await startFakeIngest({
+      secret: SECRET,
+      productKey: PRODUCT_KEY,
+      script: [{ status: 503, headers: { 'Retry-After': '60' } }],
+    });
     const client = track(createClient(testOptions(ingest.url, dir, { shutdownTimeoutMs: 100 }), testRuntime()));
     client.captureException(new Error('later'));
     expect(await client.flush(500)).toBe(false);

@@ -14,7 +14,8 @@ describe('localFingerprint', () => {
     expect(localFingerprint('Error', stackA)).not.toBe(localFingerprint('Error', stackA.replace('g (', 'h (')));
   });
   it('uses only the first five frames', () => {
-    const frames = (last: string): string => ['Error: x', ...[1, 2, 3, 4, 5].map((i) => `    at f${'x'.repeat(i)} (a.js)`), last].join('\n');
+    const frames = (last: string): string =>
+      ['Error: x', ...[1, 2, 3, 4, 5].map((i) => `    at f${'x'.repeat(i)} (a.js)`), last].join('\n');
     expect(localFingerprint('Error', frames('    at one'))).toBe(localFingerprint('Error', frames('    at two')));
   });
   it('uses the fingerprint the app gave', () => {
@@ -43,7 +44,7 @@ describe('createLimiter', () => {
     expect(second.allow('a')).toBe(true);
   });
 
-  it('saves counts shortly after a change, off the caller\'s stack', async () => {
+  it("saves counts shortly after a change, off the caller's stack", async () => {
     const file = join(dir, 'limiter.json');
     const limiter = createLimiter(file, 3, 60, () => 0);
     limiter.allow('a');

@@ -19,7 +19,12 @@ interface ChildResult {
   clientId: string;
 }
 
-function runChild(mode: string, endpoint: string, queueDir: string, extraEnv: Record<string, string> = {}): Promise<ChildResult> {
+function runChild(
+  mode: string,
+  endpoint: string,
+  queueDir: string,
+  extraEnv: Record<string, string> = {},
+): Promise<ChildResult> {
   const env: Record<string, string | undefined> = { ...process.env };
   delete env.DO_NOT_TRACK;
   delete env.DUMPCATCHER_DISABLED;
@@ -42,7 +47,7 @@ function runChild(mode: string, endpoint: string, queueDir: string, extraEnv: Re
     child.on('error', reject);
     child.on('close', (code) => {
       const first = stdout.split('\n')[0] ?? '';
-      let clientId = '';
+      let clientId: string;
       try {
         clientId = String((JSON.parse(first) as { clientId?: unknown }).clientId);
       } catch {
@@ -71,7 +76,7 @@ describe('a real Node process', () => {
     removeDir(root);
   });
 
-  it('dies of an uncaught exception as usual (exit 1, Node\'s stderr) leaving exactly one report, which the next process sends with the same client id and counter', async () => {
+  it("dies of an uncaught exception as usual (exit 1, Node's stderr) leaving exactly one report, which the next process sends with the same client id and counter", async () => {
     const crashed = await runChild('uncaught', ingest.url, queueDir);
     expect(crashed.code).toBe(1);
     expect(crashed.stderr).toContain("throw new Error('child crashed on purpose');");
@@ -107,10 +112,12 @@ describe('a real Node process', () => {
     expect(crashed.stderr).toMatch(/Node\.js v\d+/);
     const files = queueFiles(queueDir);
     expect(files).toHaveLength(1);
-    expect(readEntry(queueDir, files[0] as string).body).toMatchObject({ exception: { message: 'child rejected on purpose' } });
+    expect(readEntry(queueDir, files[0] as string).body).toMatchObject({
+      exception: { message: 'child rejected on purpose' },
+    });
   });
 
-  it('lets the app\'s own uncaughtException handler run and decide: here it survives with exit code 3, and the report goes out at exit', async () => {
+  it("lets the app's own uncaughtException handler run and decide: here it survives with exit code 3, and the report goes out at exit", async () => {
     const result = await runChild('app-handler', ingest.url, queueDir);
     expect(result.stdout).toContain('app handler saw: handled by the app');
     expect(result.code).toBe(3);
@@ -137,7 +144,9 @@ describe('a real Node process', () => {
     await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
     try {
       const port = (blackHole.address() as AddressInfo).port;
-      const result = await runChild('capture-and-exit', `http://127.0.0.1:${port}`, queueDir, { DC_SHUTDOWN_MS: '300' });
+      const result = await runChild('capture-and-exit', `http://127.0.0.1:${port}`, queueDir, {
+        DC_SHUTDOWN_MS: '300',
+      });
       expect(result.code).toBe(0);
       // requestTimeoutMs is 10 s; the process is gone long before that.
       expect(result.elapsedMs).toBeLessThan(5000);

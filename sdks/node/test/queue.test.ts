@@ -23,14 +23,24 @@ describe('disk queue', () => {
   afterEach(() => removeDir(join(dir, '..')));
 
   it('does not create its folder until the first write', () => {
-    const q = createQueue(dir, limits, () => now, (m) => logs.push(m));
+    const q = createQueue(
+      dir,
+      limits,
+      () => now,
+      (m) => logs.push(m),
+    );
     expect(q.list()).toEqual([]);
     q.enforceBounds();
     expect(allFiles(join(dir, '..'))).toEqual([]);
   });
 
   it('writes one complete JSON file named <createdAtMillis>-<clientId>-<counter>.json and no .tmp', () => {
-    const q = createQueue(dir, limits, () => now, (m) => logs.push(m));
+    const q = createQueue(
+      dir,
+      limits,
+      () => now,
+      (m) => logs.push(m),
+    );
     const { name } = q.writeSync(entry(7), now, true);
     expect(name).toBe(`${now}-${CLIENT}-7.json`);
     expect(allFiles(dir)).toEqual([name]);
@@ -39,7 +49,12 @@ describe('disk queue', () => {
   });
 
   it('lists oldest first, by time then counter', () => {
-    const q = createQueue(dir, { ...limits, maxFiles: 10 }, () => now, (m) => logs.push(m));
+    const q = createQueue(
+      dir,
+      { ...limits, maxFiles: 10 },
+      () => now,
+      (m) => logs.push(m),
+    );
     q.writeSync(entry(2), now + 5, true);
     q.writeSync(entry(3), now, true);
     q.writeSync(entry(1), now, true);
@@ -51,20 +66,35 @@ describe('disk queue', () => {
   });
 
   it('drops the oldest files beyond maxQueueFiles', () => {
-    const q = createQueue(dir, limits, () => now, (m) => logs.push(m));
+    const q = createQueue(
+      dir,
+      limits,
+      () => now,
+      (m) => logs.push(m),
+    );
     for (let i = 1; i <= 5; i += 1) q.writeSync(entry(i), now + i, true);
     expect(queueFiles(dir)).toEqual([3, 4, 5].map((i) => queueFileName(now + i, CLIENT, i)));
     expect(logs.filter((l) => l.includes('maxQueueFiles')).length).toBe(2);
   });
 
   it('drops the oldest files beyond maxQueueBytes', () => {
-    const q = createQueue(dir, { ...limits, maxFiles: 100, maxBytes: 2500 }, () => now, (m) => logs.push(m));
+    const q = createQueue(
+      dir,
+      { ...limits, maxFiles: 100, maxBytes: 2500 },
+      () => now,
+      (m) => logs.push(m),
+    );
     for (let i = 1; i <= 4; i += 1) q.writeSync(entry(i, { reportId: `r${i}`, pad: 'p'.repeat(1000) }), now + i, true);
     expect(queueFiles(dir)).toEqual([3, 4].map((i) => queueFileName(now + i, CLIENT, i)));
   });
 
   it('drops files older than maxQueueAgeSeconds', () => {
-    const q = createQueue(dir, limits, () => now, (m) => logs.push(m));
+    const q = createQueue(
+      dir,
+      limits,
+      () => now,
+      (m) => logs.push(m),
+    );
     q.writeSync(entry(1), now - 3601_000, true);
     q.writeSync(entry(2), now - 10_000, true);
     expect(queueFiles(dir)).toEqual([queueFileName(now - 10_000, CLIENT, 2)]);
@@ -72,7 +102,12 @@ describe('disk queue', () => {
 
   it('removes leftover .tmp files but not one being written right now', () => {
     now = Date.now();
-    const q = createQueue(dir, limits, () => now, (m) => logs.push(m));
+    const q = createQueue(
+      dir,
+      limits,
+      () => now,
+      (m) => logs.push(m),
+    );
     q.writeSync(entry(1), now, true);
     writeFileSync(join(dir, 'old.json.tmp'), 'half');
     writeFileSync(join(dir, 'fresh.json.tmp'), 'half');
@@ -83,7 +118,12 @@ describe('disk queue', () => {
   });
 
   it('empties a sent report at once and reuses its file for the next report; dispose removes the spare', () => {
-    const q = createQueue(dir, { ...limits, maxAgeSeconds: 1e12 }, () => now, (m) => logs.push(m));
+    const q = createQueue(
+      dir,
+      { ...limits, maxAgeSeconds: 1e12 },
+      () => now,
+      (m) => logs.push(m),
+    );
     const first = q.writeSync(entry(1), now, false).name;
     q.remove(first);
     const spares = allFiles(dir).filter((n) => n.endsWith('.tmp'));
@@ -99,7 +139,12 @@ describe('disk queue', () => {
   });
 
   it('deletes a file that cannot be parsed', () => {
-    const q = createQueue(dir, { ...limits, maxAgeSeconds: 1e12 }, () => now, (m) => logs.push(m));
+    const q = createQueue(
+      dir,
+      { ...limits, maxAgeSeconds: 1e12 },
+      () => now,
+      (m) => logs.push(m),
+    );
     q.writeSync(entry(1), now, true);
     const bad = queueFileName(now, CLIENT, 2);
     writeFileSync(join(dir, bad), '{"v":1,"path":"/v1/crashes"');

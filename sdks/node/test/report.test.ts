@@ -99,7 +99,14 @@ describe('buildCrashReport', () => {
   });
 
   it('drops extra when the body would pass the 1 MiB limit', () => {
-    const report = buildCrashReport(new Error('big'), { extra: { blob: 'y'.repeat(1_100_000) } }, facts, scrub, 'id', 0);
+    const report = buildCrashReport(
+      new Error('big'),
+      { extra: { blob: 'y'.repeat(1_100_000) } },
+      facts,
+      scrub,
+      'id',
+      0,
+    );
     expect(report.extra).toBeUndefined();
     expect(Buffer.byteLength(JSON.stringify(report))).toBeLessThan(1_000_000);
   });

@@ -18,7 +18,11 @@ describe('createScrubber', () => {
     ['Basic token', 'header Basic dXNlcjpwYXNz', 'header Basic <redacted>'],
     ['JWT', 'got eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl here', 'got <token> here'],
     ['long secret with letters and digits', 'key AKIA0123456789ABCDEFGHIJKLMNOPQRS used', 'key <token> used'],
-    ['long run of letters only is kept', 'abcdefghijklmnopqrstuvwxyzabcdefghij', 'abcdefghijklmnopqrstuvwxyzabcdefghij'],
+    [
+      'long run of letters only is kept',
+      'abcdefghijklmnopqrstuvwxyzabcdefghij',
+      'abcdefghijklmnopqrstuvwxyzabcdefghij',
+    ],
     ['the product secret itself', 'signing with S3cr3t-product-Value', 'signing with <redacted>'],
   ])('%s', (_name, input, expected) => {
     expect(scrub(input)).toBe(expected);

@@ -7,7 +7,16 @@ import { makeTempDir, PRODUCT_KEY, removeDir, SECRET, testOptions, testRuntime }
 describe('metric registry', () => {
   it('holds exactly the built-in metrics of docs/sdks.md', () => {
     expect(createMetricRegistry().names().sort()).toEqual(
-      ['app.version', 'cpu.count', 'locale', 'os.arch', 'os.name', 'os.version', 'runtime.name', 'runtime.version'].sort(),
+      [
+        'app.version',
+        'cpu.count',
+        'locale',
+        'os.arch',
+        'os.name',
+        'os.version',
+        'runtime.name',
+        'runtime.version',
+      ].sort(),
     );
   });
 
@@ -28,9 +37,11 @@ describe('metric registry', () => {
     expect(registry.define('x'.repeat(65), () => 1)).toBe(false);
     expect(registry.define('jobs.done', () => 3)).toBe(true);
     expect(registry.define('feature.dark_mode', () => true)).toBe(true);
-    expect(registry.define('broken', () => {
-      throw new Error('no');
-    })).toBe(true);
+    expect(
+      registry.define('broken', () => {
+        throw new Error('no');
+      }),
+    ).toBe(true);
     expect(registry.define('empty', () => undefined)).toBe(true);
     expect(registry.define('nan', () => NaN)).toBe(true);
     const errors: string[] = [];

@@ -39,7 +39,9 @@ export function allFiles(dir: string): string[] {
 }
 
 /** A runtime for in-process tests: clean env (no opt-out, no user config), captured stderr, a fake process. */
-export function testRuntime(overrides: Partial<ClientRuntime> = {}): ClientRuntime & { stderr: string[]; proc: EventEmitter } {
+export function testRuntime(
+  overrides: Partial<ClientRuntime> = {},
+): ClientRuntime & { stderr: string[]; proc: EventEmitter } {
   const stderr: string[] = [];
   const proc = new EventEmitter();
   return {
@@ -60,7 +62,11 @@ export function testRuntime(overrides: Partial<ClientRuntime> = {}): ClientRunti
 }
 
 /** Options for a client talking to `endpoint` with its queue in `queueDir`. */
-export function testOptions(endpoint: string, queueDir: string, extra: Partial<DumpcatcherOptions> = {}): DumpcatcherOptions {
+export function testOptions(
+  endpoint: string,
+  queueDir: string,
+  extra: Partial<DumpcatcherOptions> = {},
+): DumpcatcherOptions {
   return {
     endpoint,
     productKey: PRODUCT_KEY,

@@ -83,9 +83,12 @@ export async function startFakeIngest(options: FakeIngestOptions): Promise<FakeI
         header(h, 'x-dumpcatcher-signature'),
       );
       const timestampSkewOk = Math.abs(Number(timestamp) - serverNow() / 1000) <= 300;
-      let body: Record<string, unknown> = {};
+      let body: Record<string, unknown>;
       try {
-        body = JSON.parse((encoding === 'gzip' ? gunzipSync(rawBody) : rawBody).toString('utf8')) as Record<string, unknown>;
+        body = JSON.parse((encoding === 'gzip' ? gunzipSync(rawBody) : rawBody).toString('utf8')) as Record<
+          string,
+          unknown
+        >;
       } catch {
         body = {};
       }
@@ -143,7 +146,8 @@ export async function startFakeIngest(options: FakeIngestOptions): Promise<FakeI
     async waitForRequests(count, timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;
       while (requests.length < count) {
-        if (Date.now() > deadline) throw new Error(`fake ingest: ${requests.length} of ${count} requests after ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`fake ingest: ${requests.length} of ${count} requests after ${timeoutMs} ms`);
         await new Promise<void>((resolve) => {
           waiters.push(resolve);
           setTimeout(resolve, 50);
