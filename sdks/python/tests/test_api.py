@@ -168,3 +168,26 @@ def test_the_sdk_swallows_its_own_errors(options: Dict[str, Any], monkeypatch: p
         raise ValueError("app error")
     except ValueError:
         assert dumpcatcher.capture_exception() is None
+
+
+def test_a_forked_child_reports_under_its_own_client_id(options: Dict[str, Any], queue_dir: str) -> None:
+    options["endpoint"] = "http://127.0.0.1:9"  # nothing listens: the file stays for inspection
+    options["shutdown_timeout"] = 0.1
+    dumpcatcher.init(**options)
+    parent = dumpcatcher.get_client()
+    assert parent is not None
+    pid = os.fork()
+    if pid == 0:  # the child: capture, then leave without running pytest's teardown
+        code = 1
+        try:
+            try:
+                raise ValueError("in the child")
+            except ValueError:
+                code = 0 if dumpcatcher.capture_exception() else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0
+    [name] = report_files(queue_dir)
+    assert parent.client_id not in name
+    assert name.endswith("-1.json")

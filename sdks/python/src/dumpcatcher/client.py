@@ -10,6 +10,7 @@ import secrets
 import sys
 import threading
 import time
+import weakref
 from typing import Any, Callable, Dict, Mapping, Optional
 
 from . import log
@@ -31,6 +32,18 @@ INSTALL_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 def new_client_id() -> str:
     """16 random bytes, base64url without padding (22 characters)."""
     return base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode("ascii")
+
+
+_LIVE_CLIENTS: "weakref.WeakSet[Client]" = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for client in list(_LIVE_CLIENTS):
+        client._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class Client:
@@ -96,6 +109,7 @@ class Client:
         if options.capture_uncaught:
             self.hooks.install()
         atexit.register(self._at_exit)
+        _LIVE_CLIENTS.add(self)
         if self.queue is not None and self.sender is not None:
             self.queue.prune()
             self.sender.wake()  # send what earlier runs left, oldest first
@@ -230,9 +244,9 @@ class Client:
             log.debug_report(path, json.dumps(body, ensure_ascii=False, indent=2))
             return report_id if isinstance(report_id, str) else None
         assert self.queue is not None and self.sender is not None
+        if self._pid_changed():  # fork without os.register_at_fork
+            self._after_fork()
         with self._lock:
-            if self._pid_changed():
-                self._after_fork()
             self._counter += 1
             counter = self._counter
         name = self.queue.write(path, self.client_id, counter, body)
@@ -244,10 +258,17 @@ class Client:
         return self._pid != os.getpid()
 
     def _after_fork(self) -> None:
-        # A forked child must not reuse the parent's client id: the counters would collide.
+        # A forked child must not reuse the parent's client id (the counters would collide), and
+        # gets fresh locks: another thread of the parent may have held one at the fork.
+        self._lock = threading.Lock()
         self._pid = os.getpid()
         self.client_id = new_client_id()
         self._counter = 0
+        self.limiter.after_fork()
+        if self.queue is not None:
+            self.queue.after_fork()
+        if self.sender is not None:
+            self.sender.after_fork()
 
     def _load_install_id(self, queue_dir: str) -> str:
         path = os.path.join(queue_dir, "install-id")

@@ -68,6 +68,10 @@ class Queue:
         self._lock = threading.Lock()
         self._known: Dict[str, _Listed] = {}  # file name -> parsed name and size
 
+    def after_fork(self) -> None:
+        """Fresh lock in a forked child."""
+        self._lock = threading.Lock()
+
     def ensure_dir(self) -> None:
         """Create the folder (raises OSError when it cannot)."""
         os.makedirs(self.directory, exist_ok=True)

@@ -47,6 +47,10 @@ class Limiter:
         self._mtime_ns: Optional[int] = None
         self._dirty = False
 
+    def after_fork(self) -> None:
+        """Fresh lock in a forked child."""
+        self._lock = threading.Lock()
+
     def allow(self, fingerprint: str) -> bool:
         """Count one report with this fingerprint; False when the window's budget is spent."""
         with self._lock:

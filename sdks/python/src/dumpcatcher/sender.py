@@ -63,14 +63,20 @@ class Sender:
         self._ensure_thread()
         self._wake.set()
 
+    def after_fork(self) -> None:
+        """In a forked child: the parent's thread did not come along, and its locks may be held."""
+        self._pid = os.getpid()
+        self._thread = None
+        self._wake = threading.Event()
+        self._changed = threading.Condition()
+        self._busy = False
+        self.transport.after_fork()
+
     def _ensure_thread(self) -> None:
         if self._stopped:
             return
-        if self._pid != os.getpid():  # forked: the parent's thread did not come along
-            self._pid = os.getpid()
-            self._thread = None
-            self._wake = threading.Event()
-            self._changed = threading.Condition()
+        if self._pid != os.getpid():
+            self.after_fork()
         if self._thread is None or not self._thread.is_alive():
             self._thread = threading.Thread(target=self._run, name="dumpcatcher-sender", daemon=True)
             self._thread.start()

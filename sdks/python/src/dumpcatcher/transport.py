@@ -87,6 +87,10 @@ class Transport:
         self.clock_offset = 0.0  # server time minus local time, learnt from a 401's Date
         self._opener = urllib.request.build_opener(_NoRedirect())
 
+    def after_fork(self) -> None:
+        """Fresh lock in a forked child."""
+        self._lock = threading.Lock()
+
     def send(self, entry: Entry) -> SendResult:
         """Send one report; a 401 far off the server's clock is corrected and retried once."""
         body = encode_body(entry.body)
