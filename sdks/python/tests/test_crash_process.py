@@ -47,7 +47,7 @@ def test_a_crashing_process_leaves_one_report_that_the_next_start_sends(ingest: 
     assert "in parse_order" in trace
     with open(os.path.join(queue_dir, "limiter.json"), encoding="utf-8") as handle:
         limiter = json.load(handle)  # saved in the hook, before the process died
-    assert [v["count"] for v in limiter["fingerprints"].values()] == [1]
+    assert [v["count"] for v in limiter["windows"].values()] == [1]
 
     resent = subprocess.run(
         [sys.executable, os.path.join(HERE, "scripts", "resend_app.py"), ingest.url, queue_dir],

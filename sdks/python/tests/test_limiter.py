@@ -39,6 +39,14 @@ class TestLocalFingerprint:
         assert local_fingerprint("E", a) != local_fingerprint("F", a)
         assert local_fingerprint("E", a) != local_fingerprint("E", '  File "/app/z.py", line 1, in f\n')
 
+    def test_a_given_fingerprint_replaces_the_trace(self) -> None:
+        assert local_fingerprint("E", "a", "checkout") == local_fingerprint("F", "b", "checkout")
+        assert local_fingerprint("E", "a", "checkout") != local_fingerprint("E", "a", "cart")
+
+    def test_a_trace_without_frame_lines_uses_the_lines_after_the_first(self) -> None:
+        assert local_fingerprint("E", "E: x\nline 1") == local_fingerprint("E", "E: y\nline 2")
+        assert local_fingerprint("E", "E: x\nalpha") != local_fingerprint("E", "E: x\nbeta")
+
     def test_only_the_first_five_frames_count(self) -> None:
         head = "".join('  File "/app/m%s.py", line 1, in f\n' % c for c in "abcde")
         assert local_fingerprint("E", head + '  File "/app/p.py"\n') == local_fingerprint("E", head + '  File "/app/q.py"\n')
@@ -53,6 +61,26 @@ class TestLimiterWindow:
         now[0] += 61
         assert limiter.allow("fp")
 
+    def test_a_window_that_starts_in_the_future_is_dropped(self, tmp_path: object) -> None:
+        now = [1000.0]
+        limiter = Limiter(None, 1, 60, clock=lambda: now[0])
+        assert limiter.allow("fp")
+        now[0] -= 3600  # the clock went back an hour
+        assert limiter.allow("fp")
+
+    def test_reads_the_node_sdk_state_format(self, tmp_path: object) -> None:
+        path = os.path.join(str(tmp_path), "limiter.json")
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump({"v": 1, "windows": {"fp": {"start": 1000 * 1000, "count": 2}}}, handle)
+        limiter = Limiter(path, 2, 60, clock=lambda: 1010.0)
+        assert not limiter.allow("fp")
+
+    def test_a_damaged_state_file_starts_afresh(self, tmp_path: object) -> None:
+        path = os.path.join(str(tmp_path), "limiter.json")
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write("{broken")
+        assert Limiter(path, 1, 60).allow("fp")
+
     def test_the_state_file_is_shared_by_restarts(self, tmp_path: object) -> None:
         path = os.path.join(str(tmp_path), "limiter.json")
         first = Limiter(path, 1, 60)
@@ -61,7 +89,9 @@ class TestLimiterWindow:
         assert not Limiter(path, 1, 60).allow("fp")
         with open(path, "r", encoding="utf-8") as handle:
             state = json.load(handle)
-        assert state["fingerprints"]["fp"]["count"] == 1
+        assert state["v"] == 1
+        assert state["windows"]["fp"]["count"] == 1
+        assert isinstance(state["windows"]["fp"]["start"], int)
 
 
 class TestLimiterInClient:
@@ -93,7 +123,7 @@ class TestLimiterInClient:
         time.sleep(0.1)
         with open(os.path.join(queue_dir, "limiter.json"), "r", encoding="utf-8") as handle:
             state = json.load(handle)
-        assert [v["count"] for v in state["fingerprints"].values()] == [2]
+        assert [v["count"] for v in state["windows"].values()] == [2]
 
     def test_a_given_fingerprint_is_limited_on_its_own(self, make_client: Callable[..., Client], queue_dir: str) -> None:
         client = make_client(policy=PARKED, max_reports_per_fingerprint=1, endpoint="http://127.0.0.1:9")

@@ -171,12 +171,12 @@ class Client:
                 return None
             body = edited
         given = body.get("fingerprint")
-        if isinstance(given, str) and given:
-            key = "fingerprint\n" + given
-            fp = local_fingerprint(key, "")
-        else:
-            exception = body.get("exception") or {}
-            fp = local_fingerprint(str(exception.get("type", "")), str(exception.get("stacktrace", "")))
+        exception = body.get("exception") or {}
+        fp = local_fingerprint(
+            str(exception.get("type", "")),
+            str(exception.get("stacktrace", "")),
+            given if isinstance(given, str) else None,
+        )
         if not self.limiter.allow(fp):
             log.report_rate_limited(fp)
             return None

@@ -1,7 +1,8 @@
 """The client-side crash limiter (docs/sdks.md#client-side-limiter).
 
 Counts crash reports per local fingerprint per window in ``<queue_dir>/limiter.json`` so that
-a crash loop across restarts is limited too.
+a crash loop across restarts is limited too. The file is
+``{"v":1,"windows":{"<fingerprint>":{"start":<unix ms>,"count":N}}}``, as the Node SDK writes it.
 """
 
 import hashlib
@@ -10,15 +11,21 @@ import os
 import re
 import threading
 import time
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, List, Optional
 
 _DIGITS = re.compile(r"[0-9]")
 FRAME_LINES = 5
+MAX_ENTRIES = 1000  # fingerprints kept; the oldest windows go first
 
 
-def local_fingerprint(exception_type: str, stacktrace: str) -> str:
-    """SHA-256 of the type and the first five frame lines of the trace with digits removed."""
-    frames = [line.strip() for line in stacktrace.splitlines() if line.lstrip().startswith('File "')]
+def local_fingerprint(exception_type: str, stacktrace: str, given: Optional[str] = None) -> str:
+    """SHA-256 of the given fingerprint, or of the type and the first five frame lines, digits removed."""
+    if given:
+        return hashlib.sha256(("fingerprint\n" + given).encode("utf-8")).hexdigest()
+    lines = stacktrace.splitlines()
+    frames: List[str] = [line.strip() for line in lines if line.lstrip().startswith('File "')]
+    if not frames:  # no Python frame lines (e.g. a bare "Type: message"): use what follows the first line
+        frames = [line.strip() for line in lines[1:]]
     text = exception_type + "\n" + "\n".join(_DIGITS.sub("", line) for line in frames[:FRAME_LINES])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -28,7 +35,7 @@ class Limiter:
 
     ``allow`` counts in memory; ``save`` writes the file. The client saves synchronously for an
     uncaught exception (the process is about to die) and otherwise lets the sender thread save
-    once per pass, so a burst of handled captures costs one file write, not one per capture.
+    when it goes idle or once a second, so a burst of handled captures costs one file write.
     """
 
     def __init__(
@@ -40,10 +47,10 @@ class Limiter:
     ) -> None:
         self.path = path  # None: keep the counts in memory only (debug mode writes nothing)
         self.max_reports = max_reports
-        self.window_seconds = window_seconds
+        self.window_ms = window_seconds * 1000.0
         self._clock = clock
         self._lock = threading.Lock()
-        self._state: Dict[str, Dict[str, float]] = {}
+        self._windows: Dict[str, Dict[str, int]] = {}
         self._mtime_ns: Optional[int] = None
         self._dirty = False
 
@@ -55,21 +62,25 @@ class Limiter:
         """Count one report with this fingerprint; False when the window's budget is spent."""
         with self._lock:
             self._reload()
-            now = self._clock()
-            state = {
-                key: value
-                for key, value in self._state.items()
-                if now - value.get("windowStart", 0) < self.window_seconds
+            now_ms = int(self._clock() * 1000)
+            windows = {
+                key: slot
+                for key, slot in self._windows.items()
+                if 0 <= now_ms - slot["start"] < self.window_ms  # a start in the future: clock went back
             }
-            current = state.get(fingerprint)
-            if current is None:
-                current = {"windowStart": int(now), "count": 0}
-            if current["count"] >= self.max_reports:
-                self._state = state
+            if len(windows) != len(self._windows):
+                self._dirty = True
+            slot = windows.get(fingerprint)
+            if slot is None:
+                slot = {"start": now_ms, "count": 0}
+            if slot["count"] >= self.max_reports:
+                self._windows = windows
                 return False
-            current = {"windowStart": current["windowStart"], "count": current["count"] + 1}
-            state[fingerprint] = current
-            self._state = state
+            windows[fingerprint] = {"start": slot["start"], "count": slot["count"] + 1}
+            while len(windows) > MAX_ENTRIES:
+                oldest = min(windows, key=lambda key: windows[key]["start"])
+                del windows[oldest]
+            self._windows = windows
             self._dirty = True
             return True
 
@@ -92,25 +103,25 @@ class Limiter:
         try:
             with open(self.path, "r", encoding="utf-8") as handle:
                 data = json.load(handle)
-            loaded = data.get("fingerprints", {}) if isinstance(data, dict) else {}
-            self._state = {
-                key: {"windowStart": float(value["windowStart"]), "count": int(value["count"])}
-                for key, value in loaded.items()
-                if isinstance(value, dict)
+            loaded = data.get("windows", {}) if isinstance(data, dict) else {}
+            self._windows = {
+                str(key): {"start": int(slot["start"]), "count": int(slot["count"])}
+                for key, slot in loaded.items()
+                if isinstance(slot, dict)
             }
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self._state = {}  # unreadable state starts afresh
+            self._windows = {}  # a damaged state file starts afresh rather than blocking reports
         self._mtime_ns = mtime_ns
 
     def _save(self) -> None:
         if self.path is None:
             return
-        data = json.dumps({"v": 1, "fingerprints": self._state}, separators=(",", ":"))
+        data = json.dumps({"v": 1, "windows": self._windows}, separators=(",", ":"))
         tmp = self.path + ".%d.tmp" % os.getpid()
         try:
             with open(tmp, "w", encoding="utf-8") as handle:
                 handle.write(data)
-            os.replace(tmp, self.path)
+            os.replace(tmp, self.path)  # no fsync: losing the last count on power loss is harmless
             self._mtime_ns = os.stat(self.path).st_mtime_ns
         except OSError:
-            pass  # the limiter is best effort; the report itself still goes to the queue
+            pass  # limiting in memory still works for this process
