@@ -3,6 +3,7 @@
 import getpass
 import json
 import os
+import time
 from typing import Callable
 
 import pytest
@@ -33,9 +34,13 @@ class TestScrubberRules:
             ('{"api_key": "abc123"}', '{"api_key": "<redacted>"}'),
             ("access_token: 9f8e7d", "access_token: <redacted>"),
             ("Authorization: Bearer abc.def-123", "Authorization: Bearer <redacted>"),
-            ("basic dXNlcjpwYXNz", "basic <redacted>"),
+            ("Basic dXNlcjpwYXNz", "Basic <redacted>"),
+            ("basic setup failed", "basic setup failed"),
             ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl end", "jwt <token> end"),
             ("key AKIA0123456789ABCDEFGHIJKLMNOPQRSTUV end", "key <token> end"),
+            ("at /srv/app/releases/20261122/dist/server_build_output_2026.py", "at /srv/app/releases/20261122/dist/server_build_output_2026.py"),
+            ("GET /api/v1/reset/9f8e7d6c5b4a39281706f5e4d3c2b1a0ZZ/done", "GET /api/v1/reset/<token>/done"),
+            ("mail alicew@example.com", "mail <email>"),
             ("only letters abcdefghijklmnopqrstuvwxyzabcdefghijkl stay", "only letters abcdefghijklmnopqrstuvwxyzabcdefghijkl stay"),
             ("the secret sk-test-S3cr3t-value-do-not-log leaked", "the secret <redacted> leaked"),
         ],
@@ -50,8 +55,12 @@ class TestScrubberRules:
             "access token colon",
             "bearer token",
             "basic credentials",
+            "the word basic in prose",
             "jwt",
             "long mixed run",
+            "a file path is judged per segment",
+            "a token inside a url path",
+            "e-mail before the user name",
             "long letters-only run",
             "the product secret",
         ],
@@ -80,6 +89,31 @@ class TestScrubberRules:
         assert out["tags"] == {"who": "<email>"}
         assert out["extra"] == {"list": [{"deep": "token=<redacted>"}], "n": 3}
         assert report["label"] == "alicew screen"  # the input is not modified
+
+
+class TestHostileInput:
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "a" * 1_000_000,
+            "a" * 1_000_000 + "@",
+            "a.b+" * 250_000 + "@x",
+            "@" + "a" * 999_999,
+            "token " * 170_000,
+            "password" + " " * 999_000,
+            "Bearer " * 140_000,
+            "a1" * 500_000,
+            "/" + "a1/" * 330_000,
+            "alicew " * 140_000,
+        ],
+        ids=["word run", "word run then at", "local part run", "domain run", "many names", "name then spaces",
+             "many schemes", "long mixed run", "long path", "many user names"],
+    )
+    def test_a_megabyte_of_hostile_text_is_scrubbed_quickly(self, scrubber: Scrubber, text: str) -> None:
+        started = time.perf_counter()
+        out = scrubber.text(text)
+        assert time.perf_counter() - started < 2.0
+        assert isinstance(out, str) and out != ""
 
 
 class TestScrubbedBeforeDisk:

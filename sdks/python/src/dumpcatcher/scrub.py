@@ -1,8 +1,8 @@
 """Scrubbing of personal data and secrets before anything touches disk or stderr.
 
-The rules are the shared table in docs/sdks.md#scrubbing; they run in a fixed order so that a
-rule never sees the marker another rule left (markers contain ``<`` ``>``, which no pattern
-matches).
+The rules are the shared table in docs/sdks.md#scrubbing, applied in the table's order: the
+secret, the home folder, e-mail addresses, the user name, Bearer/Basic credentials, JWTs,
+``name=value`` secrets, long tokens. Markers contain ``<`` ``>``, which no later pattern matches.
 """
 
 import getpass
@@ -10,8 +10,8 @@ import os
 import re
 from typing import Any, Dict, List, Optional
 
-JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
-AUTH_SCHEME = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+AUTH_SCHEME = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+")
 # Each alternative starts with one of a few letters, so the engine can skip ahead quickly.
 KEY_VALUE = re.compile(
     r"([pstaPSTA](?:assword|asswd|wd|ecret|oken|pi[_-]?key|ccess[_-]?key|uth))"
@@ -27,11 +27,19 @@ _LETTER = re.compile(r"[A-Za-z]")
 _DIGIT = re.compile(r"[0-9]")
 
 
-def _long_token(match: "re.Match[str]") -> str:
-    text = match.group(0)
-    if _LETTER.search(text) and _DIGIT.search(text):
+def _judge_run(text: str) -> str:
+    if len(text) >= 32 and _LETTER.search(text) and _DIGIT.search(text):
         return "<token>"
     return text
+
+
+def _long_token(match: "re.Match[str]") -> str:
+    text = match.group(0)
+    if text.startswith("/"):
+        # A file path (stack traces are full of them): judge each segment on its own, so a
+        # release folder like /srv/app/releases/20261122/dist stays readable.
+        return "/".join(_judge_run(segment) for segment in text.split("/"))
+    return _judge_run(text)
 
 
 def _is_local_part_char(ch: str) -> bool:
@@ -85,28 +93,28 @@ class Scrubber:
         self._secret_pattern = re.compile(re.escape(secret)) if secret else None
         home = home.rstrip("/\\")
         self._home = home if len(home) > 1 else None
-        self._home_pattern = re.compile(re.escape(home) + r"(?![A-Za-z0-9_.-])")
+        self._home_pattern = re.compile(re.escape(home) + r"(?![\w.-])")
         self._user = user if user and len(user) >= 3 else None
         # The literal comes first (fast search); the look-behind after it checks the word start.
         escaped = re.escape(user or "")
-        self._user_pattern = re.compile(escaped + r"(?<![A-Za-z0-9_]" + escaped + r")(?![A-Za-z0-9_])")
+        self._user_pattern = re.compile(escaped + r"(?<!\w" + escaped + r")(?!\w)")
 
     def text(self, value: str) -> str:
         """One string with every rule applied, in the table's order (cheap tests gate each rule)."""
         if self._secret_pattern is not None and self._secret in value:
             value = self._secret_pattern.sub("<redacted>", value)
+        if self._home is not None and self._home in value:
+            value = self._home_pattern.sub("~", value)
+        value = scrub_emails(value)
+        if self._user is not None and self._user in value:
+            value = self._user_pattern.sub("<user>", value)
+        if "Bearer" in value or "Basic" in value:
+            value = AUTH_SCHEME.sub(_auth_scheme, value)
         if "eyJ" in value:
             value = JWT.sub("<token>", value)
         lower = value.lower()
-        if "bearer" in lower or "basic" in lower:
-            value = AUTH_SCHEME.sub(_auth_scheme, value)
         if any(hint in lower for hint in KEY_HINTS):
             value = KEY_VALUE.sub(_key_value, value)
-        value = scrub_emails(value)
-        if self._home is not None and self._home in value:
-            value = self._home_pattern.sub("~", value)
-        if self._user is not None and self._user in value:
-            value = self._user_pattern.sub("<user>", value)
         return LONG_RUN.sub(_long_token, value)
 
     def value(self, value: Any) -> Any:
