@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir, userInfo, arch, release } from 'node:os';
 import { join } from 'node:path';
 import { format as formatLog } from 'node:util';
+import { backoffDelayMs, MAX_ATTEMPTS_PER_PROCESS } from './backoff.ts';
 import { findOptOut } from './consent.ts';
 import { installHooks } from './hooks.ts';
 import { ID_PATTERN, makeRandomId, makeReportId } from './ids.ts';
@@ -46,9 +47,6 @@ export interface DumpcatcherClient {
   close(): Promise<boolean>;
 }
 
-const MAX_ATTEMPTS_PER_PROCESS = 8;
-const BACKOFF_BASE_MS = 1000;
-const BACKOFF_CAP_MS = 5 * 60 * 1000;
 const SKEW_TOLERANCE_MS = 60_000;
 const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
 
@@ -285,12 +283,6 @@ function createClientUnsafe(
     for (const waiter of [...waiters]) waiter();
   };
 
-  const backoffMs = (attempt: number, retryAfterMs: number | undefined): number => {
-    const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
-    const jittered = Math.floor(runtime.random() * ceiling);
-    return Math.max(jittered, retryAfterMs ?? 0);
-  };
-
   const scheduleRetry = (delayMs: number): void => {
     if (retryTimer) clearTimeout(retryTimer);
     retryTimer = setTimeout(() => {
@@ -354,7 +346,7 @@ function createClientUnsafe(
         case 'retry': {
           const n = tried + 1;
           attempts.set(name, n);
-          const delay = backoffMs(n, result.retryAfterMs);
+          const delay = backoffDelayMs(n, runtime.random, result.retryAfterMs);
           if (n >= MAX_ATTEMPTS_PER_PROCESS) {
             log(`will retry ${name} after the next start: ${result.reason} (attempt ${n})`);
           } else {

@@ -270,6 +270,19 @@ describe('delivery to the ingest', () => {
     expect(existsSync(join(dir, leftover[0] as string))).toBe(false);
   });
 
+  it('stops after 8 attempts in one process and leaves the report for the next start', async () => {
+    ingest = await startFakeIngest({
+      secret: SECRET,
+      productKey: PRODUCT_KEY,
+      script: Array.from({ length: 20 }, () => ({ status: 500, body: { error: { code: 'internal' } } })),
+    });
+    const client = track(createClient(testOptions(ingest.url, dir, { shutdownTimeoutMs: 100 }), testRuntime()));
+    client.captureException(new Error('server keeps failing'));
+    expect(await client.flush(3000)).toBe(false);
+    expect(ingest.requests).toHaveLength(8);
+    expect(queueFiles(dir)).toHaveLength(1);
+  });
+
   it('returns false from flush when the ingest never answers in time, and the report stays queued', async () => {
     ingest = await startFakeIngest({
       secret: SECRET,

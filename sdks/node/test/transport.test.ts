@@ -1,0 +1,71 @@
+import { BACKOFF_CAP_MS, backoffDelayMs } from '../src/backoff.ts';
+import { classifyAnswer, parseRetryAfter } from '../src/transport.ts';
+
+describe('backoffDelayMs', () => {
+  it('doubles the ceiling per attempt from 1 s, with full jitter', () => {
+    const top = (attempt: number): number => backoffDelayMs(attempt, () => 0.999999);
+    expect([1, 2, 3, 4].map(top)).toEqual([999, 1999, 3999, 7999]);
+    expect(backoffDelayMs(3, () => 0)).toBe(0);
+    expect(backoffDelayMs(3, () => 0.5)).toBe(2000);
+  });
+
+  it('never waits more than 5 minutes of its own accord', () => {
+    expect(backoffDelayMs(30, () => 0.999999)).toBeLessThan(BACKOFF_CAP_MS);
+    expect(backoffDelayMs(30, () => 0.999999)).toBeGreaterThan(BACKOFF_CAP_MS - 10);
+  });
+
+  it('takes Retry-After as a minimum', () => {
+    expect(backoffDelayMs(1, () => 0.1, 30_000)).toBe(30_000);
+    expect(backoffDelayMs(10, () => 0.9, 1_000)).toBeGreaterThan(1_000);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  const now = Date.parse('2026-11-22T08:00:00Z');
+  it.each([
+    ['seconds', '120', 120_000],
+    ['an HTTP date', 'Sun, 22 Nov 2026 08:00:30 GMT', 30_000],
+    ['a date in the past', 'Sun, 22 Nov 2026 07:00:00 GMT', 0],
+    ['garbage', 'soon', undefined],
+    ['absent', undefined, undefined],
+  ])('reads %s', (_name, value, expected) => {
+    expect(parseRetryAfter(value, now)).toBe(expected);
+  });
+});
+
+describe('classifyAnswer', () => {
+  const now = 0;
+  it('treats 202 and 200 (duplicate) as delivered', () => {
+    expect(classifyAnswer(202, {}, '{"id":"x"}', now)).toEqual({ kind: 'delivered', status: 202, duplicate: false });
+    expect(classifyAnswer(200, {}, '{"id":"x","duplicate":true}', now)).toEqual({
+      kind: 'delivered',
+      status: 200,
+      duplicate: true,
+    });
+  });
+
+  it('retries 429 and 503 with their Retry-After, other 5xx without', () => {
+    expect(classifyAnswer(429, { 'retry-after': '7' }, '', now)).toEqual({
+      kind: 'retry',
+      reason: 'HTTP 429',
+      retryAfterMs: 7000,
+    });
+    expect(classifyAnswer(503, { 'retry-after': '3' }, '', now)).toMatchObject({ retryAfterMs: 3000 });
+    expect(classifyAnswer(500, { 'retry-after': '3' }, '', now)).toEqual({ kind: 'retry', reason: 'HTTP 500' });
+  });
+
+  it('hands a 401 its Date for clock correction', () => {
+    expect(classifyAnswer(401, { date: 'Sun, 22 Nov 2026 08:00:00 GMT' }, '', now)).toEqual({
+      kind: 'unauthorized',
+      serverDateMs: Date.parse('2026-11-22T08:00:00Z'),
+    });
+  });
+
+  it.each([400, 404, 405, 409, 413, 415])('drops on %i, naming the error code', (status) => {
+    expect(classifyAnswer(status, {}, '{"error":{"code":"some_code"}}', now)).toEqual({
+      kind: 'drop',
+      status,
+      reason: `HTTP ${status} some_code`,
+    });
+  });
+});
