@@ -11,6 +11,8 @@ import { seedProduct } from './lib/seed';
 import { ROOT, startStack, type Stack } from './lib/stack';
 
 const LOCAL_DIR = join(ROOT, '.local');
+/** How often the local stack runs the rollup, like Cloud Scheduler does in production. */
+const ROLLUP_INTERVAL_MS = Number(process.env.DUMPCATCHER_ROLLUP_INTERVAL_SECONDS ?? 60) * 1000;
 const STACK_FILE = join(LOCAL_DIR, 'stack.json');
 
 function emulatorPorts(): { firestore: number; auth: number } {
@@ -19,6 +21,19 @@ function emulatorPorts(): { firestore: number; auth: number } {
 }
 
 let stack: Stack | undefined;
+
+/** POSTs to the rollup, as the Scheduler would, and prints what the run did when it did anything. */
+async function runRollup(url: string): Promise<void> {
+  try {
+    const res = await fetch(url, { method: 'POST' });
+    const summary = (await res.json()) as { processed?: number; usageProcessed?: number; caughtUp?: boolean };
+    if (!res.ok) console.error(`rollup answered ${res.status}: ${JSON.stringify(summary)}`);
+    else if (summary.processed || summary.usageProcessed)
+      console.log(`rollup: ${summary.processed} crashes, ${summary.usageProcessed} usage reports${summary.caughtUp ? '' : ' (more to do)'}`);
+  } catch (err) {
+    console.error(`rollup call failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
 
 async function main(): Promise<void> {
   mkdirSync(LOCAL_DIR, { recursive: true });
@@ -52,6 +67,7 @@ async function main(): Promise<void> {
 Dumpcatcher is running locally (logs in .local/logs/).
 
   Ingest URL     ${stack.ingestUrl}
+  Rollup URL     ${stack.rollupUrl} (POSTed every ${ROLLUP_INTERVAL_MS / 1000} s)
   Product key    ${demoProduct.productKey}
   Secret         ${demoProduct.secret}
   Firestore      ${stack.firestoreEmulatorHost} (emulator)
@@ -69,6 +85,8 @@ or by hand, following docs/protocol.md (the signature is an HMAC-SHA256 of nine 
 
 Press Ctrl-C to stop everything.
 `);
+  const rollupUrl = stack.rollupUrl;
+  setInterval(() => void runRollup(rollupUrl), ROLLUP_INTERVAL_MS);
 }
 
 main().catch(async (err: unknown) => {

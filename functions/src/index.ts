@@ -8,9 +8,13 @@ import { loadApiConfig } from './api/config';
 import { createFirebaseVerifier } from './api/firebase-auth';
 import { createApiHandler } from './api/handler';
 import { createFirestoreApiStore } from './api/store';
+import { loadRollupConfig } from './rollup/config';
+import { createRollupHandler } from './rollup/handler';
+import { createFirestoreRollupStore } from './rollup/store';
 
 const config = loadConfig();
 const apiConfig = loadApiConfig();
+const rollupConfig = loadRollupConfig();
 
 http(
   'ingest',
@@ -30,3 +34,4 @@ http(
     config: apiConfig,
   }),
 );
+http('rollup', createRollupHandler({ store: createFirestoreRollupStore(getDb()), config: rollupConfig }));

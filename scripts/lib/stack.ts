@@ -12,6 +12,8 @@ export interface StackInfo {
   ingestUrl: string;
   /** Base URL of the `api` function (developers, products and keys; see docs/api.md). */
   apiUrl: string;
+  /** URL of the `rollup` function: a POST runs one rollup (`npm start` does so every 60 s). */
+  rollupUrl: string;
 }
 
 /** A running local stack. */
@@ -34,7 +36,7 @@ export function buildFunctions(): void {
  */
 export async function startStack(options: {
   logDir: string;
-  ports?: { firestore?: number; auth?: number; ingest?: number; api?: number };
+  ports?: { firestore?: number; auth?: number; ingest?: number; api?: number; rollup?: number };
   env?: NodeJS.ProcessEnv;
   build?: boolean;
 }): Promise<Stack> {
@@ -58,19 +60,21 @@ export async function startStack(options: {
     const served = await Promise.allSettled([
       serveFunction({ target: 'ingest', env: functionEnv, logDir: options.logDir, ...(options.ports?.ingest ? { port: options.ports.ingest } : {}) }),
       serveFunction({ target: 'api', env: functionEnv, logDir: options.logDir, ...(options.ports?.api ? { port: options.ports.api } : {}) }),
+      serveFunction({ target: 'rollup', env: functionEnv, logDir: options.logDir, ...(options.ports?.rollup ? { port: options.ports.rollup } : {}) }),
     ]);
     for (const result of served) if (result.status === 'fulfilled') stops.push(result.value.stop);
-    const [ingest, api] = served.map((result) => {
+    const [ingest, api, rollup] = served.map((result) => {
       if (result.status === 'rejected') throw result.reason;
       return result.value;
-    }) as [ServedFunction, ServedFunction];
+    }) as [ServedFunction, ServedFunction, ServedFunction];
     return {
       projectId: LOCAL_PROJECT_ID,
       firestoreEmulatorHost: firestore.host,
       authEmulatorHost: auth.host,
       ingestUrl: ingest.url,
       apiUrl: api.url,
-      functions: [ingest, api],
+      rollupUrl: rollup.url,
+      functions: [ingest, api, rollup],
       functionEnv,
       stop: stopAll,
     };

@@ -9,7 +9,13 @@ export default async function globalSetup(): Promise<void> {
   const logDir = join(ROOT, '.local', 'test-logs', String(process.pid));
   const stack = await startStack({
     logDir,
-    env: { DUMPCATCHER_RATE_PER_CLIENT: '600', DUMPCATCHER_RATE_PER_PRODUCT: '60000', DUMPCATCHER_PRODUCT_CACHE_SECONDS: '1' },
+    env: {
+      DUMPCATCHER_RATE_PER_CLIENT: '600',
+      DUMPCATCHER_RATE_PER_PRODUCT: '60000',
+      DUMPCATCHER_PRODUCT_CACHE_SECONDS: '1',
+      // Tests run the rollup right after their last write; no sleep for the in-flight lag.
+      DUMPCATCHER_ROLLUP_LAG_SECONDS: '0',
+    },
   });
   (globalThis as { __DUMPCATCHER_STACK__?: unknown }).__DUMPCATCHER_STACK__ = stack;
   process.env.GCLOUD_PROJECT = stack.projectId;
@@ -17,5 +23,6 @@ export default async function globalSetup(): Promise<void> {
   process.env.FIREBASE_AUTH_EMULATOR_HOST = stack.authEmulatorHost;
   process.env.DUMPCATCHER_INGEST_URL = stack.ingestUrl;
   process.env.DUMPCATCHER_API_URL = stack.apiUrl;
+  process.env.DUMPCATCHER_ROLLUP_URL = stack.rollupUrl;
   process.env.DUMPCATCHER_TEST_LOG_DIR = logDir;
 }

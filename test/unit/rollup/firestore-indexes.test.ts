@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface IndexFile {
+  indexes: Array<{ collectionGroup: string; queryScope: string; fields: Array<{ fieldPath: string; order?: string }> }>;
+  fieldOverrides: Array<{
+    collectionGroup: string;
+    fieldPath: string;
+    indexes: Array<{ order?: string; queryScope?: string }>;
+  }>;
+}
+
+const file = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'firestore.indexes.json'), 'utf8')) as IndexFile;
+const override = (group: string, field: string) =>
+  file.fieldOverrides.find((o) => o.collectionGroup === group && o.fieldPath === field);
+
+describe('firestore.indexes.json for the rollup', () => {
+  it.each(['crashes', 'usage'])(
+    'indexes %s.receivedAt ascending across the collection group (the rollup query)',
+    (group) => {
+      expect(override(group, 'receivedAt')?.indexes).toContainEqual({
+        order: 'ASCENDING',
+        queryScope: 'COLLECTION_GROUP',
+      });
+      // An override replaces the automatic indexes, so the collection-scope ones are listed again.
+      expect(override(group, 'receivedAt')?.indexes).toContainEqual({ order: 'ASCENDING', queryScope: 'COLLECTION' });
+    },
+  );
+
+  it.each(['lastSeen', 'count'])('has the issue listing index by status, then %s newest/largest first', (field) => {
+    expect(file.indexes).toContainEqual({
+      collectionGroup: 'issues',
+      queryScope: 'COLLECTION',
+      fields: [
+        { fieldPath: 'status', order: 'ASCENDING' },
+        { fieldPath: field, order: 'DESCENDING' },
+      ],
+    });
+  });
+
+  it.each([
+    ['issues', 'clientSketch'],
+    ['issues', 'versions'],
+    ['issues', 'recentCrashIds'],
+    ['stats', 'rows'],
+    ['stats', 'total'],
+    ['stats', 'metrics'],
+  ])('exempts %s.%s (large, never queried) from indexing', (group, field) => {
+    expect(override(group, field)?.indexes).toEqual([]);
+  });
+});
