@@ -4,7 +4,7 @@ import json
 import os
 import time
 import uuid
-from typing import Callable
+from typing import Callable, List
 
 import pytest
 
@@ -60,6 +60,41 @@ class TestWriteBeforeSend:
         assert record["body"]["reportId"] == report_id
         assert SECRET not in json.dumps(record)
         assert not [n for n in os.listdir(queue_dir) if n.endswith(".tmp")]
+
+
+class TestOtherProcessesFiles:
+    def test_between_init_and_flush_only_own_reports_are_sent(
+        self, make_client: Callable[..., Client], ingest: IngestServer, queue_dir: str
+    ) -> None:
+        client = make_client()
+        assert client.flush(5)  # the init sweep is over
+        Queue(queue_dir, 100, 10 << 20, 3600).write("/v1/usage", "live_sibling_1", 1, {"reportId": str(uuid.uuid4())})
+        capture(client)
+        ingest.wait_for(1)
+        time.sleep(0.3)
+        assert [r.client_id for r in ingest.received] == [client.client_id]
+        assert len(report_files(queue_dir)) == 1  # the sibling's report waits for its owner or a flush
+        assert client.flush(5)
+        assert [r.client_id for r in ingest.received] == [client.client_id, "live_sibling_1"]
+
+
+class TestDurability:
+    def test_only_the_uncaught_hook_pays_for_fsync(
+        self, make_client: Callable[..., Client], queue_dir: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        synced: List[int] = []
+        real_fsync = os.fsync
+        monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
+        client = make_client(policy=RetryPolicy(base=60, cap=60, max_attempts=1), endpoint="http://127.0.0.1:9")
+        capture(client)
+        client.report_usage()
+        assert synced == []
+        try:
+            boom("uncaught")
+        except ValueError as error:
+            client._capture_uncaught(error)
+        assert len(synced) == 1
+        assert len(report_files(queue_dir)) == 3
 
 
 class TestAnswers:

@@ -95,7 +95,7 @@ class Client:
                 options.gzip_threshold_bytes,
                 clock,
             )
-            self.sender = Sender(self.queue, transport, retry_policy or RetryPolicy(), self.limiter.save)
+            self.sender = Sender(self.queue, transport, retry_policy or RetryPolicy(), lambda: self.client_id)
         self.install_id = self._load_install_id(queue_dir) if options.install_id else None
         self.monitor = Monitor(
             Collector(REGISTRY),
@@ -182,7 +182,9 @@ class Client:
             return None
         if _uncaught:
             self.limiter.save()  # the process is about to die: the count must survive it
-        return self._submit("/v1/crashes", body)
+        else:
+            self.limiter.save_soon()
+        return self._submit("/v1/crashes", body, durable=_uncaught)
 
     def report_usage(self) -> Optional[str]:
         """Collect every registered metric and queue one usage report; returns its reportId."""
@@ -226,7 +228,7 @@ class Client:
         except Exception as error:  # noqa: BLE001
             log.internal_error("atexit", error)
 
-    def _submit(self, path: str, body: Dict[str, Any]) -> Optional[str]:
+    def _submit(self, path: str, body: Dict[str, Any], durable: bool = False) -> Optional[str]:
         """Print (debug) or write-then-wake; returns the reportId."""
         if path == "/v1/usage":
             body = self.scrubber.report(body)
@@ -249,7 +251,7 @@ class Client:
         with self._lock:
             self._counter += 1
             counter = self._counter
-        name = self.queue.write(path, self.client_id, counter, body)
+        name = self.queue.write(path, self.client_id, counter, body, durable=durable)
         log.report_enqueued(name)
         self.sender.wake()
         return report_id if isinstance(report_id, str) else None

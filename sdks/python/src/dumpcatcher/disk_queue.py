@@ -34,6 +34,7 @@ class Entry:
 class _Listed:
     name: str
     created_ms: int
+    client_id: str
     counter: int
     size: int
 
@@ -76,8 +77,13 @@ class Queue:
         """Create the folder (raises OSError when it cannot)."""
         os.makedirs(self.directory, exist_ok=True)
 
-    def write(self, path: str, client_id: str, counter: int, body: Dict[str, Any]) -> str:
-        """Store one report atomically and apply the bounds; returns its file name."""
+    def write(self, path: str, client_id: str, counter: int, body: Dict[str, Any], durable: bool = True) -> str:
+        """Store one report atomically and apply the bounds; returns its file name.
+
+        ``durable`` fsyncs before the rename. That only guards against power loss or an OS crash
+        (a dying process never loses what it wrote), and costs milliseconds, so the client asks
+        for it in the uncaught-exception hook and not for the app's own captures.
+        """
         now = self._clock()
         name = "%d-%s-%d.json" % (int(now * 1000), client_id, counter)
         record = {
@@ -97,10 +103,11 @@ class Queue:
             while view:
                 written = os.write(fd, view)
                 view = view[written:]
-            try:
-                os.fsync(fd)
-            except OSError:
-                pass  # some file systems refuse fsync; the rename still keeps readers safe
+            if durable:
+                try:
+                    os.fsync(fd)
+                except OSError:
+                    pass  # some file systems refuse fsync; the rename still keeps readers safe
         finally:
             os.close(fd)
         os.replace(tmp, final)
@@ -125,16 +132,16 @@ class Queue:
                     size = os.stat(os.path.join(self.directory, name)).st_size
                 except OSError:
                     continue  # sent and removed by someone else meanwhile
-                item = _Listed(name, int(match.group(1)), int(match.group(3)), size)
+                item = _Listed(name, int(match.group(1)), match.group(2), int(match.group(3)), size)
             seen[name] = item
         self._known = seen
         listed = list(seen.values())
         listed.sort(key=lambda item: (item.created_ms, item.counter, item.name))
         return listed
 
-    def names(self) -> List[str]:
-        """Queued report file names, oldest first."""
-        return [item.name for item in self._list()]
+    def names(self, client_id: Optional[str] = None) -> List[str]:
+        """Queued report file names, oldest first; only one client's when ``client_id`` is given."""
+        return [item.name for item in self._list() if client_id is None or item.client_id == client_id]
 
     def is_empty(self) -> bool:
         """No report file is waiting."""

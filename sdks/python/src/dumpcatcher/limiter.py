@@ -16,6 +16,7 @@ from typing import Callable, Dict, List, Optional
 _DIGITS = re.compile(r"[0-9]")
 FRAME_LINES = 5
 MAX_ENTRIES = 1000  # fingerprints kept; the oldest windows go first
+SAVE_DELAY = 1.0  # seconds a handled capture's count may wait before it is written
 
 
 def local_fingerprint(exception_type: str, stacktrace: str, given: Optional[str] = None) -> str:
@@ -35,7 +36,7 @@ class Limiter:
 
     ``allow`` counts in memory; ``save`` writes the file. The client saves synchronously for an
     uncaught exception (the process is about to die) and otherwise lets the sender thread save
-    when it goes idle or once a second, so a burst of handled captures costs one file write.
+    within a second (``save_soon``), so a burst of handled captures costs one file write.
     """
 
     def __init__(
@@ -53,10 +54,34 @@ class Limiter:
         self._windows: Dict[str, Dict[str, int]] = {}
         self._mtime_ns: Optional[int] = None
         self._dirty = False
+        self._timer: Optional[threading.Timer] = None
+        self.save_delay = SAVE_DELAY
 
     def after_fork(self) -> None:
-        """Fresh lock in a forked child."""
+        """Fresh lock in a forked child (the parent's timer thread did not come along)."""
         self._lock = threading.Lock()
+        self._timer = None
+
+    def save_soon(self) -> None:
+        """Save within ``save_delay`` seconds, coalescing a burst of captures into one write."""
+        if self.path is None:
+            return
+        with self._lock:
+            if self._timer is not None or not self._dirty:
+                return
+            timer = threading.Timer(self.save_delay, self._timer_fired)
+            timer.daemon = True
+            self._timer = timer
+        try:
+            timer.start()
+        except RuntimeError:  # no new threads at interpreter shutdown: save now
+            self._timer = None
+            self.save()
+
+    def _timer_fired(self) -> None:
+        with self._lock:
+            self._timer = None
+        self.save()
 
     def allow(self, fingerprint: str) -> bool:
         """Count one report with this fingerprint; False when the window's budget is spent."""
@@ -85,8 +110,11 @@ class Limiter:
             return True
 
     def save(self) -> None:
-        """Write the counts if they changed since the last save."""
+        """Write the counts now if they changed since the last save."""
         with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
             if self._dirty:
                 self._save()
                 self._dirty = False

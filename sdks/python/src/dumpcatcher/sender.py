@@ -41,10 +41,14 @@ class Sender:
         queue: Queue,
         transport: Transport,
         policy: RetryPolicy,
-        before_pass: Optional[Callable[[], None]] = None,  # e.g. save the limiter
+        own_client_id: Callable[[], str],
     ) -> None:
         self.queue = queue
-        self._before_pass = before_pass
+        self._own_client_id = own_client_id
+        # Other processes' files (earlier runs, or a live sibling) are sent only by a sweep,
+        # requested at init and by each flush; otherwise only this process's own reports.
+        self._sweep_requested = 1
+        self._sweep_done = 0
         self.transport = transport
         self.policy = policy
         self._wake = threading.Event()
@@ -81,8 +85,9 @@ class Sender:
             self._thread = threading.Thread(target=self._run, name="dumpcatcher-sender", daemon=True)
             self._thread.start()
 
-    def _sendable(self) -> List[str]:
-        return [n for n in self.queue.names() if self._attempts.get(n, 0) < self.policy.max_attempts]
+    def _sendable(self, client_id: Optional[str] = None) -> List[str]:
+        names = self.queue.names(client_id)
+        return [n for n in names if self._attempts.get(n, 0) < self.policy.max_attempts]
 
     def _run(self) -> None:
         while not self._stopped:
@@ -91,34 +96,37 @@ class Sender:
                 self._wake.wait(wait)
                 self._wake.clear()
                 continue
+            sweep = self._sweep_requested
             try:
                 self._maintain(force=False)
-                pending = self._sendable()
+                own = None if sweep > self._sweep_done else self._own_client_id()
+                pending = self._sendable(own)
                 if not pending:
-                    self._maintain(force=True)  # going idle: leave the limiter saved
+                    self._maintain(force=True)  # going idle: apply the bounds
             except Exception as error:  # noqa: BLE001 - the thread must survive anything
                 log.internal_error("sender", error)
                 pending = []
             if not pending:
+                self._sweep_done = sweep
                 self._notify()
                 self._wake.wait()
                 self._wake.clear()
                 continue
+            completed = True
             for name in pending:
-                if self._stopped:
+                if self._stopped or not self._send_one(name):
+                    completed = False
                     break
-                if not self._send_one(name):
-                    break
+            if completed and own is None:
+                self._sweep_done = max(self._sweep_done, sweep)
             self._notify()
 
     def _maintain(self, force: bool) -> None:
-        """Save the limiter and apply the queue bounds, at most once a second during a burst."""
+        """Apply the queue bounds, at most once a second during a burst."""
         now = time.monotonic()
         if not force and now - self._maintained_at < MAINTENANCE_INTERVAL:
             return
         self._maintained_at = now
-        if self._before_pass is not None:
-            self._before_pass()
         self.queue.prune()
 
     def _send_one(self, name: str) -> bool:
@@ -162,8 +170,9 @@ class Sender:
             self._changed.notify_all()
 
     def flush(self, timeout: float) -> bool:
-        """Wait until nothing sendable is queued (True) or the timeout passes (False)."""
+        """Send every queued report, this process's or not; True once the folder is empty."""
         deadline = time.monotonic() + max(0.0, timeout)
+        self._sweep_requested += 1
         self.wake()
         while True:
             try:
