@@ -4,7 +4,7 @@ import json
 import os
 import time
 import uuid
-from typing import Callable, List
+from typing import Callable, Dict, List
 
 import pytest
 
@@ -145,25 +145,25 @@ class TestAnswers:
         assert request.status == 200
         assert report_files(queue_dir) == []
 
-    def test_400_drops_the_report_without_retrying(
-        self, make_client: Callable[..., Client], ingest: IngestServer, queue_dir: str
+    @pytest.mark.parametrize(
+        "status, headers",
+        [(400, {}), (409, {}), (413, {}), (415, {}), (307, {"Location": "/v1/elsewhere"})],
+        ids=["400 invalid body", "409 counter reused", "413 too large", "415 encoding", "307 redirect not followed"],
+    )
+    def test_a_permanent_refusal_drops_the_report_without_retrying(
+        self,
+        status: int,
+        headers: Dict[str, str],
+        make_client: Callable[..., Client],
+        ingest: IngestServer,
+        queue_dir: str,
     ) -> None:
-        ingest.script = [(400, {})]
+        ingest.script = [(status, headers)]
         client = make_client()
         capture(client)
         assert client.flush(5)
         time.sleep(0.2)
-        assert [r.status for r in ingest.received] == [400]
-        assert report_files(queue_dir) == []
-
-    def test_409_drops_the_report(
-        self, make_client: Callable[..., Client], ingest: IngestServer, queue_dir: str
-    ) -> None:
-        ingest.script = [(409, {})]
-        client = make_client()
-        capture(client)
-        assert client.flush(5)
-        assert [r.status for r in ingest.received] == [409]
+        assert [(r.status, r.path) for r in ingest.received] == [(status, "/v1/crashes")]
         assert report_files(queue_dir) == []
 
 
