@@ -139,9 +139,12 @@ class TestBeforeSend:
             raise ValueError("mail erin@example.net")
         except ValueError:
             assert dumpcatcher.capture_exception() is not None
+        assert dumpcatcher.report_usage() is not None  # usage reports are not passed to it
         assert dumpcatcher.flush(5)
         assert seen == ["mail <email>"]
-        assert (ingest.delivered()[0].body or {})["tags"] == {"edited": "yes"}
+        crash = [r for r in ingest.delivered() if r.path == "/v1/crashes"]
+        assert (crash[0].body or {})["tags"] == {"edited": "yes"}
+        assert len(ingest.delivered()) == 2
 
     @pytest.mark.parametrize("hook", [lambda r: None, lambda r: 1 / 0], ids=["returns None", "raises"])
     def test_before_send_can_drop_and_never_raises_into_the_app(
