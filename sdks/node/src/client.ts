@@ -442,8 +442,9 @@ function createClientUnsafe(
     };
     const bodyJson = JSON.stringify(body);
     const outcome = queue.writeSync(entry, createdAtMs, durable, bodyJson);
-    for (const dropped of outcome.dropped) ownPending.delete(dropped);
     ownPending.set(outcome.name, { entry, bodyJson });
+    // The bounds may have dropped older reports, or this one if it alone is over maxQueueBytes.
+    for (const dropped of outcome.dropped) ownPending.delete(dropped);
     exitFlushDone = false;
   };
 
