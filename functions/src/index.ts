@@ -11,6 +11,7 @@ import { createFirestoreApiStore } from './api/store';
 import { loadRollupConfig } from './rollup/config';
 import { createRollupHandler } from './rollup/handler';
 import { createFirestoreRollupStore } from './rollup/store';
+import { createFirestoreInsightsStore } from './rollup/insights-store';
 
 const config = loadConfig();
 const apiConfig = loadApiConfig();
@@ -32,6 +33,7 @@ http(
     }),
     verifyCaller: createFirebaseVerifier(getAuth(getAdminApp()), apiConfig.DUMPCATCHER_API_SIGN_IN_PROVIDERS),
     config: apiConfig,
+    insights: createFirestoreInsightsStore(getDb()),
   }),
 );
 http('rollup', createRollupHandler({ store: createFirestoreRollupStore(getDb()), config: rollupConfig }));

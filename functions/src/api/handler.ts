@@ -4,6 +4,7 @@ import { DumpcatcherError } from '../shared/errors';
 import { sendError, sendJson } from '../shared/http';
 import { logApiFailure, logApiAudit } from '../shared/logs';
 import type { CallerVerifier } from './auth';
+import type { InsightsStore } from './issues';
 import type { ApiDeps, ApiStore } from './products';
 import { matchRoute, runRoute } from './routes';
 import type { ApiConfig } from './schemas';
@@ -36,8 +37,10 @@ export function createApiHandler(options: {
   verifyCaller: CallerVerifier;
   config: ApiConfig;
   clock?: Clock;
+  insights?: InsightsStore;
 }): HttpFunction {
   const deps: ApiDeps = { store: options.store, clock: options.clock ?? systemClock };
+  if (options.insights !== undefined) deps.insights = options.insights;
   const users = createUserTracker({ minIntervalMs: options.config.DUMPCATCHER_API_USER_TOUCH_SECONDS * 1000 });
 
   return async (req, res) => {
@@ -47,7 +50,12 @@ export function createApiHandler(options: {
       uid = caller.uid;
       const matched = matchRoute(req.method, req.path);
       await users.touch(deps, caller);
-      const answer = await runRoute(deps, caller, { method: req.method, path: req.path, body: jsonBody(req) }, matched);
+      const answer = await runRoute(
+        deps,
+        caller,
+        { method: req.method, path: req.path, body: jsonBody(req), query: req.query },
+        matched,
+      );
       if (AUDITED.has(`${answer.route}:${req.method}`))
         logApiAudit({
           route: answer.route,

@@ -1,5 +1,6 @@
 import type { Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
+import type { InsightsStore } from './issues';
 import { buildNewProduct, generateSecret, type NewProductDocs } from '../shared/product-docs';
 import {
   MAX_MEMBERS,
@@ -81,6 +82,8 @@ export interface MemberView {
 export interface ApiDeps {
   store: ApiStore;
   clock: Clock;
+  /** Issues and stats (written by the rollup); the routes under /issues and /stats need it. */
+  insights?: InsightsStore;
 }
 
 function notFound(): DumpcatcherError {

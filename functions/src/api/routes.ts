@@ -14,6 +14,8 @@ import {
 } from './products';
 import { AddMemberBodySchema, CreateProductBodySchema, RotateBodySchema, UpdateProductBodySchema } from './schemas';
 import { getMe } from './users';
+import { getIssue, listIssues, patchIssue, type InsightsStore } from './issues';
+import { getStats } from './stats';
 
 /** A matched route: its name (for logs) and what it answers with. */
 export interface RouteAnswer {
@@ -27,20 +29,29 @@ export interface ApiRequest {
   method: string;
   path: string;
   body: unknown;
+  /** Query parameters (the issue and stats routes read them). */
+  query?: unknown;
 }
 
 // Product keys and uids as they appear in paths; anything else cannot exist.
 const KEY = '([A-Za-z0-9_-]{8,64})';
 const UID = '([A-Za-z0-9_-]{1,128})';
+const ISSUE = '([0-9a-f]{64})';
 
 type Handler = (
   deps: ApiDeps,
   caller: Caller,
   params: string[],
   body: unknown,
+  query: unknown,
 ) => Promise<{ status: number; body: unknown }>;
 
 const ok = (body: unknown) => ({ status: 200, body });
+
+function insightsOf(deps: ApiDeps): InsightsStore {
+  if (deps.insights === undefined) throw new Error('the api was built without an insights store');
+  return deps.insights;
+}
 
 /** Every route: path pattern, then the handler per method. */
 const ROUTES: Array<{ name: string; pattern: RegExp; methods: Record<string, Handler> }> = [
@@ -82,6 +93,29 @@ const ROUTES: Array<{ name: string; pattern: RegExp; methods: Record<string, Han
     pattern: new RegExp(`^/v1/products/${KEY}/members/${UID}$`),
     methods: { DELETE: async (d, c, [key, uid]) => ok(await removeMember(d, c, key!, uid!)) },
   },
+  {
+    name: 'issues',
+    pattern: new RegExp(`^/v1/products/${KEY}/issues$`),
+    methods: {
+      GET: async (d, c, [key], _b, q) => ok(await listIssues(insightsOf(d), { productKey: key!, query: q }, c)),
+    },
+  },
+  {
+    name: 'issue',
+    pattern: new RegExp(`^/v1/products/${KEY}/issues/${ISSUE}$`),
+    methods: {
+      GET: async (d, c, [key, id]) => ok(await getIssue(insightsOf(d), { productKey: key!, issueId: id! }, c)),
+      PATCH: async (d, c, [key, id], b) =>
+        ok(await patchIssue({ store: insightsOf(d), clock: d.clock }, { productKey: key!, issueId: id!, body: b }, c)),
+    },
+  },
+  {
+    name: 'stats',
+    pattern: new RegExp(`^/v1/products/${KEY}/stats$`),
+    methods: {
+      GET: async (d, c, [key], _b, q) => ok(await getStats(insightsOf(d), { productKey: key!, query: q }, c)),
+    },
+  },
 ];
 
 /** Checks a request body against `schema`, naming every bad field in `details.issues`. */
@@ -120,6 +154,6 @@ export async function runRoute(
   req: ApiRequest,
   matched = matchRoute(req.method, req.path),
 ): Promise<RouteAnswer> {
-  const answer = await matched.handler(deps, caller, matched.params, req.body);
+  const answer = await matched.handler(deps, caller, matched.params, req.body, req.query);
   return { route: matched.name, ...answer };
 }

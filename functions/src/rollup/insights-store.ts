@@ -1,0 +1,70 @@
+import { Timestamp, type DocumentData, type Firestore } from 'firebase-admin/firestore';
+import type { InsightsStore } from '../api/issues';
+import { ProductDocSchema } from '../api/schemas';
+import { COLLECTIONS } from '../shared/paths';
+import { IssueDocSchema, type IssueDoc } from './schemas';
+
+/** Top-level Timestamps (and the product's nested ones) turned into Dates. */
+function withDates(data: DocumentData | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data ?? {})) out[key] = value instanceof Timestamp ? value.toDate() : value;
+  return out;
+}
+
+function parseIssue(path: string, data: DocumentData | undefined): IssueDoc {
+  const result = IssueDocSchema.safeParse(withDates(data));
+  if (!result.success)
+    throw new Error(`malformed issue ${path}: ${result.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+  return result.data;
+}
+
+/** The rollup's documents (issues, stats) and raw crashes, as the api reads them; issue status changes. */
+export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
+  const product = (key: string) => db.collection(COLLECTIONS.products).doc(key);
+  return {
+    async getProduct(productKey) {
+      const snap = await product(productKey).get();
+      if (!snap.exists) return null;
+      const result = ProductDocSchema.safeParse(withDates(snap.data()));
+      if (!result.success) throw new Error(`malformed document ${snap.ref.path}`);
+      return result.data;
+    },
+
+    async listIssues(productKey, query) {
+      // status + order needs the composite indexes in firestore.indexes.json.
+      let q = product(productKey).collection(COLLECTIONS.issues).orderBy(query.sort, 'desc');
+      if (query.status !== undefined) q = q.where('status', '==', query.status);
+      const snap = await q.limit(query.limit).get();
+      return snap.docs.map((d) => ({ id: d.id, issue: parseIssue(d.ref.path, d.data()) }));
+    },
+
+    async getIssue(productKey, id) {
+      const snap = await product(productKey).collection(COLLECTIONS.issues).doc(id).get();
+      return snap.exists ? parseIssue(snap.ref.path, snap.data()) : null;
+    },
+
+    async getCrashes(productKey, ids) {
+      if (ids.length === 0) return [];
+      const crashes = product(productKey).collection(COLLECTIONS.crashes);
+      const snaps = await db.getAll(...ids.map((id) => crashes.doc(id)));
+      return snaps.filter((s) => s.exists).map((s) => ({ id: s.id, data: withDates(s.data()) }));
+    },
+
+    async updateIssueStatus(productKey, id, change) {
+      const ref = product(productKey).collection(COLLECTIONS.issues).doc(id);
+      return db.runTransaction(async (tx) => {
+        const snap = await tx.get(ref);
+        if (!snap.exists) return null;
+        const issue = parseIssue(ref.path, snap.data());
+        tx.update(ref, { ...change });
+        return { ...issue, ...change };
+      });
+    },
+
+    async getStats(productKey, ids) {
+      const stats = product(productKey).collection(COLLECTIONS.stats);
+      const snaps = ids.length === 0 ? [] : await db.getAll(...ids.map((id) => stats.doc(id)));
+      return new Map(snaps.filter((s) => s.exists).map((s) => [s.id, withDates(s.data())]));
+    },
+  };
+}
