@@ -16,7 +16,7 @@ const ROOT = join(__dirname, '..', '..');
 
 function have(command: string, args: string[]): boolean {
   try {
-    execFileSync(command, args, { stdio: 'ignore' });
+    execFileSync(command, args, { stdio: 'ignore', env: process.env });
     return true;
   } catch {
     return false;

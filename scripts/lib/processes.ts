@@ -11,6 +11,7 @@ export interface Managed {
 }
 
 const started = new Set<Managed>();
+const spawnErrors = new WeakMap<ChildProcess, Error>();
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 export async function freePort(): Promise<number> {
@@ -112,7 +113,11 @@ export function startProcess(
   const fd = openSync(options.logFile, 'a');
   const child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd], env: options.env ?? process.env, cwd: options.cwd });
   closeSync(fd);
-  if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
+  // A command that cannot be spawned (ENOENT) reports through 'error'; keep it from crashing the caller.
+  child.on('error', (err) => {
+    spawnErrors.set(child, err);
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${name} (${command}): not found or not executable`);
   const pid = child.pid;
   const managed = {
     name,
@@ -147,6 +152,8 @@ export function tail(file: string, lines = 20): string {
 export async function waitUntil(what: string, check: () => Promise<boolean>, options: { timeoutMs: number; child?: ChildProcess; logFile?: string }): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   while (Date.now() < deadline) {
+    const spawnError = options.child ? spawnErrors.get(options.child) : undefined;
+    if (spawnError) throw new Error(`${what} could not be started: ${spawnError.message}`);
     if (options.child && options.child.exitCode !== null) {
       throw new Error(`${what} exited with code ${options.child.exitCode} before it was ready.\n${options.logFile ? tail(options.logFile) : ''}`);
     }
