@@ -1,0 +1,172 @@
+/**
+ * `npm run bench:rollup`: seeds crash reports straight into the Firestore emulator with a
+ * BulkWriter (the documents the ingest would store, from the real fixtures: 3 runtimes, many
+ * issues, versions, labels and installations, spread over 3 days and 2 products), then POSTs
+ * to the rollup function, as Cloud Scheduler would, until it reports it has caught up. Prints
+ * crashes rolled up per second, Firestore reads and writes per crash (counted by the rollup's
+ * store), runs needed and the longest run, and checks the totals. Options (env):
+ * BENCH_CRASHES (default 100000), BENCH_USAGE (default 0), BENCH_BATCH (the rollup's batch
+ * size, default 500), BENCH_BUDGET_SECONDS (the run budget, default 50).
+ */
+import { randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { getApps, initializeApp } from 'firebase-admin/app';
+import { getFirestore, type Firestore } from 'firebase-admin/firestore';
+import { toStoredReport } from '../functions/src/ingest/stored-report';
+import type { CrashReport, UsageReport } from '../functions/src/ingest/schemas';
+import { loadFixtures } from '../test/unit/rollup/fixtures';
+import { seedProduct } from './lib/seed';
+import { ROOT, startStack } from './lib/stack';
+
+const CRASHES = Number(process.env.BENCH_CRASHES ?? 100_000);
+const USAGE = Number(process.env.BENCH_USAGE ?? 0);
+const BATCH = process.env.BENCH_BATCH ?? '500';
+const BUDGET = process.env.BENCH_BUDGET_SECONDS ?? '50';
+const DAYS = 3;
+const INSTALLS = 2_000;
+const LABELS = ['checkout', 'search', 'profile', 'sync', undefined];
+
+interface RunSummary {
+  processed: number;
+  usageProcessed: number;
+  caughtUp: boolean;
+  durationMs: number;
+  reads: number;
+  writes: number;
+  batches: number;
+  issuesTouched: number;
+  statsTouched: number;
+}
+
+/** Writes `count` reports built by `make` with one BulkWriter; answers the seconds it took. */
+async function seed(db: Firestore, count: number, make: (i: number) => { path: string; doc: object }): Promise<number> {
+  const started = Date.now();
+  const writer = db.bulkWriter();
+  for (let i = 0; i < count; i++) {
+    const { path, doc } = make(i);
+    void writer.create(db.doc(path), doc);
+    if (i % 5_000 === 4_999) await writer.flush(); // bounded memory
+  }
+  await writer.close();
+  return (Date.now() - started) / 1000;
+}
+
+async function main(): Promise<void> {
+  const fixtures = loadFixtures();
+  const logDir = join(ROOT, '.local', 'bench-logs');
+  const stack = await startStack({
+    logDir,
+    env: {
+      DUMPCATCHER_ROLLUP_LAG_SECONDS: '0',
+      DUMPCATCHER_ROLLUP_BATCH_SIZE: BATCH,
+      DUMPCATCHER_ROLLUP_BUDGET_SECONDS: BUDGET,
+    },
+  });
+  try {
+    process.env.FIRESTORE_EMULATOR_HOST = stack.firestoreEmulatorHost;
+    const db = getFirestore(getApps()[0] ?? initializeApp({ projectId: stack.projectId }));
+    const products = [
+      await seedProduct(db, { name: 'bench a', ownerUid: 'bench' }),
+      await seedProduct(db, { name: 'bench b', ownerUid: 'bench' }),
+    ];
+    const start = Date.now() - DAYS * 86_400_000;
+    const spread = (i: number, n: number) => new Date(start + Math.floor((i / n) * (DAYS * 86_400_000 - 60_000)));
+
+    const crashSeconds = await seed(db, CRASHES, (i) => {
+      const f = fixtures[(i * 7) % fixtures.length]!;
+      const productKey = products[i % 2]!.productKey;
+      const label = LABELS[i % LABELS.length];
+      const report: CrashReport = {
+        reportId: randomUUID(),
+        occurredAt: spread(i, CRASHES).toISOString(),
+        exception: { type: f.report.type, message: f.report.message, stacktrace: f.text },
+        app: { name: 'bench', version: `1.${(i >> 4) % 6}.${i % 3}` },
+        runtime: { name: f.report.runtime || 'unknown', version: '1' },
+        os: { name: 'linux' },
+        installId: `install-${String(i % INSTALLS).padStart(6, '0')}`,
+        ...(label === undefined ? {} : { label }),
+      };
+      const receivedAt = spread(i, CRASHES);
+      const doc = toStoredReport(report, {
+        productKey,
+        clientId: `client-${i % INSTALLS}`,
+        counter: i,
+        receivedAt,
+        retentionDays: 90,
+      });
+      return { path: `products/${productKey}/crashes/bench${String(i).padStart(8, '0')}`, doc };
+    });
+    const usageSeconds = await seed(db, USAGE, (i) => {
+      const productKey = products[i % 2]!.productKey;
+      const report: UsageReport = {
+        reportId: randomUUID(),
+        occurredAt: spread(i, USAGE).toISOString(),
+        app: { name: 'bench', version: '1.0.0' },
+        installId: `install-${String(i % INSTALLS).padStart(6, '0')}`,
+        metrics: { session_seconds: i % 600, theme: i % 3 === 0 ? 'dark' : 'light', beta: i % 2 === 0 },
+      };
+      const doc = toStoredReport(report, {
+        productKey,
+        clientId: `client-${i % INSTALLS}`,
+        counter: i,
+        receivedAt: spread(i, USAGE),
+        retentionDays: 90,
+      });
+      return { path: `products/${productKey}/usage/bench${String(i).padStart(8, '0')}`, doc };
+    });
+    console.log(
+      `seeded ${CRASHES} crashes in ${crashSeconds.toFixed(1)} s and ${USAGE} usage reports in ${usageSeconds.toFixed(1)} s`,
+    );
+
+    const runs: RunSummary[] = [];
+    const started = Date.now();
+    for (;;) {
+      const res = await fetch(stack.rollupUrl, { method: 'POST' });
+      const summary = (await res.json()) as RunSummary;
+      if (!res.ok) throw new Error(`rollup answered ${res.status}: ${JSON.stringify(summary)}`);
+      runs.push(summary);
+      console.log(
+        `  run ${runs.length}: ${summary.processed} crashes, ${summary.usageProcessed} usage in ${(summary.durationMs / 1000).toFixed(1)} s (${summary.batches} batches)${summary.caughtUp ? ', caught up' : ''}`,
+      );
+      if (summary.caughtUp) break;
+    }
+    const wall = (Date.now() - started) / 1000;
+    const sum = (f: (r: RunSummary) => number) => runs.reduce((n, r) => n + f(r), 0);
+    const processed = sum((r) => r.processed);
+    const usageProcessed = sum((r) => r.usageProcessed);
+    const rollupSeconds = sum((r) => r.durationMs) / 1000;
+    const reports = processed + usageProcessed;
+
+    let counted = 0;
+    for (const p of products) {
+      const snap = await db
+        .collection('products')
+        .doc(p.productKey)
+        .collection('stats')
+        .where('by', '==', 'type')
+        .get();
+      counted += snap.docs.reduce((n, d) => n + (d.get('total.count') as number), 0);
+    }
+    const issues = (await db.collectionGroup('issues').count().get()).data().count;
+
+    console.log(`
+bench:rollup  crashes=${CRASHES} usage=${USAGE} batch=${BATCH} budget=${BUDGET} s  (node ${process.versions.node}, ${cpus().length} cores, Firestore emulator)
+  runs needed               ${runs.length}   (longest ${(Math.max(...runs.map((r) => r.durationMs)) / 1000).toFixed(1)} s)
+  crashes rolled up/s       ${(processed / rollupSeconds).toFixed(0)}   (${processed} in ${rollupSeconds.toFixed(1)} s of runs, ${wall.toFixed(1)} s wall)
+  usage reports/s           ${usageProcessed === 0 ? '-' : (usageProcessed / rollupSeconds).toFixed(0)}
+  Firestore reads/report    ${(sum((r) => r.reads) / reports).toFixed(4)}   (reads ${sum((r) => r.reads)}: each report once, plus per batch the cursor, products and aggregates)
+  Firestore writes/report   ${(sum((r) => r.writes) / reports).toFixed(4)}   (writes ${sum((r) => r.writes)}: per batch the touched aggregates and the cursor)
+  issues                    ${issues}
+  check: stats total        ${counted} (expected ${CRASHES}) ${counted === CRASHES ? 'OK' : 'MISMATCH'}
+`);
+    if (counted !== CRASHES || processed !== CRASHES) process.exitCode = 1;
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
