@@ -208,6 +208,10 @@ export function buildCrashReport(
 
 /** Drops `extra`, then shortens the stack trace, until the body fits the ingest's size limit. */
 export function fitBody(report: CrashReport): CrashReport {
+  // Fast path: without extra, under 100,000 chars of text cannot reach 1 MB even if JSON
+  // escaping made every char six (`\u0000`).
+  const text = report.exception.stacktrace.length + (report.exception.message?.length ?? 0);
+  if (report.extra === undefined && text < 100_000) return report;
   const size = (): number => Buffer.byteLength(JSON.stringify(report), 'utf8');
   if (size() <= MAX_BODY_BYTES) return report;
   delete report.extra;
