@@ -4,7 +4,7 @@ import { DumpcatcherError } from '../shared/errors';
 import { checkParsedDepth, checkSentSize, decodeBody, parseJsonBody } from './body';
 import { parseIngestHeaders } from './headers';
 import type { RateLimiter } from './rate-limit';
-import { CrashReportSchema, REPORT_KINDS, UsageReportSchema, type ReportKind } from './schemas';
+import { CrashReportSchema, REPORT_KINDS, UsageReportSchema, type ProductIngestConfig, type ReportKind } from './schemas';
 import type { ProductCache } from './secret-cache';
 import { verifySignature } from './signing';
 import { toStoredReport, type StoredReport } from './stored-report';
@@ -48,6 +48,13 @@ export interface IngestDeps {
   limits: { perProductPerMinute: number; perClientPerMinute: number };
 }
 
+/** How stale a cached product may be when a signature fails against it, before it is read again. */
+export const FRESH_RELOAD_MS = 1000;
+
+function liveSecrets(product: ProductIngestConfig, nowMs: number): string[] {
+  return product.secrets.filter((s) => s.expiresAt === null || s.expiresAt.getTime() > nowMs).map((s) => s.secret);
+}
+
 /** The same answer for every authentication failure, so it tells an attacker nothing. */
 function unauthenticated(): DumpcatcherError {
   return new DumpcatcherError('unauthenticated', 'The request is not signed with a valid product key and secret.');
@@ -89,16 +96,17 @@ export async function ingestReport(req: IngestRequest, deps: IngestDeps): Promis
   const now = deps.clock();
   const nowMs = now.getTime();
   if (Math.abs(nowMs / 1000 - headers.timestampSeconds) > MAX_SKEW_SECONDS) throw unauthenticated();
-  if (headers.signature === undefined) throw unauthenticated();
-  const product = await deps.products.get(headers.productKey, nowMs);
-  if (product === null) throw unauthenticated();
-  const liveSecrets = product.secrets.filter((s) => s.expiresAt === null || s.expiresAt.getTime() > nowMs).map((s) => s.secret);
-  const signed = verifySignature(
-    liveSecrets,
-    { method: req.method, path: req.path, productKey: headers.productKey, clientId: headers.clientId, counter: headers.counter, timestamp: headers.timestamp, bodyEncoding: headers.bodyEncoding, body: req.rawBody },
-    headers.signature,
-  );
-  if (!signed) throw unauthenticated();
+  const signature = headers.signature;
+  if (signature === undefined) throw unauthenticated();
+  const signing = { method: req.method, path: req.path, productKey: headers.productKey, clientId: headers.clientId, counter: headers.counter, timestamp: headers.timestamp, bodyEncoding: headers.bodyEncoding, body: req.rawBody };
+  const isSignedBy = (p: ProductIngestConfig | null): p is ProductIngestConfig =>
+    p !== null && verifySignature(liveSecrets(p, nowMs), signing, signature);
+  let product = await deps.products.get(headers.productKey, nowMs);
+  if (!isSignedBy(product)) {
+    // A secret rotated or a product created after we cached it: look again, at most once a second per key.
+    product = await deps.products.get(headers.productKey, nowMs, FRESH_RELOAD_MS);
+    if (!isSignedBy(product)) throw unauthenticated();
+  }
 
   const perProduct = product.rateLimitPerMinute ?? deps.limits.perProductPerMinute;
   const productDecision = deps.limiter.take(`p:${headers.productKey}`, perProduct, nowMs);

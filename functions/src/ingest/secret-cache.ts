@@ -11,7 +11,8 @@ interface Entry {
 /**
  * Caches products (and unknown keys) in memory for `ttlMs`, so an accepted crash costs no read.
  * Concurrent misses for one key share a single load. Rotation, expiry and deletion are seen
- * within `ttlMs`.
+ * within `ttlMs`; a caller that found the cached view wanting (a new secret, a new product) can
+ * ask for a fresher one with a smaller `maxAgeMs`.
  */
 export function createProductCache(load: ProductLoader, options: { ttlMs: number; maxEntries?: number }) {
   const maxEntries = options.maxEntries ?? 10_000;
@@ -19,10 +20,10 @@ export function createProductCache(load: ProductLoader, options: { ttlMs: number
   const inFlight = new Map<string, Promise<ProductIngestConfig | null>>();
 
   return {
-    /** The product's ingest view, from memory when fresh enough. */
-    async get(productKey: string, nowMs: number): Promise<ProductIngestConfig | null> {
+    /** The product's ingest view, from memory when loaded less than `maxAgeMs` ago (default: the TTL). */
+    async get(productKey: string, nowMs: number, maxAgeMs = options.ttlMs): Promise<ProductIngestConfig | null> {
       const entry = entries.get(productKey);
-      if (entry !== undefined && nowMs - entry.loadedAtMs < options.ttlMs) return entry.value;
+      if (entry !== undefined && nowMs - entry.loadedAtMs < Math.min(maxAgeMs, options.ttlMs)) return entry.value;
       let pending = inFlight.get(productKey);
       if (pending === undefined) {
         pending = load(productKey).finally(() => inFlight.delete(productKey));

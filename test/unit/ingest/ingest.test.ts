@@ -113,6 +113,25 @@ describe('ingestReport', () => {
     expect(await codeOf(ingestReport(request(), later.deps))).toBe('unauthenticated');
   });
 
+  it('accepts a secret rotated after the product was cached, re-reading at most once a second', async () => {
+    let current: ProductIngestConfig = product;
+    const loads: number[] = [];
+    let nowMs = NOW.getTime();
+    const { deps: d } = deps(product, {
+      clock: () => new Date(nowMs),
+      products: createProductCache(async () => (loads.push(nowMs), current), { ttlMs: 30_000 }),
+    });
+    const at = (ms: number) => ({ timestamp: Math.floor(ms / 1000) });
+    expect(await ingestReport(request({ counter: 1, ...at(nowMs) }), d)).toMatchObject({ kind: 'stored' });
+    current = { ...product, secrets: [{ secret: 'sk_rotated', expiresAt: null }] };
+    nowMs += 500;
+    expect(await codeOf(ingestReport(request({ counter: 2, secret: 'sk_rotated', ...at(nowMs) }), d))).toBe('unauthenticated');
+    nowMs += 500;
+    expect(await ingestReport(request({ counter: 3, secret: 'sk_rotated', ...at(nowMs) }), d)).toMatchObject({ kind: 'stored' });
+    expect(await codeOf(ingestReport(request({ counter: 4, ...at(nowMs) }), d))).toBe('unauthenticated');
+    expect(loads).toEqual([NOW.getTime(), NOW.getTime() + 1000]);
+  });
+
   it('refuses an unknown product key like a bad signature', async () => {
     const { deps: d } = deps(null);
     expect(await codeOf(ingestReport(request(), d))).toBe('unauthenticated');
