@@ -1,7 +1,7 @@
 import {
   closeSync,
   fsyncSync,
-  truncateSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -42,6 +42,15 @@ export interface QueueLimits {
 const REPORT_FILE = /^(\d{1,16})-([A-Za-z0-9_-]{8,64})-(\d{1,16})\.json$/;
 // A *.tmp file younger than this may belong to a process writing it right now.
 const TMP_GRACE_MS = 60_000;
+
+function truncateFileSync(path: string): void {
+  const fd = openSync(path, 'r+');
+  try {
+    ftruncateSync(fd, 0);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 function removeQuietly(path: string): void {
   try {
@@ -140,6 +149,9 @@ export function serializeEntry(entry: QueueEntry, bodyJson: string): string {
 // times the cost of everything else together), so the inode of a sent report is kept as an
 // empty spare and reused by the next write: truncate + rename instead of unlink + create.
 const MAX_SPARES = 32;
+// A few spares also keep their file descriptor open, and so does a report written into one
+// until it is sent: then a report costs write + rename, and ftruncate + rename once sent.
+const MAX_OPEN_FDS = 8;
 // A full scan (readdir + stat) runs at most this often; between scans the bounds are checked
 // against what this process knows it wrote and removed.
 const SCAN_INTERVAL_MS = 5000;
@@ -164,8 +176,31 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
   const known = new Map<string, number>();
   let knownBytes = 0;
   let lastScan = -Infinity;
-  const spares: string[] = [];
+  const spares: Array<{ path: string; fd: number | null }> = [];
+  // Open descriptors of report files that were written into a spare that had one.
+  const fdOf = new Map<string, number>();
   let spareSeq = 0;
+  // After dispose (close, exit) nothing is kept open or spare any more.
+  let disposed = false;
+
+  const closeQuietly = (fd: number): void => {
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed.
+    }
+  };
+  const openFds = (): number => fdOf.size + spares.filter((spare) => spare.fd !== null).length;
+  const releaseFd = (name: string): void => {
+    const fd = fdOf.get(name);
+    if (fd === undefined) return;
+    fdOf.delete(name);
+    closeQuietly(fd);
+  };
+  const writeAllAt0 = (fd: number, data: Buffer): void => {
+    let done = 0;
+    while (done < data.length) done += writeSync(fd, data, done, data.length - done, done);
+  };
 
   const forget = (name: string): void => {
     const size = known.get(name);
@@ -186,7 +221,7 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
     const nowMs = now();
     lastScan = nowMs;
     for (const name of names) {
-      if (!name.endsWith('.tmp') || spares.includes(join(dir, name))) continue;
+      if (!name.endsWith('.tmp') || spares.some((spare) => spare.path === join(dir, name))) continue;
       try {
         if (nowMs - statSync(join(dir, name)).mtimeMs > TMP_GRACE_MS) removeQuietly(join(dir, name));
       } catch {
@@ -199,6 +234,7 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
     for (const f of list()) {
       if (nowMs - f.createdAtMs > limits.maxAgeSeconds * 1000) {
         log(`queue: dropped ${f.name}: older than maxQueueAgeSeconds`);
+        releaseFd(f.name);
         removeQuietly(join(dir, f.name));
         dropped.push(f.name);
         continue;
@@ -217,6 +253,7 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
       const oldest = kept.shift();
       if (!oldest) break;
       forget(oldest.name);
+      releaseFd(oldest.name);
       log(`queue: dropped ${oldest.name}: queue over maxQueueFiles or maxQueueBytes`);
       removeQuietly(join(dir, oldest.name));
       dropped.push(oldest.name);
@@ -234,11 +271,21 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
       const spare = spares.pop();
       if (spare !== undefined) {
         try {
-          writeFileAtomicSync(path, data, durable, spare);
+          if (spare.fd !== null) {
+            // The spare is empty (truncated when its report was sent), so writing at 0 is the
+            // whole content; the rename publishes it under its report name.
+            writeAllAt0(spare.fd, data);
+            if (durable) fsyncSync(spare.fd);
+            renameSync(spare.path, path);
+            fdOf.set(name, spare.fd);
+          } else {
+            writeFileAtomicSync(path, data, durable, spare.path);
+          }
           written = true;
         } catch {
           // The spare is gone or broken: forget it and create a file as usual.
-          removeQuietly(spare);
+          if (spare.fd !== null) closeQuietly(spare.fd);
+          removeQuietly(spare.path);
         }
       }
       if (!written) {
@@ -274,6 +321,7 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
         // Fall through: unparsable.
       }
       log(`queue: deleted unparsable file ${name}`);
+      releaseFd(name);
       removeQuietly(join(dir, name));
       forget(name);
       return null;
@@ -281,23 +329,33 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
     remove(name) {
       forget(name);
       const path = join(dir, name);
-      if (spares.length < MAX_SPARES) {
+      let fd = fdOf.get(name);
+      fdOf.delete(name);
+      if (!disposed && spares.length < MAX_SPARES) {
         const spare = join(dir, `.spare-${process.pid}-${(spareSeq += 1)}.tmp`);
         try {
+          if (fd === undefined && openFds() < MAX_OPEN_FDS) fd = openSync(path, 'r+');
           // Emptied first, so no report content outlives its delivery.
-          truncateSync(path, 0);
+          if (fd !== undefined) ftruncateSync(fd, 0);
+          else truncateFileSync(path);
           renameSync(path, spare);
-          spares.push(spare);
+          spares.push({ path: spare, fd: fd ?? null });
           return;
         } catch {
           // Fall back to a plain delete.
         }
       }
+      if (fd !== undefined) closeQuietly(fd);
       removeQuietly(path);
     },
     enforceBounds,
     dispose() {
-      for (const spare of spares.splice(0)) removeQuietly(spare);
+      disposed = true;
+      for (const spare of spares.splice(0)) {
+        if (spare.fd !== null) closeQuietly(spare.fd);
+        removeQuietly(spare.path);
+      }
+      for (const name of [...fdOf.keys()]) releaseFd(name);
     },
   };
 }

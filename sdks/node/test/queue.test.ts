@@ -1,4 +1,4 @@
-import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createQueue, queueFileName } from '../src/queue.ts';
 import type { QueueEntry } from '../src/queue.ts';
@@ -136,6 +136,34 @@ describe('disk queue', () => {
     q.remove(second);
     q.dispose();
     expect(allFiles(dir)).toEqual([]);
+  });
+
+  it('reused files hold exactly the new report whatever the sizes, and dispose closes every descriptor (Linux /proc)', () => {
+    const fdsBefore = readdirSync('/proc/self/fd').length;
+    const q = createQueue(
+      dir,
+      { ...limits, maxFiles: 100, maxAgeSeconds: 1e12 },
+      () => now,
+      (m) => logs.push(m),
+    );
+    const sizes = [5000, 10, 3000, 1, 8000, 200, 4000, 50, 10, 10];
+    const names: string[] = [];
+    sizes.forEach((size, i) => {
+      const e = entry(i + 1, { reportId: `r${i + 1}`, pad: 'x'.repeat(size) });
+      const { name } = q.writeSync(e, now + i, i % 3 === 0);
+      expect(q.read(name)).toEqual(e);
+      expect(statSync(join(dir, name)).size).toBe(Buffer.byteLength(JSON.stringify(e)));
+      names.push(name);
+      // Send every other one at once, the rest later: spares and open descriptors are mixed.
+      if (i % 2 === 0) q.remove(name);
+    });
+    for (const [i, name] of names.entries()) if (i % 2 === 1) q.remove(name);
+    expect(queueFiles(dir)).toEqual([]);
+    for (const spare of allFiles(dir)) expect(statSync(join(dir, spare)).size).toBe(0);
+    expect(readdirSync('/proc/self/fd').length).toBeGreaterThan(fdsBefore);
+    q.dispose();
+    expect(allFiles(dir)).toEqual([]);
+    expect(readdirSync('/proc/self/fd').length).toBe(fdsBefore);
   });
 
   it('deletes a file that cannot be parsed', () => {
