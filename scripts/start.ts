@@ -7,10 +7,12 @@ import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getApps, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
+import { signInWithGoogle } from './lib/id-token';
 import { seedProduct } from './lib/seed';
 import { ROOT, startStack, type Stack } from './lib/stack';
 
 const LOCAL_DIR = join(ROOT, '.local');
+const DEMO_EMAIL = 'demo@example.com';
 /** How often the local stack runs the rollup, like Cloud Scheduler does in production. */
 const ROLLUP_INTERVAL_MS = Number(process.env.DUMPCATCHER_ROLLUP_INTERVAL_SECONDS ?? 60) * 1000;
 const STACK_FILE = join(LOCAL_DIR, 'stack.json');
@@ -53,20 +55,25 @@ async function main(): Promise<void> {
 
   stack = await startStack({
     logDir: join(LOCAL_DIR, 'logs'),
-    ports: { firestore: ports.firestore, auth: ports.auth, ingest: Number(process.env.DUMPCATCHER_INGEST_PORT ?? 8081) },
+    ports: { firestore: ports.firestore, auth: ports.auth, ingest: 8081, api: 8082, rollup: 8083 },
   });
   process.env.FIRESTORE_EMULATOR_HOST = stack.firestoreEmulatorHost;
   const app = getApps()[0] ?? initializeApp({ projectId: stack.projectId });
-  const demoProduct = await seedProduct(getFirestore(app), { name: 'Demo product', ownerUid: 'local-demo-owner' });
+  // The demo product belongs to a real (emulated) Google user, so the api shows it to them.
+  const demoUser = await signInWithGoogle(stack.authEmulatorHost, { email: DEMO_EMAIL, name: 'Demo Developer' });
+  const demoProduct = await seedProduct(getFirestore(app), { name: 'Demo product', ownerUid: demoUser.localId });
 
   const { functions: _functions, functionEnv: _env, stop: _stop, ...info } = stack;
-  const facts = { ...info, demoProduct };
+  const facts = { ...info, demoProduct, demoUser: { email: DEMO_EMAIL, uid: demoUser.localId } };
   writeFileSync(STACK_FILE, JSON.stringify(facts, null, 2) + '\n');
 
   console.log(`
 Dumpcatcher is running locally (logs in .local/logs/).
 
   Ingest URL     ${stack.ingestUrl}
+  API URL        ${stack.apiUrl} (docs/api.md)
+  Demo user      ${DEMO_EMAIL}, owner of the demo product; an ID token for the api:
+                 TOKEN=$(npx tsx scripts/get-id-token.ts ${DEMO_EMAIL})
   Rollup URL     ${stack.rollupUrl} (POSTed every ${ROLLUP_INTERVAL_MS / 1000} s)
   Product key    ${demoProduct.productKey}
   Secret         ${demoProduct.secret}
