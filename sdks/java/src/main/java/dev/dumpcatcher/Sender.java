@@ -26,6 +26,9 @@ final class Sender implements Runnable {
   private final Map<String, State> states = new ConcurrentHashMap<>();
   private final long maxAgeMillis;
   private static final long RESCAN_EVERY_MS = 60_000L;
+  private static final long LIMITER_WRITE_EVERY_MS = 5_000L;
+  private long lastLimiterWrite;
+  private javax.crypto.Mac mac;
   private final Limiter limiter;
   private boolean wakeup;
   private long rescanRequested;
@@ -149,7 +152,11 @@ final class Sender implements Runnable {
       rescanDone = token;
       lastRescanAt = now;
     }
-    if (limiter != null) limiter.persist();
+    if (limiter != null && now - lastLimiterWrite >= LIMITER_WRITE_EVERY_MS) {
+      // Coalesced: a burst of captures costs one write; close and the uncaught path write at once.
+      limiter.persist();
+      lastLimiterWrite = now;
+    }
     if (now < pausedUntil) {
       publishPass(token, false, false);
       return pausedUntil - now;
@@ -219,7 +226,8 @@ final class Sender implements Runnable {
       headers.put("X-Dumpcatcher-Counter", counter);
       headers.put("X-Dumpcatcher-Timestamp", timestamp);
       headers.put("X-Dumpcatcher-Body-Encoding", encoding);
-      headers.put("X-Dumpcatcher-Signature", Signer.sign(options.secret(), sts));
+      if (mac == null) mac = Signer.newMac(options.secret());
+      headers.put("X-Dumpcatcher-Signature", Signer.sign(mac, sts));
       Transport.Response response;
       try {
         response = transport.send(new Transport.Request(url(report.path()), headers, body,

@@ -25,13 +25,23 @@ public final class Signer {
 
   /** Returns {@code v1=} followed by the lowercase hex HMAC-SHA256 of the string to sign. */
   public static String sign(String secret, String stringToSign) {
+    return sign(newMac(secret), stringToSign);
+  }
+
+  /** An HMAC-SHA256 keyed with the secret's UTF-8 bytes, for one thread to reuse. */
+  static Mac newMac(String secret) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-      return "v1=" + hex(mac.doFinal(stringToSign.getBytes(StandardCharsets.UTF_8)));
+      return mac;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 unavailable", e);
     }
+  }
+
+  /** Signs with a keyed Mac (doFinal resets it for the next use). */
+  static String sign(Mac mac, String stringToSign) {
+    return "v1=" + hex(mac.doFinal(stringToSign.getBytes(StandardCharsets.UTF_8)));
   }
 
   /** Lowercase hex SHA-256 of the bytes. */
@@ -39,12 +49,20 @@ public final class Signer {
     return hex(sha256(bytes));
   }
 
-  static byte[] sha256(byte[] bytes) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(bytes);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("SHA-256 unavailable", e);
+  private static final ThreadLocal<MessageDigest> SHA256 = new ThreadLocal<MessageDigest>() {
+    @Override
+    protected MessageDigest initialValue() {
+      try {
+        return MessageDigest.getInstance("SHA-256");
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("SHA-256 unavailable", e);
+      }
     }
+  };
+
+  static byte[] sha256(byte[] bytes) {
+    // digest() resets the instance, so each thread reuses one.
+    return SHA256.get().digest(bytes);
   }
 
   static String hex(byte[] bytes) {

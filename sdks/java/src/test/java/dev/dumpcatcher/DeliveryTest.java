@@ -283,4 +283,30 @@ class DeliveryTest {
     assertTrue(ingest.received().isEmpty());
     assertTrue(queueFiles(dir).isEmpty());
   }
+
+  @Test
+  void signsAnOldQueuedReportWithTheCurrentTimestamp() throws Exception {
+    long tenMinutesAgo = System.currentTimeMillis() - 600_000L;
+    String body = "{\"reportId\":\"0b8f5f0e-4a43-4c1e-9d2b-6f1f6c3f2a10\",\"occurredAt\":\"2026-11-22T08:00:00.000Z\"}";
+    new DiskQueue(dir, 100, 1 << 20, 3600).write(new QueuedReport("/v1/crashes", "earlier_client_1", 5, tenMinutesAgo, body));
+    client = start(options(ingest.url(), dir).build());
+    assertTrue(client.flush(5000));
+    FakeIngest.Received r = ingest.received().get(0);
+    assertEquals(202, r.status, "the server accepts it: the timestamp is fresh, not the queue time");
+    long ts = Long.parseLong(r.header("X-Dumpcatcher-Timestamp"));
+    assertTrue(Math.abs(ts - System.currentTimeMillis() / 1000) < 60);
+    assertEquals("earlier_client_1", r.header("X-Dumpcatcher-Client"));
+    assertEquals("5", r.header("X-Dumpcatcher-Counter"));
+    assertEquals(body, r.body);
+  }
+
+  @Test
+  void stopsAfterEightAttemptsInOneProcessAndKeepsTheFile() throws Exception {
+    for (int i = 0; i < 20; i++) ingest.script.add(500);
+    client = start(options(ingest.url(), dir).retryBaseMs(1).build());
+    client.captureException(new RuntimeException("server down"), null);
+    assertFalse(client.flush(10000), "the queue is not empty");
+    assertEquals(Sender.MAX_ATTEMPTS, ingest.received().size());
+    assertEquals(1, queueFiles(dir).size(), "it waits in the queue for the next start");
+  }
 }

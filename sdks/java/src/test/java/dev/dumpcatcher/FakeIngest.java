@@ -59,6 +59,11 @@ final class FakeIngest implements AutoCloseable {
     }
   }
 
+  static {
+    // Answer without waiting for a delayed ACK (read once, when the server classes load).
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+  }
+
   private final HttpServer server;
   private final List<Received> received = Collections.synchronizedList(new ArrayList<Received>());
   private final Map<String, String> stored = new HashMap<>();
