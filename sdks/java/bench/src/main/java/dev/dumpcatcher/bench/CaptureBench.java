@@ -85,6 +85,21 @@ public final class CaptureBench {
     long sinkCpuNanos;
     long processCpuNanos;
     long wallNanos;
+    long gcMillis;
+    long jitMillis;
+  }
+
+  static long gcMillis() {
+    long total = 0;
+    for (java.lang.management.GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      total += Math.max(0, gc.getCollectionTime());
+    }
+    return total;
+  }
+
+  static long jitMillis() {
+    java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    return jit == null ? 0 : jit.getTotalCompilationTime();
   }
 
   /** CPU time so far of every live Java thread, by id, with names. */
@@ -132,6 +147,8 @@ public final class CaptureBench {
     java.util.Map<Long, long[]> before = threadCpu(names);
     long mainId = Thread.currentThread().getId();
     long wall0 = System.nanoTime();
+    long gc0 = gcMillis();
+    long jit0 = jitMillis();
     long proc0 = processCpuNanos();
     long thread = 0;
     for (int i = 0; i < errors.length; i += BATCH) {
@@ -146,6 +163,8 @@ public final class CaptureBench {
     r.threadCpuNanos = thread;
     r.processCpuNanos = processCpuNanos() - proc0;
     r.wallNanos = System.nanoTime() - wall0;
+    r.gcMillis = gcMillis() - gc0;
+    r.jitMillis = jitMillis() - jit0;
     java.util.Map<Long, long[]> after = threadCpu(names);
     for (java.util.Map.Entry<Long, long[]> e : after.entrySet()) {
       if (e.getKey() == mainId) continue;
@@ -273,13 +292,16 @@ public final class CaptureBench {
     total.sdkThreadsCpuNanos += r.sdkThreadsCpuNanos;
     total.sinkCpuNanos += r.sinkCpuNanos;
     total.wallNanos += r.wallNanos;
+    total.gcMillis += r.gcMillis;
+    total.jitMillis += r.jitMillis;
   }
 
   private static void print(String name, Result r, long delivered) {
     double n = r.captures * 1000.0;
     System.out.println(String.format(Locale.ROOT, "%-12s %8d %10.1f %12.1f %14.1f %10.1f %12.1f %9d", name, r.captures,
         r.threadCpuNanos / n, r.sdkThreadsCpuNanos / n, (r.threadCpuNanos + r.sdkThreadsCpuNanos) / n,
-        r.sinkCpuNanos / n, r.processCpuNanos / n, delivered));
+        r.sinkCpuNanos / n, r.processCpuNanos / n, delivered)
+        + String.format(Locale.ROOT, "   (wall %.1f s, GC pauses %d ms, JIT %d ms)", r.wallNanos / 1e9, r.gcMillis, r.jitMillis));
   }
 
   private static void deleteTree(Path dir) throws IOException {
