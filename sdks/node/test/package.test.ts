@@ -35,6 +35,8 @@ const id = cjs.captureException(new Error('from the CJS build'));
 console.log(JSON.stringify({ esm: typeof esm.init, cjs: typeof cjs.init, same: cjs.getClient() === client, mode: client.mode, id }));
 `;
 
+jest.setTimeout(30_000);
+
 describe('the published package', () => {
   let app: string;
   beforeAll(async () => {

@@ -8,6 +8,10 @@ import { startFakeIngest } from './helpers/fake-ingest.ts';
 import type { FakeIngest } from './helpers/fake-ingest.ts';
 import { makeTempDir, PRODUCT_KEY, queueFiles, removeDir, SECRET } from './helpers/env.ts';
 
+// Real processes started through tsx: seconds each when the machine is busy (CI runs every
+// suite at once), so these tests get more than jest's default 5 s.
+jest.setTimeout(30_000);
+
 const TSX = join(__dirname, '../../../node_modules/.bin/tsx');
 const CHILD = join(__dirname, 'fixtures/child-app.ts');
 
