@@ -75,7 +75,8 @@ public final class DiskQueue {
         while (buf.hasRemaining()) ch.write(buf);
         if (durable) {
           try {
-            ch.force(true);
+            // fdatasync: the content and the size reach the disk, which is all a reader needs.
+            ch.force(false);
           } catch (IOException e) {
             // fsync where the platform allows; the rename below still keeps readers from a half file.
           }
