@@ -1,0 +1,331 @@
+/**
+ * Helpers for the cross-language end-to-end tests: run a real program (python3, java, node) as
+ * a child process with a product, a queue folder and an endpoint of its own, then watch what
+ * reaches the Firestore emulator.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { computeFingerprint, type FingerprintResult } from '../../functions/src/rollup/fingerprint';
+import { requireEnv, testDb } from '../emulator/helpers';
+
+/** The repository root. */
+export const ROOT = join(__dirname, '..', '..');
+
+/** What a finished child process left behind. */
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs a command to its end (killing it after `timeoutMs`); never rejects for a non-zero exit. */
+export function runProgram(
+  command: string,
+  args: readonly string[],
+  options: { env: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number },
+): Promise<RunResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      env: options.env,
+      cwd: options.cwd ?? ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`could not start ${command}: ${err.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/** Fails with the program's output when it did not exit with `expected`. */
+export function expectExit(result: RunResult, expected: number): void {
+  if (result.code !== expected) {
+    throw new Error(
+      `expected exit code ${expected}, got ${String(result.code)} (signal ${String(result.signal)}) after ${result.ms} ms\n` +
+        `--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`,
+    );
+  }
+}
+
+const tempDirs: string[] = [];
+
+/** A fresh folder under the OS temp dir, removed by `removeTempDirs`. */
+export function makeTempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `dc-e2e-${prefix}-`));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Removes every folder `makeTempDir` made in this test file. */
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** A product of the test stack and the SDK settings a program needs to report to it. */
+export interface Target {
+  productKey: string;
+  secret: string;
+}
+
+/**
+ * The environment of a program run: the test's own PATH and HOME, but no opt-out or SDK
+ * setting inherited from whoever runs the tests, its own config and cache folders, and the
+ * E2E_* settings the programs read.
+ */
+export function programEnv(
+  target: Target,
+  options: { queueDir: string; endpoint?: string; extra?: Record<string, string> },
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name === 'DO_NOT_TRACK' || name.startsWith('DUMPCATCHER_') || name === 'NODE_DEBUG' || name === 'NODE_OPTIONS')
+      continue;
+    if (name.startsWith('XDG_') || name.startsWith('JAVA_TOOL_OPTIONS') || name.startsWith('_JAVA_OPTIONS')) continue;
+    env[name] = value;
+  }
+  const home = join(options.queueDir, '..', 'xdg');
+  return {
+    ...env,
+    LANG: 'C.UTF-8',
+    XDG_CONFIG_HOME: join(home, 'config'),
+    XDG_CACHE_HOME: join(home, 'cache'),
+    E2E_ENDPOINT: options.endpoint ?? requireEnv('DUMPCATCHER_INGEST_URL'),
+    E2E_PRODUCT_KEY: target.productKey,
+    E2E_SECRET: target.secret,
+    E2E_QUEUE_DIR: options.queueDir,
+    ...options.extra,
+  };
+}
+
+/** A queue folder (not yet created: the SDK makes it) inside a temp folder of its own. */
+export function newQueueDir(prefix: string): string {
+  return join(makeTempDir(prefix), 'queue');
+}
+
+const REPORT_FILE = /^\d+-[A-Za-z0-9_-]{8,64}-\d+\.json$/;
+
+/** The report files in a queue folder (`<createdAtMillis>-<clientId>-<counter>.json`), none if it does not exist. */
+export function reportFiles(queueDir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(queueDir);
+  } catch {
+    return [];
+  }
+  return names.filter((name) => REPORT_FILE.test(name)).sort();
+}
+
+/** Every entry of a folder, none if it does not exist. */
+export function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** The queue file's envelope (docs/sdks.md: v, path, clientId, counter, createdAt, body). */
+export interface QueueFile {
+  v: number;
+  path: string;
+  clientId: string;
+  counter: number;
+  body: { reportId: string };
+}
+
+/** Reads one queue file. */
+export function readQueueFile(queueDir: string, name: string): QueueFile {
+  return JSON.parse(readFileSync(join(queueDir, name), 'utf8')) as QueueFile;
+}
+
+/** The three ways a user opts out (docs/sdks.md, Opt-out), each as extra environment. */
+export function optOutCases(dir: string): Array<{ name: string; env: Record<string, string> }> {
+  mkdirSync(dir, { recursive: true });
+  const config = join(dir, 'dumpcatcher-config.json');
+  writeFileSync(config, JSON.stringify({ enabled: false }));
+  return [
+    { name: 'DO_NOT_TRACK=1', env: { DO_NOT_TRACK: '1' } },
+    { name: 'DUMPCATCHER_DISABLED=1', env: { DUMPCATCHER_DISABLED: '1' } },
+    { name: 'a config file with {"enabled": false}', env: { DUMPCATCHER_CONFIG: config } },
+  ];
+}
+
+/** A stored document of `products/{key}/crashes` or `usage`, with its id. */
+export type StoredDoc = Record<string, unknown> & { id: string };
+
+/** Every document of a product's crashes or usage. */
+export async function storedDocs(productKey: string, collection: 'crashes' | 'usage'): Promise<StoredDoc[]> {
+  const snap = await testDb().collection('products').doc(productKey).collection(collection).get();
+  return snap.docs.map((d) => ({ ...d.data(), id: d.id }));
+}
+
+/**
+ * Polls a product's crashes or usage until at least `atLeast` documents are there or the
+ * deadline passes, and returns them (so the caller asserts the exact number).
+ */
+export async function waitForDocs(
+  productKey: string,
+  collection: 'crashes' | 'usage',
+  atLeast: number,
+  deadlineMs = 20_000,
+): Promise<StoredDoc[]> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    const docs = await storedDocs(productKey, collection);
+    if (docs.length >= atLeast || Date.now() > end) return docs;
+    await sleep(250);
+  }
+}
+
+/** Resolves after `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** An http URL on 127.0.0.1 where nothing listens (a port that was just free). */
+export async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return `http://127.0.0.1:${address.port}`;
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 in front of `targetUrl` whose first `failFirst` connections are
+ * reset as soon as they are accepted (a network that fails, then recovers).
+ */
+export async function startFlakyProxy(targetUrl: string, failFirst: number) {
+  const target = new URL(targetUrl);
+  let connections = 0;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    connections += 1;
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => undefined);
+    if (connections <= failFirst) {
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = new Socket();
+    sockets.add(upstream);
+    upstream.on('close', () => sockets.delete(upstream));
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+    upstream.connect(Number(target.port), target.hostname, () => {
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    connections: () => connections,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** POSTs the rollup, as Cloud Scheduler does, until it says it has caught up. */
+export async function rollUp(): Promise<void> {
+  const url = requireEnv('DUMPCATCHER_ROLLUP_URL');
+  for (let i = 0; i < 50; i++) {
+    const res = await fetch(url, { method: 'POST' });
+    const summary = (await res.json()) as { caughtUp?: boolean };
+    if (res.status !== 200) throw new Error(`rollup answered ${res.status}: ${JSON.stringify(summary)}`);
+    if (summary.caughtUp === true) return;
+  }
+  throw new Error('the rollup did not catch up in 50 runs');
+}
+
+/** The issues of a product, by fingerprint. */
+export async function issuesOf(productKey: string): Promise<Map<string, Record<string, unknown>>> {
+  const snap = await testDb().collection('products').doc(productKey).collection('issues').get();
+  return new Map(snap.docs.map((d) => [d.id, d.data()]));
+}
+
+/** The stored crash's exception fields. */
+export function exceptionOf(doc: StoredDoc): { type: string; message?: string; stacktrace: string } {
+  return doc.exception as { type: string; message?: string; stacktrace: string };
+}
+
+/** What the rollup's grouping gives for a stored crash (the same inputs the rollup uses). */
+export function fingerprintOf(doc: StoredDoc): FingerprintResult {
+  const exception = exceptionOf(doc);
+  return computeFingerprint({
+    type: exception.type,
+    message: exception.message,
+    stacktrace: exception.stacktrace,
+    runtime: (doc.runtime as { name?: string } | undefined)?.name,
+  });
+}
+
+/** A copy of a program file with `lines` comment lines added at the top, so every line number moves. */
+export function writeShiftedCopy(source: string, dest: string, lines: number, comment: string): void {
+  const text = readFileSync(source, 'utf8');
+  const padding = Array.from({ length: lines }, (_, i) => `${comment} line added above the crash site (${i + 1})`).join(
+    '\n',
+  );
+  mkdirSync(join(dest, '..'), { recursive: true });
+  writeFileSync(dest, `${padding}\n${text}`);
+}
+
+/**
+ * Rolls the product's crashes up and checks the grouping of three runs of one program: `same`
+ * (two runs whose line numbers differ) must be one issue of count 2, `other` (another call
+ * path) an issue of its own, and each issue's type and culprit must be what
+ * computeFingerprint gives for the stored trace. Returns the three fingerprints.
+ */
+export async function expectGroupedAsFixturesSay(
+  productKey: string,
+  runs: { same: [StoredDoc, StoredDoc]; other: StoredDoc },
+): Promise<{ same: FingerprintResult; other: FingerprintResult }> {
+  const [a, b] = runs.same;
+  // The two runs really differ in line numbers, else the check below proves nothing.
+  expect(exceptionOf(a).stacktrace).not.toBe(exceptionOf(b).stacktrace);
+  await rollUp();
+  const issues = await issuesOf(productKey);
+  const fa = fingerprintOf(a);
+  const fb = fingerprintOf(b);
+  const fo = fingerprintOf(runs.other);
+  expect(fa.source).toBe('frames');
+  expect(fb.fingerprint).toBe(fa.fingerprint);
+  expect(fo.fingerprint).not.toBe(fa.fingerprint);
+  expect([...issues.keys()].sort()).toEqual([fa.fingerprint, fo.fingerprint].sort());
+  for (const [doc, f, count] of [
+    [a, fa, 2],
+    [runs.other, fo, 1],
+  ] as const) {
+    const issue = issues.get(f.fingerprint);
+    expect(issue).toMatchObject({
+      fingerprint: f.fingerprint,
+      source: 'frames',
+      type: exceptionOf(doc).type,
+      title: f.title,
+      culprit: f.culprit ?? null,
+      count,
+    });
+  }
+  return { same: fa, other: fo };
+}

@@ -1,0 +1,77 @@
+import dev.dumpcatcher.Dumpcatcher;
+import dev.dumpcatcher.DumpcatcherOptions;
+import java.nio.file.Paths;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A small real program for the end-to-end tests: it starts the Java SDK and then does what its
+ * mode says ({@code java CrashApp <mode>}):
+ *
+ * <ul>
+ *   <li>{@code crash}: dies from an uncaught IllegalStateException caused by a
+ *       NumberFormatException raised a few calls deep (checkout path);
+ *   <li>{@code other-path}: the same, but the order is loaded through preview();
+ *   <li>{@code usage}: queues one usage report and exits normally;
+ *   <li>{@code start}: only starts the SDK and exits normally (a second start after a crash).
+ * </ul>
+ *
+ * <p>Settings come from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET and E2E_QUEUE_DIR; opting out
+ * (DO_NOT_TRACK, DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG) is left to the SDK.
+ */
+public class CrashApp {
+  static int parsePrice(String text) {
+    return Integer.parseInt(text);
+  }
+
+  static int applyDiscount(Map<String, String> order) {
+    return parsePrice(order.get("discount"));
+  }
+
+  static int checkout(Map<String, String> order) {
+    return applyDiscount(order);
+  }
+
+  static int preview(Map<String, String> order) {
+    return applyDiscount(order);
+  }
+
+  static int loadOrder(Map<String, String> order, boolean previewOnly) {
+    try {
+      return previewOnly ? preview(order) : checkout(order);
+    } catch (NumberFormatException e) {
+      throw new IllegalStateException("could not load the order", e);
+    }
+  }
+
+  public static void main(String[] args) {
+    String mode = args.length > 0 ? args[0] : "start";
+    Dumpcatcher.init(
+        DumpcatcherOptions.builder()
+            .endpoint(System.getenv("E2E_ENDPOINT"))
+            .productKey(System.getenv("E2E_PRODUCT_KEY"))
+            .secret(System.getenv("E2E_SECRET"))
+            .appName("e2e-java")
+            .appVersion("1.0.0")
+            .queueDir(Paths.get(System.getenv("E2E_QUEUE_DIR")))
+            .build());
+    Map<String, String> order = new HashMap<>();
+    order.put("discount", "alice@example.com");
+    switch (mode) {
+      case "crash":
+        loadOrder(order, false);
+        break;
+      case "other-path":
+        loadOrder(order, true);
+        break;
+      case "usage":
+        Dumpcatcher.reportUsage();
+        break;
+      case "start":
+        break;
+      default:
+        System.err.println("unknown mode: " + mode);
+        System.exit(2);
+    }
+  }
+}

@@ -1,0 +1,88 @@
+'use strict';
+/**
+ * A small real program for the end-to-end tests: it starts the Node SDK (`require('dumpcatcher')`,
+ * the package's CommonJS build, found through NODE_PATH) and then does what its mode says
+ * (`node crash-app.cjs <mode> [n]`):
+ *
+ *   crash       dies from an uncaught SyntaxError thrown a few calls deep (checkout path)
+ *   other-path  the same SyntaxError from the same line, reached through preview()
+ *   rejection   dies from an unhandled promise rejection (an Error with a cause)
+ *   usage       queues one usage report and exits normally
+ *   start       only starts the SDK and exits normally (a second start after a crash)
+ *   burst n     captures n different errors, waits until they are all sent, exits 0 (else 3)
+ *
+ * Settings come from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET, E2E_QUEUE_DIR and optionally
+ * E2E_SHUTDOWN_TIMEOUT_MS; opting out (DO_NOT_TRACK, DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG)
+ * is left to the SDK.
+ */
+const { setTimeout: sleep } = require('node:timers/promises');
+const dumpcatcher = require('dumpcatcher');
+
+function startSdk() {
+  const shutdown = Number(process.env.E2E_SHUTDOWN_TIMEOUT_MS ?? '');
+  dumpcatcher.init({
+    endpoint: process.env.E2E_ENDPOINT,
+    productKey: process.env.E2E_PRODUCT_KEY,
+    secret: process.env.E2E_SECRET,
+    appName: 'e2e-node',
+    appVersion: '1.0.0',
+    queueDir: process.env.E2E_QUEUE_DIR,
+    maxReportsPerFingerprint: 1000,
+    ...(shutdown > 0 ? { shutdownTimeoutMs: shutdown } : {}),
+  });
+}
+
+function parsePrice(text) {
+  return JSON.parse(text).toFixed(2);
+}
+
+function applyDiscount(order) {
+  return parsePrice(order.discount);
+}
+
+function checkout(order) {
+  return applyDiscount(order);
+}
+
+function preview(order) {
+  return applyDiscount(order);
+}
+
+async function fetchOrder() {
+  await sleep(10);
+  throw new Error('order service unavailable', { cause: new Error('connection reset by peer') });
+}
+
+async function burst(n) {
+  for (let i = 0; i < n; i++) {
+    dumpcatcher.captureException(new Error(`burst report ${i}`), { tags: { index: String(i) } });
+  }
+  const sent = await dumpcatcher.flush(60000);
+  process.exitCode = sent ? 0 : 3;
+}
+
+function main(mode) {
+  startSdk();
+  const order = { discount: 'alice@example.com' };
+  switch (mode) {
+    case 'crash':
+      return checkout(order);
+    case 'other-path':
+      return preview(order);
+    case 'rejection':
+      // Not awaited on purpose: nobody handles the rejection.
+      void fetchOrder();
+      return undefined;
+    case 'usage':
+      return dumpcatcher.reportUsage();
+    case 'burst':
+      return burst(Number(process.argv[3] ?? '1'));
+    case 'start':
+      return undefined;
+    default:
+      console.error(`unknown mode: ${mode}`);
+      process.exit(2);
+  }
+}
+
+main(process.argv[2] ?? 'start');

@@ -1,0 +1,70 @@
+"""A small real program for the end-to-end tests: it starts the Python SDK and then does what
+its mode says (python3 crash_app.py <mode>):
+
+  crash       dies from an uncaught ValueError raised a few calls deep (checkout path)
+  other-path  the same ValueError from the same line, reached through preview()
+  chained     dies from a RuntimeError raised `from` the ValueError
+  usage       queues one usage report and exits normally
+  start       only starts the SDK and exits normally (a second start after a crash)
+
+The SDK reads its settings from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET and E2E_QUEUE_DIR;
+opting out (DO_NOT_TRACK, DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG) is left to the SDK.
+"""
+
+import os
+import sys
+
+import dumpcatcher
+
+
+def start_sdk():
+    dumpcatcher.init(
+        endpoint=os.environ["E2E_ENDPOINT"],
+        product_key=os.environ["E2E_PRODUCT_KEY"],
+        secret=os.environ["E2E_SECRET"],
+        app_name="e2e-python",
+        app_version="1.0.0",
+        queue_dir=os.environ["E2E_QUEUE_DIR"],
+    )
+
+
+def parse_price(text):
+    return int(text)
+
+
+def apply_discount(order):
+    return parse_price(order["discount"])
+
+
+def checkout(order):
+    return apply_discount(order)
+
+
+def preview(order):
+    return apply_discount(order)
+
+
+def load_order(order):
+    try:
+        return checkout(order)
+    except ValueError as err:
+        raise RuntimeError("could not load the order") from err
+
+
+def main(mode):
+    start_sdk()
+    order = {"discount": "alice@example.com"}
+    if mode == "crash":
+        checkout(order)
+    elif mode == "other-path":
+        preview(order)
+    elif mode == "chained":
+        load_order(order)
+    elif mode == "usage":
+        dumpcatcher.report_usage()
+    elif mode != "start":
+        sys.exit("unknown mode: " + mode)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "start")
