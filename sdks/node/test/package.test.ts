@@ -40,9 +40,10 @@ jest.setTimeout(30_000);
 describe('the published package', () => {
   let app: string;
   beforeAll(async () => {
+    // The same emit as `npm run build`; type checking is the typecheck's job, not this test's.
     const builds = await Promise.all([
-      run([TSC, '-p', 'tsconfig.cjs.json'], SDK_DIR),
-      run([TSC, '-p', 'tsconfig.esm.json'], SDK_DIR),
+      run([TSC, '-p', 'tsconfig.cjs.json', '--noCheck'], SDK_DIR),
+      run([TSC, '-p', 'tsconfig.esm.json', '--noCheck'], SDK_DIR),
     ]);
     for (const b of builds) expect(b).toMatchObject({ code: 0 });
     expect((await run(['scripts/mark-dist.cjs'], SDK_DIR)).code).toBe(0);
