@@ -2,7 +2,6 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir, userInfo, arch, release } from 'node:os';
 import { join } from 'node:path';
 import { format as formatLog } from 'node:util';
-import { backoffDelayMs, MAX_ATTEMPTS_PER_PROCESS } from './backoff.ts';
 import { findOptOut } from './consent.ts';
 import { installHooks } from './hooks.ts';
 import { ID_PATTERN, makeRandomId, makeReportId } from './ids.ts';
@@ -16,6 +15,8 @@ import { buildCrashReport, fitBody, sanitizeLabel } from './report.ts';
 import type { ReportFacts } from './report.ts';
 import { createScrubber } from './scrub.ts';
 import type { Scrubber } from './scrub.ts';
+import { createSender } from './sender.ts';
+import type { Sender } from './sender.ts';
 import { createTransport } from './transport.ts';
 import type { Transport } from './transport.ts';
 import type {
@@ -47,7 +48,6 @@ export interface DumpcatcherClient {
   close(): Promise<boolean>;
 }
 
-const SKEW_TOLERANCE_MS = 60_000;
 const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
 
 const DEFAULTS = {
@@ -212,7 +212,6 @@ function createClientUnsafe(
   const queueDir = options.queueDir || defaultQueueDir(runtime, options.productKey);
   const clientId = makeRandomId();
   let counter = 0;
-  let clockOffsetMs = 0;
   const scrub: Scrubber = createScrubber({
     homeDir: runtime.homeDir,
     userName: runtime.userName,
@@ -264,157 +263,11 @@ function createClientUnsafe(
   };
 
   // ---- sending -------------------------------------------------------------------------
-  const attempts = new Map<string, number>();
-  // Reports this process wrote and has not yet delivered or dropped, oldest first, kept in
-  // memory so that sending them needs no directory listing and no re-reading.
-  const ownPending = new Map<string, { entry: QueueEntry; bodyJson: string }>();
-  let pumping = false;
-  let pumpAgain = false;
-  let retryTimer: NodeJS.Timeout | null = null;
-  let kickPending = false;
+  const sender: Sender | null =
+    queue && transport ? createSender({ queue, transport, now: runtime.now, random: runtime.random, log }) : null;
   let exitFlushDone = false;
-  // Reports of other client ids (earlier runs, or other live processes of the app) are sent
-  // at init and on flush; in between, a live process sends only its own, so two running
-  // processes do not both send each new report.
-  let othersPending = true;
-  const waiters = new Set<() => void>();
-
-  const notifyWaiters = (): void => {
-    for (const waiter of [...waiters]) waiter();
-  };
-
-  const scheduleRetry = (delayMs: number): void => {
-    if (retryTimer) clearTimeout(retryTimer);
-    retryTimer = setTimeout(() => {
-      retryTimer = null;
-      void pump();
-    }, delayMs);
-    retryTimer.unref();
-  };
-
-  const timestampNow = (): number => Math.floor((runtime.now() + clockOffsetMs) / 1000);
-
-  const forgetFile = (name: string): void => {
-    attempts.delete(name);
-    ownPending.delete(name);
-    queue?.remove(name);
-  };
-
-  /** One pass over the queue, oldest first; stops at the first report that must wait. */
-  const sendPass = async (): Promise<void> => {
-    if (!queue || !transport) return;
-    const includeOthers = othersPending;
-    let names: string[];
-    if (includeOthers) {
-      for (const dropped of queue.enforceBounds()) ownPending.delete(dropped);
-      names = queue.list().map((f) => f.name);
-    } else {
-      names = [...ownPending.keys()];
-    }
-    for (const name of names) {
-      if (mode !== 'live') return;
-      const tried = attempts.get(name) ?? 0;
-      if (tried >= MAX_ATTEMPTS_PER_PROCESS) continue;
-      const own = ownPending.get(name);
-      const entry = own?.entry ?? queue.read(name);
-      if (!entry) continue;
-      const bodyJson = own?.bodyJson;
-      let result = await transport.send(entry, timestampNow(), bodyJson);
-      if (result.kind === 'unauthorized' && result.serverDateMs !== undefined) {
-        const offset = result.serverDateMs - runtime.now();
-        if (Math.abs(offset - clockOffsetMs) > SKEW_TOLERANCE_MS) {
-          log(
-            `clock differs from the ingest's by ${Math.round(offset / 1000)} s; retrying ${name} once with the corrected time`,
-          );
-          clockOffsetMs = offset;
-          result = await transport.send(entry, timestampNow(), bodyJson);
-        }
-      }
-      switch (result.kind) {
-        case 'delivered':
-          forgetFile(name);
-          log(`sent ${name}: HTTP ${result.status}${result.duplicate ? ' (duplicate)' : ''}`);
-          break;
-        case 'drop':
-          forgetFile(name);
-          log(`dropped ${name}: ${result.reason} (permanent)`);
-          break;
-        case 'unauthorized':
-          forgetFile(name);
-          log(`dropped ${name}: HTTP 401 unauthenticated (check productKey and secret)`);
-          break;
-        case 'retry': {
-          const n = tried + 1;
-          attempts.set(name, n);
-          const delay = backoffDelayMs(n, runtime.random, result.retryAfterMs);
-          if (n >= MAX_ATTEMPTS_PER_PROCESS) {
-            log(`will retry ${name} after the next start: ${result.reason} (attempt ${n})`);
-          } else {
-            log(`will retry ${name} in ${delay} ms: ${result.reason} (attempt ${n})`);
-          }
-          scheduleRetry(delay);
-          return;
-        }
-      }
-    }
-    if (includeOthers) othersPending = false;
-  };
-
-  const pump = async (): Promise<void> => {
-    if (pumping) {
-      pumpAgain = true;
-      return;
-    }
-    pumping = true;
-    try {
-      do {
-        pumpAgain = false;
-        await sendPass();
-      } while (pumpAgain && retryTimer === null && mode === 'live');
-    } catch (err) {
-      log('send loop error:', err);
-    } finally {
-      pumping = false;
-      notifyWaiters();
-    }
-  };
-
-  /** Starts a send pass soon, off the caller's stack, unless a backoff is pending. */
   const kick = (): void => {
-    if (mode !== 'live' || kickPending || retryTimer !== null) return;
-    kickPending = true;
-    setImmediate(() => {
-      kickPending = false;
-      void pump();
-    }).unref();
-  };
-
-  const flushInternal = (timeoutMs: number): Promise<boolean> => {
-    if (!queue) return Promise.resolve(true);
-    return new Promise<boolean>((resolve) => {
-      let timer: NodeJS.Timeout | null = null;
-      const finish = (ok: boolean): void => {
-        if (timer) clearTimeout(timer);
-        waiters.delete(check);
-        resolve(ok);
-      };
-      function check(): void {
-        const left = queue ? queue.list().length : 0;
-        if (left === 0) return finish(true);
-        // Nothing running and nothing scheduled: what is left waits for the next start.
-        if (!pumping && !kickPending && retryTimer === null) finish(false);
-      }
-      timer = setTimeout(() => finish(false), Math.max(0, timeoutMs));
-      timer.unref();
-      waiters.add(check);
-      othersPending = true;
-      if (retryTimer === null) {
-        if (!pumping) void pump();
-        else pumpAgain = true;
-      } else {
-        check();
-      }
-    });
+    if (mode === 'live') sender?.kick();
   };
 
   // ---- capture -------------------------------------------------------------------------
@@ -442,9 +295,9 @@ function createClientUnsafe(
     };
     const bodyJson = JSON.stringify(body);
     const outcome = queue.writeSync(entry, createdAtMs, durable, bodyJson);
-    ownPending.set(outcome.name, { entry, bodyJson });
+    sender?.track(outcome.name, entry, bodyJson);
     // The bounds may have dropped older reports, or this one if it alone is over maxQueueBytes.
-    for (const dropped of outcome.dropped) ownPending.delete(dropped);
+    sender?.untrack(outcome.dropped);
     exitFlushDone = false;
   };
 
@@ -564,8 +417,8 @@ function createClientUnsafe(
     },
     async flush(timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) {
       try {
-        if (mode !== 'live') return true;
-        return await flushInternal(timeoutMs);
+        if (mode !== 'live' || !sender) return true;
+        return await sender.flush(timeoutMs);
       } catch (err) {
         log('flush failed:', err);
         return false;
@@ -574,14 +427,13 @@ function createClientUnsafe(
     async close() {
       try {
         if (mode === 'off') return true;
-        const ok = mode === 'live' ? await flushInternal(settings.shutdownTimeoutMs) : true;
+        const ok = mode === 'live' && sender ? await sender.flush(settings.shutdownTimeoutMs) : true;
         mode = 'off';
         removeHooks?.();
         removeHooks = null;
         limiter.persistNow();
         queue?.dispose();
-        if (retryTimer) clearTimeout(retryTimer);
-        retryTimer = null;
+        sender?.stop();
         transport?.destroy();
         return ok;
       } catch (err) {
@@ -623,12 +475,12 @@ function createClientUnsafe(
         }
       },
       onBeforeExit() {
-        if (mode !== 'live' || exitFlushDone || !queue) return;
+        if (mode !== 'live' || exitFlushDone || !sender) return;
         exitFlushDone = true;
-        if (ownPending.size === 0 && !(othersPending && queue.list().length > 0)) return;
+        if (!sender.hasWork()) return;
         // The only handle the SDK ever holds the process with, and only for shutdownTimeoutMs.
         const hold = setTimeout(() => undefined, settings.shutdownTimeoutMs);
-        void flushInternal(settings.shutdownTimeoutMs).finally(() => clearTimeout(hold));
+        void sender.flush(settings.shutdownTimeoutMs).finally(() => clearTimeout(hold));
       },
     },
     options.captureUncaught !== false,

@@ -1,0 +1,202 @@
+import { backoffDelayMs, MAX_ATTEMPTS_PER_PROCESS } from './backoff.ts';
+import type { Queue, QueueEntry } from './queue.ts';
+import type { Transport } from './transport.ts';
+
+const SKEW_TOLERANCE_MS = 60_000;
+
+/** Sends the queue in the background: one request at a time, oldest first, with retries. */
+export interface Sender {
+  /** A report this process has just written (sent from memory, no re-reading). */
+  track(name: string, entry: QueueEntry, bodyJson: string): void;
+  /** Reports the queue bounds removed before they were sent. */
+  untrack(names: readonly string[]): void;
+  /** Starts a send pass soon, off the caller's stack, unless a backoff is pending. */
+  kick(): void;
+  /** Sends everything it can, earlier runs' files too; true when the queue is empty in time. */
+  flush(timeoutMs: number): Promise<boolean>;
+  /** True when there may be something to send (own reports, or files of earlier runs). */
+  hasWork(): boolean;
+  /** Stops: no new attempts, no timers. */
+  stop(): void;
+}
+
+/** What the sender needs from the client. */
+export interface SenderDeps {
+  queue: Queue;
+  transport: Transport;
+  now: () => number;
+  random: () => number;
+  log: (...args: unknown[]) => void;
+}
+
+/** Creates the sender of one client. */
+export function createSender({ queue, transport, now, random, log }: SenderDeps): Sender {
+  const attempts = new Map<string, number>();
+  // Reports this process wrote and has not yet delivered or dropped, oldest first, kept in
+  // memory so that sending them needs no directory listing and no re-reading.
+  const ownPending = new Map<string, { entry: QueueEntry; bodyJson: string }>();
+  let pumping = false;
+  let pumpAgain = false;
+  let retryTimer: NodeJS.Timeout | null = null;
+  let kickPending = false;
+  let stopped = false;
+  let clockOffsetMs = 0;
+  // Reports of other client ids (earlier runs, or other live processes of the app) are sent
+  // at init and on flush; in between, a live process sends only its own, so two running
+  // processes do not both send each new report.
+  let othersPending = true;
+  const waiters = new Set<() => void>();
+
+  const notifyWaiters = (): void => {
+    for (const waiter of [...waiters]) waiter();
+  };
+
+  const scheduleRetry = (delayMs: number): void => {
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      void pump();
+    }, delayMs);
+    retryTimer.unref();
+  };
+
+  const timestampNow = (): number => Math.floor((now() + clockOffsetMs) / 1000);
+
+  const forgetFile = (name: string): void => {
+    attempts.delete(name);
+    ownPending.delete(name);
+    queue.remove(name);
+  };
+
+  /** One pass over the queue, oldest first; stops at the first report that must wait. */
+  const sendPass = async (): Promise<void> => {
+    const includeOthers = othersPending;
+    let names: string[];
+    if (includeOthers) {
+      for (const dropped of queue.enforceBounds()) ownPending.delete(dropped);
+      names = queue.list().map((f) => f.name);
+    } else {
+      names = [...ownPending.keys()];
+    }
+    for (const name of names) {
+      if (stopped) return;
+      const tried = attempts.get(name) ?? 0;
+      if (tried >= MAX_ATTEMPTS_PER_PROCESS) continue;
+      const own = ownPending.get(name);
+      const entry = own?.entry ?? queue.read(name);
+      if (!entry) continue;
+      const bodyJson = own?.bodyJson;
+      let result = await transport.send(entry, timestampNow(), bodyJson);
+      if (result.kind === 'unauthorized' && result.serverDateMs !== undefined) {
+        const offset = result.serverDateMs - now();
+        if (Math.abs(offset - clockOffsetMs) > SKEW_TOLERANCE_MS) {
+          log(
+            `clock differs from the ingest's by ${Math.round(offset / 1000)} s; retrying ${name} once with the corrected time`,
+          );
+          clockOffsetMs = offset;
+          result = await transport.send(entry, timestampNow(), bodyJson);
+        }
+      }
+      switch (result.kind) {
+        case 'delivered':
+          forgetFile(name);
+          log(`sent ${name}: HTTP ${result.status}${result.duplicate ? ' (duplicate)' : ''}`);
+          break;
+        case 'drop':
+          forgetFile(name);
+          log(`dropped ${name}: ${result.reason} (permanent)`);
+          break;
+        case 'unauthorized':
+          forgetFile(name);
+          log(`dropped ${name}: HTTP 401 unauthenticated (check productKey and secret)`);
+          break;
+        case 'retry': {
+          const n = tried + 1;
+          attempts.set(name, n);
+          const delay = backoffDelayMs(n, random, result.retryAfterMs);
+          if (n >= MAX_ATTEMPTS_PER_PROCESS) {
+            log(`will retry ${name} after the next start: ${result.reason} (attempt ${n})`);
+          } else {
+            log(`will retry ${name} in ${delay} ms: ${result.reason} (attempt ${n})`);
+          }
+          scheduleRetry(delay);
+          return;
+        }
+      }
+    }
+    if (includeOthers) othersPending = false;
+  };
+
+  const pump = async (): Promise<void> => {
+    if (stopped) return;
+    if (pumping) {
+      pumpAgain = true;
+      return;
+    }
+    pumping = true;
+    try {
+      do {
+        pumpAgain = false;
+        await sendPass();
+      } while (pumpAgain && retryTimer === null && !stopped);
+    } catch (err) {
+      log('send loop error:', err);
+    } finally {
+      pumping = false;
+      notifyWaiters();
+    }
+  };
+
+  return {
+    track(name, entry, bodyJson) {
+      ownPending.set(name, { entry, bodyJson });
+    },
+    untrack(names) {
+      for (const name of names) ownPending.delete(name);
+    },
+    kick() {
+      if (stopped || kickPending || retryTimer !== null) return;
+      kickPending = true;
+      setImmediate(() => {
+        kickPending = false;
+        void pump();
+      }).unref();
+    },
+    flush(timeoutMs) {
+      return new Promise<boolean>((resolve) => {
+        let timer: NodeJS.Timeout | null = null;
+        const finish = (ok: boolean): void => {
+          if (timer) clearTimeout(timer);
+          waiters.delete(check);
+          resolve(ok);
+        };
+        function check(): void {
+          if (queue.list().length === 0) return finish(true);
+          // Nothing running and nothing scheduled: what is left waits for the next start.
+          if (!pumping && !kickPending && retryTimer === null) finish(false);
+        }
+        timer = setTimeout(() => finish(false), Math.max(0, timeoutMs));
+        timer.unref();
+        waiters.add(check);
+        othersPending = true;
+        if (stopped) {
+          check();
+        } else if (retryTimer === null) {
+          if (!pumping) void pump();
+          else pumpAgain = true;
+        } else {
+          check();
+        }
+      });
+    },
+    hasWork() {
+      return ownPending.size > 0 || (othersPending && queue.list().length > 0);
+    },
+    stop() {
+      stopped = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      retryTimer = null;
+      notifyWaiters();
+    },
+  };
+}
