@@ -1,0 +1,253 @@
+/**
+ * End to end with the Java SDK: a real JVM program (test/e2e/java/CrashApp.java), compiled here
+ * against the SDK's sources, crashes, reports and restarts against the test stack's ingest;
+ * what lands in the Firestore emulator is checked, then grouped by the real rollup.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseStacktrace } from '../../functions/src/rollup/stacktrace';
+import {
+  ROOT,
+  closedPortUrl,
+  exceptionOf,
+  expectExit,
+  expectGroupedAsFixturesSay,
+  listDir,
+  makeTempDir,
+  newQueueDir,
+  optOutCases,
+  programEnv,
+  readQueueFile,
+  removeTempDirs,
+  reportFiles,
+  runProgram,
+  sleep,
+  storedDocs,
+  waitForDocs,
+  writeShiftedCopy,
+  type Target,
+} from '../e2e/harness';
+import { newProduct } from './helpers';
+
+const PROGRAM = join(ROOT, 'test', 'e2e', 'java', 'CrashApp.java');
+const SDK_SOURCES = join(ROOT, 'sdks', 'java', 'src', 'main', 'java');
+
+function javaSources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return javaSources(path);
+    return name.endsWith('.java') ? [path] : [];
+  });
+}
+
+async function javac(args: string[]): Promise<void> {
+  const result = await runProgram('javac', args, { env: process.env, timeoutMs: 120_000 });
+  expectExit(result, 0);
+}
+
+/**
+ * The SDK compiled from its sources (for Java 8, as its pom says) into a folder of this test
+ * file's own, rather than Maven's target/, which the SDK's own build may be rewriting at the
+ * same moment; then CrashApp, and a copy of it with every line moved down, against it.
+ */
+async function buildPrograms() {
+  const root = makeTempDir('java-build');
+  const sdk = join(root, 'sdk');
+  await javac(['--release', '8', '-nowarn', '-encoding', 'UTF-8', '-d', sdk, ...javaSources(SDK_SOURCES)]);
+  const shiftedSource = join(root, 'shifted-src', 'CrashApp.java');
+  writeShiftedCopy(PROGRAM, shiftedSource, 9, '//');
+  const app = join(root, 'app');
+  const shifted = join(root, 'app-shifted');
+  await Promise.all([javac(['-cp', sdk, '-d', app, PROGRAM]), javac(['-cp', sdk, '-d', shifted, shiftedSource])]);
+  return { classpath: `${app}:${sdk}`, shiftedClasspath: `${shifted}:${sdk}` };
+}
+
+let built: ReturnType<typeof buildPrograms> | undefined;
+const programs = () => (built ??= buildPrograms());
+
+beforeAll(async () => {
+  await programs();
+}, 180_000);
+afterAll(removeTempDirs);
+
+/** Runs CrashApp in `mode` for a product, with a queue folder of its own. */
+async function runJava(
+  target: Target,
+  mode: string,
+  options: { queueDir: string; endpoint?: string; shifted?: boolean; extra?: Record<string, string> },
+) {
+  const { classpath, shiftedClasspath } = await programs();
+  const env = programEnv(target, options);
+  return runProgram(
+    'java',
+    [
+      '-Xshare:auto',
+      '-XX:TieredStopAtLevel=1',
+      '-cp',
+      options.shifted ? shiftedClasspath : classpath,
+      'CrashApp',
+      mode,
+    ],
+    {
+      env,
+    },
+  );
+}
+
+const UNCAUGHT = 'Exception in thread "main" java.lang.IllegalStateException: could not load the order';
+
+describe('Java SDK end to end (java CrashApp)', () => {
+  it('stores an uncaught exception with its cause once, scrubbed, with the program frames in-app; a second start stores nothing more', async () => {
+    const product = await newProduct('e2e java crash');
+    const queueDir = newQueueDir('java-crash');
+
+    const crash = await runJava(product, 'crash', { queueDir });
+    expectExit(crash, 1);
+    expect(crash.stderr).toContain(UNCAUGHT);
+    expect(crash.stderr).toContain('Caused by: java.lang.NumberFormatException: For input string: "alice@example.com"');
+
+    const docs = await waitForDocs(product.productKey, 'crashes', 1);
+    expect(docs).toHaveLength(1);
+    const doc = docs[0]!;
+    const exception = exceptionOf(doc);
+    expect(exception.type).toBe('java.lang.IllegalStateException');
+    expect(exception.message).toBe('could not load the order');
+    expect(exception.stacktrace).toContain('Caused by: java.lang.NumberFormatException: For input string: "<email>"');
+    expect(exception.stacktrace).not.toContain('alice@example.com');
+    expect(exception.stacktrace).not.toContain(product.secret);
+    expect(doc).toMatchObject({ app: { name: 'e2e-java', version: '1.0.0' }, runtime: { name: 'java' } });
+
+    const parsed = parseStacktrace(exception.stacktrace, { runtime: 'java' });
+    expect(parsed.format).toBe('java');
+    expect(parsed.exceptions.map((e) => [e.type, e.relation])).toEqual([
+      ['java.lang.IllegalStateException', undefined],
+      ['java.lang.NumberFormatException', 'cause'],
+    ]);
+    const inApp = (i: number) =>
+      parsed.exceptions[i]!.frames.filter((f) => f.inApp).map((f) => `${f.module ?? '?'}.${f.function ?? '?'}`);
+    expect(inApp(0)).toEqual(['CrashApp.loadOrder', 'CrashApp.main']);
+    expect(inApp(1)).toEqual([
+      'CrashApp.parsePrice',
+      'CrashApp.applyDiscount',
+      'CrashApp.checkout',
+      'CrashApp.loadOrder',
+      'CrashApp.main',
+    ]);
+    // The JDK's own frames above parsePrice are there, and not in-app.
+    expect(parsed.exceptions[1]!.frames[0]).toMatchObject({ module: 'java.lang.NumberFormatException', inApp: false });
+
+    const second = await runJava(product, 'start', { queueDir });
+    expectExit(second, 0);
+    expect(reportFiles(queueDir)).toEqual([]);
+    await sleep(500);
+    expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(1);
+  });
+
+  it('keeps the crash in one queue file while the ingest is unreachable; the next start sends it once with the same client id and counter', async () => {
+    const product = await newProduct('e2e java offline');
+    const queueDir = newQueueDir('java-offline');
+
+    const crash = await runJava(product, 'crash', { queueDir, endpoint: await closedPortUrl() });
+    expectExit(crash, 1);
+    expect(crash.stderr).toContain(UNCAUGHT);
+    const files = reportFiles(queueDir);
+    expect(files).toHaveLength(1);
+    const queued = readQueueFile(queueDir, files[0]!);
+    expect(queued).toMatchObject({ v: 1, path: '/v1/crashes' });
+    expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(0);
+
+    expectExit(await runJava(product, 'start', { queueDir }), 0);
+    const docs = await waitForDocs(product.productKey, 'crashes', 1);
+    expect(docs).toHaveLength(1);
+    expect(docs[0]).toMatchObject({
+      clientId: queued.clientId,
+      counter: queued.counter,
+      reportId: queued.body.reportId,
+    });
+    expect(reportFiles(queueDir)).toEqual([]);
+
+    expectExit(await runJava(product, 'start', { queueDir }), 0);
+    expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(1);
+  });
+
+  it('sends a usage report with the built-in metrics', async () => {
+    const product = await newProduct('e2e java usage');
+    const queueDir = newQueueDir('java-usage');
+
+    expectExit(await runJava(product, 'usage', { queueDir }), 0);
+    const docs = await waitForDocs(product.productKey, 'usage', 1);
+    expect(docs).toHaveLength(1);
+    expect(docs[0]).toMatchObject({ app: { name: 'e2e-java', version: '1.0.0' } });
+    const metrics = docs[0]!.metrics as Record<string, unknown>;
+    expect(metrics).toMatchObject({
+      'os.name': 'linux',
+      'os.version': expect.any(String),
+      'os.arch': expect.any(String),
+      'runtime.name': 'java',
+      'runtime.version': expect.stringMatching(/^\d+/),
+      'app.version': '1.0.0',
+      locale: expect.any(String),
+      'cpu.count': expect.any(Number),
+    });
+    expect(metrics['cpu.count']).toBeGreaterThanOrEqual(1);
+    expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(0);
+  });
+
+  it('groups two runs with shifted line numbers into one issue of count 2 and another call path into another issue', async () => {
+    const product = await newProduct('e2e java grouping');
+
+    const [a, b, other] = await Promise.all([
+      runJava(product, 'crash', { queueDir: newQueueDir('java-group-a') }),
+      runJava(product, 'crash', { queueDir: newQueueDir('java-group-b'), shifted: true }),
+      runJava(product, 'other-path', { queueDir: newQueueDir('java-group-other') }),
+    ]);
+    for (const run of [a, b, other]) expectExit(run, 1);
+
+    const docs = await waitForDocs(product.productKey, 'crashes', 3);
+    expect(docs).toHaveLength(3);
+    const find = (line: string, fn: string) =>
+      docs.find((d) => {
+        const trace = exceptionOf(d).stacktrace;
+        return trace.includes(`at CrashApp.parsePrice(CrashApp.java:${line})`) && trace.includes(`at CrashApp.${fn}(`);
+      });
+    // parsePrice's line in the file as committed, and 9 lines lower in the shifted copy.
+    const line = String(
+      readFileSync(PROGRAM, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('Integer.parseInt(text)')) + 1,
+    );
+    const docA = find(line, 'checkout');
+    const docB = find(String(Number(line) + 9), 'checkout');
+    const docOther = find(line, 'preview');
+    expect(docA && docB && docOther).toBeDefined();
+
+    const { same, other: otherIssue } = await expectGroupedAsFixturesSay(product.productKey, {
+      same: [docA!, docB!],
+      other: docOther!,
+    });
+    expect(same.culprit).toBe('CrashApp.loadOrder');
+    expect(otherIssue.culprit).toBe('CrashApp.loadOrder');
+  });
+
+  describe('opt-out', () => {
+    const cases = optOutCases(join(makeTempDir('java-optout-config'), 'config'));
+    it.each(cases)(
+      'with $name nothing is sent and nothing is queued; the program still crashes as usual',
+      async ({ env }) => {
+        const product = await newProduct('e2e java opt-out');
+        const queueDir = newQueueDir('java-optout');
+        const [crash, usage] = await Promise.all([
+          runJava(product, 'crash', { queueDir, extra: env }),
+          runJava(product, 'usage', { queueDir, extra: env }),
+        ]);
+        expectExit(crash, 1);
+        expect(crash.stderr).toContain(UNCAUGHT);
+        expectExit(usage, 0);
+        expect(listDir(queueDir)).toEqual([]);
+        await sleep(1000);
+        expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(0);
+        expect(await storedDocs(product.productKey, 'usage')).toHaveLength(0);
+      },
+    );
+  });
+});
