@@ -309,4 +309,29 @@ class DeliveryTest {
     assertEquals(Sender.MAX_ATTEMPTS, ingest.received().size());
     assertEquals(1, queueFiles(dir).size(), "it waits in the queue for the next start");
   }
+
+  @Test
+  void capturesFromManyThreadsAtOnceGetDistinctCountersAndAllArrive() throws Exception {
+    client = start(options(ingest.url(), dir).build());
+    Thread[] threads = new Thread[4];
+    for (int t = 0; t < threads.length; t++) {
+      final int id = t;
+      threads[t] = new Thread(() -> {
+        for (int i = 0; i < 25; i++) {
+          client.captureException(new RuntimeException("t" + id + "-" + i),
+              CaptureContext.builder().fingerprint("t" + id + "-" + i).build());
+        }
+      });
+      threads[t].start();
+    }
+    for (Thread t : threads) t.join(10000);
+    assertTrue(client.flush(20000));
+    java.util.Set<String> counters = new java.util.HashSet<>();
+    for (FakeIngest.Received r : ingest.received()) {
+      assertEquals(202, r.status);
+      counters.add(r.header("X-Dumpcatcher-Counter"));
+    }
+    assertEquals(100, ingest.received().size());
+    assertEquals(100, counters.size(), "no counter used twice");
+  }
 }
