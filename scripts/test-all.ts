@@ -37,6 +37,7 @@ const surefireCount = (out: string): [number, number] => {
 
 const suites: Suite[] = [
   { name: 'typecheck', command: bin('tsc'), args: ['-p', 'tsconfig.json'] },
+  { name: 'typecheck sdk-node', command: bin('tsc'), args: ['-p', 'sdks/node/tsconfig.json', '--noEmit'] },
   { name: 'lint', command: bin('eslint'), args: ['.'] },
   { name: 'jest (unit, sdk-node, emulator)', command: bin('jest'), args: ['--ci'], count: jestCount },
   { name: 'python sdk (pytest)', command: 'python3', args: ['-m', 'pytest', '-q'], cwd: join(ROOT, 'sdks', 'python'), count: pytestCount },
