@@ -16,6 +16,7 @@ final class Sender implements Runnable {
   /** Attempts per report in one process; after that it waits in the queue for the next start. */
   static final int MAX_ATTEMPTS = 8;
   private static final long SKEW_TOLERANCE_MS = 60_000L;
+  private static final String USER_AGENT = "dumpcatcher-java/0.1.0";
 
   private final DiskQueue queue;
   private final Transport transport;
@@ -169,7 +170,6 @@ final class Sender implements Runnable {
     }
     publishPass(token, pending.isEmpty(), onlyExhausted);
     if (pending.isEmpty() || onlyExhausted) return 0;
-    boolean progressed = false;
     for (DiskQueue.Entry entry : pending) {
       if (stopped) return 0;
       Path file = entry.path;
@@ -191,7 +191,6 @@ final class Sender implements Runnable {
       if (outcome.kind == Outcome.DONE) {
         queue.delete(file);
         states.remove(name);
-        progressed = true;
         continue;
       }
       state.failures++;
@@ -204,7 +203,8 @@ final class Sender implements Runnable {
       publishPass(token, false, false);
       return Math.max(1, delay);
     }
-    return progressed ? -1 : 0;
+    // Every entry was sent, dropped or skipped as exhausted: one more pass tells flush the result.
+    return -1;
   }
 
   /** One report: one attempt, or two when a 401 shows our clock is off. */
@@ -221,6 +221,7 @@ final class Sender implements Runnable {
           counter, timestamp, encoding, body);
       Map<String, String> headers = new LinkedHashMap<>();
       headers.put("Content-Type", gzip ? "application/octet-stream" : "application/json");
+      headers.put("User-Agent", USER_AGENT);
       headers.put("X-Dumpcatcher-Key", options.productKey());
       headers.put("X-Dumpcatcher-Client", report.clientId());
       headers.put("X-Dumpcatcher-Counter", counter);

@@ -334,4 +334,15 @@ class DeliveryTest {
     assertEquals(100, ingest.received().size());
     assertEquals(100, counters.size(), "no counter used twice");
   }
+
+  @Test
+  void flushReportsAnEmptyQueueAfterDeletingAFileItCannotParse() throws Exception {
+    Files.write(dir.resolve("1000-client_ABCdef-123-1.json"), "{\"v\":1,".getBytes(StandardCharsets.UTF_8));
+    client = start(options(ingest.url(), dir).build());
+    long t0 = System.currentTimeMillis();
+    assertTrue(client.flush(5000));
+    assertTrue(System.currentTimeMillis() - t0 < 2000, "did not wait for the timeout");
+    assertTrue(queueFiles(dir).isEmpty());
+    assertTrue(ingest.received().isEmpty());
+  }
 }
