@@ -37,6 +37,7 @@ interface RunSummary {
   batches: number;
   issuesTouched: number;
   statsTouched: number;
+  timings: { listMs: number; reduceMs: number; commitMs: number };
 }
 
 /** Writes `count` reports built by `make` with one BulkWriter; answers the seconds it took. */
@@ -136,6 +137,7 @@ async function main(): Promise<void> {
     const processed = sum((r) => r.processed);
     const usageProcessed = sum((r) => r.usageProcessed);
     const rollupSeconds = sum((r) => r.durationMs) / 1000;
+    const share = (f: (r: RunSummary) => number) => `${((sum(f) / 1000 / rollupSeconds) * 100).toFixed(0)} %`;
     const reports = processed + usageProcessed;
 
     let counted = 0;
@@ -155,6 +157,9 @@ bench:rollup  crashes=${CRASHES} usage=${USAGE} batch=${BATCH} budget=${BUDGET} 
   runs needed               ${runs.length}   (longest ${(Math.max(...runs.map((r) => r.durationMs)) / 1000).toFixed(1)} s)
   crashes rolled up/s       ${(processed / rollupSeconds).toFixed(0)}   (${processed} in ${rollupSeconds.toFixed(1)} s of runs, ${wall.toFixed(1)} s wall)
   usage reports/s           ${usageProcessed === 0 ? '-' : (usageProcessed / rollupSeconds).toFixed(0)}
+  time listing (query)      ${share((r) => r.timings.listMs)}   (waiting for the next batch; the emulator scans, Firestore seeks an index)
+  time reducing (CPU)       ${share((r) => r.timings.reduceMs)}   (parsing, fingerprinting, sketches)
+  time committing           ${share((r) => r.timings.commitMs)}   (transaction: re-read cursor, products, aggregates; write)
   Firestore reads/report    ${(sum((r) => r.reads) / reports).toFixed(4)}   (reads ${sum((r) => r.reads)}: each report once, plus per batch the cursor, products and aggregates)
   Firestore writes/report   ${(sum((r) => r.writes) / reports).toFixed(4)}   (writes ${sum((r) => r.writes)}: per batch the touched aggregates and the cursor)
   issues                    ${issues}

@@ -80,6 +80,8 @@ export interface RollupSummary {
   /** Reports received up to this instant were considered (now minus the lag). */
   horizon: string;
   durationMs: number;
+  /** Where the time went: listing reports, reducing them in memory, committing (listing overlaps commits). */
+  timings: { listMs: number; reduceMs: number; commitMs: number };
   reads: number;
   writes: number;
 }
@@ -201,10 +203,15 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
   for (const stream of ROLLUP_STREAMS)
     states[stream] = { cursor: await store.readCursor(stream), done: false, prefetch: null };
   let slowestBatchMs = 0;
+  const timings = { listMs: 0, reduceMs: 0, commitMs: 0 };
+  const since = (t: number) => performance.now() - t;
 
   const runBatch = async (stream: RollupStream, state: StreamState): Promise<void> => {
+    let t = performance.now();
     const raw = await (state.prefetch ?? store.listReports(stream, state.cursor, horizon, limit));
     state.prefetch = null;
+    timings.listMs += since(t);
+    t = performance.now();
     const last = raw[raw.length - 1];
     if (last === undefined) {
       state.done = true;
@@ -233,6 +240,8 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
     // A full batch means more may follow: list it now, while this one commits.
     const prefetch = raw.length === limit ? store.listReports(stream, next, horizon, limit) : null;
     prefetch?.catch(() => undefined);
+    timings.reduceMs += since(t);
+    t = performance.now();
     const outcome = await store.commitBatch({
       stream,
       expected: state.cursor,
@@ -241,6 +250,7 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
       productKeys,
       plan: tracked,
     });
+    timings.commitMs += since(t);
     summary.batches++;
     if (outcome === 'stale') {
       summary.stale++;
@@ -279,6 +289,11 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
     caughtUp: ROLLUP_STREAMS.every((s) => states[s].done),
     horizon: horizon.toISOString(),
     durationMs: clock().getTime() - started.getTime(),
+    timings: {
+      listMs: Math.round(timings.listMs),
+      reduceMs: Math.round(timings.reduceMs),
+      commitMs: Math.round(timings.commitMs),
+    },
     reads: after.reads - before.reads,
     writes: after.writes - before.writes,
   };
