@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { sendSigned, newClientId, sampleCrash, type SignedRequestInput } from '../../scripts/lib/client';
 import { countDocs, newProduct, requireEnv, testDb } from './helpers';
@@ -219,6 +221,24 @@ describe('ingest over HTTP on the Firestore emulator', () => {
     expect(notFound.status).toBe(404);
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
+  });
+
+  it('logs a broken product document by key, never its secret or the request', async () => {
+    const { product, base } = await setup();
+    await testDb().collection('productSecrets').doc(product.productKey).update({ secrets: [{ secret: product.secret, expiresAt: 'not a date' }] });
+    await new Promise((r) => setTimeout(r, 1100)); // the test stack caches products for 1 s
+    const res = await sendSigned({ ...base, counter: 1, body: sampleCrash({ tags: { marker: 'log-check' } }) });
+    expect(res.status).toBe(401);
+    const dir = requireEnv('DUMPCATCHER_TEST_LOG_DIR');
+    const logs = readdirSync(dir)
+      .filter((f) => f.startsWith('function-ingest-'))
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
+      .join('\n');
+    const lines = logs.split('\n').filter((l) => l.includes(product.productKey));
+    expect(lines.map((l) => (JSON.parse(l) as { message: string }).message)).toContain('could not load product secrets');
+    expect(logs).not.toContain(product.secret);
+    expect(logs).not.toContain('log-check');
+    expect(await countDocs(product.productKey, 'crashes')).toBe(0);
   });
 
   describe('exactly once under concurrency', () => {
