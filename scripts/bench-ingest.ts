@@ -30,11 +30,18 @@ function cpuSeconds(pid: number): number {
 
 /** A crash body of about 2 KB with a real-looking Java trace. */
 function crashBody(): object {
-  const frames = Array.from({ length: 18 }, (_, i) => `\tat com.example.shop.Service${i}.handle(Service${i}.java:${40 + i})`).join('\n');
+  const frames = Array.from(
+    { length: 18 },
+    (_, i) => `\tat com.example.shop.Service${i}.handle(Service${i}.java:${40 + i})`,
+  ).join('\n');
   return {
     reportId: randomUUID(),
     occurredAt: new Date().toISOString(),
-    exception: { type: 'java.lang.IllegalStateException', message: 'cart is empty', stacktrace: `java.lang.IllegalStateException: cart is empty\n${frames}` },
+    exception: {
+      type: 'java.lang.IllegalStateException',
+      message: 'cart is empty',
+      stacktrace: `java.lang.IllegalStateException: cart is empty\n${frames}`,
+    },
     app: { name: 'bench-shop', version: '3.4.5' },
     label: 'checkout',
     runtime: { name: 'java', version: '17.0.15' },
@@ -54,8 +61,19 @@ function prepare(url: string, product: { productKey: string; secret: string }, n
   return Array.from({ length: n }, (_, i) => {
     const client = clients[i % CLIENTS]!;
     client.counter++;
-    const req = buildSignedRequest({ baseUrl: url, productKey: product.productKey, secret: product.secret, clientId: client.id, counter: client.counter, body: crashBody() });
-    return { path: '/v1/crashes', headers: { ...req.headers, 'Content-Length': String(req.body.length) }, body: req.body };
+    const req = buildSignedRequest({
+      baseUrl: url,
+      productKey: product.productKey,
+      secret: product.secret,
+      clientId: client.id,
+      counter: client.counter,
+      body: crashBody(),
+    });
+    return {
+      path: '/v1/crashes',
+      headers: { ...req.headers, 'Content-Length': String(req.body.length) },
+      body: req.body,
+    };
   });
 }
 
@@ -95,13 +113,22 @@ async function main(): Promise<void> {
   rmSync(ioFile, { force: true });
   const stack = await startStack({
     logDir,
-    env: { DUMPCATCHER_RATE_PER_PRODUCT: '100000000', DUMPCATCHER_RATE_PER_CLIENT: '100000000', DUMPCATCHER_IO_REPORT: ioFile },
+    env: {
+      DUMPCATCHER_RATE_PER_PRODUCT: '100000000',
+      DUMPCATCHER_RATE_PER_CLIENT: '100000000',
+      DUMPCATCHER_IO_REPORT: ioFile,
+    },
   });
   try {
     process.env.FIRESTORE_EMULATOR_HOST = stack.firestoreEmulatorHost;
     const db = getFirestore(getApps()[0] ?? initializeApp({ projectId: stack.projectId }));
     const product = await seedProduct(db, { name: 'bench', ownerUid: 'bench' });
-    const noop = await serveFunction({ target: 'noop', source: join(ROOT, 'scripts', 'bench', 'noop'), env: {}, logDir });
+    const noop = await serveFunction({
+      target: 'noop',
+      source: join(ROOT, 'scripts', 'bench', 'noop'),
+      env: {},
+      logDir,
+    });
     const ingestPid = stack.functions.find((f) => f.target === 'ingest')!.pid;
 
     const warm = prepare(stack.ingestUrl, product, 1000);
@@ -121,7 +148,8 @@ async function main(): Promise<void> {
     await noop.stop();
 
     const accepted = ingest.statuses[202] ?? 0;
-    const stored = (await db.collection('products').doc(product.productKey).collection('crashes').count().get()).data().count;
+    const stored = (await db.collection('products').doc(product.productKey).collection('crashes').count().get()).data()
+      .count;
     await stack.functions.find((f) => f.target === 'ingest')!.stop(); // flushes the I/O report at exit
     const io = JSON.parse(readFileSync(ioFile, 'utf8')) as { reads: number; writes: number; failedCreates: number };
     const warmAccepted = warm.length;

@@ -9,16 +9,23 @@ import { parseDeployArgs, planDeploy, showCommand } from './lib/deploy-plan';
 function main(): void {
   const options = parseDeployArgs(process.argv.slice(2));
   const plan = planDeploy(options);
-  console.log(`${options.dryRun ? 'Dry run: would run' : 'Running'} ${plan.length} commands for project ${options.project} in ${options.region}:`);
+  console.log(
+    `${options.dryRun ? 'Dry run: would run' : 'Running'} ${plan.length} commands for project ${options.project} in ${options.region}:`,
+  );
   for (const step of plan) {
     console.log(`\n# ${step.what}\n${showCommand(step)}`);
     if (options.dryRun) continue;
     const [cmd, ...args] = step.argv;
     const result = spawnSync(cmd!, args, { stdio: 'inherit', cwd: join(__dirname, '..') });
-    const tolerated = step.argv.includes('service-accounts') || (step.argv.includes('scheduler') && result.status !== 0);
+    const tolerated =
+      step.argv.includes('service-accounts') || (step.argv.includes('scheduler') && result.status !== 0);
     if (result.status !== 0 && step.argv.includes('scheduler')) {
       // The job exists from an earlier deploy: update it instead.
-      const update = spawnSync(cmd!, args.map((a) => (a === 'create' ? 'update' : a)), { stdio: 'inherit' });
+      const update = spawnSync(
+        cmd!,
+        args.map((a) => (a === 'create' ? 'update' : a)),
+        { stdio: 'inherit' },
+      );
       if (update.status !== 0) throw new Error(`failed: ${step.what}`);
     } else if (result.status !== 0 && !tolerated) {
       throw new Error(`failed: ${step.what} (exit ${result.status})`);

@@ -18,10 +18,15 @@ function target(): Target {
   if (KEY && SECRET && INGEST_URL) return { ingestUrl: INGEST_URL, productKey: KEY, secret: SECRET };
   const file = join(__dirname, '..', '.local', 'stack.json');
   try {
-    const stack = JSON.parse(readFileSync(file, 'utf8')) as { ingestUrl: string; demoProduct: { productKey: string; secret: string } };
+    const stack = JSON.parse(readFileSync(file, 'utf8')) as {
+      ingestUrl: string;
+      demoProduct: { productKey: string; secret: string };
+    };
     return { ingestUrl: stack.ingestUrl, productKey: stack.demoProduct.productKey, secret: stack.demoProduct.secret };
   } catch {
-    throw new Error(`No local stack found (${file}). Start it with \`npm start\` in another terminal, or set KEY, SECRET and INGEST_URL.`);
+    throw new Error(
+      `No local stack found (${file}). Start it with \`npm start\` in another terminal, or set KEY, SECRET and INGEST_URL.`,
+    );
   }
 }
 
@@ -52,7 +57,14 @@ async function main(): Promise<void> {
     os: { name: process.platform, arch: process.arch },
     tags: { source: 'npm-run-send-crash' },
   };
-  const res = await sendSigned({ baseUrl: t.ingestUrl, productKey: t.productKey, secret: t.secret, clientId: newClientId(), counter: 1, body: crash });
+  const res = await sendSigned({
+    baseUrl: t.ingestUrl,
+    productKey: t.productKey,
+    secret: t.secret,
+    clientId: newClientId(),
+    counter: 1,
+    body: crash,
+  });
   console.log(`POST ${t.ingestUrl}/v1/crashes → ${res.status} ${JSON.stringify(res.json)}`);
   if (res.status === 202) {
     console.log(`Stored as products/${t.productKey}/crashes/${String(res.json.id)} in the Firestore emulator.`);

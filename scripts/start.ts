@@ -18,7 +18,9 @@ const ROLLUP_INTERVAL_MS = Number(process.env.DUMPCATCHER_ROLLUP_INTERVAL_SECOND
 const STACK_FILE = join(LOCAL_DIR, 'stack.json');
 
 function emulatorPorts(): { firestore: number; auth: number } {
-  const config = JSON.parse(readFileSync(join(ROOT, 'firebase.json'), 'utf8')) as { emulators: { firestore: { port: number }; auth: { port: number } } };
+  const config = JSON.parse(readFileSync(join(ROOT, 'firebase.json'), 'utf8')) as {
+    emulators: { firestore: { port: number }; auth: { port: number } };
+  };
   return { firestore: config.emulators.firestore.port, auth: config.emulators.auth.port };
 }
 
@@ -31,7 +33,9 @@ async function runRollup(url: string): Promise<void> {
     const summary = (await res.json()) as { processed?: number; usageProcessed?: number; caughtUp?: boolean };
     if (!res.ok) console.error(`rollup answered ${res.status}: ${JSON.stringify(summary)}`);
     else if (summary.processed || summary.usageProcessed)
-      console.log(`rollup: ${summary.processed} crashes, ${summary.usageProcessed} usage reports${summary.caughtUp ? '' : ' (more to do)'}`);
+      console.log(
+        `rollup: ${summary.processed} crashes, ${summary.usageProcessed} usage reports${summary.caughtUp ? '' : ' (more to do)'}`,
+      );
   } catch (err) {
     console.error(`rollup call failed: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -24,7 +24,10 @@ const jestCount = (out: string): [number, number] => {
 const pytestCount = (out: string): [number, number] => {
   const lines = out.trim().split('\n');
   const last = lines.reverse().find((l) => /\d+ (passed|failed)/.test(l)) ?? '';
-  return [Number(last.match(/(\d+) passed/)?.[1] ?? 0), Number(last.match(/(\d+) failed/)?.[1] ?? 0) + Number(last.match(/(\d+) error/)?.[1] ?? 0)];
+  return [
+    Number(last.match(/(\d+) passed/)?.[1] ?? 0),
+    Number(last.match(/(\d+) failed/)?.[1] ?? 0) + Number(last.match(/(\d+) error/)?.[1] ?? 0),
+  ];
 };
 const surefireCount = (out: string): [number, number] => {
   const all = [...out.matchAll(/Tests run: (\d+), Failures: (\d+), Errors: (\d+)/g)];
@@ -40,14 +43,30 @@ const suites: Suite[] = [
   { name: 'typecheck sdk-node', command: bin('tsc'), args: ['-p', 'sdks/node/tsconfig.json', '--noEmit'] },
   { name: 'lint', command: bin('eslint'), args: ['.'] },
   { name: 'jest (unit, sdk-node, emulator)', command: bin('jest'), args: ['--ci'], count: jestCount },
-  { name: 'python sdk (pytest)', command: 'python3', args: ['-m', 'pytest', '-q'], cwd: join(ROOT, 'sdks', 'python'), count: pytestCount },
-  { name: 'java sdk (mvn test)', command: 'mvn', args: ['-B', 'test'], cwd: join(ROOT, 'sdks', 'java'), count: surefireCount },
+  {
+    name: 'python sdk (pytest)',
+    command: 'python3',
+    args: ['-m', 'pytest', '-q'],
+    cwd: join(ROOT, 'sdks', 'python'),
+    count: pytestCount,
+  },
+  {
+    name: 'java sdk (mvn test)',
+    command: 'mvn',
+    args: ['-B', 'test'],
+    cwd: join(ROOT, 'sdks', 'java'),
+    count: surefireCount,
+  },
 ];
 
 function run(suite: Suite): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     console.log(`\n=== ${suite.name}: ${[suite.command.replace(ROOT + '/', ''), ...suite.args].join(' ')}`);
-    const child = spawn(suite.command, suite.args, { cwd: suite.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    const child = spawn(suite.command, suite.args, {
+      cwd: suite.cwd ?? ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => {
       output += d.toString();
@@ -75,7 +94,9 @@ async function main(): Promise<void> {
     failed += f;
     const ok = code === 0 && f === 0 && (suite.count === undefined || p > 0);
     if (!ok && f === 0) failed += 1; // a suite that failed without a count still fails the run
-    summary.push(`${ok ? 'ok  ' : 'FAIL'} ${suite.name} (${((Date.now() - started) / 1000).toFixed(0)} s${suite.count ? `, ${p} passed, ${f} failed` : ''})`);
+    summary.push(
+      `${ok ? 'ok  ' : 'FAIL'} ${suite.name} (${((Date.now() - started) / 1000).toFixed(0)} s${suite.count ? `, ${p} passed, ${f} failed` : ''})`,
+    );
   }
   console.log('\n=== summary\n' + summary.join('\n'));
   console.log(`tests: ${passed} passed, ${failed} failed`);

@@ -14,7 +14,7 @@ async function withoutEmulatorHost<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 describe('the emulator harness', () => {
-  it('starts gcloud\'s Firestore emulator and leaves no process behind when stopped, Java included', async () => {
+  it("starts gcloud's Firestore emulator and leaves no process behind when stopped, Java included", async () => {
     const logDir = requireEnv('DUMPCATCHER_TEST_LOG_DIR');
     const emulator = await withoutEmulatorHost(() => startFirestoreEmulator({ logDir }));
     const port = emulator.host.split(':')[1]!;
@@ -30,7 +30,9 @@ describe('the emulator harness', () => {
     const saved = process.env.FIRESTORE_EMULATOR_HOST;
     process.env.FIRESTORE_EMULATOR_HOST = '127.0.0.1:9';
     try {
-      await expect(startFirestoreEmulator({ logDir: requireEnv('DUMPCATCHER_TEST_LOG_DIR') })).rejects.toThrow('FIRESTORE_EMULATOR_HOST=127.0.0.1:9 is set but nothing answers there');
+      await expect(startFirestoreEmulator({ logDir: requireEnv('DUMPCATCHER_TEST_LOG_DIR') })).rejects.toThrow(
+        'FIRESTORE_EMULATOR_HOST=127.0.0.1:9 is set but nothing answers there',
+      );
     } finally {
       process.env.FIRESTORE_EMULATOR_HOST = saved;
     }
@@ -40,7 +42,9 @@ describe('the emulator harness', () => {
     const savedPath = process.env.PATH;
     process.env.PATH = '/nonexistent';
     try {
-      await expect(withoutEmulatorHost(() => startFirestoreEmulator({ logDir: requireEnv('DUMPCATCHER_TEST_LOG_DIR') }))).rejects.toThrow(/needs the Google Cloud CLI.*\n.*cloud-firestore-emulator/);
+      await expect(
+        withoutEmulatorHost(() => startFirestoreEmulator({ logDir: requireEnv('DUMPCATCHER_TEST_LOG_DIR') })),
+      ).rejects.toThrow(/needs the Google Cloud CLI.*\n.*cloud-firestore-emulator/);
     } finally {
       process.env.PATH = savedPath;
     }

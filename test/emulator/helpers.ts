@@ -5,7 +5,8 @@ import { seedProduct } from '../../scripts/lib/seed';
 /** Environment the global setup exported; a missing value is a broken harness, not a skip. */
 export function requireEnv(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: the emulator suites must run through jest's globalSetup (npm test).`);
+  if (!value)
+    throw new Error(`${name} is not set: the emulator suites must run through jest's globalSetup (npm test).`);
   return value;
 }
 

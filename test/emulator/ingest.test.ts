@@ -25,7 +25,12 @@ describe('ingest over HTTP on the Firestore emulator', () => {
     const res = await sendSigned({ ...base, counter: 1, body: crash });
     expect(res.status).toBe(202);
     expect(typeof res.json.id).toBe('string');
-    const doc = await testDb().collection('products').doc(product.productKey).collection('crashes').doc(res.json.id as string).get();
+    const doc = await testDb()
+      .collection('products')
+      .doc(product.productKey)
+      .collection('crashes')
+      .doc(res.json.id as string)
+      .get();
     expect(doc.exists).toBe(true);
     expect(doc.get('reportId')).toBe(crash.reportId);
     expect(doc.get('exception.type')).toBe('ZeroDivisionError');
@@ -82,14 +87,17 @@ describe('ingest over HTTP on the Firestore emulator', () => {
     it.each(cases)('refuses %s and stores nothing', async (name, mutate) => {
       const { product, base } = await setup();
       let input = mutate({ ...base, counter: 1, body: sampleCrash() });
-      if (name === 'a missing signature') input = { ...input, signature: undefined as never, headers: { 'X-Dumpcatcher-Signature': '' } };
+      if (name === 'a missing signature')
+        input = { ...input, signature: undefined as never, headers: { 'X-Dumpcatcher-Signature': '' } };
       if (name === 'a body changed after signing') {
         const signed = (await import('../../scripts/lib/client')).buildSignedRequest(input);
         input = { ...input, signature: signed.headers['X-Dumpcatcher-Signature']!, body: sampleCrash() };
       }
       const res = await sendSigned(input);
       expect(res.status).toBe(401);
-      expect(res.json).toEqual({ error: { code: 'unauthenticated', message: 'The request is not signed with a valid product key and secret.' } });
+      expect(res.json).toEqual({
+        error: { code: 'unauthenticated', message: 'The request is not signed with a valid product key and secret.' },
+      });
       expect(res.headers.get('date')).toMatch(/GMT$/);
       expect(await countDocs(product.productKey, 'crashes')).toBe(0);
     });
@@ -114,7 +122,12 @@ describe('ingest over HTTP on the Firestore emulator', () => {
 
     it('refuses invalid JSON', async () => {
       const { product, base } = await setup();
-      const res = await sendSigned({ ...base, counter: 1, body: Buffer.from('{"reportId": '), headers: { 'Content-Type': 'application/octet-stream' } });
+      const res = await sendSigned({
+        ...base,
+        counter: 1,
+        body: Buffer.from('{"reportId": '),
+        headers: { 'Content-Type': 'application/octet-stream' },
+      });
       expect(res.status).toBe(400);
       expect(res.json.error).toMatchObject({ code: 'invalid_json' });
       expect(await countDocs(product.productKey, 'crashes')).toBe(0);
@@ -145,7 +158,12 @@ describe('ingest over HTTP on the Firestore emulator', () => {
     const crash = sampleCrash();
     const res = await sendSigned({ ...base, counter: 1, body: crash, encoding: 'gzip' });
     expect(res.status).toBe(202);
-    const doc = await testDb().collection('products').doc(product.productKey).collection('crashes').doc(res.json.id as string).get();
+    const doc = await testDb()
+      .collection('products')
+      .doc(product.productKey)
+      .collection('crashes')
+      .doc(res.json.id as string)
+      .get();
     expect(doc.get('reportId')).toBe(crash.reportId);
   });
 
@@ -170,11 +188,24 @@ describe('ingest over HTTP on the Firestore emulator', () => {
 
   it('refuses Content-Encoding and unknown body encodings with 415', async () => {
     const { product, base } = await setup();
-    const a = await sendSigned({ ...base, counter: 1, body: gzipSync(JSON.stringify(sampleCrash())), headers: { 'Content-Encoding': 'gzip' } });
-    const b = await sendSigned({ ...base, counter: 2, body: sampleCrash(), headers: { 'X-Dumpcatcher-Body-Encoding': 'br' } });
+    const a = await sendSigned({
+      ...base,
+      counter: 1,
+      body: gzipSync(JSON.stringify(sampleCrash())),
+      headers: { 'Content-Encoding': 'gzip' },
+    });
+    const b = await sendSigned({
+      ...base,
+      counter: 2,
+      body: sampleCrash(),
+      headers: { 'X-Dumpcatcher-Body-Encoding': 'br' },
+    });
     expect([a.status, b.status]).toEqual([415, 415]);
     expect(a.json.error).toMatchObject({ code: 'unsupported_encoding', details: { header: 'content-encoding' } });
-    expect(b.json.error).toMatchObject({ code: 'unsupported_encoding', details: { header: 'x-dumpcatcher-body-encoding' } });
+    expect(b.json.error).toMatchObject({
+      code: 'unsupported_encoding',
+      details: { header: 'x-dumpcatcher-body-encoding' },
+    });
     expect(await countDocs(product.productKey, 'crashes')).toBe(0);
   });
 
@@ -183,7 +214,8 @@ describe('ingest over HTTP on the Firestore emulator', () => {
     await testDb().collection('productSecrets').doc(product.productKey).update({ rateLimitPerMinute: 2 });
     await new Promise((r) => setTimeout(r, 1100)); // the test stack caches products for 1 s
     const statuses = [];
-    for (let counter = 1; counter <= 3; counter++) statuses.push((await sendSigned({ ...base, counter, body: sampleCrash() })).status);
+    for (let counter = 1; counter <= 3; counter++)
+      statuses.push((await sendSigned({ ...base, counter, body: sampleCrash() })).status);
     const limited = await sendSigned({ ...base, counter: 4, body: sampleCrash() });
     expect(statuses).toEqual([202, 202, 429]);
     expect(limited.status).toBe(429);
@@ -198,7 +230,12 @@ describe('ingest over HTTP on the Firestore emulator', () => {
     const crash = sampleCrash({ exception: { type: 'Error', message: 'boom', stacktrace: long } });
     const res = await sendSigned({ ...base, counter: 1, body: crash, encoding: 'gzip' });
     expect(res.status).toBe(202);
-    const doc = await testDb().collection('products').doc(product.productKey).collection('crashes').doc(res.json.id as string).get();
+    const doc = await testDb()
+      .collection('products')
+      .doc(product.productKey)
+      .collection('crashes')
+      .doc(res.json.id as string)
+      .get();
     const stored = doc.get('exception.stacktrace') as string;
     expect(Buffer.byteLength(stored)).toBeLessThanOrEqual(256 * 1024);
     expect(stored).toMatch(/… \[truncated by dumpcatcher: \d+ bytes omitted\]$/);
@@ -207,10 +244,21 @@ describe('ingest over HTTP on the Firestore emulator', () => {
 
   it('stores usage reports in the usage collection', async () => {
     const { product, base } = await setup();
-    const usage = { reportId: crypto.randomUUID(), occurredAt: new Date().toISOString(), app: { name: 'demo', version: '2.0.0' }, installId: 'inst_0123456789', metrics: { 'os.name': 'linux', 'cpu.count': 2, 'feature.dark_mode': true } };
+    const usage = {
+      reportId: crypto.randomUUID(),
+      occurredAt: new Date().toISOString(),
+      app: { name: 'demo', version: '2.0.0' },
+      installId: 'inst_0123456789',
+      metrics: { 'os.name': 'linux', 'cpu.count': 2, 'feature.dark_mode': true },
+    };
     const res = await sendSigned({ ...base, path: '/v1/usage', counter: 1, body: usage });
     expect(res.status).toBe(202);
-    const doc = await testDb().collection('products').doc(product.productKey).collection('usage').doc(res.json.id as string).get();
+    const doc = await testDb()
+      .collection('products')
+      .doc(product.productKey)
+      .collection('usage')
+      .doc(res.json.id as string)
+      .get();
     expect(doc.get('metrics')).toEqual(usage.metrics);
     expect(await countDocs(product.productKey, 'crashes')).toBe(0);
   });
@@ -225,7 +273,10 @@ describe('ingest over HTTP on the Firestore emulator', () => {
 
   it('logs a broken product document by key, never its secret or the request', async () => {
     const { product, base } = await setup();
-    await testDb().collection('productSecrets').doc(product.productKey).update({ secrets: [{ secret: product.secret, expiresAt: 'not a date' }] });
+    await testDb()
+      .collection('productSecrets')
+      .doc(product.productKey)
+      .update({ secrets: [{ secret: product.secret, expiresAt: 'not a date' }] });
     await new Promise((r) => setTimeout(r, 1100)); // the test stack caches products for 1 s
     const res = await sendSigned({ ...base, counter: 1, body: sampleCrash({ tags: { marker: 'log-check' } }) });
     expect(res.status).toBe(401);
@@ -235,7 +286,9 @@ describe('ingest over HTTP on the Firestore emulator', () => {
       .map((f) => readFileSync(join(dir, f), 'utf8'))
       .join('\n');
     const lines = logs.split('\n').filter((l) => l.includes(product.productKey));
-    expect(lines.map((l) => (JSON.parse(l) as { message: string }).message)).toContain('could not load product secrets');
+    expect(lines.map((l) => (JSON.parse(l) as { message: string }).message)).toContain(
+      'could not load product secrets',
+    );
     expect(logs).not.toContain(product.secret);
     expect(logs).not.toContain('log-check');
     expect(await countDocs(product.productKey, 'crashes')).toBe(0);
@@ -245,8 +298,13 @@ describe('ingest over HTTP on the Firestore emulator', () => {
     it('gives one 202 and nineteen 200 for twenty copies of one request', async () => {
       const { product, base } = await setup();
       const crash = sampleCrash();
-      const results = await Promise.all(Array.from({ length: 20 }, () => sendSigned({ ...base, counter: 1, body: crash })));
-      const counts = results.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => sendSigned({ ...base, counter: 1, body: crash })),
+      );
+      const counts = results.reduce<Record<number, number>>(
+        (acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }),
+        {},
+      );
       expect(counts).toEqual({ 200: 19, 202: 1 });
       expect(new Set(results.map((r) => r.json.id)).size).toBe(1);
       expect(await countDocs(product.productKey, 'crashes')).toBe(1);
@@ -254,8 +312,13 @@ describe('ingest over HTTP on the Firestore emulator', () => {
 
     it('gives one 202 and nineteen 409 for twenty reports on one counter', async () => {
       const { product, base } = await setup();
-      const results = await Promise.all(Array.from({ length: 20 }, () => sendSigned({ ...base, counter: 1, body: sampleCrash() })));
-      const counts = results.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => sendSigned({ ...base, counter: 1, body: sampleCrash() })),
+      );
+      const counts = results.reduce<Record<number, number>>(
+        (acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }),
+        {},
+      );
       expect(counts).toEqual({ 202: 1, 409: 19 });
       expect(await countDocs(product.productKey, 'crashes')).toBe(1);
     });

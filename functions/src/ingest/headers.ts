@@ -45,9 +45,19 @@ export function parseIngestHeaders(headers: HeaderBag): IngestHeaders {
   }
   const productKey = required(headers, 'x-dumpcatcher-key', ID_PATTERN, '8-64 chars of [A-Za-z0-9_-]');
   const clientId = required(headers, 'x-dumpcatcher-client', ID_PATTERN, '8-64 chars of [A-Za-z0-9_-]');
-  const counter = required(headers, 'x-dumpcatcher-counter', COUNTER_PATTERN, 'a decimal from 1 to 2^53-1 without leading zeros');
+  const counter = required(
+    headers,
+    'x-dumpcatcher-counter',
+    COUNTER_PATTERN,
+    'a decimal from 1 to 2^53-1 without leading zeros',
+  );
   if (!Number.isSafeInteger(Number(counter))) throw invalidHeader('x-dumpcatcher-counter', 'must be at most 2^53-1');
-  const timestamp = required(headers, 'x-dumpcatcher-timestamp', TIMESTAMP_PATTERN, 'Unix seconds without leading zeros');
+  const timestamp = required(
+    headers,
+    'x-dumpcatcher-timestamp',
+    TIMESTAMP_PATTERN,
+    'Unix seconds without leading zeros',
+  );
   const encoding = single(headers, 'x-dumpcatcher-body-encoding') ?? 'identity';
   if (encoding !== 'identity' && encoding !== 'gzip') {
     throw new DumpcatcherError('unsupported_encoding', 'X-Dumpcatcher-Body-Encoding must be identity or gzip.', {

@@ -4,7 +4,13 @@ import { DumpcatcherError } from '../shared/errors';
 import { checkParsedDepth, checkSentSize, decodeBody, parseJsonBody } from './body';
 import { parseIngestHeaders } from './headers';
 import type { RateLimiter } from './rate-limit';
-import { CrashReportSchema, REPORT_KINDS, UsageReportSchema, type ProductIngestConfig, type ReportKind } from './schemas';
+import {
+  CrashReportSchema,
+  REPORT_KINDS,
+  UsageReportSchema,
+  type ProductIngestConfig,
+  type ReportKind,
+} from './schemas';
 import type { ProductCache } from './secret-cache';
 import { verifySignature } from './signing';
 import { toStoredReport, type StoredReport } from './stored-report';
@@ -67,7 +73,8 @@ export function reportDocumentId(clientId: string, counter: string): string {
 
 function routeOf(req: IngestRequest): ReportKind {
   const kind = (REPORT_KINDS as Record<string, ReportKind | undefined>)[req.path];
-  if (kind === undefined) throw new DumpcatcherError('not_found', `No such endpoint: ${req.path}.`, { details: { path: req.path } });
+  if (kind === undefined)
+    throw new DumpcatcherError('not_found', `No such endpoint: ${req.path}.`, { details: { path: req.path } });
   if (req.method !== 'POST') {
     throw new DumpcatcherError('method_not_allowed', `Use POST for ${req.path}.`, { headers: { Allow: 'POST' } });
   }
@@ -80,9 +87,13 @@ function validate(kind: ReportKind, json: unknown) {
   if (!result.success) {
     const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
     const first = issues[0];
-    throw new DumpcatcherError('invalid_body', `Invalid ${kind === 'crashes' ? 'crash' : 'usage'} report: ${first?.path || '(root)'}: ${first?.message}.`, {
-      details: { issues },
-    });
+    throw new DumpcatcherError(
+      'invalid_body',
+      `Invalid ${kind === 'crashes' ? 'crash' : 'usage'} report: ${first?.path || '(root)'}: ${first?.message}.`,
+      {
+        details: { issues },
+      },
+    );
   }
   return result.data;
 }
@@ -98,7 +109,16 @@ export async function ingestReport(req: IngestRequest, deps: IngestDeps): Promis
   if (Math.abs(nowMs / 1000 - headers.timestampSeconds) > MAX_SKEW_SECONDS) throw unauthenticated();
   const signature = headers.signature;
   if (signature === undefined) throw unauthenticated();
-  const signing = { method: req.method, path: req.path, productKey: headers.productKey, clientId: headers.clientId, counter: headers.counter, timestamp: headers.timestamp, bodyEncoding: headers.bodyEncoding, body: req.rawBody };
+  const signing = {
+    method: req.method,
+    path: req.path,
+    productKey: headers.productKey,
+    clientId: headers.clientId,
+    counter: headers.counter,
+    timestamp: headers.timestamp,
+    bodyEncoding: headers.bodyEncoding,
+    body: req.rawBody,
+  };
   const isSignedBy = (p: ProductIngestConfig | null): p is ProductIngestConfig =>
     p !== null && verifySignature(liveSecrets(p, nowMs), signing, signature);
   let product = await deps.products.get(headers.productKey, nowMs);
@@ -110,9 +130,15 @@ export async function ingestReport(req: IngestRequest, deps: IngestDeps): Promis
 
   const perProduct = product.rateLimitPerMinute ?? deps.limits.perProductPerMinute;
   const productDecision = deps.limiter.take(`p:${headers.productKey}`, perProduct, nowMs);
-  if (!productDecision.allowed) return { kind: 'rate_limited', scope: 'product', retryAfterSeconds: productDecision.retryAfterSeconds };
-  const clientDecision = deps.limiter.take(`c:${headers.productKey}:${headers.clientId}`, deps.limits.perClientPerMinute, nowMs);
-  if (!clientDecision.allowed) return { kind: 'rate_limited', scope: 'client', retryAfterSeconds: clientDecision.retryAfterSeconds };
+  if (!productDecision.allowed)
+    return { kind: 'rate_limited', scope: 'product', retryAfterSeconds: productDecision.retryAfterSeconds };
+  const clientDecision = deps.limiter.take(
+    `c:${headers.productKey}:${headers.clientId}`,
+    deps.limits.perClientPerMinute,
+    nowMs,
+  );
+  if (!clientDecision.allowed)
+    return { kind: 'rate_limited', scope: 'client', retryAfterSeconds: clientDecision.retryAfterSeconds };
 
   const json =
     headers.bodyEncoding === 'identity' && req.parsedJson !== undefined

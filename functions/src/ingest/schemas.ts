@@ -7,15 +7,25 @@ const shortString = (max: number) => z.string().min(1).max(max);
 
 const AppSchema = z.strictObject({ name: shortString(128), version: shortString(64) });
 const RuntimeSchema = z.strictObject({ name: shortString(64), version: shortString(64) });
-const OsSchema = z.strictObject({ name: shortString(64), version: shortString(64).optional(), arch: shortString(64).optional() });
+const OsSchema = z.strictObject({
+  name: shortString(64),
+  version: shortString(64).optional(),
+  arch: shortString(64).optional(),
+});
 const TagsSchema = z
-  .record(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'tag names are 1-64 chars of [A-Za-z0-9_.:-]'), z.string().max(256))
+  .record(
+    z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'tag names are 1-64 chars of [A-Za-z0-9_.:-]'),
+    z.string().max(256),
+  )
   .refine((tags) => Object.keys(tags).length <= 50, 'at most 50 tags');
 /** Largest `extra` accepted, serialised as JSON (the stored document must stay under 1 MiB). */
 export const MAX_EXTRA_BYTES = 256 * 1024;
 const ExtraSchema = z
   .record(z.string(), z.json())
-  .refine((extra) => Buffer.byteLength(JSON.stringify(extra), 'utf8') <= MAX_EXTRA_BYTES, `at most ${MAX_EXTRA_BYTES} bytes as JSON`);
+  .refine(
+    (extra) => Buffer.byteLength(JSON.stringify(extra), 'utf8') <= MAX_EXTRA_BYTES,
+    `at most ${MAX_EXTRA_BYTES} bytes as JSON`,
+  );
 const IsoDateTime = z.iso.datetime({ offset: true });
 
 /** A crash report as a client sends it (protocol v1). */

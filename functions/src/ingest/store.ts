@@ -73,7 +73,10 @@ export function createFirestoreProductLoader(db: Firestore): ProductLoader {
       rateLimitPerMinute: data.rateLimitPerMinute ?? null,
     });
     if (!parsed.success) {
-      logSecretLoadFailure(new Error(`malformed productSecrets document: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`), productKey);
+      logSecretLoadFailure(
+        new Error(`malformed productSecrets document: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`),
+        productKey,
+      );
       return null;
     }
     return parsed.data;

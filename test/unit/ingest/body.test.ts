@@ -1,5 +1,11 @@
 import { gzipSync } from 'node:zlib';
-import { decodeBody, jsonDepthExceeds, parseJsonBody, textDepthExceeds, MAX_BODY_BYTES } from '../../../functions/src/ingest/body';
+import {
+  decodeBody,
+  jsonDepthExceeds,
+  parseJsonBody,
+  textDepthExceeds,
+  MAX_BODY_BYTES,
+} from '../../../functions/src/ingest/body';
 import { truncateStacktrace } from '../../../functions/src/ingest/stored-report';
 import { DumpcatcherError } from '../../../functions/src/shared/errors';
 
@@ -23,7 +29,9 @@ describe('decodeBody', () => {
   });
 
   it('stops a gzip bomb one byte past the limit with payload_too_large', () => {
-    expect(codeOf(() => decodeBody(gzipSync(Buffer.alloc(MAX_BODY_BYTES + 1, 0x20)), 'gzip'))).toBe('payload_too_large');
+    expect(codeOf(() => decodeBody(gzipSync(Buffer.alloc(MAX_BODY_BYTES + 1, 0x20)), 'gzip'))).toBe(
+      'payload_too_large',
+    );
   });
 
   it('refuses bytes that are not gzip with invalid_body', () => {

@@ -33,7 +33,9 @@ describe('parseIngestHeaders', () => {
   });
 
   it('accepts the largest counter, 2^53-1', () => {
-    expect(parseIngestHeaders({ ...good, 'x-dumpcatcher-counter': '9007199254740991' }).counter).toBe('9007199254740991');
+    expect(parseIngestHeaders({ ...good, 'x-dumpcatcher-counter': '9007199254740991' }).counter).toBe(
+      '9007199254740991',
+    );
   });
 
   it.each([
@@ -49,9 +51,12 @@ describe('parseIngestHeaders', () => {
     ['a counter sent twice', { 'x-dumpcatcher-counter': ['1', '2'] }, 'x-dumpcatcher-counter', 400],
     ['an unknown body encoding', { 'x-dumpcatcher-body-encoding': 'deflate' }, 'x-dumpcatcher-body-encoding', 415],
     ['a Content-Encoding header', { 'content-encoding': 'gzip' }, 'content-encoding', 415],
-  ] as Array<[string, Record<string, string | string[] | undefined>, string, number]>)('refuses %s, naming the header', (_name, change, header, status) => {
-    const err = errorOf({ ...good, ...change });
-    expect(err.httpStatus).toBe(status);
-    expect(err.details).toEqual({ header });
-  });
+  ] as Array<[string, Record<string, string | string[] | undefined>, string, number]>)(
+    'refuses %s, naming the header',
+    (_name, change, header, status) => {
+      const err = errorOf({ ...good, ...change });
+      expect(err.httpStatus).toBe(status);
+      expect(err.details).toEqual({ header });
+    },
+  );
 });

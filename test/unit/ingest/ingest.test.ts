@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { buildSignedRequest, sampleCrash } from '../../../scripts/lib/client';
-import { ingestReport, MAX_SKEW_SECONDS, type CreateResult, type IngestDeps, type IngestStore } from '../../../functions/src/ingest/ingest';
+import {
+  ingestReport,
+  MAX_SKEW_SECONDS,
+  type CreateResult,
+  type IngestDeps,
+  type IngestStore,
+} from '../../../functions/src/ingest/ingest';
 import { createRateLimiter } from '../../../functions/src/ingest/rate-limit';
 import { createProductCache } from '../../../functions/src/ingest/secret-cache';
 import type { ProductIngestConfig } from '../../../functions/src/ingest/schemas';
@@ -40,9 +46,22 @@ function deps(product: ProductIngestConfig | null, overrides: Partial<IngestDeps
   return { deps: d, docs, loads };
 }
 
-const product: ProductIngestConfig = { secrets: [{ secret: SECRET, expiresAt: null }], retentionDays: 30, rateLimitPerMinute: null };
+const product: ProductIngestConfig = {
+  secrets: [{ secret: SECRET, expiresAt: null }],
+  retentionDays: 30,
+  rateLimitPerMinute: null,
+};
 
-function request(overrides: { counter?: number; body?: object; secret?: string; timestamp?: number; clientId?: string; path?: string } = {}) {
+function request(
+  overrides: {
+    counter?: number;
+    body?: object;
+    secret?: string;
+    timestamp?: number;
+    clientId?: string;
+    path?: string;
+  } = {},
+) {
   const signed = buildSignedRequest({
     baseUrl: '',
     path: overrides.path ?? '/v1/crashes',
@@ -96,17 +115,27 @@ describe('ingestReport', () => {
     ['the future', MAX_SKEW_SECONDS + 1],
   ])('refuses a timestamp more than 300 s in %s', async (_name, skew) => {
     const { deps: d, docs } = deps(product);
-    expect(await codeOf(ingestReport(request({ timestamp: Math.floor(NOW.getTime() / 1000) + skew }), d))).toBe('unauthenticated');
+    expect(await codeOf(ingestReport(request({ timestamp: Math.floor(NOW.getTime() / 1000) + skew }), d))).toBe(
+      'unauthenticated',
+    );
     expect(docs.size).toBe(0);
   });
 
   it('accepts a timestamp exactly 300 s old', async () => {
     const { deps: d } = deps(product);
-    expect(await ingestReport(request({ timestamp: Math.floor(NOW.getTime() / 1000) - MAX_SKEW_SECONDS }), d)).toMatchObject({ kind: 'stored' });
+    expect(
+      await ingestReport(request({ timestamp: Math.floor(NOW.getTime() / 1000) - MAX_SKEW_SECONDS }), d),
+    ).toMatchObject({ kind: 'stored' });
   });
 
   it('accepts the previous secret until it expires, then refuses it', async () => {
-    const rotated: ProductIngestConfig = { ...product, secrets: [{ secret: 'sk_new', expiresAt: null }, { secret: SECRET, expiresAt: new Date(NOW.getTime() + 1000) }] };
+    const rotated: ProductIngestConfig = {
+      ...product,
+      secrets: [
+        { secret: 'sk_new', expiresAt: null },
+        { secret: SECRET, expiresAt: new Date(NOW.getTime() + 1000) },
+      ],
+    };
     const live = deps(rotated);
     expect(await ingestReport(request(), live.deps)).toMatchObject({ kind: 'stored' });
     const later = deps(rotated, { clock: () => new Date(NOW.getTime() + 1000) });
@@ -125,9 +154,13 @@ describe('ingestReport', () => {
     expect(await ingestReport(request({ counter: 1, ...at(nowMs) }), d)).toMatchObject({ kind: 'stored' });
     current = { ...product, secrets: [{ secret: 'sk_rotated', expiresAt: null }] };
     nowMs += 500;
-    expect(await codeOf(ingestReport(request({ counter: 2, secret: 'sk_rotated', ...at(nowMs) }), d))).toBe('unauthenticated');
+    expect(await codeOf(ingestReport(request({ counter: 2, secret: 'sk_rotated', ...at(nowMs) }), d))).toBe(
+      'unauthenticated',
+    );
     nowMs += 500;
-    expect(await ingestReport(request({ counter: 3, secret: 'sk_rotated', ...at(nowMs) }), d)).toMatchObject({ kind: 'stored' });
+    expect(await ingestReport(request({ counter: 3, secret: 'sk_rotated', ...at(nowMs) }), d)).toMatchObject({
+      kind: 'stored',
+    });
     expect(await codeOf(ingestReport(request({ counter: 4, ...at(nowMs) }), d))).toBe('unauthenticated');
     expect(loads).toEqual([NOW.getTime(), NOW.getTime() + 1000]);
   });
@@ -154,13 +187,20 @@ describe('ingestReport', () => {
 
   it('names each invalid field of a usage report', async () => {
     const { deps: d } = deps(product);
-    const body = { reportId: randomUUID(), occurredAt: 'yesterday', app: { name: 'a', version: '1' }, metrics: { 'Bad Name': 1 } };
+    const body = {
+      reportId: randomUUID(),
+      occurredAt: 'yesterday',
+      app: { name: 'a', version: '1' },
+      metrics: { 'Bad Name': 1 },
+    };
     try {
       await ingestReport(request({ path: '/v1/usage', body }), d);
       throw new Error('expected a refusal');
     } catch (err) {
       expect(err).toBeInstanceOf(DumpcatcherError);
-      const issues = ((err as DumpcatcherError).details as { issues: Array<{ path: string }> }).issues.map((i) => i.path);
+      const issues = ((err as DumpcatcherError).details as { issues: Array<{ path: string }> }).issues.map(
+        (i) => i.path,
+      );
       expect(issues).toEqual(expect.arrayContaining(['occurredAt', 'metrics.Bad Name']));
     }
   });

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildStringToSign, computeSignature, hashBody, verifySignature, type SigningInput } from '../../../functions/src/ingest/signing';
+import {
+  buildStringToSign,
+  computeSignature,
+  hashBody,
+  verifySignature,
+  type SigningInput,
+} from '../../../functions/src/ingest/signing';
 
 interface Vector {
   name: string;
@@ -18,10 +24,21 @@ interface Vector {
   signature: string;
 }
 
-const vectors = (JSON.parse(readFileSync(join(__dirname, '../../vectors/signing-v1.json'), 'utf8')) as { vectors: Vector[] }).vectors;
+const vectors = (
+  JSON.parse(readFileSync(join(__dirname, '../../vectors/signing-v1.json'), 'utf8')) as { vectors: Vector[] }
+).vectors;
 
 function inputOf(v: Vector): SigningInput {
-  return { method: v.method, path: v.path, productKey: v.productKey, clientId: v.clientId, counter: v.counter, timestamp: v.timestamp, bodyEncoding: v.bodyEncoding, body: Buffer.from(v.bodyBase64, 'base64') };
+  return {
+    method: v.method,
+    path: v.path,
+    productKey: v.productKey,
+    clientId: v.clientId,
+    counter: v.counter,
+    timestamp: v.timestamp,
+    bodyEncoding: v.bodyEncoding,
+    body: Buffer.from(v.bodyBase64, 'base64'),
+  };
 }
 
 describe('signing-v1 vectors', () => {
@@ -45,7 +62,9 @@ describe('verifySignature', () => {
   const input = inputOf(v);
 
   it('rejects a body changed after signing', () => {
-    expect(verifySignature([v.secret], { ...input, body: Buffer.concat([input.body, Buffer.from(' ')]) }, v.signature)).toBe(false);
+    expect(
+      verifySignature([v.secret], { ...input, body: Buffer.concat([input.body, Buffer.from(' ')]) }, v.signature),
+    ).toBe(false);
   });
 
   it('rejects a signature made with another secret', () => {
