@@ -208,31 +208,39 @@ export async function closedPortUrl(): Promise<string> {
 }
 
 /**
- * A TCP proxy on 127.0.0.1 in front of `targetUrl` whose first `failFirst` connections are
- * reset as soon as they are accepted (a network that fails, then recovers).
+ * A TCP proxy on 127.0.0.1 in front of `targetUrl`: its first `failFirst` connections are reset
+ * as soon as they are accepted (a network that fails, then recovers), and every forwarded
+ * connection waits `delayMs` before its first byte goes through (a slow network).
  */
-export async function startFlakyProxy(targetUrl: string, failFirst: number) {
+export async function startProxy(targetUrl: string, options: { failFirst?: number; delayMs?: number } = {}) {
   const target = new URL(targetUrl);
   let connections = 0;
   const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+  };
   const server = createServer((client) => {
     connections += 1;
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
-    client.on('error', () => undefined);
-    if (connections <= failFirst) {
+    track(client);
+    if (connections <= (options.failFirst ?? 0)) {
       client.resetAndDestroy();
       return;
     }
+    client.pause();
     const upstream = new Socket();
-    sockets.add(upstream);
-    upstream.on('close', () => sockets.delete(upstream));
-    upstream.on('error', () => client.destroy());
-    client.on('error', () => upstream.destroy());
-    upstream.connect(Number(target.port), target.hostname, () => {
-      client.pipe(upstream);
-      upstream.pipe(client);
-    });
+    track(upstream);
+    upstream.on('close', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    const timer = setTimeout(() => {
+      upstream.connect(Number(target.port), target.hostname, () => {
+        client.pipe(upstream);
+        upstream.pipe(client);
+        client.resume();
+      });
+    }, options.delayMs ?? 0);
+    client.on('close', () => clearTimeout(timer));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();

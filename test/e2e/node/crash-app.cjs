@@ -9,7 +9,9 @@
  *   rejection   dies from an unhandled promise rejection (an Error with a cause)
  *   usage       queues one usage report and exits normally
  *   start       only starts the SDK and exits normally (a second start after a crash)
- *   burst n     captures n different errors, waits until they are all sent, exits 0 (else 3)
+ *   burst n     captures n different errors and returns (the exit flush sends them)
+ *   cli         the short-lived CLI of docs/sdk-node.md: captures an error, awaits flush(10000),
+ *               prints {"flushed": true|false} and exits with code 1
  *
  * Settings come from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET, E2E_QUEUE_DIR and optionally
  * E2E_SHUTDOWN_TIMEOUT_MS; opting out (DO_NOT_TRACK, DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG)
@@ -53,12 +55,21 @@ async function fetchOrder() {
   throw new Error('order service unavailable', { cause: new Error('connection reset by peer') });
 }
 
-async function burst(n) {
+function burst(n) {
   for (let i = 0; i < n; i++) {
     dumpcatcher.captureException(new Error(`burst report ${i}`), { tags: { index: String(i) } });
   }
-  const sent = await dumpcatcher.flush(60000);
-  process.exitCode = sent ? 0 : 3;
+}
+
+async function cli() {
+  try {
+    checkout({ discount: 'alice@example.com' });
+  } catch (err) {
+    dumpcatcher.captureException(err);
+  }
+  const flushed = await dumpcatcher.flush(10000);
+  console.log(JSON.stringify({ flushed }));
+  process.exit(1);
 }
 
 function main(mode) {
@@ -77,6 +88,8 @@ function main(mode) {
       return dumpcatcher.reportUsage();
     case 'burst':
       return burst(Number(process.argv[3] ?? '1'));
+    case 'cli':
+      return cli();
     case 'start':
       return undefined;
     default:

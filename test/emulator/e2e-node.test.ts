@@ -1,0 +1,306 @@
+/**
+ * End to end with the Node SDK: a real `node` program (test/e2e/node/crash-app.cjs) loads the
+ * SDK's CommonJS build by package name, crashes, reports and restarts against the test stack's
+ * ingest, also through a network that fails then recovers and against the ingest's own 429s;
+ * what lands in the Firestore emulator is checked, then grouped by the real rollup.
+ */
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseStacktrace } from '../../functions/src/rollup/stacktrace';
+import {
+  ROOT,
+  exceptionOf,
+  expectExit,
+  expectGroupedAsFixturesSay,
+  listDir,
+  makeTempDir,
+  newQueueDir,
+  optOutCases,
+  programEnv,
+  readQueueFile,
+  removeTempDirs,
+  reportFiles,
+  runProgram,
+  sleep,
+  startProxy,
+  storedDocs,
+  waitForDocs,
+  writeShiftedCopy,
+  type RunResult,
+  type StoredDoc,
+  type Target,
+} from '../e2e/harness';
+import { newProduct, requireEnv, testDb } from './helpers';
+
+const PROGRAM = join(ROOT, 'test', 'e2e', 'node', 'crash-app.cjs');
+const SDK_DIR = join(ROOT, 'sdks', 'node');
+
+/**
+ * The package as an app installs it: package.json and a CommonJS build of the SDK's current
+ * sources, compiled into a folder of this test file's own (sdks/node/dist may be stale, or
+ * rebuilt by the SDK's own tests at the same moment). Returns the NODE_PATH that finds it.
+ */
+async function buildPackage(): Promise<string> {
+  const nodePath = join(makeTempDir('node-pkg'), 'node_modules');
+  const pkg = join(nodePath, 'dumpcatcher');
+  const out = join(pkg, 'dist', 'cjs');
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const args = [tsc, '-p', join(SDK_DIR, 'tsconfig.cjs.json'), '--outDir', out, '--declaration', 'false'];
+  expectExit(await runProgram(process.execPath, args, { env: process.env, timeoutMs: 120_000 }), 0);
+  mkdirSync(pkg, { recursive: true });
+  copyFileSync(join(SDK_DIR, 'package.json'), join(pkg, 'package.json'));
+  writeFileSync(join(out, 'package.json'), '{"type":"commonjs"}\n');
+  return nodePath;
+}
+
+let built: Promise<string> | undefined;
+const nodePath = () => (built ??= buildPackage());
+
+beforeAll(async () => {
+  await nodePath();
+}, 180_000);
+afterAll(removeTempDirs);
+
+/** Runs crash-app.cjs in `mode` for a product, with a queue folder of its own. */
+async function runNode(
+  target: Target,
+  args: string[],
+  options: { queueDir: string; endpoint?: string; program?: string; extra?: Record<string, string> },
+): Promise<RunResult> {
+  const env = programEnv(target, options);
+  env.NODE_PATH = await nodePath();
+  return runProgram(process.execPath, [options.program ?? PROGRAM, ...args], { env, timeoutMs: 90_000 });
+}
+
+const UNCAUGHT = `SyntaxError: Unexpected token 'a', "alice@example.com" is not valid JSON`;
+
+/** Checks one queue file is left by a crashed run and returns it. */
+function theQueuedReport(queueDir: string) {
+  const files = reportFiles(queueDir);
+  expect(files).toHaveLength(1);
+  const queued = readQueueFile(queueDir, files[0]!);
+  expect(queued).toMatchObject({ v: 1, path: '/v1/crashes' });
+  return queued;
+}
+
+/** The next start sends what the crashed run queued: it lands once, as that run's client id and counter. */
+async function expectSentOnceByNextStart(product: Target, queueDir: string): Promise<StoredDoc> {
+  const queued = theQueuedReport(queueDir);
+  expectExit(await runNode(product, ['start'], { queueDir }), 0);
+  const docs = await waitForDocs(product.productKey, 'crashes', 1);
+  expect(docs).toHaveLength(1);
+  expect(docs[0]).toMatchObject({ clientId: queued.clientId, counter: queued.counter, reportId: queued.body.reportId });
+  expect(reportFiles(queueDir)).toEqual([]);
+
+  expectExit(await runNode(product, ['start'], { queueDir }), 0);
+  await sleep(300);
+  expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(1);
+  return docs[0]!;
+}
+
+describe('Node SDK end to end (node crash-app.cjs)', () => {
+  it('an uncaught exception exits 1 as usual and is queued; the next start stores it once, scrubbed, with the program frames in-app', async () => {
+    const product = await newProduct('e2e node crash');
+    const queueDir = newQueueDir('node-crash');
+
+    const crash = await runNode(product, ['crash'], { queueDir });
+    expectExit(crash, 1);
+    expect(crash.stderr).toContain(UNCAUGHT);
+    expect(crash.stderr).toMatch(/^Node\.js v\d+/m);
+
+    const doc = await expectSentOnceByNextStart(product, queueDir);
+    const exception = exceptionOf(doc);
+    expect(exception.type).toBe('SyntaxError');
+    expect(exception.message).toBe(`Unexpected token 'a', "<email>" is not valid JSON`);
+    expect(exception.stacktrace).not.toContain('alice@example.com');
+    expect(exception.stacktrace).not.toContain(product.secret);
+    expect(doc).toMatchObject({ app: { name: 'e2e-node', version: '1.0.0' }, runtime: { name: 'node' } });
+
+    const parsed = parseStacktrace(exception.stacktrace, { runtime: 'node' });
+    expect(parsed.format).toBe('v8');
+    expect(parsed.exceptions).toHaveLength(1);
+    const frames = parsed.exceptions[0]!.frames;
+    expect(frames[0]).toMatchObject({ function: 'JSON.parse', inApp: false });
+    const inApp = frames.filter((f) => f.inApp);
+    expect(inApp.map((f) => f.function).slice(0, 4)).toEqual(['parsePrice', 'applyDiscount', 'checkout', 'main']);
+    for (const frame of inApp) expect(frame.file).toBe(PROGRAM);
+    expect(frames.some((f) => f.file?.startsWith('node:internal') && !f.inApp)).toBe(true);
+  });
+
+  it('an unhandled rejection exits 1 as usual and is queued; the next start stores it once, with its cause', async () => {
+    const product = await newProduct('e2e node rejection');
+    const queueDir = newQueueDir('node-rejection');
+
+    const crash = await runNode(product, ['rejection'], { queueDir });
+    expectExit(crash, 1);
+    expect(crash.stderr).toContain('Error: order service unavailable');
+
+    const doc = await expectSentOnceByNextStart(product, queueDir);
+    const exception = exceptionOf(doc);
+    expect(exception).toMatchObject({ type: 'Error', message: 'order service unavailable' });
+    expect(exception.stacktrace).toContain('\nCaused by: Error: connection reset by peer\n');
+    const parsed = parseStacktrace(exception.stacktrace, { runtime: 'node' });
+    expect(parsed.format).toBe('v8');
+    expect(parsed.exceptions.map((e) => [e.type, e.message, e.relation])).toEqual([
+      ['Error', 'order service unavailable', undefined],
+      ['Error', 'connection reset by peer', 'cause'],
+    ]);
+    expect(parsed.exceptions[0]!.frames[0]).toMatchObject({ function: 'fetchOrder', file: PROGRAM, inApp: true });
+  });
+
+  it('sends a usage report with the built-in metrics', async () => {
+    const product = await newProduct('e2e node usage');
+    const queueDir = newQueueDir('node-usage');
+
+    expectExit(await runNode(product, ['usage'], { queueDir }), 0);
+    const docs = await waitForDocs(product.productKey, 'usage', 1);
+    expect(docs).toHaveLength(1);
+    expect(docs[0]).toMatchObject({ app: { name: 'e2e-node', version: '1.0.0' } });
+    const metrics = docs[0]!.metrics as Record<string, unknown>;
+    expect(metrics).toMatchObject({
+      'os.name': 'linux',
+      'os.version': expect.any(String),
+      'os.arch': process.arch,
+      'runtime.name': 'node',
+      'runtime.version': process.versions.node,
+      'app.version': '1.0.0',
+      locale: expect.any(String),
+      'cpu.count': expect.any(Number),
+    });
+    expect(metrics['cpu.count']).toBeGreaterThanOrEqual(1);
+    expect(reportFiles(queueDir)).toEqual([]);
+  });
+
+  it('delivers once through a network that fails, then recovers', async () => {
+    const product = await newProduct('e2e node flaky network');
+    const queueDir = newQueueDir('node-flaky');
+    const proxy = await startProxy(requireEnv('DUMPCATCHER_INGEST_URL'), { failFirst: 2 });
+    try {
+      expectExit(await runNode(product, ['crash'], { queueDir, endpoint: proxy.url }), 1);
+      const queued = theQueuedReport(queueDir);
+
+      const start = await runNode(product, ['start'], {
+        queueDir,
+        endpoint: proxy.url,
+        extra: { NODE_DEBUG: 'dumpcatcher', E2E_SHUTDOWN_TIMEOUT_MS: '20000' },
+      });
+      expectExit(start, 0);
+      // Both reset connections were seen by the SDK as network errors and retried.
+      expect(start.stderr.match(/will retry \S+ in \d+ ms: network: /g)).toHaveLength(2);
+      expect(proxy.connections()).toBeGreaterThanOrEqual(3);
+
+      const docs = await waitForDocs(product.productKey, 'crashes', 1);
+      expect(docs).toHaveLength(1);
+      expect(docs[0]).toMatchObject({ clientId: queued.clientId, counter: queued.counter });
+      expect(reportFiles(queueDir)).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("honours the ingest's 429 Retry-After: every report of a burst lands exactly once", async () => {
+    const product = await newProduct('e2e node rate limit');
+    await testDb().collection('productSecrets').doc(product.productKey).update({ rateLimitPerMinute: 60 });
+    await sleep(1100); // the test stack caches products for 1 s
+
+    const processes = 3;
+    const perProcess = 22;
+    const queueDirs = Array.from({ length: processes }, (_, i) => newQueueDir(`node-burst-${i}`));
+    const runs = await Promise.all(
+      queueDirs.map((queueDir) =>
+        runNode(product, ['burst', String(perProcess)], {
+          queueDir,
+          extra: { NODE_DEBUG: 'dumpcatcher', E2E_SHUTDOWN_TIMEOUT_MS: '60000' },
+        }),
+      ),
+    );
+    for (const run of runs) expectExit(run, 0);
+    const stderr = runs.map((r) => r.stderr).join('\n');
+    const waits = [...stderr.matchAll(/will retry \S+ in (\d+) ms: HTTP 429/g)].map((m) => Number(m[1]));
+    expect(waits.length).toBeGreaterThan(0);
+    // Retry-After: 1 is a floor for the backoff.
+    for (const ms of waits) expect(ms).toBeGreaterThanOrEqual(1000);
+
+    const docs = await waitForDocs(product.productKey, 'crashes', processes * perProcess);
+    expect(docs).toHaveLength(processes * perProcess);
+    expect(new Set(docs.map((d) => `${String(d.clientId)}/${String(d.counter)}`)).size).toBe(processes * perProcess);
+    expect(new Set(docs.map((d) => d.reportId)).size).toBe(processes * perProcess);
+    const messages = docs.map((d) => `${String(d.clientId)} ${String(exceptionOf(d).message)}`);
+    expect(new Set(messages).size).toBe(processes * perProcess);
+    for (const queueDir of queueDirs) expect(reportFiles(queueDir)).toEqual([]);
+  });
+
+  it('the CLI pattern of docs/sdk-node.md (await flush(10000), then process.exit(1)) waits for a slow ingest and keeps its exit code', async () => {
+    const product = await newProduct('e2e node cli flush');
+    const queueDir = newQueueDir('node-cli');
+    // Every connection to the ingest takes 3 s, longer than the default shutdownTimeoutMs (2 s).
+    const proxy = await startProxy(requireEnv('DUMPCATCHER_INGEST_URL'), { delayMs: 3000 });
+    try {
+      const cli = await runNode(product, ['cli'], { queueDir, endpoint: proxy.url });
+      expect({ code: cli.code, stdout: cli.stdout.trim() }).toEqual({ code: 1, stdout: '{"flushed":true}' });
+      const docs = await waitForDocs(product.productKey, 'crashes', 1);
+      expect(docs).toHaveLength(1);
+      expect(reportFiles(queueDir)).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('groups two runs with shifted line numbers into one issue of count 2 and another call path into another issue', async () => {
+    const product = await newProduct('e2e node grouping');
+    const shifted = join(makeTempDir('node-shifted'), 'app-1.0.1', 'crash-app.cjs');
+    writeShiftedCopy(PROGRAM, shifted, 5, '//');
+    const runs = [
+      { args: ['crash'], program: PROGRAM, queueDir: newQueueDir('node-group-a') },
+      { args: ['crash'], program: shifted, queueDir: newQueueDir('node-group-b') },
+      { args: ['other-path'], program: PROGRAM, queueDir: newQueueDir('node-group-other') },
+    ];
+    for (const run of await Promise.all(runs.map((r) => runNode(product, r.args, r)))) expectExit(run, 1);
+    for (const run of await Promise.all(runs.map((r) => runNode(product, ['start'], r)))) expectExit(run, 0);
+
+    const docs = await waitForDocs(product.productKey, 'crashes', 3);
+    expect(docs).toHaveLength(3);
+    const find = (file: string, fn: string) =>
+      docs.find((d) => {
+        const trace = exceptionOf(d).stacktrace;
+        return trace.includes(`(${file}:`) && trace.includes(`at ${fn} (`);
+      });
+    const docA = find(PROGRAM, 'checkout');
+    const docB = find(shifted, 'checkout');
+    const docOther = find(PROGRAM, 'preview');
+    expect(docA && docB && docOther).toBeDefined();
+
+    const { same, other } = await expectGroupedAsFixturesSay(product.productKey, {
+      same: [docA!, docB!],
+      other: docOther!,
+    });
+    expect(same.culprit).toBe('crash-app.cjs in parsePrice');
+    expect(other.culprit).toBe('crash-app.cjs in parsePrice');
+  });
+
+  describe('opt-out', () => {
+    const cases = optOutCases(join(makeTempDir('node-optout-config'), 'config'));
+    it.each(cases)(
+      'with $name nothing is sent and nothing is queued; the program still crashes as usual',
+      async ({ env }) => {
+        const product = await newProduct('e2e node opt-out');
+        const queueDir = newQueueDir('node-optout');
+        const [crash, rejection, usage] = await Promise.all([
+          runNode(product, ['crash'], { queueDir, extra: env }),
+          runNode(product, ['rejection'], { queueDir, extra: env }),
+          runNode(product, ['usage'], { queueDir, extra: env }),
+        ]);
+        expectExit(crash, 1);
+        expect(crash.stderr).toContain(UNCAUGHT);
+        expectExit(rejection, 1);
+        expectExit(usage, 0);
+        expect(listDir(queueDir)).toEqual([]);
+        // A start that is not opted out finds nothing left to send.
+        expectExit(await runNode(product, ['start'], { queueDir }), 0);
+        await sleep(1000);
+        expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(0);
+        expect(await storedDocs(product.productKey, 'usage')).toHaveLength(0);
+      },
+    );
+  });
+});
