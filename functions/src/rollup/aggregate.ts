@@ -1,4 +1,4 @@
-import { computeFingerprint, shortenFilePath } from './fingerprint';
+import { computeFingerprint, shortenFilePath, type FingerprintResult } from './fingerprint';
 import type { Frame } from './stacktrace';
 import {
   CRASH_DIMENSIONS,
@@ -134,22 +134,59 @@ function countInto(map: Map<string, CountedDelta>, value: string, hash: number, 
   addHash(entry.sketch, hash);
 }
 
+/** A crash with its grouping worked out: what reduceClassified needs, computed once. */
+export interface ClassifiedCrash {
+  record: ReportRecord<CrashDoc>;
+  result: FingerprintResult;
+  /** The client's hash for the distinct counts. */
+  hash: number;
+}
+
+/** Fingerprints one crash (the costly part of a batch: parsing its stack trace). */
+export function classifyCrash(record: ReportRecord<CrashDoc>): ClassifiedCrash {
+  const { doc } = record;
+  const result = computeFingerprint({
+    type: doc.exception.type,
+    message: doc.exception.message,
+    stacktrace: doc.exception.stacktrace,
+    clientFingerprint: doc.fingerprint,
+    runtime: doc.runtime?.name,
+  });
+  return { record, result, hash: hashClient(clientIdentity(doc)) };
+}
+
+/** The documents one crash changes: its issue and the day's stats of every dimension. */
+export function crashDocumentPaths(crash: ClassifiedCrash): string[] {
+  const { productKey, receivedAt } = crash.record.doc;
+  const day = utcDay(receivedAt);
+  return [
+    issuePath(productKey, crash.result.fingerprint),
+    ...CRASH_DIMENSIONS.map((by) => statsPath(productKey, day, by)),
+  ];
+}
+
+/** The document one usage report changes: its day's usage stats. */
+export function usageDocumentPaths(record: ReportRecord<UsageDoc>): string[] {
+  return [statsPath(record.doc.productKey, utcDay(record.doc.receivedAt), 'usage')];
+}
+
 /**
  * Groups a batch of crashes (in receivedAt order) into issue and stats deltas: one per issue,
  * one per (day, dimension). Grouping and aggregation only; nothing is read or written.
  */
 export function reduceCrashes(crashes: ReadonlyArray<ReportRecord<CrashDoc>>): CrashBatchDelta {
+  return reduceClassified(crashes.map(classifyCrash));
+}
+
+/** reduceCrashes for crashes already classified. */
+export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatchDelta {
   const issues = new Map<string, IssueDelta>();
   const stats = new Map<string, CrashStatsDelta>();
-  for (const { id, doc } of crashes) {
-    const result = computeFingerprint({
-      type: doc.exception.type,
-      message: doc.exception.message,
-      stacktrace: doc.exception.stacktrace,
-      clientFingerprint: doc.fingerprint,
-      runtime: doc.runtime?.name,
-    });
-    const hash = hashClient(clientIdentity(doc));
+  for (const {
+    record: { id, doc },
+    result,
+    hash,
+  } of crashes) {
     const version = doc.app.version;
     const at = doc.receivedAt;
 

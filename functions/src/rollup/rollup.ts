@@ -1,10 +1,14 @@
 import type { Clock } from '../shared/clock';
 import {
+  classifyCrash,
+  crashDocumentPaths,
   mergeCrashStats,
   mergeIssue,
   mergeUsageStats,
-  reduceCrashes,
+  reduceClassified,
   reduceUsage,
+  usageDocumentPaths,
+  type ClassifiedCrash,
   type ReportRecord,
 } from './aggregate';
 import {
@@ -14,7 +18,6 @@ import {
   ROLLUP_STREAMS,
   UsageDocSchema,
   UsageStatsDocSchema,
-  type CrashDoc,
   type Cursor,
   type RollupConfig,
   type RollupStream,
@@ -93,6 +96,8 @@ export interface RollupDeps {
   config: RollupConfig;
   /** Called for each report that fails its schema. */
   onMalformed?: (path: string, issues: string) => void;
+  /** Overrides MAX_DOCS_PER_COMMIT (tests). */
+  maxDocsPerCommit?: number;
 }
 
 function parseAggregate<T>(
@@ -113,30 +118,62 @@ function parseAggregate<T>(
   return result.data;
 }
 
-function parseReports<T>(
+type ReportSchema<T> = {
+  safeParse(
+    v: unknown,
+  ): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[] }> } };
+};
+
+function parseReport<T>(report: RawReport, schema: ReportSchema<T>, deps: RollupDeps): ReportRecord<T> | null {
+  const result = schema.safeParse(report.data);
+  if (result.success) return { path: report.path, id: report.id, doc: result.data };
+  deps.onMalformed?.(report.path, result.error.issues.map((i) => i.path.join('.')).join(', '));
+  return null;
+}
+
+/** Most documents one batch's transaction may touch (aggregates and products); Firestore allows 500 writes per commit. */
+export const MAX_DOCS_PER_COMMIT = 400;
+
+/** The reports of a listed batch that one transaction applies. */
+export interface SelectedBatch<T> {
+  /** How many listed reports it covers (the cursor moves past exactly these). */
+  taken: number;
+  items: T[];
+  malformed: number;
+}
+
+/**
+ * The longest prefix of a listed batch whose transaction touches at most `maxDocs` documents
+ * (aggregates plus one read per product), and at least one report so every batch progresses.
+ * Reports that fail their schema are covered without touching anything.
+ */
+export function selectBatch<T>(
   raw: readonly RawReport[],
-  schema: {
-    safeParse(
-      v: unknown,
-    ): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[] }> } };
-  },
-  deps: RollupDeps,
-): Array<ReportRecord<T>> {
-  const out: Array<ReportRecord<T>> = [];
+  parse: (report: RawReport) => T | null,
+  pathsOf: (item: T) => string[],
+  maxDocs: number,
+): SelectedBatch<T> {
+  const docs = new Set<string>();
+  const items: T[] = [];
+  let malformed = 0;
+  let taken = 0;
   for (const report of raw) {
-    const result = schema.safeParse(report.data);
-    if (result.success) out.push({ path: report.path, id: report.id, doc: result.data });
-    else deps.onMalformed?.(report.path, result.error.issues.map((i) => i.path.join('.')).join(', '));
+    const item = parse(report);
+    if (item === null) malformed++;
+    else {
+      const added = [`products/${productKeyOf(report.path)}`, ...pathsOf(item)].filter((p) => !docs.has(p));
+      if (taken > 0 && docs.size + new Set(added).size > maxDocs) break;
+      for (const path of added) docs.add(path);
+      items.push(item);
+    }
+    taken++;
   }
-  return out;
+  return { taken, items, malformed };
 }
 
 /** The documents a batch of crashes touches, and the plan that merges it into them. */
-export function planCrashBatch(
-  records: ReadonlyArray<ReportRecord<CrashDoc>>,
-  now: Date,
-): { paths: string[]; plan: BatchPlan } {
-  const delta = reduceCrashes(records);
+export function planCrashBatch(crashes: readonly ClassifiedCrash[], now: Date): { paths: string[]; plan: BatchPlan } {
+  const delta = reduceClassified(crashes);
   return {
     paths: [...delta.issues.keys(), ...delta.stats.keys()],
     plan: (current, live) => {
@@ -195,6 +232,7 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
   const horizon = new Date(started.getTime() - config.DUMPCATCHER_ROLLUP_LAG_SECONDS * 1000);
   const budgetMs = config.DUMPCATCHER_ROLLUP_BUDGET_SECONDS * 1000;
   const limit = config.DUMPCATCHER_ROLLUP_BATCH_SIZE;
+  const maxDocs = deps.maxDocsPerCommit ?? MAX_DOCS_PER_COMMIT;
   const before = store.counters();
   const summary = { processed: 0, usageProcessed: 0, malformed: 0, orphaned: 0, batches: 0, stale: 0 };
   const issues = new Set<string>();
@@ -217,18 +255,34 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
       state.done = true;
       return;
     }
-    const next: Cursor = {
-      receivedAt: last.receivedAt,
-      path: last.path,
-      processed: (state.cursor?.processed ?? 0) + raw.length,
-    };
     const now = clock();
-    const records =
-      stream === 'crashes' ? parseReports(raw, CrashDocSchema, deps) : parseReports(raw, UsageDocSchema, deps);
-    const { paths, plan } =
-      stream === 'crashes'
-        ? planCrashBatch(records as Array<ReportRecord<CrashDoc>>, now)
-        : planUsageBatch(records as Array<ReportRecord<UsageDoc>>, now);
+    let taken: number;
+    let malformed: number;
+    let records: Array<{ path: string }>;
+    let paths: string[];
+    let plan: BatchPlan;
+    if (stream === 'crashes') {
+      const parse = (r: RawReport) => {
+        const record = parseReport(r, CrashDocSchema, deps);
+        return record === null ? null : classifyCrash(record);
+      };
+      const selected = selectBatch(raw, parse, crashDocumentPaths, maxDocs);
+      ({ taken, malformed } = selected);
+      records = selected.items.map((c) => c.record);
+      ({ paths, plan } = planCrashBatch(selected.items, now));
+    } else {
+      const parse = (r: RawReport) => parseReport(r, UsageDocSchema, deps);
+      const selected = selectBatch(raw, parse, usageDocumentPaths, maxDocs);
+      ({ taken, malformed } = selected);
+      records = selected.items;
+      ({ paths, plan } = planUsageBatch(selected.items, now));
+    }
+    const end = raw[taken - 1] ?? last;
+    const next: Cursor = {
+      receivedAt: end.receivedAt,
+      path: end.path,
+      processed: (state.cursor?.processed ?? 0) + taken,
+    };
     const productKeys = [...new Set(records.map((r) => productKeyOf(r.path)))];
     let written: Map<string, object> = new Map();
     let liveCount = 0;
@@ -237,8 +291,9 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
       liveCount = records.filter((r) => live.has(productKeyOf(r.path))).length;
       return written;
     };
-    // A full batch means more may follow: list it now, while this one commits.
-    const prefetch = raw.length === limit ? store.listReports(stream, next, horizon, limit) : null;
+    // A full batch, all of it applied, means more may follow: list it now, while this one commits.
+    const whole = taken === raw.length;
+    const prefetch = whole && raw.length === limit ? store.listReports(stream, next, horizon, limit) : null;
     prefetch?.catch(() => undefined);
     timings.reduceMs += since(t);
     t = performance.now();
@@ -259,8 +314,8 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
     }
     state.cursor = next;
     state.prefetch = prefetch;
-    state.done = raw.length < limit;
-    summary.malformed += raw.length - records.length;
+    state.done = whole && raw.length < limit;
+    summary.malformed += malformed;
     summary.orphaned += records.length - liveCount;
     if (stream === 'crashes') summary.processed += liveCount;
     else summary.usageProcessed += liveCount;

@@ -149,4 +149,30 @@ describe('runRollup', () => {
     expect(seen).toEqual([`products/${KEY}/crashes/bad`]);
     expect([...store.docs.keys()].some((p) => p.includes('pk_deleted_1'))).toBe(false);
   });
+
+  it('cuts a batch short so no transaction touches more than the document bound, and still counts every crash', async () => {
+    const store = createMemoryRollupStore();
+    store.products.add(KEY);
+    for (let i = 0; i < 40; i++) {
+      const receivedAt = new Date(NOW.getTime() - 120_000 + i);
+      const crash = fixtureCrash('python/simple', { version: '1', fingerprint: `distinct-${i}` });
+      const id = `c${String(i).padStart(3, '0')}`;
+      const data = { ...crash, productKey: KEY, clientId: 'c', receivedAt };
+      store.addReport('crashes', { path: `products/${KEY}/crashes/${id}`, id, receivedAt, data });
+    }
+    const touched: number[] = [];
+    const counting: RollupStore = {
+      ...store,
+      commitBatch: async (batch) => {
+        touched.push(batch.paths.length + batch.productKeys.length);
+        return store.commitBatch(batch);
+      },
+    };
+    // Each crash adds its own issue; the product and 5 stats documents are shared: 6 + 1 per crash.
+    const summary = await runRollup({ store: counting, clock, config: config(500), maxDocsPerCommit: 16 });
+    expect(summary).toMatchObject({ processed: 40, caughtUp: true });
+    expect(Math.max(...touched)).toBeLessThanOrEqual(16);
+    expect(touched.slice(0, 4)).toEqual([16, 16, 16, 16]);
+    expect(store.docs.size).toBe(40 + 5);
+  });
 });
