@@ -142,16 +142,34 @@ export interface ClassifiedCrash {
   hash: number;
 }
 
-/** Fingerprints one crash (the costly part of a batch: parsing its stack trace). */
-export function classifyCrash(record: ReportRecord<CrashDoc>): ClassifiedCrash {
+/** Most grouping results a FingerprintCache keeps before it starts over. */
+export const FINGERPRINT_CACHE_SIZE = 2000;
+
+/** Grouping results by their inputs: the same bug often arrives with byte-identical traces. */
+export type FingerprintCache = Map<string, FingerprintResult>;
+
+/** Fingerprints one crash (the costly part of a batch: parsing its stack trace), reusing `cache` for identical inputs. */
+export function classifyCrash(record: ReportRecord<CrashDoc>, cache?: FingerprintCache): ClassifiedCrash {
   const { doc } = record;
-  const result = computeFingerprint({
+  const input = {
     type: doc.exception.type,
     message: doc.exception.message,
     stacktrace: doc.exception.stacktrace,
     clientFingerprint: doc.fingerprint,
     runtime: doc.runtime?.name,
-  });
+  };
+  const key =
+    cache === undefined
+      ? ''
+      : JSON.stringify([input.type, input.message, input.clientFingerprint, input.runtime, input.stacktrace]);
+  let result = cache?.get(key);
+  if (result === undefined) {
+    result = computeFingerprint(input);
+    if (cache !== undefined) {
+      if (cache.size >= FINGERPRINT_CACHE_SIZE) cache.clear();
+      cache.set(key, result);
+    }
+  }
   return { record, result, hash: hashClient(clientIdentity(doc)) };
 }
 
@@ -175,7 +193,7 @@ export function usageDocumentPaths(record: ReportRecord<UsageDoc>): string[] {
  * one per (day, dimension). Grouping and aggregation only; nothing is read or written.
  */
 export function reduceCrashes(crashes: ReadonlyArray<ReportRecord<CrashDoc>>): CrashBatchDelta {
-  return reduceClassified(crashes.map(classifyCrash));
+  return reduceClassified(crashes.map((crash) => classifyCrash(crash)));
 }
 
 /** reduceCrashes for crashes already classified. */

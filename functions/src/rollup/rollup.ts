@@ -9,6 +9,7 @@ import {
   reduceUsage,
   usageDocumentPaths,
   type ClassifiedCrash,
+  type FingerprintCache,
   type ReportRecord,
 } from './aggregate';
 import {
@@ -233,6 +234,7 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
   const budgetMs = config.DUMPCATCHER_ROLLUP_BUDGET_SECONDS * 1000;
   const limit = config.DUMPCATCHER_ROLLUP_BATCH_SIZE;
   const maxDocs = deps.maxDocsPerCommit ?? MAX_DOCS_PER_COMMIT;
+  const fingerprints: FingerprintCache = new Map();
   const before = store.counters();
   const summary = { processed: 0, usageProcessed: 0, malformed: 0, orphaned: 0, batches: 0, stale: 0 };
   const issues = new Set<string>();
@@ -264,7 +266,7 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
     if (stream === 'crashes') {
       const parse = (r: RawReport) => {
         const record = parseReport(r, CrashDocSchema, deps);
-        return record === null ? null : classifyCrash(record);
+        return record === null ? null : classifyCrash(record, fingerprints);
       };
       const selected = selectBatch(raw, parse, crashDocumentPaths, maxDocs);
       ({ taken, malformed } = selected);
