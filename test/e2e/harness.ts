@@ -4,6 +4,7 @@
  * reaches the Firestore emulator.
  */
 import { spawn } from 'node:child_process';
+import { request as httpRequest, createServer as createHttpServer } from 'node:http';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -253,6 +254,109 @@ export async function startProxy(targetUrl: string, options: { failFirst?: numbe
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** One request that went through a recording proxy, and the status the ingest answered. */
+export interface Exchange {
+  clientId: string;
+  counter: string;
+  at: number;
+  status: number;
+  retryAfter: string | undefined;
+}
+
+/**
+ * An HTTP proxy on 127.0.0.1 in front of `targetUrl` that forwards every request byte for
+ * byte and records, per request, the client id and counter headers, when it arrived and what
+ * the ingest answered.
+ */
+export async function startRecordingProxy(targetUrl: string) {
+  const target = new URL(targetUrl);
+  const exchanges: Exchange[] = [];
+  const server = createHttpServer((req, res) => {
+    const at = Date.now();
+    const upstream = httpRequest(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        exchanges.push({
+          clientId: String(req.headers['x-dumpcatcher-client']),
+          counter: String(req.headers['x-dumpcatcher-counter']),
+          at,
+          status: answer.statusCode ?? 0,
+          retryAfter: answer.headers['retry-after'],
+        });
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    exchanges,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Checks the wire record of a burst against a rate-limited ingest: some requests were
+ * answered 429 with `Retry-After: 1`, and no report was tried again sooner than that after a
+ * 429 (a little slack for timers). Returns how many 429s there were.
+ */
+export function expectRetryAfterHonoured(exchanges: readonly Exchange[]): number {
+  const limited = exchanges.filter((e) => e.status === 429);
+  expect(limited.length).toBeGreaterThan(0);
+  for (const answer of limited) {
+    expect(answer.retryAfter).toBe('1');
+    const next = exchanges.find(
+      (e) => e.clientId === answer.clientId && e.counter === answer.counter && e.at > answer.at,
+    );
+    // Every refused report was tried again (and the test checks it landed).
+    expect(next).toBeDefined();
+    expect(next!.at - answer.at).toBeGreaterThanOrEqual(950);
+  }
+  return limited.length;
+}
+
+/**
+ * Sets the product's ingest limit to 60 a minute (bursts of 60, then one a second), runs
+ * `processes` programs at once through a recording proxy, each capturing `perProcess` crash
+ * reports, and checks that some were refused with 429, that Retry-After was honoured and that
+ * every report landed exactly once with nothing left in any queue.
+ */
+export async function expectRateLimitedBurstDeliveredOnce(
+  target: Target,
+  runBurst: (queueDir: string, endpoint: string, count: number) => Promise<RunResult>,
+  options: { prefix: string; processes?: number; perProcess?: number },
+): Promise<void> {
+  const processes = options.processes ?? 3;
+  const perProcess = options.perProcess ?? 22;
+  await testDb().collection('productSecrets').doc(target.productKey).update({ rateLimitPerMinute: 60 });
+  await sleep(1100); // the test stack caches products for 1 s
+  const proxy = await startRecordingProxy(requireEnv('DUMPCATCHER_INGEST_URL'));
+  try {
+    const queueDirs = Array.from({ length: processes }, (_, i) => newQueueDir(`${options.prefix}-${i}`));
+    const runs = await Promise.all(queueDirs.map((queueDir) => runBurst(queueDir, proxy.url, perProcess)));
+    for (const run of runs) expectExit(run, 0);
+    expectRetryAfterHonoured(proxy.exchanges);
+
+    const total = processes * perProcess;
+    const docs = await waitForDocs(target.productKey, 'crashes', total);
+    expect(docs).toHaveLength(total);
+    expect(new Set(docs.map((d) => `${String(d.clientId)}/${String(d.counter)}`)).size).toBe(total);
+    expect(new Set(docs.map((d) => d.reportId)).size).toBe(total);
+    expect(new Set(docs.map((d) => `${String(d.clientId)} ${String(exceptionOf(d).message)}`)).size).toBe(total);
+    for (const queueDir of queueDirs) expect(reportFiles(queueDir)).toEqual([]);
+  } finally {
+    await proxy.close();
+  }
 }
 
 /** POSTs the rollup, as Cloud Scheduler does, until it says it has caught up. */

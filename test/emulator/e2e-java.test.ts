@@ -11,6 +11,7 @@ import {
   closedPortUrl,
   exceptionOf,
   expectExit,
+  expectRateLimitedBurstDeliveredOnce,
   expectGroupedAsFixturesSay,
   listDir,
   makeTempDir,
@@ -22,12 +23,13 @@ import {
   reportFiles,
   runProgram,
   sleep,
+  startProxy,
   storedDocs,
   waitForDocs,
   writeShiftedCopy,
   type Target,
 } from '../e2e/harness';
-import { newProduct } from './helpers';
+import { newProduct, requireEnv } from './helpers';
 
 const PROGRAM = join(ROOT, 'test', 'e2e', 'java', 'CrashApp.java');
 const SDK_SOURCES = join(ROOT, 'sdks', 'java', 'src', 'main', 'java');
@@ -70,111 +72,111 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(removeTempDirs);
 
-/** Runs CrashApp in `mode` for a product, with a queue folder of its own. */
+/** Runs CrashApp with `args` (its mode first) for a product, with a queue folder of its own. */
 async function runJava(
   target: Target,
-  mode: string,
+  args: string[],
   options: { queueDir: string; endpoint?: string; shifted?: boolean; extra?: Record<string, string> },
 ) {
   const { classpath, shiftedClasspath } = await programs();
   const env = programEnv(target, options);
-  return runProgram(
-    'java',
-    [
-      '-Xshare:auto',
-      '-XX:TieredStopAtLevel=1',
-      '-cp',
-      options.shifted ? shiftedClasspath : classpath,
-      'CrashApp',
-      mode,
-    ],
-    {
-      env,
-    },
-  );
+  // C1 only: these programs live for a second, and it halves the JVM's start-up CPU.
+  const jvm = ['-XX:TieredStopAtLevel=1', '-cp', options.shifted ? shiftedClasspath : classpath];
+  return runProgram('java', [...jvm, 'CrashApp', ...args], { env, timeoutMs: 90_000 });
 }
 
 const UNCAUGHT = 'Exception in thread "main" java.lang.IllegalStateException: could not load the order';
 
 describe('Java SDK end to end (java CrashApp)', () => {
-  it('stores an uncaught exception with its cause once, scrubbed, with the program frames in-app; a second start stores nothing more', async () => {
-    const product = await newProduct('e2e java crash');
-    const queueDir = newQueueDir('java-crash');
+  it.concurrent(
+    'stores an uncaught exception with its cause once, scrubbed, with the program frames in-app; a second start stores nothing more',
+    async () => {
+      const product = await newProduct('e2e java crash');
+      const queueDir = newQueueDir('java-crash');
 
-    const crash = await runJava(product, 'crash', { queueDir });
-    expectExit(crash, 1);
-    expect(crash.stderr).toContain(UNCAUGHT);
-    expect(crash.stderr).toContain('Caused by: java.lang.NumberFormatException: For input string: "alice@example.com"');
+      const crash = await runJava(product, ['crash'], { queueDir });
+      expectExit(crash, 1);
+      expect(crash.stderr).toContain(UNCAUGHT);
+      expect(crash.stderr).toContain(
+        'Caused by: java.lang.NumberFormatException: For input string: "alice@example.com"',
+      );
 
-    const docs = await waitForDocs(product.productKey, 'crashes', 1);
-    expect(docs).toHaveLength(1);
-    const doc = docs[0]!;
-    const exception = exceptionOf(doc);
-    expect(exception.type).toBe('java.lang.IllegalStateException');
-    expect(exception.message).toBe('could not load the order');
-    expect(exception.stacktrace).toContain('Caused by: java.lang.NumberFormatException: For input string: "<email>"');
-    expect(exception.stacktrace).not.toContain('alice@example.com');
-    expect(exception.stacktrace).not.toContain(product.secret);
-    expect(doc).toMatchObject({ app: { name: 'e2e-java', version: '1.0.0' }, runtime: { name: 'java' } });
+      const docs = await waitForDocs(product.productKey, 'crashes', 1);
+      expect(docs).toHaveLength(1);
+      const doc = docs[0]!;
+      const exception = exceptionOf(doc);
+      expect(exception.type).toBe('java.lang.IllegalStateException');
+      expect(exception.message).toBe('could not load the order');
+      expect(exception.stacktrace).toContain('Caused by: java.lang.NumberFormatException: For input string: "<email>"');
+      expect(exception.stacktrace).not.toContain('alice@example.com');
+      expect(exception.stacktrace).not.toContain(product.secret);
+      expect(doc).toMatchObject({ app: { name: 'e2e-java', version: '1.0.0' }, runtime: { name: 'java' } });
 
-    const parsed = parseStacktrace(exception.stacktrace, { runtime: 'java' });
-    expect(parsed.format).toBe('java');
-    expect(parsed.exceptions.map((e) => [e.type, e.relation])).toEqual([
-      ['java.lang.IllegalStateException', undefined],
-      ['java.lang.NumberFormatException', 'cause'],
-    ]);
-    const inApp = (i: number) =>
-      parsed.exceptions[i]!.frames.filter((f) => f.inApp).map((f) => `${f.module ?? '?'}.${f.function ?? '?'}`);
-    expect(inApp(0)).toEqual(['CrashApp.loadOrder', 'CrashApp.main']);
-    expect(inApp(1)).toEqual([
-      'CrashApp.parsePrice',
-      'CrashApp.applyDiscount',
-      'CrashApp.checkout',
-      'CrashApp.loadOrder',
-      'CrashApp.main',
-    ]);
-    // The JDK's own frames above parsePrice are there, and not in-app.
-    expect(parsed.exceptions[1]!.frames[0]).toMatchObject({ module: 'java.lang.NumberFormatException', inApp: false });
+      const parsed = parseStacktrace(exception.stacktrace, { runtime: 'java' });
+      expect(parsed.format).toBe('java');
+      expect(parsed.exceptions.map((e) => [e.type, e.relation])).toEqual([
+        ['java.lang.IllegalStateException', undefined],
+        ['java.lang.NumberFormatException', 'cause'],
+      ]);
+      const inApp = (i: number) =>
+        parsed.exceptions[i]!.frames.filter((f) => f.inApp).map((f) => `${f.module ?? '?'}.${f.function ?? '?'}`);
+      expect(inApp(0)).toEqual(['CrashApp.loadOrder', 'CrashApp.main']);
+      expect(inApp(1)).toEqual([
+        'CrashApp.parsePrice',
+        'CrashApp.applyDiscount',
+        'CrashApp.checkout',
+        'CrashApp.loadOrder',
+        'CrashApp.main',
+      ]);
+      // The JDK's own frames above parsePrice are there, and not in-app.
+      expect(parsed.exceptions[1]!.frames[0]).toMatchObject({
+        module: 'java.lang.NumberFormatException',
+        inApp: false,
+      });
 
-    const second = await runJava(product, 'start', { queueDir });
-    expectExit(second, 0);
-    expect(reportFiles(queueDir)).toEqual([]);
-    await sleep(500);
-    expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(1);
-  });
+      const second = await runJava(product, ['start'], { queueDir });
+      expectExit(second, 0);
+      expect(reportFiles(queueDir)).toEqual([]);
+      await sleep(500);
+      expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(1);
+    },
+  );
 
-  it('keeps the crash in one queue file while the ingest is unreachable; the next start sends it once with the same client id and counter', async () => {
-    const product = await newProduct('e2e java offline');
-    const queueDir = newQueueDir('java-offline');
+  it.concurrent(
+    'keeps the crash in one queue file while the ingest is unreachable; the next start sends it once with the same client id and counter',
+    async () => {
+      const product = await newProduct('e2e java offline');
+      const queueDir = newQueueDir('java-offline');
 
-    const crash = await runJava(product, 'crash', { queueDir, endpoint: await closedPortUrl() });
-    expectExit(crash, 1);
-    expect(crash.stderr).toContain(UNCAUGHT);
-    const files = reportFiles(queueDir);
-    expect(files).toHaveLength(1);
-    const queued = readQueueFile(queueDir, files[0]!);
-    expect(queued).toMatchObject({ v: 1, path: '/v1/crashes' });
-    expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(0);
+      const crash = await runJava(product, ['crash'], { queueDir, endpoint: await closedPortUrl() });
+      expectExit(crash, 1);
+      expect(crash.stderr).toContain(UNCAUGHT);
+      const files = reportFiles(queueDir);
+      expect(files).toHaveLength(1);
+      const queued = readQueueFile(queueDir, files[0]!);
+      expect(queued).toMatchObject({ v: 1, path: '/v1/crashes' });
+      expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(0);
 
-    expectExit(await runJava(product, 'start', { queueDir }), 0);
-    const docs = await waitForDocs(product.productKey, 'crashes', 1);
-    expect(docs).toHaveLength(1);
-    expect(docs[0]).toMatchObject({
-      clientId: queued.clientId,
-      counter: queued.counter,
-      reportId: queued.body.reportId,
-    });
-    expect(reportFiles(queueDir)).toEqual([]);
+      expectExit(await runJava(product, ['start'], { queueDir }), 0);
+      const docs = await waitForDocs(product.productKey, 'crashes', 1);
+      expect(docs).toHaveLength(1);
+      expect(docs[0]).toMatchObject({
+        clientId: queued.clientId,
+        counter: queued.counter,
+        reportId: queued.body.reportId,
+      });
+      expect(reportFiles(queueDir)).toEqual([]);
 
-    expectExit(await runJava(product, 'start', { queueDir }), 0);
-    expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(1);
-  });
+      expectExit(await runJava(product, ['start'], { queueDir }), 0);
+      expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(1);
+    },
+  );
 
-  it('sends a usage report with the built-in metrics', async () => {
+  it.concurrent('sends a usage report with the built-in metrics', async () => {
     const product = await newProduct('e2e java usage');
     const queueDir = newQueueDir('java-usage');
 
-    expectExit(await runJava(product, 'usage', { queueDir }), 0);
+    expectExit(await runJava(product, ['usage'], { queueDir }), 0);
     const docs = await waitForDocs(product.productKey, 'usage', 1);
     expect(docs).toHaveLength(1);
     expect(docs[0]).toMatchObject({ app: { name: 'e2e-java', version: '1.0.0' } });
@@ -193,52 +195,88 @@ describe('Java SDK end to end (java CrashApp)', () => {
     expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(0);
   });
 
-  it('groups two runs with shifted line numbers into one issue of count 2 and another call path into another issue', async () => {
-    const product = await newProduct('e2e java grouping');
-
-    const [a, b, other] = await Promise.all([
-      runJava(product, 'crash', { queueDir: newQueueDir('java-group-a') }),
-      runJava(product, 'crash', { queueDir: newQueueDir('java-group-b'), shifted: true }),
-      runJava(product, 'other-path', { queueDir: newQueueDir('java-group-other') }),
-    ]);
-    for (const run of [a, b, other]) expectExit(run, 1);
-
-    const docs = await waitForDocs(product.productKey, 'crashes', 3);
-    expect(docs).toHaveLength(3);
-    const find = (line: string, fn: string) =>
-      docs.find((d) => {
-        const trace = exceptionOf(d).stacktrace;
-        return trace.includes(`at CrashApp.parsePrice(CrashApp.java:${line})`) && trace.includes(`at CrashApp.${fn}(`);
+  it.concurrent('the crashing JVM delivers its report once through a network that fails, then recovers', async () => {
+    const product = await newProduct('e2e java flaky network');
+    const queueDir = newQueueDir('java-flaky');
+    const proxy = await startProxy(requireEnv('DUMPCATCHER_INGEST_URL'), { failFirst: 2 });
+    try {
+      const crash = await runJava(product, ['crash'], {
+        queueDir,
+        endpoint: proxy.url,
+        extra: { E2E_SHUTDOWN_TIMEOUT_MS: '20000' },
       });
-    // parsePrice's line in the file as committed, and 9 lines lower in the shifted copy.
-    const line = String(
-      readFileSync(PROGRAM, 'utf8')
-        .split('\n')
-        .findIndex((l) => l.includes('Integer.parseInt(text)')) + 1,
-    );
-    const docA = find(line, 'checkout');
-    const docB = find(String(Number(line) + 9), 'checkout');
-    const docOther = find(line, 'preview');
-    expect(docA && docB && docOther).toBeDefined();
-
-    const { same, other: otherIssue } = await expectGroupedAsFixturesSay(product.productKey, {
-      same: [docA!, docB!],
-      other: docOther!,
-    });
-    expect(same.culprit).toBe('CrashApp.loadOrder');
-    expect(otherIssue.culprit).toBe('CrashApp.loadOrder');
+      expectExit(crash, 1);
+      expect(proxy.connections()).toBeGreaterThanOrEqual(3);
+      const docs = await waitForDocs(product.productKey, 'crashes', 1);
+      expect(docs).toHaveLength(1);
+      expect(exceptionOf(docs[0]!).type).toBe('java.lang.IllegalStateException');
+      expect(reportFiles(queueDir)).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
   });
+
+  it.concurrent("honours the ingest's 429 Retry-After: every report of a burst lands exactly once", async () => {
+    const product = await newProduct('e2e java rate limit');
+    await expectRateLimitedBurstDeliveredOnce(
+      product,
+      (queueDir, endpoint, count) =>
+        runJava(product, ['burst', String(count)], { queueDir, endpoint, extra: { E2E_SHUTDOWN_TIMEOUT_MS: '60000' } }),
+      { prefix: 'java-burst' },
+    );
+  });
+
+  it.concurrent(
+    'groups two runs with shifted line numbers into one issue of count 2 and another call path into another issue',
+    async () => {
+      const product = await newProduct('e2e java grouping');
+
+      const [a, b, other] = await Promise.all([
+        runJava(product, ['crash'], { queueDir: newQueueDir('java-group-a') }),
+        runJava(product, ['crash'], { queueDir: newQueueDir('java-group-b'), shifted: true }),
+        runJava(product, ['other-path'], { queueDir: newQueueDir('java-group-other') }),
+      ]);
+      for (const run of [a, b, other]) expectExit(run, 1);
+
+      const docs = await waitForDocs(product.productKey, 'crashes', 3);
+      expect(docs).toHaveLength(3);
+      const find = (line: string, fn: string) =>
+        docs.find((d) => {
+          const trace = exceptionOf(d).stacktrace;
+          return (
+            trace.includes(`at CrashApp.parsePrice(CrashApp.java:${line})`) && trace.includes(`at CrashApp.${fn}(`)
+          );
+        });
+      // parsePrice's line in the file as committed, and 9 lines lower in the shifted copy.
+      const line = String(
+        readFileSync(PROGRAM, 'utf8')
+          .split('\n')
+          .findIndex((l) => l.includes('Integer.parseInt(text)')) + 1,
+      );
+      const docA = find(line, 'checkout');
+      const docB = find(String(Number(line) + 9), 'checkout');
+      const docOther = find(line, 'preview');
+      expect(docA && docB && docOther).toBeDefined();
+
+      const { same, other: otherIssue } = await expectGroupedAsFixturesSay(product.productKey, {
+        same: [docA!, docB!],
+        other: docOther!,
+      });
+      expect(same.culprit).toBe('CrashApp.loadOrder');
+      expect(otherIssue.culprit).toBe('CrashApp.loadOrder');
+    },
+  );
 
   describe('opt-out', () => {
     const cases = optOutCases(join(makeTempDir('java-optout-config'), 'config'));
-    it.each(cases)(
+    it.concurrent.each(cases)(
       'with $name nothing is sent and nothing is queued; the program still crashes as usual',
       async ({ env }) => {
         const product = await newProduct('e2e java opt-out');
         const queueDir = newQueueDir('java-optout');
         const [crash, usage] = await Promise.all([
-          runJava(product, 'crash', { queueDir, extra: env }),
-          runJava(product, 'usage', { queueDir, extra: env }),
+          runJava(product, ['crash'], { queueDir, extra: env }),
+          runJava(product, ['usage'], { queueDir, extra: env }),
         ]);
         expectExit(crash, 1);
         expect(crash.stderr).toContain(UNCAUGHT);

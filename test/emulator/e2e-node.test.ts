@@ -11,6 +11,7 @@ import {
   ROOT,
   exceptionOf,
   expectExit,
+  expectRateLimitedBurstDeliveredOnce,
   expectGroupedAsFixturesSay,
   listDir,
   makeTempDir,
@@ -30,7 +31,7 @@ import {
   type StoredDoc,
   type Target,
 } from '../e2e/harness';
-import { newProduct, requireEnv, testDb } from './helpers';
+import { newProduct, requireEnv } from './helpers';
 
 const PROGRAM = join(ROOT, 'test', 'e2e', 'node', 'crash-app.cjs');
 const SDK_DIR = join(ROOT, 'sdks', 'node');
@@ -99,56 +100,62 @@ async function expectSentOnceByNextStart(product: Target, queueDir: string): Pro
 }
 
 describe('Node SDK end to end (node crash-app.cjs)', () => {
-  it('an uncaught exception exits 1 as usual and is queued; the next start stores it once, scrubbed, with the program frames in-app', async () => {
-    const product = await newProduct('e2e node crash');
-    const queueDir = newQueueDir('node-crash');
+  it.concurrent(
+    'an uncaught exception exits 1 as usual and is queued; the next start stores it once, scrubbed, with the program frames in-app',
+    async () => {
+      const product = await newProduct('e2e node crash');
+      const queueDir = newQueueDir('node-crash');
 
-    const crash = await runNode(product, ['crash'], { queueDir });
-    expectExit(crash, 1);
-    expect(crash.stderr).toContain(UNCAUGHT);
-    expect(crash.stderr).toMatch(/^Node\.js v\d+/m);
+      const crash = await runNode(product, ['crash'], { queueDir });
+      expectExit(crash, 1);
+      expect(crash.stderr).toContain(UNCAUGHT);
+      expect(crash.stderr).toMatch(/^Node\.js v\d+/m);
 
-    const doc = await expectSentOnceByNextStart(product, queueDir);
-    const exception = exceptionOf(doc);
-    expect(exception.type).toBe('SyntaxError');
-    expect(exception.message).toBe(`Unexpected token 'a', "<email>" is not valid JSON`);
-    expect(exception.stacktrace).not.toContain('alice@example.com');
-    expect(exception.stacktrace).not.toContain(product.secret);
-    expect(doc).toMatchObject({ app: { name: 'e2e-node', version: '1.0.0' }, runtime: { name: 'node' } });
+      const doc = await expectSentOnceByNextStart(product, queueDir);
+      const exception = exceptionOf(doc);
+      expect(exception.type).toBe('SyntaxError');
+      expect(exception.message).toBe(`Unexpected token 'a', "<email>" is not valid JSON`);
+      expect(exception.stacktrace).not.toContain('alice@example.com');
+      expect(exception.stacktrace).not.toContain(product.secret);
+      expect(doc).toMatchObject({ app: { name: 'e2e-node', version: '1.0.0' }, runtime: { name: 'node' } });
 
-    const parsed = parseStacktrace(exception.stacktrace, { runtime: 'node' });
-    expect(parsed.format).toBe('v8');
-    expect(parsed.exceptions).toHaveLength(1);
-    const frames = parsed.exceptions[0]!.frames;
-    expect(frames[0]).toMatchObject({ function: 'JSON.parse', inApp: false });
-    const inApp = frames.filter((f) => f.inApp);
-    expect(inApp.map((f) => f.function).slice(0, 4)).toEqual(['parsePrice', 'applyDiscount', 'checkout', 'main']);
-    for (const frame of inApp) expect(frame.file).toBe(PROGRAM);
-    expect(frames.some((f) => f.file?.startsWith('node:internal') && !f.inApp)).toBe(true);
-  });
+      const parsed = parseStacktrace(exception.stacktrace, { runtime: 'node' });
+      expect(parsed.format).toBe('v8');
+      expect(parsed.exceptions).toHaveLength(1);
+      const frames = parsed.exceptions[0]!.frames;
+      expect(frames[0]).toMatchObject({ function: 'JSON.parse', inApp: false });
+      const inApp = frames.filter((f) => f.inApp);
+      expect(inApp.map((f) => f.function).slice(0, 4)).toEqual(['parsePrice', 'applyDiscount', 'checkout', 'main']);
+      for (const frame of inApp) expect(frame.file).toBe(PROGRAM);
+      expect(frames.some((f) => f.file?.startsWith('node:internal') && !f.inApp)).toBe(true);
+    },
+  );
 
-  it('an unhandled rejection exits 1 as usual and is queued; the next start stores it once, with its cause', async () => {
-    const product = await newProduct('e2e node rejection');
-    const queueDir = newQueueDir('node-rejection');
+  it.concurrent(
+    'an unhandled rejection exits 1 as usual and is queued; the next start stores it once, with its cause',
+    async () => {
+      const product = await newProduct('e2e node rejection');
+      const queueDir = newQueueDir('node-rejection');
 
-    const crash = await runNode(product, ['rejection'], { queueDir });
-    expectExit(crash, 1);
-    expect(crash.stderr).toContain('Error: order service unavailable');
+      const crash = await runNode(product, ['rejection'], { queueDir });
+      expectExit(crash, 1);
+      expect(crash.stderr).toContain('Error: order service unavailable');
 
-    const doc = await expectSentOnceByNextStart(product, queueDir);
-    const exception = exceptionOf(doc);
-    expect(exception).toMatchObject({ type: 'Error', message: 'order service unavailable' });
-    expect(exception.stacktrace).toContain('\nCaused by: Error: connection reset by peer\n');
-    const parsed = parseStacktrace(exception.stacktrace, { runtime: 'node' });
-    expect(parsed.format).toBe('v8');
-    expect(parsed.exceptions.map((e) => [e.type, e.message, e.relation])).toEqual([
-      ['Error', 'order service unavailable', undefined],
-      ['Error', 'connection reset by peer', 'cause'],
-    ]);
-    expect(parsed.exceptions[0]!.frames[0]).toMatchObject({ function: 'fetchOrder', file: PROGRAM, inApp: true });
-  });
+      const doc = await expectSentOnceByNextStart(product, queueDir);
+      const exception = exceptionOf(doc);
+      expect(exception).toMatchObject({ type: 'Error', message: 'order service unavailable' });
+      expect(exception.stacktrace).toContain('\nCaused by: Error: connection reset by peer\n');
+      const parsed = parseStacktrace(exception.stacktrace, { runtime: 'node' });
+      expect(parsed.format).toBe('v8');
+      expect(parsed.exceptions.map((e) => [e.type, e.message, e.relation])).toEqual([
+        ['Error', 'order service unavailable', undefined],
+        ['Error', 'connection reset by peer', 'cause'],
+      ]);
+      expect(parsed.exceptions[0]!.frames[0]).toMatchObject({ function: 'fetchOrder', file: PROGRAM, inApp: true });
+    },
+  );
 
-  it('sends a usage report with the built-in metrics', async () => {
+  it.concurrent('sends a usage report with the built-in metrics', async () => {
     const product = await newProduct('e2e node usage');
     const queueDir = newQueueDir('node-usage');
 
@@ -171,7 +178,7 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
     expect(reportFiles(queueDir)).toEqual([]);
   });
 
-  it('delivers once through a network that fails, then recovers', async () => {
+  it.concurrent('delivers once through a network that fails, then recovers', async () => {
     const product = await newProduct('e2e node flaky network');
     const queueDir = newQueueDir('node-flaky');
     const proxy = await startProxy(requireEnv('DUMPCATCHER_INGEST_URL'), { failFirst: 2 });
@@ -198,89 +205,73 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
     }
   });
 
-  it("honours the ingest's 429 Retry-After: every report of a burst lands exactly once", async () => {
+  it.concurrent("honours the ingest's 429 Retry-After: every report of a burst lands exactly once", async () => {
     const product = await newProduct('e2e node rate limit');
-    await testDb().collection('productSecrets').doc(product.productKey).update({ rateLimitPerMinute: 60 });
-    await sleep(1100); // the test stack caches products for 1 s
-
-    const processes = 3;
-    const perProcess = 22;
-    const queueDirs = Array.from({ length: processes }, (_, i) => newQueueDir(`node-burst-${i}`));
-    const runs = await Promise.all(
-      queueDirs.map((queueDir) =>
-        runNode(product, ['burst', String(perProcess)], {
-          queueDir,
-          extra: { NODE_DEBUG: 'dumpcatcher', E2E_SHUTDOWN_TIMEOUT_MS: '60000' },
-        }),
-      ),
+    await expectRateLimitedBurstDeliveredOnce(
+      product,
+      (queueDir, endpoint, count) =>
+        runNode(product, ['burst', String(count)], { queueDir, endpoint, extra: { E2E_SHUTDOWN_TIMEOUT_MS: '60000' } }),
+      { prefix: 'node-burst' },
     );
-    for (const run of runs) expectExit(run, 0);
-    const stderr = runs.map((r) => r.stderr).join('\n');
-    const waits = [...stderr.matchAll(/will retry \S+ in (\d+) ms: HTTP 429/g)].map((m) => Number(m[1]));
-    expect(waits.length).toBeGreaterThan(0);
-    // Retry-After: 1 is a floor for the backoff.
-    for (const ms of waits) expect(ms).toBeGreaterThanOrEqual(1000);
-
-    const docs = await waitForDocs(product.productKey, 'crashes', processes * perProcess);
-    expect(docs).toHaveLength(processes * perProcess);
-    expect(new Set(docs.map((d) => `${String(d.clientId)}/${String(d.counter)}`)).size).toBe(processes * perProcess);
-    expect(new Set(docs.map((d) => d.reportId)).size).toBe(processes * perProcess);
-    const messages = docs.map((d) => `${String(d.clientId)} ${String(exceptionOf(d).message)}`);
-    expect(new Set(messages).size).toBe(processes * perProcess);
-    for (const queueDir of queueDirs) expect(reportFiles(queueDir)).toEqual([]);
   });
 
-  it('the CLI pattern of docs/sdk-node.md (await flush(10000), then process.exit(1)) waits for a slow ingest and keeps its exit code', async () => {
-    const product = await newProduct('e2e node cli flush');
-    const queueDir = newQueueDir('node-cli');
-    // Every connection to the ingest takes 3 s, longer than the default shutdownTimeoutMs (2 s).
-    const proxy = await startProxy(requireEnv('DUMPCATCHER_INGEST_URL'), { delayMs: 3000 });
-    try {
-      const cli = await runNode(product, ['cli'], { queueDir, endpoint: proxy.url });
-      expect({ code: cli.code, stdout: cli.stdout.trim() }).toEqual({ code: 1, stdout: '{"flushed":true}' });
-      const docs = await waitForDocs(product.productKey, 'crashes', 1);
-      expect(docs).toHaveLength(1);
-      expect(reportFiles(queueDir)).toEqual([]);
-    } finally {
-      await proxy.close();
-    }
-  });
+  it.concurrent(
+    'the CLI pattern of docs/sdk-node.md (await flush(10000), then process.exit(1)) waits for a slow ingest and keeps its exit code',
+    async () => {
+      const product = await newProduct('e2e node cli flush');
+      const queueDir = newQueueDir('node-cli');
+      // Every connection to the ingest takes 3 s, longer than the default shutdownTimeoutMs (2 s).
+      const proxy = await startProxy(requireEnv('DUMPCATCHER_INGEST_URL'), { delayMs: 3000 });
+      try {
+        const cli = await runNode(product, ['cli'], { queueDir, endpoint: proxy.url });
+        expect({ code: cli.code, stdout: cli.stdout.trim() }).toEqual({ code: 1, stdout: '{"flushed":true}' });
+        const docs = await waitForDocs(product.productKey, 'crashes', 1);
+        expect(docs).toHaveLength(1);
+        expect(reportFiles(queueDir)).toEqual([]);
+      } finally {
+        await proxy.close();
+      }
+    },
+  );
 
-  it('groups two runs with shifted line numbers into one issue of count 2 and another call path into another issue', async () => {
-    const product = await newProduct('e2e node grouping');
-    const shifted = join(makeTempDir('node-shifted'), 'app-1.0.1', 'crash-app.cjs');
-    writeShiftedCopy(PROGRAM, shifted, 5, '//');
-    const runs = [
-      { args: ['crash'], program: PROGRAM, queueDir: newQueueDir('node-group-a') },
-      { args: ['crash'], program: shifted, queueDir: newQueueDir('node-group-b') },
-      { args: ['other-path'], program: PROGRAM, queueDir: newQueueDir('node-group-other') },
-    ];
-    for (const run of await Promise.all(runs.map((r) => runNode(product, r.args, r)))) expectExit(run, 1);
-    for (const run of await Promise.all(runs.map((r) => runNode(product, ['start'], r)))) expectExit(run, 0);
+  it.concurrent(
+    'groups two runs with shifted line numbers into one issue of count 2 and another call path into another issue',
+    async () => {
+      const product = await newProduct('e2e node grouping');
+      const shifted = join(makeTempDir('node-shifted'), 'app-1.0.1', 'crash-app.cjs');
+      writeShiftedCopy(PROGRAM, shifted, 5, '//');
+      const runs = [
+        { args: ['crash'], program: PROGRAM, queueDir: newQueueDir('node-group-a') },
+        { args: ['crash'], program: shifted, queueDir: newQueueDir('node-group-b') },
+        { args: ['other-path'], program: PROGRAM, queueDir: newQueueDir('node-group-other') },
+      ];
+      for (const run of await Promise.all(runs.map((r) => runNode(product, r.args, r)))) expectExit(run, 1);
+      for (const run of await Promise.all(runs.map((r) => runNode(product, ['start'], r)))) expectExit(run, 0);
 
-    const docs = await waitForDocs(product.productKey, 'crashes', 3);
-    expect(docs).toHaveLength(3);
-    const find = (file: string, fn: string) =>
-      docs.find((d) => {
-        const trace = exceptionOf(d).stacktrace;
-        return trace.includes(`(${file}:`) && trace.includes(`at ${fn} (`);
+      const docs = await waitForDocs(product.productKey, 'crashes', 3);
+      expect(docs).toHaveLength(3);
+      const find = (file: string, fn: string) =>
+        docs.find((d) => {
+          const trace = exceptionOf(d).stacktrace;
+          return trace.includes(`(${file}:`) && trace.includes(`at ${fn} (`);
+        });
+      const docA = find(PROGRAM, 'checkout');
+      const docB = find(shifted, 'checkout');
+      const docOther = find(PROGRAM, 'preview');
+      expect(docA && docB && docOther).toBeDefined();
+
+      const { same, other } = await expectGroupedAsFixturesSay(product.productKey, {
+        same: [docA!, docB!],
+        other: docOther!,
       });
-    const docA = find(PROGRAM, 'checkout');
-    const docB = find(shifted, 'checkout');
-    const docOther = find(PROGRAM, 'preview');
-    expect(docA && docB && docOther).toBeDefined();
-
-    const { same, other } = await expectGroupedAsFixturesSay(product.productKey, {
-      same: [docA!, docB!],
-      other: docOther!,
-    });
-    expect(same.culprit).toBe('crash-app.cjs in parsePrice');
-    expect(other.culprit).toBe('crash-app.cjs in parsePrice');
-  });
+      expect(same.culprit).toBe('crash-app.cjs in parsePrice');
+      expect(other.culprit).toBe('crash-app.cjs in parsePrice');
+    },
+  );
 
   describe('opt-out', () => {
     const cases = optOutCases(join(makeTempDir('node-optout-config'), 'config'));
-    it.each(cases)(
+    it.concurrent.each(cases)(
       'with $name nothing is sent and nothing is queued; the program still crashes as usual',
       async ({ env }) => {
         const product = await newProduct('e2e node opt-out');

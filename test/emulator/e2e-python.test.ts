@@ -10,6 +10,7 @@ import {
   closedPortUrl,
   exceptionOf,
   expectExit,
+  expectRateLimitedBurstDeliveredOnce,
   expectGroupedAsFixturesSay,
   listDir,
   makeTempDir,
@@ -21,12 +22,13 @@ import {
   reportFiles,
   runProgram,
   sleep,
+  startProxy,
   storedDocs,
   waitForDocs,
   writeShiftedCopy,
   type Target,
 } from '../e2e/harness';
-import { newProduct } from './helpers';
+import { newProduct, requireEnv } from './helpers';
 
 const PROGRAM = join(ROOT, 'test', 'e2e', 'python', 'crash_app.py');
 const SDK_SRC = join(ROOT, 'sdks', 'python', 'src');
@@ -35,12 +37,12 @@ const SDK_SRC = join(ROOT, 'sdks', 'python', 'src');
 function runPython(
   target: Target,
   mode: string,
-  options: { queueDir: string; endpoint?: string; program?: string; extra?: Record<string, string> },
+  options: { queueDir: string; endpoint?: string; program?: string; args?: string[]; extra?: Record<string, string> },
 ) {
   const env = programEnv(target, options);
   env.PYTHONPATH = SDK_SRC;
   env.PYTHONDONTWRITEBYTECODE = '1';
-  return runProgram('python3', [options.program ?? PROGRAM, mode], { env });
+  return runProgram('python3', [options.program ?? PROGRAM, mode, ...(options.args ?? [])], { env, timeoutMs: 90_000 });
 }
 
 const IN_APP_CHECKOUT = ['parse_price', 'apply_discount', 'checkout', 'main', '<module>'];
@@ -48,41 +50,44 @@ const IN_APP_CHECKOUT = ['parse_price', 'apply_discount', 'checkout', 'main', '<
 afterAll(removeTempDirs);
 
 describe('Python SDK end to end (python3 crash_app.py)', () => {
-  it('stores an uncaught exception once, scrubbed, with the program frames in-app; a second start stores nothing more', async () => {
-    const product = await newProduct('e2e python crash');
-    const queueDir = newQueueDir('py-crash');
+  it.concurrent(
+    'stores an uncaught exception once, scrubbed, with the program frames in-app; a second start stores nothing more',
+    async () => {
+      const product = await newProduct('e2e python crash');
+      const queueDir = newQueueDir('py-crash');
 
-    const crash = await runPython(product, 'crash', { queueDir });
-    expectExit(crash, 1);
-    expect(crash.stderr).toContain('Traceback (most recent call last):');
-    expect(crash.stderr).toContain("ValueError: invalid literal for int() with base 10: 'alice@example.com'");
+      const crash = await runPython(product, 'crash', { queueDir });
+      expectExit(crash, 1);
+      expect(crash.stderr).toContain('Traceback (most recent call last):');
+      expect(crash.stderr).toContain("ValueError: invalid literal for int() with base 10: 'alice@example.com'");
 
-    const docs = await waitForDocs(product.productKey, 'crashes', 1);
-    expect(docs).toHaveLength(1);
-    const doc = docs[0]!;
-    const exception = exceptionOf(doc);
-    expect(exception.type).toBe('ValueError');
-    expect(exception.message).toBe("invalid literal for int() with base 10: '<email>'");
-    expect(exception.stacktrace).toContain("ValueError: invalid literal for int() with base 10: '<email>'");
-    expect(exception.stacktrace).not.toContain('alice@example.com');
-    expect(exception.stacktrace).not.toContain(product.secret);
-    expect(doc).toMatchObject({ app: { name: 'e2e-python', version: '1.0.0' }, runtime: { name: 'python' } });
+      const docs = await waitForDocs(product.productKey, 'crashes', 1);
+      expect(docs).toHaveLength(1);
+      const doc = docs[0]!;
+      const exception = exceptionOf(doc);
+      expect(exception.type).toBe('ValueError');
+      expect(exception.message).toBe("invalid literal for int() with base 10: '<email>'");
+      expect(exception.stacktrace).toContain("ValueError: invalid literal for int() with base 10: '<email>'");
+      expect(exception.stacktrace).not.toContain('alice@example.com');
+      expect(exception.stacktrace).not.toContain(product.secret);
+      expect(doc).toMatchObject({ app: { name: 'e2e-python', version: '1.0.0' }, runtime: { name: 'python' } });
 
-    const parsed = parseStacktrace(exception.stacktrace, { runtime: 'python' });
-    expect(parsed.format).toBe('python');
-    expect(parsed.exceptions).toHaveLength(1);
-    const inApp = parsed.exceptions[0]!.frames.filter((f) => f.inApp);
-    expect(inApp.map((f) => f.function)).toEqual(IN_APP_CHECKOUT);
-    for (const frame of inApp) expect(frame.file).toBe(PROGRAM);
+      const parsed = parseStacktrace(exception.stacktrace, { runtime: 'python' });
+      expect(parsed.format).toBe('python');
+      expect(parsed.exceptions).toHaveLength(1);
+      const inApp = parsed.exceptions[0]!.frames.filter((f) => f.inApp);
+      expect(inApp.map((f) => f.function)).toEqual(IN_APP_CHECKOUT);
+      for (const frame of inApp) expect(frame.file).toBe(PROGRAM);
 
-    const second = await runPython(product, 'start', { queueDir });
-    expectExit(second, 0);
-    expect(reportFiles(queueDir)).toEqual([]);
-    await sleep(500);
-    expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(1);
-  });
+      const second = await runPython(product, 'start', { queueDir });
+      expectExit(second, 0);
+      expect(reportFiles(queueDir)).toEqual([]);
+      await sleep(500);
+      expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(1);
+    },
+  );
 
-  it('keeps the cause of a chained exception (raise ... from ...)', async () => {
+  it.concurrent('keeps the cause of a chained exception (raise ... from ...)', async () => {
     const product = await newProduct('e2e python chained');
     const queueDir = newQueueDir('py-chained');
 
@@ -110,33 +115,36 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
     expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(1);
   });
 
-  it('keeps the crash in one queue file while the ingest is unreachable; the next start sends it once with the same client id and counter', async () => {
-    const product = await newProduct('e2e python offline');
-    const queueDir = newQueueDir('py-offline');
+  it.concurrent(
+    'keeps the crash in one queue file while the ingest is unreachable; the next start sends it once with the same client id and counter',
+    async () => {
+      const product = await newProduct('e2e python offline');
+      const queueDir = newQueueDir('py-offline');
 
-    const crash = await runPython(product, 'crash', { queueDir, endpoint: await closedPortUrl() });
-    expectExit(crash, 1);
-    const files = reportFiles(queueDir);
-    expect(files).toHaveLength(1);
-    const queued = readQueueFile(queueDir, files[0]!);
-    expect(queued).toMatchObject({ v: 1, path: '/v1/crashes' });
-    expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(0);
+      const crash = await runPython(product, 'crash', { queueDir, endpoint: await closedPortUrl() });
+      expectExit(crash, 1);
+      const files = reportFiles(queueDir);
+      expect(files).toHaveLength(1);
+      const queued = readQueueFile(queueDir, files[0]!);
+      expect(queued).toMatchObject({ v: 1, path: '/v1/crashes' });
+      expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(0);
 
-    expectExit(await runPython(product, 'start', { queueDir }), 0);
-    const docs = await waitForDocs(product.productKey, 'crashes', 1);
-    expect(docs).toHaveLength(1);
-    expect(docs[0]).toMatchObject({
-      clientId: queued.clientId,
-      counter: queued.counter,
-      reportId: queued.body.reportId,
-    });
-    expect(reportFiles(queueDir)).toEqual([]);
+      expectExit(await runPython(product, 'start', { queueDir }), 0);
+      const docs = await waitForDocs(product.productKey, 'crashes', 1);
+      expect(docs).toHaveLength(1);
+      expect(docs[0]).toMatchObject({
+        clientId: queued.clientId,
+        counter: queued.counter,
+        reportId: queued.body.reportId,
+      });
+      expect(reportFiles(queueDir)).toEqual([]);
 
-    expectExit(await runPython(product, 'start', { queueDir }), 0);
-    expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(1);
-  });
+      expectExit(await runPython(product, 'start', { queueDir }), 0);
+      expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(1);
+    },
+  );
 
-  it('sends a usage report with the built-in metrics', async () => {
+  it.concurrent('sends a usage report with the built-in metrics', async () => {
     const product = await newProduct('e2e python usage');
     const queueDir = newQueueDir('py-usage');
 
@@ -159,41 +167,83 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
     expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(0);
   });
 
-  it('groups two runs with shifted line numbers into one issue of count 2 and another call path into another issue', async () => {
-    const product = await newProduct('e2e python grouping');
-    const shifted = join(makeTempDir('py-shifted'), 'app-1.0.1', 'crash_app.py');
-    writeShiftedCopy(PROGRAM, shifted, 7, '#');
+  it.concurrent(
+    'the crashing process delivers its report once through a network that fails, then recovers',
+    async () => {
+      const product = await newProduct('e2e python flaky network');
+      const queueDir = newQueueDir('py-flaky');
+      const proxy = await startProxy(requireEnv('DUMPCATCHER_INGEST_URL'), { failFirst: 2 });
+      try {
+        const crash = await runPython(product, 'crash', {
+          queueDir,
+          endpoint: proxy.url,
+          extra: { E2E_SHUTDOWN_TIMEOUT_MS: '20000' },
+        });
+        expectExit(crash, 1);
+        expect(proxy.connections()).toBeGreaterThanOrEqual(3);
+        const docs = await waitForDocs(product.productKey, 'crashes', 1);
+        expect(docs).toHaveLength(1);
+        expect(exceptionOf(docs[0]!).type).toBe('ValueError');
+        expect(reportFiles(queueDir)).toEqual([]);
+      } finally {
+        await proxy.close();
+      }
+    },
+  );
 
-    const [a, b, other] = await Promise.all([
-      runPython(product, 'crash', { queueDir: newQueueDir('py-group-a') }),
-      runPython(product, 'crash', { queueDir: newQueueDir('py-group-b'), program: shifted }),
-      runPython(product, 'other-path', { queueDir: newQueueDir('py-group-other') }),
-    ]);
-    for (const run of [a, b, other]) expectExit(run, 1);
-
-    const docs = await waitForDocs(product.productKey, 'crashes', 3);
-    expect(docs).toHaveLength(3);
-    const byFile = (file: string, fn: string) =>
-      docs.find((d) => {
-        const trace = exceptionOf(d).stacktrace;
-        return trace.includes(`"${file}"`) && trace.includes(`in ${fn}\n`);
-      });
-    const docA = byFile(PROGRAM, 'checkout');
-    const docB = byFile(shifted, 'checkout');
-    const docOther = byFile(PROGRAM, 'preview');
-    expect(docA && docB && docOther).toBeDefined();
-
-    const { same, other: otherIssue } = await expectGroupedAsFixturesSay(product.productKey, {
-      same: [docA!, docB!],
-      other: docOther!,
-    });
-    expect(same.culprit).toBe('crash_app.py in parse_price');
-    expect(otherIssue.culprit).toBe('crash_app.py in parse_price');
+  it.concurrent("honours the ingest's 429 Retry-After: every report of a burst lands exactly once", async () => {
+    const product = await newProduct('e2e python rate limit');
+    await expectRateLimitedBurstDeliveredOnce(
+      product,
+      (queueDir, endpoint, count) =>
+        runPython(product, 'burst', {
+          queueDir,
+          endpoint,
+          args: [String(count)],
+          extra: { E2E_SHUTDOWN_TIMEOUT_MS: '60000' },
+        }),
+      { prefix: 'py-burst' },
+    );
   });
+
+  it.concurrent(
+    'groups two runs with shifted line numbers into one issue of count 2 and another call path into another issue',
+    async () => {
+      const product = await newProduct('e2e python grouping');
+      const shifted = join(makeTempDir('py-shifted'), 'app-1.0.1', 'crash_app.py');
+      writeShiftedCopy(PROGRAM, shifted, 7, '#');
+
+      const [a, b, other] = await Promise.all([
+        runPython(product, 'crash', { queueDir: newQueueDir('py-group-a') }),
+        runPython(product, 'crash', { queueDir: newQueueDir('py-group-b'), program: shifted }),
+        runPython(product, 'other-path', { queueDir: newQueueDir('py-group-other') }),
+      ]);
+      for (const run of [a, b, other]) expectExit(run, 1);
+
+      const docs = await waitForDocs(product.productKey, 'crashes', 3);
+      expect(docs).toHaveLength(3);
+      const byFile = (file: string, fn: string) =>
+        docs.find((d) => {
+          const trace = exceptionOf(d).stacktrace;
+          return trace.includes(`"${file}"`) && trace.includes(`in ${fn}\n`);
+        });
+      const docA = byFile(PROGRAM, 'checkout');
+      const docB = byFile(shifted, 'checkout');
+      const docOther = byFile(PROGRAM, 'preview');
+      expect(docA && docB && docOther).toBeDefined();
+
+      const { same, other: otherIssue } = await expectGroupedAsFixturesSay(product.productKey, {
+        same: [docA!, docB!],
+        other: docOther!,
+      });
+      expect(same.culprit).toBe('crash_app.py in parse_price');
+      expect(otherIssue.culprit).toBe('crash_app.py in parse_price');
+    },
+  );
 
   describe('opt-out', () => {
     const cases = optOutCases(join(makeTempDir('py-optout-config'), 'config'));
-    it.each(cases)(
+    it.concurrent.each(cases)(
       'with $name nothing is sent and nothing is queued; the program still crashes as usual',
       async ({ env }) => {
         const product = await newProduct('e2e python opt-out');

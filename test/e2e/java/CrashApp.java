@@ -13,11 +13,14 @@ import java.util.Map;
  *       NumberFormatException raised a few calls deep (checkout path);
  *   <li>{@code other-path}: the same, but the order is loaded through preview();
  *   <li>{@code usage}: queues one usage report and exits normally;
+ *   <li>{@code burst n}: captures n different exceptions and exits normally (the shutdown hook
+ *       sends them);
  *   <li>{@code start}: only starts the SDK and exits normally (a second start after a crash).
  * </ul>
  *
- * <p>Settings come from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET and E2E_QUEUE_DIR; opting out
- * (DO_NOT_TRACK, DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG) is left to the SDK.
+ * <p>Settings come from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET, E2E_QUEUE_DIR and optionally
+ * E2E_SHUTDOWN_TIMEOUT_MS; opting out (DO_NOT_TRACK, DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG) is
+ * left to the SDK.
  */
 public class CrashApp {
   static int parsePrice(String text) {
@@ -46,6 +49,7 @@ public class CrashApp {
 
   public static void main(String[] args) {
     String mode = args.length > 0 ? args[0] : "start";
+    String shutdownTimeout = System.getenv("E2E_SHUTDOWN_TIMEOUT_MS");
     Dumpcatcher.init(
         DumpcatcherOptions.builder()
             .endpoint(System.getenv("E2E_ENDPOINT"))
@@ -54,6 +58,8 @@ public class CrashApp {
             .appName("e2e-java")
             .appVersion("1.0.0")
             .queueDir(Paths.get(System.getenv("E2E_QUEUE_DIR")))
+            .maxReportsPerFingerprint(1000)
+            .shutdownTimeoutMs(shutdownTimeout == null ? 2000 : Long.parseLong(shutdownTimeout))
             .build());
     Map<String, String> order = new HashMap<>();
     order.put("discount", "alice@example.com");
@@ -66,6 +72,11 @@ public class CrashApp {
         break;
       case "usage":
         Dumpcatcher.reportUsage();
+        break;
+      case "burst":
+        for (int i = 0; i < Integer.parseInt(args[1]); i++) {
+          Dumpcatcher.captureException(new IllegalStateException("burst report " + i));
+        }
         break;
       case "start":
         break;

@@ -5,10 +5,12 @@ its mode says (python3 crash_app.py <mode>):
   other-path  the same ValueError from the same line, reached through preview()
   chained     dies from a RuntimeError raised `from` the ValueError
   usage       queues one usage report and exits normally
+  burst n     captures n different exceptions and exits normally (the exit flush sends them)
   start       only starts the SDK and exits normally (a second start after a crash)
 
-The SDK reads its settings from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET and E2E_QUEUE_DIR;
-opting out (DO_NOT_TRACK, DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG) is left to the SDK.
+The SDK reads its settings from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET, E2E_QUEUE_DIR and
+optionally E2E_SHUTDOWN_TIMEOUT_MS; opting out (DO_NOT_TRACK, DUMPCATCHER_DISABLED,
+DUMPCATCHER_CONFIG) is left to the SDK.
 """
 
 import os
@@ -25,6 +27,8 @@ def start_sdk():
         app_name="e2e-python",
         app_version="1.0.0",
         queue_dir=os.environ["E2E_QUEUE_DIR"],
+        max_reports_per_fingerprint=1000,
+        shutdown_timeout=float(os.environ.get("E2E_SHUTDOWN_TIMEOUT_MS") or "2000") / 1000,
     )
 
 
@@ -62,6 +66,12 @@ def main(mode):
         load_order(order)
     elif mode == "usage":
         dumpcatcher.report_usage()
+    elif mode == "burst":
+        for i in range(int(sys.argv[2])):
+            try:
+                raise LookupError("burst report %d" % i)
+            except LookupError:
+                dumpcatcher.capture_exception()
     elif mode != "start":
         sys.exit("unknown mode: " + mode)
 
