@@ -227,9 +227,11 @@ public final class Client {
         log.log("limiter dropped a report (maxReportsPerFingerprint reached in this window)");
         return;
       }
-      enqueue("/v1/crashes", report, now);
+      // Only the uncaught path syncs the file: docs/sdks.md lets a handled capture skip the fsync
+      // (it guards against power loss, not against the process dying), which is most of its cost.
+      enqueue("/v1/crashes", report, now, dying);
       // The process is about to die: the sender will not get to write the count.
-      if (dying) limiter.persist();
+      if (dying) limiter.persist(true);
     } catch (Throwable t) {
       log.log("captureException failed: " + t);
     }
@@ -249,15 +251,15 @@ public final class Client {
         printDebug("/v1/usage", report);
         return;
       }
-      enqueue("/v1/usage", report, now);
+      enqueue("/v1/usage", report, now, false);
     } catch (Throwable t) {
       log.log("reportUsage failed: " + t);
     }
   }
 
-  private void enqueue(String path, Map<String, Object> body, long now) throws IOException {
+  private void enqueue(String path, Map<String, Object> body, long now, boolean durable) throws IOException {
     QueuedReport queued = new QueuedReport(path, clientId, counter.incrementAndGet(), now, Json.write(body));
-    queue.write(queued);
+    queue.write(queued, durable);
     queue.enforceBoundsQuickly(now);
     sender.wake();
   }
@@ -295,6 +297,7 @@ public final class Client {
       closed = true;
       removeHooks();
       if (sender != null) sender.stop();
+      if (queue != null) queue.close();
     }
   }
 

@@ -11,13 +11,17 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -27,6 +31,17 @@ public final class DiskQueue {
       Pattern.compile("(\\d{1,19})-([A-Za-z0-9_-]{8,64})-(\\d{1,16})\\.json");
   /** A *.tmp younger than this may belong to a writer in another process. */
   private static final long TMP_GRACE_MS = 60_000L;
+  /** Spare files kept for reuse; a spare is an emptied, delivered report file. */
+  static final int MAX_SPARES = 32;
+  /** File handles this process holds open at most (spares and queued reports awaiting delivery). */
+  static final int MAX_OPEN = 64;
+  static final String SPARE_PREFIX = "spare-";
+  /**
+   * Windows refuses to rename or delete a file that is open unless every opener allowed it; only
+   * elsewhere are handles kept open across renames.
+   */
+  private static final boolean KEEP_OPEN =
+      !System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("windows");
 
   private final Path dir;
   private final int maxFiles;
@@ -37,6 +52,13 @@ public final class DiskQueue {
    * the hot path needs no directory listing; {@link #rescan} brings it in line with the disk.
    */
   private final ConcurrentHashMap<String, Entry> index = new ConcurrentHashMap<>();
+  /** Emptied report files kept open for the next report, newest last. */
+  private final ArrayDeque<Spare> spares = new ArrayDeque<>();
+  private final Set<String> spareNames = Collections.newSetFromMap(new ConcurrentHashMap<String, Boolean>());
+  private final AtomicLong spareSeq = new AtomicLong();
+  /** Channels held open (spares and queued reports written by this process). */
+  private final AtomicInteger open = new AtomicInteger();
+  private volatile boolean closed;
 
   /** A queue in dir with the three bounds of docs/sdks.md. */
   public DiskQueue(Path dir, int maxFiles, long maxBytes, long maxAgeSeconds) {
@@ -51,16 +73,185 @@ public final class DiskQueue {
     return dir;
   }
 
-  /** Writes the report's file atomically (temp file, fsync, rename) and returns its path. */
+  /**
+   * Writes the report's file atomically (temp file, rename) without an fsync, and returns its path.
+   * docs/sdks.md lets a report the app captured itself skip the fsync: it only guards against power
+   * loss or an OS crash, and a dying process never loses what it wrote.
+   */
   public Path write(QueuedReport report) throws IOException {
-    Path target = dir.resolve(report.fileName());
+    return write(report, false);
+  }
+
+  /**
+   * Writes the report's file atomically: into a spare (an emptied file kept open) or a new temp
+   * file in the folder, then an atomic rename; durable (the uncaught-exception path) adds an
+   * fdatasync before the rename.
+   */
+  public Path write(QueuedReport report, boolean durable) throws IOException {
+    String name = report.fileName();
+    Path target = dir.resolve(name);
     byte[] bytes = report.toFileJson().getBytes(StandardCharsets.UTF_8);
-    writeAtomically(target, bytes, true);
+    FileChannel kept = writeThroughSpare(target, bytes, durable);
+    if (kept == null) kept = writeFresh(target, bytes, durable);
     Entry e = new Entry(target, report.createdAtMillis(), report.counter());
     e.size = bytes.length;
     e.report = report;
-    index.put(report.fileName(), e);
+    e.giveChannel(kept);
+    Entry replaced = index.put(name, e);
+    if (replaced != null) closeChannel(replaced.takeChannel());
+    if (closed) closeChannel(e.takeChannel());
     return target;
+  }
+
+  /** Writes into a spare and renames it to target; returns its channel, or null when there is none or it failed. */
+  private FileChannel writeThroughSpare(Path target, byte[] bytes, boolean durable) {
+    Spare spare;
+    synchronized (spares) {
+      spare = spares.pollLast();
+      if (spare != null) spareNames.remove(spare.path.getFileName().toString());
+    }
+    if (spare == null) return null;
+    try {
+      // The sender emptied the file when it was delivered, so the report is written from offset 0.
+      writeFully(spare.channel, bytes, true);
+      if (durable) force(spare.channel);
+      Files.move(spare.path, target, StandardCopyOption.ATOMIC_MOVE);
+      return spare.channel;
+    } catch (IOException | RuntimeException e) {
+      // E.g. another process removed the idle spare as a leftover: a new file will do.
+      closeChannel(spare.channel);
+      deleteQuietly(spare.path);
+      return null;
+    }
+  }
+
+  /** Writes a new temp file and renames it to target; returns the channel when it may stay open, else null. */
+  private FileChannel writeFresh(Path target, byte[] bytes, boolean durable) throws IOException {
+    Path tmp = dir.resolve(target.getFileName().toString() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    } catch (NoSuchFileException e) {
+      // The folder was removed while the app ran.
+      Files.createDirectories(dir);
+      ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    }
+    boolean keep = false;
+    try {
+      writeFully(ch, bytes, false);
+      if (durable) force(ch);
+      move(tmp, target);
+      if (KEEP_OPEN && !closed) {
+        if (open.incrementAndGet() <= MAX_OPEN) keep = true;
+        else open.decrementAndGet();
+      }
+      return keep ? ch : null;
+    } catch (IOException | RuntimeException e) {
+      deleteQuietly(tmp);
+      throw e;
+    } finally {
+      if (!keep) ch.close();
+    }
+  }
+
+  private static void writeFully(FileChannel ch, byte[] bytes, boolean positional) throws IOException {
+    ByteBuffer buf = ByteBuffer.wrap(bytes);
+    if (positional) {
+      while (buf.hasRemaining()) ch.write(buf, buf.position());
+    } else {
+      while (buf.hasRemaining()) ch.write(buf);
+    }
+  }
+
+  private static void force(FileChannel ch) {
+    try {
+      // fdatasync: the content and the size reach the disk, which is all a reader needs.
+      ch.force(false);
+    } catch (IOException e) {
+      // fsync where the platform allows; the rename still keeps readers from a half file.
+    }
+  }
+
+  private static void move(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /**
+   * A report was delivered (or dropped for good): its file is emptied at once and, while fewer
+   * than {@link #MAX_SPARES} spares are kept, renamed to a spare *.tmp for the next report to be
+   * written into (creating a file is the dearest step of a capture); otherwise deleted. No report
+   * content outlives its delivery either way (docs/sdks.md, "Disk queue").
+   */
+  void delivered(Entry entry) {
+    String name = entry.path.getFileName().toString();
+    index.remove(name, entry);
+    FileChannel ch = entry.takeChannel();
+    if (ch != null && !closed && spareCount() < MAX_SPARES) {
+      Path sparePath = dir.resolve(SPARE_PREFIX + Long.toHexString(System.nanoTime()) + "-"
+          + spareSeq.incrementAndGet() + ".tmp");
+      try {
+        ch.truncate(0);
+        Files.move(entry.path, sparePath, StandardCopyOption.ATOMIC_MOVE);
+        synchronized (spares) {
+          if (!closed) {
+            spares.addLast(new Spare(sparePath, ch));
+            spareNames.add(sparePath.getFileName().toString());
+            return;
+          }
+        }
+        closeChannel(ch);
+        deleteQuietly(sparePath);
+        return;
+      } catch (IOException | RuntimeException e) {
+        // Gone already (another process's pass), or the folder refuses: delete as usual.
+      }
+    }
+    closeChannel(ch);
+    deleteQuietly(entry.path);
+  }
+
+  private int spareCount() {
+    synchronized (spares) {
+      return spares.size();
+    }
+  }
+
+  /** Closes the kept channels and removes the spares; reports stay queued. Later writes keep nothing open. */
+  void close() {
+    closed = true;
+    List<Spare> left;
+    synchronized (spares) {
+      left = new ArrayList<>(spares);
+      spares.clear();
+      spareNames.clear();
+    }
+    for (Spare s : left) {
+      closeChannel(s.channel);
+      deleteQuietly(s.path);
+    }
+    for (Entry e : index.values()) closeChannel(e.takeChannel());
+  }
+
+  private void closeChannel(FileChannel ch) {
+    if (ch == null) return;
+    open.decrementAndGet();
+    try {
+      ch.close();
+    } catch (IOException e) {
+      // Nothing was buffered: the channel only held the file open.
+    }
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException | RuntimeException e) {
+      // Left for the leftover-temp sweep.
+    }
   }
 
   /** Writes bytes to target through a temp file in the same folder and an atomic rename; durable adds an fsync. */
@@ -183,7 +374,8 @@ public final class DiskQueue {
 
   /** Deletes a report file; a missing file is fine. */
   public void delete(Path file) {
-    index.remove(file.getFileName().toString());
+    Entry known = index.remove(file.getFileName().toString());
+    if (known != null) closeChannel(known.takeChannel());
     try {
       Files.deleteIfExists(file);
     } catch (IOException e) {
@@ -196,6 +388,8 @@ public final class DiskQueue {
     if (!Files.isDirectory(dir)) return;
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*.tmp")) {
       for (Path p : stream) {
+        // This process's own spares wait empty for the next report.
+        if (spareNames.contains(p.getFileName().toString())) continue;
         try {
           if (nowMillis - Files.getLastModifiedTime(p).toMillis() >= TMP_GRACE_MS) Files.deleteIfExists(p);
         } catch (IOException e) {
@@ -234,8 +428,8 @@ public final class DiskQueue {
       }
       Entry known = index.get(e.path.getFileName().toString());
       if (known != null) {
-        e.size = known.size;
-        e.report = known.report;
+        // The same object, so that its cached report and open channel stay with it.
+        e = known;
       } else {
         try {
           e.size = Files.size(e.path);
@@ -257,9 +451,13 @@ public final class DiskQueue {
     for (int j = i; j < kept.size(); j++) fresh.put(kept.get(j).path.getFileName().toString(), kept.get(j));
     for (Map.Entry<String, Entry> known : index.entrySet()) {
       // A file written while the folder was being listed is not in fresh but must stay known.
-      if (!fresh.containsKey(known.getKey()) && !Files.exists(known.getValue().path)) index.remove(known.getKey());
+      if (!fresh.containsKey(known.getKey()) && !Files.exists(known.getValue().path)
+          && index.remove(known.getKey(), known.getValue())) {
+        closeChannel(known.getValue().takeChannel());
+      }
     }
-    index.putAll(fresh);
+    // A write that raced the listing has put its own entry (with its content): it stays.
+    for (Map.Entry<String, Entry> e : fresh.entrySet()) index.putIfAbsent(e.getKey(), e.getValue());
     return dropped;
   }
 
@@ -270,11 +468,35 @@ public final class DiskQueue {
     final long counter;
     volatile long size;
     volatile QueuedReport report;
+    /** The file, still open, when this process wrote it: it becomes a spare once delivered. */
+    private FileChannel channel;
 
     Entry(Path path, long createdAt, long counter) {
       this.path = path;
       this.createdAt = createdAt;
       this.counter = counter;
+    }
+
+    synchronized void giveChannel(FileChannel ch) {
+      channel = ch;
+    }
+
+    /** Hands the open channel to the caller (who then closes or reuses it), at most once. */
+    synchronized FileChannel takeChannel() {
+      FileChannel ch = channel;
+      channel = null;
+      return ch;
+    }
+  }
+
+  /** An emptied report file, open for writing, waiting for the next report. */
+  private static final class Spare {
+    final Path path;
+    final FileChannel channel;
+
+    Spare(Path path, FileChannel channel) {
+      this.path = path;
+      this.channel = channel;
     }
   }
 }

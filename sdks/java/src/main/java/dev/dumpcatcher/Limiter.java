@@ -61,8 +61,13 @@ public final class Limiter {
     return true;
   }
 
-  /** Writes limiter.json if a count changed since the last write. */
+  /** Writes limiter.json (without an fsync) if a count changed since the last write. */
   public void persist() {
+    persist(false);
+  }
+
+  /** Writes limiter.json if a count changed since the last write; durable adds an fsync (the uncaught path). */
+  public void persist(boolean durable) {
     String text;
     synchronized (this) {
       if (!dirty) return;
@@ -70,7 +75,7 @@ public final class Limiter {
       text = serialise();
     }
     try {
-      DiskQueue.writeAtomically(file, text.getBytes(StandardCharsets.UTF_8), false);
+      DiskQueue.writeAtomically(file, text.getBytes(StandardCharsets.UTF_8), durable);
     } catch (IOException | RuntimeException e) {
       // Limiting in memory still works for this process.
     }

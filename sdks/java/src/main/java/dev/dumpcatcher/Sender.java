@@ -189,7 +189,7 @@ final class Sender implements Runnable {
       }
       Outcome outcome = attempt(report, state);
       if (outcome.kind == Outcome.DONE) {
-        queue.delete(file);
+        queue.delivered(entry);
         states.remove(name);
         continue;
       }

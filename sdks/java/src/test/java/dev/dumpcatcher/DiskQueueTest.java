@@ -12,7 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -116,5 +119,58 @@ class DiskQueueTest {
     } finally {
       client.close();
     }
+  }
+
+  private List<Path> tempFiles() throws Exception {
+    List<Path> out = new ArrayList<>();
+    try (java.nio.file.DirectoryStream<Path> s = Files.newDirectoryStream(dir, "*.tmp")) {
+      for (Path p : s) out.add(p);
+    }
+    return out;
+  }
+
+  @Test
+  void aDeliveredFileIsEmptiedAtOnceThenReusedForTheNextReport() throws Exception {
+    Assumptions.assumeFalse(System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows"),
+        "files are kept open across renames only where the OS allows it");
+    DiskQueue q = new DiskQueue(dir, 10, 1 << 20, 3600);
+    q.write(report(1000, 1, "{\"private\":\"first report\"}"));
+    q.delivered(q.pending().get(0));
+    assertTrue(q.list().isEmpty());
+    List<Path> spares = tempFiles();
+    assertEquals(1, spares.size(), "the delivered file is kept as a spare");
+    assertEquals(0, Files.size(spares.get(0)), "no report content outlives its delivery");
+    long now = System.currentTimeMillis();
+    Files.setLastModifiedTime(spares.get(0), FileTime.fromMillis(now - 3_600_000));
+    q.removeLeftoverTemp(now);
+    assertTrue(Files.exists(spares.get(0)), "this process's own spare is no leftover");
+
+    String body = "{\"n\":2}";
+    Path second = q.write(report(2000, 2, body));
+    assertTrue(tempFiles().isEmpty(), "the spare became the second report's file");
+    assertEquals(body, q.read(second).bodyJson());
+    assertEquals(Files.size(second), q.pending().get(0).size);
+
+    // A spare that another process removed as a leftover: the next report gets a new file.
+    q.delivered(q.pending().get(0));
+    Files.delete(tempFiles().get(0));
+    Path third = q.write(report(3000, 3, "{}"));
+    assertEquals("{}", q.read(third).bodyJson());
+
+    q.delivered(q.pending().get(0));
+    q.close();
+    assertTrue(tempFiles().isEmpty(), "close removes the spares");
+    try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+      assertEquals(0, s.count());
+    }
+  }
+
+  @Test
+  void aDurableWriteLeavesTheSameFile() throws Exception {
+    DiskQueue q = new DiskQueue(dir, 10, 1 << 20, 3600);
+    Path file = q.write(report(1000, 1, "{}"), true);
+    assertEquals("{}", q.read(file).bodyJson());
+    assertTrue(tempFiles().isEmpty());
+    q.close();
   }
 }

@@ -87,6 +87,10 @@ public final class CaptureBench {
     long wallNanos;
     long gcMillis;
     long jitMillis;
+    /** CPU per thread name (numbers folded), every Java thread that ran, whichever column it counts in. */
+    final java.util.TreeMap<String, Long> perThread = new java.util.TreeMap<>();
+    /** Threads that are neither the caller, a sink nor an SDK thread (JVM housekeeping, JFR, ...). */
+    long otherCpuNanos;
   }
 
   static long gcMillis() {
@@ -171,9 +175,14 @@ public final class CaptureBench {
       long[] b = before.get(e.getKey());
       long used = e.getValue()[0] - (b == null ? 0 : b[0]);
       String name = names.get(e.getKey());
-      // The sinks stand in for the ingest; every other Java thread that ran belongs to the SDK under test.
+      if (used <= 0) continue;
+      r.perThread.merge(name.replaceAll("[0-9]+", "#"), used, Long::sum);
+      // The sinks stand in for the ingest; the SDKs' own threads (and the JDK's HTTP keep-alive
+      // timer, which either SDK's HttpURLConnection starts) count as SDK threads; anything else is
+      // shown as "other" so that no SDK work can hide in an unnamed thread.
       if (name.startsWith("HTTP-Dispatcher")) r.sinkCpuNanos += used;
       else if (name.startsWith("dumpcatcher") || name.startsWith("Sentry") || name.startsWith("Keep-Alive")) r.sdkThreadsCpuNanos += used;
+      else r.otherCpuNanos += used;
     }
     return r;
   }
@@ -222,6 +231,7 @@ public final class CaptureBench {
         run(dumpcatcher, makeExceptions(warmup));
         Result r = run(dumpcatcher, makeExceptions(captures));
         print("dumpcatcher", r, r.captures);
+        printThreads("dumpcatcher", r);
         return;
       }
       run(dumpcatcher, makeExceptions(warmup));
@@ -244,6 +254,8 @@ public final class CaptureBench {
       System.out.println("(CPU microseconds per captured exception; process includes JIT and GC)");
       print("dumpcatcher", dc, dcDelivered);
       print("sentry-java", se, seDelivered);
+      printThreads("dumpcatcher", dc);
+      printThreads("sentry-java", se);
       System.out.println(String.format(Locale.ROOT,
           "ratio dumpcatcher/sentry: caller %.2f, caller+sdk threads %.2f, process %.2f (target <= 0.5)",
           (double) dc.threadCpuNanos / se.threadCpuNanos,
@@ -258,6 +270,7 @@ public final class CaptureBench {
       long sdBefore = sentry.delivered();
       Result sd = run(sentry, makeExceptions(captures));
       print("sentry+cache", sd, sentry.delivered() - sdBefore);
+      printThreads("sentry+cache", sd);
       System.out.println(String.format(Locale.ROOT,
           "ratio dumpcatcher/sentry+cache: caller %.2f, caller+sdk threads %.2f, process %.2f",
           (double) dc.threadCpuNanos / dc.captures / ((double) sd.threadCpuNanos / sd.captures),
@@ -294,6 +307,18 @@ public final class CaptureBench {
     total.wallNanos += r.wallNanos;
     total.gcMillis += r.gcMillis;
     total.jitMillis += r.jitMillis;
+    total.otherCpuNanos += r.otherCpuNanos;
+    for (java.util.Map.Entry<String, Long> e : r.perThread.entrySet()) total.perThread.merge(e.getKey(), e.getValue(), Long::sum);
+  }
+
+  /** Every thread that used CPU during the measured captures, CPU microseconds per capture. */
+  private static void printThreads(String name, Result r) {
+    StringBuilder line = new StringBuilder("  " + name + " threads (µs/capture):");
+    for (java.util.Map.Entry<String, Long> e : r.perThread.entrySet()) {
+      line.append(String.format(Locale.ROOT, " %s=%.1f", e.getKey(), e.getValue() / 1000.0 / r.captures));
+    }
+    line.append(String.format(Locale.ROOT, "; other (counted in neither column) %.1f", r.otherCpuNanos / 1000.0 / r.captures));
+    System.out.println(line);
   }
 
   private static void print(String name, Result r, long delivered) {
