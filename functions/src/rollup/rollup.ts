@@ -99,6 +99,8 @@ export interface RollupDeps {
   onMalformed?: (path: string, issues: string) => void;
   /** Overrides MAX_DOCS_PER_COMMIT (tests). */
   maxDocsPerCommit?: number;
+  /** Overrides BATCH_TEXT_BUDGET_BYTES (tests). */
+  batchTextBudgetBytes?: number;
 }
 
 function parseAggregate<T>(
@@ -214,8 +216,29 @@ export function planUsageBatch(
 interface StreamState {
   cursor: Cursor | null;
   done: boolean;
+  /** Reports to list next: the configured batch size, less when reports are large (see nextLimit). */
+  limit: number;
   /** The next batch, listed while the previous one commits. */
   prefetch: Promise<RawReport[]> | null;
+}
+
+/** Bytes of report text one batch may hold in memory (stack traces may be 256 KiB each). */
+export const BATCH_TEXT_BUDGET_BYTES = 32 * 1024 * 1024;
+/** The first batch of a run lists at most this many reports, until their size is known. */
+export const FIRST_BATCH_LIMIT = 100;
+
+/** Rough size of a listed report: its stack trace and metrics dominate. */
+function textSize(report: RawReport): number {
+  const data = report.data as { exception?: { stacktrace?: unknown }; metrics?: unknown } | null;
+  const trace = data?.exception?.stacktrace;
+  return 512 + (typeof trace === 'string' ? trace.length : 0) + (data?.metrics === undefined ? 0 : 4096);
+}
+
+/** The next batch size: as many reports of the last batch's average size as fit the text budget, within [10, configured]. */
+export function nextLimit(raw: readonly RawReport[], configured: number, budgetBytes: number): number {
+  if (raw.length === 0) return configured;
+  const average = raw.reduce((n, r) => n + textSize(r), 0) / raw.length;
+  return Math.max(10, Math.min(configured, Math.floor(budgetBytes / average)));
 }
 
 function productKeyOf(path: string): string {
@@ -232,7 +255,8 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
   const started = clock();
   const horizon = new Date(started.getTime() - config.DUMPCATCHER_ROLLUP_LAG_SECONDS * 1000);
   const budgetMs = config.DUMPCATCHER_ROLLUP_BUDGET_SECONDS * 1000;
-  const limit = config.DUMPCATCHER_ROLLUP_BATCH_SIZE;
+  const configured = config.DUMPCATCHER_ROLLUP_BATCH_SIZE;
+  const textBudget = deps.batchTextBudgetBytes ?? BATCH_TEXT_BUDGET_BYTES;
   const maxDocs = deps.maxDocsPerCommit ?? MAX_DOCS_PER_COMMIT;
   const fingerprints: FingerprintCache = new Map();
   const before = store.counters();
@@ -241,13 +265,19 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
   const stats = new Set<string>();
   const states = {} as Record<RollupStream, StreamState>;
   for (const stream of ROLLUP_STREAMS)
-    states[stream] = { cursor: await store.readCursor(stream), done: false, prefetch: null };
+    states[stream] = {
+      cursor: await store.readCursor(stream),
+      done: false,
+      limit: Math.min(configured, FIRST_BATCH_LIMIT),
+      prefetch: null,
+    };
   let slowestBatchMs = 0;
   const timings = { listMs: 0, reduceMs: 0, commitMs: 0 };
   const since = (t: number) => performance.now() - t;
 
   const runBatch = async (stream: RollupStream, state: StreamState): Promise<void> => {
     let t = performance.now();
+    const limit = state.limit;
     const raw = await (state.prefetch ?? store.listReports(stream, state.cursor, horizon, limit));
     state.prefetch = null;
     timings.listMs += since(t);
@@ -295,7 +325,8 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
     };
     // A full batch, all of it applied, means more may follow: list it now, while this one commits.
     const whole = taken === raw.length;
-    const prefetch = whole && raw.length === limit ? store.listReports(stream, next, horizon, limit) : null;
+    const upcoming = nextLimit(raw, configured, textBudget);
+    const prefetch = whole && raw.length === limit ? store.listReports(stream, next, horizon, upcoming) : null;
     prefetch?.catch(() => undefined);
     timings.reduceMs += since(t);
     t = performance.now();
@@ -317,6 +348,7 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
     state.cursor = next;
     state.prefetch = prefetch;
     state.done = whole && raw.length < limit;
+    state.limit = upcoming;
     summary.malformed += malformed;
     summary.orphaned += records.length - liveCount;
     if (stream === 'crashes') summary.processed += liveCount;

@@ -1,4 +1,4 @@
-import { runRollup, type RollupStore } from '../../../functions/src/rollup/rollup';
+import { FIRST_BATCH_LIMIT, nextLimit, runRollup, type RollupStore } from '../../../functions/src/rollup/rollup';
 import type { RollupConfig } from '../../../functions/src/rollup/schemas';
 import { createMemoryRollupStore, type MemoryRollupStore } from './memory-store';
 import { fixtureCrash } from './reports';
@@ -174,5 +174,47 @@ describe('runRollup', () => {
     expect(Math.max(...touched)).toBeLessThanOrEqual(16);
     expect(touched.slice(0, 4)).toEqual([16, 16, 16, 16]);
     expect(store.docs.size).toBe(40 + 5);
+  });
+
+  it('lists fewer reports per batch when their stack traces are large, so a batch stays within its memory budget', async () => {
+    const store = createMemoryRollupStore();
+    store.products.add(KEY);
+    const big = fixtureCrash('python/simple', { version: '1' }) as { exception: { stacktrace: string } };
+    for (let i = 0; i < 60; i++) {
+      const receivedAt = new Date(NOW.getTime() - 120_000 + i);
+      const exception = { ...big.exception, stacktrace: big.exception.stacktrace + ' '.repeat(100_000) };
+      const data = { ...big, exception, productKey: KEY, clientId: 'c', receivedAt };
+      store.addReport('crashes', {
+        path: `products/${KEY}/crashes/c${String(i).padStart(3, '0')}`,
+        id: `c${i}`,
+        receivedAt,
+        data,
+      });
+    }
+    const limits: number[] = [];
+    const listing: RollupStore = {
+      ...store,
+      listReports: async (stream, after, horizon, limit) => {
+        if (stream === 'crashes') limits.push(limit);
+        return store.listReports(stream, after, horizon, limit);
+      },
+    };
+    const summary = await runRollup({ store: listing, clock, config: config(500), batchTextBudgetBytes: 1_000_000 });
+    expect(summary).toMatchObject({ processed: 60, caughtUp: true });
+    expect(limits[0]).toBe(FIRST_BATCH_LIMIT);
+    expect(limits.slice(1).every((l) => l === 10)).toBe(true); // 1 MB / ~100 KB, never below 10
+  });
+
+  it('sizes batches by the average report: the configured size for small ones, never below 10', () => {
+    const report = (chars: number) => ({
+      path: 'p',
+      id: 'i',
+      receivedAt: NOW,
+      data: { exception: { stacktrace: 'x'.repeat(chars) } },
+    });
+    expect(nextLimit([report(2_000)], 500, 32 * 1024 * 1024)).toBe(500);
+    expect(nextLimit([report(256 * 1024)], 500, 32 * 1024 * 1024)).toBe(127);
+    expect(nextLimit([report(10_000_000)], 500, 32 * 1024 * 1024)).toBe(10);
+    expect(nextLimit([], 500, 1)).toBe(500);
   });
 });
