@@ -83,32 +83,42 @@ export interface Target {
   secret: string;
 }
 
+/** Where a program run reports to, and where its SDK keeps its files. */
+export interface RunOptions {
+  /** The SDK's queue folder (E2E_QUEUE_DIR); without it the SDK uses its default under XDG_CACHE_HOME. */
+  queueDir?: string;
+  /** The folder holding XDG_CONFIG_HOME and XDG_CACHE_HOME; by default next to `queueDir`. */
+  xdgDir?: string;
+  /** The ingest base URL; by default the test stack's. */
+  endpoint?: string;
+  /** More environment (opt-outs, E2E_SHUTDOWN_TIMEOUT_MS, NODE_DEBUG). */
+  extra?: Record<string, string>;
+}
+
 /**
  * The environment of a program run: the test's own PATH and HOME, but no opt-out or SDK
  * setting inherited from whoever runs the tests, its own config and cache folders, and the
  * E2E_* settings the programs read.
  */
-export function programEnv(
-  target: Target,
-  options: { queueDir: string; endpoint?: string; extra?: Record<string, string> },
-): NodeJS.ProcessEnv {
+export function programEnv(target: Target, options: RunOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (name === 'DO_NOT_TRACK' || name.startsWith('DUMPCATCHER_') || name === 'NODE_DEBUG' || name === 'NODE_OPTIONS')
       continue;
-    if (name.startsWith('XDG_') || name.startsWith('JAVA_TOOL_OPTIONS') || name.startsWith('_JAVA_OPTIONS')) continue;
+    if (name.startsWith('XDG_') || name === 'JAVA_TOOL_OPTIONS' || name === '_JAVA_OPTIONS') continue;
     env[name] = value;
   }
-  const home = join(options.queueDir, '..', 'xdg');
+  const xdg = options.xdgDir ?? (options.queueDir !== undefined ? join(options.queueDir, '..', 'xdg') : undefined);
+  if (xdg === undefined) throw new Error('programEnv needs a queueDir or an xdgDir');
   return {
     ...env,
     LANG: 'C.UTF-8',
-    XDG_CONFIG_HOME: join(home, 'config'),
-    XDG_CACHE_HOME: join(home, 'cache'),
+    XDG_CONFIG_HOME: join(xdg, 'config'),
+    XDG_CACHE_HOME: join(xdg, 'cache'),
     E2E_ENDPOINT: options.endpoint ?? requireEnv('DUMPCATCHER_INGEST_URL'),
     E2E_PRODUCT_KEY: target.productKey,
     E2E_SECRET: target.secret,
-    E2E_QUEUE_DIR: options.queueDir,
+    ...(options.queueDir !== undefined ? { E2E_QUEUE_DIR: options.queueDir } : {}),
     ...options.extra,
   };
 }

@@ -3,11 +3,10 @@
  * against the SDK's sources, crashes, reports and restarts against the test stack's ingest;
  * what lands in the Firestore emulator is checked, then grouped by the real rollup.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseStacktrace } from '../../functions/src/rollup/stacktrace';
 import {
-  ROOT,
   closedPortUrl,
   exceptionOf,
   expectExit,
@@ -17,73 +16,23 @@ import {
   makeTempDir,
   newQueueDir,
   optOutCases,
-  programEnv,
   readQueueFile,
   removeTempDirs,
   reportFiles,
-  runProgram,
   sleep,
   startProxy,
   storedDocs,
   waitForDocs,
-  writeShiftedCopy,
-  type Target,
 } from '../e2e/harness';
+import { JAVA_PROGRAM, JAVA_SHIFT, buildJavaPrograms, runJava } from '../e2e/programs';
 import { newProduct, requireEnv } from './helpers';
 
-const PROGRAM = join(ROOT, 'test', 'e2e', 'java', 'CrashApp.java');
-const SDK_SOURCES = join(ROOT, 'sdks', 'java', 'src', 'main', 'java');
-
-function javaSources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return javaSources(path);
-    return name.endsWith('.java') ? [path] : [];
-  });
-}
-
-async function javac(args: string[]): Promise<void> {
-  const result = await runProgram('javac', args, { env: process.env, timeoutMs: 120_000 });
-  expectExit(result, 0);
-}
-
-/**
- * The SDK compiled from its sources (for Java 8, as its pom says) into a folder of this test
- * file's own, rather than Maven's target/, which the SDK's own build may be rewriting at the
- * same moment; then CrashApp, and a copy of it with every line moved down, against it.
- */
-async function buildPrograms() {
-  const root = makeTempDir('java-build');
-  const sdk = join(root, 'sdk');
-  await javac(['--release', '8', '-nowarn', '-encoding', 'UTF-8', '-d', sdk, ...javaSources(SDK_SOURCES)]);
-  const shiftedSource = join(root, 'shifted-src', 'CrashApp.java');
-  writeShiftedCopy(PROGRAM, shiftedSource, 9, '//');
-  const app = join(root, 'app');
-  const shifted = join(root, 'app-shifted');
-  await Promise.all([javac(['-cp', sdk, '-d', app, PROGRAM]), javac(['-cp', sdk, '-d', shifted, shiftedSource])]);
-  return { classpath: `${app}:${sdk}`, shiftedClasspath: `${shifted}:${sdk}` };
-}
-
-let built: ReturnType<typeof buildPrograms> | undefined;
-const programs = () => (built ??= buildPrograms());
+const PROGRAM = JAVA_PROGRAM;
 
 beforeAll(async () => {
-  await programs();
+  await buildJavaPrograms();
 }, 180_000);
 afterAll(removeTempDirs);
-
-/** Runs CrashApp with `args` (its mode first) for a product, with a queue folder of its own. */
-async function runJava(
-  target: Target,
-  args: string[],
-  options: { queueDir: string; endpoint?: string; shifted?: boolean; extra?: Record<string, string> },
-) {
-  const { classpath, shiftedClasspath } = await programs();
-  const env = programEnv(target, options);
-  // C1 only: these programs live for a second, and it halves the JVM's start-up CPU.
-  const jvm = ['-XX:TieredStopAtLevel=1', '-cp', options.shifted ? shiftedClasspath : classpath];
-  return runProgram('java', [...jvm, 'CrashApp', ...args], { env, timeoutMs: 90_000 });
-}
 
 const UNCAUGHT = 'Exception in thread "main" java.lang.IllegalStateException: could not load the order';
 
@@ -247,14 +196,14 @@ describe('Java SDK end to end (java CrashApp)', () => {
             trace.includes(`at CrashApp.parsePrice(CrashApp.java:${line})`) && trace.includes(`at CrashApp.${fn}(`)
           );
         });
-      // parsePrice's line in the file as committed, and 9 lines lower in the shifted copy.
+      // parsePrice's line in the file as committed, and JAVA_SHIFT lines lower in the shifted copy.
       const line = String(
         readFileSync(PROGRAM, 'utf8')
           .split('\n')
           .findIndex((l) => l.includes('Integer.parseInt(text)')) + 1,
       );
       const docA = find(line, 'checkout');
-      const docB = find(String(Number(line) + 9), 'checkout');
+      const docB = find(String(Number(line) + JAVA_SHIFT), 'checkout');
       const docOther = find(line, 'preview');
       expect(docA && docB && docOther).toBeDefined();
 

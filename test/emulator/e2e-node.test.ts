@@ -4,11 +4,9 @@
  * ingest, also through a network that fails then recovers and against the ingest's own 429s;
  * what lands in the Firestore emulator is checked, then grouped by the real rollup.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseStacktrace } from '../../functions/src/rollup/stacktrace';
 import {
-  ROOT,
   exceptionOf,
   expectExit,
   expectRateLimitedBurstDeliveredOnce,
@@ -17,61 +15,26 @@ import {
   makeTempDir,
   newQueueDir,
   optOutCases,
-  programEnv,
   readQueueFile,
   removeTempDirs,
   reportFiles,
-  runProgram,
   sleep,
   startProxy,
   storedDocs,
   waitForDocs,
   writeShiftedCopy,
-  type RunResult,
   type StoredDoc,
   type Target,
 } from '../e2e/harness';
+import { NODE_PROGRAM, buildNodePackage, runNode } from '../e2e/programs';
 import { newProduct, requireEnv } from './helpers';
 
-const PROGRAM = join(ROOT, 'test', 'e2e', 'node', 'crash-app.cjs');
-const SDK_DIR = join(ROOT, 'sdks', 'node');
-
-/**
- * The package as an app installs it: package.json and a CommonJS build of the SDK's current
- * sources, compiled into a folder of this test file's own (sdks/node/dist may be stale, or
- * rebuilt by the SDK's own tests at the same moment). Returns the NODE_PATH that finds it.
- */
-async function buildPackage(): Promise<string> {
-  const nodePath = join(makeTempDir('node-pkg'), 'node_modules');
-  const pkg = join(nodePath, 'dumpcatcher');
-  const out = join(pkg, 'dist', 'cjs');
-  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const args = [tsc, '-p', join(SDK_DIR, 'tsconfig.cjs.json'), '--outDir', out, '--declaration', 'false'];
-  expectExit(await runProgram(process.execPath, args, { env: process.env, timeoutMs: 120_000 }), 0);
-  mkdirSync(pkg, { recursive: true });
-  copyFileSync(join(SDK_DIR, 'package.json'), join(pkg, 'package.json'));
-  writeFileSync(join(out, 'package.json'), '{"type":"commonjs"}\n');
-  return nodePath;
-}
-
-let built: Promise<string> | undefined;
-const nodePath = () => (built ??= buildPackage());
+const PROGRAM = NODE_PROGRAM;
 
 beforeAll(async () => {
-  await nodePath();
+  await buildNodePackage();
 }, 180_000);
 afterAll(removeTempDirs);
-
-/** Runs crash-app.cjs in `mode` for a product, with a queue folder of its own. */
-async function runNode(
-  target: Target,
-  args: string[],
-  options: { queueDir: string; endpoint?: string; program?: string; extra?: Record<string, string> },
-): Promise<RunResult> {
-  const env = programEnv(target, options);
-  env.NODE_PATH = await nodePath();
-  return runProgram(process.execPath, [options.program ?? PROGRAM, ...args], { env, timeoutMs: 90_000 });
-}
 
 const UNCAUGHT = `SyntaxError: Unexpected token 'a', "alice@example.com" is not valid JSON`;
 

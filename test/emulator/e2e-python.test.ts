@@ -6,7 +6,6 @@
 import { join } from 'node:path';
 import { parseStacktrace } from '../../functions/src/rollup/stacktrace';
 import {
-  ROOT,
   closedPortUrl,
   exceptionOf,
   expectExit,
@@ -16,34 +15,19 @@ import {
   makeTempDir,
   newQueueDir,
   optOutCases,
-  programEnv,
   readQueueFile,
   removeTempDirs,
   reportFiles,
-  runProgram,
   sleep,
   startProxy,
   storedDocs,
   waitForDocs,
   writeShiftedCopy,
-  type Target,
 } from '../e2e/harness';
+import { PYTHON_PROGRAM, runPython } from '../e2e/programs';
 import { newProduct, requireEnv } from './helpers';
 
-const PROGRAM = join(ROOT, 'test', 'e2e', 'python', 'crash_app.py');
-const SDK_SRC = join(ROOT, 'sdks', 'python', 'src');
-
-/** Runs crash_app.py in `mode` for a product, with a queue folder of its own. */
-function runPython(
-  target: Target,
-  mode: string,
-  options: { queueDir: string; endpoint?: string; program?: string; args?: string[]; extra?: Record<string, string> },
-) {
-  const env = programEnv(target, options);
-  env.PYTHONPATH = SDK_SRC;
-  env.PYTHONDONTWRITEBYTECODE = '1';
-  return runProgram('python3', [options.program ?? PROGRAM, mode, ...(options.args ?? [])], { env, timeoutMs: 90_000 });
-}
+const PROGRAM = PYTHON_PROGRAM;
 
 const IN_APP_CHECKOUT = ['parse_price', 'apply_discount', 'checkout', 'main', '<module>'];
 
@@ -56,7 +40,7 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
       const product = await newProduct('e2e python crash');
       const queueDir = newQueueDir('py-crash');
 
-      const crash = await runPython(product, 'crash', { queueDir });
+      const crash = await runPython(product, ['crash'], { queueDir });
       expectExit(crash, 1);
       expect(crash.stderr).toContain('Traceback (most recent call last):');
       expect(crash.stderr).toContain("ValueError: invalid literal for int() with base 10: 'alice@example.com'");
@@ -79,7 +63,7 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
       expect(inApp.map((f) => f.function)).toEqual(IN_APP_CHECKOUT);
       for (const frame of inApp) expect(frame.file).toBe(PROGRAM);
 
-      const second = await runPython(product, 'start', { queueDir });
+      const second = await runPython(product, ['start'], { queueDir });
       expectExit(second, 0);
       expect(reportFiles(queueDir)).toEqual([]);
       await sleep(500);
@@ -91,7 +75,7 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
     const product = await newProduct('e2e python chained');
     const queueDir = newQueueDir('py-chained');
 
-    const crash = await runPython(product, 'chained', { queueDir });
+    const crash = await runPython(product, ['chained'], { queueDir });
     expectExit(crash, 1);
     expect(crash.stderr).toContain('The above exception was the direct cause of the following exception:');
     expect(crash.stderr).toContain('RuntimeError: could not load the order');
@@ -111,7 +95,7 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
     expect(inApp(0)).toEqual(['load_order', 'main', '<module>']);
     expect(inApp(1)).toEqual(['parse_price', 'apply_discount', 'checkout', 'load_order']);
 
-    expectExit(await runPython(product, 'start', { queueDir }), 0);
+    expectExit(await runPython(product, ['start'], { queueDir }), 0);
     expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(1);
   });
 
@@ -121,7 +105,7 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
       const product = await newProduct('e2e python offline');
       const queueDir = newQueueDir('py-offline');
 
-      const crash = await runPython(product, 'crash', { queueDir, endpoint: await closedPortUrl() });
+      const crash = await runPython(product, ['crash'], { queueDir, endpoint: await closedPortUrl() });
       expectExit(crash, 1);
       const files = reportFiles(queueDir);
       expect(files).toHaveLength(1);
@@ -129,7 +113,7 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
       expect(queued).toMatchObject({ v: 1, path: '/v1/crashes' });
       expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(0);
 
-      expectExit(await runPython(product, 'start', { queueDir }), 0);
+      expectExit(await runPython(product, ['start'], { queueDir }), 0);
       const docs = await waitForDocs(product.productKey, 'crashes', 1);
       expect(docs).toHaveLength(1);
       expect(docs[0]).toMatchObject({
@@ -139,7 +123,7 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
       });
       expect(reportFiles(queueDir)).toEqual([]);
 
-      expectExit(await runPython(product, 'start', { queueDir }), 0);
+      expectExit(await runPython(product, ['start'], { queueDir }), 0);
       expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(1);
     },
   );
@@ -148,7 +132,7 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
     const product = await newProduct('e2e python usage');
     const queueDir = newQueueDir('py-usage');
 
-    expectExit(await runPython(product, 'usage', { queueDir }), 0);
+    expectExit(await runPython(product, ['usage'], { queueDir }), 0);
     const docs = await waitForDocs(product.productKey, 'usage', 1);
     expect(docs).toHaveLength(1);
     expect(docs[0]).toMatchObject({ app: { name: 'e2e-python', version: '1.0.0' } });
@@ -174,7 +158,7 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
       const queueDir = newQueueDir('py-flaky');
       const proxy = await startProxy(requireEnv('DUMPCATCHER_INGEST_URL'), { failFirst: 2 });
       try {
-        const crash = await runPython(product, 'crash', {
+        const crash = await runPython(product, ['crash'], {
           queueDir,
           endpoint: proxy.url,
           extra: { E2E_SHUTDOWN_TIMEOUT_MS: '20000' },
@@ -196,10 +180,9 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
     await expectRateLimitedBurstDeliveredOnce(
       product,
       (queueDir, endpoint, count) =>
-        runPython(product, 'burst', {
+        runPython(product, ['burst', String(count)], {
           queueDir,
           endpoint,
-          args: [String(count)],
           extra: { E2E_SHUTDOWN_TIMEOUT_MS: '60000' },
         }),
       { prefix: 'py-burst' },
@@ -214,9 +197,9 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
       writeShiftedCopy(PROGRAM, shifted, 7, '#');
 
       const [a, b, other] = await Promise.all([
-        runPython(product, 'crash', { queueDir: newQueueDir('py-group-a') }),
-        runPython(product, 'crash', { queueDir: newQueueDir('py-group-b'), program: shifted }),
-        runPython(product, 'other-path', { queueDir: newQueueDir('py-group-other') }),
+        runPython(product, ['crash'], { queueDir: newQueueDir('py-group-a') }),
+        runPython(product, ['crash'], { queueDir: newQueueDir('py-group-b'), program: shifted }),
+        runPython(product, ['other-path'], { queueDir: newQueueDir('py-group-other') }),
       ]);
       for (const run of [a, b, other]) expectExit(run, 1);
 
@@ -248,11 +231,11 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
       async ({ env }) => {
         const product = await newProduct('e2e python opt-out');
         const queueDir = newQueueDir('py-optout');
-        const crash = await runPython(product, 'crash', { queueDir, extra: env });
+        const crash = await runPython(product, ['crash'], { queueDir, extra: env });
         expectExit(crash, 1);
         expect(crash.stderr).toContain("ValueError: invalid literal for int() with base 10: 'alice@example.com'");
         expect(listDir(queueDir)).toEqual([]);
-        expectExit(await runPython(product, 'usage', { queueDir, extra: env }), 0);
+        expectExit(await runPython(product, ['usage'], { queueDir, extra: env }), 0);
         expect(listDir(queueDir)).toEqual([]);
         await sleep(1500);
         expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(0);

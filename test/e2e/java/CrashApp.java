@@ -18,9 +18,9 @@ import java.util.Map;
  *   <li>{@code start}: only starts the SDK and exits normally (a second start after a crash).
  * </ul>
  *
- * <p>Settings come from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET, E2E_QUEUE_DIR and optionally
- * E2E_SHUTDOWN_TIMEOUT_MS; opting out (DO_NOT_TRACK, DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG) is
- * left to the SDK.
+ * <p>Settings come from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET and optionally E2E_QUEUE_DIR
+ * (else the SDK's default folder) and E2E_SHUTDOWN_TIMEOUT_MS; opting out (DO_NOT_TRACK,
+ * DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG) is left to the SDK.
  */
 public class CrashApp {
   static int parsePrice(String text) {
@@ -50,17 +50,20 @@ public class CrashApp {
   public static void main(String[] args) {
     String mode = args.length > 0 ? args[0] : "start";
     String shutdownTimeout = System.getenv("E2E_SHUTDOWN_TIMEOUT_MS");
-    Dumpcatcher.init(
+    DumpcatcherOptions.Builder options =
         DumpcatcherOptions.builder()
             .endpoint(System.getenv("E2E_ENDPOINT"))
             .productKey(System.getenv("E2E_PRODUCT_KEY"))
             .secret(System.getenv("E2E_SECRET"))
             .appName("e2e-java")
             .appVersion("1.0.0")
-            .queueDir(Paths.get(System.getenv("E2E_QUEUE_DIR")))
             .maxReportsPerFingerprint(1000)
-            .shutdownTimeoutMs(shutdownTimeout == null ? 2000 : Long.parseLong(shutdownTimeout))
-            .build());
+            .shutdownTimeoutMs(shutdownTimeout == null ? 2000 : Long.parseLong(shutdownTimeout));
+    String queueDir = System.getenv("E2E_QUEUE_DIR");
+    if (queueDir != null && !queueDir.isEmpty()) {
+      options.queueDir(Paths.get(queueDir));
+    }
+    Dumpcatcher.init(options.build());
     Map<String, String> order = new HashMap<>();
     order.put("discount", "alice@example.com");
     switch (mode) {

@@ -13,9 +13,9 @@
  *   cli         the short-lived CLI of docs/sdk-node.md: captures an error, awaits flush(10000),
  *               prints {"flushed": true|false} and exits with code 1
  *
- * Settings come from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET, E2E_QUEUE_DIR and optionally
- * E2E_SHUTDOWN_TIMEOUT_MS; opting out (DO_NOT_TRACK, DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG)
- * is left to the SDK.
+ * Settings come from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET and optionally E2E_QUEUE_DIR
+ * (else the SDK's default folder) and E2E_SHUTDOWN_TIMEOUT_MS; opting out (DO_NOT_TRACK,
+ * DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG) is left to the SDK.
  */
 const { setTimeout: sleep } = require('node:timers/promises');
 const dumpcatcher = require('dumpcatcher');
@@ -28,7 +28,7 @@ function startSdk() {
     secret: process.env.E2E_SECRET,
     appName: 'e2e-node',
     appVersion: '1.0.0',
-    queueDir: process.env.E2E_QUEUE_DIR,
+    ...(process.env.E2E_QUEUE_DIR ? { queueDir: process.env.E2E_QUEUE_DIR } : {}),
     maxReportsPerFingerprint: 1000,
     ...(shutdown > 0 ? { shutdownTimeoutMs: shutdown } : {}),
   });

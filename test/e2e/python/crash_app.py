@@ -8,8 +8,8 @@ its mode says (python3 crash_app.py <mode>):
   burst n     captures n different exceptions and exits normally (the exit flush sends them)
   start       only starts the SDK and exits normally (a second start after a crash)
 
-The SDK reads its settings from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET, E2E_QUEUE_DIR and
-optionally E2E_SHUTDOWN_TIMEOUT_MS; opting out (DO_NOT_TRACK, DUMPCATCHER_DISABLED,
+The SDK reads its settings from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET and optionally
+E2E_QUEUE_DIR (else the SDK's default folder) and E2E_SHUTDOWN_TIMEOUT_MS; opting out (DO_NOT_TRACK, DUMPCATCHER_DISABLED,
 DUMPCATCHER_CONFIG) is left to the SDK.
 """
 
@@ -20,16 +20,18 @@ import dumpcatcher
 
 
 def start_sdk():
-    dumpcatcher.init(
+    options = dict(
         endpoint=os.environ["E2E_ENDPOINT"],
         product_key=os.environ["E2E_PRODUCT_KEY"],
         secret=os.environ["E2E_SECRET"],
         app_name="e2e-python",
         app_version="1.0.0",
-        queue_dir=os.environ["E2E_QUEUE_DIR"],
         max_reports_per_fingerprint=1000,
         shutdown_timeout=float(os.environ.get("E2E_SHUTDOWN_TIMEOUT_MS") or "2000") / 1000,
     )
+    if os.environ.get("E2E_QUEUE_DIR"):
+        options["queue_dir"] = os.environ["E2E_QUEUE_DIR"]
+    dumpcatcher.init(**options)
 
 
 def parse_price(text):

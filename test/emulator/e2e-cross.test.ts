@@ -1,0 +1,79 @@
+/**
+ * End to end with the three SDKs together: they share one file format and one default queue
+ * folder per product ($XDG_CACHE_HOME/dumpcatcher/<productKey>), so what a crashed program of
+ * one language left there is sent by the next start of a program in another language, exactly
+ * once, with the client id and counter it was queued with.
+ */
+import { join } from 'node:path';
+import {
+  closedPortUrl,
+  exceptionOf,
+  expectExit,
+  fingerprintOf,
+  issuesOf,
+  makeTempDir,
+  readQueueFile,
+  removeTempDirs,
+  reportFiles,
+  rollUp,
+  waitForDocs,
+  type RunOptions,
+  type RunResult,
+  type Target,
+} from '../e2e/harness';
+import { buildJavaPrograms, buildNodePackage, runJava, runNode, runPython } from '../e2e/programs';
+import { newProduct } from './helpers';
+
+type Runtime = 'python' | 'java' | 'node';
+const RUNNERS: Record<Runtime, (target: Target, args: string[], options: RunOptions) => Promise<RunResult>> = {
+  python: runPython,
+  java: runJava,
+  node: runNode,
+};
+const RUNTIMES = Object.keys(RUNNERS) as Runtime[];
+
+beforeAll(async () => {
+  await Promise.all([buildJavaPrograms(), buildNodePackage()]);
+}, 180_000);
+afterAll(removeTempDirs);
+
+describe('the three SDKs on one machine', () => {
+  it.concurrent.each(RUNTIMES)(
+    "%s's next start sends the crashes the other two SDKs left in the product's default queue folder, each once",
+    async (sender) => {
+      const product = await newProduct(`e2e cross ${sender}`);
+      const xdgDir = makeTempDir(`cross-${sender}`);
+      const queueDir = join(xdgDir, 'cache', 'dumpcatcher', product.productKey);
+      const others = RUNTIMES.filter((r) => r !== sender);
+
+      const offline = await closedPortUrl();
+      const crashes = await Promise.all(
+        others.map((runtime) => RUNNERS[runtime](product, ['crash'], { xdgDir, endpoint: offline })),
+      );
+      for (const crash of crashes) expectExit(crash, 1);
+      const files = reportFiles(queueDir);
+      expect(files).toHaveLength(2);
+      const queued = files.map((name) => readQueueFile(queueDir, name));
+
+      expectExit(await RUNNERS[sender](product, ['start'], { xdgDir }), 0);
+      const docs = await waitForDocs(product.productKey, 'crashes', 2);
+      expect(docs).toHaveLength(2);
+      for (const q of queued) {
+        expect(
+          docs.filter((d) => d.clientId === q.clientId && d.counter === q.counter && d.reportId === q.body.reportId),
+        ).toHaveLength(1);
+      }
+      expect(docs.map((d) => (d.runtime as { name: string }).name).sort()).toEqual([...others].sort());
+      expect(reportFiles(queueDir)).toEqual([]);
+
+      // Each runtime's crash is an issue of its own, typed and located as grouping says.
+      await rollUp();
+      const issues = await issuesOf(product.productKey);
+      expect(issues.size).toBe(2);
+      for (const doc of docs) {
+        const f = fingerprintOf(doc);
+        expect(issues.get(f.fingerprint)).toMatchObject({ type: exceptionOf(doc).type, culprit: f.culprit, count: 1 });
+      }
+    },
+  );
+});
