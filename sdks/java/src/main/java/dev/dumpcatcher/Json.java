@@ -15,7 +15,12 @@ final class Json {
 
   /** Serialises maps, collections, arrays, strings, numbers, booleans and null; other objects as their string. */
   static String write(Object value) {
-    StringBuilder out = new StringBuilder(256);
+    return write(value, 256);
+  }
+
+  /** Like {@link #write(Object)}, into a buffer of the given initial capacity (no regrowth for a typical report). */
+  static String write(Object value, int capacity) {
+    StringBuilder out = new StringBuilder(capacity);
     write(out, value, 0);
     return out.toString();
   }

@@ -98,4 +98,24 @@ class ScrubberTest {
         "\tat java.base/java.util.concurrent.ThreadPoolExecutor.runWorker(ThreadPoolExecutor.java:1136)");
     for (String f : frames) assertEquals(f, scrubber.scrub(f));
   }
+
+  @Test
+  void theKeyValuePreCheckLetsThroughEverythingThePatternWouldMatch() {
+    for (String yes : Arrays.asList("PASSWORD :x", "mytoken=abc", "api-key\t= v", "Auth:x", "x secret\n:\n'q'",
+        "ACCESS_KEY=1", "pwd=2", "passwd:3")) {
+      assertTrue(Scrubber.KEY_VALUE.matcher(yes).find(), yes);
+      assertTrue(Scrubber.mayHaveKeyValue(yes), yes);
+    }
+    java.util.Random random = new java.util.Random(42);
+    String[] parts = {"pass", "word", "wd", "p", "secret", "TOKEN", "api", "_", "-", "key", "auth", " ", "\t", "\n",
+        "=", ":", "x", "java", "'", "\"", "Key", "SeCrEt"};
+    for (int i = 0; i < 20000; i++) {
+      StringBuilder b = new StringBuilder();
+      int n = 1 + random.nextInt(8);
+      for (int j = 0; j < n; j++) b.append(parts[random.nextInt(parts.length)]);
+      String s = b.toString();
+      if (Scrubber.KEY_VALUE.matcher(s).find()) assertTrue(Scrubber.mayHaveKeyValue(s), s);
+    }
+    assertFalse(Scrubber.mayHaveKeyValue("\tat com.example.Foo.bar(Foo.java:42)"));
+  }
 }
