@@ -369,6 +369,29 @@ export async function expectRateLimitedBurstDeliveredOnce(
   }
 }
 
+/**
+ * A crash loop: `runs` processes, one after the other, each dying of the same crash with
+ * maxReportsPerFingerprint 3 and one queue folder; then `settle` (for an SDK whose crashed
+ * process leaves the report to the next start). The client-side limiter must hold across the
+ * processes: exactly 3 reports are stored and nothing is left queued.
+ */
+export async function expectCrashLoopLimited(
+  target: Target,
+  runCrash: (queueDir: string, extra: Record<string, string>) => Promise<RunResult>,
+  options: { prefix: string; runs?: number; settle?: (queueDir: string) => Promise<RunResult> },
+): Promise<void> {
+  const queueDir = newQueueDir(options.prefix);
+  for (let i = 0; i < (options.runs ?? 5); i++) {
+    expectExit(await runCrash(queueDir, { E2E_MAX_PER_FINGERPRINT: '3' }), 1);
+  }
+  if (options.settle) expectExit(await options.settle(queueDir), 0);
+  const docs = await waitForDocs(target.productKey, 'crashes', 3);
+  expect(docs).toHaveLength(3);
+  expect(reportFiles(queueDir)).toEqual([]);
+  await sleep(500);
+  expect(await storedDocs(target.productKey, 'crashes')).toHaveLength(3);
+}
+
 /** POSTs the rollup, as Cloud Scheduler does, until it says it has caught up. */
 export async function rollUp(): Promise<void> {
   const url = requireEnv('DUMPCATCHER_ROLLUP_URL');

@@ -9,6 +9,7 @@ import { parseStacktrace } from '../../functions/src/rollup/stacktrace';
 import {
   closedPortUrl,
   exceptionOf,
+  expectCrashLoopLimited,
   expectExit,
   expectRateLimitedBurstDeliveredOnce,
   expectGroupedAsFixturesSay,
@@ -174,6 +175,16 @@ describe('Java SDK end to end (java CrashApp)', () => {
       { prefix: 'java-burst' },
     );
   });
+
+  it.concurrent(
+    'a crash loop of 5 processes stores only maxReportsPerFingerprint (3) reports: the limiter holds across restarts',
+    async () => {
+      const product = await newProduct('e2e java crash loop');
+      await expectCrashLoopLimited(product, (queueDir, extra) => runJava(product, ['crash'], { queueDir, extra }), {
+        prefix: 'java-loop',
+      });
+    },
+  );
 
   it.concurrent(
     'groups two runs with shifted line numbers into one issue of count 2 and another call path into another issue',

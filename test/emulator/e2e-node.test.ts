@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseStacktrace } from '../../functions/src/rollup/stacktrace';
 import {
   exceptionOf,
+  expectCrashLoopLimited,
   expectExit,
   expectRateLimitedBurstDeliveredOnce,
   expectGroupedAsFixturesSay,
@@ -194,6 +195,17 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
       } finally {
         await proxy.close();
       }
+    },
+  );
+
+  it.concurrent(
+    'a crash loop of 5 processes stores only maxReportsPerFingerprint (3) reports: the limiter holds across restarts',
+    async () => {
+      const product = await newProduct('e2e node crash loop');
+      await expectCrashLoopLimited(product, (queueDir, extra) => runNode(product, ['crash'], { queueDir, extra }), {
+        prefix: 'node-loop',
+        settle: (queueDir) => runNode(product, ['start'], { queueDir }),
+      });
     },
   );
 

@@ -8,6 +8,7 @@ import { parseStacktrace } from '../../functions/src/rollup/stacktrace';
 import {
   closedPortUrl,
   exceptionOf,
+  expectCrashLoopLimited,
   expectExit,
   expectRateLimitedBurstDeliveredOnce,
   expectGroupedAsFixturesSay,
@@ -188,6 +189,16 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
       { prefix: 'py-burst' },
     );
   });
+
+  it.concurrent(
+    'a crash loop of 5 processes stores only maxReportsPerFingerprint (3) reports: the limiter holds across restarts',
+    async () => {
+      const product = await newProduct('e2e python crash loop');
+      await expectCrashLoopLimited(product, (queueDir, extra) => runPython(product, ['crash'], { queueDir, extra }), {
+        prefix: 'python-loop',
+      });
+    },
+  );
 
   it.concurrent(
     'groups two runs with shifted line numbers into one issue of count 2 and another call path into another issue',

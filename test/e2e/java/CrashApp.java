@@ -19,8 +19,8 @@ import java.util.Map;
  * </ul>
  *
  * <p>Settings come from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET and optionally E2E_QUEUE_DIR
- * (else the SDK's default folder) and E2E_SHUTDOWN_TIMEOUT_MS; opting out (DO_NOT_TRACK,
- * DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG) is left to the SDK.
+ * (else the SDK's default folder), E2E_SHUTDOWN_TIMEOUT_MS and E2E_MAX_PER_FINGERPRINT; opting out
+ * (DO_NOT_TRACK, DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG) is left to the SDK.
  */
 public class CrashApp {
   static int parsePrice(String text) {
@@ -50,6 +50,7 @@ public class CrashApp {
   public static void main(String[] args) {
     String mode = args.length > 0 ? args[0] : "start";
     String shutdownTimeout = System.getenv("E2E_SHUTDOWN_TIMEOUT_MS");
+    String maxPerFingerprint = System.getenv("E2E_MAX_PER_FINGERPRINT");
     DumpcatcherOptions.Builder options =
         DumpcatcherOptions.builder()
             .endpoint(System.getenv("E2E_ENDPOINT"))
@@ -57,7 +58,7 @@ public class CrashApp {
             .secret(System.getenv("E2E_SECRET"))
             .appName("e2e-java")
             .appVersion("1.0.0")
-            .maxReportsPerFingerprint(1000)
+            .maxReportsPerFingerprint(maxPerFingerprint == null ? 1000 : Integer.parseInt(maxPerFingerprint))
             .shutdownTimeoutMs(shutdownTimeout == null ? 2000 : Long.parseLong(shutdownTimeout));
     String queueDir = System.getenv("E2E_QUEUE_DIR");
     if (queueDir != null && !queueDir.isEmpty()) {

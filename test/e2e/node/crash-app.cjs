@@ -14,8 +14,8 @@
  *               prints {"flushed": true|false} and exits with code 1
  *
  * Settings come from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET and optionally E2E_QUEUE_DIR
- * (else the SDK's default folder) and E2E_SHUTDOWN_TIMEOUT_MS; opting out (DO_NOT_TRACK,
- * DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG) is left to the SDK.
+ * (else the SDK's default folder), E2E_SHUTDOWN_TIMEOUT_MS and E2E_MAX_PER_FINGERPRINT; opting out
+ * (DO_NOT_TRACK, DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG) is left to the SDK.
  */
 const { setTimeout: sleep } = require('node:timers/promises');
 const dumpcatcher = require('dumpcatcher');
@@ -29,7 +29,7 @@ function startSdk() {
     appName: 'e2e-node',
     appVersion: '1.0.0',
     ...(process.env.E2E_QUEUE_DIR ? { queueDir: process.env.E2E_QUEUE_DIR } : {}),
-    maxReportsPerFingerprint: 1000,
+    maxReportsPerFingerprint: Number(process.env.E2E_MAX_PER_FINGERPRINT || 1000),
     ...(shutdown > 0 ? { shutdownTimeoutMs: shutdown } : {}),
   });
 }

@@ -9,7 +9,8 @@ its mode says (python3 crash_app.py <mode>):
   start       only starts the SDK and exits normally (a second start after a crash)
 
 The SDK reads its settings from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET and optionally
-E2E_QUEUE_DIR (else the SDK's default folder) and E2E_SHUTDOWN_TIMEOUT_MS; opting out (DO_NOT_TRACK, DUMPCATCHER_DISABLED,
+E2E_QUEUE_DIR (else the SDK's default folder), E2E_SHUTDOWN_TIMEOUT_MS and
+E2E_MAX_PER_FINGERPRINT; opting out (DO_NOT_TRACK, DUMPCATCHER_DISABLED,
 DUMPCATCHER_CONFIG) is left to the SDK.
 """
 
@@ -26,7 +27,7 @@ def start_sdk():
         secret=os.environ["E2E_SECRET"],
         app_name="e2e-python",
         app_version="1.0.0",
-        max_reports_per_fingerprint=1000,
+        max_reports_per_fingerprint=int(os.environ.get("E2E_MAX_PER_FINGERPRINT") or "1000"),
         shutdown_timeout=float(os.environ.get("E2E_SHUTDOWN_TIMEOUT_MS") or "2000") / 1000,
     )
     if os.environ.get("E2E_QUEUE_DIR"):
