@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CPU time per captured exception: Dumpcatcher vs sentry-java, same exceptions, same JVM,
-# each SDK sending to its own loopback HTTP sink. Usage: bash sdks/java/bench/run.sh [captures]
+# each SDK sending to its own loopback HTTP sink.
+# Usage: bash sdks/java/bench/run.sh [captures [both|dumpcatcher [captures between flushes, default 25]]]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # The SDK goes into the local Maven repository so that this module can depend on it.

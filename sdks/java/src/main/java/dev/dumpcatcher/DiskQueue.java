@@ -31,14 +31,22 @@ public final class DiskQueue {
       Pattern.compile("(\\d{1,19})-([A-Za-z0-9_-]{8,64})-(\\d{1,16})\\.json");
   /** A *.tmp younger than this may belong to a writer in another process. */
   private static final long TMP_GRACE_MS = 60_000L;
-  /** Spare files kept for reuse; a spare is an emptied, delivered report file. */
+  /**
+   * Spare files kept for reuse: emptied, delivered report files. Creating a file is by far the
+   * dearest step of a capture (tens of µs of CPU on ext4, more while other files are being
+   * created and removed), so a burst of captures up to this size creates none once the pool has
+   * filled.
+   */
   static final int MAX_SPARES = 32;
-  /** File handles this process holds open at most (spares and queued reports awaiting delivery). */
-  static final int MAX_OPEN = 64;
+  /**
+   * File handles this process keeps open at most (spares and queued reports awaiting delivery);
+   * a spare without one is opened again when used, which still costs far less than creating it.
+   */
+  static final int MAX_OPEN = 32;
   static final String SPARE_PREFIX = "spare-";
   /**
    * Windows refuses to rename or delete a file that is open unless every opener allowed it; only
-   * elsewhere are handles kept open across renames.
+   * elsewhere are handles kept open across renames, and delivered files reused.
    */
   private static final boolean KEEP_OPEN =
       !System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("windows");
@@ -91,8 +99,9 @@ public final class DiskQueue {
     String name = report.fileName();
     Path target = dir.resolve(name);
     byte[] bytes = report.toFileJson().getBytes(StandardCharsets.UTF_8);
-    FileChannel kept = writeThroughSpare(target, bytes, durable);
-    if (kept == null) kept = writeFresh(target, bytes, durable);
+    FileChannel[] keptOut = new FileChannel[1];
+    FileChannel kept = writeThroughSpare(target, bytes, durable, keptOut) ? keptOut[0]
+        : writeFresh(target, bytes, durable);
     Entry e = new Entry(target, report.createdAtMillis(), report.counter());
     e.size = bytes.length;
     e.report = report;
@@ -103,25 +112,62 @@ public final class DiskQueue {
     return target;
   }
 
-  /** Writes into a spare and renames it to target; returns its channel, or null when there is none or it failed. */
-  private FileChannel writeThroughSpare(Path target, byte[] bytes, boolean durable) {
+  /**
+   * Writes into a spare, if there is one, and renames it to target; false when there was none or
+   * it failed. keptOut[0] gets the channel when it stays open.
+   */
+  private boolean writeThroughSpare(Path target, byte[] bytes, boolean durable, FileChannel[] keptOut) {
     Spare spare;
     synchronized (spares) {
       spare = spares.pollLast();
       if (spare != null) spareNames.remove(spare.path.getFileName().toString());
     }
-    if (spare == null) return null;
+    if (spare == null) return false;
+    FileChannel ch = spare.channel;
+    boolean reserved = ch != null;
     try {
+      if (ch == null) {
+        // Opening a file costs a fraction of creating one.
+        ch = FileChannel.open(spare.path, StandardOpenOption.WRITE);
+        reserved = reserveOpen();
+      }
       // The sender emptied the file when it was delivered, so the report is written from offset 0.
-      writeFully(spare.channel, bytes, true);
-      if (durable) force(spare.channel);
+      writeFully(ch, bytes, true);
+      if (durable) force(ch);
       Files.move(spare.path, target, StandardCopyOption.ATOMIC_MOVE);
-      return spare.channel;
+      if (reserved) {
+        keptOut[0] = ch;
+      } else {
+        ch.close();
+      }
+      return true;
     } catch (IOException | RuntimeException e) {
       // E.g. another process removed the idle spare as a leftover: a new file will do.
-      closeChannel(spare.channel);
+      if (ch != null) {
+        if (reserved) {
+          closeChannel(ch);
+        } else {
+          closeUncounted(ch);
+        }
+      }
       deleteQuietly(spare.path);
-      return null;
+      return false;
+    }
+  }
+
+  /** Counts one more kept handle if the bound allows. */
+  private boolean reserveOpen() {
+    if (!KEEP_OPEN || closed) return false;
+    if (open.incrementAndGet() <= MAX_OPEN) return true;
+    open.decrementAndGet();
+    return false;
+  }
+
+  private static void closeUncounted(FileChannel ch) {
+    try {
+      ch.close();
+    } catch (IOException e) {
+      // Nothing was buffered.
     }
   }
 
@@ -141,10 +187,7 @@ public final class DiskQueue {
       writeFully(ch, bytes, false);
       if (durable) force(ch);
       move(tmp, target);
-      if (KEEP_OPEN && !closed) {
-        if (open.incrementAndGet() <= MAX_OPEN) keep = true;
-        else open.decrementAndGet();
-      }
+      keep = reserveOpen();
       return keep ? ch : null;
     } catch (IOException | RuntimeException e) {
       deleteQuietly(tmp);
@@ -190,12 +233,21 @@ public final class DiskQueue {
     String name = entry.path.getFileName().toString();
     index.remove(name, entry);
     FileChannel ch = entry.takeChannel();
-    if (ch != null && !closed && spareCount() < MAX_SPARES) {
+    if (KEEP_OPEN && !closed && spareCount() < MAX_SPARES) {
       Path sparePath = dir.resolve(SPARE_PREFIX + Long.toHexString(System.nanoTime()) + "-"
           + spareSeq.incrementAndGet() + ".tmp");
+      boolean counted = ch != null;
       try {
+        if (ch == null) {
+          ch = FileChannel.open(entry.path, StandardOpenOption.WRITE);
+          counted = reserveOpen();
+        }
         ch.truncate(0);
         Files.move(entry.path, sparePath, StandardCopyOption.ATOMIC_MOVE);
+        if (!counted) {
+          closeUncounted(ch);
+          ch = null;
+        }
         synchronized (spares) {
           if (!closed) {
             spares.addLast(new Spare(sparePath, ch));
@@ -208,10 +260,19 @@ public final class DiskQueue {
         return;
       } catch (IOException | RuntimeException e) {
         // Gone already (another process's pass), or the folder refuses: delete as usual.
+        if (ch != null && !counted) {
+          closeUncounted(ch);
+          ch = null;
+        }
       }
     }
     closeChannel(ch);
     deleteQuietly(entry.path);
+  }
+
+  /** File handles kept open now (for tests). */
+  int openHandles() {
+    return open.get();
   }
 
   private int spareCount() {

@@ -173,4 +173,29 @@ class DiskQueueTest {
     assertTrue(tempFiles().isEmpty());
     q.close();
   }
+
+  @Test
+  void moreSparesThanOpenHandlesAreReopenedWhenUsed() throws Exception {
+    Assumptions.assumeFalse(System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows"));
+    int n = DiskQueue.MAX_OPEN + 6;
+    DiskQueue q = new DiskQueue(dir, 1000, 1 << 24, 3600);
+    for (int round = 0; round < 3; round++) {
+      for (int i = 0; i < n; i++) q.write(report(1000L * (i + 1) + round, round * n + i + 1, "{\"i\":" + i + "}"));
+      assertTrue(q.openHandles() <= DiskQueue.MAX_OPEN, "open handles " + q.openHandles());
+      List<DiskQueue.Entry> pending = q.pending();
+      assertEquals(n, pending.size());
+      for (int i = 0; i < n; i++) assertEquals("{\"i\":" + i + "}", q.read(pending.get(i).path).bodyJson());
+      for (DiskQueue.Entry e : pending) q.delivered(e);
+      assertTrue(q.list().isEmpty());
+      assertTrue(q.openHandles() <= DiskQueue.MAX_OPEN, "open handles " + q.openHandles());
+      List<Path> spares = tempFiles();
+      assertEquals(Math.min(n, DiskQueue.MAX_SPARES), spares.size());
+      for (Path p : spares) assertEquals(0, Files.size(p));
+    }
+    q.close();
+    assertEquals(0, q.openHandles());
+    try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+      assertEquals(0, s.count());
+    }
+  }
 }

@@ -230,4 +230,60 @@ class SocketTransportTest {
     assertThrows(IllegalArgumentException.class,
         () -> t.send(new Transport.Request("http://127.0.0.1:9/v1/crashes", headers, new byte[0], 1000)));
   }
+
+  @Test
+  void httpsChecksTheHostNameLikeHttpsUrlConnection(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.io.File keytool = new java.io.File(System.getProperty("java.home"), "bin/keytool");
+    org.junit.jupiter.api.Assumptions.assumeTrue(keytool.canExecute(), "needs the JDK's keytool");
+    java.nio.file.Path store = dir.resolve("ks.p12");
+    Process p = new ProcessBuilder(keytool.getPath(), "-genkeypair", "-alias", "srv", "-keyalg", "EC", "-groupname",
+        "secp256r1", "-dname", "CN=localhost", "-ext", "san=dns:localhost", "-validity", "2", "-storetype", "PKCS12",
+        "-keystore", store.toString(), "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
+    assertEquals(0, p.waitFor());
+    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+    try (InputStream in = java.nio.file.Files.newInputStream(store)) {
+      ks.load(in, "changeit".toCharArray());
+    }
+    javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("SunX509");
+    kmf.init(ks, "changeit".toCharArray());
+    javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+    tmf.init(ks);
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    com.sun.net.httpserver.HttpsServer server =
+        com.sun.net.httpserver.HttpsServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    server.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(ctx));
+    server.createContext("/", ex -> {
+      InputStream in = ex.getRequestBody();
+      while (in.read() != -1) {
+        // Drain.
+      }
+      ex.sendResponseHeaders(202, 2);
+      ex.getResponseBody().write("{}".getBytes(StandardCharsets.UTF_8));
+      ex.close();
+    });
+    server.start();
+    javax.net.ssl.SSLSocketFactory factory = javax.net.ssl.HttpsURLConnection.getDefaultSSLSocketFactory();
+    javax.net.ssl.HostnameVerifier verifier = javax.net.ssl.HttpsURLConnection.getDefaultHostnameVerifier();
+    try {
+      javax.net.ssl.HttpsURLConnection.setDefaultSSLSocketFactory(ctx.getSocketFactory());
+      int port = server.getAddress().getPort();
+      SocketTransport t = new SocketTransport(new RecordingTransport());
+      assertEquals(202, t.send(request("https://localhost:" + port + "/v1/crashes", "{}")).status());
+      assertEquals(202, t.send(request("https://localhost:" + port + "/v1/crashes", "{}")).status());
+      // The certificate names localhost only.
+      assertThrows(IOException.class, () -> t.send(request("https://127.0.0.1:" + port + "/v1/crashes", "{}")));
+      t.close();
+      // An app's own hostname verifier decides, as it would for HttpsURLConnection.
+      javax.net.ssl.HttpsURLConnection.setDefaultHostnameVerifier((host, session) -> host.equals("127.0.0.1"));
+      SocketTransport custom = new SocketTransport(new RecordingTransport());
+      assertEquals(202, custom.send(request("https://127.0.0.1:" + port + "/v1/crashes", "{}")).status());
+      assertThrows(IOException.class, () -> custom.send(request("https://localhost:" + port + "/v1/crashes", "{}")));
+      custom.close();
+    } finally {
+      javax.net.ssl.HttpsURLConnection.setDefaultSSLSocketFactory(factory);
+      javax.net.ssl.HttpsURLConnection.setDefaultHostnameVerifier(verifier);
+      server.stop(0);
+    }
+  }
 }

@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * CPU time including background delivery (and the sinks, the same for both).
  */
 public final class CaptureBench {
-  private static final int BATCH = 25;
+  /** Captures between flushes; a third argument changes it (a burst bigger than the SDK's spare-file pool costs more). */
+  private static int batch = 25;
 
   private CaptureBench() {}
 
@@ -155,9 +156,9 @@ public final class CaptureBench {
     long jit0 = jitMillis();
     long proc0 = processCpuNanos();
     long thread = 0;
-    for (int i = 0; i < errors.length; i += BATCH) {
+    for (int i = 0; i < errors.length; i += batch) {
       long t0 = threads.getCurrentThreadCpuTime();
-      int end = Math.min(errors.length, i + BATCH);
+      int end = Math.min(errors.length, i + batch);
       for (int j = i; j < end; j++) sdk.capture(errors[j]);
       thread += threads.getCurrentThreadCpuTime() - t0;
       // Flushing per batch keeps sentry's bounded in-memory queue from dropping events.
@@ -193,6 +194,7 @@ public final class CaptureBench {
     int captures = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
     int warmup = Math.max(1000, captures);
     String only = args.length > 1 ? args[1] : "";
+    if (args.length > 2) batch = Integer.parseInt(args[2]);
     Path queueDir = Files.createTempDirectory("dumpcatcher-bench");
     try (Sink dcSink = new Sink(202, "{\"id\":\"x\"}"); Sink sentrySink = new Sink(200, "{}")) {
       Dumpcatcher.init(DumpcatcherOptions.builder()
@@ -226,7 +228,7 @@ public final class CaptureBench {
         @Override public long delivered() { return sentrySink.requests.get(); }
       };
 
-      System.out.println("warm-up: " + warmup + " captures each");
+      System.out.println("warm-up: " + warmup + " captures each; flush every " + batch + " captures");
       if (only.equals("dumpcatcher")) {
         run(dumpcatcher, makeExceptions(warmup));
         Result r = run(dumpcatcher, makeExceptions(captures));
