@@ -16,6 +16,8 @@ import {
   removeTempDirs,
   reportFiles,
   rollUp,
+  sleep,
+  storedDocs,
   waitForDocs,
   type RunOptions,
   type RunResult,
@@ -74,6 +76,35 @@ describe('the three SDKs on one machine', () => {
         const f = fingerprintOf(doc);
         expect(issues.get(f.fingerprint)).toMatchObject({ type: exceptionOf(doc).type, culprit: f.culprit, count: 1 });
       }
+    },
+  );
+
+  it.concurrent(
+    'six starts at once (two per SDK) on one queue folder store each crash the three SDKs left exactly once',
+    async () => {
+      const product = await newProduct('e2e cross concurrent starts');
+      const xdgDir = makeTempDir('cross-concurrent');
+      const queueDir = join(xdgDir, 'cache', 'dumpcatcher', product.productKey);
+      const offline = await closedPortUrl();
+      const crashes = await Promise.all(
+        RUNTIMES.map((r) => RUNNERS[r](product, ['crash'], { xdgDir, endpoint: offline })),
+      );
+      for (const crash of crashes) expectExit(crash, 1);
+      const queued = reportFiles(queueDir).map((name) => readQueueFile(queueDir, name));
+      expect(queued).toHaveLength(3);
+
+      const starts = await Promise.all(
+        [...RUNTIMES, ...RUNTIMES].map((r) => RUNNERS[r](product, ['start'], { xdgDir })),
+      );
+      for (const start of starts) expectExit(start, 0);
+      const docs = await waitForDocs(product.productKey, 'crashes', 3);
+      expect(docs).toHaveLength(3);
+      for (const q of queued) {
+        expect(docs.filter((d) => d.clientId === q.clientId && d.counter === q.counter)).toHaveLength(1);
+      }
+      expect(reportFiles(queueDir)).toEqual([]);
+      await sleep(500);
+      expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(3);
     },
   );
 });
