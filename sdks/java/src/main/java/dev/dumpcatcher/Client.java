@@ -153,6 +153,8 @@ public final class Client {
         @Override
         public void run() {
           flush(options.shutdownTimeoutMs());
+          // The emptied spare files go with the process (reports still queued stay).
+          if (queue != null) queue.close();
         }
       }, "dumpcatcher-shutdown");
       try {

@@ -64,6 +64,8 @@ public final class DiskQueue {
   private final ArrayDeque<Spare> spares = new ArrayDeque<>();
   private final Set<String> spareNames = Collections.newSetFromMap(new ConcurrentHashMap<String, Boolean>());
   private final AtomicLong spareSeq = new AtomicLong();
+  /** In spare names, so that two processes sharing the folder never pick the same name. */
+  private final String spareTag = Long.toHexString(java.util.UUID.randomUUID().getLeastSignificantBits());
   /** Channels held open (spares and queued reports written by this process). */
   private final AtomicInteger open = new AtomicInteger();
   private volatile boolean closed;
@@ -234,8 +236,7 @@ public final class DiskQueue {
     index.remove(name, entry);
     FileChannel ch = entry.takeChannel();
     if (KEEP_OPEN && !closed && spareCount() < MAX_SPARES) {
-      Path sparePath = dir.resolve(SPARE_PREFIX + Long.toHexString(System.nanoTime()) + "-"
-          + spareSeq.incrementAndGet() + ".tmp");
+      Path sparePath = dir.resolve(SPARE_PREFIX + spareTag + "-" + spareSeq.incrementAndGet() + ".tmp");
       boolean counted = ch != null;
       try {
         if (ch == null) {
