@@ -93,6 +93,35 @@ describe('Java SDK end to end (java CrashApp)', () => {
   );
 
   it.concurrent(
+    'an uncaught exception in a worker thread is stored once; the program goes on and exits 0',
+    async () => {
+      const product = await newProduct('e2e java thread');
+      const queueDir = newQueueDir('java-thread');
+
+      const run = await runJava(product, ['thread'], { queueDir });
+      expectExit(run, 0);
+      expect(run.stderr).toContain(
+        'Exception in thread "order-worker" java.lang.NumberFormatException: For input string: "alice@example.com"',
+      );
+
+      const docs = await waitForDocs(product.productKey, 'crashes', 1);
+      expect(docs).toHaveLength(1);
+      const exception = exceptionOf(docs[0]!);
+      expect(exception.type).toBe('java.lang.NumberFormatException');
+      const parsed = parseStacktrace(exception.stacktrace, { runtime: 'java' });
+      expect(parsed.format).toBe('java');
+      const inApp = parsed.exceptions[0]!.frames.filter((f) => f.inApp);
+      expect(inApp.map((f) => `${f.module ?? '?'}.${f.function ?? '?'}`)).toEqual([
+        'CrashApp.parsePrice',
+        'CrashApp.applyDiscount',
+        'CrashApp.checkout',
+        'CrashApp.lambda$main$0',
+      ]);
+      expect(reportFiles(queueDir)).toEqual([]);
+    },
+  );
+
+  it.concurrent(
     'keeps the crash in one queue file while the ingest is unreachable; the next start sends it once with the same client id and counter',
     async () => {
       const product = await newProduct('e2e java offline');

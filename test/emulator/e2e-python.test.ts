@@ -101,6 +101,35 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
   });
 
   it.concurrent(
+    'an uncaught exception in a worker thread is stored once; the program goes on and exits 0',
+    async () => {
+      const product = await newProduct('e2e python thread');
+      const queueDir = newQueueDir('py-thread');
+
+      const run = await runPython(product, ['thread'], { queueDir });
+      expectExit(run, 0);
+      expect(run.stderr).toContain('Exception in thread order-worker');
+      expect(run.stderr).toContain("ValueError: invalid literal for int() with base 10: 'alice@example.com'");
+
+      const docs = await waitForDocs(product.productKey, 'crashes', 1);
+      expect(docs).toHaveLength(1);
+      const exception = exceptionOf(docs[0]!);
+      expect(exception.type).toBe('ValueError');
+      const parsed = parseStacktrace(exception.stacktrace, { runtime: 'python' });
+      expect(parsed.format).toBe('python');
+      const frames = parsed.exceptions[0]!.frames;
+      expect(frames.filter((f) => f.inApp).map((f) => f.function)).toEqual([
+        'parse_price',
+        'apply_discount',
+        'checkout',
+      ]);
+      // threading.py's own frames are there, and not in-app.
+      expect(frames.some((f) => f.file?.endsWith('threading.py') && !f.inApp)).toBe(true);
+      expect(reportFiles(queueDir)).toEqual([]);
+    },
+  );
+
+  it.concurrent(
     'keeps the crash in one queue file while the ingest is unreachable; the next start sends it once with the same client id and counter',
     async () => {
       const product = await newProduct('e2e python offline');

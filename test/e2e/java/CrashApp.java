@@ -12,6 +12,8 @@ import java.util.Map;
  *   <li>{@code crash}: dies from an uncaught IllegalStateException caused by a
  *       NumberFormatException raised a few calls deep (checkout path);
  *   <li>{@code other-path}: the same, but the order is loaded through preview();
+ *   <li>{@code thread}: a worker thread dies from the NumberFormatException; the program goes on
+ *       and exits 0;
  *   <li>{@code usage}: queues one usage report and exits normally;
  *   <li>{@code burst n}: captures n different exceptions and exits normally (the shutdown hook
  *       sends them);
@@ -47,7 +49,7 @@ public class CrashApp {
     }
   }
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws InterruptedException {
     String mode = args.length > 0 ? args[0] : "start";
     String shutdownTimeout = System.getenv("E2E_SHUTDOWN_TIMEOUT_MS");
     String maxPerFingerprint = System.getenv("E2E_MAX_PER_FINGERPRINT");
@@ -73,6 +75,11 @@ public class CrashApp {
         break;
       case "other-path":
         loadOrder(order, true);
+        break;
+      case "thread":
+        Thread worker = new Thread(() -> checkout(order), "order-worker");
+        worker.start();
+        worker.join();
         break;
       case "usage":
         Dumpcatcher.reportUsage();

@@ -4,6 +4,7 @@ its mode says (python3 crash_app.py <mode>):
   crash       dies from an uncaught ValueError raised a few calls deep (checkout path)
   other-path  the same ValueError from the same line, reached through preview()
   chained     dies from a RuntimeError raised `from` the ValueError
+  thread      a worker thread dies from the ValueError; the program goes on and exits 0
   usage       queues one usage report and exits normally
   burst n     captures n different exceptions and exits normally (the exit flush sends them)
   start       only starts the SDK and exits normally (a second start after a crash)
@@ -16,6 +17,7 @@ DUMPCATCHER_CONFIG) is left to the SDK.
 
 import os
 import sys
+import threading
 
 import dumpcatcher
 
@@ -67,6 +69,10 @@ def main(mode):
         preview(order)
     elif mode == "chained":
         load_order(order)
+    elif mode == "thread":
+        worker = threading.Thread(target=checkout, args=(order,), name="order-worker")
+        worker.start()
+        worker.join()
     elif mode == "usage":
         dumpcatcher.report_usage()
     elif mode == "burst":
