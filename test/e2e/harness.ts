@@ -271,6 +271,8 @@ export interface Exchange {
   clientId: string;
   counter: string;
   at: number;
+  /** `X-Dumpcatcher-Body-Encoding` as sent (`identity` when absent). */
+  encoding: string;
   status: number;
   retryAfter: string | undefined;
 }
@@ -291,6 +293,7 @@ export async function startRecordingProxy(targetUrl: string) {
         exchanges.push({
           clientId: String(req.headers['x-dumpcatcher-client']),
           counter: String(req.headers['x-dumpcatcher-counter']),
+          encoding: String(req.headers['x-dumpcatcher-body-encoding'] ?? 'identity'),
           at,
           status: answer.statusCode ?? 0,
           retryAfter: answer.headers['retry-after'],

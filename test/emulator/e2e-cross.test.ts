@@ -12,11 +12,13 @@ import {
   fingerprintOf,
   issuesOf,
   makeTempDir,
+  newQueueDir,
   readQueueFile,
   removeTempDirs,
   reportFiles,
   rollUp,
   sleep,
+  startRecordingProxy,
   storedDocs,
   waitForDocs,
   type RunOptions,
@@ -24,7 +26,7 @@ import {
   type Target,
 } from '../e2e/harness';
 import { buildJavaPrograms, buildNodePackage, runJava, runNode, runPython } from '../e2e/programs';
-import { newProduct } from './helpers';
+import { newProduct, requireEnv } from './helpers';
 
 type Runtime = 'python' | 'java' | 'node';
 const RUNNERS: Record<Runtime, (target: Target, args: string[], options: RunOptions) => Promise<RunResult>> = {
@@ -105,6 +107,35 @@ describe('the three SDKs on one machine', () => {
       expect(reportFiles(queueDir)).toEqual([]);
       await sleep(500);
       expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(3);
+    },
+  );
+
+  const BIG_MESSAGE = Array.from({ length: 1500 }, (_, i) => `row ${i}: bad price`).join('; ');
+
+  it.concurrent.each(RUNTIMES)(
+    'a %s crash with a 27 KB message goes gzipped and lands once, its message cut to 8 KiB and its trace whole',
+    async (runtime) => {
+      const product = await newProduct(`e2e big ${runtime}`);
+      const queueDir = newQueueDir(`big-${runtime}`);
+      const proxy = await startRecordingProxy(requireEnv('DUMPCATCHER_INGEST_URL'));
+      try {
+        expectExit(await RUNNERS[runtime](product, ['big'], { queueDir, endpoint: proxy.url }), 1);
+        // Node leaves the report of an uncaught exception to the next start.
+        if (runtime === 'node') expectExit(await runNode(product, ['start'], { queueDir, endpoint: proxy.url }), 0);
+        const docs = await waitForDocs(product.productKey, 'crashes', 1);
+        expect(docs).toHaveLength(1);
+        const exception = exceptionOf(docs[0]!);
+        expect(exception.message!.length).toBeGreaterThan(4000);
+        expect(exception.message!.length).toBeLessThanOrEqual(8192);
+        expect(BIG_MESSAGE.startsWith(exception.message!)).toBe(true);
+        expect(exception.stacktrace).toContain(BIG_MESSAGE);
+        expect(docs[0]!.exception).not.toHaveProperty('stacktraceTruncated');
+        const crashRequests = proxy.exchanges.filter((e) => e.clientId === docs[0]!.clientId && e.status === 202);
+        expect(crashRequests.map((e) => e.encoding)).toEqual(['gzip']);
+        expect(reportFiles(queueDir)).toEqual([]);
+      } finally {
+        await proxy.close();
+      }
     },
   );
 });

@@ -12,6 +12,8 @@ import java.util.Map;
  *   <li>{@code crash}: dies from an uncaught IllegalStateException caused by a
  *       NumberFormatException raised a few calls deep (checkout path);
  *   <li>{@code other-path}: the same, but the order is loaded through preview();
+ *   <li>{@code big}: dies from an IllegalArgumentException whose message is about 27 KB (1500
+ *       rows);
  *   <li>{@code thread}: a worker thread dies from the NumberFormatException; the program goes on
  *       and exits 0;
  *   <li>{@code usage}: queues one usage report and exits normally;
@@ -49,6 +51,14 @@ public class CrashApp {
     }
   }
 
+  static void importRows() {
+    StringBuilder rows = new StringBuilder();
+    for (int i = 0; i < 1500; i++) {
+      rows.append(i == 0 ? "" : "; ").append("row ").append(i).append(": bad price");
+    }
+    throw new IllegalArgumentException(rows.toString());
+  }
+
   public static void main(String[] args) throws InterruptedException {
     String mode = args.length > 0 ? args[0] : "start";
     String shutdownTimeout = System.getenv("E2E_SHUTDOWN_TIMEOUT_MS");
@@ -75,6 +85,9 @@ public class CrashApp {
         break;
       case "other-path":
         loadOrder(order, true);
+        break;
+      case "big":
+        importRows();
         break;
       case "thread":
         Thread worker = new Thread(() -> checkout(order), "order-worker");

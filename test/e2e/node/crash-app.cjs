@@ -6,6 +6,7 @@
  *
  *   crash       dies from an uncaught SyntaxError thrown a few calls deep (checkout path)
  *   other-path  the same SyntaxError from the same line, reached through preview()
+ *   big         dies from a RangeError whose message is about 27 KB (1500 rows)
  *   rejection   dies from an unhandled promise rejection (an Error with a cause)
  *   usage       queues one usage report and exits normally
  *   start       only starts the SDK and exits normally (a second start after a crash)
@@ -50,6 +51,11 @@ function preview(order) {
   return applyDiscount(order);
 }
 
+function importRows() {
+  const rows = Array.from({ length: 1500 }, (_, i) => `row ${i}: bad price`);
+  throw new RangeError(rows.join('; '));
+}
+
 async function fetchOrder() {
   await sleep(10);
   throw new Error('order service unavailable', { cause: new Error('connection reset by peer') });
@@ -80,6 +86,8 @@ function main(mode) {
       return checkout(order);
     case 'other-path':
       return preview(order);
+    case 'big':
+      return importRows();
     case 'rejection':
       // Not awaited on purpose: nobody handles the rejection.
       void fetchOrder();

@@ -4,6 +4,7 @@ its mode says (python3 crash_app.py <mode>):
   crash       dies from an uncaught ValueError raised a few calls deep (checkout path)
   other-path  the same ValueError from the same line, reached through preview()
   chained     dies from a RuntimeError raised `from` the ValueError
+  big         dies from a ValueError whose message is about 27 KB (1500 rows)
   thread      a worker thread dies from the ValueError; the program goes on and exits 0
   usage       queues one usage report and exits normally
   burst n     captures n different exceptions and exits normally (the exit flush sends them)
@@ -60,6 +61,10 @@ def load_order(order):
         raise RuntimeError("could not load the order") from err
 
 
+def import_rows():
+    raise ValueError("; ".join("row %d: bad price" % i for i in range(1500)))
+
+
 def main(mode):
     start_sdk()
     order = {"discount": "alice@example.com"}
@@ -69,6 +74,8 @@ def main(mode):
         preview(order)
     elif mode == "chained":
         load_order(order)
+    elif mode == "big":
+        import_rows()
     elif mode == "thread":
         worker = threading.Thread(target=checkout, args=(order,), name="order-worker")
         worker.start()
