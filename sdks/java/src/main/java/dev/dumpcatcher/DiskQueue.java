@@ -32,12 +32,12 @@ public final class DiskQueue {
   /** A *.tmp younger than this may belong to a writer in another process. */
   private static final long TMP_GRACE_MS = 60_000L;
   /**
-   * Spare files kept for reuse: emptied, delivered report files. Creating a file is by far the
-   * dearest step of a capture (tens of µs of CPU on ext4, more while other files are being
-   * created and removed), so a burst of captures up to this size creates none once the pool has
-   * filled.
+   * Spare files kept for reuse at most: emptied, delivered report files. Creating a file is by
+   * far the dearest step of a capture (tens of µs of CPU on ext4, more while other files are being
+   * created and removed), so files are only created when the queue grows past its earlier peak;
+   * the pool never holds more than maxQueueFiles (the most the queue itself may hold) nor this.
    */
-  static final int MAX_SPARES = 32;
+  static final int MAX_SPARES = 128;
   /**
    * File handles this process keeps open at most (spares and queued reports awaiting delivery);
    * a spare without one is opened again when used, which still costs far less than creating it.
@@ -55,6 +55,7 @@ public final class DiskQueue {
   private final int maxFiles;
   private final long maxBytes;
   private final long maxAgeMillis;
+  private final int maxSpares;
   /**
    * The files this process knows of (its own writes and the last scan of the folder), so that
    * the hot path needs no directory listing; {@link #rescan} brings it in line with the disk.
@@ -76,6 +77,7 @@ public final class DiskQueue {
     this.maxFiles = maxFiles;
     this.maxBytes = maxBytes;
     this.maxAgeMillis = maxAgeSeconds * 1000L;
+    this.maxSpares = Math.max(1, Math.min(maxFiles, MAX_SPARES));
   }
 
   /** The queue folder. */
@@ -227,7 +229,7 @@ public final class DiskQueue {
 
   /**
    * A report was delivered (or dropped for good): its file is emptied at once and, while fewer
-   * than {@link #MAX_SPARES} spares are kept, renamed to a spare *.tmp for the next report to be
+   * than {@link #maxSpares()} spares are kept, renamed to a spare *.tmp for the next report to be
    * written into (creating a file is the dearest step of a capture); otherwise deleted. No report
    * content outlives its delivery either way (docs/sdks.md, "Disk queue").
    */
@@ -235,7 +237,7 @@ public final class DiskQueue {
     String name = entry.path.getFileName().toString();
     index.remove(name, entry);
     FileChannel ch = entry.takeChannel();
-    if (KEEP_OPEN && !closed && spareCount() < MAX_SPARES) {
+    if (KEEP_OPEN && !closed && spareCount() < maxSpares) {
       Path sparePath = dir.resolve(SPARE_PREFIX + spareTag + "-" + spareSeq.incrementAndGet() + ".tmp");
       boolean counted = ch != null;
       try {
@@ -269,6 +271,11 @@ public final class DiskQueue {
     }
     closeChannel(ch);
     deleteQuietly(entry.path);
+  }
+
+  /** The most spares this queue keeps: maxQueueFiles, at most {@link #MAX_SPARES}. */
+  int maxSpares() {
+    return maxSpares;
   }
 
   /** File handles kept open now (for tests). */

@@ -189,7 +189,7 @@ class DiskQueueTest {
       assertTrue(q.list().isEmpty());
       assertTrue(q.openHandles() <= DiskQueue.MAX_OPEN, "open handles " + q.openHandles());
       List<Path> spares = tempFiles();
-      assertEquals(Math.min(n, DiskQueue.MAX_SPARES), spares.size());
+      assertEquals(Math.min(n, q.maxSpares()), spares.size());
       for (Path p : spares) assertEquals(0, Files.size(p));
     }
     q.close();
