@@ -418,7 +418,7 @@ function createClientUnsafe(
     async flush(timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) {
       try {
         if (mode !== 'live' || !sender) return true;
-        return await sender.flush(timeoutMs);
+        return await holdWhile(timeoutMs, sender.flush(timeoutMs));
       } catch (err) {
         log('flush failed:', err);
         return false;
@@ -427,7 +427,10 @@ function createClientUnsafe(
     async close() {
       try {
         if (mode === 'off') return true;
-        const ok = mode === 'live' && sender ? await sender.flush(settings.shutdownTimeoutMs) : true;
+        const ok =
+          mode === 'live' && sender
+            ? await holdWhile(settings.shutdownTimeoutMs, sender.flush(settings.shutdownTimeoutMs))
+            : true;
         mode = 'off';
         removeHooks?.();
         removeHooks = null;
@@ -494,6 +497,19 @@ function createClientUnsafe(
     log('debug mode: reports are printed, never sent or written');
   }
   return client;
+}
+
+/**
+ * Keeps the process alive (its timers and sockets are unref()ed) until `work` settles, for at
+ * most `timeoutMs`: an app that awaits flush() or close() must get the answer before Node exits.
+ */
+async function holdWhile<T>(timeoutMs: number, work: Promise<T>): Promise<T> {
+  const hold = setTimeout(() => undefined, timeoutMs);
+  try {
+    return await work;
+  } finally {
+    clearTimeout(hold);
+  }
 }
 
 function loadInstallId(queueDir: string | null, log: (...args: unknown[]) => void): string {
