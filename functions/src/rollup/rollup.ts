@@ -2,42 +2,34 @@ import type { Clock } from '../shared/clock';
 import {
   classifyCrash,
   crashDocumentPaths,
-  mergeCrashStats,
-  mergeIssue,
-  mergeUsageStats,
-  reduceClassified,
-  reduceUsage,
   usageDocumentPaths,
-  type ClassifiedCrash,
   type FingerprintCache,
   type ReportRecord,
 } from './aggregate';
 import {
+  BATCH_TEXT_BUDGET_BYTES,
+  FIRST_BATCH_LIMIT,
+  MAX_DOCS_PER_COMMIT,
+  nextLimit,
+  planCrashBatch,
+  planUsageBatch,
+  productKeyOf,
+  selectBatch,
+  type BatchPlan,
+  type RawReport,
+  type SafeParser,
+} from './batch';
+import {
   CrashDocSchema,
-  CrashStatsDocSchema,
-  IssueDocSchema,
   ROLLUP_STREAMS,
   UsageDocSchema,
-  UsageStatsDocSchema,
   type Cursor,
   type RollupConfig,
   type RollupStream,
-  type UsageDoc,
 } from './schemas';
 
-/** A report as listed by the store: where it is, when it arrived, and its raw fields. */
-export interface RawReport {
-  path: string;
-  id: string;
-  receivedAt: Date;
-  data: unknown;
-}
-
-/** The documents a batch writes, by path, computed from the current ones inside the transaction. */
-export type BatchPlan = (
-  current: ReadonlyMap<string, unknown>,
-  liveProducts: ReadonlySet<string>,
-) => Map<string, object>;
+/** The batch types the store speaks, re-exported for adapters. */
+export type { BatchPlan, RawReport } from './batch';
 
 /** What the rollup needs from Firestore; the adapter (store.ts) implements it. */
 export interface RollupStore {
@@ -103,114 +95,11 @@ export interface RollupDeps {
   batchTextBudgetBytes?: number;
 }
 
-function parseAggregate<T>(
-  schema: {
-    safeParse(
-      v: unknown,
-    ): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[] }> } };
-  },
-  path: string,
-  data: unknown,
-): T | null {
-  if (data === undefined) return null;
-  const result = schema.safeParse(data);
-  if (!result.success) {
-    // Never overwrite counts we cannot read: the run fails, the cursor stays, an operator looks.
-    throw new Error(`malformed aggregate ${path}: ${result.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-  }
-  return result.data;
-}
-
-type ReportSchema<T> = {
-  safeParse(
-    v: unknown,
-  ): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[] }> } };
-};
-
-function parseReport<T>(report: RawReport, schema: ReportSchema<T>, deps: RollupDeps): ReportRecord<T> | null {
+function parseReport<T>(report: RawReport, schema: SafeParser<T>, deps: RollupDeps): ReportRecord<T> | null {
   const result = schema.safeParse(report.data);
   if (result.success) return { path: report.path, id: report.id, doc: result.data };
   deps.onMalformed?.(report.path, result.error.issues.map((i) => i.path.join('.')).join(', '));
   return null;
-}
-
-/** Most documents one batch's transaction may touch (aggregates and products); Firestore allows 500 writes per commit. */
-export const MAX_DOCS_PER_COMMIT = 400;
-
-/** The reports of a listed batch that one transaction applies. */
-export interface SelectedBatch<T> {
-  /** How many listed reports it covers (the cursor moves past exactly these). */
-  taken: number;
-  items: T[];
-  malformed: number;
-}
-
-/**
- * The longest prefix of a listed batch whose transaction touches at most `maxDocs` documents
- * (aggregates plus one read per product), and at least one report so every batch progresses.
- * Reports that fail their schema are covered without touching anything.
- */
-export function selectBatch<T>(
-  raw: readonly RawReport[],
-  parse: (report: RawReport) => T | null,
-  pathsOf: (item: T) => string[],
-  maxDocs: number,
-): SelectedBatch<T> {
-  const docs = new Set<string>();
-  const items: T[] = [];
-  let malformed = 0;
-  let taken = 0;
-  for (const report of raw) {
-    const item = parse(report);
-    if (item === null) malformed++;
-    else {
-      const added = [`products/${productKeyOf(report.path)}`, ...pathsOf(item)].filter((p) => !docs.has(p));
-      if (taken > 0 && docs.size + new Set(added).size > maxDocs) break;
-      for (const path of added) docs.add(path);
-      items.push(item);
-    }
-    taken++;
-  }
-  return { taken, items, malformed };
-}
-
-/** The documents a batch of crashes touches, and the plan that merges it into them. */
-export function planCrashBatch(crashes: readonly ClassifiedCrash[], now: Date): { paths: string[]; plan: BatchPlan } {
-  const delta = reduceClassified(crashes);
-  return {
-    paths: [...delta.issues.keys(), ...delta.stats.keys()],
-    plan: (current, live) => {
-      const writes = new Map<string, object>();
-      for (const [path, issue] of delta.issues) {
-        if (!live.has(issue.productKey)) continue;
-        writes.set(path, mergeIssue(parseAggregate(IssueDocSchema, path, current.get(path)), issue, now));
-      }
-      for (const [path, stats] of delta.stats) {
-        if (!live.has(stats.productKey)) continue;
-        writes.set(path, mergeCrashStats(parseAggregate(CrashStatsDocSchema, path, current.get(path)), stats, now));
-      }
-      return writes;
-    },
-  };
-}
-
-/** The documents a batch of usage reports touches, and the plan that merges it into them. */
-export function planUsageBatch(
-  records: ReadonlyArray<ReportRecord<UsageDoc>>,
-  now: Date,
-): { paths: string[]; plan: BatchPlan } {
-  const deltas = reduceUsage(records);
-  return {
-    paths: [...deltas.keys()],
-    plan: (current, live) => {
-      const writes = new Map<string, object>();
-      for (const [path, delta] of deltas) {
-        if (!live.has(delta.productKey)) continue;
-        writes.set(path, mergeUsageStats(parseAggregate(UsageStatsDocSchema, path, current.get(path)), delta, now));
-      }
-      return writes;
-    },
-  };
 }
 
 interface StreamState {
@@ -220,29 +109,6 @@ interface StreamState {
   limit: number;
   /** The next batch, listed while the previous one commits. */
   prefetch: Promise<RawReport[]> | null;
-}
-
-/** Bytes of report text one batch may hold in memory (stack traces may be 256 KiB each). */
-export const BATCH_TEXT_BUDGET_BYTES = 32 * 1024 * 1024;
-/** The first batch of a run lists at most this many reports, until their size is known. */
-export const FIRST_BATCH_LIMIT = 100;
-
-/** Rough size of a listed report: its stack trace and metrics dominate. */
-function textSize(report: RawReport): number {
-  const data = report.data as { exception?: { stacktrace?: unknown }; metrics?: unknown } | null;
-  const trace = data?.exception?.stacktrace;
-  return 512 + (typeof trace === 'string' ? trace.length : 0) + (data?.metrics === undefined ? 0 : 4096);
-}
-
-/** The next batch size: as many reports of the last batch's average size as fit the text budget, within [10, configured]. */
-export function nextLimit(raw: readonly RawReport[], configured: number, budgetBytes: number): number {
-  if (raw.length === 0) return configured;
-  const average = raw.reduce((n, r) => n + textSize(r), 0) / raw.length;
-  return Math.max(10, Math.min(configured, Math.floor(budgetBytes / average)));
-}
-
-function productKeyOf(path: string): string {
-  return path.split('/')[1] ?? '';
 }
 
 /**

@@ -1,4 +1,5 @@
-import { FIRST_BATCH_LIMIT, nextLimit, runRollup, type RollupStore } from '../../../functions/src/rollup/rollup';
+import { FIRST_BATCH_LIMIT, nextLimit } from '../../../functions/src/rollup/batch';
+import { runRollup, type RollupStore } from '../../../functions/src/rollup/rollup';
 import type { RollupConfig } from '../../../functions/src/rollup/schemas';
 import { createMemoryRollupStore, type MemoryRollupStore } from './memory-store';
 import { fixtureCrash } from './reports';
