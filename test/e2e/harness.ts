@@ -164,15 +164,35 @@ export function readQueueFile(queueDir: string, name: string): QueueFile {
   return JSON.parse(readFileSync(join(queueDir, name), 'utf8')) as QueueFile;
 }
 
-/** The three ways a user opts out (docs/sdks.md, Opt-out), each as extra environment. */
-export function optOutCases(dir: string): Array<{ name: string; env: Record<string, string> }> {
+/** One way of opting out: extra environment, and a file to write next to the run's queue folder first. */
+export interface OptOutCase {
+  name: string;
+  env: Record<string, string>;
+  prepare?: (queueDir: string) => void;
+}
+
+/**
+ * The ways a user opts out (docs/sdks.md, Opt-out): DO_NOT_TRACK, DUMPCATCHER_DISABLED, a
+ * config file named by DUMPCATCHER_CONFIG, and the default config file under XDG_CONFIG_HOME.
+ */
+export function optOutCases(dir: string): OptOutCase[] {
   mkdirSync(dir, { recursive: true });
   const config = join(dir, 'dumpcatcher-config.json');
   writeFileSync(config, JSON.stringify({ enabled: false }));
   return [
     { name: 'DO_NOT_TRACK=1', env: { DO_NOT_TRACK: '1' } },
     { name: 'DUMPCATCHER_DISABLED=1', env: { DUMPCATCHER_DISABLED: '1' } },
-    { name: 'a config file with {"enabled": false}', env: { DUMPCATCHER_CONFIG: config } },
+    { name: 'DUMPCATCHER_CONFIG naming a file with {"enabled": false}', env: { DUMPCATCHER_CONFIG: config } },
+    {
+      name: '$XDG_CONFIG_HOME/dumpcatcher/config.json with {"enabled": false}',
+      env: {},
+      prepare: (queueDir) => {
+        // programEnv puts XDG_CONFIG_HOME at <queueDir>/../xdg/config.
+        const file = join(queueDir, '..', 'xdg', 'config', 'dumpcatcher', 'config.json');
+        mkdirSync(join(file, '..'), { recursive: true });
+        writeFileSync(file, JSON.stringify({ enabled: false }));
+      },
+    },
   ];
 }
 

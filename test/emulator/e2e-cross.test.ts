@@ -4,6 +4,7 @@
  * one language left there is sent by the next start of a program in another language, exactly
  * once, with the client id and counter it was queued with.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   closedPortUrl,
@@ -136,6 +137,22 @@ describe('the three SDKs on one machine', () => {
       } finally {
         await proxy.close();
       }
+    },
+  );
+
+  it.concurrent.each(RUNTIMES)(
+    '%s: DO_NOT_TRACK=0, DUMPCATCHER_DISABLED=false and a config file with {"enabled": true} are no opt-out',
+    async (runtime) => {
+      const product = await newProduct(`e2e not opted out ${runtime}`);
+      const queueDir = newQueueDir(`opt-in-${runtime}`);
+      const config = join(queueDir, '..', 'config.json');
+      mkdirSync(join(config, '..'), { recursive: true });
+      writeFileSync(config, JSON.stringify({ enabled: true }));
+      const extra = { DO_NOT_TRACK: '0', DUMPCATCHER_DISABLED: 'false', DUMPCATCHER_CONFIG: config };
+      expectExit(await RUNNERS[runtime](product, ['usage'], { queueDir, extra }), 0);
+      const docs = await waitForDocs(product.productKey, 'usage', 1);
+      expect(docs).toHaveLength(1);
+      expect(docs[0]!.metrics).toMatchObject({ 'runtime.name': runtime });
     },
   );
 });

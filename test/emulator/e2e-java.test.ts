@@ -260,9 +260,10 @@ describe('Java SDK end to end (java CrashApp)', () => {
     const cases = optOutCases(join(makeTempDir('java-optout-config'), 'config'));
     it.concurrent.each(cases)(
       'with $name nothing is sent and nothing is queued; the program still crashes as usual',
-      async ({ env }) => {
+      async ({ env, prepare }) => {
         const product = await newProduct('e2e java opt-out');
         const queueDir = newQueueDir('java-optout');
+        prepare?.(queueDir);
         const [crash, usage] = await Promise.all([
           runJava(product, ['crash'], { queueDir, extra: env }),
           runJava(product, ['usage'], { queueDir, extra: env }),

@@ -248,9 +248,10 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
     const cases = optOutCases(join(makeTempDir('node-optout-config'), 'config'));
     it.concurrent.each(cases)(
       'with $name nothing is sent and nothing is queued; the program still crashes as usual',
-      async ({ env }) => {
+      async ({ env, prepare }) => {
         const product = await newProduct('e2e node opt-out');
         const queueDir = newQueueDir('node-optout');
+        prepare?.(queueDir);
         const [crash, rejection, usage] = await Promise.all([
           runNode(product, ['crash'], { queueDir, extra: env }),
           runNode(product, ['rejection'], { queueDir, extra: env }),

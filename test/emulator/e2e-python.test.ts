@@ -268,9 +268,10 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
     const cases = optOutCases(join(makeTempDir('py-optout-config'), 'config'));
     it.concurrent.each(cases)(
       'with $name nothing is sent and nothing is queued; the program still crashes as usual',
-      async ({ env }) => {
+      async ({ env, prepare }) => {
         const product = await newProduct('e2e python opt-out');
         const queueDir = newQueueDir('py-optout');
+        prepare?.(queueDir);
         const crash = await runPython(product, ['crash'], { queueDir, extra: env });
         expectExit(crash, 1);
         expect(crash.stderr).toContain("ValueError: invalid literal for int() with base 10: 'alice@example.com'");
