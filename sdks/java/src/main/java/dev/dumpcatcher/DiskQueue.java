@@ -239,14 +239,25 @@ public final class DiskQueue {
     FileChannel ch = entry.takeChannel();
     if (KEEP_OPEN && !closed && spareCount() < maxSpares) {
       Path sparePath = dir.resolve(SPARE_PREFIX + spareTag + "-" + spareSeq.incrementAndGet() + ".tmp");
+      // Renamed first, emptied second: once the rename succeeds, no other process can reach the
+      // file any more. Another live process may deliver the same file at an overlapping flush and
+      // may hold it open too; whichever rename fails leaves the file alone (a truncate through a
+      // handle after a failed rename could empty the next report written into it).
+      try {
+        Files.move(entry.path, sparePath, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException | RuntimeException e) {
+        // Gone already (another process's pass), or the folder refuses.
+        closeChannel(ch);
+        deleteQuietly(entry.path);
+        return;
+      }
       boolean counted = ch != null;
       try {
         if (ch == null) {
-          ch = FileChannel.open(entry.path, StandardOpenOption.WRITE);
+          ch = FileChannel.open(sparePath, StandardOpenOption.WRITE);
           counted = reserveOpen();
         }
         ch.truncate(0);
-        Files.move(entry.path, sparePath, StandardCopyOption.ATOMIC_MOVE);
         if (!counted) {
           closeUncounted(ch);
           ch = null;
@@ -258,16 +269,15 @@ public final class DiskQueue {
             return;
           }
         }
-        closeChannel(ch);
-        deleteQuietly(sparePath);
-        return;
       } catch (IOException | RuntimeException e) {
-        // Gone already (another process's pass), or the folder refuses: delete as usual.
         if (ch != null && !counted) {
           closeUncounted(ch);
           ch = null;
         }
       }
+      closeChannel(ch);
+      deleteQuietly(sparePath);
+      return;
     }
     closeChannel(ch);
     deleteQuietly(entry.path);

@@ -198,4 +198,21 @@ class DiskQueueTest {
       assertEquals(0, s.count());
     }
   }
+
+  @Test
+  void aFileDeliveredByTwoProcessesNeverEmptiesTheNextReport() throws Exception {
+    Assumptions.assumeFalse(System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows"));
+    DiskQueue writer = new DiskQueue(dir, 10, 1 << 20, 3600);
+    DiskQueue other = new DiskQueue(dir, 10, 1 << 20, 3600);
+    writer.write(report(1000, 1, "{\"n\":1}"));
+    // The other process's flush finds the file, delivers it, and writes its own next report into it.
+    other.enforceBounds(2000);
+    other.delivered(other.pending().get(0));
+    Path next = other.write(new QueuedReport("/v1/crashes", "other_client_1", 1, 3000, "{\"n\":2}"));
+    // The writer delivers the same file (an overlapping flush; the server said duplicate).
+    writer.delivered(writer.pending().get(0));
+    assertEquals("{\"n\":2}", other.read(next).bodyJson(), "the other process's report is intact");
+    writer.close();
+    other.close();
+  }
 }
