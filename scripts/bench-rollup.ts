@@ -6,7 +6,9 @@
  * crashes rolled up per second, Firestore reads and writes per crash (counted by the rollup's
  * store), runs needed and the longest run, and checks the totals. Options (env):
  * BENCH_CRASHES (default 100000), BENCH_USAGE (default 0), BENCH_BATCH (the rollup's batch
- * size, default 500), BENCH_BUDGET_SECONDS (the run budget, default 50).
+ * size, default 500), BENCH_BUDGET_SECONDS (the run budget, default 50), BENCH_UNIQUE_TRACES=1
+ * (shift every line number by the crash's index, so no two traces are byte-identical: same
+ * issues, no reuse of grouping results, a distinct `line` value per crash).
  */
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
@@ -26,6 +28,15 @@ const BUDGET = process.env.BENCH_BUDGET_SECONDS ?? '50';
 const DAYS = 3;
 const INSTALLS = 2_000;
 const LABELS = ['checkout', 'search', 'profile', 'sync', undefined];
+const UNIQUE_TRACES = process.env.BENCH_UNIQUE_TRACES === '1';
+
+/** The trace with every line number moved by `shift` (grouping ignores line numbers). */
+function shiftLines(trace: string, shift: number): string {
+  return trace.replace(
+    /(line |\.java:|\.kt:|\.js:|\.ts:|\.py:)(\d+)/g,
+    (_m, prefix: string, n: string) => `${prefix}${Number(n) + shift}`,
+  );
+}
 
 interface RunSummary {
   processed: number;
@@ -81,7 +92,11 @@ async function main(): Promise<void> {
       const report: CrashReport = {
         reportId: randomUUID(),
         occurredAt: spread(i, CRASHES).toISOString(),
-        exception: { type: f.report.type, message: f.report.message, stacktrace: f.text },
+        exception: {
+          type: f.report.type,
+          message: f.report.message,
+          stacktrace: UNIQUE_TRACES ? shiftLines(f.text, i) : f.text,
+        },
         app: { name: 'bench', version: `1.${(i >> 4) % 6}.${i % 3}` },
         runtime: { name: f.report.runtime || 'unknown', version: '1' },
         os: { name: 'linux' },
@@ -153,7 +168,7 @@ async function main(): Promise<void> {
     const issues = (await db.collectionGroup('issues').count().get()).data().count;
 
     console.log(`
-bench:rollup  crashes=${CRASHES} usage=${USAGE} batch=${BATCH} budget=${BUDGET} s  (node ${process.versions.node}, ${cpus().length} cores, Firestore emulator)
+bench:rollup  crashes=${CRASHES} usage=${USAGE} batch=${BATCH} budget=${BUDGET} s${UNIQUE_TRACES ? ' unique traces' : ''}  (node ${process.versions.node}, ${cpus().length} cores, Firestore emulator)
   runs needed               ${runs.length}   (longest ${(Math.max(...runs.map((r) => r.durationMs)) / 1000).toFixed(1)} s)
   crashes rolled up/s       ${(processed / rollupSeconds).toFixed(0)}   (${processed} in ${rollupSeconds.toFixed(1)} s of runs, ${wall.toFixed(1)} s wall)
   usage reports/s           ${usageProcessed === 0 ? '-' : (usageProcessed / rollupSeconds).toFixed(0)}
