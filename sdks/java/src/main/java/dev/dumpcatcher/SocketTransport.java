@@ -221,10 +221,10 @@ final class SocketTransport implements Transport, Closeable {
         String status;
         try {
           status = readLine(c.in, !answered);
-        } catch (EOFException e) {
-          if (c.reused && !answered) throw new StaleConnectionException(e);
+        } catch (java.net.SocketTimeoutException e) {
           throw e;
-        } catch (java.net.SocketException e) {
+        } catch (IOException e) {
+          // EOF, a reset, or a TLS close alert before any answer on a kept-alive connection.
           if (c.reused && !answered) throw new StaleConnectionException(e);
           throw e;
         }
