@@ -21,6 +21,7 @@ import {
   reportFiles,
   sleep,
   startProxy,
+  startRecordingProxy,
   storedDocs,
   waitForDocs,
   writeShiftedCopy,
@@ -206,6 +207,32 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
         prefix: 'node-loop',
         settle: (queueDir) => runNode(product, ['start'], { queueDir }),
       });
+    },
+  );
+
+  it.concurrent(
+    "a clock 10 minutes slow: the SDK corrects it from the ingest's 401 Date header and the crash is stored once",
+    async () => {
+      const product = await newProduct('e2e node clock skew');
+      const queueDir = newQueueDir('node-skew');
+      const skew = { E2E_CLOCK_SKEW_MS: String(-600_000) };
+      expectExit(await runNode(product, ['crash'], { queueDir, extra: skew }), 1);
+      const proxy = await startRecordingProxy(requireEnv('DUMPCATCHER_INGEST_URL'));
+      try {
+        const start = await runNode(product, ['start'], {
+          queueDir,
+          endpoint: proxy.url,
+          extra: { ...skew, NODE_DEBUG: 'dumpcatcher' },
+        });
+        expectExit(start, 0);
+        expect(start.stderr).toMatch(/clock differs from the ingest's by 600 s/);
+        expect(proxy.exchanges.map((e) => e.status)).toEqual([401, 202]);
+      } finally {
+        await proxy.close();
+      }
+      const docs = await waitForDocs(product.productKey, 'crashes', 1);
+      expect(docs).toHaveLength(1);
+      expect(reportFiles(queueDir)).toEqual([]);
     },
   );
 

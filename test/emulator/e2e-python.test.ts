@@ -21,6 +21,7 @@ import {
   reportFiles,
   sleep,
   startProxy,
+  startRecordingProxy,
   storedDocs,
   waitForDocs,
   writeShiftedCopy,
@@ -226,6 +227,29 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
       await expectCrashLoopLimited(product, (queueDir, extra) => runPython(product, ['crash'], { queueDir, extra }), {
         prefix: 'python-loop',
       });
+    },
+  );
+
+  it.concurrent(
+    "a clock 10 minutes slow: the SDK corrects it from the ingest's 401 Date header and the crash is stored once",
+    async () => {
+      const product = await newProduct('e2e python clock skew');
+      const queueDir = newQueueDir('python-skew');
+      const proxy = await startRecordingProxy(requireEnv('DUMPCATCHER_INGEST_URL'));
+      try {
+        const run = await runPython(product, ['crash'], {
+          queueDir,
+          endpoint: proxy.url,
+          extra: { E2E_CLOCK_SKEW_MS: String(-600_000) },
+        });
+        expectExit(run, 1);
+        expect(proxy.exchanges.map((e) => e.status)).toEqual([401, 202]);
+      } finally {
+        await proxy.close();
+      }
+      const docs = await waitForDocs(product.productKey, 'crashes', 1);
+      expect(docs).toHaveLength(1);
+      expect(reportFiles(queueDir)).toEqual([]);
     },
   );
 

@@ -15,10 +15,19 @@
  *               prints {"flushed": true|false} and exits with code 1
  *
  * Settings come from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET and optionally E2E_QUEUE_DIR
- * (else the SDK's default folder), E2E_SHUTDOWN_TIMEOUT_MS and E2E_MAX_PER_FINGERPRINT; opting out
- * (DO_NOT_TRACK, DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG) is left to the SDK.
+ * (else the SDK's default folder), E2E_SHUTDOWN_TIMEOUT_MS, E2E_MAX_PER_FINGERPRINT and
+ * E2E_CLOCK_SKEW_MS (milliseconds added to this process's Date.now()); opting out (DO_NOT_TRACK,
+ * DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG) is left to the SDK.
  */
 const { setTimeout: sleep } = require('node:timers/promises');
+
+if (process.env.E2E_CLOCK_SKEW_MS) {
+  // A machine whose clock is off: everything that reads Date.now() sees the skewed time.
+  const realNow = Date.now;
+  const skew = Number(process.env.E2E_CLOCK_SKEW_MS);
+  Date.now = () => realNow() + skew;
+}
+
 const dumpcatcher = require('dumpcatcher');
 
 function startSdk() {

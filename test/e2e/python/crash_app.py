@@ -11,16 +11,23 @@ its mode says (python3 crash_app.py <mode>):
   start       only starts the SDK and exits normally (a second start after a crash)
 
 The SDK reads its settings from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET and optionally
-E2E_QUEUE_DIR (else the SDK's default folder), E2E_SHUTDOWN_TIMEOUT_MS and
-E2E_MAX_PER_FINGERPRINT; opting out (DO_NOT_TRACK, DUMPCATCHER_DISABLED,
+E2E_QUEUE_DIR (else the SDK's default folder), E2E_SHUTDOWN_TIMEOUT_MS,
+E2E_MAX_PER_FINGERPRINT and E2E_CLOCK_SKEW_MS (milliseconds added to this process's clock); opting out (DO_NOT_TRACK, DUMPCATCHER_DISABLED,
 DUMPCATCHER_CONFIG) is left to the SDK.
 """
 
 import os
 import sys
 import threading
+import time
 
-import dumpcatcher
+if os.environ.get("E2E_CLOCK_SKEW_MS"):
+    # A machine whose clock is off: everything that reads time.time() sees the skewed time.
+    _real_time = time.time
+    _skew = int(os.environ["E2E_CLOCK_SKEW_MS"]) / 1000.0
+    time.time = lambda: _real_time() + _skew
+
+import dumpcatcher  # noqa: E402 - after the clock is skewed
 
 
 def start_sdk():
