@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { sendSigned, newClientId, sampleCrash, type SignedRequestInput } from '../../scripts/lib/client';
+import { reportShard } from '../../functions/src/ingest/stored-report';
 import { countDocs, newProduct, requireEnv, testDb } from './helpers';
 
 const baseUrl = () => requireEnv('DUMPCATCHER_INGEST_URL');
@@ -38,6 +39,7 @@ describe('ingest over HTTP on the Firestore emulator', () => {
     expect(doc.get('clientId')).toBe(base.clientId);
     expect(doc.get('counter')).toBe(1);
     expect(doc.get('productKey')).toBe(product.productKey);
+    expect(doc.get('shard')).toBe(reportShard(res.json.id as string));
     expect(JSON.parse(doc.get('extraJson'))).toEqual({ cart: { items: [1, 2] } });
     const receivedAt = doc.get('receivedAt').toDate() as Date;
     expect(Math.abs(receivedAt.getTime() - Date.now())).toBeLessThan(60_000);

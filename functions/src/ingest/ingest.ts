@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
 import { checkParsedDepth, checkSentSize, decodeBody, parseJsonBody } from './body';
@@ -13,7 +12,7 @@ import {
 } from './schemas';
 import type { ProductCache } from './secret-cache';
 import { verifySignature } from './signing';
-import { toStoredReport, type StoredReport } from './stored-report';
+import { reportDocumentId, toStoredReport, type StoredReport } from './stored-report';
 
 /** Largest distance between the client's signing time and the server's clock. */
 export const MAX_SKEW_SECONDS = 300;
@@ -64,11 +63,6 @@ function liveSecrets(product: ProductIngestConfig, nowMs: number): string[] {
 /** The same answer for every authentication failure, so it tells an attacker nothing. */
 function unauthenticated(): DumpcatcherError {
   return new DumpcatcherError('unauthenticated', 'The request is not signed with a valid product key and secret.');
-}
-
-/** Document id for (client, counter): stable for retries, not monotonic, no hot spots. */
-export function reportDocumentId(clientId: string, counter: string): string {
-  return createHash('sha256').update(`${clientId}\n${counter}`).digest('hex').slice(0, 40);
 }
 
 function routeOf(req: IngestRequest): ReportKind {

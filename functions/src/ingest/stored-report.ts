@@ -1,7 +1,24 @@
+import { createHash } from 'node:crypto';
+import { INDEX_SHARDS } from '../shared/paths';
 import type { CrashReport, UsageReport } from './schemas';
 
 /** Largest stack trace kept, in UTF-8 bytes; longer ones are cut with a marker. */
 export const MAX_STORED_STACKTRACE_BYTES = 256 * 1024;
+
+/** Document id for (client, counter): stable for retries, not monotonic, no hot spots. */
+export function reportDocumentId(clientId: string, counter: string): string {
+  return createHash('sha256').update(`${clientId}\n${counter}`).digest('hex').slice(0, 40);
+}
+
+/**
+ * The report's index shard, 0 to INDEX_SHARDS-1, from its document id. The rollup reads reports
+ * in `receivedAt` order through a (shard, receivedAt) index: an ever-increasing field alone would
+ * send every write to the same end of one index (Firestore sustains about 500 such writes/s);
+ * the shard prefix spreads them over INDEX_SHARDS ranges.
+ */
+export function reportShard(documentId: string): number {
+  return parseInt(documentId.slice(0, 2), 16) % INDEX_SHARDS;
+}
 
 /** Facts the server adds to every stored report. */
 export interface ServerFields {
@@ -14,7 +31,7 @@ export interface ServerFields {
 
 /** A report as written to Firestore: the validated body plus server fields. */
 export type StoredReport = Record<string, unknown> &
-  Omit<ServerFields, 'retentionDays'> & { reportId: string; expireAt: Date };
+  Omit<ServerFields, 'retentionDays'> & { reportId: string; expireAt: Date; shard: number };
 
 /** Cuts a stack trace to at most `maxBytes` UTF-8 bytes, on a character boundary, with a marker. */
 export function truncateStacktrace(
@@ -43,6 +60,7 @@ export function toStoredReport(report: CrashReport | UsageReport, server: Server
     clientId: server.clientId,
     counter: server.counter,
     receivedAt: server.receivedAt,
+    shard: reportShard(reportDocumentId(server.clientId, String(server.counter))),
     expireAt: new Date(server.receivedAt.getTime() + server.retentionDays * DAY_MS),
   };
   if (extra !== undefined) doc.extraJson = JSON.stringify(extra);

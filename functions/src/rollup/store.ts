@@ -1,5 +1,5 @@
 import { FieldPath, Timestamp, type DocumentData, type Firestore } from 'firebase-admin/firestore';
-import { COLLECTIONS } from '../shared/paths';
+import { ALL_SHARDS, COLLECTIONS } from '../shared/paths';
 import type { RollupStore } from './rollup';
 import { CursorSchema, type Cursor, type RollupStream } from './schemas';
 
@@ -42,7 +42,8 @@ function parseCursor(path: string, data: DocumentData | undefined): Cursor | nul
 
 /**
  * The rollup's reads and writes on Firestore. Reports are listed with one collection-group
- * query per batch (needs the `receivedAt` collection-group index in firestore.indexes.json);
+ * query per batch over every index shard, in (receivedAt, path) order (needs the
+ * (shard, receivedAt) collection-group index in firestore.indexes.json);
  * each batch's aggregates and cursor are written in one transaction.
  */
 export function createFirestoreRollupStore(db: Firestore): RollupStore {
@@ -58,6 +59,7 @@ export function createFirestoreRollupStore(db: Firestore): RollupStore {
     async listReports(stream, after, horizon, limit) {
       let query = db
         .collectionGroup(stream === 'crashes' ? COLLECTIONS.crashes : COLLECTIONS.usage)
+        .where('shard', 'in', ALL_SHARDS)
         .where('receivedAt', '<=', horizon)
         .orderBy('receivedAt')
         .orderBy(FieldPath.documentId());

@@ -9,3 +9,9 @@ export const COLLECTIONS = {
   stats: 'stats',
   rollupState: 'rollupState',
 } as const;
+
+/** How many index shards reports are spread over (see `reportShard`); the rollup reads them all. */
+export const INDEX_SHARDS = 8;
+
+/** Every shard number, for the rollup's `shard in [...]` query. */
+export const ALL_SHARDS: readonly number[] = Array.from({ length: INDEX_SHARDS }, (_, i) => i);

@@ -6,7 +6,8 @@ import {
   textDepthExceeds,
   MAX_BODY_BYTES,
 } from '../../../functions/src/ingest/body';
-import { truncateStacktrace } from '../../../functions/src/ingest/stored-report';
+import { reportDocumentId, reportShard, truncateStacktrace } from '../../../functions/src/ingest/stored-report';
+import { INDEX_SHARDS } from '../../../functions/src/shared/paths';
 import { DumpcatcherError } from '../../../functions/src/shared/errors';
 
 function codeOf(fn: () => unknown): string {
@@ -74,5 +75,17 @@ describe('truncateStacktrace', () => {
     const omitted = Number(cut.text.match(/(\d+) bytes omitted/)?.[1]);
     const kept = Buffer.byteLength(cut.text.slice(0, cut.text.indexOf('\n…')));
     expect(kept + omitted).toBe(3000);
+  });
+});
+
+describe('reportShard', () => {
+  it('spreads consecutive counters of one client over every shard, deterministically', () => {
+    const shards = Array.from({ length: 400 }, (_, i) =>
+      reportShard(reportDocumentId('client_abc_123', String(i + 1))),
+    );
+    expect(new Set(shards).size).toBe(INDEX_SHARDS);
+    expect(Math.min(...shards)).toBe(0);
+    expect(Math.max(...shards)).toBe(INDEX_SHARDS - 1);
+    expect(reportShard(reportDocumentId('client_abc_123', '1'))).toBe(shards[0]);
   });
 });
