@@ -51,6 +51,11 @@ export function logConfigError(issues: unknown): void {
 }
 
 /** An api call changed a product, its secret or its members (never logs the secret or the body). */
-export function logApiAudit(entry: { route: string; method: string; uid: string; productKey: string | undefined }): void {
+export function logApiAudit(entry: {
+  route: string;
+  method: string;
+  uid: string;
+  productKey: string | undefined;
+}): void {
   write('INFO', 'api change', entry);
 }
