@@ -1,5 +1,5 @@
 /**
- * `npm test`: every suite (typecheck, lint, jest unit/SDK/emulator, Python SDK, Java SDK),
+ * `npm test`: every suite (typecheck, lint, format, jest unit/SDK/emulator, Python SDK, Java SDK),
  * each run even when an earlier one failed; prints a summary and fails when any suite failed.
  */
 import { spawn } from 'node:child_process';
@@ -42,6 +42,7 @@ const suites: Suite[] = [
   { name: 'typecheck', command: bin('tsc'), args: ['-p', 'tsconfig.json'] },
   { name: 'typecheck sdk-node', command: bin('tsc'), args: ['-p', 'sdks/node/tsconfig.json', '--noEmit'] },
   { name: 'lint', command: bin('eslint'), args: ['.'] },
+  { name: 'format', command: bin('prettier'), args: ['--check', '.'] },
   { name: 'jest (unit, sdk-node, emulator)', command: bin('jest'), args: ['--ci'], count: jestCount },
   {
     name: 'python sdk (pytest)',
