@@ -28,10 +28,10 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime + stime
 }
 
-/** A crash body of about 2 KB with a real-looking Java trace. */
+/** A crash body of about 2 KB: a 29-line Java trace, label, tags, runtime and OS. */
 function crashBody(): object {
   const frames = Array.from(
-    { length: 18 },
+    { length: 28 },
     (_, i) => `\tat com.example.shop.Service${i}.handle(Service${i}.java:${40 + i})`,
   ).join('\n');
   return {
