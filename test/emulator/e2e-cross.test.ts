@@ -4,7 +4,7 @@
  * one language left there is sent by the next start of a program in another language, exactly
  * once, with the client id and counter it was queued with.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   closedPortUrl,
@@ -153,6 +153,32 @@ describe('the three SDKs on one machine', () => {
       const docs = await waitForDocs(product.productKey, 'usage', 1);
       expect(docs).toHaveLength(1);
       expect(docs[0]!.metrics).toMatchObject({ 'runtime.name': runtime });
+    },
+  );
+
+  it.concurrent(
+    'with installId on, the three SDKs of one product on one machine send the one install id kept in the shared queue folder',
+    async () => {
+      const product = await newProduct('e2e cross install id');
+      const xdgDir = makeTempDir('cross-install-id');
+      const queueDir = join(xdgDir, 'cache', 'dumpcatcher', product.productKey);
+      const extra = { E2E_INSTALL_ID: '1' };
+      // The first start makes the id; the others, at once, read it.
+      expectExit(await runPython(product, ['usage'], { xdgDir, extra }), 0);
+      const installId = readFileSync(join(queueDir, 'install-id'), 'utf8').trim();
+      expect(installId).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
+      for (const run of await Promise.all([
+        runJava(product, ['usage'], { xdgDir, extra }),
+        runNode(product, ['usage'], { xdgDir, extra }),
+      ]))
+        expectExit(run, 0);
+      const docs = await waitForDocs(product.productKey, 'usage', 3);
+      expect(docs).toHaveLength(3);
+      expect(docs.map((d) => [(d.metrics as Record<string, unknown>)['runtime.name'], d.installId]).sort()).toEqual([
+        ['java', installId],
+        ['node', installId],
+        ['python', installId],
+      ]);
     },
   );
 });

@@ -23,8 +23,9 @@ import java.util.Map;
  * </ul>
  *
  * <p>Settings come from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET and optionally E2E_QUEUE_DIR
- * (else the SDK's default folder), E2E_SHUTDOWN_TIMEOUT_MS and E2E_MAX_PER_FINGERPRINT; opting out
- * (DO_NOT_TRACK, DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG) is left to the SDK.
+ * (else the SDK's default folder), E2E_SHUTDOWN_TIMEOUT_MS, E2E_MAX_PER_FINGERPRINT and
+ * E2E_INSTALL_ID (1: installId(true)); opting out (DO_NOT_TRACK, DUMPCATCHER_DISABLED,
+ * DUMPCATCHER_CONFIG) is left to the SDK.
  */
 public class CrashApp {
   static int parsePrice(String text) {
@@ -71,6 +72,7 @@ public class CrashApp {
             .appName("e2e-java")
             .appVersion("1.0.0")
             .maxReportsPerFingerprint(maxPerFingerprint == null ? 1000 : Integer.parseInt(maxPerFingerprint))
+            .installId("1".equals(System.getenv("E2E_INSTALL_ID")))
             .shutdownTimeoutMs(shutdownTimeout == null ? 2000 : Long.parseLong(shutdownTimeout));
     String queueDir = System.getenv("E2E_QUEUE_DIR");
     if (queueDir != null && !queueDir.isEmpty()) {

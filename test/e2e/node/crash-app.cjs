@@ -15,8 +15,8 @@
  *               prints {"flushed": true|false} and exits with code 1
  *
  * Settings come from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET and optionally E2E_QUEUE_DIR
- * (else the SDK's default folder), E2E_SHUTDOWN_TIMEOUT_MS, E2E_MAX_PER_FINGERPRINT and
- * E2E_CLOCK_SKEW_MS (milliseconds added to this process's Date.now()); opting out (DO_NOT_TRACK,
+ * (else the SDK's default folder), E2E_SHUTDOWN_TIMEOUT_MS, E2E_MAX_PER_FINGERPRINT, E2E_INSTALL_ID
+ * (1: installId: true) and E2E_CLOCK_SKEW_MS (milliseconds added to this process's Date.now()); opting out (DO_NOT_TRACK,
  * DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG) is left to the SDK.
  */
 const { setTimeout: sleep } = require('node:timers/promises');
@@ -40,6 +40,7 @@ function startSdk() {
     appVersion: '1.0.0',
     ...(process.env.E2E_QUEUE_DIR ? { queueDir: process.env.E2E_QUEUE_DIR } : {}),
     maxReportsPerFingerprint: Number(process.env.E2E_MAX_PER_FINGERPRINT || 1000),
+    installId: process.env.E2E_INSTALL_ID === '1',
     ...(shutdown > 0 ? { shutdownTimeoutMs: shutdown } : {}),
   });
 }
