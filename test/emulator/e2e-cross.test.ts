@@ -181,4 +181,23 @@ describe('the three SDKs on one machine', () => {
       ]);
     },
   );
+
+  it.concurrent(
+    "a crash loop alternating Python and Java processes on one queue folder keeps each SDK's limiter counts (limiter.json is shared)",
+    async () => {
+      const product = await newProduct('e2e cross limiter');
+      const xdgDir = makeTempDir('cross-limiter');
+      const queueDir = join(xdgDir, 'cache', 'dumpcatcher', product.productKey);
+      const extra = { E2E_MAX_PER_FINGERPRINT: '3' };
+      const loop: Runtime[] = ['python', 'python', 'java', 'python', 'python'];
+      for (const runtime of loop) expectExit(await RUNNERS[runtime](product, ['crash'], { xdgDir, extra }), 1);
+      await waitForDocs(product.productKey, 'crashes', 4);
+      await sleep(500);
+      const docs = await storedDocs(product.productKey, 'crashes');
+      const byRuntime = (name: string) => docs.filter((d) => (d.runtime as { name: string }).name === name).length;
+      // Python's fingerprint reached 3 on its fourth run, whatever Java wrote to limiter.json in between.
+      expect({ python: byRuntime('python'), java: byRuntime('java') }).toEqual({ python: 3, java: 1 });
+      expect(reportFiles(queueDir)).toEqual([]);
+    },
+  );
 });
