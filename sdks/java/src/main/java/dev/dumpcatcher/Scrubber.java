@@ -4,18 +4,28 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Removes personal data and secrets from report text before it touches disk or stderr. */
+/**
+ * Removes personal data and secrets from report text before it touches disk or stderr: the rules
+ * of docs/sdks.md#scrubbing, in the table's order (secret, home folder, e-mail addresses, user
+ * name, Bearer/Basic credentials, JWTs, name=value secrets, long tokens). Every rule runs in
+ * linear time: reports are scrubbed inside the app, where a hostile message must not stall it.
+ */
 final class Scrubber {
-  private static final Pattern EMAIL = Pattern.compile("[\\w.+-]+@[\\w-]+(?:\\.[\\w-]+)+");
+  // The e-mail rule is [\w.+-]+@[\w-]+(\.[\w-]+)+; applied literally by java.util.regex it is
+  // quadratic on long runs of word characters, so each @domain is found by this pattern and its
+  // local part by a walk to the left (same result, linear). \w is Unicode's, as in Python:
+  // josé@example.com is an address too.
+  private static final Pattern EMAIL_DOMAIN =
+      Pattern.compile("@[\\w-]+(?:\\.[\\w-]+)+", Pattern.UNICODE_CHARACTER_CLASS);
+  /** The name is kept; a quoted value keeps its quotes. The optional quote after the name catches "token": "x". */
   static final Pattern KEY_VALUE = Pattern.compile(
-      "(?i)(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|auth)(\\s*[=:]\\s*)"
-          + "(?!<redacted>)(\"[^\"]*\"|'[^']*'|[^\\s,;&\"'<>]+)");
+      "(?i)(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|auth)([\"']?\\s*[=:]\\s*)"
+          + "(\"[^\"]*\"|'[^']*'|[^\\s\"',;&)}\\]]+)");
   private static final Pattern AUTH_SCHEME =
       Pattern.compile("\\b(Bearer|Basic)\\s+(?!<redacted>)[A-Za-z0-9._~+/=-]+");
-  private static final Pattern JWT =
-      Pattern.compile("eyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*");
   /**
    * Cheap pre-check so that ordinary text (most stack traces) skips the costlier pattern: what
    * KEY_VALUE's names end with ("api_key" and "access-key" end with "key").
@@ -40,7 +50,8 @@ final class Scrubber {
   /** home and userName come from user.home and user.name in production; tests pass their own. */
   Scrubber(String secret, String home, String userName) {
     this.secret = secret == null || secret.isEmpty() ? null : secret;
-    this.home = home == null || home.length() < 2 ? null : stripSlash(home);
+    String folder = home == null ? null : stripSlash(home);
+    this.home = folder == null || folder.length() < 2 ? null : folder;
     this.userName = userName;
     this.user = userName == null || userName.length() < 3 ? null
         : Pattern.compile("(?<![\\w])" + Pattern.quote(userName) + "(?![\\w])");
@@ -52,28 +63,162 @@ final class Scrubber {
   }
 
   private static String stripSlash(String path) {
-    while (path.length() > 1 && (path.endsWith("/") || path.endsWith("\\"))) {
-      path = path.substring(0, path.length() - 1);
-    }
-    return path;
+    int end = path.length();
+    while (end > 0 && (path.charAt(end - 1) == '/' || path.charAt(end - 1) == '\\')) end--;
+    return path.substring(0, end);
   }
 
   /** Scrubs one string; null stays null. */
   String scrub(String s) {
     if (s == null || s.isEmpty()) return s;
+    // The secret goes first so that no later rule leaves part of it behind.
     if (secret != null && s.contains(secret)) s = s.replace(secret, "<redacted>");
-    if (home != null && s.contains(home)) s = s.replace(home, "~");
+    // The home folder goes before the user name, which it usually contains.
+    if (home != null) s = replaceHome(s);
+    // E-mail before the user name, so that alice@example.com becomes <email>, not <user>@....
+    if (s.indexOf('@') >= 0) s = replaceEmails(s);
     if (user != null && s.contains(userName)) s = user.matcher(s).replaceAll("<user>");
-    if (s.indexOf('@') >= 0) s = EMAIL.matcher(s).replaceAll("<email>");
-    if (mayHaveKeyValue(s)) s = KEY_VALUE.matcher(s).replaceAll("$1$2<redacted>");
     if (s.contains("Bearer") || s.contains("Basic")) s = AUTH_SCHEME.matcher(s).replaceAll("$1 <redacted>");
-    if (s.contains("eyJ")) s = JWT.matcher(s).replaceAll("<token>");
+    if (s.contains("eyJ")) s = replaceJwts(s);
+    if (mayHaveKeyValue(s)) s = replaceKeyValues(s);
     return replaceLongTokens(s);
   }
 
   /**
-   * Whether some '=' or ':' follows (after optional whitespace) one of the names KEY_VALUE looks
-   * for: true whenever KEY_VALUE can match, without lowercasing a copy of the whole text.
+   * The home folder becomes ~ only where a file name cannot go on after it (a separator, the end,
+   * or a character like a quote or a colon): home /home/al leaves /home/alice/x alone.
+   */
+  private String replaceHome(String s) {
+    StringBuilder out = null;
+    int last = 0;
+    int at = s.indexOf(home);
+    while (at >= 0) {
+      int after = at + home.length();
+      if (after < s.length() && isFileNameChar(s.codePointAt(after))) {
+        at = s.indexOf(home, at + 1);
+        continue;
+      }
+      if (out == null) out = new StringBuilder(s.length());
+      out.append(s, last, at).append('~');
+      last = after;
+      at = s.indexOf(home, after);
+    }
+    if (out == null) return s;
+    return out.append(s, last, s.length()).toString();
+  }
+
+  /** What may continue a folder name: \\w as Python reads it (any letter or digit, _), '.' and '-'. */
+  private static boolean isFileNameChar(int c) {
+    return Character.isLetterOrDigit(c) || c == '_' || c == '.' || c == '-';
+  }
+
+  /**
+   * The e-mail rule in linear time: each @domain, then its local part found by walking left
+   * (never past the previous address); an @domain with no local part is not an address.
+   */
+  static String replaceEmails(String s) {
+    Matcher m = EMAIL_DOMAIN.matcher(s);
+    StringBuilder out = null;
+    int last = 0;
+    while (m.find()) {
+      int at = m.start();
+      int begin = at;
+      while (begin > last) {
+        int c = s.codePointBefore(begin);
+        if (!isLocalPartChar(c)) break;
+        begin -= Character.charCount(c);
+      }
+      if (begin == at) continue;
+      if (out == null) out = new StringBuilder(s.length());
+      out.append(s, last, begin).append("<email>");
+      last = m.end();
+    }
+    if (out == null) return s;
+    return out.append(s, last, s.length()).toString();
+  }
+
+  /** [\\w.+-] with the \\w of EMAIL_DOMAIN (UNICODE_CHARACTER_CLASS). */
+  private static boolean isLocalPartChar(int c) {
+    if (c == '.' || c == '+' || c == '-' || Character.isAlphabetic(c) || Character.isDigit(c)) return true;
+    switch (Character.getType(c)) {
+      case Character.NON_SPACING_MARK:
+      case Character.ENCLOSING_MARK:
+      case Character.COMBINING_SPACING_MARK:
+      case Character.CONNECTOR_PUNCTUATION:
+        return true;
+      default:
+        return c == 0x200C || c == 0x200D; // the join controls
+    }
+  }
+
+  private static boolean isWordChar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  }
+
+  /** [A-Za-z0-9_-], the characters of a JWT's three parts. */
+  private static boolean isJwtChar(char c) {
+    return isWordChar(c) || c == '-';
+  }
+
+  private static int jwtRunEnd(String s, int from) {
+    int i = from;
+    while (i < s.length() && isJwtChar(s.charAt(i))) i++;
+    return i;
+  }
+
+  /**
+   * \\beyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]* becomes <token>, in linear time: as a
+   * regex, every "eyJ" after a '-' in a long run ("eyJ-eyJ-...") rescans the run to its end.
+   */
+  static String replaceJwts(String s) {
+    int n = s.length();
+    StringBuilder out = null;
+    int last = 0;
+    int at = s.indexOf("eyJ");
+    while (at >= 0) {
+      if (at > 0 && isWordChar(s.charAt(at - 1))) {
+        at = s.indexOf("eyJ", at + 1);
+        continue;
+      }
+      int header = jwtRunEnd(s, at + 3);
+      if (header < n && s.charAt(header) == '.') {
+        int payload = jwtRunEnd(s, header + 1);
+        if (payload > header + 1 && payload < n && s.charAt(payload) == '.') {
+          int end = jwtRunEnd(s, payload + 1);
+          if (out == null) out = new StringBuilder(n);
+          out.append(s, last, at).append("<token>");
+          last = end;
+          at = s.indexOf("eyJ", end);
+          continue;
+        }
+      }
+      // Any later "eyJ" inside the same header run ends where this one did, and fails the same way.
+      at = s.indexOf("eyJ", header);
+    }
+    if (out == null) return s;
+    return out.append(s, last, n).toString();
+  }
+
+  /** KEY_VALUE with the name kept, and the quotes of a quoted value. */
+  private static String replaceKeyValues(String s) {
+    Matcher m = KEY_VALUE.matcher(s);
+    if (!m.find()) return s;
+    StringBuilder out = new StringBuilder(s.length());
+    int last = 0;
+    do {
+      String value = m.group(3);
+      char first = value.charAt(0);
+      String quote = first == '"' || first == '\'' ? String.valueOf(first) : "";
+      out.append(s, last, m.start()).append(m.group(1)).append(m.group(2))
+          .append(quote).append("<redacted>").append(quote);
+      last = m.end();
+    } while (m.find());
+    return out.append(s, last, s.length()).toString();
+  }
+
+  /**
+   * Whether some '=' or ':' follows (after an optional quote and whitespace) one of the names
+   * KEY_VALUE looks for: true whenever KEY_VALUE can match, without lowercasing a copy of the text.
    */
   static boolean mayHaveKeyValue(String s) {
     int n = s.length();
@@ -82,6 +227,7 @@ final class Scrubber {
       if (c != '=' && c != ':') continue;
       int end = i;
       while (end > 0 && isRegexSpace(s.charAt(end - 1))) end--;
+      if (end > 0 && (s.charAt(end - 1) == '"' || s.charAt(end - 1) == '\'')) end--;
       if (end == 0) continue;
       // Every name ends with d, t, n, y or h (in either case): most colons are after "java".
       char last = (char) (s.charAt(end - 1) | 0x20);
@@ -103,7 +249,11 @@ final class Scrubber {
     return c < 128 && TOKEN_CHAR[c];
   }
 
-  /** Runs of 32+ chars of [A-Za-z0-9+/_=-] with both a letter and a digit become <token>. */
+  /**
+   * Runs of 32+ chars of [A-Za-z0-9+/_=-] with both a letter and a digit become <token>; a run that
+   * starts with '/' is a file path (stack traces are full of them), so each of its segments is
+   * judged on its own instead (a token inside a URL path is still caught).
+   */
   private static String replaceLongTokens(String s) {
     StringBuilder out = null;
     int last = 0;
@@ -116,10 +266,23 @@ final class Scrubber {
       }
       int start = i;
       while (i < n && isTokenChar(s.charAt(i))) i++;
-      if (i - start >= LONG_TOKEN_MIN && hasLetterAndDigit(s, start, i)) {
+      if (i - start < LONG_TOKEN_MIN) continue;
+      if (s.charAt(start) != '/') {
+        if (!hasLetterAndDigit(s, start, i)) continue;
         if (out == null) out = new StringBuilder(n);
         out.append(s, last, start).append("<token>");
         last = i;
+        continue;
+      }
+      for (int segment = start + 1; segment < i; ) {
+        int end = segment;
+        while (end < i && s.charAt(end) != '/') end++;
+        if (end - segment >= LONG_TOKEN_MIN && hasLetterAndDigit(s, segment, end)) {
+          if (out == null) out = new StringBuilder(n);
+          out.append(s, last, segment).append("<token>");
+          last = end;
+        }
+        segment = end + 1;
       }
     }
     if (out == null) return s;
