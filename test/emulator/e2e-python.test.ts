@@ -130,6 +130,22 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
     },
   );
 
+  it.concurrent('Ctrl-C (KeyboardInterrupt) and sys.exit(3) are no crashes: nothing is stored or queued', async () => {
+    const product = await newProduct('e2e python not crashes');
+    const queueDir = newQueueDir('py-not-crash');
+    const [interrupt, exit] = await Promise.all([
+      runPython(product, ['interrupt'], { queueDir }),
+      runPython(product, ['exit'], { queueDir }),
+    ]);
+    // Python ends an uncaught KeyboardInterrupt by killing itself with SIGINT (status 130 in a shell).
+    expect({ code: interrupt.code, signal: interrupt.signal }).toEqual({ code: null, signal: 'SIGINT' });
+    expect(interrupt.stderr).toContain('KeyboardInterrupt');
+    expectExit(exit, 3);
+    expect(reportFiles(queueDir)).toEqual([]);
+    await sleep(500);
+    expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(0);
+  });
+
   it.concurrent(
     'keeps the crash in one queue file while the ingest is unreachable; the next start sends it once with the same client id and counter',
     async () => {

@@ -5,6 +5,8 @@ its mode says (python3 crash_app.py <mode>):
   other-path  the same ValueError from the same line, reached through preview()
   chained     dies from a RuntimeError raised `from` the ValueError
   big         dies from a ValueError whose message is about 27 KB (1500 rows)
+  interrupt   a KeyboardInterrupt (the user pressed Ctrl-C) ends the program
+  exit        sys.exit(3) from a few calls deep
   thread      a worker thread dies from the ValueError; the program goes on and exits 0
   usage       queues one usage report and exits normally
   burst n     captures n different exceptions and exits normally (the exit flush sends them)
@@ -51,7 +53,13 @@ def parse_price(text):
     return int(text)
 
 
+def give_up(order):
+    sys.exit(order["exit"])
+
+
 def apply_discount(order):
+    if "exit" in order:
+        give_up(order)
     return parse_price(order["discount"])
 
 
@@ -85,6 +93,10 @@ def main(mode):
         load_order(order)
     elif mode == "big":
         import_rows()
+    elif mode == "interrupt":
+        raise KeyboardInterrupt
+    elif mode == "exit":
+        checkout({"discount": None, "exit": 3})
     elif mode == "thread":
         worker = threading.Thread(target=checkout, args=(order,), name="order-worker")
         worker.start()
