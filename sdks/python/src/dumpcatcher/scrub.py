@@ -8,16 +8,22 @@ secret, the home folder, e-mail addresses, the user name, Bearer/Basic credentia
 import getpass
 import os
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
-JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+# The JWT rule is \beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]* (\b as in ASCII); as a regex,
+# every "eyJ" after a "-" in a long run ("eyJ-eyJ-...") rescans the run to its end, so it is
+# applied by scrub_jwts, which reads each run once (same result, linear).
+JWT_PART = re.compile(r"[A-Za-z0-9_-]*")
+ASCII_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 AUTH_SCHEME = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+")
-# Each alternative starts with one of a few letters, so the engine can skip ahead quickly.
+# The name=value rule of docs/sdks.md. re.ASCII: \s is the six ASCII white-space characters and
+# case is ignored for ASCII letters only, as in the Node and Java SDKs. The names are grouped by
+# first letter so that the engine can skip ahead quickly.
 KEY_VALUE = re.compile(
-    r"([pstaPSTA](?:assword|asswd|wd|ecret|oken|pi[_-]?key|ccess[_-]?key|uth))"
+    r"([pP](?:assword|asswd|wd)|[sS]ecret|[tT]oken|[aA](?:pi[_-]?key|ccess[_-]?key|uth))"
     r"([\"']?\s*[=:]\s*)"
     r"(\"[^\"]*\"|'[^']*'|[^\s\"',;&)}\]]+)",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")  # the rule; applied as DOMAIN + a scan left
 DOMAIN = re.compile(r"@[\w-]+(?:\.[\w-]+)+")
@@ -66,10 +72,56 @@ def scrub_emails(text: str) -> str:
     return "".join(out)
 
 
+def _jwt_run_end(text: str, start: int) -> int:
+    match = JWT_PART.match(text, start)
+    return match.end() if match else start
+
+
+def scrub_jwts(text: str) -> str:
+    """The JWT rule in linear time: each "eyJ" at a word start, then its three runs read once."""
+    out: List[str] = []
+    last = 0
+    size = len(text)
+    at = text.find("eyJ")
+    while at >= 0:
+        if at > 0 and text[at - 1] in ASCII_WORD:
+            at = text.find("eyJ", at + 1)
+            continue
+        header = _jwt_run_end(text, at + 3)
+        if header < size and text[header] == ".":
+            payload = _jwt_run_end(text, header + 1)
+            if header + 1 < payload < size and text[payload] == ".":
+                end = _jwt_run_end(text, payload + 1)
+                out.append(text[last:at])
+                out.append("<token>")
+                last = end
+                at = text.find("eyJ", end)
+                continue
+        # Any later "eyJ" inside the same header run ends where this one did, and fails the same way.
+        at = text.find("eyJ", header)
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
+
+
 def _key_value(match: "re.Match[str]") -> str:
     value = match.group(3)
     quote = value[0] if value[0] in "\"'" else ""
     return match.group(1) + match.group(2) + quote + "<redacted>" + quote
+
+
+def unique_key(taken: Mapping[Any, Any], key: str, next_number: Dict[str, int]) -> str:
+    """``key``, or the first of ``key#2``, ``key#3``... not in ``taken``: two keys that scrub to
+    the same text (two addresses become ``<email>``) must not lose a value. ``next_number``
+    remembers where each search stopped, so that many equal keys cost linear time."""
+    if key not in taken:
+        return key
+    number = next_number.get(key, 2)
+    while "%s#%d" % (key, number) in taken:
+        number += 1
+    next_number[key] = number + 1
+    return "%s#%d" % (key, number)
 
 
 def _auth_scheme(match: "re.Match[str]") -> str:
@@ -111,18 +163,24 @@ class Scrubber:
         if "Bearer" in value or "Basic" in value:
             value = AUTH_SCHEME.sub(_auth_scheme, value)
         if "eyJ" in value:
-            value = JWT.sub("<token>", value)
+            value = scrub_jwts(value)
         lower = value.lower()
         if any(hint in lower for hint in KEY_HINTS):
             value = KEY_VALUE.sub(_key_value, value)
         return LONG_RUN.sub(_long_token, value)
 
     def value(self, value: Any) -> Any:
-        """Any JSON value: strings scrubbed, containers walked (keys too)."""
+        """Any JSON value: strings scrubbed, containers walked (keys too, kept apart by #2, #3...)."""
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
-            return {self.text(k) if isinstance(k, str) else k: self.value(v) for k, v in value.items()}
+            out: Dict[Any, Any] = {}
+            next_number: Dict[str, int] = {}
+            for key, item in value.items():
+                if isinstance(key, str):
+                    key = unique_key(out, self.text(key), next_number)
+                out[key] = self.value(item)
+            return out
         if isinstance(value, list):
             return [self.value(item) for item in value]
         return value
