@@ -15,12 +15,14 @@ import {
   renameSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
   ROOT,
   expectExit,
+  makeTempDir,
   programEnv,
   runProgram,
   writeShiftedCopy,
@@ -35,6 +37,8 @@ export const PYTHON_PROGRAM = join(ROOT, 'test', 'e2e', 'python', 'crash_app.py'
 export const JAVA_PROGRAM = join(ROOT, 'test', 'e2e', 'java', 'CrashApp.java');
 /** The Node program. */
 export const NODE_PROGRAM = join(ROOT, 'test', 'e2e', 'node', 'crash-app.cjs');
+/** Its ES-module twin. */
+export const NODE_ESM_PROGRAM = join(ROOT, 'test', 'e2e', 'node', 'crash-app.mjs');
 
 /** How many comment lines the shifted copy of CrashApp.java has above the original's first line. */
 export const JAVA_SHIFT = 9;
@@ -117,7 +121,7 @@ async function buildJava(): Promise<{ classpath: string; shiftedClasspath: strin
 }
 
 /**
- * The Node SDK as an app installs it: package.json and a CommonJS build of its current sources
+ * The Node SDK as an app installs it: package.json and the CommonJS and ESM builds of its current sources
  * (sdks/node/dist may be stale, or rebuilt by the SDK's own tests at the same moment) in a
  * node_modules folder. Returns the NODE_PATH that finds it.
  */
@@ -127,6 +131,7 @@ async function buildNode(): Promise<string> {
     ...filesUnder(join(sdkDir, 'src'), '.ts'),
     join(sdkDir, 'package.json'),
     join(sdkDir, 'tsconfig.cjs.json'),
+    join(sdkDir, 'tsconfig.esm.json'),
     join(ROOT, 'tsconfig.json'),
   ];
   const dir = await cachedBuild('node', inputs, async (out) => {
@@ -135,8 +140,12 @@ async function buildNode(): Promise<string> {
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     const args = [tsc, '-p', join(sdkDir, 'tsconfig.cjs.json'), '--outDir', cjs, '--declaration', 'false'];
     expectExit(await runProgram(process.execPath, args, { env: process.env, timeoutMs: 120_000 }), 0);
+    const esm = join(pkg, 'dist', 'esm');
+    const esmArgs = [tsc, '-p', join(sdkDir, 'tsconfig.esm.json'), '--outDir', esm, '--declaration', 'false'];
+    expectExit(await runProgram(process.execPath, esmArgs, { env: process.env, timeoutMs: 120_000 }), 0);
     copyFileSync(join(sdkDir, 'package.json'), join(pkg, 'package.json'));
     writeFileSync(join(cjs, 'package.json'), '{"type":"commonjs"}\n');
+    writeFileSync(join(esm, 'package.json'), '{"type":"module"}\n');
   });
   return join(dir, 'node_modules');
 }
@@ -171,6 +180,21 @@ export async function runJava(
   // C1 only: these programs live for a second, and it halves the JVM's start-up CPU.
   const jvm = ['-XX:TieredStopAtLevel=1', '-cp', options.shifted ? shiftedClasspath : classpath];
   return runProgram('java', [...jvm, 'CrashApp', ...args], {
+    env: programEnv(target, options),
+    timeoutMs: PROGRAM_TIMEOUT_MS,
+  });
+}
+
+/**
+ * Runs crash-app.mjs with `args` (its mode first) for a product, from a temp folder whose
+ * node_modules is the built package (ES modules resolve packages only from node_modules folders).
+ */
+export async function runNodeEsm(target: Target, args: string[], options: RunOptions): Promise<RunResult> {
+  const nodeModules = await buildNodePackage();
+  const app = makeTempDir('node-esm-app');
+  symlinkSync(nodeModules, join(app, 'node_modules'), 'dir');
+  copyFileSync(NODE_ESM_PROGRAM, join(app, 'crash-app.mjs'));
+  return runProgram(process.execPath, [join(app, 'crash-app.mjs'), ...args], {
     env: programEnv(target, options),
     timeoutMs: PROGRAM_TIMEOUT_MS,
   });

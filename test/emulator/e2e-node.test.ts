@@ -28,7 +28,7 @@ import {
   type StoredDoc,
   type Target,
 } from '../e2e/harness';
-import { NODE_PROGRAM, buildNodePackage, runNode } from '../e2e/programs';
+import { NODE_PROGRAM, buildNodePackage, runNode, runNodeEsm } from '../e2e/programs';
 import { newProduct, requireEnv } from './helpers';
 
 const PROGRAM = NODE_PROGRAM;
@@ -117,6 +117,34 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
         ['Error', 'connection reset by peer', 'cause'],
       ]);
       expect(parsed.exceptions[0]!.frames[0]).toMatchObject({ function: 'fetchOrder', file: PROGRAM, inApp: true });
+    },
+  );
+
+  it.concurrent(
+    'an ES-module app (import, top-level await) crashing is queued too, and its next start stores the crash once',
+    async () => {
+      const product = await newProduct('e2e node esm');
+      const queueDir = newQueueDir('node-esm');
+
+      const crash = await runNodeEsm(product, ['crash'], { queueDir });
+      expectExit(crash, 1);
+      expect(crash.stderr).toContain(UNCAUGHT);
+      const queued = theQueuedReport(queueDir);
+
+      expectExit(await runNodeEsm(product, ['start'], { queueDir }), 0);
+      const docs = await waitForDocs(product.productKey, 'crashes', 1);
+      expect(docs).toHaveLength(1);
+      expect(docs[0]).toMatchObject({
+        clientId: queued.clientId,
+        counter: queued.counter,
+        app: { name: 'e2e-node-esm' },
+      });
+      const parsed = parseStacktrace(exceptionOf(docs[0]!).stacktrace, { runtime: 'node' });
+      expect(parsed.format).toBe('v8');
+      const inApp = parsed.exceptions[0]!.frames.filter((f) => f.inApp);
+      expect(inApp.map((f) => f.function).slice(0, 2)).toEqual(['parsePrice', 'checkout']);
+      expect(inApp[0]!.file).toMatch(/^file:\/\/.*\/crash-app\.mjs$/);
+      expect(reportFiles(queueDir)).toEqual([]);
     },
   );
 
