@@ -98,7 +98,20 @@ export function formatStacktrace(value: unknown): string {
   return format(value, 0);
 }
 
-/** Turns any value into JSON that survives the wire: no cycles, bounded depth, scrubbed strings. */
+/**
+ * `key`, or the first of `key#2`, `key#3`… that `taken` does not have: two keys that scrub to the
+ * same text (two addresses both become `<email>`) must not lose a value. `nextNumber` remembers
+ * where each search stopped, so that many equal keys cost linear time.
+ */
+export function uniqueKey(taken: object, key: string, nextNumber: Map<string, number>): string {
+  if (!Object.hasOwn(taken, key)) return key;
+  let number = nextNumber.get(key) ?? 2;
+  while (Object.hasOwn(taken, `${key}#${number}`)) number += 1;
+  nextNumber.set(key, number + 1);
+  return `${key}#${number}`;
+}
+
+/** Turns any value into JSON that survives the wire: no cycles, bounded depth, scrubbed strings and keys. */
 export function toSafeJson(value: unknown, scrub: Scrubber, depth = 0, seen = new Set<unknown>()): JsonValue {
   if (value === null || value === undefined) return null;
   switch (typeof value) {
@@ -124,9 +137,18 @@ export function toSafeJson(value: unknown, scrub: Scrubber, depth = 0, seen = ne
     if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
     if (Array.isArray(value)) return value.map((item) => toSafeJson(item, scrub, depth + 1, seen));
     const out: { [key: string]: JsonValue } = {};
+    const nextNumber = new Map<string, number>();
     for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
       if (item === undefined || typeof item === 'function') continue;
-      out[key] = toSafeJson(item, scrub, depth + 1, seen);
+      const name = uniqueKey(out, scrub(key), nextNumber);
+      // defineProperty, not `out[name] =`: a key "__proto__" (JSON.parse makes them) would set
+      // the prototype instead, and its value would vanish from the report.
+      Object.defineProperty(out, name, {
+        value: toSafeJson(item, scrub, depth + 1, seen),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   } catch {

@@ -14,11 +14,52 @@ export type Scrubber = (text: string) => string;
 const EMAIL_DOMAIN = /@[\w-]+(?:\.[\w-]+)+/g;
 const LOCAL_PART_CHAR = /[\w.+-]/;
 const AUTH_SCHEME = /\b(Bearer|Basic)\s+(?!<redacted>)[A-Za-z0-9._~+/=-]+/g;
-const JWT = /\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 // The name is kept; the value (quoted or bare) is replaced. An optional closing quote after
-// the name catches JSON-ish text such as `"password": "x"`.
+// the name catches JSON-ish text such as `"password": "x"`. White space is the six ASCII
+// characters (as `\s` in Java and in Python's re.ASCII): JavaScript's `\s` also has Unicode ones.
 const KEY_VALUE =
-  /(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|auth)(["']?\s*[=:]\s*)("[^"]*"|'[^']*'|(?!<redacted>)[^\s&,;"']+)/gi;
+  /(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|auth)(["']?[ \t\n\v\f\r]*[=:][ \t\n\v\f\r]*)("[^"]*"|'[^']*'|[^ \t\n\v\f\r"',;&)}\]]+)/gi;
+
+// [A-Za-z0-9_], the characters \b looks at.
+function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
+
+// The end of the run of [A-Za-z0-9_-] (a JWT part) that starts at `from`.
+function jwtRunEnd(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && (isWordChar(text.charCodeAt(i)) || text.charCodeAt(i) === 45)) i += 1;
+  return i;
+}
+
+// The JWT rule `\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`: as a regex, every "eyJ"
+// after a "-" in a long run ("eyJ-eyJ-…") rescans the run to its end (quadratic), so each run is
+// read once here instead (same result, linear).
+function scrubJwts(text: string): string {
+  let out = '';
+  let last = 0;
+  let at = text.indexOf('eyJ');
+  while (at >= 0) {
+    if (at > 0 && isWordChar(text.charCodeAt(at - 1))) {
+      at = text.indexOf('eyJ', at + 1);
+      continue;
+    }
+    const header = jwtRunEnd(text, at + 3);
+    if (text.charAt(header) === '.') {
+      const payload = jwtRunEnd(text, header + 1);
+      if (payload > header + 1 && text.charAt(payload) === '.') {
+        const end = jwtRunEnd(text, payload + 1);
+        out += text.slice(last, at) + '<token>';
+        last = end;
+        at = text.indexOf('eyJ', end);
+        continue;
+      }
+    }
+    // Any later "eyJ" inside the same header run ends where this one did, and fails the same way.
+    at = text.indexOf('eyJ', header);
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -110,7 +151,7 @@ export function createScrubber(context: ScrubContext): Scrubber {
     out = scrubEmails(out);
     if (user) out = out.replace(user, '<user>');
     out = out.replace(AUTH_SCHEME, '$1 <redacted>');
-    out = out.replace(JWT, '<token>');
+    if (out.includes('eyJ')) out = scrubJwts(out);
     out = out.replace(KEY_VALUE, (_m, name: string, sep: string, value: string) => {
       const quote = value.startsWith('"') || value.startsWith("'") ? value.charAt(0) : '';
       return `${name}${sep}${quote}<redacted>${quote}`;

@@ -125,3 +125,49 @@ describe('toSafeJson', () => {
     });
   });
 });
+
+describe('toSafeJson keys', () => {
+  const scrub = createScrubber({ homeDir: '/home/alice', userName: 'alice', secret: 'S3cr3t-product-Value' });
+
+  it('scrubs the keys of every object, at every depth', () => {
+    const extra = { 'bob@example.com': 1, nested: { '/home/alice/.cache': [{ 'token=abc': true }] } };
+    expect(toSafeJson(extra, scrub)).toEqual({
+      '<email>': 1,
+      nested: { '~/.cache': [{ 'token=<redacted>': true }] },
+    });
+  });
+
+  it('keeps every value when keys scrub alike, numbering the later ones #2, #3…', () => {
+    const out = toSafeJson({ 'a@x.io': 1, 'b@x.io': 2, '<email>': 3, 'c@x.io': 4 }, scrub);
+    expect(Object.entries(out as object)).toEqual([
+      ['<email>', 1],
+      ['<email>#2', 2],
+      ['<email>#3', 3],
+      ['<email>#4', 4],
+    ]);
+  });
+
+  it('skips a number that a key already holds', () => {
+    expect(toSafeJson({ '<email>#2': 'kept', 'a@x.io': 1, 'b@x.io': 2 }, scrub)).toEqual({
+      '<email>#2': 'kept',
+      '<email>': 1,
+      '<email>#3': 2,
+    });
+  });
+
+  it('numbers many keys that scrub alike in linear time', () => {
+    const extra: Record<string, number> = {};
+    for (let i = 0; i < 50_000; i += 1) extra[`user${i}@example.com`] = i;
+    const started = process.hrtime.bigint();
+    const out = toSafeJson(extra, scrub) as Record<string, number>;
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(5000);
+    expect(Object.keys(out)).toHaveLength(50_000);
+    expect(out['<email>']).toBe(0);
+    expect(out['<email>#50000']).toBe(49_999);
+  });
+
+  it('keeps a "__proto__" key as data', () => {
+    const out = toSafeJson(JSON.parse('{"__proto__": {"x": "alice"}}'), scrub);
+    expect(JSON.stringify(out)).toBe('{"__proto__":{"x":"<user>"}}');
+  });
+});
