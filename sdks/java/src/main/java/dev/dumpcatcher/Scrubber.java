@@ -1,6 +1,7 @@
 package dev.dumpcatcher;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -289,6 +290,19 @@ final class Scrubber {
     return out.append(s, last, n).toString();
   }
 
+  /**
+   * key, or the first of key#2, key#3... that taken does not have: two keys that scrub to the same
+   * text (two addresses both become &lt;email&gt;) must not lose a value. nextNumber remembers where
+   * each search stopped, so that many equal keys cost linear time.
+   */
+  static String uniqueKey(Map<String, ?> taken, String key, Map<String, Integer> nextNumber) {
+    if (!taken.containsKey(key)) return key;
+    int number = nextNumber.getOrDefault(key, 2);
+    while (taken.containsKey(key + "#" + number)) number++;
+    nextNumber.put(key, number + 1);
+    return key + "#" + number;
+  }
+
   private static boolean hasLetterAndDigit(String s, int from, int to) {
     boolean letter = false;
     boolean digit = false;
@@ -301,13 +315,17 @@ final class Scrubber {
     return false;
   }
 
-  /** Scrubs every string in a JSON-like value, recursively; returns a copy. */
+  /**
+   * Scrubs every string in a JSON-like value, keys of maps too, recursively; returns a copy. Keys
+   * that scrub alike are kept apart by {@link #uniqueKey}, so no value is lost.
+   */
   Object scrubDeep(Object value) {
     if (value instanceof String) return scrub((String) value);
     if (value instanceof Map) {
       Map<String, Object> out = new LinkedHashMap<>();
+      Map<String, Integer> nextNumber = new HashMap<>();
       for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {
-        out.put(String.valueOf(e.getKey()), scrubDeep(e.getValue()));
+        out.put(uniqueKey(out, scrub(String.valueOf(e.getKey())), nextNumber), scrubDeep(e.getValue()));
       }
       return out;
     }

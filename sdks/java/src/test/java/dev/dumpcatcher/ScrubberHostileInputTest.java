@@ -42,7 +42,12 @@ class ScrubberHostileInputTest {
             "aaa", "b password=<redacted>"),
         // Inputs aimed at the other rules.
         Arguments.of("many JWT starts after dashes", repeat("eyJ-", 250_000), "eyJ-eyJ-", "eyJ-"),
+        Arguments.of("many JWT starts after dashes, then a dot", repeat("eyJ-", 250_000) + ".", "eyJ-eyJ-", "eyJ-."),
+        Arguments.of("many JWT starts after dashes, then two dots", repeat("eyJ-", 250_000) + ".a.b", "<token>", "<token>"),
         Arguments.of("many JWT starts after dots", repeat("eyJa.", 200_000), "<token>.<token>.", "<token>"),
+        Arguments.of("many JWT starts after spaces", repeat("eyJ ", 250_000), "eyJ eyJ ", "eyJ "),
+        Arguments.of("many JWT starts inside a word", repeat("xeyJ", 250_000), "xeyJxeyJ", "xeyJ"),
+        Arguments.of("many JWT headers without a payload", repeat("eyJa..", 166_000), "eyJa..eyJa..", "eyJa.."),
         Arguments.of("name, spaces, equals, spaces", "password" + repeat(" ", 500_000) + "=" + repeat(" ", 500_000),
             "password ", "   "),
         Arguments.of("many names with an open quote", repeat("token=\"", 140_000), "token=\"<redacted>\"token=\"<redacted>\"",

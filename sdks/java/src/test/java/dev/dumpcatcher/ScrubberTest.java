@@ -262,6 +262,85 @@ class ScrubberTest {
     assertEquals("password=<redacted> x", scrubber.scrub("password=jdoe@example.com x"));
   }
 
+  @Test
+  void scrubsTheKeysOfNestedExtra() {
+    Map<String, Object> inner = new LinkedHashMap<>();
+    inner.put("token=abc", true);
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put("bob@example.com", 1);
+    extra.put("/home/jdoe/.cache", Arrays.asList(inner));
+    Map<String, Object> expectedInner = new LinkedHashMap<>();
+    expectedInner.put("token=<redacted>", true);
+    Map<String, Object> expected = new LinkedHashMap<>();
+    expected.put("<email>", 1);
+    expected.put("~/.cache", Arrays.asList(expectedInner));
+    assertEquals(expected, scrubber.scrubDeep(extra));
+  }
+
+  @Test
+  void keepsEveryValueWhenKeysScrubAlikeNumberingTheLaterOnes() {
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put("a@x.io", 1);
+    extra.put("b@x.io", 2);
+    extra.put("<email>", 3);
+    extra.put("c@x.io", 4);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> out = (Map<String, Object>) scrubber.scrubDeep(extra);
+    assertEquals(Arrays.asList("<email>", "<email>#2", "<email>#3", "<email>#4"), Arrays.asList(out.keySet().toArray()));
+    assertEquals(Arrays.asList(1, 2, 3, 4), Arrays.asList(out.values().toArray()));
+  }
+
+  @Test
+  void skipsANumberThatAKeyAlreadyHolds() {
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put("<email>#2", "kept");
+    extra.put("a@x.io", 1);
+    extra.put("b@x.io", 2);
+    Map<String, Object> expected = new LinkedHashMap<>();
+    expected.put("<email>#2", "kept");
+    expected.put("<email>", 1);
+    expected.put("<email>#3", 2);
+    assertEquals(expected, scrubber.scrubDeep(extra));
+  }
+
+  @Test
+  void numbersManyKeysThatScrubAlikeInLinearTime() {
+    Map<String, Object> extra = new LinkedHashMap<>();
+    for (int i = 0; i < 50_000; i++) extra.put("user" + i + "@example.com", i);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> out = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+        java.time.Duration.ofSeconds(5), () -> (Map<String, Object>) scrubber.scrubDeep(extra));
+    assertEquals(50_000, out.size());
+    assertEquals(0, out.get("<email>"));
+    assertEquals(49_999, out.get("<email>#50000"));
+  }
+
+  // The rows of the name=value tables in sdks/node/test/scrub.test.ts and sdks/python/tests/test_scrub.py.
+  static Stream<Arguments> nameValueCases() {
+    return Stream.of(
+        Arguments.of("a bare value stops at ) ] }", "Config(pwd=d) [token=x] {auth=y}",
+            "Config(pwd=<redacted>) [token=<redacted>] {auth=<redacted>}"),
+        Arguments.of("quoted values keep their quotes", "password='a b' token=\"c\"",
+            "password='<redacted>' token=\"<redacted>\""),
+        Arguments.of("a value already starting with <redacted> is redacted whole", "token=<redacted>tail",
+            "token=<redacted>"),
+        Arguments.of("a bare value stops at , ; &", "password=a,b;c&d", "password=<redacted>,b;c&d"),
+        Arguments.of("names in any ASCII case, with or without _ or -", "APIKEY : v1 Access-Key=v2",
+            "APIKEY : <redacted> Access-Key=<redacted>"),
+        Arguments.of("only the listed names, not look-alikes", "pass tassword=x suth=y", "pass tassword=x suth=y"),
+        Arguments.of("no Unicode case folding of the names", "secret \u017fecret=x", "secret \u017fecret=x"),
+        Arguments.of("only ASCII white space ends a bare value", "token=a\u00a0b", "token=<redacted>"),
+        Arguments.of("only ASCII white space may stand before the =", "token\u00a0=x", "token\u00a0=x"),
+        Arguments.of("no value, nothing to redact", "password= ", "password= "),
+        Arguments.of("an unterminated quote is no value", "token=\"unterminated", "token=\"unterminated"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("nameValueCases")
+  void appliesTheNameValueRuleLikeTheOtherSdks(String name, String input, String expected) {
+    assertEquals(expected, PYTHON_CASES.scrub(input));
+  }
+
   private static String repeat(String s, int times) {
     StringBuilder b = new StringBuilder(s.length() * times);
     for (int i = 0; i < times; i++) b.append(s);
