@@ -127,7 +127,12 @@ describe('Java SDK end to end (java CrashApp)', () => {
       const product = await newProduct('e2e java offline');
       const queueDir = newQueueDir('java-offline');
 
-      const crash = await runJava(product, ['crash'], { queueDir, endpoint: await closedPortUrl() });
+      const crash = await runJava(product, ['crash'], {
+        queueDir,
+        endpoint: await closedPortUrl(),
+        // No need to spend the default 2 s retrying a closed port on the way out.
+        extra: { E2E_SHUTDOWN_TIMEOUT_MS: '300' },
+      });
       expectExit(crash, 1);
       expect(crash.stderr).toContain(UNCAUGHT);
       const files = reportFiles(queueDir);

@@ -152,7 +152,12 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
       const product = await newProduct('e2e python offline');
       const queueDir = newQueueDir('py-offline');
 
-      const crash = await runPython(product, ['crash'], { queueDir, endpoint: await closedPortUrl() });
+      const crash = await runPython(product, ['crash'], {
+        queueDir,
+        endpoint: await closedPortUrl(),
+        // No need to spend the default 2 s retrying a closed port on the way out.
+        extra: { E2E_SHUTDOWN_TIMEOUT_MS: '300' },
+      });
       expectExit(crash, 1);
       const files = reportFiles(queueDir);
       expect(files).toHaveLength(1);
@@ -318,7 +323,7 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
         expect(listDir(queueDir)).toEqual([]);
         expectExit(await runPython(product, ['usage'], { queueDir, extra: env }), 0);
         expect(listDir(queueDir)).toEqual([]);
-        await sleep(1500);
+        await sleep(1000);
         expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(0);
         expect(await storedDocs(product.productKey, 'usage')).toHaveLength(0);
       },
