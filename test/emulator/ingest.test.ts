@@ -135,6 +135,13 @@ describe('ingest over HTTP on the Firestore emulator', () => {
       expect(await countDocs(product.productKey, 'crashes')).toBe(0);
     });
 
+    it('refuses invalid JSON sent as application/json with 400 (the framework parses that type) and stores nothing', async () => {
+      const { product, base } = await setup();
+      const res = await sendSigned({ ...base, counter: 1, body: Buffer.from('{"reportId": ') });
+      expect(res.status).toBe(400);
+      expect(await countDocs(product.productKey, 'crashes')).toBe(0);
+    });
+
     it('names every missing required field', async () => {
       const { product, base } = await setup();
       const crash = sampleCrash({ app: { name: 'x' } });
