@@ -29,7 +29,7 @@ import {
   type RunOptions,
   type RunResult,
   type Target,
-} from './harness';
+} from './run';
 
 /** The Python program. */
 export const PYTHON_PROGRAM = join(ROOT, 'test', 'e2e', 'python', 'crash_app.py');
