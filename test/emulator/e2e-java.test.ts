@@ -221,6 +221,28 @@ describe('Java SDK end to end (java CrashApp)', () => {
   );
 
   it.concurrent(
+    'a report sent after the ingest closed the idle kept-alive connection (6 s) still lands: both reports stored once',
+    async () => {
+      const product = await newProduct('e2e java idle connection');
+      const queueDir = newQueueDir('java-idle');
+      // A plain TCP proxy: it passes the ingest's close of the idle connection on, and counts connections.
+      const proxy = await startProxy(requireEnv('DUMPCATCHER_INGEST_URL'));
+      try {
+        const run = await runJava(product, ['idle', '6000'], { queueDir, endpoint: proxy.url });
+        expectExit(run, 0);
+        expect(run.ms).toBeGreaterThanOrEqual(6000);
+        // Node's HTTP server (the Functions Framework's) closes a connection idle for 5 s.
+        expect(proxy.connections()).toBeGreaterThanOrEqual(2);
+      } finally {
+        await proxy.close();
+      }
+      const docs = await waitForDocs(product.productKey, 'crashes', 2);
+      expect(docs.map((d) => exceptionOf(d).message).sort()).toEqual(['after idling', 'before idling']);
+      expect(reportFiles(queueDir)).toEqual([]);
+    },
+  );
+
+  it.concurrent(
     'groups two runs with shifted line numbers into one issue of count 2 and another call path into another issue',
     async () => {
       const product = await newProduct('e2e java grouping');

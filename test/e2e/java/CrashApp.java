@@ -19,6 +19,9 @@ import java.util.Map;
  *   <li>{@code usage}: queues one usage report and exits normally;
  *   <li>{@code burst n}: captures n different exceptions and exits normally (the shutdown hook
  *       sends them);
+ *   <li>{@code idle ms}: captures an exception and flushes, idles for ms milliseconds (longer than
+ *       the ingest keeps an idle connection open), captures another and flushes; exits 0 when
+ *       both flushes emptied the queue, else 3;
  *   <li>{@code start}: only starts the SDK and exits normally (a second start after a crash).
  * </ul>
  *
@@ -103,6 +106,14 @@ public class CrashApp {
         for (int i = 0; i < Integer.parseInt(args[1]); i++) {
           Dumpcatcher.captureException(new IllegalStateException("burst report " + i));
         }
+        break;
+      case "idle":
+        Dumpcatcher.captureException(new IllegalStateException("before idling"));
+        boolean first = Dumpcatcher.flush(10000);
+        Thread.sleep(Long.parseLong(args[1]));
+        Dumpcatcher.captureException(new IllegalStateException("after idling"));
+        boolean second = Dumpcatcher.flush(10000);
+        if (!first || !second) System.exit(3);
         break;
       case "start":
         break;

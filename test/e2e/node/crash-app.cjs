@@ -11,6 +11,9 @@
  *   usage       queues one usage report and exits normally
  *   start       only starts the SDK and exits normally (a second start after a crash)
  *   burst n     captures n different errors and returns (the exit flush sends them)
+ *   idle ms     captures an error and awaits flush(), idles for ms milliseconds (longer than the
+ *               ingest keeps an idle connection open), captures another and awaits flush();
+ *               exits 0 when both flushes emptied the queue, else 3
  *   cli         the short-lived CLI of docs/sdk-node.md: captures an error, awaits flush(10000),
  *               prints {"flushed": true|false} and exits with code 1
  *
@@ -77,6 +80,15 @@ function burst(n) {
   }
 }
 
+async function idle(ms) {
+  dumpcatcher.captureException(new Error('before idling'));
+  const first = await dumpcatcher.flush(10000);
+  await sleep(ms);
+  dumpcatcher.captureException(new Error('after idling'));
+  const second = await dumpcatcher.flush(10000);
+  process.exitCode = first && second ? 0 : 3;
+}
+
 async function cli() {
   try {
     checkout({ discount: 'alice@example.com' });
@@ -108,6 +120,8 @@ function main(mode) {
       return burst(Number(process.argv[3] ?? '1'));
     case 'cli':
       return cli();
+    case 'idle':
+      return idle(Number(process.argv[3] ?? '6000'));
     case 'start':
       return undefined;
     default:
