@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -87,13 +86,15 @@ public final class Limiter {
       if (!Files.isRegularFile(file)) return state;
       Object parsed = Json.parse(new String(Files.readAllBytes(file), StandardCharsets.UTF_8));
       if (!(parsed instanceof Map)) return state;
-      Object entries = ((Map<?, ?>) parsed).get("entries");
-      if (!(entries instanceof Map)) return state;
-      for (Map.Entry<?, ?> e : ((Map<?, ?>) entries).entrySet()) {
-        if (!(e.getValue() instanceof List)) continue;
-        List<?> pair = (List<?>) e.getValue();
-        if (pair.size() == 2 && pair.get(0) instanceof Long && pair.get(1) instanceof Long) {
-          state.put(String.valueOf(e.getKey()), new long[] {(Long) pair.get(0), (Long) pair.get(1)});
+      // The layout the Node and Python SDKs write too: one queue folder can be shared by all three.
+      Object windows = ((Map<?, ?>) parsed).get("windows");
+      if (!(windows instanceof Map)) return state;
+      for (Map.Entry<?, ?> e : ((Map<?, ?>) windows).entrySet()) {
+        if (!(e.getValue() instanceof Map)) continue;
+        Object start = ((Map<?, ?>) e.getValue()).get("start");
+        Object count = ((Map<?, ?>) e.getValue()).get("count");
+        if (start instanceof Number && count instanceof Number) {
+          state.put(String.valueOf(e.getKey()), new long[] {((Number) start).longValue(), ((Number) count).longValue()});
         }
       }
     } catch (IOException | RuntimeException e) {
@@ -104,13 +105,13 @@ public final class Limiter {
 
   private String serialise() {
     StringBuilder out = new StringBuilder(64 + state.size() * 96);
-    out.append("{\"v\":1,\"entries\":{");
+    out.append("{\"v\":1,\"windows\":{");
     boolean first = true;
     for (Map.Entry<String, long[]> e : state.entrySet()) {
       if (!first) out.append(',');
       first = false;
       Json.writeString(out, e.getKey());
-      out.append(":[").append(e.getValue()[0]).append(',').append(e.getValue()[1]).append(']');
+      out.append(":{\"start\":").append(e.getValue()[0]).append(",\"count\":").append(e.getValue()[1]).append('}');
     }
     return out.append("}}").toString();
   }

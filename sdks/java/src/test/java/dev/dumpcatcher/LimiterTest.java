@@ -39,6 +39,23 @@ class LimiterTest {
   }
 
   @Test
+  void sharesLimiterJsonWithTheNodeAndPythonSdks() throws Exception {
+    long t = System.currentTimeMillis();
+    // What the Node and Python SDKs write: their fingerprints must survive a Java write.
+    Files.write(
+        dir.resolve("limiter.json"),
+        ("{\"v\":1,\"windows\":{\"py-fp\":{\"start\":" + t + ",\"count\":2}}}").getBytes("UTF-8"));
+    Limiter limiter = new Limiter(dir, 2, 3600);
+    assertFalse(limiter.tryAcquire("py-fp", t + 1), "the Python SDK's count is honoured");
+    assertTrue(limiter.tryAcquire("java-fp", t + 1));
+    limiter.persist();
+    String written = new String(Files.readAllBytes(dir.resolve("limiter.json")), "UTF-8");
+    assertEquals(
+        "{\"v\":1,\"windows\":{\"py-fp\":{\"start\":" + t + ",\"count\":2},\"java-fp\":{\"start\":" + (t + 1) + ",\"count\":1}}}",
+        written);
+  }
+
+  @Test
   void fingerprintsIgnoreLineNumbersButNotTheFrames() {
     String a = "java.lang.X: m\n\tat a.B.c(B.java:10)\n\tat a.B.d(B.java:20)\n";
     String b = "java.lang.X: other message\n\tat a.B.c(B.java:11)\n\tat a.B.d(B.java:29)\n";
