@@ -60,6 +60,18 @@ const suites: Suite[] = [
   },
 ];
 
+/** A suite still running after this long has hung: it is stopped and fails (CI has 90 minutes in all). */
+const SUITE_TIMEOUT_MS = Number(process.env.DUMPCATCHER_SUITE_TIMEOUT_SECONDS ?? 1200) * 1000;
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
 function run(suite: Suite): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     console.log(`\n=== ${suite.name}: ${[suite.command.replace(ROOT + '/', ''), ...suite.args].join(' ')}`);
@@ -67,7 +79,15 @@ function run(suite: Suite): Promise<{ code: number; output: string }> {
       cwd: suite.cwd ?? ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, FORCE_COLOR: '0' },
+      detached: true, // its own process group, so a hung suite is stopped whole
     });
+    const timer = setTimeout(() => {
+      console.error(
+        `\n${suite.name} still running after ${SUITE_TIMEOUT_MS / 1000} s: stopping it (a hang is a failure).`,
+      );
+      killGroup(child.pid, 'SIGTERM');
+      setTimeout(() => killGroup(child.pid, 'SIGKILL'), 15_000).unref();
+    }, SUITE_TIMEOUT_MS);
     let output = '';
     child.stdout.on('data', (d: Buffer) => {
       output += d.toString();
@@ -77,8 +97,14 @@ function run(suite: Suite): Promise<{ code: number; output: string }> {
       output += d.toString();
       process.stderr.write(d);
     });
-    child.on('error', (err) => resolve({ code: 127, output: String(err) }));
-    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ code: 127, output: String(err) });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, output });
+    });
   });
 }
 

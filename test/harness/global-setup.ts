@@ -18,6 +18,12 @@ export default async function globalSetup(): Promise<void> {
     },
   });
   (globalThis as { __DUMPCATCHER_STACK__?: unknown }).__DUMPCATCHER_STACK__ = stack;
+  // Jest skips globalTeardown when it is interrupted or stopped: stop the emulators anyway.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void stack.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
+  }
   process.env.GCLOUD_PROJECT = stack.projectId;
   process.env.FIRESTORE_EMULATOR_HOST = stack.firestoreEmulatorHost;
   process.env.FIREBASE_AUTH_EMULATOR_HOST = stack.authEmulatorHost;
