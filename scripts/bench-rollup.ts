@@ -15,7 +15,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { getApps, initializeApp } from 'firebase-admin/app';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
-import { toStoredReport } from '../functions/src/ingest/stored-report';
+import { reportDocumentId, toStoredReport } from '../functions/src/ingest/stored-report';
 import type { CrashReport, UsageReport } from '../functions/src/ingest/schemas';
 import { loadFixtures } from '../test/unit/rollup/fixtures';
 import { seedProduct } from './lib/seed';
@@ -104,14 +104,16 @@ async function main(): Promise<void> {
         ...(label === undefined ? {} : { label }),
       };
       const receivedAt = spread(i, CRASHES);
+      const id = reportDocumentId(`client-${i % INSTALLS}`, String(i));
       const doc = toStoredReport(report, {
         productKey,
         clientId: `client-${i % INSTALLS}`,
         counter: i,
         receivedAt,
         retentionDays: 90,
+        documentId: id,
       });
-      return { path: `products/${productKey}/crashes/bench${String(i).padStart(8, '0')}`, doc };
+      return { path: `products/${productKey}/crashes/${id}`, doc };
     });
     const usageSeconds = await seed(db, USAGE, (i) => {
       const productKey = products[i % 2]!.productKey;
@@ -122,14 +124,16 @@ async function main(): Promise<void> {
         installId: `install-${String(i % INSTALLS).padStart(6, '0')}`,
         metrics: { session_seconds: i % 600, theme: i % 3 === 0 ? 'dark' : 'light', beta: i % 2 === 0 },
       };
+      const id = reportDocumentId(`client-${i % INSTALLS}`, String(i));
       const doc = toStoredReport(report, {
         productKey,
         clientId: `client-${i % INSTALLS}`,
         counter: i,
         receivedAt: spread(i, USAGE),
         retentionDays: 90,
+        documentId: id,
       });
-      return { path: `products/${productKey}/usage/bench${String(i).padStart(8, '0')}`, doc };
+      return { path: `products/${productKey}/usage/${id}`, doc };
     });
     console.log(
       `seeded ${CRASHES} crashes in ${crashSeconds.toFixed(1)} s and ${USAGE} usage reports in ${usageSeconds.toFixed(1)} s`,

@@ -147,6 +147,7 @@ export async function ingestReport(req: IngestRequest, deps: IngestDeps): Promis
     counter: Number(headers.counter),
     receivedAt: now,
     retentionDays: product.retentionDays,
+    documentId: id,
   });
   const result = await deps.store.createReport(kind, headers.productKey, id, stored);
   if (result.created) return { kind: 'stored', id };

@@ -27,11 +27,13 @@ export interface ServerFields {
   counter: number;
   receivedAt: Date;
   retentionDays: number;
+  /** The id the report is stored under (`reportDocumentId`); its shard is derived from it. */
+  documentId: string;
 }
 
 /** A report as written to Firestore: the validated body plus server fields. */
 export type StoredReport = Record<string, unknown> &
-  Omit<ServerFields, 'retentionDays'> & { reportId: string; expireAt: Date; shard: number };
+  Omit<ServerFields, 'retentionDays' | 'documentId'> & { reportId: string; expireAt: Date; shard: number };
 
 /** Cuts a stack trace to at most `maxBytes` UTF-8 bytes, on a character boundary, with a marker. */
 export function truncateStacktrace(
@@ -60,7 +62,7 @@ export function toStoredReport(report: CrashReport | UsageReport, server: Server
     clientId: server.clientId,
     counter: server.counter,
     receivedAt: server.receivedAt,
-    shard: reportShard(reportDocumentId(server.clientId, String(server.counter))),
+    shard: reportShard(server.documentId),
     expireAt: new Date(server.receivedAt.getTime() + server.retentionDays * DAY_MS),
   };
   if (extra !== undefined) doc.extraJson = JSON.stringify(extra);
