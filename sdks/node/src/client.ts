@@ -247,6 +247,7 @@ function createClientUnsafe(
           gzipThresholdBytes: settings.gzipThresholdBytes,
           requestTimeoutMs: settings.requestTimeoutMs,
           now: runtime.now,
+          env: runtime.env,
         })
       : null;
 

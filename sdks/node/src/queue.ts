@@ -133,6 +133,8 @@ export interface Queue {
   remove(name: string): void;
   /** Removes leftover `*.tmp` files and drops the oldest reports beyond the bounds; returns the dropped names. */
   enforceBounds(): string[];
+  /** `enforceBounds` and `list` from one directory listing: the dropped names, and the others oldest first. */
+  scan(): { dropped: string[]; names: string[] };
   /** Removes this process's spare files; call on close and exit. */
   dispose(): void;
 }
@@ -156,6 +158,10 @@ const MAX_OPEN_FDS = 8;
 // against what this process knows it wrote and removed.
 const SCAN_INTERVAL_MS = 5000;
 
+function sortOldestFirst(files: QueuedFile[]): QueuedFile[] {
+  return files.sort((a, b) => a.createdAtMs - b.createdAtMs || a.counter - b.counter || (a.name < b.name ? -1 : 1));
+}
+
 /** Creates the queue over `dir` (the folder is made on first write, never before). */
 export function createQueue(dir: string, limits: QueueLimits, now: () => number, log: (msg: string) => void): Queue {
   const list = (): QueuedFile[] => {
@@ -170,13 +176,13 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
       const parsed = parseName(name);
       if (parsed) files.push(parsed);
     }
-    return files.sort((a, b) => a.createdAtMs - b.createdAtMs || a.counter - b.counter || (a.name < b.name ? -1 : 1));
+    return sortOldestFirst(files);
   };
 
   const known = new Map<string, number>();
   let knownBytes = 0;
   let lastScan = -Infinity;
-  const spares: Array<{ path: string; fd: number | null }> = [];
+  const spares: Array<{ path: string; name: string; fd: number | null }> = [];
   // Open descriptors of report files that were written into a spare that had one.
   const fdOf = new Map<string, number>();
   let spareSeq = 0;
@@ -210,28 +216,39 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
     }
   };
 
-  const enforceBounds = (): string[] => {
+  /** One directory listing: removes stale `*.tmp` files, applies the bounds, lists what is left. */
+  const scan = (): { dropped: string[]; names: string[] } => {
     const dropped: string[] = [];
     let names: string[];
     try {
       names = readdirSync(dir);
     } catch {
-      return dropped;
+      return { dropped, names: [] };
     }
     const nowMs = now();
     lastScan = nowMs;
+    const spareNames = new Set(spares.map((spare) => spare.name));
+    const files: QueuedFile[] = [];
     for (const name of names) {
-      if (!name.endsWith('.tmp') || spares.some((spare) => spare.path === join(dir, name))) continue;
-      try {
-        if (nowMs - statSync(join(dir, name)).mtimeMs > TMP_GRACE_MS) removeQuietly(join(dir, name));
-      } catch {
-        // Vanished meanwhile.
+      if (name.endsWith('.tmp')) {
+        if (spareNames.has(name)) continue;
+        try {
+          if (nowMs - statSync(join(dir, name)).mtimeMs > TMP_GRACE_MS) removeQuietly(join(dir, name));
+        } catch {
+          // Vanished meanwhile.
+        }
+        continue;
       }
+      const parsed = parseName(name);
+      if (parsed) files.push(parsed);
     }
+    sortOldestFirst(files);
+    // Sizes of the files this process wrote are known; only the others' are asked of the disk.
+    const wrote = new Map(known);
     known.clear();
     knownBytes = 0;
     const kept: QueuedFile[] = [];
-    for (const f of list()) {
+    for (const f of files) {
       if (nowMs - f.createdAtMs > limits.maxAgeSeconds * 1000) {
         log(`queue: dropped ${f.name}: older than maxQueueAgeSeconds`);
         releaseFd(f.name);
@@ -239,26 +256,29 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
         dropped.push(f.name);
         continue;
       }
-      let size: number;
-      try {
-        size = statSync(join(dir, f.name)).size;
-      } catch {
-        continue;
+      let size = wrote.get(f.name);
+      if (size === undefined) {
+        try {
+          size = statSync(join(dir, f.name)).size;
+        } catch {
+          continue;
+        }
       }
       known.set(f.name, size);
       knownBytes += size;
       kept.push(f);
     }
-    while (kept.length > 0 && (kept.length > limits.maxFiles || knownBytes > limits.maxBytes)) {
-      const oldest = kept.shift();
-      if (!oldest) break;
+    let first = 0;
+    while (first < kept.length && (kept.length - first > limits.maxFiles || knownBytes > limits.maxBytes)) {
+      const oldest = kept[first] as QueuedFile;
+      first += 1;
       forget(oldest.name);
       releaseFd(oldest.name);
       log(`queue: dropped ${oldest.name}: queue over maxQueueFiles or maxQueueBytes`);
       removeQuietly(join(dir, oldest.name));
       dropped.push(oldest.name);
     }
-    return dropped;
+    return { dropped, names: kept.slice(first).map((f) => f.name) };
   };
 
   return {
@@ -302,7 +322,7 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
       knownBytes += data.length;
       const dropped =
         known.size > limits.maxFiles || knownBytes > limits.maxBytes || now() - lastScan > SCAN_INTERVAL_MS
-          ? enforceBounds()
+          ? scan().dropped
           : [];
       return { name, dropped };
     },
@@ -332,14 +352,15 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
       let fd = fdOf.get(name);
       fdOf.delete(name);
       if (!disposed && spares.length < MAX_SPARES) {
-        const spare = join(dir, `.spare-${process.pid}-${(spareSeq += 1)}.tmp`);
+        const spareName = `.spare-${process.pid}-${(spareSeq += 1)}.tmp`;
+        const spare = join(dir, spareName);
         try {
           if (fd === undefined && openFds() < MAX_OPEN_FDS) fd = openSync(path, 'r+');
           // Emptied first, so no report content outlives its delivery.
           if (fd !== undefined) ftruncateSync(fd, 0);
           else truncateFileSync(path);
           renameSync(path, spare);
-          spares.push({ path: spare, fd: fd ?? null });
+          spares.push({ path: spare, name: spareName, fd: fd ?? null });
           return;
         } catch {
           // Fall back to a plain delete.
@@ -348,7 +369,8 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
       if (fd !== undefined) closeQuietly(fd);
       removeQuietly(path);
     },
-    enforceBounds,
+    enforceBounds: () => scan().dropped,
+    scan,
     dispose() {
       disposed = true;
       for (const spare of spares.splice(0)) {

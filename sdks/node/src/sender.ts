@@ -1,10 +1,14 @@
+import { performance } from 'node:perf_hooks';
 import { backoffDelayMs, MAX_ATTEMPTS_PER_PROCESS } from './backoff.ts';
 import type { Queue, QueueEntry } from './queue.ts';
 import type { Transport } from './transport.ts';
 
 const SKEW_TOLERANCE_MS = 60_000;
 
-/** Sends the queue in the background: one request at a time, oldest first, with retries. */
+/** Requests one client keeps in flight at once (the transport opens as many sockets at most). */
+export const SEND_WINDOW = 4;
+
+/** Sends the queue in the background: oldest first, a few requests at a time, with retries. */
 export interface Sender {
   /** A report this process has just written (sent from memory, no re-reading). */
   track(name: string, entry: QueueEntry, bodyJson: string): void;
@@ -38,6 +42,7 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
   let pumping = false;
   let pumpAgain = false;
   let retryTimer: NodeJS.Timeout | null = null;
+  let retryDue = 0;
   let kickPending = false;
   let stopped = false;
   let clockOffsetMs = 0;
@@ -52,7 +57,13 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
   };
 
   const scheduleRetry = (delayMs: number): void => {
-    if (retryTimer) clearTimeout(retryTimer);
+    const due = performance.now() + delayMs;
+    // Several answers of one pass may ask to wait: the longest wait wins (Retry-After is a minimum).
+    if (retryTimer) {
+      if (retryDue >= due) return;
+      clearTimeout(retryTimer);
+    }
+    retryDue = due;
     retryTimer = setTimeout(() => {
       retryTimer = null;
       void pump();
@@ -68,63 +79,100 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
     queue.remove(name);
   };
 
-  /** One pass over the queue, oldest first; stops at the first report that must wait. */
+  /**
+   * Sends one report (and resends it once if a 401 shows the clock it was signed with was
+   * off); true when the pass must stop because this report has to wait for a retry.
+   */
+  const sendOne = async (name: string, entry: QueueEntry, bodyJson: string | undefined): Promise<boolean> => {
+    const tried = attempts.get(name) ?? 0;
+    const offsetUsed = clockOffsetMs;
+    let result = await transport.send(entry, timestampNow(), bodyJson);
+    if (result.kind === 'unauthorized' && result.serverDateMs !== undefined && !stopped) {
+      const offset = result.serverDateMs - now();
+      if (Math.abs(offset - offsetUsed) > SKEW_TOLERANCE_MS) {
+        // With several requests in flight, another answer may have corrected the clock already.
+        if (clockOffsetMs === offsetUsed) {
+          log(
+            `clock differs from the ingest's by ${Math.round(offset / 1000)} s; retrying ${name} once with the corrected time`,
+          );
+          clockOffsetMs = offset;
+        }
+        result = await transport.send(entry, timestampNow(), bodyJson);
+      }
+    }
+    switch (result.kind) {
+      case 'delivered':
+        forgetFile(name);
+        log(`sent ${name}: HTTP ${result.status}${result.duplicate ? ' (duplicate)' : ''}`);
+        return false;
+      case 'drop':
+        forgetFile(name);
+        log(`dropped ${name}: ${result.reason} (permanent)`);
+        return false;
+      case 'unauthorized':
+        forgetFile(name);
+        log(`dropped ${name}: HTTP 401 unauthenticated (check productKey and secret)`);
+        return false;
+      case 'retry': {
+        const n = tried + 1;
+        attempts.set(name, n);
+        const delay = backoffDelayMs(n, random, result.retryAfterMs);
+        if (n >= MAX_ATTEMPTS_PER_PROCESS) {
+          log(`will retry ${name} after the next start: ${result.reason} (attempt ${n})`);
+        } else {
+          log(`will retry ${name} in ${delay} ms: ${result.reason} (attempt ${n})`);
+        }
+        scheduleRetry(delay);
+        return true;
+      }
+    }
+  };
+
+  /**
+   * One pass over the queue, oldest first, with up to SEND_WINDOW requests in flight; starts
+   * nothing new once a report must wait for a retry, and ends when the last answer is in.
+   */
   const sendPass = async (): Promise<void> => {
     const includeOthers = othersPending;
     let names: string[];
     if (includeOthers) {
-      for (const dropped of queue.enforceBounds()) ownPending.delete(dropped);
-      names = queue.list().map((f) => f.name);
+      const scanned = queue.scan();
+      for (const dropped of scanned.dropped) ownPending.delete(dropped);
+      names = scanned.names;
     } else {
       names = [...ownPending.keys()];
     }
+    let mustWait = false;
+    let inFlight = 0;
+    let slotFreed: (() => void) | null = null;
+    const settle = (): void => {
+      inFlight -= 1;
+      const wake = slotFreed;
+      slotFreed = null;
+      wake?.();
+    };
+    const settled = (wait: boolean): void => {
+      if (wait) mustWait = true;
+      settle();
+    };
+    const failed = (err: unknown): void => {
+      log('send loop error:', err);
+      mustWait = true;
+      settle();
+    };
     for (const name of names) {
-      if (stopped) return;
+      if (stopped || mustWait) break;
       const tried = attempts.get(name) ?? 0;
       if (tried >= MAX_ATTEMPTS_PER_PROCESS) continue;
       const own = ownPending.get(name);
       const entry = own?.entry ?? queue.read(name);
       if (!entry) continue;
-      const bodyJson = own?.bodyJson;
-      let result = await transport.send(entry, timestampNow(), bodyJson);
-      if (result.kind === 'unauthorized' && result.serverDateMs !== undefined) {
-        const offset = result.serverDateMs - now();
-        if (Math.abs(offset - clockOffsetMs) > SKEW_TOLERANCE_MS) {
-          log(
-            `clock differs from the ingest's by ${Math.round(offset / 1000)} s; retrying ${name} once with the corrected time`,
-          );
-          clockOffsetMs = offset;
-          result = await transport.send(entry, timestampNow(), bodyJson);
-        }
-      }
-      switch (result.kind) {
-        case 'delivered':
-          forgetFile(name);
-          log(`sent ${name}: HTTP ${result.status}${result.duplicate ? ' (duplicate)' : ''}`);
-          break;
-        case 'drop':
-          forgetFile(name);
-          log(`dropped ${name}: ${result.reason} (permanent)`);
-          break;
-        case 'unauthorized':
-          forgetFile(name);
-          log(`dropped ${name}: HTTP 401 unauthenticated (check productKey and secret)`);
-          break;
-        case 'retry': {
-          const n = tried + 1;
-          attempts.set(name, n);
-          const delay = backoffDelayMs(n, random, result.retryAfterMs);
-          if (n >= MAX_ATTEMPTS_PER_PROCESS) {
-            log(`will retry ${name} after the next start: ${result.reason} (attempt ${n})`);
-          } else {
-            log(`will retry ${name} in ${delay} ms: ${result.reason} (attempt ${n})`);
-          }
-          scheduleRetry(delay);
-          return;
-        }
-      }
+      inFlight += 1;
+      sendOne(name, entry, own?.bodyJson).then(settled, failed);
+      if (inFlight >= SEND_WINDOW) await new Promise<void>((resolve) => (slotFreed = resolve));
     }
-    if (includeOthers) othersPending = false;
+    while (inFlight > 0) await new Promise<void>((resolve) => (slotFreed = resolve));
+    if (includeOthers && !mustWait && !stopped) othersPending = false;
   };
 
   const pump = async (): Promise<void> => {

@@ -4,6 +4,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { gzip } from 'node:zlib';
 import { computeSignature } from './signing.ts';
 import type { QueueEntry } from './queue.ts';
+import { createSocketPoster } from './socket-transport.ts';
 
 /** What one send attempt came to; expected outcomes are values, not exceptions. */
 export type SendResult =
@@ -28,6 +29,10 @@ export interface TransportSettings {
   gzipThresholdBytes: number;
   requestTimeoutMs: number;
   now: () => number;
+  /** Where proxy variables are read (default `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** Trusted certificates instead of Node's default store (tests only). */
+  ca?: string;
 }
 
 const MAX_ANSWER_BYTES = 64 * 1024;
@@ -49,7 +54,7 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
 /** Classifies an ingest answer per docs/protocol.md ("Answers"). */
 export function classifyAnswer(
   status: number,
-  headers: IncomingMessage['headers'],
+  headers: { date?: string | undefined; 'retry-after'?: string | string[] | undefined },
   body: string,
   nowMs: number,
 ): SendResult {
@@ -87,13 +92,28 @@ export function classifyAnswer(
   return { kind: 'retry', reason: `unexpected HTTP ${status}` };
 }
 
-/** Creates the HTTP transport (node:http / node:https, keep-alive, sockets never hold the process). */
-export function createTransport(settings: TransportSettings): Transport {
-  const base = new URL(settings.endpoint);
+/** Proxy variables that make the transport go through node:http instead of its own sockets. */
+export const PROXY_ENV_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
+
+/** Requests in flight at once (and sockets open at once) per client. */
+export const MAX_SOCKETS = 4;
+
+/** Whether the lean socket client can carry requests to this endpoint with this environment. */
+export function socketClientUsable(base: URL, env: Record<string, string | undefined>): boolean {
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') return false;
+  if (base.username !== '' || base.password !== '') return false;
+  // node:http ignores these variables today, but an app (or a later Node) may make it honour
+  // them; the lean client never would, so it stays out of the way whenever one is set.
+  return PROXY_ENV_VARS.every((name) => !env[name]);
+}
+
+type Post = (path: string, headers: Record<string, string>, body: Buffer) => Promise<SendResult>;
+
+/** One POST over node:http / node:https and a keep-alive agent (used where the socket client is not). */
+function createAgentPost(base: URL, settings: TransportSettings): { post: Post; destroy: () => void } {
   const isHttps = base.protocol === 'https:';
-  const agent = isHttps
-    ? new HttpsAgent({ keepAlive: true, maxSockets: 2 })
-    : new HttpAgent({ keepAlive: true, maxSockets: 2 });
+  const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS, ...(settings.ca ? { ca: settings.ca } : {}) };
+  const agent = isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
   const basePath = base.pathname.replace(/\/+$/, '');
 
   // Built once: a URL object per request costs more than the rest of the request setup.
@@ -105,7 +125,7 @@ export function createTransport(settings: TransportSettings): Transport {
     agent,
   };
 
-  const post = (path: string, headers: Record<string, string>, body: Buffer): Promise<SendResult> =>
+  const post: Post = (path, headers, body) =>
     new Promise((resolve) => {
       let settled = false;
       const done = (result: SendResult): void => {
@@ -143,6 +163,44 @@ export function createTransport(settings: TransportSettings): Transport {
         done({ kind: 'retry', reason: `request failed: ${err instanceof Error ? err.message : String(err)}` });
       }
     });
+  return { post, destroy: () => agent.destroy() };
+}
+
+/** One POST as a request head written by hand on the socket client's own kept-alive sockets. */
+function createSocketPost(base: URL, settings: TransportSettings): { post: Post; destroy: () => void } {
+  const secure = base.protocol === 'https:';
+  const poster = createSocketPoster({
+    host: base.hostname.replace(/^\[|\]$/g, ''),
+    port: base.port === '' ? (secure ? 443 : 80) : Number(base.port),
+    secure,
+    timeoutMs: settings.requestTimeoutMs,
+    maxSockets: MAX_SOCKETS,
+    ...(settings.ca ? { ca: settings.ca } : {}),
+  });
+  const basePath = base.pathname.replace(/\/+$/, '');
+  // URL.host is ASCII (punycode, percent-encoding), brackets kept for IPv6, port only when not the default.
+  const hostLine = `Host: ${base.host}\r\n`;
+  const post: Post = async (path, headers, body) => {
+    let head = `POST ${basePath}${path} HTTP/1.1\r\n${hostLine}`;
+    for (const name in headers) head += `${name}: ${headers[name] as string}\r\n`;
+    head += `Content-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n`;
+    const answer = await poster.post(head, body);
+    return answer.kind === 'answer'
+      ? classifyAnswer(answer.status, answer.headers, answer.body, settings.now())
+      : { kind: 'retry', reason: answer.reason };
+  };
+  return { post, destroy: () => poster.destroy() };
+}
+
+/**
+ * Creates the HTTP transport: its own HTTP/1.1 client on kept-alive node:net / node:tls
+ * sockets, or node:http / node:https when a proxy variable is set; sockets never hold the process.
+ */
+export function createTransport(settings: TransportSettings): Transport {
+  const base = new URL(settings.endpoint);
+  const { post, destroy } = socketClientUsable(base, settings.env ?? process.env)
+    ? createSocketPost(base, settings)
+    : createAgentPost(base, settings);
 
   return {
     async send(entry, timestampSeconds, bodyJson) {
@@ -176,8 +234,6 @@ export function createTransport(settings: TransportSettings): Transport {
       };
       return post(entry.path, headers, body);
     },
-    destroy() {
-      agent.destroy();
-    },
+    destroy,
   };
 }

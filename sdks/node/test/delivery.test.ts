@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { createClient } from '../src/client.ts';
 import type { DumpcatcherClient } from '../src/client.ts';
 import type { QueueEntry } from '../src/queue.ts';
+import { SEND_WINDOW } from '../src/sender.ts';
 import { startFakeIngest } from './helpers/fake-ingest.ts';
 import type { FakeIngest } from './helpers/fake-ingest.ts';
 import {
@@ -201,6 +202,29 @@ describe('delivery to the ingest', () => {
     expect(ingest.requests.map((r) => r.answeredStatus)).toEqual([401, 202, 202]);
   });
 
+  it('corrects the clock for every report in flight when their 401s come back', async () => {
+    ingest = await startFakeIngest({
+      secret: SECRET,
+      productKey: PRODUCT_KEY,
+      serverNow: () => Date.now() + 7_200_000,
+    });
+    const runtime = testRuntime({ env: { DUMPCATCHER_CONFIG: '/nonexistent', NODE_DEBUG: 'dumpcatcher' } });
+    const client = track(createClient(testOptions(ingest.url, dir), runtime));
+    for (let i = 0; i < 3; i += 1) client.captureException(new Error(`skewed ${i}`));
+    expect(await client.flush(3000)).toBe(true);
+    const byCounter = new Map<string, number[]>();
+    for (const r of ingest.requests) {
+      const counter = String(r.headers['x-dumpcatcher-counter']);
+      byCounter.set(counter, [...(byCounter.get(counter) ?? []), r.answeredStatus]);
+    }
+    // Whichever answer corrected the clock, each report ends stored, none sent more than twice.
+    expect([...byCounter.keys()].sort()).toEqual(['1', '2', '3']);
+    for (const statuses of byCounter.values()) expect(statuses[statuses.length - 1]).toBe(202);
+    expect(ingest.requests.length).toBeLessThanOrEqual(6);
+    expect(runtime.stderr.join('').split('clock differs').length - 1).toBe(1);
+    expect(queueFiles(dir)).toEqual([]);
+  });
+
   it('drops a report after a 401 that is not about the clock (wrong secret), without retrying', async () => {
     ingest = await startFakeIngest({ secret: 'a-different-secret', productKey: PRODUCT_KEY });
     const runtime = testRuntime({ env: { DUMPCATCHER_CONFIG: '/nonexistent', NODE_DEBUG: 'dumpcatcher' } });
@@ -234,7 +258,10 @@ describe('delivery to the ingest', () => {
     client.captureException(new Error('small'));
     client.captureException(new Error('large'), { extra: { text: 'lorem ipsum '.repeat(500) } });
     expect(await client.flush(3000)).toBe(true);
-    const [small, large] = ingest.requests;
+    // Two requests may be in flight at once, so they are told apart by content, not arrival.
+    const small = ingest.requests.find((r) => r.body.extra === undefined);
+    const large = ingest.requests.find((r) => r.body.extra !== undefined);
+    expect(ingest.requests).toHaveLength(2);
     expect(small?.headers['x-dumpcatcher-body-encoding']).toBe('identity');
     expect(large?.headers['x-dumpcatcher-body-encoding']).toBe('gzip');
     expect(large?.headers['content-type']).toBe('application/octet-stream');
@@ -293,5 +320,59 @@ describe('delivery to the ingest', () => {
     client.captureException(new Error('later'));
     expect(await client.flush(500)).toBe(false);
     expect(queueFiles(dir)).toHaveLength(1);
+  });
+
+  it('keeps at most SEND_WINDOW requests in flight, started oldest first', async () => {
+    const started: number[] = [];
+    const answers: Array<() => void> = [];
+    const runtime = testRuntime({
+      makeTransport: () => ({
+        send: (entry) =>
+          new Promise((resolve) => {
+            started.push(entry.counter);
+            answers.push(() => resolve({ kind: 'delivered', status: 202, duplicate: false }));
+          }),
+        destroy: () => undefined,
+      }),
+    });
+    const client = track(createClient(testOptions('http://127.0.0.1:9', dir), runtime));
+    for (let i = 0; i < 10; i += 1) client.captureException(new Error(`report ${i}`));
+    const flushed = client.flush(3000);
+    await waitUntil(() => started.length === SEND_WINDOW, 3000, 'the first requests');
+    // Nothing more starts until an answer is in, however many turns of the event loop pass.
+    for (let i = 0; i < 20; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual([1, 2, 3, 4]);
+    answers.shift()?.();
+    await waitUntil(() => started.length === SEND_WINDOW + 1, 3000, 'the next request');
+    expect(started).toEqual([1, 2, 3, 4, 5]);
+    while (started.length < 10 || answers.length > 0) {
+      answers.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await flushed).toBe(true);
+    expect(started).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(queueFiles(dir)).toEqual([]);
+  });
+
+  it('starts nothing new once a report must wait, and waits the longest Retry-After of the pass', async () => {
+    ingest = await startFakeIngest({
+      secret: SECRET,
+      productKey: PRODUCT_KEY,
+      script: [
+        { status: 429, headers: { 'Retry-After': '1' } },
+        { status: 429, headers: { 'Retry-After': '2' } },
+      ],
+    });
+    const client = track(createClient(testOptions(ingest.url, dir), testRuntime()));
+    for (let i = 0; i < 8; i += 1) client.captureException(new Error(`busy ${i}`));
+    expect(await client.flush(500)).toBe(false);
+    // At most one window's worth went out before the 429s stopped the pass.
+    expect(ingest.requests.length).toBeLessThanOrEqual(SEND_WINDOW);
+    const firstPass = ingest.requests.length;
+    const lastOfFirstPass = Math.max(...ingest.requests.map((r) => r.receivedAt));
+    expect(await client.flush(5000)).toBe(true);
+    const later = ingest.requests.slice(firstPass);
+    expect(Math.min(...later.map((r) => r.receivedAt)) - lastOfFirstPass).toBeGreaterThanOrEqual(1950);
+    expect(new Set(ingest.requests.filter((r) => r.answeredStatus === 202).map((r) => r.body.reportId)).size).toBe(8);
   });
 });
