@@ -60,10 +60,13 @@ export function classifyAnswer(
 ): SendResult {
   if (status === 200 || status === 202) {
     let duplicate = false;
-    try {
-      duplicate = (JSON.parse(body) as { duplicate?: unknown }).duplicate === true;
-    } catch {
-      // A delivered answer without a JSON body is still delivered.
+    // Most answers are a new report's `{"id":…}`: no need to parse those.
+    if (body.includes('duplicate')) {
+      try {
+        duplicate = (JSON.parse(body) as { duplicate?: unknown }).duplicate === true;
+      } catch {
+        // A delivered answer without a JSON body is still delivered.
+      }
     }
     return { kind: 'delivered', status, duplicate };
   }
