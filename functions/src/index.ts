@@ -1,7 +1,7 @@
 import { http } from '@google-cloud/functions-framework';
 import { getAuth } from 'firebase-admin/auth';
 import { loadConfig } from './shared/config';
-import { getAdminApp, getDb } from './shared/firestore';
+import { createIngestBatchCreator, getAdminApp, getDb } from './shared/firestore';
 import { createIngestHandler } from './ingest/handler';
 import { createFirestoreIngestStore, createFirestoreProductLoader } from './ingest/store';
 import { loadApiConfig } from './api/config';
@@ -20,7 +20,7 @@ const rollupConfig = loadRollupConfig();
 http(
   'ingest',
   createIngestHandler({
-    store: createFirestoreIngestStore(getDb()),
+    store: createFirestoreIngestStore(getDb(), createIngestBatchCreator(getDb())),
     loadProduct: createFirestoreProductLoader(getDb()),
     config,
   }),

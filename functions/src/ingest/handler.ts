@@ -1,10 +1,10 @@
-import type { HttpFunction } from '@google-cloud/functions-framework';
+import type { HttpFunction, Response } from '@google-cloud/functions-framework';
 import { systemClock, type Clock } from '../shared/clock';
 import type { Config } from '../shared/config';
 import { logIngestFailure } from '../shared/logs';
-import { sendError, sendJson } from '../shared/http';
+import { leaveFrameworkDomain, sendError, sendJson } from '../shared/http';
 import { DumpcatcherError } from '../shared/errors';
-import { ingestReport, type IngestDeps, type IngestStore } from './ingest';
+import { processReport, type IngestDeps, type IngestOutcome, type IngestStore } from './ingest';
 import { createRateLimiter } from './rate-limit';
 import { createProductCache, type ProductLoader } from './secret-cache';
 
@@ -28,47 +28,62 @@ export function createIngestHandler(options: {
     },
   };
 
-  return async (req, res) => {
+  const answer = (res: Response, path: string, err: unknown, outcome: IngestOutcome | undefined): void => {
+    if (outcome === undefined) {
+      if (!(err instanceof DumpcatcherError)) logIngestFailure(err, { path });
+      return sendError(res, err);
+    }
+    switch (outcome.kind) {
+      case 'stored':
+        return sendJson(res, 202, { id: outcome.id });
+      case 'duplicate':
+        return sendJson(res, 200, { id: outcome.id, duplicate: true });
+      case 'counter_reused':
+        return sendError(
+          res,
+          new DumpcatcherError('counter_reused', 'This client already used this counter for a different report.', {
+            details: { header: 'x-dumpcatcher-counter' },
+          }),
+        );
+      case 'rate_limited':
+        return sendError(
+          res,
+          new DumpcatcherError('rate_limited', `Too many requests for this ${outcome.scope}.`, {
+            details: { scope: outcome.scope },
+            headers: { 'Retry-After': String(outcome.retryAfterSeconds) },
+          }),
+        );
+    }
+  };
+
+  return (req, res) => {
+    leaveFrameworkDomain();
+    const path = req.path;
     try {
       const rawBody = req.rawBody ?? Buffer.alloc(0);
       const parsedJson =
         req.is('application/json') && rawBody.length > 0 && typeof req.body === 'object'
           ? (req.body as unknown)
           : undefined;
-      const outcome = await ingestReport(
+      processReport(
         {
           method: req.method,
-          path: req.path,
+          path,
           headers: req.headers,
           rawBody,
           ...(parsedJson === undefined ? {} : { parsedJson }),
         },
         deps,
+        (err, outcome) => {
+          try {
+            answer(res, path, err, outcome);
+          } catch (sendErr) {
+            logIngestFailure(sendErr, { path });
+          }
+        },
       );
-      switch (outcome.kind) {
-        case 'stored':
-          return sendJson(res, 202, { id: outcome.id });
-        case 'duplicate':
-          return sendJson(res, 200, { id: outcome.id, duplicate: true });
-        case 'counter_reused':
-          return sendError(
-            res,
-            new DumpcatcherError('counter_reused', 'This client already used this counter for a different report.', {
-              details: { header: 'x-dumpcatcher-counter' },
-            }),
-          );
-        case 'rate_limited':
-          return sendError(
-            res,
-            new DumpcatcherError('rate_limited', `Too many requests for this ${outcome.scope}.`, {
-              details: { scope: outcome.scope },
-              headers: { 'Retry-After': String(outcome.retryAfterSeconds) },
-            }),
-          );
-      }
     } catch (err) {
-      if (!(err instanceof DumpcatcherError)) logIngestFailure(err, { path: req.path });
-      sendError(res, err);
+      answer(res, path, err, undefined);
     }
   };
 }

@@ -38,10 +38,22 @@ export type IngestOutcome =
 /** The answer of `createReport`: created, or the reportId of what already has that id. */
 export type CreateResult = { created: true } | { created: false; existingReportId: string | null };
 
-/** Persistence the ingest needs; the Firestore adapter implements it. */
+/** A Node-style callback: called once, with an error or with the value. It must not throw. */
+export type Callback<T> = (err: unknown, value?: T) => void;
+
+/**
+ * Persistence the ingest needs; the Firestore adapter implements it. Callbacks rather than
+ * promises: the hot path makes no promise at all (see `processReport`).
+ */
 export interface IngestStore {
   /** Creates the document only if no document has this id (atomic). */
-  createReport(kind: ReportKind, productKey: string, id: string, report: StoredReport): Promise<CreateResult>;
+  createReport(
+    kind: ReportKind,
+    productKey: string,
+    id: string,
+    report: StoredReport,
+    done: Callback<CreateResult>,
+  ): void;
 }
 
 /** Everything the ingest core depends on, passed in. */
@@ -92,12 +104,20 @@ function validate(kind: ReportKind, json: unknown) {
   return result.data;
 }
 
-/** Verifies, limits, validates and stores one report. Throws DumpcatcherError for bad input. */
-export async function ingestReport(req: IngestRequest, deps: IngestDeps): Promise<IngestOutcome> {
+/** What the checks before the product lookup found: the route and the signed facts. */
+interface Preflight {
+  kind: ReportKind;
+  headers: ReturnType<typeof parseIngestHeaders>;
+  now: Date;
+  nowMs: number;
+  signature: string;
+  signing: Parameters<typeof verifySignature>[1];
+}
+
+function preflight(req: IngestRequest, deps: IngestDeps): Preflight {
   const kind = routeOf(req);
   const headers = parseIngestHeaders(req.headers);
   checkSentSize(req.rawBody);
-
   const now = deps.clock();
   const nowMs = now.getTime();
   if (Math.abs(nowMs / 1000 - headers.timestampSeconds) > MAX_SKEW_SECONDS) throw unauthenticated();
@@ -113,43 +133,104 @@ export async function ingestReport(req: IngestRequest, deps: IngestDeps): Promis
     bodyEncoding: headers.bodyEncoding,
     body: req.rawBody,
   };
-  const isSignedBy = (p: ProductIngestConfig | null): p is ProductIngestConfig =>
-    p !== null && verifySignature(liveSecrets(p, nowMs), signing, signature);
-  let product = await deps.products.get(headers.productKey, nowMs);
-  if (!isSignedBy(product)) {
-    // A secret rotated or a product created after we cached it: look again, at most once a second per key.
-    product = await deps.products.get(headers.productKey, nowMs, FRESH_RELOAD_MS);
-    if (!isSignedBy(product)) throw unauthenticated();
+  return { kind, headers, now, nowMs, signature, signing };
+}
+
+function isSignedBy(p: ProductIngestConfig | null, pre: Preflight): p is ProductIngestConfig {
+  return p !== null && verifySignature(liveSecrets(p, pre.nowMs), pre.signing, pre.signature);
+}
+
+/** The product whose secret signed the request, or null; may read Firestore (cache miss, rotation). */
+async function loadSigningProduct(pre: Preflight, deps: IngestDeps): Promise<ProductIngestConfig | null> {
+  const product = await deps.products.get(pre.headers.productKey, pre.nowMs);
+  if (isSignedBy(product, pre)) return product;
+  // A secret rotated or a product created after we cached it: look again, at most once a second per key.
+  const fresh = await deps.products.get(pre.headers.productKey, pre.nowMs, FRESH_RELOAD_MS);
+  return isSignedBy(fresh, pre) ? fresh : null;
+}
+
+/** Rate limits, validation and the write, for a request signed by `product`. */
+function admit(
+  req: IngestRequest,
+  deps: IngestDeps,
+  pre: Preflight,
+  product: ProductIngestConfig,
+  done: Callback<IngestOutcome>,
+): void {
+  const { headers, nowMs } = pre;
+  let id: string;
+  let reportId: string;
+  let stored: StoredReport;
+  try {
+    const perProduct = product.rateLimitPerMinute ?? deps.limits.perProductPerMinute;
+    const productDecision = deps.limiter.take(`p:${headers.productKey}`, perProduct, nowMs);
+    if (!productDecision.allowed) {
+      return done(null, {
+        kind: 'rate_limited',
+        scope: 'product',
+        retryAfterSeconds: productDecision.retryAfterSeconds,
+      });
+    }
+    const clientDecision = deps.limiter.take(
+      `c:${headers.productKey}:${headers.clientId}`,
+      deps.limits.perClientPerMinute,
+      nowMs,
+    );
+    if (!clientDecision.allowed) {
+      return done(null, { kind: 'rate_limited', scope: 'client', retryAfterSeconds: clientDecision.retryAfterSeconds });
+    }
+
+    const json =
+      headers.bodyEncoding === 'identity' && req.parsedJson !== undefined
+        ? checkParsedDepth(req.parsedJson)
+        : parseJsonBody(decodeBody(req.rawBody, headers.bodyEncoding));
+    const report = validate(pre.kind, json);
+    reportId = report.reportId;
+    id = reportDocumentId(headers.clientId, headers.counter);
+    stored = toStoredReport(report, {
+      productKey: headers.productKey,
+      clientId: headers.clientId,
+      counter: Number(headers.counter),
+      receivedAt: pre.now,
+      retentionDays: product.retentionDays,
+      documentId: id,
+    });
+  } catch (err) {
+    return done(err);
   }
-
-  const perProduct = product.rateLimitPerMinute ?? deps.limits.perProductPerMinute;
-  const productDecision = deps.limiter.take(`p:${headers.productKey}`, perProduct, nowMs);
-  if (!productDecision.allowed)
-    return { kind: 'rate_limited', scope: 'product', retryAfterSeconds: productDecision.retryAfterSeconds };
-  const clientDecision = deps.limiter.take(
-    `c:${headers.productKey}:${headers.clientId}`,
-    deps.limits.perClientPerMinute,
-    nowMs,
-  );
-  if (!clientDecision.allowed)
-    return { kind: 'rate_limited', scope: 'client', retryAfterSeconds: clientDecision.retryAfterSeconds };
-
-  const json =
-    headers.bodyEncoding === 'identity' && req.parsedJson !== undefined
-      ? checkParsedDepth(req.parsedJson)
-      : parseJsonBody(decodeBody(req.rawBody, headers.bodyEncoding));
-  const report = validate(kind, json);
-
-  const id = reportDocumentId(headers.clientId, headers.counter);
-  const stored = toStoredReport(report, {
-    productKey: headers.productKey,
-    clientId: headers.clientId,
-    counter: Number(headers.counter),
-    receivedAt: now,
-    retentionDays: product.retentionDays,
-    documentId: id,
+  deps.store.createReport(pre.kind, headers.productKey, id, stored, (err, result) => {
+    if (err !== null && err !== undefined) return done(err);
+    if (result?.created) return done(null, { kind: 'stored', id });
+    done(null, result?.existingReportId === reportId ? { kind: 'duplicate', id } : { kind: 'counter_reused', id });
   });
-  const result = await deps.store.createReport(kind, headers.productKey, id, stored);
-  if (result.created) return { kind: 'stored', id };
-  return result.existingReportId === report.reportId ? { kind: 'duplicate', id } : { kind: 'counter_reused', id };
+}
+
+/**
+ * Verifies, limits, validates and stores one report; calls `done` once with the outcome or an
+ * error (a DumpcatcherError for bad input). When the product is cached, as it is for nearly every
+ * request, everything up to the write runs synchronously and no promise is made: in the
+ * Functions Framework each promise costs a garbage-collector hook, and promises were a large
+ * part of the ingest's CPU (docs/performance.md).
+ */
+export function processReport(req: IngestRequest, deps: IngestDeps, done: Callback<IngestOutcome>): void {
+  let pre: Preflight;
+  let cached: ProductIngestConfig | null | undefined;
+  try {
+    pre = preflight(req, deps);
+    cached = deps.products.peek(pre.headers.productKey, pre.nowMs);
+    if (cached !== undefined && isSignedBy(cached, pre)) return admit(req, deps, pre, cached, done);
+  } catch (err) {
+    return done(err);
+  }
+  loadSigningProduct(pre, deps).then(
+    (product) => (product === null ? done(unauthenticated()) : admit(req, deps, pre, product, done)),
+    (err: unknown) => done(err),
+  );
+}
+
+/** `processReport` as a promise: rejects with a DumpcatcherError for bad input. */
+export function ingestReport(req: IngestRequest, deps: IngestDeps): Promise<IngestOutcome> {
+  return new Promise((resolve, reject) =>
+    processReport(req, deps, (err, outcome) => (outcome === undefined ? reject(err) : resolve(outcome))),
+  );
 }

@@ -20,6 +20,11 @@ export function createProductCache(load: ProductLoader, options: { ttlMs: number
   const inFlight = new Map<string, Promise<ProductIngestConfig | null>>();
 
   return {
+    /** The cached view when it is younger than the TTL, else undefined (no load, no promise). */
+    peek(productKey: string, nowMs: number): ProductIngestConfig | null | undefined {
+      const entry = entries.get(productKey);
+      return entry !== undefined && nowMs - entry.loadedAtMs < options.ttlMs ? entry.value : undefined;
+    },
     /** The product's ingest view, from memory when loaded less than `maxAgeMs` ago (default: the TTL). */
     async get(productKey: string, nowMs: number, maxAgeMs = options.ttlMs): Promise<ProductIngestConfig | null> {
       const entry = entries.get(productKey);

@@ -1,48 +1,40 @@
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
-import { ALREADY_EXISTS, isAlreadyExists } from '../shared/firestore';
 import { ioCounters } from '../shared/io-counters';
 import { logSecretLoadFailure } from '../shared/logs';
 import { COLLECTIONS } from '../shared/paths';
-import type { CreateResult, IngestStore } from './ingest';
+import type { BatchCreator } from './batch-creator';
+import type { IngestStore } from './ingest';
 import { ProductIngestConfigSchema, type ProductIngestConfig } from './schemas';
 import type { ProductLoader } from './secret-cache';
 
 /**
- * The ingest's writes, on Firestore: one `create()` per accepted report, nothing else.
- * Creates that arrive in the same event-loop turn share one BatchWrite RPC through a
- * BulkWriter: each document still succeeds or fails on its own (ALREADY_EXISTS per write), so
- * exactly-once holds, while the per-request RPC cost is shared.
+ * The ingest's writes: one create per accepted report, nothing else. Creates go through the
+ * batch creator (REST batchWrite, shared by concurrent requests, each write on its own); the
+ * rare duplicate is then read back with firebase-admin to tell a retry (same reportId) from a
+ * reused counter.
  */
-export function createFirestoreIngestStore(db: Firestore): IngestStore {
-  const FLUSH_DELAY_MS = Number(process.env.DUMPCATCHER_FLUSH_DELAY_MS ?? 2);
-  const writer = db.bulkWriter({ throttling: false });
-  writer.onWriteError((err) => err.failedAttempts < 3 && err.code !== ALREADY_EXISTS);
-  let flushScheduled = false;
-  const scheduleFlush = () => {
-    if (flushScheduled) return;
-    flushScheduled = true;
-    setTimeout(() => {
-      flushScheduled = false;
-      void writer.flush();
-    }, FLUSH_DELAY_MS);
-  };
+export function createFirestoreIngestStore(db: Firestore, creator: BatchCreator): IngestStore {
   return {
-    async createReport(kind, productKey, id, report): Promise<CreateResult> {
-      const ref = db.collection(COLLECTIONS.products).doc(productKey).collection(kind).doc(id);
-      try {
-        const pending = writer.create(ref, report);
-        scheduleFlush();
-        await pending;
-        ioCounters.writes++;
-        return { created: true };
-      } catch (err) {
-        if (!isAlreadyExists(err)) throw err;
+    createReport(kind, productKey, id, report, done) {
+      const path = `${COLLECTIONS.products}/${productKey}/${kind}/${id}`;
+      creator.create(path, report, (err, outcome) => {
+        if (err !== null) return done(err);
+        if (outcome === 'created') {
+          ioCounters.writes++;
+          return done(null, { created: true });
+        }
         ioCounters.failedCreates++;
         ioCounters.reads++;
-        const existing = await ref.get();
-        const reportId = existing.get('reportId');
-        return { created: false, existingReportId: typeof reportId === 'string' ? reportId : null };
-      }
+        db.doc(path)
+          .get()
+          .then(
+            (existing) => {
+              const reportId = existing.get('reportId');
+              done(null, { created: false, existingReportId: typeof reportId === 'string' ? reportId : null });
+            },
+            (readErr: unknown) => done(readErr),
+          );
+      });
     },
   };
 }

@@ -40,8 +40,9 @@ export function truncateStacktrace(
   text: string,
   maxBytes = MAX_STORED_STACKTRACE_BYTES,
 ): { text: string; truncated: boolean } {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: most traces need no measuring at all.
+  if (text.length * 3 <= maxBytes || Buffer.byteLength(text, 'utf8') <= maxBytes) return { text, truncated: false };
   const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length <= maxBytes) return { text, truncated: false };
   let end = maxBytes - 96; // room for the marker
   while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--; // do not split a UTF-8 sequence
   const omitted = bytes.length - end;

@@ -1,5 +1,6 @@
 import { getApps, initializeApp, type App } from 'firebase-admin/app';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
+import { createBatchCreator, type BatchCreator } from '../ingest/batch-creator';
 
 let app: App | undefined;
 
@@ -17,9 +18,69 @@ let db: Firestore | undefined;
 export function getDb(): Firestore {
   if (db === undefined) {
     db = getFirestore(getAdminApp());
-    db.settings({ ignoreUndefinedProperties: true, preferRest: process.env.DUMPCATCHER_FIRESTORE_REST === '1' });
+    db.settings({ ignoreUndefinedProperties: true });
   }
   return db;
+}
+
+const METADATA_PROJECT_URL = 'http://metadata.google.internal/computeMetadata/v1/project/project-id';
+let projectIdPromise: Promise<string> | null = null;
+
+/**
+ * The Google Cloud project: from the environment (GCLOUD_PROJECT, GOOGLE_CLOUD_PROJECT), the
+ * app's options, or else the metadata server Cloud Functions runs next to. Asked once.
+ */
+export function projectId(): Promise<string> {
+  const known =
+    process.env.GCLOUD_PROJECT || process.env.GOOGLE_CLOUD_PROJECT || getAdminApp().options.projectId || undefined;
+  if (known !== undefined) return Promise.resolve(known);
+  projectIdPromise ??= fetch(METADATA_PROJECT_URL, {
+    headers: { 'Metadata-Flavor': 'Google' },
+    signal: AbortSignal.timeout(5000),
+  })
+    .then(async (res) => {
+      if (!res.ok) throw new Error(`metadata server answered HTTP ${res.status}`);
+      return (await res.text()).trim();
+    })
+    .catch((err: unknown) => {
+      projectIdPromise = null;
+      throw new Error(
+        `cannot tell the Google Cloud project: set GCLOUD_PROJECT (${err instanceof Error ? err.message : String(err)})`,
+      );
+    });
+  return projectIdPromise;
+}
+
+/** Access tokens are renewed this long before they expire. */
+const TOKEN_MARGIN_MS = 5 * 60_000;
+
+/**
+ * The ingest's batch creator, on the same project, database and credentials as `db`. On the
+ * emulator (FIRESTORE_EMULATOR_HOST) it sends `Bearer owner`, as the admin SDK does; in
+ * production an OAuth token from the app's credential (application default credentials on
+ * Cloud Functions), renewed before it expires.
+ */
+export function createIngestBatchCreator(db: Firestore): BatchCreator {
+  const emulatorHost = process.env.FIRESTORE_EMULATOR_HOST;
+  let token: { value: string; renewAtMs: number } | null = null;
+  let pending: Promise<string> | null = null;
+  const fetchToken = async (): Promise<string> => {
+    const credential = getAdminApp().options.credential;
+    if (credential === undefined) throw new Error('firebase-admin has no credential to call Firestore with');
+    const t = await credential.getAccessToken();
+    token = { value: `Bearer ${t.access_token}`, renewAtMs: Date.now() + t.expires_in * 1000 - TOKEN_MARGIN_MS };
+    return token.value;
+  };
+  return createBatchCreator({
+    baseUrl: emulatorHost ? `http://${emulatorHost}` : 'https://firestore.googleapis.com',
+    database: async () => `projects/${await projectId()}/databases/${db.databaseId}`,
+    authorization: (refresh) => {
+      if (emulatorHost) return Promise.resolve('Bearer owner');
+      if (!refresh && token !== null && Date.now() < token.renewAtMs) return Promise.resolve(token.value);
+      pending ??= fetchToken().finally(() => (pending = null));
+      return pending;
+    },
+  });
 }
 
 /** Firestore's gRPC status for "a document with this id already exists". */

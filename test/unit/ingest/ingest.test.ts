@@ -21,12 +21,14 @@ const SECRET = 'sk_unit_test_secret';
 function memoryStore() {
   const docs = new Map<string, StoredReport>();
   const store: IngestStore = {
-    async createReport(kind, productKey, id, report): Promise<CreateResult> {
+    createReport(kind, productKey, id, report, done) {
       const path = `${productKey}/${kind}/${id}`;
       const existing = docs.get(path);
-      if (existing) return { created: false, existingReportId: existing.reportId };
-      docs.set(path, report);
-      return { created: true };
+      // Answer on a later turn, as Firestore does, so concurrent requests interleave.
+      const result: CreateResult = existing
+        ? { created: false, existingReportId: existing.reportId }
+        : (docs.set(path, report), { created: true });
+      setImmediate(() => done(null, result));
     },
   };
   return { store, docs };

@@ -1,0 +1,318 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { ioCounters } from '../shared/io-counters';
+
+/**
+ * Creates Firestore documents through the REST `documents:batchWrite` method, many per request.
+ *
+ * Why not firebase-admin here: the ingest's only hot-path write is "create this document unless
+ * it exists", and through the admin SDK's BulkWriter each one cost about as much CPU as the rest
+ * of the request put together (gRPC framing, protobuf, and a dozen promises per write, each one
+ * tracked for garbage collection because the Functions Framework wraps requests in a
+ * `node:domain`). Here a write is one JSON encoding and one promise; concurrent creates share one
+ * HTTP request. batchWrite is not atomic: each write succeeds or fails on its own, so a create
+ * that finds its document already there (ALREADY_EXISTS) fails alone, and exactly-once still
+ * rests on `create` with a derived id. Everything else (reads, the api, the rollup) stays on
+ * firebase-admin. docs/architecture.md#ingest-writes has the measurements.
+ */
+export interface BatchCreator {
+  /**
+   * Creates `documentPath` (relative to the database root) with `data`, or says it exists;
+   * calls `done` once. A callback, not a promise: see `processReport` in ingest.ts.
+   */
+  create(documentPath: string, data: Record<string, unknown>, done: CreateCallback): void;
+  /** Closes idle keep-alive sockets. */
+  close(): void;
+}
+
+export interface BatchCreatorOptions {
+  /** `http://host:port` for the emulator, `https://firestore.googleapis.com` in production. */
+  baseUrl: string;
+  /** `projects/P/databases/D`, asked for at each send (the project may be resolved late). */
+  database: () => Promise<string>;
+  /** The `Authorization` header value; `refresh` asks for a new token after a 401. */
+  authorization: (refresh: boolean) => Promise<string>;
+  /**
+   * Requests in flight at once. A create is sent at once when fewer are in flight; otherwise it
+   * waits for one to finish and goes with every create that queued meanwhile (group commit), so
+   * batches grow with the load and an idle ingest adds no delay.
+   */
+  maxInFlight?: number;
+  /** Attempts per write for retryable failures (network, 429, 5xx, ABORTED, UNAVAILABLE …). */
+  maxAttempts?: number;
+  requestTimeoutMs?: number;
+  /** Delay before retry number `attempt` (1-based). */
+  backoffMs?: (attempt: number) => number;
+}
+
+/** Called once per create: an error, or whether the document was created or already there. */
+export type CreateCallback = (err: Error | null, outcome?: 'created' | 'exists') => void;
+
+/** A write Firestore refused, with its gRPC status code (6 ALREADY_EXISTS is not an error here). */
+export class FirestoreWriteError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FirestoreWriteError';
+  }
+}
+
+/** Firestore's per-write limit is 500 writes and 10 MiB per request. */
+const MAX_WRITES_PER_REQUEST = 500;
+const MAX_BYTES_PER_REQUEST = 9 * 1024 * 1024;
+const ALREADY_EXISTS = 6;
+/** gRPC codes worth another attempt: DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE. */
+const RETRYABLE_CODES = new Set([4, 8, 10, 13, 14]);
+/** gRPC code used when the HTTP exchange itself failed. */
+const UNAVAILABLE = 14;
+const MAX_ERROR_TEXT = 500;
+
+/** A JavaScript value as the JSON text of a Firestore REST `Value`. */
+export function encodeFirestoreValue(value: unknown): string {
+  if (value === null) return '{"nullValue":null}';
+  switch (typeof value) {
+    case 'string':
+      return `{"stringValue":${JSON.stringify(value)}}`;
+    case 'boolean':
+      return value ? '{"booleanValue":true}' : '{"booleanValue":false}';
+    case 'number':
+      if (Number.isSafeInteger(value) && !Object.is(value, -0)) return `{"integerValue":"${value}"}`;
+      // Proto3 JSON spells the non-finite doubles as strings.
+      return Number.isFinite(value) ? `{"doubleValue":${value}}` : `{"doubleValue":"${value}"}`;
+    case 'object':
+      if (value instanceof Date) {
+        if (Number.isNaN(value.getTime())) throw new TypeError('cannot store an invalid Date');
+        return `{"timestampValue":"${value.toISOString()}"}`;
+      }
+      if (Array.isArray(value)) return `{"arrayValue":{"values":[${value.map(encodeFirestoreValue).join(',')}]}}`;
+      return `{"mapValue":{"fields":${encodeFirestoreFields(value as Record<string, unknown>)}}}`;
+    default:
+      throw new TypeError(`cannot store a value of type ${typeof value}`);
+  }
+}
+
+/**
+ * An object's fields as the JSON text of Firestore REST `fields`, skipping `undefined` (written
+ * as text directly: building the `Value` objects first cost as much again in allocation).
+ */
+export function encodeFirestoreFields(data: Record<string, unknown>): string {
+  let out = '{';
+  for (const key of Object.keys(data)) {
+    const v = data[key];
+    if (v === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += `${JSON.stringify(key)}:${encodeFirestoreValue(v)}`;
+  }
+  return `${out}}`;
+}
+
+interface PendingWrite {
+  /** The document's path below the database root. */
+  path: string;
+  /** The document's `fields`, encoded once (a retry sends the same text). */
+  fieldsJson: string;
+  bytes: number;
+  attempts: number;
+  done: CreateCallback;
+}
+
+/** Calls a write's callback; a callback that throws is a bug, surfaced without hurting the batch. */
+function settle(w: PendingWrite, err: Error | null, outcome?: 'created' | 'exists'): void {
+  try {
+    w.done(err, outcome);
+  } catch (thrown) {
+    process.nextTick(() => {
+      throw thrown;
+    });
+  }
+}
+
+interface HttpAnswer {
+  status: number;
+  body: string;
+}
+
+function defaultBackoffMs(attempt: number): number {
+  const base = Math.min(2000, 100 * 2 ** (attempt - 1));
+  return base / 2 + Math.random() * (base / 2);
+}
+
+/** Creates the batch creator. */
+export function createBatchCreator(options: BatchCreatorOptions): BatchCreator {
+  const base = new URL(options.baseUrl);
+  const isHttps = base.protocol === 'https:';
+  const agent = isHttps
+    ? new HttpsAgent({ keepAlive: true, maxSockets: 16 })
+    : new HttpAgent({ keepAlive: true, maxSockets: 16 });
+  const maxAttempts = options.maxAttempts ?? 3;
+  // 3 attempts of at most 10 s plus backoff: a write is settled within about 35 s of its
+  // request, well inside the rollup's 60 s lag (docs/grouping.md).
+  const timeoutMs = options.requestTimeoutMs ?? 10_000;
+  const backoffMs = options.backoffMs ?? defaultBackoffMs;
+
+  const maxInFlight = options.maxInFlight ?? 2;
+  let queue: PendingWrite[] = [];
+  let inFlight = 0;
+  let flushScheduled = false;
+
+  const post = (path: string, authorization: string, body: string): Promise<HttpAnswer> =>
+    new Promise((resolve, reject) => {
+      const payload = Buffer.from(body, 'utf8');
+      const req = (isHttps ? httpsRequest : httpRequest)(
+        {
+          protocol: base.protocol,
+          hostname: base.hostname.replace(/^\[|\]$/g, ''),
+          port: base.port === '' ? (isHttps ? 443 : 80) : Number(base.port),
+          method: 'POST',
+          path,
+          agent,
+          headers: {
+            Authorization: authorization,
+            'Content-Type': 'application/json',
+            'Content-Length': payload.length,
+          },
+        },
+        (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`Firestore did not answer within ${timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end(payload);
+    });
+
+  const retryOrFail = (writes: PendingWrite[], code: number, message: string): void => {
+    const again: PendingWrite[] = [];
+    for (const w of writes) {
+      if (RETRYABLE_CODES.has(code) && w.attempts < maxAttempts) again.push(w);
+      else settle(w, new FirestoreWriteError(code, message));
+    }
+    if (again.length === 0) return;
+    const attempt = Math.max(...again.map((w) => w.attempts));
+    setTimeout(() => void send(again), backoffMs(attempt));
+  };
+
+  const send = async (writes: PendingWrite[], refreshedAuth = false): Promise<void> => {
+    for (const w of writes) w.attempts += 1;
+    let answer: HttpAnswer;
+    let database: string;
+    try {
+      database = await options.database();
+      const authorization = await options.authorization(refreshedAuth);
+      const parts = writes.map(
+        (w) =>
+          `{"update":{"name":${JSON.stringify(`${database}/documents/${w.path}`)},"fields":${w.fieldsJson}},"currentDocument":{"exists":false}}`,
+      );
+      ioCounters.writeRequests++;
+      answer = await post(`/v1/${database}/documents:batchWrite`, authorization, `{"writes":[${parts.join(',')}]}`);
+    } catch (err) {
+      retryOrFail(
+        writes,
+        UNAVAILABLE,
+        `Firestore batchWrite failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      return;
+    }
+    if (answer.status === 401 && !refreshedAuth) {
+      for (const w of writes) w.attempts -= 1;
+      return send(writes, true);
+    }
+    if (answer.status !== 200) {
+      const retryable = answer.status === 429 || answer.status >= 500;
+      retryOrFail(
+        writes,
+        retryable ? UNAVAILABLE : 3,
+        `Firestore batchWrite answered HTTP ${answer.status}: ${answer.body.slice(0, MAX_ERROR_TEXT)}`,
+      );
+      return;
+    }
+    let statuses: Array<{ code?: number; message?: string } | undefined>;
+    try {
+      statuses = (JSON.parse(answer.body) as { status?: typeof statuses }).status ?? [];
+    } catch {
+      retryOrFail(writes, UNAVAILABLE, 'Firestore batchWrite answered with invalid JSON');
+      return;
+    }
+    const retry: PendingWrite[] = [];
+    let retryCode = 0;
+    let retryMessage = '';
+    writes.forEach((w, i) => {
+      const code = statuses[i]?.code ?? 0;
+      if (code === 0) settle(w, null, 'created');
+      else if (code === ALREADY_EXISTS) settle(w, null, 'exists');
+      else if (RETRYABLE_CODES.has(code) && w.attempts < maxAttempts) {
+        retry.push(w);
+        retryCode = code;
+        retryMessage = statuses[i]?.message ?? '';
+      } else settle(w, new FirestoreWriteError(code, `Firestore refused the write: ${statuses[i]?.message ?? ''}`));
+    });
+    if (retry.length > 0) retryOrFail(retry, retryCode, retryMessage);
+  };
+
+  /**
+   * Takes the next request's worth of queued writes (≤ 500 writes, ≤ 9 MiB), oldest first. A
+   * request may name a document only once, so a second create of the same document (a client's
+   * retry racing its first attempt) waits for the next request.
+   */
+  const takeBatch = (): PendingWrite[] => {
+    const batch: PendingWrite[] = [];
+    const later: PendingWrite[] = [];
+    const paths = new Set<string>();
+    let bytes = 0;
+    let i = 0;
+    for (; i < queue.length && batch.length < MAX_WRITES_PER_REQUEST; i++) {
+      const w = queue[i]!;
+      if (batch.length > 0 && bytes + w.bytes > MAX_BYTES_PER_REQUEST) break;
+      if (paths.has(w.path)) {
+        later.push(w);
+        continue;
+      }
+      paths.add(w.path);
+      bytes += w.bytes;
+      batch.push(w);
+    }
+    queue = later.length === 0 ? queue.slice(i) : [...later, ...queue.slice(i)];
+    return batch;
+  };
+
+  const flush = (): void => {
+    flushScheduled = false;
+    while (queue.length > 0 && inFlight < maxInFlight) {
+      inFlight += 1;
+      void send(takeBatch()).finally(() => {
+        inFlight -= 1;
+        scheduleFlush();
+      });
+    }
+  };
+
+  /** Flushes after the current turn of the event loop, so creates made in it share a request. */
+  const scheduleFlush = (): void => {
+    if (flushScheduled || queue.length === 0 || inFlight >= maxInFlight) return;
+    flushScheduled = true;
+    setImmediate(flush);
+  };
+
+  return {
+    create(documentPath, data, done) {
+      let fieldsJson: string;
+      try {
+        fieldsJson = encodeFirestoreFields(data);
+      } catch (err) {
+        done(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      const bytes = Buffer.byteLength(fieldsJson) + documentPath.length + 128;
+      queue.push({ path: documentPath, fieldsJson, bytes, attempts: 0, done });
+      scheduleFlush();
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}
