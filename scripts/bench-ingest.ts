@@ -3,10 +3,13 @@
  * function (Functions Framework over HTTP, Firestore emulator), then the same load against a
  * no-op Functions Framework handler in the same run. Prints accepted/s end to end, Firestore
  * writes and reads per accepted crash, and the ingest's CPU time per request as a ratio to the
- * no-op's. Options (env): BENCH_REQUESTS (default 20000), BENCH_CONCURRENCY (64).
+ * no-op's. The load is sent in BENCH_ROUNDS rounds, each one chunk to the ingest and then one to
+ * the no-op, so a burst of other work on the machine lands on both sides; the ratio of the
+ * totals and the median of the rounds' ratios are printed.
+ * Options (env): BENCH_REQUESTS (default 20000), BENCH_CONCURRENCY (64), BENCH_ROUNDS (5).
  */
 import { readFileSync, rmSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -19,6 +22,7 @@ import { ROOT, startStack } from './lib/stack';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const CLIENTS = 256;
 const TICKS_PER_SECOND = 100;
 
@@ -136,37 +140,65 @@ async function main(): Promise<void> {
     await fire(noop.url, prepare(noop.url, product, 1000));
 
     const load = prepare(stack.ingestUrl, product, REQUESTS);
-    const bodyBytes = load.reduce((n, r) => n + r.body.length, 0) / load.length;
-    const cpu0 = cpuSeconds(ingestPid);
-    const ingest = await fire(stack.ingestUrl, load);
-    const ingestCpu = cpuSeconds(ingestPid) - cpu0;
-
     const noopLoad = prepare(noop.url, product, REQUESTS);
-    const n0 = cpuSeconds(noop.pid);
-    const baseline = await fire(noop.url, noopLoad);
-    const noopCpu = cpuSeconds(noop.pid) - n0;
+    const bodyBytes = load.reduce((n, r) => n + r.body.length, 0) / load.length;
+    const ingest = { seconds: 0, statuses: {} as Record<number, number> };
+    const baseline = { seconds: 0, statuses: {} as Record<number, number> };
+    let ingestCpu = 0;
+    let noopCpu = 0;
+    const roundRatios: number[] = [];
+    const addStatuses = (into: Record<number, number>, from: Record<number, number>) => {
+      for (const [k, v] of Object.entries(from)) into[Number(k)] = (into[Number(k)] ?? 0) + v;
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      const from = Math.floor((REQUESTS * round) / ROUNDS);
+      const to = Math.floor((REQUESTS * (round + 1)) / ROUNDS);
+      const cpu0 = cpuSeconds(ingestPid);
+      const i = await fire(stack.ingestUrl, load.slice(from, to));
+      const iCpu = cpuSeconds(ingestPid) - cpu0;
+      const n0 = cpuSeconds(noop.pid);
+      const b = await fire(noop.url, noopLoad.slice(from, to));
+      const nCpu = cpuSeconds(noop.pid) - n0;
+      ingest.seconds += i.seconds;
+      baseline.seconds += b.seconds;
+      addStatuses(ingest.statuses, i.statuses);
+      addStatuses(baseline.statuses, b.statuses);
+      ingestCpu += iCpu;
+      noopCpu += nCpu;
+      roundRatios.push(iCpu / nCpu);
+    }
     await noop.stop();
+    const sortedRatios = [...roundRatios].sort((a, b) => a - b);
+    const medianRatio = sortedRatios[Math.floor(sortedRatios.length / 2)] ?? NaN;
 
     const accepted = ingest.statuses[202] ?? 0;
     const stored = (await db.collection('products').doc(product.productKey).collection('crashes').count().get()).data()
       .count;
     await stack.functions.find((f) => f.target === 'ingest')!.stop(); // flushes the I/O report at exit
-    const io = JSON.parse(readFileSync(ioFile, 'utf8')) as { reads: number; writes: number; failedCreates: number };
+    const io = JSON.parse(readFileSync(ioFile, 'utf8')) as {
+      reads: number;
+      writes: number;
+      failedCreates: number;
+      writeRequests: number;
+    };
     const warmAccepted = warm.length;
 
     const perReqIngest = (ingestCpu / REQUESTS) * 1e6;
     const perReqNoop = (noopCpu / REQUESTS) * 1e6;
     console.log(`
-bench:ingest  requests=${REQUESTS} concurrency=${CONCURRENCY} clients=${CLIENTS} body≈${Math.round(bodyBytes)} B  (node ${process.versions.node}, ${cpus().length} cores)
+bench:ingest  requests=${REQUESTS} in ${ROUNDS} rounds, concurrency=${CONCURRENCY} clients=${CLIENTS} body≈${Math.round(bodyBytes)} B  (node ${process.versions.node}, ${cpus().length} cores)
   ingest statuses           ${JSON.stringify(ingest.statuses)}
   accepted/s end to end     ${(accepted / ingest.seconds).toFixed(0)}   (${accepted} in ${ingest.seconds.toFixed(2)} s)
   no-op answers/s           ${((baseline.statuses[202] ?? 0) / baseline.seconds).toFixed(0)}
   stored documents          ${stored} (expected ${accepted + warmAccepted} incl. ${warmAccepted} warm-up)
-  Firestore writes/accepted ${(io.writes / (accepted + warmAccepted)).toFixed(4)}   (writes ${io.writes}, failed creates ${io.failedCreates})
+  Firestore writes/accepted ${(io.writes / (accepted + warmAccepted)).toFixed(4)}   (writes ${io.writes}, failed creates ${io.failedCreates}; ${(io.writes / io.writeRequests).toFixed(1)} writes per batchWrite request)
   Firestore reads/accepted  ${(io.reads / (accepted + warmAccepted)).toFixed(4)}   (reads ${io.reads}: product loads, one per cache lifetime)
   CPU µs/request ingest     ${perReqIngest.toFixed(0)}
   CPU µs/request no-op      ${perReqNoop.toFixed(0)}
-  CPU ratio ingest/no-op    ${(perReqIngest / perReqNoop).toFixed(2)}
+  CPU ratio ingest/no-op    ${(perReqIngest / perReqNoop).toFixed(2)}   (rounds: ${roundRatios.map((r) => r.toFixed(2)).join(', ')}; median ${medianRatio.toFixed(2)})
+  load average              ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}
 `);
   } finally {
     await stack.stop();
