@@ -3,9 +3,13 @@
  * function (Functions Framework over HTTP, Firestore emulator), then the same load against a
  * no-op Functions Framework handler in the same run. Prints accepted/s end to end, Firestore
  * writes and reads per accepted crash, and the ingest's CPU time per request as a ratio to the
- * no-op's. The load is sent in BENCH_ROUNDS rounds, each one chunk to the ingest and then one to
- * the no-op, so a burst of other work on the machine lands on both sides; the ratio of the
- * totals and the median of the rounds' ratios are printed.
+ * no-op's. The load is sent in BENCH_ROUNDS rounds, each one chunk to the ingest and then the
+ * same chunk to the no-op twice: as fast as it answers, and paced at the rate the ingest just
+ * achieved. A server's CPU per request depends on its request rate (at full speed one wake-up
+ * of the event loop serves many requests), and the ingest's rate is bounded by the emulator, so
+ * the paced no-op is the like-for-like baseline; both ratios are printed. Rounds interleave so a
+ * burst of other work on the machine lands on every side; the ratio of the totals and the
+ * median of the rounds' ratios are printed.
  * Options (env): BENCH_REQUESTS (default 20000), BENCH_CONCURRENCY (64), BENCH_ROUNDS (5).
  */
 import { readFileSync, rmSync } from 'node:fs';
@@ -81,7 +85,12 @@ function prepare(url: string, product: { productKey: string; secret: string }, n
   });
 }
 
-async function fire(url: string, requests: Prepared[]): Promise<{ seconds: number; statuses: Record<number, number> }> {
+/** Sends `requests` at concurrency CONCURRENCY, starting request i no earlier than i / ratePerSecond. */
+async function fire(
+  url: string,
+  requests: Prepared[],
+  ratePerSecond = Infinity,
+): Promise<{ seconds: number; statuses: Record<number, number> }> {
   const { hostname, port } = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const statuses: Record<number, number> = {};
@@ -104,7 +113,12 @@ async function fire(url: string, requests: Prepared[]): Promise<{ seconds: numbe
   const started = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (next < requests.length) await send(requests[next++]!);
+      while (next < requests.length) {
+        const i = next++;
+        const waitMs = (i * 1000) / ratePerSecond - Number(process.hrtime.bigint() - started) / 1e6;
+        if (waitMs > 1) await new Promise((resolve) => setTimeout(resolve, waitMs));
+        await send(requests[i]!);
+      }
     }),
   );
   agent.destroy();
@@ -146,7 +160,10 @@ async function main(): Promise<void> {
     const baseline = { seconds: 0, statuses: {} as Record<number, number> };
     let ingestCpu = 0;
     let noopCpu = 0;
+    let pacedCpu = 0;
+    let pacedSeconds = 0;
     const roundRatios: number[] = [];
+    const pacedRatios: number[] = [];
     const addStatuses = (into: Record<number, number>, from: Record<number, number>) => {
       for (const [k, v] of Object.entries(from)) into[Number(k)] = (into[Number(k)] ?? 0) + v;
     };
@@ -159,6 +176,12 @@ async function main(): Promise<void> {
       const n0 = cpuSeconds(noop.pid);
       const b = await fire(noop.url, noopLoad.slice(from, to));
       const nCpu = cpuSeconds(noop.pid) - n0;
+      const p0 = cpuSeconds(noop.pid);
+      const paced = await fire(noop.url, noopLoad.slice(from, to), (to - from) / i.seconds);
+      const pCpu = cpuSeconds(noop.pid) - p0;
+      pacedCpu += pCpu;
+      pacedSeconds += paced.seconds;
+      pacedRatios.push(iCpu / pCpu);
       ingest.seconds += i.seconds;
       baseline.seconds += b.seconds;
       addStatuses(ingest.statuses, i.statuses);
@@ -168,8 +191,7 @@ async function main(): Promise<void> {
       roundRatios.push(iCpu / nCpu);
     }
     await noop.stop();
-    const sortedRatios = [...roundRatios].sort((a, b) => a - b);
-    const medianRatio = sortedRatios[Math.floor(sortedRatios.length / 2)] ?? NaN;
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
     const accepted = ingest.statuses[202] ?? 0;
     const stored = (await db.collection('products').doc(product.productKey).collection('crashes').count().get()).data()
@@ -185,6 +207,8 @@ async function main(): Promise<void> {
 
     const perReqIngest = (ingestCpu / REQUESTS) * 1e6;
     const perReqNoop = (noopCpu / REQUESTS) * 1e6;
+    const perReqPaced = (pacedCpu / REQUESTS) * 1e6;
+    const list = (xs: number[]) => xs.map((r) => r.toFixed(2)).join(', ');
     console.log(`
 bench:ingest  requests=${REQUESTS} in ${ROUNDS} rounds, concurrency=${CONCURRENCY} clients=${CLIENTS} body≈${Math.round(bodyBytes)} B  (node ${process.versions.node}, ${cpus().length} cores)
   ingest statuses           ${JSON.stringify(ingest.statuses)}
@@ -194,8 +218,9 @@ bench:ingest  requests=${REQUESTS} in ${ROUNDS} rounds, concurrency=${CONCURRENC
   Firestore writes/accepted ${(io.writes / (accepted + warmAccepted)).toFixed(4)}   (writes ${io.writes}, failed creates ${io.failedCreates}; ${(io.writes / io.writeRequests).toFixed(1)} writes per batchWrite request)
   Firestore reads/accepted  ${(io.reads / (accepted + warmAccepted)).toFixed(4)}   (reads ${io.reads}: product loads, one per cache lifetime)
   CPU µs/request ingest     ${perReqIngest.toFixed(0)}
-  CPU µs/request no-op      ${perReqNoop.toFixed(0)}
-  CPU ratio ingest/no-op    ${(perReqIngest / perReqNoop).toFixed(2)}   (rounds: ${roundRatios.map((r) => r.toFixed(2)).join(', ')}; median ${medianRatio.toFixed(2)})
+  CPU µs/request no-op      ${perReqNoop.toFixed(0)} at full speed; ${perReqPaced.toFixed(0)} paced at the ingest's rate (${(REQUESTS / pacedSeconds).toFixed(0)}/s)
+  CPU ratio ingest/no-op    ${(perReqIngest / perReqNoop).toFixed(2)} against the no-op at full speed   (rounds: ${list(roundRatios)}; median ${median(roundRatios).toFixed(2)})
+                            ${(perReqIngest / perReqPaced).toFixed(2)} against the no-op at the same rate (rounds: ${list(pacedRatios)}; median ${median(pacedRatios).toFixed(2)})
   load average              ${loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}
