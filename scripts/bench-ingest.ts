@@ -28,6 +28,7 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const CLIENTS = 256;
+const SETTLE_MS = 1000;
 const TICKS_PER_SECOND = 100;
 
 function cpuSeconds(pid: number): number {
@@ -170,15 +171,20 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       const from = Math.floor((REQUESTS * round) / ROUNDS);
       const to = Math.floor((REQUESTS * (round + 1)) / ROUNDS);
-      const cpu0 = cpuSeconds(ingestPid);
-      const i = await fire(stack.ingestUrl, load.slice(from, to));
-      const iCpu = cpuSeconds(ingestPid) - cpu0;
-      const n0 = cpuSeconds(noop.pid);
-      const b = await fire(noop.url, noopLoad.slice(from, to));
-      const nCpu = cpuSeconds(noop.pid) - n0;
-      const p0 = cpuSeconds(noop.pid);
-      const paced = await fire(noop.url, noopLoad.slice(from, to), (to - from) / i.seconds);
-      const pCpu = cpuSeconds(noop.pid) - p0;
+      // Each server's CPU is read SETTLE_MS after its chunk ends, so the work a chunk leaves
+      // behind (V8 finishing a garbage collection on its background threads) counts for that
+      // chunk and not for whatever runs next.
+      const measure = async <T>(pid: number, run: () => Promise<T>): Promise<[T, number]> => {
+        const c0 = cpuSeconds(pid);
+        const result = await run();
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+        return [result, cpuSeconds(pid) - c0];
+      };
+      const [i, iCpu] = await measure(ingestPid, () => fire(stack.ingestUrl, load.slice(from, to)));
+      const [b, nCpu] = await measure(noop.pid, () => fire(noop.url, noopLoad.slice(from, to)));
+      const [paced, pCpu] = await measure(noop.pid, () =>
+        fire(noop.url, noopLoad.slice(from, to), (to - from) / i.seconds),
+      );
       pacedCpu += pCpu;
       pacedSeconds += paced.seconds;
       pacedRatios.push(iCpu / pCpu);
