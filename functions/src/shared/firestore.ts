@@ -1,6 +1,7 @@
 import { getApps, initializeApp, type App } from 'firebase-admin/app';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
 import { createBatchCreator, type BatchCreator } from '../ingest/batch-creator';
+import { createTokenSource } from './access-token';
 
 let app: App | undefined;
 
@@ -51,9 +52,6 @@ export function projectId(): Promise<string> {
   return projectIdPromise;
 }
 
-/** Access tokens are renewed this long before they expire. */
-const TOKEN_MARGIN_MS = 5 * 60_000;
-
 /**
  * The ingest's batch creator, on the same project, database and credentials as `db`. On the
  * emulator (FIRESTORE_EMULATOR_HOST) it sends `Bearer owner`, as the admin SDK does; in
@@ -62,24 +60,15 @@ const TOKEN_MARGIN_MS = 5 * 60_000;
  */
 export function createIngestBatchCreator(db: Firestore): BatchCreator {
   const emulatorHost = process.env.FIRESTORE_EMULATOR_HOST;
-  let token: { value: string; renewAtMs: number } | null = null;
-  let pending: Promise<string> | null = null;
-  const fetchToken = async (): Promise<string> => {
+  const token = createTokenSource(() => {
     const credential = getAdminApp().options.credential;
     if (credential === undefined) throw new Error('firebase-admin has no credential to call Firestore with');
-    const t = await credential.getAccessToken();
-    token = { value: `Bearer ${t.access_token}`, renewAtMs: Date.now() + t.expires_in * 1000 - TOKEN_MARGIN_MS };
-    return token.value;
-  };
+    return credential;
+  });
   return createBatchCreator({
     baseUrl: emulatorHost ? `http://${emulatorHost}` : 'https://firestore.googleapis.com',
     database: async () => `projects/${await projectId()}/databases/${db.databaseId}`,
-    authorization: (refresh) => {
-      if (emulatorHost) return Promise.resolve('Bearer owner');
-      if (!refresh && token !== null && Date.now() < token.renewAtMs) return Promise.resolve(token.value);
-      pending ??= fetchToken().finally(() => (pending = null));
-      return pending;
-    },
+    authorization: emulatorHost ? () => Promise.resolve('Bearer owner') : token,
   });
 }
 
