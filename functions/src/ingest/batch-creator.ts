@@ -69,6 +69,15 @@ const RETRYABLE_CODES = new Set([4, 8, 10, 13, 14]);
 const UNAVAILABLE = 14;
 const MAX_ERROR_TEXT = 500;
 
+/** The gRPC code for a failed HTTP answer, as Google's APIs map them; 429 and 5xx are retried. */
+function grpcCodeOfHttpStatus(status: number): number {
+  if (status === 429 || status >= 500) return UNAVAILABLE;
+  if (status === 401) return 16; // UNAUTHENTICATED (after one fresh token)
+  if (status === 403) return 7; // PERMISSION_DENIED
+  if (status === 404) return 5; // NOT_FOUND (no such database)
+  return 3; // INVALID_ARGUMENT
+}
+
 /** A JavaScript value as the JSON text of a Firestore REST `Value`. */
 export function encodeFirestoreValue(value: unknown): string {
   if (value === null) return '{"nullValue":null}';
@@ -223,10 +232,9 @@ export function createBatchCreator(options: BatchCreatorOptions): BatchCreator {
       return send(writes, true);
     }
     if (answer.status !== 200) {
-      const retryable = answer.status === 429 || answer.status >= 500;
       retryOrFail(
         writes,
-        retryable ? UNAVAILABLE : 3,
+        grpcCodeOfHttpStatus(answer.status),
         `Firestore batchWrite answered HTTP ${answer.status}: ${answer.body.slice(0, MAX_ERROR_TEXT)}`,
       );
       return;

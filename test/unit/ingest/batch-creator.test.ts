@@ -231,6 +231,18 @@ describe('createBatchCreator', () => {
     expect(received).toHaveLength(1);
   });
 
+  it('gives up after a second 401, with UNAUTHENTICATED; a 403 is PERMISSION_DENIED', async () => {
+    const denied = await setup((_req, res) => json(res, 401, {}));
+    await expect(create(denied.creator, 'c/x')).rejects.toMatchObject({ code: 16 });
+    expect(denied.refreshes).toEqual([false, true]);
+    const forbidden = await setup((_req, res) => json(res, 403, { error: { message: 'no access' } }));
+    await expect(create(forbidden.creator, 'c/x')).rejects.toMatchObject({
+      code: 7,
+      message: expect.stringContaining('403'),
+    });
+    expect(forbidden.received).toHaveLength(1);
+  });
+
   it('asks for a fresh token once after a 401', async () => {
     const { creator, received, refreshes } = await setup((req, res) =>
       req.authorization === 'Bearer fresh' ? statuses(() => 0)(req, res) : json(res, 401, {}),
