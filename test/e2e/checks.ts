@@ -1,12 +1,66 @@
 /**
- * The end-to-end checks shared by the three SDKs' test files: rate-limited bursts, crash loops
- * and grouping.
+ * The end-to-end checks shared by the three SDKs' test files: a queued crash and the next
+ * start that sends it, rate-limited bursts, crash loops and grouping.
  */
 import type { FingerprintResult } from '../../functions/src/rollup/fingerprint';
 import { requireEnv, testDb } from '../emulator/helpers';
 import { startRecordingProxy, type Exchange } from './network';
-import { expectExit, newQueueDir, reportFiles, sleep, type RunResult, type Target } from './run';
+import {
+  expectExit,
+  newQueueDir,
+  readQueueFile,
+  reportFiles,
+  sleep,
+  type QueueFile,
+  type RunResult,
+  type Target,
+} from './run';
 import { exceptionOf, fingerprintOf, issuesOf, rollUp, storedDocs, waitForDocs, type StoredDoc } from './stored';
+
+/** Checks that a crashed run left exactly one report file, a crash report, and returns it. */
+export function theQueuedCrash(queueDir: string): QueueFile {
+  const files = reportFiles(queueDir);
+  expect(files).toHaveLength(1);
+  const queued = readQueueFile(queueDir, files[0]!);
+  expect(queued).toMatchObject({ v: 1, path: '/v1/crashes' });
+  return queued;
+}
+
+/**
+ * Another start of the program (`start`) exits 0, leaves the queue folder empty and, half a
+ * second later, the product still has only its `stored` crashes.
+ */
+export async function expectNextStartSendsNothingMore(
+  target: Target,
+  queueDir: string,
+  stored: number,
+  start: () => Promise<RunResult>,
+): Promise<void> {
+  expectExit(await start(), 0);
+  expect(reportFiles(queueDir)).toEqual([]);
+  await sleep(500);
+  expect(await storedDocs(target.productKey, 'crashes')).toHaveLength(stored);
+}
+
+/**
+ * The crash a run left queued is sent by the program's next start (`start`): it lands once, as
+ * that run's client id, counter and report id, the queue is left empty, and a start after that
+ * sends nothing more. Returns the stored crash.
+ */
+export async function expectQueuedCrashSentOnceByNextStart(
+  target: Target,
+  queueDir: string,
+  start: () => Promise<RunResult>,
+): Promise<StoredDoc> {
+  const queued = theQueuedCrash(queueDir);
+  expectExit(await start(), 0);
+  const docs = await waitForDocs(target.productKey, 'crashes', 1);
+  expect(docs).toHaveLength(1);
+  expect(docs[0]).toMatchObject({ clientId: queued.clientId, counter: queued.counter, reportId: queued.body.reportId });
+  expect(reportFiles(queueDir)).toEqual([]);
+  await expectNextStartSendsNothingMore(target, queueDir, 1, start);
+  return docs[0]!;
+}
 
 /**
  * Checks the wire record of a burst against a rate-limited ingest: some requests were

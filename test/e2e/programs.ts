@@ -18,7 +18,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import {
   ROOT,
   expectExit,
@@ -42,6 +42,9 @@ export const NODE_ESM_PROGRAM = join(ROOT, 'test', 'e2e', 'node', 'crash-app.mjs
 
 /** How many comment lines the shifted copy of CrashApp.java has above the original's first line. */
 export const JAVA_SHIFT = 9;
+
+/** How to run a program: where it reports to, and `shifted` for its copy with every line moved down. */
+export type ProgramOptions = RunOptions & { shifted?: boolean };
 
 const BUILD_ROOT = join(ROOT, '.local', 'e2e-build');
 const PROGRAM_TIMEOUT_MS = 90_000;
@@ -158,24 +161,31 @@ export const buildJavaPrograms = () => (javaBuild ??= buildJava());
 /** Builds (once per test file, and only when the sources changed) the Node SDK package. */
 export const buildNodePackage = () => (nodeBuild ??= buildNode());
 
-/** Runs crash_app.py with `args` (its mode first) for a product. */
-export function runPython(
-  target: Target,
-  args: string[],
-  options: RunOptions & { program?: string },
-): Promise<RunResult> {
+let pythonShifted: string | undefined;
+let nodeShifted: string | undefined;
+
+/** crash_app.py with every line 7 lines lower, in a temp folder (made once per test file). */
+export const shiftedPythonProgram = () => (pythonShifted ??= shiftedCopy(PYTHON_PROGRAM, 'python-shifted', 7, '#'));
+/** crash-app.cjs with every line 5 lines lower, in a temp folder (made once per test file). */
+export const shiftedNodeProgram = () => (nodeShifted ??= shiftedCopy(NODE_PROGRAM, 'node-shifted', 5, '//'));
+
+function shiftedCopy(program: string, prefix: string, lines: number, comment: string): string {
+  const copy = join(makeTempDir(prefix), 'app-1.0.1', basename(program));
+  writeShiftedCopy(program, copy, lines, comment);
+  return copy;
+}
+
+/** Runs crash_app.py with `args` (its mode first) for a product; `shifted` runs the copy with moved lines. */
+export function runPython(target: Target, args: string[], options: ProgramOptions): Promise<RunResult> {
   const env = programEnv(target, options);
   env.PYTHONPATH = join(ROOT, 'sdks', 'python', 'src');
   env.PYTHONDONTWRITEBYTECODE = '1';
-  return runProgram('python3', [options.program ?? PYTHON_PROGRAM, ...args], { env, timeoutMs: PROGRAM_TIMEOUT_MS });
+  const program = options.shifted ? shiftedPythonProgram() : PYTHON_PROGRAM;
+  return runProgram('python3', [program, ...args], { env, timeoutMs: PROGRAM_TIMEOUT_MS });
 }
 
 /** Runs CrashApp with `args` (its mode first) for a product; `shifted` runs the copy with moved lines. */
-export async function runJava(
-  target: Target,
-  args: string[],
-  options: RunOptions & { shifted?: boolean },
-): Promise<RunResult> {
+export async function runJava(target: Target, args: string[], options: ProgramOptions): Promise<RunResult> {
   const { classpath, shiftedClasspath } = await buildJavaPrograms();
   // C1 only: these programs live for a second, and it halves the JVM's start-up CPU.
   const jvm = ['-XX:TieredStopAtLevel=1', '-cp', options.shifted ? shiftedClasspath : classpath];
@@ -200,15 +210,12 @@ export async function runNodeEsm(target: Target, args: string[], options: RunOpt
   });
 }
 
-/** Runs crash-app.cjs with `args` (its mode first) for a product. */
-export async function runNode(
-  target: Target,
-  args: string[],
-  options: RunOptions & { program?: string },
-): Promise<RunResult> {
+/** Runs crash-app.cjs with `args` (its mode first) for a product; `shifted` runs the copy with moved lines. */
+export async function runNode(target: Target, args: string[], options: ProgramOptions): Promise<RunResult> {
   const env = programEnv(target, options);
   env.NODE_PATH = await buildNodePackage();
-  return runProgram(process.execPath, [options.program ?? NODE_PROGRAM, ...args], {
+  const program = options.shifted ? shiftedNodeProgram() : NODE_PROGRAM;
+  return runProgram(process.execPath, [program, ...args], {
     env,
     timeoutMs: PROGRAM_TIMEOUT_MS,
   });

@@ -4,31 +4,29 @@
  * ingest, also through a network that fails then recovers and against the ingest's own 429s;
  * what lands in the Firestore emulator is checked, then grouped by the real rollup.
  */
-import { join } from 'node:path';
 import { parseStacktrace } from '../../functions/src/rollup/stacktrace';
 import {
   exceptionOf,
-  expectCrashLoopLimited,
   expectExit,
-  expectRateLimitedBurstDeliveredOnce,
-  expectGroupedAsFixturesSay,
-  listDir,
-  makeTempDir,
+  expectQueuedCrashSentOnceByNextStart,
   newQueueDir,
-  optOutCases,
-  readQueueFile,
   removeTempDirs,
   reportFiles,
-  sleep,
   startProxy,
   startRecordingProxy,
-  storedDocs,
+  theQueuedCrash,
   waitForDocs,
-  writeShiftedCopy,
-  type StoredDoc,
-  type Target,
 } from '../e2e/harness';
-import { NODE_PROGRAM, buildNodePackage, runNode, runNodeEsm } from '../e2e/programs';
+import { NODE_PROGRAM, buildNodePackage, runNode, runNodeEsm, shiftedNodeProgram } from '../e2e/programs';
+import {
+  describeOptOut,
+  itGroupsShiftedRunsIntoOneIssue,
+  itHonoursRetryAfter,
+  itLimitsACrashLoopAcrossRestarts,
+  itReportsAfterTheIngestClosedAnIdleConnection,
+  itSendsUsageWithBuiltInMetrics,
+  type RuntimeUnderTest,
+} from '../e2e/scenarios';
 import { newProduct, requireEnv } from './helpers';
 
 const PROGRAM = NODE_PROGRAM;
@@ -40,29 +38,14 @@ afterAll(removeTempDirs);
 
 const UNCAUGHT = `SyntaxError: Unexpected token 'a', "alice@example.com" is not valid JSON`;
 
-/** Checks one queue file is left by a crashed run and returns it. */
-function theQueuedReport(queueDir: string) {
-  const files = reportFiles(queueDir);
-  expect(files).toHaveLength(1);
-  const queued = readQueueFile(queueDir, files[0]!);
-  expect(queued).toMatchObject({ v: 1, path: '/v1/crashes' });
-  return queued;
-}
-
-/** The next start sends what the crashed run queued: it lands once, as that run's client id and counter. */
-async function expectSentOnceByNextStart(product: Target, queueDir: string): Promise<StoredDoc> {
-  const queued = theQueuedReport(queueDir);
-  expectExit(await runNode(product, ['start'], { queueDir }), 0);
-  const docs = await waitForDocs(product.productKey, 'crashes', 1);
-  expect(docs).toHaveLength(1);
-  expect(docs[0]).toMatchObject({ clientId: queued.clientId, counter: queued.counter, reportId: queued.body.reportId });
-  expect(reportFiles(queueDir)).toEqual([]);
-
-  expectExit(await runNode(product, ['start'], { queueDir }), 0);
-  await sleep(300);
-  expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(1);
-  return docs[0]!;
-}
+const NODE: RuntimeUnderTest = {
+  name: 'node',
+  run: runNode,
+  // The process dies of the crash as it would without the SDK; the next start sends the report.
+  sendsCrashOnNextStart: true,
+  uncaught: UNCAUGHT,
+  crashType: 'SyntaxError',
+};
 
 describe('Node SDK end to end (node crash-app.cjs)', () => {
   it.concurrent(
@@ -76,7 +59,9 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
       expect(crash.stderr).toContain(UNCAUGHT);
       expect(crash.stderr).toMatch(/^Node\.js v\d+/m);
 
-      const doc = await expectSentOnceByNextStart(product, queueDir);
+      const doc = await expectQueuedCrashSentOnceByNextStart(product, queueDir, () =>
+        runNode(product, ['start'], { queueDir }),
+      );
       const exception = exceptionOf(doc);
       expect(exception.type).toBe('SyntaxError');
       expect(exception.message).toBe(`Unexpected token 'a', "<email>" is not valid JSON`);
@@ -106,7 +91,9 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
       expectExit(crash, 1);
       expect(crash.stderr).toContain('Error: order service unavailable');
 
-      const doc = await expectSentOnceByNextStart(product, queueDir);
+      const doc = await expectQueuedCrashSentOnceByNextStart(product, queueDir, () =>
+        runNode(product, ['start'], { queueDir }),
+      );
       const exception = exceptionOf(doc);
       expect(exception).toMatchObject({ type: 'Error', message: 'order service unavailable' });
       expect(exception.stacktrace).toContain('\nCaused by: Error: connection reset by peer\n');
@@ -129,7 +116,7 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
       const crash = await runNodeEsm(product, ['crash'], { queueDir });
       expectExit(crash, 1);
       expect(crash.stderr).toContain(UNCAUGHT);
-      const queued = theQueuedReport(queueDir);
+      const queued = theQueuedCrash(queueDir);
 
       expectExit(await runNodeEsm(product, ['start'], { queueDir }), 0);
       const docs = await waitForDocs(product.productKey, 'crashes', 1);
@@ -148,36 +135,13 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
     },
   );
 
-  it.concurrent('sends a usage report with the built-in metrics', async () => {
-    const product = await newProduct('e2e node usage');
-    const queueDir = newQueueDir('node-usage');
-
-    expectExit(await runNode(product, ['usage'], { queueDir }), 0);
-    const docs = await waitForDocs(product.productKey, 'usage', 1);
-    expect(docs).toHaveLength(1);
-    expect(docs[0]).toMatchObject({ app: { name: 'e2e-node', version: '1.0.0' } });
-    const metrics = docs[0]!.metrics as Record<string, unknown>;
-    expect(metrics).toMatchObject({
-      'os.name': 'linux',
-      'os.version': expect.any(String),
-      'os.arch': process.arch,
-      'runtime.name': 'node',
-      'runtime.version': process.versions.node,
-      'app.version': '1.0.0',
-      locale: expect.any(String),
-      'cpu.count': expect.any(Number),
-    });
-    expect(metrics['cpu.count']).toBeGreaterThanOrEqual(1);
-    expect(reportFiles(queueDir)).toEqual([]);
-  });
-
   it.concurrent('delivers once through a network that fails, then recovers', async () => {
     const product = await newProduct('e2e node flaky network');
     const queueDir = newQueueDir('node-flaky');
     const proxy = await startProxy(requireEnv('DUMPCATCHER_INGEST_URL'), { failFirst: 2 });
     try {
       expectExit(await runNode(product, ['crash'], { queueDir, endpoint: proxy.url }), 1);
-      const queued = theQueuedReport(queueDir);
+      const queued = theQueuedCrash(queueDir);
 
       const start = await runNode(product, ['start'], {
         queueDir,
@@ -198,16 +162,6 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
     }
   });
 
-  it.concurrent("honours the ingest's 429 Retry-After: every report of a burst lands exactly once", async () => {
-    const product = await newProduct('e2e node rate limit');
-    await expectRateLimitedBurstDeliveredOnce(
-      product,
-      (queueDir, endpoint, count) =>
-        runNode(product, ['burst', String(count)], { queueDir, endpoint, extra: { E2E_SHUTDOWN_TIMEOUT_MS: '60000' } }),
-      { prefix: 'node-burst' },
-    );
-  });
-
   it.concurrent(
     'the CLI pattern of docs/sdk-node.md (await flush(10000), then process.exit(1)) waits for a slow ingest and keeps its exit code',
     async () => {
@@ -224,17 +178,6 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
       } finally {
         await proxy.close();
       }
-    },
-  );
-
-  it.concurrent(
-    'a crash loop of 5 processes stores only maxReportsPerFingerprint (3) reports: the limiter holds across restarts',
-    async () => {
-      const product = await newProduct('e2e node crash loop');
-      await expectCrashLoopLimited(product, (queueDir, extra) => runNode(product, ['crash'], { queueDir, extra }), {
-        prefix: 'node-loop',
-        settle: (queueDir) => runNode(product, ['start'], { queueDir }),
-      });
     },
   );
 
@@ -265,87 +208,15 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
     },
   );
 
-  it.concurrent(
-    'a report sent after the ingest closed the idle kept-alive connection (6 s) still lands: both reports stored once',
-    async () => {
-      const product = await newProduct('e2e node idle connection');
-      const queueDir = newQueueDir('node-idle');
-      // A plain TCP proxy: it passes the ingest's close of the idle connection on, and counts connections.
-      const proxy = await startProxy(requireEnv('DUMPCATCHER_INGEST_URL'));
-      try {
-        const run = await runNode(product, ['idle', '6000'], { queueDir, endpoint: proxy.url });
-        expectExit(run, 0);
-        expect(run.ms).toBeGreaterThanOrEqual(6000);
-        // Node's HTTP server (the Functions Framework's) closes a connection idle for 5 s.
-        expect(proxy.connections()).toBeGreaterThanOrEqual(2);
-      } finally {
-        await proxy.close();
-      }
-      const docs = await waitForDocs(product.productKey, 'crashes', 2);
-      expect(docs.map((d) => exceptionOf(d).message).sort()).toEqual(['after idling', 'before idling']);
-      expect(reportFiles(queueDir)).toEqual([]);
-    },
-  );
-
-  it.concurrent(
-    'groups two runs with shifted line numbers into one issue of count 2 and another call path into another issue',
-    async () => {
-      const product = await newProduct('e2e node grouping');
-      const shifted = join(makeTempDir('node-shifted'), 'app-1.0.1', 'crash-app.cjs');
-      writeShiftedCopy(PROGRAM, shifted, 5, '//');
-      const runs = [
-        { args: ['crash'], program: PROGRAM, queueDir: newQueueDir('node-group-a') },
-        { args: ['crash'], program: shifted, queueDir: newQueueDir('node-group-b') },
-        { args: ['other-path'], program: PROGRAM, queueDir: newQueueDir('node-group-other') },
-      ];
-      for (const run of await Promise.all(runs.map((r) => runNode(product, r.args, r)))) expectExit(run, 1);
-      for (const run of await Promise.all(runs.map((r) => runNode(product, ['start'], r)))) expectExit(run, 0);
-
-      const docs = await waitForDocs(product.productKey, 'crashes', 3);
-      expect(docs).toHaveLength(3);
-      const find = (file: string, fn: string) =>
-        docs.find((d) => {
-          const trace = exceptionOf(d).stacktrace;
-          return trace.includes(`(${file}:`) && trace.includes(`at ${fn} (`);
-        });
-      const docA = find(PROGRAM, 'checkout');
-      const docB = find(shifted, 'checkout');
-      const docOther = find(PROGRAM, 'preview');
-      expect(docA && docB && docOther).toBeDefined();
-
-      const { same, other } = await expectGroupedAsFixturesSay(product.productKey, {
-        same: [docA!, docB!],
-        other: docOther!,
-      });
-      expect(same.culprit).toBe('crash-app.cjs in parsePrice');
-      expect(other.culprit).toBe('crash-app.cjs in parsePrice');
-    },
-  );
-
-  describe('opt-out', () => {
-    const cases = optOutCases(join(makeTempDir('node-optout-config'), 'config'));
-    it.concurrent.each(cases)(
-      'with $name nothing is sent and nothing is queued; the program still crashes as usual',
-      async ({ env, prepare }) => {
-        const product = await newProduct('e2e node opt-out');
-        const queueDir = newQueueDir('node-optout');
-        prepare?.(queueDir);
-        const [crash, rejection, usage] = await Promise.all([
-          runNode(product, ['crash'], { queueDir, extra: env }),
-          runNode(product, ['rejection'], { queueDir, extra: env }),
-          runNode(product, ['usage'], { queueDir, extra: env }),
-        ]);
-        expectExit(crash, 1);
-        expect(crash.stderr).toContain(UNCAUGHT);
-        expectExit(rejection, 1);
-        expectExit(usage, 0);
-        expect(listDir(queueDir)).toEqual([]);
-        // A start that is not opted out finds nothing left to send.
-        expectExit(await runNode(product, ['start'], { queueDir }), 0);
-        await sleep(1000);
-        expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(0);
-        expect(await storedDocs(product.productKey, 'usage')).toHaveLength(0);
-      },
-    );
+  // Scenarios shared with the other SDKs (test/e2e/scenarios.ts).
+  itSendsUsageWithBuiltInMetrics(NODE, { 'os.arch': process.arch, 'runtime.version': process.versions.node });
+  itHonoursRetryAfter(NODE);
+  itLimitsACrashLoopAcrossRestarts(NODE);
+  itReportsAfterTheIngestClosedAnIdleConnection(NODE);
+  itGroupsShiftedRunsIntoOneIssue(NODE, {
+    isTraceOf: (trace, run) =>
+      trace.includes(`(${run.shifted ? shiftedNodeProgram() : PROGRAM}:`) && trace.includes(`at ${run.through} (`),
+    culprit: 'crash-app.cjs in parsePrice',
   });
+  describeOptOut(NODE, { alsoCrashing: ['rejection'] });
 });
