@@ -17,6 +17,13 @@ import {
 } from './run';
 import { exceptionOf, fingerprintOf, issuesOf, rollUp, storedDocs, waitForDocs, type StoredDoc } from './stored';
 
+/** Waits for the product's first stored crash, checks it is the only one, and returns it. */
+export async function expectOneStoredCrash(target: Target): Promise<StoredDoc> {
+  const docs = await waitForDocs(target.productKey, 'crashes', 1);
+  expect(docs).toHaveLength(1);
+  return docs[0]!;
+}
+
 /** Checks that a crashed run left exactly one report file, a crash report, and returns it. */
 export function theQueuedCrash(queueDir: string): QueueFile {
   const files = reportFiles(queueDir);
@@ -54,12 +61,11 @@ export async function expectQueuedCrashSentOnceByNextStart(
 ): Promise<StoredDoc> {
   const queued = theQueuedCrash(queueDir);
   expectExit(await start(), 0);
-  const docs = await waitForDocs(target.productKey, 'crashes', 1);
-  expect(docs).toHaveLength(1);
-  expect(docs[0]).toMatchObject({ clientId: queued.clientId, counter: queued.counter, reportId: queued.body.reportId });
+  const doc = await expectOneStoredCrash(target);
+  expect(doc).toMatchObject({ clientId: queued.clientId, counter: queued.counter, reportId: queued.body.reportId });
   expect(reportFiles(queueDir)).toEqual([]);
   await expectNextStartSendsNothingMore(target, queueDir, 1, start);
-  return docs[0]!;
+  return doc;
 }
 
 /**

@@ -8,6 +8,7 @@ import { newProduct, requireEnv } from '../emulator/helpers';
 import {
   expectCrashLoopLimited,
   expectGroupedAsFixturesSay,
+  expectOneStoredCrash,
   expectQueuedCrashSentOnceByNextStart,
   expectRateLimitedBurstDeliveredOnce,
 } from './checks';
@@ -117,9 +118,8 @@ export function itDeliversTheCrashThroughAFlakyNetwork(runtime: RuntimeUnderTest
         });
         expectExit(crash, 1);
         expect(proxy.connections()).toBeGreaterThanOrEqual(3);
-        const docs = await waitForDocs(product.productKey, 'crashes', 1);
-        expect(docs).toHaveLength(1);
-        expect(exceptionOf(docs[0]!).type).toBe(runtime.crashType);
+        const doc = await expectOneStoredCrash(product);
+        expect(exceptionOf(doc).type).toBe(runtime.crashType);
         expect(reportFiles(queueDir)).toEqual([]);
       } finally {
         await proxy.close();

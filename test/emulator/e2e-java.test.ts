@@ -8,11 +8,11 @@ import { parseStacktrace } from '../../functions/src/rollup/stacktrace';
 import {
   exceptionOf,
   expectExit,
+  expectOneStoredCrash,
   expectNextStartSendsNothingMore,
   newQueueDir,
   removeTempDirs,
   reportFiles,
-  waitForDocs,
 } from '../e2e/harness';
 import { JAVA_PROGRAM, JAVA_SHIFT, buildJavaPrograms, runJava } from '../e2e/programs';
 import {
@@ -65,9 +65,7 @@ describe('Java SDK end to end (java CrashApp)', () => {
         'Caused by: java.lang.NumberFormatException: For input string: "alice@example.com"',
       );
 
-      const docs = await waitForDocs(product.productKey, 'crashes', 1);
-      expect(docs).toHaveLength(1);
-      const doc = docs[0]!;
+      const doc = await expectOneStoredCrash(product);
       const exception = exceptionOf(doc);
       expect(exception.type).toBe('java.lang.IllegalStateException');
       expect(exception.message).toBe('could not load the order');
@@ -114,9 +112,7 @@ describe('Java SDK end to end (java CrashApp)', () => {
         'Exception in thread "order-worker" java.lang.NumberFormatException: For input string: "alice@example.com"',
       );
 
-      const docs = await waitForDocs(product.productKey, 'crashes', 1);
-      expect(docs).toHaveLength(1);
-      const exception = exceptionOf(docs[0]!);
+      const exception = exceptionOf(await expectOneStoredCrash(product));
       expect(exception.type).toBe('java.lang.NumberFormatException');
       const parsed = parseStacktrace(exception.stacktrace, { runtime: 'java' });
       expect(parsed.format).toBe('java');

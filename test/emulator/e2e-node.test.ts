@@ -8,6 +8,7 @@ import { parseStacktrace } from '../../functions/src/rollup/stacktrace';
 import {
   exceptionOf,
   expectExit,
+  expectOneStoredCrash,
   expectQueuedCrashSentOnceByNextStart,
   newQueueDir,
   removeTempDirs,
@@ -15,7 +16,6 @@ import {
   startProxy,
   startRecordingProxy,
   theQueuedCrash,
-  waitForDocs,
 } from '../e2e/harness';
 import { NODE_PROGRAM, buildNodePackage, runNode, runNodeEsm, shiftedNodeProgram } from '../e2e/programs';
 import {
@@ -119,14 +119,13 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
       const queued = theQueuedCrash(queueDir);
 
       expectExit(await runNodeEsm(product, ['start'], { queueDir }), 0);
-      const docs = await waitForDocs(product.productKey, 'crashes', 1);
-      expect(docs).toHaveLength(1);
-      expect(docs[0]).toMatchObject({
+      const doc = await expectOneStoredCrash(product);
+      expect(doc).toMatchObject({
         clientId: queued.clientId,
         counter: queued.counter,
         app: { name: 'e2e-node-esm' },
       });
-      const parsed = parseStacktrace(exceptionOf(docs[0]!).stacktrace, { runtime: 'node' });
+      const parsed = parseStacktrace(exceptionOf(doc).stacktrace, { runtime: 'node' });
       expect(parsed.format).toBe('v8');
       const inApp = parsed.exceptions[0]!.frames.filter((f) => f.inApp);
       expect(inApp.map((f) => f.function).slice(0, 2)).toEqual(['parsePrice', 'checkout']);
@@ -153,9 +152,8 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
       expect(start.stderr.match(/will retry \S+ in \d+ ms: network: /g)).toHaveLength(2);
       expect(proxy.connections()).toBeGreaterThanOrEqual(3);
 
-      const docs = await waitForDocs(product.productKey, 'crashes', 1);
-      expect(docs).toHaveLength(1);
-      expect(docs[0]).toMatchObject({ clientId: queued.clientId, counter: queued.counter });
+      const doc = await expectOneStoredCrash(product);
+      expect(doc).toMatchObject({ clientId: queued.clientId, counter: queued.counter });
       expect(reportFiles(queueDir)).toEqual([]);
     } finally {
       await proxy.close();
@@ -172,8 +170,7 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
       try {
         const cli = await runNode(product, ['cli'], { queueDir, endpoint: proxy.url });
         expect({ code: cli.code, stdout: cli.stdout.trim() }).toEqual({ code: 1, stdout: '{"flushed":true}' });
-        const docs = await waitForDocs(product.productKey, 'crashes', 1);
-        expect(docs).toHaveLength(1);
+        await expectOneStoredCrash(product);
         expect(reportFiles(queueDir)).toEqual([]);
       } finally {
         await proxy.close();
@@ -202,8 +199,7 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
       } finally {
         await proxy.close();
       }
-      const docs = await waitForDocs(product.productKey, 'crashes', 1);
-      expect(docs).toHaveLength(1);
+      await expectOneStoredCrash(product);
       expect(reportFiles(queueDir)).toEqual([]);
     },
   );

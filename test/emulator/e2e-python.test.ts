@@ -7,6 +7,7 @@ import { parseStacktrace } from '../../functions/src/rollup/stacktrace';
 import {
   exceptionOf,
   expectExit,
+  expectOneStoredCrash,
   expectNextStartSendsNothingMore,
   newQueueDir,
   removeTempDirs,
@@ -14,7 +15,6 @@ import {
   sleep,
   startRecordingProxy,
   storedDocs,
-  waitForDocs,
 } from '../e2e/harness';
 import { PYTHON_PROGRAM, runPython, shiftedPythonProgram } from '../e2e/programs';
 import {
@@ -55,9 +55,7 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
       expect(crash.stderr).toContain('Traceback (most recent call last):');
       expect(crash.stderr).toContain("ValueError: invalid literal for int() with base 10: 'alice@example.com'");
 
-      const docs = await waitForDocs(product.productKey, 'crashes', 1);
-      expect(docs).toHaveLength(1);
-      const doc = docs[0]!;
+      const doc = await expectOneStoredCrash(product);
       const exception = exceptionOf(doc);
       expect(exception.type).toBe('ValueError');
       expect(exception.message).toBe("invalid literal for int() with base 10: '<email>'");
@@ -86,9 +84,7 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
     expect(crash.stderr).toContain('The above exception was the direct cause of the following exception:');
     expect(crash.stderr).toContain('RuntimeError: could not load the order');
 
-    const docs = await waitForDocs(product.productKey, 'crashes', 1);
-    expect(docs).toHaveLength(1);
-    const exception = exceptionOf(docs[0]!);
+    const exception = exceptionOf(await expectOneStoredCrash(product));
     expect(exception.type).toBe('RuntimeError');
     expect(exception.message).toBe('could not load the order');
     const parsed = parseStacktrace(exception.stacktrace, { runtime: 'python' });
@@ -115,9 +111,7 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
       expect(run.stderr).toContain('Exception in thread order-worker');
       expect(run.stderr).toContain("ValueError: invalid literal for int() with base 10: 'alice@example.com'");
 
-      const docs = await waitForDocs(product.productKey, 'crashes', 1);
-      expect(docs).toHaveLength(1);
-      const exception = exceptionOf(docs[0]!);
+      const exception = exceptionOf(await expectOneStoredCrash(product));
       expect(exception.type).toBe('ValueError');
       const parsed = parseStacktrace(exception.stacktrace, { runtime: 'python' });
       expect(parsed.format).toBe('python');
@@ -166,8 +160,7 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
       } finally {
         await proxy.close();
       }
-      const docs = await waitForDocs(product.productKey, 'crashes', 1);
-      expect(docs).toHaveLength(1);
+      await expectOneStoredCrash(product);
       expect(reportFiles(queueDir)).toEqual([]);
     },
   );
