@@ -1,9 +1,9 @@
 import { http } from '@google-cloud/functions-framework';
 import { getAuth } from 'firebase-admin/auth';
 import { loadConfig } from './shared/config';
-import { createIngestBatchCreator, getAdminApp, getDb } from './shared/firestore';
+import { getAdminApp, getDb } from './shared/firestore';
 import { createIngestHandler } from './ingest/handler';
-import { createFirestoreIngestStore, createFirestoreProductLoader } from './ingest/store';
+import { createFirestoreIngestStore, createFirestoreProductLoader, createIngestBatchCreator } from './ingest/store';
 import { loadApiConfig } from './api/config';
 import { createFirebaseVerifier } from './api/firebase-auth';
 import { createApiHandler } from './api/handler';

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { ALREADY_EXISTS } from '../shared/firestore';
 import { ioCounters } from '../shared/io-counters';
 
 /**
@@ -62,7 +63,6 @@ export class FirestoreWriteError extends Error {
 /** Firestore's per-write limit is 500 writes and 10 MiB per request. */
 const MAX_WRITES_PER_REQUEST = 500;
 const MAX_BYTES_PER_REQUEST = 9 * 1024 * 1024;
-const ALREADY_EXISTS = 6;
 /** gRPC codes worth another attempt: DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE. */
 const RETRYABLE_CODES = new Set([4, 8, 10, 13, 14]);
 /** gRPC code used when the HTTP exchange itself failed. */

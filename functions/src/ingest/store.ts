@@ -1,8 +1,10 @@
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
+import { createTokenSource } from '../shared/access-token';
+import { getAdminApp, projectId } from '../shared/firestore';
 import { ioCounters } from '../shared/io-counters';
 import { logSecretLoadFailure } from '../shared/logs';
 import { COLLECTIONS } from '../shared/paths';
-import type { BatchCreator } from './batch-creator';
+import { createBatchCreator, type BatchCreator } from './batch-creator';
 import type { IngestStore } from './ingest';
 import { ProductIngestConfigSchema, type ProductIngestConfig } from './schemas';
 import type { ProductLoader } from './secret-cache';
@@ -37,6 +39,26 @@ export function createFirestoreIngestStore(db: Firestore, creator: BatchCreator)
       });
     },
   };
+}
+
+/**
+ * The ingest's batch creator, on the same project, database and credentials as `db`. On the
+ * emulator (FIRESTORE_EMULATOR_HOST) it sends `Bearer owner`, as the admin SDK does; in
+ * production an OAuth token from the app's credential (application default credentials on
+ * Cloud Functions), renewed before it expires.
+ */
+export function createIngestBatchCreator(db: Firestore): BatchCreator {
+  const emulatorHost = process.env.FIRESTORE_EMULATOR_HOST;
+  const token = createTokenSource(() => {
+    const credential = getAdminApp().options.credential;
+    if (credential === undefined) throw new Error('firebase-admin has no credential to call Firestore with');
+    return credential;
+  });
+  return createBatchCreator({
+    baseUrl: emulatorHost ? `http://${emulatorHost}` : 'https://firestore.googleapis.com',
+    database: async () => `projects/${await projectId()}/databases/${db.databaseId}`,
+    authorization: emulatorHost ? () => Promise.resolve('Bearer owner') : token,
+  });
 }
 
 function toDate(value: unknown): unknown {

@@ -1,7 +1,5 @@
 import { getApps, initializeApp, type App } from 'firebase-admin/app';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
-import { createBatchCreator, type BatchCreator } from '../ingest/batch-creator';
-import { createTokenSource } from './access-token';
 
 let app: App | undefined;
 
@@ -50,26 +48,6 @@ export function projectId(): Promise<string> {
       );
     });
   return projectIdPromise;
-}
-
-/**
- * The ingest's batch creator, on the same project, database and credentials as `db`. On the
- * emulator (FIRESTORE_EMULATOR_HOST) it sends `Bearer owner`, as the admin SDK does; in
- * production an OAuth token from the app's credential (application default credentials on
- * Cloud Functions), renewed before it expires.
- */
-export function createIngestBatchCreator(db: Firestore): BatchCreator {
-  const emulatorHost = process.env.FIRESTORE_EMULATOR_HOST;
-  const token = createTokenSource(() => {
-    const credential = getAdminApp().options.credential;
-    if (credential === undefined) throw new Error('firebase-admin has no credential to call Firestore with');
-    return credential;
-  });
-  return createBatchCreator({
-    baseUrl: emulatorHost ? `http://${emulatorHost}` : 'https://firestore.googleapis.com',
-    database: async () => `projects/${await projectId()}/databases/${db.databaseId}`,
-    authorization: emulatorHost ? () => Promise.resolve('Bearer owner') : token,
-  });
 }
 
 /** Firestore's gRPC status for "a document with this id already exists". */
