@@ -19,16 +19,23 @@ export function createProductCache(load: ProductLoader, options: { ttlMs: number
   const entries = new Map<string, Entry>();
   const inFlight = new Map<string, Promise<ProductIngestConfig | null>>();
 
+  /** The cached view when loaded less than `maxAgeMs` (at most the TTL) ago, else undefined. */
+  const cached = (productKey: string, nowMs: number, maxAgeMs: number): ProductIngestConfig | null | undefined => {
+    const entry = entries.get(productKey);
+    return entry !== undefined && nowMs - entry.loadedAtMs < Math.min(maxAgeMs, options.ttlMs)
+      ? entry.value
+      : undefined;
+  };
+
   return {
     /** The cached view when it is younger than the TTL, else undefined (no load, no promise). */
     peek(productKey: string, nowMs: number): ProductIngestConfig | null | undefined {
-      const entry = entries.get(productKey);
-      return entry !== undefined && nowMs - entry.loadedAtMs < options.ttlMs ? entry.value : undefined;
+      return cached(productKey, nowMs, options.ttlMs);
     },
     /** The product's ingest view, from memory when loaded less than `maxAgeMs` ago (default: the TTL). */
     async get(productKey: string, nowMs: number, maxAgeMs = options.ttlMs): Promise<ProductIngestConfig | null> {
-      const entry = entries.get(productKey);
-      if (entry !== undefined && nowMs - entry.loadedAtMs < Math.min(maxAgeMs, options.ttlMs)) return entry.value;
+      const hit = cached(productKey, nowMs, maxAgeMs);
+      if (hit !== undefined) return hit;
       let pending = inFlight.get(productKey);
       if (pending === undefined) {
         pending = load(productKey).finally(() => inFlight.delete(productKey));
