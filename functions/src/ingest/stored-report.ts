@@ -54,11 +54,22 @@ export function truncateStacktrace(
 
 const DAY_MS = 86_400_000;
 
-/** Builds the document for an accepted report (extra kept as JSON text: Firestore limits nesting). */
+/**
+ * Builds the document for an accepted report (extra kept as JSON text: Firestore limits nesting).
+ * The report is copied once: this runs for every accepted request, and allocation is what the
+ * ingest's CPU is most sensitive to (docs/performance.md).
+ */
 export function toStoredReport(report: CrashReport | UsageReport, server: ServerFields): StoredReport {
-  const { extra, ...rest } = report as CrashReport;
+  let body: Record<string, unknown> = report;
+  let extraJson: string | undefined;
+  if ('extra' in report && report.extra !== undefined) {
+    const { extra, ...rest } = report;
+    body = rest;
+    extraJson = JSON.stringify(extra);
+  }
   const doc: StoredReport = {
-    ...rest,
+    ...body,
+    reportId: report.reportId,
     productKey: server.productKey,
     clientId: server.clientId,
     counter: server.counter,
@@ -66,14 +77,10 @@ export function toStoredReport(report: CrashReport | UsageReport, server: Server
     shard: reportShard(server.documentId),
     expireAt: new Date(server.receivedAt.getTime() + server.retentionDays * DAY_MS),
   };
-  if (extra !== undefined) doc.extraJson = JSON.stringify(extra);
+  if (extraJson !== undefined) doc.extraJson = extraJson;
   if ('exception' in report) {
     const cut = truncateStacktrace(report.exception.stacktrace);
-    doc.exception = {
-      ...report.exception,
-      stacktrace: cut.text,
-      ...(cut.truncated ? { stacktraceTruncated: true } : {}),
-    };
+    if (cut.truncated) doc.exception = { ...report.exception, stacktrace: cut.text, stacktraceTruncated: true };
   }
   return doc;
 }

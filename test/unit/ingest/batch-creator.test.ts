@@ -101,7 +101,7 @@ describe('encodeFirestoreFields', () => {
         list: ['x', 1],
         map: { nested: { deep: 'y' }, empty: {} },
         gone: undefined,
-      }),
+      }).toString('utf8'),
     ) as Record<string, unknown>;
     expect(fields).toEqual({
       s: { stringValue: 'tab\there "quoted" é' },
@@ -124,6 +124,29 @@ describe('encodeFirestoreFields', () => {
         },
       },
     });
+  });
+
+  it('writes any text exactly: escapes, non-ASCII, surrogate pairs, lone surrogates, keys, large values', () => {
+    const texts = [
+      'plain ascii',
+      'back\\slash "quote" \u0000\u001f\n\r\t',
+      'é ü 漢字 \u2028\u2029',
+      'emoji 😀 pair',
+      'lone \ud800 high and \udc00 low',
+      'x'.repeat(200_000) + 'é',
+      '',
+    ];
+    const data = Object.fromEntries(texts.map((t, i) => [`k${i} "${t.slice(0, 20)}"`, t]));
+    const fields = JSON.parse(encodeFirestoreFields(data).toString('utf8')) as Record<string, { stringValue: string }>;
+    expect(Object.keys(fields)).toEqual(Object.keys(data));
+    for (const [k, t] of Object.entries(data)) expect(fields[k]!.stringValue).toBe(t);
+    // A second call after a large one starts clean (the scratch buffer is reused).
+    expect(encodeFirestoreFields({ a: 'b' }).toString('utf8')).toBe('{"a":{"stringValue":"b"}}');
+  });
+
+  it('starts clean after a value it refused', () => {
+    expect(() => encodeFirestoreFields({ a: 'x', f: Symbol('s') })).toThrow('cannot store a value of type symbol');
+    expect(encodeFirestoreFields({ a: 1 }).toString('utf8')).toBe('{"a":{"integerValue":"1"}}');
   });
 
   it('refuses values Firestore cannot hold', () => {
