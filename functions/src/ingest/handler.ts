@@ -4,7 +4,7 @@ import type { Config } from '../shared/config';
 import { logIngestFailure } from '../shared/logs';
 import { leaveFrameworkDomain, sendError, sendJson } from '../shared/http';
 import { DumpcatcherError } from '../shared/errors';
-import { processReport, type IngestDeps, type IngestOutcome, type IngestStore } from './ingest';
+import { processReport, type IngestDeps, type IngestOutcome, type IngestRequest, type IngestStore } from './ingest';
 import { createRateLimiter } from './rate-limit';
 import { createProductCache, type ProductLoader } from './secret-cache';
 
@@ -65,23 +65,15 @@ export function createIngestHandler(options: {
         req.is('application/json') && rawBody.length > 0 && typeof req.body === 'object'
           ? (req.body as unknown)
           : undefined;
-      processReport(
-        {
-          method: req.method,
-          path,
-          headers: req.headers,
-          rawBody,
-          ...(parsedJson === undefined ? {} : { parsedJson }),
-        },
-        deps,
-        (err, outcome) => {
-          try {
-            answer(res, path, err, outcome);
-          } catch (sendErr) {
-            logIngestFailure(sendErr, { path });
-          }
-        },
-      );
+      const request: IngestRequest = { method: req.method, path, headers: req.headers, rawBody };
+      if (parsedJson !== undefined) request.parsedJson = parsedJson;
+      processReport(request, deps, (err, outcome) => {
+        try {
+          answer(res, path, err, outcome);
+        } catch (sendErr) {
+          logIngestFailure(sendErr, { path });
+        }
+      });
     } catch (err) {
       answer(res, path, err, undefined);
     }

@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { sha256Hex } from '../shared/sha256';
 
 /** First line of every v1 string to sign; names the algorithm and version. */
 export const SIGNING_ALGORITHM = 'DUMPCATCHER1-HMAC-SHA256';
@@ -20,7 +21,7 @@ export interface SigningInput {
 
 /** Lowercase hex SHA-256 of the body bytes as sent. */
 export function hashBody(body: Uint8Array): string {
-  return createHash('sha256').update(body).digest('hex');
+  return sha256Hex(body);
 }
 
 /** Builds the nine-line v1 string to sign (no trailing newline). */

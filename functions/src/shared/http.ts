@@ -9,8 +9,8 @@ import { toErrorResponse } from './errors';
  */
 export function sendJson(res: Response, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
+  for (const name in headers) res.setHeader(name, headers[name]!);
   res.writeHead(status, {
-    ...headers,
     'Cache-Control': 'no-store',
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(text),
