@@ -119,26 +119,50 @@ export class JsonBytes {
     return this;
   }
 
-  /** A JSON string literal for `text`. */
+  /**
+   * A JSON string literal for `text`. ASCII text (nearly every key, value and stack trace) is
+   * escaped and copied in one pass with no intermediate string; anything else goes through
+   * `JSON.stringify`, which also escapes lone surrogates.
+   */
   string(text: string): this {
     const n = text.length;
-    if (n <= SHORT_STRING) {
-      // Most keys and values are short printable ASCII: copy them in one pass, quotes included,
-      // and fall back to the general path at the first character that needs more.
-      this.reserve(n + 2);
-      const buf = this.buf;
-      let at = this.used;
-      buf[at++] = QUOTE;
-      for (let i = 0; i < n; i++) {
-        const c = text.charCodeAt(i);
-        if (c < 0x20 || c > 0x7e || c === QUOTE || c === BACKSLASH) return this.anyString(text);
+    if (n > LONG_STRING) return this.platformString(text);
+    this.reserve(n * 6 + 2); // the worst case: every character escaped as \u00XX
+    const buf = this.buf;
+    let at = this.used;
+    buf[at++] = QUOTE;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x20 && c < 0x7f) {
+        if (c === QUOTE || c === BACKSLASH) buf[at++] = BACKSLASH;
         buf[at++] = c;
+      } else if (c < 0x20) {
+        const short = SHORT_ESCAPES[c];
+        buf[at++] = BACKSLASH;
+        if (short !== undefined) buf[at++] = short;
+        else {
+          // \u00XX
+          buf[at++] = 0x75;
+          buf[at++] = 0x30;
+          buf[at++] = 0x30;
+          buf[at++] = HEX[c >> 4]!;
+          buf[at++] = HEX[c & 15]!;
+        }
+      } else {
+        return this.platformString(text); // DEL and beyond ASCII: UTF-8 and surrogate rules
       }
-      buf[at++] = QUOTE;
-      this.used = at;
-      return this;
     }
-    return this.anyString(text);
+    buf[at++] = QUOTE;
+    this.used = at;
+    return this;
+  }
+
+  /** `JSON.stringify`'s literal, as UTF-8. */
+  private platformString(text: string): this {
+    const json = JSON.stringify(text);
+    this.reserve(json.length * 3); // UTF-8 takes at most 3 bytes per UTF-16 unit
+    this.used += this.buf.write(json, this.used, 'utf8');
+    return this;
   }
 
   bytes(from: Uint8Array): this {
@@ -157,28 +181,16 @@ export class JsonBytes {
   view(): Buffer {
     return this.buf.subarray(0, this.used);
   }
-
-  private anyString(text: string): this {
-    if (NEEDS_ESCAPE.test(text)) return this.utf8(JSON.stringify(text));
-    this.ascii('"').utf8(text);
-    return this.ascii('"');
-  }
-
-  private utf8(text: string): this {
-    this.reserve(text.length * 3); // UTF-8 takes at most 3 bytes per UTF-16 unit
-    this.used += this.buf.write(text, this.used, 'utf8');
-    return this;
-  }
 }
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-/** Strings up to this length are checked and copied in one pass. */
-const SHORT_STRING = 64;
-
-/** Characters JSON must escape, and surrogates (a lone one must be escaped, not replaced). */
-// eslint-disable-next-line no-control-regex -- the control characters are exactly what JSON escapes
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+/** The two-character escapes JSON has for control characters (\b \t \n \f \r), by code. */
+const SHORT_ESCAPES: Record<number, number> = { 8: 0x62, 9: 0x74, 10: 0x6e, 12: 0x66, 13: 0x72 };
+/** Longer strings go through JSON.stringify, so the scratch buffer never needs 6× a huge one. */
+const LONG_STRING = 16 * 1024;
+/** Lowercase hex digits, as JSON.stringify writes them. */
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
 
 /** Writes a JavaScript value as the JSON text of a Firestore REST `Value`. */
 function writeValue(out: JsonBytes, value: unknown): void {

@@ -144,6 +144,13 @@ describe('encodeFirestoreFields', () => {
     expect(encodeFirestoreFields({ a: 'b' }).toString('utf8')).toBe('{"a":{"stringValue":"b"}}');
   });
 
+  it('writes the same bytes as JSON.stringify for every control character, quote, backslash and DEL', () => {
+    const all = Array.from({ length: 0x80 }, (_, c) => String.fromCharCode(c)).join('');
+    for (const text of [all, `at x\n\tat y "z" \\ w`, 'x'.repeat(20_000) + '\n\u0001é']) {
+      expect(encodeFirestoreFields({ a: text }).toString('utf8')).toBe(`{"a":{"stringValue":${JSON.stringify(text)}}}`);
+    }
+  });
+
   it('starts clean after a value it refused', () => {
     expect(() => encodeFirestoreFields({ a: 'x', f: Symbol('s') })).toThrow('cannot store a value of type symbol');
     expect(encodeFirestoreFields({ a: 1 }).toString('utf8')).toBe('{"a":{"integerValue":"1"}}');
