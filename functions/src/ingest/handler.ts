@@ -8,6 +8,9 @@ import { processReport, type IngestDeps, type IngestOutcome, type IngestRequest,
 import { createRateLimiter } from './rate-limit';
 import { createProductCache, type ProductLoader } from './secret-cache';
 
+/** The media type the Functions Framework parses as JSON (`application/json`, any parameters). */
+const JSON_TYPE = /^\s*application\/json\s*(;|$)/i;
+
 /** Builds the `ingest` HTTP function: parse → verify and store → answer. */
 export function createIngestHandler(options: {
   store: IngestStore;
@@ -61,8 +64,10 @@ export function createIngestHandler(options: {
     const path = req.path;
     try {
       const rawBody = req.rawBody ?? Buffer.alloc(0);
+      const contentType = req.headers['content-type'];
+      // Parsed by the framework's JSON parser (the one for application/json), not by another.
       const parsedJson =
-        req.is('application/json') && rawBody.length > 0 && typeof req.body === 'object'
+        contentType !== undefined && JSON_TYPE.test(contentType) && rawBody.length > 0 && typeof req.body === 'object'
           ? (req.body as unknown)
           : undefined;
       const request: IngestRequest = { method: req.method, path, headers: req.headers, rawBody };
@@ -74,6 +79,11 @@ export function createIngestHandler(options: {
           logIngestFailure(sendErr, { path });
         }
       });
+      // The request stays open until its write is acknowledged (~50 ms under load, ~64 at once);
+      // the body is not needed any more, and the parsed tree would otherwise be copied by every
+      // garbage collection that runs meanwhile.
+      req.body = undefined;
+      (req as { rawBody?: Buffer | undefined }).rawBody = undefined;
     } catch (err) {
       answer(res, path, err, undefined);
     }
