@@ -146,7 +146,8 @@ describe('encodeFirestoreFields', () => {
 
   it('writes the same bytes as JSON.stringify for every control character, quote, backslash and DEL', () => {
     const all = Array.from({ length: 0x80 }, (_, c) => String.fromCharCode(c)).join('');
-    for (const text of [all, `at x\n\tat y "z" \\ w`, 'x'.repeat(20_000) + '\n\u0001é']) {
+    const short = Array.from({ length: 0x80 }, (_, c) => `a${String.fromCharCode(c)}b`);
+    for (const text of [all, ...short, `at x\n\tat y "z" \\ w`, 'x'.repeat(20_000) + '\n\u0001é', 'é\u0001']) {
       expect(encodeFirestoreFields({ a: text }).toString('utf8')).toBe(`{"a":{"stringValue":${JSON.stringify(text)}}}`);
     }
   });
