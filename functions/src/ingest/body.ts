@@ -30,17 +30,20 @@ export function decodeBody(body: Buffer, encoding: 'identity' | 'gzip'): Buffer 
   }
 }
 
-/** Depth of the deepest object/array in already-parsed JSON, stopping once past `limit`. */
-export function jsonDepthExceeds(value: unknown, limit: number): boolean {
-  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
-  while (stack.length > 0) {
-    const item = stack.pop()!;
-    if (item.value === null || typeof item.value !== 'object') continue;
-    if (item.depth > limit) return true;
-    const children = Array.isArray(item.value) ? item.value : Object.values(item.value as object);
-    for (const child of children) {
-      if (child !== null && typeof child === 'object') stack.push({ value: child, depth: item.depth + 1 });
-    }
+/**
+ * True when already-parsed JSON nests objects/arrays deeper than `limit`. Recursive, but it
+ * stops one level past the limit, so it never goes deeper than `limit + 1` calls; it allocates
+ * nothing (this runs on every request).
+ */
+export function jsonDepthExceeds(value: unknown, limit: number, depth = 1): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (depth > limit) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (jsonDepthExceeds(value[i], limit, depth + 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (jsonDepthExceeds((value as Record<string, unknown>)[key], limit, depth + 1)) return true;
   }
   return false;
 }

@@ -11,9 +11,10 @@ export function sendJson(res: Response, status: number, body: unknown, headers: 
   const text = JSON.stringify(body);
   for (const name in headers) res.setHeader(name, headers[name]!);
   res.writeHead(status, {
-    'Cache-Control': 'no-store',
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
+    // Lowercase, as Node keeps them: no case conversion per answer.
+    'cache-control': 'no-store',
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
   });
   res.end(text);
 }
