@@ -11,7 +11,7 @@
  * waiting no-op is the like-for-like baseline. Both ratios are printed. Rounds interleave so a
  * burst of other work on the machine lands on every side; the ratio of the totals and the
  * median of the rounds' ratios are printed.
- * Options (env): BENCH_REQUESTS (default 20000), BENCH_CONCURRENCY (64), BENCH_ROUNDS (5).
+ * Options (env): BENCH_REQUESTS (default 40000), BENCH_CONCURRENCY (64), BENCH_ROUNDS (8).
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -25,9 +25,9 @@ import { serveFunction } from './lib/functions';
 import { seedProduct } from './lib/seed';
 import { ROOT, startStack } from './lib/stack';
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 40_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 8));
 const CLIENTS = 256;
 const SETTLE_MS = 1000;
 const TICKS_PER_SECOND = 100;
