@@ -15,12 +15,10 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { getApps, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
-import { buildSignedRequest, newClientId } from './lib/client';
+import { CLIENTS, fire, measureCpu, median, prepare } from './lib/ingest-load';
 import { serveFunction } from './lib/functions';
 import { seedProduct } from './lib/seed';
 import { ROOT, startStack } from './lib/stack';
@@ -28,105 +26,7 @@ import { ROOT, startStack } from './lib/stack';
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 40_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 8));
-const CLIENTS = 256;
 const SETTLE_MS = 1000;
-const TICKS_PER_SECOND = 100;
-
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime + stime
-}
-
-/** A crash body of about 2 KB: a 29-line Java trace, label, tags, runtime and OS. */
-function crashBody(): object {
-  const frames = Array.from(
-    { length: 28 },
-    (_, i) => `\tat com.example.shop.Service${i}.handle(Service${i}.java:${40 + i})`,
-  ).join('\n');
-  return {
-    reportId: randomUUID(),
-    occurredAt: new Date().toISOString(),
-    exception: {
-      type: 'java.lang.IllegalStateException',
-      message: 'cart is empty',
-      stacktrace: `java.lang.IllegalStateException: cart is empty\n${frames}`,
-    },
-    app: { name: 'bench-shop', version: '3.4.5' },
-    label: 'checkout',
-    runtime: { name: 'java', version: '17.0.15' },
-    os: { name: 'linux', version: '6.1', arch: 'x64' },
-    tags: { region: 'eu-west', tier: 'gold' },
-  };
-}
-
-interface Prepared {
-  path: string;
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-function prepare(url: string, product: { productKey: string; secret: string }, n: number): Prepared[] {
-  const clients = Array.from({ length: CLIENTS }, () => ({ id: newClientId(), counter: 0 }));
-  return Array.from({ length: n }, (_, i) => {
-    const client = clients[i % CLIENTS]!;
-    client.counter++;
-    const req = buildSignedRequest({
-      baseUrl: url,
-      productKey: product.productKey,
-      secret: product.secret,
-      clientId: client.id,
-      counter: client.counter,
-      body: crashBody(),
-    });
-    return {
-      path: '/v1/crashes',
-      headers: { ...req.headers, 'Content-Length': String(req.body.length) },
-      body: req.body,
-    };
-  });
-}
-
-/** Sends `requests` at concurrency CONCURRENCY over keep-alive connections; the mean latency is in ms. */
-async function fire(
-  url: string,
-  requests: Prepared[],
-): Promise<{ seconds: number; statuses: Record<number, number>; meanLatencyMs: number }> {
-  const { hostname, port } = new URL(url);
-  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const statuses: Record<number, number> = {};
-  let next = 0;
-  let latencyNs = 0n;
-  const send = (r: Prepared) =>
-    new Promise<void>((resolve) => {
-      const sentAt = process.hrtime.bigint();
-      const req = request({ hostname, port, path: r.path, method: 'POST', headers: r.headers, agent }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          statuses[res.statusCode ?? 0] = (statuses[res.statusCode ?? 0] ?? 0) + 1;
-          latencyNs += process.hrtime.bigint() - sentAt;
-          resolve();
-        });
-      });
-      req.on('error', () => {
-        statuses[0] = (statuses[0] ?? 0) + 1;
-        resolve();
-      });
-      req.end(r.body);
-    });
-  const started = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < requests.length) await send(requests[next++]!);
-    }),
-  );
-  agent.destroy();
-  return {
-    seconds: Number(process.hrtime.bigint() - started) / 1e9,
-    statuses,
-    meanLatencyMs: Number(latencyNs / BigInt(Math.max(1, requests.length))) / 1e6,
-  };
-}
 
 async function main(): Promise<void> {
   const logDir = join(ROOT, '.local', 'bench-logs');
@@ -175,17 +75,10 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       const from = Math.floor((REQUESTS * round) / ROUNDS);
       const to = Math.floor((REQUESTS * (round + 1)) / ROUNDS);
-      // Each server's CPU is read SETTLE_MS after its chunk ends, so the work a chunk leaves
-      // behind (V8 finishing a garbage collection on its background threads) counts for that
-      // chunk and not for whatever runs next.
-      const measure = async <T>(pid: number, run: () => Promise<T>): Promise<[T, number]> => {
-        const c0 = cpuSeconds(pid);
-        const result = await run();
-        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-        return [result, cpuSeconds(pid) - c0];
-      };
-      const [i, iCpu] = await measure(ingestPid, () => fire(stack.ingestUrl, load.slice(from, to)));
-      const [b, nCpu] = await measure(noop.pid, () => fire(noop.url, noopLoad.slice(from, to)));
+      // CPU is read 1 s after each chunk ends (measureCpu): see "Reading CPU after a settle".
+      const measure = <T>(pid: number, run: () => Promise<T>) => measureCpu(pid, run, SETTLE_MS);
+      const [i, iCpu] = await measure(ingestPid, () => fire(stack.ingestUrl, load.slice(from, to), CONCURRENCY));
+      const [b, nCpu] = await measure(noop.pid, () => fire(noop.url, noopLoad.slice(from, to), CONCURRENCY));
       // The waiting no-op holds each request as long as the ingest's answers took in this round
       // (its mean latency), so it runs at the ingest's rate with as many requests open.
       const delay = { 'x-bench-delay-ms': i.meanLatencyMs.toFixed(1) };
@@ -193,6 +86,7 @@ async function main(): Promise<void> {
         fire(
           noop.url,
           noopLoad.slice(from, to).map((r) => ({ ...r, headers: { ...r.headers, ...delay } })),
+          CONCURRENCY,
         ),
       );
       waitCpu += wCpu;
@@ -209,7 +103,6 @@ async function main(): Promise<void> {
       roundRatios.push(iCpu / nCpu);
     }
     await noop.stop();
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
     const accepted = ingest.statuses[202] ?? 0;
     const stored = (await db.collection('products').doc(product.productKey).collection('crashes').count().get()).data()
