@@ -94,8 +94,9 @@ export class JsonBytes {
     this.buf = Buffer.allocUnsafe(initialBytes);
   }
 
-  get length(): number {
-    return this.used;
+  /** Bytes the buffer can hold before it grows. */
+  get capacity(): number {
+    return this.buf.length;
   }
 
   private reserve(bytes: number): void {
@@ -254,8 +255,9 @@ function writeFields(out: JsonBytes, data: Record<string, unknown>): void {
   out.ascii('}');
 }
 
+const SCRATCH_BYTES = 64 * 1024;
 /** One scratch buffer for encoding documents: encoding is synchronous, so it is never shared. */
-const scratch = new JsonBytes(64 * 1024);
+let scratch = new JsonBytes(SCRATCH_BYTES);
 
 /** An object's fields as the JSON bytes of Firestore REST `fields` (a document's `fields`). */
 export function encodeFirestoreFields(data: Record<string, unknown>): Buffer {
@@ -263,7 +265,9 @@ export function encodeFirestoreFields(data: Record<string, unknown>): Buffer {
     writeFields(scratch, data);
     return Buffer.from(scratch.view());
   } finally {
-    scratch.clear();
+    // A rare large report (up to ~1 MiB) grows the scratch buffer; do not keep that much around.
+    if (scratch.capacity > 16 * SCRATCH_BYTES) scratch = new JsonBytes(SCRATCH_BYTES);
+    else scratch.clear();
   }
 }
 

@@ -43,6 +43,7 @@ export function jsonDepthExceeds(value: unknown, limit: number, depth = 1): bool
     return false;
   }
   for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
     if (jsonDepthExceeds((value as Record<string, unknown>)[key], limit, depth + 1)) return true;
   }
   return false;
