@@ -4,8 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { randomUUID } from 'node:crypto';
-import { buildSignedRequest, newClientId } from './client';
+import { buildSignedRequest, newClientId, sampleCrash } from './client';
 
 /** Client ids the load is spread over (each with its own counter). */
 export const CLIENTS = 256;
@@ -18,15 +17,13 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime + stime
 }
 
-/** A crash body of about 2 KB: a 29-line Java trace, label, tags, runtime and OS. */
+/** A crash body of about 2 KB: `sampleCrash` with a 29-line Java trace, label, tags, runtime and OS. */
 function crashBody(): object {
   const frames = Array.from(
     { length: 28 },
     (_, i) => `\tat com.example.shop.Service${i}.handle(Service${i}.java:${40 + i})`,
   ).join('\n');
-  return {
-    reportId: randomUUID(),
-    occurredAt: new Date().toISOString(),
+  return sampleCrash({
     exception: {
       type: 'java.lang.IllegalStateException',
       message: 'cart is empty',
@@ -37,7 +34,7 @@ function crashBody(): object {
     runtime: { name: 'java', version: '17.0.15' },
     os: { name: 'linux', version: '6.1', arch: 'x64' },
     tags: { region: 'eu-west', tier: 'gold' },
-  };
+  });
 }
 
 /** One signed request, ready to send. */
