@@ -12,6 +12,7 @@ export default tseslint.config(
       'sdks/python/**',
       'coverage/**',
       '.local/**',
+      'dashboard/dist/**',
     ],
   },
   js.configs.recommended,

@@ -20,7 +20,7 @@ module.exports = {
     {
       displayName: 'emulator',
       testEnvironment: 'node',
-      roots: ['<rootDir>/test/emulator', '<rootDir>/test/rules'],
+      roots: ['<rootDir>/test/emulator', '<rootDir>/test/rules', '<rootDir>/test/browser'],
       transform: { '^.+\\.ts$': tsJest },
       globalSetup: '<rootDir>/test/harness/global-setup.ts',
       globalTeardown: '<rootDir>/test/harness/global-teardown.ts',

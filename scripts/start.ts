@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getApps, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
+import { buildDashboard, serveDashboard, type DashboardServer } from './lib/dashboard';
 import { signInWithGoogle } from './lib/id-token';
 import { seedProduct } from './lib/seed';
 import { ROOT, startStack, type Stack } from './lib/stack';
@@ -25,6 +26,9 @@ function emulatorPorts(): { firestore: number; auth: number } {
 }
 
 let stack: Stack | undefined;
+let dashboard: DashboardServer | undefined;
+/** The dashboard's local port (Hosting serves it in production). */
+const DASHBOARD_PORT = Number(process.env.DUMPCATCHER_DASHBOARD_PORT ?? 8084);
 
 /** POSTs to the rollup, as the Scheduler would, and prints what the run did when it did anything. */
 async function runRollup(url: string): Promise<void> {
@@ -50,6 +54,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping the local stack…`);
+    await dashboard?.stop();
     await stack?.stop();
     console.log('Stopped.');
     process.exit(0);
@@ -67,12 +72,28 @@ async function main(): Promise<void> {
   const demoUser = await signInWithGoogle(stack.authEmulatorHost, { email: DEMO_EMAIL, name: 'Demo Developer' });
   const demoProduct = await seedProduct(getFirestore(app), { name: 'Demo product', ownerUid: demoUser.localId });
 
+  await buildDashboard({ quiet: true });
+  dashboard = await serveDashboard({
+    port: DASHBOARD_PORT,
+    apiUrl: stack.apiUrl,
+    projectId: stack.projectId,
+    authEmulatorHost: stack.authEmulatorHost,
+    ingestUrl: stack.ingestUrl,
+  });
+
   const { functions: _functions, functionEnv: _env, stop: _stop, ...info } = stack;
-  const facts = { ...info, demoProduct, demoUser: { email: DEMO_EMAIL, uid: demoUser.localId } };
+  const facts = {
+    ...info,
+    dashboardUrl: dashboard.url,
+    demoProduct,
+    demoUser: { email: DEMO_EMAIL, uid: demoUser.localId },
+  };
   writeFileSync(STACK_FILE, JSON.stringify(facts, null, 2) + '\n');
 
   console.log(`
 Dumpcatcher is running locally (logs in .local/logs/).
+
+Dashboard ${dashboard.url}  (open it and sign in as ${DEMO_EMAIL})
 
   Ingest URL     ${stack.ingestUrl}
   API URL        ${stack.apiUrl} (docs/api.md)
@@ -102,6 +123,7 @@ Press Ctrl-C to stop everything.
 
 main().catch(async (err: unknown) => {
   console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
+  await dashboard?.stop();
   await stack?.stop();
   process.exit(1);
 });

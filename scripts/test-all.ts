@@ -41,6 +41,7 @@ const surefireCount = (out: string): [number, number] => {
 const suites: Suite[] = [
   { name: 'typecheck', command: bin('tsc'), args: ['-p', 'tsconfig.json'] },
   { name: 'typecheck sdk-node', command: bin('tsc'), args: ['-p', 'sdks/node/tsconfig.json', '--noEmit'] },
+  { name: 'typecheck dashboard', command: bin('tsc'), args: ['-p', 'dashboard/tsconfig.json'] },
   { name: 'lint', command: bin('eslint'), args: ['.'] },
   { name: 'format', command: bin('prettier'), args: ['--check', '.'] },
   { name: 'jest (unit, sdk-node, emulator)', command: bin('jest'), args: ['--ci'], count: jestCount },

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { buildDashboard, serveDashboard } from '../../scripts/lib/dashboard';
 import { startStack, ROOT } from '../../scripts/lib/stack';
 
 /**
@@ -17,11 +18,28 @@ export default async function globalSetup(): Promise<void> {
       DUMPCATCHER_ROLLUP_LAG_SECONDS: '0',
     },
   });
-  (globalThis as { __DUMPCATCHER_STACK__?: unknown }).__DUMPCATCHER_STACK__ = stack;
+  let dashboard;
+  try {
+    await buildDashboard({ quiet: true });
+    dashboard = await serveDashboard({
+      apiUrl: stack.apiUrl,
+      projectId: stack.projectId,
+      authEmulatorHost: stack.authEmulatorHost,
+      ingestUrl: stack.ingestUrl,
+    });
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+  const stopAll = async () => {
+    await dashboard.stop();
+    await stack.stop();
+  };
+  (globalThis as { __DUMPCATCHER_STACK__?: unknown }).__DUMPCATCHER_STACK__ = { stop: stopAll };
   // Jest skips globalTeardown when it is interrupted or stopped: stop the emulators anyway.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      void stack.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+      void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
     });
   }
   process.env.GCLOUD_PROJECT = stack.projectId;
@@ -31,4 +49,5 @@ export default async function globalSetup(): Promise<void> {
   process.env.DUMPCATCHER_API_URL = stack.apiUrl;
   process.env.DUMPCATCHER_ROLLUP_URL = stack.rollupUrl;
   process.env.DUMPCATCHER_TEST_LOG_DIR = logDir;
+  process.env.DUMPCATCHER_DASHBOARD_URL = dashboard.url;
 }

@@ -1,0 +1,145 @@
+/**
+ * The one module that talks to the `api` function. Answer types are the api's own (imported
+ * as types from functions/src), so the page and the api cannot drift apart silently.
+ */
+import type { CrashView, IssueSummaryView, IssueView } from '../../functions/src/api/issues';
+import type { MemberView, ProductView } from '../../functions/src/api/products';
+import type { CrashStatsView, UsageStatsView } from '../../functions/src/api/stats';
+import type { UserView } from '../../functions/src/api/users';
+import type { IssueStatus, StoredFrame } from '../../functions/src/rollup/schemas';
+import { idToken } from './auth';
+
+export type { IssueStatus, MemberView, ProductView, StoredFrame, UserView };
+
+/** An issue row with its crashes per day over the listing's `days`. */
+export type IssueRow = IssueSummaryView & { daily: number[] };
+/** A page of issues. */
+export interface IssuePage {
+  issues: IssueRow[];
+  nextCursor: string | null;
+  days: string[];
+}
+/** A crash with the rollup parser's frames. */
+export type CrashItem = CrashView & { frames: StoredFrame[]; issueId?: string | null };
+/** One issue with its recent crashes and daily counts. */
+export type IssueDetail = IssueView & { recentCrashes: CrashItem[]; daily: Array<{ day: string; count: number }> };
+/** The newest crashes and the cursor to ask for newer ones. */
+export interface CrashFeed {
+  crashes: CrashItem[];
+  cursor: string;
+}
+/** Crash stats with a per-day series. */
+export type CrashStats = CrashStatsView & { series: Array<{ day: string; count: number; clients: number }> };
+/** Usage stats with a per-day series. */
+export type UsageStats = UsageStatsView & { series: Array<{ day: string; reports: number; installs: number }> };
+/** A product with its members, as `GET /v1/products/{key}` answers. */
+export type ProductDetail = ProductView & { members: MemberView[] };
+/** A product just created or rotated: the only answers that carry a secret. */
+export type WithSecret<T> = T & { secret: string };
+
+/** An invitation to view a product. */
+export interface Invitation {
+  id: string;
+  productKey: string;
+  productName?: string;
+  email: string;
+  role?: 'viewer';
+  invitedBy: { uid?: string; displayName: string | null };
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** An error answer from the api, with its code and words. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Authorization: `Bearer ${await idToken()}`, Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  } catch {
+    throw new ApiError(0, 'network', 'The Dumpcatcher api could not be reached. Check your connection and try again.');
+  }
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text === '' ? null : JSON.parse(text);
+  } catch {
+    // not JSON: handled below
+  }
+  if (!res.ok) {
+    const error = (json as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(
+      res.status,
+      error?.code ?? 'http_' + res.status,
+      error?.message ?? `The api answered ${res.status} ${res.statusText}.`,
+    );
+  }
+  return json as T;
+}
+
+const q = (params: Record<string, string | number | null | undefined>): string => {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== '') search.set(k, String(v));
+  const s = search.toString();
+  return s === '' ? '' : `?${s}`;
+};
+const p = (key: string) => `/v1/products/${encodeURIComponent(key)}`;
+
+/** Every call the dashboard makes. */
+export const api = {
+  me: () => call<UserView>('GET', '/v1/me'),
+  listProducts: () => call<{ products: ProductView[] }>('GET', '/v1/products'),
+  createProduct: (name: string) => call<WithSecret<ProductView>>('POST', '/v1/products', { name }),
+  getProduct: (key: string) => call<ProductDetail>('GET', p(key)),
+  updateProduct: (
+    key: string,
+    change: { name?: string; settings?: { retentionDays?: number; rateLimitPerMinute?: number | null } },
+  ) => call<ProductView>('PATCH', p(key), change),
+  rotateSecret: (key: string, overlapSeconds: number) =>
+    call<{ productKey: string; secret: string; previousExpiresAt: string | null; overlapSeconds: number }>(
+      'POST',
+      `${p(key)}/rotate`,
+      { overlapSeconds },
+    ),
+  deleteProduct: (key: string) => call<{ productKey: string; deleted: boolean }>('DELETE', p(key)),
+  removeMember: (key: string, uid: string) =>
+    call<ProductView>('DELETE', `${p(key)}/members/${encodeURIComponent(uid)}`),
+
+  listInvitations: (key: string) => call<{ invitations: Invitation[] }>('GET', `${p(key)}/invitations`),
+  invite: (key: string, email: string) => call<Invitation>('POST', `${p(key)}/invitations`, { email }),
+  revokeInvitation: (key: string, id: string) =>
+    call<{ id: string; revoked: boolean }>('DELETE', `${p(key)}/invitations/${encodeURIComponent(id)}`),
+  myInvitations: () => call<{ invitations: Invitation[] }>('GET', '/v1/invitations'),
+  acceptInvitation: (id: string) => call<ProductView>('POST', `/v1/invitations/${encodeURIComponent(id)}/accept`),
+  declineInvitation: (id: string) =>
+    call<{ id: string; declined: boolean }>('POST', `/v1/invitations/${encodeURIComponent(id)}/decline`),
+
+  listIssues: (
+    key: string,
+    query: { status?: IssueStatus | null; sort?: string; limit?: number; cursor?: string | null; days?: number },
+  ) => call<IssuePage>('GET', `${p(key)}/issues${q(query)}`),
+  getIssue: (key: string, id: string, days = 30) =>
+    call<IssueDetail>('GET', `${p(key)}/issues/${encodeURIComponent(id)}${q({ days })}`),
+  setIssueStatus: (
+    key: string,
+    id: string,
+    body: { status: 'unresolved' | 'resolved' | 'ignored'; resolvedInVersion?: string | null },
+  ) => call<IssueView>('PATCH', `${p(key)}/issues/${encodeURIComponent(id)}`, body),
+  latestCrashes: (key: string, after: string | null, limit = 20) =>
+    call<CrashFeed>('GET', `${p(key)}/crashes${q({ limit, after })}`),
+  crashStats: (key: string, by: 'type' | 'label' | 'line' | 'version' | 'issue', from: string, to: string) =>
+    call<CrashStats>('GET', `${p(key)}/stats${q({ by, from, to, series: 'day' })}`),
+  usageStats: (key: string, from: string, to: string) =>
+    call<UsageStats>('GET', `${p(key)}/stats${q({ by: 'usage', from, to, series: 'day' })}`),
+};

@@ -1,0 +1,83 @@
+import type { User } from 'firebase/auth';
+import { useEffect, useState } from 'preact/hooks';
+import { signOut, startAuth } from './auth';
+import type { DashboardConfig } from './config';
+import { Link, Loading } from './components/ui';
+import { parseRoute, useLocation } from './router';
+import { IssuePage } from './pages/issue';
+import { IssuesPage } from './pages/issues';
+import { OverviewPage } from './pages/overview';
+import { ProductShell } from './pages/product-shell';
+import { ProductsPage } from './pages/products';
+import { SettingsPage } from './pages/settings';
+import { SignInPage } from './pages/sign-in';
+import { UsagePage } from './pages/usage';
+
+/** Signed-in state and the page the URL names. */
+export function App(props: { config: DashboardConfig }) {
+  const [user, setUser] = useState<User | null | undefined>(undefined);
+  useEffect(() => startAuth(props.config, setUser), []);
+  const { pathname } = useLocation();
+  const route = parseRoute(pathname);
+
+  useEffect(() => {
+    document.title = user ? 'Dumpcatcher' : 'Sign in · Dumpcatcher';
+  }, [user, pathname]);
+
+  if (user === undefined) return <Loading what="your session" />;
+  if (user === null) return <SignInPage />;
+
+  let page;
+  switch (route.page) {
+    case 'products':
+      page = <ProductsPage config={props.config} />;
+      break;
+    case 'not-found':
+      page = (
+        <main id="main">
+          <h1>Page not found</h1>
+          <p>
+            There is no page at this address. <Link href="/">Go to your products</Link>.
+          </p>
+        </main>
+      );
+      break;
+    default:
+      page = (
+        <ProductShell productKey={route.key} route={route}>
+          {(product) =>
+            route.page === 'overview' ? (
+              <OverviewPage product={product} />
+            ) : route.page === 'issues' ? (
+              <IssuesPage product={product} />
+            ) : route.page === 'issue' ? (
+              <IssuePage product={product} issueId={route.issueId} />
+            ) : route.page === 'usage' ? (
+              <UsagePage product={product} />
+            ) : (
+              <SettingsPage product={product} config={props.config} />
+            )
+          }
+        </ProductShell>
+      );
+  }
+  return (
+    <>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <Link href="/" class="brand">
+          Dumpcatcher
+        </Link>
+        <span class="who">
+          <span class="muted">{user.email}</span>
+          <button type="button" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </span>
+      </header>
+      {page}
+    </>
+  );
+}

@@ -1,0 +1,147 @@
+import type { AnchorHTMLAttributes, ComponentChildren } from 'preact';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from '../api';
+import { navigate } from '../router';
+
+/** An in-app link: a real `<a href>` (new tab, copy link work), navigated without a reload. */
+export function Link(props: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
+  const { href, onClick, ...rest } = props;
+  return (
+    <a
+      href={href}
+      onClick={(e) => {
+        if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+        e.preventDefault();
+        if (typeof onClick === 'function') onClick(e);
+        navigate(href);
+      }}
+      {...rest}
+    />
+  );
+}
+
+/** What a load is doing. */
+export type Load<T> =
+  | { state: 'loading'; data?: T | undefined }
+  | { state: 'ok'; data: T }
+  | { state: 'error'; error: ApiError | Error; data?: T | undefined };
+
+/** Runs `fn` when `deps` change; `reload` runs it again keeping the old data on screen. */
+export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]): [Load<T>, () => Promise<void>] {
+  const [load, setLoad] = useState<Load<T>>({ state: 'loading' });
+  const seq = useRef(0);
+  const run = useCallback(async (keep: boolean) => {
+    const mine = ++seq.current;
+    setLoad((prev) => ({ state: 'loading', data: keep ? prev.data : undefined }));
+    try {
+      const data = await fn();
+      if (mine === seq.current) setLoad({ state: 'ok', data });
+    } catch (err) {
+      if (mine === seq.current)
+        setLoad((prev) => ({
+          state: 'error',
+          error: err instanceof Error ? err : new Error(String(err)),
+          data: prev.data,
+        }));
+    }
+  }, deps);
+  useEffect(() => {
+    void run(false);
+  }, [run]);
+  return [load, () => run(true)];
+}
+
+/** A designed loading state, announced politely to screen readers. */
+export function Loading(props: { what: string }) {
+  return (
+    <p class="state loading" role="status" aria-live="polite">
+      <span class="spinner" aria-hidden="true" /> Loading {props.what}…
+    </p>
+  );
+}
+
+/** A designed empty state: what is missing and what to do. */
+export function Empty(props: { title: string; children?: ComponentChildren }) {
+  return (
+    <div class="state empty">
+      <p class="empty-title">{props.title}</p>
+      {props.children}
+    </div>
+  );
+}
+
+/** Words for an error, with a way to try again. */
+export function ErrorBox(props: { error: Error; retry?: () => void; what?: string }) {
+  const e = props.error;
+  const status = e instanceof ApiError && e.status > 0 ? ` (${e.status} ${e.code})` : '';
+  return (
+    <div class="state error" role="alert">
+      <p>
+        <strong>{props.what ? `Could not load ${props.what}.` : 'Something went wrong.'}</strong> {e.message}
+        {status}
+      </p>
+      {props.retry && (
+        <button type="button" onClick={props.retry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** Copies `text`; says so for two seconds. */
+export function CopyButton(props: { text: string; label: string }) {
+  const [done, setDone] = useState<'idle' | 'copied' | 'failed'>('idle');
+  useEffect(() => {
+    if (done === 'idle') return undefined;
+    const t = setTimeout(() => setDone('idle'), 2000);
+    return () => clearTimeout(t);
+  }, [done]);
+  return (
+    <button
+      type="button"
+      class="copy"
+      aria-label={props.label}
+      onClick={() => {
+        navigator.clipboard.writeText(props.text).then(
+          () => setDone('copied'),
+          () => setDone('failed'),
+        );
+      }}
+    >
+      {done === 'copied' ? 'Copied' : done === 'failed' ? 'Copy failed: select and copy' : 'Copy'}
+    </button>
+  );
+}
+
+/** A value worth copying (a key, a secret, an id), shown in full with a copy button. */
+export function Secretish(props: { value: string; label: string }) {
+  return (
+    <span class="copyable">
+      <code>{props.value}</code> <CopyButton text={props.value} label={`Copy ${props.label}`} />
+    </span>
+  );
+}
+
+/** A small inline chart of daily counts (SVG: crisp, no canvas per row). */
+export function Sparkline(props: { values: number[]; label: string }) {
+  const { values } = props;
+  const max = Math.max(1, ...values);
+  const w = 84;
+  const h = 20;
+  const step = values.length > 1 ? w / (values.length - 1) : w;
+  const points = values.map((v, i) => `${(i * step).toFixed(1)},${(h - 1 - (v / max) * (h - 2)).toFixed(1)}`).join(' ');
+  const total = values.reduce((a, b) => a + b, 0);
+  return (
+    <svg
+      class="sparkline"
+      width={w}
+      height={h}
+      viewBox={`0 0 ${w} ${h}`}
+      role="img"
+      aria-label={`${props.label}: ${total} crashes over ${values.length} days`}
+    >
+      <polyline points={points} fill="none" stroke="currentColor" stroke-width="1.5" />
+    </svg>
+  );
+}

@@ -1,0 +1,37 @@
+/** "3 min ago"-style time for lists; the exact time goes in a title. */
+export function ago(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return '—';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '—';
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) return `${s} s ago`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `${h} h ago`;
+  return `${Math.round(h / 24)} days ago`;
+}
+
+/** An exact UTC time for titles and detail pages. */
+export function exact(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return iso
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC')
+    .replace(/Z$/, ' UTC');
+}
+
+/** Thousands separated. */
+export function num(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** The UTC day `offset` days from today, YYYY-MM-DD. */
+export function utcDay(offset = 0, now = Date.now()): string {
+  return new Date(now + offset * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** `days` UTC days ending today: [from, to]. */
+export function lastDays(days: number): [string, string] {
+  return [utcDay(-(days - 1)), utcDay(0)];
+}

@@ -1,0 +1,154 @@
+import { useState } from 'preact/hooks';
+import { api, ApiError, type IssueDetail } from '../api';
+import { DailyChart } from '../components/chart';
+import { CrashCard } from '../components/stack-trace';
+import { ErrorBox, Link, Loading, useLoad } from '../components/ui';
+import { ago, exact, num } from '../format';
+import { productPath } from '../router';
+import type { ProductContext } from './product-shell';
+
+function StatusControls(props: { productKey: string; issue: IssueDetail; onChanged: () => Promise<void> }) {
+  const { issue } = props;
+  const [version, setVersion] = useState(issue.lastVersion);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | null>(null);
+  const set = async (body: Parameters<typeof api.setIssueStatus>[2]) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.setIssueStatus(props.productKey, issue.id, body);
+      await props.onChanged();
+    } catch (err) {
+      setError(err as Error);
+    }
+    setBusy(false);
+  };
+  const open = issue.status === 'unresolved' || issue.status === 'regressed';
+  return (
+    <section class="card controls" aria-label="Status">
+      {open ? (
+        <>
+          <form
+            class="inline-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void set({ status: 'resolved', resolvedInVersion: version.trim() === '' ? null : version.trim() });
+            }}
+          >
+            <label for="resolved-in">Resolved in version</label>
+            <input id="resolved-in" value={version} onInput={(e) => setVersion(e.currentTarget.value)} />
+            <button type="submit" disabled={busy}>
+              Resolve
+            </button>
+          </form>
+          <p class="muted small">
+            A crash from this version or a later one after now reopens the issue as regressed. Leave the version empty
+            to reopen on any new crash.
+          </p>
+          <button type="button" class="secondary" disabled={busy} onClick={() => void set({ status: 'ignored' })}>
+            Ignore
+          </button>
+        </>
+      ) : (
+        <button type="button" disabled={busy} onClick={() => void set({ status: 'unresolved' })}>
+          Reopen
+        </button>
+      )}
+      {error && <ErrorBox error={error} />}
+    </section>
+  );
+}
+
+/** One issue: what, where, how often, its status, and its recent crashes one by one. */
+export function IssuePage(props: { product: ProductContext; issueId: string }) {
+  const key = props.product.product.productKey;
+  const [load, reload] = useLoad(() => api.getIssue(key, props.issueId, 30), [key, props.issueId]);
+  const [index, setIndex] = useState(0);
+  const issue = load.data;
+  if (issue === undefined) {
+    if (load.state === 'error')
+      return load.error instanceof ApiError && load.error.status === 404 ? (
+        <section>
+          <h2>Issue not found</h2>
+          <p>
+            This product has no such issue. <Link href={productPath(key, 'issues')}>Back to the issues</Link>
+          </p>
+        </section>
+      ) : (
+        <ErrorBox error={load.error} retry={() => void reload()} what="the issue" />
+      );
+    return <Loading what="the issue" />;
+  }
+  const crashes = issue.recentCrashes;
+  const shown = Math.min(index, Math.max(0, crashes.length - 1));
+  const crash = crashes[shown];
+  return (
+    <article class="issue">
+      <p class="crumbs">
+        <Link href={productPath(key, 'issues')}>Issues</Link> /
+      </p>
+      <h2 class="issue-title">{issue.title}</h2>
+      {issue.culprit && <p class="culprit">{issue.culprit}</p>}
+      <dl class="facts wide">
+        <dt>Status</dt>
+        <dd>
+          <span class={`status status-${issue.status}`}>{issue.status}</span>
+          {issue.status === 'resolved' && issue.resolvedInVersion && ` in ${issue.resolvedInVersion}`}
+          {issue.status === 'regressed' && issue.regressedInVersion && ` in ${issue.regressedInVersion}`}
+        </dd>
+        <dt>Crashes</dt>
+        <dd>{num(issue.count)}</dd>
+        <dt>Clients</dt>
+        <dd>{num(issue.clients)}</dd>
+        <dt>First seen</dt>
+        <dd title={exact(issue.firstSeen)}>{ago(issue.firstSeen)}</dd>
+        <dt>Last seen</dt>
+        <dd title={exact(issue.lastSeen)}>{ago(issue.lastSeen)}</dd>
+        <dt>Versions</dt>
+        <dd>{issue.versions.join(', ') || '—'}</dd>
+        <dt>Type</dt>
+        <dd>
+          <code>{issue.type}</code>
+        </dd>
+      </dl>
+      {props.product.isOwner && <StatusControls productKey={key} issue={issue} onChanged={reload} />}
+      <section class="card">
+        <DailyChart
+          title="This issue's crashes per day, last 30 days (UTC)"
+          days={issue.daily.map((d) => d.day)}
+          series={[{ label: 'Crashes', values: issue.daily.map((d) => d.count) }]}
+          height={140}
+        />
+      </section>
+      <section aria-labelledby="recent-h">
+        <h2 id="recent-h">Recent crashes</h2>
+        {crash === undefined ? (
+          <p class="muted">
+            The raw reports of this issue have passed the product's retention (
+            {props.product.product.settings.retentionDays} days); the counts above remain.
+          </p>
+        ) : (
+          <>
+            <nav class="pager" aria-label="Recent crashes">
+              <button type="button" class="secondary" disabled={shown === 0} onClick={() => setIndex(shown - 1)}>
+                Newer crash
+              </button>
+              <span>
+                Crash {shown + 1} of {crashes.length}
+              </span>
+              <button
+                type="button"
+                class="secondary"
+                disabled={shown >= crashes.length - 1}
+                onClick={() => setIndex(shown + 1)}
+              >
+                Older crash
+              </button>
+            </nav>
+            <CrashCard crash={crash} index={shown} key={crash.id} />
+          </>
+        )}
+      </section>
+    </article>
+  );
+}

@@ -1,0 +1,227 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, type CrashItem, type CrashStats, type IssueRow } from '../api';
+import { DailyChart } from '../components/chart';
+import { Empty, ErrorBox, Link, Loading, useLoad } from '../components/ui';
+import { ago, exact, lastDays, num } from '../format';
+import { navigate, productPath, useLocation, withQuery } from '../router';
+import type { ProductContext } from './product-shell';
+
+/** How often the overview asks for crashes newer than the last it has. */
+const LIVE_POLL_MS = 2000;
+const LIVE_KEEP = 20;
+
+function crashTitle(c: CrashItem): string {
+  const e = (c.exception ?? {}) as { type?: string; message?: string };
+  return `${e.type ?? 'Error'}${e.message ? `: ${e.message}` : ''}`;
+}
+
+function versionOf(c: CrashItem): string {
+  const v = (c.app as { version?: unknown } | null)?.version;
+  return typeof v === 'string' ? v : '—';
+}
+
+/** The newest crashes, polled while the page is visible; new ones are announced. */
+function LiveCrashes(props: { productKey: string }) {
+  const [crashes, setCrashes] = useState<CrashItem[] | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const [fresh, setFresh] = useState<Set<string>>(new Set());
+  const cursor = useRef<string | null>(null);
+  useEffect(() => {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = async () => {
+      if (!document.hidden) {
+        try {
+          const feed = await api.latestCrashes(props.productKey, cursor.current);
+          if (stopped) return;
+          const first = cursor.current === null;
+          cursor.current = feed.cursor;
+          setError(null);
+          if (first) setCrashes(feed.crashes);
+          else if (feed.crashes.length > 0) {
+            setCrashes((prev) => [...feed.crashes, ...(prev ?? [])].slice(0, LIVE_KEEP));
+            setFresh(new Set(feed.crashes.map((c) => c.id)));
+          }
+        } catch (err) {
+          if (!stopped) setError(err as Error);
+        }
+      }
+      if (!stopped) timer = setTimeout(() => void poll(), LIVE_POLL_MS);
+    };
+    void poll();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [props.productKey]);
+  return (
+    <section class="card" aria-labelledby="live-h">
+      <h2 id="live-h">
+        Latest crashes <span class="live-dot" aria-hidden="true" /> <span class="muted small">live</span>
+      </h2>
+      {error && <ErrorBox error={error} what="the latest crashes" />}
+      {crashes === null ? (
+        !error && <Loading what="the latest crashes" />
+      ) : crashes.length === 0 ? (
+        <Empty title="No crashes received yet">
+          <p>
+            This list updates by itself. Send a test crash (<code>npm run send-crash</code> on the local stack) or set
+            up an SDK from <Link href={productPath(props.productKey, 'settings')}>Settings</Link>.
+          </p>
+        </Empty>
+      ) : (
+        <ul class="plain feed" aria-live="polite" aria-relevant="additions">
+          {crashes.map((c) => (
+            <li key={c.id} class={fresh.has(c.id) ? 'fresh' : ''}>
+              {c.issueId ? (
+                <Link href={`${productPath(props.productKey, 'issues')}/${c.issueId}`}>{crashTitle(c)}</Link>
+              ) : (
+                <span>{crashTitle(c)}</span>
+              )}{' '}
+              <span class="muted small">
+                v{versionOf(c)} · <time title={exact(c.receivedAt)}>{ago(c.receivedAt)}</time>
+                {!c.issueId && ' · grouping at the next rollup'}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function IssueList(props: { productKey: string; title: string; issues: IssueRow[]; empty: string }) {
+  return (
+    <section class="card" aria-label={props.title}>
+      <h2>{props.title}</h2>
+      {props.issues.length === 0 ? (
+        <p class="muted">{props.empty}</p>
+      ) : (
+        <ol class="plain top-issues">
+          {props.issues.map((i) => (
+            <li key={i.id}>
+              <Link href={`${productPath(props.productKey, 'issues')}/${i.id}`}>{i.title}</Link>{' '}
+              <span class="muted small">
+                {num(i.count)} crashes · {num(i.clients)} clients · last {ago(i.lastSeen)}
+              </span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+function Breakdown(props: { title: string; stats: CrashStats | undefined }) {
+  const rows = props.stats?.rows.slice(0, 8) ?? [];
+  return (
+    <section class="card breakdown" aria-label={props.title}>
+      <h2>{props.title}</h2>
+      {rows.length === 0 ? (
+        <p class="muted">No crashes in this range.</p>
+      ) : (
+        <table class="list compact">
+          <caption class="visually-hidden">{props.title}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Value</th>
+              <th scope="col">Crashes</th>
+              <th scope="col">Clients</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.value}>
+                <td>{r.value}</td>
+                <td>{num(r.count)}</td>
+                <td>{num(r.clients)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+/** Crashes per day, top issues, breakdowns, and crashes as they arrive. */
+export function OverviewPage(props: { product: ProductContext }) {
+  const key = props.product.product.productKey;
+  const { search } = useLocation();
+  const range = search.get('range') === '30' ? 30 : 14;
+  const [from, to] = lastDays(range);
+  const [load, reload] = useLoad(
+    () =>
+      Promise.all([
+        api.crashStats(key, 'type', from, to),
+        api.crashStats(key, 'version', from, to),
+        api.crashStats(key, 'label', from, to),
+        api.listIssues(key, { status: 'unresolved', sort: 'count', limit: 5, days: 0 }),
+        api.listIssues(key, { status: 'regressed', sort: 'lastSeen', limit: 5, days: 0 }),
+      ]),
+    [key, from, to],
+  );
+  const [byType, byVersion, byLabel, unresolved, regressed] = load.data ?? [];
+  return (
+    <>
+      <div class="toolbar">
+        <h2 class="visually-hidden">Overview</h2>
+        <label for="range">Range</label>
+        <select
+          id="range"
+          value={String(range)}
+          onChange={(e) =>
+            navigate(withQuery({ range: e.currentTarget.value === '14' ? null : e.currentTarget.value }), {
+              replace: true,
+            })
+          }
+        >
+          <option value="14">Last 14 days</option>
+          <option value="30">Last 30 days</option>
+        </select>
+        <button type="button" class="secondary" onClick={() => void reload()}>
+          Refresh numbers
+        </button>
+      </div>
+      {load.state === 'error' && <ErrorBox error={load.error} retry={() => void reload()} what="the numbers" />}
+      {load.data === undefined && load.state === 'loading' && <Loading what="the numbers" />}
+      {byType && (
+        <section class="card">
+          <p class="figure">
+            <strong>{num(byType.total.count)}</strong> crashes from <strong>{num(byType.total.clients)}</strong> clients
+            in the last {range} days
+          </p>
+          <DailyChart
+            title={`Crashes per day, last ${range} days (UTC)`}
+            days={byType.series.map((s) => s.day)}
+            series={[{ label: 'Crashes', values: byType.series.map((s) => s.count) }]}
+          />
+        </section>
+      )}
+      <LiveCrashes productKey={key} />
+      {unresolved && regressed && (
+        <div class="grid2">
+          <IssueList
+            productKey={key}
+            title="Top unresolved issues"
+            issues={unresolved.issues}
+            empty="No unresolved issues."
+          />
+          <IssueList
+            productKey={key}
+            title="Regressed issues"
+            issues={regressed.issues}
+            empty="Nothing has regressed."
+          />
+        </div>
+      )}
+      {byType && (
+        <div class="grid3">
+          <Breakdown title="By version" stats={byVersion} />
+          <Breakdown title="By exception type" stats={byType} />
+          <Breakdown title="By label" stats={byLabel} />
+        </div>
+      )}
+    </>
+  );
+}

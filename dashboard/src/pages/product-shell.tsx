@@ -1,0 +1,80 @@
+import type { ComponentChildren } from 'preact';
+import { api, ApiError, type ProductDetail } from '../api';
+import { ErrorBox, Link, Loading, useLoad } from '../components/ui';
+import { productPath, type Route } from '../router';
+
+/** A loaded product and a way to reload it after a change. */
+export interface ProductContext {
+  product: ProductDetail;
+  isOwner: boolean;
+  reload: () => Promise<void>;
+}
+
+const TABS = [
+  { section: undefined, label: 'Overview', pages: ['overview'] },
+  { section: 'issues', label: 'Issues', pages: ['issues', 'issue'] },
+  { section: 'usage', label: 'Usage', pages: ['usage'] },
+  { section: 'settings', label: 'Settings', pages: ['settings'] },
+] as const;
+
+/** Loads one product (404 for strangers) and frames its pages with the product's tabs. */
+export function ProductShell(props: {
+  productKey: string;
+  route: Route;
+  children: (ctx: ProductContext) => ComponentChildren;
+}) {
+  const [load, reload] = useLoad(() => api.getProduct(props.productKey), [props.productKey]);
+  if (load.data === undefined) {
+    if (load.state === 'error') {
+      if (load.error instanceof ApiError && load.error.status === 404)
+        return (
+          <main id="main">
+            <h1>Product not found</h1>
+            <p>
+              There is no product <code>{props.productKey}</code>, or you are not one of its members. Ask its owner for
+              an invitation. <Link href="/">Back to your products</Link>
+            </p>
+          </main>
+        );
+      return (
+        <main id="main">
+          <ErrorBox error={load.error} retry={() => void reload()} what="this product" />
+        </main>
+      );
+    }
+    return (
+      <main id="main">
+        <Loading what="the product" />
+      </main>
+    );
+  }
+  const product = load.data;
+  const ctx: ProductContext = { product, isOwner: product.role === 'owner', reload };
+  return (
+    <>
+      <div class="product-head">
+        <p class="crumbs">
+          <Link href="/">Products</Link> /
+        </p>
+        <h1>
+          {product.name} <span class={`role role-${product.role}`}>{product.role}</span>
+        </h1>
+        <nav aria-label="Product">
+          <ul class="tabs">
+            {TABS.map((t) => (
+              <li key={t.label}>
+                <Link
+                  href={productPath(product.productKey, t.section)}
+                  aria-current={(t.pages as readonly string[]).includes(props.route.page) ? 'page' : undefined}
+                >
+                  {t.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      </div>
+      <main id="main">{props.children(ctx)}</main>
+    </>
+  );
+}

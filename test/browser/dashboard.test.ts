@@ -1,0 +1,231 @@
+/**
+ * The dashboard in a real browser (Debian's Chromium through playwright-core) on the real
+ * emulators, functions and dashboard server of the test stack: sign in, create a product, send
+ * crashes with the Node SDK, watch them arrive, group them with the rollup, read an issue's
+ * frames, resolve it, invite a viewer who sees everything read-only, keep a stranger out,
+ * rotate the secret and delete the product. Each page is checked with axe-core and saved as a
+ * screenshot (docs/dashboard.md shows them).
+ */
+import type { Browser, Page } from 'playwright-core';
+import { sendSigned, newClientId, sampleCrash } from '../../scripts/lib/client';
+import { expectExit, newQueueDir, removeTempDirs } from '../e2e/harness';
+import { buildNodePackage, runNode, runPython } from '../e2e/programs';
+import { requireEnv } from '../emulator/helpers';
+import { dashboardUrl, launchBrowser, newSession, screenshot, seriousA11yViolations, signIn } from './browser';
+
+const PRODUCT = 'Checkout web';
+let browser: Browser;
+const sessions: Array<{ blocked: string[]; close(): Promise<void> }> = [];
+let alice: Page;
+let productKey = '';
+let secret = '';
+let issuePath = '';
+
+async function session(email: string): Promise<Page> {
+  const s = await newSession(browser);
+  sessions.push({ blocked: s.blocked, close: () => s.context.close() });
+  await signIn(s.page, email);
+  return s.page;
+}
+
+async function runRollup(): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    const res = await fetch(requireEnv('DUMPCATCHER_ROLLUP_URL'), { method: 'POST' });
+    const summary = (await res.json()) as { caughtUp?: boolean };
+    expect(res.status).toBe(200);
+    if (summary.caughtUp) return;
+  }
+  throw new Error('the rollup did not catch up in 10 runs');
+}
+
+async function expectAccessible(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  expect(await seriousA11yViolations(page)).toEqual([]);
+}
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  await buildNodePackage();
+}, 180_000);
+
+afterAll(async () => {
+  for (const s of sessions) await s.close();
+  await browser?.close();
+  removeTempDirs();
+});
+
+describe('the dashboard in Chromium', () => {
+  it('shows the emulator sign-in form and signs a new user in to an empty products page', async () => {
+    const s = await newSession(browser);
+    sessions.push({ blocked: s.blocked, close: () => s.context.close() });
+    alice = s.page;
+    await alice.goto(dashboardUrl());
+    await alice.getByLabel('Email').waitFor();
+    await expectAccessible(alice, 'sign-in');
+    await alice.getByLabel('Email').fill('alice@example.com');
+    await alice.getByRole('button', { name: /^Sign in/ }).click();
+    await alice.getByRole('heading', { name: 'Your products' }).waitFor();
+    await expect(alice.getByText('No products yet').isVisible()).resolves.toBe(true);
+    await expectAccessible(alice, 'products-empty');
+  });
+
+  it('creates a product and shows its secret once, with copy buttons and SDK snippets', async () => {
+    await alice.getByLabel('Product name').fill(PRODUCT);
+    await alice.getByRole('button', { name: 'Create product' }).click();
+    await alice.getByRole('heading', { name: `“${PRODUCT}” is ready` }).waitFor();
+    const codes = await alice.locator('.created dl.facts code').allTextContents();
+    productKey = codes[0]!;
+    secret = codes[1]!;
+    expect(productKey).toMatch(/^pk_/);
+    expect(secret).toMatch(/^sk_/);
+    await alice.getByRole('button', { name: 'Copy secret' }).click();
+    expect(await alice.evaluate('navigator.clipboard.readText()')).toBe(secret);
+    expect(await alice.locator('.created pre').first().textContent()).toContain(requireEnv('DUMPCATCHER_INGEST_URL'));
+    await expectAccessible(alice, 'product-created');
+    // The secret is never shown again: the product list and settings do not carry it.
+    await alice.reload();
+    await alice.getByRole('link', { name: PRODUCT }).waitFor();
+    expect(await alice.content()).not.toContain(secret);
+  });
+
+  it('shows crashes sent by the Node SDK on the overview as they arrive, without a reload', async () => {
+    await alice.getByRole('link', { name: PRODUCT }).click();
+    await alice.getByRole('heading', { name: /Latest crashes/ }).waitFor();
+    await alice.getByText('No crashes received yet').waitFor();
+    const queueDir = newQueueDir('dashboard-node');
+    expectExit(await runNode({ productKey, secret }, ['crash'], { queueDir }), 1);
+    expectExit(await runNode({ productKey, secret }, ['start'], { queueDir }), 0);
+    // The page polls; no reload, no click.
+    await alice.locator('.feed li', { hasText: 'SyntaxError' }).first().waitFor({ timeout: 15_000 });
+    expect(await alice.locator('.feed li').count()).toBe(1);
+  }, 120_000);
+
+  it('lists the grouped issue after the rollup, with its sparkline, and deep links survive a reload', async () => {
+    await runRollup();
+    await alice.getByRole('link', { name: 'Issues' }).click();
+    const row = alice.locator('table.issues tbody tr').first();
+    await row.waitFor();
+    await expect(row.textContent()).resolves.toContain('SyntaxError');
+    await expect(row.getByRole('img', { name: /crashes per day/ }).count()).resolves.toBe(1);
+    await expectAccessible(alice, 'issues');
+    await row.getByRole('link').click();
+    await alice.getByRole('heading', { name: 'Recent crashes' }).waitFor();
+    issuePath = new URL(alice.url()).pathname;
+    expect(issuePath).toMatch(new RegExp(`^/p/${productKey}/issues/[0-9a-f]{64}$`));
+    await alice.reload();
+    await alice.getByRole('heading', { name: 'Recent crashes' }).waitFor();
+  }, 60_000);
+
+  it("shows the issue's frames from the rollup's parser: in-app frames emphasised, library frames collapsed, raw view copyable", async () => {
+    const inApp = alice.locator('.frame.in-app');
+    expect(await inApp.count()).toBeGreaterThan(0);
+    await expect(inApp.first().textContent()).resolves.toContain('crash-app.cjs');
+    const folded = alice.locator('.frame.library details');
+    expect(await folded.count()).toBeGreaterThan(0);
+    expect(await folded.first().getAttribute('open')).toBeNull();
+    await expect(alice.getByText(/Report id/).isVisible()).resolves.toBe(true);
+    await expectAccessible(alice, 'issue');
+    await alice.getByRole('button', { name: 'Raw', exact: true }).click();
+    const raw = await alice.getByLabel('Raw stack trace').textContent();
+    expect(raw).toContain('SyntaxError');
+    await alice.getByRole('button', { name: /Copy raw stack trace/ }).click();
+    expect(await alice.evaluate('navigator.clipboard.readText()')).toBe(raw);
+  });
+
+  it('resolves the issue in a version; it moves to the Resolved tab', async () => {
+    await alice.getByLabel('Resolved in version').fill('1.0.1');
+    await alice.getByRole('button', { name: 'Resolve' }).click();
+    await alice.getByRole('button', { name: 'Reopen' }).waitFor();
+    await expect(alice.locator('.status').first().textContent()).resolves.toBe('resolved');
+    await alice.goto(`${dashboardUrl()}/p/${productKey}/issues?status=resolved`);
+    await alice.locator('table.issues tbody tr', { hasText: 'SyntaxError' }).waitFor();
+    await alice.goto(`${dashboardUrl()}/p/${productKey}/issues`);
+    await alice.getByText('No unresolved issues').waitFor();
+  });
+
+  it('shows usage: installs per day and the values of each metric', async () => {
+    const queueDir = newQueueDir('dashboard-python');
+    expectExit(await runPython({ productKey, secret }, ['usage'], { queueDir }), 0);
+    // The Python program sends on exit; wait until the ingest has it, then roll up.
+    for (let i = 0; i < 40; i++) {
+      await runRollup();
+      await alice.goto(`${dashboardUrl()}/p/${productKey}/usage`);
+      await alice.getByRole('combobox', { name: 'Range' }).waitFor();
+      if ((await alice.getByText(/distinct installs sent/).count()) > 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await alice.getByText(/distinct installs sent/).waitFor();
+    expect(await alice.locator('section[aria-label^="Metric "]').count()).toBeGreaterThan(0);
+    await expectAccessible(alice, 'usage');
+  }, 120_000);
+
+  it('invites a viewer, who accepts and sees everything read-only', async () => {
+    await alice.goto(`${dashboardUrl()}/p/${productKey}/settings`);
+    await alice.getByLabel('Invite by email').fill('bob@example.com');
+    await alice.getByRole('button', { name: 'Send invitation' }).click();
+    await alice.getByRole('button', { name: 'Revoke invitation for bob@example.com' }).waitFor();
+    await expectAccessible(alice, 'settings-owner');
+
+    const bob = await session('bob@example.com');
+    await bob.getByRole('button', { name: `Accept invitation to ${PRODUCT}` }).click();
+    await bob.getByRole('link', { name: PRODUCT }).click();
+    await bob.getByRole('heading', { name: /Latest crashes/ }).waitFor();
+    await expect(bob.locator('.role').first().textContent()).resolves.toBe('viewer');
+    await bob.goto(`${dashboardUrl()}${issuePath}`);
+    await bob.getByRole('heading', { name: 'Recent crashes' }).waitFor();
+    expect(await bob.getByRole('button', { name: /^(Resolve|Reopen|Ignore)$/ }).count()).toBe(0);
+    await expectAccessible(bob, 'issue-viewer');
+    await bob.goto(`${dashboardUrl()}/p/${productKey}/settings`);
+    await bob.getByRole('button', { name: 'Leave this product' }).waitFor();
+    for (const owners of ['Save settings', 'Rotate secret', 'Send invitation', 'Delete product'])
+      expect(await bob.getByRole('button', { name: owners }).count()).toBe(0);
+    await expectAccessible(bob, 'settings-viewer');
+  }, 90_000);
+
+  it('tells a stranger the product is not found, on every product page', async () => {
+    const carol = await session('carol@example.com');
+    for (const path of [`/p/${productKey}`, issuePath, `/p/${productKey}/settings`]) {
+      await carol.goto(`${dashboardUrl()}${path}`);
+      await carol.getByRole('heading', { name: 'Product not found' }).waitFor();
+    }
+    expect(await carol.content()).not.toContain('SyntaxError');
+    await expectAccessible(carol, 'not-found');
+  }, 60_000);
+
+  it('rotates the secret: the new one is shown once and works at the ingest at once', async () => {
+    await alice.goto(`${dashboardUrl()}/p/${productKey}/settings`);
+    await alice.getByLabel('Old secret keeps working for').selectOption('0');
+    await alice.getByRole('button', { name: 'Rotate secret' }).click();
+    await alice.getByText('New secret (shown only now):').waitFor();
+    const rotated = (await alice.locator('.notice code').first().textContent())!;
+    expect(rotated).toMatch(/^sk_/);
+    expect(rotated).not.toBe(secret);
+    const send = (key: string) =>
+      sendSigned({
+        baseUrl: requireEnv('DUMPCATCHER_INGEST_URL'),
+        productKey,
+        secret: key,
+        clientId: newClientId(),
+        counter: 1,
+        body: sampleCrash(),
+      });
+    expect((await send(rotated)).status).toBe(202);
+    expect((await send(secret)).status).toBe(401);
+  });
+
+  it('deletes the product only after its name is typed', async () => {
+    const del = alice.getByRole('button', { name: 'Delete product' });
+    expect(await del.isDisabled()).toBe(true);
+    await alice.getByLabel(/Type the product name/).fill(PRODUCT);
+    expect(await del.isDisabled()).toBe(false);
+    await del.click();
+    await alice.getByRole('heading', { name: 'Your products' }).waitFor({ timeout: 60_000 });
+    await alice.getByText('No products yet').waitFor();
+    await alice.goto(`${dashboardUrl()}/p/${productKey}`);
+    await alice.getByRole('heading', { name: 'Product not found' }).waitFor();
+  }, 90_000);
+
+  it('sent no request beyond the loopback address', () => {
+    expect(sessions.flatMap((s) => s.blocked)).toEqual([]);
+  });
+});
