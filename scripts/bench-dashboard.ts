@@ -1,0 +1,171 @@
+/**
+ * `npm run bench:dashboard`: the issue list of a product with 10,000 issues, in a real
+ * Chromium on the local stack. Seeds the issues (and 14 days of per-issue stats, as the rollup
+ * writes them) straight into the Firestore emulator, serves the built dashboard, signs in as
+ * the owner and opens the issues page BENCH_RUNS times per sort order, cold (a new page each
+ * time). Prints the time from navigation to the first page of rows on screen, the api call's
+ * own latency, and the first page's shipped bytes. Options (env): BENCH_ISSUES (10000),
+ * BENCH_RUNS (7).
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { getApps, initializeApp } from 'firebase-admin/app';
+import { getFirestore, Timestamp, type Firestore } from 'firebase-admin/firestore';
+import {
+  addHash,
+  createSketch,
+  encodeSketch,
+  hashClient,
+  ROW_PRECISION,
+  ISSUE_PRECISION,
+} from '../functions/src/rollup/sketch';
+import { chromium } from 'playwright-core';
+import { chromiumPath } from '../test/browser/browser';
+import { buildDashboard, measureFirstPage, serveDashboard } from './lib/dashboard';
+import { signInWithGoogle } from './lib/id-token';
+import { seedProduct } from './lib/seed';
+import { ROOT, startStack } from './lib/stack';
+
+const ISSUES = Number(process.env.BENCH_ISSUES ?? 10_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const DAYS = 14;
+const OWNER = 'bench-owner@example.com';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+function p90(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * 0.9))]!;
+}
+
+function sketchOf(n: number, precision: number): Buffer {
+  const sketch = createSketch(precision);
+  for (let i = 0; i < n; i++) addHash(sketch, hashClient(`client-${i}`));
+  return encodeSketch(sketch);
+}
+
+async function seedIssues(db: Firestore, productKey: string): Promise<void> {
+  const now = Date.now();
+  const writer = db.bulkWriter();
+  const small = sketchOf(3, ISSUE_PRECISION);
+  const statuses = ['unresolved', 'unresolved', 'unresolved', 'regressed', 'resolved', 'ignored'] as const;
+  const perDay = new Map<string, Array<{ value: string; count: number }>>();
+  for (let i = 0; i < ISSUES; i++) {
+    const id = createHash('sha256').update(`bench-issue-${i}`).digest('hex');
+    const lastSeen = new Date(now - (i % (DAYS * 24)) * 3_600_000);
+    const count = 1 + ((i * 7919) % 5000);
+    void writer.create(db.doc(`products/${productKey}/issues/${id}`), {
+      productKey,
+      fingerprint: id,
+      source: 'frames',
+      title: `TypeError: cannot read properties of undefined (reading 'item${i}')`,
+      type: 'TypeError',
+      culprit: `src/cart/line-${i % 400}.ts in renderItem`,
+      topFrame: { file: `src/cart/line-${i % 400}.ts`, line: 10 + (i % 90), function: 'renderItem', inApp: true },
+      firstSeen: Timestamp.fromMillis(lastSeen.getTime() - 86_400_000 * (i % 30)),
+      lastSeen: Timestamp.fromDate(lastSeen),
+      count,
+      clients: 1 + (count % 700),
+      clientSketch: small,
+      versions: ['1.4.0', '1.4.1'],
+      lastVersion: '1.4.1',
+      status: statuses[i % statuses.length]!,
+      resolvedInVersion: null,
+      statusChangedAt: null,
+      regressedInVersion: null,
+      recentCrashIds: [],
+      updatedAt: Timestamp.fromDate(lastSeen),
+    });
+    // The rollup keeps at most 500 values per stats day; the busiest issues fill them.
+    if (i < 500)
+      for (let d = 0; d < DAYS; d++) {
+        const day = new Date(now - d * 86_400_000).toISOString().slice(0, 10);
+        const rows = perDay.get(day) ?? [];
+        rows.push({ value: id, count: 1 + ((i + d) % 40) });
+        perDay.set(day, rows);
+      }
+  }
+  const rowSketch = sketchOf(2, ROW_PRECISION);
+  for (const [day, rows] of perDay) {
+    const total = rows.reduce((s, r) => s + r.count, 0);
+    void writer.create(db.doc(`products/${productKey}/stats/${day}_issue`), {
+      productKey,
+      day,
+      by: 'issue',
+      total: { count: total, clients: 2, sketch: sketchOf(2, ISSUE_PRECISION) },
+      rows: rows.map((r) => ({ ...r, clients: 2, sketch: rowSketch })),
+      other: null,
+      updatedAt: Timestamp.now(),
+    });
+  }
+  await writer.close();
+}
+
+async function main(): Promise<void> {
+  const stack = await startStack({ logDir: join(ROOT, '.local', 'bench-logs') });
+  let stopDashboard: (() => Promise<void>) | undefined;
+  try {
+    process.env.FIRESTORE_EMULATOR_HOST = stack.firestoreEmulatorHost;
+    const db = getFirestore(getApps()[0] ?? initializeApp({ projectId: stack.projectId }));
+    const owner = await signInWithGoogle(stack.authEmulatorHost, { email: OWNER, name: 'Bench Owner' });
+    const { productKey } = await seedProduct(db, { name: 'Ten thousand issues', ownerUid: owner.localId });
+    const seedStarted = Date.now();
+    await seedIssues(db, productKey);
+    console.log(`Seeded ${ISSUES} issues in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s.`);
+
+    await buildDashboard({ quiet: true });
+    const weight = measureFirstPage();
+    const dashboard = await serveDashboard({
+      apiUrl: stack.apiUrl,
+      projectId: stack.projectId,
+      authEmulatorHost: stack.authEmulatorHost,
+      ingestUrl: stack.ingestUrl,
+    });
+    stopDashboard = dashboard.stop;
+    const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(dashboard.url);
+    await page.getByLabel('Email').fill(OWNER);
+    await page.getByRole('button', { name: /^Sign in/ }).click();
+    await page.getByRole('heading', { name: 'Your products' }).waitFor();
+
+    console.log(
+      `\nIssue list, ${ISSUES} issues, first page of 25 rows, ${RUNS} cold loads each (Chromium, local stack):`,
+    );
+    console.log('sort       | to rows on screen p50 / p90 | api call p50 / p90');
+    for (const sort of ['lastSeen', 'count', 'clients']) {
+      const screen: number[] = [];
+      const apiMs: number[] = [];
+      for (let r = 0; r < RUNS; r++) {
+        const tab = await context.newPage();
+        const started = Date.now();
+        const answer = tab.waitForResponse((res) => res.url().includes('/issues?'));
+        await tab.goto(`${dashboard.url}/p/${productKey}/issues?sort=${sort}`);
+        const res = await answer;
+        await tab.locator('table.issues tbody tr').nth(24).waitFor();
+        screen.push(Date.now() - started);
+        const timing = res.request().timing();
+        apiMs.push(timing.responseEnd);
+        await tab.close();
+      }
+      console.log(
+        `${sort.padEnd(10)} | ${median(screen)} ms / ${p90(screen)} ms${' '.repeat(12)}| ${median(apiMs).toFixed(0)} ms / ${p90(apiMs).toFixed(0)} ms`,
+      );
+    }
+    console.log(
+      `\nFirst page ships ${(weight.js / 1024).toFixed(1)} KB of gzipped JavaScript and ${(weight.css / 1024).toFixed(1)} KB of CSS.`,
+    );
+    await browser.close();
+  } finally {
+    await stopDashboard?.();
+    await stack.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench:dashboard failed: ${err instanceof Error ? err.stack : String(err)}`);
+  process.exit(1);
+});
