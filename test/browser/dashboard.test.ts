@@ -98,6 +98,7 @@ describe('the dashboard in Chromium', () => {
     // The page polls; no reload, no click.
     await alice.locator('.feed li', { hasText: 'SyntaxError' }).first().waitFor({ timeout: 15_000 });
     expect(await alice.locator('.feed li').count()).toBe(1);
+    await expectAccessible(alice, 'overview');
   }, 120_000);
 
   it('lists the grouped issue after the rollup, with its sparkline, and deep links survive a reload', async () => {
