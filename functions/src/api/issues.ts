@@ -113,7 +113,11 @@ const ISSUE_ID = /^[0-9a-f]{64}$/;
 export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
   const result = schema.safeParse(query ?? {});
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  // An unknown parameter has no path of its own; name it so the caller sees which one.
+  const issues = result.error.issues.map((i) => ({
+    path: i.code === 'unrecognized_keys' ? i.keys.join(',') : i.path.join('.'),
+    message: i.message,
+  }));
   const first = issues[0];
   throw new DumpcatcherError('invalid_argument', `Invalid query: ${first?.path || '(root)'}: ${first?.message}.`, {
     details: { issues },
