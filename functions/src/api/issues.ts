@@ -11,14 +11,14 @@ import {
   type PatchIssueBody,
   type StoredFrame,
 } from '../rollup/schemas';
-import { toCrashView, type CrashView, type RollupPosition } from './crashes';
+import { toCrashView, type CrashView, type RollupPosition } from './crash-view';
 import { decodeIssueCursor, encodeIssueCursor } from './cursors';
 import { roleOf, type Caller, type Role } from './products';
 import type { ProductDoc } from './schemas';
 import { issueDailyCounts, lastDays, statsDocId, type IssueDayPoint } from './series';
 
 /** The crash view, re-exported for callers that import the issue types from here. */
-export type { CrashView } from './crashes';
+export type { CrashView } from './crash-view';
 
 /** One page of an issue listing as the store is asked for it. */
 export interface IssuePageQuery {

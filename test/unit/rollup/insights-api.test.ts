@@ -6,7 +6,7 @@ import type { ProductDoc } from '../../../functions/src/api/schemas';
 import { getStats, listDays, MAX_STATS_DAYS } from '../../../functions/src/api/stats';
 import { mergeCrashStats, mergeIssue, reduceCrashes, type ReportRecord } from '../../../functions/src/rollup/aggregate';
 import type { CrashDoc, IssueDoc, IssueSort } from '../../../functions/src/rollup/schemas';
-import type { RollupPosition } from '../../../functions/src/api/crashes';
+import type { RollupPosition } from '../../../functions/src/api/crash-view';
 import { DumpcatcherError } from '../../../functions/src/shared/errors';
 import { fixtureCrash } from './reports';
 

@@ -1,4 +1,4 @@
-import { framesAsPrinted, isRolledUp, toCrashView } from '../../../functions/src/api/crashes';
+import { framesAsPrinted, isRolledUp, toCrashView } from '../../../functions/src/api/crash-view';
 import { computeFingerprint } from '../../../functions/src/rollup/fingerprint';
 import { parseStacktrace } from '../../../functions/src/rollup/stacktrace';
 import { fixture, fixtureCrash } from '../rollup/reports';
