@@ -29,16 +29,12 @@ export async function listCrashes(
   await requireRole(store, caller, params.productKey, 'viewer');
   const rows = await store.listCrashes(params.productKey, {
     limit: query.limit,
-    after: after === null || after.id === '' ? null : { receivedAt: new Date(after.receivedAtMs), id: after.id },
+    after: after === null || after.id === '' ? null : after,
   });
   const newest = rows[0];
   if (newest === undefined) return { crashes: [], cursor: query.after ?? encodeCrashCursor(params.productKey, 0, '') };
   // Only when there is something to show: an empty poll stays at two reads.
   const position = await store.getRollupPosition();
   const crashes = rows.map((row) => toCrashView(params.productKey, row.id, row.data, { position }));
-  const newestAt = newest.data.receivedAt;
-  return {
-    crashes,
-    cursor: encodeCrashCursor(params.productKey, newestAt instanceof Date ? newestAt.getTime() : 0, newest.id),
-  };
+  return { crashes, cursor: encodeCrashCursor(params.productKey, newest.receivedAtUs, newest.id) };
 }

@@ -48,14 +48,14 @@ export function decodeIssueCursor(text: string, listing: IssueListing): { value:
 }
 
 /** The crash feed's cursor for the newest crash seen (epoch 0 and no id before the first crash). */
-export function encodeCrashCursor(productKey: string, receivedAtMs: number, id: string): string {
-  const cursor: CrashCursor = { k: productKey, t: receivedAtMs, id };
+export function encodeCrashCursor(productKey: string, receivedAtUs: number, id: string): string {
+  const cursor: CrashCursor = { k: productKey, t: receivedAtUs, id };
   return encode(cursor);
 }
 
 /** Reads an `after` parameter back: 400 invalid_argument naming `after` when malformed or foreign. */
-export function decodeCrashCursor(text: string, productKey: string): { receivedAtMs: number; id: string } {
+export function decodeCrashCursor(text: string, productKey: string): { receivedAtUs: number; id: string } {
   const cursor = decode(CrashCursorSchema, text, 'after');
   if (cursor.k !== productKey) throw badCursor('after', "belongs to another product's feed");
-  return { receivedAtMs: cursor.t, id: cursor.id };
+  return { receivedAtUs: cursor.t, id: cursor.id };
 }

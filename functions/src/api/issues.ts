@@ -46,11 +46,15 @@ export interface InsightsStore {
   ): Promise<IssueDoc | null>;
   /** Stats documents by id (`{day}_{by}`); missing ones are left out. */
   getStats(productKey: string, ids: readonly string[]): Promise<Map<string, unknown>>;
-  /** The newest crashes (raw documents), newest first; with `after`, only those after it in (receivedAt, id) order. */
+  /**
+   * The newest crashes (raw documents), newest first; with `after`, only those after it in
+   * (receivedAt, id) order. receivedAt in epoch microseconds, Firestore's own precision, so a
+   * timestamp finer than a millisecond (a commit time) still matches itself exactly.
+   */
   listCrashes(
     productKey: string,
-    query: { limit: number; after: { receivedAt: Date; id: string } | null },
-  ): Promise<Array<{ id: string; data: Record<string, unknown> }>>;
+    query: { limit: number; after: { receivedAtUs: number; id: string } | null },
+  ): Promise<Array<{ id: string; data: Record<string, unknown>; receivedAtUs: number }>>;
   /** Where the rollup stands in the crash stream (null before its first batch). */
   getRollupPosition(): Promise<RollupPosition | null>;
 }

@@ -11,6 +11,17 @@ function withDates(data: DocumentData | undefined): Record<string, unknown> {
   return out;
 }
 
+/** A Timestamp in epoch microseconds: Firestore keeps microseconds, a Date only milliseconds (too coarse for a cursor on a commit time). */
+export function toMicros(at: Timestamp): number {
+  return at.seconds * 1_000_000 + Math.floor(at.nanoseconds / 1000);
+}
+
+/** The Timestamp of epoch microseconds. */
+export function fromMicros(us: number): Timestamp {
+  const seconds = Math.floor(us / 1_000_000);
+  return new Timestamp(seconds, (us - seconds * 1_000_000) * 1000);
+}
+
 function parseIssue(path: string, data: DocumentData | undefined): IssueDoc {
   const result = IssueDocSchema.safeParse(withDates(data));
   if (!result.success)
@@ -76,10 +87,12 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
         .where('shard', 'in', ALL_SHARDS)
         .orderBy('receivedAt', 'desc')
         .orderBy(FieldPath.documentId(), 'desc');
-      if (query.after !== null)
-        q = q.endBefore(Timestamp.fromDate(query.after.receivedAt), crashes.doc(query.after.id));
+      if (query.after !== null) q = q.endBefore(fromMicros(query.after.receivedAtUs), crashes.doc(query.after.id));
       const snap = await q.limit(query.limit).get();
-      return snap.docs.map((d) => ({ id: d.id, data: withDates(d.data()) }));
+      return snap.docs.map((d) => {
+        const at: unknown = d.get('receivedAt');
+        return { id: d.id, data: withDates(d.data()), receivedAtUs: at instanceof Timestamp ? toMicros(at) : 0 };
+      });
     },
 
     async getRollupPosition() {

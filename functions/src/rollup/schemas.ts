@@ -226,7 +226,7 @@ export type IssueCursor = z.infer<typeof IssueCursorSchema>;
 /** The decoded crash feed cursor: the newest crash seen (t = 0 and id "" before any crash). */
 export const CrashCursorSchema = z.strictObject({
   k: z.string().min(1),
-  /** receivedAt in epoch milliseconds. */
+  /** receivedAt in epoch microseconds (Firestore's precision). */
   t: z.number().int().min(0),
   id: z.string().regex(/^[A-Za-z0-9_-]{0,128}$/),
 });

@@ -59,12 +59,12 @@ describe('issue listing cursor', () => {
 describe('crash feed cursor', () => {
   it('reads back the time and id of the newest crash, or the start of the feed', () => {
     const id = 'c'.repeat(40);
-    expect(decodeCrashCursor(encodeCrashCursor('pk_product_1', 1_764_000_000_000, id), 'pk_product_1')).toEqual({
-      receivedAtMs: 1_764_000_000_000,
+    expect(decodeCrashCursor(encodeCrashCursor('pk_product_1', 1_764_000_000_123_456, id), 'pk_product_1')).toEqual({
+      receivedAtUs: 1_764_000_000_123_456,
       id,
     });
     expect(decodeCrashCursor(encodeCrashCursor('pk_product_1', 0, ''), 'pk_product_1')).toEqual({
-      receivedAtMs: 0,
+      receivedAtUs: 0,
       id: '',
     });
   });

@@ -71,16 +71,15 @@ function storeWith(
     getStats: async (_key, ids) => new Map(ids.filter((id) => stats.has(id)).map((id) => [id, stats.get(id)])),
     listCrashes: async (_key, q) =>
       crashes
-        .map((c) => ({ id: c.id, data: crashDocs.get(c.id)!, at: c.doc.receivedAt.getTime() }))
-        .sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1))
+        .map((c) => ({ id: c.id, data: crashDocs.get(c.id)!, receivedAtUs: c.doc.receivedAt.getTime() * 1000 }))
+        .sort((a, b) => b.receivedAtUs - a.receivedAtUs || (a.id < b.id ? 1 : -1))
         .filter(
           (r) =>
             q.after === null ||
-            r.at > q.after.receivedAt.getTime() ||
-            (r.at === q.after.receivedAt.getTime() && r.id > q.after.id),
+            r.receivedAtUs > q.after.receivedAtUs ||
+            (r.receivedAtUs === q.after.receivedAtUs && r.id > q.after.id),
         )
-        .slice(0, q.limit)
-        .map(({ id, data }) => ({ id, data })),
+        .slice(0, q.limit),
     getRollupPosition: async () => position,
   };
 }
