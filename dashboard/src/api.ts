@@ -2,9 +2,11 @@
  * The one module that talks to the `api` function. Answer types are the api's own (imported
  * as types from functions/src), so the page and the api cannot drift apart silently.
  */
-import type { CrashView, IssueSummaryView, IssueView } from '../../functions/src/api/issues';
+import type { CrashFeedView } from '../../functions/src/api/crashes';
+import type { CrashView } from '../../functions/src/api/crash-view';
+import type { IssueDetailView, IssueListRowView, IssueListView, IssueView } from '../../functions/src/api/issues';
 import type { MemberView, ProductView } from '../../functions/src/api/products';
-import type { CrashStatsView, UsageStatsView } from '../../functions/src/api/stats';
+import type { CrashStatsSeriesView, UsageStatsSeriesView } from '../../functions/src/api/stats';
 import type { UserView } from '../../functions/src/api/users';
 import type { IssueStatus, StoredFrame } from '../../functions/src/rollup/schemas';
 import { idToken } from './auth';
@@ -12,26 +14,19 @@ import { idToken } from './auth';
 export type { IssueStatus, MemberView, ProductView, StoredFrame, UserView };
 
 /** An issue row with its crashes per day over the listing's `days`. */
-export type IssueRow = IssueSummaryView & { daily: number[] };
+export type IssueRow = IssueListRowView;
 /** A page of issues. */
-export interface IssuePage {
-  issues: IssueRow[];
-  nextCursor: string | null;
-  days: string[];
-}
-/** A crash with the rollup parser's frames. */
-export type CrashItem = CrashView & { frames: StoredFrame[]; issueId?: string | null };
+export type IssuePage = IssueListView;
+/** A crash with the rollup parser's frames and its issue, once grouped. */
+export type CrashItem = CrashView;
 /** One issue with its recent crashes and daily counts. */
-export type IssueDetail = IssueView & { recentCrashes: CrashItem[]; daily: Array<{ day: string; count: number }> };
+export type IssueDetail = IssueDetailView;
 /** The newest crashes and the cursor to ask for newer ones. */
-export interface CrashFeed {
-  crashes: CrashItem[];
-  cursor: string;
-}
+export type CrashFeed = CrashFeedView;
 /** Crash stats with a per-day series. */
-export type CrashStats = CrashStatsView & { series: Array<{ day: string; count: number; clients: number }> };
+export type CrashStats = CrashStatsSeriesView;
 /** Usage stats with a per-day series. */
-export type UsageStats = UsageStatsView & { series: Array<{ day: string; reports: number; installs: number }> };
+export type UsageStats = UsageStatsSeriesView;
 /** A product with its members, as `GET /v1/products/{key}` answers. */
 export type ProductDetail = ProductView & { members: MemberView[] };
 /** A product just created or rotated: the only answers that carry a secret. */

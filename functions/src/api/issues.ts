@@ -2,22 +2,39 @@ import type { z } from 'zod';
 import type { Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
 import {
+  GetIssueQuerySchema,
   ListIssuesQuerySchema,
   PatchIssueBodySchema,
   type IssueDoc,
+  type IssueSort,
   type IssueStatus,
-  type ListIssuesQuery,
   type PatchIssueBody,
   type StoredFrame,
 } from '../rollup/schemas';
+import { toCrashView, type CrashView, type RollupPosition } from './crash-view';
+import { decodeIssueCursor, encodeIssueCursor } from './cursors';
 import { roleOf, type Caller, type Role } from './products';
 import type { ProductDoc } from './schemas';
+import { issueDailyCounts, lastDays, statsDocId, type IssueDayPoint } from './series';
+
+/** The crash view, re-exported for callers that import the issue types from here. */
+export type { CrashView } from './crash-view';
+
+/** One page of an issue listing as the store is asked for it. */
+export interface IssuePageQuery {
+  status?: IssueStatus | undefined;
+  sort: IssueSort;
+  /** Rows to read (the api asks for one more than it shows, to know whether a next page exists). */
+  limit: number;
+  /** Start after this row (its sort value, lastSeen as epoch ms, and id); null for the first page. */
+  after: { value: number; id: string } | null;
+}
 
 /** What the issue and stats routes read and write; the Firestore adapter is rollup/insights-store.ts. */
 export interface InsightsStore {
   getProduct(productKey: string): Promise<ProductDoc | null>;
-  /** Issues of a product, optionally of one status, by `sort` descending. */
-  listIssues(productKey: string, query: ListIssuesQuery): Promise<Array<{ id: string; issue: IssueDoc }>>;
+  /** Issues of a product, optionally of one status, by `sort` descending, then id descending. */
+  listIssues(productKey: string, query: IssuePageQuery): Promise<Array<{ id: string; issue: IssueDoc }>>;
   getIssue(productKey: string, id: string): Promise<IssueDoc | null>;
   /** Raw crash documents that still exist (TTL may have deleted some), in the order asked. */
   getCrashes(productKey: string, ids: readonly string[]): Promise<Array<{ id: string; data: Record<string, unknown> }>>;
@@ -29,6 +46,17 @@ export interface InsightsStore {
   ): Promise<IssueDoc | null>;
   /** Stats documents by id (`{day}_{by}`); missing ones are left out. */
   getStats(productKey: string, ids: readonly string[]): Promise<Map<string, unknown>>;
+  /**
+   * The newest crashes (raw documents), newest first; with `after`, only those after it in
+   * (receivedAt, id) order. receivedAt in epoch microseconds, Firestore's own precision, so a
+   * timestamp finer than a millisecond (a commit time) still matches itself exactly.
+   */
+  listCrashes(
+    productKey: string,
+    query: { limit: number; after: { receivedAtUs: number; id: string } | null },
+  ): Promise<Array<{ id: string; data: Record<string, unknown>; receivedAtUs: number }>>;
+  /** Where the rollup stands in the crash stream (null before its first batch). */
+  getRollupPosition(): Promise<RollupPosition | null>;
 }
 
 /** What the issue and stats routes depend on. */
@@ -61,18 +89,26 @@ export interface IssueView extends IssueSummaryView {
   statusChangedAt: string | null;
 }
 
-/** A crash as shown under its issue. */
-export interface CrashView {
-  id: string;
-  receivedAt: string | null;
-  occurredAt: unknown;
-  app: unknown;
-  label: unknown;
-  exception: unknown;
-  runtime: unknown;
-  os: unknown;
-  tags: unknown;
-  extra: unknown;
+/** A row of the issue listing: the issue and its crashes on each of the answer's `days`. */
+export interface IssueListRowView extends IssueSummaryView {
+  daily: number[];
+}
+
+/** Answer of `GET /v1/products/{key}/issues`. */
+export interface IssueListView {
+  issues: IssueListRowView[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+  /** The UTC days `daily` counts, oldest first, ending today. */
+  days: string[];
+}
+
+/** Answer of `GET /v1/products/{key}/issues/{id}`. */
+export interface IssueDetailView extends IssueView {
+  /** Up to 10 of its latest crashes still kept, newest first. */
+  recentCrashes: CrashView[];
+  /** Its crashes per UTC day over the last `days` days, oldest first. */
+  daily: IssueDayPoint[];
 }
 
 const ISSUE_ID = /^[0-9a-f]{64}$/;
@@ -81,7 +117,11 @@ const ISSUE_ID = /^[0-9a-f]{64}$/;
 export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
   const result = schema.safeParse(query ?? {});
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  // An unknown parameter has no path of its own; name it so the caller sees which one.
+  const issues = result.error.issues.map((i) => ({
+    path: i.code === 'unrecognized_keys' ? i.keys.join(',') : i.path.join('.'),
+    message: i.message,
+  }));
   const first = issues[0];
   throw new DumpcatcherError('invalid_argument', `Invalid query: ${first?.path || '(root)'}: ${first?.message}.`, {
     details: { issues },
@@ -130,54 +170,78 @@ function toIssueView(id: string, issue: IssueDoc): IssueView {
   };
 }
 
-function toCrashView(id: string, data: Record<string, unknown>): CrashView {
-  const receivedAt = data.receivedAt;
-  let extra: unknown = null;
-  if (typeof data.extraJson === 'string') {
-    try {
-      extra = JSON.parse(data.extraJson);
-    } catch {
-      extra = null;
-    }
-  }
+function sortValue(issue: IssueDoc, sort: IssueSort): number {
+  return sort === 'lastSeen' ? issue.lastSeen.getTime() : issue[sort];
+}
+
+/**
+ * `GET /v1/products/{key}/issues?status=&sort=lastSeen|count|clients&limit=&cursor=&days=`: any
+ * member. Reads per page: the product, the rows shown plus one, and one stats document per day.
+ */
+export async function listIssues(
+  deps: InsightsDeps,
+  params: { productKey: string; query: unknown },
+  caller: Caller,
+): Promise<IssueListView> {
+  const query = parseQuery(ListIssuesQuerySchema, params.query);
+  const listing = { productKey: params.productKey, sort: query.sort, status: query.status ?? null };
+  const after = query.cursor === undefined ? null : decodeIssueCursor(query.cursor, listing);
+  await requireRole(deps.store, caller, params.productKey, 'viewer');
+  const days = lastDays(deps.clock(), query.days);
+  const [rows, docs] = await Promise.all([
+    deps.store.listIssues(params.productKey, {
+      status: query.status,
+      sort: query.sort,
+      limit: query.limit + 1,
+      after,
+    }),
+    deps.store.getStats(
+      params.productKey,
+      days.map((day) => statsDocId(day, 'issue')),
+    ),
+  ]);
+  const shown = rows.slice(0, query.limit);
+  const daily = issueDailyCounts(
+    days,
+    docs,
+    shown.map((row) => row.id),
+  );
+  const last = shown[shown.length - 1];
   return {
-    id,
-    receivedAt: receivedAt instanceof Date ? receivedAt.toISOString() : null,
-    occurredAt: data.occurredAt ?? null,
-    app: data.app ?? null,
-    label: data.label ?? null,
-    exception: data.exception ?? null,
-    runtime: data.runtime ?? null,
-    os: data.os ?? null,
-    tags: data.tags ?? null,
-    extra,
+    issues: shown.map((row) => ({ ...toIssueSummary(row.id, row.issue), daily: daily.get(row.id) ?? [] })),
+    nextCursor:
+      rows.length > query.limit && last !== undefined
+        ? encodeIssueCursor(listing, sortValue(last.issue, query.sort), last.id)
+        : null,
+    days,
   };
 }
 
-/** `GET /v1/products/{key}/issues?status=&sort=lastSeen|count&limit=`: any member. */
-export async function listIssues(
-  store: InsightsStore,
-  params: { productKey: string; query: unknown },
-  caller: Caller,
-): Promise<{ issues: IssueSummaryView[] }> {
-  const query = parseQuery(ListIssuesQuerySchema, params.query);
-  await requireRole(store, caller, params.productKey, 'viewer');
-  const rows = await store.listIssues(params.productKey, query);
-  return { issues: rows.map((row) => toIssueSummary(row.id, row.issue)) };
-}
-
-/** `GET /v1/products/{key}/issues/{id}`: the issue and its most recent crashes still kept. */
+/** `GET /v1/products/{key}/issues/{id}?days=`: the issue, its most recent crashes still kept, and its daily counts. */
 export async function getIssue(
-  store: InsightsStore,
-  params: { productKey: string; issueId: string },
+  deps: InsightsDeps,
+  params: { productKey: string; issueId: string; query: unknown },
   caller: Caller,
-): Promise<IssueView & { recentCrashes: CrashView[] }> {
-  await requireRole(store, caller, params.productKey, 'viewer');
+): Promise<IssueDetailView> {
+  const query = parseQuery(GetIssueQuerySchema, params.query);
+  await requireRole(deps.store, caller, params.productKey, 'viewer');
   if (!ISSUE_ID.test(params.issueId)) throw notFoundIssue();
-  const issue = await store.getIssue(params.productKey, params.issueId);
+  const issue = await deps.store.getIssue(params.productKey, params.issueId);
   if (issue === null) throw notFoundIssue();
-  const crashes = await store.getCrashes(params.productKey, issue.recentCrashIds);
-  return { ...toIssueView(params.issueId, issue), recentCrashes: crashes.map((c) => toCrashView(c.id, c.data)) };
+  const days = lastDays(deps.clock(), query.days);
+  const [crashes, docs] = await Promise.all([
+    deps.store.getCrashes(params.productKey, issue.recentCrashIds),
+    deps.store.getStats(
+      params.productKey,
+      days.map((day) => statsDocId(day, 'issue')),
+    ),
+  ]);
+  const counts = issueDailyCounts(days, docs, [params.issueId]).get(params.issueId) ?? [];
+  return {
+    ...toIssueView(params.issueId, issue),
+    recentCrashes: crashes.map((c) => toCrashView(params.productKey, c.id, c.data, { issueId: params.issueId })),
+    daily: days.map((day, i) => ({ day, count: counts[i] ?? 0 })),
+  };
 }
 
 /**

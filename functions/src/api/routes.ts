@@ -14,6 +14,7 @@ import {
 } from './products';
 import { AddMemberBodySchema, CreateProductBodySchema, RotateBodySchema, UpdateProductBodySchema } from './schemas';
 import { getMe } from './users';
+import { listCrashes } from './crashes';
 import { getIssue, listIssues, patchIssue, type InsightsStore } from './issues';
 import { getStats } from './stats';
 
@@ -97,16 +98,25 @@ const ROUTES: Array<{ name: string; pattern: RegExp; methods: Record<string, Han
     name: 'issues',
     pattern: new RegExp(`^/v1/products/${KEY}/issues$`),
     methods: {
-      GET: async (d, c, [key], _b, q) => ok(await listIssues(insightsOf(d), { productKey: key!, query: q }, c)),
+      GET: async (d, c, [key], _b, q) =>
+        ok(await listIssues({ store: insightsOf(d), clock: d.clock }, { productKey: key!, query: q }, c)),
     },
   },
   {
     name: 'issue',
     pattern: new RegExp(`^/v1/products/${KEY}/issues/${ISSUE}$`),
     methods: {
-      GET: async (d, c, [key, id]) => ok(await getIssue(insightsOf(d), { productKey: key!, issueId: id! }, c)),
+      GET: async (d, c, [key, id], _b, q) =>
+        ok(await getIssue({ store: insightsOf(d), clock: d.clock }, { productKey: key!, issueId: id!, query: q }, c)),
       PATCH: async (d, c, [key, id], b) =>
         ok(await patchIssue({ store: insightsOf(d), clock: d.clock }, { productKey: key!, issueId: id!, body: b }, c)),
+    },
+  },
+  {
+    name: 'crashes',
+    pattern: new RegExp(`^/v1/products/${KEY}/crashes$`),
+    methods: {
+      GET: async (d, c, [key], _b, q) => ok(await listCrashes(insightsOf(d), { productKey: key!, query: q }, c)),
     },
   },
   {

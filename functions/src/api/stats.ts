@@ -1,12 +1,5 @@
 import { DumpcatcherError } from '../shared/errors';
-import {
-  CrashStatsDocSchema,
-  StatsQuerySchema,
-  UsageStatsDocSchema,
-  type CrashStatsDoc,
-  type MetricStats,
-  type UsageStatsDoc,
-} from '../rollup/schemas';
+import { StatsQuerySchema, type CrashStatsDoc, type MetricStats, type UsageStatsDoc } from '../rollup/schemas';
 import {
   createSketch,
   decodeSketch,
@@ -18,6 +11,15 @@ import {
 } from '../rollup/sketch';
 import type { Caller } from './products';
 import { parseQuery, requireRole, type InsightsStore } from './issues';
+import {
+  crashDaySeries,
+  parseCrashStats,
+  parseUsageStats,
+  statsDocId,
+  usageDaySeries,
+  type CrashDayPoint,
+  type UsageDayPoint,
+} from './series';
 
 /** Longest range one stats call covers, in days (one document read per day). */
 export const MAX_STATS_DAYS = 92;
@@ -80,16 +82,6 @@ export function listDays(from: string, to: string): string[] {
       },
     );
   return Array.from({ length: days }, (_, i) => new Date(start + i * DAY_MS).toISOString().slice(0, 10));
-}
-
-function parseStored<T>(
-  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
-  id: string,
-  data: unknown,
-): T {
-  const result = schema.safeParse(data);
-  if (!result.success) throw new Error(`malformed stats document ${id}`);
-  return result.data;
 }
 
 interface Accumulator {
@@ -170,21 +162,43 @@ export function mergeUsageDays(days: readonly UsageStatsDoc[], from: string, to:
   return { by: 'usage', from, to, reports, installs: estimateDistinct(installs), rows };
 }
 
-/** `GET /v1/products/{key}/stats?by=type|label|line|version|issue|usage&from=YYYY-MM-DD&to=YYYY-MM-DD`: any member. */
+/** The crash dimension answer with `series=day`. */
+export interface CrashStatsSeriesView extends CrashStatsView {
+  /** Every day of the range, oldest first: that day's crashes and distinct clients (0 when none). */
+  series: CrashDayPoint[];
+}
+
+/** The usage answer with `series=day`. */
+export interface UsageStatsSeriesView extends UsageStatsView {
+  /** Every day of the range, oldest first: that day's usage reports and distinct installations. */
+  series: UsageDayPoint[];
+}
+
+/** Any answer of the stats route. */
+export type StatsView = CrashStatsView | UsageStatsView | CrashStatsSeriesView | UsageStatsSeriesView;
+
+/**
+ * `GET /v1/products/{key}/stats?by=type|label|line|version|issue|usage&from=YYYY-MM-DD&to=YYYY-MM-DD[&series=day]`:
+ * any member. One stats document read per day of the range, with or without the series.
+ */
 export async function getStats(
   store: InsightsStore,
   params: { productKey: string; query: unknown },
   caller: Caller,
-): Promise<CrashStatsView | UsageStatsView> {
+): Promise<StatsView> {
   const query = parseQuery(StatsQuerySchema, params.query);
   const days = listDays(query.from, query.to);
   await requireRole(store, caller, params.productKey, 'viewer');
-  const ids = days.map((day) => `${day}_${query.by}`);
-  const docs = await store.getStats(params.productKey, ids);
+  const docs = await store.getStats(
+    params.productKey,
+    days.map((day) => statsDocId(day, query.by)),
+  );
   if (query.by === 'usage') {
-    const parsed = [...docs].map(([id, data]) => parseStored(UsageStatsDocSchema, id, data));
-    return mergeUsageDays(parsed, query.from, query.to);
+    const byDay = new Map([...docs].map(([id, data]) => [id.slice(0, 10), parseUsageStats(id, data)]));
+    const view = mergeUsageDays([...byDay.values()], query.from, query.to);
+    return query.series === undefined ? view : { ...view, series: usageDaySeries(days, byDay) };
   }
-  const parsed = [...docs].map(([id, data]) => parseStored(CrashStatsDocSchema, id, data));
-  return mergeCrashDays(parsed, query.by, query.from, query.to);
+  const byDay = new Map([...docs].map(([id, data]) => [id.slice(0, 10), parseCrashStats(id, data)]));
+  const view = mergeCrashDays([...byDay.values()], query.by, query.from, query.to);
+  return query.series === undefined ? view : { ...view, series: crashDaySeries(days, byDay) };
 }

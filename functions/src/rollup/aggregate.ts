@@ -1,4 +1,4 @@
-import { computeFingerprint, shortenFilePath, type FingerprintResult } from './fingerprint';
+import { computeFingerprint, shortenFilePath, type FingerprintInput, type FingerprintResult } from './fingerprint';
 import type { Frame } from './stacktrace';
 import {
   CRASH_DIMENSIONS,
@@ -148,16 +148,21 @@ export const FINGERPRINT_CACHE_SIZE = 2000;
 /** Grouping results by their inputs: the same bug often arrives with byte-identical traces. */
 export type FingerprintCache = Map<string, FingerprintResult>;
 
-/** Fingerprints one crash (the costly part of a batch: parsing its stack trace), reusing `cache` for identical inputs. */
-export function classifyCrash(record: ReportRecord<CrashDoc>, cache?: FingerprintCache): ClassifiedCrash {
-  const { doc } = record;
-  const input = {
+/** What grouping reads of a crash; the api uses it too, so its issue ids and frames are the rollup's own. */
+export function fingerprintInputOf(doc: CrashDoc): FingerprintInput {
+  return {
     type: doc.exception.type,
     message: doc.exception.message,
     stacktrace: doc.exception.stacktrace,
     clientFingerprint: doc.fingerprint,
     runtime: doc.runtime?.name,
   };
+}
+
+/** Fingerprints one crash (the costly part of a batch: parsing its stack trace), reusing `cache` for identical inputs. */
+export function classifyCrash(record: ReportRecord<CrashDoc>, cache?: FingerprintCache): ClassifiedCrash {
+  const input = fingerprintInputOf(record.doc);
+  const { doc } = record;
   const key =
     cache === undefined
       ? ''

@@ -1,14 +1,25 @@
-import { Timestamp, type DocumentData, type Firestore } from 'firebase-admin/firestore';
+import { FieldPath, Timestamp, type DocumentData, type Firestore, type Query } from 'firebase-admin/firestore';
 import type { InsightsStore } from '../api/issues';
 import { ProductDocSchema } from '../api/schemas';
-import { COLLECTIONS } from '../shared/paths';
-import { IssueDocSchema, type IssueDoc } from './schemas';
+import { ALL_SHARDS, COLLECTIONS } from '../shared/paths';
+import { CursorSchema, IssueDocSchema, type IssueDoc } from './schemas';
 
 /** Top-level Timestamps (and the product's nested ones) turned into Dates. */
 function withDates(data: DocumentData | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(data ?? {})) out[key] = value instanceof Timestamp ? value.toDate() : value;
   return out;
+}
+
+/** A Timestamp in epoch microseconds: Firestore keeps microseconds, a Date only milliseconds (too coarse for a cursor on a commit time). */
+export function toMicros(at: Timestamp): number {
+  return at.seconds * 1_000_000 + Math.floor(at.nanoseconds / 1000);
+}
+
+/** The Timestamp of epoch microseconds. */
+export function fromMicros(us: number): Timestamp {
+  const seconds = Math.floor(us / 1_000_000);
+  return new Timestamp(seconds, (us - seconds * 1_000_000) * 1000);
 }
 
 function parseIssue(path: string, data: DocumentData | undefined): IssueDoc {
@@ -31,9 +42,16 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
     },
 
     async listIssues(productKey, query) {
-      // status + order needs the composite indexes in firestore.indexes.json.
-      let q = product(productKey).collection(COLLECTIONS.issues).orderBy(query.sort, 'desc');
-      if (query.status !== undefined) q = q.where('status', '==', query.status);
+      // Ties on the sort value are broken by id, in the same direction, so a cursor is exact;
+      // status + order needs the composite indexes in firestore.indexes.json, the order alone
+      // the automatic single-field ones.
+      const issues = product(productKey).collection(COLLECTIONS.issues);
+      let q: Query = query.status === undefined ? issues : issues.where('status', '==', query.status);
+      q = q.orderBy(query.sort, 'desc').orderBy(FieldPath.documentId(), 'desc');
+      if (query.after !== null) {
+        const value = query.sort === 'lastSeen' ? Timestamp.fromMillis(query.after.value) : query.after.value;
+        q = q.startAfter(value, issues.doc(query.after.id));
+      }
       const snap = await q.limit(query.limit).get();
       return snap.docs.map((d) => ({ id: d.id, issue: parseIssue(d.ref.path, d.data()) }));
     },
@@ -59,6 +77,30 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
         tx.update(ref, { ...change });
         return { ...issue, ...change };
       });
+    },
+
+    async listCrashes(productKey, query) {
+      // receivedAt is indexed only behind the shard (write-rate limit, see data-model.md); `in`
+      // merges the 8 shard ranges in the backend, so an empty poll is billed as one read.
+      const crashes = product(productKey).collection(COLLECTIONS.crashes);
+      let q = crashes
+        .where('shard', 'in', ALL_SHARDS)
+        .orderBy('receivedAt', 'desc')
+        .orderBy(FieldPath.documentId(), 'desc');
+      if (query.after !== null) q = q.endBefore(fromMicros(query.after.receivedAtUs), crashes.doc(query.after.id));
+      const snap = await q.limit(query.limit).get();
+      return snap.docs.map((d) => {
+        const at: unknown = d.get('receivedAt');
+        return { id: d.id, data: withDates(d.data()), receivedAtUs: at instanceof Timestamp ? toMicros(at) : 0 };
+      });
+    },
+
+    async getRollupPosition() {
+      const snap = await db.collection(COLLECTIONS.rollupState).doc('crashes').get();
+      if (!snap.exists) return null;
+      const result = CursorSchema.safeParse(withDates(snap.data()));
+      if (!result.success) throw new Error(`malformed document ${snap.ref.path}`);
+      return { receivedAt: result.data.receivedAt, path: result.data.path };
     },
 
     async getStats(productKey, ids) {

@@ -31,16 +31,37 @@ describe('firestore.indexes.json for the rollup', () => {
     },
   );
 
-  it.each(['lastSeen', 'count'])('has the issue listing index by status, then %s newest/largest first', (field) => {
+  it.each(['lastSeen', 'count', 'clients'])(
+    'has the issue listing index by status, then %s newest/largest first',
+    (field) => {
+      expect(file.indexes).toContainEqual({
+        collectionGroup: 'issues',
+        queryScope: 'COLLECTION',
+        fields: [
+          { fieldPath: 'status', order: 'ASCENDING' },
+          { fieldPath: field, order: 'DESCENDING' },
+        ],
+      });
+    },
+  );
+
+  it("indexes one product's crashes by (shard, receivedAt newest first) for the api's crash feed", () => {
     expect(file.indexes).toContainEqual({
-      collectionGroup: 'issues',
+      collectionGroup: 'crashes',
       queryScope: 'COLLECTION',
       fields: [
-        { fieldPath: 'status', order: 'ASCENDING' },
-        { fieldPath: field, order: 'DESCENDING' },
+        { fieldPath: 'shard', order: 'ASCENDING' },
+        { fieldPath: 'receivedAt', order: 'DESCENDING' },
       ],
     });
   });
+
+  it.each(['lastSeen', 'count', 'clients'])(
+    'leaves the single-field index on issues.%s on (the unfiltered listing orders by it alone)',
+    (field) => {
+      expect(override('issues', field)).toBeUndefined();
+    },
+  );
 
   it.each([
     ['issues', 'clientSketch'],

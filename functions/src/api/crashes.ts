@@ -1,0 +1,40 @@
+import { ListCrashesQuerySchema } from '../rollup/schemas';
+import { toCrashView, type CrashView } from './crash-view';
+import { decodeCrashCursor, encodeCrashCursor } from './cursors';
+import { parseQuery, requireRole, type InsightsStore } from './issues';
+import type { Caller } from './products';
+
+/** The crash view and what it is built from, for callers that import the feed's types from here. */
+export { framesAsPrinted, isRolledUp, toCrashView, type CrashView, type RollupPosition } from './crash-view';
+
+/** Answer of `GET /v1/products/{key}/crashes`. */
+export interface CrashFeedView {
+  crashes: CrashView[];
+  /** Pass as `after` to get only crashes newer than the newest one seen. */
+  cursor: string;
+}
+
+/**
+ * `GET /v1/products/{key}/crashes?limit=&after=`: the newest crashes, newest first, for any
+ * member. With `after`, only crashes newer than that cursor; the answer's `cursor` marks the
+ * newest crash returned, or repeats `after` when nothing is newer.
+ */
+export async function listCrashes(
+  store: InsightsStore,
+  params: { productKey: string; query: unknown },
+  caller: Caller,
+): Promise<CrashFeedView> {
+  const query = parseQuery(ListCrashesQuerySchema, params.query);
+  const after = query.after === undefined ? null : decodeCrashCursor(query.after, params.productKey);
+  await requireRole(store, caller, params.productKey, 'viewer');
+  const rows = await store.listCrashes(params.productKey, {
+    limit: query.limit,
+    after: after === null || after.id === '' ? null : after,
+  });
+  const newest = rows[0];
+  if (newest === undefined) return { crashes: [], cursor: query.after ?? encodeCrashCursor(params.productKey, 0, '') };
+  // Only when there is something to show: an empty poll stays at two reads.
+  const position = await store.getRollupPosition();
+  const crashes = rows.map((row) => toCrashView(params.productKey, row.id, row.data, { position }));
+  return { crashes, cursor: encodeCrashCursor(params.productKey, newest.receivedAtUs, newest.id) };
+}

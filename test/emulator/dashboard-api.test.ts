@@ -1,0 +1,429 @@
+/* The api routes the dashboard reads (issue paging, issue detail, crash feed, stats series), over real HTTP on the emulators. */
+import { randomUUID } from 'node:crypto';
+import { newClientId, sendSigned } from '../../scripts/lib/client';
+import { signInWithGoogle } from '../../scripts/lib/id-token';
+import { listIssues, type InsightsStore, type IssueListView } from '../../functions/src/api/issues';
+import type { CrashFeedView } from '../../functions/src/api/crashes';
+import { createFirestoreInsightsStore } from '../../functions/src/rollup/insights-store';
+import type { IssueDoc, IssueStatus } from '../../functions/src/rollup/schemas';
+import { computeFingerprint } from '../../functions/src/rollup/fingerprint';
+import { fixture, fixtureCrash } from '../unit/rollup/reports';
+import { requireEnv, testDb } from './helpers';
+
+interface Answer<T = Record<string, unknown>> {
+  status: number;
+  json: T & { error?: { code: string; details?: { issues?: Array<{ path: string }> } } };
+}
+
+async function call<T = Record<string, unknown>>(token: string, path: string): Promise<Answer<T>> {
+  const res = await fetch(requireEnv('DUMPCATCHER_API_URL') + path, { headers: { Authorization: `Bearer ${token}` } });
+  return { status: res.status, json: (await res.json()) as Answer<T>['json'] };
+}
+
+async function googleUser(label: string) {
+  const email = `${label}-${randomUUID().slice(0, 8)}@example.com`;
+  const signIn = await signInWithGoogle(requireEnv('FIREBASE_AUTH_EMULATOR_HOST'), { email, name: label });
+  return { email, token: signIn.idToken, uid: signIn.localId };
+}
+
+async function rollUp(): Promise<void> {
+  for (;;) {
+    const res = await fetch(requireEnv('DUMPCATCHER_ROLLUP_URL'), { method: 'POST' });
+    expect(res.status).toBe(200);
+    if (((await res.json()) as { caughtUp: boolean }).caughtUp) return;
+  }
+}
+
+/** A product made through the api with a viewer, a stranger, and a signed sender of its crashes. */
+async function setup() {
+  const owner = await googleUser('owner');
+  const viewer = await googleUser('viewer');
+  const stranger = await googleUser('stranger');
+  await call(viewer.token, '/v1/me'); // registers the viewer so the owner can add them by email
+  const created = await fetch(requireEnv('DUMPCATCHER_API_URL') + '/v1/products', {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${owner.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'Shop' }),
+  });
+  const { productKey, secret } = (await created.json()) as { productKey: string; secret: string };
+  const added = await fetch(requireEnv('DUMPCATCHER_API_URL') + `/v1/products/${productKey}/members`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${owner.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: viewer.email }),
+  });
+  expect(added.status).toBe(200);
+  const clientId = newClientId();
+  let counter = 0;
+  const send = async (path: '/v1/crashes' | '/v1/usage', body: Record<string, unknown>) => {
+    const res = await sendSigned({
+      baseUrl: requireEnv('DUMPCATCHER_INGEST_URL'),
+      path,
+      productKey,
+      secret,
+      clientId,
+      counter: ++counter,
+      body,
+    });
+    expect(res.status).toBe(202);
+    return res.json.id as string;
+  };
+  return { owner, viewer, stranger, productKey, send, base: `/v1/products/${productKey}` };
+}
+
+const DAY_MS = 86_400_000;
+
+/** The issue id the rollup gives a fixture's crash. */
+function issueOf(fixtureId: string): string {
+  const f = fixture(fixtureId);
+  return computeFingerprint({
+    type: f.report.type,
+    message: f.report.message,
+    stacktrace: f.text,
+    runtime: f.report.runtime,
+  }).fingerprint;
+}
+const today = () => new Date().toISOString().slice(0, 10);
+const hexId = (n: number) => n.toString(16).padStart(64, '0');
+const STATUSES: IssueStatus[] = ['unresolved', 'regressed', 'resolved', 'ignored'];
+
+/** Writes `n` issue documents straight to Firestore (the rollup would need n distinct bugs), with ties on every sort field. */
+async function seedIssues(productKey: string, n: number): Promise<Map<string, IssueDoc>> {
+  const now = Date.now();
+  const issues = new Map<string, IssueDoc>();
+  const batch = testDb().batch();
+  for (let i = 0; i < n; i++) {
+    const id = hexId(i * 7919 + 1);
+    const issue: IssueDoc = {
+      productKey,
+      fingerprint: id,
+      source: 'message',
+      title: `Error: number ${i}`,
+      type: 'Error',
+      culprit: null,
+      topFrame: null,
+      firstSeen: new Date(now - 3 * DAY_MS),
+      // Groups of three share lastSeen, count and clients, so order within a group is by id.
+      lastSeen: new Date(now - Math.floor(i / 3) * 1000),
+      count: 1000 - (i % 40),
+      clients: i % 7,
+      clientSketch: new Uint8Array(0),
+      versions: ['1.0'],
+      lastVersion: '1.0',
+      status: STATUSES[i % 4]!,
+      resolvedInVersion: null,
+      statusChangedAt: null,
+      regressedInVersion: null,
+      recentCrashIds: [],
+      updatedAt: new Date(now),
+    };
+    issues.set(id, issue);
+    batch.set(testDb().doc(`products/${productKey}/issues/${id}`), issue);
+  }
+  await batch.commit();
+  return issues;
+}
+
+/** The order the listing must produce: sort value descending, then id descending. */
+function expectedOrder(issues: Map<string, IssueDoc>, sort: 'lastSeen' | 'count' | 'clients', status?: IssueStatus) {
+  const value = (i: IssueDoc) => (sort === 'lastSeen' ? i.lastSeen.getTime() : i[sort]);
+  return [...issues]
+    .filter(([, i]) => status === undefined || i.status === status)
+    .sort(([a, x], [b, y]) => value(y) - value(x) || (a < b ? 1 : -1))
+    .map(([id]) => id);
+}
+
+async function pageThrough(token: string, path: string): Promise<{ ids: string[]; pages: number }> {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const sep: string = path.includes('?') ? '&' : '?';
+    const page: Answer<IssueListView> = await call<IssueListView>(
+      token,
+      cursor === null ? path : `${path}${sep}cursor=${encodeURIComponent(cursor)}`,
+    );
+    expect(page.status).toBe(200);
+    ids.push(...page.json.issues.map((i) => i.id));
+    cursor = page.json.nextCursor;
+    pages++;
+  } while (cursor !== null && pages < 50);
+  return { ids, pages };
+}
+
+/** Counts the Firestore reads the api's store is billed for (an empty query is billed as one). */
+function countingStore(inner: InsightsStore): InsightsStore & { reads: number } {
+  const counted: InsightsStore & { reads: number } = {
+    reads: 0,
+    getProduct: async (key) => (counted.reads++, inner.getProduct(key)),
+    listIssues: async (key, q) => {
+      const rows = await inner.listIssues(key, q);
+      counted.reads += Math.max(1, rows.length);
+      return rows;
+    },
+    getIssue: async (key, id) => (counted.reads++, inner.getIssue(key, id)),
+    getCrashes: async (key, ids) => ((counted.reads += ids.length), inner.getCrashes(key, ids)),
+    updateIssueStatus: (key, id, change) => inner.updateIssueStatus(key, id, change),
+    getStats: async (key, ids) => ((counted.reads += ids.length), inner.getStats(key, ids)),
+    listCrashes: async (key, q) => {
+      const rows = await inner.listCrashes(key, q);
+      counted.reads += Math.max(1, rows.length);
+      return rows;
+    },
+    getRollupPosition: async () => (counted.reads++, inner.getRollupPosition()),
+  };
+  return counted;
+}
+
+describe('issue listing for the dashboard', () => {
+  it('pages through 120 issues 25 at a time, each exactly once and in order, for every sort and a status filter', async () => {
+    const s = await setup();
+    const issues = await seedIssues(s.productKey, 120);
+    for (const sort of ['lastSeen', 'count', 'clients'] as const) {
+      const all = await pageThrough(s.viewer.token, `${s.base}/issues?sort=${sort}&limit=25&days=0`);
+      expect(all.pages).toBe(5);
+      expect(all.ids).toEqual(expectedOrder(issues, sort));
+    }
+    const regressed = await pageThrough(s.viewer.token, `${s.base}/issues?status=regressed&sort=clients&limit=7`);
+    expect(regressed.ids).toEqual(expectedOrder(issues, 'clients', 'regressed'));
+    expect(regressed.pages).toBe(5); // 30 regressed issues: 7+7+7+7+2
+  });
+
+  it('adds each issue its crashes per day from the rollup, 0 on days without any, and the days they count', async () => {
+    const s = await setup();
+    const crashId = 'python/checkout-1.3.0-checkout';
+    await s.send('/v1/crashes', fixtureCrash(crashId, { version: '1.0' }));
+    await s.send('/v1/crashes', fixtureCrash(crashId, { version: '1.0' }));
+    await s.send('/v1/crashes', fixtureCrash('node/checkout-1.3.0-checkout', { version: '1.0' }));
+    await rollUp();
+    const id = issueOf(crashId);
+    const listed = await call<IssueListView>(s.viewer.token, `${s.base}/issues?days=3&sort=count`);
+    expect(listed.status).toBe(200);
+    const days = [2, 1, 0].map((back) => new Date(Date.now() - back * DAY_MS).toISOString().slice(0, 10));
+    expect(listed.json.days).toEqual(days);
+    expect(listed.json.nextCursor).toBeNull();
+    expect(listed.json.issues.map((i) => [i.id === id, i.count, i.daily])).toEqual([
+      [true, 2, [0, 0, 2]],
+      [false, 1, [0, 0, 1]],
+    ]);
+    expect((await call<IssueListView>(s.viewer.token, `${s.base}/issues`)).json.days).toHaveLength(14);
+  });
+
+  it('costs the rows shown plus one stats read per day plus a constant, whatever the page size', async () => {
+    const s = await setup();
+    await seedIssues(s.productKey, 60);
+    const deps = (store: InsightsStore) => ({ store, clock: () => new Date() });
+    const reads: Record<string, number> = {};
+    for (const [limit, days] of [
+      [10, 14],
+      [25, 14],
+      [25, 0],
+      [50, 30],
+    ] as const) {
+      const store = countingStore(createFirestoreInsightsStore(testDb()));
+      const caller = { uid: s.viewer.uid, email: null, displayName: null, signInProvider: 'google.com' };
+      const page = await listIssues(
+        deps(store),
+        { productKey: s.productKey, query: { limit: String(limit), days: String(days) } },
+        caller,
+      );
+      expect(page.issues).toHaveLength(limit);
+      reads[`${limit}/${days}`] = store.reads;
+    }
+    // product + (rows + 1, to know whether a next page exists) + one stats document per day
+    expect(reads).toEqual({ '10/14': 10 + 14 + 2, '25/14': 25 + 14 + 2, '25/0': 25 + 2, '50/30': 50 + 30 + 2 });
+  });
+
+  it('answers 404 to a stranger and 400 naming the parameter for bad ones, a foreign cursor included', async () => {
+    const s = await setup();
+    const other = await setup();
+    await seedIssues(s.productKey, 3);
+    await seedIssues(other.productKey, 3);
+    const stranger = await call(s.stranger.token, `${s.base}/issues`);
+    expect([stranger.status, stranger.json.error?.code]).toEqual([404, 'not_found']);
+    const foreign = (await call<IssueListView>(other.owner.token, `${other.base}/issues?limit=1`)).json.nextCursor!;
+    const ownSort = (await call<IssueListView>(s.viewer.token, `${s.base}/issues?limit=1`)).json.nextCursor!;
+    for (const [query, param] of [
+      ['status=open', 'status'],
+      ['sort=newest', 'sort'],
+      ['limit=0', 'limit'],
+      ['limit=101', 'limit'],
+      ['days=31', 'days'],
+      ['cursor=bm90IGEgY3Vyc29y', 'cursor'],
+      [`cursor=${foreign}`, 'cursor'],
+      [`sort=count&cursor=${ownSort}`, 'cursor'],
+    ]) {
+      const res = await call(s.viewer.token, `${s.base}/issues?${query}`);
+      expect([query, res.status, res.json.error?.code, res.json.error?.details?.issues?.[0]?.path]).toEqual([
+        query,
+        400,
+        'invalid_argument',
+        param,
+      ]);
+    }
+  });
+});
+
+describe('issue detail for the dashboard', () => {
+  it('shows daily counts and each recent crash with its parsed frames, as printed, and every report field', async () => {
+    const s = await setup();
+    const crashId = 'java/checkout-1.3.0-checkout';
+    const body: Record<string, unknown> = {
+      ...fixtureCrash(crashId, { version: '1.3.0', label: 'pay', installId: 'install-0001' }),
+      tags: { region: 'eu' },
+      extra: { cart: { items: 2 } },
+      os: { name: 'Linux', version: '6.1', arch: 'x64' },
+    };
+    const docId = await s.send('/v1/crashes', body);
+    await rollUp();
+    const f = fixture(crashId);
+    const id = issueOf(crashId);
+    const detail = await call<{
+      daily: Array<{ day: string; count: number }>;
+      recentCrashes: CrashFeedView['crashes'];
+    }>(s.viewer.token, `${s.base}/issues/${id}?days=2`);
+    expect(detail.status).toBe(200);
+    expect(detail.json.daily).toEqual([
+      { day: new Date(Date.now() - DAY_MS).toISOString().slice(0, 10), count: 0 },
+      { day: today(), count: 1 },
+    ]);
+    const [crash] = detail.json.recentCrashes;
+    expect(crash).toMatchObject({
+      id: docId,
+      reportId: body.reportId,
+      issueId: id,
+      label: 'pay',
+      tags: { region: 'eu' },
+      extra: { cart: { items: 2 } },
+      os: { name: 'Linux', version: '6.1', arch: 'x64' },
+      runtime: { name: f.report.runtime, version: '1' },
+      app: { name: 'shop', version: '1.3.0' },
+      occurredAt: body.occurredAt,
+      exception: { type: f.report.type, message: f.report.message, stacktrace: f.text, stacktraceTruncated: false },
+    });
+    expect(Date.parse(crash!.receivedAt!)).toBeGreaterThan(Date.now() - 120_000);
+    // The JVM prints the innermost call first, as the parser lists them: the fixture's frames as they are.
+    expect(crash!.frames).toEqual(f.exceptions[0]!.frames);
+    expect(crash!.frames.map((x) => x.inApp)).toContain(true);
+    expect(crash!.frames.map((x) => x.inApp)).toContain(false);
+    expect((await call<{ daily: unknown[] }>(s.viewer.token, `${s.base}/issues/${id}`)).json.daily).toHaveLength(30);
+
+    const bad = await call(s.viewer.token, `${s.base}/issues/${id}?days=93`);
+    expect([bad.status, bad.json.error?.details?.issues?.[0]?.path]).toEqual([400, 'days']);
+    const stranger = await call(s.stranger.token, `${s.base}/issues/${id}`);
+    expect([stranger.status, stranger.json.error?.code]).toEqual([404, 'not_found']);
+  });
+});
+
+describe('crash feed for the dashboard', () => {
+  it('shows new crashes as they arrive, newest first, then their issue once the rollup has applied them', async () => {
+    const s = await setup();
+    const empty = await call<CrashFeedView>(s.viewer.token, `${s.base}/crashes`);
+    expect(empty.status).toBe(200);
+    expect(empty.json.crashes).toEqual([]);
+    const start = empty.json.cursor;
+
+    const first = await s.send('/v1/crashes', fixtureCrash('node/checkout-1.3.0-checkout', { version: '1.3.0' }));
+    const second = await s.send('/v1/crashes', fixtureCrash('python/checkout-1.3.0-checkout', { version: '1.3.0' }));
+    const arrived = await call<CrashFeedView>(s.viewer.token, `${s.base}/crashes?after=${start}`);
+    expect(arrived.json.crashes.map((c) => c.id)).toEqual([second, first]);
+    // Null until a rollup has applied the crash (another suite's rollup may already have run).
+    const [newer, older] = arrived.json.crashes.map((c) => c.issueId);
+    expect([null, issueOf('python/checkout-1.3.0-checkout')]).toContain(newer);
+    expect([null, issueOf('node/checkout-1.3.0-checkout')]).toContain(older);
+    expect(arrived.json.crashes[0]!.frames[0]).toMatchObject({ function: '<module>', inApp: true });
+    expect(arrived.json.crashes[1]!.frames[0]).toMatchObject({ function: 'applyDiscount', inApp: true });
+
+    const nothingNew = await call<CrashFeedView>(s.viewer.token, `${s.base}/crashes?after=${arrived.json.cursor}`);
+    expect(nothingNew.json).toEqual({ crashes: [], cursor: arrived.json.cursor });
+
+    const third = await s.send('/v1/crashes', fixtureCrash('java/orders', { version: '1.3.0' }));
+    const onlyNew = await call<CrashFeedView>(s.viewer.token, `${s.base}/crashes?after=${arrived.json.cursor}`);
+    expect(onlyNew.json.crashes.map((c) => c.id)).toEqual([third]);
+
+    await rollUp();
+    const latest = await call<CrashFeedView>(s.viewer.token, `${s.base}/crashes?limit=2`);
+    expect(latest.json.crashes.map((c) => [c.id, c.issueId])).toEqual([
+      [third, issueOf('java/orders')],
+      [second, issueOf('python/checkout-1.3.0-checkout')],
+    ]);
+    const issue = await call(s.viewer.token, `${s.base}/issues/${latest.json.crashes[0]!.issueId}`);
+    expect(issue.status).toBe(200);
+  });
+
+  it("costs two reads for a poll with nothing new, and never shows another product's crashes", async () => {
+    const s = await setup();
+    const other = await setup();
+    await other.send('/v1/crashes', fixtureCrash('node/checkout-1.3.0-checkout', { version: '1.0' }));
+    const mine = await s.send('/v1/crashes', fixtureCrash('node/checkout-1.3.0-checkout', { version: '1.0' }));
+    const feed = await call<CrashFeedView>(s.owner.token, `${s.base}/crashes`);
+    expect(feed.json.crashes.map((c) => c.id)).toEqual([mine]);
+
+    const { listCrashes } = await import('../../functions/src/api/crashes');
+    const store = countingStore(createFirestoreInsightsStore(testDb()));
+    const caller = { uid: s.viewer.uid, email: null, displayName: null, signInProvider: 'google.com' };
+    const poll = await listCrashes(store, { productKey: s.productKey, query: { after: feed.json.cursor } }, caller);
+    expect(poll.crashes).toEqual([]);
+    expect(store.reads).toBe(2); // the product (membership) and one empty query
+  });
+
+  it('answers 404 to a stranger and 400 naming limit or after', async () => {
+    const s = await setup();
+    const other = await setup();
+    const foreign = (await call<CrashFeedView>(other.owner.token, `${other.base}/crashes`)).json.cursor;
+    const stranger = await call(s.stranger.token, `${s.base}/crashes`);
+    expect([stranger.status, stranger.json.error?.code]).toEqual([404, 'not_found']);
+    for (const [query, param] of [
+      ['limit=0', 'limit'],
+      ['limit=51', 'limit'],
+      ['after=xyz', 'after'],
+      [`after=${foreign}`, 'after'],
+      ['since=1', 'since'],
+    ]) {
+      const res = await call(s.viewer.token, `${s.base}/crashes?${query}`);
+      expect([query, res.status, res.json.error?.code, res.json.error?.details?.issues?.[0]?.path]).toEqual([
+        query,
+        400,
+        'invalid_argument',
+        param,
+      ]);
+    }
+  });
+});
+
+describe('stats series for the dashboard', () => {
+  it('adds a point per day for a crash dimension and for usage with series=day, and nothing without it', async () => {
+    const s = await setup();
+    await s.send('/v1/crashes', fixtureCrash('java/orders', { version: '1.2.0', installId: 'install-0001' }));
+    await s.send('/v1/crashes', fixtureCrash('java/orders', { version: '1.2.0', installId: 'install-0002' }));
+    await s.send('/v1/usage', {
+      reportId: randomUUID(),
+      occurredAt: new Date().toISOString(),
+      app: { name: 'shop', version: '1.2.0' },
+      installId: 'install-0001',
+      metrics: { launches: 1 },
+    });
+    await rollUp();
+    const from = new Date(Date.now() - 2 * DAY_MS).toISOString().slice(0, 10);
+    const mid = new Date(Date.now() - DAY_MS).toISOString().slice(0, 10);
+    const day = today();
+    const crashes = await call(s.viewer.token, `${s.base}/stats?by=version&from=${from}&to=${day}&series=day`);
+    expect(crashes.status).toBe(200);
+    expect(crashes.json.series).toEqual([
+      { day: from, count: 0, clients: 0 },
+      { day: mid, count: 0, clients: 0 },
+      { day, count: 2, clients: 2 },
+    ]);
+    expect(crashes.json.total).toEqual({ count: 2, clients: 2 });
+    const usage = await call(s.viewer.token, `${s.base}/stats?by=usage&from=${mid}&to=${day}&series=day`);
+    expect(usage.json.series).toEqual([
+      { day: mid, reports: 0, installs: 0 },
+      { day, reports: 1, installs: 1 },
+    ]);
+    const plain = await call(s.viewer.token, `${s.base}/stats?by=version&from=${from}&to=${day}`);
+    expect(plain.json).not.toHaveProperty('series');
+    const bad = await call(s.viewer.token, `${s.base}/stats?by=version&from=${from}&to=${day}&series=hour`);
+    expect([bad.status, bad.json.error?.details?.issues?.[0]?.path]).toEqual([400, 'series']);
+    const stranger = await call(s.stranger.token, `${s.base}/stats?by=version&from=${from}&to=${day}&series=day`);
+    expect([stranger.status, stranger.json.error?.code]).toEqual([404, 'not_found']);
+  });
+});

@@ -1,0 +1,102 @@
+import { framesAsPrinted, isRolledUp, toCrashView } from '../../../functions/src/api/crash-view';
+import { computeFingerprint } from '../../../functions/src/rollup/fingerprint';
+import { parseStacktrace } from '../../../functions/src/rollup/stacktrace';
+import { fixture, fixtureCrash } from '../rollup/reports';
+
+const AT = new Date('2026-11-21T10:00:00Z');
+const later = (ms: number) => new Date(AT.getTime() + ms);
+
+describe('framesAsPrinted', () => {
+  it('keeps Python frames as printed, outermost first, with the parser in-app decisions', () => {
+    const f = fixture('python/checkout-1.3.0-checkout');
+    const frames = framesAsPrinted(parseStacktrace(f.text, { runtime: 'python' }));
+    expect(frames.map((x) => [x.function, x.line, x.inApp])).toEqual([
+      ['<module>', 46, true],
+      ['main', 38, true],
+      ['checkout', 22, true],
+      ['apply_discount', 17, true],
+    ]);
+  });
+
+  it('keeps V8 frames as printed, innermost first, library and runtime frames marked not in-app', () => {
+    const f = fixture('node/checkout-1.3.0-checkout');
+    const frames = framesAsPrinted(parseStacktrace(f.text, { runtime: 'node' }));
+    expect(frames[0]).toMatchObject({ function: 'applyDiscount', line: 13, column: 36, inApp: true });
+    expect(frames.find((x) => x.file === 'node:internal/modules/cjs/loader')).toMatchObject({ inApp: false });
+  });
+
+  it('is empty for text that is not a stack trace', () => {
+    expect(framesAsPrinted(parseStacktrace('just words', {}))).toEqual([]);
+  });
+});
+
+describe('isRolledUp', () => {
+  const position = { receivedAt: AT, path: 'products/pk_a/crashes/m' };
+  it.each([
+    ['an earlier report', later(-1), 'products/pk_z/crashes/z', true],
+    ['the cursor report itself', AT, 'products/pk_a/crashes/m', true],
+    ['a report at the same time with a smaller path', AT, 'products/pk_a/crashes/a', true],
+    ['a report at the same time with a larger path', AT, 'products/pk_a/crashes/n', false],
+    // Segment by segment, "pk_a" < "pk_a-b"; as one string "pk_a-b/…" would sort first.
+    ['a report at the same time in a product whose key extends the cursor one', AT, 'products/pk_a-b/crashes/a', false],
+    ['a later report', later(1), 'products/pk_a/crashes/a', false],
+  ])('%s', (_name, at, path, expected) => {
+    expect(isRolledUp(at, path, position)).toBe(expected);
+  });
+
+  it('is false before the rollup has run', () => {
+    expect(isRolledUp(AT, 'products/pk/crashes/a', null)).toBe(false);
+  });
+});
+
+describe('toCrashView', () => {
+  const f = fixture('java/checkout-1.3.0-checkout');
+  const stored = {
+    ...fixtureCrash('java/checkout-1.3.0-checkout', { version: '1.3.0', label: 'pay' }),
+    productKey: 'pk_a',
+    clientId: 'client-1',
+    receivedAt: AT,
+    tags: { region: 'eu' },
+    extraJson: '{"cart":[1,2]}',
+    os: { name: 'Linux' },
+  };
+  const fingerprint = computeFingerprint({
+    type: f.report.type,
+    message: f.report.message,
+    stacktrace: f.text,
+    runtime: f.report.runtime,
+  }).fingerprint;
+
+  it("carries the report's fields, extra parsed, and the issue id the rollup computed once it has applied the crash", () => {
+    const applied = toCrashView('pk_a', 'c1', stored, {
+      position: { receivedAt: AT, path: 'products/pk_a/crashes/c1' },
+    });
+    expect(applied).toMatchObject({
+      id: 'c1',
+      issueId: fingerprint,
+      receivedAt: AT.toISOString(),
+      label: 'pay',
+      tags: { region: 'eu' },
+      extra: { cart: [1, 2] },
+      os: { name: 'Linux', version: null, arch: null },
+      exception: { type: f.report.type, stacktrace: f.text, stacktraceTruncated: false },
+      app: { name: 'shop', version: '1.3.0' },
+    });
+    expect(applied.reportId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(applied.frames.length).toBeGreaterThan(0);
+    expect(applied.frames.some((x) => x.inApp)).toBe(true);
+    expect(toCrashView('pk_a', 'c1', stored, { position: { receivedAt: later(-1), path: 'x' } }).issueId).toBeNull();
+  });
+
+  it('shows a malformed document with what it can read instead of failing the page', () => {
+    const view = toCrashView(
+      'pk_a',
+      'c1',
+      { receivedAt: 'yesterday', exception: { type: 'E' }, extraJson: '{' },
+      {
+        position: null,
+      },
+    );
+    expect(view).toMatchObject({ receivedAt: null, exception: null, extra: null, frames: [], issueId: null });
+  });
+});

@@ -1,0 +1,78 @@
+import {
+  decodeCrashCursor,
+  decodeIssueCursor,
+  encodeCrashCursor,
+  encodeIssueCursor,
+  type IssueListing,
+} from '../../../functions/src/api/cursors';
+import { DumpcatcherError } from '../../../functions/src/shared/errors';
+
+const LISTING: IssueListing = { productKey: 'pk_product_1', sort: 'lastSeen', status: null };
+const ID = 'ab'.repeat(32);
+
+function paramOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (err) {
+    if (!(err instanceof DumpcatcherError)) throw err;
+    expect(err.httpStatus).toBe(400);
+    return (err.details as { issues: Array<{ path: string }> }).issues.map((i) => i.path).join(',');
+  }
+  return 'accepted';
+}
+
+describe('issue listing cursor', () => {
+  it('reads back the sort value and id it was made from', () => {
+    const cursor = encodeIssueCursor(LISTING, 1_764_000_000_123, ID);
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(decodeIssueCursor(cursor, LISTING)).toEqual({ value: 1_764_000_000_123, id: ID });
+  });
+
+  it.each([
+    ['another product', { ...LISTING, productKey: 'pk_product_2' }],
+    ['another sort', { ...LISTING, sort: 'count' as const }],
+    ['a status filter the cursor was not made with', { ...LISTING, status: 'resolved' as const }],
+  ])('is refused by %s, naming cursor', (_name, listing) => {
+    const cursor = encodeIssueCursor(LISTING, 5, ID);
+    expect(paramOf(() => decodeIssueCursor(cursor, listing))).toBe('cursor');
+  });
+
+  it.each([
+    ['not base64url JSON', '!!!'],
+    ['JSON of another shape', Buffer.from('{"a":1}').toString('base64url')],
+    [
+      'an id that is not an issue id',
+      Buffer.from(JSON.stringify({ k: 'pk_product_1', s: 'lastSeen', st: null, v: 1, id: '../x' })).toString(
+        'base64url',
+      ),
+    ],
+    ['a valid cursor with a character added', encodeIssueCursor(LISTING, 5, ID) + '.'],
+    [
+      'a negative sort value',
+      Buffer.from(JSON.stringify({ k: 'pk_product_1', s: 'lastSeen', st: null, v: -1, id: ID })).toString('base64url'),
+    ],
+  ])('refuses %s, naming cursor', (_name, text) => {
+    expect(paramOf(() => decodeIssueCursor(text, LISTING))).toBe('cursor');
+  });
+});
+
+describe('crash feed cursor', () => {
+  it('reads back the time and id of the newest crash, or the start of the feed', () => {
+    const id = 'c'.repeat(40);
+    expect(decodeCrashCursor(encodeCrashCursor('pk_product_1', 1_764_000_000_123_456, id), 'pk_product_1')).toEqual({
+      receivedAtUs: 1_764_000_000_123_456,
+      id,
+    });
+    expect(decodeCrashCursor(encodeCrashCursor('pk_product_1', 0, ''), 'pk_product_1')).toEqual({
+      receivedAtUs: 0,
+      id: '',
+    });
+  });
+
+  it("refuses another product's cursor, an issue cursor and garbage, naming after", () => {
+    const other = encodeCrashCursor('pk_product_2', 1, 'a'.repeat(40));
+    expect(paramOf(() => decodeCrashCursor(other, 'pk_product_1'))).toBe('after');
+    expect(paramOf(() => decodeCrashCursor(encodeIssueCursor(LISTING, 5, ID), 'pk_product_1'))).toBe('after');
+    expect(paramOf(() => decodeCrashCursor('e30', 'pk_product_1'))).toBe('after');
+  });
+});
