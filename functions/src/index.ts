@@ -28,11 +28,12 @@ http(
 http(
   'api',
   createApiHandler({
-    store: createFirestoreApiStore(getDb(), getAuth(getAdminApp()), {
+    store: createFirestoreApiStore(getDb(), {
       ingestCacheMs: config.DUMPCATCHER_PRODUCT_CACHE_SECONDS * 1000,
     }),
     verifyCaller: createFirebaseVerifier(getAuth(getAdminApp()), apiConfig.DUMPCATCHER_API_SIGN_IN_PROVIDERS),
     config: apiConfig,
+    maxRateLimitPerMinute: config.DUMPCATCHER_RATE_PER_PRODUCT,
     insights: createFirestoreInsightsStore(getDb()),
   }),
 );
