@@ -12,6 +12,8 @@ import { loadRollupConfig } from './rollup/config';
 import { createRollupHandler } from './rollup/handler';
 import { createFirestoreRollupStore } from './rollup/store';
 import { createFirestoreInsightsStore } from './rollup/insights-store';
+import { createUserSweeper } from './rollup/user-sweep';
+import { createFirestoreUserSweepStore } from './rollup/users-store';
 
 const config = loadConfig();
 const apiConfig = loadApiConfig();
@@ -37,4 +39,11 @@ http(
     insights: createFirestoreInsightsStore(getDb()),
   }),
 );
-http('rollup', createRollupHandler({ store: createFirestoreRollupStore(getDb()), config: rollupConfig }));
+http(
+  'rollup',
+  createRollupHandler({
+    store: createFirestoreRollupStore(getDb()),
+    config: rollupConfig,
+    sweepUsers: createUserSweeper(createFirestoreUserSweepStore(getDb(), getAuth(getAdminApp()))),
+  }),
+);
