@@ -10,7 +10,7 @@ import { getFirestore } from 'firebase-admin/firestore';
 import { buildDashboard, serveDashboard, type DashboardServer } from './lib/dashboard';
 import { signInWithGoogle } from './lib/id-token';
 import { seedProduct } from './lib/seed';
-import { ROOT, startStack, type Stack } from './lib/stack';
+import { LOCAL_ALLOWED_USERS, ROOT, startStack, type Stack } from './lib/stack';
 
 const LOCAL_DIR = join(ROOT, '.local');
 const DEMO_EMAIL = 'demo@example.com';
@@ -99,10 +99,11 @@ Dashboard ${dashboard.url}  (open it and sign in as ${DEMO_EMAIL})
   API URL        ${stack.apiUrl} (docs/api.md)
   Demo user      ${DEMO_EMAIL}, owner of the demo product; an ID token for the api:
                  TOKEN=$(npx tsx scripts/get-id-token.ts ${DEMO_EMAIL})
+  Sign-in        verified Google addresses ${LOCAL_ALLOWED_USERS} (DUMPCATCHER_ALLOWED_USERS)
   Rollup URL     ${stack.rollupUrl} (POSTed every ${ROLLUP_INTERVAL_MS / 1000} s)
   Product key    ${demoProduct.productKey}
   Secret         ${demoProduct.secret}
-  Firestore      ${stack.firestoreEmulatorHost} (emulator)
+  Firestore      ${stack.firestoreEmulatorHost} (emulator, with firestore.rules)
   Auth           ${stack.authEmulatorHost} (emulator)
   Facts as JSON  .local/stack.json
 

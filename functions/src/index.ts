@@ -12,6 +12,8 @@ import { loadRollupConfig } from './rollup/config';
 import { createRollupHandler } from './rollup/handler';
 import { createFirestoreRollupStore } from './rollup/store';
 import { createFirestoreInsightsStore } from './rollup/insights-store';
+import { createUserSweeper } from './rollup/user-sweep';
+import { createFirestoreUserSweepStore } from './rollup/users-store';
 
 const config = loadConfig();
 const apiConfig = loadApiConfig();
@@ -28,12 +30,20 @@ http(
 http(
   'api',
   createApiHandler({
-    store: createFirestoreApiStore(getDb(), getAuth(getAdminApp()), {
+    store: createFirestoreApiStore(getDb(), {
       ingestCacheMs: config.DUMPCATCHER_PRODUCT_CACHE_SECONDS * 1000,
     }),
     verifyCaller: createFirebaseVerifier(getAuth(getAdminApp()), apiConfig.DUMPCATCHER_API_SIGN_IN_PROVIDERS),
     config: apiConfig,
+    maxRateLimitPerMinute: config.DUMPCATCHER_RATE_PER_PRODUCT,
     insights: createFirestoreInsightsStore(getDb()),
   }),
 );
-http('rollup', createRollupHandler({ store: createFirestoreRollupStore(getDb()), config: rollupConfig }));
+http(
+  'rollup',
+  createRollupHandler({
+    store: createFirestoreRollupStore(getDb()),
+    config: rollupConfig,
+    sweepUsers: createUserSweeper(createFirestoreUserSweepStore(getDb(), getAuth(getAdminApp()))),
+  }),
+);

@@ -11,13 +11,64 @@ export interface DeployOptions {
   schedule: string;
   maxInstances: number;
   serviceAccount?: string;
+  /** `DUMPCATCHER_ALLOWED_USERS` for the api: comma-separated addresses and `@domain` entries. */
+  allowedUsers: string;
 }
+
+/** One function's own service account and the project roles it is granted (nothing else). */
+export interface RuntimeAccount {
+  fn: 'ingest' | 'api' | 'rollup';
+  id: string;
+  roles: Array<{ role: string; why: string }>;
+}
+
+/**
+ * The least each function needs. Firestore's IAM roles are database-wide (no per-collection
+ * grant exists), so the narrowing is: no function gets Editor, only the two that look users up
+ * get Firebase Auth read access, and nothing can change IAM, deploy or read other services.
+ */
+export const RUNTIME_ACCOUNTS: readonly RuntimeAccount[] = [
+  {
+    fn: 'ingest',
+    id: 'dumpcatcher-ingest',
+    roles: [{ role: 'roles/datastore.user', why: 'read productSecrets, write crashes and usage' }],
+  },
+  {
+    fn: 'api',
+    id: 'dumpcatcher-api',
+    roles: [
+      { role: 'roles/datastore.user', why: 'products, productSecrets, invitations, users; issues and stats' },
+      { role: 'roles/firebaseauth.viewer', why: 'verifyIdToken(checkRevoked) looks the user up' },
+    ],
+  },
+  {
+    fn: 'rollup',
+    id: 'dumpcatcher-rollup-run',
+    roles: [
+      { role: 'roles/datastore.user', why: 'read crashes and usage, write issues, stats, rollupState, users' },
+      { role: 'roles/firebaseauth.viewer', why: 'the sweep that finds deleted or disabled users' },
+    ],
+  },
+];
+
+/** The address of a service account in the project. */
+export const accountEmail = (id: string, project: string): string => `${id}@${project}.iam.gserviceaccount.com`;
+
+/** Placeholder the dry run shows when it cannot tell who deploys. */
+export const UNKNOWN_DEPLOYER = 'YOUR_GCLOUD_ACCOUNT';
 
 const PROJECT_PATTERN = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const REGION_PATTERN = /^[a-z]+-[a-z]+[0-9]$/;
 
-/** Reads `--project P --region R [--schedule CRON] [--max-instances N] [--service-account SA] [--dry-run]`. */
-export function parseDeployArgs(argv: string[]): DeployOptions & { dryRun: boolean } {
+/**
+ * Reads `--project P --region R [--schedule CRON] [--max-instances N] [--service-account SA]
+ * [--allowed-users LIST] [--dry-run]`. Without `--allowed-users`, `deployer()` (the gcloud
+ * account) is the only one admitted.
+ */
+export function parseDeployArgs(
+  argv: string[],
+  deployer: () => string | null = () => null,
+): DeployOptions & { dryRun: boolean } {
   const value = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(flag + '='))?.slice(flag.length + 1);
@@ -29,33 +80,63 @@ export function parseDeployArgs(argv: string[]): DeployOptions & { dryRun: boole
   const maxInstances = Number(value('--max-instances') ?? 20);
   if (!Number.isInteger(maxInstances) || maxInstances < 1) throw new Error('--max-instances must be a positive whole number.');
   const serviceAccount = value('--service-account');
+  const dryRun = argv.includes('--dry-run');
+  const allowedUsers = value('--allowed-users') ?? deployer() ?? (dryRun ? UNKNOWN_DEPLOYER : null);
+  if (allowedUsers === null) {
+    throw new Error('could not tell your Google address from `gcloud config get-value account`; pass --allowed-users you@example.com');
+  }
+  const entries = allowedUsers.split(',').map((e) => e.trim().toLowerCase()).filter((e) => e.length > 0);
+  const bad = entries.find((e) => e !== UNKNOWN_DEPLOYER.toLowerCase() && !/^[^\s@,]*@[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(e));
+  if (entries.length === 0 || bad !== undefined) {
+    throw new Error(`--allowed-users must list addresses (ann@example.com) or domains (@example.com)${bad ? `; "${bad}" is neither` : ''}.`);
+  }
   return {
     project,
     region,
     schedule: value('--schedule') ?? '*/5 * * * *',
     maxInstances,
     ...(serviceAccount ? { serviceAccount } : {}),
-    dryRun: argv.includes('--dry-run'),
+    allowedUsers: entries.join(',').replace(UNKNOWN_DEPLOYER.toLowerCase(), UNKNOWN_DEPLOYER),
+    dryRun,
   };
 }
 
-/** Every command a deployment runs, in order: build, three functions, the Scheduler job, rules and indexes. */
+/**
+ * Every command a deployment runs, in order: build, each function's own service account and its
+ * roles, three functions running as those accounts, the Scheduler job, rules and indexes.
+ */
 export function planDeploy(o: DeployOptions): DeployCommand[] {
   const sa = o.serviceAccount ?? `dumpcatcher-rollup@${o.project}.iam.gserviceaccount.com`;
-  const fn = (name: string, extra: string[]): DeployCommand => ({
-    what: `deploy the ${name} function`,
+  const runAs = (name: RuntimeAccount['fn']) => accountEmail(RUNTIME_ACCOUNTS.find((a) => a.fn === name)!.id, o.project);
+  const fn = (name: RuntimeAccount['fn'], extra: string[]): DeployCommand => ({
+    what: `deploy the ${name} function, running as ${runAs(name)}`,
     argv: [
       'gcloud', 'functions', 'deploy', name, '--gen2', '--runtime=nodejs20', `--region=${o.region}`, `--project=${o.project}`,
-      '--source=.', `--entry-point=${name}`, '--trigger-http', '--memory=512Mi', ...extra,
+      '--source=.', `--entry-point=${name}`, '--trigger-http', '--memory=512Mi', `--service-account=${runAs(name)}`, ...extra,
     ],
   });
+  const accounts = RUNTIME_ACCOUNTS.flatMap((a): DeployCommand[] => [
+    {
+      what: `create the ${a.fn} function's own service account (fails harmlessly if it exists)`,
+      argv: ['gcloud', 'iam', 'service-accounts', 'create', a.id, `--project=${o.project}`, `--display-name=Dumpcatcher ${a.fn} function`],
+    },
+    ...a.roles.map((r) => ({
+      what: `grant ${a.id} ${r.role} (${r.why})`,
+      argv: [
+        'gcloud', 'projects', 'add-iam-policy-binding', o.project, `--member=serviceAccount:${accountEmail(a.id, o.project)}`,
+        `--role=${r.role}`, '--condition=None', '--quiet',
+      ],
+    })),
+  ]);
   return [
     { what: 'compile functions/src to lib/', argv: ['npm', 'run', 'build'] },
+    ...accounts,
     fn('ingest', ['--allow-unauthenticated', `--max-instances=${o.maxInstances}`, '--concurrency=80', '--cpu=1', '--timeout=30s']),
-    fn('api', ['--allow-unauthenticated', '--max-instances=10', '--concurrency=80', '--cpu=1', '--timeout=60s']),
+    // `^;^` makes ";" gcloud's list separator, so the commas inside the allow-list survive.
+    fn('api', ['--allow-unauthenticated', '--max-instances=10', '--concurrency=80', '--cpu=1', '--timeout=60s', `--update-env-vars=^;^DUMPCATCHER_ALLOWED_USERS=${o.allowedUsers}`]),
     fn('rollup', ['--no-allow-unauthenticated', '--max-instances=1', '--timeout=60s']),
     {
-      what: 'create the rollup service account (fails harmlessly if it exists)',
+      what: 'create the service account Cloud Scheduler calls the rollup as (fails harmlessly if it exists)',
       argv: ['gcloud', 'iam', 'service-accounts', 'create', 'dumpcatcher-rollup', `--project=${o.project}`, '--display-name=Dumpcatcher rollup scheduler'],
     },
     {

@@ -23,8 +23,12 @@ function have(command: string, args: string[]): boolean {
   }
 }
 
+/** The security rules a deployment has; the local emulator enforces the same file. */
+export const RULES_FILE = join(ROOT, 'firestore.rules');
+
 /**
- * Starts the official Cloud Firestore emulator from the Google Cloud CLI, or uses
+ * Starts the official Cloud Firestore emulator from the Google Cloud CLI with `firestore.rules`
+ * loaded (so clients without admin credentials meet the rules a deployment has), or uses
  * FIRESTORE_EMULATOR_HOST when it is already set.
  */
 export async function startFirestoreEmulator(options: { port?: number; logDir: string }): Promise<Emulator> {
@@ -46,7 +50,7 @@ export async function startFirestoreEmulator(options: { port?: number; logDir: s
   const port = options.port ?? (await freePort());
   const host = `127.0.0.1:${port}`;
   const logFile = join(options.logDir, `firestore-${port}.log`);
-  const proc = startProcess('firestore-emulator', 'gcloud', ['emulators', 'firestore', 'start', `--host-port=${host}`, '--quiet'], {
+  const proc = startProcess('firestore-emulator', 'gcloud', ['emulators', 'firestore', 'start', `--host-port=${host}`, `--rules=${RULES_FILE}`, '--quiet'], {
     logFile,
     // gcloud's Java process can end up outside gcloud's process group; find it by its port.
     extraPids: () => pidsMatching(['cloud-firestore-emulator', `--port=${port}`]),

@@ -25,6 +25,9 @@ export interface Stack extends StackInfo {
 
 export const ROOT = join(__dirname, '..', '..');
 
+/** Who may use the local stack's api: the Auth emulator's verified Google users at example.com. */
+export const LOCAL_ALLOWED_USERS = '@example.com';
+
 /** Compiles `functions/src` to `lib/` (what the Functions Framework serves). */
 export function buildFunctions(): void {
   execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit', cwd: ROOT });
@@ -53,6 +56,8 @@ export async function startStack(options: {
     ]);
     const functionEnv: NodeJS.ProcessEnv = {
       GCLOUD_PROJECT: LOCAL_PROJECT_ID,
+      // Every local test user (demo@, alice@, bob@, carol@ and the suites' own) is @example.com.
+      DUMPCATCHER_ALLOWED_USERS: LOCAL_ALLOWED_USERS,
       FIRESTORE_EMULATOR_HOST: firestore.host,
       FIREBASE_AUTH_EMULATOR_HOST: auth.host,
       ...options.env,

@@ -311,8 +311,10 @@ describe('api isolation between users', () => {
       ['PATCH', `/v1/products/${productKey}`, { name: 'mine now' }],
       ['DELETE', `/v1/products/${productKey}`],
       ['POST', `/v1/products/${productKey}/rotate`, {}],
-      ['POST', `/v1/products/${productKey}/members`, { email: mallory.email }],
+      ['POST', `/v1/products/${productKey}/invitations`, { email: mallory.email }],
+      ['GET', `/v1/products/${productKey}/invitations`],
       ['DELETE', `/v1/products/${productKey}/members/${alice.uid}`],
+      ['DELETE', `/v1/products/${productKey}/members/${mallory.uid}`],
     ];
     const unknownKey = await call(mallory.token, 'GET', '/v1/products/pk_does_not_exist_0');
     for (const [method, path, body] of attempts) {
@@ -326,22 +328,28 @@ describe('api isolation between users', () => {
   });
 });
 
+/** Makes `viewer` a member the only way there is: the owner invites, the viewer accepts. */
+async function join(owner: { token: string }, productKey: string, viewer: { token: string; email: string }) {
+  const invited = await call(owner.token, 'POST', `/v1/products/${productKey}/invitations`, { email: viewer.email });
+  expect(invited.status).toBe(201);
+  const accepted = await call(viewer.token, 'POST', `/v1/invitations/${invited.json.id as string}/accept`);
+  expect(accepted.status).toBe(200);
+  return accepted;
+}
+
 describe('api members', () => {
-  it('lets the owner add a viewer who can read but not change the product', async () => {
+  it('lets an invited viewer accept, then read but not change the product', async () => {
     const owner = await googleUser('owner');
     const viewer = await googleUser('viewer');
-    await call(viewer.token, 'GET', '/v1/me'); // the viewer has used Dumpcatcher before
     const { productKey } = await createProduct(owner.token, 'shared');
-    const added = await call(owner.token, 'POST', `/v1/products/${productKey}/members`, { email: viewer.email });
-    expect(added.status).toBe(200);
-    expect(added.json.members).toEqual([
+    const accepted = await join(owner, productKey, viewer);
+    const got = await call(viewer.token, 'GET', `/v1/products/${productKey}`);
+    expect(accepted.json).toEqual(got.json);
+    expect(got.json).toMatchObject({ productKey, role: 'viewer', memberUids: [owner.uid, viewer.uid] });
+    expect(got.json.members).toEqual([
       { uid: owner.uid, email: owner.email, displayName: 'owner tester', role: 'owner' },
       { uid: viewer.uid, email: viewer.email, displayName: 'viewer tester', role: 'viewer' },
     ]);
-
-    const got = await call(viewer.token, 'GET', `/v1/products/${productKey}`);
-    expect(got.status).toBe(200);
-    expect(got.json).toMatchObject({ productKey, role: 'viewer' });
     const listed = await call(viewer.token, 'GET', '/v1/products');
     expect(listed.json.products).toEqual([expect.objectContaining({ productKey, role: 'viewer' })]);
 
@@ -349,8 +357,9 @@ describe('api members', () => {
       ['PATCH', `/v1/products/${productKey}`, { name: 'viewer was here' }],
       ['POST', `/v1/products/${productKey}/rotate`, { overlapSeconds: 0 }],
       ['DELETE', `/v1/products/${productKey}`],
-      ['POST', `/v1/products/${productKey}/members`, { email: viewer.email }],
-      ['DELETE', `/v1/products/${productKey}/members/${viewer.uid}`],
+      ['POST', `/v1/products/${productKey}/invitations`, { email: 'friend@example.com' }],
+      ['GET', `/v1/products/${productKey}/invitations`],
+      ['DELETE', `/v1/products/${productKey}/members/${owner.uid}`],
     ];
     for (const [method, path, body] of forbidden) {
       const res = await call(viewer.token, method, path, body);
@@ -358,42 +367,24 @@ describe('api members', () => {
     }
     expect((await testDb().collection('products').doc(productKey).get()).get('name')).toBe('shared');
     expect((await testDb().collection('productSecrets').doc(productKey).get()).get('secrets')).toHaveLength(1);
+    expect((await testDb().collection('invitations').where('productKey', '==', productKey).get()).size).toBe(0);
   });
 
-  it('finds a user who signed in but never called the api through Firebase Auth', async () => {
-    const owner = await googleUser('owner');
-    const quiet = await googleUser('quiet');
-    const { productKey } = await createProduct(owner.token);
-    const added = await call(owner.token, 'POST', `/v1/products/${productKey}/members`, {
-      email: quiet.email.toUpperCase(),
-    });
-    expect(added.status).toBe(200);
-    expect((await testDb().collection('products').doc(productKey).get()).get('memberUids')).toEqual([
-      owner.uid,
-      quiet.uid,
-    ]);
-  });
-
-  it('answers 404 for an email nobody signed in with, and adding a member twice changes nothing', async () => {
+  it('has no route that adds a member directly', async () => {
     const owner = await googleUser('owner');
     const viewer = await googleUser('viewer');
+    await call(viewer.token, 'GET', '/v1/me');
     const { productKey } = await createProduct(owner.token);
-    const unknown = await call(owner.token, 'POST', `/v1/products/${productKey}/members`, {
-      email: 'nobody-here@example.com',
-    });
-    expect(unknown.status).toBe(404);
-    expect(unknown.json.error?.details).toEqual({ field: 'email' });
-    await call(owner.token, 'POST', `/v1/products/${productKey}/members`, { email: viewer.email });
-    const again = await call(owner.token, 'POST', `/v1/products/${productKey}/members`, { email: viewer.email });
-    expect(again.status).toBe(200);
-    expect(again.json.memberUids).toEqual([owner.uid, viewer.uid]);
+    const direct = await call(owner.token, 'POST', `/v1/products/${productKey}/members`, { email: viewer.email });
+    expect([direct.status, direct.json.error?.code]).toEqual([404, 'not_found']);
+    expect((await testDb().collection('products').doc(productKey).get()).get('memberUids')).toEqual([owner.uid]);
   });
 
   it('removes a viewer, who then gets 404, and refuses removing the owner', async () => {
     const owner = await googleUser('owner');
     const viewer = await googleUser('viewer');
     const { productKey } = await createProduct(owner.token);
-    await call(owner.token, 'POST', `/v1/products/${productKey}/members`, { email: viewer.email });
+    await join(owner, productKey, viewer);
     const removeOwner = await call(owner.token, 'DELETE', `/v1/products/${productKey}/members/${owner.uid}`);
     expect(removeOwner.status).toBe(400);
     const removed = await call(owner.token, 'DELETE', `/v1/products/${productKey}/members/${viewer.uid}`);

@@ -52,12 +52,12 @@ const fingerprintOf = (id: string) => {
 async function setup() {
   const owner = await googleUser('owner');
   const viewer = await googleUser('viewer');
-  await call(viewer.token, 'GET', '/v1/me'); // registers the viewer so the owner can add them by email
   const created = await call(owner.token, 'POST', '/v1/products', { name: 'Shop' });
   const { productKey, secret } = created.json as { productKey: string; secret: string };
-  expect((await call(owner.token, 'POST', `/v1/products/${productKey}/members`, { email: viewer.email })).status).toBe(
-    200,
-  );
+  // Members join by invitation only: the owner invites, the viewer accepts.
+  const invited = await call(owner.token, 'POST', `/v1/products/${productKey}/invitations`, { email: viewer.email });
+  expect(invited.status).toBe(201);
+  expect((await call(viewer.token, 'POST', `/v1/invitations/${invited.json.id as string}/accept`)).status).toBe(200);
   const clientId = newClientId();
   let counter = 0;
   const send = async (path: '/v1/crashes' | '/v1/usage', body: Record<string, unknown>) => {

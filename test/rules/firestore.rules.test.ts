@@ -24,6 +24,7 @@ const PROJECT_ID = `demo-rules-${process.pid}-${Date.now()}`;
 const KEY = 'pk_rules_product_1';
 const OTHER_KEY = 'pk_rules_product_2';
 const SUBCOLLECTIONS = ['crashes', 'usage', 'issues', 'stats'] as const;
+const INVITATION = 'inv_rules_invitation_1';
 
 let env: RulesTestEnvironment;
 
@@ -83,6 +84,13 @@ beforeAll(async () => {
     await setDoc(doc(db, 'users', 'alice'), { email: 'alice@example.com', displayName: 'Alice' });
     await setDoc(doc(db, 'users', 'victor'), { email: 'victor@example.com', displayName: 'Victor' });
     await setDoc(doc(db, 'rollupState', KEY), { cursor: 1 });
+    await setDoc(doc(db, 'invitations', INVITATION), {
+      productKey: KEY,
+      email: 'ivy@example.com',
+      role: 'viewer',
+      createdAt: new Date(),
+      expiresAt: new Date(Date.now() + 86_400_000),
+    });
   });
 });
 
@@ -190,6 +198,42 @@ describe('users/{uid}', () => {
   });
   it('refuses a user writing their own document', async () => {
     await assertFails(setDoc(doc(google('alice'), 'users', 'alice'), { email: 'x@example.com' }));
+  });
+});
+
+describe('invitations/{id}', () => {
+  /** The invitee, signed in with Google and the verified address the invitation names. */
+  const invitee = () =>
+    env
+      .authenticatedContext('ivy', {
+        email: 'ivy@example.com',
+        email_verified: true,
+        firebase: { sign_in_provider: 'google.com' },
+      })
+      .firestore() as unknown as Firestore;
+
+  it("refuses the product's owner reading an invitation", async () => {
+    await assertFails(getDoc(doc(google('alice'), 'invitations', INVITATION)));
+  });
+  it('refuses the invitee reading their own invitation (the api answers it)', async () => {
+    await assertFails(getDoc(doc(invitee(), 'invitations', INVITATION)));
+  });
+  it('refuses listing invitations to an address', async () => {
+    await assertFails(getDocs(query(collection(invitee(), 'invitations'), where('email', '==', 'ivy@example.com'))));
+  });
+  it("refuses listing a product's invitations", async () => {
+    await assertFails(getDocs(query(collection(google('alice'), 'invitations'), where('productKey', '==', KEY))));
+  });
+  it('refuses a client that is not signed in', async () => {
+    await assertFails(getDoc(doc(anonymous(), 'invitations', INVITATION)));
+  });
+  it('refuses the owner creating an invitation from a client', async () => {
+    await assertFails(
+      setDoc(doc(google('alice'), 'invitations', 'inv_client_made'), { productKey: KEY, email: 'x@example.com' }),
+    );
+  });
+  it('refuses the invitee deleting (answering) an invitation from a client', async () => {
+    await assertFails(deleteDoc(doc(invitee(), 'invitations', INVITATION)));
   });
 });
 

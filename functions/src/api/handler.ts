@@ -3,9 +3,9 @@ import { systemClock, type Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
 import { sendError, sendJson } from '../shared/http';
 import { logApiFailure, logApiAudit } from '../shared/logs';
-import type { CallerVerifier } from './auth';
+import { isAllowedUser, notAllowed, type CallerVerifier } from './auth';
 import type { InsightsStore } from './issues';
-import type { ApiDeps, ApiStore } from './products';
+import { DEFAULT_LIMITS, type ApiDeps, type ApiStore } from './products';
 import { matchRoute, runRoute } from './routes';
 import type { ApiConfig } from './schemas';
 import { createUserTracker } from './users';
@@ -16,8 +16,11 @@ const AUDITED = new Set([
   'product:PATCH',
   'product:DELETE',
   'rotate:POST',
-  'members:POST',
   'member:DELETE',
+  'invitations:POST',
+  'invitation:DELETE',
+  'accept:POST',
+  'decline:POST',
 ]);
 
 /** The JSON body, or an error if a body was sent as something other than JSON. */
@@ -38,8 +41,17 @@ export function createApiHandler(options: {
   config: ApiConfig;
   clock?: Clock;
   insights?: InsightsStore;
+  /** The ingest's per-product cap (`DUMPCATCHER_RATE_PER_PRODUCT`), which no product's own limit may exceed. */
+  maxRateLimitPerMinute?: number;
 }): HttpFunction {
-  const deps: ApiDeps = { store: options.store, clock: options.clock ?? systemClock };
+  const deps: ApiDeps = {
+    store: options.store,
+    clock: options.clock ?? systemClock,
+    limits: {
+      maxProductsPerUser: options.config.DUMPCATCHER_MAX_PRODUCTS_PER_USER,
+      maxRateLimitPerMinute: options.maxRateLimitPerMinute ?? DEFAULT_LIMITS.maxRateLimitPerMinute,
+    },
+  };
   if (options.insights !== undefined) deps.insights = options.insights;
   const users = createUserTracker({ minIntervalMs: options.config.DUMPCATCHER_API_USER_TOUCH_SECONDS * 1000 });
 
@@ -48,6 +60,8 @@ export function createApiHandler(options: {
     try {
       const caller = await options.verifyCaller(req.headers.authorization);
       uid = caller.uid;
+      // Before anything is stored about the caller: someone not admitted leaves no trace.
+      if (!isAllowedUser(caller.email, options.config.DUMPCATCHER_ALLOWED_USERS)) throw notAllowed(caller.email);
       const matched = matchRoute(req.method, req.path);
       await users.touch(deps, caller);
       const answer = await runRoute(

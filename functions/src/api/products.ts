@@ -2,9 +2,8 @@ import type { Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
 import type { InsightsStore } from './issues';
 import { buildNewProduct, generateSecret, type NewProductDocs } from '../shared/product-docs';
+import type { InvitationStore } from './invitations';
 import {
-  MAX_MEMBERS,
-  type AddMemberBody,
   type CreateProductBody,
   type ProductDoc,
   type ProductSettings,
@@ -17,6 +16,7 @@ import {
 /** Who is calling: a verified Firebase user. */
 export interface Caller {
   uid: string;
+  /** The caller's verified Google address, normalised; null for any other (see `verifiedGoogleEmail`). */
   email: string | null;
   displayName: string | null;
   signInProvider: string;
@@ -30,9 +30,12 @@ export interface ProductChange {
 }
 
 /** Persistence the api core needs; the Firestore adapter implements it. */
-export interface ApiStore {
-  /** Writes both documents of a new product atomically. */
-  createProduct(docs: NewProductDocs): Promise<void>;
+export interface ApiStore extends InvitationStore {
+  /**
+   * Writes both documents of a new product atomically, unless its owner already owns
+   * `maxOwned` products (counted in the same transaction): then writes nothing and answers false.
+   */
+  createProduct(docs: NewProductDocs, maxOwned: number): Promise<boolean>;
   getProduct(productKey: string): Promise<ProductDoc | null>;
   /** Products whose `memberUids` contain `uid`, newest first. */
   listProductsOf(uid: string): Promise<Array<{ productKey: string; product: ProductDoc }>>;
@@ -43,13 +46,10 @@ export interface ApiStore {
     productKey: string,
     plan: (current: SecretEntry[]) => { secrets: SecretEntry[]; result: T },
   ): Promise<T | null>;
-  addMember(productKey: string, uid: string, now: Date): Promise<void>;
   removeMember(productKey: string, uid: string, now: Date): Promise<void>;
-  /** Deletes the secrets document first (keys stop working), then everything under the product. */
+  /** Deletes the secrets document first (keys stop working), then everything under the product and its invitations. */
   deleteProduct(productKey: string): Promise<void>;
   getUsers(uids: readonly string[]): Promise<Map<string, UserDoc>>;
-  /** The uid of the registered user with this email, or null. */
-  findUidByEmail(email: string): Promise<string | null>;
   getUser(uid: string): Promise<UserDoc | null>;
   /** Creates `users/{uid}` (createdAt = now) or updates its profile and lastSeenAt. */
   upsertUser(uid: string, profile: { email: string | null; displayName: string | null }, now: Date): Promise<void>;
@@ -78,10 +78,23 @@ export interface MemberView {
   role: Role;
 }
 
+/** The deployment's limits on what users may create. */
+export interface ApiLimits {
+  /** Most products one user may own (`DUMPCATCHER_MAX_PRODUCTS_PER_USER`). */
+  maxProductsPerUser: number;
+  /** The service's own per-product ingest cap (`DUMPCATCHER_RATE_PER_PRODUCT`); no product may set more. */
+  maxRateLimitPerMinute: number;
+}
+
+/** Limits used when none are configured (the defaults of the api's and the ingest's configuration). */
+export const DEFAULT_LIMITS: ApiLimits = { maxProductsPerUser: 20, maxRateLimitPerMinute: 60_000 };
+
 /** Everything a core operation depends on. */
 export interface ApiDeps {
   store: ApiStore;
   clock: Clock;
+  /** The deployment's limits; `DEFAULT_LIMITS` when not given. */
+  limits?: ApiLimits;
   /** Issues and stats (written by the rollup); the routes under /issues and /stats need it. */
   insights?: InsightsStore;
 }
@@ -97,7 +110,8 @@ export function roleOf(product: ProductDoc, uid: string): Role | null {
   return product.memberUids.includes(uid) ? 'viewer' : null;
 }
 
-async function loadFor(
+/** Loads a product the caller is a member of, with their role; 404 for anyone else, 403 when `need` is owner. */
+export async function loadFor(
   deps: ApiDeps,
   caller: Caller,
   productKey: string,
@@ -126,7 +140,8 @@ export function toProductView(productKey: string, product: ProductDoc, role: Rol
   };
 }
 
-async function membersOf(deps: ApiDeps, product: ProductDoc): Promise<MemberView[]> {
+/** The product's members with their profiles. */
+export async function membersOf(deps: ApiDeps, product: ProductDoc): Promise<MemberView[]> {
   const users = await deps.store.getUsers(product.memberUids);
   return product.memberUids.map((uid) => ({
     uid,
@@ -143,7 +158,12 @@ export async function createProduct(
   body: CreateProductBody,
 ): Promise<ProductView & { secret: string }> {
   const docs = buildNewProduct({ name: body.name, ownerUid: caller.uid, now: deps.clock() });
-  await deps.store.createProduct(docs);
+  const max = (deps.limits ?? DEFAULT_LIMITS).maxProductsPerUser;
+  if (!(await deps.store.createProduct(docs, max))) {
+    throw new DumpcatcherError('product_limit', `You already own ${max} products, the most one user may own here.`, {
+      details: { maxProductsPerUser: max },
+    });
+  }
   return { ...toProductView(docs.productKey, docs.product, 'owner'), secret: docs.secret };
 }
 
@@ -176,6 +196,15 @@ export async function updateProduct(
   body: UpdateProductBody,
 ): Promise<ProductView> {
   const { product } = await loadFor(deps, caller, productKey, 'owner');
+  const cap = (deps.limits ?? DEFAULT_LIMITS).maxRateLimitPerMinute;
+  const asked = body.settings?.rateLimitPerMinute;
+  if (typeof asked === 'number' && asked > cap) {
+    // A product may lower the service's limit, never raise it past what the deployment was sized for.
+    const message = `must be at most ${cap}, the service's own cap (DUMPCATCHER_RATE_PER_PRODUCT)`;
+    throw new DumpcatcherError('invalid_body', `Invalid request body: settings.rateLimitPerMinute: ${message}.`, {
+      details: { issues: [{ path: 'settings.rateLimitPerMinute', message }], maxRateLimitPerMinute: cap },
+    });
+  }
   const change: ProductChange = { updatedAt: deps.clock() };
   if (body.name !== undefined) change.name = body.name;
   if (body.settings !== undefined) {
@@ -253,42 +282,25 @@ export async function deleteProduct(
   return { productKey, deleted: true };
 }
 
-/** Adds a registered user as a viewer (owner only); adding a member again changes nothing. */
-export async function addMember(
-  deps: ApiDeps,
-  caller: Caller,
-  productKey: string,
-  body: AddMemberBody,
-): Promise<ProductView & { members: MemberView[] }> {
-  const { product } = await loadFor(deps, caller, productKey, 'owner');
-  const uid = await deps.store.findUidByEmail(body.email);
-  if (uid === null) {
-    throw new DumpcatcherError('not_found', 'No user with this email has signed in to Dumpcatcher.', {
-      details: { field: 'email' },
-    });
-  }
-  let memberUids = product.memberUids;
-  if (!memberUids.includes(uid)) {
-    if (memberUids.length >= MAX_MEMBERS) {
-      throw new DumpcatcherError('conflict', `A product has at most ${MAX_MEMBERS} members.`, {
-        details: { maxMembers: MAX_MEMBERS },
-      });
-    }
-    await deps.store.addMember(productKey, uid, deps.clock());
-    memberUids = [...memberUids, uid];
-  }
-  const updated = { ...product, memberUids };
-  return { ...toProductView(productKey, updated, 'owner'), members: await membersOf(deps, updated) };
+/** The answer to a member leaving a product. */
+export interface LeftView {
+  productKey: string;
+  uid: string;
+  left: true;
 }
 
-/** Removes a viewer (owner only); the owner cannot be removed. */
+/**
+ * Removes a viewer: the owner may remove any viewer (answered with the product and its members);
+ * a viewer may remove only themself, i.e. leave. The owner cannot be removed.
+ */
 export async function removeMember(
   deps: ApiDeps,
   caller: Caller,
   productKey: string,
   uid: string,
-): Promise<ProductView & { members: MemberView[] }> {
-  const { product } = await loadFor(deps, caller, productKey, 'owner');
+): Promise<(ProductView & { members: MemberView[] }) | LeftView> {
+  const leaving = uid === caller.uid;
+  const { product, role } = await loadFor(deps, caller, productKey, leaving ? 'viewer' : 'owner');
   if (uid === product.ownerUid) {
     throw new DumpcatcherError('invalid_argument', 'The owner cannot be removed; delete the product instead.', {
       details: { uid },
@@ -297,6 +309,7 @@ export async function removeMember(
   if (!product.memberUids.includes(uid))
     throw new DumpcatcherError('not_found', 'This user is not a member of the product.', { details: { uid } });
   await deps.store.removeMember(productKey, uid, deps.clock());
+  if (role !== 'owner') return { productKey, uid, left: true };
   const updated = { ...product, memberUids: product.memberUids.filter((m) => m !== uid) };
   return { ...toProductView(productKey, updated, 'owner'), members: await membersOf(deps, updated) };
 }

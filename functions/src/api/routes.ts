@@ -1,7 +1,14 @@
 import type { z } from 'zod';
 import { DumpcatcherError } from '../shared/errors';
 import {
-  addMember,
+  acceptInvitation,
+  declineInvitation,
+  inviteMember,
+  listMyInvitations,
+  listProductInvitations,
+  revokeInvitation,
+} from './invitations';
+import {
   createProduct,
   deleteProduct,
   getProduct,
@@ -12,7 +19,7 @@ import {
   type ApiDeps,
   type Caller,
 } from './products';
-import { AddMemberBodySchema, CreateProductBodySchema, RotateBodySchema, UpdateProductBodySchema } from './schemas';
+import { CreateProductBodySchema, InviteBodySchema, RotateBodySchema, UpdateProductBodySchema } from './schemas';
 import { getMe } from './users';
 import { listCrashes } from './crashes';
 import { getIssue, listIssues, patchIssue, type InsightsStore } from './issues';
@@ -38,6 +45,7 @@ export interface ApiRequest {
 const KEY = '([A-Za-z0-9_-]{8,64})';
 const UID = '([A-Za-z0-9_-]{1,128})';
 const ISSUE = '([0-9a-f]{64})';
+const INVITATION = '(inv_[A-Za-z0-9_-]{8,64})';
 
 type Handler = (
   deps: ApiDeps,
@@ -84,10 +92,37 @@ const ROUTES: Array<{ name: string; pattern: RegExp; methods: Record<string, Han
       POST: async (d, c, [key], b) => ok(await rotateSecret(d, c, key!, parseBody(RotateBodySchema, b ?? {}))),
     },
   },
+  // Members join only by accepting an invitation; there is no route that adds one directly.
   {
-    name: 'members',
-    pattern: new RegExp(`^/v1/products/${KEY}/members$`),
-    methods: { POST: async (d, c, [key], b) => ok(await addMember(d, c, key!, parseBody(AddMemberBodySchema, b))) },
+    name: 'invitations',
+    pattern: new RegExp(`^/v1/products/${KEY}/invitations$`),
+    methods: {
+      GET: async (d, c, [key]) => ok(await listProductInvitations(d, c, key!)),
+      POST: async (d, c, [key], b) => {
+        const { created, invitation } = await inviteMember(d, c, key!, parseBody(InviteBodySchema, b));
+        return { status: created ? 201 : 200, body: invitation };
+      },
+    },
+  },
+  {
+    name: 'invitation',
+    pattern: new RegExp(`^/v1/products/${KEY}/invitations/${INVITATION}$`),
+    methods: { DELETE: async (d, c, [key, id]) => ok(await revokeInvitation(d, c, key!, id!)) },
+  },
+  {
+    name: 'my-invitations',
+    pattern: /^\/v1\/invitations$/,
+    methods: { GET: async (d, c) => ok(await listMyInvitations(d, c)) },
+  },
+  {
+    name: 'accept',
+    pattern: new RegExp(`^/v1/invitations/${INVITATION}/accept$`),
+    methods: { POST: async (d, c, [id]) => ok(await acceptInvitation(d, c, id!)) },
+  },
+  {
+    name: 'decline',
+    pattern: new RegExp(`^/v1/invitations/${INVITATION}/decline$`),
+    methods: { POST: async (d, c, [id]) => ok(await declineInvitation(d, c, id!)) },
   },
   {
     name: 'member',

@@ -39,10 +39,30 @@ export const RotateBodySchema = z.strictObject({
 /** A validated rotate request. */
 export type RotateBody = z.infer<typeof RotateBodySchema>;
 
-/** Body of `POST /v1/products/{key}/members`. */
-export const AddMemberBodySchema = z.strictObject({ email: z.email().max(320) });
-/** A validated add-member request. */
-export type AddMemberBody = z.infer<typeof AddMemberBodySchema>;
+/** How long an invitation stays pending: 14 days (then Firestore's TTL on `expiresAt` deletes it). */
+export const INVITATION_TTL_MS = 14 * 86_400_000;
+/** Most pending invitations one product may have at a time. */
+export const MAX_PENDING_INVITATIONS = 20;
+
+/** An address as invitations store and compare it: trimmed, lower-case, well-formed. */
+const EmailSchema = z.string().trim().toLowerCase().pipe(z.email('must be an email address').max(320));
+
+/** Body of `POST /v1/products/{key}/invitations`. */
+export const InviteBodySchema = z.strictObject({ email: EmailSchema });
+/** A validated invite request. */
+export type InviteBody = z.infer<typeof InviteBodySchema>;
+
+/** `invitations/{id}` as read back from Firestore (timestamps already turned into dates). */
+export const InvitationDocSchema = z.object({
+  productKey: z.string().min(1),
+  email: z.string().min(1),
+  role: z.literal('viewer'),
+  invitedBy: z.object({ uid: z.string().min(1), displayName: z.string().nullable() }),
+  createdAt: z.date(),
+  expiresAt: z.date(),
+});
+/** An invitation document. */
+export type InvitationDoc = z.infer<typeof InvitationDocSchema>;
 
 /** `products/{key}` as read back from Firestore (timestamps already turned into dates). */
 export const ProductDocSchema = z.object({
@@ -92,6 +112,31 @@ export const ApiConfigSchema = z.object({
     ),
   /** Least time between two writes of one user's `lastSeenAt` from one instance. */
   DUMPCATCHER_API_USER_TOUCH_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /**
+   * Who may use this deployment: comma-separated verified Google addresses (`ann@example.com`)
+   * and domains (`@example.com`). Empty lets nobody in; `npm run deploy` sets the deployer's address.
+   */
+  DUMPCATCHER_ALLOWED_USERS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((entry) => entry.trim().toLowerCase())
+        .filter((entry) => entry.length > 0),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^[^\s@,]*@[a-z0-9-]+(\.[a-z0-9-]+)+$/,
+            'entries are addresses (ann@example.com) or domains (@example.com)',
+          ),
+      ),
+    ),
+  /** Most products one user may own. */
+  DUMPCATCHER_MAX_PRODUCTS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
 });
 /** Validated api configuration. */
 export type ApiConfig = z.infer<typeof ApiConfigSchema>;

@@ -1,10 +1,18 @@
-import type { Auth } from 'firebase-admin/auth';
 import { FieldValue, Timestamp, type DocumentData, type Firestore, type UpdateData } from 'firebase-admin/firestore';
 import { DumpcatcherError } from '../shared/errors';
 import { isAlreadyExists } from '../shared/firestore';
 import { COLLECTIONS } from '../shared/paths';
+import type { InvitationRow } from './invitations';
 import type { ApiStore } from './products';
-import { ProductDocSchema, SecretEntrySchema, UserDocSchema, type ProductDoc, type UserDoc } from './schemas';
+import {
+  InvitationDocSchema,
+  ProductDocSchema,
+  SecretEntrySchema,
+  UserDocSchema,
+  type InvitationDoc,
+  type ProductDoc,
+  type UserDoc,
+} from './schemas';
 
 /** Time allowed, beyond the ingest's cache bound, for a report accepted just before it to be written. */
 const LATE_WRITE_MARGIN_MS = 1000;
@@ -51,22 +59,37 @@ async function updateExisting(run: () => Promise<unknown>): Promise<void> {
   }
 }
 
-function isAuthUserNotFound(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === 'auth/user-not-found';
+/** Pending rows, oldest first: expired invitations wait for Firestore's TTL deletion but count for nothing. */
+function pendingRows(
+  docs: Array<{ id: string; ref: { path: string }; data(): DocumentData }>,
+  now: Date,
+): InvitationRow[] {
+  return docs
+    .map((d) => ({ id: d.id, invitation: parseDoc<InvitationDoc>(InvitationDocSchema, d.ref.path, d.data()) }))
+    .filter((r) => r.invitation.expiresAt.getTime() > now.getTime())
+    .sort((a, b) => a.invitation.createdAt.getTime() - b.invitation.createdAt.getTime());
 }
 
-/** The api's reads and writes on Firestore (and the Auth user directory for email lookups). */
-export function createFirestoreApiStore(db: Firestore, auth: Auth, options: { ingestCacheMs: number }): ApiStore {
+/** Most invitations one query reads; pending ones are capped far below this per product. */
+const MAX_READ_INVITATIONS = 500;
+
+/** The api's reads and writes on Firestore. */
+export function createFirestoreApiStore(db: Firestore, options: { ingestCacheMs: number }): ApiStore {
   const products = db.collection(COLLECTIONS.products);
   const secrets = db.collection(COLLECTIONS.productSecrets);
   const users = db.collection(COLLECTIONS.users);
+  const invitations = db.collection(COLLECTIONS.invitations);
 
   return {
-    async createProduct(docs) {
-      const batch = db.batch();
-      batch.create(products.doc(docs.productKey), docs.product);
-      batch.create(secrets.doc(docs.productKey), docs.secrets);
-      await batch.commit();
+    async createProduct(docs, maxOwned) {
+      // In a transaction, so two creations at once cannot both pass the count.
+      return db.runTransaction(async (tx) => {
+        const owned = await tx.get(products.where('ownerUid', '==', docs.product.ownerUid).limit(maxOwned));
+        if (owned.size >= maxOwned) return false;
+        tx.create(products.doc(docs.productKey), docs.product);
+        tx.create(secrets.doc(docs.productKey), docs.secrets);
+        return true;
+      });
     },
 
     async getProduct(productKey) {
@@ -119,12 +142,6 @@ export function createFirestoreApiStore(db: Firestore, auth: Auth, options: { in
       });
     },
 
-    async addMember(productKey, uid, now) {
-      await updateExisting(() =>
-        products.doc(productKey).update({ memberUids: FieldValue.arrayUnion(uid), updatedAt: now }),
-      );
-    },
-
     async removeMember(productKey, uid, now) {
       await updateExisting(() =>
         products.doc(productKey).update({ memberUids: FieldValue.arrayRemove(uid), updatedAt: now }),
@@ -135,6 +152,8 @@ export function createFirestoreApiStore(db: Firestore, auth: Auth, options: { in
       const productRef = products.doc(productKey);
       // Secrets first: from here on the ingest refuses the key, once its cache has expired.
       await secrets.doc(productKey).delete();
+      const pending = await invitations.where('productKey', '==', productKey).get();
+      await Promise.all(pending.docs.map((d) => d.ref.delete()));
       const secretsGoneMs = Date.now();
       // BulkWriter batches and throttles the deletes, so any number of documents fits in memory.
       const writer = db.bulkWriter();
@@ -160,19 +179,6 @@ export function createFirestoreApiStore(db: Firestore, auth: Auth, options: { in
       return out;
     },
 
-    async findUidByEmail(email) {
-      const snap = await users.where('email', '==', email).limit(1).get();
-      const first = snap.docs[0];
-      if (first !== undefined) return first.id;
-      try {
-        // Auth compares emails case-insensitively and knows users who have not called the api yet.
-        return (await auth.getUserByEmail(email)).uid;
-      } catch (err) {
-        if (isAuthUserNotFound(err)) return null;
-        throw err;
-      }
-    },
-
     async getUser(uid) {
       const snap = await users.doc(uid).get();
       return snap.exists ? parseDoc<UserDoc>(UserDocSchema, snap.ref.path, snap.data()) : null;
@@ -186,6 +192,63 @@ export function createFirestoreApiStore(db: Firestore, auth: Auth, options: { in
         if (!isAlreadyExists(err)) throw err;
         await ref.update({ email: profile.email, displayName: profile.displayName, lastSeenAt: now });
       }
+    },
+
+    async createInvitation(fresh, now, maxPending) {
+      return db.runTransaction(async (tx) => {
+        const snap = await tx.get(
+          invitations.where('productKey', '==', fresh.invitation.productKey).limit(MAX_READ_INVITATIONS),
+        );
+        const pending = pendingRows(snap.docs, now);
+        const existing = pending.find((r) => r.invitation.email === fresh.invitation.email);
+        if (existing !== undefined) return { kind: 'existing' as const, row: existing };
+        if (pending.length >= maxPending) return { kind: 'limit' as const };
+        tx.create(invitations.doc(fresh.id), fresh.invitation);
+        return { kind: 'created' as const, row: fresh };
+      });
+    },
+
+    async listInvitationsOfProduct(productKey, now) {
+      const snap = await invitations.where('productKey', '==', productKey).limit(MAX_READ_INVITATIONS).get();
+      return pendingRows(snap.docs, now);
+    },
+
+    async listInvitationsTo(email, now) {
+      const snap = await invitations.where('email', '==', email).limit(MAX_READ_INVITATIONS).get();
+      return pendingRows(snap.docs, now);
+    },
+
+    async getInvitation(id) {
+      const snap = await invitations.doc(id).get();
+      if (!snap.exists) return null;
+      return { id, invitation: parseDoc<InvitationDoc>(InvitationDocSchema, snap.ref.path, snap.data()) };
+    },
+
+    async deleteInvitation(id) {
+      await invitations.doc(id).delete();
+    },
+
+    async acceptInvitation(id, uid, now, check) {
+      return db.runTransaction(async (tx) => {
+        const invitationRef = invitations.doc(id);
+        const invitationSnap = await tx.get(invitationRef);
+        const row = invitationSnap.exists
+          ? { id, invitation: parseDoc<InvitationDoc>(InvitationDocSchema, invitationRef.path, invitationSnap.data()) }
+          : null;
+        const productRef = row === null ? null : products.doc(row.invitation.productKey);
+        const productSnap = productRef === null ? null : await tx.get(productRef);
+        const product =
+          productSnap?.exists === true
+            ? parseDoc<ProductDoc>(ProductDocSchema, productSnap.ref.path, productSnap.data())
+            : null;
+        check(row, product);
+        // check() refuses a missing invitation or product, so both exist from here on.
+        if (row === null || product === null || productRef === null) throw new Error('accept checked nothing');
+        const joined = product.memberUids.includes(uid) ? product.memberUids : [...product.memberUids, uid];
+        tx.update(productRef, { memberUids: FieldValue.arrayUnion(uid), updatedAt: now });
+        tx.delete(invitationRef);
+        return { productKey: row.invitation.productKey, product: { ...product, memberUids: joined, updatedAt: now } };
+      });
     },
   };
 }

@@ -5,6 +5,7 @@ import { sendError, sendJson } from '../shared/http';
 import { logMalformedReport, logRollupFailure, logRollupRun } from '../shared/logs';
 import { runRollup, type RollupStore } from './rollup';
 import type { RollupConfig } from './schemas';
+import type { UserSweepSummary } from './user-sweep';
 
 /**
  * Builds the `rollup` HTTP function: a POST (Cloud Scheduler, or the local stack) runs one
@@ -15,6 +16,8 @@ export function createRollupHandler(options: {
   store: RollupStore;
   config: RollupConfig;
   clock?: Clock;
+  /** Checks the next developers against Firebase Auth after each rollup (see user-sweep.ts). */
+  sweepUsers?: () => Promise<UserSweepSummary>;
 }): HttpFunction {
   const clock = options.clock ?? systemClock;
   return async (req, res) => {
@@ -31,8 +34,10 @@ export function createRollupHandler(options: {
         config: options.config,
         onMalformed: logMalformedReport,
       });
-      logRollupRun({ ...summary });
-      sendJson(res, 200, summary);
+      const users = options.sweepUsers === undefined ? undefined : await options.sweepUsers();
+      const answer = users === undefined ? summary : { ...summary, users };
+      logRollupRun({ ...answer });
+      sendJson(res, 200, answer);
     } catch (err) {
       if (!(err instanceof DumpcatcherError)) logRollupFailure(err, { method: req.method });
       sendError(res, err);

@@ -2,6 +2,7 @@
 export const COLLECTIONS = {
   users: 'users',
   products: 'products',
+  invitations: 'invitations',
   productSecrets: 'productSecrets',
   crashes: 'crashes',
   usage: 'usage',

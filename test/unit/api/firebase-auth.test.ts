@@ -15,7 +15,13 @@ function fakeAuth(outcome: () => Promise<unknown>) {
 }
 
 const authError = (code: string) => Object.assign(new Error(code), { code });
-const googleClaims = { uid: 'u1', email: 'u1@example.com', name: 'U', firebase: { sign_in_provider: 'google.com' } };
+const googleClaims = {
+  uid: 'u1',
+  email: 'u1@example.com',
+  email_verified: true,
+  name: 'U',
+  firebase: { sign_in_provider: 'google.com' },
+};
 
 describe('createFirebaseVerifier', () => {
   it('verifies with revocation checks and answers the caller', async () => {

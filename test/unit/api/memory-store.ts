@@ -1,5 +1,6 @@
 import { DumpcatcherError } from '../../../functions/src/shared/errors';
 import type { ApiStore } from '../../../functions/src/api/products';
+import type { InvitationRow } from '../../../functions/src/api/invitations';
 import type { ProductDoc, SecretEntry, UserDoc } from '../../../functions/src/api/schemas';
 
 /** Secrets and mirrored settings, as `productSecrets/{key}` holds them. */
@@ -15,20 +16,62 @@ export function createMemoryStore() {
   const products = new Map<string, ProductDoc>();
   const secrets = new Map<string, MemorySecrets>();
   const users = new Map<string, UserDoc>();
-  const authEmails = new Map<string, string>();
+  const invitations = new Map<string, InvitationRow>();
   const writes: string[] = [];
   const missing = () => new DumpcatcherError('not_found', 'No such product.');
+  const pendingOf = (match: (r: InvitationRow) => boolean, now: Date): InvitationRow[] =>
+    [...invitations.values()]
+      .filter((r) => match(r) && r.invitation.expiresAt.getTime() > now.getTime())
+      .sort((a, b) => a.invitation.createdAt.getTime() - b.invitation.createdAt.getTime())
+      .map((r) => structuredClone(r));
 
   const store: ApiStore = {
-    async createProduct(docs) {
+    async createProduct(docs, maxOwned) {
       if (products.has(docs.productKey)) throw new Error('exists');
+      const owned = [...products.values()].filter((p) => p.ownerUid === docs.product.ownerUid).length;
+      if (owned >= maxOwned) return false;
       products.set(docs.productKey, structuredClone(docs.product));
       secrets.set(docs.productKey, structuredClone(docs.secrets));
       writes.push(`create ${docs.productKey}`);
+      return true;
     },
     async getProduct(key) {
       const p = products.get(key);
       return p === undefined ? null : structuredClone(p);
+    },
+    async createInvitation(fresh, now, maxPending) {
+      const pending = pendingOf((r) => r.invitation.productKey === fresh.invitation.productKey, now);
+      const existing = pending.find((r) => r.invitation.email === fresh.invitation.email);
+      if (existing !== undefined) return { kind: 'existing', row: existing };
+      if (pending.length >= maxPending) return { kind: 'limit' };
+      invitations.set(fresh.id, structuredClone(fresh));
+      writes.push(`invite ${fresh.id}`);
+      return { kind: 'created', row: structuredClone(fresh) };
+    },
+    async listInvitationsOfProduct(productKey, now) {
+      return pendingOf((r) => r.invitation.productKey === productKey, now);
+    },
+    async listInvitationsTo(email, now) {
+      return pendingOf((r) => r.invitation.email === email, now);
+    },
+    async getInvitation(id) {
+      const row = invitations.get(id);
+      return row === undefined ? null : structuredClone(row);
+    },
+    async deleteInvitation(id) {
+      invitations.delete(id);
+      writes.push(`uninvite ${id}`);
+    },
+    async acceptInvitation(id, uid, now, check) {
+      const row = invitations.get(id) ?? null;
+      const product = row === null ? null : (products.get(row.invitation.productKey) ?? null);
+      check(row === null ? null : structuredClone(row), product === null ? null : structuredClone(product));
+      if (row === null || product === null) throw new Error('accept checked nothing');
+      if (!product.memberUids.includes(uid)) product.memberUids.push(uid);
+      product.updatedAt = now;
+      invitations.delete(id);
+      writes.push(`accept ${id} ${uid}`);
+      return { productKey: row.invitation.productKey, product: structuredClone(product) };
     },
     async listProductsOf(uid) {
       return [...products.entries()]
@@ -55,13 +98,6 @@ export function createMemoryStore() {
       writes.push(`secrets ${key}`);
       return next.result;
     },
-    async addMember(key, uid, now) {
-      const p = products.get(key);
-      if (p === undefined) throw missing();
-      if (!p.memberUids.includes(uid)) p.memberUids.push(uid);
-      p.updatedAt = now;
-      writes.push(`add ${key} ${uid}`);
-    },
     async removeMember(key, uid, now) {
       const p = products.get(key);
       if (p === undefined) throw missing();
@@ -77,10 +113,6 @@ export function createMemoryStore() {
     async getUsers(uids) {
       return new Map(uids.flatMap((uid) => (users.has(uid) ? [[uid, structuredClone(users.get(uid)!)] as const] : [])));
     },
-    async findUidByEmail(email) {
-      for (const [uid, u] of users) if (u.email === email) return uid;
-      return authEmails.get(email.toLowerCase()) ?? null;
-    },
     async getUser(uid) {
       const u = users.get(uid);
       return u === undefined ? null : structuredClone(u);
@@ -91,5 +123,5 @@ export function createMemoryStore() {
       writes.push(`user ${uid}`);
     },
   };
-  return { store, products, secrets, users, authEmails, writes };
+  return { store, products, secrets, users, invitations, writes };
 }

@@ -1,7 +1,7 @@
 import type { Clock } from '../../../functions/src/shared/clock';
 import { DumpcatcherError } from '../../../functions/src/shared/errors';
+import { acceptInvitation, inviteMember, listProductInvitations } from '../../../functions/src/api/invitations';
 import {
-  addMember,
   createProduct,
   deleteProduct,
   getProduct,
@@ -36,6 +36,13 @@ const caller = (uid: string): Caller => ({
 });
 const alice = caller('alice');
 const bob = caller('bob');
+const carol = caller('carol');
+
+/** Makes `viewer` a member the only way there is: the owner invites, the viewer accepts. */
+async function addViewer(deps: ApiDeps, owner: Caller, productKey: string, viewer: Caller): Promise<void> {
+  const { invitation } = await inviteMember(deps, owner, productKey, { email: viewer.email! });
+  await acceptInvitation(deps, viewer, invitation.id);
+}
 
 async function rejects(promise: Promise<unknown>): Promise<DumpcatcherError> {
   try {
@@ -71,7 +78,7 @@ describe('reading products', () => {
     advance(1);
     const theirs = await createProduct(deps, bob, { name: 'theirs' });
     memory.users.set('alice', { email: 'alice@example.com', displayName: 'Alice', createdAt: T0, lastSeenAt: T0 });
-    await addMember(deps, bob, theirs.productKey, { email: 'alice@example.com' });
+    await addViewer(deps, bob, theirs.productKey, alice);
     const listed = await listProducts(deps, alice);
     expect(listed.products.map((p) => [p.productKey, p.role])).toEqual([
       [theirs.productKey, 'viewer'],
@@ -96,8 +103,9 @@ describe('owner-only operations', () => {
     ['updateProduct', (d, c, k) => updateProduct(d, c, k, { name: 'x' })],
     ['rotateSecret', (d, c, k) => rotateSecret(d, c, k, { overlapSeconds: 0 })],
     ['deleteProduct', (d, c, k) => deleteProduct(d, c, k)],
-    ['addMember', (d, c, k) => addMember(d, c, k, { email: 'carol@example.com' })],
-    ['removeMember', (d, c, k) => removeMember(d, c, k, 'bob')],
+    ['inviteMember', (d, c, k) => inviteMember(d, c, k, { email: 'dora@example.com' })],
+    ['listProductInvitations', (d, c, k) => listProductInvitations(d, c, k)],
+    ['removeMember of someone else', (d, c, k) => removeMember(d, c, k, 'carol')],
   ];
 
   it.each(operations)('%s refuses a viewer with permission_denied and writes nothing', async (_name, run) => {
@@ -105,7 +113,8 @@ describe('owner-only operations', () => {
     const { productKey } = await createProduct(deps, alice, { name: 'shared' });
     memory.users.set('bob', { email: 'bob@example.com', displayName: 'Bob', createdAt: T0, lastSeenAt: T0 });
     memory.users.set('carol', { email: 'carol@example.com', displayName: 'Carol', createdAt: T0, lastSeenAt: T0 });
-    await addMember(deps, alice, productKey, { email: 'bob@example.com' });
+    await addViewer(deps, alice, productKey, bob);
+    await addViewer(deps, alice, productKey, carol);
     const writesBefore = memory.writes.length;
     const err = await rejects(run(deps, bob, productKey));
     expect(err.code).toBe('permission_denied');
@@ -197,23 +206,50 @@ describe('members', () => {
     expect((await rejects(removeMember(deps, alice, productKey, 'nobody'))).code).toBe('not_found');
   });
 
-  it('finds a user by email in Firebase Auth when they have no users document', async () => {
+  it('lets a viewer leave, answering left: true, after which the product is hidden from them', async () => {
     const { deps, memory } = setup();
     const { productKey } = await createProduct(deps, alice, { name: 'p' });
-    memory.authEmails.set('dora@example.com', 'dora');
-    const added = await addMember(deps, alice, productKey, { email: 'Dora@example.com' });
-    expect(added.members).toEqual([
-      { uid: 'alice', email: null, displayName: null, role: 'owner' },
-      { uid: 'dora', email: null, displayName: null, role: 'viewer' },
-    ]);
+    await addViewer(deps, alice, productKey, bob);
+    expect(await removeMember(deps, bob, productKey, 'bob')).toEqual({ productKey, uid: 'bob', left: true });
+    expect(memory.products.get(productKey)?.memberUids).toEqual(['alice']);
+    expect((await rejects(getProduct(deps, bob, productKey))).code).toBe('not_found');
   });
 
-  it('answers not_found for an unknown email', async () => {
+  it('answers the owner removing a viewer with the product and its remaining members', async () => {
     const { deps } = setup();
     const { productKey } = await createProduct(deps, alice, { name: 'p' });
-    expect((await rejects(addMember(deps, alice, productKey, { email: 'ghost@example.com' }))).details).toEqual({
-      field: 'email',
+    await addViewer(deps, alice, productKey, bob);
+    const removed = await removeMember(deps, alice, productKey, 'bob');
+    expect(removed).toMatchObject({ productKey, memberUids: ['alice'], members: [{ uid: 'alice', role: 'owner' }] });
+  });
+});
+
+describe('limits', () => {
+  it('refuses a product beyond the per-user cap with product_limit and writes nothing', async () => {
+    const { deps, memory } = setup();
+    deps.limits = { maxProductsPerUser: 2, maxRateLimitPerMinute: 600 };
+    await createProduct(deps, alice, { name: 'one' });
+    await createProduct(deps, alice, { name: 'two' });
+    const err = await rejects(createProduct(deps, alice, { name: 'three' }));
+    expect([err.code, err.httpStatus, err.details]).toEqual(['product_limit', 409, { maxProductsPerUser: 2 }]);
+    expect(memory.products.size).toBe(2);
+    // The cap counts products owned, not viewed: another user is unaffected.
+    await expect(createProduct(deps, bob, { name: 'bobs' })).resolves.toMatchObject({ ownerUid: 'bob' });
+  });
+
+  it("refuses a rate limit above the service's cap, naming the field and the cap", async () => {
+    const { deps, memory } = setup();
+    deps.limits = { maxProductsPerUser: 20, maxRateLimitPerMinute: 600 };
+    const { productKey } = await createProduct(deps, alice, { name: 'p' });
+    const err = await rejects(updateProduct(deps, alice, productKey, { settings: { rateLimitPerMinute: 601 } }));
+    expect(err.code).toBe('invalid_body');
+    expect(err.details).toMatchObject({
+      issues: [{ path: 'settings.rateLimitPerMinute', message: expect.stringContaining('600') }],
+      maxRateLimitPerMinute: 600,
     });
+    expect(memory.secrets.get(productKey)?.rateLimitPerMinute).toBeNull();
+    const atCap = await updateProduct(deps, alice, productKey, { settings: { rateLimitPerMinute: 600 } });
+    expect(atCap.settings.rateLimitPerMinute).toBe(600);
   });
 });
 

@@ -21,6 +21,12 @@ describe('matchRoute', () => {
     ['PATCH', '/v1/products/pk_abcdefgh', 'product', ['pk_abcdefgh']],
     ['POST', '/v1/products/pk_abcdefgh/rotate', 'rotate', ['pk_abcdefgh']],
     ['DELETE', '/v1/products/pk_abcdefgh/members/uid-1', 'member', ['pk_abcdefgh', 'uid-1']],
+    ['POST', '/v1/products/pk_abcdefgh/invitations', 'invitations', ['pk_abcdefgh']],
+    ['GET', '/v1/products/pk_abcdefgh/invitations', 'invitations', ['pk_abcdefgh']],
+    ['DELETE', '/v1/products/pk_abcdefgh/invitations/inv_abcdefgh', 'invitation', ['pk_abcdefgh', 'inv_abcdefgh']],
+    ['GET', '/v1/invitations', 'my-invitations', []],
+    ['POST', '/v1/invitations/inv_abcdefgh/accept', 'accept', ['inv_abcdefgh']],
+    ['POST', '/v1/invitations/inv_abcdefgh/decline', 'decline', ['inv_abcdefgh']],
   ])('routes %s %s to %s', (method, path, name, params) => {
     const matched = matchRoute(method, path);
     expect([matched.name, matched.params]).toEqual([name, params]);
@@ -28,6 +34,9 @@ describe('matchRoute', () => {
   it('answers 404 for an unknown path and for a key that cannot exist', () => {
     expect(errorOf(() => matchRoute('GET', '/v1/nothing')).httpStatus).toBe(404);
     expect(errorOf(() => matchRoute('GET', '/v1/products/bad.key!')).httpStatus).toBe(404);
+  });
+  it('has no route that adds a member directly: members join by invitation', () => {
+    expect(errorOf(() => matchRoute('POST', '/v1/products/pk_abcdefgh/members')).code).toBe('not_found');
   });
   it('answers 405 with the allowed methods for a known path', () => {
     const err = errorOf(() => matchRoute('PUT', '/v1/products/pk_abcdefgh'));
@@ -69,6 +78,23 @@ describe('loadApiConfig', () => {
     expect(
       loadApiConfig({ DUMPCATCHER_API_SIGN_IN_PROVIDERS: 'google.com, password' }).DUMPCATCHER_API_SIGN_IN_PROVIDERS,
     ).toEqual(['google.com', 'password']);
+  });
+  it('reads the allow-list as lower-case addresses and @domains, empty by default', () => {
+    expect(loadApiConfig({}).DUMPCATCHER_ALLOWED_USERS).toEqual([]);
+    expect(
+      loadApiConfig({ DUMPCATCHER_ALLOWED_USERS: ' Ann@Example.org, @example.com ,' }).DUMPCATCHER_ALLOWED_USERS,
+    ).toEqual(['ann@example.org', '@example.com']);
+  });
+  it('defaults the per-user product cap to 20', () => {
+    expect(loadApiConfig({}).DUMPCATCHER_MAX_PRODUCTS_PER_USER).toBe(20);
+  });
+  it.each([
+    ['an allow-list entry that is neither an address nor a @domain', { DUMPCATCHER_ALLOWED_USERS: 'example.com' }],
+    ['a product cap of 0', { DUMPCATCHER_MAX_PRODUCTS_PER_USER: '0' }],
+  ])('refuses %s at cold start', (_name, env) => {
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    expect(() => loadApiConfig(env)).toThrow(new RegExp(Object.keys(env)[0]!));
+    write.mockRestore();
   });
   it('refuses an empty provider list at cold start', () => {
     const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);

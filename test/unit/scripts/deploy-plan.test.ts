@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { parseDeployArgs, planDeploy, showCommand } from '../../../scripts/lib/deploy-plan';
+import { parseDeployArgs, planDeploy, RUNTIME_ACCOUNTS, showCommand } from '../../../scripts/lib/deploy-plan';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -8,10 +8,23 @@ describe('npm run deploy -- --dry-run', () => {
   it('prints every command for the given project and region and runs none', () => {
     const out = execFileSync(
       join(ROOT, 'node_modules', '.bin', 'tsx'),
-      ['scripts/deploy.ts', '--project', 'my-crash-project', '--region', 'europe-west1', '--dry-run'],
+      [
+        'scripts/deploy.ts',
+        '--project',
+        'my-crash-project',
+        '--region',
+        'europe-west1',
+        '--allowed-users',
+        'Ann@Example.com,@corp.example',
+        '--dry-run',
+      ],
       { cwd: ROOT, encoding: 'utf8' },
     );
-    expect(out).toContain('Dry run: would run 8 commands for project my-crash-project in europe-west1');
+    expect(out).toContain('Dry run: would run 16 commands for project my-crash-project in europe-west1');
+    expect(out).toContain('The api admits (DUMPCATCHER_ALLOWED_USERS): ann@example.com,@corp.example');
+    expect(out).toContain("'--update-env-vars=^;^DUMPCATCHER_ALLOWED_USERS=ann@example.com,@corp.example'");
+    expect(out).toContain('  rollup dumpcatcher-rollup-run@my-crash-project.iam.gserviceaccount.com');
+    expect(out).toContain('         roles/firebaseauth.viewer: verifyIdToken(checkRevoked) looks the user up');
     for (const name of ['ingest', 'api', 'rollup']) {
       expect(out).toContain(
         `gcloud functions deploy ${name} --gen2 --runtime=nodejs20 --region=europe-west1 --project=my-crash-project`,
@@ -33,9 +46,77 @@ describe('npm run deploy -- --dry-run', () => {
   });
 });
 
+describe('planDeploy service accounts', () => {
+  const plan = planDeploy(parseDeployArgs(['--project', 'abc-project', '--allowed-users', 'ann@example.com']));
+  const grants = (id: string) =>
+    plan
+      .filter(
+        (c) =>
+          c.argv.includes('add-iam-policy-binding') &&
+          c.argv.includes(`--member=serviceAccount:${id}@abc-project.iam.gserviceaccount.com`),
+      )
+      .map((c) => c.argv.find((a) => a.startsWith('--role='))?.slice('--role='.length));
+
+  it.each([
+    ['ingest', 'dumpcatcher-ingest', ['roles/datastore.user']],
+    ['api', 'dumpcatcher-api', ['roles/datastore.user', 'roles/firebaseauth.viewer']],
+    ['rollup', 'dumpcatcher-rollup-run', ['roles/datastore.user', 'roles/firebaseauth.viewer']],
+  ])('runs %s as %s with only %j', (fn, id, roles) => {
+    const deploy = plan.find((c) => c.argv.includes('deploy') && c.argv.includes(`--entry-point=${fn}`))!;
+    expect(deploy.argv).toContain(`--service-account=${id}@abc-project.iam.gserviceaccount.com`);
+    expect(grants(id)).toEqual(roles);
+  });
+
+  it('creates every account before any function is deployed with it', () => {
+    const firstDeploy = plan.findIndex((c) => c.argv.includes('functions') && c.argv.includes('deploy'));
+    for (const account of RUNTIME_ACCOUNTS) {
+      const created = plan.findIndex((c) => c.argv.includes('create') && c.argv.includes(account.id));
+      expect([account.id, created >= 0 && created < firstDeploy]).toEqual([account.id, true]);
+    }
+  });
+
+  it('never grants a basic role (owner, editor, viewer) to anyone', () => {
+    const roles = plan.flatMap((c) => c.argv.filter((a) => a.startsWith('--role=')));
+    expect(roles.length).toBe(5);
+    expect(roles.filter((r) => /roles\/(owner|editor|viewer)$/.test(r))).toEqual([]);
+  });
+
+  it('grants the Scheduler account nothing but invoking the rollup', () => {
+    expect(grants('dumpcatcher-rollup')).toEqual([]);
+    const invoker = plan.filter((c) => c.argv.some((a) => a.includes('dumpcatcher-rollup@')));
+    expect(invoker.map((c) => c.argv.slice(0, 4).join(' '))).toEqual([
+      'gcloud functions add-invoker-policy-binding rollup',
+      'gcloud scheduler jobs create',
+    ]);
+  });
+});
+
+describe('parseDeployArgs allow-list', () => {
+  it("admits only the deployer's gcloud account when no --allowed-users is given", () => {
+    expect(parseDeployArgs(['--project', 'abc-project'], () => 'Dev@Example.com').allowedUsers).toBe('dev@example.com');
+  });
+  it('refuses a real deploy when it cannot tell who deploys', () => {
+    expect(() => parseDeployArgs(['--project', 'abc-project'], () => null)).toThrow(/--allowed-users/);
+  });
+  it('shows a placeholder in a dry run when it cannot tell who deploys', () => {
+    expect(parseDeployArgs(['--project', 'abc-project', '--dry-run'], () => null).allowedUsers).toBe(
+      'YOUR_GCLOUD_ACCOUNT',
+    );
+  });
+  it.each([
+    ['a bare word', 'alice'],
+    ['a domain without @', 'example.com'],
+    ['an empty list', ' , '],
+  ])('refuses %s', (_name, list) => {
+    expect(() => parseDeployArgs(['--project', 'abc-project', '--allowed-users', list])).toThrow(/--allowed-users/);
+  });
+});
+
 describe('planDeploy', () => {
   it('keeps the rollup private and lets only its service account invoke it', () => {
-    const plan = planDeploy(parseDeployArgs(['--project', 'abc-project', '--region', 'us-east1']));
+    const plan = planDeploy(
+      parseDeployArgs(['--project', 'abc-project', '--region', 'us-east1', '--allowed-users', 'ann@example.com']),
+    );
     const rollup = plan.find((c) => c.argv.includes('rollup') && c.argv.includes('deploy'))!;
     expect(rollup.argv).toContain('--no-allow-unauthenticated');
     const binding = plan.find((c) => c.argv.includes('add-invoker-policy-binding'))!;
@@ -43,8 +124,10 @@ describe('planDeploy', () => {
   });
 
   it('bounds ingest instances, since rate limits are per instance', () => {
-    const plan = planDeploy(parseDeployArgs(['--project', 'abc-project', '--max-instances', '5']));
-    expect(plan.find((c) => c.argv.includes('ingest'))!.argv).toContain('--max-instances=5');
+    const plan = planDeploy(
+      parseDeployArgs(['--project', 'abc-project', '--max-instances', '5', '--allowed-users', '@example.com']),
+    );
+    expect(plan.find((c) => c.argv.includes('--entry-point=ingest'))!.argv).toContain('--max-instances=5');
   });
 
   it('quotes arguments with spaces when showing a command', () => {
