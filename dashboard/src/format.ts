@@ -35,3 +35,8 @@ export function utcDay(offset = 0, now = Date.now()): string {
 export function lastDays(days: number): [string, string] {
   return [utcDay(-(days - 1)), utcDay(0)];
 }
+
+/** "1 crash", "3 crashes". */
+export function plural(n: number, one: string, many: string): string {
+  return `${num(n)} ${n === 1 ? one : many}`;
+}

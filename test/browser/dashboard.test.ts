@@ -65,7 +65,7 @@ describe('the dashboard in Chromium', () => {
     await alice.getByLabel('Email').fill('alice@example.com');
     await alice.getByRole('button', { name: /^Sign in/ }).click();
     await alice.getByRole('heading', { name: 'Your products' }).waitFor();
-    await expect(alice.getByText('No products yet').isVisible()).resolves.toBe(true);
+    await alice.getByText('No products yet').waitFor();
     await expectAccessible(alice, 'products-empty');
   });
 
@@ -84,12 +84,12 @@ describe('the dashboard in Chromium', () => {
     await expectAccessible(alice, 'product-created');
     // The secret is never shown again: the product list and settings do not carry it.
     await alice.reload();
-    await alice.getByRole('link', { name: PRODUCT }).waitFor();
+    await alice.getByRole('link', { name: PRODUCT, exact: true }).waitFor();
     expect(await alice.content()).not.toContain(secret);
   });
 
   it('shows crashes sent by the Node SDK on the overview as they arrive, without a reload', async () => {
-    await alice.getByRole('link', { name: PRODUCT }).click();
+    await alice.getByRole('link', { name: PRODUCT, exact: true }).click();
     await alice.getByRole('heading', { name: /Latest crashes/ }).waitFor();
     await alice.getByText('No crashes received yet').waitFor();
     const queueDir = newQueueDir('dashboard-node');
@@ -103,6 +103,9 @@ describe('the dashboard in Chromium', () => {
 
   it('lists the grouped issue after the rollup, with its sparkline, and deep links survive a reload', async () => {
     await runRollup();
+    // Still without a reload, the overview links the crash to its issue and counts it.
+    await alice.locator('.feed li a', { hasText: 'SyntaxError' }).waitFor({ timeout: 20_000 });
+    await alice.getByText(/1 crash from 1 client in the last 14 days/).waitFor({ timeout: 20_000 });
     await alice.getByRole('link', { name: 'Issues' }).click();
     const row = alice.locator('table.issues tbody tr').first();
     await row.waitFor();
@@ -169,7 +172,7 @@ describe('the dashboard in Chromium', () => {
 
     const bob = await session('bob@example.com');
     await bob.getByRole('button', { name: `Accept invitation to ${PRODUCT}` }).click();
-    await bob.getByRole('link', { name: PRODUCT }).click();
+    await bob.getByRole('link', { name: PRODUCT, exact: true }).click();
     await bob.getByRole('heading', { name: /Latest crashes/ }).waitFor();
     await expect(bob.locator('.role').first().textContent()).resolves.toBe('viewer');
     await bob.goto(`${dashboardUrl()}${issuePath}`);

@@ -97,7 +97,7 @@ export function CrashCard(props: { crash: CrashItem; index: number }) {
         <button type="button" aria-pressed={raw} onClick={() => setRaw(true)}>
           Raw
         </button>
-        <CopyButton text={e.stacktrace} label={`Copy raw stack trace of crash ${props.index + 1}`} />
+        <CopyButton text={e.stacktrace} label={`raw stack trace of crash ${props.index + 1}`} />
       </div>
       {raw ? (
         <pre class="raw" tabIndex={0} aria-label="Raw stack trace">

@@ -89,7 +89,7 @@ export function ErrorBox(props: { error: Error; retry?: () => void; what?: strin
   );
 }
 
-/** Copies `text`; says so for two seconds. */
+/** Copies `text`; says so for two seconds. `label` names what is copied ("secret"). */
 export function CopyButton(props: { text: string; label: string }) {
   const [done, setDone] = useState<'idle' | 'copied' | 'failed'>('idle');
   useEffect(() => {
@@ -97,20 +97,25 @@ export function CopyButton(props: { text: string; label: string }) {
     const t = setTimeout(() => setDone('idle'), 2000);
     return () => clearTimeout(t);
   }, [done]);
+  // The visible word stays part of the accessible name ("Copy secret"), as WCAG 2.5.3 asks.
   return (
-    <button
-      type="button"
-      class="copy"
-      aria-label={props.label}
-      onClick={() => {
-        navigator.clipboard.writeText(props.text).then(
-          () => setDone('copied'),
-          () => setDone('failed'),
-        );
-      }}
-    >
-      {done === 'copied' ? 'Copied' : done === 'failed' ? 'Copy failed: select and copy' : 'Copy'}
-    </button>
+    <>
+      <button
+        type="button"
+        class="copy"
+        onClick={() => {
+          navigator.clipboard.writeText(props.text).then(
+            () => setDone('copied'),
+            () => setDone('failed'),
+          );
+        }}
+      >
+        Copy<span class="visually-hidden"> {props.label}</span>
+      </button>
+      <span class="copy-status" role="status">
+        {done === 'copied' ? 'Copied' : done === 'failed' ? 'Copy failed: select the text and copy it' : ''}
+      </span>
+    </>
   );
 }
 
@@ -118,7 +123,7 @@ export function CopyButton(props: { text: string; label: string }) {
 export function Secretish(props: { value: string; label: string }) {
   return (
     <span class="copyable">
-      <code>{props.value}</code> <CopyButton text={props.value} label={`Copy ${props.label}`} />
+      <code>{props.value}</code> <CopyButton text={props.value} label={props.label} />
     </span>
   );
 }

@@ -2,13 +2,15 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type CrashItem, type CrashStats, type IssueRow } from '../api';
 import { DailyChart } from '../components/chart';
 import { Empty, ErrorBox, Link, Loading, useLoad } from '../components/ui';
-import { ago, exact, lastDays, num } from '../format';
+import { ago, exact, lastDays, num, plural } from '../format';
 import { navigate, productPath, useLocation, withQuery } from '../router';
 import type { ProductContext } from './product-shell';
 
 /** How often the overview asks for crashes newer than the last it has. */
 const LIVE_POLL_MS = 2000;
 const LIVE_KEEP = 20;
+/** After new crashes, when to read the list and the numbers again: by then the rollup (every 5 s locally, per schedule in production) has usually grouped them. */
+const REGROUP_DELAY_MS = 8000;
 
 function crashTitle(c: CrashItem): string {
   const e = (c.exception ?? {}) as { type?: string; message?: string };
@@ -21,14 +23,17 @@ function versionOf(c: CrashItem): string {
 }
 
 /** The newest crashes, polled while the page is visible; new ones are announced. */
-function LiveCrashes(props: { productKey: string }) {
+function LiveCrashes(props: { productKey: string; onArrived: () => void }) {
   const [crashes, setCrashes] = useState<CrashItem[] | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [fresh, setFresh] = useState<Set<string>>(new Set());
   const cursor = useRef<string | null>(null);
+  const onArrived = useRef(props.onArrived);
+  onArrived.current = props.onArrived;
   useEffect(() => {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let regroup: ReturnType<typeof setTimeout> | undefined;
     const poll = async () => {
       if (!document.hidden) {
         try {
@@ -41,6 +46,12 @@ function LiveCrashes(props: { productKey: string }) {
           else if (feed.crashes.length > 0) {
             setCrashes((prev) => [...feed.crashes, ...(prev ?? [])].slice(0, LIVE_KEEP));
             setFresh(new Set(feed.crashes.map((c) => c.id)));
+            onArrived.current();
+            // Read the whole list again once the rollup has had time to group the new crashes (links to issues).
+            clearTimeout(regroup);
+            regroup = setTimeout(() => {
+              cursor.current = null;
+            }, REGROUP_DELAY_MS);
           }
         } catch (err) {
           if (!stopped) setError(err as Error);
@@ -52,6 +63,7 @@ function LiveCrashes(props: { productKey: string }) {
     return () => {
       stopped = true;
       clearTimeout(timer);
+      clearTimeout(regroup);
     };
   }, [props.productKey]);
   return (
@@ -162,6 +174,12 @@ export function OverviewPage(props: { product: ProductContext }) {
     [key, from, to],
   );
   const [byType, byVersion, byLabel, unresolved, regressed] = load.data ?? [];
+  const numbersTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(numbersTimer.current), []);
+  const onArrived = () => {
+    clearTimeout(numbersTimer.current);
+    numbersTimer.current = setTimeout(() => void reload(), REGROUP_DELAY_MS);
+  };
   return (
     <>
       <div class="toolbar">
@@ -188,8 +206,8 @@ export function OverviewPage(props: { product: ProductContext }) {
       {byType && (
         <section class="card">
           <p class="figure">
-            <strong>{num(byType.total.count)}</strong> crashes from <strong>{num(byType.total.clients)}</strong> clients
-            in the last {range} days
+            <strong>{plural(byType.total.count, 'crash', 'crashes')}</strong> from{' '}
+            <strong>{plural(byType.total.clients, 'client', 'clients')}</strong> in the last {range} days
           </p>
           <DailyChart
             title={`Crashes per day, last ${range} days (UTC)`}
@@ -198,7 +216,7 @@ export function OverviewPage(props: { product: ProductContext }) {
           />
         </section>
       )}
-      <LiveCrashes productKey={key} />
+      <LiveCrashes productKey={key} onArrived={onArrived} />
       {unresolved && regressed && (
         <div class="grid2">
           <IssueList

@@ -55,7 +55,7 @@ Dumpcatcher.init(DumpcatcherOptions.builder()
           <pre tabIndex={0} aria-label={`${s.name} set-up code`}>
             {s.code}
           </pre>
-          <CopyButton text={s.code} label={`Copy ${s.name} set-up code`} />
+          <CopyButton text={s.code} label={`${s.name} set-up code`} />
         </div>
       ))}
     </section>
