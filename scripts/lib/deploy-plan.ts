@@ -57,6 +57,9 @@ export const accountEmail = (id: string, project: string): string => `${id}@${pr
 /** Placeholder the dry run shows when it cannot tell who deploys. */
 export const UNKNOWN_DEPLOYER = 'YOUR_GCLOUD_ACCOUNT';
 
+/** One allow-list entry, as the api's configuration accepts it: an address or an `@domain`. */
+const ALLOWED_ENTRY = /^[^\s@,]*@[a-z0-9-]+(\.[a-z0-9-]+)+$/;
+
 const PROJECT_PATTERN = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const REGION_PATTERN = /^[a-z]+-[a-z]+[0-9]$/;
 
@@ -81,24 +84,26 @@ export function parseDeployArgs(
   if (!Number.isInteger(maxInstances) || maxInstances < 1) throw new Error('--max-instances must be a positive whole number.');
   const serviceAccount = value('--service-account');
   const dryRun = argv.includes('--dry-run');
-  const allowedUsers = value('--allowed-users') ?? deployer() ?? (dryRun ? UNKNOWN_DEPLOYER : null);
-  if (allowedUsers === null) {
-    throw new Error('could not tell your Google address from `gcloud config get-value account`; pass --allowed-users you@example.com');
-  }
-  const entries = allowedUsers.split(',').map((e) => e.trim().toLowerCase()).filter((e) => e.length > 0);
-  const bad = entries.find((e) => e !== UNKNOWN_DEPLOYER.toLowerCase() && !/^[^\s@,]*@[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(e));
-  if (entries.length === 0 || bad !== undefined) {
-    throw new Error(`--allowed-users must list addresses (ann@example.com) or domains (@example.com)${bad ? `; "${bad}" is neither` : ''}.`);
-  }
-  return {
+  const base = {
     project,
     region,
     schedule: value('--schedule') ?? '*/5 * * * *',
     maxInstances,
     ...(serviceAccount ? { serviceAccount } : {}),
-    allowedUsers: entries.join(',').replace(UNKNOWN_DEPLOYER.toLowerCase(), UNKNOWN_DEPLOYER),
     dryRun,
   };
+  const allowedUsers = value('--allowed-users') ?? deployer();
+  // A dry run still shows every command; the placeholder marks where your address would go.
+  if (allowedUsers === null && dryRun) return { ...base, allowedUsers: UNKNOWN_DEPLOYER };
+  if (allowedUsers === null) {
+    throw new Error('could not tell your Google address from `gcloud config get-value account`; pass --allowed-users you@example.com');
+  }
+  const entries = allowedUsers.split(',').map((e) => e.trim().toLowerCase()).filter((e) => e.length > 0);
+  const bad = entries.find((e) => !ALLOWED_ENTRY.test(e));
+  if (entries.length === 0 || bad !== undefined) {
+    throw new Error(`--allowed-users must list addresses (ann@example.com) or domains (@example.com)${bad ? `; "${bad}" is neither` : ''}.`);
+  }
+  return { ...base, allowedUsers: entries.join(',') };
 }
 
 /**
