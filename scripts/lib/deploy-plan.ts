@@ -1,3 +1,5 @@
+import { ApiConfigSchema } from '../../functions/src/api/schemas';
+
 /** One command of a deployment, as argv (never through a shell). */
 export interface DeployCommand {
   what: string;
@@ -57,9 +59,6 @@ export const accountEmail = (id: string, project: string): string => `${id}@${pr
 /** Placeholder the dry run shows when it cannot tell who deploys. */
 export const UNKNOWN_DEPLOYER = 'YOUR_GCLOUD_ACCOUNT';
 
-/** One allow-list entry, as the api's configuration accepts it: an address or an `@domain`. */
-const ALLOWED_ENTRY = /^[^\s@,]*@[a-z0-9-]+(\.[a-z0-9-]+)+$/;
-
 const PROJECT_PATTERN = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const REGION_PATTERN = /^[a-z]+-[a-z]+[0-9]$/;
 
@@ -98,12 +97,14 @@ export function parseDeployArgs(
   if (allowedUsers === null) {
     throw new Error('could not tell your Google address from `gcloud config get-value account`; pass --allowed-users you@example.com');
   }
-  const entries = allowedUsers.split(',').map((e) => e.trim().toLowerCase()).filter((e) => e.length > 0);
-  const bad = entries.find((e) => !ALLOWED_ENTRY.test(e));
-  if (entries.length === 0 || bad !== undefined) {
-    throw new Error(`--allowed-users must list addresses (ann@example.com) or domains (@example.com)${bad ? `; "${bad}" is neither` : ''}.`);
+  // Checked by the api's own configuration schema, so a deploy never sets a value the api refuses at cold start.
+  const parsed = ApiConfigSchema.shape.DUMPCATCHER_ALLOWED_USERS.safeParse(allowedUsers);
+  if (!parsed.success || parsed.data.length === 0) {
+    const entries = allowedUsers.split(',').map((e) => e.trim().toLowerCase()).filter((e) => e.length > 0);
+    const bad = parsed.success ? [] : parsed.error.issues.map((i) => `"${entries[Number(i.path[0])] ?? ''}"`);
+    throw new Error(`--allowed-users must list addresses (ann@example.com) or domains (@example.com)${bad.length > 0 ? `; not ${bad.join(', ')}` : ''}.`);
   }
-  return { ...base, allowedUsers: entries.join(',') };
+  return { ...base, allowedUsers: parsed.data.join(',') };
 }
 
 /**
