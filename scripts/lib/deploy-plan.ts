@@ -1,3 +1,5 @@
+import { ApiConfigSchema } from '../../functions/src/api/schemas';
+
 /** One command of a deployment, as argv (never through a shell). */
 export interface DeployCommand {
   what: string;
@@ -81,24 +83,28 @@ export function parseDeployArgs(
   if (!Number.isInteger(maxInstances) || maxInstances < 1) throw new Error('--max-instances must be a positive whole number.');
   const serviceAccount = value('--service-account');
   const dryRun = argv.includes('--dry-run');
-  const allowedUsers = value('--allowed-users') ?? deployer() ?? (dryRun ? UNKNOWN_DEPLOYER : null);
-  if (allowedUsers === null) {
-    throw new Error('could not tell your Google address from `gcloud config get-value account`; pass --allowed-users you@example.com');
-  }
-  const entries = allowedUsers.split(',').map((e) => e.trim().toLowerCase()).filter((e) => e.length > 0);
-  const bad = entries.find((e) => e !== UNKNOWN_DEPLOYER.toLowerCase() && !/^[^\s@,]*@[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(e));
-  if (entries.length === 0 || bad !== undefined) {
-    throw new Error(`--allowed-users must list addresses (ann@example.com) or domains (@example.com)${bad ? `; "${bad}" is neither` : ''}.`);
-  }
-  return {
+  const base = {
     project,
     region,
     schedule: value('--schedule') ?? '*/5 * * * *',
     maxInstances,
     ...(serviceAccount ? { serviceAccount } : {}),
-    allowedUsers: entries.join(',').replace(UNKNOWN_DEPLOYER.toLowerCase(), UNKNOWN_DEPLOYER),
     dryRun,
   };
+  const allowedUsers = value('--allowed-users') ?? deployer();
+  // A dry run still shows every command; the placeholder marks where your address would go.
+  if (allowedUsers === null && dryRun) return { ...base, allowedUsers: UNKNOWN_DEPLOYER };
+  if (allowedUsers === null) {
+    throw new Error('could not tell your Google address from `gcloud config get-value account`; pass --allowed-users you@example.com');
+  }
+  // Checked by the api's own configuration schema, so a deploy never sets a value the api refuses at cold start.
+  const parsed = ApiConfigSchema.shape.DUMPCATCHER_ALLOWED_USERS.safeParse(allowedUsers);
+  if (!parsed.success || parsed.data.length === 0) {
+    const entries = allowedUsers.split(',').map((e) => e.trim().toLowerCase()).filter((e) => e.length > 0);
+    const bad = parsed.success ? [] : parsed.error.issues.map((i) => `"${entries[Number(i.path[0])] ?? ''}"`);
+    throw new Error(`--allowed-users must list addresses (ann@example.com) or domains (@example.com)${bad.length > 0 ? `; not ${bad.join(', ')}` : ''}.`);
+  }
+  return { ...base, allowedUsers: parsed.data.join(',') };
 }
 
 /**

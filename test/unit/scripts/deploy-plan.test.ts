@@ -103,6 +103,11 @@ describe('parseDeployArgs allow-list', () => {
       'YOUR_GCLOUD_ACCOUNT',
     );
   });
+  it('names every entry the api would refuse at cold start', () => {
+    expect(() => parseDeployArgs(['--project', 'abc-project', '--allowed-users', 'bad, @x.org,foo@'])).toThrow(
+      '; not "bad", "foo@".',
+    );
+  });
   it.each([
     ['a bare word', 'alice'],
     ['a domain without @', 'example.com'],
