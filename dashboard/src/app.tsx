@@ -47,13 +47,13 @@ export function App(props: { config: DashboardConfig }) {
         <ProductShell productKey={route.key} route={route}>
           {(product) =>
             route.page === 'overview' ? (
-              <OverviewPage product={product} />
+              <OverviewPage productKey={route.key} />
             ) : route.page === 'issues' ? (
-              <IssuesPage product={product} />
+              <IssuesPage productKey={route.key} />
             ) : route.page === 'issue' ? (
-              <IssuePage product={product} issueId={route.issueId} />
+              <IssuePage productKey={route.key} product={product} issueId={route.issueId} />
             ) : route.page === 'usage' ? (
-              <UsagePage product={product} />
+              <UsagePage productKey={route.key} />
             ) : (
               <SettingsPage product={product} config={props.config} />
             )

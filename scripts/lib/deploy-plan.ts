@@ -109,7 +109,8 @@ export function parseDeployArgs(
 
 /**
  * Every command a deployment runs, in order: build, each function's own service account and its
- * roles, three functions running as those accounts, the Scheduler job, rules and indexes.
+ * roles, three functions running as those accounts, the Scheduler job, rules and indexes, and the
+ * dashboard on Hosting.
  */
 export function planDeploy(o: DeployOptions): DeployCommand[] {
   const sa = o.serviceAccount ?? `dumpcatcher-rollup@${o.project}.iam.gserviceaccount.com`;
@@ -153,13 +154,56 @@ export function planDeploy(o: DeployOptions): DeployCommand[] {
       what: 'schedule the rollup (Cloud Scheduler, OIDC-authenticated POST)',
       argv: [
         'gcloud', 'scheduler', 'jobs', 'create', 'http', 'dumpcatcher-rollup', `--location=${o.region}`, `--project=${o.project}`,
-        `--schedule=${o.schedule}`, `--uri=https://${o.region}-${o.project}.cloudfunctions.net/rollup`, '--http-method=POST',
+        `--schedule=${o.schedule}`, `--uri=${ingestUrlOf(o).replace(/ingest$/, 'rollup')}`, '--http-method=POST',
         `--oidc-service-account-email=${sa}`, '--attempt-deadline=120s',
       ],
     },
     {
       what: 'deploy firestore.rules and firestore.indexes.json (composite indexes, field overrides, TTL on expireAt)',
       argv: ['npx', 'firebase', 'deploy', '--only', 'firestore:rules,firestore:indexes', '--project', o.project, '--non-interactive'],
+    },
+    ...planHosting(o),
+  ];
+}
+
+/** The ingest's public URL, as SDKs and the dashboard's set-up snippets name it. */
+export function ingestUrlOf(o: Pick<DeployOptions, 'project' | 'region'>): string {
+  return `https://${o.region}-${o.project}.cloudfunctions.net/ingest`;
+}
+
+/** Where `prepare-hosting` writes the Hosting config with this deployment's region (gitignored). */
+export const HOSTING_CONFIG_FILE = 'firebase.deploy.json';
+
+/**
+ * `firebase.json` with the api rewrite pointed at this deployment's region: Hosting sends
+ * `/v1/**` to the `api` function's Cloud Run service, which lives where the functions do.
+ */
+export function hostingConfigFor(firebaseJson: unknown, region: string): unknown {
+  const config = structuredClone(firebaseJson) as {
+    hosting?: { rewrites?: Array<{ source: string; run?: { serviceId: string; region?: string } }> };
+  };
+  const rewrite = config.hosting?.rewrites?.find((r) => r.run?.serviceId === 'api');
+  if (rewrite?.run === undefined) throw new Error('firebase.json has no hosting rewrite to the api service');
+  rewrite.run.region = region;
+  return config;
+}
+
+/** The dashboard's `/config.json` in production: where SDKs send reports, no emulator. */
+export function dashboardConfigFor(o: Pick<DeployOptions, 'project' | 'region'>): { ingestUrl: string } {
+  return { ingestUrl: ingestUrlOf(o) };
+}
+
+/** The dashboard's steps: build it, write its config and the Hosting config for this region, deploy Hosting. */
+export function planHosting(o: Pick<DeployOptions, 'project' | 'region'>): DeployCommand[] {
+  return [
+    { what: 'build the dashboard into dashboard/dist (prints its gzipped weight)', argv: ['npm', 'run', 'build:dashboard'] },
+    {
+      what: `write dashboard/dist/config.json (ingest URL) and ${HOSTING_CONFIG_FILE} (firebase.json with the api rewrite in ${o.region})`,
+      argv: ['npx', 'tsx', 'scripts/prepare-hosting.ts', `--project=${o.project}`, `--region=${o.region}`],
+    },
+    {
+      what: 'deploy the dashboard to Firebase Hosting (/v1/** rewritten to the api, SPA fallback, CSP)',
+      argv: ['npx', 'firebase', 'deploy', '--only', 'hosting', '--config', HOSTING_CONFIG_FILE, '--project', o.project, '--non-interactive'],
     },
   ];
 }

@@ -196,6 +196,18 @@ describe('the dashboard in Chromium', () => {
     await expectAccessible(carol, 'not-found');
   }, 60_000);
 
+  it('tells a Google account outside the allow-list, in words, that this deployment does not admit it', async () => {
+    const s = await newSession(browser);
+    sessions.push({ blocked: s.blocked, close: () => s.context.close() });
+    await s.page.goto(dashboardUrl());
+    await s.page.getByLabel('Email').fill('mallory@example.org');
+    await s.page.getByRole('button', { name: /^Sign in/ }).click();
+    await s.page.getByRole('heading', { name: 'This deployment does not admit you' }).waitFor();
+    await expect(s.page.getByRole('alert').textContent()).resolves.toMatch(/allow-list/);
+    expect(await s.page.getByRole('button', { name: 'Create product' }).count()).toBe(0);
+    await expectAccessible(s.page, 'not-admitted');
+  }, 60_000);
+
   it('rotates the secret: the new one is shown once and works at the ingest at once', async () => {
     await alice.goto(`${dashboardUrl()}/p/${productKey}/settings`);
     await alice.getByLabel('Old secret keeps working for').selectOption('0');

@@ -60,8 +60,8 @@ function StatusControls(props: { productKey: string; issue: IssueDetail; onChang
 }
 
 /** One issue: what, where, how often, its status, and its recent crashes one by one. */
-export function IssuePage(props: { product: ProductContext; issueId: string }) {
-  const key = props.product.product.productKey;
+export function IssuePage(props: { productKey: string; product: ProductContext | null; issueId: string }) {
+  const key = props.productKey;
   const [load, reload] = useLoad(() => api.getIssue(key, props.issueId, 30), [key, props.issueId]);
   const [index, setIndex] = useState(0);
   const issue = load.data;
@@ -111,7 +111,7 @@ export function IssuePage(props: { product: ProductContext; issueId: string }) {
           <code>{issue.type}</code>
         </dd>
       </dl>
-      {props.product.isOwner && <StatusControls productKey={key} issue={issue} onChanged={reload} />}
+      {props.product?.isOwner && <StatusControls productKey={key} issue={issue} onChanged={reload} />}
       <section class="card">
         <DailyChart
           title="This issue's crashes per day, last 30 days (UTC)"
@@ -124,8 +124,8 @@ export function IssuePage(props: { product: ProductContext; issueId: string }) {
         <h2 id="recent-h">Recent crashes</h2>
         {crash === undefined ? (
           <p class="muted">
-            The raw reports of this issue have passed the product's retention (
-            {props.product.product.settings.retentionDays} days); the counts above remain.
+            The raw reports of this issue have passed the product's retention
+            {props.product ? ` (${props.product.product.settings.retentionDays} days)` : ''}; the counts above remain.
           </p>
         ) : (
           <>

@@ -2,7 +2,6 @@ import { api, type IssueStatus } from '../api';
 import { Empty, ErrorBox, Link, Loading, Sparkline, useLoad } from '../components/ui';
 import { ago, exact, num } from '../format';
 import { navigate, productPath, useLocation, withQuery } from '../router';
-import type { ProductContext } from './product-shell';
 
 const STATUSES: Array<{ value: IssueStatus; label: string }> = [
   { value: 'unresolved', label: 'Unresolved' },
@@ -22,8 +21,8 @@ const SPARK_DAYS = 14;
 const previous = new Map<string, string[]>();
 
 /** Issues by status, sorted, paged with the api's cursor; the URL holds tab, sort and page. */
-export function IssuesPage(props: { product: ProductContext }) {
-  const key = props.product.product.productKey;
+export function IssuesPage(props: { productKey: string }) {
+  const key = props.productKey;
   const { search } = useLocation();
   const status = (STATUSES.find((s) => s.value === search.get('status'))?.value ?? 'unresolved') as IssueStatus;
   const sort = SORTS.find((s) => s.value === search.get('sort'))?.value ?? 'lastSeen';

@@ -4,7 +4,6 @@ import { DailyChart } from '../components/chart';
 import { Empty, ErrorBox, Link, Loading, useLoad } from '../components/ui';
 import { ago, exact, lastDays, num, plural } from '../format';
 import { navigate, productPath, useLocation, withQuery } from '../router';
-import type { ProductContext } from './product-shell';
 
 /** How often the overview asks for crashes newer than the last it has. */
 const LIVE_POLL_MS = 2000;
@@ -157,8 +156,8 @@ function Breakdown(props: { title: string; stats: CrashStats | undefined }) {
 }
 
 /** Crashes per day, top issues, breakdowns, and crashes as they arrive. */
-export function OverviewPage(props: { product: ProductContext }) {
-  const key = props.product.product.productKey;
+export function OverviewPage(props: { productKey: string }) {
+  const key = props.productKey;
   const { search } = useLocation();
   const range = search.get('range') === '30' ? 30 : 14;
   const [from, to] = lastDays(range);

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { api, ApiError, type ProductDetail } from '../api';
-import { ErrorBox, Link, Loading, useLoad } from '../components/ui';
+import { ErrorBox, Link, useLoad } from '../components/ui';
 import { productPath, type Route } from '../router';
 
 /** A loaded product and a way to reload it after a change. */
@@ -21,35 +21,31 @@ const TABS = [
 export function ProductShell(props: {
   productKey: string;
   route: Route;
-  children: (ctx: ProductContext) => ComponentChildren;
+  /** Gets null while the product loads: pages that need only the key start their own reads at once. */
+  children: (ctx: ProductContext | null) => ComponentChildren;
 }) {
   const [load, reload] = useLoad(() => api.getProduct(props.productKey), [props.productKey]);
-  if (load.data === undefined) {
-    if (load.state === 'error') {
-      if (load.error instanceof ApiError && load.error.status === 404)
-        return (
-          <main id="main">
-            <h1>Product not found</h1>
-            <p>
-              There is no product <code>{props.productKey}</code>, or you are not one of its members. Ask its owner for
-              an invitation. <Link href="/">Back to your products</Link>
-            </p>
-          </main>
-        );
+  if (load.data === undefined && load.state === 'error') {
+    if (load.error instanceof ApiError && load.error.status === 404)
       return (
         <main id="main">
-          <ErrorBox error={load.error} retry={() => void reload()} what="this product" />
+          <h1>Product not found</h1>
+          <p>
+            There is no product <code>{props.productKey}</code>, or you are not one of its members. Ask its owner for an
+            invitation. <Link href="/">Back to your products</Link>
+          </p>
         </main>
       );
-    }
     return (
       <main id="main">
-        <Loading what="the product" />
+        <ErrorBox error={load.error} retry={() => void reload()} what="this product" />
       </main>
     );
   }
   const product = load.data;
-  const ctx: ProductContext = { product, isOwner: product.role === 'owner', reload };
+  const ctx: ProductContext | null =
+    product === undefined ? null : { product, isOwner: product.role === 'owner', reload };
+  const key = props.productKey;
   return (
     <>
       <div class="product-head">
@@ -57,14 +53,20 @@ export function ProductShell(props: {
           <Link href="/">Products</Link> /
         </p>
         <h1>
-          {product.name} <span class={`role role-${product.role}`}>{product.role}</span>
+          {product === undefined ? (
+            <span class="muted">{key}</span>
+          ) : (
+            <>
+              {product.name} <span class={`role role-${product.role}`}>{product.role}</span>
+            </>
+          )}
         </h1>
         <nav aria-label="Product">
           <ul class="tabs">
             {TABS.map((t) => (
               <li key={t.label}>
                 <Link
-                  href={productPath(product.productKey, t.section)}
+                  href={productPath(key, t.section)}
                   aria-current={(t.pages as readonly string[]).includes(props.route.page) ? 'page' : undefined}
                 >
                   {t.label}

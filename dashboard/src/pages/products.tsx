@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, type Invitation, type ProductView, type WithSecret } from '../api';
+import { api, ApiError, type Invitation, type ProductView, type WithSecret } from '../api';
 import type { DashboardConfig } from '../config';
 import { Empty, ErrorBox, Link, Loading, Secretish, useLoad } from '../components/ui';
 import { exact } from '../format';
@@ -94,6 +94,17 @@ export function ProductsPage(props: { config: DashboardConfig }) {
   const [load, reload] = useLoad(() => api.listProducts(), []);
   const [created, setCreated] = useState<WithSecret<ProductView> | null>(null);
   const products = load.data?.products ?? [];
+  if (load.state === 'error' && load.error instanceof ApiError && load.error.code === 'not_allowed')
+    return (
+      <main id="main">
+        <h1>This deployment does not admit you</h1>
+        <p role="alert">{load.error.message}</p>
+        <p>
+          Sign out and sign in with another Google account, or ask whoever deployed this Dumpcatcher to add your address
+          or domain to its allow-list.
+        </p>
+      </main>
+    );
   return (
     <main id="main">
       <h1>Your products</h1>

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, type Invitation } from '../api';
 import { currentUid } from '../auth';
 import type { DashboardConfig } from '../config';
-import { ErrorBox, Secretish, useLoad } from '../components/ui';
+import { ErrorBox, Loading, Secretish, useLoad } from '../components/ui';
 import { exact } from '../format';
 import { navigate } from '../router';
 import type { ProductContext } from './product-shell';
@@ -336,7 +336,8 @@ function DangerZone(props: { ctx: ProductContext }) {
 }
 
 /** Name, retention, rate limit, keys and rotation, members and invitations, deletion. */
-export function SettingsPage(props: { product: ProductContext; config: DashboardConfig }) {
+export function SettingsPage(props: { product: ProductContext | null; config: DashboardConfig }) {
+  if (props.product === null) return <Loading what="the settings" />;
   return (
     <>
       <General ctx={props.product} />

@@ -3,13 +3,12 @@ import { DailyChart } from '../components/chart';
 import { Empty, ErrorBox, Loading, useLoad } from '../components/ui';
 import { lastDays, num } from '../format';
 import { navigate, useLocation, withQuery } from '../router';
-import type { ProductContext } from './product-shell';
 
 const RANGES = [7, 14, 30, 90];
 
 /** What usage reports say: installs per day, and each metric's values over a range. */
-export function UsagePage(props: { product: ProductContext }) {
-  const key = props.product.product.productKey;
+export function UsagePage(props: { productKey: string }) {
+  const key = props.productKey;
   const { search } = useLocation();
   const asked = Number(search.get('range'));
   const range = RANGES.includes(asked) ? asked : 30;

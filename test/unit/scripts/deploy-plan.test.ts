@@ -1,6 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { parseDeployArgs, planDeploy, RUNTIME_ACCOUNTS, showCommand } from '../../../scripts/lib/deploy-plan';
+import { readFileSync } from 'node:fs';
+import {
+  dashboardConfigFor,
+  hostingConfigFor,
+  parseDeployArgs,
+  planDeploy,
+  RUNTIME_ACCOUNTS,
+  showCommand,
+} from '../../../scripts/lib/deploy-plan';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -20,7 +28,10 @@ describe('npm run deploy -- --dry-run', () => {
       ],
       { cwd: ROOT, encoding: 'utf8' },
     );
-    expect(out).toContain('Dry run: would run 16 commands for project my-crash-project in europe-west1');
+    expect(out).toContain('Dry run: would run 19 commands for project my-crash-project in europe-west1');
+    expect(out).toContain(
+      'npx firebase deploy --only hosting --config firebase.deploy.json --project my-crash-project --non-interactive',
+    );
     expect(out).toContain('The api admits (DUMPCATCHER_ALLOWED_USERS): ann@example.com,@corp.example');
     expect(out).toContain("'--update-env-vars=^;^DUMPCATCHER_ALLOWED_USERS=ann@example.com,@corp.example'");
     expect(out).toContain('  rollup dumpcatcher-rollup-run@my-crash-project.iam.gserviceaccount.com');
@@ -144,5 +155,44 @@ describe('planDeploy', () => {
     ['an upper-case project', ['--project', 'ABC-project']],
   ])('refuses %s', (_name, argv) => {
     expect(() => parseDeployArgs(argv)).toThrow(/--(project|region)/);
+  });
+});
+
+describe('the dashboard on Hosting', () => {
+  const firebaseJson: unknown = JSON.parse(readFileSync(join(ROOT, 'firebase.json'), 'utf8'));
+
+  it('points the api rewrite at the deployment region and leaves firebase.json itself alone', () => {
+    const before = JSON.stringify(firebaseJson);
+    const config = hostingConfigFor(firebaseJson, 'europe-west1') as {
+      hosting: { rewrites: Array<{ source: string; run?: { serviceId: string; region: string } }> };
+    };
+    expect(config.hosting.rewrites[0]).toEqual({ source: '/v1/**', run: { serviceId: 'api', region: 'europe-west1' } });
+    expect(config.hosting.rewrites[1]).toEqual({ source: '**', destination: '/index.html' });
+    expect(JSON.stringify(firebaseJson)).toBe(before);
+  });
+
+  it('refuses a firebase.json without the api rewrite', () => {
+    expect(() => hostingConfigFor({ hosting: { rewrites: [] } }, 'europe-west1')).toThrow(
+      /no hosting rewrite to the api/,
+    );
+  });
+
+  it("gives the dashboard the ingest's real URL and no emulator", () => {
+    expect(dashboardConfigFor({ project: 'my-crash-project', region: 'europe-west1' })).toEqual({
+      ingestUrl: 'https://europe-west1-my-crash-project.cloudfunctions.net/ingest',
+    });
+  });
+
+  it('builds the dashboard before writing its config, and deploys Hosting last', () => {
+    const plan = planDeploy(
+      parseDeployArgs(['--project', 'my-crash-project', '--allowed-users', '@example.com'], () => null),
+    );
+    const steps = plan.map((s) => showCommand(s));
+    const build = steps.indexOf('npm run build:dashboard');
+    expect(build).toBeGreaterThan(0);
+    expect(steps[build + 1]).toBe('npx tsx scripts/prepare-hosting.ts --project=my-crash-project --region=us-central1');
+    expect(steps[steps.length - 1]).toBe(
+      'npx firebase deploy --only hosting --config firebase.deploy.json --project my-crash-project --non-interactive',
+    );
   });
 });
