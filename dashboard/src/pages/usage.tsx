@@ -1,4 +1,4 @@
-import { api } from '../api';
+import { api, type UsageStats } from '../api';
 import { DailyChart } from '../components/chart';
 import { Empty, ErrorBox, Loading, useLoad } from '../components/ui';
 import { lastDays, num } from '../format';
@@ -15,7 +15,7 @@ export function UsagePage(props: { productKey: string }) {
   const [from, to] = lastDays(range);
   const [load, reload] = useLoad(() => api.usageStats(key, from, to), [key, from, to]);
   const usage = load.data;
-  const metrics = new Map<string, typeof usage extends undefined ? never : NonNullable<typeof usage>['rows']>();
+  const metrics = new Map<string, UsageStats['rows']>();
   for (const row of usage?.rows ?? []) {
     const list = metrics.get(row.metric) ?? [];
     list.push(row);
