@@ -39,19 +39,25 @@ async function setup() {
   const owner = await googleUser('owner');
   const viewer = await googleUser('viewer');
   const stranger = await googleUser('stranger');
-  await call(viewer.token, '/v1/me'); // registers the viewer so the owner can add them by email
   const created = await fetch(requireEnv('DUMPCATCHER_API_URL') + '/v1/products', {
     method: 'POST',
     headers: { Authorization: `Bearer ${owner.token}`, 'Content-Type': 'application/json' },
     body: JSON.stringify({ name: 'Shop' }),
   });
   const { productKey, secret } = (await created.json()) as { productKey: string; secret: string };
-  const added = await fetch(requireEnv('DUMPCATCHER_API_URL') + `/v1/products/${productKey}/members`, {
+  // The viewer joins the way anyone does: invited by the owner, accepting as the invited verified address.
+  const invited = await fetch(requireEnv('DUMPCATCHER_API_URL') + `/v1/products/${productKey}/invitations`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${owner.token}`, 'Content-Type': 'application/json' },
     body: JSON.stringify({ email: viewer.email }),
   });
-  expect(added.status).toBe(200);
+  expect(invited.status).toBe(201);
+  const { id: invitationId } = (await invited.json()) as { id: string };
+  const accepted = await fetch(requireEnv('DUMPCATCHER_API_URL') + `/v1/invitations/${invitationId}/accept`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${viewer.token}` },
+  });
+  expect(accepted.status).toBe(200);
   const clientId = newClientId();
   let counter = 0;
   const send = async (path: '/v1/crashes' | '/v1/usage', body: Record<string, unknown>) => {
