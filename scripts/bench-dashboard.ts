@@ -4,7 +4,8 @@
  * writes them) straight into the Firestore emulator, serves the built dashboard, signs in as
  * the owner and opens the issues page BENCH_RUNS times per sort order, cold (a new page each
  * time). Prints the time from navigation to the first page of rows on screen, the api call's
- * own latency, and the first page's shipped bytes. Options (env): BENCH_ISSUES (10000),
+ * own latency, the time from a crash's 202 to the crash on an open overview, and the first
+ * page's shipped bytes. Options (env): BENCH_ISSUES (10000),
  * BENCH_RUNS (7).
  */
 import { createHash } from 'node:crypto';
@@ -21,6 +22,7 @@ import {
 } from '../functions/src/rollup/sketch';
 import { chromium } from 'playwright-core';
 import { chromiumPath } from '../test/browser/browser';
+import { newClientId, sampleCrash, sendSigned } from './lib/client';
 import { buildDashboard, measureFirstPage, serveDashboard } from './lib/dashboard';
 import { signInWithGoogle } from './lib/id-token';
 import { seedProduct } from './lib/seed';
@@ -30,6 +32,7 @@ const ISSUES = Number(process.env.BENCH_ISSUES ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const DAYS = 14;
 const OWNER = 'bench-owner@example.com';
+const LIVE_CRASHES = 10;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -110,7 +113,7 @@ async function main(): Promise<void> {
     process.env.FIRESTORE_EMULATOR_HOST = stack.firestoreEmulatorHost;
     const db = getFirestore(getApps()[0] ?? initializeApp({ projectId: stack.projectId }));
     const owner = await signInWithGoogle(stack.authEmulatorHost, { email: OWNER, name: 'Bench Owner' });
-    const { productKey } = await seedProduct(db, { name: 'Ten thousand issues', ownerUid: owner.localId });
+    const { productKey, secret } = await seedProduct(db, { name: 'Ten thousand issues', ownerUid: owner.localId });
     const seedStarted = Date.now();
     await seedIssues(db, productKey);
     console.log(`Seeded ${ISSUES} issues in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s.`);
@@ -155,6 +158,36 @@ async function main(): Promise<void> {
         `${sort.padEnd(10)} | ${median(screen)} ms / ${p90(screen)} ms${' '.repeat(12)}| ${median(apiMs).toFixed(0)} ms / ${p90(apiMs).toFixed(0)} ms`,
       );
     }
+    // Freshness as a person sees it: a crash's 202 to the crash on the open overview, no reload.
+    const overview = await context.newPage();
+    await overview.goto(`${dashboard.url}/p/${productKey}`);
+    await overview.getByText('No crashes received yet').waitFor();
+    const clientId = newClientId();
+    const arrivals: number[] = [];
+    for (let i = 1; i <= LIVE_CRASHES; i++) {
+      const message = `bench live crash ${i}`;
+      const answer = await sendSigned({
+        baseUrl: stack.ingestUrl,
+        productKey,
+        secret,
+        clientId,
+        counter: i,
+        body: sampleCrash({
+          exception: {
+            type: 'BenchError',
+            message,
+            stacktrace: `BenchError: ${message}\n    at main (/srv/app/main.js:1:1)`,
+          },
+        }),
+      });
+      if (answer.status !== 202) throw new Error(`the ingest answered ${answer.status}`);
+      const accepted = Date.now();
+      await overview.locator('.feed li', { hasText: message }).waitFor({ timeout: 30_000 });
+      arrivals.push(Date.now() - accepted);
+    }
+    console.log(
+      `\nA crash on the open overview after its 202 (${LIVE_CRASHES} crashes, polled every 2 s): p50 ${median(arrivals)} ms, max ${Math.max(...arrivals)} ms`,
+    );
     console.log(
       `\nFirst page ships ${(weight.js / 1024).toFixed(1)} KB of gzipped JavaScript and ${(weight.css / 1024).toFixed(1)} KB of CSS.`,
     );
