@@ -15,23 +15,25 @@ const RETRIED_CODES: ReadonlySet<number> = new Set([
 const MAX_WRITE_ATTEMPTS = 3;
 
 /**
- * The ingest's writes: one `create()` per accepted report, nothing else. Creates from requests
- * handled in the same turn of the event loop share one batchWrite RPC through a `BulkWriter`;
- * each document still succeeds or fails on its own (ALREADY_EXISTS per write), so exactly-once
- * holds. `receivedAt` is Firestore's request time, not this instance's clock: the rollup reads
- * up to a horizon just before its own read time (docs/architecture.md#freshness). The rare
+ * The ingest's writes: one `create()` per accepted report, nothing else. Concurrent creates
+ * share batchWrite RPCs through a `BulkWriter`; each document still succeeds or fails on its own
+ * (ALREADY_EXISTS per write), so exactly-once holds. `receivedAt` is Firestore's request time,
+ * not this instance's clock: the rollup reads up to a horizon just before its own read time
+ * (docs/architecture.md#freshness-crash-to-issue). The rare
  * duplicate is read back to tell a retry (same reportId) from a reused counter.
  */
 export function createFirestoreIngestStore(db: Firestore): IngestStore {
   // Document ids are hashes and the rollup's index is sharded, so there is no hot range for
-  // the library's 500/50/5 ramp-up to protect; it would cap a busy instance at 500 writes/s.
+  // the library's 500/50/5 ramp-up to protect; it would start a busy instance at 500 writes/s.
   const writer = db.bulkWriter({ throttling: false });
   writer.onWriteError((err) => RETRIED_CODES.has(err.code) && err.failedAttempts < MAX_WRITE_ATTEMPTS);
+  // A BulkWriter sends a partial batch only on flush: flushing once at the end of each turn of
+  // the event loop lets the creates of the requests handled in that turn share one RPC, and
+  // adds no delay to a lone request.
   let flushScheduled = false;
   const flushSoon = () => {
     if (flushScheduled) return;
     flushScheduled = true;
-    // A BulkWriter sends a partial batch only on flush: once per turn groups concurrent creates.
     setImmediate(() => {
       flushScheduled = false;
       void writer.flush();
