@@ -7,10 +7,12 @@ import type { IngestStore } from './ingest';
 import { ProductIngestConfigSchema, type ProductIngestConfig } from './schemas';
 import type { ProductLoader } from './secret-cache';
 
-/** gRPC codes a write is tried again for (those the client library retries batchWrite on). */
-const RETRIED_CODES: ReadonlySet<number> = new Set([
-  8 /* RESOURCE_EXHAUSTED */, 10 /* ABORTED */, 14 /* UNAVAILABLE */,
-]);
+/**
+ * gRPC codes a write is tried again for: ABORTED and UNAVAILABLE. Not RESOURCE_EXHAUSTED: the
+ * BulkWriter waits 60 s before retrying it, longer than the ingest's timeout, and holds every
+ * write batched with the retry that long; the client's own retry (500, then backoff) is better.
+ */
+const RETRIED_CODES: ReadonlySet<number> = new Set([10 /* ABORTED */, 14 /* UNAVAILABLE */]);
 /** Attempts per write, so a request is answered within seconds even when Firestore struggles. */
 const MAX_WRITE_ATTEMPTS = 3;
 
