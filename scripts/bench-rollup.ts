@@ -109,11 +109,12 @@ async function main(): Promise<void> {
         productKey,
         clientId: `client-${i % INSTALLS}`,
         counter: i,
-        receivedAt,
+        acceptedAt: receivedAt,
         retentionDays: 90,
         documentId: id,
       });
-      return { path: `products/${productKey}/crashes/${id}`, doc };
+      // The ingest's store adds receivedAt (Firestore's request time); here it is spread in the past.
+      return { path: `products/${productKey}/crashes/${id}`, doc: { ...doc, receivedAt } };
     });
     const usageSeconds = await seed(db, USAGE, (i) => {
       const productKey = products[i % 2]!.productKey;
@@ -125,15 +126,16 @@ async function main(): Promise<void> {
         metrics: { session_seconds: i % 600, theme: i % 3 === 0 ? 'dark' : 'light', beta: i % 2 === 0 },
       };
       const id = reportDocumentId(`client-${i % INSTALLS}`, String(i));
+      const receivedAt = spread(i, USAGE);
       const doc = toStoredReport(report, {
         productKey,
         clientId: `client-${i % INSTALLS}`,
         counter: i,
-        receivedAt: spread(i, USAGE),
+        acceptedAt: receivedAt,
         retentionDays: 90,
         documentId: id,
       });
-      return { path: `products/${productKey}/usage/${id}`, doc };
+      return { path: `products/${productKey}/usage/${id}`, doc: { ...doc, receivedAt } };
     });
     console.log(
       `seeded ${CRASHES} crashes in ${crashSeconds.toFixed(1)} s and ${USAGE} usage reports in ${usageSeconds.toFixed(1)} s`,

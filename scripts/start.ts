@@ -9,13 +9,12 @@ import { getApps, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
 import { buildDashboard, serveDashboard, type DashboardServer } from './lib/dashboard';
 import { signInWithGoogle } from './lib/id-token';
+import { LOCAL_ROLLUP_INTERVAL_SECONDS, scheduleRollups } from './lib/rollup-schedule';
 import { seedProduct } from './lib/seed';
 import { LOCAL_ALLOWED_USERS, ROOT, startStack, type Stack } from './lib/stack';
 
 const LOCAL_DIR = join(ROOT, '.local');
 const DEMO_EMAIL = 'demo@example.com';
-/** How often the local stack runs the rollup, like Cloud Scheduler does in production. */
-const ROLLUP_INTERVAL_MS = Number(process.env.DUMPCATCHER_ROLLUP_INTERVAL_SECONDS ?? 60) * 1000;
 const STACK_FILE = join(LOCAL_DIR, 'stack.json');
 
 function emulatorPorts(): { firestore: number; auth: number } {
@@ -29,21 +28,6 @@ let stack: Stack | undefined;
 let dashboard: DashboardServer | undefined;
 /** The dashboard's local port (Hosting serves it in production). */
 const DASHBOARD_PORT = Number(process.env.DUMPCATCHER_DASHBOARD_PORT ?? 8084);
-
-/** POSTs to the rollup, as the Scheduler would, and prints what the run did when it did anything. */
-async function runRollup(url: string): Promise<void> {
-  try {
-    const res = await fetch(url, { method: 'POST' });
-    const summary = (await res.json()) as { processed?: number; usageProcessed?: number; caughtUp?: boolean };
-    if (!res.ok) console.error(`rollup answered ${res.status}: ${JSON.stringify(summary)}`);
-    else if (summary.processed || summary.usageProcessed)
-      console.log(
-        `rollup: ${summary.processed} crashes, ${summary.usageProcessed} usage reports${summary.caughtUp ? '' : ' (more to do)'}`,
-      );
-  } catch (err) {
-    console.error(`rollup call failed: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
 
 async function main(): Promise<void> {
   mkdirSync(LOCAL_DIR, { recursive: true });
@@ -100,7 +84,7 @@ Dashboard ${dashboard.url}  (open it and sign in as ${DEMO_EMAIL})
   Demo user      ${DEMO_EMAIL}, owner of the demo product; an ID token for the api:
                  TOKEN=$(npx tsx scripts/get-id-token.ts ${DEMO_EMAIL})
   Sign-in        verified Google addresses ${LOCAL_ALLOWED_USERS} (DUMPCATCHER_ALLOWED_USERS)
-  Rollup URL     ${stack.rollupUrl} (POSTed every ${ROLLUP_INTERVAL_MS / 1000} s)
+  Rollup URL     ${stack.rollupUrl} (POSTed every ${LOCAL_ROLLUP_INTERVAL_SECONDS} s)
   Product key    ${demoProduct.productKey}
   Secret         ${demoProduct.secret}
   Firestore      ${stack.firestoreEmulatorHost} (emulator, with firestore.rules)
@@ -118,8 +102,17 @@ or by hand, following docs/protocol.md (the signature is an HMAC-SHA256 of nine 
 
 Press Ctrl-C to stop everything.
 `);
-  const rollupUrl = stack.rollupUrl;
-  setInterval(() => void runRollup(rollupUrl), ROLLUP_INTERVAL_MS);
+  scheduleRollups(
+    stack.rollupUrl,
+    LOCAL_ROLLUP_INTERVAL_SECONDS * 1000,
+    (run) => {
+      if (run.processed || run.usageProcessed)
+        console.log(
+          `rollup: ${run.processed} crashes, ${run.usageProcessed} usage reports${run.caughtUp ? '' : ' (more to do)'}`,
+        );
+    },
+    (message) => console.error(message),
+  );
 }
 
 main().catch(async (err: unknown) => {

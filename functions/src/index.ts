@@ -3,7 +3,7 @@ import { getAuth } from 'firebase-admin/auth';
 import { loadConfig } from './shared/config';
 import { getAdminApp, getDb } from './shared/firestore';
 import { createIngestHandler } from './ingest/handler';
-import { createFirestoreIngestStore, createFirestoreProductLoader, createIngestBatchCreator } from './ingest/store';
+import { createFirestoreIngestStore, createFirestoreProductLoader } from './ingest/store';
 import { loadApiConfig } from './api/config';
 import { createFirebaseVerifier } from './api/firebase-auth';
 import { createApiHandler } from './api/handler';
@@ -22,7 +22,7 @@ const rollupConfig = loadRollupConfig();
 http(
   'ingest',
   createIngestHandler({
-    store: createFirestoreIngestStore(getDb(), createIngestBatchCreator(getDb())),
+    store: createFirestoreIngestStore(getDb()),
     loadProduct: createFirestoreProductLoader(getDb()),
     config,
   }),

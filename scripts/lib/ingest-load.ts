@@ -1,20 +1,22 @@
 /**
- * Load for the ingest benchmarks: pre-signed ~2 KB crash reports, a closed-loop sender over
- * keep-alive HTTP, and a process's CPU time. Shared by `bench:ingest` and `bench:ingest-ab`.
+ * Load for the ingest benchmark: pre-signed ~2 KB crash reports, a closed-loop sender (as fast
+ * as answers come) and an open-loop one (on a schedule, whatever the answers), over keep-alive
+ * HTTP, and a way to serve the ingest as built from another commit.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { join } from 'node:path';
 import { buildSignedRequest, newClientId, sampleCrash } from './client';
 
 /** Client ids the load is spread over (each with its own counter). */
 export const CLIENTS = 256;
-const TICKS_PER_SECOND = 100;
 
-/** CPU time (user + system, all threads) a process has used, in seconds. */
+/** CPU time (user + system, all threads) a process has used, in seconds (Linux clock ticks of 10 ms). */
 export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime + stime
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** A crash body of about 2 KB: `sampleCrash` with a 29-line Java trace, label, tags, runtime and OS. */
@@ -66,64 +68,89 @@ export function prepare(url: string, product: { productKey: string; secret: stri
   });
 }
 
-/** What `fire` saw: wall time, answers by status (0: no answer), mean latency in ms. */
+/** What a sender saw: wall time, answers by status (0: no answer), each answer's latency in ms. */
 export interface Fired {
   seconds: number;
   statuses: Record<number, number>;
-  meanLatencyMs: number;
+  latenciesMs: number[];
+}
+
+function sender(url: string, maxSockets: number) {
+  const { hostname, port } = new URL(url);
+  const agent = new Agent({ keepAlive: true, maxSockets });
+  const statuses: Record<number, number> = {};
+  const latenciesMs: number[] = [];
+  const send = (r: Prepared) =>
+    new Promise<void>((resolve) => {
+      const sentAt = performance.now();
+      const done = (status: number) => {
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        latenciesMs.push(performance.now() - sentAt);
+        resolve();
+      };
+      const req = request({ hostname, port, path: r.path, method: 'POST', headers: r.headers, agent }, (res) => {
+        res.resume();
+        res.on('end', () => done(res.statusCode ?? 0));
+      });
+      req.on('error', () => done(0));
+      req.end(r.body);
+    });
+  return { send, statuses, latenciesMs, close: () => agent.destroy() };
 }
 
 /** Sends `requests` at `concurrency` over keep-alive connections, each sender waiting for its answer. */
 export async function fire(url: string, requests: Prepared[], concurrency = 64): Promise<Fired> {
-  const { hostname, port } = new URL(url);
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const statuses: Record<number, number> = {};
+  const s = sender(url, concurrency);
   let next = 0;
-  let latencyNs = 0n;
-  const send = (r: Prepared) =>
-    new Promise<void>((resolve) => {
-      const sentAt = process.hrtime.bigint();
-      const req = request({ hostname, port, path: r.path, method: 'POST', headers: r.headers, agent }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          statuses[res.statusCode ?? 0] = (statuses[res.statusCode ?? 0] ?? 0) + 1;
-          latencyNs += process.hrtime.bigint() - sentAt;
-          resolve();
-        });
-      });
-      req.on('error', () => {
-        statuses[0] = (statuses[0] ?? 0) + 1;
-        resolve();
-      });
-      req.end(r.body);
-    });
-  const started = process.hrtime.bigint();
+  const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < requests.length) await send(requests[next++]!);
+      while (next < requests.length) await s.send(requests[next++]!);
     }),
   );
-  agent.destroy();
-  return {
-    seconds: Number(process.hrtime.bigint() - started) / 1e9,
-    statuses,
-    meanLatencyMs: Number(latencyNs / BigInt(Math.max(1, requests.length))) / 1e6,
-  };
+  s.close();
+  return { seconds: (performance.now() - started) / 1000, statuses: s.statuses, latenciesMs: s.latenciesMs };
 }
 
 /**
- * Runs `run` and returns its result with the CPU seconds `pid` used, read `settleMs` after it
- * ends: work a chunk leaves behind (V8 finishing a garbage collection on its background
- * threads) counts for that chunk, not for whatever runs next in the process.
+ * Sends `requests` at `perSecond`, each when it is due whatever the earlier ones are doing (an
+ * open loop, like independent clients), and waits for every answer.
  */
-export async function measureCpu<T>(pid: number, run: () => Promise<T>, settleMs = 1000): Promise<[T, number]> {
-  const c0 = cpuSeconds(pid);
-  const result = await run();
-  await new Promise((resolve) => setTimeout(resolve, settleMs));
-  return [result, cpuSeconds(pid) - c0];
+export async function firePaced(url: string, requests: Prepared[], perSecond: number): Promise<Fired> {
+  const s = sender(url, 1024);
+  const pending: Array<Promise<void>> = [];
+  const started = performance.now();
+  let next = 0;
+  while (next < requests.length) {
+    const due = Math.floor(((performance.now() - started) / 1000) * perSecond) + 1;
+    while (next < Math.min(due, requests.length)) pending.push(s.send(requests[next++]!));
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  await Promise.all(pending);
+  s.close();
+  return { seconds: (performance.now() - started) / 1000, statuses: s.statuses, latenciesMs: s.latenciesMs };
 }
 
-/** The middle value (the upper one of the two middles for an even count). */
-export function median(xs: number[]): number {
-  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+/** The `p`-th percentile (0–100) of `xs`, nearest rank. */
+export function percentile(xs: readonly number[], p: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+}
+
+/** Builds `ref`'s functions into .local/ab/<commit> (kept for the next run) and returns that folder. */
+export function buildRef(root: string, ref: string): { dir: string; commit: string } {
+  const commit = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: root, encoding: 'utf8' }).trim();
+  const dir = join(root, '.local', 'ab', commit);
+  if (!existsSync(join(dir, 'lib', 'index.js'))) {
+    mkdirSync(dir, { recursive: true });
+    const files = ['functions', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
+    const tar = execFileSync('git', ['archive', '--format=tar', commit, ...files], { cwd: root, maxBuffer: 1 << 28 });
+    execFileSync('tar', ['-x', '-C', dir], { input: tar });
+    if (!existsSync(join(dir, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: dir,
+      stdio: 'inherit',
+    });
+  }
+  return { dir, commit };
 }

@@ -12,7 +12,7 @@ export interface StackInfo {
   ingestUrl: string;
   /** Base URL of the `api` function (developers, products and keys; see docs/api.md). */
   apiUrl: string;
-  /** URL of the `rollup` function: a POST runs one rollup (`npm start` does so every 60 s). */
+  /** URL of the `rollup` function: a POST runs one rollup (`npm start` does so every 5 s). */
   rollupUrl: string;
 }
 

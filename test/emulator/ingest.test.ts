@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { sendSigned, newClientId, sampleCrash, type SignedRequestInput } from '../../scripts/lib/client';
 import { reportShard } from '../../functions/src/ingest/stored-report';
+import { signInWithGoogle } from '../../scripts/lib/id-token';
 import { countDocs, newProduct, requireEnv, testDb } from './helpers';
 
 const baseUrl = () => requireEnv('DUMPCATCHER_INGEST_URL');
@@ -41,9 +42,12 @@ describe('ingest over HTTP on the Firestore emulator', () => {
     expect(doc.get('productKey')).toBe(product.productKey);
     expect(doc.get('shard')).toBe(reportShard(res.json.id as string));
     expect(JSON.parse(doc.get('extraJson'))).toEqual({ cart: { items: [1, 2] } });
+    // receivedAt is Firestore's time of the write; the retention counts from the ingest's clock.
     const receivedAt = doc.get('receivedAt').toDate() as Date;
     expect(Math.abs(receivedAt.getTime() - Date.now())).toBeLessThan(60_000);
-    expect(doc.get('expireAt').toDate().getTime() - receivedAt.getTime()).toBe(90 * 86_400_000);
+    expect(Math.abs(doc.get('expireAt').toDate().getTime() - receivedAt.getTime() - 90 * 86_400_000)).toBeLessThan(
+      5_000,
+    );
     expect(await countDocs(product.productKey, 'crashes')).toBe(1);
   });
 
@@ -302,6 +306,36 @@ describe('ingest over HTTP on the Firestore emulator', () => {
     expect(logs).not.toContain('log-check');
     expect(await countDocs(product.productKey, 'crashes')).toBe(0);
   });
+
+  it('accepts a crash signed with a secret rotated a moment earlier, right after wrong-secret requests (6 of 6)', async () => {
+    const owner = await signInWithGoogle(requireEnv('FIREBASE_AUTH_EMULATOR_HOST'), {
+      email: `rotation-${crypto.randomUUID().slice(0, 8)}@example.com`,
+    });
+    const api = async (path: string) => {
+      const res = await fetch(requireEnv('DUMPCATCHER_API_URL') + path, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${owner.idToken}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(path === '/v1/products' ? { name: 'rotation' } : {}),
+      });
+      expect(res.status).toBeLessThan(300);
+      return (await res.json()) as { productKey: string; secret: string };
+    };
+    const { productKey, secret } = await api('/v1/products');
+    const base = { baseUrl: baseUrl(), productKey, clientId: newClientId() };
+    let counter = 0;
+    const send = async (withSecret: string) =>
+      (await sendSigned({ ...base, secret: withSecret, counter: ++counter, body: sampleCrash() })).status;
+    expect(await send(secret)).toBe(202); // the product is cached now
+    const answers: number[] = [];
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const wrong = [await send('sk_revoked_build'), await send('sk_attacker'), await send('sk_revoked_build')];
+      expect(wrong).toEqual([401, 401, 401]);
+      const rotated = await api(`/v1/products/${productKey}/rotate`);
+      answers.push(await send(rotated.secret));
+    }
+    expect(answers).toEqual([202, 202, 202, 202, 202, 202]);
+    expect(await countDocs(productKey, 'crashes')).toBe(7);
+  }, 120_000);
 
   describe('exactly once under concurrency', () => {
     it('gives one 202 and nineteen 200 for twenty copies of one request', async () => {

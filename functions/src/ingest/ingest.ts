@@ -38,22 +38,13 @@ export type IngestOutcome =
 /** The answer of `createReport`: created, or the reportId of what already has that id. */
 export type CreateResult = { created: true } | { created: false; existingReportId: string | null };
 
-/** A Node-style callback: called once, with an error or with the value. It must not throw. */
-export type Callback<T> = (err: unknown, value?: T) => void;
-
-/**
- * Persistence the ingest needs; the Firestore adapter implements it. Callbacks rather than
- * promises: the hot path makes no promise at all (see `processReport`).
- */
+/** Persistence the ingest needs; the Firestore adapter implements it. */
 export interface IngestStore {
-  /** Creates the document only if no document has this id (atomic). */
-  createReport(
-    kind: ReportKind,
-    productKey: string,
-    id: string,
-    report: StoredReport,
-    done: Callback<CreateResult>,
-  ): void;
+  /**
+   * Creates the document only if no document has this id (atomic), with `receivedAt` set to
+   * the time Firestore received the write.
+   */
+  createReport(kind: ReportKind, productKey: string, id: string, report: StoredReport): Promise<CreateResult>;
 }
 
 /** Everything the ingest core depends on, passed in. */
@@ -64,9 +55,6 @@ export interface IngestDeps {
   clock: Clock;
   limits: { perProductPerMinute: number; perClientPerMinute: number };
 }
-
-/** How stale a cached product may be when a signature fails against it, before it is read again. */
-export const FRESH_RELOAD_MS = 1000;
 
 function liveSecrets(product: ProductIngestConfig, nowMs: number): string[] {
   return product.secrets.filter((s) => s.expiresAt === null || s.expiresAt.getTime() > nowMs).map((s) => s.secret);
@@ -110,11 +98,14 @@ interface Preflight {
   headers: ReturnType<typeof parseIngestHeaders>;
   now: Date;
   nowMs: number;
+  /** Taken as the request arrived: a product read started after it can see any rotation the client saw. */
+  ticket: number;
   signature: string;
   signing: Parameters<typeof verifySignature>[1];
 }
 
 function preflight(req: IngestRequest, deps: IngestDeps): Preflight {
+  const ticket = deps.products.ticket();
   const kind = routeOf(req);
   const headers = parseIngestHeaders(req.headers);
   checkSentSize(req.rawBody);
@@ -133,104 +124,64 @@ function preflight(req: IngestRequest, deps: IngestDeps): Preflight {
     bodyEncoding: headers.bodyEncoding,
     body: req.rawBody,
   };
-  return { kind, headers, now, nowMs, signature, signing };
+  return { kind, headers, now, nowMs, ticket, signature, signing };
 }
 
 function isSignedBy(p: ProductIngestConfig | null, pre: Preflight): p is ProductIngestConfig {
   return p !== null && verifySignature(liveSecrets(p, pre.nowMs), pre.signing, pre.signature);
 }
 
-/** The product whose secret signed the request, or null; may read Firestore (cache miss, rotation). */
+/**
+ * The product whose secret signed the request, or null. A refusal is decided on a read that
+ * started after the request arrived, never on a cached view alone: a secret rotated a moment
+ * before the client sent this request must work (the SDKs drop a report on 401).
+ */
 async function loadSigningProduct(pre: Preflight, deps: IngestDeps): Promise<ProductIngestConfig | null> {
   const product = await deps.products.get(pre.headers.productKey, pre.nowMs);
   if (isSignedBy(product, pre)) return product;
-  // A secret rotated or a product created after we cached it: look again, at most once a second per key.
-  const fresh = await deps.products.get(pre.headers.productKey, pre.nowMs, FRESH_RELOAD_MS);
+  const fresh = await deps.products.fresh(pre.headers.productKey, pre.ticket, pre.nowMs);
   return isSignedBy(fresh, pre) ? fresh : null;
 }
 
-/** Rate limits, validation and the write, for a request signed by `product`. */
-function admit(
-  req: IngestRequest,
-  deps: IngestDeps,
-  pre: Preflight,
-  product: ProductIngestConfig,
-  done: Callback<IngestOutcome>,
-): void {
-  const { headers, nowMs } = pre;
-  let id: string;
-  let reportId: string;
-  let stored: StoredReport;
-  try {
-    const perProduct = product.rateLimitPerMinute ?? deps.limits.perProductPerMinute;
-    const productDecision = deps.limiter.take(`p:${headers.productKey}`, perProduct, nowMs);
-    if (!productDecision.allowed) {
-      return done(null, {
-        kind: 'rate_limited',
-        scope: 'product',
-        retryAfterSeconds: productDecision.retryAfterSeconds,
-      });
-    }
-    const clientDecision = deps.limiter.take(
-      `c:${headers.productKey}:${headers.clientId}`,
-      deps.limits.perClientPerMinute,
-      nowMs,
-    );
-    if (!clientDecision.allowed) {
-      return done(null, { kind: 'rate_limited', scope: 'client', retryAfterSeconds: clientDecision.retryAfterSeconds });
-    }
-
-    const json =
-      headers.bodyEncoding === 'identity' && req.parsedJson !== undefined
-        ? checkParsedDepth(req.parsedJson)
-        : parseJsonBody(decodeBody(req.rawBody, headers.bodyEncoding));
-    const report = validate(pre.kind, json);
-    reportId = report.reportId;
-    id = reportDocumentId(headers.clientId, headers.counter);
-    stored = toStoredReport(report, {
-      productKey: headers.productKey,
-      clientId: headers.clientId,
-      counter: Number(headers.counter),
-      receivedAt: pre.now,
-      retentionDays: product.retentionDays,
-      documentId: id,
-    });
-  } catch (err) {
-    return done(err);
-  }
-  deps.store.createReport(pre.kind, headers.productKey, id, stored, (err, result) => {
-    if (err !== null && err !== undefined) return done(err);
-    if (result?.created) return done(null, { kind: 'stored', id });
-    done(null, result?.existingReportId === reportId ? { kind: 'duplicate', id } : { kind: 'counter_reused', id });
-  });
-}
-
 /**
- * Verifies, limits, validates and stores one report; calls `done` once with the outcome or an
- * error (a DumpcatcherError for bad input). When the product is cached, as it is for nearly every
- * request, everything up to the write runs synchronously and no promise is made: in the
- * Functions Framework each promise costs a garbage-collector hook, and promises were a large
- * part of the ingest's CPU (docs/performance.md).
+ * Verifies, limits, validates and stores one report. Expected outcomes are results; bad input
+ * rejects with a DumpcatcherError naming what was wrong.
  */
-export function processReport(req: IngestRequest, deps: IngestDeps, done: Callback<IngestOutcome>): void {
-  let pre: Preflight;
-  let cached: ProductIngestConfig | null | undefined;
-  try {
-    pre = preflight(req, deps);
-    cached = deps.products.peek(pre.headers.productKey, pre.nowMs);
-    if (cached !== undefined && isSignedBy(cached, pre)) return admit(req, deps, pre, cached, done);
-  } catch (err) {
-    return done(err);
-  }
-  loadSigningProduct(pre, deps).then(
-    (product) => (product === null ? done(unauthenticated()) : admit(req, deps, pre, product, done)),
-    (err: unknown) => done(err),
-  );
-}
+export async function ingestReport(req: IngestRequest, deps: IngestDeps): Promise<IngestOutcome> {
+  const pre = preflight(req, deps);
+  const product = await loadSigningProduct(pre, deps);
+  if (product === null) throw unauthenticated();
+  const { headers, nowMs } = pre;
 
-/** `processReport` as a promise: rejects with a DumpcatcherError for bad input. */
-export function ingestReport(req: IngestRequest, deps: IngestDeps): Promise<IngestOutcome> {
-  return new Promise((resolve, reject) =>
-    processReport(req, deps, (err, outcome) => (outcome === undefined ? reject(err) : resolve(outcome))),
+  const perProduct = product.rateLimitPerMinute ?? deps.limits.perProductPerMinute;
+  const productDecision = deps.limiter.take(`p:${headers.productKey}`, perProduct, nowMs);
+  if (!productDecision.allowed) {
+    return { kind: 'rate_limited', scope: 'product', retryAfterSeconds: productDecision.retryAfterSeconds };
+  }
+  const clientDecision = deps.limiter.take(
+    `c:${headers.productKey}:${headers.clientId}`,
+    deps.limits.perClientPerMinute,
+    nowMs,
   );
+  if (!clientDecision.allowed) {
+    return { kind: 'rate_limited', scope: 'client', retryAfterSeconds: clientDecision.retryAfterSeconds };
+  }
+
+  const json =
+    headers.bodyEncoding === 'identity' && req.parsedJson !== undefined
+      ? checkParsedDepth(req.parsedJson)
+      : parseJsonBody(decodeBody(req.rawBody, headers.bodyEncoding));
+  const report = validate(pre.kind, json);
+  const id = reportDocumentId(headers.clientId, headers.counter);
+  const stored = toStoredReport(report, {
+    productKey: headers.productKey,
+    clientId: headers.clientId,
+    counter: Number(headers.counter),
+    acceptedAt: pre.now,
+    retentionDays: product.retentionDays,
+    documentId: id,
+  });
+  const result = await deps.store.createReport(pre.kind, headers.productKey, id, stored);
+  if (result.created) return { kind: 'stored', id };
+  return result.existingReportId === report.reportId ? { kind: 'duplicate', id } : { kind: 'counter_reused', id };
 }

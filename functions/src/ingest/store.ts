@@ -1,64 +1,65 @@
-import { Timestamp, type Firestore } from 'firebase-admin/firestore';
-import { createTokenSource } from '../shared/access-token';
-import { getAdminApp, projectId } from '../shared/firestore';
+import { FieldValue, Timestamp, type Firestore } from 'firebase-admin/firestore';
+import { isAlreadyExists } from '../shared/firestore';
 import { ioCounters } from '../shared/io-counters';
 import { logSecretLoadFailure } from '../shared/logs';
 import { COLLECTIONS } from '../shared/paths';
-import { createBatchCreator, type BatchCreator } from './batch-creator';
 import type { IngestStore } from './ingest';
 import { ProductIngestConfigSchema, type ProductIngestConfig } from './schemas';
 import type { ProductLoader } from './secret-cache';
 
 /**
- * The ingest's writes: one create per accepted report, nothing else. Creates go through the
- * batch creator (REST batchWrite, shared by concurrent requests, each write on its own); the
- * rare duplicate is then read back with firebase-admin to tell a retry (same reportId) from a
- * reused counter.
+ * gRPC codes a write is tried again for: ABORTED and UNAVAILABLE. Not RESOURCE_EXHAUSTED: the
+ * BulkWriter waits 60 s before retrying it, longer than the ingest's timeout, and holds every
+ * write batched with the retry that long; the client's own retry (500, then backoff) is better.
  */
-export function createFirestoreIngestStore(db: Firestore, creator: BatchCreator): IngestStore {
-  return {
-    createReport(kind, productKey, id, report, done) {
-      const path = `${COLLECTIONS.products}/${productKey}/${kind}/${id}`;
-      creator.create(path, report, (err, outcome) => {
-        if (err !== null) return done(err);
-        if (outcome === 'created') {
-          ioCounters.writes++;
-          return done(null, { created: true });
-        }
-        ioCounters.failedCreates++;
-        ioCounters.reads++;
-        db.doc(path)
-          .get()
-          .then(
-            (existing) => {
-              const reportId = existing.get('reportId');
-              done(null, { created: false, existingReportId: typeof reportId === 'string' ? reportId : null });
-            },
-            (readErr: unknown) => done(readErr),
-          );
-      });
-    },
-  };
-}
+const RETRIED_CODES: ReadonlySet<number> = new Set([10 /* ABORTED */, 14 /* UNAVAILABLE */]);
+/** Attempts per write, so a request is answered within seconds even when Firestore struggles. */
+const MAX_WRITE_ATTEMPTS = 3;
 
 /**
- * The ingest's batch creator, on the same project, database and credentials as `db`. On the
- * emulator (FIRESTORE_EMULATOR_HOST) it sends `Bearer owner`, as the admin SDK does; in
- * production an OAuth token from the app's credential (application default credentials on
- * Cloud Functions), renewed before it expires.
+ * The ingest's writes: one `create()` per accepted report, nothing else. Concurrent creates
+ * share batchWrite RPCs through a `BulkWriter`; each document still succeeds or fails on its own
+ * (ALREADY_EXISTS per write), so exactly-once holds. `receivedAt` is Firestore's request time,
+ * not this instance's clock: the rollup reads up to a horizon just before its own read time
+ * (docs/architecture.md#freshness-crash-to-issue). The rare
+ * duplicate is read back to tell a retry (same reportId) from a reused counter.
  */
-export function createIngestBatchCreator(db: Firestore): BatchCreator {
-  const emulatorHost = process.env.FIRESTORE_EMULATOR_HOST;
-  const token = createTokenSource(() => {
-    const credential = getAdminApp().options.credential;
-    if (credential === undefined) throw new Error('firebase-admin has no credential to call Firestore with');
-    return credential;
-  });
-  return createBatchCreator({
-    baseUrl: emulatorHost ? `http://${emulatorHost}` : 'https://firestore.googleapis.com',
-    database: async () => `projects/${await projectId()}/databases/${db.databaseId}`,
-    authorization: emulatorHost ? () => Promise.resolve('Bearer owner') : token,
-  });
+export function createFirestoreIngestStore(db: Firestore): IngestStore {
+  // Document ids are hashes and the rollup's index is sharded, so there is no hot range for
+  // the library's 500/50/5 ramp-up to protect; it would start a busy instance at 500 writes/s.
+  const writer = db.bulkWriter({ throttling: false });
+  writer.onWriteError((err) => RETRIED_CODES.has(err.code) && err.failedAttempts < MAX_WRITE_ATTEMPTS);
+  // A BulkWriter sends a partial batch only on flush: flushing once at the end of each turn of
+  // the event loop lets the creates of the requests handled in that turn share one RPC, and
+  // adds no delay to a lone request.
+  let flushScheduled = false;
+  const flushSoon = () => {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    setImmediate(() => {
+      flushScheduled = false;
+      void writer.flush();
+    });
+  };
+  return {
+    async createReport(kind, productKey, id, report) {
+      const ref = db.collection(COLLECTIONS.products).doc(productKey).collection(kind).doc(id);
+      const created = writer.create(ref, { ...report, receivedAt: FieldValue.serverTimestamp() });
+      flushSoon();
+      try {
+        await created;
+        ioCounters.writes++;
+        return { created: true };
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+        ioCounters.failedCreates++;
+        ioCounters.reads++;
+        const existing = await ref.get();
+        const reportId = existing.get('reportId');
+        return { created: false, existingReportId: typeof reportId === 'string' ? reportId : null };
+      }
+    },
+  };
 }
 
 function toDate(value: unknown): unknown {

@@ -33,8 +33,11 @@ export type { BatchPlan, RawReport } from './batch';
 
 /** What the rollup needs from Firestore; the adapter (store.ts) implements it. */
 export interface RollupStore {
-  /** The stream's cursor, or null before its first batch. */
-  readCursor(stream: RollupStream): Promise<Cursor | null>;
+  /**
+   * The stream's cursor (null before its first batch) and the database's time of that read:
+   * every write committed at or before `readTime` was visible to it.
+   */
+  readCursor(stream: RollupStream): Promise<{ cursor: Cursor | null; readTime: Date }>;
   /** Up to `limit` reports after `after` with receivedAt <= `horizon`, in (receivedAt, path) order. */
   listReports(stream: RollupStream, after: Cursor | null, horizon: Date, limit: number): Promise<RawReport[]>;
   /**
@@ -73,7 +76,7 @@ export interface RollupSummary {
   stale: number;
   /** True when both streams reached the horizon; false when the time budget ran out first. */
   caughtUp: boolean;
-  /** Reports received up to this instant were considered (now minus the lag). */
+  /** Reports received up to this instant were considered (the run's first read time minus the lag). */
   horizon: string;
   durationMs: number;
   /** Where the time went: listing reports, reducing them in memory, committing (listing overlaps commits). */
@@ -112,14 +115,26 @@ interface StreamState {
 }
 
 /**
- * One rollup run: for each stream, batches of reports after its cursor (and no younger than the
- * lag) are reduced in memory and applied with the cursor advance in one transaction, until
- * both streams reach the horizon or the time budget would be exceeded by another batch.
+ * The newest `receivedAt` a run may take, from the time of its first read. `receivedAt` is the
+ * time Firestore received the report's write, to the millisecond, and the write commits after
+ * that, within the time Firestore takes to process it. A read at T sees every commit up to T,
+ * and a write committed after T was received after T minus that processing time. So with the
+ * lag above the longest processing time, every report at or before the horizon was visible at
+ * T, and no report can later appear at or before it behind the cursor. The extra millisecond
+ * covers a write received in T's own millisecond.
+ */
+export function horizonOf(readTime: Date, lagSeconds: number): Date {
+  return new Date(readTime.getTime() - 1 - lagSeconds * 1000);
+}
+
+/**
+ * One rollup run: for each stream, batches of reports after its cursor and up to the horizon
+ * (`horizonOf`) are reduced in memory and applied with the cursor advance in one transaction,
+ * until both streams reach the horizon or the time budget would be exceeded by another batch.
  */
 export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
   const { store, clock, config } = deps;
   const started = clock();
-  const horizon = new Date(started.getTime() - config.DUMPCATCHER_ROLLUP_LAG_SECONDS * 1000);
   const budgetMs = config.DUMPCATCHER_ROLLUP_BUDGET_SECONDS * 1000;
   const configured = config.DUMPCATCHER_ROLLUP_BATCH_SIZE;
   const textBudget = deps.batchTextBudgetBytes ?? BATCH_TEXT_BUDGET_BYTES;
@@ -130,13 +145,13 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
   const issues = new Set<string>();
   const stats = new Set<string>();
   const states = {} as Record<RollupStream, StreamState>;
-  for (const stream of ROLLUP_STREAMS)
-    states[stream] = {
-      cursor: await store.readCursor(stream),
-      done: false,
-      limit: Math.min(configured, FIRST_BATCH_LIMIT),
-      prefetch: null,
-    };
+  let firstReadTime: Date | null = null;
+  for (const stream of ROLLUP_STREAMS) {
+    const { cursor, readTime } = await store.readCursor(stream);
+    firstReadTime ??= readTime;
+    states[stream] = { cursor, done: false, limit: Math.min(configured, FIRST_BATCH_LIMIT), prefetch: null };
+  }
+  const horizon = horizonOf(firstReadTime ?? started, config.DUMPCATCHER_ROLLUP_LAG_SECONDS);
   let slowestBatchMs = 0;
   const timings = { listMs: 0, reduceMs: 0, commitMs: 0 };
   const since = (t: number) => performance.now() - t;
@@ -208,7 +223,7 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
     summary.batches++;
     if (outcome === 'stale') {
       summary.stale++;
-      state.cursor = await store.readCursor(stream);
+      state.cursor = (await store.readCursor(stream)).cursor;
       return;
     }
     state.cursor = next;

@@ -4,8 +4,11 @@ const positiveInt = (fallback: number, max: number) => z.coerce.number().int().p
 
 /** The rollup's configuration from the environment, checked once at cold start. */
 export const RollupConfigSchema = z.object({
-  /** Reports younger than this are left for the next run, so writes still in flight are never skipped. */
-  DUMPCATCHER_ROLLUP_LAG_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  /**
+   * A run takes reports received up to this many seconds before its first read: more than
+   * Firestore ever takes between receiving a write and committing it (see `horizonOf`).
+   */
+  DUMPCATCHER_ROLLUP_LAG_SECONDS: z.coerce.number().int().min(0).max(3600).default(2),
   /** A run starts no batch it cannot finish within this many seconds (the function timeout is 60 s). */
   DUMPCATCHER_ROLLUP_BUDGET_SECONDS: positiveInt(50, 3600),
   /** Reports read and applied per transaction. */

@@ -21,7 +21,10 @@ const FIELDS: Record<RollupStream, string[]> = {
   usage: ['productKey', 'clientId', 'installId', 'receivedAt', 'metrics'],
 };
 
-/** Top-level Timestamps turned into Dates (every date the rollup stores is top-level). */
+/**
+ * Top-level Timestamps turned into Dates (every date the rollup stores is top-level). A Date
+ * holds `receivedAt` exactly: Firestore's request time has millisecond precision.
+ */
 function withDates(data: DocumentData): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(data)) out[key] = value instanceof Timestamp ? value.toDate() : value;
@@ -53,7 +56,7 @@ export function createFirestoreRollupStore(db: Firestore): RollupStore {
     async readCursor(stream) {
       const snap = await cursorRef(stream).get();
       counts.reads++;
-      return parseCursor(snap.ref.path, snap.data());
+      return { cursor: parseCursor(snap.ref.path, snap.data()), readTime: snap.readTime.toDate() };
     },
 
     async listReports(stream, after, horizon, limit) {

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
  * reads and writes per accepted crash. Plain increments; written out only when
  * DUMPCATCHER_IO_REPORT names a file (at exit).
  */
-export const ioCounters = { reads: 0, writes: 0, failedCreates: 0, writeRequests: 0 };
+export const ioCounters = { reads: 0, writes: 0, failedCreates: 0 };
 
 const reportFile = process.env.DUMPCATCHER_IO_REPORT;
 if (reportFile) {

@@ -21,14 +21,15 @@ const SECRET = 'sk_unit_test_secret';
 function memoryStore() {
   const docs = new Map<string, StoredReport>();
   const store: IngestStore = {
-    createReport(kind, productKey, id, report, done) {
+    async createReport(kind, productKey, id, report) {
       const path = `${productKey}/${kind}/${id}`;
       const existing = docs.get(path);
       // Answer on a later turn, as Firestore does, so concurrent requests interleave.
+      await new Promise((resolve) => setImmediate(resolve));
       const result: CreateResult = existing
         ? { created: false, existingReportId: existing.reportId }
         : (docs.set(path, report), { created: true });
-      setImmediate(() => done(null, result));
+      return result;
     },
   };
   return { store, docs };
@@ -94,8 +95,10 @@ describe('ingestReport', () => {
     const outcome = await ingestReport(request({ counter: 5 }), d);
     expect(outcome.kind).toBe('stored');
     const [doc] = [...docs.values()];
-    expect(doc).toMatchObject({ productKey: KEY, clientId: 'client_unit_1', counter: 5, receivedAt: NOW });
+    expect(doc).toMatchObject({ productKey: KEY, clientId: 'client_unit_1', counter: 5 });
     expect(doc!.expireAt.getTime() - NOW.getTime()).toBe(30 * 86_400_000);
+    // receivedAt is Firestore's time, added by the store, never this instance's clock.
+    expect(doc).not.toHaveProperty('receivedAt');
   });
 
   it('reads the product once for many requests within the cache lifetime', async () => {
@@ -144,27 +147,80 @@ describe('ingestReport', () => {
     expect(await codeOf(ingestReport(request(), later.deps))).toBe('unauthenticated');
   });
 
-  it('accepts a secret rotated after the product was cached, re-reading at most once a second', async () => {
-    let current: ProductIngestConfig = product;
-    const loads: number[] = [];
-    let nowMs = NOW.getTime();
-    const { deps: d } = deps(product, {
-      clock: () => new Date(nowMs),
-      products: createProductCache(async () => (loads.push(nowMs), current), { ttlMs: 30_000 }),
+  describe('a secret rotated after the product was cached', () => {
+    const rotatedProduct: ProductIngestConfig = { ...product, secrets: [{ secret: 'sk_rotated', expiresAt: null }] };
+    /** A cache over a product that can be rotated, counting its reads; fresh reads 50 ms apart at most. */
+    function rotating() {
+      let current: ProductIngestConfig = product;
+      const reads: ProductIngestConfig[] = [];
+      const cache = createProductCache(async () => (reads.push(current), current), {
+        ttlMs: 30_000,
+        minReloadIntervalMs: 50,
+      });
+      const { deps: d } = deps(product, { products: cache });
+      return { d, reads, rotate: () => (current = rotatedProduct) };
+    }
+
+    it('is accepted at once: a failed signature re-reads the product', async () => {
+      const { d, reads, rotate } = rotating();
+      expect(await ingestReport(request({ counter: 1 }), d)).toMatchObject({ kind: 'stored' });
+      rotate();
+      expect(await ingestReport(request({ counter: 2, secret: 'sk_rotated' }), d)).toMatchObject({ kind: 'stored' });
+      expect(reads).toEqual([product, rotatedProduct]);
     });
-    const at = (ms: number) => ({ timestamp: Math.floor(ms / 1000) });
-    expect(await ingestReport(request({ counter: 1, ...at(nowMs) }), d)).toMatchObject({ kind: 'stored' });
-    current = { ...product, secrets: [{ secret: 'sk_rotated', expiresAt: null }] };
-    nowMs += 500;
-    expect(await codeOf(ingestReport(request({ counter: 2, secret: 'sk_rotated', ...at(nowMs) }), d))).toBe(
-      'unauthenticated',
-    );
-    nowMs += 500;
-    expect(await ingestReport(request({ counter: 3, secret: 'sk_rotated', ...at(nowMs) }), d)).toMatchObject({
-      kind: 'stored',
+
+    it('is accepted at once even right after wrong-secret requests used up a read', async () => {
+      const { d, reads, rotate } = rotating();
+      expect(await ingestReport(request({ counter: 1 }), d)).toMatchObject({ kind: 'stored' });
+      for (const counter of [2, 3, 4])
+        expect(await codeOf(ingestReport(request({ counter, secret: 'sk_wrong' }), d))).toBe('unauthenticated');
+      rotate();
+      expect(await ingestReport(request({ counter: 5, secret: 'sk_rotated' }), d)).toMatchObject({ kind: 'stored' });
+      expect(reads.at(-1)).toBe(rotatedProduct);
     });
-    expect(await codeOf(ingestReport(request({ counter: 4, ...at(nowMs) }), d))).toBe('unauthenticated');
-    expect(loads).toEqual([NOW.getTime(), NOW.getTime() + 1000]);
+
+    it('shares one read among concurrent wrong-secret requests, and starts them at most once per interval', async () => {
+      const startedAt: number[] = [];
+      const cache = createProductCache(async () => (startedAt.push(performance.now()), product), {
+        ttlMs: 30_000,
+        minReloadIntervalMs: 50,
+      });
+      const { deps: d } = deps(product, { products: cache });
+      expect(await ingestReport(request({ counter: 1 }), d)).toMatchObject({ kind: 'stored' });
+      const codes = await Promise.all(
+        [2, 3, 4, 5, 6, 7].map((counter) => codeOf(ingestReport(request({ counter, secret: 'sk_wrong' }), d))),
+      );
+      expect(codes).toEqual(Array(6).fill('unauthenticated'));
+      expect(startedAt).toHaveLength(2);
+      for (const counter of [8, 9])
+        expect(await codeOf(ingestReport(request({ counter, secret: 'sk_wrong' }), d))).toBe('unauthenticated');
+      expect(startedAt).toHaveLength(4);
+      const gaps = startedAt.slice(1).map((t, i) => t - startedAt[i]!);
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(49);
+    });
+
+    it('never refuses on a view read before the request arrived', async () => {
+      let current: ProductIngestConfig = product;
+      const reads: ProductIngestConfig[] = [];
+      const cache = createProductCache(
+        async () => {
+          const seen = current; // a read sees the product as it was when the read started
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          reads.push(seen);
+          return seen;
+        },
+        { ttlMs: 30_000, minReloadIntervalMs: 0 },
+      );
+      const { deps: d } = deps(product, { products: cache });
+      const first = codeOf(ingestReport(request({ counter: 1, secret: 'sk_wrong' }), d));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      current = rotatedProduct; // rotated while the first read is in flight
+      const second = ingestReport(request({ counter: 2, secret: 'sk_rotated' }), d);
+      // The first is refused on the read it started; the second needs one started after it arrived.
+      expect(await first).toBe('unauthenticated');
+      expect(await second).toMatchObject({ kind: 'stored' });
+      expect(reads).toEqual([product, rotatedProduct]);
+    });
   });
 
   it('refuses an unknown product key like a bad signature', async () => {

@@ -25,8 +25,11 @@ function after(a: RawReport, c: Cursor): boolean {
   return t > 0 || (t === 0 && a.path > c.path);
 }
 
-/** A store whose commits are atomic like a transaction: the plan runs, then everything is written. */
-export function createMemoryRollupStore(): MemoryRollupStore {
+/**
+ * A store whose commits are atomic like a transaction: the plan runs, then everything is
+ * written. `readTime` is the database's clock (every report added so far is visible at once).
+ */
+export function createMemoryRollupStore(readTime: () => Date): MemoryRollupStore {
   const reports: Record<RollupStream, RawReport[]> = { crashes: [], usage: [] };
   const docs = new Map<string, unknown>();
   const cursors = new Map<RollupStream, Cursor>();
@@ -42,7 +45,7 @@ export function createMemoryRollupStore(): MemoryRollupStore {
     },
     async readCursor(stream) {
       counts.reads++;
-      return cursors.get(stream) ?? null;
+      return { cursor: cursors.get(stream) ?? null, readTime: readTime() };
     },
     async listReports(stream, cursor, horizon, limit) {
       const out = reports[stream]

@@ -16,7 +16,7 @@ const FIXTURES = ['python/checkout-1.2.0-checkout', 'java/checkout-1.3.0-shippin
 
 /** A store with `n` crashes and `n` usage reports, a second apart, the newest 61 s old. */
 function seeded(n: number): MemoryRollupStore {
-  const store = createMemoryRollupStore();
+  const store = createMemoryRollupStore(clock);
   store.products.add(KEY);
   for (let i = 0; i < n; i++) {
     const receivedAt = new Date(NOW.getTime() - 60_000 - (n - i) * 1000);
@@ -63,10 +63,31 @@ describe('runRollup', () => {
   });
 
   it('leaves reports younger than the lag for the next run', async () => {
-    const store = seeded(100); // received from 160 s to 61 s ago
+    const store = seeded(100); // received from 160 s to 61 s ago, a second apart
     const summary = await runRollup({ store, clock, config: { ...config(500), DUMPCATCHER_ROLLUP_LAG_SECONDS: 90 } });
-    expect(summary.processed).toBe(71);
-    expect(store.cursors.get('crashes')?.processed).toBe(71);
+    // Received more than 90 s before the read time: 160 s to 91 s ago (the one 90 s ago waits).
+    expect(summary.processed).toBe(70);
+    expect(summary.horizon).toBe(new Date(NOW.getTime() - 90_001).toISOString());
+    expect(store.cursors.get('crashes')?.processed).toBe(70);
+  });
+
+  it("takes its horizon from the database's read time, not from the function's clock", async () => {
+    const readAt = NOW.getTime() - 30_000;
+    const store = createMemoryRollupStore(() => new Date(readAt));
+    store.products.add(KEY);
+    for (const [id, ago] of [
+      ['early', 10_000],
+      ['late', 1_000],
+    ] as const) {
+      const receivedAt = new Date(readAt - ago);
+      const crash = fixtureCrash(FIXTURES[0]!, { version: '1.0' });
+      const data = { ...crash, productKey: KEY, clientId: 'c', receivedAt };
+      store.addReport('crashes', { path: `products/${KEY}/crashes/${id}`, id, receivedAt, data });
+    }
+    const config2 = { ...config(500), DUMPCATCHER_ROLLUP_LAG_SECONDS: 2 };
+    const summary = await runRollup({ store, clock: () => new Date(NOW.getTime() + 3_600_000), config: config2 });
+    expect(summary.processed).toBe(1);
+    expect(store.cursors.get('crashes')?.path).toBe(`products/${KEY}/crashes/early`);
   });
 
   it('changes nothing when run again over the same window', async () => {
@@ -152,7 +173,7 @@ describe('runRollup', () => {
   });
 
   it('cuts a batch short so no transaction touches more than the document bound, and still counts every crash', async () => {
-    const store = createMemoryRollupStore();
+    const store = createMemoryRollupStore(clock);
     store.products.add(KEY);
     for (let i = 0; i < 40; i++) {
       const receivedAt = new Date(NOW.getTime() - 120_000 + i);
@@ -178,7 +199,7 @@ describe('runRollup', () => {
   });
 
   it('lists fewer reports per batch when their stack traces are large, so a batch stays within its memory budget', async () => {
-    const store = createMemoryRollupStore();
+    const store = createMemoryRollupStore(clock);
     store.products.add(KEY);
     const big = fixtureCrash('python/simple', { version: '1' }) as { exception: { stacktrace: string } };
     for (let i = 0; i < 60; i++) {
