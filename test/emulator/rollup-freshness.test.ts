@@ -1,3 +1,4 @@
+import { Timestamp } from 'firebase-admin/firestore';
 import { newClientId, sampleCrash, sendSigned } from '../../scripts/lib/client';
 import { seedProduct } from '../../scripts/lib/seed';
 import { loadConfig } from '../../functions/src/shared/config';
@@ -98,4 +99,46 @@ describe('the rollup on reports stamped with Firestore’s time, default lag', (
     expect(processed).toBe(400);
     expect(await countsOf(product.productKey)).toEqual({ issues: 400, days: 400 });
   }, 120_000);
+});
+
+describe('the rollup cursor on commit times with microseconds (as production Firestore stamps them)', () => {
+  // A database of its own: the cursor starts before these reports whatever the suites above did.
+  const microsDb = isolatedDb('rollup-micros');
+
+  it('resumes after the last report of a batch without reading it again, within one millisecond', async () => {
+    const product = await seedProduct(microsDb, { name: 'micros', ownerUid: 'owner-micros' });
+    const ms = Date.now() - 10_000;
+    const base = Timestamp.fromMillis(ms);
+    const writes = Array.from({ length: 6 }, (_, i) =>
+      microsDb
+        .collection('products')
+        .doc(product.productKey)
+        .collection('crashes')
+        .doc(`micros-${i}`)
+        .create({
+          productKey: product.productKey,
+          clientId: 'client-micros',
+          shard: i % 8,
+          // Six reports inside one millisecond, 100 µs apart: a Date cannot tell them apart.
+          receivedAt: new Timestamp(base.seconds, base.nanoseconds + (i + 1) * 100_000),
+          exception: { type: 'MicroError', message: 'x', stacktrace: 'MicroError: x\n    at f (/srv/a.js:1:1)' },
+          app: { version: '1.0.0' },
+        }),
+    );
+    await Promise.all(writes);
+    const small = RollupConfigSchema.parse({ DUMPCATCHER_ROLLUP_BATCH_SIZE: '2' });
+    let processed = 0;
+    for (let run = 0; run < 10; run++) {
+      const summary = await runRollup({
+        store: createFirestoreRollupStore(microsDb),
+        clock: () => new Date(),
+        config: small,
+      });
+      processed += summary.processed;
+      if (summary.caughtUp) break;
+    }
+    expect(processed).toBe(6);
+    const issues = await microsDb.collection('products').doc(product.productKey).collection('issues').get();
+    expect(issues.docs.map((d) => d.get('count') as number)).toEqual([6]);
+  });
 });

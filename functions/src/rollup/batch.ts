@@ -20,6 +20,8 @@ export interface RawReport {
   path: string;
   id: string;
   receivedAt: Date;
+  /** receivedAt in epoch microseconds, as Firestore keeps it (a Date drops the microseconds). */
+  receivedAtUs?: number;
   data: unknown;
 }
 

@@ -2,6 +2,7 @@ import { FieldPath, Timestamp, type DocumentData, type Firestore, type Query } f
 import type { InsightsStore } from '../api/issues';
 import { ProductDocSchema } from '../api/schemas';
 import { ALL_SHARDS, COLLECTIONS } from '../shared/paths';
+import { fromMicros, toMicros } from '../shared/firestore';
 import { CursorSchema, IssueDocSchema, type IssueDoc } from './schemas';
 
 /** Top-level Timestamps (and the product's nested ones) turned into Dates. */
@@ -9,17 +10,6 @@ function withDates(data: DocumentData | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(data ?? {})) out[key] = value instanceof Timestamp ? value.toDate() : value;
   return out;
-}
-
-/** A Timestamp in epoch microseconds: Firestore keeps microseconds, a Date only milliseconds (too coarse for a cursor on a commit time). */
-export function toMicros(at: Timestamp): number {
-  return at.seconds * 1_000_000 + Math.floor(at.nanoseconds / 1000);
-}
-
-/** The Timestamp of epoch microseconds. */
-export function fromMicros(us: number): Timestamp {
-  const seconds = Math.floor(us / 1_000_000);
-  return new Timestamp(seconds, (us - seconds * 1_000_000) * 1000);
 }
 
 function parseIssue(path: string, data: DocumentData | undefined): IssueDoc {

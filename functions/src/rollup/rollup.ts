@@ -116,7 +116,7 @@ interface StreamState {
 
 /**
  * The newest `receivedAt` a run may take, from the time of its first read. `receivedAt` is the
- * time Firestore received the report's write, to the millisecond, and the write commits after
+ * time Firestore received the report's write (with microseconds), and the write commits after
  * that, within the time Firestore takes to process it. A read at T sees every commit up to T,
  * and a write committed after T was received after T minus that processing time. So with the
  * lag above the longest processing time, every report at or before the horizon was visible at
@@ -193,6 +193,7 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
     const end = raw[taken - 1] ?? last;
     const next: Cursor = {
       receivedAt: end.receivedAt,
+      ...(end.receivedAtUs === undefined ? {} : { receivedAtUs: end.receivedAtUs }),
       path: end.path,
       processed: (state.cursor?.processed ?? 0) + taken,
     };

@@ -66,6 +66,11 @@ export type RollupStream = (typeof ROLLUP_STREAMS)[number];
 /** `rollupState/{stream}`: the last report applied, in (receivedAt, document path) order. */
 export const CursorSchema = z.object({
   receivedAt: z.date(),
+  /**
+   * receivedAt in epoch microseconds. A commit-time receivedAt has microseconds in production;
+   * resuming after the millisecond Date alone would read the cursor's own report again.
+   */
+  receivedAtUs: z.number().int().min(0).optional(),
   path: z.string().min(1),
   /** Reports applied since the stream began (malformed ones included). */
   processed: z.number().int().min(0),

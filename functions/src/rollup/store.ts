@@ -1,5 +1,6 @@
 import { FieldPath, Timestamp, type DocumentData, type Firestore } from 'firebase-admin/firestore';
 import { ALL_SHARDS, COLLECTIONS } from '../shared/paths';
+import { fromMicros, toMicros } from '../shared/firestore';
 import type { RollupStore } from './rollup';
 import { CursorSchema, type Cursor, type RollupStream } from './schemas';
 
@@ -23,7 +24,7 @@ const FIELDS: Record<RollupStream, string[]> = {
 
 /**
  * Top-level Timestamps turned into Dates (every date the rollup stores is top-level). A Date
- * holds `receivedAt` exactly: Firestore's request time has millisecond precision.
+ * drops a commit time's microseconds, so the cursor also keeps `receivedAtUs`.
  */
 function withDates(data: DocumentData): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -33,7 +34,12 @@ function withDates(data: DocumentData): Record<string, unknown> {
 
 function sameCursor(a: Cursor | null, b: Cursor | null): boolean {
   if (a === null || b === null) return a === b;
-  return a.path === b.path && a.receivedAt.getTime() === b.receivedAt.getTime() && a.processed === b.processed;
+  return (
+    a.path === b.path &&
+    a.receivedAt.getTime() === b.receivedAt.getTime() &&
+    a.receivedAtUs === b.receivedAtUs &&
+    a.processed === b.processed
+  );
 }
 
 function parseCursor(path: string, data: DocumentData | undefined): Cursor | null {
@@ -66,15 +72,26 @@ export function createFirestoreRollupStore(db: Firestore): RollupStore {
         .where('receivedAt', '<=', horizon)
         .orderBy('receivedAt')
         .orderBy(FieldPath.documentId());
-      if (after !== null) query = query.startAfter(Timestamp.fromDate(after.receivedAt), db.doc(after.path));
+      if (after !== null) {
+        const at =
+          after.receivedAtUs === undefined ? Timestamp.fromDate(after.receivedAt) : fromMicros(after.receivedAtUs);
+        query = query.startAfter(at, db.doc(after.path));
+      }
       const snap = await query
         .select(...FIELDS[stream])
         .limit(limit)
         .get();
       counts.reads += Math.max(1, snap.size); // an empty answer is billed as one read
       return snap.docs.map((doc) => {
+        const at: unknown = doc.get('receivedAt');
         const data = withDates(doc.data());
-        return { path: doc.ref.path, id: doc.id, receivedAt: data.receivedAt as Date, data };
+        return {
+          path: doc.ref.path,
+          id: doc.id,
+          receivedAt: data.receivedAt as Date,
+          ...(at instanceof Timestamp ? { receivedAtUs: toMicros(at) } : {}),
+          data,
+        };
       });
     },
 

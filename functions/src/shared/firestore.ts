@@ -1,5 +1,5 @@
 import { getApps, initializeApp, type App } from 'firebase-admin/app';
-import { getFirestore, type Firestore } from 'firebase-admin/firestore';
+import { getFirestore, Timestamp, type Firestore } from 'firebase-admin/firestore';
 
 let app: App | undefined;
 
@@ -29,4 +29,15 @@ export const ALREADY_EXISTS = 6;
 export function isAlreadyExists(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === ALREADY_EXISTS || code === 'already-exists' || code === 'ALREADY_EXISTS';
+}
+
+/** A Timestamp in epoch microseconds: Firestore keeps microseconds, a Date only milliseconds (too coarse for a cursor on a commit time). */
+export function toMicros(at: Timestamp): number {
+  return at.seconds * 1_000_000 + Math.floor(at.nanoseconds / 1000);
+}
+
+/** The Timestamp of epoch microseconds. */
+export function fromMicros(us: number): Timestamp {
+  const seconds = Math.floor(us / 1_000_000);
+  return new Timestamp(seconds, (us - seconds * 1_000_000) * 1000);
 }

@@ -1,5 +1,5 @@
 import { Timestamp } from 'firebase-admin/firestore';
-import { fromMicros, toMicros } from '../../../functions/src/rollup/insights-store';
+import { fromMicros, toMicros } from '../../../functions/src/shared/firestore';
 
 describe('crash feed timestamps in microseconds', () => {
   it.each([
