@@ -16,6 +16,7 @@ import type { ReportFacts } from './report.ts';
 import { createScrubber } from './scrub.ts';
 import type { Scrubber } from './scrub.ts';
 import { createSender } from './sender.ts';
+import { safeTimeout } from './timers.ts';
 import type { Sender } from './sender.ts';
 import { createTransport } from './transport.ts';
 import type { Transport } from './transport.ts';
@@ -483,7 +484,7 @@ function createClientUnsafe(
         exitFlushDone = true;
         if (!sender.hasWork()) return;
         // The only handle the SDK ever holds the process with, and only for shutdownTimeoutMs.
-        const hold = setTimeout(() => undefined, settings.shutdownTimeoutMs);
+        const hold = safeTimeout(() => undefined, settings.shutdownTimeoutMs);
         void sender.flush(settings.shutdownTimeoutMs).finally(() => clearTimeout(hold));
       },
     },
@@ -505,7 +506,7 @@ function createClientUnsafe(
  * most `timeoutMs`: an app that awaits flush() or close() must get the answer before Node exits.
  */
 async function holdWhile<T>(timeoutMs: number, work: Promise<T>): Promise<T> {
-  const hold = setTimeout(() => undefined, timeoutMs);
+  const hold = safeTimeout(() => undefined, timeoutMs);
   try {
     return await work;
   } finally {
