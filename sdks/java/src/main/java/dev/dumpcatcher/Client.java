@@ -31,8 +31,6 @@ public final class Client {
   private final DiskQueue queue;
   private final Limiter limiter;
   private final Sender sender;
-  /** The default transport when it is the socket one: close() closes its kept-alive connection. */
-  private final SocketTransport socketTransport;
   private final String installId;
   private volatile boolean closed;
   private UncaughtHandler uncaughtHandler;
@@ -55,7 +53,6 @@ public final class Client {
     DiskQueue q = null;
     Limiter lim = null;
     Sender s = null;
-    SocketTransport ownTransport = null;
     String install = null;
     if (m == Mode.ACTIVE) {
       try {
@@ -65,9 +62,7 @@ public final class Client {
         Files.createDirectories(dir);
         q = new DiskQueue(dir, options.maxQueueFiles(), options.maxQueueBytes(), options.maxQueueAgeSeconds());
         lim = new Limiter(dir, options.maxReportsPerFingerprint(), options.limiterWindowSeconds());
-        Transport t = options.transport() != null ? options.transport()
-            : SocketTransport.supported() ? new SocketTransport(new HttpTransport()) : new HttpTransport();
-        ownTransport = t instanceof SocketTransport ? (SocketTransport) t : null;
+        Transport t = options.transport() != null ? options.transport() : new HttpTransport();
         s = new Sender(q, lim, t, options, log);
         if (options.installId()) install = loadInstallId(dir);
       } catch (IOException | RuntimeException e) {
@@ -76,7 +71,6 @@ public final class Client {
         q = null;
         lim = null;
         s = null;
-        ownTransport = null;
       }
     }
     this.mode = m;
@@ -84,7 +78,6 @@ public final class Client {
     this.queue = q;
     this.limiter = lim;
     this.sender = s;
-    this.socketTransport = ownTransport;
     this.installId = install;
     if (m != Mode.DISABLED) {
       for (Metric builtin : BuiltinMetrics.all(options.appVersion())) metrics.register(builtin);
@@ -307,7 +300,6 @@ public final class Client {
       removeHooks();
       if (sender != null) sender.stop();
       if (queue != null) queue.close();
-      if (socketTransport != null) socketTransport.close();
     }
   }
 
