@@ -92,23 +92,23 @@ public final class Client {
     return l != null ? l : Client.class.getClassLoader();
   }
 
-  private static String invalidOptions(DumpcatcherOptions o) {
-    if (o.debug()) {
-      // Debug mode sends nothing, so only what the reports themselves need is required.
-      if (blank(o.appName()) || blank(o.appVersion())) return "appName and appVersion are required";
-      return null;
-    }
-    if (blank(o.endpoint()) || !(o.endpoint().startsWith("http://") || o.endpoint().startsWith("https://"))) {
+  /**
+   * Why the options cannot work, or null (test/vectors/options-v1.json). Debug mode checks the
+   * same options although it sends nothing: a configuration tried in debug mode must work when
+   * debug is turned off.
+   */
+  static String invalidOptions(DumpcatcherOptions o) {
+    if (empty(o.endpoint()) || !(o.endpoint().startsWith("http://") || o.endpoint().startsWith("https://"))) {
       return "endpoint must be an http(s) URL";
     }
     if (o.productKey() == null || !ID.matcher(o.productKey()).matches()) return "productKey is missing or malformed";
-    if (o.secret() == null || o.secret().isEmpty()) return "secret is required";
-    if (blank(o.appName()) || blank(o.appVersion())) return "appName and appVersion are required";
+    if (empty(o.secret())) return "secret is required";
+    if (empty(o.appName()) || empty(o.appVersion())) return "appName and appVersion are required";
     return null;
   }
 
-  private static boolean blank(String s) {
-    return s == null || s.trim().isEmpty();
+  private static boolean empty(String s) {
+    return s == null || s.isEmpty();
   }
 
   /** 16 random bytes, base64url without padding (22 chars). */
