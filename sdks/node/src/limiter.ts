@@ -23,9 +23,11 @@ interface Slot {
  * removed`, or of the fingerprint the app gave.
  */
 export function localFingerprint(type: string, stacktrace: string, given?: string): string {
+  // The same text as the Python and Java SDKs hash, so that apps in different languages
+  // sharing one queue folder count an app-given fingerprint together.
   if (given !== undefined && given !== '')
     return createHash('sha256')
-      .update('fp\n' + given)
+      .update('fingerprint\n' + given)
       .digest('hex');
   const lines = stacktrace.split('\n');
   let frames = lines.filter((line) => /^\s+at\s/.test(line)).slice(0, 5);

@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '../src/client.ts';
+import { createLimiter, localFingerprint } from '../src/limiter.ts';
+import { createQueue } from '../src/queue.ts';
 import { createScrubber } from '../src/scrub.ts';
 import { classifyAnswer, clockFixFor } from '../src/transport.ts';
 import type { DumpcatcherOptions } from '../src/types.ts';
@@ -96,5 +98,105 @@ describe('options-v1.json', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+interface FileVectors {
+  queue: {
+    written: { fileNamePattern: string; keys: string[]; v: number };
+    read: Array<{ name: string; fileName: string; content: string; valid: boolean; expect?: Record<string, unknown> }>;
+  };
+  limiter: {
+    cases: Array<{
+      name: string;
+      file: string | null;
+      nowMs: number;
+      max: number;
+      windowSeconds: number;
+      fingerprint: string;
+      allowed: boolean;
+      windowsAfter: Record<string, { start: number; count: number }>;
+    }>;
+    fingerprints: Array<{ name: string; type: string; stacktrace: string; given: string; expected: string }>;
+  };
+}
+
+describe('files-v1.json', () => {
+  const vectors = load<FileVectors>('files-v1.json');
+  let dir: string;
+  beforeEach(() => {
+    dir = makeTempDir();
+  });
+  afterEach(() => removeDir(dir));
+  const limits = { maxFiles: 100, maxBytes: 10 * 1024 * 1024, maxAgeSeconds: 7 * 24 * 3600 };
+
+  it.each(vectors.queue.read.map((c) => [c.name, c] as const))('queue reads %s', (_name, c) => {
+    writeFileSync(join(dir, c.fileName), c.content);
+    const queue = createQueue(
+      dir,
+      limits,
+      () => Date.now(),
+      () => undefined,
+    );
+    const entry = queue.read(c.fileName);
+    if (c.valid) {
+      expect(entry && { path: entry.path, clientId: entry.clientId, counter: entry.counter, body: entry.body }).toEqual(
+        c.expect,
+      );
+      expect(existsSync(join(dir, c.fileName))).toBe(true);
+    } else {
+      expect(entry).toBeNull();
+      expect(existsSync(join(dir, c.fileName))).toBe(false);
+    }
+  });
+
+  it('queue writes the shared layout', () => {
+    const createdAtMs = Date.parse('2026-11-22T08:00:00.000Z');
+    const queue = createQueue(
+      dir,
+      limits,
+      () => createdAtMs,
+      () => undefined,
+    );
+    const body = { reportId: 'r1', nested: { a: [1, 'b'] } };
+    const { name } = queue.writeSync(
+      {
+        v: 1,
+        path: '/v1/usage',
+        clientId: 'AbCdEfGh_123',
+        counter: 12,
+        createdAt: new Date(createdAtMs).toISOString(),
+        body,
+      },
+      createdAtMs,
+      true,
+    );
+    const m = new RegExp(vectors.queue.written.fileNamePattern).exec(name);
+    expect(m?.slice(1)).toEqual([String(createdAtMs), 'AbCdEfGh_123', '12']);
+    const content = JSON.parse(readFileSync(join(dir, name), 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(content).sort()).toEqual([...vectors.queue.written.keys].sort());
+    expect(content).toEqual({
+      v: vectors.queue.written.v,
+      path: '/v1/usage',
+      clientId: 'AbCdEfGh_123',
+      counter: 12,
+      createdAt: '2026-11-22T08:00:00.000Z',
+      body,
+    });
+    expect(readdirSync(dir)).toEqual([name]);
+  });
+
+  it.each(vectors.limiter.cases.map((c) => [c.name, c] as const))('limiter: %s', (_name, c) => {
+    const file = join(dir, 'limiter.json');
+    mkdirSync(dir, { recursive: true });
+    if (c.file !== null) writeFileSync(file, c.file);
+    const limiter = createLimiter(file, c.max, c.windowSeconds, () => c.nowMs);
+    expect(limiter.allow(c.fingerprint)).toBe(c.allowed);
+    limiter.persistNow();
+    expect((JSON.parse(readFileSync(file, 'utf8')) as { windows: unknown }).windows).toEqual(c.windowsAfter);
+  });
+
+  it.each(vectors.limiter.fingerprints.map((c) => [c.name, c] as const))('limiter fingerprint: %s', (_name, c) => {
+    expect(localFingerprint(c.type, c.stacktrace, c.given)).toBe(c.expected);
   });
 });

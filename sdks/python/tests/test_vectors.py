@@ -7,6 +7,8 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
+from dumpcatcher.disk_queue import Queue
+from dumpcatcher.limiter import Limiter, local_fingerprint
 from dumpcatcher.options import Options, OptionsError
 from dumpcatcher.scrub import Scrubber
 from dumpcatcher.transport import CLOCK_FIX, classify_answer
@@ -22,6 +24,7 @@ def _load(name: str) -> Dict[str, Any]:
 SCRUB = _load("scrub-v1.json")
 ANSWERS = _load("answers-v1.json")
 OPTIONS = _load("options-v1.json")
+FILES = _load("files-v1.json")
 
 
 @pytest.mark.parametrize("case", SCRUB["cases"], ids=[c["name"] for c in SCRUB["cases"]])
@@ -65,3 +68,60 @@ def test_options_vector(case: Dict[str, Any], debug: bool, tmp_path: Any) -> Non
     else:
         with pytest.raises(OptionsError):
             Options.from_kwargs(kwargs)
+
+
+QUEUE_READS = FILES["queue"]["read"]
+
+
+@pytest.mark.parametrize("case", QUEUE_READS, ids=[c["name"] for c in QUEUE_READS])
+def test_queue_read_vector(case: Dict[str, Any], tmp_path: Any) -> None:
+    path = tmp_path / case["fileName"]
+    path.write_bytes(case["content"].encode("utf-8"))
+    entry = Queue(str(tmp_path), 100, 10 << 20, 7 * 24 * 3600).load(case["fileName"])
+    if case["valid"]:
+        assert entry is not None
+        actual = {"path": entry.path, "clientId": entry.client_id, "counter": entry.counter, "body": entry.body}
+        assert actual == case["expect"]
+        assert path.exists()
+    else:
+        assert entry is None
+        assert not path.exists()
+
+
+def test_queue_writes_the_shared_layout(tmp_path: Any) -> None:
+    written = FILES["queue"]["written"]
+    created = 1795334400.0  # 2026-11-22T08:00:00Z
+    queue = Queue(str(tmp_path), 100, 10 << 20, 7 * 24 * 3600, clock=lambda: created)
+    body = {"reportId": "r1", "nested": {"a": [1, "b"]}}
+    name = queue.write("/v1/usage", "AbCdEfGh_123", 12, body)
+    match = re.match(written["fileNamePattern"], name)
+    assert match is not None and match.groups() == ("1795334400000", "AbCdEfGh_123", "12")
+    with open(os.path.join(str(tmp_path), name), encoding="utf-8") as f:
+        content = json.load(f)
+    assert sorted(content) == sorted(written["keys"])
+    assert content["v"] == written["v"]
+    assert (content["path"], content["clientId"], content["counter"], content["body"]) == ("/v1/usage", "AbCdEfGh_123", 12, body)
+    assert content["createdAt"].startswith("2026-11-22T08:00:00")
+    assert os.listdir(str(tmp_path)) == [name]
+
+
+LIMITER_CASES = FILES["limiter"]["cases"]
+
+
+@pytest.mark.parametrize("case", LIMITER_CASES, ids=[c["name"] for c in LIMITER_CASES])
+def test_limiter_vector(case: Dict[str, Any], tmp_path: Any) -> None:
+    path = tmp_path / "limiter.json"
+    if case["file"] is not None:
+        path.write_text(case["file"], encoding="utf-8")
+    limiter = Limiter(str(path), case["max"], case["windowSeconds"], clock=lambda: case["nowMs"] / 1000.0)
+    assert limiter.allow(case["fingerprint"]) is case["allowed"]
+    limiter.save()
+    assert json.loads(path.read_text(encoding="utf-8"))["windows"] == case["windowsAfter"]
+
+
+FINGERPRINTS = FILES["limiter"]["fingerprints"]
+
+
+@pytest.mark.parametrize("case", FINGERPRINTS, ids=[c["name"] for c in FINGERPRINTS])
+def test_limiter_fingerprint_vector(case: Dict[str, Any]) -> None:
+    assert local_fingerprint(case["type"], case["stacktrace"], case["given"]) == case["expected"]

@@ -423,6 +423,10 @@ public final class DiskQueue {
     });
   }
 
+  private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9_-]{8,64}");
+  /** 2^53-1, the largest counter the protocol allows. */
+  private static final long MAX_COUNTER = 9007199254740991L;
+
   /** Reads a queue file; returns null (after deleting it) when it cannot be parsed, null if it is gone. */
   public QueuedReport read(Path file) {
     String text;
@@ -441,8 +445,11 @@ public final class DiskQueue {
       Object counter = obj.get("counter");
       String body = raw.get("body");
       Matcher m = REPORT_FILE.matcher(file.getFileName().toString());
+      // The checks of test/vectors/files-v1.json, as in the Node and Python SDKs.
       if (!Long.valueOf(1).equals(obj.get("v")) || !("/v1/crashes".equals(path) || "/v1/usage".equals(path))
-          || !(clientId instanceof String) || !(counter instanceof Long) || (Long) counter < 1
+          || !(clientId instanceof String) || !CLIENT_ID.matcher((String) clientId).matches()
+          || !(counter instanceof Long) || (Long) counter < 1 || (Long) counter > MAX_COUNTER
+          || !(obj.get("createdAt") instanceof String)
           || body == null || !(obj.get("body") instanceof Map) || !m.matches()) {
         throw new Json.ParseException("not a queue file");
       }

@@ -39,7 +39,9 @@ public final class Limiter {
   public synchronized boolean tryAcquire(String fingerprint, long nowMillis) {
     Iterator<Map.Entry<String, long[]>> it = state.entrySet().iterator();
     while (it.hasNext()) {
-      if (nowMillis - it.next().getValue()[0] >= windowMillis) {
+      long start = it.next().getValue()[0];
+      // A window starting in the future means the clock went back: it would never end.
+      if (nowMillis - start >= windowMillis || start > nowMillis) {
         it.remove();
         dirty = true;
       }

@@ -1,7 +1,10 @@
 package dev.dumpcatcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +15,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -107,6 +113,7 @@ class VectorsTest {
               .environment(TestSupport.env())
               .captureUncaught(false)
               .discoverMetrics(false)
+              .shutdownTimeoutMs(50)
               .debug(debug);
           for (Map.Entry<String, Object> e : o.entrySet()) {
             Object v = e.getValue();
@@ -141,4 +148,76 @@ class VectorsTest {
     return tests.stream();
   }
 
+
+  @TestFactory
+  Stream<DynamicTest> queueReads() throws IOException {
+    Map<String, Object> queue = map(load("files-v1.json").get("queue"));
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> reads = (List<Map<String, Object>>) queue.get("read");
+    return reads.stream().map(c -> DynamicTest.dynamicTest((String) c.get("name"), () -> {
+      Path folder = Files.createTempDirectory(dir, "q");
+      Path file = folder.resolve((String) c.get("fileName"));
+      Files.write(file, ((String) c.get("content")).getBytes(StandardCharsets.UTF_8));
+      QueuedReport report = new DiskQueue(folder, 100, 10L << 20, 7L * 24 * 3600).read(file);
+      if ((Boolean) c.get("valid")) {
+        assertNotNull(report);
+        Map<String, Object> expect = map(c.get("expect"));
+        assertEquals(expect.get("path"), report.path());
+        assertEquals(expect.get("clientId"), report.clientId());
+        assertEquals(number(expect.get("counter")), report.counter());
+        assertEquals(expect.get("body"), Json.parse(report.bodyJson()));
+        assertTrue(Files.exists(file));
+      } else {
+        assertNull(report);
+        assertFalse(Files.exists(file));
+      }
+    }));
+  }
+
+  @org.junit.jupiter.api.Test
+  void queueWritesTheSharedLayout() throws IOException {
+    Map<String, Object> written = map(map(load("files-v1.json").get("queue")).get("written"));
+    long createdAt = 1795334400000L;
+    String body = "{\"reportId\":\"r1\",\"nested\":{\"a\":[1,\"b\"]}}";
+    Path file = new DiskQueue(dir, 100, 10L << 20, 7L * 24 * 3600)
+        .write(new QueuedReport("/v1/usage", "AbCdEfGh_123", 12, createdAt, body), true);
+    Matcher m = Pattern.compile((String) written.get("fileNamePattern")).matcher(file.getFileName().toString());
+    assertTrue(m.matches(), file.getFileName().toString());
+    assertEquals(String.valueOf(createdAt), m.group(1));
+    assertEquals("AbCdEfGh_123", m.group(2));
+    assertEquals("12", m.group(3));
+    Map<String, Object> content = map(Json.parse(new String(Files.readAllBytes(file), StandardCharsets.UTF_8)));
+    assertEquals(new TreeSet<>((List<?>) written.get("keys")), new TreeSet<>(content.keySet()));
+    assertEquals(number(written.get("v")), number(content.get("v")));
+    assertEquals("/v1/usage", content.get("path"));
+    assertEquals("AbCdEfGh_123", content.get("clientId"));
+    assertEquals(12L, number(content.get("counter")));
+    assertTrue(((String) content.get("createdAt")).startsWith("2026-11-22T08:00:00"), (String) content.get("createdAt"));
+    assertEquals(Json.parse(body), content.get("body"));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> limiter() throws IOException {
+    Map<String, Object> limiter = map(load("files-v1.json").get("limiter"));
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Map<String, Object> c : cases(limiter)) {
+      tests.add(DynamicTest.dynamicTest((String) c.get("name"), () -> {
+        Path folder = Files.createTempDirectory(dir, "l");
+        Path file = folder.resolve("limiter.json");
+        if (c.get("file") != null) Files.write(file, ((String) c.get("file")).getBytes(StandardCharsets.UTF_8));
+        Limiter l = new Limiter(folder, (int) number(c.get("max")), number(c.get("windowSeconds")));
+        assertEquals(c.get("allowed"), l.tryAcquire((String) c.get("fingerprint"), number(c.get("nowMs"))));
+        l.persist();
+        Map<String, Object> after = map(Json.parse(new String(Files.readAllBytes(file), StandardCharsets.UTF_8)));
+        assertEquals(c.get("windowsAfter"), after.get("windows"));
+      }));
+    }
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> fingerprints = (List<Map<String, Object>>) limiter.get("fingerprints");
+    for (Map<String, Object> c : fingerprints) {
+      tests.add(DynamicTest.dynamicTest("fingerprint: " + c.get("name"), () -> assertEquals(c.get("expected"),
+          Limiter.localFingerprint((String) c.get("type"), (String) c.get("stacktrace"), (String) c.get("given")))));
+    }
+    return tests.stream();
+  }
 }
