@@ -146,7 +146,6 @@ public final class Client {
         @Override
         public void run() {
           flush(options.shutdownTimeoutMs());
-          // The emptied spare files go with the process (reports still queued stay).
           if (queue != null) queue.close();
         }
       }, "dumpcatcher-shutdown");
