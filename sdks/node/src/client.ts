@@ -114,6 +114,17 @@ function positive(value: number | undefined, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
+const NUMERIC_OPTIONS = [
+  'maxQueueFiles',
+  'maxQueueBytes',
+  'maxQueueAgeSeconds',
+  'gzipThresholdBytes',
+  'maxReportsPerFingerprint',
+  'limiterWindowSeconds',
+  'shutdownTimeoutMs',
+  'requestTimeoutMs',
+] as const;
+
 function problemsWith(options: DumpcatcherOptions): string[] {
   const problems: string[] = [];
   const o = options as unknown as Record<string, unknown>;
@@ -129,6 +140,15 @@ function problemsWith(options: DumpcatcherOptions): string[] {
     } catch {
       problems.push('endpoint is not a URL');
     }
+  }
+  // The numeric rules of test/vectors/options-v1.json, as in the Python and Java SDKs: a typo
+  // must say so rather than quietly run with a default.
+  if (o.sampleRate !== undefined && !(typeof o.sampleRate === 'number' && o.sampleRate >= 0 && o.sampleRate <= 1))
+    problems.push('sampleRate must be a number from 0 to 1');
+  for (const key of NUMERIC_OPTIONS) {
+    const value = o[key];
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0))
+      problems.push(`${key} must be a non-negative number`);
   }
   return problems;
 }

@@ -183,8 +183,9 @@ describe('delivery to the ingest', () => {
       const client = track(createClient(testOptions(ingest.url, dir), testRuntime()));
       client.captureException(new Error('busy'));
       expect(await client.flush(300)).toBe(false);
+      await waitUntil(() => ingest?.requests.length === 1, 5000, 'the first attempt');
       // A timer that overflowed would fire after 1 ms and send again at once.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await new Promise((resolve) => setTimeout(resolve, 300));
       expect(ingest.requests).toHaveLength(1);
       expect(queueFiles(dir)).toHaveLength(1);
       // A flush timeout beyond what a timer takes is clamped too.

@@ -62,6 +62,9 @@ def test_options_vector(case: Dict[str, Any], debug: bool, tmp_path: Any) -> Non
     for name in case.get("unset", []):
         del options[name]
     kwargs = {_snake(k): v for k, v in options.items()}
+    for name in ("shutdown_timeout", "request_timeout"):  # seconds in Python, milliseconds in the vectors
+        if name + "_ms" in kwargs:
+            kwargs[name] = kwargs.pop(name + "_ms") / 1000.0
     kwargs.update(debug=debug, queue_dir=str(tmp_path), capture_uncaught=False)
     if case["valid"]:
         assert Options.from_kwargs(kwargs).debug is debug

@@ -104,6 +104,13 @@ public final class Client {
     if (o.productKey() == null || !ID.matcher(o.productKey()).matches()) return "productKey is missing or malformed";
     if (empty(o.secret())) return "secret is required";
     if (empty(o.appName()) || empty(o.appVersion())) return "appName and appVersion are required";
+    if (!(o.sampleRate() >= 0 && o.sampleRate() <= 1)) return "sampleRate must be from 0 to 1";
+    long[] numbers = {o.maxQueueFiles(), o.maxQueueBytes(), o.maxQueueAgeSeconds(), o.gzipThresholdBytes(),
+        o.maxReportsPerFingerprint(), o.limiterWindowSeconds(), o.shutdownTimeoutMs(), o.requestTimeoutMs()};
+    for (long n : numbers) {
+      if (n < 0) return "maxQueueFiles, maxQueueBytes, maxQueueAgeSeconds, gzipThresholdBytes, "
+          + "maxReportsPerFingerprint, limiterWindowSeconds, shutdownTimeoutMs and requestTimeoutMs must not be negative";
+    }
     return null;
   }
 

@@ -113,6 +113,7 @@ class VectorsTest {
               .environment(TestSupport.env())
               .captureUncaught(false)
               .discoverMetrics(false)
+              // Not started, so close() would wait this long for a sender pass (a case may set it).
               .shutdownTimeoutMs(50)
               .debug(debug);
           for (Map.Entry<String, Object> e : o.entrySet()) {
@@ -130,6 +131,15 @@ class VectorsTest {
                 b.tags(tags);
                 break;
               }
+              case "sampleRate": b.sampleRate(((Number) v).doubleValue()); break;
+              case "maxQueueFiles": b.maxQueueFiles((int) number(v)); break;
+              case "maxQueueBytes": b.maxQueueBytes(number(v)); break;
+              case "maxQueueAgeSeconds": b.maxQueueAgeSeconds(number(v)); break;
+              case "gzipThresholdBytes": b.gzipThresholdBytes((int) number(v)); break;
+              case "maxReportsPerFingerprint": b.maxReportsPerFingerprint((int) number(v)); break;
+              case "limiterWindowSeconds": b.limiterWindowSeconds(number(v)); break;
+              case "shutdownTimeoutMs": b.shutdownTimeoutMs(number(v)); break;
+              case "requestTimeoutMs": b.requestTimeoutMs((int) number(v)); break;
               default: throw new AssertionError("no builder method for option " + e.getKey());
             }
           }
