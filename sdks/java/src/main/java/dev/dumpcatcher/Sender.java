@@ -90,7 +90,10 @@ final class Sender implements Runnable {
    * queue empty, FALSE when all that is left has used up its attempts, null on timeout.
    */
   Boolean awaitPass(long token, long timeoutMs) throws InterruptedException {
-    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    // A timeout beyond what nanoTime arithmetic holds (flush(Long.MAX_VALUE)) means "no limit",
+    // not a deadline that overflowed into the past.
+    long nanos = timeoutMs >= Long.MAX_VALUE / 4_000_000L ? Long.MAX_VALUE / 4 : timeoutMs * 1_000_000L;
+    long deadline = System.nanoTime() + nanos;
     synchronized (lock) {
       while (true) {
         if (passToken >= token) {
