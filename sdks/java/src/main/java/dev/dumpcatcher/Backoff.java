@@ -34,9 +34,11 @@ final class Backoff {
       if (v.charAt(i) < '0' || v.charAt(i) > '9') digits = false;
     }
     if (digits) {
+      int first = 0;
+      while (first < v.length() - 1 && v.charAt(first) == '0') first++;
       // More digits than a long holds is still just "a long time".
-      if (v.length() > 12) return MAX_RETRY_AFTER_MS;
-      return Math.min(Long.parseLong(v) * 1000L, MAX_RETRY_AFTER_MS);
+      if (v.length() - first > 12) return MAX_RETRY_AFTER_MS;
+      return Math.min(Long.parseLong(v.substring(first)) * 1000L, MAX_RETRY_AFTER_MS);
     }
     long at = httpDateMillis(v);
     return at < 0 ? -1 : Math.min(Math.max(0, at - nowMillis), MAX_RETRY_AFTER_MS);
