@@ -17,7 +17,8 @@ const WORD_CHAR = /^[\p{L}\p{M}\p{N}_]$/u;
 // The contract's word boundary for the user name: not preceded or followed by a Unicode \w.
 const NOT_WORD_BEFORE = '(?<![\\p{L}\\p{M}\\p{N}_])';
 const NOT_WORD_AFTER = '(?![\\p{L}\\p{M}\\p{N}_])';
-const AUTH_SCHEME = /\b(Bearer|Basic)\s+(?!<redacted>)[A-Za-z0-9._~+/=-]+/g;
+// ASCII word boundary and white space, as in the JWT and name=value rules (docs/privacy.md).
+const AUTH_SCHEME = /(?<![A-Za-z0-9_])(Bearer|Basic)[ \t\n\v\f\r]+(?!<redacted>)[A-Za-z0-9._~+/=-]+/g;
 // The name is kept; the value (quoted or bare) is replaced. An optional closing quote after
 // the name catches JSON-ish text such as `"password": "x"`. White space is the six ASCII
 // characters (as `\s` in Java and in Python's re.ASCII): JavaScript's `\s` also has Unicode ones.

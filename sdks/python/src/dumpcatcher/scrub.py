@@ -16,7 +16,8 @@ from typing import Any, Dict, List, Mapping, Optional
 # applied by scrub_jwts, which reads each run once (same result, linear).
 JWT_PART = re.compile(r"[A-Za-z0-9_-]*")
 ASCII_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
-AUTH_SCHEME = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+")
+# ASCII word boundary and white space, as in the JWT and name=value rules (docs/privacy.md).
+AUTH_SCHEME = re.compile(r"(?<![A-Za-z0-9_])(Bearer|Basic)[ \t\n\v\f\r]+[A-Za-z0-9._~+/=-]+")
 # The name=value rule of docs/sdks.md. re.ASCII: \s is the six ASCII white-space characters and
 # case is ignored for ASCII letters only, as in the Node and Java SDKs. The names are grouped by
 # first letter so that the engine can skip ahead quickly.

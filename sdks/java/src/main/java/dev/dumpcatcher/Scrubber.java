@@ -26,7 +26,9 @@ final class Scrubber {
       "(?i)(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|auth)([\"']?\\s*[=:]\\s*)"
           + "(\"[^\"]*\"|'[^']*'|[^\\s\"',;&)}\\]]+)");
   private static final Pattern AUTH_SCHEME =
-      Pattern.compile("\\b(Bearer|Basic)\\s+(?!<redacted>)[A-Za-z0-9._~+/=-]+");
+      // ASCII word boundary and white space, as in the JWT and name=value rules (docs/privacy.md);
+      // java.util.regex's \b counts non-ASCII letters as word characters before JDK 19.
+      Pattern.compile("(?<![A-Za-z0-9_])(Bearer|Basic)[ \\t\\n\\x0B\\f\\r]+(?!<redacted>)[A-Za-z0-9._~+/=-]+");
   /**
    * Cheap pre-check so that ordinary text (most stack traces) skips the costlier pattern: what
    * KEY_VALUE's names end with ("api_key" and "access-key" end with "key").
