@@ -13,6 +13,9 @@ export interface Limiter {
   persistNow(): void;
 }
 
+/** Fingerprints kept at most in limiter.json (docs/sdks.md, test/vectors/files-v1.json). */
+export const MAX_ENTRIES = 1000;
+
 interface Slot {
   start: number;
   count: number;
@@ -91,6 +94,19 @@ export function createLimiter(file: string | null, max: number, windowSeconds: n
       if (slot.count >= max) return false;
       slot.count += 1;
       slots.set(fingerprint, slot);
+      // A bounded file, as in the other SDKs: the window that started first goes.
+      while (slots.size > MAX_ENTRIES) {
+        let oldest: string | null = null;
+        let oldestStart = Infinity;
+        for (const [fp, { start }] of slots) {
+          if (start < oldestStart) {
+            oldest = fp;
+            oldestStart = start;
+          }
+        }
+        if (oldest === null) break;
+        slots.delete(oldest);
+      }
       dirty = true;
       return true;
     },

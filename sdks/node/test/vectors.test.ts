@@ -118,6 +118,13 @@ interface FileVectors {
       windowsAfter: Record<string, { start: number; count: number }>;
     }>;
     fingerprints: Array<{ name: string; type: string; stacktrace: string; given: string; expected: string }>;
+    maxEntries: {
+      entries: number;
+      nowMs: number;
+      max: number;
+      windowSeconds: number;
+      fingerprint: string;
+    };
   };
 }
 
@@ -194,6 +201,22 @@ describe('files-v1.json', () => {
     expect(limiter.allow(c.fingerprint)).toBe(c.allowed);
     limiter.persistNow();
     expect((JSON.parse(readFileSync(file, 'utf8')) as { windows: unknown }).windows).toEqual(c.windowsAfter);
+  });
+
+  it('limiter keeps at most maxEntries fingerprints, dropping the window that started first', () => {
+    const c = vectors.limiter.maxEntries;
+    const windows: Record<string, { start: number; count: number }> = {};
+    for (let i = 0; i < c.entries; i += 1) windows[`fp-${i}`] = { start: c.nowMs - c.entries + i, count: 1 };
+    const file = join(dir, 'limiter.json');
+    writeFileSync(file, JSON.stringify({ v: 1, windows }));
+    const limiter = createLimiter(file, c.max, c.windowSeconds, () => c.nowMs);
+    expect(limiter.allow(c.fingerprint)).toBe(true);
+    limiter.persistNow();
+    const after = (JSON.parse(readFileSync(file, 'utf8')) as { windows: Record<string, unknown> }).windows;
+    expect(Object.keys(after)).toHaveLength(c.entries);
+    expect(after['fp-0']).toBeUndefined();
+    expect(after['fp-1']).toEqual({ start: c.nowMs - c.entries + 1, count: 1 });
+    expect(after[c.fingerprint]).toEqual({ start: c.nowMs, count: 1 });
   });
 
   it.each(vectors.limiter.fingerprints.map((c) => [c.name, c] as const))('limiter fingerprint: %s', (_name, c) => {

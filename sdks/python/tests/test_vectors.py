@@ -128,3 +128,18 @@ FINGERPRINTS = FILES["limiter"]["fingerprints"]
 @pytest.mark.parametrize("case", FINGERPRINTS, ids=[c["name"] for c in FINGERPRINTS])
 def test_limiter_fingerprint_vector(case: Dict[str, Any]) -> None:
     assert local_fingerprint(case["type"], case["stacktrace"], case["given"]) == case["expected"]
+
+
+def test_limiter_keeps_at_most_max_entries_dropping_the_window_that_started_first(tmp_path: Any) -> None:
+    case = FILES["limiter"]["maxEntries"]
+    windows = {"fp-%d" % i: {"start": case["nowMs"] - case["entries"] + i, "count": 1} for i in range(case["entries"])}
+    path = tmp_path / "limiter.json"
+    path.write_text(json.dumps({"v": 1, "windows": windows}), encoding="utf-8")
+    limiter = Limiter(str(path), case["max"], case["windowSeconds"], clock=lambda: case["nowMs"] / 1000.0)
+    assert limiter.allow(case["fingerprint"]) is True
+    limiter.save()
+    after = json.loads(path.read_text(encoding="utf-8"))["windows"]
+    assert len(after) == case["entries"]
+    assert "fp-0" not in after
+    assert after["fp-1"] == {"start": case["nowMs"] - case["entries"] + 1, "count": 1}
+    assert after[case["fingerprint"]] == {"start": case["nowMs"], "count": 1}

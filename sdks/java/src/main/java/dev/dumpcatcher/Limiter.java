@@ -55,9 +55,16 @@ public final class Limiter {
     entry[1]++;
     dirty = true;
     while (state.size() > MAX_ENTRIES) {
-      Iterator<String> oldest = state.keySet().iterator();
-      oldest.next();
-      oldest.remove();
+      // The window that started first goes, as in the other SDKs.
+      String oldest = null;
+      long oldestStart = Long.MAX_VALUE;
+      for (Map.Entry<String, long[]> e : state.entrySet()) {
+        if (e.getValue()[0] < oldestStart) {
+          oldest = e.getKey();
+          oldestStart = e.getValue()[0];
+        }
+      }
+      state.remove(oldest);
     }
     return true;
   }

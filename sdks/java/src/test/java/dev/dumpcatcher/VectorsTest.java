@@ -206,6 +206,28 @@ class VectorsTest {
     assertEquals(Json.parse(body), content.get("body"));
   }
 
+  @org.junit.jupiter.api.Test
+  void limiterKeepsAtMostMaxEntriesDroppingTheWindowThatStartedFirst() throws IOException {
+    Map<String, Object> c = map(map(load("files-v1.json").get("limiter")).get("maxEntries"));
+    long now = number(c.get("nowMs"));
+    int entries = (int) number(c.get("entries"));
+    StringBuilder json = new StringBuilder("{\"v\":1,\"windows\":{");
+    for (int i = 0; i < entries; i++) {
+      if (i > 0) json.append(',');
+      json.append("\"fp-").append(i).append("\":{\"start\":").append(now - entries + i).append(",\"count\":1}");
+    }
+    Files.write(dir.resolve("limiter.json"), json.append("}}").toString().getBytes(StandardCharsets.UTF_8));
+    Limiter l = new Limiter(dir, (int) number(c.get("max")), number(c.get("windowSeconds")));
+    assertTrue(l.tryAcquire((String) c.get("fingerprint"), now));
+    l.persist();
+    Map<String, Object> after =
+        map(map(Json.parse(new String(Files.readAllBytes(dir.resolve("limiter.json")), StandardCharsets.UTF_8))).get("windows"));
+    assertEquals(entries, after.size());
+    assertFalse(after.containsKey("fp-0"));
+    assertEquals(now - entries + 1, number(map(after.get("fp-1")).get("start")));
+    assertEquals(now, number(map(after.get(c.get("fingerprint"))).get("start")));
+  }
+
   @TestFactory
   Stream<DynamicTest> limiter() throws IOException {
     Map<String, Object> limiter = map(load("files-v1.json").get("limiter"));
