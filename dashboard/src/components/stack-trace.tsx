@@ -109,7 +109,11 @@ export function CrashCard(props: { crash: CrashItem; index: number }) {
       <dl class="facts">
         <dt>Report id</dt>
         <dd>
-          <code>{c.id}</code>
+          <code>{c.reportId ?? '—'}</code>
+        </dd>
+        <dt>Stored as</dt>
+        <dd>
+          <code>crashes/{c.id}</code>
         </dd>
         <dt>App version</dt>
         <dd>{describe(c.app)}</dd>
