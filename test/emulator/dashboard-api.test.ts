@@ -1,79 +1,24 @@
 /* The api routes the dashboard reads (issue paging, issue detail, crash feed, stats series), over real HTTP on the emulators. */
 import { randomUUID } from 'node:crypto';
-import { newClientId, sendSigned } from '../../scripts/lib/client';
-import { signInWithGoogle } from '../../scripts/lib/id-token';
 import { listIssues, type InsightsStore, type IssueListView } from '../../functions/src/api/issues';
 import type { CrashFeedView } from '../../functions/src/api/crashes';
 import { createFirestoreInsightsStore } from '../../functions/src/rollup/insights-store';
 import type { IssueDoc, IssueStatus } from '../../functions/src/rollup/schemas';
 import { computeFingerprint } from '../../functions/src/rollup/fingerprint';
 import { fixture, fixtureCrash } from '../unit/rollup/reports';
-import { requireEnv, testDb } from './helpers';
-
-interface Answer<T = Record<string, unknown>> {
-  status: number;
-  json: T & { error?: { code: string; details?: { issues?: Array<{ path: string }> } } };
-}
+import { callApi, googleUser, productWithViewer, rollUpToTheEnd, type Answer } from './api-client';
+import { testDb } from './helpers';
 
 async function call<T = Record<string, unknown>>(token: string, path: string): Promise<Answer<T>> {
-  const res = await fetch(requireEnv('DUMPCATCHER_API_URL') + path, { headers: { Authorization: `Bearer ${token}` } });
-  return { status: res.status, json: (await res.json()) as Answer<T>['json'] };
+  return callApi<T>(token, 'GET', path);
 }
 
-async function googleUser(label: string) {
-  const email = `${label}-${randomUUID().slice(0, 8)}@example.com`;
-  const signIn = await signInWithGoogle(requireEnv('FIREBASE_AUTH_EMULATOR_HOST'), { email, name: label });
-  return { email, token: signIn.idToken, uid: signIn.localId };
-}
-
-async function rollUp(): Promise<void> {
-  for (;;) {
-    const res = await fetch(requireEnv('DUMPCATCHER_ROLLUP_URL'), { method: 'POST' });
-    expect(res.status).toBe(200);
-    if (((await res.json()) as { caughtUp: boolean }).caughtUp) return;
-  }
-}
+const rollUp = rollUpToTheEnd;
 
 /** A product made through the api with a viewer, a stranger, and a signed sender of its crashes. */
 async function setup() {
-  const owner = await googleUser('owner');
-  const viewer = await googleUser('viewer');
-  const stranger = await googleUser('stranger');
-  const created = await fetch(requireEnv('DUMPCATCHER_API_URL') + '/v1/products', {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${owner.token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ name: 'Shop' }),
-  });
-  const { productKey, secret } = (await created.json()) as { productKey: string; secret: string };
-  // The viewer joins the way anyone does: invited by the owner, accepting as the invited verified address.
-  const invited = await fetch(requireEnv('DUMPCATCHER_API_URL') + `/v1/products/${productKey}/invitations`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${owner.token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email: viewer.email }),
-  });
-  expect(invited.status).toBe(201);
-  const { id: invitationId } = (await invited.json()) as { id: string };
-  const accepted = await fetch(requireEnv('DUMPCATCHER_API_URL') + `/v1/invitations/${invitationId}/accept`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${viewer.token}` },
-  });
-  expect(accepted.status).toBe(200);
-  const clientId = newClientId();
-  let counter = 0;
-  const send = async (path: '/v1/crashes' | '/v1/usage', body: Record<string, unknown>) => {
-    const res = await sendSigned({
-      baseUrl: requireEnv('DUMPCATCHER_INGEST_URL'),
-      path,
-      productKey,
-      secret,
-      clientId,
-      counter: ++counter,
-      body,
-    });
-    expect(res.status).toBe(202);
-    return res.json.id as string;
-  };
-  return { owner, viewer, stranger, productKey, send, base: `/v1/products/${productKey}` };
+  const [product, stranger] = await Promise.all([productWithViewer(), googleUser('stranger')]);
+  return { ...product, stranger };
 }
 
 const DAY_MS = 86_400_000;

@@ -1,42 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { newClientId, sendSigned } from '../../scripts/lib/client';
-import { signInWithGoogle } from '../../scripts/lib/id-token';
 import { computeFingerprint } from '../../functions/src/rollup/fingerprint';
 import { fixture, fixtureCrash } from '../unit/rollup/reports';
-import { requireEnv } from './helpers';
+import { callApi, googleUser, productWithViewer, rollUpToTheEnd } from './api-client';
 
-const apiUrl = () => requireEnv('DUMPCATCHER_API_URL');
-
-interface Answer {
-  status: number;
-  json: Record<string, unknown> & { error?: { code: string; details?: Record<string, unknown> } };
-}
-
-async function call(token: string, method: string, path: string, body?: unknown): Promise<Answer> {
-  const res = await fetch(apiUrl() + path, {
-    method,
-    headers: {
-      Authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as Answer['json'] };
-}
-
-async function googleUser(label: string) {
-  const email = `${label}-${randomUUID().slice(0, 8)}@example.com`;
-  const signIn = await signInWithGoogle(requireEnv('FIREBASE_AUTH_EMULATOR_HOST'), { email, name: label });
-  return { email, token: signIn.idToken };
-}
-
-async function rollUp(): Promise<void> {
-  for (;;) {
-    const res = await fetch(requireEnv('DUMPCATCHER_ROLLUP_URL'), { method: 'POST' });
-    expect(res.status).toBe(200);
-    if (((await res.json()) as { caughtUp: boolean }).caughtUp) return;
-  }
-}
+const call = callApi;
+const rollUp = rollUpToTheEnd;
 
 const fingerprintOf = (id: string) => {
   const f = fixture(id);
@@ -48,33 +16,7 @@ const fingerprintOf = (id: string) => {
   }).fingerprint;
 };
 
-/** A product made through the api, with a viewer, and a signed sender for its crashes. */
-async function setup() {
-  const owner = await googleUser('owner');
-  const viewer = await googleUser('viewer');
-  const created = await call(owner.token, 'POST', '/v1/products', { name: 'Shop' });
-  const { productKey, secret } = created.json as { productKey: string; secret: string };
-  // Members join by invitation only: the owner invites, the viewer accepts.
-  const invited = await call(owner.token, 'POST', `/v1/products/${productKey}/invitations`, { email: viewer.email });
-  expect(invited.status).toBe(201);
-  expect((await call(viewer.token, 'POST', `/v1/invitations/${invited.json.id as string}/accept`)).status).toBe(200);
-  const clientId = newClientId();
-  let counter = 0;
-  const send = async (path: '/v1/crashes' | '/v1/usage', body: Record<string, unknown>) => {
-    const res = await sendSigned({
-      baseUrl: requireEnv('DUMPCATCHER_INGEST_URL'),
-      path,
-      productKey,
-      secret,
-      clientId,
-      counter: ++counter,
-      body,
-    });
-    expect(res.status).toBe(202);
-    return res.json.id as string;
-  };
-  return { owner, viewer, productKey, send, base: `/v1/products/${productKey}` };
-}
+const setup = productWithViewer;
 
 const today = () => new Date().toISOString().slice(0, 10);
 

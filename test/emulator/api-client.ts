@@ -1,0 +1,78 @@
+/**
+ * The api and the ingest as the emulator suites drive them: Google users of the Auth emulator,
+ * authenticated api calls, rollups run to the end, and a product made through the api with a
+ * viewer who joined by invitation and a signed sender of its reports.
+ */
+import { randomUUID } from 'node:crypto';
+import { newClientId, sendSigned } from '../../scripts/lib/client';
+import { signInWithGoogle } from '../../scripts/lib/id-token';
+import { requireEnv } from './helpers';
+
+/** An api answer: status and JSON body. */
+export interface Answer<T = Record<string, unknown>> {
+  status: number;
+  json: T & { error?: { code: string; details?: Record<string, unknown> & { issues?: Array<{ path: string }> } } };
+}
+
+/** One authenticated api call, the body sent as JSON when there is one. */
+export async function callApi<T = Record<string, unknown>>(
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Answer<T>> {
+  const res = await fetch(requireEnv('DUMPCATCHER_API_URL') + path, {
+    method,
+    headers: {
+      Authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, json: (await res.json()) as Answer<T>['json'] };
+}
+
+/** A new verified Google user of the Auth emulator (on the local allow-list's domain). */
+export async function googleUser(label: string): Promise<{ email: string; token: string; uid: string }> {
+  const email = `${label}-${randomUUID().slice(0, 8)}@example.com`;
+  const signIn = await signInWithGoogle(requireEnv('FIREBASE_AUTH_EMULATOR_HOST'), { email, name: label });
+  return { email, token: signIn.idToken, uid: signIn.localId };
+}
+
+/** POSTs to the rollup until it says it has caught up. */
+export async function rollUpToTheEnd(): Promise<void> {
+  for (;;) {
+    const res = await fetch(requireEnv('DUMPCATCHER_ROLLUP_URL'), { method: 'POST' });
+    expect(res.status).toBe(200);
+    if (((await res.json()) as { caughtUp: boolean }).caughtUp) return;
+  }
+}
+
+/** A product made through the api by a new owner, a viewer who joined by invitation, and a signed sender. */
+export async function productWithViewer() {
+  const owner = await googleUser('owner');
+  const viewer = await googleUser('viewer');
+  const created = await callApi(owner.token, 'POST', '/v1/products', { name: 'Shop' });
+  expect(created.status).toBe(201);
+  const { productKey, secret } = created.json as { productKey: string; secret: string };
+  // Members join by invitation only: the owner invites, the viewer accepts as the invited verified address.
+  const invited = await callApi(owner.token, 'POST', `/v1/products/${productKey}/invitations`, { email: viewer.email });
+  expect(invited.status).toBe(201);
+  expect((await callApi(viewer.token, 'POST', `/v1/invitations/${invited.json.id as string}/accept`)).status).toBe(200);
+  const clientId = newClientId();
+  let counter = 0;
+  const send = async (path: '/v1/crashes' | '/v1/usage', body: Record<string, unknown>) => {
+    const res = await sendSigned({
+      baseUrl: requireEnv('DUMPCATCHER_INGEST_URL'),
+      path,
+      productKey,
+      secret,
+      clientId,
+      counter: ++counter,
+      body,
+    });
+    expect(res.status).toBe(202);
+    return res.json.id as string;
+  };
+  return { owner, viewer, productKey, send, base: `/v1/products/${productKey}` };
+}
