@@ -1,3 +1,4 @@
+import { parseInput } from '../shared/validation';
 import type { z } from 'zod';
 import type { Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
@@ -115,17 +116,7 @@ const ISSUE_ID = /^[0-9a-f]{64}$/;
 
 /** Checks query parameters against `schema`: 400 invalid_argument naming every bad parameter. */
 export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
-  const result = schema.safeParse(query ?? {});
-  if (result.success) return result.data;
-  // An unknown parameter has no path of its own; name it so the caller sees which one.
-  const issues = result.error.issues.map((i) => ({
-    path: i.code === 'unrecognized_keys' ? i.keys.join(',') : i.path.join('.'),
-    message: i.message,
-  }));
-  const first = issues[0];
-  throw new DumpcatcherError('invalid_argument', `Invalid query: ${first?.path || '(root)'}: ${first?.message}.`, {
-    details: { issues },
-  });
+  return parseInput(schema, query ?? {}, 'invalid_argument', 'query');
 }
 
 /** The caller's role on a product, or a 404 that does not reveal whether it exists; 403 if owner is needed. */
@@ -253,18 +244,7 @@ export async function patchIssue(
   params: { productKey: string; issueId: string; body: unknown },
   caller: Caller,
 ): Promise<IssueView> {
-  const result = PatchIssueBodySchema.safeParse(params.body);
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    throw new DumpcatcherError(
-      'invalid_body',
-      `Invalid request body: ${issues[0]?.path || '(root)'}: ${issues[0]?.message}.`,
-      {
-        details: { issues },
-      },
-    );
-  }
-  const body: PatchIssueBody = result.data;
+  const body: PatchIssueBody = parseInput(PatchIssueBodySchema, params.body, 'invalid_body', 'request body');
   await requireRole(deps.store, caller, params.productKey, 'owner');
   if (!ISSUE_ID.test(params.issueId)) throw notFoundIssue();
   const updated = await deps.store.updateIssueStatus(params.productKey, params.issueId, {

@@ -1,3 +1,4 @@
+import { parseInput } from '../shared/validation';
 import type { z } from 'zod';
 import { DumpcatcherError } from '../shared/errors';
 import {
@@ -165,13 +166,7 @@ const ROUTES: Array<{ name: string; pattern: RegExp; methods: Record<string, Han
 
 /** Checks a request body against `schema`, naming every bad field in `details.issues`. */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  const first = issues[0];
-  throw new DumpcatcherError('invalid_body', `Invalid request body: ${first?.path || '(root)'}: ${first?.message}.`, {
-    details: { issues },
-  });
+  return parseInput(schema, body, 'invalid_body', 'request body');
 }
 
 /** Finds the route for a method and path: 404 for unknown paths, 405 (with Allow) for other methods. */

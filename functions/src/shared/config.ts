@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { logConfigError } from './logs';
+import { parseConfig } from './validation';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -14,12 +15,5 @@ export type Config = z.infer<typeof ConfigSchema>;
 
 /** Reads the configuration, or throws with every problem listed. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const result = ConfigSchema.safeParse(env);
-  if (!result.success) {
-    logConfigError(result.error.issues);
-    throw new Error(
-      `Invalid configuration: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
-  return result.data;
+  return parseConfig(ConfigSchema, env, 'configuration', logConfigError);
 }
