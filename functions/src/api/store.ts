@@ -1,6 +1,6 @@
-import { FieldValue, Timestamp, type DocumentData, type Firestore, type UpdateData } from 'firebase-admin/firestore';
+import { FieldValue, type DocumentData, type Firestore, type UpdateData } from 'firebase-admin/firestore';
 import { DumpcatcherError } from '../shared/errors';
-import { isAlreadyExists } from '../shared/firestore';
+import { isAlreadyExists, parseStoredDoc, withDates } from '../shared/firestore';
 import { COLLECTIONS } from '../shared/paths';
 import type { InvitationRow } from './invitations';
 import type { ApiStore } from './products';
@@ -19,30 +19,6 @@ const LATE_WRITE_MARGIN_MS = 1000;
 
 /** Most products one listing returns. */
 export const MAX_LISTED_PRODUCTS = 200;
-
-/** Firestore Timestamps (at any depth) turned into Dates, so documents can be checked with zod. */
-function withDates(value: unknown): unknown {
-  if (value instanceof Timestamp) return value.toDate();
-  if (Array.isArray(value)) return value.map(withDates);
-  if (value !== null && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withDates(v)]));
-  return value;
-}
-
-function parseDoc<T>(
-  schema: {
-    safeParse(
-      v: unknown,
-    ): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[] }> } };
-  },
-  path: string,
-  data: DocumentData | undefined,
-): T {
-  const result = schema.safeParse(withDates(data));
-  if (!result.success)
-    throw new Error(`malformed document ${path}: ${result.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-  return result.data;
-}
 
 function isNotFound(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
@@ -65,7 +41,7 @@ function pendingRows(
   now: Date,
 ): InvitationRow[] {
   return docs
-    .map((d) => ({ id: d.id, invitation: parseDoc<InvitationDoc>(InvitationDocSchema, d.ref.path, d.data()) }))
+    .map((d) => ({ id: d.id, invitation: parseStoredDoc<InvitationDoc>(InvitationDocSchema, d.ref.path, d.data()) }))
     .filter((r) => r.invitation.expiresAt.getTime() > now.getTime())
     .sort((a, b) => a.invitation.createdAt.getTime() - b.invitation.createdAt.getTime());
 }
@@ -94,7 +70,7 @@ export function createFirestoreApiStore(db: Firestore, options: { ingestCacheMs:
 
     async getProduct(productKey) {
       const snap = await products.doc(productKey).get();
-      return snap.exists ? parseDoc<ProductDoc>(ProductDocSchema, snap.ref.path, snap.data()) : null;
+      return snap.exists ? parseStoredDoc<ProductDoc>(ProductDocSchema, snap.ref.path, snap.data()) : null;
     },
 
     async listProductsOf(uid) {
@@ -106,7 +82,7 @@ export function createFirestoreApiStore(db: Firestore, options: { ingestCacheMs:
         .get();
       return snap.docs.map((d) => ({
         productKey: d.id,
-        product: parseDoc<ProductDoc>(ProductDocSchema, d.ref.path, d.data()),
+        product: parseStoredDoc<ProductDoc>(ProductDocSchema, d.ref.path, d.data()),
       }));
     },
 
@@ -175,13 +151,13 @@ export function createFirestoreApiStore(db: Firestore, options: { ingestCacheMs:
       if (uids.length === 0) return out;
       const snaps = await db.getAll(...uids.map((uid) => users.doc(uid)));
       for (const snap of snaps)
-        if (snap.exists) out.set(snap.id, parseDoc<UserDoc>(UserDocSchema, snap.ref.path, snap.data()));
+        if (snap.exists) out.set(snap.id, parseStoredDoc<UserDoc>(UserDocSchema, snap.ref.path, snap.data()));
       return out;
     },
 
     async getUser(uid) {
       const snap = await users.doc(uid).get();
-      return snap.exists ? parseDoc<UserDoc>(UserDocSchema, snap.ref.path, snap.data()) : null;
+      return snap.exists ? parseStoredDoc<UserDoc>(UserDocSchema, snap.ref.path, snap.data()) : null;
     },
 
     async upsertUser(uid, profile, now) {
@@ -221,7 +197,7 @@ export function createFirestoreApiStore(db: Firestore, options: { ingestCacheMs:
     async getInvitation(id) {
       const snap = await invitations.doc(id).get();
       if (!snap.exists) return null;
-      return { id, invitation: parseDoc<InvitationDoc>(InvitationDocSchema, snap.ref.path, snap.data()) };
+      return { id, invitation: parseStoredDoc<InvitationDoc>(InvitationDocSchema, snap.ref.path, snap.data()) };
     },
 
     async deleteInvitation(id) {
@@ -233,13 +209,16 @@ export function createFirestoreApiStore(db: Firestore, options: { ingestCacheMs:
         const invitationRef = invitations.doc(id);
         const invitationSnap = await tx.get(invitationRef);
         const row = invitationSnap.exists
-          ? { id, invitation: parseDoc<InvitationDoc>(InvitationDocSchema, invitationRef.path, invitationSnap.data()) }
+          ? {
+              id,
+              invitation: parseStoredDoc<InvitationDoc>(InvitationDocSchema, invitationRef.path, invitationSnap.data()),
+            }
           : null;
         const productRef = row === null ? null : products.doc(row.invitation.productKey);
         const productSnap = productRef === null ? null : await tx.get(productRef);
         const product =
           productSnap?.exists === true
-            ? parseDoc<ProductDoc>(ProductDocSchema, productSnap.ref.path, productSnap.data())
+            ? parseStoredDoc<ProductDoc>(ProductDocSchema, productSnap.ref.path, productSnap.data())
             : null;
         check(row, product);
         // check() refuses a missing invitation or product, so both exist from here on.

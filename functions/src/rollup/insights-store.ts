@@ -2,21 +2,11 @@ import { FieldPath, Timestamp, type DocumentData, type Firestore, type Query } f
 import type { InsightsStore } from '../api/issues';
 import { ProductDocSchema } from '../api/schemas';
 import { ALL_SHARDS, COLLECTIONS } from '../shared/paths';
-import { fromMicros, toMicros } from '../shared/firestore';
+import { fieldsWithDates, fromMicros, parseStoredDoc, toMicros, withDates } from '../shared/firestore';
 import { CursorSchema, IssueDocSchema, type IssueDoc } from './schemas';
 
-/** Top-level Timestamps (and the product's nested ones) turned into Dates. */
-function withDates(data: DocumentData | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(data ?? {})) out[key] = value instanceof Timestamp ? value.toDate() : value;
-  return out;
-}
-
 function parseIssue(path: string, data: DocumentData | undefined): IssueDoc {
-  const result = IssueDocSchema.safeParse(withDates(data));
-  if (!result.success)
-    throw new Error(`malformed issue ${path}: ${result.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-  return result.data;
+  return parseStoredDoc(IssueDocSchema, path, data);
 }
 
 /** The rollup's documents (issues, stats) and raw crashes, as the api reads them; issue status changes. */
@@ -55,7 +45,7 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
       if (ids.length === 0) return [];
       const crashes = product(productKey).collection(COLLECTIONS.crashes);
       const snaps = await db.getAll(...ids.map((id) => crashes.doc(id)));
-      return snaps.filter((s) => s.exists).map((s) => ({ id: s.id, data: withDates(s.data()) }));
+      return snaps.filter((s) => s.exists).map((s) => ({ id: s.id, data: fieldsWithDates(s.data()) }));
     },
 
     async updateIssueStatus(productKey, id, change) {
@@ -81,7 +71,7 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
       const snap = await q.limit(query.limit).get();
       return snap.docs.map((d) => {
         const at: unknown = d.get('receivedAt');
-        return { id: d.id, data: withDates(d.data()), receivedAtUs: at instanceof Timestamp ? toMicros(at) : 0 };
+        return { id: d.id, data: fieldsWithDates(d.data()), receivedAtUs: at instanceof Timestamp ? toMicros(at) : 0 };
       });
     },
 
@@ -96,7 +86,7 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
     async getStats(productKey, ids) {
       const stats = product(productKey).collection(COLLECTIONS.stats);
       const snaps = ids.length === 0 ? [] : await db.getAll(...ids.map((id) => stats.doc(id)));
-      return new Map(snaps.filter((s) => s.exists).map((s) => [s.id, withDates(s.data())]));
+      return new Map(snaps.filter((s) => s.exists).map((s) => [s.id, fieldsWithDates(s.data())]));
     },
   };
 }

@@ -1,6 +1,6 @@
 import { FieldPath, Timestamp, type DocumentData, type Firestore } from 'firebase-admin/firestore';
 import { ALL_SHARDS, COLLECTIONS } from '../shared/paths';
-import { fromMicros, toMicros } from '../shared/firestore';
+import { fieldsWithDates, fromMicros, toMicros } from '../shared/firestore';
 import type { RollupStore } from './rollup';
 import { CursorSchema, type Cursor, type RollupStream } from './schemas';
 
@@ -22,16 +22,6 @@ const FIELDS: Record<RollupStream, string[]> = {
   usage: ['productKey', 'clientId', 'installId', 'receivedAt', 'metrics'],
 };
 
-/**
- * Top-level Timestamps turned into Dates (every date the rollup stores is top-level). A Date
- * drops a commit time's microseconds, so the cursor also keeps `receivedAtUs`.
- */
-function withDates(data: DocumentData): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(data)) out[key] = value instanceof Timestamp ? value.toDate() : value;
-  return out;
-}
-
 function sameCursor(a: Cursor | null, b: Cursor | null): boolean {
   if (a === null || b === null) return a === b;
   return (
@@ -44,7 +34,7 @@ function sameCursor(a: Cursor | null, b: Cursor | null): boolean {
 
 function parseCursor(path: string, data: DocumentData | undefined): Cursor | null {
   if (data === undefined) return null;
-  const result = CursorSchema.safeParse(withDates(data));
+  const result = CursorSchema.safeParse(fieldsWithDates(data));
   if (!result.success) throw new Error(`malformed cursor ${path}`);
   return result.data;
 }
@@ -84,7 +74,7 @@ export function createFirestoreRollupStore(db: Firestore): RollupStore {
       counts.reads += Math.max(1, snap.size); // an empty answer is billed as one read
       return snap.docs.map((doc) => {
         const at: unknown = doc.get('receivedAt');
-        const data = withDates(doc.data());
+        const data = fieldsWithDates(doc.data());
         return {
           path: doc.ref.path,
           id: doc.id,
@@ -108,7 +98,7 @@ export function createFirestoreRollupStore(db: Firestore): RollupStore {
         snaps.slice(1, 1 + productKeys.length).forEach((snap) => snap.exists && live.add(snap.id));
         const current = new Map<string, unknown>();
         for (const snap of snaps.slice(1 + productKeys.length)) {
-          if (snap.exists) current.set(snap.ref.path, withDates(snap.data() ?? {}));
+          if (snap.exists) current.set(snap.ref.path, fieldsWithDates(snap.data() ?? {}));
         }
         const writes = plan(current, live);
         for (const [path, doc] of writes) tx.set(db.doc(path), doc);

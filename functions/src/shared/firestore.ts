@@ -41,3 +41,33 @@ export function fromMicros(us: number): Timestamp {
   const seconds = Math.floor(us / 1_000_000);
   return new Timestamp(seconds, (us - seconds * 1_000_000) * 1000);
 }
+
+/** Timestamps at any depth of plain objects and arrays turned into Dates (bytes and other values kept), so documents can be checked with zod. */
+export function withDates(value: unknown): unknown {
+  if (value instanceof Timestamp) return value.toDate();
+  if (Array.isArray(value)) return value.map(withDates);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withDates(v)]));
+  return value;
+}
+
+/** A stored document checked with `schema` (Timestamps as Dates), or an error naming the document and its bad fields. */
+export function parseStoredDoc<T>(
+  schema: {
+    safeParse(
+      v: unknown,
+    ): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[] }> } };
+  },
+  path: string,
+  data: unknown,
+): T {
+  const result = schema.safeParse(withDates(data ?? {}));
+  if (!result.success)
+    throw new Error(`malformed document ${path}: ${result.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+  return result.data;
+}
+
+/** A document's fields with their Timestamps as Dates. */
+export function fieldsWithDates(data: Record<string, unknown> | undefined): Record<string, unknown> {
+  return withDates(data ?? {}) as Record<string, unknown>;
+}
