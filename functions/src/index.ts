@@ -11,7 +11,7 @@ import { createFirestoreApiStore } from './api/store';
 import { loadRollupConfig } from './rollup/config';
 import { createRollupHandler } from './rollup/handler';
 import { createFirestoreRollupStore } from './rollup/store';
-import { createFirestoreInsightsStore } from './rollup/insights-store';
+import { createFirestoreInsightsStore } from './api/insights-store';
 import { createUserSweeper } from './rollup/user-sweep';
 import { createFirestoreUserSweepStore } from './rollup/users-store';
 

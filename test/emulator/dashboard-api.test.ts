@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { listIssues, type InsightsStore, type IssueListView } from '../../functions/src/api/issues';
 import type { CrashFeedView } from '../../functions/src/api/crashes';
-import { createFirestoreInsightsStore } from '../../functions/src/rollup/insights-store';
+import { createFirestoreInsightsStore } from '../../functions/src/api/insights-store';
 import type { IssueDoc, IssueStatus } from '../../functions/src/rollup/schemas';
 import { computeFingerprint } from '../../functions/src/rollup/fingerprint';
 import { fixture, fixtureCrash } from '../unit/rollup/reports';

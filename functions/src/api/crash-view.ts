@@ -1,6 +1,7 @@
 import { fingerprintInputOf } from '../rollup/aggregate';
 import { fingerprintParsed, selectGroupingExceptions } from '../rollup/fingerprint';
-import { CrashDocSchema, StoredCrashSchema, type StoredCrash, type StoredFrame } from '../rollup/schemas';
+import { CrashDocSchema, type StoredFrame } from '../rollup/schemas';
+import { StoredCrashSchema, type StoredCrash } from './schemas';
 import { parseStacktrace, type ParsedStacktrace } from '../rollup/stacktrace';
 
 /** A stored crash as the issue page and the crash feed show it. */

@@ -1,4 +1,4 @@
-import { ListCrashesQuerySchema } from '../rollup/schemas';
+import { ListCrashesQuerySchema } from './schemas';
 import { toCrashView, type CrashView } from './crash-view';
 import { decodeCrashCursor, encodeCrashCursor } from './cursors';
 import { parseQuery, requireRole, type InsightsStore } from './issues';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { CrashCursorSchema, IssueCursorSchema, type CrashCursor, type IssueCursor } from '../rollup/schemas';
+import { CrashCursorSchema, IssueCursorSchema, type CrashCursor, type IssueCursor } from './schemas';
 import { DumpcatcherError } from '../shared/errors';
 
 /** A cursor as the api hands it out: base64url of its JSON. Opaque to callers. */

@@ -2,16 +2,14 @@ import { parseInput } from '../shared/validation';
 import type { z } from 'zod';
 import type { Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
+import { type IssueDoc, type IssueStatus, type StoredFrame } from '../rollup/schemas';
 import {
   GetIssueQuerySchema,
   ListIssuesQuerySchema,
   PatchIssueBodySchema,
-  type IssueDoc,
   type IssueSort,
-  type IssueStatus,
   type PatchIssueBody,
-  type StoredFrame,
-} from '../rollup/schemas';
+} from './schemas';
 import { toCrashView, type CrashView, type RollupPosition } from './crash-view';
 import { decodeIssueCursor, encodeIssueCursor } from './cursors';
 import { roleOf, type Caller, type Role } from './products';
@@ -31,7 +29,7 @@ export interface IssuePageQuery {
   after: { value: number; id: string } | null;
 }
 
-/** What the issue and stats routes read and write; the Firestore adapter is rollup/insights-store.ts. */
+/** What the issue and stats routes read and write; the Firestore adapter is api/insights-store.ts. */
 export interface InsightsStore {
   getProduct(productKey: string): Promise<ProductDoc | null>;
   /** Issues of a product, optionally of one status, by `sort` descending, then id descending. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CRASH_DIMENSIONS, IssueStatusSchema } from '../rollup/schemas';
 
 /** Longest overlap a rotation may keep the previous secret alive: 7 days. */
 export const MAX_OVERLAP_SECONDS = 7 * 86_400;
@@ -140,3 +141,122 @@ export const ApiConfigSchema = z.object({
 });
 /** Validated api configuration. */
 export type ApiConfig = z.infer<typeof ApiConfigSchema>;
+
+/** Body of `PATCH /v1/products/{key}/issues/{id}`. */
+export const PatchIssueBodySchema = z
+  .strictObject({
+    status: z.enum(['unresolved', 'resolved', 'ignored']),
+    resolvedInVersion: z.string().trim().min(1).max(64).nullable().optional(),
+  })
+  .refine((b) => b.status === 'resolved' || b.resolvedInVersion == null, {
+    message: 'resolvedInVersion goes with status resolved',
+    path: ['resolvedInVersion'],
+  });
+/** A validated issue change. */
+export type PatchIssueBody = z.infer<typeof PatchIssueBodySchema>;
+
+/** The sort orders of the issue listing (each served by an index, see firestore.indexes.json). */
+export const ISSUE_SORTS = ['lastSeen', 'count', 'clients'] as const;
+/** One sort order of the issue listing. */
+export type IssueSort = (typeof ISSUE_SORTS)[number];
+
+/** Most days of per-issue counts the listing attaches (one stats read per day, shared by every row). */
+export const MAX_LIST_DAYS = 30;
+
+/** Query of `GET /v1/products/{key}/issues`. */
+export const ListIssuesQuerySchema = z.strictObject({
+  status: IssueStatusSchema.optional(),
+  sort: z.enum(ISSUE_SORTS).default('lastSeen'),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  /** Opaque: the `nextCursor` of the previous page. */
+  cursor: z.string().min(1).max(512).optional(),
+  days: z.coerce.number().int().min(0).max(MAX_LIST_DAYS).default(14),
+});
+/** A validated issue listing query. */
+export type ListIssuesQuery = z.infer<typeof ListIssuesQuerySchema>;
+
+/** Query of `GET /v1/products/{key}/issues/{id}`. */
+export const GetIssueQuerySchema = z.strictObject({
+  days: z.coerce.number().int().min(0).max(92).default(30),
+});
+/** A validated issue detail query. */
+export type GetIssueQuery = z.infer<typeof GetIssueQuerySchema>;
+
+/** Query of `GET /v1/products/{key}/crashes`. */
+export const ListCrashesQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+  /** Opaque: the `cursor` of an earlier answer; only crashes newer than it are returned. */
+  after: z.string().min(1).max(512).optional(),
+});
+/** A validated crash feed query. */
+export type ListCrashesQuery = z.infer<typeof ListCrashesQuerySchema>;
+
+/** The decoded issue listing cursor: the last row's sort value and id, and the listing it belongs to. */
+export const IssueCursorSchema = z.strictObject({
+  /** Product key, sort and status of the listing; a cursor is refused by any other listing. */
+  k: z.string().min(1),
+  s: z.enum(ISSUE_SORTS),
+  st: IssueStatusSchema.nullable(),
+  /** The sort value (lastSeen as epoch milliseconds). */
+  v: z.number().int().min(0),
+  id: z.string().regex(/^[0-9a-f]{64}$/),
+});
+/** A decoded issue listing cursor. */
+export type IssueCursor = z.infer<typeof IssueCursorSchema>;
+
+/** The decoded crash feed cursor: the newest crash seen (t = 0 and id "" before any crash). */
+export const CrashCursorSchema = z.strictObject({
+  k: z.string().min(1),
+  /** receivedAt in epoch microseconds (Firestore's precision). */
+  t: z.number().int().min(0),
+  id: z.string().regex(/^[A-Za-z0-9_-]{0,128}$/),
+});
+/** A decoded crash feed cursor. */
+export type CrashCursor = z.infer<typeof CrashCursorSchema>;
+
+const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().catch(null);
+
+/**
+ * What the api shows of a stored crash (written by the ingest, see protocol.md). Each field is
+ * checked on its own and a malformed one reads as null, so one odd document cannot break a page.
+ */
+export const StoredCrashSchema = z.object({
+  reportId: nullable(z.string()),
+  receivedAt: nullable(z.date()),
+  occurredAt: nullable(z.string()),
+  app: nullable(z.object({ name: z.string(), version: z.string() })),
+  label: nullable(z.string()),
+  exception: nullable(
+    z.object({
+      type: z.string(),
+      message: z.string().nullable().default(null),
+      stacktrace: z.string(),
+      stacktraceTruncated: z.boolean().default(false),
+    }),
+  ),
+  runtime: nullable(z.object({ name: z.string(), version: z.string() })),
+  os: nullable(
+    z.object({
+      name: z.string(),
+      version: z.string().nullable().default(null),
+      arch: z.string().nullable().default(null),
+    }),
+  ),
+  tags: nullable(z.record(z.string(), z.string())),
+  extraJson: nullable(z.string()),
+});
+/** A stored crash as the api shows it. */
+export type StoredCrash = z.infer<typeof StoredCrashSchema>;
+
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC day, YYYY-MM-DD');
+
+/** Query of `GET /v1/products/{key}/stats`. */
+export const StatsQuerySchema = z.strictObject({
+  by: z.enum([...CRASH_DIMENSIONS, 'usage']),
+  from: Day,
+  to: Day,
+  /** `day` adds a per-day series (one point per day of the range, 0 where nothing was counted). */
+  series: z.literal('day').optional(),
+});
+/** A validated stats query. */
+export type StatsQuery = z.infer<typeof StatsQuerySchema>;

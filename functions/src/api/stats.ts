@@ -1,5 +1,6 @@
 import { DumpcatcherError } from '../shared/errors';
-import { StatsQuerySchema, type CrashStatsDoc, type MetricStats, type UsageStatsDoc } from '../rollup/schemas';
+import { type CrashStatsDoc, type MetricStats, type UsageStatsDoc } from '../rollup/schemas';
+import { StatsQuerySchema } from './schemas';
 import {
   createSketch,
   decodeSketch,

@@ -1,9 +1,9 @@
 import { FieldPath, Timestamp, type DocumentData, type Firestore, type Query } from 'firebase-admin/firestore';
-import type { InsightsStore } from '../api/issues';
-import { ProductDocSchema } from '../api/schemas';
+import type { InsightsStore } from './issues';
+import { ProductDocSchema } from './schemas';
 import { ALL_SHARDS, COLLECTIONS } from '../shared/paths';
 import { fieldsWithDates, fromMicros, parseStoredDoc, toMicros, withDates } from '../shared/firestore';
-import { CursorSchema, IssueDocSchema, type IssueDoc } from './schemas';
+import { CursorSchema, IssueDocSchema, type IssueDoc } from '../rollup/schemas';
 
 function parseIssue(path: string, data: DocumentData | undefined): IssueDoc {
   return parseStoredDoc(IssueDocSchema, path, data);
