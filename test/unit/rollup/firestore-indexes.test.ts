@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { toStoredReport } from '../../../functions/src/ingest/stored-report';
+import type { CrashReport, UsageReport } from '../../../functions/src/ingest/schemas';
+import { sampleCrash } from '../../../scripts/lib/client';
 
 interface IndexFile {
   indexes: Array<{ collectionGroup: string; queryScope: string; fields: Array<{ fieldPath: string; order?: string }> }>;
@@ -72,5 +75,51 @@ describe('firestore.indexes.json for the rollup', () => {
     ['stats', 'metrics'],
   ])('exempts %s.%s (large, never queried) from indexing', (group, field) => {
     expect(override(group, field)?.indexes).toEqual([]);
+  });
+});
+
+describe('firestore.indexes.json for raw reports', () => {
+  const server = {
+    productKey: 'pk_test',
+    clientId: 'client',
+    counter: 1,
+    acceptedAt: new Date('2026-12-04T00:00:00Z'),
+    retentionDays: 90,
+    documentId: 'a'.repeat(40),
+  };
+  const crash = toStoredReport(
+    {
+      ...sampleCrash({
+        label: 'checkout',
+        tags: { a: 'b' },
+        extra: { n: 1 },
+        fingerprint: 'fp',
+        installId: 'install-1',
+      }),
+    } as unknown as CrashReport,
+    server,
+  );
+  const usage = toStoredReport(
+    {
+      reportId: '00000000-0000-4000-8000-000000000000',
+      occurredAt: '2026-12-04T00:00:00Z',
+      app: { name: 'a', version: '1' },
+      label: 'cli',
+      installId: 'install-1',
+      metrics: { os: 'linux' },
+      extra: { n: 1 },
+    } as unknown as UsageReport,
+    server,
+  );
+
+  // Nothing reads raw reports by a field but through the (shard, receivedAt) indexes; every
+  // automatic single-field index entry would be stored (and billed) for nothing.
+  it.each([
+    ['crashes', crash],
+    ['usage', usage],
+  ] as const)('exempts every field the ingest stores on %s from single-field indexing', (group, doc) => {
+    const fields = [...Object.keys(doc), 'receivedAt'];
+    expect(fields.length).toBeGreaterThan(10);
+    for (const field of fields) expect([group, field, override(group, field)?.indexes]).toEqual([group, field, []]);
   });
 });
