@@ -9,6 +9,10 @@ export const COLLECTIONS = {
   issues: 'issues',
   stats: 'stats',
   rollupState: 'rollupState',
+  alerts: 'alerts',
+  alertSecrets: 'alertSecrets',
+  alertOutbox: 'alertOutbox',
+  alertDeliveries: 'alertDeliveries',
 } as const;
 
 /** How many index shards reports are spread over (see `reportShard`); the rollup reads them all. */
