@@ -58,12 +58,13 @@ http(
     store: createFirestoreRollupStore(getDb()),
     config: rollupConfig,
     sweepUsers: createUserSweeper(createFirestoreUserSweepStore(getDb(), getAuth(getAdminApp()))),
-    deliverAlerts: () =>
+    deliverAlerts: (deadline) =>
       runAlertDelivery({
         store: alertStore,
         send: sendAlert,
         clock: () => new Date(),
         dashboardUrl: alertsConfig.DUMPCATCHER_DASHBOARD_URL,
+        deadline,
       }),
   }),
 );

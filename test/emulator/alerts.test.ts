@@ -241,6 +241,21 @@ describe('alert destinations through the api', () => {
   });
 });
 
+describe('deleting a product', () => {
+  it('deletes its destinations, their secrets and its messages', async () => {
+    const s = await setup();
+    await s.crash('java/orders');
+    await rollUp();
+    expect(s.received()).toHaveLength(1);
+    expect(await deliveriesOf(s.productKey)).toHaveLength(1);
+    const deleted = await call(s.owner.token, 'DELETE', s.base);
+    expect(deleted.status).toBe(200);
+    expect((await testDb().collection('alertSecrets').doc(s.alertId).get()).exists).toBe(false);
+    expect((await testDb().doc(`products/${s.productKey}/alerts/${s.alertId}`).get()).exists).toBe(false);
+    expect(await deliveriesOf(s.productKey)).toHaveLength(0);
+  });
+});
+
 describe('alert delivery from the rollup', () => {
   it('sends new issues once, batched in one signed message, and not again on the next run', async () => {
     const s = await setup();

@@ -10,7 +10,7 @@ import type { IssueDoc } from '../rollup/schemas';
 import { buildSlackBody, buildWebhookBody, toAlertIssue } from './payload';
 import type { AlertDoc, AlertEvent, DeliveryDoc, OutboxDoc } from './schemas';
 import { webhookHeaders } from './sign';
-import type { SendMessage, SendOutcome } from './transport';
+import { SEND_TIMEOUT_MS, type SendMessage, type SendOutcome } from './transport';
 
 /** Wait before attempt n+1 after n failed attempts: 1, 5, 30 minutes, then hourly. */
 export const RETRY_DELAYS_MS = [60_000, 300_000, 1_800_000];
@@ -204,6 +204,8 @@ export async function runAlertDelivery(deps: {
   send: SendMessage;
   clock: Clock;
   dashboardUrl: string | undefined;
+  /** No send starts unless it would end (timeout included) by then; the rest wait for the next run. */
+  deadline?: Date;
 }): Promise<AlertRunSummary> {
   const { store, clock } = deps;
   const summary: AlertRunSummary = { queued: 0, sent: 0, retrying: 0, gaveUp: 0 };
@@ -227,7 +229,10 @@ export async function runAlertDelivery(deps: {
     });
     summary[next.result]++;
   };
-  for (let i = 0; i < due.length; i += SEND_CONCURRENCY)
+  const deadline = deps.deadline?.getTime() ?? Infinity;
+  for (let i = 0; i < due.length; i += SEND_CONCURRENCY) {
+    if (clock().getTime() + SEND_TIMEOUT_MS > deadline) break;
     await Promise.all(due.slice(i, i + SEND_CONCURRENCY).map(attempt));
+  }
   return summary;
 }

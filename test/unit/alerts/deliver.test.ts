@@ -3,6 +3,8 @@ import {
   RETRY_WINDOW_MS,
   afterAttempt,
   planMessages,
+  runAlertDelivery,
+  type AlertDeliveryStore,
   type ExpandInput,
 } from '../../../functions/src/alerts/deliver';
 import { alertEventsOf, withAlertOutbox } from '../../../functions/src/alerts/outbox';
@@ -217,5 +219,81 @@ describe('afterAttempt', () => {
     const next = afterAttempt(delivery(2), { ok: true, status: 204 }, NOW);
     expect(next.change).toEqual({ lastSuccessAt: NOW, failing: false });
     expect([next.delivery.status, next.delivery.sentAt, next.delivery.attempts]).toEqual(['sent', NOW, 3]);
+  });
+});
+
+describe('runAlertDelivery', () => {
+  /** A store with `due` pending messages, recording what was claimed and recorded. */
+  function fakeStore(due: string[]) {
+    const recorded: string[] = [];
+    const store: AlertDeliveryStore = {
+      listOutboxProducts: async () => [],
+      expandOutbox: async () => 0,
+      listDue: async () => due,
+      claim: async (id) =>
+        id === 'taken'
+          ? null
+          : {
+              productKey: KEY,
+              alertId: 'al_a',
+              kind: 'webhook',
+              type: 'issue.new',
+              body: '{}',
+              eventIds: [],
+              status: 'pending',
+              attempts: 0,
+              createdAt: NOW,
+              nextAttemptAt: NOW,
+              leaseUntil: null,
+              lastError: null,
+              sentAt: null,
+            },
+      getAlert: async () => alert('webhook', ['issue.new']),
+      getSecret: async () => 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      recordAttempt: async (id, delivery) => {
+        recorded.push(`${id}:${delivery.status}`);
+      },
+    };
+    return { store, recorded };
+  }
+
+  it('sends each due message it can claim, signed, and skips one another run holds', async () => {
+    const { store, recorded } = fakeStore(['m1', 'taken', 'm2']);
+    const sent: Array<Record<string, string>> = [];
+    const summary = await runAlertDelivery({
+      store,
+      clock: () => NOW,
+      dashboardUrl: undefined,
+      send: async (_url, _body, headers) => {
+        sent.push(headers);
+        return { ok: true, status: 200 };
+      },
+    });
+    expect(summary).toEqual({ queued: 0, sent: 2, retrying: 0, gaveUp: 0 });
+    expect(recorded.sort()).toEqual(['m1:sent', 'm2:sent']);
+    expect(sent.map((h) => h['webhook-id']).sort()).toEqual(['m1', 'm2']);
+  });
+  it('starts no send that could end after the deadline', async () => {
+    const { store, recorded } = fakeStore(['m1']);
+    const summary = await runAlertDelivery({
+      store,
+      clock: () => NOW,
+      dashboardUrl: undefined,
+      deadline: new Date(NOW.getTime() + 9_000),
+      send: async () => ({ ok: true, status: 200 }),
+    });
+    expect([summary.sent, recorded]).toEqual([0, []]);
+  });
+  it('gives a message for a deleted destination up at once', async () => {
+    const { store, recorded } = fakeStore(['m1']);
+    const summary = await runAlertDelivery({
+      store: { ...store, getAlert: async () => null },
+      clock: () => NOW,
+      dashboardUrl: undefined,
+      send: async () => {
+        throw new Error('must not send');
+      },
+    });
+    expect([summary.gaveUp, recorded]).toEqual([1, ['m1:failed']]);
   });
 });
