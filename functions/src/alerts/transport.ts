@@ -4,6 +4,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { isIP } from 'node:net';
 import { checkDestination, type Resolve } from './address';
 
 /** Longest an attempt may take, connection to last byte. */
@@ -14,7 +15,7 @@ export const MAX_ANSWER_BYTES = 4096;
 /** How an attempt went: a 2xx, or why not (an HTTP status, a refusal or a transport error; never a secret). */
 export type SendOutcome = { ok: true; status: number } | { ok: false; status: number | null; reason: string };
 
-/** Sends a message; `transport` options exist for tests. */
+/** Sends one message body with extra headers to a destination URL. */
 export type SendMessage = (url: string, body: string, headers: Record<string, string>) => Promise<SendOutcome>;
 
 /** A sender that checks each URL at send time and POSTs JSON to it. */
@@ -27,6 +28,7 @@ export function createSender(options: { allowLoopback: boolean; resolve?: Resolv
     });
     if (!check.ok) return { ok: false, status: null, reason: `refused: the URL ${check.message}` };
     const { url, address } = check;
+    const host = url.hostname.replace(/^\[|\]$/g, '');
     const secure = url.protocol === 'https:';
     return new Promise<SendOutcome>((resolve) => {
       let settled = false;
@@ -41,8 +43,9 @@ export function createSender(options: { allowLoopback: boolean; resolve?: Resolv
         host: address,
         port: url.port === '' ? (secure ? 443 : 80) : Number(url.port),
         path: url.pathname + url.search,
-        // The certificate is checked against the name, while the connection goes to the checked address.
-        ...(secure ? { servername: url.hostname.replace(/^\[|\]$/g, '') } : {}),
+        // The certificate is checked against the name, while the connection goes to the checked
+        // address (SNI takes names only: a URL with an address literal is checked against it).
+        ...(secure && isIP(host) === 0 ? { servername: host } : {}),
         headers: {
           host: url.host,
           'content-type': 'application/json',
