@@ -85,7 +85,7 @@ beforeAll(() => receiver.start());
 afterAll(() => receiver.stop());
 
 /** A product made through the api, with a viewer, a webhook destination on its own path, and a signed sender. */
-async function setup(options: { kind?: 'webhook' | 'slack'; events?: string[] } = {}) {
+async function setup(options: { kind?: 'webhook' | 'slack'; events?: string[]; spikeThreshold?: number } = {}) {
   const owner = await googleUser('owner');
   const viewer = await googleUser('viewer');
   const created = await call(owner.token, 'POST', '/v1/products', { name: 'Shop' });
@@ -98,6 +98,7 @@ async function setup(options: { kind?: 'webhook' | 'slack'; events?: string[] } 
     kind: options.kind ?? 'webhook',
     url: receiver.url(path),
     events: options.events ?? ['issue.new', 'issue.regressed'],
+    ...(options.spikeThreshold === undefined ? {} : { spikeThreshold: options.spikeThreshold }),
   });
   expect(destination.status).toBe(201);
   const clientId = newClientId();
@@ -305,6 +306,64 @@ describe('alert delivery from the rollup', () => {
     const body = verified(s.whsec!, s.received()[0]!);
     expect(body.type).toBe('issue.regressed');
     expect(body.issues).toEqual([expect.objectContaining({ id: issueId, status: 'regressed' })]);
+  });
+
+  it('sends a spike once to each destination whose threshold the hourly count crossed', async () => {
+    const s = await setup({ events: ['issue.spike'], spikeThreshold: 10 });
+    const path25 = `/hook/${randomUUID()}`;
+    const at25 = await call(s.owner.token, 'POST', `${s.base}/alerts`, {
+      kind: 'webhook',
+      url: receiver.url(path25),
+      events: ['issue.spike'],
+      spikeThreshold: 25,
+    });
+    expect([at25.status, at25.json.spikeThreshold]).toEqual([201, 25]);
+    for (let i = 0; i < 10; i++) await s.crash('java/orders');
+    for (let i = 0; i < 3; i++) await s.crash('java/plugins');
+    await rollUp();
+    expect(s.received()).toHaveLength(1);
+    const body = verified(s.whsec!, s.received()[0]!);
+    expect(body.type).toBe('issue.spike');
+    expect(body.issues.map((i) => i.title)).toHaveLength(1);
+    expect(receiver.on(path25)).toHaveLength(0);
+
+    for (let i = 0; i < 15; i++) await s.crash('java/orders');
+    await rollUp();
+    await rollUp();
+    expect(s.received()).toHaveLength(1); // 10 was crossed once; 25 is not this destination's
+    const [spike25] = receiver.on(path25);
+    expect(verified(at25.json.secret as string, spike25!).issues).toEqual([
+      expect.objectContaining({ id: body.issues[0]!.id, count: 25 }),
+    ]);
+  });
+
+  it('refuses a spike event without a threshold, and a threshold off the ladder', async () => {
+    const s = await setup();
+    const url = receiver.url('/x');
+    const missing = await call(s.owner.token, 'POST', `${s.base}/alerts`, {
+      kind: 'slack',
+      url,
+      events: ['issue.spike'],
+    });
+    expect([missing.status, missing.json.error?.message]).toEqual([
+      400,
+      'Invalid request body: spikeThreshold: spikeThreshold is required with issue.spike and allowed only with it.',
+    ]);
+    const odd = await call(s.owner.token, 'POST', `${s.base}/alerts`, {
+      kind: 'slack',
+      url,
+      events: ['issue.spike'],
+      spikeThreshold: 7,
+    });
+    expect([odd.status, odd.json.error?.code]).toEqual([400, 'invalid_body']);
+    expect(odd.json.error?.message).toContain('must be one of 10, 25, 50');
+    const patched = await call(s.owner.token, 'PATCH', `${s.base}/alerts/${s.alertId}`, { events: ['issue.spike'] });
+    expect(patched.status).toBe(400);
+    const both = await call(s.owner.token, 'PATCH', `${s.base}/alerts/${s.alertId}`, {
+      events: ['issue.new', 'issue.spike'],
+      spikeThreshold: 50,
+    });
+    expect([both.status, both.json.spikeThreshold, both.json.events]).toEqual([200, 50, ['issue.new', 'issue.spike']]);
   });
 
   it('sends once when two rollups run at once', async () => {

@@ -93,6 +93,12 @@ beforeAll(async () => {
     await setDoc(doc(db, 'alertSecrets', ALERT), { productKey: KEY, secret: 'whsec_x' });
     await setDoc(doc(db, 'alertOutbox', 'outbox1'), { productKey: KEY, events: [] });
     await setDoc(doc(db, 'alertDeliveries', 'msg_1'), { productKey: KEY, alertId: ALERT, body: '{}' });
+    await setDoc(doc(db, 'alertSpikeMarks', 'mark1'), {
+      productKey: KEY,
+      alertId: ALERT,
+      issueId: 'i',
+      at: new Date(),
+    });
     await setDoc(doc(db, 'invitations', INVITATION), {
       productKey: KEY,
       email: 'ivy@example.com',
@@ -224,6 +230,9 @@ describe('alerts', () => {
   });
   it('refuses the owner reading a queued message', async () => {
     await assertFails(getDoc(doc(google('alice'), 'alertDeliveries', 'msg_1')));
+  });
+  it('refuses the owner reading a spike mark', async () => {
+    await assertFails(getDoc(doc(google('alice'), 'alertSpikeMarks', 'mark1')));
   });
   it('refuses a client that is not signed in reading a webhook secret', async () => {
     await assertFails(getDoc(doc(anonymous(), 'alertSecrets', ALERT)));

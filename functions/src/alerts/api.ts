@@ -60,6 +60,8 @@ export interface AlertView {
   /** The full URL for the owner; for viewers only its origin, since a Slack URL is itself a credential. */
   url: string;
   events: string[];
+  /** Crashes in an hour that make an `issue.spike`; null without that event. */
+  spikeThreshold: number | null;
   createdAt: string;
   updatedAt: string;
   status: {
@@ -81,6 +83,7 @@ function toView(id: string, alert: AlertDoc, role: Role): AlertView {
     kind: alert.kind,
     url: role === 'owner' ? alert.url : `${new URL(alert.url).origin}/…`,
     events: [...alert.events],
+    spikeThreshold: alert.spikeThreshold,
     createdAt: alert.createdAt.toISOString(),
     updatedAt: alert.updatedAt.toISOString(),
     status: {
@@ -136,6 +139,7 @@ export async function createAlert(
     kind: body.kind,
     url: body.url,
     events: body.events,
+    spikeThreshold: body.spikeThreshold ?? null,
     createdAt: now,
     updatedAt: now,
     lastSuccessAt: null,
@@ -169,6 +173,15 @@ export async function updateAlert(
   const change: Partial<AlertDoc> = { updatedAt: deps.clock() };
   if (body.url !== undefined) change.url = body.url;
   if (body.events !== undefined) change.events = body.events;
+  if (body.spikeThreshold !== undefined) change.spikeThreshold = body.spikeThreshold;
+  const events = change.events ?? current.events;
+  const threshold = change.spikeThreshold === undefined ? current.spikeThreshold : change.spikeThreshold;
+  if (events.includes('issue.spike') !== (threshold !== null)) {
+    const message = 'spikeThreshold is required with issue.spike and allowed only with it';
+    throw new DumpcatcherError('invalid_body', `Invalid request body: spikeThreshold: ${message}.`, {
+      details: { issues: [{ path: 'spikeThreshold', message }] },
+    });
+  }
   if (!(await alerts.store.updateAlert(productKey, alertId, change))) throw notFound();
   return toView(alertId, { ...current, ...change }, 'owner');
 }

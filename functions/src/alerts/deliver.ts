@@ -8,7 +8,7 @@ import type { Clock } from '../shared/clock';
 import { sha256Hex } from '../shared/sha256';
 import type { IssueDoc } from '../rollup/schemas';
 import { buildSlackBody, buildWebhookBody, toAlertIssue } from './payload';
-import type { AlertDoc, AlertEvent, DeliveryDoc, OutboxDoc } from './schemas';
+import type { AlertDoc, AlertEvent, DeliveryDoc, OutboxDoc, SpikeMarkDoc } from './schemas';
 import { webhookHeaders } from './sign';
 import { SEND_TIMEOUT_MS, type SendMessage, type SendOutcome } from './transport';
 
@@ -32,6 +32,22 @@ export interface ExpandInput {
   outbox: OutboxDoc[];
   alerts: Array<{ id: string; alert: AlertDoc }>;
   issues: ReadonlyMap<string, IssueDoc>;
+  /** When each destination was last told of each issue's spike, by `spikeMarkKey`. */
+  spikeMarks: ReadonlyMap<string, Date>;
+}
+
+/** What expanding one product's outbox writes: the messages and the spike marks they set. */
+export interface ExpandPlan {
+  messages: Array<{ id: string; doc: DeliveryDoc }>;
+  marks: SpikeMarkDoc[];
+}
+
+/** A destination is told of one issue's spike at most once in this long. */
+export const SPIKE_QUIET_MS = 24 * 3_600_000;
+
+/** The key of a spike mark: one destination and one issue. */
+export function spikeMarkKey(alertId: string, issueId: string): string {
+  return `${alertId}/${issueId}`;
 }
 
 /** A change to a destination's delivery status. */
@@ -42,14 +58,11 @@ export interface AlertDeliveryStore {
   /** Products that have queued outbox documents (at most `limit`). */
   listOutboxProducts(limit: number): Promise<string[]>;
   /**
-   * In one transaction: reads the product's outbox documents, the product, its destinations
-   * and the issues the outbox names; writes the messages `plan` returns and deletes those
-   * outbox documents. Answers how many messages were written.
+   * In one transaction: reads the product's outbox documents, the product, its destinations,
+   * the issues the outbox names and the spike marks of those issues; writes the messages and
+   * marks `plan` returns and deletes those outbox documents. Answers how many messages were written.
    */
-  expandOutbox(
-    productKey: string,
-    plan: (input: ExpandInput) => Array<{ id: string; doc: DeliveryDoc }>,
-  ): Promise<number>;
+  expandOutbox(productKey: string, plan: (input: ExpandInput) => ExpandPlan): Promise<number>;
   /** Ids of pending messages due at `now`, oldest due first. */
   listDue(now: Date, limit: number): Promise<string[]>;
   /** Takes the lease on a pending, due, unleased message; null when it is not (another run has it). */
@@ -87,29 +100,40 @@ export function bodyFor(kind: AlertDoc['kind'], webhookBody: ReturnType<typeof b
 
 /**
  * The messages for one product's queued events: for each destination, one per event type it
- * subscribes to, listing the issues of that type (events of a deleted issue are dropped).
+ * subscribes to, listing the issues of that type (events of a deleted issue are dropped). A
+ * spike counts for a destination when the issue crossed its threshold and the destination was
+ * not told of that issue's spike in the last 24 hours.
  */
-export function planMessages(
-  input: ExpandInput,
-  now: Date,
-  dashboardUrl: string | undefined,
-): Array<{ id: string; doc: DeliveryDoc }> {
-  if (input.product === null) return [];
+export function planMessages(input: ExpandInput, now: Date, dashboardUrl: string | undefined): ExpandPlan {
+  const plan: ExpandPlan = { messages: [], marks: [] };
+  if (input.product === null) return plan;
   const seen = new Set<string>();
-  const byType = new Map<AlertEvent, Array<{ id: string; issueId: string }>>();
+  const byType = new Map<AlertEvent, Array<{ id: string; issueId: string; levels: number[] }>>();
   for (const doc of input.outbox)
     for (const event of doc.events) {
       if (seen.has(event.id) || !input.issues.has(event.issueId)) continue;
       seen.add(event.id);
       const list = byType.get(event.event) ?? [];
-      list.push({ id: event.id, issueId: event.issueId });
+      list.push({ id: event.id, issueId: event.issueId, levels: event.levels ?? [] });
       byType.set(event.event, list);
     }
-  const out: Array<{ id: string; doc: DeliveryDoc }> = [];
+  const out = plan.messages;
   for (const { id: alertId, alert } of input.alerts)
     for (const type of alert.events) {
-      const events = byType.get(type);
-      if (events === undefined) continue;
+      let events = byType.get(type);
+      if (events !== undefined && type === 'issue.spike') {
+        const told = new Set<string>();
+        events = events.filter((e) => {
+          const last = input.spikeMarks.get(spikeMarkKey(alertId, e.issueId));
+          const quiet = last === undefined || now.getTime() - last.getTime() >= SPIKE_QUIET_MS;
+          const fits = alert.spikeThreshold !== null && e.levels.includes(alert.spikeThreshold);
+          if (!fits || !quiet || told.has(e.issueId)) return false;
+          told.add(e.issueId);
+          return true;
+        });
+        for (const issueId of told) plan.marks.push({ productKey: input.productKey, alertId, issueId, at: now });
+      }
+      if (events === undefined || events.length === 0) continue;
       const eventIds = events.map((e) => e.id);
       const id = messageId(alertId, type, eventIds);
       const issues = events.map((e) => toAlertIssue(e.issueId, input.issues.get(e.issueId)!, dashboardUrl));
@@ -139,7 +163,7 @@ export function planMessages(
         },
       });
     }
-  return out;
+  return plan;
 }
 
 /** When to try again after `attempts` failed attempts. */

@@ -7,7 +7,8 @@
 import { sha256Hex } from '../shared/sha256';
 import { COLLECTIONS } from '../shared/paths';
 import { IssueDocSchema, type IssueDoc } from '../rollup/schemas';
-import type { OutboxDoc, OutboxEvent } from './schemas';
+import { addToRate } from './rate';
+import { AlertRateSchema, type OutboxDoc, type OutboxEvent } from './schemas';
 
 /** The id of one transition of one issue: the same for every run that could see it. */
 export function alertEventId(productKey: string, issueId: string, event: string, at: Date | null): string {
@@ -33,7 +34,8 @@ export function outboxPath(productKey: string, events: readonly OutboxEvent[]): 
 }
 
 /**
- * A batch's writes plus one outbox document per product whose issues it created or regressed.
+ * A batch's writes plus one outbox document per product whose issues it created, regressed or
+ * took across a spike level; each issue written also carries its hourly rate (`alertRate`).
  * `current` holds the issues as read in the transaction, `writes` what the batch writes.
  */
 export function withAlertOutbox(
@@ -51,13 +53,25 @@ export function withAlertOutbox(
     // The batch already refused to merge into an unreadable issue, so a failed parse cannot reach here.
     const previous = parsed === null || !parsed.success ? null : parsed.data;
     const next = doc as IssueDoc;
-    const events = alertEventsOf(parts[3]!, previous, next);
+    const issueId = parts[3]!;
+    const events = alertEventsOf(issueId, previous, next);
+    // The hourly rate rides in the issue document, outside its schema (readers drop it).
+    const stored = AlertRateSchema.safeParse((before as { alertRate?: unknown } | undefined)?.alertRate);
+    const added = next.count - (previous?.count ?? 0);
+    const { rate, crossed } = addToRate(stored.success ? stored.data : null, added, now);
+    out.set(path, { ...next, alertRate: rate });
+    if (crossed.length > 0) {
+      const id = sha256Hex(`${alertEventId(next.productKey, issueId, 'issue.spike', now)}/${crossed.join(',')}`);
+      events.push({ id, event: 'issue.spike', issueId, levels: crossed });
+    }
     if (events.length === 0) continue;
     const list = byProduct.get(next.productKey) ?? [];
     list.push(...events);
     byProduct.set(next.productKey, list);
   }
   for (const [productKey, events] of byProduct) {
+    // In id order: the same transitions make the same document, however the batch was ordered.
+    events.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const doc: OutboxDoc = { productKey, events, createdAt: now };
     out.set(outboxPath(productKey, events), doc);
   }

@@ -79,6 +79,7 @@ function escape(text: string): string {
 const HEADLINES: Record<AlertMessageType, (n: number) => string> = {
   'issue.new': (n) => (n === 1 ? 'New issue' : `${n} new issues`),
   'issue.regressed': (n) => (n === 1 ? 'Regressed issue' : `${n} regressed issues`),
+  'issue.spike': (n) => (n === 1 ? 'Crash spike' : `Crash spikes in ${n} issues`),
   test: () => 'Test alert: this destination works',
 };
 

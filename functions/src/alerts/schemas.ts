@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** The events a destination may subscribe to. */
-export const ALERT_EVENTS = ['issue.new', 'issue.regressed'] as const;
+export const ALERT_EVENTS = ['issue.new', 'issue.regressed', 'issue.spike'] as const;
 /** One alert event. */
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 /** What a delivered message is about: an event, or the owner's test. */
@@ -12,6 +12,17 @@ export const AlertKindSchema = z.enum(['webhook', 'slack']);
 /** A destination kind. */
 export type AlertKind = z.infer<typeof AlertKindSchema>;
 
+/**
+ * The crash counts per hour a destination may set as its spike threshold. A fixed ladder, so the
+ * rollup can record which levels an issue crossed without knowing any destination.
+ */
+export const SPIKE_THRESHOLDS = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
+
+const SpikeThresholdSchema = z
+  .number()
+  .int()
+  .refine((n) => (SPIKE_THRESHOLDS as readonly number[]).includes(n), `must be one of ${SPIKE_THRESHOLDS.join(', ')}`);
+
 /** Most destinations one product may have. */
 export const MAX_ALERTS_PER_PRODUCT = 10;
 
@@ -21,15 +32,32 @@ const EventsSchema = z
   .min(1, 'name at least one event')
   .refine((events) => new Set(events).size === events.length, 'events must not repeat');
 
-/** Body of `POST /v1/products/{key}/alerts`. */
-export const CreateAlertBodySchema = z.strictObject({ kind: AlertKindSchema, url: UrlSchema, events: EventsSchema });
+/** Body of `POST /v1/products/{key}/alerts`; `spikeThreshold` goes with the `issue.spike` event, and only with it. */
+export const CreateAlertBodySchema = z
+  .strictObject({
+    kind: AlertKindSchema,
+    url: UrlSchema,
+    events: EventsSchema,
+    spikeThreshold: SpikeThresholdSchema.optional(),
+  })
+  .refine((b) => b.events.includes('issue.spike') === (b.spikeThreshold !== undefined), {
+    message: 'spikeThreshold is required with issue.spike and allowed only with it',
+    path: ['spikeThreshold'],
+  });
 /** A validated create request. */
 export type CreateAlertBody = z.infer<typeof CreateAlertBodySchema>;
 
 /** Body of `PATCH /v1/products/{key}/alerts/{id}`: url, events or both. */
 export const UpdateAlertBodySchema = z
-  .strictObject({ url: UrlSchema.optional(), events: EventsSchema.optional() })
-  .refine((b) => b.url !== undefined || b.events !== undefined, 'url or events is required');
+  .strictObject({
+    url: UrlSchema.optional(),
+    events: EventsSchema.optional(),
+    spikeThreshold: SpikeThresholdSchema.nullable().optional(),
+  })
+  .refine(
+    (b) => b.url !== undefined || b.events !== undefined || b.spikeThreshold !== undefined,
+    'url, events or spikeThreshold is required',
+  );
 /** A validated update request. */
 export type UpdateAlertBody = z.infer<typeof UpdateAlertBodySchema>;
 
@@ -38,6 +66,8 @@ export const AlertDocSchema = z.object({
   kind: AlertKindSchema,
   url: z.string().min(1),
   events: z.array(z.enum(ALERT_EVENTS)),
+  /** Crashes in an hour that make an `issue.spike`; null unless the destination takes that event. */
+  spikeThreshold: z.number().int().nullable().default(null),
   createdAt: z.date(),
   updatedAt: z.date(),
   lastSuccessAt: z.date().nullable(),
@@ -59,6 +89,8 @@ export const OutboxEventSchema = z.object({
   id: z.string().min(1),
   event: z.enum(ALERT_EVENTS),
   issueId: z.string().min(1),
+  /** For `issue.spike`: the SPIKE_THRESHOLDS the issue's hourly count crossed in this batch. */
+  levels: z.array(z.number().int()).optional(),
 });
 /** A queued event. */
 export type OutboxEvent = z.infer<typeof OutboxEventSchema>;
@@ -113,3 +145,26 @@ export const AlertsConfigSchema = z.object({
 });
 /** Validated alerts configuration. */
 export type AlertsConfig = z.infer<typeof AlertsConfigSchema>;
+
+/** `alertSpikeMarks/{id}`: when a destination was last told of an issue's spike (at most once per 24 h). */
+export const SpikeMarkDocSchema = z.object({
+  productKey: z.string().min(1),
+  alertId: z.string().min(1),
+  issueId: z.string().min(1),
+  at: z.date(),
+});
+/** A spike mark. */
+export type SpikeMarkDoc = z.infer<typeof SpikeMarkDocSchema>;
+
+/**
+ * The hourly crash rate the rollup keeps in each issue document (field `alertRate`, outside the
+ * issue schema): this clock hour's count and the previous one's, for a sliding-hour estimate.
+ */
+export const AlertRateSchema = z.object({
+  /** Start of the clock hour `current` counts, epoch ms (a number: the rollup reads nested fields raw). */
+  hourStartMs: z.number(),
+  current: z.number().min(0),
+  previous: z.number().min(0),
+});
+/** An issue's hourly rate. */
+export type AlertRate = z.infer<typeof AlertRateSchema>;

@@ -2,13 +2,16 @@ import { FieldPath, Timestamp, type DocumentData, type Firestore, type Transacti
 import { COLLECTIONS } from '../shared/paths';
 import { IssueDocSchema, type IssueDoc } from '../rollup/schemas';
 import type { AlertApiStore } from './api';
-import type { AlertDeliveryStore } from './deliver';
+import { spikeMarkKey, type AlertDeliveryStore } from './deliver';
+import { sha256Hex } from '../shared/sha256';
 import {
   AlertDocSchema,
   AlertSecretDocSchema,
   DeliveryDocSchema,
   OutboxDocSchema,
+  SpikeMarkDocSchema,
   type AlertDoc,
+  type SpikeMarkDoc,
   type DeliveryDoc,
   type OutboxDoc,
 } from './schemas';
@@ -47,6 +50,8 @@ export function createFirestoreAlertStore(db: Firestore): AlertApiStore & AlertD
   const secrets = db.collection(COLLECTIONS.alertSecrets);
   const outbox = db.collection(COLLECTIONS.alertOutbox);
   const deliveries = db.collection(COLLECTIONS.alertDeliveries);
+  const marks = db.collection(COLLECTIONS.alertSpikeMarks);
+  const markRef = (alertId: string, issueId: string) => marks.doc(sha256Hex(spikeMarkKey(alertId, issueId)));
 
   const readAlerts = async (productKey: string, tx?: Transaction) => {
     const query = alertsOf(productKey).orderBy('createdAt');
@@ -112,7 +117,7 @@ export function createFirestoreAlertStore(db: Firestore): AlertApiStore & AlertD
     async deleteProductAlerts(productKey) {
       const writer = db.bulkWriter();
       try {
-        for (const collection of [secrets, outbox, deliveries]) {
+        for (const collection of [secrets, outbox, deliveries, marks]) {
           const snap = await collection.where('productKey', '==', productKey).select().get();
           for (const d of snap.docs) void writer.delete(d.ref);
         }
@@ -141,11 +146,26 @@ export function createFirestoreAlertStore(db: Firestore): AlertApiStore & AlertD
           for (const snap of snaps)
             if (snap.exists) issues.set(snap.id, parseDoc<IssueDoc>(IssueDocSchema, snap.ref.path, snap.data()));
         }
+        const spikeMarks = new Map<string, Date>();
+        const spiking = [
+          ...new Set(docs.flatMap((d) => d.events.filter((e) => e.event === 'issue.spike').map((e) => e.issueId))),
+        ];
+        const watching = alerts.filter((a) => a.alert.events.includes('issue.spike')).map((a) => a.id);
+        const pairs = watching.flatMap((alertId) => spiking.map((issueId) => ({ alertId, issueId })));
+        if (pairs.length > 0) {
+          const snaps = await tx.getAll(...pairs.map((p) => markRef(p.alertId, p.issueId)));
+          for (const snap of snaps)
+            if (snap.exists) {
+              const mark = parseDoc<SpikeMarkDoc>(SpikeMarkDocSchema, snap.ref.path, snap.data());
+              spikeMarks.set(spikeMarkKey(mark.alertId, mark.issueId), mark.at);
+            }
+        }
         const product = productSnap.exists ? { name: String(productSnap.get('name')) } : null;
-        const messages = plan({ productKey, product, outbox: docs, alerts, issues });
-        for (const { id, doc } of messages) tx.set(deliveries.doc(id), doc);
+        const planned = plan({ productKey, product, outbox: docs, alerts, issues, spikeMarks });
+        for (const { id, doc } of planned.messages) tx.set(deliveries.doc(id), doc);
+        for (const mark of planned.marks) tx.set(markRef(mark.alertId, mark.issueId), mark);
         for (const d of queued.docs) tx.delete(d.ref);
-        return messages.length;
+        return planned.messages.length;
       });
     },
 

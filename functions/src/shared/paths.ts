@@ -13,6 +13,7 @@ export const COLLECTIONS = {
   alertSecrets: 'alertSecrets',
   alertOutbox: 'alertOutbox',
   alertDeliveries: 'alertDeliveries',
+  alertSpikeMarks: 'alertSpikeMarks',
 } as const;
 
 /** How many index shards reports are spread over (see `reportShard`); the rollup reads them all. */

@@ -4,6 +4,7 @@ import {
   afterAttempt,
   planMessages,
   runAlertDelivery,
+  SPIKE_QUIET_MS,
   type AlertDeliveryStore,
   type ExpandInput,
 } from '../../../functions/src/alerts/deliver';
@@ -46,6 +47,7 @@ function alert(kind: AlertDoc['kind'], events: AlertDoc['events']): AlertDoc {
     kind,
     url: 'https://hooks.example.com/x',
     events,
+    spikeThreshold: events.includes('issue.spike') ? 10 : null,
     createdAt: NOW,
     updatedAt: NOW,
     lastSuccessAt: null,
@@ -104,11 +106,11 @@ describe('planMessages', () => {
       { productKey: KEY, events, createdAt: NOW },
       { productKey: KEY, events: events.slice(0, 1), createdAt: NOW },
     ];
-    return { productKey: KEY, product: { name: 'Shop' }, outbox, alerts, issues: docs };
+    return { productKey: KEY, product: { name: 'Shop' }, outbox, alerts, issues: docs, spikeMarks: new Map() };
   };
 
   it('batches a product’s events into one message per destination, at most 20 issues plus a count of the rest', () => {
-    const messages = planMessages(
+    const { messages } = planMessages(
       input(25, [
         { id: 'al_a', alert: alert('webhook', ['issue.new']) },
         { id: 'al_b', alert: alert('webhook', ['issue.regressed']) },
@@ -129,8 +131,8 @@ describe('planMessages', () => {
   });
   it('gives the same message the same id, whatever run plans it', () => {
     const alerts = [{ id: 'al_a', alert: alert('webhook', ['issue.new']) }];
-    expect(planMessages(input(3, alerts), NOW, undefined)[0]!.id).toBe(
-      planMessages(input(3, alerts), new Date(0), undefined)[0]!.id,
+    expect(planMessages(input(3, alerts), NOW, undefined).messages[0]!.id).toBe(
+      planMessages(input(3, alerts), new Date(0), undefined).messages[0]!.id,
     );
   });
   it('plans nothing for a product that was deleted', () => {
@@ -139,10 +141,14 @@ describe('planMessages', () => {
       NOW,
       undefined,
     );
-    expect(planned).toEqual([]);
+    expect(planned).toEqual({ messages: [], marks: [] });
   });
   it('writes a Slack body for a Slack destination, its mrkdwn escaped', () => {
-    const [message] = planMessages(input(1, [{ id: 'al_s', alert: alert('slack', ['issue.new']) }]), NOW, undefined);
+    const [message] = planMessages(
+      input(1, [{ id: 'al_s', alert: alert('slack', ['issue.new']) }]),
+      NOW,
+      undefined,
+    ).messages;
     const body = JSON.parse(message!.doc.body) as { text: string; blocks: unknown[] };
     expect(body.text).toBe('[Shop] New issue\n• Error 1 &lt;b&gt; in app.js in f1 (1 crashes, 1 clients, version 1.0)');
     expect(body.blocks).toHaveLength(2);
@@ -177,6 +183,32 @@ describe('buildSlackBody', () => {
       '[Shop] 5 regressed issues\n• <https://dash.example.com/p/k/issues/f1|Boom> (3 crashes, 2 clients, version 2.0)\n…and 4 more',
     );
     expect(body.blocks.at(-1)).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: '…and 4 more' }] });
+  });
+});
+
+describe('planMessages for spikes', () => {
+  const spikeInput = (levels: number[], marks: Map<string, Date>, threshold: number): ExpandInput => ({
+    productKey: KEY,
+    product: { name: 'Shop' },
+    outbox: [{ productKey: KEY, events: [{ id: 'e1', event: 'issue.spike', issueId: 'f1', levels }], createdAt: NOW }],
+    alerts: [{ id: 'al_a', alert: { ...alert('webhook', ['issue.spike']), spikeThreshold: threshold } }],
+    issues: new Map([['f1', issue(30)]]),
+    spikeMarks: marks,
+  });
+
+  it('tells a destination of a spike across its own threshold, and marks it', () => {
+    const plan = planMessages(spikeInput([10, 25], new Map(), 25), NOW, undefined);
+    expect(plan.messages.map((m) => m.doc.type)).toEqual(['issue.spike']);
+    expect(plan.marks).toEqual([{ productKey: KEY, alertId: 'al_a', issueId: 'f1', at: NOW }]);
+  });
+  it('ignores levels other than the threshold', () => {
+    expect(planMessages(spikeInput([10], new Map(), 25), NOW, undefined)).toEqual({ messages: [], marks: [] });
+  });
+  it('tells a destination of an issue’s spike at most once in 24 hours', () => {
+    const recent = new Map([['al_a/f1', new Date(NOW.getTime() - SPIKE_QUIET_MS + 1000)]]);
+    expect(planMessages(spikeInput([25], recent, 25), NOW, undefined).messages).toEqual([]);
+    const dayAgo = new Map([['al_a/f1', new Date(NOW.getTime() - SPIKE_QUIET_MS)]]);
+    expect(planMessages(spikeInput([25], dayAgo, 25), NOW, undefined).messages).toHaveLength(1);
   });
 });
 
