@@ -77,4 +77,18 @@ describe('alert destinations on the settings page', () => {
     await page.getByRole('button', { name: `Delete webhook ${url}` }).click();
     await page.getByText('No destinations yet.').waitFor();
   });
+
+  it('adds a Slack destination for crash spikes with its threshold, and shows no secret for it', async () => {
+    const page = await ownerWithProduct();
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T0/B0/x`;
+    await page.getByLabel('Kind').selectOption('slack');
+    await page.getByLabel('URL (https)').fill(url);
+    await page.getByLabel('New issue').uncheck();
+    await page.getByLabel('Crash spike').check();
+    await page.getByLabel('Spike: crashes of one issue in an hour').selectOption('25');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Add destination' }).click();
+    await page.getByRole('cell', { name: 'Regressed issue, Crash spike (25/hour)' }).waitFor();
+    expect(await page.locator('.notice').count()).toBe(0);
+  });
 });

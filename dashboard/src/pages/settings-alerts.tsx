@@ -7,7 +7,11 @@ import type { ProductContext } from './product-shell';
 const EVENTS: Array<{ value: AlertEventName; label: string }> = [
   { value: 'issue.new', label: 'New issue' },
   { value: 'issue.regressed', label: 'Regressed issue' },
+  { value: 'issue.spike', label: 'Crash spike' },
 ];
+
+/** The thresholds the api accepts (SPIKE_THRESHOLDS). */
+const THRESHOLDS = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 
 /** Runs one change at a time, keeping its error in words. */
 function useAction() {
@@ -29,8 +33,14 @@ function useAction() {
   return { busy, error, run };
 }
 
-/** Checkboxes for the events, in a fieldset whose legend names them. */
-function EventChoice(props: { id: string; value: AlertEventName[]; onChange: (v: AlertEventName[]) => void }) {
+/** Checkboxes for the events, in a fieldset whose legend names them, and the spike threshold when a spike is chosen. */
+function EventChoice(props: {
+  id: string;
+  value: AlertEventName[];
+  onChange: (v: AlertEventName[]) => void;
+  threshold: number;
+  onThreshold: (n: number) => void;
+}) {
   return (
     <fieldset style={{ border: 0, padding: 0, margin: '0.5rem 0' }}>
       <legend>Send on</legend>
@@ -49,6 +59,22 @@ function EventChoice(props: { id: string; value: AlertEventName[]; onChange: (v:
           {e.label}
         </label>
       ))}
+      {props.value.includes('issue.spike') && (
+        <>
+          <label for={`${props.id}-threshold`}>Spike: crashes of one issue in an hour</label>
+          <select
+            id={`${props.id}-threshold`}
+            value={String(props.threshold)}
+            onChange={(ev) => props.onThreshold(Number(ev.currentTarget.value))}
+          >
+            {THRESHOLDS.map((n) => (
+              <option key={n} value={String(n)}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </>
+      )}
     </fieldset>
   );
 }
@@ -78,6 +104,7 @@ function Row(props: {
   const [editing, setEditing] = useState(false);
   const [url, setUrl] = useState(a.url);
   const [events, setEvents] = useState<AlertEventName[]>(a.events as AlertEventName[]);
+  const [threshold, setThreshold] = useState(a.spikeThreshold ?? 100);
   const [tested, setTested] = useState<string | null>(null);
   const action = useAction();
   const name = describe(a);
@@ -87,7 +114,14 @@ function Row(props: {
       <td>
         <code style={{ overflowWrap: 'anywhere' }}>{a.url}</code>
       </td>
-      <td>{a.events.map((e) => EVENTS.find((x) => x.value === e)?.label ?? e).join(', ')}</td>
+      <td>
+        {a.events
+          .map((e) => {
+            const label = EVENTS.find((x) => x.value === e)?.label ?? e;
+            return e === 'issue.spike' ? `${label} (${a.spikeThreshold ?? '?'}/hour)` : label;
+          })
+          .join(', ')}
+      </td>
       <td class={a.status.failing ? 'status-regressed' : ''}>{statusText(a)}</td>
       {props.isOwner && (
         <td>
@@ -142,7 +176,13 @@ function Row(props: {
               onSubmit={(e) => {
                 e.preventDefault();
                 void action
-                  .run(() => alertsApi.update(productKey, a.id, { url: url.trim(), events }))
+                  .run(() =>
+                    alertsApi.update(productKey, a.id, {
+                      url: url.trim(),
+                      events,
+                      spikeThreshold: events.includes('issue.spike') ? threshold : null,
+                    }),
+                  )
                   .then(async (ok) => {
                     if (ok) {
                       setEditing(false);
@@ -159,7 +199,13 @@ function Row(props: {
                 value={url}
                 onInput={(e) => setUrl(e.currentTarget.value)}
               />
-              <EventChoice id={`edit-events-${a.id}`} value={events} onChange={setEvents} />
+              <EventChoice
+                id={`edit-events-${a.id}`}
+                value={events}
+                onChange={setEvents}
+                threshold={threshold}
+                onThreshold={setThreshold}
+              />
               <button type="submit" disabled={action.busy || events.length === 0}>
                 Save {name}
               </button>{' '}
@@ -184,6 +230,7 @@ function CreateForm(props: {
   const [kind, setKind] = useState<'webhook' | 'slack'>('webhook');
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<AlertEventName[]>(['issue.new', 'issue.regressed']);
+  const [threshold, setThreshold] = useState(100);
   const action = useAction();
   return (
     <form
@@ -191,7 +238,12 @@ function CreateForm(props: {
         e.preventDefault();
         void action
           .run(async () => {
-            const created = await alertsApi.create(props.productKey, { kind, url: url.trim(), events });
+            const created = await alertsApi.create(props.productKey, {
+              kind,
+              url: url.trim(),
+              events,
+              ...(events.includes('issue.spike') ? { spikeThreshold: threshold } : {}),
+            });
             if (created.secret !== undefined) props.onSecret({ secret: created.secret, for: describe(created) });
           })
           .then(async (ok) => {
@@ -217,7 +269,13 @@ function CreateForm(props: {
         value={url}
         onInput={(e) => setUrl(e.currentTarget.value)}
       />
-      <EventChoice id="alert-events" value={events} onChange={setEvents} />
+      <EventChoice
+        id="alert-events"
+        value={events}
+        onChange={setEvents}
+        threshold={threshold}
+        onThreshold={setThreshold}
+      />
       <button type="submit" disabled={action.busy || events.length === 0}>
         Add destination
       </button>
@@ -236,8 +294,8 @@ export function AlertSettings(props: { ctx: ProductContext }) {
     <section class="card" aria-labelledby="alerts-h">
       <h2 id="alerts-h">Alerts</h2>
       <p class="muted small">
-        New and regressed issues are sent once to each destination, signed (webhooks) and retried for a day. See
-        docs/alerts.md to verify a signature.
+        New, regressed and spiking issues are sent once to each destination, signed (webhooks) and retried for a day.
+        See docs/alerts.md to verify a signature.
       </p>
       {load.state === 'error' && <ErrorBox error={load.error} retry={() => void reload()} what="alert destinations" />}
       {load.state === 'ok' && alerts.length === 0 && <p>No destinations yet.</p>}
