@@ -209,7 +209,7 @@ describe('alert destinations through the api', () => {
     expect(() => verified(s.whsec!, test!)).toThrow();
 
     const deleted = await call(s.owner.token, 'DELETE', `${s.base}/alerts/${s.alertId}`);
-    expect(deleted.json).toEqual({ id: s.alertId, deleted: true });
+    expect(deleted.json).toEqual({ id: s.alertId, productKey: s.productKey, deleted: true });
     expect((await testDb().collection('alertSecrets').doc(s.alertId).get()).exists).toBe(false);
     expect((await call(s.owner.token, 'DELETE', `${s.base}/alerts/${s.alertId}`)).status).toBe(404);
   });

@@ -56,6 +56,7 @@ export interface AlertDeps {
 /** A destination as the api shows it. */
 export interface AlertView {
   id: string;
+  productKey: string;
   kind: AlertKind;
   /** The full URL for the owner; for viewers only its origin, since a Slack URL is itself a credential. */
   url: string;
@@ -77,9 +78,10 @@ function alertsOf(deps: ApiDeps): AlertDeps {
   return deps.alerts;
 }
 
-function toView(id: string, alert: AlertDoc, role: Role): AlertView {
+function toView(productKey: string, id: string, alert: AlertDoc, role: Role): AlertView {
   return {
     id,
+    productKey,
     kind: alert.kind,
     url: role === 'owner' ? alert.url : `${new URL(alert.url).origin}/…`,
     events: [...alert.events],
@@ -120,7 +122,7 @@ function newAlertId(): string {
 export async function listAlerts(deps: ApiDeps, caller: Caller, productKey: string): Promise<{ alerts: AlertView[] }> {
   const { role } = await loadFor(deps, caller, productKey, 'viewer');
   const rows = await alertsOf(deps).store.listAlerts(productKey);
-  return { alerts: rows.map((r) => toView(r.id, r.alert, role)) };
+  return { alerts: rows.map((r) => toView(productKey, r.id, r.alert, role)) };
 }
 
 /** Adds a destination (owner); a webhook's signing secret is in this answer and nowhere else. */
@@ -153,7 +155,7 @@ export async function createAlert(
       details: { maxAlerts: MAX_ALERTS_PER_PRODUCT },
     });
   }
-  const view = toView(id, alert, 'owner');
+  const view = toView(productKey, id, alert, 'owner');
   return secret === null ? view : { ...view, secret };
 }
 
@@ -183,7 +185,7 @@ export async function updateAlert(
     });
   }
   if (!(await alerts.store.updateAlert(productKey, alertId, change))) throw notFound();
-  return toView(alertId, { ...current, ...change }, 'owner');
+  return toView(productKey, alertId, { ...current, ...change }, 'owner');
 }
 
 /** Deletes a destination and its secret (owner); messages still queued for it are given up. */
@@ -192,12 +194,12 @@ export async function deleteAlert(
   caller: Caller,
   productKey: string,
   alertId: string,
-): Promise<{ id: string; deleted: true }> {
+): Promise<{ id: string; productKey: string; deleted: true }> {
   await loadFor(deps, caller, productKey, 'owner');
   const alerts = alertsOf(deps);
   if ((await alerts.store.getAlert(productKey, alertId)) === null) throw notFound();
   await alerts.store.deleteAlert(productKey, alertId);
-  return { id: alertId, deleted: true };
+  return { id: alertId, productKey, deleted: true };
 }
 
 /** Replaces a webhook's signing secret (owner); the new one is shown in this answer only. */
@@ -206,7 +208,7 @@ export async function rotateAlertSecret(
   caller: Caller,
   productKey: string,
   alertId: string,
-): Promise<{ id: string; secret: string }> {
+): Promise<{ id: string; productKey: string; secret: string }> {
   await loadFor(deps, caller, productKey, 'owner');
   const alerts = alertsOf(deps);
   const alert = await alerts.store.getAlert(productKey, alertId);
@@ -217,7 +219,7 @@ export async function rotateAlertSecret(
     });
   const secret = generateWebhookSecret();
   await alerts.store.setSecret(productKey, alertId, secret);
-  return { id: alertId, secret };
+  return { id: alertId, productKey, secret };
 }
 
 /** Sends a `test` message to a destination now (owner) and answers how it went; the status is recorded. */
