@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { newClientId, sendSigned } from '../../scripts/lib/client';
 import { signInWithGoogle } from '../../scripts/lib/id-token';
@@ -239,6 +241,31 @@ describe('alert destinations through the api', () => {
     const changed = await call(s.owner.token, 'PATCH', `${s.base}/alerts/${s.alertId}`, { url });
     expect([changed.status, changed.json.error?.details?.refusal]).toEqual([400, refusal]);
     expect(((await call(s.owner.token, 'GET', `${s.base}/alerts`)).json.alerts as unknown[]).length).toBe(1);
+  });
+});
+
+describe('alert logs', () => {
+  it('audit each change by product and route, and never carry a secret, a destination URL or a message', async () => {
+    const s = await setup();
+    const rotated = await call(s.owner.token, 'POST', `${s.base}/alerts/${s.alertId}/rotate`);
+    receiver.statuses.push(500);
+    await s.crash('java/orders');
+    await rollUp();
+    expect(s.received()).toHaveLength(1);
+    const dir = requireEnv('DUMPCATCHER_TEST_LOG_DIR');
+    const logs = readdirSync(dir)
+      .filter((f) => f.startsWith('function-api-') || f.startsWith('function-rollup-'))
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
+      .join('\n');
+    const audited = logs
+      .split('\n')
+      .filter((l) => l.includes(s.productKey) && l.includes('api change'))
+      .map((l) => (JSON.parse(l) as { route: string }).route);
+    expect(audited).toEqual(expect.arrayContaining(['alerts', 'alert-rotate']));
+    expect(logs).not.toContain(s.whsec!.slice(6));
+    expect(logs).not.toContain((rotated.json.secret as string).slice(6));
+    expect(logs).not.toContain(s.path);
+    expect(logs).not.toContain(s.received()[0]!.body.slice(0, 40));
   });
 });
 
