@@ -191,6 +191,16 @@ describe('alert destinations through the api', () => {
       events: ['issue.new'],
     });
     expect([denied.status, denied.json.error?.code]).toEqual([403, 'permission_denied']);
+    for (const [method, suffix] of [
+      ['PATCH', ''],
+      ['DELETE', ''],
+      ['POST', '/rotate'],
+      ['POST', '/test'],
+    ] as const) {
+      const body = method === 'PATCH' ? { events: ['issue.new'] } : undefined;
+      const refused = await call(s.viewer.token, method, `${s.base}/alerts/${s.alertId}${suffix}`, body);
+      expect([method, suffix, refused.status]).toEqual([method, suffix, 403]);
+    }
     const stranger = await googleUser('stranger');
     expect((await call(stranger.token, 'GET', `${s.base}/alerts`)).status).toBe(404);
 
@@ -241,6 +251,31 @@ describe('alert destinations through the api', () => {
     const changed = await call(s.owner.token, 'PATCH', `${s.base}/alerts/${s.alertId}`, { url });
     expect([changed.status, changed.json.error?.details?.refusal]).toEqual([400, refusal]);
     expect(((await call(s.owner.token, 'GET', `${s.base}/alerts`)).json.alerts as unknown[]).length).toBe(1);
+  });
+});
+
+describe('the destination limit', () => {
+  it('refuses an eleventh destination with 409 and names the limit', async () => {
+    const s = await setup();
+    for (let i = 0; i < 9; i++) {
+      const made = await call(s.owner.token, 'POST', `${s.base}/alerts`, {
+        kind: 'slack',
+        url: receiver.url(`/limit/${i}`),
+        events: ['issue.new'],
+      });
+      expect(made.status).toBe(201);
+    }
+    const over = await call(s.owner.token, 'POST', `${s.base}/alerts`, {
+      kind: 'slack',
+      url: receiver.url('/limit/10'),
+      events: ['issue.new'],
+    });
+    expect([over.status, over.json.error?.code, over.json.error?.details]).toEqual([
+      409,
+      'conflict',
+      { maxAlerts: 10 },
+    ]);
+    expect(((await call(s.owner.token, 'GET', `${s.base}/alerts`)).json.alerts as unknown[]).length).toBe(10);
   });
 });
 
