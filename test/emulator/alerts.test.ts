@@ -332,6 +332,8 @@ describe('alert delivery from the rollup', () => {
     expect(body.id).toBe(s.received()[0]!.headers['webhook-id']);
     expect(body.issues.map((i) => i.title).sort()).toEqual(["KeyError: 'BOGUS'", "KeyError: 'JP'"].sort());
     expect(body.issues.every((i) => i.status === 'unresolved')).toBe(true);
+    for (const issue of body.issues)
+      expect(issue.url).toBe(`https://dashboard.example.invalid/p/${s.productKey}/issues/${issue.id}`);
 
     await rollUp();
     await s.crash('python/checkout-1.3.0-checkout'); // a known issue: no transition, no alert
