@@ -49,6 +49,8 @@ async function main(): Promise<void> {
   stack = await startStack({
     logDir: join(LOCAL_DIR, 'logs'),
     ports: { firestore: ports.firestore, auth: ports.auth, ingest: 8081, api: 8082, rollup: 8083 },
+    // Alerts link issues to the local dashboard, served below on its fixed port.
+    env: { DUMPCATCHER_DASHBOARD_URL: `http://127.0.0.1:${DASHBOARD_PORT}` },
   });
   process.env.FIRESTORE_EMULATOR_HOST = stack.firestoreEmulatorHost;
   const app = getApps()[0] ?? initializeApp({ projectId: stack.projectId });

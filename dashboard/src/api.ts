@@ -138,3 +138,31 @@ export const api = {
   usageStats: (key: string, from: string, to: string) =>
     call<UsageStats>('GET', `${p(key)}/stats${q({ by: 'usage', from, to, series: 'day' })}`),
 };
+
+/** An alert destination as the api shows it (viewers get only the URL's origin). */
+export type AlertDestination = import('../../functions/src/alerts/api').AlertView;
+/** An alert event a destination may subscribe to. */
+export type AlertEventName = 'issue.new' | 'issue.regressed' | 'issue.spike';
+
+/** The alert destination calls (see docs/api.md#alerts). */
+export const alertsApi = {
+  list: (key: string) => call<{ alerts: AlertDestination[] }>('GET', `${p(key)}/alerts`),
+  create: (
+    key: string,
+    body: { kind: 'webhook' | 'slack'; url: string; events: AlertEventName[]; spikeThreshold?: number },
+  ) => call<AlertDestination & { secret?: string }>('POST', `${p(key)}/alerts`, body),
+  update: (
+    key: string,
+    id: string,
+    change: { url?: string; events?: AlertEventName[]; spikeThreshold?: number | null },
+  ) => call<AlertDestination>('PATCH', `${p(key)}/alerts/${encodeURIComponent(id)}`, change),
+  remove: (key: string, id: string) =>
+    call<{ id: string; deleted: boolean }>('DELETE', `${p(key)}/alerts/${encodeURIComponent(id)}`),
+  rotate: (key: string, id: string) =>
+    call<{ id: string; secret: string }>('POST', `${p(key)}/alerts/${encodeURIComponent(id)}/rotate`),
+  test: (key: string, id: string) =>
+    call<{ id: string; messageId: string; delivered: boolean; status: number | null; error: string | null }>(
+      'POST',
+      `${p(key)}/alerts/${encodeURIComponent(id)}/test`,
+    ),
+};

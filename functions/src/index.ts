@@ -13,11 +13,18 @@ import { createRollupHandler } from './rollup/handler';
 import { createFirestoreRollupStore } from './rollup/store';
 import { createFirestoreInsightsStore } from './api/insights-store';
 import { createUserSweeper } from './rollup/user-sweep';
+import { loadAlertsConfig } from './alerts/config';
+import { runAlertDelivery } from './alerts/deliver';
+import { createFirestoreAlertStore } from './alerts/store';
+import { createSender } from './alerts/transport';
 import { createFirestoreUserSweepStore } from './rollup/users-store';
 
 const config = loadConfig();
 const apiConfig = loadApiConfig();
 const rollupConfig = loadRollupConfig();
+const alertsConfig = loadAlertsConfig();
+const alertStore = createFirestoreAlertStore(getDb());
+const sendAlert = createSender({ allowLoopback: alertsConfig.DUMPCATCHER_ALERTS_ALLOW_LOOPBACK });
 
 http(
   'ingest',
@@ -37,6 +44,12 @@ http(
     config: apiConfig,
     maxRateLimitPerMinute: config.DUMPCATCHER_RATE_PER_PRODUCT,
     insights: createFirestoreInsightsStore(getDb()),
+    alerts: {
+      store: alertStore,
+      send: sendAlert,
+      allowLoopback: alertsConfig.DUMPCATCHER_ALERTS_ALLOW_LOOPBACK,
+      dashboardUrl: alertsConfig.DUMPCATCHER_DASHBOARD_URL,
+    },
   }),
 );
 http(
@@ -45,5 +58,13 @@ http(
     store: createFirestoreRollupStore(getDb()),
     config: rollupConfig,
     sweepUsers: createUserSweeper(createFirestoreUserSweepStore(getDb(), getAuth(getAdminApp()))),
+    deliverAlerts: (deadline) =>
+      runAlertDelivery({
+        store: alertStore,
+        send: sendAlert,
+        clock: () => new Date(),
+        dashboardUrl: alertsConfig.DUMPCATCHER_DASHBOARD_URL,
+        deadline,
+      }),
   }),
 );

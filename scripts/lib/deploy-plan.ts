@@ -141,7 +141,8 @@ export function planDeploy(o: DeployOptions): DeployCommand[] {
     fn('ingest', ['--allow-unauthenticated', `--max-instances=${o.maxInstances}`, '--concurrency=80', '--cpu=1', '--timeout=30s']),
     // `^;^` makes ";" gcloud's list separator, so the commas inside the allow-list survive.
     fn('api', ['--allow-unauthenticated', '--max-instances=10', '--concurrency=80', '--cpu=1', '--timeout=60s', `--update-env-vars=^;^DUMPCATCHER_ALLOWED_USERS=${o.allowedUsers}`]),
-    fn('rollup', ['--no-allow-unauthenticated', '--max-instances=1', '--timeout=60s']),
+    // Alerts link each issue to the dashboard on Hosting (see docs/alerts.md).
+    fn('rollup', ['--no-allow-unauthenticated', '--max-instances=1', '--timeout=60s', `--update-env-vars=DUMPCATCHER_DASHBOARD_URL=https://${o.project}.web.app`]),
     {
       what: 'create the service account Cloud Scheduler calls the rollup as (fails harmlessly if it exists)',
       argv: ['gcloud', 'iam', 'service-accounts', 'create', 'dumpcatcher-rollup', `--project=${o.project}`, '--display-name=Dumpcatcher rollup scheduler'],

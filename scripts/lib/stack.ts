@@ -58,6 +58,8 @@ export async function startStack(options: {
       GCLOUD_PROJECT: LOCAL_PROJECT_ID,
       // Every local test user (demo@, alice@, bob@, carol@ and the suites' own) is @example.com.
       DUMPCATCHER_ALLOWED_USERS: LOCAL_ALLOWED_USERS,
+      // Local receivers (tests, a developer's own) listen on 127.0.0.1; deployments never set this.
+      DUMPCATCHER_ALERTS_ALLOW_LOOPBACK: '1',
       FIRESTORE_EMULATOR_HOST: firestore.host,
       FIREBASE_AUTH_EMULATOR_HOST: auth.host,
       ...options.env,

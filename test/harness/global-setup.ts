@@ -16,6 +16,8 @@ export default async function globalSetup(): Promise<void> {
       DUMPCATCHER_PRODUCT_CACHE_SECONDS: '1',
       // Tests run the rollup right after their last write; no sleep for the in-flight lag.
       DUMPCATCHER_ROLLUP_LAG_SECONDS: '0',
+      // Only a prefix for the links alerts carry (the test dashboard's port is picked later); never contacted.
+      DUMPCATCHER_DASHBOARD_URL: 'https://dashboard.example.invalid',
     },
   });
   let dashboard;

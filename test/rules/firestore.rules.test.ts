@@ -25,6 +25,7 @@ const KEY = 'pk_rules_product_1';
 const OTHER_KEY = 'pk_rules_product_2';
 const SUBCOLLECTIONS = ['crashes', 'usage', 'issues', 'stats'] as const;
 const INVITATION = 'inv_rules_invitation_1';
+const ALERT = 'al_rules_alert_1';
 
 let env: RulesTestEnvironment;
 
@@ -84,6 +85,20 @@ beforeAll(async () => {
     await setDoc(doc(db, 'users', 'alice'), { email: 'alice@example.com', displayName: 'Alice' });
     await setDoc(doc(db, 'users', 'victor'), { email: 'victor@example.com', displayName: 'Victor' });
     await setDoc(doc(db, 'rollupState', KEY), { cursor: 1 });
+    await setDoc(doc(db, 'products', KEY, 'alerts', ALERT), {
+      kind: 'slack',
+      url: 'https://hooks.slack.com/services/T0/B0/secret-path',
+      events: ['issue.new'],
+    });
+    await setDoc(doc(db, 'alertSecrets', ALERT), { productKey: KEY, secret: 'whsec_x' });
+    await setDoc(doc(db, 'alertOutbox', 'outbox1'), { productKey: KEY, events: [] });
+    await setDoc(doc(db, 'alertDeliveries', 'msg_1'), { productKey: KEY, alertId: ALERT, body: '{}' });
+    await setDoc(doc(db, 'alertSpikeMarks', 'mark1'), {
+      productKey: KEY,
+      alertId: ALERT,
+      issueId: 'i',
+      at: new Date(),
+    });
     await setDoc(doc(db, 'invitations', INVITATION), {
       productKey: KEY,
       email: 'ivy@example.com',
@@ -182,6 +197,45 @@ describe('productSecrets/{key}', () => {
   });
   it('refuses the owner writing the secrets', async () => {
     await assertFails(setDoc(doc(google('alice'), 'productSecrets', KEY), { secrets: [] }));
+  });
+});
+
+describe('alerts', () => {
+  it('still lets a viewer read the issues an alert is about', async () => {
+    await assertSucceeds(getDoc(doc(google('victor'), 'products', KEY, 'issues', 'doc1')));
+  });
+  it('refuses the owner reading a destination (a Slack URL is a credential; the api shows it)', async () => {
+    await assertFails(getDoc(doc(google('alice'), 'products', KEY, 'alerts', ALERT)));
+  });
+  it("refuses a viewer listing the product's destinations", async () => {
+    await assertFails(getDocs(collection(google('victor'), 'products', KEY, 'alerts')));
+  });
+  it('refuses the owner writing a destination from a client', async () => {
+    await assertFails(setDoc(doc(google('alice'), 'products', KEY, 'alerts', 'al_client_made'), { kind: 'slack' }));
+  });
+  it('refuses the owner reading a webhook secret', async () => {
+    await assertFails(getDoc(doc(google('alice'), 'alertSecrets', ALERT)));
+  });
+  it('refuses a viewer reading a webhook secret', async () => {
+    await assertFails(getDoc(doc(google('victor'), 'alertSecrets', ALERT)));
+  });
+  it("refuses listing a product's webhook secrets", async () => {
+    await assertFails(getDocs(query(collection(google('alice'), 'alertSecrets'), where('productKey', '==', KEY))));
+  });
+  it('refuses the owner replacing a webhook secret', async () => {
+    await assertFails(setDoc(doc(google('alice'), 'alertSecrets', ALERT), { productKey: KEY, secret: 'whsec_y' }));
+  });
+  it('refuses the owner reading the alert outbox', async () => {
+    await assertFails(getDoc(doc(google('alice'), 'alertOutbox', 'outbox1')));
+  });
+  it('refuses the owner reading a queued message', async () => {
+    await assertFails(getDoc(doc(google('alice'), 'alertDeliveries', 'msg_1')));
+  });
+  it('refuses the owner reading a spike mark', async () => {
+    await assertFails(getDoc(doc(google('alice'), 'alertSpikeMarks', 'mark1')));
+  });
+  it('refuses a client that is not signed in reading a webhook secret', async () => {
+    await assertFails(getDoc(doc(anonymous(), 'alertSecrets', ALERT)));
   });
 });
 

@@ -4,6 +4,7 @@ import { DumpcatcherError } from '../shared/errors';
 import { sendError, sendJson } from '../shared/http';
 import { logApiFailure, logApiAudit } from '../shared/logs';
 import { isAllowedUser, notAllowed, type CallerVerifier } from './auth';
+import type { AlertDeps } from '../alerts/api';
 import type { InsightsStore } from './issues';
 import { DEFAULT_LIMITS, type ApiDeps, type ApiStore } from './products';
 import { matchRoute, runRoute } from './routes';
@@ -21,6 +22,10 @@ const AUDITED = new Set([
   'invitation:DELETE',
   'accept:POST',
   'decline:POST',
+  'alerts:POST',
+  'alert:PATCH',
+  'alert:DELETE',
+  'alert-rotate:POST',
 ]);
 
 /** The JSON body, or an error if a body was sent as something other than JSON. */
@@ -41,6 +46,8 @@ export function createApiHandler(options: {
   config: ApiConfig;
   clock?: Clock;
   insights?: InsightsStore;
+  /** Alert destinations (the /alerts routes). */
+  alerts?: AlertDeps;
   /** The ingest's per-product cap (`DUMPCATCHER_RATE_PER_PRODUCT`), which no product's own limit may exceed. */
   maxRateLimitPerMinute?: number;
 }): HttpFunction {
@@ -53,6 +60,7 @@ export function createApiHandler(options: {
     },
   };
   if (options.insights !== undefined) deps.insights = options.insights;
+  if (options.alerts !== undefined) deps.alerts = options.alerts;
   const users = createUserTracker({ minIntervalMs: options.config.DUMPCATCHER_API_USER_TOUCH_SECONDS * 1000 });
 
   return async (req, res) => {

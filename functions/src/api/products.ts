@@ -1,5 +1,6 @@
 import type { Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
+import type { AlertDeps } from '../alerts/api';
 import type { InsightsStore } from './issues';
 import { buildNewProduct, generateSecret, type NewProductDocs } from '../shared/product-docs';
 import type { InvitationStore } from './invitations';
@@ -97,6 +98,8 @@ export interface ApiDeps {
   limits?: ApiLimits;
   /** Issues and stats (written by the rollup); the routes under /issues and /stats need it. */
   insights?: InsightsStore;
+  /** Alert destinations and their sender; the routes under /alerts need it. */
+  alerts?: AlertDeps;
 }
 
 function notFound(): DumpcatcherError {
@@ -279,6 +282,8 @@ export async function deleteProduct(
 ): Promise<{ productKey: string; deleted: true }> {
   await loadFor(deps, caller, productKey, 'owner');
   await deps.store.deleteProduct(productKey);
+  // Its destinations went with the product's subcollections; their secrets and messages live outside it.
+  await deps.alerts?.store.deleteProductAlerts(productKey);
   return { productKey, deleted: true };
 }
 

@@ -25,6 +25,8 @@ import { getMe } from './users';
 import { listCrashes } from './crashes';
 import { getIssue, listIssues, patchIssue, type InsightsStore } from './issues';
 import { getStats } from './stats';
+import { createAlert, deleteAlert, listAlerts, rotateAlertSecret, testAlert, updateAlert } from '../alerts/api';
+import { CreateAlertBodySchema, UpdateAlertBodySchema } from '../alerts/schemas';
 
 /** A matched route: its name (for logs) and what it answers with. */
 export interface RouteAnswer {
@@ -47,6 +49,7 @@ const KEY = '([A-Za-z0-9_-]{8,64})';
 const UID = '([A-Za-z0-9_-]{1,128})';
 const ISSUE = '([0-9a-f]{64})';
 const INVITATION = '(inv_[A-Za-z0-9_-]{8,64})';
+const ALERT = '(al_[A-Za-z0-9_-]{8,64})';
 
 type Handler = (
   deps: ApiDeps,
@@ -161,6 +164,35 @@ const ROUTES: Array<{ name: string; pattern: RegExp; methods: Record<string, Han
     methods: {
       GET: async (d, c, [key], _b, q) => ok(await getStats(insightsOf(d), { productKey: key!, query: q }, c)),
     },
+  },
+  {
+    name: 'alerts',
+    pattern: new RegExp(`^/v1/products/${KEY}/alerts$`),
+    methods: {
+      GET: async (d, c, [key]) => ok(await listAlerts(d, c, key!)),
+      POST: async (d, c, [key], b) => ({
+        status: 201,
+        body: await createAlert(d, c, key!, parseBody(CreateAlertBodySchema, b)),
+      }),
+    },
+  },
+  {
+    name: 'alert',
+    pattern: new RegExp(`^/v1/products/${KEY}/alerts/${ALERT}$`),
+    methods: {
+      PATCH: async (d, c, [key, id], b) => ok(await updateAlert(d, c, key!, id!, parseBody(UpdateAlertBodySchema, b))),
+      DELETE: async (d, c, [key, id]) => ok(await deleteAlert(d, c, key!, id!)),
+    },
+  },
+  {
+    name: 'alert-rotate',
+    pattern: new RegExp(`^/v1/products/${KEY}/alerts/${ALERT}/rotate$`),
+    methods: { POST: async (d, c, [key, id]) => ok(await rotateAlertSecret(d, c, key!, id!)) },
+  },
+  {
+    name: 'alert-test',
+    pattern: new RegExp(`^/v1/products/${KEY}/alerts/${ALERT}/test$`),
+    methods: { POST: async (d, c, [key, id]) => ok(await testAlert(d, c, key!, id!)) },
   },
 ];
 

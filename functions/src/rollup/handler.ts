@@ -2,10 +2,16 @@ import type { HttpFunction } from '@google-cloud/functions-framework';
 import { systemClock, type Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
 import { sendError, sendJson } from '../shared/http';
-import { logMalformedReport, logRollupFailure, logRollupRun } from '../shared/logs';
+import type { AlertRunSummary } from '../alerts/deliver';
+import { logAlertDeliveryFailure, logMalformedReport, logRollupFailure, logRollupRun } from '../shared/logs';
 import { runRollup, type RollupStore } from './rollup';
 import type { RollupConfig } from './schemas';
 import type { UserSweepSummary } from './user-sweep';
+
+/** Time the retries of due alerts may take at the start of a run. */
+const ALERT_RETRY_BUDGET_MS = 12_000;
+/** How far past the rollup's budget alert sends may end: the function timeout (60 s) is 10 s past the default budget. */
+const ALERT_OVERRUN_MS = 8_000;
 
 /**
  * Builds the `rollup` HTTP function: a POST (Cloud Scheduler, or the local stack) runs one
@@ -18,8 +24,20 @@ export function createRollupHandler(options: {
   clock?: Clock;
   /** Checks the next developers against Firebase Auth after each rollup (see user-sweep.ts). */
   sweepUsers?: () => Promise<UserSweepSummary>;
+  /** Queues and sends alerts (see alerts/deliver.ts): before the rollup for retries due, after it for what it queued. */
+  deliverAlerts?: (deadline: Date) => Promise<AlertRunSummary>;
 }): HttpFunction {
   const clock = options.clock ?? systemClock;
+  // A failing destination or delivery store must never stop the rollup: log it, answer null.
+  const deliver = async (deadline: Date): Promise<AlertRunSummary | null> => {
+    if (options.deliverAlerts === undefined) return null;
+    try {
+      return await options.deliverAlerts(deadline);
+    } catch (err) {
+      logAlertDeliveryFailure(err);
+      return null;
+    }
+  };
   return async (req, res) => {
     try {
       if (req.method !== 'POST') {
@@ -28,14 +46,29 @@ export function createRollupHandler(options: {
           headers: { Allow: 'POST' },
         });
       }
+      // Retries first, within a few seconds taken from the rollup's own budget; what the run
+      // queues is sent after it, with what is left of the function's time.
+      const started = clock().getTime();
+      const budgetMs = options.config.DUMPCATCHER_ROLLUP_BUDGET_SECONDS * 1000;
+      const retried = await deliver(new Date(started + Math.min(ALERT_RETRY_BUDGET_MS, budgetMs / 4)));
+      const spent = Math.ceil((clock().getTime() - started) / 1000);
       const summary = await runRollup({
         store: options.store,
         clock,
-        config: options.config,
+        config: {
+          ...options.config,
+          DUMPCATCHER_ROLLUP_BUDGET_SECONDS: Math.max(1, options.config.DUMPCATCHER_ROLLUP_BUDGET_SECONDS - spent),
+        },
         onMalformed: logMalformedReport,
       });
+      const delivered = await deliver(new Date(started + budgetMs + ALERT_OVERRUN_MS));
       const users = options.sweepUsers === undefined ? undefined : await options.sweepUsers();
-      const answer = users === undefined ? summary : { ...summary, users };
+      const alerts = options.deliverAlerts === undefined ? undefined : { before: retried, after: delivered };
+      const answer = {
+        ...summary,
+        ...(users === undefined ? {} : { users }),
+        ...(alerts === undefined ? {} : { alerts }),
+      };
       logRollupRun({ ...answer });
       sendJson(res, 200, answer);
     } catch (err) {

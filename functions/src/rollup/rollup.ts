@@ -1,3 +1,4 @@
+import { withAlertOutbox } from '../alerts/outbox';
 import type { Clock } from '../shared/clock';
 import {
   classifyCrash,
@@ -203,7 +204,8 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
     const tracked: BatchPlan = (current, live) => {
       written = plan(current, live);
       liveCount = records.filter((r) => live.has(productKeyOf(r.path))).length;
-      return written;
+      // New and regressed issues are queued for alerts in this same transaction (see alerts/outbox.ts).
+      return stream === 'crashes' ? withAlertOutbox(current, written, now) : written;
     };
     // A full batch, all of it applied, means more may follow: list it now, while this one commits.
     const whole = taken === raw.length;

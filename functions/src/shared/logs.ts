@@ -59,3 +59,8 @@ export function logApiAudit(entry: {
 }): void {
   write('INFO', 'api change', entry);
 }
+
+/** Alert delivery failed as a whole (a store error); the rollup went on, the next run retries. */
+export function logAlertDeliveryFailure(err: unknown): void {
+  write('ERROR', 'alert delivery failed', errorFields(err));
+}

@@ -9,6 +9,11 @@ export const COLLECTIONS = {
   issues: 'issues',
   stats: 'stats',
   rollupState: 'rollupState',
+  alerts: 'alerts',
+  alertSecrets: 'alertSecrets',
+  alertOutbox: 'alertOutbox',
+  alertDeliveries: 'alertDeliveries',
+  alertSpikeMarks: 'alertSpikeMarks',
 } as const;
 
 /** How many index shards reports are spread over (see `reportShard`); the rollup reads them all. */

@@ -195,7 +195,13 @@ describe('runRollup', () => {
     expect(summary).toMatchObject({ processed: 40, caughtUp: true });
     expect(Math.max(...touched)).toBeLessThanOrEqual(16);
     expect(touched.slice(0, 4)).toEqual([16, 16, 16, 16]);
-    expect(store.docs.size).toBe(40 + 5);
+    const outbox = [...store.docs.keys()].filter((p) => p.startsWith('alertOutbox/'));
+    expect(store.docs.size - outbox.length).toBe(40 + 5);
+    // Each batch queues its new issues for alerts in one outbox document per product (within
+    // the bound: a product is counted as a touched document but never written).
+    expect(outbox).toHaveLength(touched.length);
+    const queued = outbox.flatMap((p) => (store.docs.get(p) as { events: Array<{ issueId: string }> }).events);
+    expect(new Set(queued.map((e) => e.issueId)).size).toBe(40);
   });
 
   it('lists fewer reports per batch when their stack traces are large, so a batch stays within its memory budget', async () => {

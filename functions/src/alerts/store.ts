@@ -1,0 +1,207 @@
+import { FieldPath, Timestamp, type DocumentData, type Firestore, type Transaction } from 'firebase-admin/firestore';
+import { COLLECTIONS } from '../shared/paths';
+import { IssueDocSchema, type IssueDoc } from '../rollup/schemas';
+import type { AlertApiStore } from './api';
+import { spikeMarkKey, type AlertDeliveryStore } from './deliver';
+import { sha256Hex } from '../shared/sha256';
+import {
+  AlertDocSchema,
+  AlertSecretDocSchema,
+  DeliveryDocSchema,
+  OutboxDocSchema,
+  SpikeMarkDocSchema,
+  type AlertDoc,
+  type SpikeMarkDoc,
+  type DeliveryDoc,
+  type OutboxDoc,
+} from './schemas';
+
+/** Firestore Timestamps (at any depth) turned into Dates, so documents can be checked with zod. */
+function withDates(value: unknown): unknown {
+  if (value instanceof Timestamp) return value.toDate();
+  if (Array.isArray(value)) return value.map(withDates);
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withDates(v)]));
+  return value;
+}
+
+type Parser<T> = {
+  safeParse(
+    v: unknown,
+  ): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[] }> } };
+};
+
+function parseDoc<T>(schema: Parser<T>, path: string, data: DocumentData | undefined): T {
+  const result = schema.safeParse(withDates(data));
+  if (!result.success)
+    throw new Error(`malformed document ${path}: ${result.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+  return result.data;
+}
+
+function isNotFound(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 5 || code === 'not-found' || code === 'NOT_FOUND';
+}
+
+/** Alert destinations, secrets, outbox and messages on Firestore, for the api and the rollup. */
+export function createFirestoreAlertStore(db: Firestore): AlertApiStore & AlertDeliveryStore {
+  const alertsOf = (productKey: string) =>
+    db.collection(COLLECTIONS.products).doc(productKey).collection(COLLECTIONS.alerts);
+  const secrets = db.collection(COLLECTIONS.alertSecrets);
+  const outbox = db.collection(COLLECTIONS.alertOutbox);
+  const deliveries = db.collection(COLLECTIONS.alertDeliveries);
+  const marks = db.collection(COLLECTIONS.alertSpikeMarks);
+  const markRef = (alertId: string, issueId: string) => marks.doc(sha256Hex(spikeMarkKey(alertId, issueId)));
+
+  const readAlerts = async (productKey: string, tx?: Transaction) => {
+    const query = alertsOf(productKey).orderBy('createdAt');
+    const snap = await (tx === undefined ? query.get() : tx.get(query));
+    return snap.docs.map((d) => ({ id: d.id, alert: parseDoc<AlertDoc>(AlertDocSchema, d.ref.path, d.data()) }));
+  };
+
+  return {
+    listAlerts: (productKey) => readAlerts(productKey),
+
+    async getAlert(productKey, alertId) {
+      const snap = await alertsOf(productKey).doc(alertId).get();
+      return snap.exists ? parseDoc<AlertDoc>(AlertDocSchema, snap.ref.path, snap.data()) : null;
+    },
+
+    async createAlert(productKey, alertId, alert, secret, maxPerProduct) {
+      // Counted in the transaction, so two creations at once cannot both pass the limit.
+      return db.runTransaction(async (tx) => {
+        const existing = await tx.get(alertsOf(productKey).select().limit(maxPerProduct));
+        if (existing.size >= maxPerProduct) return false;
+        tx.create(alertsOf(productKey).doc(alertId), alert);
+        if (secret !== null) tx.create(secrets.doc(alertId), { productKey, secret });
+        return true;
+      });
+    },
+
+    async updateAlert(productKey, alertId, change) {
+      try {
+        await alertsOf(productKey).doc(alertId).update(change);
+        return true;
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        throw err;
+      }
+    },
+
+    async deleteAlert(productKey, alertId) {
+      const batch = db.batch();
+      batch.delete(alertsOf(productKey).doc(alertId));
+      batch.delete(secrets.doc(alertId));
+      await batch.commit();
+    },
+
+    async setSecret(productKey, alertId, secret) {
+      await secrets.doc(alertId).set({ productKey, secret });
+    },
+
+    async getSecret(alertId) {
+      const snap = await secrets.doc(alertId).get();
+      if (!snap.exists) return null;
+      return parseDoc(AlertSecretDocSchema, snap.ref.path, snap.data()).secret;
+    },
+
+    async recordStatus(productKey, alertId, change) {
+      try {
+        await alertsOf(productKey).doc(alertId).update(change);
+      } catch (err) {
+        // A destination deleted meanwhile has no status to keep.
+        if (!isNotFound(err)) throw err;
+      }
+    },
+
+    async deleteProductAlerts(productKey) {
+      const writer = db.bulkWriter();
+      try {
+        for (const collection of [secrets, outbox, deliveries, marks]) {
+          const snap = await collection.where('productKey', '==', productKey).select().get();
+          for (const d of snap.docs) void writer.delete(d.ref);
+        }
+      } finally {
+        await writer.close();
+      }
+    },
+
+    async listOutboxProducts(limit) {
+      const snap = await outbox.select('productKey').limit(limit).get();
+      return [...new Set(snap.docs.map((d) => String(d.get('productKey'))))];
+    },
+
+    async expandOutbox(productKey, plan) {
+      return db.runTransaction(async (tx) => {
+        const queued = await tx.get(outbox.where('productKey', '==', productKey).limit(100));
+        if (queued.empty) return 0;
+        const docs = queued.docs.map((d) => parseDoc<OutboxDoc>(OutboxDocSchema, d.ref.path, d.data()));
+        const productSnap = await tx.get(db.collection(COLLECTIONS.products).doc(productKey));
+        const alerts = productSnap.exists ? await readAlerts(productKey, tx) : [];
+        const issueIds = [...new Set(docs.flatMap((d) => d.events.map((e) => e.issueId)))];
+        const issues = new Map<string, IssueDoc>();
+        if (alerts.length > 0 && issueIds.length > 0) {
+          const issuesRef = db.collection(COLLECTIONS.products).doc(productKey).collection(COLLECTIONS.issues);
+          const snaps = await tx.getAll(...issueIds.map((id) => issuesRef.doc(id)));
+          for (const snap of snaps)
+            if (snap.exists) issues.set(snap.id, parseDoc<IssueDoc>(IssueDocSchema, snap.ref.path, snap.data()));
+        }
+        const spikeMarks = new Map<string, Date>();
+        const spiking = [
+          ...new Set(docs.flatMap((d) => d.events.filter((e) => e.event === 'issue.spike').map((e) => e.issueId))),
+        ];
+        const watching = alerts.filter((a) => a.alert.events.includes('issue.spike')).map((a) => a.id);
+        const pairs = watching.flatMap((alertId) => spiking.map((issueId) => ({ alertId, issueId })));
+        if (pairs.length > 0) {
+          const snaps = await tx.getAll(...pairs.map((p) => markRef(p.alertId, p.issueId)));
+          for (const snap of snaps)
+            if (snap.exists) {
+              const mark = parseDoc<SpikeMarkDoc>(SpikeMarkDocSchema, snap.ref.path, snap.data());
+              spikeMarks.set(spikeMarkKey(mark.alertId, mark.issueId), mark.at);
+            }
+        }
+        const product = productSnap.exists ? { name: String(productSnap.get('name')) } : null;
+        const planned = plan({ productKey, product, outbox: docs, alerts, issues, spikeMarks });
+        for (const { id, doc } of planned.messages) tx.set(deliveries.doc(id), doc);
+        for (const mark of planned.marks) tx.set(markRef(mark.alertId, mark.issueId), mark);
+        for (const d of queued.docs) tx.delete(d.ref);
+        return planned.messages.length;
+      });
+    },
+
+    async listDue(now, limit) {
+      // A single-field range: sent and given-up messages have a null nextAttemptAt and drop out.
+      const snap = await deliveries
+        .where('nextAttemptAt', '<=', now)
+        .orderBy('nextAttemptAt')
+        .orderBy(FieldPath.documentId())
+        .select()
+        .limit(limit)
+        .get();
+      return snap.docs.map((d) => d.id);
+    },
+
+    async claim(id, now, leaseUntil) {
+      return db.runTransaction(async (tx) => {
+        const ref = deliveries.doc(id);
+        const snap = await tx.get(ref);
+        if (!snap.exists) return null;
+        const doc = parseDoc<DeliveryDoc>(DeliveryDocSchema, ref.path, snap.data());
+        const due = doc.nextAttemptAt !== null && doc.nextAttemptAt.getTime() <= now.getTime();
+        const free = doc.leaseUntil === null || doc.leaseUntil.getTime() <= now.getTime();
+        if (doc.status !== 'pending' || !due || !free) return null;
+        tx.update(ref, { leaseUntil });
+        return doc;
+      });
+    },
+
+    async recordAttempt(id, delivery, alert) {
+      await deliveries.doc(id).update(delivery);
+      try {
+        await alertsOf(alert.productKey).doc(alert.alertId).update(alert.change);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    },
+  };
+}
