@@ -77,6 +77,8 @@ describe('the rollup on reports stamped with Firestore’s time, default lag', (
         });
         const res = await sendSigned({ baseUrl: onTime.url, ...product, clientId, counter, body });
         if (res.status === 202) accepted++;
+        // Spread the writes over about three lags, so runs take reports while others are still arriving.
+        await sleep((LAG_MS * 3) / 50);
       }
     });
     const all = Promise.all(senders).finally(() => (sending = false));
