@@ -137,9 +137,15 @@ describe('an address nobody verified', () => {
     const { productKey } = await newProduct(owner.token);
     const id = (await invite(owner.token, productKey, victimEmail)).json.id as string;
     // The tokens the link and a password sign-in answer carry the password provider: refused outright.
-    for (const token of [linked.idToken, viaPassword.idToken]) {
+    // (The link changes the account's password, which revokes sessions from before it to the second:
+    // on a slow machine the link's own token can land in the revoked second, and is refused as revoked.)
+    for (const [token, reasons] of [
+      [linked.idToken, ['provider_not_allowed', 'invalid_token']],
+      [viaPassword.idToken, ['provider_not_allowed']],
+    ] as const) {
       const res = await call(token, 'GET', '/v1/invitations');
-      expect([res.status, res.json.error?.details]).toEqual([401, { reason: 'provider_not_allowed' }]);
+      expect(res.status).toBe(401);
+      expect(reasons).toContain(res.json.error?.details?.reason);
     }
     // Google sign-in now carries the linked address, unverified: it counts for nothing.
     expectNotAllowed(await call(viaGoogle.idToken, 'GET', '/v1/invitations'), 'no_verified_email');
