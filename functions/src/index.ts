@@ -13,11 +13,14 @@ import { createRollupHandler } from './rollup/handler';
 import { createFirestoreRollupStore } from './rollup/store';
 import { createFirestoreInsightsStore } from './rollup/insights-store';
 import { createUserSweeper } from './rollup/user-sweep';
+import { createMappingCache } from './rollup/retrace/cache';
+import { createFirestoreMappingStore } from './rollup/retrace/firestore-store';
 import { createFirestoreUserSweepStore } from './rollup/users-store';
 
 const config = loadConfig();
 const apiConfig = loadApiConfig();
 const rollupConfig = loadRollupConfig();
+const mappingStore = createFirestoreMappingStore(getDb());
 
 http(
   'ingest',
@@ -37,6 +40,7 @@ http(
     config: apiConfig,
     maxRateLimitPerMinute: config.DUMPCATCHER_RATE_PER_PRODUCT,
     insights: createFirestoreInsightsStore(getDb()),
+    mappings: mappingStore,
   }),
 );
 http(
@@ -44,6 +48,7 @@ http(
   createRollupHandler({
     store: createFirestoreRollupStore(getDb()),
     config: rollupConfig,
+    mappings: createMappingCache(mappingStore),
     sweepUsers: createUserSweeper(createFirestoreUserSweepStore(getDb(), getAuth(getAdminApp()))),
   }),
 );

@@ -6,6 +6,8 @@ import { logApiFailure, logApiAudit } from '../shared/logs';
 import { isAllowedUser, notAllowed, type CallerVerifier } from './auth';
 import type { InsightsStore } from './issues';
 import { DEFAULT_LIMITS, type ApiDeps, type ApiStore } from './products';
+import { isUploadTokenHeader, type MappingStore, type RawUpload } from './mappings';
+import { runUploadTokenRequest, takesRawBody } from './mapping-routes';
 import { matchRoute, runRoute } from './routes';
 import type { ApiConfig } from './schemas';
 import { createUserTracker } from './users';
@@ -21,6 +23,10 @@ const AUDITED = new Set([
   'invitation:DELETE',
   'accept:POST',
   'decline:POST',
+  'mapping:PUT',
+  'mapping:DELETE',
+  'upload-tokens:POST',
+  'upload-token:DELETE',
 ]);
 
 /** The JSON body, or an error if a body was sent as something other than JSON. */
@@ -34,6 +40,19 @@ function jsonBody(req: Request): unknown {
   return req.body as unknown;
 }
 
+/** The raw bytes of a mapping upload (the framework keeps them as `rawBody` whatever the type). */
+function rawUploadOf(req: Request): RawUpload {
+  const header = (name: string) => {
+    const value = req.headers[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  return {
+    bytes: req.rawBody ?? Buffer.alloc(0),
+    contentType: header('content-type'),
+    contentEncoding: header('content-encoding'),
+  };
+}
+
 /** Builds the `api` HTTP function: authenticate → route → core → answer. */
 export function createApiHandler(options: {
   store: ApiStore;
@@ -41,6 +60,7 @@ export function createApiHandler(options: {
   config: ApiConfig;
   clock?: Clock;
   insights?: InsightsStore;
+  mappings?: MappingStore;
   /** The ingest's per-product cap (`DUMPCATCHER_RATE_PER_PRODUCT`), which no product's own limit may exceed. */
   maxRateLimitPerMinute?: number;
 }): HttpFunction {
@@ -53,11 +73,23 @@ export function createApiHandler(options: {
     },
   };
   if (options.insights !== undefined) deps.insights = options.insights;
+  if (options.mappings !== undefined) deps.mappings = options.mappings;
   const users = createUserTracker({ minIntervalMs: options.config.DUMPCATCHER_API_USER_TOUCH_SECONDS * 1000 });
 
   return async (req, res) => {
     let uid: string | undefined;
     try {
+      // Build servers upload mappings with a product's upload token; they have no Google sign-in.
+      if (isUploadTokenHeader(req.headers.authorization)) {
+        const answer = await runUploadTokenRequest(deps, {
+          method: req.method,
+          path: req.path,
+          authorization: req.headers.authorization as string,
+          upload: () => rawUploadOf(req),
+        });
+        sendJson(res, answer.status, answer.body);
+        return;
+      }
       const caller = await options.verifyCaller(req.headers.authorization);
       uid = caller.uid;
       // Before anything is stored about the caller: someone not admitted leaves no trace.
@@ -67,7 +99,12 @@ export function createApiHandler(options: {
       const answer = await runRoute(
         deps,
         caller,
-        { method: req.method, path: req.path, body: jsonBody(req), query: req.query },
+        {
+          method: req.method,
+          path: req.path,
+          body: takesRawBody(matched.name, req.method) ? rawUploadOf(req) : jsonBody(req),
+          query: req.query,
+        },
         matched,
       );
       if (AUDITED.has(`${answer.route}:${req.method}`))

@@ -11,6 +11,7 @@ import {
   type PatchIssueBody,
   type StoredFrame,
 } from '../rollup/schemas';
+import type { RetraceOutcome } from '../rollup/retrace';
 import { toCrashView, type CrashView, type RollupPosition } from './crash-view';
 import { decodeIssueCursor, encodeIssueCursor } from './cursors';
 import { roleOf, type Caller, type Role } from './products';
@@ -87,6 +88,8 @@ export interface IssueView extends IssueSummaryView {
   versions: string[];
   regressedInVersion: string | null;
   statusChangedAt: string | null;
+  /** For obfuscated Java traces: retraced with mapping `mapId`, or that mapping is missing; else null. */
+  retrace: RetraceOutcome | null;
 }
 
 /** A row of the issue listing: the issue and its crashes on each of the answer's `days`. */
@@ -167,6 +170,7 @@ function toIssueView(id: string, issue: IssueDoc): IssueView {
     versions: [...issue.versions],
     regressedInVersion: issue.regressedInVersion,
     statusChangedAt: issue.statusChangedAt?.toISOString() ?? null,
+    retrace: issue.retrace ?? null,
   };
 }
 

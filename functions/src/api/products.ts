@@ -3,6 +3,7 @@ import { DumpcatcherError } from '../shared/errors';
 import type { InsightsStore } from './issues';
 import { buildNewProduct, generateSecret, type NewProductDocs } from '../shared/product-docs';
 import type { InvitationStore } from './invitations';
+import type { MappingStore } from './mappings';
 import {
   type CreateProductBody,
   type ProductDoc,
@@ -97,6 +98,8 @@ export interface ApiDeps {
   limits?: ApiLimits;
   /** Issues and stats (written by the rollup); the routes under /issues and /stats need it. */
   insights?: InsightsStore;
+  /** Mappings and upload tokens; the routes under /mappings and /upload-tokens need it. */
+  mappings?: MappingStore;
 }
 
 function notFound(): DumpcatcherError {

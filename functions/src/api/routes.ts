@@ -24,6 +24,7 @@ import { getMe } from './users';
 import { listCrashes } from './crashes';
 import { getIssue, listIssues, patchIssue, type InsightsStore } from './issues';
 import { getStats } from './stats';
+import { MAPPING_ROUTES } from './mapping-routes';
 
 /** A matched route: its name (for logs) and what it answers with. */
 export interface RouteAnswer {
@@ -47,7 +48,8 @@ const UID = '([A-Za-z0-9_-]{1,128})';
 const ISSUE = '([0-9a-f]{64})';
 const INVITATION = '(inv_[A-Za-z0-9_-]{8,64})';
 
-type Handler = (
+/** One route's handler: the core call behind a method and path. */
+export type Handler = (
   deps: ApiDeps,
   caller: Caller,
   params: string[],
@@ -62,8 +64,11 @@ function insightsOf(deps: ApiDeps): InsightsStore {
   return deps.insights;
 }
 
+/** A list of routes: name, path pattern, then the handler per method. */
+export type RouteTable = Array<{ name: string; pattern: RegExp; methods: Record<string, Handler> }>;
+
 /** Every route: path pattern, then the handler per method. */
-const ROUTES: Array<{ name: string; pattern: RegExp; methods: Record<string, Handler> }> = [
+const ROUTES: RouteTable = [
   { name: 'me', pattern: /^\/v1\/me$/, methods: { GET: async (d, c) => ok(await getMe(d, c)) } },
   {
     name: 'products',
@@ -161,6 +166,7 @@ const ROUTES: Array<{ name: string; pattern: RegExp; methods: Record<string, Han
       GET: async (d, c, [key], _b, q) => ok(await getStats(insightsOf(d), { productKey: key!, query: q }, c)),
     },
   },
+  ...MAPPING_ROUTES,
 ];
 
 /** Checks a request body against `schema`, naming every bad field in `details.issues`. */

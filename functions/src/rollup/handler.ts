@@ -4,6 +4,7 @@ import { DumpcatcherError } from '../shared/errors';
 import { sendError, sendJson } from '../shared/http';
 import { logMalformedReport, logRollupFailure, logRollupRun } from '../shared/logs';
 import { runRollup, type RollupStore } from './rollup';
+import type { MappingCache } from './retrace/cache';
 import type { RollupConfig } from './schemas';
 import type { UserSweepSummary } from './user-sweep';
 
@@ -16,6 +17,8 @@ export function createRollupHandler(options: {
   store: RollupStore;
   config: RollupConfig;
   clock?: Clock;
+  /** Stored mappings for retracing obfuscated Java traces. */
+  mappings?: MappingCache;
   /** Checks the next developers against Firebase Auth after each rollup (see user-sweep.ts). */
   sweepUsers?: () => Promise<UserSweepSummary>;
 }): HttpFunction {
@@ -33,6 +36,7 @@ export function createRollupHandler(options: {
         clock,
         config: options.config,
         onMalformed: logMalformedReport,
+        ...(options.mappings === undefined ? {} : { mappings: options.mappings }),
       });
       const users = options.sweepUsers === undefined ? undefined : await options.sweepUsers();
       const answer = users === undefined ? summary : { ...summary, users };

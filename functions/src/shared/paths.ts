@@ -9,6 +9,9 @@ export const COLLECTIONS = {
   issues: 'issues',
   stats: 'stats',
   rollupState: 'rollupState',
+  mappings: 'mappings',
+  mappingChunks: 'chunks',
+  uploadTokens: 'uploadTokens',
 } as const;
 
 /** How many index shards reports are spread over (see `reportShard`); the rollup reads them all. */

@@ -1,0 +1,162 @@
+import type { MappedClass, MappedMethod, Mapping } from './mapping';
+
+/** One readable frame that an obfuscated frame stands for. */
+export interface RetracedFrame {
+  className: string;
+  method: string;
+  file: string;
+  line?: number;
+}
+
+/** A retraced trace and how many frame and header lines the mapping translated. */
+export interface RetraceTextResult {
+  text: string;
+  translated: number;
+}
+
+// `at pkg.Class.method(Source)`; a JVM module or loader prefix (`app//`) has a slash and is left alone.
+const FRAME = /^(\s*at )([^\s()/]+)\.([^\s().]+)\(([^()]*)\)(.*)$/;
+// `[Exception in thread "…" ]pkg.Type[: message]`, `Caused by: …`, `Suppressed: …`.
+const HEADER = /^(\s*(?:Caused by: |Suppressed: )?(?:Exception in thread "[^"]*" )?)([\w$]+(?:\.[\w$]+)+)(:.*)?$/;
+// What a shrunk release build prints as the source file: ProGuard's and AGP's renamed
+// attribute, or R8's map id. A plain JVM trace never does, so it is never looked up.
+const OBFUSCATED_SOURCE = /\((?:SourceFile|r8-map-id-[0-9A-Za-z]+)(?::\d+)?\)/;
+const ANDROID_UNKNOWN_SOURCE = /\(Unknown Source:\d+\)/;
+
+/** The map id R8 writes as the source file of obfuscated frames (`r8-map-id-<id>`), if any. */
+export function findMapIdInTrace(text: string): string | undefined {
+  const match = /\(r8-map-id-([0-9A-Za-z]+)(?::\d+)?\)/.exec(text);
+  return match?.[1];
+}
+
+/**
+ * True when a Java trace looks like it comes from a shrunk build: frames whose source file
+ * is `SourceFile` or `r8-map-id-…`, or on Android `Unknown Source:<line>` (line numbers kept,
+ * source file stripped), which only a mapping can turn back into names.
+ */
+export function looksObfuscated(text: string, runtime: string | undefined): boolean {
+  if (OBFUSCATED_SOURCE.test(text)) return true;
+  return runtime === 'android' && ANDROID_UNKNOWN_SOURCE.test(text);
+}
+
+/**
+ * Translates one obfuscated frame the way R8's retrace does: the method lines whose
+ * obfuscated range holds the line, innermost inlined method first and the method that
+ * contains them last, each with its original line. Null when the mapping does not know the class.
+ */
+export function retraceFrame(
+  mapping: Mapping,
+  className: string,
+  method: string,
+  line: number | undefined,
+  obfuscatedFile?: string,
+): RetracedFrame[] | null {
+  const mapped = mapping.byObfuscated(className);
+  if (mapped === undefined) return null;
+  const extension = obfuscatedFile?.endsWith('.kt') === true ? '.kt' : '.java';
+  const fileOf = (cls: string) =>
+    (cls === mapped.original ? mapped.sourceFile : mapping.byOriginal(cls)?.sourceFile) ??
+    guessSourceFile(cls, extension);
+  const group = selectGroup(mapped, method, line);
+  if (group === undefined) {
+    // Only the class was renamed (or the method is not listed): keep the method name.
+    return [withLine({ className: mapped.original, method, file: fileOf(mapped.original) }, line)];
+  }
+  return group.map((member, index) => {
+    const cls = member.originalClass ?? mapped.original;
+    return withLine({ className: cls, method: member.name, file: fileOf(cls) }, originalLine(member, index, line));
+  });
+}
+
+/** Rewrites every frame and exception header of a Java trace that the mapping knows; other lines stay as they are. */
+export function retraceJavaText(text: string, mapping: Mapping): RetraceTextResult {
+  let translated = 0;
+  const out: string[] = [];
+  for (const raw of text.split('\n')) {
+    const cr = raw.endsWith('\r') ? '\r' : '';
+    const line = cr === '' ? raw : raw.slice(0, -1);
+    const frame = FRAME.exec(line);
+    if (frame !== null) {
+      const [, prefix = '', cls = '', method = '', source = '', rest = ''] = frame;
+      const located = /^(.*?)(?::(\d+))?$/.exec(source);
+      const file = located?.[1] ?? source;
+      const lineNumber = located?.[2] === undefined ? undefined : Number(located[2]);
+      const frames = file === 'Native Method' ? null : retraceFrame(mapping, cls, method, lineNumber, file);
+      if (frames === null) {
+        out.push(raw);
+        continue;
+      }
+      translated++;
+      for (const f of frames) {
+        const where = f.line === undefined ? f.file : `${f.file}:${f.line}`;
+        out.push(`${prefix}${f.className}.${f.method}(${where})${rest}${cr}`);
+      }
+      continue;
+    }
+    const header = HEADER.exec(line);
+    const original = header === null ? undefined : mapping.byObfuscated(header[2] ?? '')?.original;
+    if (header !== null && original !== undefined) {
+      translated++;
+      out.push(`${header[1] ?? ''}${original}${header[3] ?? ''}${cr}`);
+      continue;
+    }
+    out.push(raw);
+  }
+  return { text: out.join('\n'), translated };
+}
+
+function withLine(frame: RetracedFrame, line: number | undefined): RetracedFrame {
+  return line === undefined ? frame : { ...frame, line };
+}
+
+/**
+ * The method lines for `method` at `line`: consecutive lines sharing one obfuscated range
+ * form one group (an inlining chain). A line outside every range falls back to the lines
+ * without a range; an unknown line takes the first group, as retrace's first alternative.
+ */
+function selectGroup(mapped: MappedClass, method: string, line: number | undefined): MappedMethod[] | undefined {
+  const members = mapped.methods.get(method);
+  if (members === undefined || members.length === 0) return undefined;
+  const groups: MappedMethod[][] = [];
+  let previous: MappedMethod | undefined;
+  for (const member of members) {
+    const sameRange =
+      previous !== undefined &&
+      member.obfStart !== undefined &&
+      previous.obfStart === member.obfStart &&
+      previous.obfEnd === member.obfEnd;
+    if (sameRange) groups[groups.length - 1]?.push(member);
+    else groups.push([member]);
+    previous = member;
+  }
+  if (line === undefined) return groups[0];
+  const containing = groups.find((g) => {
+    const first = g[0];
+    return (
+      first?.obfStart !== undefined && first.obfEnd !== undefined && first.obfStart <= line && line <= first.obfEnd
+    );
+  });
+  if (containing !== undefined) return containing;
+  return groups.find((g) => g[0]?.obfStart === undefined) ?? groups[0]?.slice(-1);
+}
+
+/**
+ * The original line of member `index` of a group at obfuscated `line`: the innermost member
+ * maps the line into its original range; an inlining caller gives the line of its call.
+ * A member without an original range (classic ProGuard) keeps the obfuscated line, which
+ * then is the original one.
+ */
+function originalLine(member: MappedMethod, index: number, line: number | undefined): number | undefined {
+  if (member.origStart === undefined) return index === 0 ? line : undefined;
+  if (index > 0 || line === undefined || member.obfStart === undefined || member.origEnd === undefined)
+    return member.origStart;
+  const mapped = member.origStart + (line - member.obfStart);
+  return Math.max(member.origStart, Math.min(mapped, member.origEnd));
+}
+
+/** The source file R8's retrace assumes when the mapping names none: the outer class's name. */
+function guessSourceFile(className: string, extension: string): string {
+  const simple = className.slice(className.lastIndexOf('.') + 1);
+  const outer = simple.split('$', 1)[0] ?? simple;
+  return `${outer === '' ? simple : outer}${extension}`;
+}
