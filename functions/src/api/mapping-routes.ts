@@ -1,7 +1,6 @@
 import { DumpcatcherError } from '../shared/errors';
 import { CreateUploadTokenBodySchema } from '../rollup/retrace/schemas';
 import {
-  authenticateUploadToken,
   createUploadToken,
   deleteMapping,
   getMapping,
@@ -11,13 +10,24 @@ import {
   revokeUploadToken,
   type RawUpload,
 } from './mappings';
-import type { ApiDeps } from './products';
-import { matchRoute, parseBody, type RouteAnswer, type RouteTable } from './routes';
+import type { RouteTable } from './routes';
 
 const KEY = '([A-Za-z0-9_-]{8,64})';
 // Any segment reaches the core, which names what is wrong with a bad id.
 const MAP_ID = '([^/]{1,200})';
 const TOKEN_ID = '([A-Za-z0-9]{16})';
+
+// routes.ts lists these routes, so its parseBody cannot be imported here; same answer, same shape.
+function parseTokenBody(body: unknown) {
+  const result = CreateUploadTokenBodySchema.safeParse(body);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  throw new DumpcatcherError(
+    'invalid_body',
+    `Invalid request body: ${issues[0]?.path || '(root)'}: ${issues[0]?.message}.`,
+    { details: { issues } },
+  );
+}
 
 function rawUploadOf(body: unknown): RawUpload {
   if (body !== null && typeof body === 'object' && Buffer.isBuffer((body as RawUpload).bytes)) return body as RawUpload;
@@ -55,7 +65,7 @@ export const MAPPING_ROUTES: RouteTable = [
       GET: async (d, c, [key]) => ({ status: 200, body: await listUploadTokens(d, c, key!) }),
       POST: async (d, c, [key], b) => ({
         status: 201,
-        body: await createUploadToken(d, c, key!, parseBody(CreateUploadTokenBodySchema, b)),
+        body: await createUploadToken(d, c, key!, parseTokenBody(b)),
       }),
     },
   },
@@ -69,26 +79,4 @@ export const MAPPING_ROUTES: RouteTable = [
 /** True for the one route whose body is raw bytes (a mapping upload), not JSON. */
 export function takesRawBody(route: string, method: string): boolean {
   return route === 'mapping' && method === 'PUT';
-}
-
-/**
- * A request authenticated by an upload token instead of a Firebase user: it may only PUT or
- * GET a mapping of the token's own product; anything else is refused before any work.
- */
-export async function runUploadTokenRequest(
-  deps: ApiDeps,
-  req: { method: string; path: string; authorization: string; upload: () => RawUpload },
-): Promise<RouteAnswer> {
-  const matched = matchRoute(req.method, req.path);
-  if (matched.name !== 'mapping' || (req.method !== 'PUT' && req.method !== 'GET'))
-    throw new DumpcatcherError(
-      'permission_denied',
-      'An upload token may only upload (PUT) or read (GET) a mapping of its product.',
-      { details: { reason: 'upload_token_scope' } },
-    );
-  const [key = '', id = ''] = matched.params;
-  const actor = await authenticateUploadToken(deps, req.authorization, key);
-  if (req.method === 'GET') return { route: 'mapping', status: 200, body: await getMapping(deps, actor, key, id) };
-  const { created, mapping } = await putMapping(deps, actor, key, id, req.upload());
-  return { route: 'mapping', status: created ? 201 : 200, body: mapping };
 }
