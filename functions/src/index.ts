@@ -39,7 +39,7 @@ http(
     verifyCaller: createFirebaseVerifier(getAuth(getAdminApp()), apiConfig.DUMPCATCHER_API_SIGN_IN_PROVIDERS),
     config: apiConfig,
     maxRateLimitPerMinute: config.DUMPCATCHER_RATE_PER_PRODUCT,
-    insights: createFirestoreInsightsStore(getDb()),
+    insights: { ...createFirestoreInsightsStore(getDb()), mappings: createMappingCache(mappingStore) },
     mappings: mappingStore,
   }),
 );

@@ -247,5 +247,30 @@ describe('mappings api (real emulators)', () => {
     const obfuscated = issues.find((i) => i.count === 1)!;
     const missing = await call(owner.token, 'GET', `${base}/issues/${obfuscated.id}`);
     expect(missing.json.retrace).toEqual({ status: 'missing_mapping', mapId: 'deadbee', source: 'map_id' });
+    // The crash feed and the issue page retrace as the rollup did: same issue ids, both texts kept.
+    const feed = await call(owner.token, 'GET', `${base}/crashes`);
+    const crashes = feed.json.crashes as Array<{
+      issueId: string;
+      exception: { stacktrace: string };
+      retracedStacktrace: string | null;
+      retrace: { status: string } | null;
+      frames: Array<{ module?: string; function?: string }>;
+    }>;
+    expect(crashes.map((c) => [c.issueId, c.retrace?.status]).sort()).toEqual(
+      [
+        [readable.id, 'retraced'],
+        [readable.id, 'retraced'],
+        [obfuscated.id, 'missing_mapping'],
+      ].sort(),
+    );
+    for (const crash of crashes.filter((c) => c.issueId === readable.id)) {
+      expect(crash.exception.stacktrace).toContain('(r8-map-id-');
+      expect(crash.retracedStacktrace).toContain(
+        'at com.acme.notes.data.NoteRepository.requireNote(NoteRepository.kt:',
+      );
+      expect(crash.frames[0]).toMatchObject({ module: 'com.acme.notes.data.NoteRepository', function: 'requireNote' });
+    }
+    const recent = (detail.json.recentCrashes as typeof crashes).map((c) => c.frames[0]?.function);
+    expect(recent).toEqual(['requireNote', 'requireNote']);
   }, 120_000);
 });

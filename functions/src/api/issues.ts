@@ -11,7 +11,8 @@ import {
   type PatchIssueBody,
   type StoredFrame,
 } from '../rollup/schemas';
-import type { RetraceOutcome } from '../rollup/retrace';
+import { mappingKeysOf, type RetraceOutcome } from '../rollup/retrace';
+import type { MappingCache } from '../rollup/retrace/cache';
 import { toCrashView, type CrashView, type RollupPosition } from './crash-view';
 import { decodeIssueCursor, encodeIssueCursor } from './cursors';
 import { roleOf, type Caller, type Role } from './products';
@@ -58,6 +59,8 @@ export interface InsightsStore {
   ): Promise<Array<{ id: string; data: Record<string, unknown>; receivedAtUs: number }>>;
   /** Where the rollup stands in the crash stream (null before its first batch). */
   getRollupPosition(): Promise<RollupPosition | null>;
+  /** Stored ProGuard/R8 mappings, so crash views retrace as the rollup does; absent: views show traces as stored. */
+  mappings?: MappingCache;
 }
 
 /** What the issue and stats routes depend on. */
@@ -241,9 +244,13 @@ export async function getIssue(
     ),
   ]);
   const counts = issueDailyCounts(days, docs, [params.issueId]).get(params.issueId) ?? [];
+  await deps.store.mappings?.prepare(mappingKeysOf(crashes));
+  const lookup = deps.store.mappings?.lookup;
   return {
     ...toIssueView(params.issueId, issue),
-    recentCrashes: crashes.map((c) => toCrashView(params.productKey, c.id, c.data, { issueId: params.issueId })),
+    recentCrashes: crashes.map((c) =>
+      toCrashView(params.productKey, c.id, c.data, { issueId: params.issueId }, lookup),
+    ),
     daily: days.map((day, i) => ({ day, count: counts[i] ?? 0 })),
   };
 }
