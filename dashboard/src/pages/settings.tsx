@@ -7,6 +7,7 @@ import { exact } from '../format';
 import { navigate } from '../router';
 import type { ProductContext } from './product-shell';
 import { SdkSnippets } from './sdk-snippets';
+import { MappingsSettings } from './settings-mappings';
 
 /** Runs one change at a time, keeping its error in words. */
 function useAction() {
@@ -343,6 +344,7 @@ export function SettingsPage(props: { product: ProductContext | null; config: Da
       <General ctx={props.product} />
       <Keys ctx={props.product} config={props.config} />
       <Members ctx={props.product} />
+      {props.product.isOwner && <MappingsSettings productKey={props.product.product.productKey} />}
       {props.product.isOwner && <DangerZone ctx={props.product} />}
     </>
   );
