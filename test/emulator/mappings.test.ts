@@ -113,6 +113,7 @@ describe('mappings api (real emulators)', () => {
     expect(await chunkCount(productKey, '7f3c2a1')).toBe(1);
     expect((await call(viewer.token, 'DELETE', `${base}/mappings/7f3c2a1`)).status).toBe(403);
     expect((await call(owner.token, 'DELETE', `${base}/mappings/7f3c2a1`)).json).toEqual({
+      productKey,
       deleted: true,
       mapId: '7f3c2a1',
     });

@@ -88,6 +88,15 @@ export function createApiHandler(options: {
           authorization: req.headers.authorization as string,
           upload: () => rawUploadOf(req),
         });
+        if (req.method === 'PUT') {
+          const uploader = (answer.body as { uploadedBy?: { id?: string } }).uploadedBy?.id ?? 'unknown';
+          logApiAudit({
+            route: answer.route,
+            method: req.method,
+            uid: `upload-token:${uploader}`,
+            productKey: undefined,
+          });
+        }
         sendJson(res, answer.status, answer.body);
         return;
       }

@@ -40,6 +40,7 @@ export type MappingActor = { kind: 'user'; caller: Caller } | { kind: 'token'; t
 
 /** A stored mapping as the api shows it. */
 export interface MappingView {
+  productKey: string;
   mapId: string;
   sizeBytes: number;
   storedBytes: number;
@@ -83,8 +84,9 @@ function parseMapId(raw: string): string {
 }
 
 /** The view of a stored mapping. */
-export function toMappingView(doc: MappingDoc): MappingView {
+export function toMappingView(productKey: string, doc: MappingDoc): MappingView {
   return {
+    productKey,
     mapId: doc.mapId,
     sizeBytes: doc.sizeBytes,
     storedBytes: doc.storedBytes,
@@ -190,7 +192,7 @@ export async function putMapping(
   const store = storeOf(deps);
   const previous = await store.getMapping(productKey, mapId);
   await store.putMapping(productKey, doc, chunks);
-  return { created: previous === null, mapping: toMappingView(doc) };
+  return { created: previous === null, mapping: toMappingView(productKey, doc) };
 }
 
 /** `GET /v1/products/{key}/mappings/{id}`: a stored mapping's metadata (members or upload token). */
@@ -204,7 +206,7 @@ export async function getMapping(
   const mapId = parseMapId(rawMapId);
   const doc = await storeOf(deps).getMapping(productKey, mapId);
   if (doc === null) throw mappingNotFound(mapId);
-  return toMappingView(doc);
+  return toMappingView(productKey, doc);
 }
 
 /** `GET /v1/products/{key}/mappings`: every stored mapping, newest upload first (members). */
@@ -216,7 +218,7 @@ export async function listMappings(
   await loadFor(deps, caller, productKey, 'viewer');
   const docs = await storeOf(deps).listMappings(productKey);
   docs.sort((a, b) => b.uploadedAt.getTime() - a.uploadedAt.getTime() || a.mapId.localeCompare(b.mapId));
-  return { mappings: docs.map(toMappingView) };
+  return { mappings: docs.map((doc) => toMappingView(productKey, doc)) };
 }
 
 /** `DELETE /v1/products/{key}/mappings/{id}` (owner): later crashes of that build stay obfuscated. */
@@ -225,11 +227,11 @@ export async function deleteMapping(
   caller: Caller,
   productKey: string,
   rawMapId: string,
-): Promise<{ deleted: true; mapId: string }> {
+): Promise<{ productKey: string; deleted: true; mapId: string }> {
   await loadFor(deps, caller, productKey, 'owner');
   const mapId = parseMapId(rawMapId);
   if (!(await storeOf(deps).deleteMapping(productKey, mapId))) throw mappingNotFound(mapId);
-  return { deleted: true, mapId };
+  return { productKey, deleted: true, mapId };
 }
 
 function toTokenView(doc: UploadTokenDoc): UploadTokenView {
@@ -251,7 +253,7 @@ export async function createUploadToken(
   caller: Caller,
   productKey: string,
   body: CreateUploadTokenBody,
-): Promise<UploadTokenView & { token: string }> {
+): Promise<UploadTokenView & { productKey: string; token: string }> {
   await loadFor(deps, caller, productKey, 'owner');
   const store = storeOf(deps);
   if ((await store.listUploadTokens(productKey)).length >= MAX_UPLOAD_TOKENS)
@@ -269,7 +271,7 @@ export async function createUploadToken(
     createdBy: caller.uid,
   };
   await store.createUploadToken(productKey, doc);
-  return { ...toTokenView(doc), token: `${UPLOAD_TOKEN_PREFIX}${id}_${secret}` };
+  return { productKey, ...toTokenView(doc), token: `${UPLOAD_TOKEN_PREFIX}${id}_${secret}` };
 }
 
 /** `GET /v1/products/{key}/upload-tokens` (owner). */
@@ -290,11 +292,11 @@ export async function revokeUploadToken(
   caller: Caller,
   productKey: string,
   id: string,
-): Promise<{ revoked: true; id: string }> {
+): Promise<{ productKey: string; revoked: true; id: string }> {
   await loadFor(deps, caller, productKey, 'owner');
   if (!(await storeOf(deps).deleteUploadToken(productKey, id)))
     throw new DumpcatcherError('not_found', 'No upload token with this id.', { details: { id } });
-  return { revoked: true, id };
+  return { productKey, revoked: true, id };
 }
 
 /** True when an Authorization header carries an upload token rather than a Firebase ID token. */
