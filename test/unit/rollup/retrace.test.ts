@@ -84,6 +84,19 @@ describe('retraceJavaText on ProGuard output', () => {
   });
 });
 
+describe('retraceJavaText headers', () => {
+  it('translates the types of Caused by and Suppressed headers and keeps their indentation and messages', () => {
+    const mapping = mappingOf('r8-notes-2.0');
+    const text = 'java.lang.RuntimeException: wrapped\nCaused by: b.b: no note\n\tSuppressed: b.b\n\t... 3 more\n';
+    expect(retraceJavaText(text, mapping).text).toBe(
+      'java.lang.RuntimeException: wrapped\n' +
+        'Caused by: com.acme.notes.data.MissingNoteException: no note\n' +
+        '\tSuppressed: com.acme.notes.data.MissingNoteException\n' +
+        '\t... 3 more\n',
+    );
+  });
+});
+
 describe('retraceFrame', () => {
   const mapping = mappingOf('r8-notes-2.0');
 
@@ -197,8 +210,20 @@ describe('mappingKeyOf', () => {
     ],
     ['a plain JVM trace', 'at com.acme.Shop.run(Shop.java:3)', 'java', null],
     ['Unknown Source on a server JVM', 'at com.acme.Shop.run(Unknown Source:3)', 'java', null],
+    [
+      'Android’s own Unknown Source:0 frames',
+      'at android.view.View.-$$Nest$mperformClickInternal(Unknown Source:0)',
+      'android',
+      null,
+    ],
+    ['a D8 bridge at line 0', 'at com.acme.notes.MainActivity.$r8$lambda$Xy3k(Unknown Source:0)', 'android', null],
+    ['SourceFile in a library class only', 'at kotlinx.coroutines.DispatchedTask.run(SourceFile:12)', 'android', null],
   ])('reads %s', (_name, line, runtime, expected) => {
     expect(mappingKeyOf(subject(`x.Y: boom\n\t${line}\n`, runtime))).toEqual(expected);
+  });
+
+  it('needs no mapping for the unobfuscated debug build of the Android fixture', () => {
+    expect(mappingKeyOf(subject(read('d8-notes-2.0-debug.txt')))).toBeNull();
   });
 
   it('lists each (product, map id) of a batch once and skips reports it cannot read', () => {

@@ -1,3 +1,4 @@
+import { isInAppByDefault } from '../stacktrace/in-app';
 import type { MappedClass, MappedMethod, Mapping } from './mapping';
 
 /** One readable frame that an obfuscated frame stands for. */
@@ -20,8 +21,8 @@ const FRAME = /^(\s*at )([^\s()/]+)\.([^\s().]+)\(([^()]*)\)(.*)$/;
 const HEADER = /^(\s*(?:Caused by: |Suppressed: )?(?:Exception in thread "[^"]*" )?)([\w$]+(?:\.[\w$]+)+)(:.*)?$/;
 // What a shrunk release build prints as the source file: ProGuard's and AGP's renamed
 // attribute, or R8's map id. A plain JVM trace never does, so it is never looked up.
-const OBFUSCATED_SOURCE = /\((?:SourceFile|r8-map-id-[0-9A-Za-z]+)(?::\d+)?\)/;
-const ANDROID_UNKNOWN_SOURCE = /\(Unknown Source:\d+\)/;
+const OBFUSCATED_FRAME =
+  /^\s*at ([^\s()]+)\.[^\s().]+\((SourceFile|r8-map-id-[0-9A-Za-z]+|Unknown Source)(?::(\d+))?\)/gm;
 
 /** The map id R8 writes as the source file of obfuscated frames (`r8-map-id-<id>`), if any. */
 export function findMapIdInTrace(text: string): string | undefined {
@@ -30,13 +31,21 @@ export function findMapIdInTrace(text: string): string | undefined {
 }
 
 /**
- * True when a Java trace looks like it comes from a shrunk build: frames whose source file
- * is `SourceFile` or `r8-map-id-…`, or on Android `Unknown Source:<line>` (line numbers kept,
- * source file stripped), which only a mapping can turn back into names.
+ * True when a Java trace looks like it comes from a shrunk build: a frame of the app's own
+ * code (not a JDK, Kotlin or Android class) whose source file is `SourceFile` or
+ * `r8-map-id-…`, or on Android `Unknown Source:<line ≥ 1>` (line numbers kept, source file
+ * stripped), which only a mapping can turn back into names.
  */
 export function looksObfuscated(text: string, runtime: string | undefined): boolean {
-  if (OBFUSCATED_SOURCE.test(text)) return true;
-  return runtime === 'android' && ANDROID_UNKNOWN_SOURCE.test(text);
+  for (const match of text.matchAll(OBFUSCATED_FRAME)) {
+    const [, module = '', source = '', line] = match;
+    // Android's own frames say `Unknown Source:0` in every build (`View.-$$Nest$m…`), and so do
+    // D8's synthetic bridges: only the app's classes with a real line tell a shrunk build.
+    if (!isInAppByDefault({ module }, 'java')) continue;
+    if (source !== 'Unknown Source') return true;
+    if (runtime === 'android' && line !== undefined && Number(line) > 0) return true;
+  }
+  return false;
 }
 
 /**
