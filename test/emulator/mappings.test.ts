@@ -199,6 +199,18 @@ describe('mappings api (real emulators)', () => {
     expect([revoked.status, revoked.json.error?.details?.reason]).toEqual([401, 'invalid_upload_token']);
   });
 
+  it('deletes the mappings, their chunks and the upload tokens with the product', async () => {
+    const { owner, productKey, base } = await setup();
+    const created = await call(owner.token, 'POST', `${base}/upload-tokens`, { name: 'ci' });
+    const token = created.json.token as string;
+    expect((await upload(token, `${base}/mappings/7f3c2a1`, read('r8-notes-2.0-mapping.txt'))).status).toBe(201);
+    expect((await call(owner.token, 'DELETE', base)).status).toBe(200);
+    const left = await testDb().collection(`products/${productKey}/mappings`).listDocuments();
+    expect([left.length, await chunkCount(productKey, '7f3c2a1')]).toEqual([0, 0]);
+    expect((await testDb().collection(`products/${productKey}/uploadTokens`).count().get()).data().count).toBe(0);
+    expect((await upload(token, `${base}/mappings/7f3c2a1`, read('r8-notes-2.0-mapping.txt'))).status).toBe(401);
+  }, 60_000);
+
   it('stores a mapping of tens of megabytes in compressed chunks', async () => {
     const { owner, productKey, base } = await setup();
     const lines: string[] = ['# pg_map_id: big0001'];
