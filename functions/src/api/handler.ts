@@ -89,13 +89,9 @@ export function createApiHandler(options: {
           upload: () => rawUploadOf(req),
         });
         if (req.method === 'PUT') {
-          const uploader = (answer.body as { uploadedBy?: { id?: string } }).uploadedBy?.id ?? 'unknown';
-          logApiAudit({
-            route: answer.route,
-            method: req.method,
-            uid: `upload-token:${uploader}`,
-            productKey: undefined,
-          });
+          const body = answer.body as { productKey?: string; uploadedBy?: { id?: string } };
+          const uploader = `upload-token:${body.uploadedBy?.id ?? 'unknown'}`;
+          logApiAudit({ route: answer.route, method: req.method, uid: uploader, productKey: body.productKey });
         }
         sendJson(res, answer.status, answer.body);
         return;
