@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { newClientId, sendSigned } from '../../scripts/lib/client';
@@ -197,6 +197,26 @@ describe('mappings api (real emulators)', () => {
     expect((await call(owner.token, 'DELETE', `${base}/upload-tokens/${created.json.id as string}`)).status).toBe(200);
     const revoked = await upload(token, `${base}/mappings/91be04d`, text);
     expect([revoked.status, revoked.json.error?.details?.reason]).toEqual([401, 'invalid_upload_token']);
+    // Every change is in the api's log with the product, and no token is.
+    const dir = requireEnv('DUMPCATCHER_TEST_LOG_DIR');
+    const logs = readdirSync(dir)
+      .filter((f) => f.startsWith('function-api-'))
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
+      .join('\n');
+    const changes = logs
+      .split('\n')
+      .filter((line) => line.includes(productKey) && line.includes('api change'))
+      .map((line) => JSON.parse(line) as { route: string; method: string; uid: string });
+    expect(changes.map((c) => [c.route, c.method, c.uid.startsWith('upload-token:') ? c.uid : 'user'])).toEqual([
+      ['products', 'POST', 'user'],
+      ['invitations', 'POST', 'user'],
+      ['accept', 'POST', 'user'],
+      ['upload-tokens', 'POST', 'user'],
+      ['mapping', 'PUT', `upload-token:${created.json.id as string}`],
+      ['mapping', 'PUT', `upload-token:${created.json.id as string}`],
+      ['upload-token', 'DELETE', 'user'],
+    ]);
+    expect(logs).not.toContain(token.slice(-43));
   });
 
   it('deletes the mappings, their chunks and the upload tokens with the product', async () => {
