@@ -97,6 +97,34 @@ describe('retraceJavaText headers', () => {
   });
 });
 
+describe('retraceJavaText and ... N more', () => {
+  it('counts the elided frames in retraced lines, so the parser copies the same tail as before', () => {
+    const mapping = mappingOf('r8-notes-2.0');
+    const text = [
+      'java.lang.RuntimeException: wrapped',
+      '\tat com.acme.notes.Other.run(Other.java:5)',
+      '\tat com.acme.notes.MainActivity.m(r8-map-id-7f3c2a1:3)',
+      '\tat android.os.Handler.dispatchMessage(Handler.java:99)',
+      'Caused by: b.b: no note',
+      '\tat b.a.a(r8-map-id-7f3c2a1:2)',
+      '\t... 2 more',
+      '',
+    ].join('\n');
+    const retraced = retraceJavaText(text, mapping).text;
+    // The two shared frames (m:3 and dispatchMessage) are 3 + 1 retraced lines.
+    expect(retraced).toContain('\t... 4 more');
+    const parsed = parseStacktrace(retraced);
+    const cause = parsed.exceptions[1]!;
+    expect(cause.frames.map((f) => f.function)).toEqual([
+      'requireNote',
+      'requireNote',
+      'titleOf',
+      'onCreate$lambda$0',
+      'dispatchMessage',
+    ]);
+  });
+});
+
 describe('retraceFrame', () => {
   const mapping = mappingOf('r8-notes-2.0');
 

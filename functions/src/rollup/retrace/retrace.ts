@@ -77,10 +77,16 @@ export function retraceFrame(
   });
 }
 
-/** Rewrites every frame and exception header of a Java trace that the mapping knows; other lines stay as they are. */
+/**
+ * Rewrites every frame and exception header of a Java trace that the mapping knows; other lines
+ * stay as they are. A `... N more` line is renumbered to the frames those N became, so it still
+ * names the enclosing trace's tail once inlined frames are expanded.
+ */
 export function retraceJavaText(text: string, mapping: Mapping): RetraceTextResult {
   let translated = 0;
   const out: string[] = [];
+  // Per printed exception, how many lines each of its frames became; see MoreTracker.
+  const more = new MoreTracker();
   for (const raw of text.split('\n')) {
     const cr = raw.endsWith('\r') ? '\r' : '';
     const line = cr === '' ? raw : raw.slice(0, -1);
@@ -92,16 +98,26 @@ export function retraceJavaText(text: string, mapping: Mapping): RetraceTextResu
       const lineNumber = located?.[2] === undefined ? undefined : Number(located[2]);
       const frames = file === 'Native Method' ? null : retraceFrame(mapping, cls, method, lineNumber, file);
       if (frames === null) {
+        more.frame(1);
         out.push(raw);
         continue;
       }
       translated++;
+      more.frame(frames.length);
       for (const f of frames) {
         const where = f.line === undefined ? f.file : `${f.file}:${f.line}`;
         out.push(`${prefix}${f.className}.${f.method}(${where})${rest}${cr}`);
       }
       continue;
     }
+    const elided = MORE.exec(line);
+    if (elided !== null) {
+      out.push(`${elided[1] ?? ''}${more.more(Number(elided[2]))}${elided[3] ?? ''}${cr}`);
+      continue;
+    }
+    const nested = NESTED.exec(line);
+    if (nested !== null) more.start(nested[2] === 'Caused by' ? 'cause' : 'suppressed', countIndent(nested[1] ?? ''));
+    else if (!more.started()) more.start('primary', 0);
     const header = HEADER.exec(line);
     const original = header === null ? undefined : mapping.byObfuscated(header[2] ?? '')?.original;
     if (header !== null && original !== undefined) {
@@ -112,6 +128,55 @@ export function retraceJavaText(text: string, mapping: Mapping): RetraceTextResu
     out.push(raw);
   }
   return { text: out.join('\n'), translated };
+}
+
+const MORE = /^(\s*\.\.\. )(\d+)( (?:more|common frames omitted)\s*)$/;
+const NESTED = /^(\s*)(Caused by|Suppressed): /;
+
+function countIndent(prefix: string): number {
+  const tabs = prefix.match(/\t/g)?.length ?? 0;
+  return tabs > 0 ? tabs : Math.floor(prefix.length / 4);
+}
+
+/**
+ * The JVM prints `... N more` for the last N frames a trace shares with the one it is printed
+ * in (the previous trace at its depth for a cause, the one a level up for a suppressed
+ * exception), as the parser reads it. This keeps, per trace, how many retraced lines each
+ * frame became, so N can be given in retraced lines.
+ */
+class MoreTracker {
+  private readonly lastAtDepth: Array<{ counts: number[] }> = [];
+  private current: { counts: number[]; enclosing?: { counts: number[] } } | undefined;
+
+  started(): boolean {
+    return this.current !== undefined;
+  }
+
+  start(relation: 'primary' | 'cause' | 'suppressed', depth: number): void {
+    const enclosing =
+      relation === 'cause'
+        ? this.lastAtDepth[depth]
+        : relation === 'suppressed'
+          ? this.lastAtDepth[depth - 1]
+          : undefined;
+    const block: { counts: number[]; enclosing?: { counts: number[] } } = { counts: [] };
+    if (enclosing !== undefined) block.enclosing = enclosing;
+    this.lastAtDepth.length = depth + 1;
+    this.lastAtDepth[depth] = block;
+    this.current = block;
+  }
+
+  frame(lines: number): void {
+    this.current?.counts.push(lines);
+  }
+
+  /** The retraced line count of the last `n` frames of the enclosing trace (n when unknown). */
+  more(n: number): number {
+    const tail = this.current?.enclosing?.counts.slice(-n) ?? [];
+    if (tail.length !== n) return n;
+    this.current?.counts.push(...tail);
+    return tail.reduce((a, b) => a + b, 0);
+  }
 }
 
 function withLine(frame: RetracedFrame, line: number | undefined): RetracedFrame {
