@@ -16,6 +16,7 @@ import type { ReportFacts } from './report.ts';
 import { createScrubber } from './scrub.ts';
 import type { Scrubber } from './scrub.ts';
 import { createSender } from './sender.ts';
+import { safeTimeout } from './timers.ts';
 import type { Sender } from './sender.ts';
 import { createTransport } from './transport.ts';
 import type { Transport } from './transport.ts';
@@ -113,6 +114,17 @@ function positive(value: number | undefined, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
+const NUMERIC_OPTIONS = [
+  'maxQueueFiles',
+  'maxQueueBytes',
+  'maxQueueAgeSeconds',
+  'gzipThresholdBytes',
+  'maxReportsPerFingerprint',
+  'limiterWindowSeconds',
+  'shutdownTimeoutMs',
+  'requestTimeoutMs',
+] as const;
+
 function problemsWith(options: DumpcatcherOptions): string[] {
   const problems: string[] = [];
   const o = options as unknown as Record<string, unknown>;
@@ -128,6 +140,15 @@ function problemsWith(options: DumpcatcherOptions): string[] {
     } catch {
       problems.push('endpoint is not a URL');
     }
+  }
+  // The numeric rules of test/vectors/options-v1.json, as in the Python and Java SDKs: a typo
+  // must say so rather than quietly run with a default.
+  if (o.sampleRate !== undefined && !(typeof o.sampleRate === 'number' && o.sampleRate >= 0 && o.sampleRate <= 1))
+    problems.push('sampleRate must be a number from 0 to 1');
+  for (const key of NUMERIC_OPTIONS) {
+    const value = o[key];
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0))
+      problems.push(`${key} must be a non-negative number`);
   }
   return problems;
 }
@@ -483,7 +504,7 @@ function createClientUnsafe(
         exitFlushDone = true;
         if (!sender.hasWork()) return;
         // The only handle the SDK ever holds the process with, and only for shutdownTimeoutMs.
-        const hold = setTimeout(() => undefined, settings.shutdownTimeoutMs);
+        const hold = safeTimeout(() => undefined, settings.shutdownTimeoutMs);
         void sender.flush(settings.shutdownTimeoutMs).finally(() => clearTimeout(hold));
       },
     },
@@ -505,7 +526,7 @@ function createClientUnsafe(
  * most `timeoutMs`: an app that awaits flush() or close() must get the answer before Node exits.
  */
 async function holdWhile<T>(timeoutMs: number, work: Promise<T>): Promise<T> {
-  const hold = setTimeout(() => undefined, timeoutMs);
+  const hold = safeTimeout(() => undefined, timeoutMs);
   try {
     return await work;
   } finally {

@@ -13,6 +13,9 @@ export interface Limiter {
   persistNow(): void;
 }
 
+/** Fingerprints kept at most in limiter.json (docs/sdks.md, test/vectors/files-v1.json). */
+export const MAX_ENTRIES = 1000;
+
 interface Slot {
   start: number;
   count: number;
@@ -23,9 +26,11 @@ interface Slot {
  * removed`, or of the fingerprint the app gave.
  */
 export function localFingerprint(type: string, stacktrace: string, given?: string): string {
+  // The same text as the Python and Java SDKs hash, so that apps in different languages
+  // sharing one queue folder count an app-given fingerprint together.
   if (given !== undefined && given !== '')
     return createHash('sha256')
-      .update('fp\n' + given)
+      .update('fingerprint\n' + given)
       .digest('hex');
   const lines = stacktrace.split('\n');
   let frames = lines.filter((line) => /^\s+at\s/.test(line)).slice(0, 5);
@@ -89,6 +94,19 @@ export function createLimiter(file: string | null, max: number, windowSeconds: n
       if (slot.count >= max) return false;
       slot.count += 1;
       slots.set(fingerprint, slot);
+      // A bounded file, as in the other SDKs: the window that started first goes.
+      while (slots.size > MAX_ENTRIES) {
+        let oldest: string | null = null;
+        let oldestStart = Infinity;
+        for (const [fp, { start }] of slots) {
+          if (start < oldestStart) {
+            oldest = fp;
+            oldestStart = start;
+          }
+        }
+        if (oldest === null) break;
+        slots.delete(oldest);
+      }
       dirty = true;
       return true;
     },

@@ -1,7 +1,6 @@
 import {
   closeSync,
   fsyncSync,
-  ftruncateSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -43,15 +42,6 @@ const REPORT_FILE = /^(\d{1,16})-([A-Za-z0-9_-]{8,64})-(\d{1,16})\.json$/;
 // A *.tmp file younger than this may belong to a process writing it right now.
 const TMP_GRACE_MS = 60_000;
 
-function truncateFileSync(path: string): void {
-  const fd = openSync(path, 'r+');
-  try {
-    ftruncateSync(fd, 0);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function removeQuietly(path: string): void {
   try {
     unlinkSync(path);
@@ -60,13 +50,10 @@ function removeQuietly(path: string): void {
   }
 }
 
-/**
- * Writes `data` to `path` atomically: a `.tmp` file in the same folder, fsync (when `sync`),
- * rename. `reuseTmp` names an existing empty `.tmp` file to write into instead of creating one.
- */
-export function writeFileAtomicSync(path: string, data: string | Uint8Array, sync = true, reuseTmp?: string): void {
-  const tmp = reuseTmp ?? `${path}.${process.pid}.tmp`;
-  const fd = reuseTmp ? openSync(tmp, 'r+') : openSync(tmp, 'w', 0o600);
+/** Writes `data` to `path` atomically: a `.tmp` file in the same folder, fsync (when `sync`), rename. */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array, sync = true): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
     if (sync) {
@@ -135,7 +122,7 @@ export interface Queue {
   enforceBounds(): string[];
   /** `enforceBounds` and `list` from one directory listing: the dropped names, and the others oldest first. */
   scan(): { dropped: string[]; names: string[] };
-  /** Removes this process's spare files; call on close and exit. */
+  /** Stops using the folder (close, exit); nothing is held open between calls, so nothing to release. */
   dispose(): void;
 }
 
@@ -147,13 +134,6 @@ export function serializeEntry(entry: QueueEntry, bodyJson: string): string {
   );
 }
 
-// Creating a file is the most expensive step of a capture on common file systems (several
-// times the cost of everything else together), so the inode of a sent report is kept as an
-// empty spare and reused by the next write: truncate + rename instead of unlink + create.
-const MAX_SPARES = 32;
-// A few spares also keep their file descriptor open, and so does a report written into one
-// until it is sent: then a report costs write + rename, and ftruncate + rename once sent.
-const MAX_OPEN_FDS = 8;
 // A full scan (readdir + stat) runs at most this often; between scans the bounds are checked
 // against what this process knows it wrote and removed.
 const SCAN_INTERVAL_MS = 5000;
@@ -182,32 +162,6 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
   const known = new Map<string, number>();
   let knownBytes = 0;
   let lastScan = -Infinity;
-  const spares: Array<{ path: string; name: string; fd: number | null }> = [];
-  // Open descriptors of report files that were written into a spare that had one.
-  const fdOf = new Map<string, number>();
-  let spareSeq = 0;
-  // After dispose (close, exit) nothing is kept open or spare any more.
-  let disposed = false;
-
-  const closeQuietly = (fd: number): void => {
-    try {
-      closeSync(fd);
-    } catch {
-      // Already closed.
-    }
-  };
-  const openFds = (): number => fdOf.size + spares.filter((spare) => spare.fd !== null).length;
-  const releaseFd = (name: string): void => {
-    const fd = fdOf.get(name);
-    if (fd === undefined) return;
-    fdOf.delete(name);
-    closeQuietly(fd);
-  };
-  const writeAllAt0 = (fd: number, data: Buffer): void => {
-    let done = 0;
-    while (done < data.length) done += writeSync(fd, data, done, data.length - done, done);
-  };
-
   const forget = (name: string): void => {
     const size = known.get(name);
     if (size !== undefined) {
@@ -227,11 +181,9 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
     }
     const nowMs = now();
     lastScan = nowMs;
-    const spareNames = new Set(spares.map((spare) => spare.name));
     const files: QueuedFile[] = [];
     for (const name of names) {
       if (name.endsWith('.tmp')) {
-        if (spareNames.has(name)) continue;
         try {
           if (nowMs - statSync(join(dir, name)).mtimeMs > TMP_GRACE_MS) removeQuietly(join(dir, name));
         } catch {
@@ -251,7 +203,6 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
     for (const f of files) {
       if (nowMs - f.createdAtMs > limits.maxAgeSeconds * 1000) {
         log(`queue: dropped ${f.name}: older than maxQueueAgeSeconds`);
-        releaseFd(f.name);
         removeQuietly(join(dir, f.name));
         dropped.push(f.name);
         continue;
@@ -273,7 +224,6 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
       const oldest = kept[first] as QueuedFile;
       first += 1;
       forget(oldest.name);
-      releaseFd(oldest.name);
       log(`queue: dropped ${oldest.name}: queue over maxQueueFiles or maxQueueBytes`);
       removeQuietly(join(dir, oldest.name));
       dropped.push(oldest.name);
@@ -287,36 +237,13 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
       const name = queueFileName(createdAtMs, entry.clientId, entry.counter);
       const data = Buffer.from(serializeEntry(entry, bodyJson ?? JSON.stringify(entry.body)), 'utf8');
       const path = join(dir, name);
-      let written = false;
-      const spare = spares.pop();
-      if (spare !== undefined) {
-        try {
-          if (spare.fd !== null) {
-            // The spare is empty (truncated when its report was sent), so writing at 0 is the
-            // whole content; the rename publishes it under its report name.
-            writeAllAt0(spare.fd, data);
-            if (durable) fsyncSync(spare.fd);
-            renameSync(spare.path, path);
-            fdOf.set(name, spare.fd);
-          } else {
-            writeFileAtomicSync(path, data, durable, spare.path);
-          }
-          written = true;
-        } catch {
-          // The spare is gone or broken: forget it and create a file as usual.
-          if (spare.fd !== null) closeQuietly(spare.fd);
-          removeQuietly(spare.path);
-        }
-      }
-      if (!written) {
-        try {
-          writeFileAtomicSync(path, data, durable);
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-          // First write: the folder is made only now, never before (opted-out users get none).
-          mkdirSync(dir, { recursive: true, mode: 0o700 });
-          writeFileAtomicSync(path, data, durable);
-        }
+      try {
+        writeFileAtomicSync(path, data, durable);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        // First write: the folder is made only now, never before (opted-out users get none).
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        writeFileAtomicSync(path, data, durable);
       }
       known.set(name, data.length);
       knownBytes += data.length;
@@ -341,43 +268,18 @@ export function createQueue(dir: string, limits: QueueLimits, now: () => number,
         // Fall through: unparsable.
       }
       log(`queue: deleted unparsable file ${name}`);
-      releaseFd(name);
       removeQuietly(join(dir, name));
       forget(name);
       return null;
     },
     remove(name) {
       forget(name);
-      const path = join(dir, name);
-      let fd = fdOf.get(name);
-      fdOf.delete(name);
-      if (!disposed && spares.length < MAX_SPARES) {
-        const spareName = `.spare-${process.pid}-${(spareSeq += 1)}.tmp`;
-        const spare = join(dir, spareName);
-        try {
-          if (fd === undefined && openFds() < MAX_OPEN_FDS) fd = openSync(path, 'r+');
-          // Emptied first, so no report content outlives its delivery.
-          if (fd !== undefined) ftruncateSync(fd, 0);
-          else truncateFileSync(path);
-          renameSync(path, spare);
-          spares.push({ path: spare, name: spareName, fd: fd ?? null });
-          return;
-        } catch {
-          // Fall back to a plain delete.
-        }
-      }
-      if (fd !== undefined) closeQuietly(fd);
-      removeQuietly(path);
+      removeQuietly(join(dir, name));
     },
     enforceBounds: () => scan().dropped,
     scan,
     dispose() {
-      disposed = true;
-      for (const spare of spares.splice(0)) {
-        if (spare.fd !== null) closeQuietly(spare.fd);
-        removeQuietly(spare.path);
-      }
-      for (const name of [...fdOf.keys()]) releaseFd(name);
+      // Nothing is kept open or spare between calls: every file is closed as soon as it is written.
     },
   };
 }

@@ -8,12 +8,17 @@ export interface ScrubContext {
 /** A function that removes personal data and secrets from one string. */
 export type Scrubber = (text: string) => string;
 
-// The e-mail rule of docs/sdks.md is `[\w.+-]+@[\w-]+(\.[\w-]+)+`; applied literally by a
+// The e-mail rule of docs/privacy.md is `[\w.+-]+@[\w-]+(\.[\w-]+)+` with the contract's
+// Unicode \w (a letter, mark or number of any script, or `_`); applied literally by a
 // backtracking engine it is quadratic on long runs of word characters, so it is applied as
 // "find each @domain, then walk left over the local part" (same result, linear).
-const EMAIL_DOMAIN = /@[\w-]+(?:\.[\w-]+)+/g;
-const LOCAL_PART_CHAR = /[\w.+-]/;
-const AUTH_SCHEME = /\b(Bearer|Basic)\s+(?!<redacted>)[A-Za-z0-9._~+/=-]+/g;
+const EMAIL_DOMAIN = /@[\p{L}\p{M}\p{N}_-]+(?:\.[\p{L}\p{M}\p{N}_-]+)+/gu;
+const WORD_CHAR = /^[\p{L}\p{M}\p{N}_]$/u;
+// The contract's word boundary for the user name: not preceded or followed by a Unicode \w.
+const NOT_WORD_BEFORE = '(?<![\\p{L}\\p{M}\\p{N}_])';
+const NOT_WORD_AFTER = '(?![\\p{L}\\p{M}\\p{N}_])';
+// ASCII word boundary and white space, as in the JWT and name=value rules (docs/privacy.md).
+const AUTH_SCHEME = /(?<![A-Za-z0-9_])(Bearer|Basic)[ \t\n\v\f\r]+(?!<redacted>)[A-Za-z0-9._~+/=-]+/g;
 // The name is kept; the value (quoted or bare) is replaced. An optional closing quote after
 // the name catches JSON-ish text such as `"password": "x"`. White space is the six ASCII
 // characters (as `\s` in Java and in Python's re.ASCII): JavaScript's `\s` also has Unicode ones.
@@ -65,6 +70,15 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** Whether the code point ending just before `end` is one of `[\w.+-]` (Unicode \w); its length, or 0. */
+function localPartCharBefore(text: string, end: number): number {
+  const low = text.charCodeAt(end - 1);
+  // An astral letter is a surrogate pair: judge the whole code point.
+  const size = low >= 0xdc00 && low <= 0xdfff && end >= 2 ? 2 : 1;
+  const ch = text.slice(end - size, end);
+  return ch === '.' || ch === '+' || ch === '-' || WORD_CHAR.test(ch) ? size : 0;
+}
+
 function scrubEmails(text: string): string {
   if (!text.includes('@')) return text;
   let out = '';
@@ -72,7 +86,11 @@ function scrubEmails(text: string): string {
   for (const match of text.matchAll(EMAIL_DOMAIN)) {
     const at = match.index ?? 0;
     let begin = at;
-    while (begin > last && LOCAL_PART_CHAR.test(text.charAt(begin - 1))) begin -= 1;
+    while (begin > last) {
+      const size = localPartCharBefore(text, begin);
+      if (size === 0) break;
+      begin -= size;
+    }
     if (begin === at) continue;
     out += text.slice(last, begin) + '<email>';
     last = at + match[0].length;
@@ -136,10 +154,12 @@ export function createScrubber(context: ScrubContext): Scrubber {
   const secret = context.secret.length > 0 ? new RegExp(escapeRegExp(context.secret), 'g') : null;
   const home =
     context.homeDir.length > 1
-      ? new RegExp(escapeRegExp(context.homeDir.replace(/[\\/]+$/, '')) + '(?=[\\\\/]|$|[^\\w.-])', 'g')
+      ? new RegExp(escapeRegExp(context.homeDir.replace(/[\\/]+$/, '')) + '(?![\\p{L}\\p{M}\\p{N}_.-])', 'gu')
       : null;
   const user =
-    context.userName.length >= 3 ? new RegExp('(?<![\\w])' + escapeRegExp(context.userName) + '(?![\\w])', 'g') : null;
+    context.userName.length >= 3
+      ? new RegExp(NOT_WORD_BEFORE + escapeRegExp(context.userName) + NOT_WORD_AFTER, 'gu')
+      : null;
 
   return (text: string): string => {
     let out = text;

@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { backoffDelayMs, MAX_ATTEMPTS_PER_PROCESS } from './backoff.ts';
 import type { Queue, QueueEntry } from './queue.ts';
+import { safeTimeout } from './timers.ts';
+import { clockFixFor } from './transport.ts';
 import type { Transport } from './transport.ts';
-
-const SKEW_TOLERANCE_MS = 60_000;
 
 /** Requests one client keeps in flight at once (the transport opens as many sockets at most). */
 export const SEND_WINDOW = 4;
@@ -64,7 +64,7 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
       clearTimeout(retryTimer);
     }
     retryDue = due;
-    retryTimer = setTimeout(() => {
+    retryTimer = safeTimeout(() => {
       retryTimer = null;
       void pump();
     }, delayMs);
@@ -88,8 +88,8 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
     const offsetUsed = clockOffsetMs;
     let result = await transport.send(entry, timestampNow(), bodyJson);
     if (result.kind === 'unauthorized' && result.serverDateMs !== undefined && !stopped) {
-      const offset = result.serverDateMs - now();
-      if (Math.abs(offset - offsetUsed) > SKEW_TOLERANCE_MS) {
+      const offset = clockFixFor(result.serverDateMs, now(), offsetUsed);
+      if (offset !== null) {
         // With several requests in flight, another answer may have corrected the clock already.
         if (clockOffsetMs === offsetUsed) {
           log(
@@ -223,7 +223,7 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
           // Nothing running and nothing scheduled: what is left waits for the next start.
           if (!pumping && !kickPending && retryTimer === null) finish(false);
         }
-        timer = setTimeout(() => finish(false), Math.max(0, timeoutMs));
+        timer = safeTimeout(() => finish(false), timeoutMs);
         timer.unref();
         waiters.add(check);
         othersPending = true;

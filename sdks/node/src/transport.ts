@@ -3,8 +3,9 @@ import type { IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { gzip } from 'node:zlib';
 import { computeSignature } from './signing.ts';
+import { timerDelay } from './timers.ts';
 import type { QueueEntry } from './queue.ts';
-import { createSocketPoster } from './socket-transport.ts';
+import { proxyAuthorization, proxyFor, TunnelingAgent } from './proxy.ts';
 
 /** What one send attempt came to; expected outcomes are values, not exceptions. */
 export type SendResult =
@@ -41,14 +42,63 @@ function gzipAsync(data: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => gzip(data, (err, out) => (err ? reject(err) : resolve(out))));
 }
 
-/** Milliseconds a `Retry-After` value (seconds or HTTP date) asks for, or undefined. */
-export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
+/** The longest wait a `Retry-After` can ask for (docs/sdks.md): one hour. */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const IMF_FIXDATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
+
+/**
+ * Milliseconds since the epoch of an HTTP date (RFC 9110's IMF-fixdate, the form servers
+ * send), or undefined. Strict on purpose: `Date.parse` also takes `-5` or `1.5` as dates.
+ */
+export function parseHttpDate(value: string | undefined): number | undefined {
+  const m = value === undefined ? null : IMF_FIXDATE.exec(value.trim());
+  if (!m) return undefined;
+  const month = MONTHS.indexOf(m[2] ?? '');
+  if (month < 0) return undefined;
+  const [day, year, hour, minute, second] = [m[1], m[3], m[4], m[5], m[6]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const ms = Date.UTC(year, month, day, hour, minute, second);
+  const check = new Date(ms);
+  // 31 Feb and 25:00 roll over in Date.UTC; they are not dates.
+  if (check.getUTCDate() !== day || check.getUTCHours() !== hour || minute > 59 || second > 59) return undefined;
+  return ms;
+}
+
+/**
+ * Milliseconds a `Retry-After` value (seconds, or an HTTP date counted from the answer's own
+ * `Date` when it has one, else from `nowMs`) asks for, at most MAX_RETRY_AFTER_MS; undefined
+ * when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | undefined, nowMs: number, serverDateMs?: number): number | undefined {
+  if (value === undefined) return undefined;
   const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const date = Date.parse(v);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - nowMs);
+  if (v === '') return undefined;
+  // Digits only: seconds. A value too large for a number is still just "a long time".
+  if (/^\d+$/.test(v)) return Math.min(Number(v) * 1000, MAX_RETRY_AFTER_MS);
+  const date = parseHttpDate(v);
+  if (date === undefined) return undefined;
+  return Math.min(Math.max(0, date - (serverDateMs ?? nowMs)), MAX_RETRY_AFTER_MS);
+}
+
+/** How far the local clock may be off the ingest's before a 401 corrects it (docs/sdks.md). */
+export const SKEW_TOLERANCE_MS = 60_000;
+
+/**
+ * The clock offset to use after a 401 whose `Date` is `serverDateMs`, when the clock the
+ * request was signed with (`nowMs + offsetUsedMs`) was more than SKEW_TOLERANCE_MS off it;
+ * null when the clock was right (the 401 is about the key or secret, not the time).
+ */
+export function clockFixFor(serverDateMs: number | undefined, nowMs: number, offsetUsedMs: number): number | null {
+  if (serverDateMs === undefined) return null;
+  const offset = serverDateMs - nowMs;
+  return Math.abs(offset - offsetUsedMs) > SKEW_TOLERANCE_MS ? offset : null;
 }
 
 /** Classifies an ingest answer per docs/protocol.md ("Answers"). */
@@ -58,7 +108,7 @@ export function classifyAnswer(
   body: string,
   nowMs: number,
 ): SendResult {
-  if (status === 200 || status === 202) {
+  if (status >= 200 && status <= 299) {
     let duplicate = false;
     // Most answers are a new report's `{"id":…}`: no need to parse those.
     if (body.includes('duplicate')) {
@@ -70,14 +120,16 @@ export function classifyAnswer(
     }
     return { kind: 'delivered', status, duplicate };
   }
+  const serverDateMs = parseHttpDate(headers.date);
   if (status === 401) {
-    const date = headers.date === undefined ? NaN : Date.parse(headers.date);
-    return Number.isNaN(date) ? { kind: 'unauthorized' } : { kind: 'unauthorized', serverDateMs: date };
+    return serverDateMs === undefined ? { kind: 'unauthorized' } : { kind: 'unauthorized', serverDateMs };
   }
   if (status === 429 || status >= 500) {
     const header = headers['retry-after'];
     const retryAfterMs =
-      status === 429 || status === 503 ? parseRetryAfter(Array.isArray(header) ? header[0] : header, nowMs) : undefined;
+      status === 429 || status === 503
+        ? parseRetryAfter(Array.isArray(header) ? header[0] : header, nowMs, serverDateMs)
+        : undefined;
     return retryAfterMs === undefined
       ? { kind: 'retry', reason: `HTTP ${status}` }
       : { kind: 'retry', reason: `HTTP ${status}`, retryAfterMs };
@@ -92,54 +144,101 @@ export function classifyAnswer(
     }
     return { kind: 'drop', status, reason: `HTTP ${status}${code}` };
   }
+  // 1xx and 3xx are not the ingest's answers (a redirecting proxy, a moved endpoint): keep the report.
   return { kind: 'retry', reason: `unexpected HTTP ${status}` };
 }
-
-/** Proxy variables that make the transport go through node:http instead of its own sockets. */
-export const PROXY_ENV_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
 
 /** Requests in flight at once (and sockets open at once) per client. */
 export const MAX_SOCKETS = 4;
 
-/** Whether the lean socket client can carry requests to this endpoint with this environment. */
-export function socketClientUsable(base: URL, env: Record<string, string | undefined>): boolean {
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') return false;
-  if (base.username !== '' || base.password !== '') return false;
-  // node:http ignores these variables today, but an app (or a later Node) may make it honour
-  // them; the lean client never would, so it stays out of the way whenever one is set.
-  return PROXY_ENV_VARS.every((name) => !env[name]);
-}
+/**
+ * A kept-alive socket idle for this long is closed rather than reused: Node servers (the
+ * Functions Framework's included) close idle ones after 5 s, and a request written onto a
+ * socket the server is closing is lost.
+ */
+export const IDLE_SOCKET_MS = 4000;
 
 type Post = (path: string, headers: Record<string, string>, body: Buffer) => Promise<SendResult>;
 
-/** One POST over node:http / node:https and a keep-alive agent (used where the socket client is not). */
-function createAgentPost(base: URL, settings: TransportSettings): { post: Post; destroy: () => void } {
+/** The agent and request target for `base`: direct, through an HTTP proxy, or through a CONNECT tunnel. */
+function createRoute(
+  base: URL,
+  settings: TransportSettings,
+): {
+  agent: HttpAgent;
+  isHttps: boolean;
+  target: Record<string, unknown>;
+  pathPrefix: string;
+  extraHeaders: Record<string, string>;
+} {
   const isHttps = base.protocol === 'https:';
-  const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS, ...(settings.ca ? { ca: settings.ca } : {}) };
-  const agent = isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+  const proxy = proxyFor(base, settings.env ?? process.env);
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: MAX_SOCKETS,
+    // The agent applies this to idle sockets only; a request in flight has its own timeout.
+    timeout: IDLE_SOCKET_MS,
+    ...(settings.ca ? { ca: settings.ca } : {}),
+  };
   const basePath = base.pathname.replace(/\/+$/, '');
-
-  // Built once: a URL object per request costs more than the rest of the request setup.
-  const requestBase = {
-    protocol: base.protocol,
+  const direct = {
     hostname: base.hostname.replace(/^\[|\]$/g, ''),
     port: base.port === '' ? (isHttps ? 443 : 80) : Number(base.port),
-    method: 'POST',
-    agent,
   };
+  if (proxy && isHttps) {
+    // TLS end to end inside the tunnel: the request itself is the same as a direct one.
+    return {
+      agent: new TunnelingAgent(proxy, timerDelay(settings.requestTimeoutMs), agentOptions),
+      isHttps,
+      target: direct,
+      pathPrefix: basePath,
+      extraHeaders: {},
+    };
+  }
+  if (proxy) {
+    // Plain HTTP through a proxy: the absolute URL as the request target, as every proxy expects.
+    return {
+      agent: new HttpAgent(agentOptions),
+      isHttps: false,
+      target: { hostname: proxy.hostname.replace(/^\[|\]$/g, ''), port: proxy.port === '' ? 80 : Number(proxy.port) },
+      pathPrefix: `${base.protocol}//${base.host}${basePath}`,
+      extraHeaders: { Host: base.host, ...proxyAuthorization(proxy) },
+    };
+  }
+  return {
+    agent: isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions),
+    isHttps,
+    target: direct,
+    pathPrefix: basePath,
+    extraHeaders: {},
+  };
+}
 
-  const post: Post = (path, headers, body) =>
+/** One POST over node:http / node:https with a keep-alive agent. */
+function createAgentPost(base: URL, settings: TransportSettings): { post: Post; destroy: () => void } {
+  const { agent, isHttps, target, pathPrefix, extraHeaders } = createRoute(base, settings);
+  // Built once: a URL object per request costs more than the rest of the request setup.
+  const requestBase = { ...target, method: 'POST', agent };
+  const timeoutMs = timerDelay(settings.requestTimeoutMs);
+
+  const attempt = (
+    path: string,
+    headers: Record<string, string>,
+    body: Buffer,
+    mayResend: boolean,
+  ): Promise<SendResult> =>
     new Promise((resolve) => {
       let settled = false;
+      let answered = false;
       const done = (result: SendResult): void => {
         if (!settled) {
           settled = true;
           resolve(result);
         }
       };
-      headers['Content-Length'] = String(body.length);
-      const options = { ...requestBase, path: basePath + path, headers };
+      const options = { ...requestBase, path: pathPrefix + path, headers: { ...extraHeaders, ...headers } };
       const onAnswer = (res: IncomingMessage): void => {
+        answered = true;
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -157,53 +256,44 @@ function createAgentPost(base: URL, settings: TransportSettings): { post: Post; 
         const req = isHttps ? httpsRequest(options, onAnswer) : httpRequest(options, onAnswer);
         // The SDK must never keep the process alive: the exit hook holds it open when it wants to.
         req.on('socket', (socket) => socket.unref());
-        req.setTimeout(settings.requestTimeoutMs, () => {
-          req.destroy(new Error(`no answer within ${settings.requestTimeoutMs} ms`));
+        req.setTimeout(timeoutMs, () => {
+          req.destroy(new Error(`no answer within ${timeoutMs} ms`));
         });
-        req.on('error', (err) => done({ kind: 'retry', reason: `network: ${err.message}` }));
+        req.on('error', (err: NodeJS.ErrnoException) => {
+          if (settled) return;
+          // A kept-alive socket the server closed just as it was reused: nothing of the answer
+          // came, so the same request goes once more on a new socket (the ingest answers
+          // `200 duplicate` should it have stored the first one after all).
+          if (mayResend && req.reusedSocket && !answered && err.code === 'ECONNRESET') {
+            attempt(path, headers, body, false).then(done, () =>
+              done({ kind: 'retry', reason: `network: ${err.message}` }),
+            );
+            return;
+          }
+          done({ kind: 'retry', reason: `network: ${err.message}` });
+        });
         req.end(body);
       } catch (err) {
         done({ kind: 'retry', reason: `request failed: ${err instanceof Error ? err.message : String(err)}` });
       }
     });
-  return { post, destroy: () => agent.destroy() };
-}
 
-/** One POST as a request head written by hand on the socket client's own kept-alive sockets. */
-function createSocketPost(base: URL, settings: TransportSettings): { post: Post; destroy: () => void } {
-  const secure = base.protocol === 'https:';
-  const poster = createSocketPoster({
-    host: base.hostname.replace(/^\[|\]$/g, ''),
-    port: base.port === '' ? (secure ? 443 : 80) : Number(base.port),
-    secure,
-    timeoutMs: settings.requestTimeoutMs,
-    maxSockets: MAX_SOCKETS,
-    ...(settings.ca ? { ca: settings.ca } : {}),
-  });
-  const basePath = base.pathname.replace(/\/+$/, '');
-  // URL.host is ASCII (punycode, percent-encoding), brackets kept for IPv6, port only when not the default.
-  const hostLine = `Host: ${base.host}\r\n`;
-  const post: Post = async (path, headers, body) => {
-    let head = `POST ${basePath}${path} HTTP/1.1\r\n${hostLine}`;
-    for (const name in headers) head += `${name}: ${headers[name] as string}\r\n`;
-    head += `Content-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n`;
-    const answer = await poster.post(head, body);
-    return answer.kind === 'answer'
-      ? classifyAnswer(answer.status, answer.headers, answer.body, settings.now())
-      : { kind: 'retry', reason: answer.reason };
+  return {
+    post: (path, headers, body) => {
+      headers['Content-Length'] = String(body.length);
+      return attempt(path, headers, body, true);
+    },
+    destroy: () => agent.destroy(),
   };
-  return { post, destroy: () => poster.destroy() };
 }
 
 /**
- * Creates the HTTP transport: its own HTTP/1.1 client on kept-alive node:net / node:tls
- * sockets, or node:http / node:https when a proxy variable is set; sockets never hold the process.
+ * Creates the HTTP transport: node:http / node:https with a keep-alive agent, through the
+ * proxy the environment names (docs/sdk-node.md); its sockets never hold the process.
  */
 export function createTransport(settings: TransportSettings): Transport {
   const base = new URL(settings.endpoint);
-  const { post, destroy } = socketClientUsable(base, settings.env ?? process.env)
-    ? createSocketPost(base, settings)
-    : createAgentPost(base, settings);
+  const { post, destroy } = createAgentPost(base, settings);
 
   return {
     async send(entry, timestampSeconds, bodyJson) {

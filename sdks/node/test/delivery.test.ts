@@ -7,6 +7,7 @@ import type { QueueEntry } from '../src/queue.ts';
 import { SEND_WINDOW } from '../src/sender.ts';
 import { startFakeIngest } from './helpers/fake-ingest.ts';
 import type { FakeIngest } from './helpers/fake-ingest.ts';
+import { startTestProxy } from './helpers/proxy.ts';
 import {
   freePort,
   makeTempDir,
@@ -165,6 +166,51 @@ describe('delivery to the ingest', () => {
     const [r1, r2] = ingest.requests;
     expect(ingest.requests.map((r) => r.answeredStatus)).toEqual([429, 202]);
     expect((r2?.receivedAt ?? 0) - (r1?.receivedAt ?? 0)).toBeGreaterThanOrEqual(950);
+  });
+
+  it("waits out a huge Retry-After without overflowing a timer or writing to the host app's stderr", async () => {
+    ingest = await startFakeIngest({
+      secret: SECRET,
+      productKey: PRODUCT_KEY,
+      script: [{ status: 429, headers: { 'Retry-After': '99999999999' }, body: { error: { code: 'rate_limited' } } }],
+    });
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(w);
+    };
+    process.on('warning', onWarning);
+    try {
+      const client = track(createClient(testOptions(ingest.url, dir), testRuntime()));
+      client.captureException(new Error('busy'));
+      expect(await client.flush(300)).toBe(false);
+      await waitUntil(() => ingest?.requests.length === 1, 5000, 'the first attempt');
+      // A timer that overflowed would fire after 1 ms and send again at once.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(ingest.requests).toHaveLength(1);
+      expect(queueFiles(dir)).toHaveLength(1);
+      // A flush timeout beyond what a timer takes is clamped too.
+      void client.flush(1e12);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((w) => w.name)).toEqual([]);
+  });
+
+  it('delivers through the proxy that HTTP_PROXY names', async () => {
+    ingest = await startFakeIngest({ secret: SECRET, productKey: PRODUCT_KEY });
+    const proxy = await startTestProxy();
+    try {
+      const runtime = testRuntime();
+      runtime.env = { ...runtime.env, HTTP_PROXY: proxy.url };
+      const client = track(createClient(testOptions(ingest.url, dir), runtime));
+      client.captureException(new Error('via proxy'));
+      expect(await client.flush(3000)).toBe(true);
+      expect(ingest.requests.map((r) => r.answeredStatus)).toEqual([202]);
+      expect(proxy.seen).toEqual([`POST ${ingest.url}/v1/crashes`]);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('keeps the report through connection refused and sends it once the ingest is up', async () => {

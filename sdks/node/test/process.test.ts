@@ -5,6 +5,7 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import type { QueueEntry } from '../src/queue.ts';
 import { startFakeIngest } from './helpers/fake-ingest.ts';
+import { startTestProxy } from './helpers/proxy.ts';
 import type { FakeIngest } from './helpers/fake-ingest.ts';
 import { makeTempDir, PRODUCT_KEY, queueFiles, removeDir, SECRET } from './helpers/env.ts';
 
@@ -139,6 +140,25 @@ describe('a real Node process', () => {
     expect(result.stdout).toContain('still running');
     expect(ingest.requests).toHaveLength(1);
     expect(ingest.requests[0]?.body).toMatchObject({ exception: { message: 'rejection the app handles' } });
+  });
+
+  it('sends through the proxy HTTP_PROXY names and exits as soon as the report is in, its kept-alive connection idle', async () => {
+    const proxy = await startTestProxy();
+    try {
+      const result = await runChild('capture-and-exit', ingest.url, queueDir, {
+        DC_SHUTDOWN_MS: '8000',
+        HTTP_PROXY: proxy.url,
+      });
+      expect(result.code).toBe(0);
+      expect(ingest.requests.map((r) => r.answeredStatus)).toEqual([202]);
+      expect(proxy.seen).toEqual([`POST ${ingest.url}/v1/crashes`]);
+      // The exit flush ends with the delivery, not at shutdownTimeoutMs; the idle socket to the
+      // proxy does not hold the process either.
+      expect(result.elapsedMs).toBeLessThan(6000);
+      expect(queueFiles(queueDir)).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('never keeps the process alive beyond shutdownTimeoutMs when the ingest does not answer', async () => {

@@ -96,6 +96,29 @@ describe('createScrubber JWT rule', () => {
   });
 });
 
+describe('createScrubber e-mail rule', () => {
+  // The rule of docs/privacy.md as a regex (\w: a letter, mark or number of any script, or _),
+  // which the scrubber applies as "@domain, then a walk left".
+  const WRITTEN = /[\p{L}\p{M}\p{N}_.+-]+@[\p{L}\p{M}\p{N}_-]+(?:\.[\p{L}\p{M}\p{N}_-]+)+/gu;
+  const onlyEmails = createScrubber({ homeDir: '', userName: '', secret: '' });
+
+  it('gives what the written pattern gives on random text', () => {
+    const parts = ['a', 'b1', '\u00e9', 'e\u0301', '\ud835\udc9c', '\u0660', '\u00b2', '\u2010', '_', '.', '+', '-'];
+    parts.push('@', '@x.io', 'example', '.com', ' ', '<', 'x@y', '\u0930\u093e');
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let i = 0; i < 50_000; i += 1) {
+      let text = '';
+      const count = 1 + next(12);
+      for (let j = 0; j < count; j += 1) text += parts[next(parts.length)] ?? '';
+      expect(onlyEmails(text)).toBe(text.replace(WRITTEN, '<email>'));
+    }
+  });
+});
+
 // Name, input, what the output starts with, what it ends with. The same inputs as
 // sdks/python/tests/test_scrub.py and sdks/java/src/test/java/dev/dumpcatcher/ScrubberHostileInputTest.java,
 // with this file's machine (home /home/alice, user alice).

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import re
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -63,7 +64,7 @@ class Received:
 class IngestServer:
     """ThreadingHTTPServer on 127.0.0.1 with scripted answers after the signature check."""
 
-    def __init__(self, product_key: str, secret: str) -> None:
+    def __init__(self, product_key: str, secret: str, tls: Optional[Tuple[str, str]] = None) -> None:
         self.product_key = product_key
         self.secret = secret
         self.clock_offset = 0.0  # a server whose clock is ahead of the client's
@@ -76,11 +77,18 @@ class IngestServer:
         self.arrived = threading.Condition(self.lock)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
+        self.tls = tls is not None
+        if tls is not None:  # (certificate file, key file): serve https for the name in the certificate
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
+        if self.tls:
+            return "https://localhost:%d" % port
         return "http://%s:%d" % (host, port)
 
     def start(self) -> "IngestServer":

@@ -147,8 +147,8 @@ class TestAnswers:
 
     @pytest.mark.parametrize(
         "status, headers",
-        [(400, {}), (409, {}), (413, {}), (415, {}), (307, {"Location": "/v1/elsewhere"})],
-        ids=["400 invalid body", "409 counter reused", "413 too large", "415 encoding", "307 redirect not followed"],
+        [(400, {}), (409, {}), (413, {}), (415, {})],
+        ids=["400 invalid body", "409 counter reused", "413 too large", "415 encoding"],
     )
     def test_a_permanent_refusal_drops_the_report_without_retrying(
         self,
@@ -164,6 +164,16 @@ class TestAnswers:
         assert client.flush(5)
         time.sleep(0.2)
         assert [(r.status, r.path) for r in ingest.received] == [(status, "/v1/crashes")]
+        assert report_files(queue_dir) == []
+
+    def test_a_redirect_is_not_followed_and_the_report_is_kept_for_a_retry(
+        self, make_client: Callable[..., Client], ingest: IngestServer, queue_dir: str
+    ) -> None:
+        ingest.script = [(307, {"Location": "/v1/elsewhere"})]
+        client = make_client()
+        capture(client)
+        assert client.flush(5)
+        assert [(r.status, r.path) for r in ingest.received] == [(307, "/v1/crashes"), (202, "/v1/crashes")]
         assert report_files(queue_dir) == []
 
 

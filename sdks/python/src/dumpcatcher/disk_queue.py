@@ -212,6 +212,7 @@ class Queue:
                 or not isinstance(entry.counter, int)
                 or not 1 <= entry.counter <= 9007199254740991
                 or not isinstance(entry.body, dict)
+                or not isinstance(entry.created_at, str)
             ):
                 raise ValueError("not a queue record")
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):

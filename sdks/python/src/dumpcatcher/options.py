@@ -53,8 +53,9 @@ class Options:
         self.endpoint = self.endpoint.rstrip("/")
         if not KEY_PATTERN.match(self.product_key):
             raise OptionsError("product_key must match [A-Za-z0-9_-]{8,64}")
-        if len(self.app_name) > 128 or len(self.app_version) > 64:
-            raise OptionsError("app_name is at most 128 and app_version at most 64 characters")
+        # Cut, not refused, as in the other SDKs: the ingest takes at most 128 and 64 characters.
+        self.app_name = self.app_name[:128]
+        self.app_version = self.app_version[:64]
         if self.before_send is not None and not callable(self.before_send):
             raise OptionsError("before_send must be callable")
         if not isinstance(self.tags, Mapping):

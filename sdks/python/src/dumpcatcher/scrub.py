@@ -1,6 +1,6 @@
 """Scrubbing of personal data and secrets before anything touches disk or stderr.
 
-The rules are the shared table in docs/sdks.md#scrubbing, applied in the table's order: the
+The rules are the shared table in docs/privacy.md#scrubbing, applied in the table's order: the
 secret, the home folder, e-mail addresses, the user name, Bearer/Basic credentials, JWTs,
 ``name=value`` secrets, long tokens. Markers contain ``<`` ``>``, which no later pattern matches.
 """
@@ -8,6 +8,7 @@ secret, the home folder, e-mail addresses, the user name, Bearer/Basic credentia
 import getpass
 import os
 import re
+import unicodedata
 from typing import Any, Dict, List, Mapping, Optional
 
 # The JWT rule is \beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]* (\b as in ASCII); as a regex,
@@ -15,7 +16,8 @@ from typing import Any, Dict, List, Mapping, Optional
 # applied by scrub_jwts, which reads each run once (same result, linear).
 JWT_PART = re.compile(r"[A-Za-z0-9_-]*")
 ASCII_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
-AUTH_SCHEME = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+")
+# ASCII word boundary and white space, as in the JWT and name=value rules (docs/privacy.md).
+AUTH_SCHEME = re.compile(r"(?<![A-Za-z0-9_])(Bearer|Basic)[ \t\n\v\f\r]+[A-Za-z0-9._~+/=-]+")
 # The name=value rule of docs/sdks.md. re.ASCII: \s is the six ASCII white-space characters and
 # case is ignored for ASCII letters only, as in the Node and Java SDKs. The names are grouped by
 # first letter so that the engine can skip ahead quickly.
@@ -25,8 +27,13 @@ KEY_VALUE = re.compile(
     r"(\"[^\"]*\"|'[^']*'|[^\s\"',;&)}\]]+)",
     re.IGNORECASE | re.ASCII,
 )
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")  # the rule; applied as DOMAIN + a scan left
-DOMAIN = re.compile(r"@[\w-]+(?:\.[\w-]+)+")
+# The e-mail rule is [\w.+-]+@[\w-]+(\.[\w-]+)+ with the contract's Unicode \w: a letter, mark or
+# number of any script, or "_" (docs/privacy.md). Python's \w has no marks (the vowel signs of
+# Devanagari, a decomposed accent), so runs are read by _word_run_end: the regex for the bulk,
+# unicodedata for a mark. Applied as "@domain, then a walk left" (linear, same result).
+_WORDISH_RUN = re.compile(r"[\w-]*")
+# The rule as a regex, for tests: the same result as scrub_emails on text without combining marks.
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 KEY_HINTS = ("pass", "pwd", "secret", "token", "api", "access", "auth")
 LONG_RUN = re.compile(r"[A-Za-z0-9+/_=-]{32,}")
 _LETTER = re.compile(r"[A-Za-z]")
@@ -48,26 +55,91 @@ def _long_token(match: "re.Match[str]") -> str:
     return _judge_run(text)
 
 
+def is_word_char(ch: str) -> bool:
+    """The contract's Unicode \\w: a letter, mark or number of any script, or ``_``."""
+    return ch == "_" or ch.isalnum() or unicodedata.category(ch)[0] in "LMN"
+
+
 def _is_local_part_char(ch: str) -> bool:
-    return ch.isalnum() or ch in "_.+-"
+    return ch in ".+-" or is_word_char(ch)
+
+
+def _word_run_end(text: str, start: int) -> int:
+    """End of the run of ``[\\w-]`` (contract \\w) that starts at ``start``."""
+    size = len(text)
+    end = start
+    while True:
+        end = _WORDISH_RUN.match(text, end).end()  # type: ignore[union-attr]
+        if end < size and unicodedata.category(text[end])[0] == "M":
+            end += 1
+            continue
+        return end
+
+
+def _domain_end(text: str, at: int) -> int:
+    """Where ``@[\\w-]+(\\.[\\w-]+)+`` that starts at ``at`` ends, or -1."""
+    end = _word_run_end(text, at + 1)
+    if end == at + 1:
+        return -1
+    found = -1
+    size = len(text)
+    while end < size and text[end] == ".":
+        after = _word_run_end(text, end + 1)
+        if after == end + 1:
+            break
+        found = end = after
+    return found
 
 
 def scrub_emails(text: str) -> str:
-    """EMAIL.sub without its quadratic scan: find each ``@domain``, then walk left."""
+    """The e-mail rule without its quadratic scan: find each ``@domain``, then walk left."""
     if "@" not in text:
         return text
     out: List[str] = []
     last = 0
-    for match in DOMAIN.finditer(text):
-        start = match.start()
-        begin = start
+    at = text.find("@")
+    while at >= 0:
+        end = _domain_end(text, at)
+        if end < 0:
+            at = text.find("@", at + 1)
+            continue
+        begin = at
         while begin > last and _is_local_part_char(text[begin - 1]):
             begin -= 1
-        if begin == start:
-            continue  # no local part: not an address
+        if begin == at:
+            # No local part: not an address; the search goes on after this @domain, as a regex would.
+            at = text.find("@", end)
+            continue
         out.append(text[last:begin])
         out.append("<email>")
-        last = match.end()
+        last = end
+        at = text.find("@", end)
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _replace_words(text: str, word: str, marker: str, whole_word: bool, may_follow: str = "") -> str:
+    """``word`` replaced by ``marker`` where no word character (contract \\w) or one of
+    ``may_follow`` comes after it, and, when ``whole_word``, none comes before it."""
+    out: List[str] = []
+    last = 0
+    size = len(word)
+    at = text.find(word)
+    while at >= 0:
+        after = at + size
+        before_ok = not whole_word or at == 0 or not is_word_char(text[at - 1])
+        after_ok = after == len(text) or not (is_word_char(text[after]) or text[after] in may_follow)
+        if before_ok and after_ok:
+            out.append(text[last:at])
+            out.append(marker)
+            last = after
+            at = text.find(word, after)
+        else:
+            at = text.find(word, at + 1)
+    if not out:
+        return text
     out.append(text[last:])
     return "".join(out)
 
@@ -145,21 +217,18 @@ class Scrubber:
         self._secret_pattern = re.compile(re.escape(secret)) if secret else None
         home = home.rstrip("/\\")
         self._home = home if len(home) > 1 else None
-        self._home_pattern = re.compile(re.escape(home) + r"(?![\w.-])")
         self._user = user if user and len(user) >= 3 else None
-        # The literal comes first (fast search); the look-behind after it checks the word start.
-        escaped = re.escape(user or "")
-        self._user_pattern = re.compile(escaped + r"(?<!\w" + escaped + r")(?!\w)")
 
     def text(self, value: str) -> str:
         """One string with every rule applied, in the table's order (cheap tests gate each rule)."""
         if self._secret_pattern is not None and self._secret in value:
             value = self._secret_pattern.sub("<redacted>", value)
         if self._home is not None and self._home in value:
-            value = self._home_pattern.sub("~", value)
+            # Only where a file name cannot go on: not before a word character, "." or "-".
+            value = _replace_words(value, self._home, "~", False, ".-")
         value = scrub_emails(value)
         if self._user is not None and self._user in value:
-            value = self._user_pattern.sub("<user>", value)
+            value = _replace_words(value, self._user, "<user>", True)
         if "Bearer" in value or "Basic" in value:
             value = AUTH_SCHEME.sub(_auth_scheme, value)
         if "eyJ" in value:
@@ -186,7 +255,7 @@ class Scrubber:
         return value
 
     def report(self, report: Dict[str, Any]) -> Dict[str, Any]:
-        """The scrubbed copy of a crash or usage report (fields from docs/sdks.md#scrubbing)."""
+        """The scrubbed copy of a crash or usage report (fields from docs/privacy.md#scrubbing)."""
         out = dict(report)
         exception = out.get("exception")
         if isinstance(exception, dict):

@@ -3,6 +3,7 @@
 import email.utils
 import gzip
 import http.client
+import re
 import socket
 import threading
 import time
@@ -39,11 +40,22 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # a redirected POST would lose its body; treat 3xx as a refusal
 
 
+CLOCK_FIX = "clock_fix"  # a 401 whose Date shows the local clock is off: correct it, send once more
+
+_DIGITS = re.compile(r"[0-9]+")
+# RFC 9110's IMF-fixdate, the form servers send; strict so that all three SDKs read the same dates.
+_IMF_FIXDATE = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT"
+)
+
+
 def _parse_http_date(value: Optional[str]) -> Optional[float]:
-    if not value:
+    """Unix seconds of an IMF-fixdate (``Sun, 22 Nov 2026 08:00:00 GMT``), or None."""
+    if not value or not _IMF_FIXDATE.fullmatch(value.strip()):
         return None
     try:
-        parsed = email.utils.parsedate_to_datetime(value)
+        parsed = email.utils.parsedate_to_datetime(value.strip())
     except (TypeError, ValueError, IndexError):
         return None
     if parsed is None:
@@ -52,17 +64,48 @@ def _parse_http_date(value: Optional[str]) -> Optional[float]:
 
 
 def parse_retry_after(value: Optional[str], server_now: Optional[float], local_now: float) -> Optional[float]:
-    """Seconds to wait from a Retry-After given in seconds or as an HTTP date."""
-    if not value:
+    """Seconds to wait from a Retry-After in seconds or as an HTTP date (counted from the
+    answer's Date when there is one), at most MAX_RETRY_AFTER; None when absent or unreadable."""
+    if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if _DIGITS.fullmatch(value):  # ASCII digits only: str.isdigit() would take "٣" too
         return min(float(value), MAX_RETRY_AFTER)
     when = _parse_http_date(value)
     if when is None:
         return None
     now = server_now if server_now is not None else local_now
     return max(0.0, min(when - now, MAX_RETRY_AFTER))
+
+
+@dataclass
+class Decision:
+    """What an ingest answer means for the report (docs/sdks.md#sending-and-retries)."""
+
+    action: str  # DELIVERED, DROP, RETRY or CLOCK_FIX
+    retry_after: Optional[float] = None  # RETRY: wait at least this many seconds
+    clock_offset: Optional[float] = None  # CLOCK_FIX: server time minus local time, seconds
+
+
+def classify_answer(status: int, headers: Mapping[str, str], now: float, clock_offset: float) -> Decision:
+    """Classify one answer; ``headers`` have lower-case names, ``now`` is the local clock and
+    ``clock_offset`` the offset the request was signed with (seconds)."""
+    if 200 <= status < 300:
+        return Decision(DELIVERED)
+    server_date = _parse_http_date(headers.get("date"))
+    if status == 401:
+        if server_date is not None and abs(server_date - (now + clock_offset)) > CLOCK_SKEW_TOLERANCE:
+            return Decision(CLOCK_FIX, clock_offset=server_date - now)
+        return Decision(DROP)
+    if status == 429 or status >= 500:
+        retry_after = None
+        if status in (429, 503):
+            retry_after = parse_retry_after(headers.get("retry-after"), server_date, now)
+        return Decision(RETRY, retry_after=retry_after)
+    if status >= 400:
+        return Decision(DROP)
+    # 1xx and 3xx are not the ingest's answers (a redirecting proxy, a moved endpoint): keep the report.
+    return Decision(RETRY)
 
 
 class Transport:
@@ -98,18 +141,17 @@ class Transport:
         if len(body) >= self.gzip_threshold_bytes:
             body = gzip.compress(body, compresslevel=6, mtime=0)
             encoding = "gzip"
-        result, server_date = self._attempt(entry, body, encoding)
-        if result.status == 401 and server_date is not None:
-            skew = server_date - (self._clock() + self.clock_offset)
-            if abs(skew) > CLOCK_SKEW_TOLERANCE:
-                with self._lock:
-                    self.clock_offset += skew
-                log.clock_corrected(self.clock_offset)
-                result, _ = self._attempt(entry, body, encoding)
+        result, decision = self._attempt(entry, body, encoding)
+        if decision is not None and decision.action == CLOCK_FIX and decision.clock_offset is not None:
+            with self._lock:
+                self.clock_offset = decision.clock_offset
+            log.clock_corrected(self.clock_offset)
+            result, _ = self._attempt(entry, body, encoding)
         return result
 
-    def _attempt(self, entry: Entry, body: bytes, encoding: str) -> Tuple[SendResult, Optional[float]]:
-        timestamp = int(self._clock() + self.clock_offset)
+    def _attempt(self, entry: Entry, body: bytes, encoding: str) -> Tuple[SendResult, Optional[Decision]]:
+        offset = self.clock_offset
+        timestamp = int(self._clock() + offset)
         headers = signed_headers(
             self._secret,
             entry.path,
@@ -125,30 +167,21 @@ class Transport:
         try:
             with self._opener.open(request, timeout=self.request_timeout) as response:
                 response.read(65536)
-                return SendResult(DELIVERED, int(response.status)), None
+                status = int(response.status)
+                headers_in: Mapping[str, str] = {k.lower(): v for k, v in response.headers.items()}
         except urllib.error.HTTPError as error:
             status = error.code
             # lower-cased names: a proxy may send "retry-after" as well as "Retry-After"
-            headers_in: Mapping[str, str] = (
-                {k.lower(): v for k, v in error.headers.items()} if error.headers else {}
-            )
+            headers_in = {k.lower(): v for k, v in error.headers.items()} if error.headers else {}
             try:
                 error.read(65536)
             except Exception:  # noqa: BLE001 - the body is only informative
                 pass
             finally:
                 error.close()
-            server_date = _parse_http_date(headers_in.get("date"))
-            return self._classify(status, headers_in, server_date), server_date
         except (urllib.error.URLError, http.client.HTTPException, socket.timeout, OSError, ValueError) as error:
             return SendResult(RETRY, None, "network error: %s" % type(error).__name__), None
-
-    def _classify(self, status: int, headers: Mapping[str, str], server_date: Optional[float]) -> SendResult:
-        if 200 <= status < 300:
-            return SendResult(DELIVERED, status)
-        if status == 429 or status >= 500:
-            retry_after = None
-            if status in (429, 503):
-                retry_after = parse_retry_after(headers.get("retry-after"), server_date, self._clock())
-            return SendResult(RETRY, status, "HTTP %d" % status, retry_after)
-        return SendResult(DROP, status, "HTTP %d" % status)
+        decision = classify_answer(status, headers_in, self._clock(), offset)
+        # A 401 is a drop unless send() corrects the clock and tries once more.
+        outcome = DROP if decision.action == CLOCK_FIX else decision.action
+        return SendResult(outcome, status, "HTTP %d" % status, decision.retry_after), decision

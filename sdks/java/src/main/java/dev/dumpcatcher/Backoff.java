@@ -18,7 +18,13 @@ final class Backoff {
     return (long) (random.nextDouble() * (ceiling + 1));
   }
 
-  /** Retry-After in seconds or as an HTTP date; -1 when absent or unreadable. */
+  /** The longest wait a Retry-After can ask for (docs/sdks.md): one hour. */
+  static final long MAX_RETRY_AFTER_MS = 3_600_000L;
+
+  /**
+   * Retry-After in seconds or as an HTTP date (counted from nowMillis: the answer's own Date
+   * when it has one), at most MAX_RETRY_AFTER_MS; -1 when absent or unreadable.
+   */
   static long retryAfterMs(String value, long nowMillis) {
     if (value == null) return -1;
     String v = value.trim();
@@ -28,14 +34,14 @@ final class Backoff {
       if (v.charAt(i) < '0' || v.charAt(i) > '9') digits = false;
     }
     if (digits) {
-      try {
-        return Math.min(Long.parseLong(v), 86_400L) * 1000L;
-      } catch (NumberFormatException e) {
-        return 86_400_000L;
-      }
+      int first = 0;
+      while (first < v.length() - 1 && v.charAt(first) == '0') first++;
+      // More digits than a long holds is still just "a long time".
+      if (v.length() - first > 12) return MAX_RETRY_AFTER_MS;
+      return Math.min(Long.parseLong(v.substring(first)) * 1000L, MAX_RETRY_AFTER_MS);
     }
     long at = httpDateMillis(v);
-    return at < 0 ? -1 : Math.max(0, at - nowMillis);
+    return at < 0 ? -1 : Math.min(Math.max(0, at - nowMillis), MAX_RETRY_AFTER_MS);
   }
 
   /** Parses an RFC 1123 date (the Date header); -1 when unreadable. */

@@ -31,8 +31,6 @@ public final class Client {
   private final DiskQueue queue;
   private final Limiter limiter;
   private final Sender sender;
-  /** The default transport when it is the socket one: close() closes its kept-alive connection. */
-  private final SocketTransport socketTransport;
   private final String installId;
   private volatile boolean closed;
   private UncaughtHandler uncaughtHandler;
@@ -55,7 +53,6 @@ public final class Client {
     DiskQueue q = null;
     Limiter lim = null;
     Sender s = null;
-    SocketTransport ownTransport = null;
     String install = null;
     if (m == Mode.ACTIVE) {
       try {
@@ -65,9 +62,7 @@ public final class Client {
         Files.createDirectories(dir);
         q = new DiskQueue(dir, options.maxQueueFiles(), options.maxQueueBytes(), options.maxQueueAgeSeconds());
         lim = new Limiter(dir, options.maxReportsPerFingerprint(), options.limiterWindowSeconds());
-        Transport t = options.transport() != null ? options.transport()
-            : SocketTransport.supported() ? new SocketTransport(new HttpTransport()) : new HttpTransport();
-        ownTransport = t instanceof SocketTransport ? (SocketTransport) t : null;
+        Transport t = options.transport() != null ? options.transport() : new HttpTransport();
         s = new Sender(q, lim, t, options, log);
         if (options.installId()) install = loadInstallId(dir);
       } catch (IOException | RuntimeException e) {
@@ -76,7 +71,6 @@ public final class Client {
         q = null;
         lim = null;
         s = null;
-        ownTransport = null;
       }
     }
     this.mode = m;
@@ -84,7 +78,6 @@ public final class Client {
     this.queue = q;
     this.limiter = lim;
     this.sender = s;
-    this.socketTransport = ownTransport;
     this.installId = install;
     if (m != Mode.DISABLED) {
       for (Metric builtin : BuiltinMetrics.all(options.appVersion())) metrics.register(builtin);
@@ -99,23 +92,30 @@ public final class Client {
     return l != null ? l : Client.class.getClassLoader();
   }
 
-  private static String invalidOptions(DumpcatcherOptions o) {
-    if (o.debug()) {
-      // Debug mode sends nothing, so only what the reports themselves need is required.
-      if (blank(o.appName()) || blank(o.appVersion())) return "appName and appVersion are required";
-      return null;
-    }
-    if (blank(o.endpoint()) || !(o.endpoint().startsWith("http://") || o.endpoint().startsWith("https://"))) {
+  /**
+   * Why the options cannot work, or null (test/vectors/options-v1.json). Debug mode checks the
+   * same options although it sends nothing: a configuration tried in debug mode must work when
+   * debug is turned off.
+   */
+  static String invalidOptions(DumpcatcherOptions o) {
+    if (empty(o.endpoint()) || !(o.endpoint().startsWith("http://") || o.endpoint().startsWith("https://"))) {
       return "endpoint must be an http(s) URL";
     }
     if (o.productKey() == null || !ID.matcher(o.productKey()).matches()) return "productKey is missing or malformed";
-    if (o.secret() == null || o.secret().isEmpty()) return "secret is required";
-    if (blank(o.appName()) || blank(o.appVersion())) return "appName and appVersion are required";
+    if (empty(o.secret())) return "secret is required";
+    if (empty(o.appName()) || empty(o.appVersion())) return "appName and appVersion are required";
+    if (!(o.sampleRate() >= 0 && o.sampleRate() <= 1)) return "sampleRate must be from 0 to 1";
+    long[] numbers = {o.maxQueueFiles(), o.maxQueueBytes(), o.maxQueueAgeSeconds(), o.gzipThresholdBytes(),
+        o.maxReportsPerFingerprint(), o.limiterWindowSeconds(), o.shutdownTimeoutMs(), o.requestTimeoutMs()};
+    for (long n : numbers) {
+      if (n < 0) return "maxQueueFiles, maxQueueBytes, maxQueueAgeSeconds, gzipThresholdBytes, "
+          + "maxReportsPerFingerprint, limiterWindowSeconds, shutdownTimeoutMs and requestTimeoutMs must not be negative";
+    }
     return null;
   }
 
-  private static boolean blank(String s) {
-    return s == null || s.trim().isEmpty();
+  private static boolean empty(String s) {
+    return s == null || s.isEmpty();
   }
 
   /** 16 random bytes, base64url without padding (22 chars). */
@@ -153,7 +153,6 @@ public final class Client {
         @Override
         public void run() {
           flush(options.shutdownTimeoutMs());
-          // The emptied spare files go with the process (reports still queued stay).
           if (queue != null) queue.close();
         }
       }, "dumpcatcher-shutdown");
@@ -307,7 +306,6 @@ public final class Client {
       removeHooks();
       if (sender != null) sender.stop();
       if (queue != null) queue.close();
-      if (socketTransport != null) socketTransport.close();
     }
   }
 

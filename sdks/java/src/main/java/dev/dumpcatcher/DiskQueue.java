@@ -11,17 +11,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,45 +27,15 @@ public final class DiskQueue {
       Pattern.compile("(\\d{1,19})-([A-Za-z0-9_-]{8,64})-(\\d{1,16})\\.json");
   /** A *.tmp younger than this may belong to a writer in another process. */
   private static final long TMP_GRACE_MS = 60_000L;
-  /**
-   * Spare files kept for reuse at most: emptied, delivered report files. Creating a file is by
-   * far the dearest step of a capture (tens of µs of CPU on ext4, more while other files are being
-   * created and removed), so files are only created when the queue grows past its earlier peak;
-   * the pool never holds more than maxQueueFiles (the most the queue itself may hold) nor this.
-   */
-  static final int MAX_SPARES = 128;
-  /**
-   * File handles this process keeps open at most (spares and queued reports awaiting delivery);
-   * a spare without one is opened again when used, which still costs far less than creating it.
-   */
-  static final int MAX_OPEN = 32;
-  static final String SPARE_PREFIX = "spare-";
-  /**
-   * Windows refuses to rename or delete a file that is open unless every opener allowed it; only
-   * elsewhere are handles kept open across renames, and delivered files reused.
-   */
-  private static final boolean KEEP_OPEN =
-      !System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("windows");
-
   private final Path dir;
   private final int maxFiles;
   private final long maxBytes;
   private final long maxAgeMillis;
-  private final int maxSpares;
   /**
    * The files this process knows of (its own writes and the last scan of the folder), so that
    * the hot path needs no directory listing; {@link #rescan} brings it in line with the disk.
    */
   private final ConcurrentHashMap<String, Entry> index = new ConcurrentHashMap<>();
-  /** Emptied report files kept open for the next report, newest last. */
-  private final ArrayDeque<Spare> spares = new ArrayDeque<>();
-  private final Set<String> spareNames = Collections.newSetFromMap(new ConcurrentHashMap<String, Boolean>());
-  private final AtomicLong spareSeq = new AtomicLong();
-  /** In spare names, so that two processes sharing the folder never pick the same name. */
-  private final String spareTag = Long.toHexString(java.util.UUID.randomUUID().getLeastSignificantBits());
-  /** Channels held open (spares and queued reports written by this process). */
-  private final AtomicInteger open = new AtomicInteger();
-  private volatile boolean closed;
 
   /** A queue in dir with the three bounds of docs/sdks.md. */
   public DiskQueue(Path dir, int maxFiles, long maxBytes, long maxAgeSeconds) {
@@ -77,7 +43,6 @@ public final class DiskQueue {
     this.maxFiles = maxFiles;
     this.maxBytes = maxBytes;
     this.maxAgeMillis = maxAgeSeconds * 1000L;
-    this.maxSpares = Math.max(1, Math.min(maxFiles, MAX_SPARES));
   }
 
   /** The queue folder. */
@@ -95,88 +60,24 @@ public final class DiskQueue {
   }
 
   /**
-   * Writes the report's file atomically: into a spare (an emptied file kept open) or a new temp
-   * file in the folder, then an atomic rename; durable (the uncaught-exception path) adds an
-   * fdatasync before the rename.
+   * Writes the report's file atomically: a new temp file in the folder, then an atomic rename;
+   * durable (the uncaught-exception path) adds an fdatasync before the rename. No file is kept
+   * open afterwards.
    */
   public Path write(QueuedReport report, boolean durable) throws IOException {
     String name = report.fileName();
     Path target = dir.resolve(name);
     byte[] bytes = report.toFileJson().getBytes(StandardCharsets.UTF_8);
-    FileChannel[] keptOut = new FileChannel[1];
-    FileChannel kept = writeThroughSpare(target, bytes, durable, keptOut) ? keptOut[0]
-        : writeFresh(target, bytes, durable);
+    writeFresh(target, bytes, durable);
     Entry e = new Entry(target, report.createdAtMillis(), report.counter());
     e.size = bytes.length;
     e.report = report;
-    e.giveChannel(kept);
-    Entry replaced = index.put(name, e);
-    if (replaced != null) closeChannel(replaced.takeChannel());
-    if (closed) closeChannel(e.takeChannel());
+    index.put(name, e);
     return target;
   }
 
-  /**
-   * Writes into a spare, if there is one, and renames it to target; false when there was none or
-   * it failed. keptOut[0] gets the channel when it stays open.
-   */
-  private boolean writeThroughSpare(Path target, byte[] bytes, boolean durable, FileChannel[] keptOut) {
-    Spare spare;
-    synchronized (spares) {
-      spare = spares.pollLast();
-      if (spare != null) spareNames.remove(spare.path.getFileName().toString());
-    }
-    if (spare == null) return false;
-    FileChannel ch = spare.channel;
-    boolean reserved = ch != null;
-    try {
-      if (ch == null) {
-        // Opening a file costs a fraction of creating one.
-        ch = FileChannel.open(spare.path, StandardOpenOption.WRITE);
-        reserved = reserveOpen();
-      }
-      // The sender emptied the file when it was delivered, so the report is written from offset 0.
-      writeFully(ch, bytes, true);
-      if (durable) force(ch);
-      Files.move(spare.path, target, StandardCopyOption.ATOMIC_MOVE);
-      if (reserved) {
-        keptOut[0] = ch;
-      } else {
-        ch.close();
-      }
-      return true;
-    } catch (IOException | RuntimeException e) {
-      // E.g. another process removed the idle spare as a leftover: a new file will do.
-      if (ch != null) {
-        if (reserved) {
-          closeChannel(ch);
-        } else {
-          closeUncounted(ch);
-        }
-      }
-      deleteQuietly(spare.path);
-      return false;
-    }
-  }
-
-  /** Counts one more kept handle if the bound allows. */
-  private boolean reserveOpen() {
-    if (!KEEP_OPEN || closed) return false;
-    if (open.incrementAndGet() <= MAX_OPEN) return true;
-    open.decrementAndGet();
-    return false;
-  }
-
-  private static void closeUncounted(FileChannel ch) {
-    try {
-      ch.close();
-    } catch (IOException e) {
-      // Nothing was buffered.
-    }
-  }
-
-  /** Writes a new temp file and renames it to target; returns the channel when it may stay open, else null. */
-  private FileChannel writeFresh(Path target, byte[] bytes, boolean durable) throws IOException {
+  /** Writes a new temp file and renames it to target. */
+  private void writeFresh(Path target, byte[] bytes, boolean durable) throws IOException {
     Path tmp = dir.resolve(target.getFileName().toString() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
     FileChannel ch;
     try {
@@ -186,28 +87,23 @@ public final class DiskQueue {
       Files.createDirectories(dir);
       ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     }
-    boolean keep = false;
     try {
-      writeFully(ch, bytes, false);
-      if (durable) force(ch);
+      try {
+        writeFully(ch, bytes);
+        if (durable) force(ch);
+      } finally {
+        ch.close();
+      }
       move(tmp, target);
-      keep = reserveOpen();
-      return keep ? ch : null;
     } catch (IOException | RuntimeException e) {
       deleteQuietly(tmp);
       throw e;
-    } finally {
-      if (!keep) ch.close();
     }
   }
 
-  private static void writeFully(FileChannel ch, byte[] bytes, boolean positional) throws IOException {
+  private static void writeFully(FileChannel ch, byte[] bytes) throws IOException {
     ByteBuffer buf = ByteBuffer.wrap(bytes);
-    if (positional) {
-      while (buf.hasRemaining()) ch.write(buf, buf.position());
-    } else {
-      while (buf.hasRemaining()) ch.write(buf);
-    }
+    while (buf.hasRemaining()) ch.write(buf);
   }
 
   private static void force(FileChannel ch) {
@@ -227,103 +123,14 @@ public final class DiskQueue {
     }
   }
 
-  /**
-   * A report was delivered (or dropped for good): its file is emptied at once and, while fewer
-   * than {@link #maxSpares()} spares are kept, renamed to a spare *.tmp for the next report to be
-   * written into (creating a file is the dearest step of a capture); otherwise deleted. No report
-   * content outlives its delivery either way (docs/sdks.md, "Disk queue").
-   */
+  /** A report was delivered (or dropped for good): its file is deleted at once. */
   void delivered(Entry entry) {
-    String name = entry.path.getFileName().toString();
-    index.remove(name, entry);
-    FileChannel ch = entry.takeChannel();
-    if (KEEP_OPEN && !closed && spareCount() < maxSpares) {
-      Path sparePath = dir.resolve(SPARE_PREFIX + spareTag + "-" + spareSeq.incrementAndGet() + ".tmp");
-      // Renamed first, emptied second: once the rename succeeds, no other process can reach the
-      // file any more. Another live process may deliver the same file at an overlapping flush and
-      // may hold it open too; whichever rename fails leaves the file alone (a truncate through a
-      // handle after a failed rename could empty the next report written into it).
-      try {
-        Files.move(entry.path, sparePath, StandardCopyOption.ATOMIC_MOVE);
-      } catch (IOException | RuntimeException e) {
-        // Gone already (another process's pass), or the folder refuses.
-        closeChannel(ch);
-        deleteQuietly(entry.path);
-        return;
-      }
-      boolean counted = ch != null;
-      try {
-        if (ch == null) {
-          ch = FileChannel.open(sparePath, StandardOpenOption.WRITE);
-          counted = reserveOpen();
-        }
-        ch.truncate(0);
-        if (!counted) {
-          closeUncounted(ch);
-          ch = null;
-        }
-        synchronized (spares) {
-          if (!closed) {
-            spares.addLast(new Spare(sparePath, ch));
-            spareNames.add(sparePath.getFileName().toString());
-            return;
-          }
-        }
-      } catch (IOException | RuntimeException e) {
-        if (ch != null && !counted) {
-          closeUncounted(ch);
-          ch = null;
-        }
-      }
-      closeChannel(ch);
-      deleteQuietly(sparePath);
-      return;
-    }
-    closeChannel(ch);
+    index.remove(entry.path.getFileName().toString(), entry);
     deleteQuietly(entry.path);
   }
 
-  /** The most spares this queue keeps: maxQueueFiles, at most {@link #MAX_SPARES}. */
-  int maxSpares() {
-    return maxSpares;
-  }
-
-  /** File handles kept open now (for tests). */
-  int openHandles() {
-    return open.get();
-  }
-
-  private int spareCount() {
-    synchronized (spares) {
-      return spares.size();
-    }
-  }
-
-  /** Closes the kept channels and removes the spares; reports stay queued. Later writes keep nothing open. */
-  void close() {
-    closed = true;
-    List<Spare> left;
-    synchronized (spares) {
-      left = new ArrayList<>(spares);
-      spares.clear();
-      spareNames.clear();
-    }
-    for (Spare s : left) {
-      closeChannel(s.channel);
-      deleteQuietly(s.path);
-    }
-    for (Entry e : index.values()) closeChannel(e.takeChannel());
-  }
-
-  private void closeChannel(FileChannel ch) {
-    if (ch == null) return;
-    open.decrementAndGet();
-    try {
-      ch.close();
-    } catch (IOException e) {
-      // Nothing was buffered: the channel only held the file open.
-    }
-  }
+  /** Kept for the client's shutdown path: nothing is held open between calls, so nothing to release. */
+  void close() {}
 
   private static void deleteQuietly(Path p) {
     try {
@@ -423,6 +230,10 @@ public final class DiskQueue {
     });
   }
 
+  private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9_-]{8,64}");
+  /** 2^53-1, the largest counter the protocol allows. */
+  private static final long MAX_COUNTER = 9007199254740991L;
+
   /** Reads a queue file; returns null (after deleting it) when it cannot be parsed, null if it is gone. */
   public QueuedReport read(Path file) {
     String text;
@@ -441,8 +252,11 @@ public final class DiskQueue {
       Object counter = obj.get("counter");
       String body = raw.get("body");
       Matcher m = REPORT_FILE.matcher(file.getFileName().toString());
+      // The checks of test/vectors/files-v1.json, as in the Node and Python SDKs.
       if (!Long.valueOf(1).equals(obj.get("v")) || !("/v1/crashes".equals(path) || "/v1/usage".equals(path))
-          || !(clientId instanceof String) || !(counter instanceof Long) || (Long) counter < 1
+          || !(clientId instanceof String) || !CLIENT_ID.matcher((String) clientId).matches()
+          || !(counter instanceof Long) || (Long) counter < 1 || (Long) counter > MAX_COUNTER
+          || !(obj.get("createdAt") instanceof String)
           || body == null || !(obj.get("body") instanceof Map) || !m.matches()) {
         throw new Json.ParseException("not a queue file");
       }
@@ -456,8 +270,7 @@ public final class DiskQueue {
 
   /** Deletes a report file; a missing file is fine. */
   public void delete(Path file) {
-    Entry known = index.remove(file.getFileName().toString());
-    if (known != null) closeChannel(known.takeChannel());
+    index.remove(file.getFileName().toString());
     try {
       Files.deleteIfExists(file);
     } catch (IOException e) {
@@ -471,8 +284,7 @@ public final class DiskQueue {
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
       for (Path p : stream) {
         String name = p.getFileName().toString();
-        // This process's own spares wait empty for the next report.
-        if (!name.endsWith(".tmp") || spareNames.contains(name)) continue;
+        if (!name.endsWith(".tmp")) continue;
         try {
           if (nowMillis - Files.getLastModifiedTime(p).toMillis() >= TMP_GRACE_MS) Files.deleteIfExists(p);
         } catch (IOException e) {
@@ -511,7 +323,7 @@ public final class DiskQueue {
       }
       Entry known = index.get(e.path.getFileName().toString());
       if (known != null) {
-        // The same object, so that its cached report and open channel stay with it.
+        // The same object, so that its cached report stays with it.
         e = known;
       } else {
         try {
@@ -534,9 +346,8 @@ public final class DiskQueue {
     for (int j = i; j < kept.size(); j++) fresh.put(kept.get(j).path.getFileName().toString(), kept.get(j));
     for (Map.Entry<String, Entry> known : index.entrySet()) {
       // A file written while the folder was being listed is not in fresh but must stay known.
-      if (!fresh.containsKey(known.getKey()) && !Files.exists(known.getValue().path)
-          && index.remove(known.getKey(), known.getValue())) {
-        closeChannel(known.getValue().takeChannel());
+      if (!fresh.containsKey(known.getKey()) && !Files.exists(known.getValue().path)) {
+        index.remove(known.getKey(), known.getValue());
       }
     }
     // A write that raced the listing has put its own entry (with its content): it stays.
@@ -551,35 +362,10 @@ public final class DiskQueue {
     final long counter;
     volatile long size;
     volatile QueuedReport report;
-    /** The file, still open, when this process wrote it: it becomes a spare once delivered. */
-    private FileChannel channel;
-
     Entry(Path path, long createdAt, long counter) {
       this.path = path;
       this.createdAt = createdAt;
       this.counter = counter;
-    }
-
-    synchronized void giveChannel(FileChannel ch) {
-      channel = ch;
-    }
-
-    /** Hands the open channel to the caller (who then closes or reuses it), at most once. */
-    synchronized FileChannel takeChannel() {
-      FileChannel ch = channel;
-      channel = null;
-      return ch;
-    }
-  }
-
-  /** An emptied report file, open for writing, waiting for the next report. */
-  private static final class Spare {
-    final Path path;
-    final FileChannel channel;
-
-    Spare(Path path, FileChannel channel) {
-      this.path = path;
-      this.channel = channel;
     }
   }
 }

@@ -186,7 +186,7 @@ public final class DumpcatcherOptions {
     return requestTimeoutMs;
   }
 
-  /** How requests are sent; null (the default) means the built-in socket transport (HttpURLConnection on Android or through a proxy). */
+  /** How requests are sent; null (the default) means {@link HttpTransport}: HttpURLConnection, with the JVM's proxy settings. */
   public Transport transport() {
     return transport;
   }
@@ -393,7 +393,7 @@ public final class DumpcatcherOptions {
       return this;
     }
 
-    /** How requests are sent; null (the default) means the built-in socket transport (HttpURLConnection on Android or through a proxy). */
+    /** How requests are sent; null (the default) means {@link HttpTransport}: HttpURLConnection, with the JVM's proxy settings. */
     public Builder transport(Transport transport) {
       this.transport = transport;
       return this;

@@ -39,7 +39,9 @@ public final class Limiter {
   public synchronized boolean tryAcquire(String fingerprint, long nowMillis) {
     Iterator<Map.Entry<String, long[]>> it = state.entrySet().iterator();
     while (it.hasNext()) {
-      if (nowMillis - it.next().getValue()[0] >= windowMillis) {
+      long start = it.next().getValue()[0];
+      // A window starting in the future means the clock went back: it would never end.
+      if (nowMillis - start >= windowMillis || start > nowMillis) {
         it.remove();
         dirty = true;
       }
@@ -53,9 +55,16 @@ public final class Limiter {
     entry[1]++;
     dirty = true;
     while (state.size() > MAX_ENTRIES) {
-      Iterator<String> oldest = state.keySet().iterator();
-      oldest.next();
-      oldest.remove();
+      // The window that started first goes, as in the other SDKs.
+      String oldest = null;
+      long oldestStart = Long.MAX_VALUE;
+      for (Map.Entry<String, long[]> e : state.entrySet()) {
+        if (e.getValue()[0] < oldestStart) {
+          oldest = e.getKey();
+          oldestStart = e.getValue()[0];
+        }
+      }
+      state.remove(oldest);
     }
     return true;
   }

@@ -10,23 +10,25 @@ import java.util.regex.Pattern;
 
 /**
  * Removes personal data and secrets from report text before it touches disk or stderr: the rules
- * of docs/sdks.md#scrubbing, in the table's order (secret, home folder, e-mail addresses, user
+ * of docs/privacy.md#scrubbing, in the table's order (secret, home folder, e-mail addresses, user
  * name, Bearer/Basic credentials, JWTs, name=value secrets, long tokens). Every rule runs in
  * linear time: reports are scrubbed inside the app, where a hostile message must not stall it.
  */
 final class Scrubber {
-  // The e-mail rule is [\w.+-]+@[\w-]+(\.[\w-]+)+; applied literally by java.util.regex it is
-  // quadratic on long runs of word characters, so each @domain is found by this pattern and its
-  // local part by a walk to the left (same result, linear). \w is Unicode's, as in Python:
-  // josé@example.com is an address too.
+  // The e-mail rule is [\w.+-]+@[\w-]+(\.[\w-]+)+ with the contract's \w: a letter, mark or
+  // number of any script, or _ (docs/privacy.md), so josé@example.com is an address too. Applied
+  // literally by java.util.regex it is quadratic on long runs of word characters, so each @domain
+  // is found by this pattern and its local part by a walk to the left (same result, linear).
   private static final Pattern EMAIL_DOMAIN =
-      Pattern.compile("@[\\w-]+(?:\\.[\\w-]+)+", Pattern.UNICODE_CHARACTER_CLASS);
+      Pattern.compile("@[\\p{L}\\p{M}\\p{N}_-]+(?:\\.[\\p{L}\\p{M}\\p{N}_-]+)+");
   /** The name is kept; a quoted value keeps its quotes. The optional quote after the name catches "token": "x". */
   static final Pattern KEY_VALUE = Pattern.compile(
       "(?i)(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|auth)([\"']?\\s*[=:]\\s*)"
           + "(\"[^\"]*\"|'[^']*'|[^\\s\"',;&)}\\]]+)");
   private static final Pattern AUTH_SCHEME =
-      Pattern.compile("\\b(Bearer|Basic)\\s+(?!<redacted>)[A-Za-z0-9._~+/=-]+");
+      // ASCII word boundary and white space, as in the JWT and name=value rules (docs/privacy.md);
+      // java.util.regex's \b counts non-ASCII letters as word characters before JDK 19.
+      Pattern.compile("(?<![A-Za-z0-9_])(Bearer|Basic)[ \\t\\n\\x0B\\f\\r]+(?!<redacted>)[A-Za-z0-9._~+/=-]+");
   /**
    * Cheap pre-check so that ordinary text (most stack traces) skips the costlier pattern: what
    * KEY_VALUE's names end with ("api_key" and "access-key" end with "key").
@@ -55,7 +57,7 @@ final class Scrubber {
     this.home = folder == null || folder.length() < 2 ? null : folder;
     this.userName = userName;
     this.user = userName == null || userName.length() < 3 ? null
-        : Pattern.compile("(?<![\\w])" + Pattern.quote(userName) + "(?![\\w])");
+        : Pattern.compile("(?<![\\p{L}\\p{M}\\p{N}_])" + Pattern.quote(userName) + "(?![\\p{L}\\p{M}\\p{N}_])");
   }
 
   /** The scrubber for this process. */
@@ -108,9 +110,16 @@ final class Scrubber {
     return out.append(s, last, s.length()).toString();
   }
 
-  /** What may continue a folder name: \\w as Python reads it (any letter or digit, _), '.' and '-'. */
+  /** What may continue a folder name: the contract's \\w, '.' and '-'. */
   private static boolean isFileNameChar(int c) {
-    return Character.isLetterOrDigit(c) || c == '_' || c == '.' || c == '-';
+    return isUnicodeWordChar(c) || c == '.' || c == '-';
+  }
+
+  /** The contract's \\w (docs/privacy.md): a letter, mark or number of any script, or '_'. */
+  static boolean isUnicodeWordChar(int c) {
+    // Character's general categories 1 to 11 are exactly the letters, marks and numbers.
+    int type = Character.getType(c);
+    return c == '_' || (type >= Character.UPPERCASE_LETTER && type <= Character.OTHER_NUMBER);
   }
 
   /**
@@ -138,18 +147,9 @@ final class Scrubber {
     return out.append(s, last, s.length()).toString();
   }
 
-  /** [\\w.+-] with the \\w of EMAIL_DOMAIN (UNICODE_CHARACTER_CLASS). */
+  /** [\\w.+-] with the contract's \\w. */
   private static boolean isLocalPartChar(int c) {
-    if (c == '.' || c == '+' || c == '-' || Character.isAlphabetic(c) || Character.isDigit(c)) return true;
-    switch (Character.getType(c)) {
-      case Character.NON_SPACING_MARK:
-      case Character.ENCLOSING_MARK:
-      case Character.COMBINING_SPACING_MARK:
-      case Character.CONNECTOR_PUNCTUATION:
-        return true;
-      default:
-        return c == 0x200C || c == 0x200D; // the join controls
-    }
+    return c == '.' || c == '+' || c == '-' || isUnicodeWordChar(c);
   }
 
   private static boolean isWordChar(char c) {

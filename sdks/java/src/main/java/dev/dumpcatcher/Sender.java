@@ -15,7 +15,6 @@ import java.util.zip.GZIPOutputStream;
 final class Sender implements Runnable {
   /** Attempts per report in one process; after that it waits in the queue for the next start. */
   static final int MAX_ATTEMPTS = 8;
-  private static final long SKEW_TOLERANCE_MS = 60_000L;
   private static final String USER_AGENT = "dumpcatcher-java/0.1.0";
 
   private final DiskQueue queue;
@@ -91,7 +90,10 @@ final class Sender implements Runnable {
    * queue empty, FALSE when all that is left has used up its attempts, null on timeout.
    */
   Boolean awaitPass(long token, long timeoutMs) throws InterruptedException {
-    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    // A timeout beyond what nanoTime arithmetic holds (flush(Long.MAX_VALUE)) means "no limit",
+    // not a deadline that overflowed into the past.
+    long nanos = timeoutMs >= Long.MAX_VALUE / 4_000_000L ? Long.MAX_VALUE / 4 : timeoutMs * 1_000_000L;
+    long deadline = System.nanoTime() + nanos;
     synchronized (lock) {
       while (true) {
         if (passToken >= token) {
@@ -238,30 +240,28 @@ final class Sender implements Runnable {
         return Outcome.retry(-1);
       }
       int status = response.status();
-      if (status >= 200 && status < 300) return Outcome.DONE_OUTCOME;
-      if (status == 401) {
-        long serverNow = Backoff.httpDateMillis(response.date());
-        long ourNow = options.clock().nowMillis() + clockOffsetMs;
-        if (!state.skewRetried && serverNow > 0 && Math.abs(serverNow - ourNow) > SKEW_TOLERANCE_MS) {
-          state.skewRetried = true;
-          clockOffsetMs = serverNow - options.clock().nowMillis();
-          log.log("clock is " + (clockOffsetMs / 1000) + " s off the server's; retrying once");
-          continue;
-        }
-        log.log("dropping report: 401 unauthenticated (check productKey and secret)");
-        return Outcome.DONE_OUTCOME;
+      long now = options.clock().nowMillis();
+      Answers.Decision decision = Answers.classify(status, response.retryAfter(), response.date(), now, clockOffsetMs);
+      switch (decision.action) {
+        case Answers.DELIVERED:
+          return Outcome.DONE_OUTCOME;
+        case Answers.CLOCK_FIX:
+          if (!state.skewRetried) {
+            state.skewRetried = true;
+            clockOffsetMs = decision.clockOffsetMs;
+            log.log("clock is " + (clockOffsetMs / 1000) + " s off the server's; retrying once");
+            continue;
+          }
+          log.log("dropping report: 401 unauthenticated (check productKey and secret)");
+          return Outcome.DONE_OUTCOME;
+        case Answers.DROP:
+          log.log("dropping report: ingest answered " + status
+              + (status == 401 ? " unauthenticated (check productKey and secret)" : ""));
+          return Outcome.DONE_OUTCOME;
+        default:
+          log.log("ingest answered " + status + ", will retry");
+          return Outcome.retry(decision.retryAfterMs);
       }
-      if (status == 429 || status >= 500) {
-        long retryAfter = status == 429 || status == 503
-            ? Backoff.retryAfterMs(response.retryAfter(), System.currentTimeMillis()) : -1;
-        log.log("ingest answered " + status + ", will retry");
-        return Outcome.retry(retryAfter);
-      }
-      if (status >= 400) {
-        log.log("dropping report: ingest answered " + status);
-        return Outcome.DONE_OUTCOME;
-      }
-      return Outcome.retry(-1);
     }
   }
 

@@ -85,6 +85,26 @@ class DeliveryTest {
   }
 
   @Test
+  void flushWithTheLargestTimeoutWaitsForTheReport() throws Exception {
+    ingest.hold = new java.util.concurrent.CountDownLatch(1);
+    client = start(options(ingest.url(), dir).build());
+    client.captureException(new IllegalStateException("slow ingest"), null);
+    Thread release = new Thread(() -> {
+      try {
+        Thread.sleep(300);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      ingest.hold.countDown();
+    });
+    release.start();
+    // Long.MAX_VALUE ms must mean "as long as it takes", not a deadline that overflowed.
+    assertTrue(client.flush(Long.MAX_VALUE), "flush waited for the delivery");
+    assertEquals(1, ingest.delivered().size());
+    release.join();
+  }
+
+  @Test
   void retriesAfter500WithTheSameClientIdCounterAndBody() throws Exception {
     ingest.script.add(500);
     ingest.script.add(500);

@@ -68,9 +68,12 @@ class ScrubberHostileInputTest {
     assertTrue(out.endsWith(ends), () -> name + " ends with " + out.substring(Math.max(0, out.length() - 60)));
   }
 
-  /** The e-mail rule of docs/sdks.md as written, which the scrubber applies in another way. */
+  /**
+   * The e-mail rule of docs/privacy.md as written, \\w being a letter, mark or number of any
+   * script, or _; the scrubber applies it in another way.
+   */
   private static final Pattern EMAIL_AS_WRITTEN =
-      Pattern.compile("[\\w.+-]+@[\\w-]+(?:\\.[\\w-]+)+", Pattern.UNICODE_CHARACTER_CLASS);
+      Pattern.compile("[\\p{L}\\p{M}\\p{N}_.+-]+@[\\p{L}\\p{M}\\p{N}_-]+(?:\\.[\\p{L}\\p{M}\\p{N}_-]+)+");
   /** The JWT rule as the Node and Python SDKs write it. */
   private static final Pattern JWT_AS_WRITTEN = Pattern.compile("\\beyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*");
 

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * CPU time including background delivery (and the sinks, the same for both).
  */
 public final class CaptureBench {
-  /** Captures between flushes; a third argument changes it (a burst bigger than the SDK's spare-file pool costs more). */
+  /** Captures between flushes; a third argument changes it. */
   private static int batch = 25;
 
   private CaptureBench() {}

@@ -1,0 +1,255 @@
+package dev.dumpcatcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The conformance vectors shared with the Node and Python SDKs (test/vectors/). */
+class VectorsTest {
+  private static final Path VECTORS = Paths.get("..", "..", "test", "vectors");
+
+  @TempDir Path dir;
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> load(String name) throws IOException {
+    return (Map<String, Object>) Json.parse(new String(Files.readAllBytes(VECTORS.resolve(name)), StandardCharsets.UTF_8));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> cases(Map<String, Object> vectors) {
+    return (List<Map<String, Object>>) vectors.get("cases");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(Object value) {
+    return (Map<String, Object>) value;
+  }
+
+  private static long number(Object value) {
+    return ((Number) value).longValue();
+  }
+
+  @TestFactory
+  Stream<DynamicTest> scrub() throws IOException {
+    Map<String, Object> vectors = load("scrub-v1.json");
+    return cases(vectors).stream().map(c -> DynamicTest.dynamicTest((String) c.get("name"), () -> {
+      Map<String, Object> context = map(c.containsKey("context") ? c.get("context") : vectors.get("context"));
+      Scrubber scrubber = new Scrubber((String) context.get("secret"), (String) context.get("homeDir"),
+          (String) context.get("userName"));
+      assertEquals(c.get("expected"), scrubber.scrub((String) c.get("input")));
+    }));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> answers() throws IOException {
+    return cases(load("answers-v1.json")).stream().map(c -> DynamicTest.dynamicTest((String) c.get("name"), () -> {
+      String retryAfter = null;
+      String date = null;
+      for (Map.Entry<String, Object> h : map(c.get("headers")).entrySet()) {
+        // HttpURLConnection looks header names up ignoring case.
+        if (h.getKey().equalsIgnoreCase("Retry-After")) retryAfter = (String) h.getValue();
+        if (h.getKey().equalsIgnoreCase("Date")) date = (String) h.getValue();
+      }
+      Answers.Decision d = Answers.classify((int) number(c.get("status")), retryAfter, date,
+          number(c.get("nowMs")), number(c.get("clockOffsetMs")));
+      Map<String, Object> actual = new LinkedHashMap<>();
+      switch (d.action) {
+        case Answers.DELIVERED:
+          actual.put("action", "delivered");
+          break;
+        case Answers.DROP:
+          actual.put("action", "drop");
+          break;
+        case Answers.RETRY:
+          actual.put("action", "retry");
+          actual.put("retryAfterMs", d.retryAfterMs < 0 ? null : d.retryAfterMs);
+          break;
+        default:
+          actual.put("action", "clockFix");
+          actual.put("clockOffsetMs", d.clockOffsetMs);
+          break;
+      }
+      Map<String, Object> expected = new LinkedHashMap<>();
+      for (Map.Entry<String, Object> e : map(c.get("expect")).entrySet()) {
+        expected.put(e.getKey(), e.getValue() instanceof Number ? (Object) number(e.getValue()) : e.getValue());
+      }
+      assertEquals(expected, actual);
+    }));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> options() throws IOException {
+    Map<String, Object> vectors = load("options-v1.json");
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Map<String, Object> c : cases(vectors)) {
+      for (boolean debug : new boolean[] {false, true}) {
+        tests.add(DynamicTest.dynamicTest(c.get("name") + " (debug: " + debug + ")", () -> {
+          Map<String, Object> o = new LinkedHashMap<>(map(vectors.get("base")));
+          if (c.containsKey("set")) o.putAll(map(c.get("set")));
+          if (c.containsKey("unset")) {
+            for (Object name : (List<?>) c.get("unset")) o.remove(name);
+          }
+          DumpcatcherOptions.Builder b = DumpcatcherOptions.builder()
+              .queueDir(dir)
+              .environment(TestSupport.env())
+              .captureUncaught(false)
+              .discoverMetrics(false)
+              // Not started, so close() would wait this long for a sender pass (a case may set it).
+              .shutdownTimeoutMs(50)
+              .debug(debug);
+          for (Map.Entry<String, Object> e : o.entrySet()) {
+            Object v = e.getValue();
+            switch (e.getKey()) {
+              case "endpoint": b.endpoint((String) v); break;
+              case "productKey": b.productKey((String) v); break;
+              case "secret": b.secret((String) v); break;
+              case "appName": b.appName((String) v); break;
+              case "appVersion": b.appVersion((String) v); break;
+              case "label": b.label((String) v); break;
+              case "tags": {
+                Map<String, String> tags = new LinkedHashMap<>();
+                for (Map.Entry<String, Object> t : map(v).entrySet()) tags.put(t.getKey(), (String) t.getValue());
+                b.tags(tags);
+                break;
+              }
+              case "sampleRate": b.sampleRate(((Number) v).doubleValue()); break;
+              case "maxQueueFiles": b.maxQueueFiles((int) number(v)); break;
+              case "maxQueueBytes": b.maxQueueBytes(number(v)); break;
+              case "maxQueueAgeSeconds": b.maxQueueAgeSeconds(number(v)); break;
+              case "gzipThresholdBytes": b.gzipThresholdBytes((int) number(v)); break;
+              case "maxReportsPerFingerprint": b.maxReportsPerFingerprint((int) number(v)); break;
+              case "limiterWindowSeconds": b.limiterWindowSeconds(number(v)); break;
+              case "shutdownTimeoutMs": b.shutdownTimeoutMs(number(v)); break;
+              case "requestTimeoutMs": b.requestTimeoutMs((int) number(v)); break;
+              default: throw new AssertionError("no builder method for option " + e.getKey());
+            }
+          }
+          Client client = new Client(b.build());
+          try {
+            boolean valid = (Boolean) c.get("valid");
+            Client.Mode expected = !valid ? Client.Mode.DISABLED : debug ? Client.Mode.DEBUG : Client.Mode.ACTIVE;
+            assertEquals(expected, client.mode(), String.valueOf(client.disabledReason()));
+            if (!valid) assertNotNull(client.disabledReason());
+          } finally {
+            client.close();
+          }
+        }));
+      }
+    }
+    return tests.stream();
+  }
+
+
+  @TestFactory
+  Stream<DynamicTest> queueReads() throws IOException {
+    Map<String, Object> queue = map(load("files-v1.json").get("queue"));
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> reads = (List<Map<String, Object>>) queue.get("read");
+    return reads.stream().map(c -> DynamicTest.dynamicTest((String) c.get("name"), () -> {
+      Path folder = Files.createTempDirectory(dir, "q");
+      Path file = folder.resolve((String) c.get("fileName"));
+      Files.write(file, ((String) c.get("content")).getBytes(StandardCharsets.UTF_8));
+      QueuedReport report = new DiskQueue(folder, 100, 10L << 20, 7L * 24 * 3600).read(file);
+      if ((Boolean) c.get("valid")) {
+        assertNotNull(report);
+        Map<String, Object> expect = map(c.get("expect"));
+        assertEquals(expect.get("path"), report.path());
+        assertEquals(expect.get("clientId"), report.clientId());
+        assertEquals(number(expect.get("counter")), report.counter());
+        assertEquals(expect.get("body"), Json.parse(report.bodyJson()));
+        assertTrue(Files.exists(file));
+      } else {
+        assertNull(report);
+        assertFalse(Files.exists(file));
+      }
+    }));
+  }
+
+  @org.junit.jupiter.api.Test
+  void queueWritesTheSharedLayout() throws IOException {
+    Map<String, Object> written = map(map(load("files-v1.json").get("queue")).get("written"));
+    long createdAt = 1795334400000L;
+    String body = "{\"reportId\":\"r1\",\"nested\":{\"a\":[1,\"b\"]}}";
+    Path file = new DiskQueue(dir, 100, 10L << 20, 7L * 24 * 3600)
+        .write(new QueuedReport("/v1/usage", "AbCdEfGh_123", 12, createdAt, body), true);
+    Matcher m = Pattern.compile((String) written.get("fileNamePattern")).matcher(file.getFileName().toString());
+    assertTrue(m.matches(), file.getFileName().toString());
+    assertEquals(String.valueOf(createdAt), m.group(1));
+    assertEquals("AbCdEfGh_123", m.group(2));
+    assertEquals("12", m.group(3));
+    Map<String, Object> content = map(Json.parse(new String(Files.readAllBytes(file), StandardCharsets.UTF_8)));
+    assertEquals(new TreeSet<>((List<?>) written.get("keys")), new TreeSet<>(content.keySet()));
+    assertEquals(number(written.get("v")), number(content.get("v")));
+    assertEquals("/v1/usage", content.get("path"));
+    assertEquals("AbCdEfGh_123", content.get("clientId"));
+    assertEquals(12L, number(content.get("counter")));
+    assertTrue(((String) content.get("createdAt")).startsWith("2026-11-22T08:00:00"), (String) content.get("createdAt"));
+    assertEquals(Json.parse(body), content.get("body"));
+  }
+
+  @org.junit.jupiter.api.Test
+  void limiterKeepsAtMostMaxEntriesDroppingTheWindowThatStartedFirst() throws IOException {
+    Map<String, Object> c = map(map(load("files-v1.json").get("limiter")).get("maxEntries"));
+    long now = number(c.get("nowMs"));
+    int entries = (int) number(c.get("entries"));
+    StringBuilder json = new StringBuilder("{\"v\":1,\"windows\":{");
+    for (int i = 0; i < entries; i++) {
+      if (i > 0) json.append(',');
+      json.append("\"fp-").append(i).append("\":{\"start\":").append(now - entries + i).append(",\"count\":1}");
+    }
+    Files.write(dir.resolve("limiter.json"), json.append("}}").toString().getBytes(StandardCharsets.UTF_8));
+    Limiter l = new Limiter(dir, (int) number(c.get("max")), number(c.get("windowSeconds")));
+    assertTrue(l.tryAcquire((String) c.get("fingerprint"), now));
+    l.persist();
+    Map<String, Object> after =
+        map(map(Json.parse(new String(Files.readAllBytes(dir.resolve("limiter.json")), StandardCharsets.UTF_8))).get("windows"));
+    assertEquals(entries, after.size());
+    assertFalse(after.containsKey("fp-0"));
+    assertEquals(now - entries + 1, number(map(after.get("fp-1")).get("start")));
+    assertEquals(now, number(map(after.get(c.get("fingerprint"))).get("start")));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> limiter() throws IOException {
+    Map<String, Object> limiter = map(load("files-v1.json").get("limiter"));
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Map<String, Object> c : cases(limiter)) {
+      tests.add(DynamicTest.dynamicTest((String) c.get("name"), () -> {
+        Path folder = Files.createTempDirectory(dir, "l");
+        Path file = folder.resolve("limiter.json");
+        if (c.get("file") != null) Files.write(file, ((String) c.get("file")).getBytes(StandardCharsets.UTF_8));
+        Limiter l = new Limiter(folder, (int) number(c.get("max")), number(c.get("windowSeconds")));
+        assertEquals(c.get("allowed"), l.tryAcquire((String) c.get("fingerprint"), number(c.get("nowMs"))));
+        l.persist();
+        Map<String, Object> after = map(Json.parse(new String(Files.readAllBytes(file), StandardCharsets.UTF_8)));
+        assertEquals(c.get("windowsAfter"), after.get("windows"));
+      }));
+    }
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> fingerprints = (List<Map<String, Object>>) limiter.get("fingerprints");
+    for (Map<String, Object> c : fingerprints) {
+      tests.add(DynamicTest.dynamicTest("fingerprint: " + c.get("name"), () -> assertEquals(c.get("expected"),
+          Limiter.localFingerprint((String) c.get("type"), (String) c.get("stacktrace"), (String) c.get("given")))));
+    }
+    return tests.stream();
+  }
+}

@@ -1,0 +1,225 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createClient } from '../src/client.ts';
+import { createLimiter, localFingerprint } from '../src/limiter.ts';
+import { createQueue } from '../src/queue.ts';
+import { createScrubber } from '../src/scrub.ts';
+import { classifyAnswer, clockFixFor } from '../src/transport.ts';
+import type { DumpcatcherOptions } from '../src/types.ts';
+import { makeTempDir, removeDir, testRuntime } from './helpers/env.ts';
+
+// The conformance vectors shared with the Python and Java SDKs (test/vectors/).
+const VECTORS = join(__dirname, '../../../test/vectors');
+const load = <T>(file: string): T => JSON.parse(readFileSync(join(VECTORS, file), 'utf8')) as T;
+
+interface ScrubVectors {
+  context: { homeDir: string; userName: string; secret: string };
+  cases: Array<{ name: string; input: string; expected: string; context?: ScrubVectors['context'] }>;
+}
+
+interface AnswerVectors {
+  cases: Array<{
+    name: string;
+    status: number;
+    headers: Record<string, string>;
+    nowMs: number;
+    clockOffsetMs: number;
+    expect: { action: string; retryAfterMs?: number | null; clockOffsetMs?: number };
+  }>;
+}
+
+interface OptionVectors {
+  base: Record<string, unknown>;
+  cases: Array<{ name: string; valid: boolean; set?: Record<string, unknown>; unset?: string[] }>;
+}
+
+describe('scrub-v1.json', () => {
+  const vectors = load<ScrubVectors>('scrub-v1.json');
+  it.each(vectors.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    expect(createScrubber(c.context ?? vectors.context)(c.input)).toBe(c.expected);
+  });
+});
+
+describe('answers-v1.json', () => {
+  const vectors = load<AnswerVectors>('answers-v1.json');
+  it.each(vectors.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    // Header names as node:http hands them over: lower case.
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(c.headers)) headers[k.toLowerCase()] = v;
+    const result = classifyAnswer(c.status, headers, '', c.nowMs);
+    let actual: { action: string; retryAfterMs?: number | null; clockOffsetMs?: number };
+    switch (result.kind) {
+      case 'delivered':
+        actual = { action: 'delivered' };
+        break;
+      case 'drop':
+        actual = { action: 'drop' };
+        break;
+      case 'retry':
+        actual = { action: 'retry', retryAfterMs: result.retryAfterMs ?? null };
+        break;
+      case 'unauthorized': {
+        const offset = clockFixFor(result.serverDateMs, c.nowMs, c.clockOffsetMs);
+        actual = offset === null ? { action: 'drop' } : { action: 'clockFix', clockOffsetMs: offset };
+        break;
+      }
+    }
+    expect(actual).toEqual(c.expect);
+  });
+});
+
+describe('options-v1.json', () => {
+  const vectors = load<OptionVectors>('options-v1.json');
+  let dir: string;
+  beforeAll(() => {
+    dir = makeTempDir();
+  });
+  afterAll(() => removeDir(dir));
+
+  const cases = vectors.cases.flatMap((c) => [
+    [`${c.name} (debug: false)`, c, false] as const,
+    [`${c.name} (debug: true)`, c, true] as const,
+  ]);
+  it.each(cases)('%s', async (_name, c, debug) => {
+    const options: Record<string, unknown> = {
+      ...vectors.base,
+      ...c.set,
+      queueDir: dir,
+      captureUncaught: false,
+      debug,
+    };
+    for (const name of c.unset ?? []) delete options[name];
+    const runtime = testRuntime();
+    const client = createClient(options as unknown as DumpcatcherOptions, runtime);
+    try {
+      expect(client.mode).toBe(c.valid ? (debug ? 'debug' : 'live') : 'off');
+      // An invalid configuration says why on the debug log.
+      if (!c.valid && debug) expect(runtime.stderr.join('')).toMatch(/SDK disabled: /);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+interface FileVectors {
+  queue: {
+    written: { fileNamePattern: string; keys: string[]; v: number };
+    read: Array<{ name: string; fileName: string; content: string; valid: boolean; expect?: Record<string, unknown> }>;
+  };
+  limiter: {
+    cases: Array<{
+      name: string;
+      file: string | null;
+      nowMs: number;
+      max: number;
+      windowSeconds: number;
+      fingerprint: string;
+      allowed: boolean;
+      windowsAfter: Record<string, { start: number; count: number }>;
+    }>;
+    fingerprints: Array<{ name: string; type: string; stacktrace: string; given: string; expected: string }>;
+    maxEntries: {
+      entries: number;
+      nowMs: number;
+      max: number;
+      windowSeconds: number;
+      fingerprint: string;
+    };
+  };
+}
+
+describe('files-v1.json', () => {
+  const vectors = load<FileVectors>('files-v1.json');
+  let dir: string;
+  beforeEach(() => {
+    dir = makeTempDir();
+  });
+  afterEach(() => removeDir(dir));
+  const limits = { maxFiles: 100, maxBytes: 10 * 1024 * 1024, maxAgeSeconds: 7 * 24 * 3600 };
+
+  it.each(vectors.queue.read.map((c) => [c.name, c] as const))('queue reads %s', (_name, c) => {
+    writeFileSync(join(dir, c.fileName), c.content);
+    const queue = createQueue(
+      dir,
+      limits,
+      () => Date.now(),
+      () => undefined,
+    );
+    const entry = queue.read(c.fileName);
+    if (c.valid) {
+      expect(entry && { path: entry.path, clientId: entry.clientId, counter: entry.counter, body: entry.body }).toEqual(
+        c.expect,
+      );
+      expect(existsSync(join(dir, c.fileName))).toBe(true);
+    } else {
+      expect(entry).toBeNull();
+      expect(existsSync(join(dir, c.fileName))).toBe(false);
+    }
+  });
+
+  it('queue writes the shared layout', () => {
+    const createdAtMs = Date.parse('2026-11-22T08:00:00.000Z');
+    const queue = createQueue(
+      dir,
+      limits,
+      () => createdAtMs,
+      () => undefined,
+    );
+    const body = { reportId: 'r1', nested: { a: [1, 'b'] } };
+    const { name } = queue.writeSync(
+      {
+        v: 1,
+        path: '/v1/usage',
+        clientId: 'AbCdEfGh_123',
+        counter: 12,
+        createdAt: new Date(createdAtMs).toISOString(),
+        body,
+      },
+      createdAtMs,
+      true,
+    );
+    const m = new RegExp(vectors.queue.written.fileNamePattern).exec(name);
+    expect(m?.slice(1)).toEqual([String(createdAtMs), 'AbCdEfGh_123', '12']);
+    const content = JSON.parse(readFileSync(join(dir, name), 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(content).sort()).toEqual([...vectors.queue.written.keys].sort());
+    expect(content).toEqual({
+      v: vectors.queue.written.v,
+      path: '/v1/usage',
+      clientId: 'AbCdEfGh_123',
+      counter: 12,
+      createdAt: '2026-11-22T08:00:00.000Z',
+      body,
+    });
+    expect(readdirSync(dir)).toEqual([name]);
+  });
+
+  it.each(vectors.limiter.cases.map((c) => [c.name, c] as const))('limiter: %s', (_name, c) => {
+    const file = join(dir, 'limiter.json');
+    mkdirSync(dir, { recursive: true });
+    if (c.file !== null) writeFileSync(file, c.file);
+    const limiter = createLimiter(file, c.max, c.windowSeconds, () => c.nowMs);
+    expect(limiter.allow(c.fingerprint)).toBe(c.allowed);
+    limiter.persistNow();
+    expect((JSON.parse(readFileSync(file, 'utf8')) as { windows: unknown }).windows).toEqual(c.windowsAfter);
+  });
+
+  it('limiter keeps at most maxEntries fingerprints, dropping the window that started first', () => {
+    const c = vectors.limiter.maxEntries;
+    const windows: Record<string, { start: number; count: number }> = {};
+    for (let i = 0; i < c.entries; i += 1) windows[`fp-${i}`] = { start: c.nowMs - c.entries + i, count: 1 };
+    const file = join(dir, 'limiter.json');
+    writeFileSync(file, JSON.stringify({ v: 1, windows }));
+    const limiter = createLimiter(file, c.max, c.windowSeconds, () => c.nowMs);
+    expect(limiter.allow(c.fingerprint)).toBe(true);
+    limiter.persistNow();
+    const after = (JSON.parse(readFileSync(file, 'utf8')) as { windows: Record<string, unknown> }).windows;
+    expect(Object.keys(after)).toHaveLength(c.entries);
+    expect(after['fp-0']).toBeUndefined();
+    expect(after['fp-1']).toEqual({ start: c.nowMs - c.entries + 1, count: 1 });
+    expect(after[c.fingerprint]).toEqual({ start: c.nowMs, count: 1 });
+  });
+
+  it.each(vectors.limiter.fingerprints.map((c) => [c.name, c] as const))('limiter fingerprint: %s', (_name, c) => {
+    expect(localFingerprint(c.type, c.stacktrace, c.given)).toBe(c.expected);
+  });
+});

@@ -1,0 +1,145 @@
+"""The conformance vectors shared with the Node and Java SDKs (test/vectors/)."""
+
+import json
+import os
+import re
+from typing import Any, Dict, List, Tuple
+
+import pytest
+
+from dumpcatcher.disk_queue import Queue
+from dumpcatcher.limiter import Limiter, local_fingerprint
+from dumpcatcher.options import Options, OptionsError
+from dumpcatcher.scrub import Scrubber
+from dumpcatcher.transport import CLOCK_FIX, classify_answer
+
+VECTORS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "test", "vectors")
+
+
+def _load(name: str) -> Dict[str, Any]:
+    with open(os.path.join(VECTORS, name), encoding="utf-8") as f:
+        return json.load(f)  # type: ignore[no-any-return]
+
+
+SCRUB = _load("scrub-v1.json")
+ANSWERS = _load("answers-v1.json")
+OPTIONS = _load("options-v1.json")
+FILES = _load("files-v1.json")
+
+
+@pytest.mark.parametrize("case", SCRUB["cases"], ids=[c["name"] for c in SCRUB["cases"]])
+def test_scrub_vector(case: Dict[str, Any]) -> None:
+    context = case.get("context", SCRUB["context"])
+    scrubber = Scrubber(context["secret"], home=context["homeDir"], user=context["userName"])
+    assert scrubber.text(case["input"]) == case["expected"]
+
+
+@pytest.mark.parametrize("case", ANSWERS["cases"], ids=[c["name"] for c in ANSWERS["cases"]])
+def test_answer_vector(case: Dict[str, Any]) -> None:
+    headers = {k.lower(): v for k, v in case["headers"].items()}
+    decision = classify_answer(case["status"], headers, case["nowMs"] / 1000.0, case["clockOffsetMs"] / 1000.0)
+    actual: Dict[str, Any] = {"action": "clockFix" if decision.action == CLOCK_FIX else decision.action}
+    if decision.action == "retry":
+        actual["retryAfterMs"] = None if decision.retry_after is None else round(decision.retry_after * 1000)
+    if decision.action == CLOCK_FIX:
+        assert decision.clock_offset is not None
+        actual["clockOffsetMs"] = round(decision.clock_offset * 1000)
+    assert actual == case["expect"]
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"[A-Z]", lambda m: "_" + m.group(0).lower(), name)
+
+
+OPTION_CASES: List[Tuple[Dict[str, Any], bool]] = [(c, d) for c in OPTIONS["cases"] for d in (False, True)]
+
+
+@pytest.mark.parametrize(
+    "case,debug", OPTION_CASES, ids=["%s (debug: %s)" % (c["name"], d) for c, d in OPTION_CASES]
+)
+def test_options_vector(case: Dict[str, Any], debug: bool, tmp_path: Any) -> None:
+    options = dict(OPTIONS["base"], **case.get("set", {}))
+    for name in case.get("unset", []):
+        del options[name]
+    kwargs = {_snake(k): v for k, v in options.items()}
+    for name in ("shutdown_timeout", "request_timeout"):  # seconds in Python, milliseconds in the vectors
+        if name + "_ms" in kwargs:
+            kwargs[name] = kwargs.pop(name + "_ms") / 1000.0
+    kwargs.update(debug=debug, queue_dir=str(tmp_path), capture_uncaught=False)
+    if case["valid"]:
+        assert Options.from_kwargs(kwargs).debug is debug
+    else:
+        with pytest.raises(OptionsError):
+            Options.from_kwargs(kwargs)
+
+
+QUEUE_READS = FILES["queue"]["read"]
+
+
+@pytest.mark.parametrize("case", QUEUE_READS, ids=[c["name"] for c in QUEUE_READS])
+def test_queue_read_vector(case: Dict[str, Any], tmp_path: Any) -> None:
+    path = tmp_path / case["fileName"]
+    path.write_bytes(case["content"].encode("utf-8"))
+    entry = Queue(str(tmp_path), 100, 10 << 20, 7 * 24 * 3600).load(case["fileName"])
+    if case["valid"]:
+        assert entry is not None
+        actual = {"path": entry.path, "clientId": entry.client_id, "counter": entry.counter, "body": entry.body}
+        assert actual == case["expect"]
+        assert path.exists()
+    else:
+        assert entry is None
+        assert not path.exists()
+
+
+def test_queue_writes_the_shared_layout(tmp_path: Any) -> None:
+    written = FILES["queue"]["written"]
+    created = 1795334400.0  # 2026-11-22T08:00:00Z
+    queue = Queue(str(tmp_path), 100, 10 << 20, 7 * 24 * 3600, clock=lambda: created)
+    body = {"reportId": "r1", "nested": {"a": [1, "b"]}}
+    name = queue.write("/v1/usage", "AbCdEfGh_123", 12, body)
+    match = re.match(written["fileNamePattern"], name)
+    assert match is not None and match.groups() == ("1795334400000", "AbCdEfGh_123", "12")
+    with open(os.path.join(str(tmp_path), name), encoding="utf-8") as f:
+        content = json.load(f)
+    assert sorted(content) == sorted(written["keys"])
+    assert content["v"] == written["v"]
+    assert (content["path"], content["clientId"], content["counter"], content["body"]) == ("/v1/usage", "AbCdEfGh_123", 12, body)
+    assert content["createdAt"].startswith("2026-11-22T08:00:00")
+    assert os.listdir(str(tmp_path)) == [name]
+
+
+LIMITER_CASES = FILES["limiter"]["cases"]
+
+
+@pytest.mark.parametrize("case", LIMITER_CASES, ids=[c["name"] for c in LIMITER_CASES])
+def test_limiter_vector(case: Dict[str, Any], tmp_path: Any) -> None:
+    path = tmp_path / "limiter.json"
+    if case["file"] is not None:
+        path.write_text(case["file"], encoding="utf-8")
+    limiter = Limiter(str(path), case["max"], case["windowSeconds"], clock=lambda: case["nowMs"] / 1000.0)
+    assert limiter.allow(case["fingerprint"]) is case["allowed"]
+    limiter.save()
+    assert json.loads(path.read_text(encoding="utf-8"))["windows"] == case["windowsAfter"]
+
+
+FINGERPRINTS = FILES["limiter"]["fingerprints"]
+
+
+@pytest.mark.parametrize("case", FINGERPRINTS, ids=[c["name"] for c in FINGERPRINTS])
+def test_limiter_fingerprint_vector(case: Dict[str, Any]) -> None:
+    assert local_fingerprint(case["type"], case["stacktrace"], case["given"]) == case["expected"]
+
+
+def test_limiter_keeps_at_most_max_entries_dropping_the_window_that_started_first(tmp_path: Any) -> None:
+    case = FILES["limiter"]["maxEntries"]
+    windows = {"fp-%d" % i: {"start": case["nowMs"] - case["entries"] + i, "count": 1} for i in range(case["entries"])}
+    path = tmp_path / "limiter.json"
+    path.write_text(json.dumps({"v": 1, "windows": windows}), encoding="utf-8")
+    limiter = Limiter(str(path), case["max"], case["windowSeconds"], clock=lambda: case["nowMs"] / 1000.0)
+    assert limiter.allow(case["fingerprint"]) is True
+    limiter.save()
+    after = json.loads(path.read_text(encoding="utf-8"))["windows"]
+    assert len(after) == case["entries"]
+    assert "fp-0" not in after
+    assert after["fp-1"] == {"start": case["nowMs"] - case["entries"] + 1, "count": 1}
+    assert after[case["fingerprint"]] == {"start": case["nowMs"], "count": 1}
