@@ -5,6 +5,7 @@
 import type { CrashFeedView } from '../../functions/src/api/crashes';
 import type { CrashView } from '../../functions/src/api/crash-view';
 import type { IssueDetailView, IssueListRowView, IssueListView, IssueView } from '../../functions/src/api/issues';
+import type { MappingView, UploadTokenView } from '../../functions/src/api/mappings';
 import type { MemberView, ProductView } from '../../functions/src/api/products';
 import type { CrashStatsSeriesView, UsageStatsSeriesView } from '../../functions/src/api/stats';
 import type { UserView } from '../../functions/src/api/users';
@@ -165,4 +166,21 @@ export const alertsApi = {
       'POST',
       `${p(key)}/alerts/${encodeURIComponent(id)}/test`,
     ),
+};
+
+/** A stored ProGuard/R8 mapping, as `GET …/mappings` lists it. */
+export type MappingItem = MappingView;
+/** An upload token as listed (never its secret). */
+export type UploadToken = UploadTokenView;
+
+/** Mapping and upload-token calls (owner's settings; see docs/api.md#mappings-and-upload-tokens). */
+export const mappingsApi = {
+  listMappings: (key: string) => call<{ mappings: MappingItem[] }>('GET', `${p(key)}/mappings`),
+  deleteMapping: (key: string, mapId: string) =>
+    call<{ deleted: true; mapId: string }>('DELETE', `${p(key)}/mappings/${encodeURIComponent(mapId)}`),
+  listUploadTokens: (key: string) => call<{ tokens: UploadToken[] }>('GET', `${p(key)}/upload-tokens`),
+  createUploadToken: (key: string, name: string) =>
+    call<UploadToken & { token: string }>('POST', `${p(key)}/upload-tokens`, { name }),
+  revokeUploadToken: (key: string, id: string) =>
+    call<{ revoked: true; id: string }>('DELETE', `${p(key)}/upload-tokens/${encodeURIComponent(id)}`),
 };

@@ -17,6 +17,8 @@ import { loadAlertsConfig } from './alerts/config';
 import { runAlertDelivery } from './alerts/deliver';
 import { createFirestoreAlertStore } from './alerts/store';
 import { createSender } from './alerts/transport';
+import { createMappingCache } from './rollup/retrace/cache';
+import { createFirestoreMappingStore } from './rollup/retrace/firestore-store';
 import { createFirestoreUserSweepStore } from './rollup/users-store';
 
 const config = loadConfig();
@@ -25,6 +27,7 @@ const rollupConfig = loadRollupConfig();
 const alertsConfig = loadAlertsConfig();
 const alertStore = createFirestoreAlertStore(getDb());
 const sendAlert = createSender({ allowLoopback: alertsConfig.DUMPCATCHER_ALERTS_ALLOW_LOOPBACK });
+const mappingStore = createFirestoreMappingStore(getDb());
 
 http(
   'ingest',
@@ -43,7 +46,8 @@ http(
     verifyCaller: createFirebaseVerifier(getAuth(getAdminApp()), apiConfig.DUMPCATCHER_API_SIGN_IN_PROVIDERS),
     config: apiConfig,
     maxRateLimitPerMinute: config.DUMPCATCHER_RATE_PER_PRODUCT,
-    insights: createFirestoreInsightsStore(getDb()),
+    insights: { ...createFirestoreInsightsStore(getDb()), mappings: createMappingCache(mappingStore) },
+    mappings: mappingStore,
     alerts: {
       store: alertStore,
       send: sendAlert,
@@ -57,6 +61,7 @@ http(
   createRollupHandler({
     store: createFirestoreRollupStore(getDb()),
     config: rollupConfig,
+    mappings: createMappingCache(mappingStore),
     sweepUsers: createUserSweeper(createFirestoreUserSweepStore(getDb(), getAuth(getAdminApp()))),
     deliverAlerts: (deadline) =>
       runAlertDelivery({

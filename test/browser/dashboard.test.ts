@@ -6,6 +6,8 @@
  * rotate the secret and delete the product. Each page is checked with axe-core and saved as a
  * screenshot (docs/dashboard.md shows them).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { sendSigned, newClientId, sampleCrash } from '../../scripts/lib/client';
 import { expectExit, newQueueDir, removeTempDirs } from '../e2e/harness';
@@ -181,9 +183,34 @@ describe('the dashboard in Chromium', () => {
     await expectAccessible(bob, 'issue-viewer');
     await bob.goto(`${dashboardUrl()}/p/${productKey}/settings`);
     await bob.getByRole('button', { name: 'Leave this product' }).waitFor();
-    for (const owners of ['Save settings', 'Rotate secret', 'Send invitation', 'Delete product'])
+    for (const owners of ['Save settings', 'Rotate secret', 'Send invitation', 'Create upload token', 'Delete product'])
       expect(await bob.getByRole('button', { name: owners }).count()).toBe(0);
     await expectAccessible(bob, 'settings-viewer');
+  }, 90_000);
+
+  it('lets the owner make an upload token that uploads a mapping, then list and delete the mapping', async () => {
+    await alice.goto(`${dashboardUrl()}/p/${productKey}/settings`);
+    await alice.getByText(/No mapping yet/).waitFor();
+    await alice.getByLabel('Token name').fill('release CI');
+    await alice.getByRole('button', { name: 'Create upload token' }).click();
+    await alice.getByText('Upload token “release CI” (shown only now):').waitFor();
+    const token = (await alice.locator('.notice code').first().textContent())!;
+    expect(token).toMatch(/^dcu_/);
+    const mapping = readFileSync(join(__dirname, '../fixtures/android/r8-notes-2.0-mapping.txt'));
+    const put = await fetch(`${requireEnv('DUMPCATCHER_API_URL')}/v1/products/${productKey}/mappings/7f3c2a1`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'text/plain' },
+      body: mapping,
+    });
+    expect(put.status).toBe(201);
+    await alice.reload();
+    await alice.getByRole('button', { name: 'Delete mapping 7f3c2a1' }).waitFor();
+    await alice.getByRole('button', { name: 'Revoke upload token release CI' }).waitFor();
+    await expectAccessible(alice, 'settings-mappings');
+    await alice.getByRole('button', { name: 'Delete mapping 7f3c2a1' }).click();
+    await alice.getByText(/No mapping yet/).waitFor();
+    await alice.getByRole('button', { name: 'Revoke upload token release CI' }).click();
+    await alice.getByRole('button', { name: 'Revoke upload token release CI' }).waitFor({ state: 'detached' });
   }, 90_000);
 
   it('tells a stranger the product is not found, on every product page', async () => {

@@ -99,6 +99,9 @@ beforeAll(async () => {
       issueId: 'i',
       at: new Date(),
     });
+    await setDoc(doc(db, 'products', KEY, 'mappings', '7f3c2a1'), { mapId: '7f3c2a1' });
+    await setDoc(doc(db, 'products', KEY, 'mappings', '7f3c2a1', 'chunks', 'g-0000'), { data: 'x' });
+    await setDoc(doc(db, 'products', KEY, 'uploadTokens', 'tok1'), { secretHash: '00' });
     await setDoc(doc(db, 'invitations', INVITATION), {
       productKey: KEY,
       email: 'ivy@example.com',
@@ -185,6 +188,27 @@ describe('products/{key} subcollections', () => {
   });
   it('refuses a client that is not signed in reading crashes', async () => {
     await assertFails(getDoc(doc(anonymous(), 'products', KEY, 'crashes', 'doc1')));
+  });
+});
+
+describe('products/{key} mappings and upload tokens', () => {
+  const paths = [
+    ['mappings', '7f3c2a1'],
+    ['mappings', '7f3c2a1', 'chunks', 'g-0000'],
+    ['uploadTokens', 'tok1'],
+  ];
+  it.each(paths)('refuses the owner reading %s/%s…', async (...segments) => {
+    await assertFails(getDoc(doc(google('alice'), 'products', KEY, ...segments)));
+  });
+  it.each(paths)('refuses a viewer reading %s/%s…', async (...segments) => {
+    await assertFails(getDoc(doc(google('victor'), 'products', KEY, ...segments)));
+  });
+  it.each(paths)('refuses the owner writing %s/%s…', async (...segments) => {
+    await assertFails(setDoc(doc(google('alice'), 'products', KEY, ...segments), { n: 2 }));
+  });
+  it('refuses the owner listing mappings and upload tokens', async () => {
+    await assertFails(getDocs(collection(google('alice'), 'products', KEY, 'mappings')));
+    await assertFails(getDocs(collection(google('alice'), 'products', KEY, 'uploadTokens')));
   });
 });
 

@@ -8,6 +8,7 @@ import { navigate } from '../router';
 import type { ProductContext } from './product-shell';
 import { SdkSnippets } from './sdk-snippets';
 import { AlertSettings } from './settings-alerts';
+import { MappingsSettings } from './settings-mappings';
 
 /** Runs one change at a time, keeping its error in words. */
 function useAction() {
@@ -345,6 +346,7 @@ export function SettingsPage(props: { product: ProductContext | null; config: Da
       <Keys ctx={props.product} config={props.config} />
       <Members ctx={props.product} />
       <AlertSettings ctx={props.product} />
+      {props.product.isOwner && <MappingsSettings productKey={props.product.product.productKey} />}
       {props.product.isOwner && <DangerZone ctx={props.product} />}
     </>
   );

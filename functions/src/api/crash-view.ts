@@ -2,6 +2,7 @@ import { fingerprintInputOf } from '../rollup/aggregate';
 import { fingerprintParsed, selectGroupingExceptions } from '../rollup/fingerprint';
 import { CrashDocSchema, type StoredFrame } from '../rollup/schemas';
 import { StoredCrashSchema, type StoredCrash } from './schemas';
+import { retraceInput, type MappingLookup, type RetraceOutcome } from '../rollup/retrace';
 import { parseStacktrace, type ParsedStacktrace } from '../rollup/stacktrace';
 
 /** A stored crash as the issue page and the crash feed show it. */
@@ -29,6 +30,10 @@ export interface CrashView {
    * recognised.
    */
   frames: StoredFrame[];
+  /** For an obfuscated Java trace: retraced with mapping `mapId`, or that mapping is missing; else null. */
+  retrace: RetraceOutcome | null;
+  /** The trace after retracing (`exception.stacktrace` stays the original); null when not retraced. */
+  retracedStacktrace: string | null;
 }
 
 /** The rollup's progress through the crash stream: the last report it applied. */
@@ -67,12 +72,14 @@ export function isRolledUp(receivedAt: Date, path: string, position: RollupPosit
 /**
  * The view of one stored crash. `issueId` is given for crashes of a known issue; otherwise it
  * is the rollup's own fingerprint of the crash when `position` shows the rollup has applied it.
+ * With `mappings` (loaded beforehand), an obfuscated Java trace is retraced as the rollup does.
  */
 export function toCrashView(
   productKey: string,
   id: string,
   data: Record<string, unknown>,
   issue: { issueId: string } | { position: RollupPosition | null },
+  mappings?: MappingLookup,
 ): CrashView {
   const crash = StoredCrashSchema.parse(data);
   let extra: unknown = null;
@@ -86,9 +93,15 @@ export function toCrashView(
   const grouped = CrashDocSchema.safeParse(data);
   let parsed: ParsedStacktrace | null = null;
   let issueId: string | null = 'issueId' in issue ? issue.issueId : null;
+  let retrace: RetraceOutcome | null = null;
+  let retracedStacktrace: string | null = null;
   if (grouped.success) {
     // Exactly what the rollup parses and hashes, so frames and issue id match the issue's.
-    const input = fingerprintInputOf(grouped.data);
+    const base = fingerprintInputOf(grouped.data);
+    const retraced = mappings === undefined ? { input: base } : retraceInput(grouped.data, base, mappings);
+    const input = retraced.input;
+    if (retraced.outcome !== undefined) retrace = retraced.outcome;
+    if (retraced.outcome?.status === 'retraced') retracedStacktrace = input.stacktrace;
     parsed = parseStacktrace(input.stacktrace, { runtime: input.runtime, inAppPatterns: input.inAppPatterns });
     const path = `products/${productKey}/crashes/${id}`;
     if ('position' in issue && isRolledUp(grouped.data.receivedAt, path, issue.position))
@@ -110,5 +123,7 @@ export function toCrashView(
     tags: crash.tags,
     extra,
     frames: parsed === null ? [] : framesAsPrinted(parsed),
+    retrace,
+    retracedStacktrace,
   };
 }

@@ -1,4 +1,5 @@
 import { ListCrashesQuerySchema } from './schemas';
+import { mappingKeysOf } from '../rollup/retrace';
 import { toCrashView, type CrashView } from './crash-view';
 import { decodeCrashCursor, encodeCrashCursor } from './cursors';
 import { parseQuery, requireRole, type InsightsStore } from './issues';
@@ -35,6 +36,8 @@ export async function listCrashes(
   if (newest === undefined) return { crashes: [], cursor: query.after ?? encodeCrashCursor(params.productKey, 0, '') };
   // Only when there is something to show: an empty poll stays at two reads.
   const position = await store.getRollupPosition();
-  const crashes = rows.map((row) => toCrashView(params.productKey, row.id, row.data, { position }));
+  await store.mappings?.prepare(mappingKeysOf(rows));
+  const lookup = store.mappings?.lookup;
+  const crashes = rows.map((row) => toCrashView(params.productKey, row.id, row.data, { position }, lookup));
   return { crashes, cursor: encodeCrashCursor(params.productKey, newest.receivedAtUs, newest.id) };
 }

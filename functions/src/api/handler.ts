@@ -7,6 +7,9 @@ import { isAllowedUser, notAllowed, type CallerVerifier } from './auth';
 import type { AlertDeps } from '../alerts/api';
 import type { InsightsStore } from './issues';
 import { DEFAULT_LIMITS, type ApiDeps, type ApiStore } from './products';
+import { isUploadTokenHeader, type MappingStore, type RawUpload } from './mappings';
+import { takesRawBody } from './mapping-routes';
+import { runUploadTokenRequest } from './upload-token-request';
 import { matchRoute, runRoute } from './routes';
 import type { ApiConfig } from './schemas';
 import { createUserTracker } from './users';
@@ -26,6 +29,10 @@ const AUDITED = new Set([
   'alert:PATCH',
   'alert:DELETE',
   'alert-rotate:POST',
+  'mapping:PUT',
+  'mapping:DELETE',
+  'upload-tokens:POST',
+  'upload-token:DELETE',
 ]);
 
 /** The JSON body, or an error if a body was sent as something other than JSON. */
@@ -39,6 +46,19 @@ function jsonBody(req: Request): unknown {
   return req.body as unknown;
 }
 
+/** The raw bytes of a mapping upload (the framework keeps them as `rawBody` whatever the type). */
+function rawUploadOf(req: Request): RawUpload {
+  const header = (name: string) => {
+    const value = req.headers[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  return {
+    bytes: req.rawBody ?? Buffer.alloc(0),
+    contentType: header('content-type'),
+    contentEncoding: header('content-encoding'),
+  };
+}
+
 /** Builds the `api` HTTP function: authenticate → route → core → answer. */
 export function createApiHandler(options: {
   store: ApiStore;
@@ -48,6 +68,7 @@ export function createApiHandler(options: {
   insights?: InsightsStore;
   /** Alert destinations (the /alerts routes). */
   alerts?: AlertDeps;
+  mappings?: MappingStore;
   /** The ingest's per-product cap (`DUMPCATCHER_RATE_PER_PRODUCT`), which no product's own limit may exceed. */
   maxRateLimitPerMinute?: number;
 }): HttpFunction {
@@ -61,11 +82,28 @@ export function createApiHandler(options: {
   };
   if (options.insights !== undefined) deps.insights = options.insights;
   if (options.alerts !== undefined) deps.alerts = options.alerts;
+  if (options.mappings !== undefined) deps.mappings = options.mappings;
   const users = createUserTracker({ minIntervalMs: options.config.DUMPCATCHER_API_USER_TOUCH_SECONDS * 1000 });
 
   return async (req, res) => {
     let uid: string | undefined;
     try {
+      // Build servers upload mappings with a product's upload token; they have no Google sign-in.
+      if (isUploadTokenHeader(req.headers.authorization)) {
+        const answer = await runUploadTokenRequest(deps, {
+          method: req.method,
+          path: req.path,
+          authorization: req.headers.authorization as string,
+          upload: () => rawUploadOf(req),
+        });
+        if (req.method === 'PUT') {
+          const body = answer.body as { productKey?: string; uploadedBy?: { id?: string } };
+          const uploader = `upload-token:${body.uploadedBy?.id ?? 'unknown'}`;
+          logApiAudit({ route: answer.route, method: req.method, uid: uploader, productKey: body.productKey });
+        }
+        sendJson(res, answer.status, answer.body);
+        return;
+      }
       const caller = await options.verifyCaller(req.headers.authorization);
       uid = caller.uid;
       // Before anything is stored about the caller: someone not admitted leaves no trace.
@@ -75,7 +113,12 @@ export function createApiHandler(options: {
       const answer = await runRoute(
         deps,
         caller,
-        { method: req.method, path: req.path, body: jsonBody(req), query: req.query },
+        {
+          method: req.method,
+          path: req.path,
+          body: takesRawBody(matched.name, req.method) ? rawUploadOf(req) : jsonBody(req),
+          query: req.query,
+        },
         matched,
       );
       if (AUDITED.has(`${answer.route}:${req.method}`))

@@ -10,6 +10,8 @@ import {
   type IssueSort,
   type PatchIssueBody,
 } from './schemas';
+import { mappingKeysOf, type RetraceOutcome } from '../rollup/retrace';
+import type { MappingCache } from '../rollup/retrace/cache';
 import { toCrashView, type CrashView, type RollupPosition } from './crash-view';
 import { decodeIssueCursor, encodeIssueCursor } from './cursors';
 import { roleOf, type Caller, type Role } from './products';
@@ -56,6 +58,8 @@ export interface InsightsStore {
   ): Promise<Array<{ id: string; data: Record<string, unknown>; receivedAtUs: number }>>;
   /** Where the rollup stands in the crash stream (null before its first batch). */
   getRollupPosition(): Promise<RollupPosition | null>;
+  /** Stored ProGuard/R8 mappings, so crash views retrace as the rollup does; absent: views show traces as stored. */
+  mappings?: MappingCache;
 }
 
 /** What the issue and stats routes depend on. */
@@ -86,6 +90,8 @@ export interface IssueView extends IssueSummaryView {
   versions: string[];
   regressedInVersion: string | null;
   statusChangedAt: string | null;
+  /** For obfuscated Java traces: retraced with mapping `mapId`, or that mapping is missing; else null. */
+  retrace: RetraceOutcome | null;
 }
 
 /** A row of the issue listing: the issue and its crashes on each of the answer's `days`. */
@@ -156,6 +162,7 @@ function toIssueView(id: string, issue: IssueDoc): IssueView {
     versions: [...issue.versions],
     regressedInVersion: issue.regressedInVersion,
     statusChangedAt: issue.statusChangedAt?.toISOString() ?? null,
+    retrace: issue.retrace ?? null,
   };
 }
 
@@ -226,9 +233,13 @@ export async function getIssue(
     ),
   ]);
   const counts = issueDailyCounts(days, docs, [params.issueId]).get(params.issueId) ?? [];
+  await deps.store.mappings?.prepare(mappingKeysOf(crashes));
+  const lookup = deps.store.mappings?.lookup;
   return {
     ...toIssueView(params.issueId, issue),
-    recentCrashes: crashes.map((c) => toCrashView(params.productKey, c.id, c.data, { issueId: params.issueId })),
+    recentCrashes: crashes.map((c) =>
+      toCrashView(params.productKey, c.id, c.data, { issueId: params.issueId }, lookup),
+    ),
     daily: days.map((day, i) => ({ day, count: counts[i] ?? 0 })),
   };
 }

@@ -4,6 +4,7 @@ import type { AlertDeps } from '../alerts/api';
 import type { InsightsStore } from './issues';
 import { buildNewProduct, generateSecret, type NewProductDocs } from '../shared/product-docs';
 import type { InvitationStore } from './invitations';
+import type { MappingStore } from './mappings';
 import {
   type CreateProductBody,
   type ProductDoc,
@@ -100,6 +101,8 @@ export interface ApiDeps {
   insights?: InsightsStore;
   /** Alert destinations and their sender; the routes under /alerts need it. */
   alerts?: AlertDeps;
+  /** Mappings and upload tokens; the routes under /mappings and /upload-tokens need it. */
+  mappings?: MappingStore;
 }
 
 function notFound(): DumpcatcherError {

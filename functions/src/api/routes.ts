@@ -27,6 +27,7 @@ import { getIssue, listIssues, patchIssue, type InsightsStore } from './issues';
 import { getStats } from './stats';
 import { createAlert, deleteAlert, listAlerts, rotateAlertSecret, testAlert, updateAlert } from '../alerts/api';
 import { CreateAlertBodySchema, UpdateAlertBodySchema } from '../alerts/schemas';
+import { MAPPING_ROUTES } from './mapping-routes';
 
 /** A matched route: its name (for logs) and what it answers with. */
 export interface RouteAnswer {
@@ -51,7 +52,8 @@ const ISSUE = '([0-9a-f]{64})';
 const INVITATION = '(inv_[A-Za-z0-9_-]{8,64})';
 const ALERT = '(al_[A-Za-z0-9_-]{8,64})';
 
-type Handler = (
+/** One route's handler: the core call behind a method and path. */
+export type Handler = (
   deps: ApiDeps,
   caller: Caller,
   params: string[],
@@ -66,8 +68,11 @@ function insightsOf(deps: ApiDeps): InsightsStore {
   return deps.insights;
 }
 
+/** A list of routes: name, path pattern, then the handler per method. */
+export type RouteTable = Array<{ name: string; pattern: RegExp; methods: Record<string, Handler> }>;
+
 /** Every route: path pattern, then the handler per method. */
-const ROUTES: Array<{ name: string; pattern: RegExp; methods: Record<string, Handler> }> = [
+const ROUTES: RouteTable = [
   { name: 'me', pattern: /^\/v1\/me$/, methods: { GET: async (d, c) => ok(await getMe(d, c)) } },
   {
     name: 'products',
@@ -194,6 +199,7 @@ const ROUTES: Array<{ name: string; pattern: RegExp; methods: Record<string, Han
     pattern: new RegExp(`^/v1/products/${KEY}/alerts/${ALERT}/test$`),
     methods: { POST: async (d, c, [key, id]) => ok(await testAlert(d, c, key!, id!)) },
   },
+  ...MAPPING_ROUTES,
 ];
 
 /** Checks a request body against `schema`, naming every bad field in `details.issues`. */

@@ -25,6 +25,7 @@ import {
   type Sketch,
 } from './sketch';
 import { compareVersions, isAtOrAbove } from './version';
+import { retraceInput, type MappingLookup, type RetraceOutcome } from './retrace';
 
 /** Most versions an issue lists; the oldest (in version order) are dropped first. */
 export const MAX_ISSUE_VERSIONS = 100;
@@ -70,6 +71,8 @@ export interface IssueDelta {
   occurrences: Array<{ version: string; receivedAt: Date }>;
   /** Crash document ids, newest first, at most MAX_RECENT_CRASHES. */
   recentCrashIds: string[];
+  /** Whether the latest crash's trace was retraced, or its mapping was missing; null when it needed none. */
+  retrace: RetraceOutcome | null;
 }
 
 /** What one batch adds to one day of one crash dimension. */
@@ -140,6 +143,8 @@ export interface ClassifiedCrash {
   result: FingerprintResult;
   /** The client's hash for the distinct counts. */
   hash: number;
+  /** Set when the trace needed a mapping (see retrace/). */
+  retrace?: RetraceOutcome;
 }
 
 /** Most grouping results a FingerprintCache keeps before it starts over. */
@@ -159,10 +164,20 @@ export function fingerprintInputOf(doc: CrashDoc): FingerprintInput {
   };
 }
 
-/** Fingerprints one crash (the costly part of a batch: parsing its stack trace), reusing `cache` for identical inputs. */
-export function classifyCrash(record: ReportRecord<CrashDoc>, cache?: FingerprintCache): ClassifiedCrash {
-  const input = fingerprintInputOf(record.doc);
+/**
+ * Fingerprints one crash (the costly part of a batch: parsing its stack trace), reusing `cache`
+ * for identical inputs; an obfuscated Java trace is first retraced with `mappings` (loaded
+ * beforehand), so the issue is the readable one.
+ */
+export function classifyCrash(
+  record: ReportRecord<CrashDoc>,
+  cache?: FingerprintCache,
+  mappings?: MappingLookup,
+): ClassifiedCrash {
   const { doc } = record;
+  const base = fingerprintInputOf(doc);
+  const { input, outcome } =
+    mappings === undefined ? { input: base, outcome: undefined } : retraceInput(doc, base, mappings);
   const key =
     cache === undefined
       ? ''
@@ -175,7 +190,9 @@ export function classifyCrash(record: ReportRecord<CrashDoc>, cache?: Fingerprin
       cache.set(key, result);
     }
   }
-  return { record, result, hash: hashClient(clientIdentity(doc)) };
+  const classified: ClassifiedCrash = { record, result, hash: hashClient(clientIdentity(doc)) };
+  if (outcome !== undefined) classified.retrace = outcome;
+  return classified;
 }
 
 /** The documents one crash changes: its issue and the day's stats of every dimension. */
@@ -209,6 +226,7 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
     record: { id, doc },
     result,
     hash,
+    retrace,
   } of crashes) {
     const version = doc.app.version;
     const at = doc.receivedAt;
@@ -231,6 +249,7 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
         sketch: createSketch(ISSUE_PRECISION),
         occurrences: [],
         recentCrashIds: [],
+        retrace: null,
       };
       issues.set(issueKey, issue);
     }
@@ -242,6 +261,7 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
       issue.lastVersion = version;
     }
     issue.occurrences.push({ version, receivedAt: at });
+    if (retrace !== undefined && at >= issue.lastSeen) issue.retrace = retrace;
     issue.recentCrashIds.unshift(id);
     if (issue.recentCrashIds.length > MAX_RECENT_CRASHES) issue.recentCrashIds.pop();
 
@@ -313,6 +333,7 @@ export function mergeIssue(current: IssueDoc | null, delta: IssueDelta, now: Dat
       regressedInVersion: null,
       recentCrashIds: delta.recentCrashIds.slice(0, MAX_RECENT_CRASHES),
       updatedAt: now,
+      ...(delta.retrace === null ? {} : { retrace: delta.retrace }),
     };
   }
   const next: IssueDoc = {
@@ -330,6 +351,7 @@ export function mergeIssue(current: IssueDoc | null, delta: IssueDelta, now: Dat
     ].slice(0, MAX_RECENT_CRASHES),
     updatedAt: now,
   };
+  if (delta.retrace !== null && delta.lastSeen >= current.lastSeen) next.retrace = delta.retrace;
   if (current.status === 'resolved') {
     const since = current.statusChangedAt;
     const recurrence = delta.occurrences

@@ -16,6 +16,9 @@ const UUID_ANYWHERE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 // Only this much of a message is normalised and hashed; the rest rarely names a different bug.
 const MESSAGE_SCAN_LENGTH = 8192;
 
+// A JVM lambda proxy (`$$Lambda$14/0x…`) or a D8/R8 synthetic lambda class (`$$ExternalSyntheticLambda0`).
+const SYNTHETIC_LAMBDA_CLASS = /\$\$(?:Lambda|(?:External|Internal)SyntheticLambda)/;
+
 // Hashed before the payload so the three sources can never produce the same digest.
 const HASH_PREFIX = 'dumpcatcher-fingerprint-v1';
 
@@ -112,8 +115,12 @@ export function selectGroupingExceptions(parsed: ParsedStacktrace): ParsedExcept
 
 /** The frames of one exception that take part in grouping, innermost first. */
 export function selectGroupingFrames(exception: ParsedException): Frame[] {
-  // JVM lambda proxies are synthetic and hidden by default since JDK 9; showing them must not regroup.
-  const frames = exception.frames.filter((frame) => !(frame.module ?? '').includes('$$Lambda'));
+  // JVM lambda proxies are synthetic and hidden by default since JDK 9; showing them must not
+  // regroup. D8/R8's lambda classes (`$$ExternalSyntheticLambda0`) are the same on Android.
+  // D8's `$r8$lambda$<hash>` bridge methods exist only in some builds of the same code.
+  const frames = exception.frames.filter(
+    (frame) => !SYNTHETIC_LAMBDA_CLASS.test(frame.module ?? '') && !(frame.function ?? '').startsWith('$r8$lambda$'),
+  );
   const inApp = frames.filter((frame) => frame.inApp);
   return (inApp.length > 0 ? inApp : frames).slice(0, FINGERPRINT_FRAME_COUNT);
 }
@@ -140,6 +147,8 @@ export function normalizeFunctionName(name: string): string {
   fn = fn.replace(/\/?0x[0-9a-f]+/gi, '').trim();
   // JVM: lambda$main$0 → lambda$main; Kotlin: main$lambda-0 / main$lambda$1 → main$lambda.
   fn = fn.replace(/^(lambda\$.+?)\$\d+$/, '$1').replace(/(\$lambda)[-$]\d+$/, '$1');
+  // D8 desugaring: lambda$onClick$0$com-acme-notes-MainActivity → lambda$onClick.
+  fn = fn.replace(/^(lambda\$[^$]+)\$\d+\$[\w-]+$/, '$1');
   fn = fn.replace(/\$\$Lambda(?:\$\d+)?/g, '$$$$Lambda');
   if (fn.includes('/') || fn.endsWith('<')) {
     // Firefox: `a/b` is b defined in a, `a/<` an anonymous function in a, `[2]</` a bundle id.
@@ -157,6 +166,7 @@ export function normalizeFunctionName(name: string): string {
 export function normalizeModuleName(module: string): string {
   return module
     .replace(/\$\$Lambda(?:\$\d+)?(?:\/(?:0x[0-9a-f]+|\d+))?/gi, '$$$$Lambda')
+    .replace(/\$\$(External|Internal)SyntheticLambda\d*(?:\$[\w$]*)?$/, '$$$$$1SyntheticLambda')
     .replace(/(\$\$\w*?CGLIB)\$\$\w+/g, '$1')
     .replace(/(\$HibernateProxy)\$\w+/g, '$1')
     .replace(/\/?0x[0-9a-f]+/gi, '')

@@ -5,6 +5,7 @@ import { sendError, sendJson } from '../shared/http';
 import type { AlertRunSummary } from '../alerts/deliver';
 import { logAlertDeliveryFailure, logMalformedReport, logRollupFailure, logRollupRun } from '../shared/logs';
 import { runRollup, type RollupStore } from './rollup';
+import type { MappingCache } from './retrace/cache';
 import type { RollupConfig } from './schemas';
 import type { UserSweepSummary } from './user-sweep';
 
@@ -22,6 +23,8 @@ export function createRollupHandler(options: {
   store: RollupStore;
   config: RollupConfig;
   clock?: Clock;
+  /** Stored mappings for retracing obfuscated Java traces. */
+  mappings?: MappingCache;
   /** Checks the next developers against Firebase Auth after each rollup (see user-sweep.ts). */
   sweepUsers?: () => Promise<UserSweepSummary>;
   /** Queues and sends alerts (see alerts/deliver.ts): before the rollup for retries due, after it for what it queued. */
@@ -60,6 +63,7 @@ export function createRollupHandler(options: {
           DUMPCATCHER_ROLLUP_BUDGET_SECONDS: Math.max(1, options.config.DUMPCATCHER_ROLLUP_BUDGET_SECONDS - spent),
         },
         onMalformed: logMalformedReport,
+        ...(options.mappings === undefined ? {} : { mappings: options.mappings }),
       });
       const delivered = await deliver(new Date(started + budgetMs + ALERT_OVERRUN_MS));
       const users = options.sweepUsers === undefined ? undefined : await options.sweepUsers();

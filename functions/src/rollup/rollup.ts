@@ -28,6 +28,8 @@ import {
   type RollupConfig,
   type RollupStream,
 } from './schemas';
+import { mappingKeysOf } from './retrace';
+import type { MappingCache } from './retrace/cache';
 
 /** The batch types the store speaks, re-exported for adapters. */
 export type { BatchPlan, RawReport } from './batch';
@@ -93,6 +95,8 @@ export interface RollupDeps {
   config: RollupConfig;
   /** Called for each report that fails its schema. */
   onMalformed?: (path: string, issues: string) => void;
+  /** Stored ProGuard/R8 mappings; without it obfuscated traces are grouped as they are. */
+  mappings?: MappingCache;
   /** Overrides MAX_DOCS_PER_COMMIT (tests). */
   maxDocsPerCommit?: number;
   /** Overrides BATCH_TEXT_BUDGET_BYTES (tests). */
@@ -176,9 +180,12 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
     let paths: string[];
     let plan: BatchPlan;
     if (stream === 'crashes') {
+      // Mappings are read before the batch is classified, which is synchronous.
+      await deps.mappings?.prepare(mappingKeysOf(raw));
+      const lookup = deps.mappings?.lookup;
       const parse = (r: RawReport) => {
         const record = parseReport(r, CrashDocSchema, deps);
-        return record === null ? null : classifyCrash(record, fingerprints);
+        return record === null ? null : classifyCrash(record, fingerprints, lookup);
       };
       const selected = selectBatch(raw, parse, crashDocumentPaths, maxDocs);
       ({ taken, malformed } = selected);

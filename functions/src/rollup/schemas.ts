@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RetraceOutcomeSchema } from './retrace/schemas';
 
 const positiveInt = (fallback: number, max: number) => z.coerce.number().int().positive().max(max).default(fallback);
 
@@ -105,6 +106,8 @@ export const IssueDocSchema = z.object({
   regressedInVersion: z.string().nullable(),
   recentCrashIds: z.array(z.string()),
   updatedAt: z.date(),
+  /** Absent for traces that needed no mapping (and for issues written before retracing existed). */
+  retrace: RetraceOutcomeSchema.optional(),
 });
 /** An issue document. */
 export type IssueDoc = z.infer<typeof IssueDocSchema>;

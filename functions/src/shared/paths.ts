@@ -14,6 +14,9 @@ export const COLLECTIONS = {
   alertOutbox: 'alertOutbox',
   alertDeliveries: 'alertDeliveries',
   alertSpikeMarks: 'alertSpikeMarks',
+  mappings: 'mappings',
+  mappingChunks: 'chunks',
+  uploadTokens: 'uploadTokens',
 } as const;
 
 /** How many index shards reports are spread over (see `reportShard`); the rollup reads them all. */

@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { framesAsPrinted, isRolledUp, toCrashView } from '../../../functions/src/api/crash-view';
+import { classifyCrash } from '../../../functions/src/rollup/aggregate';
+import { parseMapping } from '../../../functions/src/rollup/retrace';
+import { CrashDocSchema } from '../../../functions/src/rollup/schemas';
 import { computeFingerprint } from '../../../functions/src/rollup/fingerprint';
 import { parseStacktrace } from '../../../functions/src/rollup/stacktrace';
 import { fixture, fixtureCrash } from '../rollup/reports';
@@ -98,5 +103,34 @@ describe('toCrashView', () => {
       },
     );
     expect(view).toMatchObject({ receivedAt: null, exception: null, extra: null, frames: [], issueId: null });
+  });
+
+  it('retraces an obfuscated Android trace with its mapping: readable frames, both texts, the rollup’s issue id', () => {
+    const dir = join(__dirname, '../../fixtures/android');
+    const trace = readFileSync(join(dir, 'r8-notes-2.0.txt'), 'utf8');
+    const mapping = parseMapping(readFileSync(join(dir, 'r8-notes-2.0-mapping.txt'), 'utf8'));
+    const obfuscated = {
+      ...stored,
+      exception: { type: 'b.b', message: 'no note n42', stacktrace: trace },
+      runtime: { name: 'android', version: '34' },
+    };
+    const record = { path: 'products/pk_a/crashes/c2', id: 'c2', doc: CrashDocSchema.parse(obfuscated) };
+    const rollupIssue = classifyCrash(record, undefined, () => mapping).result.fingerprint;
+    const position = { receivedAt: AT, path: 'products/pk_z/crashes/z' };
+    const view = toCrashView('pk_a', 'c2', obfuscated, { position }, () => mapping);
+    expect(view.issueId).toBe(rollupIssue);
+    expect(view.retrace).toEqual({ status: 'retraced', mapId: '7f3c2a1', source: 'map_id' });
+    expect(view.exception?.stacktrace).toBe(trace);
+    expect(view.retracedStacktrace).toContain(
+      'at com.acme.notes.data.NoteRepository.requireNote(NoteRepository.kt:37)',
+    );
+    expect(view.frames[0]).toMatchObject({ module: 'com.acme.notes.data.NoteRepository', function: 'requireNote' });
+    const missing = toCrashView('pk_a', 'c2', obfuscated, { position }, () => null);
+    expect(missing.retrace).toEqual({ status: 'missing_mapping', mapId: '7f3c2a1', source: 'map_id' });
+    expect([missing.retracedStacktrace, missing.frames[0]?.module]).toEqual([null, 'com.acme.notes.MainActivity']);
+    expect(toCrashView('pk_a', 'c1', stored, { position }, () => mapping)).toMatchObject({
+      retrace: null,
+      retracedStacktrace: null,
+    });
   });
 });

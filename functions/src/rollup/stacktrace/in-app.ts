@@ -12,10 +12,14 @@ const JVM_LIBRARY_PREFIXES = [
   'kotlin.',
   'kotlinx.',
   'scala.',
+  // Android's framework, runtime and the Google libraries every app carries.
   'android.',
   'androidx.',
   'dalvik.',
-  'com.android.internal.',
+  'libcore.',
+  'com.android.',
+  'com.google.android.',
+  'org.conscrypt.',
   // Kotlin's coroutine-boundary marker frames.
   '_COROUTINE.',
 ];

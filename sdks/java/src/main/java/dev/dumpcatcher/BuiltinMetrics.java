@@ -20,7 +20,7 @@ final class BuiltinMetrics {
       @Override public Object collect() { return SystemInfo.osArch(); }
     });
     list.add(new Fixed("runtime.name") {
-      @Override public Object collect() { return "java"; }
+      @Override public Object collect() { return SystemInfo.runtimeName(); }
     });
     list.add(new Fixed("runtime.version") {
       @Override public Object collect() { return SystemInfo.runtimeVersion(); }

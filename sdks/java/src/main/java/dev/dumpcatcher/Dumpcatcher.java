@@ -1,5 +1,8 @@
 package dev.dumpcatcher;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
 /**
  * The SDK's entry point. Every method is safe to call at any time: before {@link #init} and
  * after {@link #close} they do nothing, and none of them ever throws into the app.
@@ -21,7 +24,20 @@ public final class Dumpcatcher {
       c.start();
       client = c;
     } catch (Throwable t) {
-      // Never throws into the app.
+      // Never throws into the app, but a failed init means no handler and no report: say so.
+      reportInitFailure(options, t);
+    }
+  }
+
+  /** In debug mode, prints why init failed (with the stack trace); otherwise stays silent. */
+  static void reportInitFailure(DumpcatcherOptions options, Throwable t) {
+    try {
+      if (options == null || !options.debug()) return;
+      StringWriter trace = new StringWriter();
+      t.printStackTrace(new PrintWriter(trace));
+      new DebugLog(true).log("init failed; no crash or usage will be reported: " + trace);
+    } catch (Throwable ignored) {
+      // Printing failed too (no stderr, out of memory); nothing more can be done.
     }
   }
 

@@ -248,7 +248,8 @@ public final class DumpcatcherOptions {
     private Transport transport = null;
     private Environment environment = Environment.SYSTEM;
     private List<Metric> metrics = new ArrayList<Metric>();
-    private boolean discoverMetrics = true;
+    // Off on Android: ServiceLoader scans the APK's resources on the main thread at init.
+    private boolean discoverMetrics = !SystemInfo.isAndroid();
     private long retryBaseMs = 1000L;
     private long retryCapMs = 300000L;
     private Clock clock = Clock.SYSTEM;
@@ -417,7 +418,7 @@ public final class DumpcatcherOptions {
       return this;
     }
 
-    /** Register the Metric implementations found by ServiceLoader at init. */
+    /** Register the Metric implementations found by ServiceLoader at init (default: on, off on Android). */
     public Builder discoverMetrics(boolean discoverMetrics) {
       this.discoverMetrics = discoverMetrics;
       return this;

@@ -54,7 +54,7 @@ final class Reports {
     String label = ctx != null && ctx.label() != null ? ctx.label() : o.label();
     if (label != null && !label.isEmpty()) report.put("label", Text.cut(scrubber.scrub(label), 128));
     Map<String, Object> runtime = new LinkedHashMap<>();
-    runtime.put("name", "java");
+    runtime.put("name", SystemInfo.runtimeName());
     runtime.put("version", nonEmpty(Text.cut(SystemInfo.runtimeVersion(), 64)));
     report.put("runtime", runtime);
     Map<String, Object> os = new LinkedHashMap<>();
@@ -64,7 +64,7 @@ final class Reports {
     String arch = Text.cut(SystemInfo.osArch(), 64);
     if (!arch.isEmpty()) os.put("arch", arch);
     report.put("os", os);
-    Map<String, Object> tags = tags(o.tags(), ctx == null ? null : ctx.tags(), scrubber);
+    Map<String, Object> tags = tags(withDevice(o.tags()), ctx == null ? null : ctx.tags(), scrubber);
     if (!tags.isEmpty()) report.put("tags", tags);
     if (ctx != null && !ctx.extra().isEmpty()) report.put("extra", scrubber.scrubDeep(ctx.extra()));
     String fingerprint = ctx == null ? null : ctx.fingerprint();
@@ -92,6 +92,18 @@ final class Reports {
     app.put("name", Text.cut(o.appName(), 128));
     app.put("version", Text.cut(o.appVersion(), 64));
     return app;
+  }
+
+  /** The protocol has no device field: on Android the model and maker go in as tags, under the app's own. */
+  private static Map<String, String> withDevice(Map<String, String> defaults) {
+    String model = SystemInfo.deviceModel();
+    String maker = SystemInfo.deviceManufacturer();
+    if (model.isEmpty() && maker.isEmpty()) return defaults;
+    Map<String, String> merged = new LinkedHashMap<>();
+    if (!maker.isEmpty()) merged.put("device.manufacturer", maker);
+    if (!model.isEmpty()) merged.put("device.model", model);
+    merged.putAll(defaults);
+    return merged;
   }
 
   private static Map<String, Object> tags(Map<String, String> defaults, Map<String, String> given, Scrubber scrubber) {

@@ -297,7 +297,9 @@ final class Scrubber {
    */
   static String uniqueKey(Map<String, ?> taken, String key, Map<String, Integer> nextNumber) {
     if (!taken.containsKey(key)) return key;
-    int number = nextNumber.getOrDefault(key, 2);
+    // Not Map.getOrDefault: Android has it from API 24 only.
+    Integer next = nextNumber.get(key);
+    int number = next == null ? 2 : next;
     while (taken.containsKey(key + "#" + number)) number++;
     nextNumber.put(key, number + 1);
     return key + "#" + number;

@@ -16,8 +16,9 @@ final class SystemInfo {
     return name.isEmpty() ? "unknown" : name;
   }
 
-  /** OS release, e.g. the kernel version on Linux. */
+  /** OS release: the kernel version on Linux; on Android its version name (os.version is the kernel there). */
   static String osVersion() {
+    if (isAndroid()) return text(androidField("android.os.Build$VERSION", "RELEASE"));
     return prop("os.version");
   }
 
@@ -30,9 +31,41 @@ final class SystemInfo {
     return arch;
   }
 
-  /** Java version, e.g. 17.0.15. */
+  /** runtime.name: android on Android, java elsewhere. */
+  static String runtimeName() {
+    return isAndroid() ? "android" : "java";
+  }
+
+  /** Java version, e.g. 17.0.15; on Android the API level (java.version is "0" there). */
   static String runtimeVersion() {
+    if (isAndroid()) return text(androidField("android.os.Build$VERSION", "SDK_INT"));
     return prop("java.version");
+  }
+
+  /** The device model on Android (Build.MODEL), else empty. */
+  static String deviceModel() {
+    return isAndroid() ? text(androidField("android.os.Build", "MODEL")) : "";
+  }
+
+  /** The device maker on Android (Build.MANUFACTURER), else empty. */
+  static String deviceManufacturer() {
+    return isAndroid() ? text(androidField("android.os.Build", "MANUFACTURER")) : "";
+  }
+
+  /**
+   * A public static field of an Android class, read by reflection so the jar stays plain Java
+   * with no Android library to compile against; null when it cannot be read.
+   */
+  static Object androidField(String className, String field) {
+    try {
+      return Class.forName(className).getField(field).get(null);
+    } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static String text(Object value) {
+    return value == null ? "" : String.valueOf(value);
   }
 
   /** The process locale, e.g. en_US. */
