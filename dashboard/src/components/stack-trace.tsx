@@ -97,12 +97,22 @@ export function CrashCard(props: { crash: CrashItem; index: number }) {
         <button type="button" aria-pressed={raw} onClick={() => setRaw(true)}>
           Raw
         </button>
-        <CopyButton text={e.stacktrace} label={`raw stack trace of crash ${props.index + 1}`} />
+        <CopyButton text={c.retracedStacktrace ?? e.stacktrace} label={`raw stack trace of crash ${props.index + 1}`} />
       </div>
       {raw ? (
-        <pre class="raw" tabIndex={0} aria-label="Raw stack trace">
-          {e.stacktrace}
-        </pre>
+        <>
+          <pre class="raw" tabIndex={0} aria-label="Raw stack trace">
+            {c.retracedStacktrace ?? e.stacktrace}
+          </pre>
+          {c.retracedStacktrace !== null && (
+            <details>
+              <summary>As received, obfuscated (mapping {c.retrace?.mapId})</summary>
+              <pre class="raw" tabIndex={0} aria-label="Obfuscated stack trace as received">
+                {e.stacktrace}
+              </pre>
+            </details>
+          )}
+        </>
       ) : (
         <Frames frames={c.frames} />
       )}

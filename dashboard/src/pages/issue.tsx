@@ -89,6 +89,18 @@ export function IssuePage(props: { productKey: string; product: ProductContext |
       </p>
       <h2 class="issue-title">{issue.title}</h2>
       {issue.culprit && <p class="culprit">{issue.culprit}</p>}
+      {issue.retrace?.status === 'missing_mapping' && (
+        <p class="notice warn" role="note">
+          This trace is obfuscated (ProGuard/R8) and no mapping <code>{issue.retrace.mapId}</code> is stored yet. Upload
+          the build's <code>mapping.txt</code> under that id (Settings → Mappings, or with an upload token from the
+          build server) and new crashes read as your code.
+        </p>
+      )}
+      {issue.retrace?.status === 'retraced' && (
+        <p class="muted small">
+          Retraced with mapping <code>{issue.retrace.mapId}</code> (the original trace is kept with each crash).
+        </p>
+      )}
       <dl class="facts wide">
         <dt>Status</dt>
         <dd>
