@@ -173,4 +173,46 @@ class DiskQueueTest {
     writer.close();
     other.close();
   }
+
+  @Test
+  void aWriteRecreatesTheQueueFolderRemovedWhileTheAppRan() throws Exception {
+    java.io.File folder = dir.resolve("gone").toFile();
+    DiskQueue q = new DiskQueue(folder, 10, 1 << 20, 3600);
+    assertFalse(folder.exists());
+    java.io.File file = q.write(report(1000, 1, "{\"n\":1}"));
+    assertEquals(new java.io.File(folder, "1000-client_ABCdef-123-1.json"), file);
+    assertEquals("{\"n\":1}", q.read(file).bodyJson());
+    assertEquals(java.util.Collections.singletonList(file), q.list());
+  }
+
+  @Test
+  void anAtomicWriteReplacesTheOldContentAndLeavesNoTempFile() throws Exception {
+    java.io.File target = dir.resolve("limiter.json").toFile();
+    DiskQueue.writeAtomically(target, "old".getBytes(StandardCharsets.UTF_8), false);
+    DiskQueue.writeAtomically(target, "new".getBytes(StandardCharsets.UTF_8), true);
+    assertEquals("new", new String(Files.readAllBytes(target.toPath()), StandardCharsets.UTF_8));
+    assertTrue(tempFiles().isEmpty());
+    try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+      assertEquals(1, s.count());
+    }
+  }
+
+  @Test
+  void aFileWhereTheQueueFolderShouldBeDisablesTheClient() throws Exception {
+    Path inTheWay = dir.resolve("not-a-folder");
+    Files.write(inTheWay, new byte[] {1});
+    Client client = new Client(options("http://127.0.0.1:9", inTheWay).build());
+    assertEquals(Client.Mode.DISABLED, client.mode());
+    assertTrue(client.disabledReason().startsWith("queue folder unusable"), client.disabledReason());
+    client.close();
+  }
+
+  @Test
+  void theQueueFolderOptionTakesAFileOrAName() {
+    java.io.File folder = dir.resolve("q").toFile();
+    assertEquals(folder, DumpcatcherOptions.builder().queueDir(folder).build().queueDir());
+    assertEquals(folder, DumpcatcherOptions.builder().queueDir(folder.getPath()).build().queueDir());
+    assertNull(DumpcatcherOptions.builder().queueDir("").build().queueDir(), "empty means the default");
+    assertNull(DumpcatcherOptions.builder().queueDir((String) null).build().queueDir());
+  }
 }
