@@ -1,6 +1,6 @@
 import dev.dumpcatcher.Dumpcatcher;
 import dev.dumpcatcher.DumpcatcherOptions;
-import java.nio.file.Paths;
+import java.io.File;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -79,7 +79,7 @@ public class CrashApp {
             .shutdownTimeoutMs(shutdownTimeout == null ? 2000 : Long.parseLong(shutdownTimeout));
     String queueDir = System.getenv("E2E_QUEUE_DIR");
     if (queueDir != null && !queueDir.isEmpty()) {
-      options.queueDir(Paths.get(queueDir));
+      options.queueDir(new File(queueDir));
     }
     Dumpcatcher.init(options.build());
     Map<String, String> order = new HashMap<>();

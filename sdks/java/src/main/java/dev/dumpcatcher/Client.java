@@ -1,9 +1,8 @@
 package dev.dumpcatcher;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,10 +55,10 @@ public final class Client {
     String install = null;
     if (m == Mode.ACTIVE) {
       try {
-        Path dir = options.queueDir() != null ? options.queueDir()
+        File dir = options.queueDir() != null ? options.queueDir()
             : Consent.defaultQueueDir(options.environment() == null ? Environment.SYSTEM : options.environment(),
                 options.productKey());
-        Files.createDirectories(dir);
+        DiskQueue.makeDirs(dir);
         q = new DiskQueue(dir, options.maxQueueFiles(), options.maxQueueBytes(), options.maxQueueAgeSeconds());
         lim = new Limiter(dir, options.maxReportsPerFingerprint(), options.limiterWindowSeconds());
         Transport t = options.transport() != null ? options.transport() : new HttpTransport();
@@ -125,10 +124,10 @@ public final class Client {
     return Text.base64Url(bytes);
   }
 
-  private static String loadInstallId(Path dir) throws IOException {
-    Path file = dir.resolve("install-id");
-    if (Files.isRegularFile(file)) {
-      String existing = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).trim();
+  private static String loadInstallId(File dir) throws IOException {
+    File file = new File(dir, "install-id");
+    if (file.isFile()) {
+      String existing = new String(DiskQueue.readAll(file), StandardCharsets.UTF_8).trim();
       if (ID.matcher(existing).matches()) return existing;
     }
     String id = newId();

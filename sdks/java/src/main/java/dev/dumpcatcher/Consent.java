@@ -1,10 +1,8 @@
 package dev.dumpcatcher;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.Locale;
 import java.util.Map;
 
@@ -17,7 +15,7 @@ final class Consent {
     if (!options.enabled()) return "option enabled=false";
     if (isSet(env.get("DO_NOT_TRACK"))) return "DO_NOT_TRACK";
     if (isSet(env.get("DUMPCATCHER_DISABLED"))) return "DUMPCATCHER_DISABLED";
-    Path config = configFile(env);
+    File config = configFile(env);
     if (config != null && configSaysDisabled(config)) return "config file " + config;
     return null;
   }
@@ -30,10 +28,10 @@ final class Consent {
   }
 
   /** $DUMPCATCHER_CONFIG, else $XDG_CONFIG_HOME/dumpcatcher/config.json, ~/.config/..., %APPDATA% on Windows. */
-  static Path configFile(Environment env) {
+  static File configFile(Environment env) {
     try {
       String explicit = env.get("DUMPCATCHER_CONFIG");
-      if (explicit != null && !explicit.isEmpty()) return Paths.get(explicit);
+      if (explicit != null && !explicit.isEmpty()) return new File(explicit);
       String base = env.get("XDG_CONFIG_HOME");
       if (base == null || base.isEmpty()) {
         if (SystemInfo.osName().equals("windows") && notEmpty(env.get("APPDATA"))) {
@@ -41,19 +39,19 @@ final class Consent {
         } else {
           String home = SystemInfo.prop("user.home");
           if (home.isEmpty()) return null;
-          base = Paths.get(home, ".config").toString();
+          base = new File(home, ".config").getPath();
         }
       }
-      return Paths.get(base, "dumpcatcher", "config.json");
+      return new File(new File(base, "dumpcatcher"), "config.json");
     } catch (RuntimeException e) {
       return null;
     }
   }
 
-  private static boolean configSaysDisabled(Path file) {
+  private static boolean configSaysDisabled(File file) {
     try {
-      if (!Files.isRegularFile(file)) return false;
-      Object parsed = Json.parse(new String(Files.readAllBytes(file), StandardCharsets.UTF_8));
+      if (!file.isFile()) return false;
+      Object parsed = Json.parse(new String(DiskQueue.readAll(file), StandardCharsets.UTF_8));
       return parsed instanceof Map && Boolean.FALSE.equals(((Map<?, ?>) parsed).get("enabled"));
     } catch (IOException | RuntimeException e) {
       // A missing or unreadable file changes nothing.
@@ -66,7 +64,7 @@ final class Consent {
   }
 
   /** $XDG_CACHE_HOME/dumpcatcher/<productKey>, ~/.cache/..., %LOCALAPPDATA% on Windows. */
-  static Path defaultQueueDir(Environment env, String productKey) {
+  static File defaultQueueDir(Environment env, String productKey) {
     String base = env.get("XDG_CACHE_HOME");
     if (base == null || base.isEmpty()) {
       if (SystemInfo.osName().equals("windows") && notEmpty(env.get("LOCALAPPDATA"))) {
@@ -74,9 +72,9 @@ final class Consent {
       } else {
         String home = SystemInfo.prop("user.home");
         if (home.isEmpty()) home = SystemInfo.prop("java.io.tmpdir");
-        base = Paths.get(home, ".cache").toString();
+        base = new File(home, ".cache").getPath();
       }
     }
-    return Paths.get(base, "dumpcatcher", productKey);
+    return new File(new File(base, "dumpcatcher"), productKey);
   }
 }

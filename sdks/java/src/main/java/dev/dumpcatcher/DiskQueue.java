@@ -1,16 +1,12 @@
 package dev.dumpcatcher;
 
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.FileInputStream;
+import java.io.FileNotFoundException;
+import java.io.FileOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -21,13 +17,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The write-before-send queue: one JSON file per report, written atomically, oldest first. */
+/**
+ * The write-before-send queue: one JSON file per report, written atomically, oldest first.
+ * Only java.io.File and FileOutputStream/FileChannel are used (no java.nio.file), so that the SDK
+ * runs on Android API 21.
+ */
 public final class DiskQueue {
   private static final Pattern REPORT_FILE =
       Pattern.compile("(\\d{1,19})-([A-Za-z0-9_-]{8,64})-(\\d{1,16})\\.json");
   /** A *.tmp younger than this may belong to a writer in another process. */
   private static final long TMP_GRACE_MS = 60_000L;
-  private final Path dir;
+  private final File dir;
   private final int maxFiles;
   private final long maxBytes;
   private final long maxAgeMillis;
@@ -38,7 +38,7 @@ public final class DiskQueue {
   private final ConcurrentHashMap<String, Entry> index = new ConcurrentHashMap<>();
 
   /** A queue in dir with the three bounds of docs/sdks.md. */
-  public DiskQueue(Path dir, int maxFiles, long maxBytes, long maxAgeSeconds) {
+  public DiskQueue(File dir, int maxFiles, long maxBytes, long maxAgeSeconds) {
     this.dir = dir;
     this.maxFiles = maxFiles;
     this.maxBytes = maxBytes;
@@ -46,7 +46,7 @@ public final class DiskQueue {
   }
 
   /** The queue folder. */
-  public Path dir() {
+  public File dir() {
     return dir;
   }
 
@@ -55,7 +55,7 @@ public final class DiskQueue {
    * docs/sdks.md lets a report the app captured itself skip the fsync: it only guards against power
    * loss or an OS crash, and a dying process never loses what it wrote.
    */
-  public Path write(QueuedReport report) throws IOException {
+  public File write(QueuedReport report) throws IOException {
     return write(report, false);
   }
 
@@ -64,9 +64,9 @@ public final class DiskQueue {
    * durable (the uncaught-exception path) adds an fdatasync before the rename. No file is kept
    * open afterwards.
    */
-  public Path write(QueuedReport report, boolean durable) throws IOException {
+  public File write(QueuedReport report, boolean durable) throws IOException {
     String name = report.fileName();
-    Path target = dir.resolve(name);
+    File target = new File(dir, name);
     byte[] bytes = report.toFileJson().getBytes(StandardCharsets.UTF_8);
     writeFresh(target, bytes, durable);
     Entry e = new Entry(target, report.createdAtMillis(), report.counter());
@@ -77,22 +77,40 @@ public final class DiskQueue {
   }
 
   /** Writes a new temp file and renames it to target. */
-  private void writeFresh(Path target, byte[] bytes, boolean durable) throws IOException {
-    Path tmp = dir.resolve(target.getFileName().toString() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
-    FileChannel ch;
-    try {
-      ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    } catch (NoSuchFileException e) {
+  private void writeFresh(File target, byte[] bytes, boolean durable) throws IOException {
+    File tmp = new File(dir, target.getName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+    if (!createNew(tmp)) {
       // The folder was removed while the app ran.
-      Files.createDirectories(dir);
-      ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      makeDirs(dir);
+      if (!createNew(tmp)) throw new IOException("cannot create " + tmp);
     }
+    writeAndRename(tmp, target, bytes, durable);
+  }
+
+  /** Creates an empty file that did not exist (CREATE_NEW); false when its folder is missing or it exists. */
+  private static boolean createNew(File f) {
     try {
+      return f.createNewFile();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Creates dir and its parents (a folder already there is fine), or throws. */
+  static void makeDirs(File dir) throws IOException {
+    if (dir.isDirectory()) return;
+    if (!dir.mkdirs() && !dir.isDirectory()) throw new IOException("cannot create the folder " + dir);
+  }
+
+  /** Fills the new file tmp, fsyncs it when durable, renames it to target; tmp is deleted on failure. */
+  private static void writeAndRename(File tmp, File target, byte[] bytes, boolean durable) throws IOException {
+    try {
+      FileOutputStream out = new FileOutputStream(tmp);
       try {
-        writeFully(ch, bytes);
-        if (durable) force(ch);
+        out.write(bytes);
+        if (durable) force(out);
       } finally {
-        ch.close();
+        out.close();
       }
       move(tmp, target);
     } catch (IOException | RuntimeException e) {
@@ -101,75 +119,64 @@ public final class DiskQueue {
     }
   }
 
-  private static void writeFully(FileChannel ch, byte[] bytes) throws IOException {
-    ByteBuffer buf = ByteBuffer.wrap(bytes);
-    while (buf.hasRemaining()) ch.write(buf);
-  }
-
-  private static void force(FileChannel ch) {
+  private static void force(FileOutputStream out) {
     try {
       // fdatasync: the content and the size reach the disk, which is all a reader needs.
-      ch.force(false);
+      out.getChannel().force(false);
     } catch (IOException e) {
       // fsync where the platform allows; the rename still keeps readers from a half file.
     }
   }
 
-  private static void move(Path from, Path to) throws IOException {
+  /**
+   * Renames from to to in the same folder: rename(2) on Linux, macOS and Android, which replaces
+   * to atomically. Where a rename cannot replace (Windows), to is deleted first and the rename
+   * tried once more.
+   */
+  private static void move(File from, File to) throws IOException {
+    if (from.renameTo(to)) return;
+    if (to.exists() && to.delete() && from.renameTo(to)) return;
+    throw new IOException("cannot rename " + from + " to " + to);
+  }
+
+  /** The whole content of a file; FileNotFoundException when it is missing. */
+  static byte[] readAll(File file) throws IOException {
+    FileInputStream in = new FileInputStream(file);
     try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+      ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Math.max(file.length(), 64), 1 << 20));
+      byte[] buf = new byte[8192];
+      int n;
+      while ((n = in.read(buf)) != -1) out.write(buf, 0, n);
+      return out.toByteArray();
+    } finally {
+      in.close();
     }
   }
 
   /** A report was delivered (or dropped for good): its file is deleted at once. */
   void delivered(Entry entry) {
-    index.remove(entry.path.getFileName().toString(), entry);
+    index.remove(entry.path.getName(), entry);
     deleteQuietly(entry.path);
   }
 
   /** Kept for the client's shutdown path: nothing is held open between calls, so nothing to release. */
   void close() {}
 
-  private static void deleteQuietly(Path p) {
+  private static void deleteQuietly(File f) {
     try {
-      Files.deleteIfExists(p);
-    } catch (IOException | RuntimeException e) {
+      f.delete();
+    } catch (RuntimeException e) {
       // Left for the leftover-temp sweep.
     }
   }
 
   /** Writes bytes to target through a temp file in the same folder and an atomic rename; durable adds an fsync. */
-  static void writeAtomically(Path target, byte[] bytes, boolean durable) throws IOException {
-    Path folder = target.getParent();
-    if (!Files.isDirectory(folder)) Files.createDirectories(folder);
-    Path tmp = folder.resolve(target.getFileName().toString() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
-    try {
-      FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-      try {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) ch.write(buf);
-        if (durable) {
-          try {
-            // fdatasync: the content and the size reach the disk, which is all a reader needs.
-            ch.force(false);
-          } catch (IOException e) {
-            // fsync where the platform allows; the rename below still keeps readers from a half file.
-          }
-        }
-      } finally {
-        ch.close();
-      }
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(tmp);
-      throw e;
-    }
+  static void writeAtomically(File target, byte[] bytes, boolean durable) throws IOException {
+    File folder = target.getAbsoluteFile().getParentFile();
+    makeDirs(folder);
+    File tmp = new File(folder, target.getName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+    if (!createNew(tmp)) throw new IOException("cannot create " + tmp);
+    writeAndRename(tmp, target, bytes, durable);
   }
 
   /** The known report files, oldest first, without touching the disk. */
@@ -184,36 +191,37 @@ public final class DiskQueue {
     QueuedReport cached = entry.report;
     if (cached != null) return cached;
     QueuedReport r = read(entry.path);
-    if (r == null) index.remove(entry.path.getFileName().toString());
+    if (r == null) index.remove(entry.path.getName());
     return r;
   }
 
   /** Report files on disk, oldest first (by creation time in the name, then counter). */
-  public List<Path> list() {
+  public List<File> list() {
     List<Entry> entries = entries();
-    List<Path> out = new ArrayList<>(entries.size());
+    List<File> out = new ArrayList<>(entries.size());
     for (Entry e : entries) out.add(e.path);
     return out;
   }
 
   private List<Entry> entries() {
     List<Entry> out = new ArrayList<>();
-    if (!Files.isDirectory(dir)) return out;
-    // No glob: the JDK matches each name against a regex, which costs more than the listing.
-    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
-      for (Path p : stream) {
-        String name = p.getFileName().toString();
-        if (!name.endsWith(".json")) continue;
-        Matcher m = REPORT_FILE.matcher(name);
-        if (!m.matches()) continue;
-        try {
-          out.add(new Entry(p, Long.parseLong(m.group(1)), Long.parseLong(m.group(3))));
-        } catch (NumberFormatException e) {
-          // A name with an absurd number is not one of ours.
-        }
-      }
-    } catch (IOException | RuntimeException e) {
+    String[] names;
+    try {
+      // Null when the folder is missing or cannot be read.
+      names = dir.list();
+    } catch (RuntimeException e) {
       return out;
+    }
+    if (names == null) return out;
+    for (String name : names) {
+      if (!name.endsWith(".json")) continue;
+      Matcher m = REPORT_FILE.matcher(name);
+      if (!m.matches()) continue;
+      try {
+        out.add(new Entry(new File(dir, name), Long.parseLong(m.group(1)), Long.parseLong(m.group(3))));
+      } catch (NumberFormatException e) {
+        // A name with an absurd number is not one of ours.
+      }
     }
     sort(out);
     return out;
@@ -225,7 +233,7 @@ public final class DiskQueue {
       public int compare(Entry a, Entry b) {
         if (a.createdAt != b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
         if (a.counter != b.counter) return a.counter < b.counter ? -1 : 1;
-        return a.path.getFileName().toString().compareTo(b.path.getFileName().toString());
+        return a.path.getName().compareTo(b.path.getName());
       }
     });
   }
@@ -235,11 +243,11 @@ public final class DiskQueue {
   private static final long MAX_COUNTER = 9007199254740991L;
 
   /** Reads a queue file; returns null (after deleting it) when it cannot be parsed, null if it is gone. */
-  public QueuedReport read(Path file) {
+  public QueuedReport read(File file) {
     String text;
     try {
-      text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
+      text = new String(readAll(file), StandardCharsets.UTF_8);
+    } catch (FileNotFoundException e) {
       return null;
     } catch (IOException e) {
       return null;
@@ -251,7 +259,7 @@ public final class DiskQueue {
       Object clientId = obj.get("clientId");
       Object counter = obj.get("counter");
       String body = raw.get("body");
-      Matcher m = REPORT_FILE.matcher(file.getFileName().toString());
+      Matcher m = REPORT_FILE.matcher(file.getName());
       // The checks of test/vectors/files-v1.json, as in the Node and Python SDKs.
       if (!Long.valueOf(1).equals(obj.get("v")) || !("/v1/crashes".equals(path) || "/v1/usage".equals(path))
           || !(clientId instanceof String) || !CLIENT_ID.matcher((String) clientId).matches()
@@ -269,29 +277,28 @@ public final class DiskQueue {
   }
 
   /** Deletes a report file; a missing file is fine. */
-  public void delete(Path file) {
-    index.remove(file.getFileName().toString());
+  public void delete(File file) {
+    index.remove(file.getName());
     try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
+      file.delete();
+    } catch (RuntimeException e) {
       // Nothing useful to do: it will be tried again or aged out.
     }
   }
 
   /** Removes leftover *.tmp files that no live writer can own. */
   public void removeLeftoverTemp(long nowMillis) {
-    if (!Files.isDirectory(dir)) return;
-    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
-      for (Path p : stream) {
-        String name = p.getFileName().toString();
+    try {
+      String[] names = dir.list();
+      if (names == null) return;
+      for (String name : names) {
         if (!name.endsWith(".tmp")) continue;
-        try {
-          if (nowMillis - Files.getLastModifiedTime(p).toMillis() >= TMP_GRACE_MS) Files.deleteIfExists(p);
-        } catch (IOException e) {
-          // Gone already, or not ours to delete.
-        }
+        File f = new File(dir, name);
+        // lastModified is 0 for a file already gone; deleting it again is harmless.
+        long modified = f.lastModified();
+        if (modified != 0 && nowMillis - modified >= TMP_GRACE_MS) f.delete();
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       // Best effort.
     }
   }
@@ -321,16 +328,15 @@ public final class DiskQueue {
         dropped++;
         continue;
       }
-      Entry known = index.get(e.path.getFileName().toString());
+      Entry known = index.get(e.path.getName());
       if (known != null) {
         // The same object, so that its cached report stays with it.
         e = known;
       } else {
-        try {
-          e.size = Files.size(e.path);
-        } catch (IOException ex) {
-          continue;
-        }
+        long size = e.path.length();
+        // 0 is also what a file deleted since the listing gives.
+        if (size == 0 && !e.path.isFile()) continue;
+        e.size = size;
       }
       total += e.size;
       kept.add(e);
@@ -343,10 +349,10 @@ public final class DiskQueue {
       dropped++;
     }
     Map<String, Entry> fresh = new LinkedHashMap<>();
-    for (int j = i; j < kept.size(); j++) fresh.put(kept.get(j).path.getFileName().toString(), kept.get(j));
+    for (int j = i; j < kept.size(); j++) fresh.put(kept.get(j).path.getName(), kept.get(j));
     for (Map.Entry<String, Entry> known : index.entrySet()) {
       // A file written while the folder was being listed is not in fresh but must stay known.
-      if (!fresh.containsKey(known.getKey()) && !Files.exists(known.getValue().path)) {
+      if (!fresh.containsKey(known.getKey()) && !known.getValue().path.exists()) {
         index.remove(known.getKey(), known.getValue());
       }
     }
@@ -357,12 +363,12 @@ public final class DiskQueue {
 
   /** One report file: its name's parts, its size, and its content when this process wrote it. */
   static final class Entry {
-    final Path path;
+    final File path;
     final long createdAt;
     final long counter;
     volatile long size;
     volatile QueuedReport report;
-    Entry(Path path, long createdAt, long counter) {
+    Entry(File path, long createdAt, long counter) {
       this.path = path;
       this.createdAt = createdAt;
       this.counter = counter;

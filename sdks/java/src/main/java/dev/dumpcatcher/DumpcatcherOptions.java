@@ -1,6 +1,6 @@
 package dev.dumpcatcher;
 
-import java.nio.file.Path;
+import java.io.File;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -16,7 +16,7 @@ public final class DumpcatcherOptions {
   private final String appVersion;
   private final String label;
   private final Map<String, String> tags;
-  private final Path queueDir;
+  private final File queueDir;
   private final double sampleRate;
   private final BeforeSend beforeSend;
   private final boolean debug;
@@ -112,7 +112,7 @@ public final class DumpcatcherOptions {
   }
 
   /** Disk queue folder; default $XDG_CACHE_HOME/dumpcatcher/<productKey> (~/.cache/...; %LOCALAPPDATA%\\dumpcatcher\\<productKey> on Windows). */
-  public Path queueDir() {
+  public File queueDir() {
     return queueDir;
   }
 
@@ -230,7 +230,7 @@ public final class DumpcatcherOptions {
     private String appVersion = null;
     private String label = null;
     private Map<String, String> tags = new LinkedHashMap<String, String>();
-    private Path queueDir = null;
+    private File queueDir = null;
     private double sampleRate = 1.0;
     private BeforeSend beforeSend = null;
     private boolean debug = false;
@@ -304,9 +304,20 @@ public final class DumpcatcherOptions {
       return this;
     }
 
-    /** Disk queue folder; default $XDG_CACHE_HOME/dumpcatcher/<productKey> (~/.cache/...; %LOCALAPPDATA%\\dumpcatcher\\<productKey> on Windows). */
-    public Builder queueDir(Path queueDir) {
+    /**
+     * Disk queue folder; default $XDG_CACHE_HOME/dumpcatcher/<productKey> (~/.cache/...;
+     * %LOCALAPPDATA%\\dumpcatcher\\<productKey> on Windows). On Android pass a folder of the app's
+     * own, such as {@code new File(context.getNoBackupFilesDir(), "dumpcatcher")}. A
+     * {@code java.nio.file.Path} converts with {@code path.toFile()}.
+     */
+    public Builder queueDir(File queueDir) {
       this.queueDir = queueDir;
+      return this;
+    }
+
+    /** The same as {@link #queueDir(File)} with a folder name; null or empty means the default. */
+    public Builder queueDir(String queueDir) {
+      this.queueDir = queueDir == null || queueDir.isEmpty() ? null : new File(queueDir);
       return this;
     }
 

@@ -1,9 +1,8 @@
 package dev.dumpcatcher;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,15 +16,15 @@ public final class Limiter {
   public static final String FILE_NAME = "limiter.json";
   private static final int MAX_ENTRIES = 1000;
 
-  private final Path file;
+  private final File file;
   private final int maxPerWindow;
   private final long windowMillis;
   private final Map<String, long[]> state;
   private boolean dirty;
 
   /** A limiter persisted in queueDir/limiter.json; the file is read once, here. */
-  public Limiter(Path queueDir, int maxPerWindow, long windowSeconds) {
-    this.file = queueDir.resolve(FILE_NAME);
+  public Limiter(File queueDir, int maxPerWindow, long windowSeconds) {
+    this.file = new File(queueDir, FILE_NAME);
     this.maxPerWindow = maxPerWindow;
     this.windowMillis = windowSeconds * 1000L;
     this.state = load();
@@ -92,8 +91,8 @@ public final class Limiter {
   private Map<String, long[]> load() {
     Map<String, long[]> state = new LinkedHashMap<>();
     try {
-      if (!Files.isRegularFile(file)) return state;
-      Object parsed = Json.parse(new String(Files.readAllBytes(file), StandardCharsets.UTF_8));
+      if (!file.isFile()) return state;
+      Object parsed = Json.parse(new String(DiskQueue.readAll(file), StandardCharsets.UTF_8));
       if (!(parsed instanceof Map)) return state;
       // The layout the Node and Python SDKs write too: one queue folder can be shared by all three.
       Object windows = ((Map<?, ?>) parsed).get("windows");

@@ -3,7 +3,7 @@ package dev.dumpcatcher;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import java.io.File;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -167,15 +167,15 @@ final class Sender implements Runnable {
     List<DiskQueue.Entry> pending = queue.pending();
     boolean onlyExhausted = !pending.isEmpty();
     for (DiskQueue.Entry entry : pending) {
-      State s = states.get(entry.path.getFileName().toString());
+      State s = states.get(entry.path.getName());
       if (s == null || s.failures < MAX_ATTEMPTS) onlyExhausted = false;
     }
     publishPass(token, pending.isEmpty(), onlyExhausted);
     if (pending.isEmpty() || onlyExhausted) return 0;
     for (DiskQueue.Entry entry : pending) {
       if (stopped) return 0;
-      Path file = entry.path;
-      String name = file.getFileName().toString();
+      File file = entry.path;
+      String name = file.getName();
       State state = states.get(name);
       if (state != null && state.failures >= MAX_ATTEMPTS) continue;
       QueuedReport report = queue.read(entry);

@@ -69,6 +69,22 @@ class AndroidTest {
   }
 
   @Test
+  void noSourceFileUsesJavaNioFile() throws Exception {
+    // Android has java.nio.file from API 26 only; the build's animal-sniffer check (API 21) says the same.
+    List<String> offenders;
+    try (Stream<Path> files = Files.walk(Paths.get("src/main/java"))) {
+      offenders = files.filter(f -> f.toString().endsWith(".java")).filter(f -> {
+        try {
+          return new String(Files.readAllBytes(f), StandardCharsets.UTF_8).contains("import java.nio.file.");
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }).map(Path::toString).collect(Collectors.toList());
+    }
+    assertEquals(new ArrayList<String>(), offenders);
+  }
+
+  @Test
   void anInitFailureIsPrintedInDebugModeAndOnlyThen() {
     // What Android did with UNICODE_CHARACTER_CLASS: a class of the SDK failed to initialise.
     Environment failing = name -> {

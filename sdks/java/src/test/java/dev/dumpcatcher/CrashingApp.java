@@ -1,6 +1,6 @@
 package dev.dumpcatcher;
 
-import java.nio.file.Paths;
+import java.io.File;
 
 /**
  * The child JVM of CrashingProcessTest. {@code crash <queueDir> <endpoint>} inits the SDK and dies
@@ -17,7 +17,7 @@ public final class CrashingApp {
         .secret(FakeIngest.SECRET)
         .appName("crashing-app")
         .appVersion("0.0.1")
-        .queueDir(Paths.get(args[1]))
+        .queueDir(new File(args[1]))
         .environment(TestSupport.env())
         .shutdownTimeoutMs(300)
         .build());

@@ -314,7 +314,7 @@ class DeliveryTest {
   void signsAnOldQueuedReportWithTheCurrentTimestamp() throws Exception {
     long tenMinutesAgo = System.currentTimeMillis() - 600_000L;
     String body = "{\"reportId\":\"0b8f5f0e-4a43-4c1e-9d2b-6f1f6c3f2a10\",\"occurredAt\":\"2026-11-22T08:00:00.000Z\"}";
-    new DiskQueue(dir, 100, 1 << 20, 3600).write(new QueuedReport("/v1/crashes", "earlier_client_1", 5, tenMinutesAgo, body));
+    new DiskQueue(dir.toFile(), 100, 1 << 20, 3600).write(new QueuedReport("/v1/crashes", "earlier_client_1", 5, tenMinutesAgo, body));
     client = start(options(ingest.url(), dir).build());
     assertTrue(client.flush(5000));
     FakeIngest.Received r = ingest.received().get(0);

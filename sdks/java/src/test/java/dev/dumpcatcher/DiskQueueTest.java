@@ -26,11 +26,11 @@ class DiskQueueTest {
 
   @Test
   void writesOneFilePerReportAndReadsTheBodyBackByteForByte() throws Exception {
-    DiskQueue q = new DiskQueue(dir, 10, 1 << 20, 3600);
+    DiskQueue q = new DiskQueue(dir.toFile(), 10, 1 << 20, 3600);
     String body = "{\"reportId\":\"x\",\"n\":1.50,\"s\":\"caf\u00e9 \\u00e9\"}";
-    Path file = q.write(report(1000, 7, body));
+    Path file = q.write(report(1000, 7, body)).toPath();
     assertEquals("1000-client_ABCdef-123-7.json", file.getFileName().toString());
-    QueuedReport back = q.read(file);
+    QueuedReport back = q.read(file.toFile());
     assertEquals(body, back.bodyJson());
     assertEquals(7, back.counter());
     assertEquals("client_ABCdef-123", back.clientId());
@@ -42,21 +42,21 @@ class DiskQueueTest {
 
   @Test
   void listsOldestFirst() throws Exception {
-    DiskQueue q = new DiskQueue(dir, 10, 1 << 20, Long.MAX_VALUE / 2000);
+    DiskQueue q = new DiskQueue(dir.toFile(), 10, 1 << 20, Long.MAX_VALUE / 2000);
     q.write(report(3000, 1, "{}"));
     q.write(report(1000, 2, "{}"));
     q.write(report(2000, 3, "{}"));
-    List<Path> files = q.list();
+    List<Path> files = toPaths(q.list());
     assertEquals("1000-client_ABCdef-123-2.json", files.get(0).getFileName().toString());
     assertEquals("3000-client_ABCdef-123-1.json", files.get(2).getFileName().toString());
   }
 
   @Test
   void dropsTheOldestBeyondTheFileCount() throws Exception {
-    DiskQueue q = new DiskQueue(dir, 3, 1 << 20, Long.MAX_VALUE / 2000);
+    DiskQueue q = new DiskQueue(dir.toFile(), 3, 1 << 20, Long.MAX_VALUE / 2000);
     for (int i = 1; i <= 5; i++) q.write(report(1000L * i, i, "{}"));
     assertEquals(2, q.enforceBounds(6000));
-    List<Path> files = q.list();
+    List<Path> files = toPaths(q.list());
     assertEquals(3, files.size());
     assertTrue(files.get(0).getFileName().toString().startsWith("3000-"));
   }
@@ -66,17 +66,17 @@ class DiskQueueTest {
     StringBuilder big = new StringBuilder("{\"pad\":\"");
     for (int i = 0; i < 900; i++) big.append('x');
     big.append("\"}");
-    DiskQueue q = new DiskQueue(dir, 100, 2500, Long.MAX_VALUE / 2000);
+    DiskQueue q = new DiskQueue(dir.toFile(), 100, 2500, Long.MAX_VALUE / 2000);
     for (int i = 1; i <= 4; i++) q.write(report(1000L * i, i, big.toString()));
     q.enforceBounds(5000);
-    List<Path> files = q.list();
+    List<Path> files = toPaths(q.list());
     assertEquals(2, files.size());
     assertTrue(files.get(0).getFileName().toString().startsWith("3000-"));
   }
 
   @Test
   void dropsReportsOlderThanTheAgeBound() throws Exception {
-    DiskQueue q = new DiskQueue(dir, 100, 1 << 20, 60);
+    DiskQueue q = new DiskQueue(dir.toFile(), 100, 1 << 20, 60);
     long now = 10_000_000L;
     q.write(report(now - 61_000, 1, "{}"));
     q.write(report(now - 59_000, 2, "{}"));
@@ -86,10 +86,10 @@ class DiskQueueTest {
 
   @Test
   void deletesFilesThatCannotBeParsedAndOldTempFiles() throws Exception {
-    DiskQueue q = new DiskQueue(dir, 100, 1 << 20, 3600);
+    DiskQueue q = new DiskQueue(dir.toFile(), 100, 1 << 20, 3600);
     Path broken = dir.resolve("1000-client_ABCdef-123-1.json");
     Files.write(broken, "{\"v\":1,\"path\":".getBytes(StandardCharsets.UTF_8));
-    assertNull(q.read(broken));
+    assertNull(q.read(broken.toFile()));
     assertFalse(Files.exists(broken));
     Path oldTmp = dir.resolve("2000-client_ABCdef-123-2.json.abc.tmp");
     Path newTmp = dir.resolve("3000-client_ABCdef-123-3.json.def.tmp");
@@ -119,6 +119,12 @@ class DiskQueueTest {
     }
   }
 
+  private static List<Path> toPaths(List<java.io.File> files) {
+    List<Path> out = new ArrayList<>();
+    for (java.io.File f : files) out.add(f.toPath());
+    return out;
+  }
+
   private List<Path> tempFiles() throws Exception {
     List<Path> out = new ArrayList<>();
     try (java.nio.file.DirectoryStream<Path> s = Files.newDirectoryStream(dir, "*.tmp")) {
@@ -129,13 +135,13 @@ class DiskQueueTest {
 
   @Test
   void aDeliveredFileIsDeletedAtOnceAndNothingElseIsLeft() throws Exception {
-    DiskQueue q = new DiskQueue(dir, 10, 1 << 20, 3600);
+    DiskQueue q = new DiskQueue(dir.toFile(), 10, 1 << 20, 3600);
     q.write(report(1000, 1, "{\"private\":\"first report\"}"));
-    Path second = q.write(report(2000, 2, "{\"n\":2}"));
+    Path second = q.write(report(2000, 2, "{\"n\":2}")).toPath();
     q.delivered(q.pending().get(0));
-    assertEquals(java.util.Collections.singletonList(second), q.list());
+    assertEquals(java.util.Collections.singletonList(second), toPaths(q.list()));
     assertTrue(tempFiles().isEmpty(), "no temp file is left behind");
-    assertEquals("{\"n\":2}", q.read(second).bodyJson());
+    assertEquals("{\"n\":2}", q.read(second.toFile()).bodyJson());
     q.delivered(q.pending().get(0));
     q.close();
     try (java.util.stream.Stream<Path> s = Files.list(dir)) {
@@ -145,26 +151,68 @@ class DiskQueueTest {
 
   @Test
   void aDurableWriteLeavesTheSameFile() throws Exception {
-    DiskQueue q = new DiskQueue(dir, 10, 1 << 20, 3600);
-    Path file = q.write(report(1000, 1, "{}"), true);
-    assertEquals("{}", q.read(file).bodyJson());
+    DiskQueue q = new DiskQueue(dir.toFile(), 10, 1 << 20, 3600);
+    Path file = q.write(report(1000, 1, "{}"), true).toPath();
+    assertEquals("{}", q.read(file.toFile()).bodyJson());
     assertTrue(tempFiles().isEmpty());
     q.close();
   }
 
   @Test
   void aFileDeliveredByTwoProcessesNeverTouchesTheNextReport() throws Exception {
-    DiskQueue writer = new DiskQueue(dir, 10, 1 << 20, 3600);
-    DiskQueue other = new DiskQueue(dir, 10, 1 << 20, 3600);
+    DiskQueue writer = new DiskQueue(dir.toFile(), 10, 1 << 20, 3600);
+    DiskQueue other = new DiskQueue(dir.toFile(), 10, 1 << 20, 3600);
     writer.write(report(1000, 1, "{\"n\":1}"));
     // The other process's flush finds the file, delivers it, and writes its own next report into it.
     other.enforceBounds(2000);
     other.delivered(other.pending().get(0));
-    Path next = other.write(new QueuedReport("/v1/crashes", "other_client_1", 1, 3000, "{\"n\":2}"));
+    Path next = other.write(new QueuedReport("/v1/crashes", "other_client_1", 1, 3000, "{\"n\":2}")).toPath();
     // The writer delivers the same file (an overlapping flush; the server said duplicate).
     writer.delivered(writer.pending().get(0));
-    assertEquals("{\"n\":2}", other.read(next).bodyJson(), "the other process's report is intact");
+    assertEquals("{\"n\":2}", other.read(next.toFile()).bodyJson(), "the other process's report is intact");
     writer.close();
     other.close();
+  }
+
+  @Test
+  void aWriteRecreatesTheQueueFolderRemovedWhileTheAppRan() throws Exception {
+    java.io.File folder = dir.resolve("gone").toFile();
+    DiskQueue q = new DiskQueue(folder, 10, 1 << 20, 3600);
+    assertFalse(folder.exists());
+    java.io.File file = q.write(report(1000, 1, "{\"n\":1}"));
+    assertEquals(new java.io.File(folder, "1000-client_ABCdef-123-1.json"), file);
+    assertEquals("{\"n\":1}", q.read(file).bodyJson());
+    assertEquals(java.util.Collections.singletonList(file), q.list());
+  }
+
+  @Test
+  void anAtomicWriteReplacesTheOldContentAndLeavesNoTempFile() throws Exception {
+    java.io.File target = dir.resolve("limiter.json").toFile();
+    DiskQueue.writeAtomically(target, "old".getBytes(StandardCharsets.UTF_8), false);
+    DiskQueue.writeAtomically(target, "new".getBytes(StandardCharsets.UTF_8), true);
+    assertEquals("new", new String(Files.readAllBytes(target.toPath()), StandardCharsets.UTF_8));
+    assertTrue(tempFiles().isEmpty());
+    try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+      assertEquals(1, s.count());
+    }
+  }
+
+  @Test
+  void aFileWhereTheQueueFolderShouldBeDisablesTheClient() throws Exception {
+    Path inTheWay = dir.resolve("not-a-folder");
+    Files.write(inTheWay, new byte[] {1});
+    Client client = new Client(options("http://127.0.0.1:9", inTheWay).build());
+    assertEquals(Client.Mode.DISABLED, client.mode());
+    assertTrue(client.disabledReason().startsWith("queue folder unusable"), client.disabledReason());
+    client.close();
+  }
+
+  @Test
+  void theQueueFolderOptionTakesAFileOrAName() {
+    java.io.File folder = dir.resolve("q").toFile();
+    assertEquals(folder, DumpcatcherOptions.builder().queueDir(folder).build().queueDir());
+    assertEquals(folder, DumpcatcherOptions.builder().queueDir(folder.getPath()).build().queueDir());
+    assertNull(DumpcatcherOptions.builder().queueDir("").build().queueDir(), "empty means the default");
+    assertNull(DumpcatcherOptions.builder().queueDir((String) null).build().queueDir());
   }
 }

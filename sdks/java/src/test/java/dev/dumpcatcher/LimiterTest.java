@@ -18,7 +18,7 @@ class LimiterTest {
 
   @Test
   void allowsNPerFingerprintPerWindowThenDropsUntilTheWindowRolls() {
-    Limiter limiter = new Limiter(dir, 3, 60);
+    Limiter limiter = new Limiter(dir.toFile(), 3, 60);
     long t = 1_000_000L;
     for (int i = 0; i < 3; i++) assertTrue(limiter.tryAcquire("fp", t + i));
     assertFalse(limiter.tryAcquire("fp", t + 10));
@@ -29,12 +29,12 @@ class LimiterTest {
   @Test
   void itsCountSurvivesARestart() {
     long t = 5_000_000L;
-    Limiter first = new Limiter(dir, 2, 3600);
+    Limiter first = new Limiter(dir.toFile(), 2, 3600);
     assertTrue(first.tryAcquire("loop", t));
     assertTrue(first.tryAcquire("loop", t + 1));
     first.persist();
     assertTrue(Files.exists(dir.resolve("limiter.json")));
-    Limiter afterRestart = new Limiter(dir, 2, 3600);
+    Limiter afterRestart = new Limiter(dir.toFile(), 2, 3600);
     assertFalse(afterRestart.tryAcquire("loop", t + 2));
   }
 
@@ -45,7 +45,7 @@ class LimiterTest {
     Files.write(
         dir.resolve("limiter.json"),
         ("{\"v\":1,\"windows\":{\"py-fp\":{\"start\":" + t + ",\"count\":2}}}").getBytes("UTF-8"));
-    Limiter limiter = new Limiter(dir, 2, 3600);
+    Limiter limiter = new Limiter(dir.toFile(), 2, 3600);
     assertFalse(limiter.tryAcquire("py-fp", t + 1), "the Python SDK's count is honoured");
     assertTrue(limiter.tryAcquire("java-fp", t + 1));
     limiter.persist();

@@ -32,7 +32,7 @@ final class TestSupport {
         .secret(FakeIngest.SECRET)
         .appName("java-sdk-tests")
         .appVersion("1.2.3")
-        .queueDir(queueDir)
+        .queueDir(queueDir.toFile())
         .environment(env())
         .captureUncaught(false)
         .shutdownTimeoutMs(500)
@@ -47,7 +47,9 @@ final class TestSupport {
   }
 
   static List<Path> queueFiles(Path dir) {
-    return new DiskQueue(dir, 1000, Long.MAX_VALUE, Long.MAX_VALUE / 2000).list();
+    List<Path> out = new java.util.ArrayList<>();
+    for (java.io.File f : new DiskQueue(dir.toFile(), 1000, Long.MAX_VALUE, Long.MAX_VALUE / 2000).list()) out.add(f.toPath());
+    return out;
   }
 
   @SuppressWarnings("unchecked")

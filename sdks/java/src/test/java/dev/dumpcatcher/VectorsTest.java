@@ -109,7 +109,7 @@ class VectorsTest {
             for (Object name : (List<?>) c.get("unset")) o.remove(name);
           }
           DumpcatcherOptions.Builder b = DumpcatcherOptions.builder()
-              .queueDir(dir)
+              .queueDir(dir.toFile())
               .environment(TestSupport.env())
               .captureUncaught(false)
               .discoverMetrics(false)
@@ -168,7 +168,7 @@ class VectorsTest {
       Path folder = Files.createTempDirectory(dir, "q");
       Path file = folder.resolve((String) c.get("fileName"));
       Files.write(file, ((String) c.get("content")).getBytes(StandardCharsets.UTF_8));
-      QueuedReport report = new DiskQueue(folder, 100, 10L << 20, 7L * 24 * 3600).read(file);
+      QueuedReport report = new DiskQueue(folder.toFile(), 100, 10L << 20, 7L * 24 * 3600).read(file.toFile());
       if ((Boolean) c.get("valid")) {
         assertNotNull(report);
         Map<String, Object> expect = map(c.get("expect"));
@@ -189,8 +189,8 @@ class VectorsTest {
     Map<String, Object> written = map(map(load("files-v1.json").get("queue")).get("written"));
     long createdAt = 1795334400000L;
     String body = "{\"reportId\":\"r1\",\"nested\":{\"a\":[1,\"b\"]}}";
-    Path file = new DiskQueue(dir, 100, 10L << 20, 7L * 24 * 3600)
-        .write(new QueuedReport("/v1/usage", "AbCdEfGh_123", 12, createdAt, body), true);
+    Path file = new DiskQueue(dir.toFile(), 100, 10L << 20, 7L * 24 * 3600)
+        .write(new QueuedReport("/v1/usage", "AbCdEfGh_123", 12, createdAt, body), true).toPath();
     Matcher m = Pattern.compile((String) written.get("fileNamePattern")).matcher(file.getFileName().toString());
     assertTrue(m.matches(), file.getFileName().toString());
     assertEquals(String.valueOf(createdAt), m.group(1));
@@ -217,7 +217,7 @@ class VectorsTest {
       json.append("\"fp-").append(i).append("\":{\"start\":").append(now - entries + i).append(",\"count\":1}");
     }
     Files.write(dir.resolve("limiter.json"), json.append("}}").toString().getBytes(StandardCharsets.UTF_8));
-    Limiter l = new Limiter(dir, (int) number(c.get("max")), number(c.get("windowSeconds")));
+    Limiter l = new Limiter(dir.toFile(), (int) number(c.get("max")), number(c.get("windowSeconds")));
     assertTrue(l.tryAcquire((String) c.get("fingerprint"), now));
     l.persist();
     Map<String, Object> after =
@@ -237,7 +237,7 @@ class VectorsTest {
         Path folder = Files.createTempDirectory(dir, "l");
         Path file = folder.resolve("limiter.json");
         if (c.get("file") != null) Files.write(file, ((String) c.get("file")).getBytes(StandardCharsets.UTF_8));
-        Limiter l = new Limiter(folder, (int) number(c.get("max")), number(c.get("windowSeconds")));
+        Limiter l = new Limiter(folder.toFile(), (int) number(c.get("max")), number(c.get("windowSeconds")));
         assertEquals(c.get("allowed"), l.tryAcquire((String) c.get("fingerprint"), number(c.get("nowMs"))));
         l.persist();
         Map<String, Object> after = map(Json.parse(new String(Files.readAllBytes(file), StandardCharsets.UTF_8)));

@@ -203,7 +203,7 @@ public final class CaptureBench {
           .secret("bench-secret-0123456789")
           .appName("bench")
           .appVersion("1.0.0")
-          .queueDir(queueDir)
+          .queueDir(queueDir.toFile())
           .captureUncaught(false)
           // Every capture takes the full path: the crash limiter would otherwise drop repeats cheaply.
           .maxReportsPerFingerprint(Integer.MAX_VALUE)
