@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { alertsApi, type AlertDestination, type AlertEventName } from '../api';
-import { ErrorBox, Secretish, useLoad } from '../components/ui';
+import { ErrorBox, Secretish, useLoad, useAction } from '../components/ui';
 import { exact } from '../format';
 import type { ProductContext } from './product-shell';
 
@@ -12,26 +12,6 @@ const EVENTS: Array<{ value: AlertEventName; label: string }> = [
 
 /** The thresholds the api accepts (SPIKE_THRESHOLDS). */
 const THRESHOLDS = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
-
-/** Runs one change at a time, keeping its error in words. */
-function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const run = async (fn: () => Promise<unknown>): Promise<boolean> => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-      return true;
-    } catch (err) {
-      setError(err as Error);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, run };
-}
 
 /** Checkboxes for the events, in a fieldset whose legend names them, and the spike threshold when a spike is chosen. */
 function EventChoice(props: {

@@ -1,27 +1,7 @@
 import { useState } from 'preact/hooks';
 import { mappingsApi, type MappingItem, type UploadToken } from '../api';
-import { ErrorBox, Loading, Secretish, useLoad } from '../components/ui';
+import { ErrorBox, Loading, Secretish, useLoad, useAction } from '../components/ui';
 import { exact, num } from '../format';
-
-/** Runs one change at a time, keeping its error in words. */
-function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const run = async (fn: () => Promise<unknown>): Promise<boolean> => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-      return true;
-    } catch (err) {
-      setError(err as Error);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, run };
-}
 
 function size(bytes: number): string {
   return bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${num(Math.ceil(bytes / 1024))} KB`;

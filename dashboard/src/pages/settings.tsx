@@ -2,33 +2,13 @@ import { useState } from 'preact/hooks';
 import { api, type Invitation } from '../api';
 import { currentUid } from '../auth';
 import type { DashboardConfig } from '../config';
-import { ErrorBox, Loading, Secretish, useLoad } from '../components/ui';
+import { ErrorBox, Loading, Secretish, useLoad, useAction } from '../components/ui';
 import { exact } from '../format';
 import { navigate } from '../router';
 import type { ProductContext } from './product-shell';
 import { SdkSnippets } from './sdk-snippets';
 import { AlertSettings } from './settings-alerts';
 import { MappingsSettings } from './settings-mappings';
-
-/** Runs one change at a time, keeping its error in words. */
-function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const run = async (fn: () => Promise<unknown>): Promise<boolean> => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-      return true;
-    } catch (err) {
-      setError(err as Error);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, run };
-}
 
 function General(props: { ctx: ProductContext }) {
   const { product, isOwner } = props.ctx;
