@@ -5,34 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { newClientId, sendSigned } from '../../scripts/lib/client';
-import { signInWithGoogle } from '../../scripts/lib/id-token';
 import { runRollup } from '../../functions/src/rollup/rollup';
 import { createFirestoreRollupStore } from '../../functions/src/rollup/store';
 import { fixtureCrash } from '../unit/rollup/reports';
+import { callApi, googleUser } from './api-client';
 import { requireEnv, testDb } from './helpers';
 
-interface Answer {
-  status: number;
-  json: Record<string, unknown> & { error?: { code: string; message: string; details?: Record<string, unknown> } };
-}
-
-async function call(token: string, method: string, path: string, body?: unknown): Promise<Answer> {
-  const res = await fetch(requireEnv('DUMPCATCHER_API_URL') + path, {
-    method,
-    headers: {
-      Authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as Answer['json'] };
-}
-
-async function googleUser(label: string) {
-  const email = `${label}-${randomUUID().slice(0, 8)}@example.com`;
-  const signIn = await signInWithGoogle(requireEnv('FIREBASE_AUTH_EMULATOR_HOST'), { email, name: label });
-  return { email, token: signIn.idToken };
-}
+const call = callApi;
 
 async function rollUp(): Promise<Record<string, unknown>> {
   for (;;) {

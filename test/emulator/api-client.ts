@@ -11,7 +11,13 @@ import { requireEnv } from './helpers';
 /** An api answer: status and JSON body. */
 export interface Answer<T = Record<string, unknown>> {
   status: number;
-  json: T & { error?: { code: string; details?: Record<string, unknown> & { issues?: Array<{ path: string }> } } };
+  json: T & {
+    error?: {
+      code: string;
+      message?: string;
+      details?: Record<string, unknown> & { issues?: Array<{ path: string }> };
+    };
+  };
 }
 
 /** One authenticated api call, the body sent as JSON when there is one. */

@@ -3,29 +3,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { newClientId, sendSigned } from '../../scripts/lib/client';
-import { signInWithGoogle } from '../../scripts/lib/id-token';
+import { callApi, googleUser, rollUpToTheEnd, type Answer } from './api-client';
 import { requireEnv, testDb } from './helpers';
 
 const apiUrl = () => requireEnv('DUMPCATCHER_API_URL');
 const FIXTURES = join(__dirname, '../fixtures/android');
 const read = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
 
-interface Answer {
-  status: number;
-  json: Record<string, unknown> & { error?: { code: string; details?: Record<string, unknown> } };
-}
-
-async function call(token: string, method: string, path: string, body?: unknown): Promise<Answer> {
-  const res = await fetch(apiUrl() + path, {
-    method,
-    headers: {
-      Authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as Answer['json'] };
-}
+const call = callApi;
 
 async function upload(
   token: string,
@@ -41,19 +26,7 @@ async function upload(
   return { status: res.status, json: (await res.json()) as Answer['json'] };
 }
 
-async function googleUser(label: string) {
-  const email = `${label}-${randomUUID().slice(0, 8)}@example.com`;
-  const signIn = await signInWithGoogle(requireEnv('FIREBASE_AUTH_EMULATOR_HOST'), { email, name: label });
-  return { email, token: signIn.idToken };
-}
-
-async function rollUp(): Promise<void> {
-  for (;;) {
-    const res = await fetch(requireEnv('DUMPCATCHER_ROLLUP_URL'), { method: 'POST' });
-    expect(res.status).toBe(200);
-    if (((await res.json()) as { caughtUp: boolean }).caughtUp) return;
-  }
-}
+const rollUp = rollUpToTheEnd;
 
 async function setup() {
   const owner = await googleUser('owner');
