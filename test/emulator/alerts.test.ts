@@ -4,11 +4,10 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
-import { newClientId, sendSigned } from '../../scripts/lib/client';
 import { runRollup } from '../../functions/src/rollup/rollup';
 import { createFirestoreRollupStore } from '../../functions/src/rollup/store';
 import { fixtureCrash } from '../unit/rollup/reports';
-import { callApi, googleUser } from './api-client';
+import { callApi, googleUser, signedSender } from './api-client';
 import { requireEnv, testDb } from './helpers';
 
 const call = callApi;
@@ -82,19 +81,9 @@ async function setup(options: { kind?: 'webhook' | 'slack'; events?: string[]; s
     ...(options.spikeThreshold === undefined ? {} : { spikeThreshold: options.spikeThreshold }),
   });
   expect(destination.status).toBe(201);
-  const clientId = newClientId();
-  let counter = 0;
+  const send = signedSender(productKey, secret);
   const crash = async (fixtureId: string, version = '1.0') => {
-    const res = await sendSigned({
-      baseUrl: requireEnv('DUMPCATCHER_INGEST_URL'),
-      path: '/v1/crashes',
-      productKey,
-      secret,
-      clientId,
-      counter: ++counter,
-      body: fixtureCrash(fixtureId, { version }),
-    });
-    expect(res.status).toBe(202);
+    await send('/v1/crashes', fixtureCrash(fixtureId, { version }));
   };
   return {
     owner,

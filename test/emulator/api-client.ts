@@ -54,20 +54,11 @@ export async function rollUpToTheEnd(): Promise<void> {
   }
 }
 
-/** A product made through the api by a new owner, a viewer who joined by invitation, and a signed sender. */
-export async function productWithViewer() {
-  const owner = await googleUser('owner');
-  const viewer = await googleUser('viewer');
-  const created = await callApi(owner.token, 'POST', '/v1/products', { name: 'Shop' });
-  expect(created.status).toBe(201);
-  const { productKey, secret } = created.json as { productKey: string; secret: string };
-  // Members join by invitation only: the owner invites, the viewer accepts as the invited verified address.
-  const invited = await callApi(owner.token, 'POST', `/v1/products/${productKey}/invitations`, { email: viewer.email });
-  expect(invited.status).toBe(201);
-  expect((await callApi(viewer.token, 'POST', `/v1/invitations/${invited.json.id as string}/accept`)).status).toBe(200);
+/** Sends signed reports for a product as one client (counters 1, 2, …); each must be accepted (202). Answers the stored id. */
+export function signedSender(productKey: string, secret: string) {
   const clientId = newClientId();
   let counter = 0;
-  const send = async (path: '/v1/crashes' | '/v1/usage', body: Record<string, unknown>) => {
+  return async (path: '/v1/crashes' | '/v1/usage', body: Record<string, unknown>): Promise<string> => {
     const res = await sendSigned({
       baseUrl: requireEnv('DUMPCATCHER_INGEST_URL'),
       path,
@@ -80,5 +71,19 @@ export async function productWithViewer() {
     expect(res.status).toBe(202);
     return res.json.id as string;
   };
+}
+
+/** A product made through the api by a new owner, a viewer who joined by invitation, and a signed sender. */
+export async function productWithViewer() {
+  const owner = await googleUser('owner');
+  const viewer = await googleUser('viewer');
+  const created = await callApi(owner.token, 'POST', '/v1/products', { name: 'Shop' });
+  expect(created.status).toBe(201);
+  const { productKey, secret } = created.json as { productKey: string; secret: string };
+  // Members join by invitation only: the owner invites, the viewer accepts as the invited verified address.
+  const invited = await callApi(owner.token, 'POST', `/v1/products/${productKey}/invitations`, { email: viewer.email });
+  expect(invited.status).toBe(201);
+  expect((await callApi(viewer.token, 'POST', `/v1/invitations/${invited.json.id as string}/accept`)).status).toBe(200);
+  const send = signedSender(productKey, secret);
   return { owner, viewer, productKey, send, base: `/v1/products/${productKey}` };
 }

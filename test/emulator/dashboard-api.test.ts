@@ -4,8 +4,7 @@ import { listIssues, type InsightsStore, type IssueListView } from '../../functi
 import type { CrashFeedView } from '../../functions/src/api/crashes';
 import { createFirestoreInsightsStore } from '../../functions/src/api/insights-store';
 import type { IssueDoc, IssueStatus } from '../../functions/src/rollup/schemas';
-import { computeFingerprint } from '../../functions/src/rollup/fingerprint';
-import { fixture, fixtureCrash } from '../unit/rollup/reports';
+import { fixture, fixtureCrash, fixtureIssueId } from '../unit/rollup/reports';
 import { callApi, googleUser, productWithViewer, rollUpToTheEnd, type Answer } from './api-client';
 import { testDb } from './helpers';
 
@@ -23,16 +22,7 @@ async function setup() {
 
 const DAY_MS = 86_400_000;
 
-/** The issue id the rollup gives a fixture's crash. */
-function issueOf(fixtureId: string): string {
-  const f = fixture(fixtureId);
-  return computeFingerprint({
-    type: f.report.type,
-    message: f.report.message,
-    stacktrace: f.text,
-    runtime: f.report.runtime,
-  }).fingerprint;
-}
+const issueOf = fixtureIssueId;
 const today = () => new Date().toISOString().slice(0, 10);
 const hexId = (n: number) => n.toString(16).padStart(64, '0');
 const STATUSES: IssueStatus[] = ['unresolved', 'regressed', 'resolved', 'ignored'];

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { newClientId, sendSigned } from '../../scripts/lib/client';
-import { callApi, googleUser, rollUpToTheEnd, type Answer } from './api-client';
+import { callApi, googleUser, rollUpToTheEnd, signedSender, type Answer } from './api-client';
 import { requireEnv, testDb } from './helpers';
 
 const apiUrl = () => requireEnv('DUMPCATCHER_API_URL');
@@ -35,25 +34,15 @@ async function setup() {
   const { productKey, secret } = created.json as { productKey: string; secret: string };
   const invited = await call(owner.token, 'POST', `/v1/products/${productKey}/invitations`, { email: viewer.email });
   expect((await call(viewer.token, 'POST', `/v1/invitations/${invited.json.id as string}/accept`)).status).toBe(200);
-  const clientId = newClientId();
-  let counter = 0;
+  const send = signedSender(productKey, secret);
   const sendCrash = async (trace: string, type: string, version: string) => {
-    const res = await sendSigned({
-      baseUrl: requireEnv('DUMPCATCHER_INGEST_URL'),
-      path: '/v1/crashes',
-      productKey,
-      secret,
-      clientId,
-      counter: ++counter,
-      body: {
-        reportId: randomUUID(),
-        occurredAt: new Date().toISOString(),
-        exception: { type, message: 'no note', stacktrace: trace },
-        app: { name: 'notes', version },
-        runtime: { name: 'android', version: '34' },
-      },
+    await send('/v1/crashes', {
+      reportId: randomUUID(),
+      occurredAt: new Date().toISOString(),
+      exception: { type, message: 'no note', stacktrace: trace },
+      app: { name: 'notes', version },
+      runtime: { name: 'android', version: '34' },
     });
-    expect(res.status).toBe(202);
   };
   return { owner, viewer, productKey, sendCrash, base: `/v1/products/${productKey}` };
 }

@@ -1,20 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { computeFingerprint } from '../../functions/src/rollup/fingerprint';
-import { fixture, fixtureCrash } from '../unit/rollup/reports';
+import { fixtureCrash, fixtureIssueId } from '../unit/rollup/reports';
 import { callApi, googleUser, productWithViewer, rollUpToTheEnd } from './api-client';
 
 const call = callApi;
 const rollUp = rollUpToTheEnd;
 
-const fingerprintOf = (id: string) => {
-  const f = fixture(id);
-  return computeFingerprint({
-    type: f.report.type,
-    message: f.report.message,
-    stacktrace: f.text,
-    runtime: f.report.runtime,
-  }).fingerprint;
-};
+const fingerprintOf = fixtureIssueId;
 
 const setup = productWithViewer;
 

@@ -1,5 +1,6 @@
 /* Crash reports built from the real stack-trace fixtures, for rollup tests (unit and emulator). */
 import { randomUUID } from 'node:crypto';
+import { computeFingerprint } from '../../../functions/src/rollup/fingerprint';
 import { loadFixtures, type Fixture } from './fixtures';
 
 let cache: Map<string, Fixture> | undefined;
@@ -28,4 +29,15 @@ export function fixtureCrash(
     ...(fields.installId === undefined ? {} : { installId: fields.installId }),
     ...(fields.fingerprint === undefined ? {} : { fingerprint: fields.fingerprint }),
   };
+}
+
+/** The issue id (fingerprint) the rollup gives a fixture's crash. */
+export function fixtureIssueId(id: string): string {
+  const f = fixture(id);
+  return computeFingerprint({
+    type: f.report.type,
+    message: f.report.message,
+    stacktrace: f.text,
+    runtime: f.report.runtime,
+  }).fingerprint;
 }
