@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { classifyAnswer, clockFixFor } from '../src/answers.ts';
 import { createClient } from '../src/client.ts';
 import { createLimiter, localFingerprint } from '../src/limiter.ts';
 import { createQueue } from '../src/queue.ts';
 import { createScrubber } from '../src/scrub.ts';
-import { classifyAnswer, clockFixFor } from '../src/transport.ts';
-import type { DumpcatcherOptions } from '../src/types.ts';
+import type { DumpcatcherOptions } from '../src/options.ts';
 import { makeTempDir, removeDir, testRuntime } from './helpers/env.ts';
 
 // The conformance vectors shared with the Python and Java SDKs (test/vectors/).
