@@ -130,6 +130,22 @@ export const IssueDocSchema = z.object({
   updatedAt: z.date(),
   /** Absent for traces that needed no mapping (and for issues written before retracing existed). */
   retrace: RetraceOutcomeSchema.optional(),
+  /** The release of the issue's earliest crash; absent on issues stored before release health. */
+  firstVersion: z.string().optional(),
+  /**
+   * Crashes and distinct installs per release, newest MAX_ISSUE_RELEASES releases in version
+   * order (counted since release health; absent before).
+   */
+  releases: z
+    .array(
+      z.object({
+        version: z.string(),
+        count: z.number().int().min(0),
+        installs: z.number().int().min(0),
+        sketch: BytesSchema,
+      }),
+    )
+    .optional(),
 });
 /** An issue document. */
 export type IssueDoc = z.infer<typeof IssueDocSchema>;
