@@ -1,4 +1,4 @@
-import { withAlertOutbox } from '../alerts/outbox';
+import { withAlertOutbox, withReleaseOutbox } from '../alerts/outbox';
 import type { Clock } from '../shared/clock';
 import {
   classifyCrash,
@@ -231,7 +231,8 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
       written = plan(current, live);
       liveCount = records.filter((r) => live.has(productKeyOf(r.path))).length;
       // New and regressed issues are queued for alerts in this same transaction (see alerts/outbox.ts).
-      return stream === 'crashes' ? withAlertOutbox(current, written, now) : written;
+      if (stream === 'crashes') return withAlertOutbox(current, written, now);
+      return stream === 'sessions' ? withReleaseOutbox(current, written, now) : written;
     };
     // A full batch, all of it applied, means more may follow: list it now, while this one commits.
     const whole = taken === raw.length;

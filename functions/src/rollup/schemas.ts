@@ -267,6 +267,8 @@ export const ReleaseIndexEntrySchema = z.object({
   hourStartMs: z.number(),
   current: HourCountsSchema,
   previous: HourCountsSchema,
+  /** Set while the release had crashes in its last hour when alerts last looked, so its recovery is queued too. */
+  watch: z.boolean().optional(),
 });
 /** One release's index entry. */
 export type ReleaseIndexEntry = z.infer<typeof ReleaseIndexEntrySchema>;

@@ -15,6 +15,7 @@ export const COLLECTIONS = {
   alertOutbox: 'alertOutbox',
   alertDeliveries: 'alertDeliveries',
   alertSpikeMarks: 'alertSpikeMarks',
+  alertReleaseMarks: 'alertReleaseMarks',
   mappings: 'mappings',
   mappingChunks: 'chunks',
   uploadTokens: 'uploadTokens',
