@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { listIssues, type InsightsStore, type IssueListView } from '../../functions/src/api/issues';
 import type { CrashFeedView } from '../../functions/src/api/crashes';
 import { createFirestoreInsightsStore } from '../../functions/src/api/insights-store';
-import type { IssueDoc, IssueStatus } from '../../functions/src/rollup/schemas';
+import type { IssueDoc, IssueStatus } from '../../functions/src/grouping/schemas';
 import { fixture, fixtureCrash, fixtureIssueId } from '../unit/rollup/reports';
 import { callApi, googleUser, productWithViewer, rollUpToTheEnd, type Answer } from './api-client';
 import { testDb } from './helpers';

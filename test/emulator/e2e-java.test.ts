@@ -4,7 +4,7 @@
  * what lands in the Firestore emulator is checked, then grouped by the real rollup.
  */
 import { readFileSync } from 'node:fs';
-import { parseStacktrace } from '../../functions/src/rollup/stacktrace';
+import { parseStacktrace } from '../../functions/src/grouping/stacktrace';
 import {
   exceptionOf,
   expectExit,

@@ -4,7 +4,7 @@
  * ingest, also through a network that fails then recovers and against the ingest's own 429s;
  * what lands in the Firestore emulator is checked, then grouped by the real rollup.
  */
-import { parseStacktrace } from '../../functions/src/rollup/stacktrace';
+import { parseStacktrace } from '../../functions/src/grouping/stacktrace';
 import {
   exceptionOf,
   expectExit,

@@ -3,7 +3,7 @@
  * crashes, reports and restarts against the test stack's ingest; what lands in the Firestore
  * emulator is checked, then grouped by the real rollup.
  */
-import { parseStacktrace } from '../../functions/src/rollup/stacktrace';
+import { parseStacktrace } from '../../functions/src/grouping/stacktrace';
 import {
   exceptionOf,
   expectExit,

@@ -1,8 +1,7 @@
 import { FieldPath, Timestamp, type DocumentData, type Firestore, type Transaction } from 'firebase-admin/firestore';
 import { COLLECTIONS } from '../shared/paths';
-import { IssueDocSchema, type IssueDoc } from '../rollup/schemas';
-import type { AlertApiStore } from './api';
-import { spikeMarkKey, type AlertDeliveryStore } from './deliver';
+import { IssueDocSchema, type IssueDoc } from '../grouping/schemas';
+import { spikeMarkKey, type AlertDeliveryStore, type AlertStatusChange } from './deliver';
 import { sha256Hex } from '../shared/sha256';
 import {
   AlertDocSchema,
@@ -15,6 +14,30 @@ import {
   type DeliveryDoc,
   type OutboxDoc,
 } from './schemas';
+
+/** What the api's alert routes read and write. */
+export interface AlertApiStore {
+  /** A product's destinations, oldest first. */
+  listAlerts(productKey: string): Promise<Array<{ id: string; alert: AlertDoc }>>;
+  getAlert(productKey: string, alertId: string): Promise<AlertDoc | null>;
+  /** Creates a destination (and its secret) unless the product has `maxPerProduct` already: then false. */
+  createAlert(
+    productKey: string,
+    alertId: string,
+    alert: AlertDoc,
+    secret: string | null,
+    maxPerProduct: number,
+  ): Promise<boolean>;
+  /** Applies a change to an existing destination; false when there is none. */
+  updateAlert(productKey: string, alertId: string, change: Partial<AlertDoc>): Promise<boolean>;
+  /** Deletes a destination and its secret. */
+  deleteAlert(productKey: string, alertId: string): Promise<void>;
+  setSecret(productKey: string, alertId: string, secret: string): Promise<void>;
+  getSecret(alertId: string): Promise<string | null>;
+  recordStatus(productKey: string, alertId: string, change: AlertStatusChange): Promise<void>;
+  /** Removes a deleted product's secrets, queued events and messages. */
+  deleteProductAlerts(productKey: string): Promise<void>;
+}
 
 /** Firestore Timestamps (at any depth) turned into Dates, so documents can be checked with zod. */
 function withDates(value: unknown): unknown {

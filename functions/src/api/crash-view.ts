@@ -1,9 +1,9 @@
-import { fingerprintInputOf } from '../rollup/aggregate';
-import { fingerprintParsed, selectGroupingExceptions } from '../rollup/fingerprint';
-import { CrashDocSchema, type StoredFrame } from '../rollup/schemas';
+import { fingerprintInputOf } from '../grouping/classify';
+import { fingerprintParsed, selectGroupingExceptions } from '../grouping/fingerprint';
+import { CrashDocSchema, type StoredFrame } from '../grouping/schemas';
 import { StoredCrashSchema, type StoredCrash } from './schemas';
-import { retraceInput, type MappingLookup, type RetraceOutcome } from '../rollup/retrace';
-import { parseStacktrace, type ParsedStacktrace } from '../rollup/stacktrace';
+import { retraceInput, type MappingLookup, type RetraceOutcome } from '../grouping/retrace';
+import { parseStacktrace, type ParsedStacktrace } from '../grouping/stacktrace';
 
 /** A stored crash as the issue page and the crash feed show it. */
 export interface CrashView {

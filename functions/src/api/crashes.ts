@@ -1,5 +1,5 @@
 import { ListCrashesQuerySchema } from './schemas';
-import { mappingKeysOf } from '../rollup/retrace';
+import { mappingKeysOf } from '../grouping/retrace';
 import { toCrashView, type CrashView } from './crash-view';
 import { decodeCrashCursor, encodeCrashCursor } from './cursors';
 import { parseQuery, requireRole, type InsightsStore } from './issues';

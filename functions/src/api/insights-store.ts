@@ -3,7 +3,7 @@ import type { InsightsStore } from './issues';
 import { ProductDocSchema } from './schemas';
 import { ALL_SHARDS, COLLECTIONS } from '../shared/paths';
 import { fieldsWithDates, fromMicros, parseStoredDoc, toMicros, withDates } from '../shared/firestore';
-import { CursorSchema, IssueDocSchema, type IssueDoc } from '../rollup/schemas';
+import { CursorSchema, IssueDocSchema, type IssueDoc } from '../grouping/schemas';
 
 function parseIssue(path: string, data: DocumentData | undefined): IssueDoc {
   return parseStoredDoc(IssueDocSchema, path, data);

@@ -2,7 +2,7 @@ import { parseInput } from '../shared/validation';
 import type { z } from 'zod';
 import type { Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
-import { type IssueDoc, type IssueStatus, type StoredFrame } from '../rollup/schemas';
+import { type IssueDoc, type IssueStatus, type StoredFrame } from '../grouping/schemas';
 import {
   GetIssueQuerySchema,
   ListIssuesQuerySchema,
@@ -10,8 +10,8 @@ import {
   type IssueSort,
   type PatchIssueBody,
 } from './schemas';
-import { mappingKeysOf, type RetraceOutcome } from '../rollup/retrace';
-import type { MappingCache } from '../rollup/retrace/cache';
+import { mappingKeysOf, type RetraceOutcome } from '../grouping/retrace';
+import type { MappingCache } from '../grouping/retrace/cache';
 import { toCrashView, type CrashView, type RollupPosition } from './crash-view';
 import { decodeIssueCursor, encodeIssueCursor } from './cursors';
 import { roleOf, type Caller, type Role } from './products';

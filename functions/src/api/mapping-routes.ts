@@ -1,5 +1,5 @@
 import { DumpcatcherError } from '../shared/errors';
-import { CreateUploadTokenBodySchema } from '../rollup/retrace/schemas';
+import { CreateUploadTokenBodySchema } from '../grouping/retrace/schemas';
 import {
   createUploadToken,
   deleteMapping,

@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DumpcatcherError } from '../shared/errors';
 import { sha256Hex } from '../shared/sha256';
-import { parseMapping } from '../rollup/retrace/mapping';
+import { parseMapping } from '../grouping/retrace/mapping';
 import {
   MAPPING_CHUNK_BYTES,
   MAX_MAPPING_BYTES,
@@ -11,22 +11,9 @@ import {
   type CreateUploadTokenBody,
   type MappingDoc,
   type UploadTokenDoc,
-} from '../rollup/retrace/schemas';
+} from '../grouping/retrace/schemas';
+import type { MappingStore } from '../grouping/retrace/store';
 import { loadFor, type ApiDeps, type Caller } from './products';
-
-/** Persistence of mappings and upload tokens; the Firestore adapter is rollup/retrace/firestore-store.ts. */
-export interface MappingStore {
-  /** Writes the chunks, then the metadata (readers never see a partial upload), then drops the old chunks. */
-  putMapping(productKey: string, doc: MappingDoc, chunks: readonly Buffer[]): Promise<void>;
-  getMapping(productKey: string, mapId: string): Promise<MappingDoc | null>;
-  listMappings(productKey: string): Promise<MappingDoc[]>;
-  /** Deletes the metadata and every chunk; false when there was none. */
-  deleteMapping(productKey: string, mapId: string): Promise<boolean>;
-  createUploadToken(productKey: string, doc: UploadTokenDoc): Promise<void>;
-  getUploadToken(productKey: string, id: string): Promise<UploadTokenDoc | null>;
-  listUploadTokens(productKey: string): Promise<UploadTokenDoc[]>;
-  deleteUploadToken(productKey: string, id: string): Promise<boolean>;
-}
 
 /** The body of a mapping upload as the handler received it: raw bytes, never parsed as JSON. */
 export interface RawUpload {

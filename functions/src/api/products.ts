@@ -1,10 +1,10 @@
 import type { Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
-import type { AlertDeps } from '../alerts/api';
+import type { AlertDeps } from './alerts';
 import type { InsightsStore } from './issues';
 import { buildNewProduct, generateSecret, type NewProductDocs } from '../shared/product-docs';
 import type { InvitationStore } from './invitations';
-import type { MappingStore } from './mappings';
+import type { MappingStore } from '../grouping/retrace/store';
 import {
   type CreateProductBody,
   type ProductDoc,

@@ -25,7 +25,7 @@ import { getMe } from './users';
 import { listCrashes } from './crashes';
 import { getIssue, listIssues, patchIssue, type InsightsStore } from './issues';
 import { getStats } from './stats';
-import { createAlert, deleteAlert, listAlerts, rotateAlertSecret, testAlert, updateAlert } from '../alerts/api';
+import { createAlert, deleteAlert, listAlerts, rotateAlertSecret, testAlert, updateAlert } from './alerts';
 import { CreateAlertBodySchema, UpdateAlertBodySchema } from '../alerts/schemas';
 import { MAPPING_ROUTES } from './mapping-routes';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CRASH_DIMENSIONS, IssueStatusSchema } from '../rollup/schemas';
+import { CRASH_DIMENSIONS, IssueStatusSchema } from '../grouping/schemas';
 
 /** Longest overlap a rotation may keep the previous secret alive: 7 days. */
 export const MAX_OVERLAP_SECONDS = 7 * 86_400;

@@ -1,5 +1,5 @@
 import { DumpcatcherError } from '../shared/errors';
-import { type CrashStatsDoc, type MetricStats, type UsageStatsDoc } from '../rollup/schemas';
+import { type CrashStatsDoc, type MetricStats, type UsageStatsDoc } from '../grouping/schemas';
 import { StatsQuerySchema } from './schemas';
 import {
   createSketch,
@@ -9,7 +9,7 @@ import {
   ISSUE_PRECISION,
   ROW_PRECISION,
   type Sketch,
-} from '../rollup/sketch';
+} from '../grouping/sketch';
 import type { Caller } from './products';
 import { parseQuery, requireRole, type InsightsStore } from './issues';
 import {

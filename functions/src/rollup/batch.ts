@@ -4,16 +4,9 @@
  * batch into the aggregate documents read inside the transaction.
  */
 
-import {
-  mergeCrashStats,
-  mergeIssue,
-  mergeUsageStats,
-  reduceClassified,
-  reduceUsage,
-  type ClassifiedCrash,
-  type ReportRecord,
-} from './aggregate';
-import { CrashStatsDocSchema, IssueDocSchema, UsageStatsDocSchema, type UsageDoc } from './schemas';
+import { mergeCrashStats, mergeIssue, mergeUsageStats, reduceClassified, reduceUsage } from './aggregate';
+import type { ClassifiedCrash, ReportRecord } from '../grouping/classify';
+import { CrashStatsDocSchema, IssueDocSchema, UsageStatsDocSchema, type UsageDoc } from '../grouping/schemas';
 
 /** A report as listed by the store: where it is, when it arrived, and its raw fields. */
 export interface RawReport {

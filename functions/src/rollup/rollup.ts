@@ -1,12 +1,7 @@
 import { withAlertOutbox } from '../alerts/outbox';
 import type { Clock } from '../shared/clock';
-import {
-  classifyCrash,
-  crashDocumentPaths,
-  usageDocumentPaths,
-  type FingerprintCache,
-  type ReportRecord,
-} from './aggregate';
+import { classifyCrash, type FingerprintCache, type ReportRecord } from '../grouping/classify';
+import { crashDocumentPaths, usageDocumentPaths } from './aggregate';
 import {
   BATCH_TEXT_BUDGET_BYTES,
   FIRST_BATCH_LIMIT,
@@ -20,16 +15,10 @@ import {
   type RawReport,
   type SafeParser,
 } from './batch';
-import {
-  CrashDocSchema,
-  ROLLUP_STREAMS,
-  UsageDocSchema,
-  type Cursor,
-  type RollupConfig,
-  type RollupStream,
-} from './schemas';
-import { mappingKeysOf } from './retrace';
-import type { MappingCache } from './retrace/cache';
+import { CrashDocSchema, ROLLUP_STREAMS, UsageDocSchema, type Cursor, type RollupStream } from '../grouping/schemas';
+import type { RollupConfig } from './config';
+import { mappingKeysOf } from '../grouping/retrace';
+import type { MappingCache } from '../grouping/retrace/cache';
 
 /** The batch types the store speaks, re-exported for adapters. */
 export type { BatchPlan, RawReport } from './batch';

@@ -1,47 +1,23 @@
 /**
  * The alert routes' core: destinations of a product (owner manages, members read without
  * secrets), their signing secrets, and the owner's test message. Persistence is the
- * `AlertApiStore` (store.ts); sending is the same transport the rollup's delivery uses.
+ * `AlertApiStore` (alerts/store.ts); sending is the same transport the rollup's delivery uses.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DumpcatcherError } from '../shared/errors';
-import { loadFor, type ApiDeps, type Caller, type Role } from '../api/products';
-import { checkDestination, type Resolve } from './address';
-import type { AlertStatusChange } from './deliver';
-import { buildSlackBody, buildWebhookBody } from './payload';
+import { loadFor, type ApiDeps, type Caller, type Role } from './products';
+import { checkDestination, type Resolve } from '../alerts/address';
+import { buildSlackBody, buildWebhookBody } from '../alerts/payload';
 import {
   MAX_ALERTS_PER_PRODUCT,
   type AlertDoc,
   type AlertKind,
   type CreateAlertBody,
   type UpdateAlertBody,
-} from './schemas';
-import { generateWebhookSecret, webhookHeaders } from './sign';
-import type { SendMessage } from './transport';
-
-/** What the alert routes read and write. */
-export interface AlertApiStore {
-  /** A product's destinations, oldest first. */
-  listAlerts(productKey: string): Promise<Array<{ id: string; alert: AlertDoc }>>;
-  getAlert(productKey: string, alertId: string): Promise<AlertDoc | null>;
-  /** Creates a destination (and its secret) unless the product has `maxPerProduct` already: then false. */
-  createAlert(
-    productKey: string,
-    alertId: string,
-    alert: AlertDoc,
-    secret: string | null,
-    maxPerProduct: number,
-  ): Promise<boolean>;
-  /** Applies a change to an existing destination; false when there is none. */
-  updateAlert(productKey: string, alertId: string, change: Partial<AlertDoc>): Promise<boolean>;
-  /** Deletes a destination and its secret. */
-  deleteAlert(productKey: string, alertId: string): Promise<void>;
-  setSecret(productKey: string, alertId: string, secret: string): Promise<void>;
-  getSecret(alertId: string): Promise<string | null>;
-  recordStatus(productKey: string, alertId: string, change: AlertStatusChange): Promise<void>;
-  /** Removes a deleted product's secrets, queued events and messages. */
-  deleteProductAlerts(productKey: string): Promise<void>;
-}
+} from '../alerts/schemas';
+import { generateWebhookSecret, webhookHeaders } from '../alerts/sign';
+import type { AlertApiStore } from '../alerts/store';
+import type { SendMessage } from '../alerts/transport';
 
 /** What the alert routes depend on besides the api's own deps. */
 export interface AlertDeps {

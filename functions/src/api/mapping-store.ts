@@ -1,8 +1,12 @@
 import { Timestamp, type DocumentData, type Firestore } from 'firebase-admin/firestore';
-import type { MappingStore } from '../../api/mappings';
-import { COLLECTIONS } from '../../shared/paths';
-import type { MappingLoader } from './cache';
-import { MappingDocSchema, UploadTokenDocSchema, type MappingDoc, type UploadTokenDoc } from './schemas';
+import { COLLECTIONS } from '../shared/paths';
+import {
+  MappingDocSchema,
+  UploadTokenDocSchema,
+  type MappingDoc,
+  type UploadTokenDoc,
+} from '../grouping/retrace/schemas';
+import type { MappingLoader, MappingStore } from '../grouping/retrace/store';
 
 // Firestore caps a write request at 10 MiB; chunks are up to 900 KiB, so 8 fit in one batch.
 const CHUNKS_PER_BATCH = 8;
