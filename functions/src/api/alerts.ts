@@ -5,8 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DumpcatcherError } from '../shared/errors';
-import { loadFor, type ApiDeps, type Caller, type Role } from './products';
-import { checkDestination, type Resolve } from '../alerts/address';
+import { checkDestination } from '../alerts/address';
 import { buildSlackBody, buildWebhookBody } from '../alerts/payload';
 import {
   MAX_ALERTS_PER_PRODUCT,
@@ -16,18 +15,8 @@ import {
   type UpdateAlertBody,
 } from '../alerts/schemas';
 import { generateWebhookSecret, webhookHeaders } from '../alerts/sign';
-import type { AlertApiStore } from '../alerts/store';
-import type { SendMessage } from '../alerts/transport';
-
-/** What the alert routes depend on besides the api's own deps. */
-export interface AlertDeps {
-  store: AlertApiStore;
-  send: SendMessage;
-  allowLoopback: boolean;
-  dashboardUrl: string | undefined;
-  /** Overrides DNS resolution for the creation-time check (tests). */
-  resolve?: Resolve;
-}
+import { loadProductFor, type Caller, type Role } from './access';
+import type { AlertDeps, ApiDeps } from './deps';
 
 /** A destination as the api shows it. */
 export interface AlertView {
@@ -96,7 +85,7 @@ function newAlertId(): string {
 
 /** The product's destinations, with their delivery status; any member. */
 export async function listAlerts(deps: ApiDeps, caller: Caller, productKey: string): Promise<{ alerts: AlertView[] }> {
-  const { role } = await loadFor(deps, caller, productKey, 'viewer');
+  const { role } = await loadProductFor(deps.store, caller, productKey, 'viewer');
   const rows = await alertsOf(deps).store.listAlerts(productKey);
   return { alerts: rows.map((r) => toView(productKey, r.id, r.alert, role)) };
 }
@@ -108,7 +97,7 @@ export async function createAlert(
   productKey: string,
   body: CreateAlertBody,
 ): Promise<AlertView & { secret?: string }> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   const alerts = alertsOf(deps);
   await checkUrl(alerts, body.url);
   const now = deps.clock();
@@ -143,7 +132,7 @@ export async function updateAlert(
   alertId: string,
   body: UpdateAlertBody,
 ): Promise<AlertView> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   const alerts = alertsOf(deps);
   const current = await alerts.store.getAlert(productKey, alertId);
   if (current === null) throw notFound();
@@ -171,7 +160,7 @@ export async function deleteAlert(
   productKey: string,
   alertId: string,
 ): Promise<{ id: string; productKey: string; deleted: true }> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   const alerts = alertsOf(deps);
   if ((await alerts.store.getAlert(productKey, alertId)) === null) throw notFound();
   await alerts.store.deleteAlert(productKey, alertId);
@@ -185,7 +174,7 @@ export async function rotateAlertSecret(
   productKey: string,
   alertId: string,
 ): Promise<{ id: string; productKey: string; secret: string }> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   const alerts = alertsOf(deps);
   const alert = await alerts.store.getAlert(productKey, alertId);
   if (alert === null) throw notFound();
@@ -205,7 +194,7 @@ export async function testAlert(
   productKey: string,
   alertId: string,
 ): Promise<{ id: string; messageId: string; delivered: boolean; status: number | null; error: string | null }> {
-  const { product } = await loadFor(deps, caller, productKey, 'owner');
+  const { product } = await loadProductFor(deps.store, caller, productKey, 'owner');
   const alerts = alertsOf(deps);
   const alert = await alerts.store.getAlert(productKey, alertId);
   if (alert === null) throw notFound();

@@ -8,12 +8,13 @@ import {
   MAX_MAPPING_BYTES,
   MAX_UPLOAD_TOKENS,
   MapIdSchema,
-  type CreateUploadTokenBody,
   type MappingDoc,
   type UploadTokenDoc,
 } from '../grouping/retrace/schemas';
 import type { MappingStore } from '../grouping/retrace/store';
-import { loadFor, type ApiDeps, type Caller } from './products';
+import { loadProductFor, type Caller } from './access';
+import type { ApiDeps } from './deps';
+import type { CreateUploadTokenBody } from './schemas';
 
 /** The body of a mapping upload as the handler received it: raw bytes, never parsed as JSON. */
 export interface RawUpload {
@@ -137,7 +138,7 @@ export function splitChunks(data: Buffer, size = MAPPING_CHUNK_BYTES): Buffer[] 
 
 async function authorize(deps: ApiDeps, actor: MappingActor, productKey: string, need: 'owner' | 'viewer') {
   // A token was already checked against this product by authenticateUploadToken.
-  if (actor.kind === 'user') await loadFor(deps, actor.caller, productKey, need);
+  if (actor.kind === 'user') await loadProductFor(deps.store, actor.caller, productKey, need);
 }
 
 /**
@@ -202,7 +203,7 @@ export async function listMappings(
   caller: Caller,
   productKey: string,
 ): Promise<{ mappings: MappingView[] }> {
-  await loadFor(deps, caller, productKey, 'viewer');
+  await loadProductFor(deps.store, caller, productKey, 'viewer');
   const docs = await storeOf(deps).listMappings(productKey);
   docs.sort((a, b) => b.uploadedAt.getTime() - a.uploadedAt.getTime() || a.mapId.localeCompare(b.mapId));
   return { mappings: docs.map((doc) => toMappingView(productKey, doc)) };
@@ -215,7 +216,7 @@ export async function deleteMapping(
   productKey: string,
   rawMapId: string,
 ): Promise<{ productKey: string; deleted: true; mapId: string }> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   const mapId = parseMapId(rawMapId);
   if (!(await storeOf(deps).deleteMapping(productKey, mapId))) throw mappingNotFound(mapId);
   return { productKey, deleted: true, mapId };
@@ -241,7 +242,7 @@ export async function createUploadToken(
   productKey: string,
   body: CreateUploadTokenBody,
 ): Promise<UploadTokenView & { productKey: string; token: string }> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   const store = storeOf(deps);
   if ((await store.listUploadTokens(productKey)).length >= MAX_UPLOAD_TOKENS)
     throw new DumpcatcherError('conflict', `A product may have at most ${MAX_UPLOAD_TOKENS} upload tokens.`, {
@@ -267,7 +268,7 @@ export async function listUploadTokens(
   caller: Caller,
   productKey: string,
 ): Promise<{ tokens: UploadTokenView[] }> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   const docs = await storeOf(deps).listUploadTokens(productKey);
   docs.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || a.id.localeCompare(b.id));
   return { tokens: docs.map(toTokenView) };
@@ -280,7 +281,7 @@ export async function revokeUploadToken(
   productKey: string,
   id: string,
 ): Promise<{ productKey: string; revoked: true; id: string }> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   if (!(await storeOf(deps).deleteUploadToken(productKey, id)))
     throw new DumpcatcherError('not_found', 'No upload token with this id.', { details: { id } });
   return { productKey, revoked: true, id };

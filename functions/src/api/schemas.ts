@@ -260,3 +260,10 @@ export const StatsQuerySchema = z.strictObject({
 });
 /** A validated stats query. */
 export type StatsQuery = z.infer<typeof StatsQuerySchema>;
+
+/** Body of `POST /v1/products/{key}/upload-tokens`. */
+export const CreateUploadTokenBodySchema = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(100),
+});
+/** A request to create an upload token. */
+export type CreateUploadTokenBody = z.infer<typeof CreateUploadTokenBodySchema>;

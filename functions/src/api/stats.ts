@@ -10,8 +10,7 @@ import {
   ROW_PRECISION,
   type Sketch,
 } from '../grouping/sketch';
-import type { Caller } from './products';
-import { parseQuery, requireRole, type InsightsStore } from './issues';
+import { parseQuery } from './issues';
 import {
   crashDaySeries,
   parseCrashStats,
@@ -21,6 +20,8 @@ import {
   type CrashDayPoint,
   type UsageDayPoint,
 } from './series';
+import { loadProductFor, type Caller } from './access';
+import type { InsightsStore } from './deps';
 
 /** Longest range one stats call covers, in days (one document read per day). */
 export const MAX_STATS_DAYS = 92;
@@ -189,7 +190,7 @@ export async function getStats(
 ): Promise<StatsView> {
   const query = parseQuery(StatsQuerySchema, params.query);
   const days = listDays(query.from, query.to);
-  await requireRole(store, caller, params.productKey, 'viewer');
+  await loadProductFor(store, caller, params.productKey, 'viewer');
   const docs = await store.getStats(
     params.productKey,
     days.map((day) => statsDocId(day, query.by)),
