@@ -27,6 +27,7 @@ import {
 } from '../grouping/sketch';
 import { compareVersions, isAtOrAbove } from '../grouping/version';
 import type { RetraceOutcome } from '../grouping/retrace';
+import { issuePath, statsPath } from '../shared/paths';
 
 /** Most versions an issue lists; the oldest (in version order) are dropped first. */
 export const MAX_ISSUE_VERSIONS = 100;
@@ -96,16 +97,6 @@ export interface CrashBatchDelta {
 /** The UTC day of an instant, `YYYY-MM-DD`. */
 export function utcDay(at: Date): string {
   return at.toISOString().slice(0, 10);
-}
-
-/** Path of an issue document. */
-export function issuePath(productKey: string, fingerprint: string): string {
-  return `products/${productKey}/issues/${fingerprint}`;
-}
-
-/** Path of a stats document: `{day}_{dimension}` or `{day}_usage`. */
-export function statsPath(productKey: string, day: string, by: CrashDimension | 'usage'): string {
-  return `products/${productKey}/stats/${day}_${by}`;
 }
 
 /** The `file:line` of a frame (file shortened as in grouping; the class when there is no file). */

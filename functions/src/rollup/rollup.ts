@@ -9,7 +9,6 @@ import {
   nextLimit,
   planCrashBatch,
   planUsageBatch,
-  productKeyOf,
   selectBatch,
   type BatchPlan,
   type RawReport,
@@ -19,6 +18,7 @@ import { CrashDocSchema, ROLLUP_STREAMS, UsageDocSchema, type Cursor, type Rollu
 import type { RollupConfig } from './config';
 import { mappingKeysOf } from '../grouping/retrace';
 import type { MappingCache } from '../grouping/retrace/cache';
+import { COLLECTIONS, productCollectionOf, productKeyOf } from '../shared/paths';
 
 /** The batch types the store speaks, re-exported for adapters. */
 export type { BatchPlan, RawReport } from './batch';
@@ -233,7 +233,7 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
     summary.orphaned += records.length - liveCount;
     if (stream === 'crashes') summary.processed += liveCount;
     else summary.usageProcessed += liveCount;
-    for (const path of written.keys()) (path.includes('/issues/') ? issues : stats).add(path);
+    for (const path of written.keys()) (productCollectionOf(path) === COLLECTIONS.issues ? issues : stats).add(path);
   };
 
   let outOfTime = false;
