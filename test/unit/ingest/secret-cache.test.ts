@@ -5,7 +5,7 @@ import { createProduct, rotateSecret } from '../../../functions/src/api/products
 import { ingestReport, type IngestDeps } from '../../../functions/src/ingest/ingest';
 import { createRateLimiter } from '../../../functions/src/ingest/rate-limit';
 import { createProductCache } from '../../../functions/src/ingest/secret-cache';
-import { createMemoryStore } from './memory-store';
+import { createMemoryStore } from '../api/memory-store';
 import type { Caller } from '../../../functions/src/api/access';
 import type { ApiDeps } from '../../../functions/src/api/deps';
 

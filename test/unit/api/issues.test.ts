@@ -9,7 +9,7 @@ import type { CrashDoc, IssueDoc } from '../../../functions/src/grouping/schemas
 import type { IssueSort } from '../../../functions/src/api/schemas';
 import type { RollupPosition } from '../../../functions/src/api/crash-view';
 import { DumpcatcherError } from '../../../functions/src/shared/errors';
-import { fixtureCrash } from './reports';
+import { fixtureCrash } from '../rollup/reports';
 import type { Caller } from '../../../functions/src/api/access';
 import type { InsightsStore } from '../../../functions/src/api/deps';
 
