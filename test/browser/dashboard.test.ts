@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { sendSigned, newClientId, sampleCrash } from '../../scripts/lib/client';
-import { expectExit, newQueueDir, removeTempDirs } from '../e2e/harness';
-import { buildNodePackage, runNode, runPython } from '../e2e/programs';
+import { expectExit, newQueueDir, removeTempDirs } from '../sdk-programs/harness';
+import { buildNodePackage, runNode, runPython } from '../sdk-programs/programs';
 import { requireEnv } from '../emulator/helpers';
 import { dashboardUrl, launchBrowser, newSession, screenshot, seriousA11yViolations, signIn } from './browser';
 
