@@ -1,14 +1,12 @@
 /**
  * The alert routes' core: destinations of a product (owner manages, members read without
  * secrets), their signing secrets, and the owner's test message. Persistence is the
- * `AlertApiStore` (store.ts); sending is the same transport the rollup's delivery uses.
+ * `AlertApiStore` (alerts/store.ts); sending is the same transport the rollup's delivery uses.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DumpcatcherError } from '../shared/errors';
-import { loadFor, type ApiDeps, type Caller, type Role } from '../api/products';
-import { checkDestination, type Resolve } from './address';
-import type { AlertStatusChange } from './deliver';
-import { buildSlackBody, buildWebhookBody } from './payload';
+import { checkDestination } from '../alerts/address';
+import { buildSlackBody, buildWebhookBody } from '../alerts/payload';
 import {
   DEFAULT_UNHEALTHY_MIN_SESSIONS,
   DEFAULT_UNHEALTHY_THRESHOLD,
@@ -17,43 +15,10 @@ import {
   type AlertKind,
   type CreateAlertBody,
   type UpdateAlertBody,
-} from './schemas';
-import { generateWebhookSecret, webhookHeaders } from './sign';
-import type { SendMessage } from './transport';
-
-/** What the alert routes read and write. */
-export interface AlertApiStore {
-  /** A product's destinations, oldest first. */
-  listAlerts(productKey: string): Promise<Array<{ id: string; alert: AlertDoc }>>;
-  getAlert(productKey: string, alertId: string): Promise<AlertDoc | null>;
-  /** Creates a destination (and its secret) unless the product has `maxPerProduct` already: then false. */
-  createAlert(
-    productKey: string,
-    alertId: string,
-    alert: AlertDoc,
-    secret: string | null,
-    maxPerProduct: number,
-  ): Promise<boolean>;
-  /** Applies a change to an existing destination; false when there is none. */
-  updateAlert(productKey: string, alertId: string, change: Partial<AlertDoc>): Promise<boolean>;
-  /** Deletes a destination and its secret. */
-  deleteAlert(productKey: string, alertId: string): Promise<void>;
-  setSecret(productKey: string, alertId: string, secret: string): Promise<void>;
-  getSecret(alertId: string): Promise<string | null>;
-  recordStatus(productKey: string, alertId: string, change: AlertStatusChange): Promise<void>;
-  /** Removes a deleted product's secrets, queued events and messages. */
-  deleteProductAlerts(productKey: string): Promise<void>;
-}
-
-/** What the alert routes depend on besides the api's own deps. */
-export interface AlertDeps {
-  store: AlertApiStore;
-  send: SendMessage;
-  allowLoopback: boolean;
-  dashboardUrl: string | undefined;
-  /** Overrides DNS resolution for the creation-time check (tests). */
-  resolve?: Resolve;
-}
+} from '../alerts/schemas';
+import { generateWebhookSecret, webhookHeaders } from '../alerts/sign';
+import { loadProductFor, type Caller, type Role } from './access';
+import type { AlertDeps, ApiDeps } from './deps';
 
 /** A destination as the api shows it. */
 export interface AlertView {
@@ -128,7 +93,7 @@ function newAlertId(): string {
 
 /** The product's destinations, with their delivery status; any member. */
 export async function listAlerts(deps: ApiDeps, caller: Caller, productKey: string): Promise<{ alerts: AlertView[] }> {
-  const { role } = await loadFor(deps, caller, productKey, 'viewer');
+  const { role } = await loadProductFor(deps.store, caller, productKey, 'viewer');
   const rows = await alertsOf(deps).store.listAlerts(productKey);
   return { alerts: rows.map((r) => toView(productKey, r.id, r.alert, role)) };
 }
@@ -140,7 +105,7 @@ export async function createAlert(
   productKey: string,
   body: CreateAlertBody,
 ): Promise<AlertView & { secret?: string }> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   const alerts = alertsOf(deps);
   await checkUrl(alerts, body.url);
   const now = deps.clock();
@@ -177,7 +142,7 @@ export async function updateAlert(
   alertId: string,
   body: UpdateAlertBody,
 ): Promise<AlertView> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   const alerts = alertsOf(deps);
   const current = await alerts.store.getAlert(productKey, alertId);
   if (current === null) throw notFound();
@@ -214,7 +179,7 @@ export async function deleteAlert(
   productKey: string,
   alertId: string,
 ): Promise<{ id: string; productKey: string; deleted: true }> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   const alerts = alertsOf(deps);
   if ((await alerts.store.getAlert(productKey, alertId)) === null) throw notFound();
   await alerts.store.deleteAlert(productKey, alertId);
@@ -228,7 +193,7 @@ export async function rotateAlertSecret(
   productKey: string,
   alertId: string,
 ): Promise<{ id: string; productKey: string; secret: string }> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   const alerts = alertsOf(deps);
   const alert = await alerts.store.getAlert(productKey, alertId);
   if (alert === null) throw notFound();
@@ -248,7 +213,7 @@ export async function testAlert(
   productKey: string,
   alertId: string,
 ): Promise<{ id: string; messageId: string; delivered: boolean; status: number | null; error: string | null }> {
-  const { product } = await loadFor(deps, caller, productKey, 'owner');
+  const { product } = await loadProductFor(deps.store, caller, productKey, 'owner');
   const alerts = alertsOf(deps);
   const alert = await alerts.store.getAlert(productKey, alertId);
   if (alert === null) throw notFound();
