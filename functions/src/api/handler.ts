@@ -1,6 +1,7 @@
 import type { HttpFunction, Request } from '@google-cloud/functions-framework';
 import { systemClock, type Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
+import { toWellFormedDeep } from '../shared/well-formed';
 import { holdCompressedBodies, readHeldBody, type HeldBody } from '../shared/compressed-body';
 import { sendError, sendJson } from '../shared/http';
 import { logApiFailure, logApiAudit } from '../shared/logs';
@@ -42,8 +43,15 @@ const AUDITED = new Set([
  */
 export const MAX_INFLATED_BODY_BYTES = 1024 * 1024;
 
-/** The JSON body, or an error if a body was sent as something other than JSON. */
+/**
+ * The JSON body, or an error if a body was sent as something other than JSON. Its lone
+ * surrogates are replaced with U+FFFD here, once for every route: Firestore refuses them.
+ */
 function jsonBody(req: Request, held: HeldBody | undefined): unknown {
+  return toWellFormedDeep(parsedJsonBody(req, held)).value;
+}
+
+function parsedJsonBody(req: Request, held: HeldBody | undefined): unknown {
   const length = held?.bytes.length ?? req.rawBody?.length ?? 0;
   if (length === 0) return undefined;
   // req.is() answers null for a held body (its length headers are set aside), so ask the header.
