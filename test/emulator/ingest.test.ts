@@ -368,6 +368,11 @@ describe('ingest over HTTP on the Firestore emulator', () => {
   });
 });
 
+/** The stored document of an accepted report. */
+function storedReport(productKey: string, kind: 'crashes' | 'usage', id: string) {
+  return testDb().collection('products').doc(productKey).collection(kind).doc(id).get();
+}
+
 describe('ingest: lone surrogates (Python surrogateescape file names) are stored as U+FFFD, never a 500', () => {
   const LONE = 'caf\udce9.py';
   const FIXED = 'caf\ufffd.py';
@@ -397,12 +402,7 @@ describe('ingest: lone surrogates (Python surrogateescape file names) are stored
         ...(encoding === 'gzip' ? { bodyEncoding: 'gzip' } : {}),
       });
       expect(res.status).toBe(202);
-      const doc = await testDb()
-        .collection('products')
-        .doc(product.productKey)
-        .collection('crashes')
-        .doc(res.json.id as string)
-        .get();
+      const doc = await storedReport(product.productKey, 'crashes', res.json.id as string);
       expect(doc.get('exception')).toEqual({
         type: `Err${FIXED}`,
         message: `open ${FIXED}`,
@@ -430,12 +430,7 @@ describe('ingest: lone surrogates (Python surrogateescape file names) are stored
     };
     const res = await sendSigned({ ...base, path: '/v1/usage', counter: 1, body: usage });
     expect(res.status).toBe(202);
-    const doc = await testDb()
-      .collection('products')
-      .doc(product.productKey)
-      .collection('usage')
-      .doc(res.json.id as string)
-      .get();
+    const doc = await storedReport(product.productKey, 'usage', res.json.id as string);
     expect([doc.get('app.name'), doc.get('label'), doc.get('metrics')]).toEqual([
       `demo${FIXED}`,
       `daily ${FIXED}`,
@@ -448,12 +443,7 @@ describe('ingest: lone surrogates (Python surrogateescape file names) are stored
     const { product, base } = await setup();
     const res = await sendSigned({ ...base, counter: 1, body: sampleCrash({ label: 'caf\u00e9 \ud83d\ude00' }) });
     expect(res.status).toBe(202);
-    const doc = await testDb()
-      .collection('products')
-      .doc(product.productKey)
-      .collection('crashes')
-      .doc(res.json.id as string)
-      .get();
+    const doc = await storedReport(product.productKey, 'crashes', res.json.id as string);
     expect([doc.get('label'), doc.get('loneSurrogatesReplaced')]).toEqual(['caf\u00e9 \ud83d\ude00', undefined]);
   });
 
