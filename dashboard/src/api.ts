@@ -9,7 +9,7 @@ import type { MappingView, UploadTokenView } from '../../functions/src/api/mappi
 import type { MemberView, ProductView } from '../../functions/src/api/products';
 import type { CrashStatsSeriesView, UsageStatsSeriesView } from '../../functions/src/api/stats';
 import type { UserView } from '../../functions/src/api/users';
-import type { IssueStatus, StoredFrame } from '../../functions/src/rollup/schemas';
+import type { IssueStatus, StoredFrame } from '../../functions/src/grouping/schemas';
 import { idToken } from './auth';
 
 export type { IssueStatus, MemberView, ProductView, StoredFrame, UserView };
@@ -141,7 +141,7 @@ export const api = {
 };
 
 /** An alert destination as the api shows it (viewers get only the URL's origin). */
-export type AlertDestination = import('../../functions/src/alerts/api').AlertView;
+export type AlertDestination = import('../../functions/src/api/alerts').AlertView;
 /** An alert event a destination may subscribe to. */
 export type AlertEventName = 'issue.new' | 'issue.regressed' | 'issue.spike';
 

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { signOut, startAuth } from './auth';
 import type { DashboardConfig } from './config';
 import { Link, Loading } from './components/ui';
-import { parseRoute, useLocation } from './router';
+import { useRoute } from './router';
 import { IssuePage } from './pages/issue';
 import { IssuesPage } from './pages/issues';
 import { OverviewPage } from './pages/overview';
@@ -17,12 +17,11 @@ import { UsagePage } from './pages/usage';
 export function App(props: { config: DashboardConfig }) {
   const [user, setUser] = useState<User | null | undefined>(undefined);
   useEffect(() => startAuth(props.config, setUser), []);
-  const { pathname } = useLocation();
-  const route = parseRoute(pathname);
+  const route = useRoute();
 
   useEffect(() => {
     document.title = user ? 'Dumpcatcher' : 'Sign in · Dumpcatcher';
-  }, [user, pathname]);
+  }, [user, route.page]);
 
   if (user === undefined) return <Loading what="your session" />;
   if (user === null) return <SignInPage />;
@@ -47,13 +46,13 @@ export function App(props: { config: DashboardConfig }) {
         <ProductShell productKey={route.key} route={route}>
           {(product) =>
             route.page === 'overview' ? (
-              <OverviewPage productKey={route.key} />
+              <OverviewPage route={route} />
             ) : route.page === 'issues' ? (
-              <IssuesPage productKey={route.key} />
+              <IssuesPage route={route} />
             ) : route.page === 'issue' ? (
               <IssuePage productKey={route.key} product={product} issueId={route.issueId} />
             ) : route.page === 'usage' ? (
-              <UsagePage productKey={route.key} />
+              <UsagePage route={route} />
             ) : (
               <SettingsPage product={product} config={props.config} />
             )

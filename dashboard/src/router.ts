@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 
-export { parseRoute, productPath, type Route } from './routes';
+import { parseRoute, type Route } from './routes';
+
+export * from './routes';
 
 const listeners = new Set<() => void>();
 
@@ -16,24 +18,13 @@ addEventListener('popstate', () => {
   for (const l of listeners) l();
 });
 
-/** The current location, re-rendering on every navigation. */
-export function useLocation(): { pathname: string; search: URLSearchParams } {
+/** The route the current URL names (path and query), re-rendering on every navigation. */
+export function useRoute(): Route {
   const [, setTick] = useState(0);
   useEffect(() => {
     const l = () => setTick((t) => t + 1);
     listeners.add(l);
     return () => void listeners.delete(l);
   }, []);
-  return { pathname: location.pathname, search: new URLSearchParams(location.search) };
-}
-
-/** The current URL with some query parameters changed (null removes one). */
-export function withQuery(changes: Record<string, string | null>): string {
-  const search = new URLSearchParams(location.search);
-  for (const [k, v] of Object.entries(changes)) {
-    if (v === null) search.delete(k);
-    else search.set(k, v);
-  }
-  const s = search.toString();
-  return location.pathname + (s === '' ? '' : `?${s}`);
+  return parseRoute(location.pathname, location.search);
 }

@@ -1,28 +1,126 @@
-/** The dashboard's URLs, as plain data (no DOM, no framework), so they are unit-tested. */
+/**
+ * The dashboard's URLs, as plain data (no DOM, no framework), so they are unit-tested. The route
+ * is the whole URL: the path names the page, the query holds what a person would share (tab,
+ * sort, range, page). `parseRoute` reads a URL into a route and `routeUrl` writes one back; pages
+ * read their view from the route and build their links with `routeUrl`, never from the query.
+ */
 
-/** A page the URL names; the query holds what a user would share (tab, filters, range). */
+/** The issue list's tabs, first the default. */
+export const ISSUE_STATUSES = ['unresolved', 'regressed', 'resolved', 'ignored'] as const;
+export type IssueTab = (typeof ISSUE_STATUSES)[number];
+/** The issue list's sort orders, first the default. */
+export const ISSUE_SORTS = ['lastSeen', 'count', 'clients'] as const;
+export type IssueSort = (typeof ISSUE_SORTS)[number];
+/** The ranges in days a page offers, and the one it shows without a `range` in the URL. */
+export const RANGES = {
+  overview: { days: [14, 30], fallback: 14 },
+  usage: { days: [7, 14, 30, 90], fallback: 30 },
+} as const satisfies Record<string, { days: readonly number[]; fallback: number }>;
+/**
+ * How many api cursors the issue list keeps in its URL (about 200 characters each): "Previous
+ * page" walks back through them, then to the first page.
+ */
+export const MAX_TRAIL = 32;
+
+/** A page the URL names, with the view its query asks for (defaults filled in). */
 export type Route =
   | { page: 'products' }
-  | { page: 'overview'; key: string }
-  | { page: 'issues'; key: string }
+  | { page: 'overview'; key: string; range: number }
+  | {
+      page: 'issues';
+      key: string;
+      status: IssueTab;
+      sort: IssueSort;
+      /** The api cursors followed from the first page, oldest first: the last one is the page shown, none is page 1. */
+      trail: string[];
+    }
   | { page: 'issue'; key: string; issueId: string }
-  | { page: 'usage'; key: string }
+  | { page: 'usage'; key: string; range: number }
   | { page: 'settings'; key: string }
   | { page: 'not-found' };
 
-/** Reads a path into a route. */
-export function parseRoute(pathname: string): Route {
+function oneOf<T extends string | number>(allowed: readonly T[], text: string | null, fallback = allowed[0]!): T {
+  return allowed.find((a) => String(a) === text) ?? fallback;
+}
+
+const rangeOf = (page: keyof typeof RANGES, text: string | null): number =>
+  oneOf<number>(RANGES[page].days, text, RANGES[page].fallback);
+
+/** Reads a URL's path and query into a route; unknown or malformed query values fall back to the defaults. */
+export function parseRoute(pathname: string, search: string | URLSearchParams = ''): Route {
+  const query = typeof search === 'string' ? new URLSearchParams(search) : search;
   if (pathname === '/' || pathname === '') return { page: 'products' };
   const m = /^\/p\/([A-Za-z0-9_-]{8,64})(?:\/(issues|usage|settings)(?:\/([0-9a-f]{64}))?)?\/?$/.exec(pathname);
   if (m === null) return { page: 'not-found' };
   const key = m[1]!;
   const section = m[2];
-  if (section === undefined) return { page: 'overview', key };
-  if (section === 'issues') return m[3] === undefined ? { page: 'issues', key } : { page: 'issue', key, issueId: m[3] };
-  if (m[3] !== undefined) return { page: 'not-found' };
-  return { page: section as 'usage' | 'settings', key };
+  const id = m[3];
+  if (section === undefined) return { page: 'overview', key, range: rangeOf('overview', query.get('range')) };
+  if (section === 'issues') {
+    if (id !== undefined) return { page: 'issue', key, issueId: id };
+    return {
+      page: 'issues',
+      key,
+      status: oneOf(ISSUE_STATUSES, query.get('status')),
+      sort: oneOf(ISSUE_SORTS, query.get('sort')),
+      trail: query
+        .getAll('cursor')
+        .filter((c) => c !== '')
+        .slice(-MAX_TRAIL),
+    };
+  }
+  if (id !== undefined) return { page: 'not-found' };
+  if (section === 'usage') return { page: 'usage', key, range: rangeOf('usage', query.get('range')) };
+  return { page: 'settings', key };
 }
 
 /** Path of a product page. */
 export const productPath = (key: string, section?: 'issues' | 'usage' | 'settings') =>
   `/p/${key}${section === undefined ? '' : `/${section}`}`;
+
+/** Path of one issue. */
+export const issuePath = (key: string, issueId: string) => `${productPath(key, 'issues')}/${issueId}`;
+
+function withQuery(path: string, pairs: Array<[string, string | number, string | number]>): string {
+  const query = new URLSearchParams();
+  // A value equal to its default stays out, so every view has one URL.
+  for (const [name, value, fallback] of pairs) if (value !== fallback) query.append(name, String(value));
+  const s = query.toString();
+  return s === '' ? path : `${path}?${s}`;
+}
+
+/** The URL of a route: the inverse of `parseRoute`, defaults left out. */
+export function routeUrl(route: Route): string {
+  switch (route.page) {
+    case 'products':
+      return '/';
+    case 'not-found':
+      return '/';
+    case 'overview':
+      return withQuery(productPath(route.key), [['range', route.range, RANGES.overview.fallback]]);
+    case 'usage':
+      return withQuery(productPath(route.key, 'usage'), [['range', route.range, RANGES.usage.fallback]]);
+    case 'issues':
+      return withQuery(productPath(route.key, 'issues'), [
+        ['status', route.status, ISSUE_STATUSES[0]],
+        ['sort', route.sort, ISSUE_SORTS[0]],
+        ...route.trail.slice(-MAX_TRAIL).map((c): [string, string, string] => ['cursor', c, '']),
+      ]);
+    case 'issue':
+      return issuePath(route.key, route.issueId);
+    case 'settings':
+      return productPath(route.key, 'settings');
+  }
+}
+
+/** The issue list one page further on (`next` is the api's `nextCursor`); the oldest cursors beyond MAX_TRAIL go. */
+export const nextPage = (route: Extract<Route, { page: 'issues' }>, next: string) => ({
+  ...route,
+  trail: [...route.trail, next].slice(-MAX_TRAIL),
+});
+
+/** The issue list one page back (the first page stays the first). */
+export const previousPage = (route: Extract<Route, { page: 'issues' }>) => ({
+  ...route,
+  trail: route.trail.slice(0, -1),
+});

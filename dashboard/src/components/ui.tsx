@@ -1,5 +1,5 @@
 import type { AnchorHTMLAttributes, ComponentChildren } from 'preact';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import { navigate } from '../router';
 
@@ -18,37 +18,6 @@ export function Link(props: AnchorHTMLAttributes<HTMLAnchorElement> & { href: st
       {...rest}
     />
   );
-}
-
-/** What a load is doing. */
-export type Load<T> =
-  | { state: 'loading'; data?: T | undefined }
-  | { state: 'ok'; data: T }
-  | { state: 'error'; error: ApiError | Error; data?: T | undefined };
-
-/** Runs `fn` when `deps` change; `reload` runs it again keeping the old data on screen. */
-export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]): [Load<T>, () => Promise<void>] {
-  const [load, setLoad] = useState<Load<T>>({ state: 'loading' });
-  const seq = useRef(0);
-  const run = useCallback(async (keep: boolean) => {
-    const mine = ++seq.current;
-    setLoad((prev) => ({ state: 'loading', data: keep ? prev.data : undefined }));
-    try {
-      const data = await fn();
-      if (mine === seq.current) setLoad({ state: 'ok', data });
-    } catch (err) {
-      if (mine === seq.current)
-        setLoad((prev) => ({
-          state: 'error',
-          error: err instanceof Error ? err : new Error(String(err)),
-          data: prev.data,
-        }));
-    }
-  }, deps);
-  useEffect(() => {
-    void run(false);
-  }, [run]);
-  return [load, () => run(true)];
 }
 
 /** A designed loading state, announced politely to screen readers. */
@@ -149,24 +118,4 @@ export function Sparkline(props: { values: number[]; label: string }) {
       <polyline points={points} fill="none" stroke="currentColor" stroke-width="1.5" />
     </svg>
   );
-}
-
-/** Runs one change at a time, keeping its error in words. */
-export function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const run = async (fn: () => Promise<unknown>): Promise<boolean> => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-      return true;
-    } catch (err) {
-      setError(err as Error);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, run };
 }

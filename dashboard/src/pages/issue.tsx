@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, type IssueDetail } from '../api';
 import { DailyChart } from '../components/chart';
 import { CrashCard } from '../components/stack-trace';
-import { ErrorBox, Link, Loading, useLoad } from '../components/ui';
+import { ErrorBox, Link, Loading } from '../components/ui';
+import { useAction, useLoad } from '../hooks';
 import { ago, exact, num } from '../format';
 import { productPath } from '../router';
 import type { ProductContext } from './product-shell';
@@ -10,19 +11,12 @@ import type { ProductContext } from './product-shell';
 function StatusControls(props: { productKey: string; issue: IssueDetail; onChanged: () => Promise<void> }) {
   const { issue } = props;
   const [version, setVersion] = useState(issue.lastVersion);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const set = async (body: Parameters<typeof api.setIssueStatus>[2]) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const { busy, error, run } = useAction();
+  const set = (body: Parameters<typeof api.setIssueStatus>[2]) =>
+    run(async () => {
       await api.setIssueStatus(props.productKey, issue.id, body);
       await props.onChanged();
-    } catch (err) {
-      setError(err as Error);
-    }
-    setBusy(false);
-  };
+    });
   const open = issue.status === 'unresolved' || issue.status === 'regressed';
   return (
     <section class="card controls" aria-label="Status">

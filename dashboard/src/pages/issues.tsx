@@ -1,50 +1,54 @@
-import { api, type IssueStatus } from '../api';
-import { Empty, ErrorBox, Link, Loading, Sparkline, useLoad } from '../components/ui';
+import { api } from '../api';
+import { Empty, ErrorBox, Link, Loading, Sparkline } from '../components/ui';
+import { useLoad } from '../hooks';
 import { ago, exact, num } from '../format';
-import { navigate, productPath, useLocation, withQuery } from '../router';
+import {
+  issuePath,
+  ISSUE_SORTS,
+  ISSUE_STATUSES,
+  navigate,
+  nextPage,
+  previousPage,
+  routeUrl,
+  type IssueSort,
+  type IssueTab,
+  type Route,
+} from '../router';
 
-const STATUSES: Array<{ value: IssueStatus; label: string }> = [
-  { value: 'unresolved', label: 'Unresolved' },
-  { value: 'regressed', label: 'Regressed' },
-  { value: 'resolved', label: 'Resolved' },
-  { value: 'ignored', label: 'Ignored' },
-];
-const SORTS = [
-  { value: 'lastSeen', label: 'Last seen' },
-  { value: 'count', label: 'Crashes' },
-  { value: 'clients', label: 'Affected clients' },
-];
+const STATUS_LABELS: Record<IssueTab, string> = {
+  unresolved: 'Unresolved',
+  regressed: 'Regressed',
+  resolved: 'Resolved',
+  ignored: 'Ignored',
+};
+const SORT_LABELS: Record<IssueSort, string> = { lastSeen: 'Last seen', count: 'Crashes', clients: 'Affected clients' };
 const PAGE_SIZE = 25;
 const SPARK_DAYS = 14;
 
-// Cursors of the pages before the current one, per listing, so "Previous page" works without the server keeping state.
-const previous = new Map<string, string[]>();
-
-/** Issues by status, sorted, paged with the api's cursor; the URL holds tab, sort and page. */
-export function IssuesPage(props: { productKey: string }) {
-  const key = props.productKey;
-  const { search } = useLocation();
-  const status = (STATUSES.find((s) => s.value === search.get('status'))?.value ?? 'unresolved') as IssueStatus;
-  const sort = SORTS.find((s) => s.value === search.get('sort'))?.value ?? 'lastSeen';
-  const cursor = search.get('cursor');
-  const listing = `${key}|${status}|${sort}`;
+/**
+ * Issues by status, sorted, paged with the api's cursor. The route (the URL) holds tab, sort and
+ * the cursors followed from the first page, so "Previous page" works after a reload and on a shared link.
+ */
+export function IssuesPage(props: { route: Extract<Route, { page: 'issues' }> }) {
+  const { route } = props;
+  const { key, status, sort, trail } = route;
+  const cursor = trail.at(-1) ?? null;
   const [load, reload] = useLoad(
     () => api.listIssues(key, { status, sort, limit: PAGE_SIZE, cursor, days: SPARK_DAYS }),
     [key, status, sort, cursor],
   );
-  const stack = previous.get(listing) ?? [];
   const page = load.data;
   return (
     <>
       <nav aria-label="Issue status">
         <ul class="tabs subtabs">
-          {STATUSES.map((s) => (
-            <li key={s.value}>
+          {ISSUE_STATUSES.map((s) => (
+            <li key={s}>
               <Link
-                href={withQuery({ status: s.value === 'unresolved' ? null : s.value, cursor: null })}
-                aria-current={s.value === status ? 'page' : undefined}
+                href={routeUrl({ ...route, status: s, trail: [] })}
+                aria-current={s === status ? 'page' : undefined}
               >
-                {s.label}
+                {STATUS_LABELS[s]}
               </Link>
             </li>
           ))}
@@ -56,22 +60,22 @@ export function IssuesPage(props: { productKey: string }) {
           id="sort"
           value={sort}
           onChange={(e) =>
-            navigate(
-              withQuery({ sort: e.currentTarget.value === 'lastSeen' ? null : e.currentTarget.value, cursor: null }),
-              {
-                replace: true,
-              },
-            )
+            navigate(routeUrl({ ...route, sort: e.currentTarget.value as IssueSort, trail: [] }), { replace: true })
           }
         >
-          {SORTS.map((s) => (
-            <option key={s.value} value={s.value}>
-              {s.label}
+          {ISSUE_SORTS.map((s) => (
+            <option key={s} value={s}>
+              {SORT_LABELS[s]}
             </option>
           ))}
         </select>
       </div>
       {load.state === 'error' && <ErrorBox error={load.error} retry={() => void reload()} what="the issues" />}
+      {load.state === 'error' && trail.length > 0 && (
+        <p>
+          <Link href={routeUrl({ ...route, trail: [] })}>Go to the first page</Link>
+        </p>
+      )}
       {page === undefined && load.state === 'loading' && <Loading what="issues" />}
       {page !== undefined &&
         (page.issues.length === 0 ? (
@@ -85,7 +89,7 @@ export function IssuesPage(props: { productKey: string }) {
         ) : (
           <table class="list issues" aria-busy={load.state === 'loading'}>
             <caption class="visually-hidden">
-              {status} issues sorted by {sort}
+              {status} issues sorted by {SORT_LABELS[sort].toLowerCase()}
             </caption>
             <thead>
               <tr>
@@ -102,7 +106,7 @@ export function IssuesPage(props: { productKey: string }) {
               {page.issues.map((i) => (
                 <tr key={i.id}>
                   <td>
-                    <Link href={`${productPath(key, 'issues')}/${i.id}`}>{i.title}</Link>
+                    <Link href={issuePath(key, i.id)}>{i.title}</Link>
                     {i.culprit && <div class="muted small">{i.culprit}</div>}
                   </td>
                   <td>{num(i.count)}</td>
@@ -128,12 +132,7 @@ export function IssuesPage(props: { productKey: string }) {
             type="button"
             class="secondary"
             disabled={cursor === null}
-            onClick={() => {
-              // After a reload the stack is empty: go back to the first page.
-              const prev = stack.pop();
-              previous.set(listing, stack);
-              navigate(withQuery({ cursor: prev ? prev : null }));
-            }}
+            onClick={() => navigate(routeUrl(previousPage(route)))}
           >
             Previous page
           </button>
@@ -142,9 +141,7 @@ export function IssuesPage(props: { productKey: string }) {
             class="secondary"
             disabled={page.nextCursor === null}
             onClick={() => {
-              if (page.nextCursor === null) return;
-              previous.set(listing, [...(cursor === null ? [] : stack), cursor ?? '']);
-              navigate(withQuery({ cursor: page.nextCursor }));
+              if (page.nextCursor !== null) navigate(routeUrl(nextPage(route, page.nextCursor)));
             }}
           >
             Next page

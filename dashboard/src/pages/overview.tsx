@@ -1,9 +1,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type CrashItem, type CrashStats, type IssueRow } from '../api';
 import { DailyChart } from '../components/chart';
-import { Empty, ErrorBox, Link, Loading, useLoad } from '../components/ui';
+import { Empty, ErrorBox, Link, Loading } from '../components/ui';
+import { useLoad } from '../hooks';
 import { ago, exact, lastDays, num, plural } from '../format';
-import { navigate, productPath, useLocation, withQuery } from '../router';
+import { RangePicker } from '../components/range-picker';
+import { issuePath, navigate, productPath, routeUrl, RANGES, type Route } from '../router';
 
 /** How often the overview asks for crashes newer than the last it has. */
 const LIVE_POLL_MS = 2000;
@@ -85,7 +87,7 @@ function LiveCrashes(props: { productKey: string; onArrived: () => void }) {
           {crashes.map((c) => (
             <li key={c.id} class={fresh.has(c.id) ? 'fresh' : ''}>
               {c.issueId ? (
-                <Link href={`${productPath(props.productKey, 'issues')}/${c.issueId}`}>{crashTitle(c)}</Link>
+                <Link href={issuePath(props.productKey, c.issueId)}>{crashTitle(c)}</Link>
               ) : (
                 <span>{crashTitle(c)}</span>
               )}{' '}
@@ -111,7 +113,7 @@ function IssueList(props: { productKey: string; title: string; issues: IssueRow[
         <ol class="plain top-issues">
           {props.issues.map((i) => (
             <li key={i.id}>
-              <Link href={`${productPath(props.productKey, 'issues')}/${i.id}`}>{i.title}</Link>{' '}
+              <Link href={issuePath(props.productKey, i.id)}>{i.title}</Link>{' '}
               <span class="muted small">
                 {num(i.count)} crashes · {num(i.clients)} clients · last {ago(i.lastSeen)}
               </span>
@@ -156,10 +158,8 @@ function Breakdown(props: { title: string; stats: CrashStats | undefined }) {
 }
 
 /** Crashes per day, top issues, breakdowns, and crashes as they arrive. */
-export function OverviewPage(props: { productKey: string }) {
-  const key = props.productKey;
-  const { search } = useLocation();
-  const range = search.get('range') === '30' ? 30 : 14;
+export function OverviewPage(props: { route: Extract<Route, { page: 'overview' }> }) {
+  const { key, range } = props.route;
   const [from, to] = lastDays(range);
   const [load, reload] = useLoad(
     () =>
@@ -183,19 +183,11 @@ export function OverviewPage(props: { productKey: string }) {
     <>
       <div class="toolbar">
         <h2 class="visually-hidden">Overview</h2>
-        <label for="range">Range</label>
-        <select
-          id="range"
-          value={String(range)}
-          onChange={(e) =>
-            navigate(withQuery({ range: e.currentTarget.value === '14' ? null : e.currentTarget.value }), {
-              replace: true,
-            })
-          }
-        >
-          <option value="14">Last 14 days</option>
-          <option value="30">Last 30 days</option>
-        </select>
+        <RangePicker
+          days={RANGES.overview.days}
+          value={range}
+          onChange={(days) => navigate(routeUrl({ ...props.route, range: days }), { replace: true })}
+        />
         <button type="button" class="secondary" onClick={() => void reload()}>
           Refresh numbers
         </button>

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { api, ApiError, type ProductDetail } from '../api';
-import { ErrorBox, Link, useLoad } from '../components/ui';
+import { ErrorBox, Link } from '../components/ui';
+import { useLoad } from '../hooks';
 import { productPath, type Route } from '../router';
 
 /** A loaded product and a way to reload it after a change. */

@@ -1,28 +1,25 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, type Invitation, type ProductView, type WithSecret } from '../api';
 import type { DashboardConfig } from '../config';
-import { Empty, ErrorBox, Link, Loading, Secretish, useLoad } from '../components/ui';
+import { Empty, ErrorBox, Link, Loading, Secretish } from '../components/ui';
+import { useAction, useLoad } from '../hooks';
 import { exact } from '../format';
 import { productPath } from '../router';
 import { SdkSnippets } from './sdk-snippets';
 
 function Invitations(props: { onAccepted: () => void }) {
   const [load, reload] = useLoad(() => api.myInvitations(), []);
-  const [error, setError] = useState<Error | null>(null);
+  const { error, run } = useAction();
   if (load.state === 'error')
     return <ErrorBox error={load.error} retry={() => void reload()} what="your invitations" />;
   const invitations: Invitation[] = load.data?.invitations ?? [];
   if (invitations.length === 0) return null;
-  const act = async (fn: () => Promise<unknown>) => {
-    setError(null);
-    try {
+  const act = (fn: () => Promise<unknown>) =>
+    run(async () => {
       await fn();
       await reload();
       props.onAccepted();
-    } catch (err) {
-      setError(err as Error);
-    }
-  };
+    });
   return (
     <section aria-labelledby="inv-h" class="card">
       <h2 id="inv-h">Invitations</h2>
@@ -49,26 +46,17 @@ function Invitations(props: { onAccepted: () => void }) {
 
 function CreateProduct(props: { onCreated: (p: WithSecret<ProductView>) => void }) {
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
+  const { busy, error, run } = useAction();
   return (
     <form
       class="card inline-form"
       onSubmit={(e) => {
         e.preventDefault();
-        setBusy(true);
-        setError(null);
-        api.createProduct(name.trim()).then(
-          (p) => {
-            setName('');
-            setBusy(false);
-            props.onCreated(p);
-          },
-          (err: Error) => {
-            setError(err);
-            setBusy(false);
-          },
-        );
+        void run(async () => {
+          const p = await api.createProduct(name.trim());
+          setName('');
+          props.onCreated(p);
+        });
       }}
     >
       <h2>New product</h2>
@@ -126,7 +114,7 @@ export function ProductsPage(props: { config: DashboardConfig }) {
               <Secretish value={created.secret} label="secret" />
             </dd>
           </dl>
-          <SdkSnippets productKey={created.productKey} secret={created.secret} ingestUrl={props.config.ingestUrl} />
+          <SdkSnippets productKey={created.productKey} ingestUrl={props.config.ingestUrl} where="created" />
           <p>
             <Link href={productPath(created.productKey)}>Open {created.name}</Link>
           </p>

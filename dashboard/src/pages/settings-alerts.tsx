@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { alertsApi, type AlertDestination, type AlertEventName } from '../api';
-import { ErrorBox, Secretish, useLoad, useAction } from '../components/ui';
+import { ErrorBox, Secretish } from '../components/ui';
+import { useAction, useLoad } from '../hooks';
 import { exact } from '../format';
 import type { ProductContext } from './product-shell';
 

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { mappingsApi, type MappingItem, type UploadToken } from '../api';
-import { ErrorBox, Loading, Secretish, useLoad, useAction } from '../components/ui';
+import { ErrorBox, Loading, Secretish } from '../components/ui';
+import { useAction, useLoad } from '../hooks';
 import { exact, num } from '../format';
 
 function size(bytes: number): string {

@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, type Invitation } from '../api';
 import { currentUid } from '../auth';
 import type { DashboardConfig } from '../config';
-import { ErrorBox, Loading, Secretish, useLoad, useAction } from '../components/ui';
+import { ErrorBox, Loading, Secretish } from '../components/ui';
+import { useAction, useLoad } from '../hooks';
 import { exact } from '../format';
 import { navigate } from '../router';
 import type { ProductContext } from './product-shell';
@@ -147,11 +148,7 @@ function Keys(props: { ctx: ProductContext; config: DashboardConfig }) {
           </p>
         </div>
       )}
-      <SdkSnippets
-        productKey={product.productKey}
-        ingestUrl={props.config.ingestUrl}
-        {...(rotated ? { secret: rotated.secret } : {})}
-      />
+      <SdkSnippets productKey={product.productKey} ingestUrl={props.config.ingestUrl} where="settings" />
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { isEmulated, signInWithEmulatedGoogle, signInWithGoogle } from '../auth';
+import { useAction } from '../hooks';
 
 /**
  * Google sign-in. On the local stack the Google popup cannot work offline, so the page asks
@@ -8,18 +9,7 @@ import { isEmulated, signInWithEmulatedGoogle, signInWithGoogle } from '../auth'
  */
 export function SignInPage() {
   const [email, setEmail] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const run = async (fn: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction();
   return (
     <main id="main" class="sign-in">
       <h1>Dumpcatcher</h1>
@@ -55,7 +45,7 @@ export function SignInPage() {
       )}
       {error && (
         <p class="state error" role="alert">
-          Sign-in failed: {error}
+          Sign-in failed: {error.message}
         </p>
       )}
     </main>

@@ -1,17 +1,14 @@
 import { api, type UsageStats } from '../api';
 import { DailyChart } from '../components/chart';
-import { Empty, ErrorBox, Loading, useLoad } from '../components/ui';
+import { Empty, ErrorBox, Loading } from '../components/ui';
+import { useLoad } from '../hooks';
 import { lastDays, num } from '../format';
-import { navigate, useLocation, withQuery } from '../router';
-
-const RANGES = [7, 14, 30, 90];
+import { RangePicker } from '../components/range-picker';
+import { navigate, routeUrl, RANGES, type Route } from '../router';
 
 /** What usage reports say: installs per day, and each metric's values over a range. */
-export function UsagePage(props: { productKey: string }) {
-  const key = props.productKey;
-  const { search } = useLocation();
-  const asked = Number(search.get('range'));
-  const range = RANGES.includes(asked) ? asked : 30;
+export function UsagePage(props: { route: Extract<Route, { page: 'usage' }> }) {
+  const { key, range } = props.route;
   const [from, to] = lastDays(range);
   const [load, reload] = useLoad(() => api.usageStats(key, from, to), [key, from, to]);
   const usage = load.data;
@@ -25,22 +22,11 @@ export function UsagePage(props: { productKey: string }) {
     <>
       <div class="toolbar">
         <h2 class="visually-hidden">Usage</h2>
-        <label for="usage-range">Range</label>
-        <select
-          id="usage-range"
-          value={String(range)}
-          onChange={(e) =>
-            navigate(withQuery({ range: e.currentTarget.value === '30' ? null : e.currentTarget.value }), {
-              replace: true,
-            })
-          }
-        >
-          {RANGES.map((r) => (
-            <option key={r} value={String(r)}>
-              Last {r} days
-            </option>
-          ))}
-        </select>
+        <RangePicker
+          days={RANGES.usage.days}
+          value={range}
+          onChange={(days) => navigate(routeUrl({ ...props.route, range: days }), { replace: true })}
+        />
       </div>
       {load.state === 'error' && <ErrorBox error={load.error} retry={() => void reload()} what="usage" />}
       {usage === undefined && load.state === 'loading' && <Loading what="usage" />}

@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../shared/clock';
 import { sha256Hex } from '../shared/sha256';
-import type { IssueDoc } from '../rollup/schemas';
+import type { IssueDoc } from '../grouping/schemas';
 import { buildSlackBody, buildWebhookBody, toAlertIssue } from './payload';
 import type { AlertDoc, AlertEvent, DeliveryDoc, OutboxDoc, SpikeMarkDoc } from './schemas';
 import { webhookHeaders } from './sign';

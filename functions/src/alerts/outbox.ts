@@ -6,7 +6,7 @@
  */
 import { sha256Hex } from '../shared/sha256';
 import { COLLECTIONS } from '../shared/paths';
-import { IssueDocSchema, type IssueDoc } from '../rollup/schemas';
+import { IssueDocSchema, type IssueDoc } from '../grouping/schemas';
 import { addToRate } from './rate';
 import { AlertRateSchema, type OutboxDoc, type OutboxEvent } from './schemas';
 

@@ -1,5 +1,5 @@
 /** The bodies alerts send: the signed webhook's JSON and Slack's incoming-webhook message. Pure. */
-import type { IssueDoc } from '../rollup/schemas';
+import type { IssueDoc } from '../grouping/schemas';
 import type { AlertMessageType } from './schemas';
 
 /** Most issues one message lists; the rest are counted in `more`. */

@@ -14,6 +14,7 @@ import type { ProductCache } from './secret-cache';
 import { verifySignature } from './signing';
 import { toWellFormedDeep } from '../shared/well-formed';
 import { reportDocumentId, toStoredReport, type StoredReport } from './stored-report';
+import { parseInput } from '../shared/validation';
 
 /** Largest distance between the client's signing time and the server's clock. */
 export const MAX_SKEW_SECONDS = 300;
@@ -78,19 +79,7 @@ function routeOf(req: IngestRequest): ReportKind {
 
 function validate(kind: ReportKind, json: unknown) {
   const schema = kind === 'crashes' ? CrashReportSchema : UsageReportSchema;
-  const result = schema.safeParse(json);
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    const first = issues[0];
-    throw new DumpcatcherError(
-      'invalid_body',
-      `Invalid ${kind === 'crashes' ? 'crash' : 'usage'} report: ${first?.path || '(root)'}: ${first?.message}.`,
-      {
-        details: { issues },
-      },
-    );
-  }
-  return result.data;
+  return parseInput(schema, json, 'invalid_body', kind === 'crashes' ? 'crash report' : 'usage report');
 }
 
 /** What the checks before the product lookup found: the route and the signed facts. */

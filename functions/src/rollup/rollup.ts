@@ -1,12 +1,7 @@
 import { withAlertOutbox } from '../alerts/outbox';
 import type { Clock } from '../shared/clock';
-import {
-  classifyCrash,
-  crashDocumentPaths,
-  usageDocumentPaths,
-  type FingerprintCache,
-  type ReportRecord,
-} from './aggregate';
+import { classifyCrash, type FingerprintCache, type ReportRecord } from '../grouping/classify';
+import { crashDocumentPaths, usageDocumentPaths } from './aggregate';
 import {
   BATCH_TEXT_BUDGET_BYTES,
   FIRST_BATCH_LIMIT,
@@ -14,22 +9,16 @@ import {
   nextLimit,
   planCrashBatch,
   planUsageBatch,
-  productKeyOf,
   selectBatch,
   type BatchPlan,
   type RawReport,
   type SafeParser,
 } from './batch';
-import {
-  CrashDocSchema,
-  ROLLUP_STREAMS,
-  UsageDocSchema,
-  type Cursor,
-  type RollupConfig,
-  type RollupStream,
-} from './schemas';
-import { mappingKeysOf } from './retrace';
-import type { MappingCache } from './retrace/cache';
+import { CrashDocSchema, ROLLUP_STREAMS, UsageDocSchema, type Cursor, type RollupStream } from '../grouping/schemas';
+import type { RollupConfig } from './config';
+import { mappingKeysOf } from '../grouping/retrace';
+import type { MappingCache } from '../grouping/retrace/cache';
+import { COLLECTIONS, productCollectionOf, productKeyOf } from '../shared/paths';
 
 /** The batch types the store speaks, re-exported for adapters. */
 export type { BatchPlan, RawReport } from './batch';
@@ -244,7 +233,7 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
     summary.orphaned += records.length - liveCount;
     if (stream === 'crashes') summary.processed += liveCount;
     else summary.usageProcessed += liveCount;
-    for (const path of written.keys()) (path.includes('/issues/') ? issues : stats).add(path);
+    for (const path of written.keys()) (productCollectionOf(path) === COLLECTIONS.issues ? issues : stats).add(path);
   };
 
   let outOfTime = false;

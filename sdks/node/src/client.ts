@@ -1,33 +1,31 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { homedir, userInfo, arch, release } from 'node:os';
+import { arch, release } from 'node:os';
 import { join } from 'node:path';
-import { format as formatLog } from 'node:util';
 import { findOptOut } from './consent.ts';
 import { installHooks } from './hooks.ts';
 import { ID_PATTERN, makeRandomId, makeReportId } from './ids.ts';
 import { createLimiter, localFingerprint } from './limiter.ts';
 import type { Limiter } from './limiter.ts';
+import { createDebugLog, printDebugReport } from './log.ts';
+import type { DebugLog } from './log.ts';
 import { createMetricRegistry } from './metrics.ts';
 import type { MetricCollector, MetricRegistry } from './metrics.ts';
+import { defaultQueueDir, findOptionProblems, resolveSettings } from './options.ts';
+import type { DumpcatcherOptions } from './options.ts';
 import { createQueue, writeFileAtomicSync } from './queue.ts';
 import type { Queue, QueueEntry } from './queue.ts';
 import { buildCrashReport, fitBody, sanitizeLabel } from './report.ts';
 import type { ReportFacts } from './report.ts';
 import { createScrubber } from './scrub.ts';
 import type { Scrubber } from './scrub.ts';
+import { defaultRuntime } from './runtime.ts';
+import type { ClientRuntime } from './runtime.ts';
 import { createSender } from './sender.ts';
 import { safeTimeout } from './timers.ts';
 import type { Sender } from './sender.ts';
 import { createTransport } from './transport.ts';
 import type { Transport } from './transport.ts';
-import type {
-  CaptureContext,
-  ClientRuntime,
-  CrashReport,
-  DumpcatcherOptions,
-  ReportPath,
-  UsageReport,
-} from './types.ts';
+import type { CaptureContext, CrashReport, ReportPath, UsageReport } from './types.ts';
 
 /** A Dumpcatcher client: every method is safe to call at any time and never throws. */
 export interface DumpcatcherClient {
@@ -50,108 +48,6 @@ export interface DumpcatcherClient {
 }
 
 const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
-
-const DEFAULTS = {
-  sampleRate: 1,
-  maxQueueFiles: 100,
-  maxQueueBytes: 10 * 1024 * 1024,
-  maxQueueAgeSeconds: 7 * 24 * 3600,
-  gzipThresholdBytes: 8192,
-  maxReportsPerFingerprint: 10,
-  limiterWindowSeconds: 3600,
-  shutdownTimeoutMs: 2000,
-  requestTimeoutMs: 10000,
-} as const;
-
-function safeUserName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return '';
-  }
-}
-
-function safeHomeDir(): string {
-  try {
-    return homedir();
-  } catch {
-    return '';
-  }
-}
-
-/** The real surroundings: process environment, clock, randomness, stderr. */
-export function defaultRuntime(): ClientRuntime {
-  return {
-    env: process.env,
-    now: () => Date.now(),
-    random: Math.random,
-    homeDir: safeHomeDir(),
-    userName: safeUserName(),
-    platform: process.platform,
-    writeStderr: (text) => {
-      try {
-        process.stderr.write(text);
-      } catch {
-        // stderr closed: nothing else to do.
-      }
-    },
-    process,
-  };
-}
-
-/** Default queue folder per docs/sdks.md. */
-export function defaultQueueDir(
-  runtime: Pick<ClientRuntime, 'env' | 'homeDir' | 'platform'>,
-  productKey: string,
-): string {
-  if (runtime.platform === 'win32' && runtime.env.LOCALAPPDATA)
-    return join(runtime.env.LOCALAPPDATA, 'dumpcatcher', productKey);
-  const base = runtime.env.XDG_CACHE_HOME || join(runtime.homeDir, '.cache');
-  return join(base, 'dumpcatcher', productKey);
-}
-
-function positive(value: number | undefined, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
-}
-
-const NUMERIC_OPTIONS = [
-  'maxQueueFiles',
-  'maxQueueBytes',
-  'maxQueueAgeSeconds',
-  'gzipThresholdBytes',
-  'maxReportsPerFingerprint',
-  'limiterWindowSeconds',
-  'shutdownTimeoutMs',
-  'requestTimeoutMs',
-] as const;
-
-function problemsWith(options: DumpcatcherOptions): string[] {
-  const problems: string[] = [];
-  const o = options as unknown as Record<string, unknown>;
-  for (const key of ['endpoint', 'productKey', 'secret', 'appName', 'appVersion']) {
-    if (typeof o[key] !== 'string' || o[key] === '') problems.push(`${key} is required`);
-  }
-  if (typeof o.productKey === 'string' && !ID_PATTERN.test(o.productKey))
-    problems.push('productKey must match [A-Za-z0-9_-]{8,64}');
-  if (typeof o.endpoint === 'string') {
-    try {
-      const url = new URL(o.endpoint);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push('endpoint must be http(s)');
-    } catch {
-      problems.push('endpoint is not a URL');
-    }
-  }
-  // The numeric rules of test/vectors/options-v1.json, as in the Python and Java SDKs: a typo
-  // must say so rather than quietly run with a default.
-  if (o.sampleRate !== undefined && !(typeof o.sampleRate === 'number' && o.sampleRate >= 0 && o.sampleRate <= 1))
-    problems.push('sampleRate must be a number from 0 to 1');
-  for (const key of NUMERIC_OPTIONS) {
-    const value = o[key];
-    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0))
-      problems.push(`${key} must be a non-negative number`);
-  }
-  return problems;
-}
 
 const OFF_CLIENT_BASE = {
   clientId: null,
@@ -194,17 +90,14 @@ function createClientUnsafe(
   registry: MetricRegistry,
 ): DumpcatcherClient {
   const debug = options?.debug === true;
-  const nodeDebug = /\bdumpcatcher\b/i.test(runtime.env.NODE_DEBUG ?? '');
-  const secretText = typeof options?.secret === 'string' ? options.secret : '';
-  const log = (...args: unknown[]): void => {
-    if (!debug && !nodeDebug) return;
-    let line = formatLog(...args);
-    // The secret is never logged, whatever a message happens to contain.
-    if (secretText !== '') line = line.split(secretText).join('<redacted>');
-    runtime.writeStderr(`[dumpcatcher] ${line}\n`);
-  };
+  const log = createDebugLog(
+    debug,
+    runtime.env,
+    typeof options?.secret === 'string' ? options.secret : '',
+    runtime.writeStderr,
+  );
 
-  const problems = problemsWith(options);
+  const problems = findOptionProblems(options);
   if (problems.length > 0) {
     log(`SDK disabled: ${problems.join('; ')}`);
     return createNoopClient();
@@ -216,20 +109,7 @@ function createClientUnsafe(
   }
 
   let mode: 'live' | 'debug' | 'off' = debug ? 'debug' : 'live';
-  const settings = {
-    sampleRate:
-      typeof options.sampleRate === 'number' && options.sampleRate >= 0
-        ? Math.min(1, options.sampleRate)
-        : DEFAULTS.sampleRate,
-    maxQueueFiles: positive(options.maxQueueFiles, DEFAULTS.maxQueueFiles),
-    maxQueueBytes: positive(options.maxQueueBytes, DEFAULTS.maxQueueBytes),
-    maxQueueAgeSeconds: positive(options.maxQueueAgeSeconds, DEFAULTS.maxQueueAgeSeconds),
-    gzipThresholdBytes: positive(options.gzipThresholdBytes, DEFAULTS.gzipThresholdBytes),
-    maxReportsPerFingerprint: positive(options.maxReportsPerFingerprint, DEFAULTS.maxReportsPerFingerprint),
-    limiterWindowSeconds: positive(options.limiterWindowSeconds, DEFAULTS.limiterWindowSeconds),
-    shutdownTimeoutMs: positive(options.shutdownTimeoutMs, DEFAULTS.shutdownTimeoutMs),
-    requestTimeoutMs: positive(options.requestTimeoutMs, DEFAULTS.requestTimeoutMs),
-  };
+  const settings = resolveSettings(options);
   const queueDir = options.queueDir || defaultQueueDir(runtime, options.productKey);
   const clientId = makeRandomId();
   let counter = 0;
@@ -293,15 +173,10 @@ function createClientUnsafe(
   };
 
   // ---- capture -------------------------------------------------------------------------
-  const printDebug = (path: ReportPath, body: object): void => {
-    runtime.writeStderr(
-      `[dumpcatcher] debug: would send POST ${path} (nothing sent, nothing written)\n${JSON.stringify(body, null, 2)}\n`,
-    );
-  };
 
   const enqueue = (path: ReportPath, body: CrashReport | UsageReport, durable: boolean): void => {
     if (mode === 'debug') {
-      printDebug(path, body);
+      printDebugReport(runtime.writeStderr, path, body);
       return;
     }
     if (!queue) return;
@@ -534,7 +409,7 @@ async function holdWhile<T>(timeoutMs: number, work: Promise<T>): Promise<T> {
   }
 }
 
-function loadInstallId(queueDir: string | null, log: (...args: unknown[]) => void): string {
+function loadInstallId(queueDir: string | null, log: DebugLog): string {
   if (queueDir === null) return makeRandomId();
   const file = join(queueDir, 'install-id');
   try {

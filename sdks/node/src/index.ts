@@ -2,20 +2,15 @@ import { createClient, createNoopClient } from './client.ts';
 import type { DumpcatcherClient } from './client.ts';
 import { createMetricRegistry } from './metrics.ts';
 import type { MetricCollector, MetricRegistry } from './metrics.ts';
-import type { CaptureContext, DumpcatcherOptions } from './types.ts';
+import type { DumpcatcherOptions } from './options.ts';
+import type { CaptureContext } from './types.ts';
 
 export { createClient } from './client.ts';
 export type { DumpcatcherClient } from './client.ts';
 export type { MetricCollector, MetricContext } from './metrics.ts';
-export type {
-  CaptureContext,
-  ClientRuntime,
-  CrashReport,
-  DumpcatcherOptions,
-  JsonValue,
-  MetricValue,
-  UsageReport,
-} from './types.ts';
+export type { DumpcatcherOptions } from './options.ts';
+export type { ClientRuntime } from './runtime.ts';
+export type { CaptureContext, CrashReport, JsonValue, MetricValue, UsageReport } from './types.ts';
 
 interface SdkState {
   client: DumpcatcherClient;

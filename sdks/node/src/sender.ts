@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { backoffDelayMs, MAX_ATTEMPTS_PER_PROCESS } from './backoff.ts';
+import type { DebugLog } from './log.ts';
 import type { Queue, QueueEntry } from './queue.ts';
 import { safeTimeout } from './timers.ts';
-import { clockFixFor } from './transport.ts';
+import { clockFixFor } from './answers.ts';
 import type { Transport } from './transport.ts';
 
 /** Requests one client keeps in flight at once (the transport opens as many sockets at most). */
@@ -30,7 +31,7 @@ export interface SenderDeps {
   transport: Transport;
   now: () => number;
   random: () => number;
-  log: (...args: unknown[]) => void;
+  log: DebugLog;
 }
 
 /** Creates the sender of one client. */

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '../src/client.ts';
-import type { ClientRuntime, DumpcatcherOptions } from '../src/types.ts';
+import type { DumpcatcherOptions } from '../src/options.ts';
+import type { ClientRuntime } from '../src/runtime.ts';
 import { startFakeIngest } from './helpers/fake-ingest.ts';
 import type { FakeIngest } from './helpers/fake-ingest.ts';
 import { allFiles, makeTempDir, PRODUCT_KEY, removeDir, SECRET, testOptions, testRuntime } from './helpers/env.ts';

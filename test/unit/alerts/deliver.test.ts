@@ -11,7 +11,7 @@ import {
 import { alertEventsOf, withAlertOutbox } from '../../../functions/src/alerts/outbox';
 import { buildSlackBody, MAX_ISSUES_PER_MESSAGE, type WebhookBody } from '../../../functions/src/alerts/payload';
 import type { AlertDoc, DeliveryDoc, OutboxDoc } from '../../../functions/src/alerts/schemas';
-import type { IssueDoc } from '../../../functions/src/rollup/schemas';
+import type { IssueDoc } from '../../../functions/src/grouping/schemas';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 const KEY = 'pk_alerts_unit_1';

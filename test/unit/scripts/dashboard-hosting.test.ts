@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { contentSecurityPolicy } from '../../../scripts/lib/dashboard';
-import { parseRoute } from '../../../dashboard/src/routes';
 
 const firebase = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'firebase.json'), 'utf8')) as {
   hosting: {
@@ -30,24 +29,5 @@ describe('firebase.json hosting', () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).not.toContain('127.0.0.1');
-  });
-});
-
-describe('parseRoute', () => {
-  const key = 'pk_0JZvHG3loLBp2_ph0sdoHA';
-  const issue = 'a'.repeat(64);
-  it.each([
-    ['/', { page: 'products' }],
-    [`/p/${key}`, { page: 'overview', key }],
-    [`/p/${key}/issues`, { page: 'issues', key }],
-    [`/p/${key}/issues/${issue}`, { page: 'issue', key, issueId: issue }],
-    [`/p/${key}/usage`, { page: 'usage', key }],
-    [`/p/${key}/settings/`, { page: 'settings', key }],
-    [`/p/${key}/usage/${issue}`, { page: 'not-found' }],
-    [`/p/${key}/issues/not-an-issue`, { page: 'not-found' }],
-    ['/p/short', { page: 'not-found' }],
-    ['/elsewhere', { page: 'not-found' }],
-  ])('reads %s', (path, route) => {
-    expect(parseRoute(path)).toEqual(route);
   });
 });

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { ClientRuntime, DumpcatcherOptions } from '../../src/types.ts';
+import type { DumpcatcherOptions } from '../../src/options.ts';
+import type { ClientRuntime } from '../../src/runtime.ts';
 
 export const SECRET = 'test-secret-Zq81-not-for-production';
 export const PRODUCT_KEY = 'pk_test_node_sdk';

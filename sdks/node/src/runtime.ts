@@ -1,0 +1,56 @@
+import { homedir, userInfo } from 'node:os';
+import type { Transport, TransportSettings } from './transport.ts';
+
+/** What the client takes from its surroundings; tests replace parts of it. */
+export interface ClientRuntime {
+  env: Record<string, string | undefined>;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+  /** Uniform in [0, 1): sampling and backoff jitter. */
+  random: () => number;
+  homeDir: string;
+  userName: string;
+  platform: NodeJS.Platform;
+  /** Where debug output goes (one line or block per call). */
+  writeStderr: (text: string) => void;
+  /** The process whose events the hooks listen to. */
+  process: NodeJS.Process;
+  /** Makes the transport; replaced only by tests and the benchmark (default: HTTP). */
+  makeTransport?: (settings: TransportSettings) => Transport;
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return '';
+  }
+}
+
+function safeHomeDir(): string {
+  try {
+    return homedir();
+  } catch {
+    return '';
+  }
+}
+
+/** The real surroundings: process environment, clock, randomness, stderr. */
+export function defaultRuntime(): ClientRuntime {
+  return {
+    env: process.env,
+    now: () => Date.now(),
+    random: Math.random,
+    homeDir: safeHomeDir(),
+    userName: safeUserName(),
+    platform: process.platform,
+    writeStderr: (text) => {
+      try {
+        process.stderr.write(text);
+      } catch {
+        // stderr closed: nothing else to do.
+      }
+    },
+    process,
+  };
+}

@@ -1,0 +1,335 @@
+/* The api's issue and stats routes (functions/src/api/issues.ts, stats.ts) over an in-memory store. */
+import { getIssue, listIssues, patchIssue } from '../../../functions/src/api/issues';
+import { listCrashes } from '../../../functions/src/api/crashes';
+import type { ProductDoc } from '../../../functions/src/api/schemas';
+import { getStats, listDays, MAX_STATS_DAYS } from '../../../functions/src/api/stats';
+import type { ReportRecord } from '../../../functions/src/grouping/classify';
+import { mergeCrashStats, mergeIssue, reduceCrashes } from '../../../functions/src/rollup/aggregate';
+import type { CrashDoc, IssueDoc } from '../../../functions/src/grouping/schemas';
+import type { IssueSort } from '../../../functions/src/api/schemas';
+import type { RollupPosition } from '../../../functions/src/api/crash-view';
+import { DumpcatcherError } from '../../../functions/src/shared/errors';
+import { fixtureCrash } from '../rollup/reports';
+import type { Caller } from '../../../functions/src/api/access';
+import type { InsightsStore } from '../../../functions/src/api/deps';
+
+const KEY = 'pk_product_1';
+const caller = (uid: string): Caller => ({ uid, email: null, displayName: null, signInProvider: 'google.com' });
+const OWNER = caller('owner');
+const VIEWER = caller('viewer');
+const NOW = new Date('2026-11-22T12:00:00Z');
+
+function crash(n: number, at: string, clientId: string): ReportRecord<CrashDoc> {
+  const body = fixtureCrash('python/checkout-1.3.0-checkout', { version: '1.0', label: 'pay' }) as unknown as CrashDoc;
+  return {
+    path: `products/${KEY}/crashes/c${n}`,
+    id: `c${n}`,
+    doc: { ...body, productKey: KEY, clientId, receivedAt: new Date(at) },
+  };
+}
+
+function storeWith(
+  crashes: Array<ReportRecord<CrashDoc>>,
+  position: RollupPosition | null = null,
+): InsightsStore & { issues: Map<string, IssueDoc>; stats: Map<string, unknown> } {
+  const delta = reduceCrashes(crashes);
+  const issues = new Map<string, IssueDoc>();
+  for (const issue of delta.issues.values()) issues.set(issue.fingerprint, mergeIssue(null, issue, NOW));
+  const stats = new Map<string, unknown>();
+  for (const s of delta.stats.values()) stats.set(`${s.day}_${s.by}`, mergeCrashStats(null, s, NOW));
+  const product: ProductDoc = {
+    name: 'Shop',
+    ownerUid: 'owner',
+    memberUids: ['owner', 'viewer'],
+    createdAt: NOW,
+    updatedAt: NOW,
+    settings: { retentionDays: 90, rateLimitPerMinute: null },
+  };
+  const crashDocs = new Map(crashes.map((c) => [c.id, { ...c.doc, extraJson: '{"a":1}' } as Record<string, unknown>]));
+  const sortValue = (issue: IssueDoc, sort: IssueSort) =>
+    sort === 'lastSeen' ? issue.lastSeen.getTime() : issue[sort];
+  return {
+    issues,
+    stats,
+    getProduct: async (key) => (key === KEY ? product : null),
+    // Firestore's order: sort value descending, then id descending; `after` excludes it and everything before.
+    listIssues: async (_key, q) =>
+      [...issues]
+        .filter(([, i]) => q.status === undefined || i.status === q.status)
+        .map(([id, issue]) => ({ id, issue, v: sortValue(issue, q.sort) }))
+        .sort((a, b) => b.v - a.v || (a.id < b.id ? 1 : -1))
+        .filter((r) => q.after === null || r.v < q.after.value || (r.v === q.after.value && r.id < q.after.id))
+        .slice(0, q.limit)
+        .map(({ id, issue }) => ({ id, issue })),
+    getIssue: async (_key, id) => issues.get(id) ?? null,
+    getCrashes: async (_key, ids) =>
+      ids.filter((id) => id !== 'c1').map((id) => ({ id, data: crashDocs.get(id) ?? { receivedAt: NOW } })),
+    updateIssueStatus: async (_key, id, change) => {
+      const issue = issues.get(id);
+      if (issue === undefined) return null;
+      const next = { ...issue, ...change };
+      issues.set(id, next);
+      return next;
+    },
+    getStats: async (_key, ids) => new Map(ids.filter((id) => stats.has(id)).map((id) => [id, stats.get(id)])),
+    listCrashes: async (_key, q) =>
+      crashes
+        .map((c) => ({ id: c.id, data: crashDocs.get(c.id)!, receivedAtUs: c.doc.receivedAt.getTime() * 1000 }))
+        .sort((a, b) => b.receivedAtUs - a.receivedAtUs || (a.id < b.id ? 1 : -1))
+        .filter(
+          (r) =>
+            q.after === null ||
+            r.receivedAtUs > q.after.receivedAtUs ||
+            (r.receivedAtUs === q.after.receivedAtUs && r.id > q.after.id),
+        )
+        .slice(0, q.limit),
+    getRollupPosition: async () => position,
+  };
+}
+
+async function codeOf(run: Promise<unknown>): Promise<string> {
+  try {
+    await run;
+  } catch (err) {
+    if (err instanceof DumpcatcherError) return `${err.httpStatus} ${err.code}`;
+    throw err;
+  }
+  return 'ok';
+}
+
+describe('issue routes', () => {
+  const crashes = [
+    crash(1, '2026-11-20T10:00:00Z', 'a'),
+    crash(2, '2026-11-21T10:00:00Z', 'a'),
+    crash(3, '2026-11-21T11:00:00Z', 'b'),
+  ];
+
+  it('lists issues for members with their daily counts, and hides the product from anyone else', async () => {
+    const store = storeWith(crashes);
+    const deps = { store, clock: () => NOW };
+    const listed = await listIssues(deps, { productKey: KEY, query: { days: '3' } }, VIEWER);
+    expect(listed.days).toEqual(['2026-11-20', '2026-11-21', '2026-11-22']);
+    expect(listed.nextCursor).toBeNull();
+    expect(listed.issues).toHaveLength(1);
+    expect(listed.issues[0]).toMatchObject({
+      count: 3,
+      clients: 2,
+      status: 'unresolved',
+      firstSeen: '2026-11-20T10:00:00.000Z',
+      daily: [1, 2, 0],
+    });
+    expect((await listIssues(deps, { productKey: KEY, query: {} }, VIEWER)).days).toHaveLength(14);
+    expect(await listIssues(deps, { productKey: KEY, query: { days: '0' } }, VIEWER)).toMatchObject({
+      days: [],
+      issues: [{ daily: [] }],
+    });
+    expect(await codeOf(listIssues(deps, { productKey: KEY, query: {} }, caller('stranger')))).toBe('404 not_found');
+    for (const query of [{ sort: 'newest' }, { limit: '101' }, { days: '31' }, { cursor: 'nope' }])
+      expect(await codeOf(listIssues(deps, { productKey: KEY, query }, VIEWER))).toBe('400 invalid_argument');
+  });
+
+  it('pages by cursor through issues that tie on the sort value, each once, and refuses a cursor of another listing', async () => {
+    const store = storeWith([]);
+    const base = mergeIssue(null, reduceCrashes(crashes).issues.values().next().value!, NOW);
+    for (let i = 0; i < 7; i++) {
+      const id = i.toString(16).padStart(64, '0');
+      store.issues.set(id, { ...base, fingerprint: id, count: i < 4 ? 5 : i, clients: 1 });
+    }
+    const deps = { store, clock: () => NOW };
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: Record<string, string> = { sort: 'count', limit: '3', ...(cursor === null ? {} : { cursor }) };
+      const page = await listIssues(deps, { productKey: KEY, query }, VIEWER);
+      seen.push(...page.issues.map((i) => `${i.count}:${i.id.slice(-1)}`));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor !== null);
+    expect(seen).toEqual(['6:6', '5:5', '5:3', '5:2', '5:1', '5:0', '4:4']);
+    expect(pages).toBe(3);
+
+    const first = await listIssues(deps, { productKey: KEY, query: { sort: 'count', limit: '2' } }, VIEWER);
+    const other = async (query: Record<string, string>) =>
+      codeOf(listIssues(deps, { productKey: KEY, query: { ...query, cursor: first.nextCursor! } }, VIEWER));
+    expect(await other({ sort: 'count' })).toBe('ok');
+    expect(await other({ sort: 'lastSeen' })).toBe('400 invalid_argument');
+    expect(await other({ sort: 'count', status: 'resolved' })).toBe('400 invalid_argument');
+  });
+
+  it('shows an issue with its daily counts and the recent crashes that still exist, with frames and extra', async () => {
+    const store = storeWith(crashes);
+    const [id] = [...store.issues.keys()];
+    const deps = { store, clock: () => NOW };
+    const issue = await getIssue(deps, { productKey: KEY, issueId: id!, query: { days: '4' } }, VIEWER);
+    expect(issue.recentCrashes.map((c) => c.id)).toEqual(['c3', 'c2']); // c1 expired
+    expect(issue.recentCrashes[0]).toMatchObject({
+      receivedAt: '2026-11-21T11:00:00.000Z',
+      extra: { a: 1 },
+      issueId: id,
+      label: 'pay',
+      app: { name: 'shop', version: '1.0' },
+      exception: { type: 'KeyError', message: "'BOGUS'", stacktraceTruncated: false },
+    });
+    // As Python printed them: outermost call first.
+    expect(issue.recentCrashes[0]!.frames.map((f) => f.function)).toEqual([
+      '<module>',
+      'main',
+      'checkout',
+      'apply_discount',
+    ]);
+    expect(issue.daily).toEqual([
+      { day: '2026-11-19', count: 0 },
+      { day: '2026-11-20', count: 1 },
+      { day: '2026-11-21', count: 2 },
+      { day: '2026-11-22', count: 0 },
+    ]);
+    expect((await getIssue(deps, { productKey: KEY, issueId: id!, query: {} }, VIEWER)).daily).toHaveLength(30);
+    expect(await codeOf(getIssue(deps, { productKey: KEY, issueId: id!, query: { days: 'x' } }, VIEWER))).toBe(
+      '400 invalid_argument',
+    );
+  });
+
+  it('lets the owner change the status, recording when, and refuses viewers and bad bodies', async () => {
+    const store = storeWith(crashes);
+    const [id] = [...store.issues.keys()];
+    const deps = { store, clock: () => NOW };
+    const params = (body: unknown) => ({ productKey: KEY, issueId: id!, body });
+    expect(await codeOf(patchIssue(deps, params({ status: 'resolved' }), VIEWER))).toBe('403 permission_denied');
+    expect(await codeOf(patchIssue(deps, params({ status: 'regressed' }), OWNER))).toBe('400 invalid_body');
+    expect(await codeOf(patchIssue(deps, params({ status: 'unresolved', resolvedInVersion: '1' }), OWNER))).toBe(
+      '400 invalid_body',
+    );
+    expect(await codeOf(patchIssue(deps, { ...params({ status: 'ignored' }), issueId: 'f'.repeat(64) }, OWNER))).toBe(
+      '404 not_found',
+    );
+    const view = await patchIssue(deps, params({ status: 'resolved', resolvedInVersion: ' 1.3 ' }), OWNER);
+    expect(view).toMatchObject({ status: 'resolved', resolvedInVersion: '1.3', statusChangedAt: NOW.toISOString() });
+    const reopened = await patchIssue(deps, params({ status: 'unresolved' }), OWNER);
+    expect([reopened.status, reopened.resolvedInVersion]).toEqual(['unresolved', null]);
+  });
+});
+
+describe('crash feed route', () => {
+  const crashes = [
+    crash(1, '2026-11-20T10:00:00Z', 'a'),
+    crash(2, '2026-11-21T10:00:00Z', 'a'),
+    crash(3, '2026-11-21T10:00:00Z', 'b'),
+    crash(4, '2026-11-21T11:00:00Z', 'b'),
+  ];
+
+  it('lists the newest crashes first, then only newer ones after the cursor, repeating it when nothing is newer', async () => {
+    const store = storeWith(crashes);
+    const first = await listCrashes(store, { productKey: KEY, query: { limit: '2' } }, VIEWER);
+    expect(first.crashes.map((c) => c.id)).toEqual(['c4', 'c3']);
+    const none = await listCrashes(store, { productKey: KEY, query: { after: first.cursor } }, VIEWER);
+    expect(none).toEqual({ crashes: [], cursor: first.cursor });
+
+    const fromOlder = await listCrashes(store, { productKey: KEY, query: { limit: '1' } }, VIEWER);
+    const older = storeWith(crashes.slice(0, 2));
+    const start = await listCrashes(older, { productKey: KEY, query: {} }, VIEWER);
+    expect(start.crashes.map((c) => c.id)).toEqual(['c2', 'c1']);
+    // c3 has the same receivedAt as c2 and a later id: it is newer in (receivedAt, id) order.
+    const next = await listCrashes(store, { productKey: KEY, query: { after: start.cursor } }, VIEWER);
+    expect(next.crashes.map((c) => c.id)).toEqual(['c4', 'c3']);
+    expect(next.cursor).toBe(fromOlder.cursor);
+  });
+
+  it('starts an empty feed with a cursor that later returns the first crashes', async () => {
+    const empty = await listCrashes(storeWith([]), { productKey: KEY, query: {} }, VIEWER);
+    expect(empty.crashes).toEqual([]);
+    const later = await listCrashes(storeWith(crashes), { productKey: KEY, query: { after: empty.cursor } }, VIEWER);
+    expect(later.crashes.map((c) => c.id)).toEqual(['c4', 'c3', 'c2', 'c1']);
+  });
+
+  it("names the issue of crashes the rollup has applied, the rollup's own fingerprint, and null for the rest", async () => {
+    const position = { receivedAt: new Date('2026-11-21T10:00:00Z'), path: `products/${KEY}/crashes/c2` };
+    const store = storeWith(crashes, position);
+    const [id] = [...store.issues.keys()];
+    const feed = await listCrashes(store, { productKey: KEY, query: {} }, VIEWER);
+    expect(feed.crashes.map((c) => [c.id, c.issueId])).toEqual([
+      ['c4', null],
+      ['c3', null],
+      ['c2', id],
+      ['c1', id],
+    ]);
+    expect(feed.crashes[0]!.frames[0]).toMatchObject({ function: '<module>', inApp: true });
+  });
+
+  it('refuses strangers, a bad limit and a malformed or foreign cursor, naming the parameter', async () => {
+    const store = storeWith(crashes);
+    expect(await codeOf(listCrashes(store, { productKey: KEY, query: {} }, caller('stranger')))).toBe('404 not_found');
+    expect(await codeOf(listCrashes(store, { productKey: KEY, query: { limit: '51' } }, VIEWER))).toBe(
+      '400 invalid_argument',
+    );
+    const foreign = Buffer.from(JSON.stringify({ k: 'pk_other_product', t: 0, id: '' })).toString('base64url');
+    for (const after of ['!!', foreign]) {
+      const err = await listCrashes(store, { productKey: KEY, query: { after } }, VIEWER).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DumpcatcherError);
+      expect((err as DumpcatcherError).details).toEqual({ issues: [{ path: 'after', message: expect.any(String) }] });
+    }
+  });
+});
+
+describe('stats routes', () => {
+  it('lists the days of a range and refuses reversed, impossible or too long ranges', () => {
+    expect(listDays('2026-02-27', '2026-03-01')).toEqual(['2026-02-27', '2026-02-28', '2026-03-01']);
+    expect(() => listDays('2026-03-01', '2026-02-28')).toThrow(DumpcatcherError);
+    expect(() => listDays('2026-02-30', '2026-03-01')).toThrow('real days');
+    expect(listDays('2026-01-01', '2026-04-02')).toHaveLength(MAX_STATS_DAYS);
+    expect(() => listDays('2026-01-01', '2026-04-03')).toThrow(`${MAX_STATS_DAYS} days`);
+  });
+
+  it('adds counts across days and counts a client seen on two days once', async () => {
+    const store = storeWith([
+      crash(1, '2026-11-20T10:00:00Z', 'a'),
+      crash(2, '2026-11-21T10:00:00Z', 'a'),
+      crash(3, '2026-11-21T11:00:00Z', 'b'),
+    ]);
+    const both = await getStats(
+      store,
+      { productKey: KEY, query: { by: 'label', from: '2026-11-19', to: '2026-11-21' } },
+      VIEWER,
+    );
+    expect(both).toEqual({
+      by: 'label',
+      from: '2026-11-19',
+      to: '2026-11-21',
+      total: { count: 3, clients: 2 },
+      rows: [{ value: 'pay', count: 3, clients: 2 }],
+      other: null,
+    });
+    const one = await getStats(
+      store,
+      { productKey: KEY, query: { by: 'type', from: '2026-11-21', to: '2026-11-21' } },
+      VIEWER,
+    );
+    expect(one).toMatchObject({ total: { count: 2, clients: 2 }, rows: [{ value: 'KeyError', count: 2, clients: 2 }] });
+    expect(one).not.toHaveProperty('series');
+    const series = await getStats(
+      store,
+      { productKey: KEY, query: { by: 'type', from: '2026-11-19', to: '2026-11-21', series: 'day' } },
+      VIEWER,
+    );
+    expect(series).toMatchObject({
+      total: { count: 3, clients: 2 },
+      series: [
+        { day: '2026-11-19', count: 0, clients: 0 },
+        { day: '2026-11-20', count: 1, clients: 1 },
+        { day: '2026-11-21', count: 2, clients: 2 },
+      ],
+    });
+    expect(
+      await codeOf(
+        getStats(
+          store,
+          { productKey: KEY, query: { by: 'type', from: '2026-11-21', to: '2026-11-21', series: 'week' } },
+          VIEWER,
+        ),
+      ),
+    ).toBe('400 invalid_argument');
+    expect(await codeOf(getStats(store, { productKey: KEY, query: { by: 'type', from: '2026-11-21' } }, VIEWER))).toBe(
+      '400 invalid_argument',
+    );
+  });
+});

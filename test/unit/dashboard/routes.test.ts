@@ -1,0 +1,104 @@
+import { MAX_TRAIL, nextPage, parseRoute, previousPage, routeUrl, type Route } from '../../../dashboard/src/routes';
+
+const key = 'pk_0JZvHG3loLBp2_ph0sdoHA';
+const issue = 'a'.repeat(64);
+const issues = (over: Partial<Extract<Route, { page: 'issues' }>> = {}): Route => ({
+  page: 'issues',
+  key,
+  status: 'unresolved',
+  sort: 'lastSeen',
+  trail: [],
+  ...over,
+});
+
+describe('parseRoute', () => {
+  it.each([
+    ['/', '', { page: 'products' }],
+    [`/p/${key}`, '', { page: 'overview', key, range: 14 }],
+    [`/p/${key}`, '?range=30', { page: 'overview', key, range: 30 }],
+    [`/p/${key}/issues`, '', issues()],
+    [`/p/${key}/issues`, '?status=resolved&sort=count', issues({ status: 'resolved', sort: 'count' })],
+    [`/p/${key}/issues`, '?cursor=c1&cursor=c2', issues({ trail: ['c1', 'c2'] })],
+    [`/p/${key}/issues/${issue}`, '?sort=count', { page: 'issue', key, issueId: issue }],
+    [`/p/${key}/usage`, '', { page: 'usage', key, range: 30 }],
+    [`/p/${key}/usage`, '?range=7', { page: 'usage', key, range: 7 }],
+    [`/p/${key}/settings/`, '', { page: 'settings', key }],
+    [`/p/${key}/usage/${issue}`, '', { page: 'not-found' }],
+    [`/p/${key}/issues/not-an-issue`, '', { page: 'not-found' }],
+    ['/p/short', '', { page: 'not-found' }],
+    ['/elsewhere', '', { page: 'not-found' }],
+  ])('reads %s%s', (path, search, route) => {
+    expect(parseRoute(path, search)).toEqual(route);
+  });
+
+  it.each([
+    [`/p/${key}`, '?range=7', { page: 'overview', key, range: 14 }],
+    [`/p/${key}/usage`, '?range=abc', { page: 'usage', key, range: 30 }],
+    [`/p/${key}/usage`, '?range=', { page: 'usage', key, range: 30 }],
+    [`/p/${key}/issues`, '?status=deleted&sort=name&cursor=', issues()],
+  ])('falls back to the default view for unknown values: %s%s', (path, search, route) => {
+    expect(parseRoute(path, search)).toEqual(route);
+  });
+
+  it('accepts the query as URLSearchParams too', () => {
+    expect(parseRoute(`/p/${key}/usage`, new URLSearchParams({ range: '90' }))).toEqual({
+      page: 'usage',
+      key,
+      range: 90,
+    });
+  });
+
+  it(`keeps at most the last ${MAX_TRAIL} cursors of a long trail`, () => {
+    const many = Array.from({ length: MAX_TRAIL + 5 }, (_, i) => `c${i}`);
+    const route = parseRoute(`/p/${key}/issues`, new URLSearchParams(many.map((c): [string, string] => ['cursor', c])));
+    expect(route).toEqual(issues({ trail: many.slice(5) }));
+  });
+});
+
+describe('routeUrl', () => {
+  it.each([
+    [{ page: 'products' }, '/'],
+    [{ page: 'overview', key, range: 14 }, `/p/${key}`],
+    [{ page: 'overview', key, range: 30 }, `/p/${key}?range=30`],
+    [{ page: 'usage', key, range: 30 }, `/p/${key}/usage`],
+    [{ page: 'usage', key, range: 90 }, `/p/${key}/usage?range=90`],
+    [issues(), `/p/${key}/issues`],
+    [issues({ status: 'regressed', sort: 'clients' }), `/p/${key}/issues?status=regressed&sort=clients`],
+    [issues({ trail: ['a/b+c=', 'd'] }), `/p/${key}/issues?cursor=a%2Fb%2Bc%3D&cursor=d`],
+    [{ page: 'issue', key, issueId: issue }, `/p/${key}/issues/${issue}`],
+    [{ page: 'settings', key }, `/p/${key}/settings`],
+  ] as Array<[Route, string]>)('writes %j as %s', (route, url) => {
+    expect(routeUrl(route)).toBe(url);
+  });
+
+  it.each([
+    issues({ status: 'ignored', sort: 'count', trail: ['eyJrIjoicGsifQ', 'eyJrIjoicGsiLCJ2IjoxfQ'] }),
+    { page: 'overview', key, range: 30 },
+    { page: 'usage', key, range: 7 },
+  ] as Route[])('reads back what it writes: %j', (route) => {
+    const url = new URL(routeUrl(route), 'https://dash.example');
+    expect(parseRoute(url.pathname, url.search)).toEqual(route);
+  });
+});
+
+describe('paging the issue list through the URL', () => {
+  it('goes forward by appending the next cursor and back by dropping the last one', () => {
+    const first = issues({ sort: 'count' }) as Extract<Route, { page: 'issues' }>;
+    const second = nextPage(first, 'n1');
+    const third = nextPage(second, 'n2');
+    expect(routeUrl(third)).toBe(`/p/${key}/issues?sort=count&cursor=n1&cursor=n2`);
+    // A reload or a shared link parses the same trail, so "Previous page" needs nothing in memory.
+    const reloaded = parseRoute(`/p/${key}/issues`, '?sort=count&cursor=n1&cursor=n2') as typeof third;
+    expect(previousPage(reloaded)).toEqual(second);
+    expect(previousPage(previousPage(reloaded))).toEqual(first);
+    expect(previousPage(first)).toEqual(first);
+  });
+
+  it(`drops the oldest cursor beyond ${MAX_TRAIL}`, () => {
+    let route = issues() as Extract<Route, { page: 'issues' }>;
+    for (let i = 0; i < MAX_TRAIL + 1; i++) route = nextPage(route, `n${i}`);
+    expect(route.trail).toHaveLength(MAX_TRAIL);
+    expect(route.trail[0]).toBe('n1');
+    expect(route.trail.at(-1)).toBe(`n${MAX_TRAIL}`);
+  });
+});
