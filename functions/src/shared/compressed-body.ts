@@ -107,7 +107,9 @@ export async function readHeldBody(req: IncomingMessage, limitBytes: number): Pr
         }),
       ),
     );
-    req.on('aborted', () => settle(new DumpcatcherError('invalid_body', 'The body ended early.')));
+    const early = () => settle(new DumpcatcherError('invalid_body', 'The body ended early.'));
+    req.on('aborted', early);
+    req.on('error', early);
     req.pipe(decoder);
   });
 }
