@@ -147,8 +147,7 @@ export function createSessionBook(owner: SessionOwner): SessionBook {
       const others: Array<{ owner: SessionOwner; sessions: SessionBucket[] }> = [];
       for (const s of sessions) {
         let buckets = s.carried ?? [];
-        const status: SessionStatus =
-          s.backgroundSinceMs !== undefined ? (s.errored ? 'errored' : 'ok') : 'abnormal';
+        const status: SessionStatus = s.backgroundSinceMs !== undefined ? (s.errored ? 'errored' : 'ok') : 'abnormal';
         buckets = addToBuckets(buckets, hourStart(s.startedMs), status);
         if (current && sameOwner(s, owner)) {
           carried = mergeBuckets(carried, buckets);

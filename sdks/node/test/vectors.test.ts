@@ -5,6 +5,8 @@ import { createClient } from '../src/client.ts';
 import { createLimiter, localFingerprint } from '../src/limiter.ts';
 import { createQueue } from '../src/queue.ts';
 import { createScrubber } from '../src/scrub.ts';
+import { BACKGROUND_SESSION_MS, createSessionBook } from '../src/sessions.ts';
+import type { FoundSession, SessionBucket, SessionReportPart } from '../src/sessions.ts';
 import type { DumpcatcherOptions } from '../src/options.ts';
 import { makeTempDir, removeDir, testRuntime } from './helpers/env.ts';
 
@@ -221,5 +223,90 @@ describe('files-v1.json', () => {
 
   it.each(vectors.limiter.fingerprints.map((c) => [c.name, c] as const))('limiter fingerprint: %s', (_name, c) => {
     expect(localFingerprint(c.type, c.stacktrace, c.given)).toBe(c.expected);
+  });
+});
+
+interface SessionVectors {
+  backgroundSessionMs: number;
+  cases: Array<{
+    name: string;
+    app: { name: string; version: string };
+    installId?: string;
+    autoSessionTracking: boolean;
+    events: Array<{
+      event: string;
+      at?: string;
+      found?: Array<{
+        started: string;
+        app: { name: string; version: string };
+        installId?: string;
+        errored: boolean;
+        backgroundSince?: string;
+        carried?: SessionBucket[];
+      }>;
+    }>;
+    reports: SessionReportPart[];
+  }>;
+}
+
+describe('sessions-v1.json', () => {
+  const vectors = load<SessionVectors>('sessions-v1.json');
+
+  it('holds cases, and the background rule the SDK uses', () => {
+    expect(vectors.cases.length).toBeGreaterThan(0);
+    expect(BACKGROUND_SESSION_MS).toBe(vectors.backgroundSessionMs);
+  });
+
+  it.each(vectors.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const book = createSessionBook({
+      appName: c.app.name,
+      appVersion: c.app.version,
+      ...(c.installId !== undefined ? { installId: c.installId } : {}),
+    });
+    const reports: SessionReportPart[] = [];
+    const out = (part: SessionReportPart | null): void => {
+      if (part) reports.push(part);
+    };
+    for (const e of c.events) {
+      const at = e.at === undefined ? NaN : Date.parse(e.at);
+      switch (e.event) {
+        case 'init': {
+          if (c.autoSessionTracking) out(book.start(at));
+          const found: FoundSession[] = (e.found ?? []).map((f) => ({
+            appName: f.app.name,
+            appVersion: f.app.version,
+            startedMs: Date.parse(f.started),
+            errored: f.errored,
+            ...(f.installId !== undefined ? { installId: f.installId } : {}),
+            ...(f.backgroundSince !== undefined ? { backgroundSinceMs: Date.parse(f.backgroundSince) } : {}),
+            ...(f.carried !== undefined ? { carried: f.carried } : {}),
+          }));
+          reports.push(...book.found(found));
+          break;
+        }
+        case 'capture':
+          book.markErrored();
+          break;
+        case 'uncaught':
+          out(book.end('crashed'));
+          break;
+        case 'exit':
+        case 'endSession':
+          out(book.end('ok'));
+          break;
+        case 'startSession':
+          out(book.start(at));
+          break;
+        case 'background':
+          book.background(at);
+          break;
+        case 'foreground':
+          out(book.foreground(at));
+          break;
+        default:
+          throw new Error(`unknown event ${e.event}`);
+      }
+    }
+    expect(reports).toEqual(c.reports);
   });
 });
