@@ -5,6 +5,9 @@
  *
  * Node has no file locks, so a marker names its writer by pid, the process's start time in
  * clock ticks since boot (`/proc/<pid>/stat`) and the boot id (Linux); elsewhere by pid alone.
+ * The Python and Java SDKs also hold a lock on `session-<clientId>.lock` while their session
+ * runs (their markers say `"lock": true`); Node cannot test a lock, so it judges their markers
+ * by the same pid and start time, and leaves a marker without a pid alone.
  */
 import { readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +17,8 @@ import type { CurrentSession, FoundSession, SessionBucket, SessionOwner } from '
 
 /** Who wrote a marker: enough to tell whether that process still runs. */
 export interface ProcessIdentity {
-  pid: number;
+  /** Null when the writer could not tell (Java outside Linux and Android). */
+  pid: number | null;
   /** Start time of the process in clock ticks since boot (Linux), else null. */
   startTicks: string | null;
   /** `/proc/sys/kernel/random/boot_id` (Linux), else null. */
@@ -69,6 +73,7 @@ export const systemProbe: ProcessProbe = {
 /** Whether the process that wrote a marker still runs, as far as the system can tell. */
 export function isWriterAlive(writer: ProcessIdentity, self: ProcessIdentity, probe: ProcessProbe): boolean {
   if (writer.bootId !== null && self.bootId !== null && writer.bootId !== self.bootId) return false;
+  if (writer.pid === null) return true;
   if (writer.pid === self.pid) {
     // Our own pid: this process (another client in it), or an earlier process that had it
     // (pid 1 in every container); the start time tells them apart where there is one.
@@ -151,9 +156,10 @@ function parseBuckets(value: unknown): SessionBucket[] | null {
 
 function parseIdentity(value: unknown): ProcessIdentity | null {
   const w = value as Record<string, unknown> | null;
-  if (typeof w !== 'object' || w === null || typeof w.pid !== 'number' || !Number.isSafeInteger(w.pid)) return null;
+  if (typeof w !== 'object' || w === null) return null;
+  if (w.pid !== undefined && w.pid !== null && !(typeof w.pid === 'number' && Number.isSafeInteger(w.pid))) return null;
   const str = (x: unknown): string | null => (typeof x === 'string' ? x : null);
-  return { pid: w.pid, startTicks: str(w.startTicks), bootId: str(w.bootId) };
+  return { pid: typeof w.pid === 'number' ? w.pid : null, startTicks: str(w.startTicks), bootId: str(w.bootId) };
 }
 
 /** A marker's session and writer, or null when the file is not a marker this SDK wrote. */

@@ -30,6 +30,12 @@ describe('isWriterAlive', () => {
     ],
     ['this very process (another client in it)', { ...SELF }, {}, true],
     [
+      'a writer that could not name its pid (Java off Linux)',
+      { pid: null, startTicks: null, bootId: 'boot-a' },
+      {},
+      true,
+    ],
+    [
       'a running pid when start times are unknown (no /proc)',
       { pid: 7, startTicks: null, bootId: null },
       { 7: null },
