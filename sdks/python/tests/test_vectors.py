@@ -3,6 +3,7 @@
 import json
 import os
 import re
+from datetime import datetime
 from typing import Any, Dict, List, Tuple
 
 import pytest
@@ -11,6 +12,7 @@ from dumpcatcher.disk_queue import Queue
 from dumpcatcher.limiter import Limiter, local_fingerprint
 from dumpcatcher.options import Options, OptionsError
 from dumpcatcher.scrub import Scrubber
+from dumpcatcher.sessions import BACKGROUND_SESSION_SECONDS, FoundSession, Owner, SessionBook
 from dumpcatcher.transport import CLOCK_FIX, classify_answer
 
 VECTORS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "test", "vectors")
@@ -143,3 +145,58 @@ def test_limiter_keeps_at_most_max_entries_dropping_the_window_that_started_firs
     assert "fp-0" not in after
     assert after["fp-1"] == {"start": case["nowMs"] - case["entries"] + 1, "count": 1}
     assert after[case["fingerprint"]] == {"start": case["nowMs"], "count": 1}
+
+
+SESSIONS = _load("sessions-v1.json")
+
+
+def test_session_vectors_hold_cases_and_the_sdk_uses_their_background_rule() -> None:
+    assert len(SESSIONS["cases"]) > 0
+    assert BACKGROUND_SESSION_SECONDS * 1000 == SESSIONS["backgroundSessionMs"]
+
+
+def _seconds(stamp: str) -> float:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+@pytest.mark.parametrize("case", SESSIONS["cases"], ids=[c["name"] for c in SESSIONS["cases"]])
+def test_session_vector(case: Dict[str, Any]) -> None:
+    book = SessionBook(Owner(case["app"]["name"], case["app"]["version"], case.get("installId")))
+    reports: List[Dict[str, Any]] = []
+
+    def out(part: Any) -> None:
+        if part is not None:
+            reports.append(part)
+
+    for e in case["events"]:
+        at = _seconds(e["at"]) if "at" in e else None
+        kind = e["event"]
+        if kind == "init":
+            if case["autoSessionTracking"]:
+                out(book.start(at))  # type: ignore[arg-type]
+            found = [
+                FoundSession(
+                    Owner(f["app"]["name"], f["app"]["version"], f.get("installId")),
+                    _seconds(f["started"]),
+                    f["errored"],
+                    _seconds(f["backgroundSince"]) if "backgroundSince" in f else None,
+                    f.get("carried", []),
+                )
+                for f in e.get("found", [])
+            ]
+            reports.extend(book.found(found))
+        elif kind == "capture":
+            book.mark_errored()
+        elif kind == "uncaught":
+            out(book.end("crashed"))
+        elif kind in ("exit", "endSession"):
+            out(book.end("ok"))
+        elif kind == "startSession":
+            out(book.start(at))  # type: ignore[arg-type]
+        elif kind == "background":
+            book.background(at)  # type: ignore[arg-type]
+        elif kind == "foreground":
+            out(book.foreground(at))  # type: ignore[arg-type]
+        else:
+            raise AssertionError("unknown event " + kind)
+    assert reports == case["reports"]
