@@ -252,4 +252,65 @@ class VectorsTest {
     }
     return tests.stream();
   }
+
+  @TestFactory
+  Stream<DynamicTest> sessions() throws IOException {
+    Map<String, Object> vectors = load("sessions-v1.json");
+    assertFalse(cases(vectors).isEmpty(), "sessions-v1.json holds cases");
+    assertEquals(number(vectors.get("backgroundSessionMs")), SessionBook.BACKGROUND_SESSION_MS);
+    return cases(vectors).stream().map(c -> DynamicTest.dynamicTest((String) c.get("name"), () -> {
+      Map<String, Object> app = map(c.get("app"));
+      SessionBook book = new SessionBook(
+          new SessionBook.Owner((String) app.get("name"), (String) app.get("version"), (String) c.get("installId")));
+      List<Map<String, Object>> reports = new ArrayList<>();
+      java.util.function.Consumer<Map<String, Object>> out = r -> {
+        if (r != null) reports.add(r);
+      };
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> events = (List<Map<String, Object>>) c.get("events");
+      for (Map<String, Object> e : events) {
+        Long at = e.containsKey("at") ? Text.parseRfc3339((String) e.get("at")) : null;
+        switch ((String) e.get("event")) {
+          case "init": {
+            if (Boolean.TRUE.equals(c.get("autoSessionTracking"))) out.accept(book.start(at));
+            List<SessionBook.Found> found = new ArrayList<>();
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> given = (List<Map<String, Object>>) e.getOrDefault("found", new ArrayList<>());
+            for (Map<String, Object> f : given) {
+              Map<String, Object> fApp = map(f.get("app"));
+              found.add(new SessionBook.Found(
+                  new SessionBook.Owner((String) fApp.get("name"), (String) fApp.get("version"), (String) f.get("installId")),
+                  Text.parseRfc3339((String) f.get("started")), Boolean.TRUE.equals(f.get("errored")),
+                  f.containsKey("backgroundSince") ? Text.parseRfc3339((String) f.get("backgroundSince")) : null,
+                  SessionMarker.buckets(f.get("carried"))));
+            }
+            reports.addAll(book.found(found));
+            break;
+          }
+          case "capture":
+            book.markErrored();
+            break;
+          case "uncaught":
+            out.accept(book.end("crashed"));
+            break;
+          case "exit":
+          case "endSession":
+            out.accept(book.end("ok"));
+            break;
+          case "startSession":
+            out.accept(book.start(at));
+            break;
+          case "background":
+            book.background(at);
+            break;
+          case "foreground":
+            out.accept(book.foreground(at));
+            break;
+          default:
+            throw new AssertionError("unknown event " + e.get("event"));
+        }
+      }
+      assertEquals(c.get("reports"), reports);
+    }));
+  }
 }
