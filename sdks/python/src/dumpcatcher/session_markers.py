@@ -3,17 +3,20 @@
 ``<queue_dir>/session-<clientId>.json`` says a session runs in a live process; a marker whose
 writer is gone is a session that ended without the SDK seeing it end (abnormal), found at the
 next start. While its session runs, the writer holds an exclusive lock on
-``session-<clientId>.lock`` (``fcntl.flock``; ``msvcrt.locking`` on Windows), which the
-operating system releases when the process dies however it dies: a lock another process can
-take means the writer is gone. Markers without a lock (the Node SDK's) are judged by the pid,
-the process start time and the boot id they name, as the Node SDK does.
+``session-<clientId>.lock`` (``fcntl.lockf``, the POSIX record lock Java's FileChannel.tryLock
+also takes, so the Python and Java SDKs see each other's; ``msvcrt.locking`` on Windows), which
+the operating system releases when the process dies however it dies: a lock another process
+can take means the writer is gone. POSIX record locks belong to the process and closing any
+descriptor of the file drops them, so this process never tests the lock of its own clients'
+markers (it knows them). Markers without a lock (the Node SDK's) are judged by the pid, the
+process start time and the boot id they name, as the Node SDK does.
 """
 
 import json
 import os
 import re
 from datetime import datetime
-from typing import IO, Any, Dict, List, Optional, Tuple
+from typing import IO, Any, Dict, List, Optional, Set, Tuple
 
 from .disk_queue import rfc3339
 from .sessions import CurrentSession, FoundSession, Owner
@@ -23,7 +26,7 @@ try:
 
     def _try_lock(handle: IO[bytes]) -> bool:
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.lockf(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             return True
         except OSError:
             return False
@@ -39,6 +42,9 @@ except ImportError:  # Windows
         except OSError:
             return False
 
+
+# Client ids whose markers this process holds the lock of.
+_HELD_HERE: Set[str] = set()
 
 MARKER_FILE = re.compile(r"^session-([A-Za-z0-9_-]{8,64})\.json$")
 HOUR = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$")
@@ -169,6 +175,7 @@ class SessionMarker:
                 handle.close()
                 raise OSError("session lock %s is held" % self._lock_path)
             self._lock = handle
+            _HELD_HERE.add(self.client_id)
         marker: Dict[str, Any] = {
             "v": 1,
             "started": rfc3339(session.started),
@@ -198,6 +205,7 @@ class SessionMarker:
             _remove(self._lock_path)
             self._lock.close()
             self._lock = None
+            _HELD_HERE.discard(self.client_id)
 
     def forget_after_fork(self) -> None:
         """In a forked child: the parent's session and lock stay the parent's."""
@@ -221,7 +229,7 @@ class SessionMarker:
             return sessions, claimed
         for name in names:
             match = MARKER_FILE.match(name)
-            if match is None or match.group(1) == self.client_id:
+            if match is None or match.group(1) == self.client_id or match.group(1) in _HELD_HERE:
                 continue
             path = os.path.join(self.dir, name)
             text = _read(path)

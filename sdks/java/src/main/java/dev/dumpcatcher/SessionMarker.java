@@ -22,14 +22,20 @@ import java.util.regex.Pattern;
  * <p>While its session runs, the writer holds a {@link FileChannel#tryLock()} on
  * {@code session-<clientId>.lock}; the operating system releases it when the process dies,
  * however it dies, so a lock another process can take means the writer is gone. This works on
- * Java 8 and Android 21, which have no ProcessHandle. A lock held by this very JVM throws
- * OverlappingFileLockException, which also means alive. Markers without a lock (the Node SDK's)
- * are judged by the pid and process start time they name, from /proc where there is one.
+ * Java 8 and Android 21, which have no ProcessHandle; on Linux it is the POSIX record lock the
+ * Python SDK takes too (fcntl.lockf). Such locks belong to the process, and closing any channel
+ * of the file may drop them, so this JVM never tests the lock of its own clients' markers (it
+ * knows them). Markers without a lock (the Node SDK's) are judged by the pid and process start
+ * time they name, from /proc where there is one.
  */
 final class SessionMarker {
   private static final Pattern MARKER = Pattern.compile("session-([A-Za-z0-9_-]{8,64})\\.json");
   private static final Pattern HOUR = Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:00:00Z");
   private static final Pattern INSTALL_ID = Pattern.compile("[A-Za-z0-9_-]{8,64}");
+
+  /** Client ids whose markers this JVM holds the lock of. */
+  private static final java.util.Set<String> HELD_HERE =
+      java.util.Collections.synchronizedSet(new java.util.HashSet<String>());
 
   private final File dir;
   private final String clientId;
@@ -68,6 +74,7 @@ final class SessionMarker {
       }
       lockHandle = handle;
       lock = l;
+      HELD_HERE.add(clientId);
     }
     Map<String, Object> marker = new LinkedHashMap<String, Object>();
     marker.put("v", 1L);
@@ -98,6 +105,7 @@ final class SessionMarker {
       }
       lock = null;
       lockHandle = null;
+      HELD_HERE.remove(clientId);
     }
   }
 
@@ -112,7 +120,7 @@ final class SessionMarker {
     if (names == null) return found;
     for (String name : names) {
       Matcher m = MARKER.matcher(name);
-      if (!m.matches() || m.group(1).equals(clientId)) continue;
+      if (!m.matches() || m.group(1).equals(clientId) || HELD_HERE.contains(m.group(1))) continue;
       File f = new File(dir, name);
       Object parsed;
       try {
