@@ -308,8 +308,12 @@ function createClientUnsafe(
   const saveMarker = (durable: boolean): void => {
     if (mode !== 'live' || self === null) return;
     try {
-      if (book.current && sessionsOn) writeMarker(queueDir, clientId, owner, book.current, book.carried, self, durable);
-      else removeMarker(ownMarker);
+      if (book.current && sessionsOn) {
+        mkdirSync(queueDir, { recursive: true, mode: 0o700 });
+        writeMarker(queueDir, clientId, owner, book.current, book.carried, self, durable);
+      } else {
+        removeMarker(ownMarker);
+      }
     } catch (err) {
       log('could not write the session marker:', err);
     }

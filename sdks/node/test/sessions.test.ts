@@ -68,6 +68,16 @@ describe('sessions of one client (in-process)', () => {
     expect(existsSync(marker)).toBe(false);
   });
 
+  it('makes the queue folder for the marker when nothing else has (installId: false)', async () => {
+    const queueDir = join(dir, 'not-yet');
+    const client = createClient(
+      testOptions('http://127.0.0.1:9', queueDir, { autoSessionTracking: true, installId: false }),
+      testRuntime(),
+    );
+    expect(existsSync(markerPath(queueDir, String(client.clientId)))).toBe(true);
+    await client.close();
+  });
+
   it('drops unreadable markers and leaves live ones alone', async () => {
     writeFileSync(join(dir, 'session-GarbageMarker01.json'), '{"v":1');
     const live = createClient(testOptions('http://127.0.0.1:9', dir, { autoSessionTracking: true }), testRuntime());
