@@ -5,8 +5,9 @@ import { createClient } from '../src/client.ts';
 import { createLimiter, localFingerprint } from '../src/limiter.ts';
 import { createQueue } from '../src/queue.ts';
 import { createScrubber } from '../src/scrub.ts';
+import { parseMarker } from '../src/session-markers.ts';
 import { BACKGROUND_SESSION_MS, createSessionBook } from '../src/sessions.ts';
-import type { FoundSession, SessionBucket, SessionReportPart } from '../src/sessions.ts';
+import type { FoundSession, SessionReportPart } from '../src/sessions.ts';
 import type { DumpcatcherOptions } from '../src/options.ts';
 import { makeTempDir, removeDir, testRuntime } from './helpers/env.ts';
 
@@ -236,14 +237,8 @@ interface SessionVectors {
     events: Array<{
       event: string;
       at?: string;
-      found?: Array<{
-        started: string;
-        app: { name: string; version: string };
-        installId?: string;
-        errored: boolean;
-        backgroundSince?: string;
-        carried?: SessionBucket[];
-      }>;
+      /** What the dead markers held, less `v` and `writer`. */
+      found?: Array<Record<string, unknown>>;
     }>;
     reports: SessionReportPart[];
   }>;
@@ -272,15 +267,12 @@ describe('sessions-v1.json', () => {
       switch (e.event) {
         case 'init': {
           if (c.autoSessionTracking) out(book.start(at));
-          const found: FoundSession[] = (e.found ?? []).map((f) => ({
-            appName: f.app.name,
-            appVersion: f.app.version,
-            startedMs: Date.parse(f.started),
-            errored: f.errored,
-            ...(f.installId !== undefined ? { installId: f.installId } : {}),
-            ...(f.backgroundSince !== undefined ? { backgroundSinceMs: Date.parse(f.backgroundSince) } : {}),
-            ...(f.carried !== undefined ? { carried: f.carried } : {}),
-          }));
+          // Read as the marker files they stand for, through the SDK's own marker parser.
+          const found: FoundSession[] = (e.found ?? []).map((f) => {
+            const parsed = parseMarker(JSON.stringify({ v: 1, ...f, writer: { pid: null } }));
+            if (parsed === null) throw new Error(`found ${JSON.stringify(f)} is not a marker`);
+            return parsed.session;
+          });
           reports.push(...book.found(found));
           break;
         }

@@ -12,7 +12,8 @@ from dumpcatcher.disk_queue import Queue
 from dumpcatcher.limiter import Limiter, local_fingerprint
 from dumpcatcher.options import Options, OptionsError
 from dumpcatcher.scrub import Scrubber
-from dumpcatcher.sessions import BACKGROUND_SESSION_SECONDS, FoundSession, Owner, SessionBook
+from dumpcatcher.session_markers import parse_marker
+from dumpcatcher.sessions import BACKGROUND_SESSION_SECONDS, Owner, SessionBook
 from dumpcatcher.transport import CLOCK_FIX, classify_answer
 
 VECTORS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "test", "vectors")
@@ -174,16 +175,12 @@ def test_session_vector(case: Dict[str, Any]) -> None:
         if kind == "init":
             if case["autoSessionTracking"]:
                 out(book.start(at))  # type: ignore[arg-type]
-            found = [
-                FoundSession(
-                    Owner(f["app"]["name"], f["app"]["version"], f.get("installId")),
-                    _seconds(f["started"]),
-                    f["errored"],
-                    _seconds(f["backgroundSince"]) if "backgroundSince" in f else None,
-                    f.get("carried", []),
-                )
-                for f in e.get("found", [])
-            ]
+            # Read as the marker files they stand for, through the SDK's own marker parser.
+            found = []
+            for f in e.get("found", []):
+                parsed = parse_marker(json.dumps(dict(f, v=1, writer={})))
+                assert parsed is not None, f
+                found.append(parsed[0])
             reports.extend(book.found(found))
         elif kind == "capture":
             book.mark_errored()
