@@ -16,7 +16,7 @@ export const FrameSchema = z.object({
 /** A stored frame. */
 export type StoredFrame = z.infer<typeof FrameSchema>;
 
-/** Fields of every stored report: the signed headers', the server's, and the report's own first ones. */
+/** What every stored report has: the report's id, time and installation, and what the ingest adds. */
 const StoredReportShape = {
   reportId: z.string(),
   productKey: z.string().min(1),
