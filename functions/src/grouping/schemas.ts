@@ -30,6 +30,8 @@ const StoredReportShape = {
   /** Firestore's TTL deletes the document after this. */
   expireAt: z.date(),
   occurredAt: z.string(),
+  /** How many lone surrogates the ingest replaced with U+FFFD (see protocol.md); absent when none. */
+  loneSurrogatesReplaced: z.number().int().optional(),
 };
 const StoredAppSchema = z.object({ name: z.string(), version: z.string().min(1) });
 const StoredLabelSchema = z.string().min(1).optional();
