@@ -11,6 +11,7 @@ import { buildDashboard, serveDashboard, type DashboardServer } from './lib/dash
 import { signInWithGoogle } from './lib/id-token';
 import { LOCAL_ROLLUP_INTERVAL_SECONDS, scheduleRollups } from './lib/rollup-schedule';
 import { seedProduct } from './lib/seed';
+import { surviveUnexpectedErrors } from './lib/survive';
 import { LOCAL_ALLOWED_USERS, ROOT, startStack, type Stack } from './lib/stack';
 
 const LOCAL_DIR = join(ROOT, '.local');
@@ -104,6 +105,8 @@ or by hand, following docs/protocol.md (the signature is an HMAC-SHA256 of nine 
 
 Press Ctrl-C to stop everything.
 `);
+  // Started: from here on, an error in the dashboard server or the rollup timer is logged, not fatal.
+  surviveUnexpectedErrors((line) => console.error(`npm start: ${line}`));
   scheduleRollups(
     stack.rollupUrl,
     LOCAL_ROLLUP_INTERVAL_SECONDS * 1000,

@@ -5,7 +5,7 @@
  * Hosting rewrite), so the page and the api share one origin and need no CORS.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ROOT } from './stack';
@@ -92,6 +92,15 @@ export interface DashboardServer {
   stop(): Promise<void>;
 }
 
+/** The decoded form of a URL path, or null when its percent-encoding is not valid UTF-8. */
+function decodePath(pathname: string): string | null {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    return null;
+  }
+}
+
 /** Serves the built dashboard like Hosting does, forwarding `/v1/*` to `apiUrl`. */
 export async function serveDashboard(options: {
   port?: number;
@@ -112,7 +121,7 @@ export async function serveDashboard(options: {
     '/__/firebase/init.json': json({ apiKey: 'fake-api-key', projectId: options.projectId, authDomain: '127.0.0.1' }),
     '/config.json': json({ ingestUrl: options.ingestUrl, authEmulatorUrl }),
   };
-  const server: Server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname.startsWith('/v1/')) {
       const upstream = httpRequest(
@@ -126,6 +135,8 @@ export async function serveDashboard(options: {
         if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'application/json' });
         res.end(json({ error: { code: 'bad_gateway', message: 'The local api function is not answering.' } }));
       });
+      // A browser that goes away mid-upload must not leave an 'error' nobody listens to.
+      req.on('error', () => upstream.destroy());
       req.pipe(upstream);
       return;
     }
@@ -140,7 +151,13 @@ export async function serveDashboard(options: {
       res.end(body);
       return;
     }
-    const file = normalize(join(dist, decodeURIComponent(url.pathname)));
+    const decoded = decodePath(url.pathname);
+    if (decoded === null) {
+      res.writeHead(400, { ...headers, 'Content-Type': 'text/plain' });
+      res.end('Bad request: the path is not valid percent-encoded UTF-8');
+      return;
+    }
+    const file = normalize(join(dist, decoded));
     const inside = file.startsWith(dist + sep);
     const isFile = inside && existsSync(file) && statSync(file).isFile();
     // Deep links (/p/…/issues/…) get the app, which reads the URL; a missing asset is a real 404.
@@ -156,6 +173,17 @@ export async function serveDashboard(options: {
       'Cache-Control': path.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
     });
     res.end(readFileSync(path));
+  };
+  // Any page the developer visits can send this server requests (an <img> will do): whatever
+  // one of them makes go wrong is answered and logged, and the stack keeps serving.
+  const server: Server = createServer((req, res) => {
+    try {
+      handle(req, res);
+    } catch (err) {
+      console.error(`dashboard server: ${req.method} ${req.url}: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end('Internal error');
+    }
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -226,6 +226,12 @@ describe('alert destinations through the api', () => {
     ['a link-local address', 'https://169.254.10.1/hook', 'link_local_address'],
     ['an IPv4-mapped private address', 'https://[::ffff:192.168.0.1]/hook', 'private_address'],
     ['an IPv6 unique local address', 'https://[fd00:ec2::254]/hook', 'private_address'],
+    ['local-use NAT64 of the metadata server', 'https://[64:ff9b:1::a9fe:a9fe]/', 'metadata_address'],
+    ['IPv4-compatible metadata server', 'https://[::a9fe:a9fe]/', 'metadata_address'],
+    ['IPv4-translated metadata server', 'https://[::ffff:0:a9fe:a9fe]/', 'metadata_address'],
+    ['6to4 of the metadata server', 'https://[2002:a9fe:a9fe::1]/', 'metadata_address'],
+    ['Teredo through the metadata server', 'https://[2001:0:a9fe:a9fe::1]/', 'metadata_address'],
+    ['the IPv6 discard range', 'https://[100::1]/', 'reserved_address'],
     ['credentials in the URL', 'https://user:pw@127.0.0.1/hook', 'credentials_in_url'],
     ['a URL that is not one', 'not a url', 'not_a_url'],
   ])('refuses a destination at %s', async (_name, url, refusal) => {

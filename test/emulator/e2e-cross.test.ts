@@ -39,6 +39,7 @@ const RUNTIMES = Object.keys(RUNNERS) as Runtime[];
 
 // Runs against a closed port need not spend the default 2 s retrying it on the way out.
 const SHORT_EXIT_FLUSH = { E2E_SHUTDOWN_TIMEOUT_MS: '300' };
+const LONG_EXIT_FLUSH = { E2E_SHUTDOWN_TIMEOUT_MS: '15000' };
 
 beforeAll(async () => {
   await Promise.all([buildJavaPrograms(), buildNodePackage()]);
@@ -65,7 +66,9 @@ describe('the three SDKs on one machine', () => {
       expect(files).toHaveLength(2);
       const queued = files.map((name) => readQueueFile(queueDir, name));
 
-      expectExit(await RUNNERS[sender](product, ['start'], { xdgDir }), 0);
+      // The exit flush is the only send of a 'start' run; give it room on a loaded machine (it ends
+      // as soon as the queue is empty), so a stored report's file is not left behind by a timeout.
+      expectExit(await RUNNERS[sender](product, ['start'], { xdgDir, extra: LONG_EXIT_FLUSH }), 0);
       const docs = await waitForDocs(product.productKey, 'crashes', 2);
       expect(docs).toHaveLength(2);
       for (const q of queued) {

@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { sendSigned, newClientId, sampleCrash, type SignedRequestInput } from '../../scripts/lib/client';
 import { reportShard } from '../../functions/src/ingest/stored-report';
 import { signInWithGoogle } from '../../scripts/lib/id-token';
+import { callApi } from './api-client';
 import { countDocs, newProduct, requireEnv, testDb } from './helpers';
 
 const baseUrl = () => requireEnv('DUMPCATCHER_INGEST_URL');
@@ -312,13 +313,14 @@ describe('ingest over HTTP on the Firestore emulator', () => {
       email: `rotation-${crypto.randomUUID().slice(0, 8)}@example.com`,
     });
     const api = async (path: string) => {
-      const res = await fetch(requireEnv('DUMPCATCHER_API_URL') + path, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${owner.idToken}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify(path === '/v1/products' ? { name: 'rotation' } : {}),
-      });
+      const res = await callApi<{ productKey: string; secret: string }>(
+        owner.idToken,
+        'POST',
+        path,
+        path === '/v1/products' ? { name: 'rotation' } : {},
+      );
       expect(res.status).toBeLessThan(300);
-      return (await res.json()) as { productKey: string; secret: string };
+      return res.json;
     };
     const { productKey, secret } = await api('/v1/products');
     const base = { baseUrl: baseUrl(), productKey, clientId: newClientId() };
@@ -365,5 +367,126 @@ describe('ingest over HTTP on the Firestore emulator', () => {
       expect(counts).toEqual({ 202: 1, 409: 19 });
       expect(await countDocs(product.productKey, 'crashes')).toBe(1);
     });
+  });
+});
+
+/** The stored document of an accepted report. */
+function storedReport(productKey: string, kind: 'crashes' | 'usage', id: string) {
+  return testDb().collection('products').doc(productKey).collection(kind).doc(id).get();
+}
+
+describe('ingest: lone surrogates (Python surrogateescape file names) are stored as U+FFFD, never a 500', () => {
+  const LONE = 'caf\udce9.py';
+  const FIXED = 'caf\ufffd.py';
+
+  it.each(['identity', 'gzip'] as const)(
+    'a crash with one in every free-text field is stored, noted on the report (%s)',
+    async (encoding) => {
+      const { product, base } = await setup();
+      const crash = sampleCrash({
+        exception: {
+          type: `Err${LONE}`,
+          message: `open ${LONE}`,
+          stacktrace: `Traceback:\n  File "/srv/${LONE}", line 1\n`,
+        },
+        app: { name: `app ${LONE}`, version: `1.0${LONE}` },
+        runtime: { name: `py${LONE}`, version: `3.${LONE}` },
+        os: { name: `os${LONE}`, version: `v${LONE}`, arch: `a${LONE}` },
+        label: `label ${LONE}`,
+        tags: { file: LONE, lone_high: 'x\ud800' },
+        extra: { [`key ${LONE}`]: { nested: [LONE, 1, true] } },
+        fingerprint: `fp ${LONE}`,
+      });
+      const res = await sendSigned({
+        ...base,
+        counter: 1,
+        body: crash,
+        ...(encoding === 'gzip' ? { bodyEncoding: 'gzip' } : {}),
+      });
+      expect(res.status).toBe(202);
+      const doc = await storedReport(product.productKey, 'crashes', res.json.id as string);
+      expect(doc.get('exception')).toEqual({
+        type: `Err${FIXED}`,
+        message: `open ${FIXED}`,
+        stacktrace: `Traceback:\n  File "/srv/${FIXED}", line 1\n`,
+      });
+      expect(doc.get('app')).toEqual({ name: `app ${FIXED}`, version: `1.0${FIXED}` });
+      expect(doc.get('runtime')).toEqual({ name: `py${FIXED}`, version: `3.${FIXED}` });
+      expect(doc.get('os')).toEqual({ name: `os${FIXED}`, version: `v${FIXED}`, arch: `a${FIXED}` });
+      expect(doc.get('label')).toBe(`label ${FIXED}`);
+      expect(doc.get('tags')).toEqual({ file: FIXED, lone_high: 'x\ufffd' });
+      expect(JSON.parse(doc.get('extraJson') as string)).toEqual({ [`key ${FIXED}`]: { nested: [FIXED, 1, true] } });
+      expect(doc.get('fingerprint')).toBe(`fp ${FIXED}`);
+      expect(doc.get('loneSurrogatesReplaced')).toBe(16);
+    },
+  );
+
+  it('a usage report with one in its label, app and a metric is stored, noted on the report', async () => {
+    const { product, base } = await setup();
+    const usage = {
+      reportId: crypto.randomUUID(),
+      occurredAt: new Date().toISOString(),
+      app: { name: `demo${LONE}`, version: '2.0.0' },
+      label: `daily ${LONE}`,
+      metrics: { 'last.file': LONE, 'cpu.count': 2 },
+    };
+    const res = await sendSigned({ ...base, path: '/v1/usage', counter: 1, body: usage });
+    expect(res.status).toBe(202);
+    const doc = await storedReport(product.productKey, 'usage', res.json.id as string);
+    expect([doc.get('app.name'), doc.get('label'), doc.get('metrics')]).toEqual([
+      `demo${FIXED}`,
+      `daily ${FIXED}`,
+      { 'last.file': FIXED, 'cpu.count': 2 },
+    ]);
+    expect(doc.get('loneSurrogatesReplaced')).toBe(3);
+  });
+
+  it('a report without any has no note', async () => {
+    const { product, base } = await setup();
+    const res = await sendSigned({ ...base, counter: 1, body: sampleCrash({ label: 'caf\u00e9 \ud83d\ude00' }) });
+    expect(res.status).toBe(202);
+    const doc = await storedReport(product.productKey, 'crashes', res.json.id as string);
+    expect([doc.get('label'), doc.get('loneSurrogatesReplaced')]).toEqual(['caf\u00e9 \ud83d\ude00', undefined]);
+  });
+
+  it.each([
+    ['a tag name', { tags: { [`t${LONE}`]: 'v' } }, 'tags'],
+    ['a reportId', { reportId: `0${LONE}` }, 'reportId'],
+    ['occurredAt', { occurredAt: `2026-01-01T00:00:00Z${LONE}` }, 'occurredAt'],
+    ['installId', { installId: `inst_${LONE}_0123` }, 'installId'],
+    ['an unknown field name', { [`x${LONE}`]: 1 }, ''],
+  ])(
+    'one in %s, where the schema allows no such character, is a 400 naming the field',
+    async (_what, overrides, path) => {
+      const { base } = await setup();
+      const res = await sendSigned({ ...base, counter: 1, body: sampleCrash(overrides) });
+      expect(res.status).toBe(400);
+      const issues = (res.json.error as { details: { issues: Array<{ path: string }> } }).details.issues;
+      expect(issues.map((i) => i.path).join(' ')).toContain(path);
+    },
+  );
+
+  it('3 poisoned reports to one product, sent with 11 valid ones to another: all 14 stored exactly once', async () => {
+    const poisoned = await setup();
+    const valid = await setup();
+    const sends = [
+      ...Array.from({ length: 3 }, (_, i) =>
+        sendSigned({
+          ...poisoned.base,
+          counter: i + 1,
+          body: sampleCrash({
+            label: `bad\udc80${i}`,
+            exception: { type: 'E', message: '\ud800', stacktrace: 'x\udfff' },
+          }),
+        }),
+      ),
+      ...Array.from({ length: 11 }, (_, i) =>
+        sendSigned({ ...valid.base, counter: i + 1, body: sampleCrash({ label: `good ${i}` }) }),
+      ),
+    ];
+    const answers = await Promise.all(sends);
+    expect(answers.map((a) => a.status)).toEqual(Array(14).fill(202));
+    expect(await countDocs(valid.product.productKey, 'crashes')).toBe(11);
+    expect(await countDocs(poisoned.product.productKey, 'crashes')).toBe(3);
   });
 });

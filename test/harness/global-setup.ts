@@ -50,6 +50,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.DUMPCATCHER_INGEST_URL = stack.ingestUrl;
   process.env.DUMPCATCHER_API_URL = stack.apiUrl;
   process.env.DUMPCATCHER_ROLLUP_URL = stack.rollupUrl;
+  // The functions' own processes, for suites that watch their memory.
+  for (const fn of stack.functions) process.env[`DUMPCATCHER_${fn.target.toUpperCase()}_PID`] = String(fn.pid);
   process.env.DUMPCATCHER_TEST_LOG_DIR = logDir;
   process.env.DUMPCATCHER_DASHBOARD_URL = dashboard.url;
 }

@@ -1,4 +1,5 @@
 import { DumpcatcherError } from '../shared/errors';
+import { toWellFormed } from '../shared/well-formed';
 import type { Caller } from './access';
 
 /** Why a call was not authenticated; sent as `details.reason`. */
@@ -58,10 +59,12 @@ export function verifiedEmailOf(claims: IdTokenClaims): string | null {
 export function callerFromClaims(claims: IdTokenClaims, allowedProviders: readonly string[]): Caller {
   const provider = claims.firebase.sign_in_provider;
   if (!allowedProviders.includes(provider)) throw unauthenticated('provider_not_allowed');
+  const email = verifiedEmailOf(claims);
+  // Both are stored in users/{uid}: Firestore refuses strings that are not well-formed.
   return {
     uid: claims.uid,
-    email: verifiedEmailOf(claims),
-    displayName: typeof claims.name === 'string' ? claims.name : null,
+    email: email === null ? null : toWellFormed(email).text,
+    displayName: typeof claims.name === 'string' ? toWellFormed(claims.name).text : null,
     signInProvider: provider,
   };
 }

@@ -1,7 +1,7 @@
 import { fingerprintInputOf } from '../grouping/classify';
 import { fingerprintParsed, selectGroupingExceptions } from '../grouping/fingerprint';
 import { CrashDocSchema, type StoredFrame } from '../grouping/schemas';
-import { StoredCrashSchema, type StoredCrash } from './schemas';
+import { CrashViewFieldsSchema, type CrashViewFields } from './schemas';
 import { retraceInput, type MappingLookup, type RetraceOutcome } from '../grouping/retrace';
 import { parseStacktrace, type ParsedStacktrace } from '../grouping/stacktrace';
 import { crashPath } from '../shared/paths';
@@ -16,12 +16,12 @@ export interface CrashView {
   issueId: string | null;
   receivedAt: string | null;
   occurredAt: string | null;
-  app: StoredCrash['app'];
+  app: CrashViewFields['app'];
   label: string | null;
-  exception: StoredCrash['exception'];
-  runtime: StoredCrash['runtime'];
-  os: StoredCrash['os'];
-  tags: StoredCrash['tags'];
+  exception: CrashViewFields['exception'];
+  runtime: CrashViewFields['runtime'];
+  os: CrashViewFields['os'];
+  tags: CrashViewFields['tags'];
   /** The report's `extra` (any JSON), or null. */
   extra: unknown;
   /**
@@ -82,7 +82,7 @@ export function toCrashView(
   issue: { issueId: string } | { position: RollupPosition | null },
   mappings?: MappingLookup,
 ): CrashView {
-  const crash = StoredCrashSchema.parse(data);
+  const crash = CrashViewFieldsSchema.parse(data);
   let extra: unknown = null;
   if (crash.extraJson !== null) {
     try {

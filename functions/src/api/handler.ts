@@ -1,6 +1,8 @@
 import type { HttpFunction, Request } from '@google-cloud/functions-framework';
 import { systemClock, type Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
+import { toWellFormedDeep } from '../shared/well-formed';
+import { holdCompressedBodies, readHeldBody, type HeldBody } from '../shared/compressed-body';
 import { sendError, sendJson } from '../shared/http';
 import { logApiFailure, logApiAudit } from '../shared/logs';
 import { isAllowedUser, notAllowed, type CallerVerifier } from './auth';
@@ -35,27 +37,50 @@ const AUDITED = new Set([
   'upload-token:DELETE',
 ]);
 
-/** The JSON body, or an error if a body was sent as something other than JSON. */
-function jsonBody(req: Request): unknown {
-  const length = req.rawBody?.length ?? 0;
+/**
+ * Most a body sent with `Content-Encoding` may inflate to. Every JSON body the api takes is far
+ * smaller; a mapping upload is compressed as its content (`application/gzip`), not this way.
+ */
+export const MAX_INFLATED_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The JSON body, or an error if a body was sent as something other than JSON. Its lone
+ * surrogates are replaced with U+FFFD here, once for every route: Firestore refuses them.
+ */
+function jsonBody(req: Request, held: HeldBody | undefined): unknown {
+  return toWellFormedDeep(parsedJsonBody(req, held)).value;
+}
+
+function parsedJsonBody(req: Request, held: HeldBody | undefined): unknown {
+  const length = held?.bytes.length ?? req.rawBody?.length ?? 0;
   if (length === 0) return undefined;
-  if (!req.is('application/json'))
+  // req.is() answers null for a held body (its length headers are set aside), so ask the header.
+  const isJson =
+    held === undefined
+      ? req.is('application/json')
+      : /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+  if (!isJson)
     throw new DumpcatcherError('invalid_body', 'Send the body as JSON with Content-Type: application/json.', {
       details: { header: 'content-type' },
     });
-  return req.body as unknown;
+  if (held === undefined) return req.body as unknown;
+  try {
+    return JSON.parse(held.bytes.toString('utf8')) as unknown;
+  } catch {
+    throw new DumpcatcherError('invalid_json', 'The body is not valid JSON.');
+  }
 }
 
 /** The raw bytes of a mapping upload (the framework keeps them as `rawBody` whatever the type). */
-function rawUploadOf(req: Request): RawUpload {
+function rawUploadOf(req: Request, held: HeldBody | undefined): RawUpload {
   const header = (name: string) => {
     const value = req.headers[name];
     return typeof value === 'string' ? value : undefined;
   };
   return {
-    bytes: req.rawBody ?? Buffer.alloc(0),
+    bytes: held?.bytes ?? req.rawBody ?? Buffer.alloc(0),
     contentType: header('content-type'),
-    contentEncoding: header('content-encoding'),
+    contentEncoding: held?.encoding ?? header('content-encoding'),
   };
 }
 
@@ -83,18 +108,21 @@ export function createApiHandler(options: {
   if (options.insights !== undefined) deps.insights = options.insights;
   if (options.alerts !== undefined) deps.alerts = options.alerts;
   if (options.mappings !== undefined) deps.mappings = options.mappings;
+  holdCompressedBodies();
   const users = createUserTracker({ minIntervalMs: options.config.DUMPCATCHER_API_USER_TOUCH_SECONDS * 1000 });
 
   return async (req, res) => {
     let uid: string | undefined;
     try {
+      // Inflated before any credential check, within the bound: an anonymous bomb costs 1 MiB.
+      const held = await readHeldBody(req, MAX_INFLATED_BODY_BYTES);
       // Build servers upload mappings with a product's upload token; they have no Google sign-in.
       if (isUploadTokenHeader(req.headers.authorization)) {
         const answer = await runUploadTokenRequest(deps, {
           method: req.method,
           path: req.path,
           authorization: req.headers.authorization as string,
-          upload: () => rawUploadOf(req),
+          upload: () => rawUploadOf(req, held),
         });
         if (req.method === 'PUT') {
           const body = answer.body as { productKey?: string; uploadedBy?: { id?: string } };
@@ -116,7 +144,7 @@ export function createApiHandler(options: {
         {
           method: req.method,
           path: req.path,
-          body: takesRawBody(matched.name, req.method) ? rawUploadOf(req) : jsonBody(req),
+          body: takesRawBody(matched.name, req.method) ? rawUploadOf(req, held) : jsonBody(req, held),
           query: req.query,
         },
         matched,

@@ -4,6 +4,8 @@ import type { Config } from '../shared/config';
 import { logIngestFailure } from '../shared/logs';
 import { sendError, sendJson } from '../shared/http';
 import { DumpcatcherError } from '../shared/errors';
+import { holdCompressedBodies, readHeldBody } from '../shared/compressed-body';
+import { MAX_BODY_BYTES } from './body';
 import { ingestReport, type IngestDeps, type IngestOutcome, type IngestStore } from './ingest';
 import { createRateLimiter } from './rate-limit';
 import { createProductCache, type ProductLoader } from './secret-cache';
@@ -44,6 +46,7 @@ export function createIngestHandler(options: {
   config: Config;
   clock?: Clock;
 }): HttpFunction {
+  holdCompressedBodies();
   const deps: IngestDeps = {
     store: options.store,
     products: createProductCache(options.loadProduct, {
@@ -59,6 +62,10 @@ export function createIngestHandler(options: {
 
   return async (req, res) => {
     try {
+      // A Content-Encoding body is inflated by us within the body limit (413 past it), then
+      // refused by the header check: compression is said with X-Dumpcatcher-Body-Encoding.
+      const held = await readHeldBody(req, MAX_BODY_BYTES);
+      const headers = held === undefined ? req.headers : { ...req.headers, 'content-encoding': held.encoding };
       const rawBody = req.rawBody ?? Buffer.alloc(0);
       // Parsed by the framework's JSON parser (the one for application/json), not by another.
       const parsedJson =
@@ -69,7 +76,7 @@ export function createIngestHandler(options: {
         {
           method: req.method,
           path: req.path,
-          headers: req.headers,
+          headers,
           rawBody,
           ...(parsedJson === undefined ? {} : { parsedJson }),
         },

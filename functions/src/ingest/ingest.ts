@@ -13,6 +13,7 @@ import {
 } from './schemas';
 import type { ProductCache } from './secret-cache';
 import { verifySignature } from './signing';
+import { toWellFormedDeep } from '../shared/well-formed';
 import { reportDocumentId, toStoredReport, type StoredReport } from './stored-report';
 import { parseInput } from '../shared/validation';
 
@@ -159,10 +160,12 @@ export async function ingestReport(req: IngestRequest, deps: IngestDeps): Promis
     return { kind: 'rate_limited', scope: 'client', retryAfterSeconds: clientDecision.retryAfterSeconds };
   }
 
-  const json =
+  const parsed =
     headers.bodyEncoding === 'identity' && req.parsedJson !== undefined
       ? checkParsedDepth(req.parsedJson)
       : parseJsonBody(decodeBody(req.rawBody, headers.bodyEncoding));
+  // Before validation, so lengths are checked on what is stored (U+FFFD is one unit, like a surrogate).
+  const { value: json, replaced } = toWellFormedDeep(parsed);
   const report = validate(pre.kind, json);
   const id = reportDocumentId(headers.clientId, headers.counter);
   const stored = toStoredReport(report, {
@@ -173,6 +176,7 @@ export async function ingestReport(req: IngestRequest, deps: IngestDeps): Promis
     retentionDays: product.retentionDays,
     documentId: id,
   });
+  if (replaced > 0) stored.loneSurrogatesReplaced = replaced;
   const result = await deps.store.createReport(pre.kind, headers.productKey, id, stored);
   if (result.created) return { kind: 'stored', id };
   return result.existingReportId === report.reportId ? { kind: 'duplicate', id } : { kind: 'counter_reused', id };

@@ -19,8 +19,14 @@ const MAX_WRITE_ATTEMPTS = 3;
 
 /**
  * The ingest's writes: one `create()` per accepted report, nothing else. Concurrent creates
- * share batchWrite RPCs through a `BulkWriter`; each document still succeeds or fails on its own
- * (ALREADY_EXISTS per write), so exactly-once holds. `receivedAt` is Firestore's request time,
+ * share batchWrite RPCs through a `BulkWriter`. Firestore answers each write of a batch on its
+ * own (ALREADY_EXISTS per write), except when it cannot decode the request at all: then every
+ * write in it fails with the same error, whichever request's content was at fault. So a write
+ * that fails in a batch for any other reason than ALREADY_EXISTS is tried once more on its own
+ * (`create()`, one commit): only a write that fails for its own content fails. A batch that
+ * failed wrote nothing, and a retried write that did land meets ALREADY_EXISTS: exactly-once
+ * holds either way. The ingest makes strings well-formed before they get here, so the retry is
+ * the second line, not the first. `receivedAt` is Firestore's request time,
  * not this instance's clock: the rollup reads up to a horizon just before its own read time
  * (docs/architecture.md#freshness-crash-to-issue). The rare
  * duplicate is read back to tell a retry (same reportId) from a reused counter.
@@ -45,10 +51,14 @@ export function createFirestoreIngestStore(db: Firestore): IngestStore {
   return {
     async createReport(kind, productKey, id, report) {
       const ref = db.collection(COLLECTIONS.products).doc(productKey).collection(kind).doc(id);
-      const created = writer.create(ref, { ...report, receivedAt: FieldValue.serverTimestamp() });
+      const data = { ...report, receivedAt: FieldValue.serverTimestamp() };
+      const created = writer.create(ref, data);
       flushSoon();
       try {
-        await created;
+        await created.catch(async (err: unknown) => {
+          if (isAlreadyExists(err)) throw err;
+          await ref.create(data);
+        });
         ioCounters.writes++;
         return { created: true };
       } catch (err) {

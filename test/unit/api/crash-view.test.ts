@@ -4,9 +4,8 @@ import { framesAsPrinted, isRolledUp, toCrashView } from '../../../functions/src
 import { classifyCrash } from '../../../functions/src/grouping/classify';
 import { parseMapping } from '../../../functions/src/grouping/retrace';
 import { CrashDocSchema } from '../../../functions/src/grouping/schemas';
-import { computeFingerprint } from '../../../functions/src/grouping/fingerprint';
 import { parseStacktrace } from '../../../functions/src/grouping/stacktrace';
-import { fixture, fixtureCrash } from '../rollup/reports';
+import { fixture, fixtureCrash, fixtureIssueId } from '../rollup/reports';
 
 const AT = new Date('2026-11-21T10:00:00Z');
 const later = (ms: number) => new Date(AT.getTime() + ms);
@@ -65,12 +64,7 @@ describe('toCrashView', () => {
     extraJson: '{"cart":[1,2]}',
     os: { name: 'Linux' },
   };
-  const fingerprint = computeFingerprint({
-    type: f.report.type,
-    message: f.report.message,
-    stacktrace: f.text,
-    runtime: f.report.runtime,
-  }).fingerprint;
+  const fingerprint = fixtureIssueId('java/checkout-1.3.0-checkout');
 
   it("carries the report's fields, extra parsed, and the issue id the rollup computed once it has applied the crash", () => {
     const applied = toCrashView('pk_a', 'c1', stored, {

@@ -1,0 +1,97 @@
+import { classifyAddress } from '../../../functions/src/alerts/global-unicast';
+
+describe('classifyAddress: global unicast only', () => {
+  it.each([
+    // Public IPv4 and global unicast IPv6.
+    ['8.8.8.8', null],
+    ['1.1.1.1', null],
+    ['172.32.0.1', null],
+    ['100.128.0.1', null],
+    ['2606:4700::1111', null],
+    ['2a00:1450:4001:82b::200e', null],
+    ['2001:4860:4860::8888', null],
+    // IPv4 special-purpose ranges.
+    ['127.0.0.1', 'loopback'],
+    ['127.9.9.9', 'loopback'],
+    ['10.0.0.1', 'private_address'],
+    ['172.16.0.1', 'private_address'],
+    ['172.31.255.255', 'private_address'],
+    ['192.168.1.1', 'private_address'],
+    ['100.64.0.1', 'private_address'],
+    ['100.127.255.255', 'private_address'],
+    ['169.254.169.254', 'metadata_address'],
+    ['169.254.1.1', 'link_local_address'],
+    ['0.0.0.0', 'reserved_address'],
+    ['0.1.2.3', 'reserved_address'],
+    ['192.0.0.8', 'reserved_address'],
+    ['192.0.2.1', 'reserved_address'],
+    ['192.88.99.1', 'reserved_address'],
+    ['198.18.0.1', 'reserved_address'],
+    ['198.19.255.255', 'reserved_address'],
+    ['198.51.100.7', 'reserved_address'],
+    ['203.0.113.9', 'reserved_address'],
+    ['224.0.0.1', 'reserved_address'],
+    ['239.255.255.250', 'reserved_address'],
+    ['240.0.0.1', 'reserved_address'],
+    ['255.255.255.255', 'reserved_address'],
+    // IPv6 outside 2000::/3.
+    ['::', 'reserved_address'],
+    ['::1', 'loopback'],
+    ['100::1', 'reserved_address'],
+    ['100::ffff:1', 'reserved_address'],
+    ['fd00:ec2::254', 'private_address'],
+    ['fc00::1', 'private_address'],
+    ['fe80::1', 'link_local_address'],
+    ['febf::1', 'link_local_address'],
+    ['fec0::1', 'reserved_address'],
+    ['ff02::1', 'reserved_address'],
+    ['4000::1', 'reserved_address'],
+    ['1fff::1', 'reserved_address'],
+    // Special-purpose ranges inside 2000::/3.
+    ['2001:db8::1', 'reserved_address'],
+    ['2001:2::1', 'reserved_address'],
+    ['2001:10::1', 'reserved_address'],
+    ['2001:1ff:ffff::1', 'reserved_address'],
+    ['3fff::1', 'reserved_address'],
+    ['3fff:fff::1', 'reserved_address'],
+    ['3fff:1000::1', null],
+    ['5f00::1', 'reserved_address'],
+    // IPv4-mapped (::ffff:0:0/96).
+    ['::ffff:10.0.0.1', 'private_address'],
+    ['::ffff:169.254.169.254', 'metadata_address'],
+    ['::ffff:a9fe:a9fe', 'metadata_address'],
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['::ffff:8.8.8.8', null],
+    // IPv4-translated (::ffff:0:0:0/96) and IPv4-compatible (::/96).
+    ['::ffff:0:a9fe:a9fe', 'metadata_address'],
+    ['::ffff:0:10.1.2.3', 'private_address'],
+    ['::a9fe:a9fe', 'metadata_address'],
+    ['::169.254.169.254', 'metadata_address'],
+    ['::10.0.0.1', 'private_address'],
+    ['::8.8.8.8', null],
+    // NAT64: the well-known prefix carries what it carries; local-use 64:ff9b:1::/48 is never global.
+    ['64:ff9b::a9fe:a9fe', 'metadata_address'],
+    ['64:ff9b::192.168.0.1', 'private_address'],
+    ['64:ff9b::8.8.8.8', null],
+    ['64:ff9b:1::a9fe:a9fe', 'metadata_address'],
+    ['64:ff9b:1::10.0.0.1', 'private_address'],
+    ['64:ff9b:1::8.8.8.8', 'reserved_address'],
+    ['64:ff9b:2::8.8.8.8', 'reserved_address'],
+    // 6to4 (2002::/16): the IPv4 address is bits 16 to 47.
+    ['2002:a9fe:a9fe::1', 'metadata_address'],
+    ['2002:7f00:1::1', 'loopback'],
+    ['2002:c0a8:101::1', 'private_address'],
+    ['2002:808:808::1', null],
+    // Teredo (2001::/32): the server's IPv4 in bits 32 to 63, the client's inverted in the last 32.
+    ['2001:0:a9fe:a9fe::1', 'metadata_address'],
+    ['2001:0:808:808:0:0:5601:5601', 'metadata_address'],
+    ['2001:0:808:808:0:0:5601:fefe', 'link_local_address'],
+    ['2001:0:808:808:0:0:f7f7:f7f7', null],
+    ['2001:0:808:808:0:0:f5ff:fffe', 'private_address'],
+    // Not an address.
+    ['example.com', 'reserved_address'],
+    ['', 'reserved_address'],
+  ])('classifies %s as %s', (ip, kind) => {
+    expect(classifyAddress(ip)).toBe(kind);
+  });
+});
