@@ -34,8 +34,8 @@ export interface RuntimeUnderTest {
   /** Runs the program with `args` (its mode first). */
   run: (target: Target, args: string[], options: ProgramOptions) => Promise<RunResult>;
   /**
-   * True when a crashing process only queues its report and leaves it to the next start (Node,
-   * whose process must die as it would without the SDK); false when it sends it on its way out.
+   * True when a crashing process only queues its report and leaves it to the next start; false
+   * when it is sent on the way out (Python, Java) or by a sender the process leaves (Node).
    */
   sendsCrashOnNextStart: boolean;
   /** A line the `crash` mode's uncaught exception prints on stderr. */

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { arch, release } from 'node:os';
 import { join } from 'node:path';
 import { findOptOut } from './consent.ts';
+import { HANDOFF_GRACE_MS } from './handoff.ts';
 import { installHooks } from './hooks.ts';
 import { ID_PATTERN, makeRandomId, makeReportId } from './ids.ts';
 import { createLimiter, localFingerprint } from './limiter.ts';
@@ -259,6 +260,37 @@ function createClientUnsafe(
 
   let removeHooks: (() => void) | null = null;
 
+  /**
+   * At exit: reports this process wrote and never got to try (a crash, or `process.exit()`
+   * right after a capture) go with a detached child, so a one-shot program that dies is heard
+   * without a next start. Reports already tried wait for the next start, as before.
+   */
+  const handOffUntried = (): void => {
+    if (mode !== 'live' || !sender || !sender.hasUntried()) return;
+    const spawnExitSender = runtime.spawnExitSender;
+    const started =
+      spawnExitSender !== undefined &&
+      spawnExitSender({
+        endpoint: options.endpoint,
+        productKey: options.productKey,
+        secret: options.secret,
+        queueDir,
+        limits: {
+          maxFiles: settings.maxQueueFiles,
+          maxBytes: settings.maxQueueBytes,
+          maxAgeSeconds: settings.maxQueueAgeSeconds,
+        },
+        gzipThresholdBytes: settings.gzipThresholdBytes,
+        requestTimeoutMs: settings.requestTimeoutMs,
+        timeoutMs: settings.shutdownTimeoutMs + HANDOFF_GRACE_MS,
+      });
+    log(
+      started
+        ? 'exit: a detached sender sends what is queued'
+        : 'exit: no sender could start; the next start sends what is queued',
+    );
+  };
+
   const client: DumpcatcherClient = {
     get mode() {
       return mode;
@@ -370,6 +402,7 @@ function createClientUnsafe(
         try {
           limiter.persistNow();
           queue?.dispose();
+          handOffUntried();
         } catch (err) {
           log('exit hook:', err);
         }

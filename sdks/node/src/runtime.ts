@@ -1,4 +1,6 @@
 import { homedir, userInfo } from 'node:os';
+import { createExitSenderSpawner } from './handoff.ts';
+import type { SpawnExitSender } from './handoff.ts';
 import type { Transport, TransportSettings } from './transport.ts';
 
 /** What the client takes from its surroundings; tests replace parts of it. */
@@ -17,6 +19,8 @@ export interface ClientRuntime {
   process: NodeJS.Process;
   /** Makes the transport; replaced only by tests and the benchmark (default: HTTP). */
   makeTransport?: (settings: TransportSettings) => Transport;
+  /** Starts the detached sender of the hand-off at exit (handoff.ts); tests record it instead. */
+  spawnExitSender?: SpawnExitSender;
 }
 
 function safeUserName(): string {
@@ -52,5 +56,6 @@ export function defaultRuntime(): ClientRuntime {
       }
     },
     process,
+    spawnExitSender: createExitSenderSpawner(process.env),
   };
 }

@@ -21,6 +21,8 @@ export interface Sender {
   flush(timeoutMs: number): Promise<boolean>;
   /** True when there may be something to send (own reports, or files of earlier runs). */
   hasWork(): boolean;
+  /** True when a report this process wrote is still queued and no attempt to send it has started. */
+  hasUntried(): boolean;
   /** Stops: no new attempts, no timers. */
   stop(): void;
 }
@@ -37,6 +39,8 @@ export interface SenderDeps {
 /** Creates the sender of one client. */
 export function createSender({ queue, transport, now, random, log }: SenderDeps): Sender {
   const attempts = new Map<string, number>();
+  // Own reports whose first attempt has started (answered or not).
+  const started = new Set<string>();
   // Reports this process wrote and has not yet delivered or dropped, oldest first, kept in
   // memory so that sending them needs no directory listing and no re-reading.
   const ownPending = new Map<string, { entry: QueueEntry; bodyJson: string }>();
@@ -76,6 +80,7 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
 
   const forgetFile = (name: string): void => {
     attempts.delete(name);
+    started.delete(name);
     ownPending.delete(name);
     queue.remove(name);
   };
@@ -86,6 +91,7 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
    */
   const sendOne = async (name: string, entry: QueueEntry, bodyJson: string | undefined): Promise<boolean> => {
     const tried = attempts.get(name) ?? 0;
+    started.add(name);
     const offsetUsed = clockOffsetMs;
     let result = await transport.send(entry, timestampNow(), bodyJson);
     if (result.kind === 'unauthorized' && result.serverDateMs !== undefined && !stopped) {
@@ -201,7 +207,10 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
       ownPending.set(name, { entry, bodyJson });
     },
     untrack(names) {
-      for (const name of names) ownPending.delete(name);
+      for (const name of names) {
+        ownPending.delete(name);
+        started.delete(name);
+      }
     },
     kick() {
       if (stopped || kickPending || retryTimer !== null) return;
@@ -240,6 +249,10 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
     },
     hasWork() {
       return ownPending.size > 0 || (othersPending && queue.list().length > 0);
+    },
+    hasUntried() {
+      for (const name of ownPending.keys()) if (!started.has(name)) return true;
+      return false;
     },
     stop() {
       stopped = true;

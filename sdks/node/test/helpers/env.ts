@@ -56,6 +56,8 @@ export function testRuntime(
       stderr.push(text);
     },
     process: proc as unknown as NodeJS.Process,
+    // No real child from an in-process test; handoff.test.ts records the calls.
+    spawnExitSender: () => false,
     stderr,
     proc,
     ...overrides,
