@@ -7,7 +7,7 @@ import { installHooks } from './hooks.ts';
 import { ID_PATTERN, makeRandomId, makeReportId } from './ids.ts';
 import { createLimiter, localFingerprint } from './limiter.ts';
 import type { Limiter } from './limiter.ts';
-import { createDebugLog, printDebugReport } from './log.ts';
+import { createDebugLog, createNotice, printDebugReport } from './log.ts';
 import type { DebugLog } from './log.ts';
 import { createMetricRegistry } from './metrics.ts';
 import type { MetricCollector, MetricRegistry } from './metrics.ts';
@@ -98,14 +98,23 @@ function createClientUnsafe(
     runtime.writeStderr,
   );
 
+  const notice = createNotice(
+    debug,
+    runtime.env,
+    typeof options?.secret === 'string' ? options.secret : '',
+    runtime.writeStderr,
+    runtime.noticesSaid,
+  );
+
   const problems = findOptionProblems(options);
   if (problems.length > 0) {
-    log(`SDK disabled: ${problems.join('; ')}`);
-    return createNoopClient();
+    notice('config', `SDK disabled, nothing will be reported: ${problems.join('; ')}`);
+    // flush() must not say all went well when nothing can be sent.
+    return { ...createNoopClient(), flush: () => Promise.resolve(false) };
   }
   const optOut = findOptOut(options.enabled, runtime.env, runtime.homeDir, runtime.platform);
   if (optOut !== null) {
-    log(`SDK disabled by ${optOut}`);
+    notice('opt-out', `SDK disabled: opted out by ${optOut}`);
     return createNoopClient();
   }
 
@@ -167,7 +176,9 @@ function createClientUnsafe(
 
   // ---- sending -------------------------------------------------------------------------
   const sender: Sender | null =
-    queue && transport ? createSender({ queue, transport, now: runtime.now, random: runtime.random, log }) : null;
+    queue && transport
+      ? createSender({ queue, transport, now: runtime.now, random: runtime.random, log, notice })
+      : null;
   let exitFlushDone = false;
   const kick = (): void => {
     if (mode === 'live') sender?.kick();
@@ -195,7 +206,13 @@ function createClientUnsafe(
     const outcome = queue.writeSync(entry, createdAtMs, durable, bodyJson);
     sender?.track(outcome.name, entry, bodyJson);
     // The bounds may have dropped older reports, or this one if it alone is over maxQueueBytes.
-    sender?.untrack(outcome.dropped);
+    if (outcome.dropped.length > 0) {
+      sender?.untrack(outcome.dropped);
+      notice(
+        'queue-full',
+        `queue full: ${outcome.dropped.length} unsent report(s) dropped (maxQueueFiles ${settings.maxQueueFiles}, maxQueueBytes ${settings.maxQueueBytes})`,
+      );
+    }
     exitFlushDone = false;
   };
 
@@ -247,8 +264,9 @@ function createClientUnsafe(
       context?.fingerprint ?? report.fingerprint,
     );
     if (!limiter.allow(fp)) {
-      log(
-        `report dropped by the client-side limiter (more than ${settings.maxReportsPerFingerprint} per ${settings.limiterWindowSeconds} s for this fingerprint)`,
+      notice(
+        'limiter',
+        `a crash report was dropped by the client-side limiter (more than ${settings.maxReportsPerFingerprint} per ${settings.limiterWindowSeconds} s with one fingerprint)`,
       );
       return null;
     }

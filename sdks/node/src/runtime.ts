@@ -1,6 +1,7 @@
 import { homedir, userInfo } from 'node:os';
 import { createExitSenderSpawner } from './handoff.ts';
 import type { SpawnExitSender } from './handoff.ts';
+import type { NoticeReason } from './log.ts';
 import type { Transport, TransportSettings } from './transport.ts';
 
 /** What the client takes from its surroundings; tests replace parts of it. */
@@ -19,6 +20,8 @@ export interface ClientRuntime {
   process: NodeJS.Process;
   /** Makes the transport; replaced only by tests and the benchmark (default: HTTP). */
   makeTransport?: (settings: TransportSettings) => Transport;
+  /** Notice reasons already said (log.ts); default: the process's own set. Tests give a fresh one. */
+  noticesSaid?: Set<NoticeReason>;
   /** Starts the detached sender of the hand-off at exit (handoff.ts); tests record it instead. */
   spawnExitSender?: SpawnExitSender;
 }

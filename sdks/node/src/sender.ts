@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { backoffDelayMs, MAX_ATTEMPTS_PER_PROCESS } from './backoff.ts';
-import type { DebugLog } from './log.ts';
+import type { DebugLog, Notice } from './log.ts';
 import type { Queue, QueueEntry } from './queue.ts';
 import { safeTimeout } from './timers.ts';
-import { clockFixFor } from './answers.ts';
+import { clockFixFor, refusalNotice } from './answers.ts';
+import type { SendResult } from './answers.ts';
 import type { Transport } from './transport.ts';
 
 /** Requests one client keeps in flight at once (the transport opens as many sockets at most). */
@@ -17,7 +18,11 @@ export interface Sender {
   untrack(names: readonly string[]): void;
   /** Starts a send pass soon, off the caller's stack, unless a backoff is pending. */
   kick(): void;
-  /** Sends everything it can, earlier runs' files too; true when the queue is empty in time. */
+  /**
+   * Sends everything it can, earlier runs' files too; true when the queue is empty in time and
+   * no report was dropped unsent (refused by the ingest, or removed by the queue's bounds)
+   * since the previous flush.
+   */
   flush(timeoutMs: number): Promise<boolean>;
   /** True when there may be something to send (own reports, or files of earlier runs). */
   hasWork(): boolean;
@@ -34,10 +39,27 @@ export interface SenderDeps {
   now: () => number;
   random: () => number;
   log: DebugLog;
+  /** Where refusals are said (log.ts createNotice); none in the exit sender, which has no stderr. */
+  notice?: Notice;
 }
 
 /** Creates the sender of one client. */
-export function createSender({ queue, transport, now, random, log }: SenderDeps): Sender {
+export function createSender({ queue, transport, now, random, log, notice }: SenderDeps): Sender {
+  // Reports dropped unsent since the last flush: that flush must not say all went well.
+  let droppedSinceFlush = 0;
+  const sayRefused = (result: SendResult): void => {
+    droppedSinceFlush += 1;
+    const reason = refusalNotice(result);
+    if (!notice || reason === null) return;
+    if (reason === 'unauthenticated')
+      notice(reason, 'a report was dropped: the ingest answered 401, it does not know this productKey or secret');
+    else if (reason === 'not-ingest')
+      notice(
+        reason,
+        `a report was dropped: the endpoint answered ${result.kind === 'drop' ? `HTTP ${result.status}` : 'HTTP 401'}; is this the ingest URL?`,
+      );
+    else notice(reason, `a report was dropped: refused by the ingest (${result.kind === 'drop' ? result.reason : ''})`);
+  };
   const attempts = new Map<string, number>();
   // Own reports whose first attempt has started (answered or not).
   const started = new Set<string>();
@@ -113,12 +135,10 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
         log(`sent ${name}: HTTP ${result.status}${result.duplicate ? ' (duplicate)' : ''}`);
         return false;
       case 'drop':
-        forgetFile(name);
-        log(`dropped ${name}: ${result.reason} (permanent)`);
-        return false;
       case 'unauthorized':
         forgetFile(name);
-        log(`dropped ${name}: HTTP 401 unauthenticated (check productKey and secret)`);
+        log(`dropped ${name}`);
+        sayRefused(result);
         return false;
       case 'retry': {
         const n = tried + 1;
@@ -145,6 +165,7 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
     if (includeOthers) {
       const scanned = queue.scan();
       for (const dropped of scanned.dropped) ownPending.delete(dropped);
+      droppedSinceFlush += scanned.dropped.length;
       names = scanned.names;
     } else {
       names = [...ownPending.keys()];
@@ -207,6 +228,7 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
       ownPending.set(name, { entry, bodyJson });
     },
     untrack(names) {
+      droppedSinceFlush += names.length;
       for (const name of names) {
         ownPending.delete(name);
         started.delete(name);
@@ -223,10 +245,12 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
     flush(timeoutMs) {
       return new Promise<boolean>((resolve) => {
         let timer: NodeJS.Timeout | null = null;
-        const finish = (ok: boolean): void => {
+        const finish = (empty: boolean): void => {
           if (timer) clearTimeout(timer);
           waiters.delete(check);
-          resolve(ok);
+          const dropped = droppedSinceFlush;
+          droppedSinceFlush = 0;
+          resolve(empty && dropped === 0);
         };
         function check(): void {
           if (queue.list().length === 0) return finish(true);

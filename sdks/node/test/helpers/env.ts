@@ -58,6 +58,8 @@ export function testRuntime(
     process: proc as unknown as NodeJS.Process,
     // No real child from an in-process test; handoff.test.ts records the calls.
     spawnExitSender: () => false,
+    // Notices said once per process: each test client starts with none said.
+    noticesSaid: new Set(),
     stderr,
     proc,
     ...overrides,
