@@ -44,6 +44,7 @@ class Sender:
         own_client_id: Callable[[], str],
     ) -> None:
         self.queue = queue
+        queue.on_dropped = self.pruned
         self._own_client_id = own_client_id
         # Other processes' files (earlier runs, or a live sibling) are sent only by a sweep,
         # requested at init and by each flush; otherwise only this process's own reports.
@@ -61,6 +62,8 @@ class Sender:
         self._not_before = 0.0
         self._busy = False
         self._maintained_at = -MAINTENANCE_INTERVAL
+        # Reports dropped unsent since the last flush: that flush must not say all went well.
+        self._dropped = 0
 
     def wake(self) -> None:
         """Ask the thread to look at the queue now (starting it if needed)."""
@@ -129,6 +132,12 @@ class Sender:
         self._maintained_at = now
         self.queue.prune()
 
+    def pruned(self, names: List[str]) -> None:
+        """The queue's bounds dropped these unsent reports."""
+        if names:
+            self._dropped += len(names)
+            log.queue_full(len(names))
+
     def _send_one(self, name: str) -> bool:
         """Send one file; False when the sender must back off before trying more."""
         try:
@@ -152,7 +161,9 @@ class Sender:
         if result.outcome == DROP:
             self.queue.remove(name)
             self._attempts.pop(name, None)
+            self._dropped += 1
             log.report_dropped(name, result.reason)
+            log.refused(result.notice or "refused", result.status, result.reason)
             return True
         attempts = self._attempts.get(name, 0) + 1
         self._attempts[name] = attempts
@@ -170,7 +181,13 @@ class Sender:
             self._changed.notify_all()
 
     def flush(self, timeout: float) -> bool:
-        """Send every queued report, this process's or not; True once the folder is empty."""
+        """Send every queued report, this process's or not; True once the folder is empty and
+        no report was dropped unsent (refused, or by the queue's bounds) since the last flush."""
+        emptied = self._wait_empty(timeout)
+        dropped, self._dropped = self._dropped, 0
+        return emptied and dropped == 0
+
+    def _wait_empty(self, timeout: float) -> bool:
         deadline = time.monotonic() + max(0.0, timeout)
         self._sweep_requested += 1
         self.wake()
