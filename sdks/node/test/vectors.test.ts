@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { classifyAnswer, clockFixFor, refusalNotice } from '../src/answers.ts';
 import { createNotice } from '../src/log.ts';
+import { processLocale } from '../src/metrics.ts';
 import type { NoticeReason } from '../src/log.ts';
 import { createClient } from '../src/client.ts';
 import { createLimiter, localFingerprint } from '../src/limiter.ts';
@@ -149,6 +150,15 @@ describe('notices-v1.json', () => {
       notice(n.reason, n.phrase);
     }
     expect(lines).toHaveLength(vectors.notices.length * 2);
+  });
+});
+
+describe('locale-v1.json', () => {
+  const vectors = load<{
+    cases: Array<{ name: string; env: Record<string, string>; default: string | null; expected: string | null }>;
+  }>('locale-v1.json');
+  it.each(vectors.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    expect(processLocale(c.env, () => c.default)).toBe(c.expected);
   });
 });
 

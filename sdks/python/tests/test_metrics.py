@@ -40,7 +40,7 @@ class TestBuiltIns:
         values = Collector().collect(CONTEXT)
         assert values["runtime.name"] == "python"
         assert values["app.version"] == "9.8.7"
-        assert values["locale"] == "de_DE"
+        assert values["locale"] == "de-DE"
         assert values["os.name"] in ("linux", "darwin", "windows")
         assert values["os.arch"] in ("x64", "arm64", "ia32", "arm") or isinstance(values["os.arch"], str)
         assert isinstance(values["cpu.count"], int) and values["cpu.count"] >= 1

@@ -14,6 +14,7 @@ import dumpcatcher.log
 
 from dumpcatcher.disk_queue import Queue
 from dumpcatcher.limiter import Limiter, local_fingerprint
+from dumpcatcher.metrics import process_locale
 from dumpcatcher.options import Options, OptionsError
 from dumpcatcher.scrub import Scrubber
 from dumpcatcher.transport import CLOCK_FIX, classify_answer
@@ -30,6 +31,7 @@ SCRUB = _load("scrub-v1.json")
 ANSWERS = _load("answers-v1.json")
 OPTIONS = _load("options-v1.json")
 NOTICES = _load("notices-v1.json")
+LOCALES = _load("locale-v1.json")
 FILES = _load("files-v1.json")
 
 
@@ -120,6 +122,11 @@ def test_notice_vector(notice: Dict[str, Any], debug: bool, caplog: Any, capsys:
     assert len(printed) == (3 if debug else 0)
     for line in printed:
         assert notice["phrase"] in line
+
+
+@pytest.mark.parametrize("case", LOCALES["cases"], ids=[c["name"] for c in LOCALES["cases"]])
+def test_locale_vector(case: Dict[str, Any]) -> None:
+    assert process_locale(case["env"], lambda: case["default"]) == case["expected"]
 
 
 QUEUE_READS = FILES["queue"]["read"]

@@ -207,6 +207,19 @@ class VectorsTest {
   }
 
   @TestFactory
+  Stream<DynamicTest> locales() throws IOException {
+    return cases(load("locale-v1.json")).stream().map(c -> DynamicTest.dynamicTest((String) c.get("name"), () -> {
+      List<String> pairs = new ArrayList<>();
+      for (Map.Entry<String, Object> e : map(c.get("env")).entrySet()) {
+        pairs.add(e.getKey());
+        pairs.add((String) e.getValue());
+      }
+      Environment env = TestSupport.env(pairs.toArray(new String[0]));
+      assertEquals(c.get("expected"), SystemInfo.locale(env, (String) c.get("default")));
+    }));
+  }
+
+  @TestFactory
   Stream<DynamicTest> queueReads() throws IOException {
     Map<String, Object> queue = map(load("files-v1.json").get("queue"));
     @SuppressWarnings("unchecked")
