@@ -102,6 +102,31 @@ export function itQueuesTheCrashWhileTheIngestIsUnreachable(runtime: RuntimeUnde
   );
 }
 
+/**
+ * Pointed at the Firestore emulator instead of the ingest (the local port the Java docs once
+ * gave), a run whose report is sent in the process (`mode`) says so on stderr, stores nothing
+ * and leaves nothing queued (docs/sdks.md#no-silent-drop).
+ */
+export function itSaysWhenTheEndpointIsNotTheIngest(runtime: RuntimeUnderTest, mode: string): void {
+  it.concurrent(
+    'pointed at the Firestore emulator instead of the ingest, it asks on stderr whether this is the ingest URL',
+    async () => {
+      const product = await newProduct(`e2e ${runtime.name} not the ingest`);
+      const queueDir = newQueueDir(`${runtime.name}-not-ingest`);
+      const run = await runtime.run(product, [mode], {
+        queueDir,
+        endpoint: `http://${requireEnv('FIRESTORE_EMULATOR_HOST')}`,
+      });
+      expectExit(run, 1);
+      expect(run.stderr).toContain(
+        '[dumpcatcher] a report was dropped: the endpoint answered HTTP 404; is this the ingest URL?',
+      );
+      expect(reportFiles(queueDir)).toEqual([]);
+      expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(0);
+    },
+  );
+}
+
 /** For an SDK whose crashing process sends its report: it gets through two reset connections. */
 export function itDeliversTheCrashThroughAFlakyNetwork(runtime: RuntimeUnderTest): void {
   it.concurrent(

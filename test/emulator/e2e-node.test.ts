@@ -26,6 +26,7 @@ import {
   itHonoursRetryAfter,
   itLimitsACrashLoopAcrossRestarts,
   itReportsAfterTheIngestClosedAnIdleConnection,
+  itSaysWhenTheEndpointIsNotTheIngest,
   itSendsUsageWithBuiltInMetrics,
   type RuntimeUnderTest,
 } from '../e2e/scenarios';
@@ -205,6 +206,7 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
 
   // Scenarios shared with the other SDKs (test/e2e/scenarios.ts).
   itSendsUsageWithBuiltInMetrics(NODE, { 'os.arch': process.arch, 'runtime.version': process.versions.node });
+  itSaysWhenTheEndpointIsNotTheIngest(NODE, 'cli');
   itHonoursRetryAfter(NODE);
   itLimitsACrashLoopAcrossRestarts(NODE);
   itReportsAfterTheIngestClosedAnIdleConnection(NODE);
