@@ -1,16 +1,8 @@
 import { createClient } from '../src/client.ts';
-import { makeTempDir, removeDir, testOptions, testRuntime } from './helpers/env.ts';
+import { makeTempDir, removeDir, testOptions, testRuntime, throwSame } from './helpers/env.ts';
 
 // Nothing is ever sent here: these tests look at what the SDK says when it drops a report.
 const NOWHERE = 'http://127.0.0.1:9';
-
-function throwSame(): Error {
-  try {
-    throw new Error('same place');
-  } catch (e) {
-    return e as Error;
-  }
-}
 
 describe('no silent drop', () => {
   let dir: string;

@@ -84,6 +84,15 @@ export function testOptions(
   };
 }
 
+/** An Error thrown from the same place every call: the same five innermost frames, as in a crash loop. */
+export function throwSame(): Error {
+  try {
+    throw new Error('same place');
+  } catch (e) {
+    return e as Error;
+  }
+}
+
 /** A loopback port with nothing listening on it. */
 export async function freePort(): Promise<number> {
   const server = createServer();
