@@ -1,7 +1,7 @@
-import type { StoredCrash, StoredUsage } from '../grouping/schemas';
+import type { StoredCrash, StoredSessions, StoredUsage } from '../grouping/schemas';
 import { INDEX_SHARDS } from '../shared/paths';
 import { sha256Hex } from '../shared/sha256';
-import type { CrashReport, UsageReport } from './schemas';
+import type { CrashReport, SessionReport, UsageReport } from './schemas';
 
 /** Largest stack trace kept, in UTF-8 bytes; longer ones are cut with a marker. */
 export const MAX_STORED_STACKTRACE_BYTES = 256 * 1024;
@@ -37,8 +37,10 @@ export interface ServerFields {
 export type NewStoredCrash = Omit<StoredCrash, 'receivedAt'>;
 /** A usage report as the ingest writes it: the store adds `receivedAt`. */
 export type NewStoredUsage = Omit<StoredUsage, 'receivedAt'>;
+/** A sessions report as the ingest writes it: the store adds `receivedAt`. */
+export type NewStoredSessions = Omit<StoredSessions, 'receivedAt'>;
 /** A report as the store writes it: the validated body plus server fields. */
-export type StoredReport = NewStoredCrash | NewStoredUsage;
+export type StoredReport = NewStoredCrash | NewStoredUsage | NewStoredSessions;
 
 /** Cuts a stack trace to at most `maxBytes` UTF-8 bytes, on a character boundary, with a marker. */
 export function truncateStacktrace(
@@ -62,8 +64,9 @@ const DAY_MS = 86_400_000;
 /** Builds the document for an accepted report (extra kept as JSON text: Firestore limits nesting). */
 export function toStoredReport(report: CrashReport, server: ServerFields): NewStoredCrash;
 export function toStoredReport(report: UsageReport, server: ServerFields): NewStoredUsage;
-export function toStoredReport(report: CrashReport | UsageReport, server: ServerFields): StoredReport;
-export function toStoredReport(report: CrashReport | UsageReport, server: ServerFields): StoredReport {
+export function toStoredReport(report: SessionReport, server: ServerFields): NewStoredSessions;
+export function toStoredReport(report: CrashReport | UsageReport | SessionReport, server: ServerFields): StoredReport;
+export function toStoredReport(report: CrashReport | UsageReport | SessionReport, server: ServerFields): StoredReport {
   const fields = {
     reportId: report.reportId,
     productKey: server.productKey,

@@ -1,8 +1,10 @@
-import { CrashReportSchema, UsageReportSchema } from '../../../functions/src/ingest/schemas';
+import { CrashReportSchema, SessionReportSchema, UsageReportSchema } from '../../../functions/src/ingest/schemas';
 import { MAX_STORED_STACKTRACE_BYTES, toStoredReport } from '../../../functions/src/ingest/stored-report';
 import {
   CrashDocSchema,
+  SessionDocSchema,
   StoredCrashSchema,
+  StoredSessionsSchema,
   StoredUsageSchema,
   UsageDocSchema,
 } from '../../../functions/src/grouping/schemas';
@@ -38,11 +40,19 @@ const usage = UsageReportSchema.parse({
   label: 'cli',
   metrics: { os: 'linux', runs: 3, first: true },
 });
+const sessions = SessionReportSchema.parse({
+  reportId: '00000000-0000-4000-8000-000000000001',
+  occurredAt: '2026-12-04T00:00:00Z',
+  app: { name: 'cli', version: '1.0.0' },
+  installId: 'install_abc_123',
+  sessions: [{ started: '2026-12-04T00:00:00Z', ok: 1, errored: 1, crashed: 1, abnormal: 1 }],
+});
 
 describe('toStoredReport', () => {
   it('is given reports with every protocol field set', () => {
     expect(Object.keys(crash).sort()).toEqual(Object.keys(CrashReportSchema.shape).sort());
     expect(Object.keys(usage).sort()).toEqual(Object.keys(UsageReportSchema.shape).sort());
+    expect(Object.keys(sessions).sort()).toEqual(Object.keys(SessionReportSchema.shape).sort());
   });
 
   it('writes a crash that StoredCrashSchema reads back whole, and the rollup and the api can read', () => {
@@ -70,5 +80,11 @@ describe('toStoredReport', () => {
     const doc = { ...toStoredReport(usage, server), receivedAt };
     expect(StoredUsageSchema.parse(doc)).toEqual(doc);
     expect(UsageDocSchema.safeParse(doc).success).toBe(true);
+  });
+
+  it('writes a sessions report that StoredSessionsSchema reads back whole, and the rollup can read', () => {
+    const doc = { ...toStoredReport(sessions, server), receivedAt };
+    expect(StoredSessionsSchema.parse(doc)).toEqual(doc);
+    expect(SessionDocSchema.safeParse(doc).success).toBe(true);
   });
 });
