@@ -4,7 +4,13 @@
  */
 import type { CrashFeedView } from '../../functions/src/api/crashes';
 import type { CrashView } from '../../functions/src/api/crash-view';
-import type { IssueDetailView, IssueListRowView, IssueListView, IssueView } from '../../functions/src/api/issues';
+import type {
+  IssueDetailView,
+  IssueListRowView,
+  IssueListView,
+  IssueSummaryView,
+  IssueView,
+} from '../../functions/src/api/issues';
 import type { MappingView, UploadTokenView } from '../../functions/src/api/mappings';
 import type { MemberView, ProductView } from '../../functions/src/api/products';
 import type { CrashStatsSeriesView, UsageStatsSeriesView } from '../../functions/src/api/stats';
@@ -20,8 +26,13 @@ export type IssueRow = IssueListRowView;
 export type IssuePage = IssueListView;
 /** A crash with the rollup parser's frames and its issue, once grouped. */
 export type CrashItem = CrashView;
-/** One issue with its recent crashes and daily counts. */
-export type IssueDetail = IssueDetailView;
+/** The installs an issue affected: in all, and per release. */
+export interface IssueInstalls {
+  total: number;
+  releases: Array<{ version: string; installs: number; crashes: number }>;
+}
+/** One issue with its recent crashes, daily counts and installs affected. */
+export type IssueDetail = IssueDetailView & { installs: IssueInstalls };
 /** The newest crashes and the cursor to ask for newer ones. */
 export type CrashFeed = CrashFeedView;
 /** Crash stats with a per-day series. */
@@ -32,6 +43,50 @@ export type UsageStats = UsageStatsSeriesView;
 export type ProductDetail = ProductView & { members: MemberView[] };
 /** A product just created or rotated: the only answers that carry a secret. */
 export type WithSecret<T> = T & { secret: string };
+
+/** One release's figures over a range (`GET …/releases`); rates are 0–1, null without sessions. */
+export interface Release {
+  version: string;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  installs: number;
+  crashedInstalls: number;
+  sessions: number;
+  crashedSessions: number;
+  erroredSessions: number;
+  abnormalSessions: number;
+  crashFreeSessions: number | null;
+  crashFreeInstalls: number | null;
+  adoption: number | null;
+  crashes: number;
+  newIssues: number;
+  /** Sessions and crashed sessions per day of the range, oldest first (the Releases tab's sparkline). */
+  daily: Array<{ day: string; sessions: number; crashedSessions: number }>;
+}
+/** Every release with sessions or crashes in a range, newest first, and all releases together. */
+export interface ReleaseList {
+  from: string;
+  to: string;
+  releases: Release[];
+  total: ReleaseTotal;
+}
+/** All releases of a range together (installs counted once across releases). */
+export type ReleaseTotal = Pick<
+  Release,
+  'installs' | 'crashedInstalls' | 'sessions' | 'crashedSessions' | 'crashFreeSessions' | 'crashFreeInstalls'
+>;
+/** One day of one release. */
+export type ReleaseDay = Omit<Release, 'version' | 'firstSeen' | 'lastSeen' | 'newIssues' | 'daily'> & { day: string };
+/** An issue on a release page, with its crashes and installs in that release. */
+export type ReleaseIssue = IssueSummaryView & { releaseCrashes: number; releaseInstalls: number };
+/** One release over a range: its figures, a point per day, its new issues and its top issues by installs. */
+export interface ReleaseDetail extends Release {
+  from: string;
+  to: string;
+  series: ReleaseDay[];
+  firstSeenIssues: ReleaseIssue[];
+  topIssues: ReleaseIssue[];
+}
 
 /** An invitation to view a product. */
 export interface Invitation {
@@ -138,6 +193,10 @@ export const api = {
     call<CrashStats>('GET', `${p(key)}/stats${q({ by, from, to, series: 'day' })}`),
   usageStats: (key: string, from: string, to: string) =>
     call<UsageStats>('GET', `${p(key)}/stats${q({ by: 'usage', from, to, series: 'day' })}`),
+  listReleases: (key: string, from: string, to: string) =>
+    call<ReleaseList>('GET', `${p(key)}/releases${q({ from, to })}`),
+  getRelease: (key: string, version: string, from: string, to: string) =>
+    call<ReleaseDetail>('GET', `${p(key)}/releases/${encodeURIComponent(version)}${q({ from, to })}`),
 };
 
 /** An alert destination as the api shows it (viewers get only the URL's origin). */
