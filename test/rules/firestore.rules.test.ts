@@ -23,7 +23,7 @@ import {
 const PROJECT_ID = `demo-rules-${process.pid}-${Date.now()}`;
 const KEY = 'pk_rules_product_1';
 const OTHER_KEY = 'pk_rules_product_2';
-const SUBCOLLECTIONS = ['crashes', 'usage', 'issues', 'stats'] as const;
+const SUBCOLLECTIONS = ['crashes', 'usage', 'sessions', 'issues', 'stats'] as const;
 const INVITATION = 'inv_rules_invitation_1';
 const ALERT = 'al_rules_alert_1';
 

@@ -37,6 +37,14 @@ export interface InsightsStore {
   /** Issues of a product, optionally of one status, by `sort` descending, then id descending. */
   listIssues(productKey: string, query: IssuePageQuery): Promise<Array<{ id: string; issue: IssueDoc }>>;
   getIssue(productKey: string, id: string): Promise<IssueDoc | null>;
+  /** Issues whose `field` is at or after `from` and before `until` (null: no end), by `field` descending. */
+  listIssuesBetween(
+    productKey: string,
+    field: 'firstSeen' | 'lastSeen',
+    from: Date,
+    until: Date | null,
+    limit: number,
+  ): Promise<Array<{ id: string; issue: IssueDoc }>>;
   /** Raw crash documents that still exist (TTL may have deleted some), in the order asked. */
   getCrashes(productKey: string, ids: readonly string[]): Promise<Array<{ id: string; data: Record<string, unknown> }>>;
   /** Sets the status fields of an existing issue atomically; null when there is no such issue. */
@@ -114,6 +122,14 @@ export interface IssueDetailView extends IssueView {
   recentCrashes: CrashView[];
   /** Its crashes per UTC day over the last `days` days, oldest first. */
   daily: IssueDayPoint[];
+  /** Distinct installs affected: in all (`clients`), and per release (newest 20 releases, counted since release health). */
+  installs: IssueInstallsView;
+}
+
+/** The installs an issue affected. */
+export interface IssueInstallsView {
+  total: number;
+  releases: Array<{ version: string; installs: number; crashes: number }>;
 }
 
 const ISSUE_ID = /^[0-9a-f]{64}$/;
@@ -241,6 +257,10 @@ export async function getIssue(
       toCrashView(params.productKey, c.id, c.data, { issueId: params.issueId }, lookup),
     ),
     daily: days.map((day, i) => ({ day, count: counts[i] ?? 0 })),
+    installs: {
+      total: issue.clients,
+      releases: (issue.releases ?? []).map((r) => ({ version: r.version, installs: r.installs, crashes: r.count })),
+    },
   };
 }
 

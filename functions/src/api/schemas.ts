@@ -260,3 +260,8 @@ export const StatsQuerySchema = z.strictObject({
 });
 /** A validated stats query. */
 export type StatsQuery = z.infer<typeof StatsQuerySchema>;
+
+/** Query of `GET /v1/products/{key}/releases` and `…/releases/{version}`. */
+export const ReleasesQuerySchema = z.strictObject({ from: Day, to: Day });
+/** A validated releases query. */
+export type ReleasesQuery = z.infer<typeof ReleasesQuerySchema>;

@@ -6,6 +6,7 @@ import type { RateLimiter } from './rate-limit';
 import {
   CrashReportSchema,
   REPORT_KINDS,
+  SessionReportSchema,
   UsageReportSchema,
   type ProductIngestConfig,
   type ReportKind,
@@ -75,15 +76,17 @@ function routeOf(req: IngestRequest): ReportKind {
   return kind;
 }
 
+const SCHEMAS = { crashes: CrashReportSchema, usage: UsageReportSchema, sessions: SessionReportSchema } as const;
+const NOUNS: Record<ReportKind, string> = { crashes: 'crash', usage: 'usage', sessions: 'sessions' };
+
 function validate(kind: ReportKind, json: unknown) {
-  const schema = kind === 'crashes' ? CrashReportSchema : UsageReportSchema;
-  const result = schema.safeParse(json);
+  const result = SCHEMAS[kind].safeParse(json);
   if (!result.success) {
     const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
     const first = issues[0];
     throw new DumpcatcherError(
       'invalid_body',
-      `Invalid ${kind === 'crashes' ? 'crash' : 'usage'} report: ${first?.path || '(root)'}: ${first?.message}.`,
+      `Invalid ${NOUNS[kind]} report: ${first?.path || '(root)'}: ${first?.message}.`,
       {
         details: { issues },
       },

@@ -13,6 +13,7 @@ import {
   MAX_DOCS_PER_COMMIT,
   nextLimit,
   planCrashBatch,
+  planSessionBatch,
   planUsageBatch,
   productKeyOf,
   selectBatch,
@@ -23,12 +24,14 @@ import {
 import {
   CrashDocSchema,
   ROLLUP_STREAMS,
+  SessionDocSchema,
   UsageDocSchema,
   type Cursor,
   type RollupConfig,
   type RollupStream,
 } from './schemas';
 import { mappingKeysOf } from './retrace';
+import { sessionDocumentPaths } from './sessions';
 import type { MappingCache } from './retrace/cache';
 
 /** The batch types the store speaks, re-exported for adapters. */
@@ -66,6 +69,8 @@ export interface RollupSummary {
   processed: number;
   /** Usage reports applied by this run. */
   usageProcessed: number;
+  /** Sessions reports applied by this run. */
+  sessionsProcessed: number;
   /** Reports that could not be read as reports (skipped, cursor moved past them). */
   malformed: number;
   /** Reports of products that no longer exist (skipped). */
@@ -146,7 +151,15 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
   const maxDocs = deps.maxDocsPerCommit ?? MAX_DOCS_PER_COMMIT;
   const fingerprints: FingerprintCache = new Map();
   const before = store.counters();
-  const summary = { processed: 0, usageProcessed: 0, malformed: 0, orphaned: 0, batches: 0, stale: 0 };
+  const summary = {
+    processed: 0,
+    usageProcessed: 0,
+    sessionsProcessed: 0,
+    malformed: 0,
+    orphaned: 0,
+    batches: 0,
+    stale: 0,
+  };
   const issues = new Set<string>();
   const stats = new Set<string>();
   const states = {} as Record<RollupStream, StreamState>;
@@ -191,12 +204,18 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
       ({ taken, malformed } = selected);
       records = selected.items.map((c) => c.record);
       ({ paths, plan } = planCrashBatch(selected.items, now));
-    } else {
+    } else if (stream === 'usage') {
       const parse = (r: RawReport) => parseReport(r, UsageDocSchema, deps);
       const selected = selectBatch(raw, parse, usageDocumentPaths, maxDocs);
       ({ taken, malformed } = selected);
       records = selected.items;
       ({ paths, plan } = planUsageBatch(selected.items, now));
+    } else {
+      const parse = (r: RawReport) => parseReport(r, SessionDocSchema, deps);
+      const selected = selectBatch(raw, parse, sessionDocumentPaths, maxDocs);
+      ({ taken, malformed } = selected);
+      records = selected.items;
+      ({ paths, plan } = planSessionBatch(selected.items, now));
     }
     const end = raw[taken - 1] ?? last;
     const next: Cursor = {
@@ -243,7 +262,8 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
     summary.malformed += malformed;
     summary.orphaned += records.length - liveCount;
     if (stream === 'crashes') summary.processed += liveCount;
-    else summary.usageProcessed += liveCount;
+    else if (stream === 'usage') summary.usageProcessed += liveCount;
+    else summary.sessionsProcessed += liveCount;
     for (const path of written.keys()) (path.includes('/issues/') ? issues : stats).add(path);
   };
 

@@ -6,6 +6,7 @@ export const COLLECTIONS = {
   productSecrets: 'productSecrets',
   crashes: 'crashes',
   usage: 'usage',
+  sessions: 'sessions',
   issues: 'issues',
   stats: 'stats',
   rollupState: 'rollupState',
