@@ -4,15 +4,10 @@
  */
 import type { CrashFeedView } from '../../functions/src/api/crashes';
 import type { CrashView } from '../../functions/src/api/crash-view';
-import type {
-  IssueDetailView,
-  IssueListRowView,
-  IssueListView,
-  IssueSummaryView,
-  IssueView,
-} from '../../functions/src/api/issues';
+import type { IssueDetailView, IssueListRowView, IssueListView, IssueView } from '../../functions/src/api/issues';
 import type { MappingView, UploadTokenView } from '../../functions/src/api/mappings';
 import type { MemberView, ProductView } from '../../functions/src/api/products';
+import type { ReleaseDetailView, ReleaseIssueView, ReleasesView, ReleaseView } from '../../functions/src/api/releases';
 import type { CrashStatsSeriesView, UsageStatsSeriesView } from '../../functions/src/api/stats';
 import type { UserView } from '../../functions/src/api/users';
 import type { IssueStatus, StoredFrame } from '../../functions/src/rollup/schemas';
@@ -26,13 +21,8 @@ export type IssueRow = IssueListRowView;
 export type IssuePage = IssueListView;
 /** A crash with the rollup parser's frames and its issue, once grouped. */
 export type CrashItem = CrashView;
-/** The installs an issue affected: in all, and per release. */
-export interface IssueInstalls {
-  total: number;
-  releases: Array<{ version: string; installs: number; crashes: number }>;
-}
-/** One issue with its recent crashes, daily counts and installs affected. */
-export type IssueDetail = IssueDetailView & { installs: IssueInstalls };
+/** One issue with its recent crashes, daily counts and installs affected (in all and per release). */
+export type IssueDetail = IssueDetailView;
 /** The newest crashes and the cursor to ask for newer ones. */
 export type CrashFeed = CrashFeedView;
 /** Crash stats with a per-day series. */
@@ -44,49 +34,14 @@ export type ProductDetail = ProductView & { members: MemberView[] };
 /** A product just created or rotated: the only answers that carry a secret. */
 export type WithSecret<T> = T & { secret: string };
 
-/** One release's figures over a range (`GET …/releases`); rates are 0–1, null without sessions. */
-export interface Release {
-  version: string;
-  firstSeen: string | null;
-  lastSeen: string | null;
-  installs: number;
-  crashedInstalls: number;
-  sessions: number;
-  crashedSessions: number;
-  erroredSessions: number;
-  abnormalSessions: number;
-  crashFreeSessions: number | null;
-  crashFreeInstalls: number | null;
-  adoption: number | null;
-  crashes: number;
-  newIssues: number;
-  /** Sessions and crashed sessions per day of the range, oldest first (the Releases tab's sparkline). */
-  daily: Array<{ day: string; sessions: number; crashedSessions: number }>;
-}
-/** Every release with sessions or crashes in a range, newest first, and all releases together. */
-export interface ReleaseList {
-  from: string;
-  to: string;
-  releases: Release[];
-  total: ReleaseTotal;
-}
-/** All releases of a range together (installs counted once across releases). */
-export type ReleaseTotal = Pick<
-  Release,
-  'installs' | 'crashedInstalls' | 'sessions' | 'crashedSessions' | 'crashFreeSessions' | 'crashFreeInstalls'
->;
-/** One day of one release. */
-export type ReleaseDay = Omit<Release, 'version' | 'firstSeen' | 'lastSeen' | 'newIssues' | 'daily'> & { day: string };
-/** An issue on a release page, with its crashes and installs in that release. */
-export type ReleaseIssue = IssueSummaryView & { releaseCrashes: number; releaseInstalls: number };
+/** One release's figures over a range; rates are 0–1, null without sessions. */
+export type Release = ReleaseView;
+/** Every release with sessions or crashes in a range (newest first), all of them together, and sessions per day. */
+export type ReleaseList = ReleasesView;
 /** One release over a range: its figures, a point per day, its new issues and its top issues by installs. */
-export interface ReleaseDetail extends Release {
-  from: string;
-  to: string;
-  series: ReleaseDay[];
-  firstSeenIssues: ReleaseIssue[];
-  topIssues: ReleaseIssue[];
-}
+export type ReleaseDetail = ReleaseDetailView;
+/** An issue on a release page, with its crashes and installs in that release. */
+export type ReleaseIssue = ReleaseIssueView;
 
 /** An invitation to view a product. */
 export interface Invitation {

@@ -222,6 +222,57 @@ describe('release health through the api', () => {
     expect(encoded.json).toMatchObject({ version: '2.0.0', sessions: 10 });
   });
 
+  it('adds every release together (an install that ran two releases counted once) and each day of sessions to the list', async () => {
+    const res = await callApi(s.viewer.token, 'GET', `${s.base}/releases?from=${yesterday}&to=${today}`);
+    expect(res.status).toBe(200);
+    // 21 sessions (4 crashed) from 14 installs (i0 ran 1.0.0 and 2.0.0), 3 of them with a crash (j1, i7, i9);
+    // the crashes include 0.9.0's, which sent no session.
+    expect(res.json.total).toEqual({
+      installs: 14,
+      crashedInstalls: 3,
+      sessions: 21,
+      crashedSessions: 4,
+      erroredSessions: 2,
+      abnormalSessions: 2,
+      crashFreeSessions: 1 - 4 / 21,
+      crashFreeInstalls: 1 - 3 / 14,
+      crashes: 5,
+    });
+    const series = res.json.series as Array<{ day: string; releases: Array<{ version: string }> }>;
+    const byVersion = series.map((d) => ({
+      ...d,
+      releases: [...d.releases].sort((a, b) => (a.version < b.version ? -1 : 1)),
+    }));
+    expect(byVersion).toEqual([
+      {
+        day: yesterday,
+        sessions: 8,
+        crashedSessions: 2,
+        releases: [
+          { version: '1.0.0', sessions: 6, crashedSessions: 2 },
+          { version: '2.0.0', sessions: 2, crashedSessions: 0 },
+        ],
+      },
+      {
+        day: today,
+        sessions: 13,
+        crashedSessions: 2,
+        releases: [
+          { version: '1.0.0', sessions: 3, crashedSessions: 0 },
+          { version: '2.0.0', sessions: 10, crashedSessions: 2 },
+        ],
+      },
+    ]);
+    const empty = await callApi(s.owner.token, 'GET', `${s.base}/releases?from=2020-01-01&to=2020-01-02`);
+    expect(empty.json).toMatchObject({
+      total: { installs: 0, sessions: 0, crashFreeSessions: null, crashFreeInstalls: null, crashes: 0 },
+      series: [
+        { day: '2020-01-01', sessions: 0, crashedSessions: 0, releases: [] },
+        { day: '2020-01-02', sessions: 0, crashedSessions: 0, releases: [] },
+      ],
+    });
+  });
+
   it('refuses a stranger with 404, and a bad range with 400 naming it', async () => {
     const stranger = await googleUser('stranger');
     for (const path of [

@@ -1,4 +1,4 @@
-import { api, type Release } from '../api';
+import { api, type ReleaseList } from '../api';
 import { RangePicker } from '../components/range-picker';
 import { CrashFree, FIRST_SDK_WITH_SESSIONS, hasRates, TOO_FEW } from '../components/release-health';
 import { Empty, ErrorBox, Link, Loading, Sparkline } from '../components/ui';
@@ -28,7 +28,7 @@ export function ReleasesPage(props: { route: Extract<Route, { page: 'releases' }
         (list.releases.length === 0 ? (
           <NoSessions range={range} />
         ) : (
-          <ReleaseTable productKey={key} range={range} releases={list.releases} busy={load.state === 'loading'} />
+          <ReleaseTable productKey={key} range={range} list={list} busy={load.state === 'loading'} />
         ))}
     </>
   );
@@ -47,7 +47,20 @@ export function NoSessions(props: { range: number }) {
   );
 }
 
-function ReleaseTable(props: { productKey: string; range: number; releases: Release[]; busy: boolean }) {
+/** Each release's sessions per day of the range, oldest first (0 on days without any). */
+function sessionsPerDay(list: ReleaseList): Map<string, number[]> {
+  const perDay = new Map<string, number[]>(list.releases.map((r) => [r.version, list.series.map(() => 0)]));
+  list.series.forEach((day, i) => {
+    for (const r of day.releases) {
+      const values = perDay.get(r.version);
+      if (values !== undefined) values[i] = r.sessions;
+    }
+  });
+  return perDay;
+}
+
+function ReleaseTable(props: { productKey: string; range: number; list: ReleaseList; busy: boolean }) {
+  const perDay = sessionsPerDay(props.list);
   return (
     <div class="table-scroll" role="region" aria-label="Releases table" tabIndex={0}>
       <table class="list releases" aria-busy={props.busy}>
@@ -66,7 +79,7 @@ function ReleaseTable(props: { productKey: string; range: number; releases: Rele
           </tr>
         </thead>
         <tbody>
-          {props.releases.map((r) => (
+          {props.list.releases.map((r) => (
             <tr key={r.version}>
               <th scope="row">
                 <Link
@@ -101,7 +114,7 @@ function ReleaseTable(props: { productKey: string; range: number; releases: Rele
               <td>{num(r.newIssues)}</td>
               <td>
                 <Sparkline
-                  values={r.daily.map((d) => d.sessions)}
+                  values={perDay.get(r.version) ?? []}
                   label={`Release ${r.version}, sessions per day`}
                   unit="sessions"
                 />
