@@ -53,7 +53,10 @@ export function DailyChart(props: {
         },
         axes: [
           {},
-          { size: 48, ...(percent ? { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => `${t} %`) } : {}) },
+          {
+            size: percent ? 60 : 48,
+            ...(percent ? { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => `${t} %`) } : {}),
+          },
         ],
         series: [
           {},
