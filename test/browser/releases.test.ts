@@ -4,12 +4,9 @@
  * Releases tab, a release page, the overview's lead figures and an issue's installs line, each
  * with exactly the expected numbers, the fewer-than-10-installs floor, and the 390 px layout.
  */
-import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { newClientId, sendSigned } from '../../scripts/lib/client';
-import { fixtureCrash, fixtureIssueId } from '../unit/rollup/reports';
-import { callApi, productWithViewer, rollUpToTheEnd } from '../emulator/api-client';
-import { requireEnv } from '../emulator/helpers';
+import { fixtureIssueId } from '../unit/rollup/reports';
+import { callApi, hourString, productWithViewer, rollUpToTheEnd, sdkInstall } from '../emulator/api-client';
 import { dashboardUrl, launchBrowser, newSession, screenshot, seriousA11yViolations, signIn } from './browser';
 
 const HOUR_MS = 3_600_000;
@@ -17,48 +14,6 @@ const HOUR_MS = 3_600_000;
 const ISSUE_X = 'python/checkout-1.3.0-checkout';
 /** Issue Y: a shipping crash first seen in 2.2.0, on one of its five installs. */
 const ISSUE_Y = 'java/checkout-1.3.0-shipping';
-
-type Counts = { ok?: number; errored?: number; crashed?: number; abnormal?: number };
-
-/** An hour as the wire writes it: `YYYY-MM-DDTHH:00:00Z`. */
-function hourString(ms: number): string {
-  return new Date(Math.floor(ms / HOUR_MS) * HOUR_MS).toISOString().replace('.000Z', 'Z');
-}
-
-/** One install as an SDK would be: its own client id, counter and install id; every report must be accepted. */
-function install(productKey: string, secret: string, installId: string) {
-  const clientId = newClientId();
-  let counter = 0;
-  const post = async (path: string, body: Record<string, unknown>) => {
-    const res = await sendSigned({
-      baseUrl: requireEnv('DUMPCATCHER_INGEST_URL'),
-      path,
-      productKey,
-      secret,
-      clientId,
-      counter: ++counter,
-      body,
-    });
-    expect([path, res.status]).toEqual([path, 202]);
-  };
-  return {
-    sessions: (version: string, buckets: Array<[string, Counts]>) =>
-      post('/v1/sessions', {
-        reportId: randomUUID(),
-        occurredAt: new Date().toISOString(),
-        app: { name: 'shop', version },
-        installId,
-        sessions: buckets.map(([started, c]) => ({
-          started,
-          ok: c.ok ?? 0,
-          errored: c.errored ?? 0,
-          crashed: c.crashed ?? 0,
-          abnormal: c.abnormal ?? 0,
-        })),
-      }),
-    crash: (fixture: string, version: string) => post('/v1/crashes', fixtureCrash(fixture, { version, installId })),
-  };
-}
 
 let browser: Browser;
 const contexts: Array<{ blocked: string[]; close(): Promise<void> }> = [];
@@ -132,8 +87,8 @@ beforeAll(async () => {
   browser = await launchBrowser();
   setup = await productWithViewer();
   const { productKey, secret } = setup;
-  const a = Array.from({ length: 12 }, (_, n) => install(productKey, secret, `install-23-${n}`));
-  const b = Array.from({ length: 4 }, (_, n) => install(productKey, secret, `install-22-${n}`));
+  const a = Array.from({ length: 12 }, (_, n) => sdkInstall(productKey, secret, `install-23-${n}`));
+  const b = Array.from({ length: 4 }, (_, n) => sdkInstall(productKey, secret, `install-22-${n}`));
   // 2.2.0: five installs (b0–b3, and a0 before it upgraded), so below the floor of 10 for rates.
   await a[0]!.sessions('2.2.0', [[yesterdayHour, { ok: 1 }]]);
   await b[0]!.sessions('2.2.0', [[yesterdayHour, { ok: 2 }]]);
@@ -301,13 +256,15 @@ describe('release health in the dashboard', () => {
 
   it("says how many installs an issue affects, and its share of the release's installs", async () => {
     const page = await session(setup.viewer.email);
-    await page.goto(`${dashboardUrl()}/p/${setup.productKey}/issues/${fixtureIssueId(ISSUE_X)}`);
-    await page.locator('p.affects[aria-busy="false"]').waitFor();
-    await expect(page.locator('p.affects').innerText()).resolves.toBe("Affects 3 installs (25 % of 2.3.0's installs)");
-    await page.goto(`${dashboardUrl()}/p/${setup.productKey}/issues/${fixtureIssueId(ISSUE_Y)}`);
-    await page.locator('p.affects[aria-busy="false"]').waitFor();
-    // 2.2.0 has five installs: below the floor the share is said as counts.
-    await expect(page.locator('p.affects').innerText()).resolves.toBe("Affects 1 install (1 of 2.2.0's 5 installs)");
+    for (const [fixture, line] of [
+      [ISSUE_X, "Affects 3 installs (25 % of 2.3.0's installs)"],
+      // 2.2.0 has five installs: below the floor the share is said as counts.
+      [ISSUE_Y, "Affects 1 install (1 of 2.2.0's 5 installs)"],
+    ]) {
+      await page.goto(`${dashboardUrl()}/p/${setup.productKey}/issues/${fixtureIssueId(fixture!)}`);
+      await page.locator('p.affects[aria-busy="false"]').waitFor();
+      await expect(page.locator('p.affects').innerText()).resolves.toBe(line);
+    }
     expect(await seriousA11yViolations(page)).toEqual([]);
   }, 120_000);
 

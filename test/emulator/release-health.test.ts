@@ -2,58 +2,13 @@
  * Release health end to end on the emulators: signed /v1/sessions and /v1/crashes reports of
  * many installs over two releases and two days, the real rollup, then the api's exact figures.
  */
-import { randomUUID } from 'node:crypto';
-import { newClientId, sendSigned } from '../../scripts/lib/client';
-import { fixtureCrash, fixtureIssueId } from '../unit/rollup/reports';
-import { callApi, googleUser, productWithViewer, rollUpToTheEnd } from './api-client';
-import { requireEnv } from './helpers';
+import { fixtureIssueId } from '../unit/rollup/reports';
+import { callApi, googleUser, hourString, productWithViewer, rollUpToTheEnd, sdkInstall } from './api-client';
 
 const HOUR_MS = 3_600_000;
 const ISSUE_A = 'python/checkout-1.3.0-checkout';
 const ISSUE_B = 'java/checkout-1.3.0-shipping';
 const ISSUE_C = 'node/checkout-1.3.0-preview';
-
-/** An hour as the wire writes it: `YYYY-MM-DDTHH:00:00Z`. */
-function hourString(ms: number): string {
-  return new Date(Math.floor(ms / HOUR_MS) * HOUR_MS).toISOString().replace('.000Z', 'Z');
-}
-
-type Counts = { ok?: number; errored?: number; crashed?: number; abnormal?: number };
-
-/** One install as an SDK would be: its own client id and counter; every report must be accepted. */
-function install(productKey: string, secret: string, installId: string) {
-  const clientId = newClientId();
-  let counter = 0;
-  const post = async (path: string, body: Record<string, unknown>) => {
-    const res = await sendSigned({
-      baseUrl: requireEnv('DUMPCATCHER_INGEST_URL'),
-      path,
-      productKey,
-      secret,
-      clientId,
-      counter: ++counter,
-      body,
-    });
-    expect([path, res.status]).toEqual([path, 202]);
-  };
-  return {
-    sessions: (version: string, buckets: Array<[string, Counts]>) =>
-      post('/v1/sessions', {
-        reportId: randomUUID(),
-        occurredAt: new Date().toISOString(),
-        app: { name: 'shop', version },
-        installId,
-        sessions: buckets.map(([started, c]) => ({
-          started,
-          ok: c.ok ?? 0,
-          errored: c.errored ?? 0,
-          crashed: c.crashed ?? 0,
-          abnormal: c.abnormal ?? 0,
-        })),
-      }),
-    crash: (fixture: string, version: string) => post('/v1/crashes', fixtureCrash(fixture, { version, installId })),
-  };
-}
 
 describe('release health through the api', () => {
   const now = Date.now();
@@ -67,8 +22,8 @@ describe('release health through the api', () => {
     s = await productWithViewer();
     const { productKey } = s;
     const secret = s.secret;
-    const i = Array.from({ length: 10 }, (_, n) => install(productKey, secret, `install-2x-${n}`));
-    const j = Array.from({ length: 4 }, (_, n) => install(productKey, secret, `install-1x-${n}`));
+    const i = Array.from({ length: 10 }, (_, n) => sdkInstall(productKey, secret, `install-2x-${n}`));
+    const j = Array.from({ length: 4 }, (_, n) => sdkInstall(productKey, secret, `install-1x-${n}`));
     // 1.0.0, mostly yesterday: i0 ran it before upgrading; j1's crash makes issue A, first seen in 1.0.0.
     await i[0]!.sessions('1.0.0', [[yesterdayHour, { ok: 1 }]]);
     await j[0]!.sessions('1.0.0', [[yesterdayHour, { ok: 3 }]]);
@@ -89,7 +44,7 @@ describe('release health through the api', () => {
       [thisHour, { crashed: 1 }],
     ]);
     // 0.9.0: an SDK from before sessions sends crashes only.
-    await install(productKey, secret, 'install-old-0').crash(ISSUE_C, '0.9.0');
+    await sdkInstall(productKey, secret, 'install-old-0').crash(ISSUE_C, '0.9.0');
     await rollUpToTheEnd();
   });
 

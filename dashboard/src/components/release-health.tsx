@@ -1,18 +1,6 @@
-/** How the release-health figures read everywhere they appear (Releases tab, release page, overview). */
-import { num, percent } from '../format';
-
-/** Below this many installs a release shows its counts, not rates (Crashlytics' floor: a handful of installs make a rate noise). */
-export const MIN_INSTALLS_FOR_RATE = 10;
-
-/** The first SDK version (all three SDKs) that sends sessions. */
-export const FIRST_SDK_WITH_SESSIONS = '0.2.0';
-
-/** The words shown instead of a rate for a release with too few installs. */
-export const TOO_FEW = 'too few installs for a rate';
-
-/** Whether a release's rates are worth showing: it has sessions, from at least MIN_INSTALLS_FOR_RATE installs. */
-export const hasRates = (r: { installs: number; sessions: number }): boolean =>
-  r.sessions > 0 && r.installs >= MIN_INSTALLS_FOR_RATE;
+/** The release-health figures as components: the same words and floor on every page. */
+import { percent } from '../format';
+import { hasRates, TOO_FEW } from '../release-figures';
 
 /** A crash-free rate of a release: the percentage, "no sessions", or the floor's words. */
 export function CrashFree(props: { release: { installs: number; sessions: number }; rate: number | null }) {
@@ -21,17 +9,29 @@ export function CrashFree(props: { release: { installs: number; sessions: number
   return <span class={`rate ${rateClass(props.rate)}`}>{percent(props.rate)}</span>;
 }
 
+/** A release's two crash-free rates as the terms and details of a facts list. */
+export function CrashFreeFacts(props: {
+  release: { installs: number; sessions: number; crashFreeSessions: number | null; crashFreeInstalls: number | null };
+}) {
+  const r = props.release;
+  return (
+    <>
+      <dt>Crash-free sessions</dt>
+      <dd>
+        <CrashFree release={r} rate={r.crashFreeSessions} />
+      </dd>
+      <dt>Crash-free installs</dt>
+      <dd>
+        <CrashFree release={r} rate={r.crashFreeInstalls} />
+      </dd>
+    </>
+  );
+}
+
 /** Colour band of a crash-free rate (text always says the number; colour only helps scanning). */
 function rateClass(rate: number | null): string {
   if (rate === null) return '';
   if (rate >= 0.995) return 'rate-good';
   if (rate >= 0.98) return 'rate-fair';
   return 'rate-poor';
-}
-
-/** "x % of 2.3.0's installs", or below the floor "2 of 2.3.0's 3 installs". */
-export function shareOfRelease(affected: number, version: string, releaseInstalls: number): string {
-  if (releaseInstalls < MIN_INSTALLS_FOR_RATE)
-    return `${num(affected)} of ${version}'s ${num(releaseInstalls)} installs`;
-  return `${percent(Math.min(1, affected / releaseInstalls))} of ${version}'s installs`;
 }

@@ -5,7 +5,7 @@ import { CrashCard } from '../components/stack-trace';
 import { ErrorBox, Link, Loading } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
 import { ago, exact, lastDays, num, plural } from '../format';
-import { shareOfRelease } from '../components/release-health';
+import { affectsShare } from '../release-figures';
 import { productPath } from '../router';
 import type { ProductContext } from './product-shell';
 
@@ -68,14 +68,7 @@ function Affects(props: { productKey: string; issue: IssueDetail }) {
   const total = issue.installs.total;
   const inRelease = issue.installs.releases.find((r) => r.version === issue.lastVersion);
   const release = load.data?.releases.find((r) => r.version === issue.lastVersion);
-  let share = '';
-  if (inRelease !== undefined && release !== undefined && release.installs > 0) {
-    const ofRelease = shareOfRelease(inRelease.installs, release.version, release.installs);
-    share =
-      inRelease.installs === total
-        ? ` (${ofRelease})`
-        : `, ${num(inRelease.installs)} of them on ${release.version} (${ofRelease})`;
-  }
+  const share = affectsShare(total, issue.lastVersion, inRelease?.installs, release?.installs);
   return (
     <p class="affects" aria-busy={load.state === 'loading'}>
       Affects <strong>{plural(total, 'install', 'installs')}</strong>

@@ -5,7 +5,8 @@ import { Empty, ErrorBox, Link, Loading } from '../components/ui';
 import { useLoad } from '../hooks';
 import { ago, exact, lastDays, num, percent, plural } from '../format';
 import { RangePicker } from '../components/range-picker';
-import { CrashFree, FIRST_SDK_WITH_SESSIONS } from '../components/release-health';
+import { CrashFree, CrashFreeFacts } from '../components/release-health';
+import { FIRST_SDK_WITH_SESSIONS } from '../release-figures';
 import { issuePath, navigate, productPath, routeUrl, RANGES, type Route } from '../router';
 
 /** How often the overview asks for crashes newer than the last it has. */
@@ -178,14 +179,7 @@ function ReleaseFigures(props: { productKey: string; range: number; role: string
         <p class="muted">None in this range.</p>
       ) : (
         <dl class="facts">
-          <dt>Crash-free sessions</dt>
-          <dd>
-            <CrashFree release={r} rate={r.crashFreeSessions} />
-          </dd>
-          <dt>Crash-free installs</dt>
-          <dd>
-            <CrashFree release={r} rate={r.crashFreeInstalls} />
-          </dd>
+          <CrashFreeFacts release={r} />
           <dt>Adoption</dt>
           <dd>{percent(r.adoption)}</dd>
           <dt>Sessions</dt>

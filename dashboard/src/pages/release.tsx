@@ -1,7 +1,8 @@
 import { api, ApiError, type ReleaseDetail, type ReleaseIssue } from '../api';
 import { DailyChart } from '../components/chart';
 import { RangePicker } from '../components/range-picker';
-import { CrashFree, hasRates, TOO_FEW } from '../components/release-health';
+import { CrashFreeFacts } from '../components/release-health';
+import { hasRates, TOO_FEW } from '../release-figures';
 import { ErrorBox, Link, Loading } from '../components/ui';
 import { ago, exact, lastDays, num, percent, plural } from '../format';
 import { useLoad } from '../hooks';
@@ -49,14 +50,7 @@ function ReleaseBody(props: { productKey: string; range: number; release: Releas
   return (
     <>
       <dl class="facts wide release-facts">
-        <dt>Crash-free sessions</dt>
-        <dd>
-          <CrashFree release={r} rate={r.crashFreeSessions} />
-        </dd>
-        <dt>Crash-free installs</dt>
-        <dd>
-          <CrashFree release={r} rate={r.crashFreeInstalls} />
-        </dd>
+        <CrashFreeFacts release={r} />
         <dt>Adoption</dt>
         <dd>{percent(r.adoption)} of installs</dd>
         <dt>Sessions</dt>

@@ -1,6 +1,7 @@
 import { api, type ReleaseList } from '../api';
 import { RangePicker } from '../components/range-picker';
-import { CrashFree, FIRST_SDK_WITH_SESSIONS, hasRates, TOO_FEW } from '../components/release-health';
+import { CrashFree } from '../components/release-health';
+import { FIRST_SDK_WITH_SESSIONS, hasRates, TOO_FEW } from '../release-figures';
 import { Empty, ErrorBox, Link, Loading, Sparkline } from '../components/ui';
 import { exact, lastDays, num, percent } from '../format';
 import { useLoad } from '../hooks';
