@@ -19,7 +19,7 @@ import {
   hashClient,
   ROW_PRECISION,
   ISSUE_PRECISION,
-} from '../functions/src/rollup/sketch';
+} from '../functions/src/grouping/sketch';
 import { chromium } from 'playwright-core';
 import { chromiumPath } from '../test/browser/browser';
 import { newClientId, sampleCrash, sendSigned } from './lib/client';

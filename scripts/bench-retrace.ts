@@ -5,9 +5,9 @@
  * node_modules/.bin/tsx scripts/bench-retrace.ts` (without --expose-gc the heap figure is rough).
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { parseMapping } from '../functions/src/rollup/retrace/mapping';
-import { retraceJavaText } from '../functions/src/rollup/retrace/retrace';
-import { MAX_MAPPING_BYTES } from '../functions/src/rollup/retrace/schemas';
+import { parseMapping } from '../functions/src/grouping/retrace/mapping';
+import { retraceJavaText } from '../functions/src/grouping/retrace/retrace';
+import { MAX_MAPPING_BYTES } from '../functions/src/grouping/retrace/schemas';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 

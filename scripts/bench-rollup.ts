@@ -18,7 +18,7 @@ import { getApps, initializeApp } from 'firebase-admin/app';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
 import { reportDocumentId, toStoredReport } from '../functions/src/ingest/stored-report';
 import type { CrashReport, SessionReport, UsageReport } from '../functions/src/ingest/schemas';
-import { loadFixtures } from '../test/unit/rollup/fixtures';
+import { loadFixtures } from '../test/unit/grouping/fixtures';
 import { seedProduct } from './lib/seed';
 import { ROOT, startStack } from './lib/stack';
 

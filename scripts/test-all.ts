@@ -1,42 +1,23 @@
 /**
  * `npm test`: every suite (typecheck, lint, format, jest unit/SDK/emulator, Python SDK, Java SDK),
- * each run even when an earlier one failed; prints a summary and fails when any suite failed.
+ * each run even when an earlier one failed; prints passed, failed and skipped per suite and fails
+ * when any suite failed or skipped a test.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { jestCount, pytestCount, surefireCount, type Counts } from './lib/test-counts';
 
 interface Suite {
   name: string;
   command: string;
   args: string[];
   cwd?: string;
-  /** Reads [passed, failed] test counts from the suite's output. */
-  count?: (output: string) => [number, number];
+  /** Reads the test counts from the suite's output. */
+  count?: (output: string) => Counts;
 }
 
 const ROOT = join(__dirname, '..');
 const bin = (name: string) => join(ROOT, 'node_modules', '.bin', name);
-
-const jestCount = (out: string): [number, number] => {
-  const line = out.match(/^Tests:.*$/m)?.[0] ?? '';
-  return [Number(line.match(/(\d+) passed/)?.[1] ?? 0), Number(line.match(/(\d+) failed/)?.[1] ?? 0)];
-};
-const pytestCount = (out: string): [number, number] => {
-  const lines = out.trim().split('\n');
-  const last = lines.reverse().find((l) => /\d+ (passed|failed)/.test(l)) ?? '';
-  return [
-    Number(last.match(/(\d+) passed/)?.[1] ?? 0),
-    Number(last.match(/(\d+) failed/)?.[1] ?? 0) + Number(last.match(/(\d+) error/)?.[1] ?? 0),
-  ];
-};
-const surefireCount = (out: string): [number, number] => {
-  const all = [...out.matchAll(/Tests run: (\d+), Failures: (\d+), Errors: (\d+)/g)];
-  const last = all[all.length - 1];
-  if (!last) return [0, 0];
-  const run = Number(last[1]);
-  const failed = Number(last[2]) + Number(last[3]);
-  return [run - failed, failed];
-};
 
 const suites: Suite[] = [
   { name: 'typecheck', command: bin('tsc'), args: ['-p', 'tsconfig.json'] },
@@ -111,23 +92,26 @@ function run(suite: Suite): Promise<{ code: number; output: string }> {
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
-  let passed = 0;
-  let failed = 0;
+  const total: Counts = { passed: 0, failed: 0, skipped: 0 };
   const summary: string[] = [];
   for (const suite of suites.filter((s) => only.length === 0 || only.some((o) => s.name.startsWith(o)))) {
     const started = Date.now();
     const { code, output } = await run(suite);
-    const [p, f] = suite.count ? suite.count(output) : [0, 0];
-    passed += p;
-    failed += f;
-    const ok = code === 0 && f === 0 && (suite.count === undefined || p > 0);
-    if (!ok && f === 0) failed += 1; // a suite that failed without a count still fails the run
-    summary.push(
-      `${ok ? 'ok  ' : 'FAIL'} ${suite.name} (${((Date.now() - started) / 1000).toFixed(0)} s${suite.count ? `, ${p} passed, ${f} failed` : ''})`,
-    );
+    const c = suite.count ? suite.count(output) : { passed: 0, failed: 0, skipped: 0 };
+    total.passed += c.passed;
+    total.failed += c.failed;
+    total.skipped += c.skipped;
+    // A skipped test is one that can no longer fail: it fails the run like a failed one.
+    const ok = code === 0 && c.failed === 0 && c.skipped === 0 && (suite.count === undefined || c.passed > 0);
+    if (!ok && c.failed === 0 && c.skipped === 0) total.failed += 1; // a suite that failed without a count still fails the run
+    const seconds = ((Date.now() - started) / 1000).toFixed(0);
+    const counts = suite.count ? `, ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped` : '';
+    summary.push(`${ok ? 'ok  ' : 'FAIL'} ${suite.name} (${seconds} s${counts})`);
   }
   console.log('\n=== summary\n' + summary.join('\n'));
-  console.log(`tests: ${passed} passed, ${failed} failed`);
+  console.log(
+    `tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped (any skip fails the run)`,
+  );
   process.exitCode = summary.some((s) => s.startsWith('FAIL')) ? 1 : 0;
 }
 

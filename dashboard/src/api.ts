@@ -10,7 +10,7 @@ import type { MemberView, ProductView } from '../../functions/src/api/products';
 import type { ReleaseDetailView, ReleaseIssueView, ReleasesView, ReleaseView } from '../../functions/src/api/releases';
 import type { CrashStatsSeriesView, UsageStatsSeriesView } from '../../functions/src/api/stats';
 import type { UserView } from '../../functions/src/api/users';
-import type { IssueStatus, StoredFrame } from '../../functions/src/rollup/schemas';
+import type { IssueStatus, StoredFrame } from '../../functions/src/grouping/schemas';
 import { idToken } from './auth';
 
 export type { IssueStatus, MemberView, ProductView, StoredFrame, UserView };
@@ -155,7 +155,7 @@ export const api = {
 };
 
 /** An alert destination as the api shows it (viewers get only the URL's origin). */
-export type AlertDestination = import('../../functions/src/alerts/api').AlertView;
+export type AlertDestination = import('../../functions/src/api/alerts').AlertView;
 /** An alert event a destination may subscribe to. */
 export type AlertEventName = 'issue.new' | 'issue.regressed' | 'issue.spike';
 

@@ -17,8 +17,8 @@ import { loadAlertsConfig } from './alerts/config';
 import { runAlertDelivery } from './alerts/deliver';
 import { createFirestoreAlertStore } from './alerts/store';
 import { createSender } from './alerts/transport';
-import { createMappingCache } from './rollup/retrace/cache';
-import { createFirestoreMappingStore } from './rollup/retrace/firestore-store';
+import { createMappingCache } from './grouping/retrace/cache';
+import { createFirestoreMappingStore } from './api/mapping-store';
 import { createFirestoreUserSweepStore } from './rollup/users-store';
 
 const config = loadConfig();

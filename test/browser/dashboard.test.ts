@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { sendSigned, newClientId, sampleCrash } from '../../scripts/lib/client';
-import { expectExit, newQueueDir, removeTempDirs } from '../e2e/harness';
-import { buildNodePackage, runNode, runPython } from '../e2e/programs';
+import { expectExit, newQueueDir, removeTempDirs } from '../sdk-programs/harness';
+import { buildNodePackage, runNode, runPython } from '../sdk-programs/programs';
 import { requireEnv } from '../emulator/helpers';
 import { dashboardUrl, launchBrowser, newSession, screenshot, seriousA11yViolations, signIn } from './browser';
 
@@ -268,7 +268,16 @@ describe('the dashboard in Chromium', () => {
     await alice.getByRole('heading', { name: 'Product not found' }).waitFor();
   }, 90_000);
 
-  it('sent no request beyond the loopback address', () => {
-    expect(sessions.flatMap((s) => s.blocked)).toEqual([]);
-  });
+  it('sent no request beyond the loopback address', async () => {
+    // A sign-in of its own, so that run alone (-t) it still has a page's requests to look at.
+    const s = await newSession(browser);
+    sessions.push({ blocked: s.blocked, close: () => s.context.close() });
+    const requested: string[] = [];
+    s.context.on('request', (request) => requested.push(request.url()));
+    await signIn(s.page, 'dave@example.com');
+    expect(requested.filter((url) => url.startsWith(dashboardUrl()))).not.toEqual([]);
+    expect(s.blocked).toEqual([]);
+    // And every session the tests before it opened.
+    expect(sessions.flatMap((x) => x.blocked)).toEqual([]);
+  }, 60_000);
 });

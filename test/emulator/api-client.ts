@@ -36,7 +36,9 @@ export async function callApi<T = Record<string, unknown>>(
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: res.status, json: (await res.json()) as Answer<T>['json'] };
+  // Some answers (a 204, a proxy's error) have no body.
+  const text = await res.text();
+  return { status: res.status, json: (text ? JSON.parse(text) : {}) as Answer<T>['json'] };
 }
 
 /** A new verified Google user of the Auth emulator (on the local allow-list's domain). */

@@ -4,22 +4,11 @@ import { join } from 'node:path';
 import { newClientId, sampleCrash, sendSigned } from '../../scripts/lib/client';
 import { signInWithGoogle } from '../../scripts/lib/id-token';
 import { countDocs, requireEnv, testDb } from './helpers';
+import { callApi as call } from './api-client';
 
 /** The test stack caches product secrets for 1 s; this waits the bound out (no other sleeps). */
 const CACHE_BOUND_MS = 1200;
 const waitForIngestCache = () => new Promise((r) => setTimeout(r, CACHE_BOUND_MS));
-
-async function call(token: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(requireEnv('DUMPCATCHER_API_URL') + path, {
-    method,
-    headers: {
-      Authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> & { error?: { code: string } } };
-}
 
 async function ownerWithProduct() {
   const signIn = await signInWithGoogle(requireEnv('FIREBASE_AUTH_EMULATOR_HOST'), {

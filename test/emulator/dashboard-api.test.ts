@@ -1,12 +1,13 @@
 /* The api routes the dashboard reads (issue paging, issue detail, crash feed, stats series), over real HTTP on the emulators. */
 import { randomUUID } from 'node:crypto';
-import { listIssues, type InsightsStore, type IssueListView } from '../../functions/src/api/issues';
+import { listIssues, type IssueListView } from '../../functions/src/api/issues';
 import type { CrashFeedView } from '../../functions/src/api/crashes';
 import { createFirestoreInsightsStore } from '../../functions/src/api/insights-store';
-import type { IssueDoc, IssueStatus } from '../../functions/src/rollup/schemas';
+import type { IssueDoc, IssueStatus } from '../../functions/src/grouping/schemas';
 import { fixture, fixtureCrash, fixtureIssueId } from '../unit/rollup/reports';
 import { callApi, googleUser, productWithViewer, rollUpToTheEnd, type Answer } from './api-client';
 import { testDb } from './helpers';
+import type { InsightsStore } from '../../functions/src/api/deps';
 
 async function call<T = Record<string, unknown>>(token: string, path: string): Promise<Answer<T>> {
   return callApi<T>(token, 'GET', path);

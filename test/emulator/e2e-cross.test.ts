@@ -25,8 +25,8 @@ import {
   type RunOptions,
   type RunResult,
   type Target,
-} from '../e2e/harness';
-import { buildJavaPrograms, buildNodePackage, runJava, runNode, runPython } from '../e2e/programs';
+} from '../sdk-programs/harness';
+import { buildJavaPrograms, buildNodePackage, runJava, runNode, runPython } from '../sdk-programs/programs';
 import { newProduct, requireEnv } from './helpers';
 
 type Runtime = 'python' | 'java' | 'node';

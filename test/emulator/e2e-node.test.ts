@@ -1,10 +1,10 @@
 /**
- * End to end with the Node SDK: a real `node` program (test/e2e/node/crash-app.cjs) loads the
+ * End to end with the Node SDK: a real `node` program (test/sdk-programs/node/crash-app.cjs) loads the
  * SDK's CommonJS build by package name, crashes, reports and restarts against the test stack's
  * ingest, also through a network that fails then recovers and against the ingest's own 429s;
  * what lands in the Firestore emulator is checked, then grouped by the real rollup.
  */
-import { parseStacktrace } from '../../functions/src/rollup/stacktrace';
+import { parseStacktrace } from '../../functions/src/grouping/stacktrace';
 import {
   exceptionOf,
   expectExit,
@@ -16,8 +16,8 @@ import {
   startProxy,
   startRecordingProxy,
   theQueuedCrash,
-} from '../e2e/harness';
-import { NODE_PROGRAM, buildNodePackage, runNode, runNodeEsm, shiftedNodeProgram } from '../e2e/programs';
+} from '../sdk-programs/harness';
+import { NODE_PROGRAM, buildNodePackage, runNode, runNodeEsm, shiftedNodeProgram } from '../sdk-programs/programs';
 import {
   describeOptOut,
   itGroupsShiftedRunsIntoOneIssue,
@@ -26,7 +26,7 @@ import {
   itReportsAfterTheIngestClosedAnIdleConnection,
   itSendsUsageWithBuiltInMetrics,
   type RuntimeUnderTest,
-} from '../e2e/scenarios';
+} from '../sdk-programs/scenarios';
 import { newProduct, requireEnv } from './helpers';
 
 const PROGRAM = NODE_PROGRAM;
@@ -204,7 +204,7 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
     },
   );
 
-  // Scenarios shared with the other SDKs (test/e2e/scenarios.ts).
+  // Scenarios shared with the other SDKs (test/sdk-programs/scenarios.ts).
   itSendsUsageWithBuiltInMetrics(NODE, { 'os.arch': process.arch, 'runtime.version': process.versions.node });
   itHonoursRetryAfter(NODE);
   itLimitsACrashLoopAcrossRestarts(NODE);

@@ -5,7 +5,7 @@ import { loadConfig } from '../../functions/src/shared/config';
 import { createIngestHandler } from '../../functions/src/ingest/handler';
 import { createFirestoreIngestStore, createFirestoreProductLoader } from '../../functions/src/ingest/store';
 import { runRollup } from '../../functions/src/rollup/rollup';
-import { RollupConfigSchema } from '../../functions/src/rollup/schemas';
+import { RollupConfigSchema } from '../../functions/src/rollup/config';
 import { createFirestoreRollupStore } from '../../functions/src/rollup/store';
 import { isolatedDb, serveInProcess } from './in-process';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { newClientId, sendSigned } from '../../scripts/lib/client';
-import { computeFingerprint } from '../../functions/src/rollup/fingerprint';
+import { computeFingerprint } from '../../functions/src/grouping/fingerprint';
 import { runRollup, type RollupStore } from '../../functions/src/rollup/rollup';
 import { createFirestoreRollupStore } from '../../functions/src/rollup/store';
 import { fixture, fixtureCrash } from '../unit/rollup/reports';

@@ -6,27 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { Timestamp } from 'firebase-admin/firestore';
 import { signInWithGoogle, unsignedJwt, type SignInResult } from '../../scripts/lib/id-token';
 import { requireEnv, testDb } from './helpers';
+import { callApi as call, type Answer } from './api-client';
 
-const apiUrl = () => requireEnv('DUMPCATCHER_API_URL');
 const authHost = () => requireEnv('FIREBASE_AUTH_EMULATOR_HOST');
-
-interface Answer {
-  status: number;
-  json: Record<string, unknown> & { error?: { code: string; message: string; details?: Record<string, unknown> } };
-}
-
-async function call(token: string, method: string, path: string, body?: unknown): Promise<Answer> {
-  const res = await fetch(apiUrl() + path, {
-    method,
-    headers: {
-      Authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as Answer['json']) : {} };
-}
 
 const unique = (label: string, domain = 'example.com') => `${label}-${randomUUID().slice(0, 8)}@${domain}`;
 

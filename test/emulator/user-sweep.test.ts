@@ -3,23 +3,7 @@ import { getApps, initializeApp } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
 import { signInWithGoogle } from '../../scripts/lib/id-token';
 import { requireEnv, testDb } from './helpers';
-
-interface Answer {
-  status: number;
-  json: Record<string, unknown>;
-}
-
-async function call(token: string, method: string, path: string, body?: unknown): Promise<Answer> {
-  const res = await fetch(requireEnv('DUMPCATCHER_API_URL') + path, {
-    method,
-    headers: {
-      Authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-}
+import { callApi as call } from './api-client';
 
 async function googleUser(label: string) {
   const email = `${label}-${randomUUID().slice(0, 8)}@example.com`;

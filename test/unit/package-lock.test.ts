@@ -9,10 +9,16 @@ interface LockEntry {
   inBundle?: boolean;
 }
 
-const lock = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package-lock.json'), 'utf8')) as {
+interface Lock {
   lockfileVersion: number;
   packages: Record<string, LockEntry>;
-};
+}
+
+/** The repository's lock files: the root's and the Node SDK's own (its build's devDependencies). */
+const LOCKS = ['package-lock.json', 'sdks/node/package-lock.json'].map((path) => ({
+  path,
+  lock: JSON.parse(readFileSync(join(__dirname, '..', '..', path), 'utf8')) as Lock,
+}));
 
 /** Entries npm itself never writes: every installed package has a version and a source. */
 function entriesNpmWouldNotWrite(packages: Record<string, LockEntry>): string[] {
@@ -26,7 +32,7 @@ function entriesNpmWouldNotWrite(packages: Record<string, LockEntry>): string[] 
     .map(([path]) => path);
 }
 
-describe('package-lock.json', () => {
+describe.each(LOCKS)('$path', ({ path, lock }) => {
   it('is a lockfile version npm 10 and npm 11 both read (3)', () => {
     expect(lock.lockfileVersion).toBe(3);
   });
@@ -35,14 +41,16 @@ describe('package-lock.json', () => {
     const odd = entriesNpmWouldNotWrite(lock.packages);
     if (odd.length > 0) {
       throw new Error(
-        `package-lock.json has ${odd.length} entries without a version or a source, which npm never writes ` +
+        `${path} has ${odd.length} entries without a version or a source, which npm never writes ` +
           `(npm ci fails on them with "Invalid Version"). Regenerate the lock with ` +
           `\`npm install --package-lock-only\` instead of editing it:\n  ${odd.join('\n  ')}`,
       );
     }
     expect(odd).toEqual([]);
   });
+});
 
+describe('entriesNpmWouldNotWrite', () => {
   it('spots a hand-written, version-less entry', () => {
     expect(
       entriesNpmWouldNotWrite({

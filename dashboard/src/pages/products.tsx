@@ -114,7 +114,7 @@ export function ProductsPage(props: { config: DashboardConfig }) {
               <Secretish value={created.secret} label="secret" />
             </dd>
           </dl>
-          <SdkSnippets productKey={created.productKey} secret={created.secret} ingestUrl={props.config.ingestUrl} />
+          <SdkSnippets productKey={created.productKey} ingestUrl={props.config.ingestUrl} where="created" />
           <p>
             <Link href={productPath(created.productKey)}>Open {created.name}</Link>
           </p>

@@ -148,11 +148,7 @@ function Keys(props: { ctx: ProductContext; config: DashboardConfig }) {
           </p>
         </div>
       )}
-      <SdkSnippets
-        productKey={product.productKey}
-        ingestUrl={props.config.ingestUrl}
-        {...(rotated ? { secret: rotated.secret } : {})}
-      />
+      <SdkSnippets productKey={product.productKey} ingestUrl={props.config.ingestUrl} where="settings" />
     </section>
   );
 }

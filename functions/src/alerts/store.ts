@@ -1,41 +1,44 @@
-import { FieldPath, Timestamp, type DocumentData, type Firestore, type Transaction } from 'firebase-admin/firestore';
+import { FieldPath, type Firestore, type Transaction } from 'firebase-admin/firestore';
 import { COLLECTIONS } from '../shared/paths';
-import { IssueDocSchema, type IssueDoc } from '../rollup/schemas';
-import type { AlertApiStore } from './api';
-import { spikeMarkKey, type AlertDeliveryStore } from './deliver';
+import { IssueDocSchema, type IssueDoc } from '../grouping/schemas';
+import { releaseMarkKey, spikeMarkKey, type AlertDeliveryStore, type AlertStatusChange } from './deliver';
 import { sha256Hex } from '../shared/sha256';
 import {
   AlertDocSchema,
   AlertSecretDocSchema,
   DeliveryDocSchema,
   OutboxDocSchema,
+  ReleaseMarkDocSchema,
   SpikeMarkDocSchema,
   type AlertDoc,
   type SpikeMarkDoc,
   type DeliveryDoc,
   type OutboxDoc,
 } from './schemas';
+import { parseStoredDoc } from '../shared/firestore';
 
-/** Firestore Timestamps (at any depth) turned into Dates, so documents can be checked with zod. */
-function withDates(value: unknown): unknown {
-  if (value instanceof Timestamp) return value.toDate();
-  if (Array.isArray(value)) return value.map(withDates);
-  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array))
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withDates(v)]));
-  return value;
-}
-
-type Parser<T> = {
-  safeParse(
-    v: unknown,
-  ): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[] }> } };
-};
-
-function parseDoc<T>(schema: Parser<T>, path: string, data: DocumentData | undefined): T {
-  const result = schema.safeParse(withDates(data));
-  if (!result.success)
-    throw new Error(`malformed document ${path}: ${result.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-  return result.data;
+/** What the api's alert routes read and write. */
+export interface AlertApiStore {
+  /** A product's destinations, oldest first. */
+  listAlerts(productKey: string): Promise<Array<{ id: string; alert: AlertDoc }>>;
+  getAlert(productKey: string, alertId: string): Promise<AlertDoc | null>;
+  /** Creates a destination (and its secret) unless the product has `maxPerProduct` already: then false. */
+  createAlert(
+    productKey: string,
+    alertId: string,
+    alert: AlertDoc,
+    secret: string | null,
+    maxPerProduct: number,
+  ): Promise<boolean>;
+  /** Applies a change to an existing destination; false when there is none. */
+  updateAlert(productKey: string, alertId: string, change: Partial<AlertDoc>): Promise<boolean>;
+  /** Deletes a destination and its secret. */
+  deleteAlert(productKey: string, alertId: string): Promise<void>;
+  setSecret(productKey: string, alertId: string, secret: string): Promise<void>;
+  getSecret(alertId: string): Promise<string | null>;
+  recordStatus(productKey: string, alertId: string, change: AlertStatusChange): Promise<void>;
+  /** Removes a deleted product's secrets, queued events and messages. */
+  deleteProductAlerts(productKey: string): Promise<void>;
 }
 
 function isNotFound(err: unknown): boolean {
@@ -52,11 +55,14 @@ export function createFirestoreAlertStore(db: Firestore): AlertApiStore & AlertD
   const deliveries = db.collection(COLLECTIONS.alertDeliveries);
   const marks = db.collection(COLLECTIONS.alertSpikeMarks);
   const markRef = (alertId: string, issueId: string) => marks.doc(sha256Hex(spikeMarkKey(alertId, issueId)));
+  const releaseMarks = db.collection(COLLECTIONS.alertReleaseMarks);
+  const releaseMarkRef = (alertId: string, version: string) =>
+    releaseMarks.doc(sha256Hex(releaseMarkKey(alertId, version)));
 
   const readAlerts = async (productKey: string, tx?: Transaction) => {
     const query = alertsOf(productKey).orderBy('createdAt');
     const snap = await (tx === undefined ? query.get() : tx.get(query));
-    return snap.docs.map((d) => ({ id: d.id, alert: parseDoc<AlertDoc>(AlertDocSchema, d.ref.path, d.data()) }));
+    return snap.docs.map((d) => ({ id: d.id, alert: parseStoredDoc<AlertDoc>(AlertDocSchema, d.ref.path, d.data()) }));
   };
 
   return {
@@ -64,7 +70,7 @@ export function createFirestoreAlertStore(db: Firestore): AlertApiStore & AlertD
 
     async getAlert(productKey, alertId) {
       const snap = await alertsOf(productKey).doc(alertId).get();
-      return snap.exists ? parseDoc<AlertDoc>(AlertDocSchema, snap.ref.path, snap.data()) : null;
+      return snap.exists ? parseStoredDoc<AlertDoc>(AlertDocSchema, snap.ref.path, snap.data()) : null;
     },
 
     async createAlert(productKey, alertId, alert, secret, maxPerProduct) {
@@ -102,7 +108,7 @@ export function createFirestoreAlertStore(db: Firestore): AlertApiStore & AlertD
     async getSecret(alertId) {
       const snap = await secrets.doc(alertId).get();
       if (!snap.exists) return null;
-      return parseDoc(AlertSecretDocSchema, snap.ref.path, snap.data()).secret;
+      return parseStoredDoc(AlertSecretDocSchema, snap.ref.path, snap.data()).secret;
     },
 
     async recordStatus(productKey, alertId, change) {
@@ -117,7 +123,7 @@ export function createFirestoreAlertStore(db: Firestore): AlertApiStore & AlertD
     async deleteProductAlerts(productKey) {
       const writer = db.bulkWriter();
       try {
-        for (const collection of [secrets, outbox, deliveries, marks]) {
+        for (const collection of [secrets, outbox, deliveries, marks, releaseMarks]) {
           const snap = await collection.where('productKey', '==', productKey).select().get();
           for (const d of snap.docs) void writer.delete(d.ref);
         }
@@ -135,20 +141,26 @@ export function createFirestoreAlertStore(db: Firestore): AlertApiStore & AlertD
       return db.runTransaction(async (tx) => {
         const queued = await tx.get(outbox.where('productKey', '==', productKey).limit(100));
         if (queued.empty) return 0;
-        const docs = queued.docs.map((d) => parseDoc<OutboxDoc>(OutboxDocSchema, d.ref.path, d.data()));
+        const docs = queued.docs.map((d) => parseStoredDoc<OutboxDoc>(OutboxDocSchema, d.ref.path, d.data()));
         const productSnap = await tx.get(db.collection(COLLECTIONS.products).doc(productKey));
         const alerts = productSnap.exists ? await readAlerts(productKey, tx) : [];
-        const issueIds = [...new Set(docs.flatMap((d) => d.events.map((e) => e.issueId)))];
+        const issueIds = [
+          ...new Set(docs.flatMap((d) => d.events.flatMap((e) => (e.issueId === undefined ? [] : [e.issueId])))),
+        ];
         const issues = new Map<string, IssueDoc>();
         if (alerts.length > 0 && issueIds.length > 0) {
           const issuesRef = db.collection(COLLECTIONS.products).doc(productKey).collection(COLLECTIONS.issues);
           const snaps = await tx.getAll(...issueIds.map((id) => issuesRef.doc(id)));
           for (const snap of snaps)
-            if (snap.exists) issues.set(snap.id, parseDoc<IssueDoc>(IssueDocSchema, snap.ref.path, snap.data()));
+            if (snap.exists) issues.set(snap.id, parseStoredDoc<IssueDoc>(IssueDocSchema, snap.ref.path, snap.data()));
         }
         const spikeMarks = new Map<string, Date>();
         const spiking = [
-          ...new Set(docs.flatMap((d) => d.events.filter((e) => e.event === 'issue.spike').map((e) => e.issueId))),
+          ...new Set(
+            docs.flatMap((d) =>
+              d.events.flatMap((e) => (e.event === 'issue.spike' && e.issueId !== undefined ? [e.issueId] : [])),
+            ),
+          ),
         ];
         const watching = alerts.filter((a) => a.alert.events.includes('issue.spike')).map((a) => a.id);
         const pairs = watching.flatMap((alertId) => spiking.map((issueId) => ({ alertId, issueId })));
@@ -156,14 +168,37 @@ export function createFirestoreAlertStore(db: Firestore): AlertApiStore & AlertD
           const snaps = await tx.getAll(...pairs.map((p) => markRef(p.alertId, p.issueId)));
           for (const snap of snaps)
             if (snap.exists) {
-              const mark = parseDoc<SpikeMarkDoc>(SpikeMarkDocSchema, snap.ref.path, snap.data());
+              const mark = parseStoredDoc<SpikeMarkDoc>(SpikeMarkDocSchema, snap.ref.path, snap.data());
               spikeMarks.set(spikeMarkKey(mark.alertId, mark.issueId), mark.at);
             }
         }
+        const releaseMarkStates = new Map<string, boolean>();
+        const versions = [
+          ...new Set(docs.flatMap((d) => d.events.flatMap((e) => (e.release ? [e.release.version] : [])))),
+        ];
+        const watchers = alerts.filter((a) => a.alert.events.includes('release.unhealthy')).map((a) => a.id);
+        const releasePairs = watchers.flatMap((alertId) => versions.map((version) => ({ alertId, version })));
+        if (releasePairs.length > 0) {
+          const snaps = await tx.getAll(...releasePairs.map((p) => releaseMarkRef(p.alertId, p.version)));
+          for (const snap of snaps)
+            if (snap.exists) {
+              const mark = parseStoredDoc(ReleaseMarkDocSchema, snap.ref.path, snap.data());
+              releaseMarkStates.set(releaseMarkKey(mark.alertId, mark.version), mark.unhealthy);
+            }
+        }
         const product = productSnap.exists ? { name: String(productSnap.get('name')) } : null;
-        const planned = plan({ productKey, product, outbox: docs, alerts, issues, spikeMarks });
+        const planned = plan({
+          productKey,
+          product,
+          outbox: docs,
+          alerts,
+          issues,
+          spikeMarks,
+          releaseMarks: releaseMarkStates,
+        });
         for (const { id, doc } of planned.messages) tx.set(deliveries.doc(id), doc);
         for (const mark of planned.marks) tx.set(markRef(mark.alertId, mark.issueId), mark);
+        for (const mark of planned.releaseMarks) tx.set(releaseMarkRef(mark.alertId, mark.version), mark);
         for (const d of queued.docs) tx.delete(d.ref);
         return planned.messages.length;
       });
@@ -186,7 +221,7 @@ export function createFirestoreAlertStore(db: Firestore): AlertApiStore & AlertD
         const ref = deliveries.doc(id);
         const snap = await tx.get(ref);
         if (!snap.exists) return null;
-        const doc = parseDoc<DeliveryDoc>(DeliveryDocSchema, ref.path, snap.data());
+        const doc = parseStoredDoc<DeliveryDoc>(DeliveryDocSchema, ref.path, snap.data());
         const due = doc.nextAttemptAt !== null && doc.nextAttemptAt.getTime() <= now.getTime();
         const free = doc.leaseUntil === null || doc.leaseUntil.getTime() <= now.getTime();
         if (doc.status !== 'pending' || !due || !free) return null;

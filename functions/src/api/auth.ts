@@ -1,5 +1,5 @@
 import { DumpcatcherError } from '../shared/errors';
-import type { Caller } from './products';
+import type { Caller } from './access';
 
 /** Why a call was not authenticated; sent as `details.reason`. */
 export type AuthFailure = 'missing_token' | 'invalid_token' | 'provider_not_allowed';

@@ -1,9 +1,10 @@
-import { fingerprintInputOf } from '../rollup/aggregate';
-import { fingerprintParsed, selectGroupingExceptions } from '../rollup/fingerprint';
-import { CrashDocSchema, type StoredFrame } from '../rollup/schemas';
+import { fingerprintInputOf } from '../grouping/classify';
+import { fingerprintParsed, selectGroupingExceptions } from '../grouping/fingerprint';
+import { CrashDocSchema, type StoredFrame } from '../grouping/schemas';
 import { StoredCrashSchema, type StoredCrash } from './schemas';
-import { retraceInput, type MappingLookup, type RetraceOutcome } from '../rollup/retrace';
-import { parseStacktrace, type ParsedStacktrace } from '../rollup/stacktrace';
+import { retraceInput, type MappingLookup, type RetraceOutcome } from '../grouping/retrace';
+import { parseStacktrace, type ParsedStacktrace } from '../grouping/stacktrace';
+import { crashPath } from '../shared/paths';
 
 /** A stored crash as the issue page and the crash feed show it. */
 export interface CrashView {
@@ -103,7 +104,7 @@ export function toCrashView(
     if (retraced.outcome !== undefined) retrace = retraced.outcome;
     if (retraced.outcome?.status === 'retraced') retracedStacktrace = input.stacktrace;
     parsed = parseStacktrace(input.stacktrace, { runtime: input.runtime, inAppPatterns: input.inAppPatterns });
-    const path = `products/${productKey}/crashes/${id}`;
+    const path = crashPath(productKey, id);
     if ('position' in issue && isRolledUp(grouped.data.receivedAt, path, issue.position))
       issueId = fingerprintParsed(parsed, input).fingerprint;
   } else if (crash.exception !== null) {

@@ -1,9 +1,10 @@
 import { ListCrashesQuerySchema } from './schemas';
-import { mappingKeysOf } from '../rollup/retrace';
+import { mappingKeysOf } from '../grouping/retrace';
 import { toCrashView, type CrashView } from './crash-view';
 import { decodeCrashCursor, encodeCrashCursor } from './cursors';
-import { parseQuery, requireRole, type InsightsStore } from './issues';
-import type { Caller } from './products';
+import { parseQuery } from './issues';
+import { loadProductFor, type Caller } from './access';
+import type { InsightsStore } from './deps';
 
 /** The crash view and what it is built from, for callers that import the feed's types from here. */
 export { framesAsPrinted, isRolledUp, toCrashView, type CrashView, type RollupPosition } from './crash-view';
@@ -27,7 +28,7 @@ export async function listCrashes(
 ): Promise<CrashFeedView> {
   const query = parseQuery(ListCrashesQuerySchema, params.query);
   const after = query.after === undefined ? null : decodeCrashCursor(query.after, params.productKey);
-  await requireRole(store, caller, params.productKey, 'viewer');
+  await loadProductFor(store, caller, params.productKey, 'viewer');
   const rows = await store.listCrashes(params.productKey, {
     limit: query.limit,
     after: after === null || after.id === '' ? null : after,

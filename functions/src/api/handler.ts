@@ -4,15 +4,15 @@ import { DumpcatcherError } from '../shared/errors';
 import { sendError, sendJson } from '../shared/http';
 import { logApiFailure, logApiAudit } from '../shared/logs';
 import { isAllowedUser, notAllowed, type CallerVerifier } from './auth';
-import type { AlertDeps } from '../alerts/api';
-import type { InsightsStore } from './issues';
-import { DEFAULT_LIMITS, type ApiDeps, type ApiStore } from './products';
-import { isUploadTokenHeader, type MappingStore, type RawUpload } from './mappings';
+import { DEFAULT_LIMITS } from './products';
+import type { MappingStore } from '../grouping/retrace/store';
+import { isUploadTokenHeader, type RawUpload } from './mappings';
 import { takesRawBody } from './mapping-routes';
 import { runUploadTokenRequest } from './upload-token-request';
 import { matchRoute, runRoute } from './routes';
 import type { ApiConfig } from './schemas';
 import { createUserTracker } from './users';
+import type { AlertDeps, ApiDeps, ApiStore, InsightsStore } from './deps';
 
 // Routes whose success is worth an audit line (they change who may read or send data).
 const AUDITED = new Set([

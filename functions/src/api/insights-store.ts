@@ -1,9 +1,9 @@
 import { FieldPath, Timestamp, type DocumentData, type Firestore, type Query } from 'firebase-admin/firestore';
-import type { InsightsStore } from './issues';
 import { ProductDocSchema } from './schemas';
 import { ALL_SHARDS, COLLECTIONS } from '../shared/paths';
 import { fieldsWithDates, fromMicros, parseStoredDoc, toMicros, withDates } from '../shared/firestore';
-import { CursorSchema, IssueDocSchema, type IssueDoc } from '../rollup/schemas';
+import { CursorSchema, IssueDocSchema, type IssueDoc } from '../grouping/schemas';
+import type { InsightsStore } from './deps';
 
 function parseIssue(path: string, data: DocumentData | undefined): IssueDoc {
   return parseStoredDoc(IssueDocSchema, path, data);

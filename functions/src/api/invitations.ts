@@ -1,58 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { DumpcatcherError } from '../shared/errors';
-import {
-  loadFor,
-  membersOf,
-  roleOf,
-  toProductView,
-  type ApiDeps,
-  type Caller,
-  type MemberView,
-  type ProductView,
-} from './products';
-import {
-  INVITATION_TTL_MS,
-  MAX_MEMBERS,
-  MAX_PENDING_INVITATIONS,
-  type InvitationDoc,
-  type InviteBody,
-  type ProductDoc,
-} from './schemas';
-
-/** A stored invitation with its id. */
-export interface InvitationRow {
-  id: string;
-  invitation: InvitationDoc;
-}
-
-/** What `createInvitation` did: made a new one, found one already pending for the address, or hit the cap. */
-export type CreateInvitationResult =
-  { kind: 'created'; row: InvitationRow } | { kind: 'existing'; row: InvitationRow } | { kind: 'limit' };
-
-/** Invitation persistence; the Firestore adapter implements it. */
-export interface InvitationStore {
-  /**
-   * In one transaction: answers the product's pending invitation for `fresh.invitation.email`
-   * if there is one, refuses when `maxPending` are pending, else writes `fresh`.
-   */
-  createInvitation(fresh: InvitationRow, now: Date, maxPending: number): Promise<CreateInvitationResult>;
-  /** Pending (unexpired at `now`) invitations of a product, oldest first. */
-  listInvitationsOfProduct(productKey: string, now: Date): Promise<InvitationRow[]>;
-  /** Pending (unexpired at `now`) invitations to an address, oldest first. */
-  listInvitationsTo(email: string, now: Date): Promise<InvitationRow[]>;
-  getInvitation(id: string): Promise<InvitationRow | null>;
-  deleteInvitation(id: string): Promise<void>;
-  /**
-   * In one transaction: reads the invitation and its product, lets `check` refuse (by throwing),
-   * adds `uid` to the product's members and deletes the invitation. Answers the product as it now is.
-   */
-  acceptInvitation(
-    id: string,
-    uid: string,
-    now: Date,
-    check: (row: InvitationRow | null, product: ProductDoc | null) => void,
-  ): Promise<{ productKey: string; product: ProductDoc }>;
-}
+import { membersOf, toProductView, type MemberView, type ProductView } from './products';
+import { INVITATION_TTL_MS, MAX_MEMBERS, MAX_PENDING_INVITATIONS, type InviteBody } from './schemas';
+import { loadProductFor, roleOf, type Caller } from './access';
+import type { ApiDeps, InvitationRow } from './deps';
 
 /** An invitation as its product's owner sees it. */
 export interface InvitationView {
@@ -119,7 +70,7 @@ export async function inviteMember(
   productKey: string,
   body: InviteBody,
 ): Promise<{ created: boolean; invitation: InvitationView }> {
-  const { product } = await loadFor(deps, caller, productKey, 'owner');
+  const { product } = await loadProductFor(deps.store, caller, productKey, 'owner');
   // Members' (verified) addresses are already shown to the owner, so saying so reveals nothing.
   const members = await deps.store.getUsers(product.memberUids);
   if ([...members.values()].some((u) => u.email === body.email)) {
@@ -156,7 +107,7 @@ export async function listProductInvitations(
   caller: Caller,
   productKey: string,
 ): Promise<{ invitations: InvitationView[] }> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   const rows = await deps.store.listInvitationsOfProduct(productKey, deps.clock());
   return { invitations: rows.map(toInvitationView) };
 }
@@ -168,7 +119,7 @@ export async function revokeInvitation(
   productKey: string,
   id: string,
 ): Promise<{ id: string; revoked: true }> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   const row = await deps.store.getInvitation(id);
   if (row === null || row.invitation.productKey !== productKey) throw noSuchInvitation();
   await deps.store.deleteInvitation(id);

@@ -2,7 +2,7 @@ import { parseInput } from '../shared/validation';
 import type { z } from 'zod';
 import type { Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
-import { type IssueDoc, type IssueStatus, type StoredFrame } from '../rollup/schemas';
+import { type IssueDoc, type IssueStatus, type StoredFrame } from '../grouping/schemas';
 import {
   GetIssueQuerySchema,
   ListIssuesQuerySchema,
@@ -10,65 +10,15 @@ import {
   type IssueSort,
   type PatchIssueBody,
 } from './schemas';
-import { mappingKeysOf, type RetraceOutcome } from '../rollup/retrace';
-import type { MappingCache } from '../rollup/retrace/cache';
-import { toCrashView, type CrashView, type RollupPosition } from './crash-view';
+import { mappingKeysOf, type RetraceOutcome } from '../grouping/retrace';
+import { toCrashView, type CrashView } from './crash-view';
 import { decodeIssueCursor, encodeIssueCursor } from './cursors';
-import { roleOf, type Caller, type Role } from './products';
-import type { ProductDoc } from './schemas';
 import { issueDailyCounts, lastDays, statsDocId, type IssueDayPoint } from './series';
+import { loadProductFor, type Caller } from './access';
+import type { InsightsStore } from './deps';
 
 /** The crash view, re-exported for callers that import the issue types from here. */
 export type { CrashView } from './crash-view';
-
-/** One page of an issue listing as the store is asked for it. */
-export interface IssuePageQuery {
-  status?: IssueStatus | undefined;
-  sort: IssueSort;
-  /** Rows to read (the api asks for one more than it shows, to know whether a next page exists). */
-  limit: number;
-  /** Start after this row (its sort value, lastSeen as epoch ms, and id); null for the first page. */
-  after: { value: number; id: string } | null;
-}
-
-/** What the issue and stats routes read and write; the Firestore adapter is api/insights-store.ts. */
-export interface InsightsStore {
-  getProduct(productKey: string): Promise<ProductDoc | null>;
-  /** Issues of a product, optionally of one status, by `sort` descending, then id descending. */
-  listIssues(productKey: string, query: IssuePageQuery): Promise<Array<{ id: string; issue: IssueDoc }>>;
-  getIssue(productKey: string, id: string): Promise<IssueDoc | null>;
-  /** Issues whose `field` is at or after `from` and before `until` (null: no end), by `field` descending. */
-  listIssuesBetween(
-    productKey: string,
-    field: 'firstSeen' | 'lastSeen',
-    from: Date,
-    until: Date | null,
-    limit: number,
-  ): Promise<Array<{ id: string; issue: IssueDoc }>>;
-  /** Raw crash documents that still exist (TTL may have deleted some), in the order asked. */
-  getCrashes(productKey: string, ids: readonly string[]): Promise<Array<{ id: string; data: Record<string, unknown> }>>;
-  /** Sets the status fields of an existing issue atomically; null when there is no such issue. */
-  updateIssueStatus(
-    productKey: string,
-    id: string,
-    change: Pick<IssueDoc, 'status' | 'resolvedInVersion' | 'statusChangedAt' | 'regressedInVersion'>,
-  ): Promise<IssueDoc | null>;
-  /** Stats documents by id (`{day}_{by}`); missing ones are left out. */
-  getStats(productKey: string, ids: readonly string[]): Promise<Map<string, unknown>>;
-  /**
-   * The newest crashes (raw documents), newest first; with `after`, only those after it in
-   * (receivedAt, id) order. receivedAt in epoch microseconds, Firestore's own precision, so a
-   * timestamp finer than a millisecond (a commit time) still matches itself exactly.
-   */
-  listCrashes(
-    productKey: string,
-    query: { limit: number; after: { receivedAtUs: number; id: string } | null },
-  ): Promise<Array<{ id: string; data: Record<string, unknown>; receivedAtUs: number }>>;
-  /** Where the rollup stands in the crash stream (null before its first batch). */
-  getRollupPosition(): Promise<RollupPosition | null>;
-  /** Stored ProGuard/R8 mappings, so crash views retrace as the rollup does; absent: views show traces as stored. */
-  mappings?: MappingCache;
-}
 
 /** What the issue and stats routes depend on. */
 export interface InsightsDeps {
@@ -139,16 +89,6 @@ export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.in
   return parseInput(schema, query ?? {}, 'invalid_argument', 'query');
 }
 
-/** The caller's role on a product, or a 404 that does not reveal whether it exists; 403 if owner is needed. */
-export async function requireRole(store: InsightsStore, caller: Caller, productKey: string, need: Role): Promise<Role> {
-  const product = await store.getProduct(productKey);
-  const role = product === null ? null : roleOf(product, caller.uid);
-  if (role === null) throw new DumpcatcherError('not_found', 'No such product.');
-  if (need === 'owner' && role !== 'owner')
-    throw new DumpcatcherError('permission_denied', 'Only the product owner may do this.', { details: { role } });
-  return role;
-}
-
 function notFoundIssue(): DumpcatcherError {
   return new DumpcatcherError('not_found', 'No such issue.');
 }
@@ -198,7 +138,7 @@ export async function listIssues(
   const query = parseQuery(ListIssuesQuerySchema, params.query);
   const listing = { productKey: params.productKey, sort: query.sort, status: query.status ?? null };
   const after = query.cursor === undefined ? null : decodeIssueCursor(query.cursor, listing);
-  await requireRole(deps.store, caller, params.productKey, 'viewer');
+  await loadProductFor(deps.store, caller, params.productKey, 'viewer');
   const days = lastDays(deps.clock(), query.days);
   const [rows, docs] = await Promise.all([
     deps.store.listIssues(params.productKey, {
@@ -236,7 +176,7 @@ export async function getIssue(
   caller: Caller,
 ): Promise<IssueDetailView> {
   const query = parseQuery(GetIssueQuerySchema, params.query);
-  await requireRole(deps.store, caller, params.productKey, 'viewer');
+  await loadProductFor(deps.store, caller, params.productKey, 'viewer');
   if (!ISSUE_ID.test(params.issueId)) throw notFoundIssue();
   const issue = await deps.store.getIssue(params.productKey, params.issueId);
   if (issue === null) throw notFoundIssue();
@@ -274,7 +214,7 @@ export async function patchIssue(
   caller: Caller,
 ): Promise<IssueView> {
   const body: PatchIssueBody = parseInput(PatchIssueBodySchema, params.body, 'invalid_body', 'request body');
-  await requireRole(deps.store, caller, params.productKey, 'owner');
+  await loadProductFor(deps.store, caller, params.productKey, 'owner');
   if (!ISSUE_ID.test(params.issueId)) throw notFoundIssue();
   const updated = await deps.store.updateIssueStatus(params.productKey, params.issueId, {
     status: body.status,

@@ -1,5 +1,4 @@
 import { DumpcatcherError } from '../shared/errors';
-import { CreateUploadTokenBodySchema } from '../rollup/retrace/schemas';
 import {
   createUploadToken,
   deleteMapping,
@@ -10,24 +9,13 @@ import {
   revokeUploadToken,
   type RawUpload,
 } from './mappings';
-import type { RouteTable } from './routes';
+import { parseBody, type RouteTable } from './route-table';
+import { CreateUploadTokenBodySchema } from './schemas';
 
 const KEY = '([A-Za-z0-9_-]{8,64})';
 // Any segment reaches the core, which names what is wrong with a bad id.
 const MAP_ID = '([^/]{1,200})';
 const TOKEN_ID = '([A-Za-z0-9]{16})';
-
-// routes.ts lists these routes, so its parseBody cannot be imported here; same answer, same shape.
-function parseTokenBody(body: unknown) {
-  const result = CreateUploadTokenBodySchema.safeParse(body);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  throw new DumpcatcherError(
-    'invalid_body',
-    `Invalid request body: ${issues[0]?.path || '(root)'}: ${issues[0]?.message}.`,
-    { details: { issues } },
-  );
-}
 
 function rawUploadOf(body: unknown): RawUpload {
   if (body !== null && typeof body === 'object' && Buffer.isBuffer((body as RawUpload).bytes)) return body as RawUpload;
@@ -65,7 +53,7 @@ export const MAPPING_ROUTES: RouteTable = [
       GET: async (d, c, [key]) => ({ status: 200, body: await listUploadTokens(d, c, key!) }),
       POST: async (d, c, [key], b) => ({
         status: 201,
-        body: await createUploadToken(d, c, key!, parseTokenBody(b)),
+        body: await createUploadToken(d, c, key!, parseBody(CreateUploadTokenBodySchema, b)),
       }),
     },
   },

@@ -2,31 +2,19 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DumpcatcherError } from '../shared/errors';
 import { sha256Hex } from '../shared/sha256';
-import { parseMapping } from '../rollup/retrace/mapping';
+import { parseMapping } from '../grouping/retrace/mapping';
 import {
   MAPPING_CHUNK_BYTES,
   MAX_MAPPING_BYTES,
   MAX_UPLOAD_TOKENS,
   MapIdSchema,
-  type CreateUploadTokenBody,
   type MappingDoc,
   type UploadTokenDoc,
-} from '../rollup/retrace/schemas';
-import { loadFor, type ApiDeps, type Caller } from './products';
-
-/** Persistence of mappings and upload tokens; the Firestore adapter is rollup/retrace/firestore-store.ts. */
-export interface MappingStore {
-  /** Writes the chunks, then the metadata (readers never see a partial upload), then drops the old chunks. */
-  putMapping(productKey: string, doc: MappingDoc, chunks: readonly Buffer[]): Promise<void>;
-  getMapping(productKey: string, mapId: string): Promise<MappingDoc | null>;
-  listMappings(productKey: string): Promise<MappingDoc[]>;
-  /** Deletes the metadata and every chunk; false when there was none. */
-  deleteMapping(productKey: string, mapId: string): Promise<boolean>;
-  createUploadToken(productKey: string, doc: UploadTokenDoc): Promise<void>;
-  getUploadToken(productKey: string, id: string): Promise<UploadTokenDoc | null>;
-  listUploadTokens(productKey: string): Promise<UploadTokenDoc[]>;
-  deleteUploadToken(productKey: string, id: string): Promise<boolean>;
-}
+} from '../grouping/retrace/schemas';
+import type { MappingStore } from '../grouping/retrace/store';
+import { loadProductFor, type Caller } from './access';
+import type { ApiDeps } from './deps';
+import type { CreateUploadTokenBody } from './schemas';
 
 /** The body of a mapping upload as the handler received it: raw bytes, never parsed as JSON. */
 export interface RawUpload {
@@ -150,7 +138,7 @@ export function splitChunks(data: Buffer, size = MAPPING_CHUNK_BYTES): Buffer[] 
 
 async function authorize(deps: ApiDeps, actor: MappingActor, productKey: string, need: 'owner' | 'viewer') {
   // A token was already checked against this product by authenticateUploadToken.
-  if (actor.kind === 'user') await loadFor(deps, actor.caller, productKey, need);
+  if (actor.kind === 'user') await loadProductFor(deps.store, actor.caller, productKey, need);
 }
 
 /**
@@ -215,7 +203,7 @@ export async function listMappings(
   caller: Caller,
   productKey: string,
 ): Promise<{ mappings: MappingView[] }> {
-  await loadFor(deps, caller, productKey, 'viewer');
+  await loadProductFor(deps.store, caller, productKey, 'viewer');
   const docs = await storeOf(deps).listMappings(productKey);
   docs.sort((a, b) => b.uploadedAt.getTime() - a.uploadedAt.getTime() || a.mapId.localeCompare(b.mapId));
   return { mappings: docs.map((doc) => toMappingView(productKey, doc)) };
@@ -228,7 +216,7 @@ export async function deleteMapping(
   productKey: string,
   rawMapId: string,
 ): Promise<{ productKey: string; deleted: true; mapId: string }> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   const mapId = parseMapId(rawMapId);
   if (!(await storeOf(deps).deleteMapping(productKey, mapId))) throw mappingNotFound(mapId);
   return { productKey, deleted: true, mapId };
@@ -254,7 +242,7 @@ export async function createUploadToken(
   productKey: string,
   body: CreateUploadTokenBody,
 ): Promise<UploadTokenView & { productKey: string; token: string }> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   const store = storeOf(deps);
   if ((await store.listUploadTokens(productKey)).length >= MAX_UPLOAD_TOKENS)
     throw new DumpcatcherError('conflict', `A product may have at most ${MAX_UPLOAD_TOKENS} upload tokens.`, {
@@ -280,7 +268,7 @@ export async function listUploadTokens(
   caller: Caller,
   productKey: string,
 ): Promise<{ tokens: UploadTokenView[] }> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   const docs = await storeOf(deps).listUploadTokens(productKey);
   docs.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || a.id.localeCompare(b.id));
   return { tokens: docs.map(toTokenView) };
@@ -293,7 +281,7 @@ export async function revokeUploadToken(
   productKey: string,
   id: string,
 ): Promise<{ productKey: string; revoked: true; id: string }> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   if (!(await storeOf(deps).deleteUploadToken(productKey, id)))
     throw new DumpcatcherError('not_found', 'No upload token with this id.', { details: { id } });
   return { productKey, revoked: true, id };

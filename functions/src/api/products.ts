@@ -1,10 +1,5 @@
-import type { Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
-import type { AlertDeps } from '../alerts/api';
-import type { InsightsStore } from './issues';
-import { buildNewProduct, generateSecret, type NewProductDocs } from '../shared/product-docs';
-import type { InvitationStore } from './invitations';
-import type { MappingStore } from './mappings';
+import { buildNewProduct, generateSecret } from '../shared/product-docs';
 import {
   type CreateProductBody,
   type ProductDoc,
@@ -12,53 +7,10 @@ import {
   type RotateBody,
   type SecretEntry,
   type UpdateProductBody,
-  type UserDoc,
 } from './schemas';
-
-/** Who is calling: a verified Firebase user. */
-export interface Caller {
-  uid: string;
-  /** The caller's verified Google address, normalised; null for any other (see `verifiedGoogleEmail`). */
-  email: string | null;
-  displayName: string | null;
-  signInProvider: string;
-}
-
-/** A change to `products/{key}` that the store also mirrors into `productSecrets/{key}`. */
-export interface ProductChange {
-  name?: string;
-  settings?: Partial<ProductSettings>;
-  updatedAt: Date;
-}
-
-/** Persistence the api core needs; the Firestore adapter implements it. */
-export interface ApiStore extends InvitationStore {
-  /**
-   * Writes both documents of a new product atomically, unless its owner already owns
-   * `maxOwned` products (counted in the same transaction): then writes nothing and answers false.
-   */
-  createProduct(docs: NewProductDocs, maxOwned: number): Promise<boolean>;
-  getProduct(productKey: string): Promise<ProductDoc | null>;
-  /** Products whose `memberUids` contain `uid`, newest first. */
-  listProductsOf(uid: string): Promise<Array<{ productKey: string; product: ProductDoc }>>;
-  /** Applies only the given fields (no read-modify-write) to the product and its secrets document. */
-  updateProduct(productKey: string, change: ProductChange): Promise<void>;
-  /** Replaces the secrets with `plan(current)` atomically; null when the product has no secrets document. */
-  updateSecrets<T>(
-    productKey: string,
-    plan: (current: SecretEntry[]) => { secrets: SecretEntry[]; result: T },
-  ): Promise<T | null>;
-  removeMember(productKey: string, uid: string, now: Date): Promise<void>;
-  /** Deletes the secrets document first (keys stop working), then everything under the product and its invitations. */
-  deleteProduct(productKey: string): Promise<void>;
-  getUsers(uids: readonly string[]): Promise<Map<string, UserDoc>>;
-  getUser(uid: string): Promise<UserDoc | null>;
-  /** Creates `users/{uid}` (createdAt = now) or updates its profile and lastSeenAt. */
-  upsertUser(uid: string, profile: { email: string | null; displayName: string | null }, now: Date): Promise<void>;
-}
-
-/** A caller's relation to a product. */
-export type Role = 'owner' | 'viewer';
+import { loadProductFor, notFound, roleOf, type Caller, type Role } from './access';
+import type { ApiDeps, ApiLimits } from './deps';
+import type { ProductChange } from './deps';
 
 /** A product as every read endpoint shows it: never with a secret. */
 export interface ProductView {
@@ -80,57 +32,8 @@ export interface MemberView {
   role: Role;
 }
 
-/** The deployment's limits on what users may create. */
-export interface ApiLimits {
-  /** Most products one user may own (`DUMPCATCHER_MAX_PRODUCTS_PER_USER`). */
-  maxProductsPerUser: number;
-  /** The service's own per-product ingest cap (`DUMPCATCHER_RATE_PER_PRODUCT`); no product may set more. */
-  maxRateLimitPerMinute: number;
-}
-
 /** Limits used when none are configured (the defaults of the api's and the ingest's configuration). */
 export const DEFAULT_LIMITS: ApiLimits = { maxProductsPerUser: 20, maxRateLimitPerMinute: 60_000 };
-
-/** Everything a core operation depends on. */
-export interface ApiDeps {
-  store: ApiStore;
-  clock: Clock;
-  /** The deployment's limits; `DEFAULT_LIMITS` when not given. */
-  limits?: ApiLimits;
-  /** Issues and stats (written by the rollup); the routes under /issues and /stats need it. */
-  insights?: InsightsStore;
-  /** Alert destinations and their sender; the routes under /alerts need it. */
-  alerts?: AlertDeps;
-  /** Mappings and upload tokens; the routes under /mappings and /upload-tokens need it. */
-  mappings?: MappingStore;
-}
-
-function notFound(): DumpcatcherError {
-  // Same answer for "does not exist" and "not yours", so a key's existence is not revealed.
-  return new DumpcatcherError('not_found', 'No such product.');
-}
-
-/** The caller's role on `product`, or null when the caller is not a member. */
-export function roleOf(product: ProductDoc, uid: string): Role | null {
-  if (product.ownerUid === uid) return 'owner';
-  return product.memberUids.includes(uid) ? 'viewer' : null;
-}
-
-/** Loads a product the caller is a member of, with their role; 404 for anyone else, 403 when `need` is owner. */
-export async function loadFor(
-  deps: ApiDeps,
-  caller: Caller,
-  productKey: string,
-  need: Role,
-): Promise<{ product: ProductDoc; role: Role }> {
-  const product = await deps.store.getProduct(productKey);
-  const role = product === null ? null : roleOf(product, caller.uid);
-  if (product === null || role === null) throw notFound();
-  if (need === 'owner' && role !== 'owner') {
-    throw new DumpcatcherError('permission_denied', 'Only the product owner may do this.', { details: { role } });
-  }
-  return { product, role };
-}
 
 /** The read view of a product for a caller with `role`. */
 export function toProductView(productKey: string, product: ProductDoc, role: Role): ProductView {
@@ -190,7 +93,7 @@ export async function getProduct(
   caller: Caller,
   productKey: string,
 ): Promise<ProductView & { members: MemberView[] }> {
-  const { product, role } = await loadFor(deps, caller, productKey, 'viewer');
+  const { product, role } = await loadProductFor(deps.store, caller, productKey, 'viewer');
   return { ...toProductView(productKey, product, role), members: await membersOf(deps, product) };
 }
 
@@ -201,7 +104,7 @@ export async function updateProduct(
   productKey: string,
   body: UpdateProductBody,
 ): Promise<ProductView> {
-  const { product } = await loadFor(deps, caller, productKey, 'owner');
+  const { product } = await loadProductFor(deps.store, caller, productKey, 'owner');
   const cap = (deps.limits ?? DEFAULT_LIMITS).maxRateLimitPerMinute;
   const asked = body.settings?.rateLimitPerMinute;
   if (typeof asked === 'number' && asked > cap) {
@@ -261,7 +164,7 @@ export async function rotateSecret(
   productKey: string,
   body: RotateBody,
 ): Promise<{ productKey: string; secret: string; previousExpiresAt: string | null; overlapSeconds: number }> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   const newSecret = generateSecret();
   const now = deps.clock();
   const result = await deps.store.updateSecrets(productKey, (current) => {
@@ -283,7 +186,7 @@ export async function deleteProduct(
   caller: Caller,
   productKey: string,
 ): Promise<{ productKey: string; deleted: true }> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   await deps.store.deleteProduct(productKey);
   // Its destinations went with the product's subcollections; their secrets and messages live outside it.
   await deps.alerts?.store.deleteProductAlerts(productKey);
@@ -308,7 +211,7 @@ export async function removeMember(
   uid: string,
 ): Promise<(ProductView & { members: MemberView[] }) | LeftView> {
   const leaving = uid === caller.uid;
-  const { product, role } = await loadFor(deps, caller, productKey, leaving ? 'viewer' : 'owner');
+  const { product, role } = await loadProductFor(deps.store, caller, productKey, leaving ? 'viewer' : 'owner');
   if (uid === product.ownerUid) {
     throw new DumpcatcherError('invalid_argument', 'The owner cannot be removed; delete the product instead.', {
       details: { uid },

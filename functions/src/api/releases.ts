@@ -6,7 +6,7 @@ import {
   type ReleasesDayDoc,
   type ReleasesIndexDoc,
   type SessionCounts,
-} from '../rollup/schemas';
+} from '../grouping/schemas';
 import {
   ISSUE_PRECISION,
   createSketch,
@@ -14,10 +14,11 @@ import {
   estimateDistinct,
   mergeSketch,
   type Sketch,
-} from '../rollup/sketch';
-import { compareVersions } from '../rollup/version';
-import type { Caller } from './products';
-import { parseQuery, requireRole, toIssueSummary, type InsightsStore, type IssueSummaryView } from './issues';
+} from '../grouping/sketch';
+import { compareVersions } from '../grouping/version';
+import { loadProductFor, type Caller } from './access';
+import type { InsightsStore } from './deps';
+import { parseQuery, toIssueSummary, type IssueSummaryView } from './issues';
 import { ReleasesQuerySchema } from './schemas';
 import { parseCrashStats, statsDocId } from './series';
 import { listDays } from './stats';
@@ -266,7 +267,7 @@ export async function getReleases(
 ): Promise<ReleasesView> {
   const query = parseQuery(ReleasesQuerySchema, params.query);
   const days = listDays(query.from, query.to);
-  await requireRole(store, caller, params.productKey, 'viewer');
+  await loadProductFor(store, caller, params.productKey, 'viewer');
   const [data, issues] = await Promise.all([
     readRange(store, params.productKey, days),
     newIssuesOf(store, params.productKey, query.from, query.to),
@@ -342,7 +343,7 @@ export async function getRelease(
 ): Promise<ReleaseDetailView> {
   const query = parseQuery(ReleasesQuerySchema, params.query);
   const days = listDays(query.from, query.to);
-  await requireRole(store, caller, params.productKey, 'viewer');
+  await loadProductFor(store, caller, params.productKey, 'viewer');
   const version = params.version;
   const { start } = rangeBounds(query.from, query.to);
   const [data, fresh, active] = await Promise.all([

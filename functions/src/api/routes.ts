@@ -1,5 +1,3 @@
-import { parseInput } from '../shared/validation';
-import type { z } from 'zod';
 import { DumpcatcherError } from '../shared/errors';
 import {
   acceptInvitation,
@@ -17,18 +15,19 @@ import {
   removeMember,
   rotateSecret,
   updateProduct,
-  type ApiDeps,
-  type Caller,
 } from './products';
 import { CreateProductBodySchema, InviteBodySchema, RotateBodySchema, UpdateProductBodySchema } from './schemas';
 import { getMe } from './users';
 import { listCrashes } from './crashes';
-import { getIssue, listIssues, patchIssue, type InsightsStore } from './issues';
+import { getIssue, listIssues, patchIssue } from './issues';
 import { getStats } from './stats';
 import { getRelease, getReleases } from './releases';
-import { createAlert, deleteAlert, listAlerts, rotateAlertSecret, testAlert, updateAlert } from '../alerts/api';
+import { createAlert, deleteAlert, listAlerts, rotateAlertSecret, testAlert, updateAlert } from './alerts';
 import { CreateAlertBodySchema, UpdateAlertBodySchema } from '../alerts/schemas';
 import { MAPPING_ROUTES } from './mapping-routes';
+import type { Caller } from './access';
+import type { ApiDeps, InsightsStore } from './deps';
+import { parseBody, type Handler, type RouteTable } from './route-table';
 
 /** A matched route: its name (for logs) and what it answers with. */
 export interface RouteAnswer {
@@ -73,24 +72,12 @@ function decodeVersion(segment: string): string {
   return version;
 }
 
-/** One route's handler: the core call behind a method and path. */
-export type Handler = (
-  deps: ApiDeps,
-  caller: Caller,
-  params: string[],
-  body: unknown,
-  query: unknown,
-) => Promise<{ status: number; body: unknown }>;
-
 const ok = (body: unknown) => ({ status: 200, body });
 
 function insightsOf(deps: ApiDeps): InsightsStore {
   if (deps.insights === undefined) throw new Error('the api was built without an insights store');
   return deps.insights;
 }
-
-/** A list of routes: name, path pattern, then the handler per method. */
-export type RouteTable = Array<{ name: string; pattern: RegExp; methods: Record<string, Handler> }>;
 
 /** Every route: path pattern, then the handler per method. */
 const ROUTES: RouteTable = [
@@ -237,11 +224,6 @@ const ROUTES: RouteTable = [
   },
   ...MAPPING_ROUTES,
 ];
-
-/** Checks a request body against `schema`, naming every bad field in `details.issues`. */
-export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  return parseInput(schema, body, 'invalid_body', 'request body');
-}
 
 /** Finds the route for a method and path: 404 for unknown paths, 405 (with Allow) for other methods. */
 export function matchRoute(method: string, path: string): { name: string; params: string[]; handler: Handler } {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CRASH_DIMENSIONS, IssueStatusSchema } from '../rollup/schemas';
+import { CRASH_DIMENSIONS, IssueStatusSchema } from '../grouping/schemas';
 
 /** Longest overlap a rotation may keep the previous secret alive: 7 days. */
 export const MAX_OVERLAP_SECONDS = 7 * 86_400;
@@ -260,6 +260,13 @@ export const StatsQuerySchema = z.strictObject({
 });
 /** A validated stats query. */
 export type StatsQuery = z.infer<typeof StatsQuerySchema>;
+
+/** Body of `POST /v1/products/{key}/upload-tokens`. */
+export const CreateUploadTokenBodySchema = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(100),
+});
+/** A request to create an upload token. */
+export type CreateUploadTokenBody = z.infer<typeof CreateUploadTokenBodySchema>;
 
 /** Query of `GET /v1/products/{key}/releases` and `…/releases/{version}`. */
 export const ReleasesQuerySchema = z.strictObject({ from: Day, to: Day });

@@ -1,4 +1,4 @@
-import { CrashStatsDocSchema, UsageStatsDocSchema, type CrashStatsDoc, type UsageStatsDoc } from '../rollup/schemas';
+import { CrashStatsDocSchema, UsageStatsDocSchema, type CrashStatsDoc, type UsageStatsDoc } from '../grouping/schemas';
 
 const DAY_MS = 86_400_000;
 

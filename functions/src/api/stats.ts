@@ -1,5 +1,5 @@
 import { DumpcatcherError } from '../shared/errors';
-import { type CrashStatsDoc, type MetricStats, type UsageStatsDoc } from '../rollup/schemas';
+import { type CrashStatsDoc, type MetricStats, type UsageStatsDoc } from '../grouping/schemas';
 import { StatsQuerySchema } from './schemas';
 import {
   createSketch,
@@ -9,9 +9,8 @@ import {
   ISSUE_PRECISION,
   ROW_PRECISION,
   type Sketch,
-} from '../rollup/sketch';
-import type { Caller } from './products';
-import { parseQuery, requireRole, type InsightsStore } from './issues';
+} from '../grouping/sketch';
+import { parseQuery } from './issues';
 import {
   crashDaySeries,
   parseCrashStats,
@@ -21,6 +20,8 @@ import {
   type CrashDayPoint,
   type UsageDayPoint,
 } from './series';
+import { loadProductFor, type Caller } from './access';
+import type { InsightsStore } from './deps';
 
 /** Longest range one stats call covers, in days (one document read per day). */
 export const MAX_STATS_DAYS = 92;
@@ -189,7 +190,7 @@ export async function getStats(
 ): Promise<StatsView> {
   const query = parseQuery(StatsQuerySchema, params.query);
   const days = listDays(query.from, query.to);
-  await requireRole(store, caller, params.productKey, 'viewer');
+  await loadProductFor(store, caller, params.productKey, 'viewer');
   const docs = await store.getStats(
     params.productKey,
     days.map((day) => statsDocId(day, query.by)),

@@ -2,8 +2,6 @@ import { FieldValue, type DocumentData, type Firestore, type UpdateData } from '
 import { DumpcatcherError } from '../shared/errors';
 import { isAlreadyExists, parseStoredDoc, withDates } from '../shared/firestore';
 import { COLLECTIONS } from '../shared/paths';
-import type { InvitationRow } from './invitations';
-import type { ApiStore } from './products';
 import {
   InvitationDocSchema,
   ProductDocSchema,
@@ -13,6 +11,7 @@ import {
   type ProductDoc,
   type UserDoc,
 } from './schemas';
+import type { ApiStore, InvitationRow } from './deps';
 
 /** Time allowed, beyond the ingest's cache bound, for a report accepted just before it to be written. */
 const LATE_WRITE_MARGIN_MS = 1000;

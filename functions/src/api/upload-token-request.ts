@@ -1,7 +1,7 @@
 import { DumpcatcherError } from '../shared/errors';
 import { authenticateUploadToken, getMapping, putMapping, type RawUpload } from './mappings';
-import type { ApiDeps } from './products';
 import { matchRoute, type RouteAnswer } from './routes';
+import type { ApiDeps } from './deps';
 
 /**
  * A request authenticated by an upload token instead of a Firebase user: it may only PUT or

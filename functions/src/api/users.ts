@@ -1,4 +1,5 @@
-import type { Caller, ApiDeps } from './products';
+import type { Caller } from './access';
+import type { ApiDeps } from './deps';
 
 /** `GET /v1/me`: the caller's user document. */
 export interface UserView {

@@ -14,6 +14,7 @@ import {
 import type { ProductCache } from './secret-cache';
 import { verifySignature } from './signing';
 import { reportDocumentId, toStoredReport, type StoredReport } from './stored-report';
+import { parseInput } from '../shared/validation';
 
 /** Largest distance between the client's signing time and the server's clock. */
 export const MAX_SKEW_SECONDS = 300;
@@ -80,19 +81,7 @@ const SCHEMAS = { crashes: CrashReportSchema, usage: UsageReportSchema, sessions
 const NOUNS: Record<ReportKind, string> = { crashes: 'crash', usage: 'usage', sessions: 'sessions' };
 
 function validate(kind: ReportKind, json: unknown) {
-  const result = SCHEMAS[kind].safeParse(json);
-  if (!result.success) {
-    const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    const first = issues[0];
-    throw new DumpcatcherError(
-      'invalid_body',
-      `Invalid ${NOUNS[kind]} report: ${first?.path || '(root)'}: ${first?.message}.`,
-      {
-        details: { issues },
-      },
-    );
-  }
-  return result.data;
+  return parseInput(SCHEMAS[kind], json, 'invalid_body', `${NOUNS[kind]} report`);
 }
 
 /** What the checks before the product lookup found: the route and the signed facts. */

@@ -1,4 +1,4 @@
-import { FieldValue, Timestamp, type Firestore } from 'firebase-admin/firestore';
+import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import { isAlreadyExists } from '../shared/firestore';
 import { ioCounters } from '../shared/io-counters';
 import { logSecretLoadFailure } from '../shared/logs';
@@ -6,6 +6,7 @@ import { COLLECTIONS } from '../shared/paths';
 import type { IngestStore } from './ingest';
 import { ProductIngestConfigSchema, type ProductIngestConfig } from './schemas';
 import type { ProductLoader } from './secret-cache';
+import { fieldsWithDates } from '../shared/firestore';
 
 /**
  * gRPC codes a write is tried again for: ABORTED and UNAVAILABLE. Not RESOURCE_EXHAUSTED: the
@@ -62,10 +63,6 @@ export function createFirestoreIngestStore(db: Firestore): IngestStore {
   };
 }
 
-function toDate(value: unknown): unknown {
-  return value instanceof Timestamp ? value.toDate() : value;
-}
-
 /** Reads `productSecrets/{key}` with the admin SDK (no client rule can read it). */
 export function createFirestoreProductLoader(db: Firestore): ProductLoader {
   return async (productKey: string): Promise<ProductIngestConfig | null> => {
@@ -78,9 +75,9 @@ export function createFirestoreProductLoader(db: Firestore): ProductLoader {
       throw err;
     }
     if (!snap.exists) return null;
-    const data = snap.data() ?? {};
+    const data = fieldsWithDates(snap.data());
     const secrets = Array.isArray(data.secrets)
-      ? data.secrets.map((s: Record<string, unknown>) => ({ secret: s.secret, expiresAt: toDate(s.expiresAt ?? null) }))
+      ? data.secrets.map((s: Record<string, unknown>) => ({ secret: s.secret, expiresAt: s.expiresAt ?? null }))
       : [];
     const parsed = ProductIngestConfigSchema.safeParse({
       secrets,

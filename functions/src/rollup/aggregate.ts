@@ -1,5 +1,6 @@
-import { computeFingerprint, shortenFilePath, type FingerprintInput, type FingerprintResult } from './fingerprint';
-import type { Frame } from './stacktrace';
+import { classifyCrash, clientIdentity, type ClassifiedCrash, type ReportRecord } from '../grouping/classify';
+import { shortenFilePath } from '../grouping/fingerprint';
+import type { Frame } from '../grouping/stacktrace';
 import {
   CRASH_DIMENSIONS,
   type CrashDimension,
@@ -10,7 +11,7 @@ import {
   type StatsRow,
   type UsageDoc,
   type UsageStatsDoc,
-} from './schemas';
+} from '../grouping/schemas';
 import {
   ISSUE_PRECISION,
   ROW_PRECISION,
@@ -23,9 +24,10 @@ import {
   hashClient,
   mergeSketch,
   type Sketch,
-} from './sketch';
-import { compareVersions, isAtOrAbove } from './version';
-import { retraceInput, type MappingLookup, type RetraceOutcome } from './retrace';
+} from '../grouping/sketch';
+import { compareVersions, isAtOrAbove } from '../grouping/version';
+import type { RetraceOutcome } from '../grouping/retrace';
+import { issuePath, statsPath } from '../shared/paths';
 
 /** Most versions an issue lists; the oldest (in version order) are dropped first. */
 export const MAX_ISSUE_VERSIONS = 100;
@@ -41,13 +43,6 @@ export const MAX_STATS_VALUE_LENGTH = 200;
 export const MAX_METRICS = 200;
 /** Most distinct string or boolean values kept per metric per day. */
 export const MAX_METRIC_VALUES = 100;
-
-/** A report read from Firestore: its document path and id, and its parsed fields. */
-export interface ReportRecord<T> {
-  path: string;
-  id: string;
-  doc: T;
-}
 
 /** A count and the clients behind it, before it is merged into a document. */
 export interface CountedDelta {
@@ -110,16 +105,6 @@ export function utcDay(at: Date): string {
   return at.toISOString().slice(0, 10);
 }
 
-/** Path of an issue document. */
-export function issuePath(productKey: string, fingerprint: string): string {
-  return `products/${productKey}/issues/${fingerprint}`;
-}
-
-/** Path of a stats document: `{day}_{dimension}` or `{day}_usage`. */
-export function statsPath(productKey: string, day: string, by: CrashDimension | 'usage'): string {
-  return `products/${productKey}/stats/${day}_${by}`;
-}
-
 /** The `file:line` of a frame (file shortened as in grouping; the class when there is no file). */
 export function describeLine(frame: Frame): string | undefined {
   const where = shortenFilePath(frame.file) ?? frame.module;
@@ -131,74 +116,11 @@ function clip(value: string): string {
   return value.length > MAX_STATS_VALUE_LENGTH ? `${value.slice(0, MAX_STATS_VALUE_LENGTH - 1)}…` : value;
 }
 
-/** The identity whose distinct count is "clients": the installation when the report names one. */
-export function clientIdentity(doc: { installId?: string | undefined; clientId: string }): string {
-  return doc.installId ?? doc.clientId;
-}
-
 function countInto(map: Map<string, CountedDelta>, value: string, hash: number, precision: number): void {
   let entry = map.get(value);
   if (entry === undefined) map.set(value, (entry = { count: 0, sketch: createSketch(precision) }));
   entry.count++;
   addHash(entry.sketch, hash);
-}
-
-/** A crash with its grouping worked out: what reduceClassified needs, computed once. */
-export interface ClassifiedCrash {
-  record: ReportRecord<CrashDoc>;
-  result: FingerprintResult;
-  /** The client's hash for the distinct counts. */
-  hash: number;
-  /** Set when the trace needed a mapping (see retrace/). */
-  retrace?: RetraceOutcome;
-}
-
-/** Most grouping results a FingerprintCache keeps before it starts over. */
-export const FINGERPRINT_CACHE_SIZE = 2000;
-
-/** Grouping results by their inputs: the same bug often arrives with byte-identical traces. */
-export type FingerprintCache = Map<string, FingerprintResult>;
-
-/** What grouping reads of a crash; the api uses it too, so its issue ids and frames are the rollup's own. */
-export function fingerprintInputOf(doc: CrashDoc): FingerprintInput {
-  return {
-    type: doc.exception.type,
-    message: doc.exception.message,
-    stacktrace: doc.exception.stacktrace,
-    clientFingerprint: doc.fingerprint,
-    runtime: doc.runtime?.name,
-  };
-}
-
-/**
- * Fingerprints one crash (the costly part of a batch: parsing its stack trace), reusing `cache`
- * for identical inputs; an obfuscated Java trace is first retraced with `mappings` (loaded
- * beforehand), so the issue is the readable one.
- */
-export function classifyCrash(
-  record: ReportRecord<CrashDoc>,
-  cache?: FingerprintCache,
-  mappings?: MappingLookup,
-): ClassifiedCrash {
-  const { doc } = record;
-  const base = fingerprintInputOf(doc);
-  const { input, outcome } =
-    mappings === undefined ? { input: base, outcome: undefined } : retraceInput(doc, base, mappings);
-  const key =
-    cache === undefined
-      ? ''
-      : JSON.stringify([input.type, input.message, input.clientFingerprint, input.runtime, input.stacktrace]);
-  let result = cache?.get(key);
-  if (result === undefined) {
-    result = computeFingerprint(input);
-    if (cache !== undefined) {
-      if (cache.size >= FINGERPRINT_CACHE_SIZE) cache.clear();
-      cache.set(key, result);
-    }
-  }
-  const classified: ClassifiedCrash = { record, result, hash: hashClient(clientIdentity(doc)) };
-  if (outcome !== undefined) classified.retrace = outcome;
-  return classified;
 }
 
 /** The documents one crash changes: its issue and the day's stats of every dimension. */

@@ -4,15 +4,8 @@
  * batch into the aggregate documents read inside the transaction.
  */
 
-import {
-  mergeCrashStats,
-  mergeIssue,
-  mergeUsageStats,
-  reduceClassified,
-  reduceUsage,
-  type ClassifiedCrash,
-  type ReportRecord,
-} from './aggregate';
+import { mergeCrashStats, mergeIssue, mergeUsageStats, reduceClassified, reduceUsage } from './aggregate';
+import type { ClassifiedCrash, ReportRecord } from '../grouping/classify';
 import {
   CrashStatsDocSchema,
   IssueDocSchema,
@@ -21,7 +14,8 @@ import {
   UsageStatsDocSchema,
   type SessionDoc,
   type UsageDoc,
-} from './schemas';
+} from '../grouping/schemas';
+import { productKeyOf, productPath } from '../shared/paths';
 import { mergeReleasesDay, mergeReleasesIndex, reduceSessions } from './sessions';
 
 /** A report as listed by the store: where it is, when it arrived, and its raw fields. */
@@ -87,7 +81,7 @@ export function selectBatch<T>(
     const item = parse(report);
     if (item === null) malformed++;
     else {
-      const added = [`products/${productKeyOf(report.path)}`, ...pathsOf(item)].filter((p) => !docs.has(p));
+      const added = [productPath(productKeyOf(report.path)), ...pathsOf(item)].filter((p) => !docs.has(p));
       if (taken > 0 && docs.size + new Set(added).size > maxDocs) break;
       for (const path of added) docs.add(path);
       items.push(item);
@@ -179,9 +173,4 @@ export function nextLimit(raw: readonly RawReport[], configured: number, budgetB
   if (raw.length === 0) return configured;
   const average = raw.reduce((n, r) => n + textSize(r), 0) / raw.length;
   return Math.max(10, Math.min(configured, Math.floor(budgetBytes / average)));
-}
-
-/** The product key in a report's or aggregate's path (`products/{key}/…`). */
-export function productKeyOf(path: string): string {
-  return path.split('/')[1] ?? '';
 }

@@ -5,8 +5,8 @@ import { sendError, sendJson } from '../shared/http';
 import type { AlertRunSummary } from '../alerts/deliver';
 import { logAlertDeliveryFailure, logMalformedReport, logRollupFailure, logRollupRun } from '../shared/logs';
 import { runRollup, type RollupStore } from './rollup';
-import type { MappingCache } from './retrace/cache';
-import type { RollupConfig } from './schemas';
+import type { MappingCache } from '../grouping/retrace/cache';
+import type { RollupConfig } from './config';
 import type { UserSweepSummary } from './user-sweep';
 
 /** Time the retries of due alerts may take at the start of a run. */

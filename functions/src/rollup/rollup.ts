@@ -1,12 +1,7 @@
-import { withAlertOutbox } from '../alerts/outbox';
+import { withAlertOutbox, withReleaseOutbox } from '../alerts/outbox';
 import type { Clock } from '../shared/clock';
-import {
-  classifyCrash,
-  crashDocumentPaths,
-  usageDocumentPaths,
-  type FingerprintCache,
-  type ReportRecord,
-} from './aggregate';
+import { classifyCrash, type FingerprintCache, type ReportRecord } from '../grouping/classify';
+import { crashDocumentPaths, usageDocumentPaths } from './aggregate';
 import {
   BATCH_TEXT_BUDGET_BYTES,
   FIRST_BATCH_LIMIT,
@@ -15,7 +10,6 @@ import {
   planCrashBatch,
   planSessionBatch,
   planUsageBatch,
-  productKeyOf,
   selectBatch,
   type BatchPlan,
   type RawReport,
@@ -27,12 +21,13 @@ import {
   SessionDocSchema,
   UsageDocSchema,
   type Cursor,
-  type RollupConfig,
   type RollupStream,
-} from './schemas';
-import { mappingKeysOf } from './retrace';
+} from '../grouping/schemas';
+import type { RollupConfig } from './config';
+import { mappingKeysOf } from '../grouping/retrace';
+import type { MappingCache } from '../grouping/retrace/cache';
+import { COLLECTIONS, productCollectionOf, productKeyOf } from '../shared/paths';
 import { sessionDocumentPaths } from './sessions';
-import type { MappingCache } from './retrace/cache';
 
 /** The batch types the store speaks, re-exported for adapters. */
 export type { BatchPlan, RawReport } from './batch';
@@ -231,7 +226,8 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
       written = plan(current, live);
       liveCount = records.filter((r) => live.has(productKeyOf(r.path))).length;
       // New and regressed issues are queued for alerts in this same transaction (see alerts/outbox.ts).
-      return stream === 'crashes' ? withAlertOutbox(current, written, now) : written;
+      if (stream === 'crashes') return withAlertOutbox(current, written, now);
+      return stream === 'sessions' ? withReleaseOutbox(current, written, now) : written;
     };
     // A full batch, all of it applied, means more may follow: list it now, while this one commits.
     const whole = taken === raw.length;
@@ -264,7 +260,7 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
     if (stream === 'crashes') summary.processed += liveCount;
     else if (stream === 'usage') summary.usageProcessed += liveCount;
     else summary.sessionsProcessed += liveCount;
-    for (const path of written.keys()) (path.includes('/issues/') ? issues : stats).add(path);
+    for (const path of written.keys()) (productCollectionOf(path) === COLLECTIONS.issues ? issues : stats).add(path);
   };
 
   let outOfTime = false;

@@ -11,7 +11,7 @@ import {
   type ReleasesIndexDoc,
   type SessionCounts,
   type SessionDoc,
-} from './schemas';
+} from '../grouping/schemas';
 import {
   ISSUE_PRECISION,
   addHash,
@@ -23,9 +23,11 @@ import {
   hashClient,
   mergeSketch,
   type Sketch,
-} from './sketch';
-import { compareVersions } from './version';
-import { clientIdentity, type ReportRecord } from './aggregate';
+} from '../grouping/sketch';
+import { compareVersions } from '../grouping/version';
+import { clientIdentity, type ReportRecord } from '../grouping/classify';
+import { rollReleaseHours } from '../alerts/rate';
+import { COLLECTIONS, productPath, statsPath } from '../shared/paths';
 
 /**
  * Most releases one day's document lists; sessions of later ones count in `otherSessions`.
@@ -35,16 +37,14 @@ export const MAX_RELEASES_PER_DAY = 50;
 /** Most releases the index keeps; the lowest in version order are dropped first. */
 export const MAX_INDEXED_RELEASES = 500;
 
-const HOUR_MS = 3_600_000;
-
 /** Path of a day's releases document. */
 export function releasesDayPath(productKey: string, day: string): string {
-  return `products/${productKey}/stats/${day}_releases`;
+  return statsPath(productKey, day, 'releases');
 }
 
 /** Path of a product's releases index. */
 export function releasesIndexPath(productKey: string): string {
-  return `products/${productKey}/stats/releases`;
+  return `${productPath(productKey)}/${COLLECTIONS.stats}/releases`;
 }
 
 /** No sessions. */
@@ -198,27 +198,6 @@ export function mergeReleasesDay(current: ReleasesDayDoc | null, delta: Releases
   };
 }
 
-/** An index entry's hour counters moved to the clock hour of `now`. */
-export function rollHours(entry: ReleaseIndexEntry, now: Date): ReleaseIndexEntry {
-  const hour = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
-  if (entry.hourStartMs === hour) return entry;
-  const previous = entry.hourStartMs === hour - HOUR_MS ? entry.current : { sessions: 0, crashed: 0 };
-  return { ...entry, hourStartMs: hour, current: { sessions: 0, crashed: 0 }, previous };
-}
-
-/**
- * A release's sessions and crashed sessions applied in the hour before `now`: this clock hour's
- * counts plus the previous hour's, weighted by how much of it the last 60 minutes still cover.
- */
-export function lastHourOf(entry: ReleaseIndexEntry, now: Date): { sessions: number; crashed: number } {
-  const rolled = rollHours(entry, now);
-  const covered = 1 - (now.getTime() - rolled.hourStartMs) / HOUR_MS;
-  return {
-    sessions: rolled.current.sessions + rolled.previous.sessions * covered,
-    crashed: rolled.current.crashed + rolled.previous.crashed * covered,
-  };
-}
-
 /** The product's releases index after a batch. */
 export function mergeReleasesIndex(
   current: ReleasesIndexDoc | null,
@@ -228,7 +207,7 @@ export function mergeReleasesIndex(
   const releases = new Map<string, ReleaseIndexEntry>((current?.releases ?? []).map((r) => [r.version, r]));
   for (const [version, add] of delta.releases) {
     const existing = releases.get(version);
-    const base: ReleaseIndexEntry = rollHours(
+    const base: ReleaseIndexEntry = rollReleaseHours(
       existing ?? {
         version,
         firstSeen: add.firstSeen,

@@ -2,7 +2,7 @@ import { FieldPath, Timestamp, type DocumentData, type Firestore } from 'firebas
 import { ALL_SHARDS, COLLECTIONS } from '../shared/paths';
 import { fieldsWithDates, fromMicros, toMicros } from '../shared/firestore';
 import type { RollupStore } from './rollup';
-import { CursorSchema, type Cursor, type RollupStream } from './schemas';
+import { CursorSchema, type Cursor, type RollupStream } from '../grouping/schemas';
 
 // Only what the rollup uses is transferred (reads are billed per document either way).
 const FIELDS: Record<RollupStream, string[]> = {

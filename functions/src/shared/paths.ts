@@ -15,6 +15,7 @@ export const COLLECTIONS = {
   alertOutbox: 'alertOutbox',
   alertDeliveries: 'alertDeliveries',
   alertSpikeMarks: 'alertSpikeMarks',
+  alertReleaseMarks: 'alertReleaseMarks',
   mappings: 'mappings',
   mappingChunks: 'chunks',
   uploadTokens: 'uploadTokens',
@@ -25,3 +26,33 @@ export const INDEX_SHARDS = 8;
 
 /** Every shard number, for the rollup's `shard in [...]` query. */
 export const ALL_SHARDS: readonly number[] = Array.from({ length: INDEX_SHARDS }, (_, i) => i);
+
+/** Path of `products/{key}`. */
+export function productPath(productKey: string): string {
+  return `${COLLECTIONS.products}/${productKey}`;
+}
+
+/** Path of a stored crash, `products/{key}/crashes/{id}`. */
+export function crashPath(productKey: string, id: string): string {
+  return `${productPath(productKey)}/${COLLECTIONS.crashes}/${id}`;
+}
+
+/** Path of an issue document, `products/{key}/issues/{fingerprint}`. */
+export function issuePath(productKey: string, fingerprint: string): string {
+  return `${productPath(productKey)}/${COLLECTIONS.issues}/${fingerprint}`;
+}
+
+/** Path of a stats document, `products/{key}/stats/{day}_{by}` (`by` a crash dimension or `usage`). */
+export function statsPath(productKey: string, day: string, by: string): string {
+  return `${productPath(productKey)}/${COLLECTIONS.stats}/${day}_${by}`;
+}
+
+/** The product key of a path under a product (`products/{key}/…`). */
+export function productKeyOf(path: string): string {
+  return path.split('/')[1] ?? '';
+}
+
+/** The collection a document directly under a product sits in (`issues` for `products/{key}/issues/{id}`). */
+export function productCollectionOf(path: string): string {
+  return path.split('/')[2] ?? '';
+}

@@ -12,6 +12,12 @@ import { makeTempDir, removeDir, testRuntime } from './helpers/env.ts';
 const VECTORS = join(__dirname, '../../../test/vectors');
 const load = <T>(file: string): T => JSON.parse(readFileSync(join(VECTORS, file), 'utf8')) as T;
 
+/** One `[name, case]` row per case; a list with no case fails the file instead of making zero tests. */
+function rows<C extends { name: string }>(cases: C[], where: string): Array<readonly [string, C]> {
+  if (cases.length === 0) throw new Error(`test/vectors/${where} holds no case`);
+  return cases.map((c) => [c.name, c] as const);
+}
+
 interface ScrubVectors {
   context: { homeDir: string; userName: string; secret: string };
   cases: Array<{ name: string; input: string; expected: string; context?: ScrubVectors['context'] }>;
@@ -35,14 +41,14 @@ interface OptionVectors {
 
 describe('scrub-v1.json', () => {
   const vectors = load<ScrubVectors>('scrub-v1.json');
-  it.each(vectors.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+  it.each(rows(vectors.cases, 'scrub-v1.json: cases'))('%s', (_name, c) => {
     expect(createScrubber(c.context ?? vectors.context)(c.input)).toBe(c.expected);
   });
 });
 
 describe('answers-v1.json', () => {
   const vectors = load<AnswerVectors>('answers-v1.json');
-  it.each(vectors.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+  it.each(rows(vectors.cases, 'answers-v1.json: cases'))('%s', (_name, c) => {
     // Header names as node:http hands them over: lower case.
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(c.headers)) headers[k.toLowerCase()] = v;
@@ -76,7 +82,7 @@ describe('options-v1.json', () => {
   });
   afterAll(() => removeDir(dir));
 
-  const cases = vectors.cases.flatMap((c) => [
+  const cases = rows(vectors.cases, 'options-v1.json: cases').flatMap(([, c]) => [
     [`${c.name} (debug: false)`, c, false] as const,
     [`${c.name} (debug: true)`, c, true] as const,
   ]);
@@ -137,7 +143,7 @@ describe('files-v1.json', () => {
   afterEach(() => removeDir(dir));
   const limits = { maxFiles: 100, maxBytes: 10 * 1024 * 1024, maxAgeSeconds: 7 * 24 * 3600 };
 
-  it.each(vectors.queue.read.map((c) => [c.name, c] as const))('queue reads %s', (_name, c) => {
+  it.each(rows(vectors.queue.read, 'files-v1.json: queue.read'))('queue reads %s', (_name, c) => {
     writeFileSync(join(dir, c.fileName), c.content);
     const queue = createQueue(
       dir,
@@ -193,7 +199,7 @@ describe('files-v1.json', () => {
     expect(readdirSync(dir)).toEqual([name]);
   });
 
-  it.each(vectors.limiter.cases.map((c) => [c.name, c] as const))('limiter: %s', (_name, c) => {
+  it.each(rows(vectors.limiter.cases, 'files-v1.json: limiter.cases'))('limiter: %s', (_name, c) => {
     const file = join(dir, 'limiter.json');
     mkdirSync(dir, { recursive: true });
     if (c.file !== null) writeFileSync(file, c.file);
@@ -219,7 +225,26 @@ describe('files-v1.json', () => {
     expect(after[c.fingerprint]).toEqual({ start: c.nowMs, count: 1 });
   });
 
-  it.each(vectors.limiter.fingerprints.map((c) => [c.name, c] as const))('limiter fingerprint: %s', (_name, c) => {
-    expect(localFingerprint(c.type, c.stacktrace, c.given)).toBe(c.expected);
+  it.each(rows(vectors.limiter.fingerprints, 'files-v1.json: limiter.fingerprints'))(
+    'limiter fingerprint: %s',
+    (_name, c) => {
+      expect(localFingerprint(c.type, c.stacktrace, c.given)).toBe(c.expected);
+    },
+  );
+});
+
+interface ArchVectors {
+  nodeArchs: string[];
+  cases: Array<{ name: string; machine: string; arch: string }>;
+}
+
+describe('arch-v1.json', () => {
+  const vectors = load<ArchVectors>('arch-v1.json');
+  // The Node SDK sends process.arch as it is (usage.test.ts); the other SDKs map to its names.
+  it('names this process the way the vectors do', () => {
+    expect(vectors.nodeArchs).toContain(process.arch);
+  });
+  it.each(rows(vectors.cases, 'arch-v1.json: cases'))('%s is a name process.arch uses', (_name, c) => {
+    expect(vectors.nodeArchs).toContain(c.arch);
   });
 });

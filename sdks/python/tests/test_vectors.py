@@ -2,6 +2,7 @@
 
 import json
 import os
+import platform
 import re
 from typing import Any, Dict, List, Tuple
 
@@ -10,6 +11,7 @@ import pytest
 from dumpcatcher.disk_queue import Queue
 from dumpcatcher.limiter import Limiter, local_fingerprint
 from dumpcatcher.options import Options, OptionsError
+from dumpcatcher.report import os_arch
 from dumpcatcher.scrub import Scrubber
 from dumpcatcher.transport import CLOCK_FIX, classify_answer
 
@@ -21,20 +23,31 @@ def _load(name: str) -> Dict[str, Any]:
         return json.load(f)  # type: ignore[no-any-return]
 
 
+def _cases(cases: List[Dict[str, Any]], where: str) -> List[Dict[str, Any]]:
+    """The cases of one vector list; none at all fails collection instead of parametrizing zero tests."""
+    if not cases:
+        raise AssertionError("test/vectors/%s holds no case" % where)
+    return cases
+
+
 SCRUB = _load("scrub-v1.json")
 ANSWERS = _load("answers-v1.json")
 OPTIONS = _load("options-v1.json")
 FILES = _load("files-v1.json")
+ARCH = _load("arch-v1.json")
+SCRUB_CASES = _cases(SCRUB["cases"], "scrub-v1.json: cases")
+ANSWER_CASES = _cases(ANSWERS["cases"], "answers-v1.json: cases")
+ARCH_CASES = _cases(ARCH["cases"], "arch-v1.json: cases")
 
 
-@pytest.mark.parametrize("case", SCRUB["cases"], ids=[c["name"] for c in SCRUB["cases"]])
+@pytest.mark.parametrize("case", SCRUB_CASES, ids=[c["name"] for c in SCRUB_CASES])
 def test_scrub_vector(case: Dict[str, Any]) -> None:
     context = case.get("context", SCRUB["context"])
     scrubber = Scrubber(context["secret"], home=context["homeDir"], user=context["userName"])
     assert scrubber.text(case["input"]) == case["expected"]
 
 
-@pytest.mark.parametrize("case", ANSWERS["cases"], ids=[c["name"] for c in ANSWERS["cases"]])
+@pytest.mark.parametrize("case", ANSWER_CASES, ids=[c["name"] for c in ANSWER_CASES])
 def test_answer_vector(case: Dict[str, Any]) -> None:
     headers = {k.lower(): v for k, v in case["headers"].items()}
     decision = classify_answer(case["status"], headers, case["nowMs"] / 1000.0, case["clockOffsetMs"] / 1000.0)
@@ -51,7 +64,9 @@ def _snake(name: str) -> str:
     return re.sub(r"[A-Z]", lambda m: "_" + m.group(0).lower(), name)
 
 
-OPTION_CASES: List[Tuple[Dict[str, Any], bool]] = [(c, d) for c in OPTIONS["cases"] for d in (False, True)]
+OPTION_CASES: List[Tuple[Dict[str, Any], bool]] = [
+    (c, d) for c in _cases(OPTIONS["cases"], "options-v1.json: cases") for d in (False, True)
+]
 
 
 @pytest.mark.parametrize(
@@ -73,7 +88,7 @@ def test_options_vector(case: Dict[str, Any], debug: bool, tmp_path: Any) -> Non
             Options.from_kwargs(kwargs)
 
 
-QUEUE_READS = FILES["queue"]["read"]
+QUEUE_READS = _cases(FILES["queue"]["read"], "files-v1.json: queue.read")
 
 
 @pytest.mark.parametrize("case", QUEUE_READS, ids=[c["name"] for c in QUEUE_READS])
@@ -108,7 +123,7 @@ def test_queue_writes_the_shared_layout(tmp_path: Any) -> None:
     assert os.listdir(str(tmp_path)) == [name]
 
 
-LIMITER_CASES = FILES["limiter"]["cases"]
+LIMITER_CASES = _cases(FILES["limiter"]["cases"], "files-v1.json: limiter.cases")
 
 
 @pytest.mark.parametrize("case", LIMITER_CASES, ids=[c["name"] for c in LIMITER_CASES])
@@ -122,7 +137,7 @@ def test_limiter_vector(case: Dict[str, Any], tmp_path: Any) -> None:
     assert json.loads(path.read_text(encoding="utf-8"))["windows"] == case["windowsAfter"]
 
 
-FINGERPRINTS = FILES["limiter"]["fingerprints"]
+FINGERPRINTS = _cases(FILES["limiter"]["fingerprints"], "files-v1.json: limiter.fingerprints")
 
 
 @pytest.mark.parametrize("case", FINGERPRINTS, ids=[c["name"] for c in FINGERPRINTS])
@@ -143,3 +158,9 @@ def test_limiter_keeps_at_most_max_entries_dropping_the_window_that_started_firs
     assert "fp-0" not in after
     assert after["fp-1"] == {"start": case["nowMs"] - case["entries"] + 1, "count": 1}
     assert after[case["fingerprint"]] == {"start": case["nowMs"], "count": 1}
+
+
+@pytest.mark.parametrize("case", ARCH_CASES, ids=[c["name"] for c in ARCH_CASES])
+def test_arch_vector(case: Dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(platform, "machine", lambda: case["machine"])
+    assert os_arch() == case["arch"]

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { framesAsPrinted, isRolledUp, toCrashView } from '../../../functions/src/api/crash-view';
-import { classifyCrash } from '../../../functions/src/rollup/aggregate';
-import { parseMapping } from '../../../functions/src/rollup/retrace';
-import { CrashDocSchema } from '../../../functions/src/rollup/schemas';
-import { computeFingerprint } from '../../../functions/src/rollup/fingerprint';
-import { parseStacktrace } from '../../../functions/src/rollup/stacktrace';
+import { classifyCrash } from '../../../functions/src/grouping/classify';
+import { parseMapping } from '../../../functions/src/grouping/retrace';
+import { CrashDocSchema } from '../../../functions/src/grouping/schemas';
+import { computeFingerprint } from '../../../functions/src/grouping/fingerprint';
+import { parseStacktrace } from '../../../functions/src/grouping/stacktrace';
 import { fixture, fixtureCrash } from '../rollup/reports';
 
 const AT = new Date('2026-11-21T10:00:00Z');

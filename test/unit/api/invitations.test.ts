@@ -8,9 +8,11 @@ import {
   listProductInvitations,
   revokeInvitation,
 } from '../../../functions/src/api/invitations';
-import { createProduct, getProduct, type ApiDeps, type Caller } from '../../../functions/src/api/products';
+import { createProduct, getProduct } from '../../../functions/src/api/products';
 import { INVITATION_TTL_MS, InviteBodySchema, MAX_PENDING_INVITATIONS } from '../../../functions/src/api/schemas';
 import { createMemoryStore } from './memory-store';
+import type { Caller } from '../../../functions/src/api/access';
+import type { ApiDeps } from '../../../functions/src/api/deps';
 
 const T0 = new Date('2026-11-22T08:00:00.000Z');
 

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { decodeMappingUpload, isUploadTokenHeader, splitChunks } from '../../../functions/src/api/mappings';
 import { DumpcatcherError } from '../../../functions/src/shared/errors';
-import { MAX_MAPPING_BYTES } from '../../../functions/src/rollup/retrace/schemas';
+import { MAX_MAPPING_BYTES } from '../../../functions/src/grouping/retrace/schemas';
 
 function codeOf(fn: () => unknown): [string, number] | 'no error' {
   try {

@@ -1,7 +1,6 @@
 import { DumpcatcherError } from '../../../functions/src/shared/errors';
-import type { ApiStore } from '../../../functions/src/api/products';
-import type { InvitationRow } from '../../../functions/src/api/invitations';
 import type { ProductDoc, SecretEntry, UserDoc } from '../../../functions/src/api/schemas';
+import type { ApiStore, InvitationRow } from '../../../functions/src/api/deps';
 
 /** Secrets and mirrored settings, as `productSecrets/{key}` holds them. */
 export interface MemorySecrets {

@@ -10,10 +10,10 @@ import {
   removeMember,
   rotateSecret,
   updateProduct,
-  type ApiDeps,
-  type Caller,
 } from '../../../functions/src/api/products';
 import { createMemoryStore } from './memory-store';
+import type { Caller } from '../../../functions/src/api/access';
+import type { ApiDeps } from '../../../functions/src/api/deps';
 
 const T0 = new Date('2026-11-22T08:00:00.000Z');
 

@@ -1,4 +1,5 @@
-import { matchRoute, parseBody } from '../../../functions/src/api/routes';
+import { parseBody } from '../../../functions/src/api/route-table';
+import { matchRoute } from '../../../functions/src/api/routes';
 import { CreateProductBodySchema, RotateBodySchema, UpdateProductBodySchema } from '../../../functions/src/api/schemas';
 import { loadApiConfig } from '../../../functions/src/api/config';
 import { DumpcatcherError } from '../../../functions/src/shared/errors';

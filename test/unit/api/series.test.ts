@@ -1,5 +1,5 @@
 import { crashDaySeries, issueDailyCounts, lastDays, usageDaySeries } from '../../../functions/src/api/series';
-import type { CrashStatsDoc, UsageStatsDoc } from '../../../functions/src/rollup/schemas';
+import type { CrashStatsDoc, UsageStatsDoc } from '../../../functions/src/grouping/schemas';
 
 const NOW = new Date('2026-03-01T23:59:59Z');
 const counted = (count: number, clients: number) => ({ count, clients, sketch: new Uint8Array(0) });

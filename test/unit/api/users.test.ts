@@ -1,6 +1,6 @@
-import type { Caller } from '../../../functions/src/api/products';
 import { createUserTracker, getMe } from '../../../functions/src/api/users';
 import { createMemoryStore } from './memory-store';
+import type { Caller } from '../../../functions/src/api/access';
 
 const T0 = Date.parse('2026-11-22T08:00:00.000Z');
 const caller: Caller = { uid: 'u1', email: 'u1@example.com', displayName: 'U One', signInProvider: 'google.com' };

@@ -1,6 +1,5 @@
+import { FINGERPRINT_CACHE_SIZE, classifyCrash, type ReportRecord } from '../../../functions/src/grouping/classify';
 import {
-  FINGERPRINT_CACHE_SIZE,
-  classifyCrash,
   MAX_METRIC_VALUES,
   MAX_STATS_ROWS,
   mergeCrashStats,
@@ -8,10 +7,9 @@ import {
   mergeUsageStats,
   reduceCrashes,
   reduceUsage,
-  type ReportRecord,
 } from '../../../functions/src/rollup/aggregate';
-import { computeFingerprint } from '../../../functions/src/rollup/fingerprint';
-import type { CrashDoc, IssueDoc, UsageDoc } from '../../../functions/src/rollup/schemas';
+import { computeFingerprint } from '../../../functions/src/grouping/fingerprint';
+import type { CrashDoc, IssueDoc, UsageDoc } from '../../../functions/src/grouping/schemas';
 import { fixture, fixtureCrash } from './reports';
 
 const KEY = 'pk_product_1';

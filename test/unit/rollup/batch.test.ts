@@ -1,4 +1,5 @@
-import { productKeyOf, selectBatch, type RawReport } from '../../../functions/src/rollup/batch';
+import { selectBatch, type RawReport } from '../../../functions/src/rollup/batch';
+import { productKeyOf } from '../../../functions/src/shared/paths';
 
 const at = new Date('2026-11-22T00:00:00Z');
 const report = (key: string, n: number): RawReport => ({

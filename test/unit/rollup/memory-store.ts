@@ -1,6 +1,6 @@
 /* An in-memory RollupStore with the same contract as the Firestore adapter, for unit tests. */
 import type { RawReport, RollupStore } from '../../../functions/src/rollup/rollup';
-import type { Cursor, RollupStream } from '../../../functions/src/rollup/schemas';
+import type { Cursor, RollupStream } from '../../../functions/src/grouping/schemas';
 
 /** A memory store plus what tests inspect: the documents written and the reports listed. */
 export interface MemoryRollupStore extends RollupStore {

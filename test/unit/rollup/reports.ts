@@ -1,7 +1,7 @@
 /* Crash reports built from the real stack-trace fixtures, for rollup tests (unit and emulator). */
 import { randomUUID } from 'node:crypto';
-import { computeFingerprint } from '../../../functions/src/rollup/fingerprint';
-import { loadFixtures, type Fixture } from './fixtures';
+import { computeFingerprint } from '../../../functions/src/grouping/fingerprint';
+import { loadFixtures, type Fixture } from '../grouping/fixtures';
 
 let cache: Map<string, Fixture> | undefined;
 

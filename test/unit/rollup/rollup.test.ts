@@ -1,6 +1,6 @@
 import { FIRST_BATCH_LIMIT, nextLimit } from '../../../functions/src/rollup/batch';
 import { runRollup, type RollupStore } from '../../../functions/src/rollup/rollup';
-import type { RollupConfig } from '../../../functions/src/rollup/schemas';
+import type { RollupConfig } from '../../../functions/src/rollup/config';
 import { createMemoryRollupStore, type MemoryRollupStore } from './memory-store';
 import { fixtureCrash } from './reports';
 

@@ -118,18 +118,26 @@ def format_stacktrace(exc: BaseException) -> str:
     return truncate_utf8(text, MAX_STACKTRACE_BYTES, "\n... [truncated by dumpcatcher-python: %d bytes omitted]") or "?"
 
 
+# platform.machine() names mapped to Node's process.arch names (test/vectors/arch-v1.json).
+_ARCH_NAMES = {
+    "x86_64": "x64",
+    "amd64": "x64",
+    "aarch64": "arm64",
+    "arm64": "arm64",
+    "i386": "ia32",
+    "i686": "ia32",
+    "x86": "ia32",
+    "armv6l": "arm",
+    "armv7l": "arm",
+    "armv8l": "arm",
+    "ppc64le": "ppc64",
+}
+
+
 def os_arch() -> str:
-    """CPU architecture in the names the other SDKs use (x64, arm64, ia32, arm)."""
+    """CPU architecture in Node's names (x64, arm64, ia32, arm, ...), as the other SDKs send it."""
     machine = platform.machine().lower()
-    return {
-        "x86_64": "x64",
-        "amd64": "x64",
-        "aarch64": "arm64",
-        "arm64": "arm64",
-        "i386": "ia32",
-        "i686": "ia32",
-        "x86": "ia32",
-    }.get(machine, machine or "unknown")
+    return _ARCH_NAMES.get(machine, machine or "unknown")
 
 
 def os_name() -> str:

@@ -22,13 +22,34 @@ final class SystemInfo {
     return prop("os.version");
   }
 
-  /** CPU architecture with Node's names: x64, arm64, ia32, or os.arch as is. */
+  /** CPU architecture with Node's names: x64, arm64, ia32, arm, ppc64, or os.arch as is. */
   static String osArch() {
-    String arch = prop("os.arch").toLowerCase(Locale.ROOT);
-    if (arch.equals("amd64") || arch.equals("x86_64")) return "x64";
-    if (arch.equals("aarch64") || arch.equals("arm64")) return "arm64";
-    if (arch.equals("x86") || arch.equals("i386") || arch.equals("i686")) return "ia32";
-    return arch;
+    return archName(prop("os.arch"));
+  }
+
+  /** An os.arch value in Node's process.arch names (test/vectors/arch-v1.json); unknown ones lowercased as is. */
+  static String archName(String osArch) {
+    String arch = osArch.toLowerCase(Locale.ROOT);
+    switch (arch) {
+      case "amd64":
+      case "x86_64":
+        return "x64";
+      case "aarch64":
+      case "arm64":
+        return "arm64";
+      case "x86":
+      case "i386":
+      case "i686":
+        return "ia32";
+      case "armv6l":
+      case "armv7l":
+      case "armv8l":
+        return "arm";
+      case "ppc64le":
+        return "ppc64";
+      default:
+        return arch;
+    }
   }
 
   /** runtime.name: android on Android, java elsewhere. */

@@ -34,9 +34,16 @@ class VectorsTest {
     return (Map<String, Object>) Json.parse(new String(Files.readAllBytes(VECTORS.resolve(name)), StandardCharsets.UTF_8));
   }
 
-  @SuppressWarnings("unchecked")
   private static List<Map<String, Object>> cases(Map<String, Object> vectors) {
-    return (List<Map<String, Object>>) vectors.get("cases");
+    return nonEmpty(vectors.get("cases"), "cases");
+  }
+
+  /** A list of cases; none at all fails the factory instead of making zero tests. */
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> nonEmpty(Object list, String what) {
+    List<Map<String, Object>> cases = (List<Map<String, Object>>) list;
+    if (cases == null || cases.isEmpty()) throw new AssertionError("the vector file holds no " + what);
+    return cases;
   }
 
   @SuppressWarnings("unchecked")
@@ -162,8 +169,7 @@ class VectorsTest {
   @TestFactory
   Stream<DynamicTest> queueReads() throws IOException {
     Map<String, Object> queue = map(load("files-v1.json").get("queue"));
-    @SuppressWarnings("unchecked")
-    List<Map<String, Object>> reads = (List<Map<String, Object>>) queue.get("read");
+    List<Map<String, Object>> reads = nonEmpty(queue.get("read"), "queue.read");
     return reads.stream().map(c -> DynamicTest.dynamicTest((String) c.get("name"), () -> {
       Path folder = Files.createTempDirectory(dir, "q");
       Path file = folder.resolve((String) c.get("fileName"));
@@ -244,12 +250,17 @@ class VectorsTest {
         assertEquals(c.get("windowsAfter"), after.get("windows"));
       }));
     }
-    @SuppressWarnings("unchecked")
-    List<Map<String, Object>> fingerprints = (List<Map<String, Object>>) limiter.get("fingerprints");
+    List<Map<String, Object>> fingerprints = nonEmpty(limiter.get("fingerprints"), "limiter.fingerprints");
     for (Map<String, Object> c : fingerprints) {
       tests.add(DynamicTest.dynamicTest("fingerprint: " + c.get("name"), () -> assertEquals(c.get("expected"),
           Limiter.localFingerprint((String) c.get("type"), (String) c.get("stacktrace"), (String) c.get("given")))));
     }
     return tests.stream();
+  }
+
+  @TestFactory
+  Stream<DynamicTest> arch() throws IOException {
+    return cases(load("arch-v1.json")).stream().map(c -> DynamicTest.dynamicTest((String) c.get("name"),
+        () -> assertEquals(c.get("arch"), SystemInfo.archName((String) c.get("machine")))));
   }
 }

@@ -1,5 +1,5 @@
-import { computeFingerprint, listFingerprintComponents } from '../../../functions/src/rollup/fingerprint';
-import { parseStacktrace } from '../../../functions/src/rollup/stacktrace';
+import { computeFingerprint, listFingerprintComponents } from '../../../functions/src/grouping/fingerprint';
+import { parseStacktrace } from '../../../functions/src/grouping/stacktrace';
 import { loadFixtures, loadGroupings, RUNTIME_DIRS, type Fixture } from './fixtures';
 
 const fixtures = loadFixtures();

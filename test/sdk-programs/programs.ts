@@ -32,13 +32,13 @@ import {
 } from './run';
 
 /** The Python program. */
-export const PYTHON_PROGRAM = join(ROOT, 'test', 'e2e', 'python', 'crash_app.py');
+export const PYTHON_PROGRAM = join(ROOT, 'test', 'sdk-programs', 'python', 'crash_app.py');
 /** The Java program's source. */
-export const JAVA_PROGRAM = join(ROOT, 'test', 'e2e', 'java', 'CrashApp.java');
+export const JAVA_PROGRAM = join(ROOT, 'test', 'sdk-programs', 'java', 'CrashApp.java');
 /** The Node program. */
-export const NODE_PROGRAM = join(ROOT, 'test', 'e2e', 'node', 'crash-app.cjs');
+export const NODE_PROGRAM = join(ROOT, 'test', 'sdk-programs', 'node', 'crash-app.cjs');
 /** Its ES-module twin. */
-export const NODE_ESM_PROGRAM = join(ROOT, 'test', 'e2e', 'node', 'crash-app.mjs');
+export const NODE_ESM_PROGRAM = join(ROOT, 'test', 'sdk-programs', 'node', 'crash-app.mjs');
 
 /** How many comment lines the shifted copy of CrashApp.java has above the original's first line. */
 export const JAVA_SHIFT = 9;

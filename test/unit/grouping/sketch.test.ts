@@ -6,7 +6,7 @@ import {
   estimateDistinct,
   hashClient,
   mergeSketch,
-} from '../../../functions/src/rollup/sketch';
+} from '../../../functions/src/grouping/sketch';
 
 function sketchOf(ids: readonly string[], precision = 12) {
   const sketch = createSketch(precision);

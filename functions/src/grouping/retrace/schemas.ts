@@ -51,13 +51,6 @@ export const UploadTokenDocSchema = z.object({
 /** An upload token document. */
 export type UploadTokenDoc = z.infer<typeof UploadTokenDocSchema>;
 
-/** Body of `POST /v1/products/{key}/upload-tokens`. */
-export const CreateUploadTokenBodySchema = z.strictObject({
-  name: z.string().trim().min(1, 'must not be empty').max(100),
-});
-/** A request to create an upload token. */
-export type CreateUploadTokenBody = z.infer<typeof CreateUploadTokenBodySchema>;
-
 /** What the rollup found when it tried to retrace a crash; kept on its issue. */
 export const RetraceOutcomeSchema = z.object({
   status: z.enum(['retraced', 'missing_mapping']),

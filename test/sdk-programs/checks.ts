@@ -2,7 +2,7 @@
  * The end-to-end checks shared by the three SDKs' test files: a queued crash and the next
  * start that sends it, rate-limited bursts, crash loops and grouping.
  */
-import type { FingerprintResult } from '../../functions/src/rollup/fingerprint';
+import type { FingerprintResult } from '../../functions/src/grouping/fingerprint';
 import { requireEnv, testDb } from '../emulator/helpers';
 import { startRecordingProxy, type Exchange } from './network';
 import {

@@ -1,4 +1,4 @@
-import { parseStacktrace, type Frame, type ParsedStacktrace } from '../../../functions/src/rollup/stacktrace';
+import { parseStacktrace, type Frame, type ParsedStacktrace } from '../../../functions/src/grouping/stacktrace';
 
 type Case = [name: string, text: string, expected: ParsedStacktrace];
 

@@ -1,4 +1,4 @@
-import { compareVersions, isAtOrAbove, parseVersion } from '../../../functions/src/rollup/version';
+import { compareVersions, isAtOrAbove, parseVersion } from '../../../functions/src/grouping/version';
 
 describe('parseVersion', () => {
   it.each([

@@ -1,26 +1,16 @@
-import { Timestamp, type DocumentData, type Firestore } from 'firebase-admin/firestore';
-import type { MappingStore } from '../../api/mappings';
-import { COLLECTIONS } from '../../shared/paths';
-import type { MappingLoader } from './cache';
-import { MappingDocSchema, UploadTokenDocSchema, type MappingDoc, type UploadTokenDoc } from './schemas';
+import { type Firestore } from 'firebase-admin/firestore';
+import { COLLECTIONS } from '../shared/paths';
+import {
+  MappingDocSchema,
+  UploadTokenDocSchema,
+  type MappingDoc,
+  type UploadTokenDoc,
+} from '../grouping/retrace/schemas';
+import type { MappingLoader, MappingStore } from '../grouping/retrace/store';
+import { parseStoredDoc } from '../shared/firestore';
 
 // Firestore caps a write request at 10 MiB; chunks are up to 900 KiB, so 8 fit in one batch.
 const CHUNKS_PER_BATCH = 8;
-
-function withDates(data: DocumentData | undefined): unknown {
-  if (data === undefined) return undefined;
-  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v instanceof Timestamp ? v.toDate() : v]));
-}
-
-function parseOrThrow<T>(
-  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } } },
-  path: string,
-  data: DocumentData | undefined,
-): T {
-  const result = schema.safeParse(withDates(data));
-  if (!result.success) throw new Error(`malformed document ${path}: ${result.error.message}`);
-  return result.data;
-}
 
 function chunkId(generation: string, index: number): string {
   return `${generation}-${String(index).padStart(4, '0')}`;
@@ -38,7 +28,7 @@ export function createFirestoreMappingStore(db: Firestore): MappingStore & Mappi
 
   const getMapping = async (productKey: string, mapId: string): Promise<MappingDoc | null> => {
     const snap = await mappingsOf(productKey).doc(mapId).get();
-    return snap.exists ? parseOrThrow(MappingDocSchema, snap.ref.path, snap.data()) : null;
+    return snap.exists ? parseStoredDoc(MappingDocSchema, snap.ref.path, snap.data()) : null;
   };
 
   return {
@@ -64,7 +54,7 @@ export function createFirestoreMappingStore(db: Firestore): MappingStore & Mappi
     getMapping,
     async listMappings(productKey) {
       const snaps = await mappingsOf(productKey).get();
-      return snaps.docs.map((snap) => parseOrThrow(MappingDocSchema, snap.ref.path, snap.data()));
+      return snaps.docs.map((snap) => parseStoredDoc(MappingDocSchema, snap.ref.path, snap.data()));
     },
     async deleteMapping(productKey, mapId) {
       const ref = mappingsOf(productKey).doc(mapId);
@@ -92,11 +82,11 @@ export function createFirestoreMappingStore(db: Firestore): MappingStore & Mappi
     },
     async getUploadToken(productKey, id) {
       const snap = await tokensOf(productKey).doc(id).get();
-      return snap.exists ? parseOrThrow(UploadTokenDocSchema, snap.ref.path, snap.data()) : null;
+      return snap.exists ? parseStoredDoc(UploadTokenDocSchema, snap.ref.path, snap.data()) : null;
     },
     async listUploadTokens(productKey) {
       const snaps = await tokensOf(productKey).get();
-      return snaps.docs.map((snap) => parseOrThrow(UploadTokenDocSchema, snap.ref.path, snap.data()));
+      return snaps.docs.map((snap) => parseStoredDoc(UploadTokenDocSchema, snap.ref.path, snap.data()));
     },
     async deleteUploadToken(productKey, id) {
       const ref = tokensOf(productKey).doc(id);

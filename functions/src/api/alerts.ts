@@ -1,57 +1,24 @@
 /**
  * The alert routes' core: destinations of a product (owner manages, members read without
  * secrets), their signing secrets, and the owner's test message. Persistence is the
- * `AlertApiStore` (store.ts); sending is the same transport the rollup's delivery uses.
+ * `AlertApiStore` (alerts/store.ts); sending is the same transport the rollup's delivery uses.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DumpcatcherError } from '../shared/errors';
-import { loadFor, type ApiDeps, type Caller, type Role } from '../api/products';
-import { checkDestination, type Resolve } from './address';
-import type { AlertStatusChange } from './deliver';
-import { buildSlackBody, buildWebhookBody } from './payload';
+import { checkDestination } from '../alerts/address';
+import { buildSlackBody, buildWebhookBody } from '../alerts/payload';
 import {
+  DEFAULT_UNHEALTHY_MIN_SESSIONS,
+  DEFAULT_UNHEALTHY_THRESHOLD,
   MAX_ALERTS_PER_PRODUCT,
   type AlertDoc,
   type AlertKind,
   type CreateAlertBody,
   type UpdateAlertBody,
-} from './schemas';
-import { generateWebhookSecret, webhookHeaders } from './sign';
-import type { SendMessage } from './transport';
-
-/** What the alert routes read and write. */
-export interface AlertApiStore {
-  /** A product's destinations, oldest first. */
-  listAlerts(productKey: string): Promise<Array<{ id: string; alert: AlertDoc }>>;
-  getAlert(productKey: string, alertId: string): Promise<AlertDoc | null>;
-  /** Creates a destination (and its secret) unless the product has `maxPerProduct` already: then false. */
-  createAlert(
-    productKey: string,
-    alertId: string,
-    alert: AlertDoc,
-    secret: string | null,
-    maxPerProduct: number,
-  ): Promise<boolean>;
-  /** Applies a change to an existing destination; false when there is none. */
-  updateAlert(productKey: string, alertId: string, change: Partial<AlertDoc>): Promise<boolean>;
-  /** Deletes a destination and its secret. */
-  deleteAlert(productKey: string, alertId: string): Promise<void>;
-  setSecret(productKey: string, alertId: string, secret: string): Promise<void>;
-  getSecret(alertId: string): Promise<string | null>;
-  recordStatus(productKey: string, alertId: string, change: AlertStatusChange): Promise<void>;
-  /** Removes a deleted product's secrets, queued events and messages. */
-  deleteProductAlerts(productKey: string): Promise<void>;
-}
-
-/** What the alert routes depend on besides the api's own deps. */
-export interface AlertDeps {
-  store: AlertApiStore;
-  send: SendMessage;
-  allowLoopback: boolean;
-  dashboardUrl: string | undefined;
-  /** Overrides DNS resolution for the creation-time check (tests). */
-  resolve?: Resolve;
-}
+} from '../alerts/schemas';
+import { generateWebhookSecret, webhookHeaders } from '../alerts/sign';
+import { loadProductFor, type Caller, type Role } from './access';
+import type { AlertDeps, ApiDeps } from './deps';
 
 /** A destination as the api shows it. */
 export interface AlertView {
@@ -63,6 +30,10 @@ export interface AlertView {
   events: string[];
   /** Crashes in an hour that make an `issue.spike`; null without that event. */
   spikeThreshold: number | null;
+  /** Crash-free sessions over the last hour below which a release is unhealthy; null without `release.unhealthy`. */
+  unhealthyThreshold: number | null;
+  /** Fewest sessions in the last hour for `release.unhealthy`; null without that event. */
+  unhealthyMinSessions: number | null;
   createdAt: string;
   updatedAt: string;
   status: {
@@ -86,6 +57,8 @@ function toView(productKey: string, id: string, alert: AlertDoc, role: Role): Al
     url: role === 'owner' ? alert.url : `${new URL(alert.url).origin}/…`,
     events: [...alert.events],
     spikeThreshold: alert.spikeThreshold,
+    unhealthyThreshold: alert.events.includes('release.unhealthy') ? alert.unhealthyThreshold : null,
+    unhealthyMinSessions: alert.events.includes('release.unhealthy') ? alert.unhealthyMinSessions : null,
     createdAt: alert.createdAt.toISOString(),
     updatedAt: alert.updatedAt.toISOString(),
     status: {
@@ -120,7 +93,7 @@ function newAlertId(): string {
 
 /** The product's destinations, with their delivery status; any member. */
 export async function listAlerts(deps: ApiDeps, caller: Caller, productKey: string): Promise<{ alerts: AlertView[] }> {
-  const { role } = await loadFor(deps, caller, productKey, 'viewer');
+  const { role } = await loadProductFor(deps.store, caller, productKey, 'viewer');
   const rows = await alertsOf(deps).store.listAlerts(productKey);
   return { alerts: rows.map((r) => toView(productKey, r.id, r.alert, role)) };
 }
@@ -132,7 +105,7 @@ export async function createAlert(
   productKey: string,
   body: CreateAlertBody,
 ): Promise<AlertView & { secret?: string }> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   const alerts = alertsOf(deps);
   await checkUrl(alerts, body.url);
   const now = deps.clock();
@@ -142,6 +115,8 @@ export async function createAlert(
     url: body.url,
     events: body.events,
     spikeThreshold: body.spikeThreshold ?? null,
+    unhealthyThreshold: body.unhealthyThreshold ?? DEFAULT_UNHEALTHY_THRESHOLD,
+    unhealthyMinSessions: body.unhealthyMinSessions ?? DEFAULT_UNHEALTHY_MIN_SESSIONS,
     createdAt: now,
     updatedAt: now,
     lastSuccessAt: null,
@@ -167,7 +142,7 @@ export async function updateAlert(
   alertId: string,
   body: UpdateAlertBody,
 ): Promise<AlertView> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   const alerts = alertsOf(deps);
   const current = await alerts.store.getAlert(productKey, alertId);
   if (current === null) throw notFound();
@@ -176,7 +151,16 @@ export async function updateAlert(
   if (body.url !== undefined) change.url = body.url;
   if (body.events !== undefined) change.events = body.events;
   if (body.spikeThreshold !== undefined) change.spikeThreshold = body.spikeThreshold;
+  if (body.unhealthyThreshold !== undefined) change.unhealthyThreshold = body.unhealthyThreshold;
+  if (body.unhealthyMinSessions !== undefined) change.unhealthyMinSessions = body.unhealthyMinSessions;
   const events = change.events ?? current.events;
+  for (const field of ['unhealthyThreshold', 'unhealthyMinSessions'] as const) {
+    if (body[field] === undefined || events.includes('release.unhealthy')) continue;
+    const message = 'allowed only with the release.unhealthy event';
+    throw new DumpcatcherError('invalid_body', `Invalid request body: ${field}: ${message}.`, {
+      details: { issues: [{ path: field, message }] },
+    });
+  }
   const threshold = change.spikeThreshold === undefined ? current.spikeThreshold : change.spikeThreshold;
   if (events.includes('issue.spike') !== (threshold !== null)) {
     const message = 'spikeThreshold is required with issue.spike and allowed only with it';
@@ -195,7 +179,7 @@ export async function deleteAlert(
   productKey: string,
   alertId: string,
 ): Promise<{ id: string; productKey: string; deleted: true }> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   const alerts = alertsOf(deps);
   if ((await alerts.store.getAlert(productKey, alertId)) === null) throw notFound();
   await alerts.store.deleteAlert(productKey, alertId);
@@ -209,7 +193,7 @@ export async function rotateAlertSecret(
   productKey: string,
   alertId: string,
 ): Promise<{ id: string; productKey: string; secret: string }> {
-  await loadFor(deps, caller, productKey, 'owner');
+  await loadProductFor(deps.store, caller, productKey, 'owner');
   const alerts = alertsOf(deps);
   const alert = await alerts.store.getAlert(productKey, alertId);
   if (alert === null) throw notFound();
@@ -229,7 +213,7 @@ export async function testAlert(
   productKey: string,
   alertId: string,
 ): Promise<{ id: string; messageId: string; delivered: boolean; status: number | null; error: string | null }> {
-  const { product } = await loadFor(deps, caller, productKey, 'owner');
+  const { product } = await loadProductFor(deps.store, caller, productKey, 'owner');
   const alerts = alertsOf(deps);
   const alert = await alerts.store.getAlert(productKey, alertId);
   if (alert === null) throw notFound();

@@ -1,15 +1,17 @@
 /* The api's issue and stats routes (functions/src/api/issues.ts, stats.ts) over an in-memory store. */
-import { getIssue, listIssues, patchIssue, type InsightsStore } from '../../../functions/src/api/issues';
+import { getIssue, listIssues, patchIssue } from '../../../functions/src/api/issues';
 import { listCrashes } from '../../../functions/src/api/crashes';
-import type { Caller } from '../../../functions/src/api/products';
 import type { ProductDoc } from '../../../functions/src/api/schemas';
 import { getStats, listDays, MAX_STATS_DAYS } from '../../../functions/src/api/stats';
-import { mergeCrashStats, mergeIssue, reduceCrashes, type ReportRecord } from '../../../functions/src/rollup/aggregate';
-import type { CrashDoc, IssueDoc } from '../../../functions/src/rollup/schemas';
+import type { ReportRecord } from '../../../functions/src/grouping/classify';
+import { mergeCrashStats, mergeIssue, reduceCrashes } from '../../../functions/src/rollup/aggregate';
+import type { CrashDoc, IssueDoc } from '../../../functions/src/grouping/schemas';
 import type { IssueSort } from '../../../functions/src/api/schemas';
 import type { RollupPosition } from '../../../functions/src/api/crash-view';
 import { DumpcatcherError } from '../../../functions/src/shared/errors';
-import { fixtureCrash } from './reports';
+import { fixtureCrash } from '../rollup/reports';
+import type { Caller } from '../../../functions/src/api/access';
+import type { InsightsStore } from '../../../functions/src/api/deps';
 
 const KEY = 'pk_product_1';
 const caller = (uid: string): Caller => ({ uid, email: null, displayName: null, signInProvider: 'google.com' });

@@ -1,11 +1,13 @@
 import { buildSignedRequest, newClientId, sampleCrash } from '../../../scripts/lib/client';
 import type { Clock } from '../../../functions/src/shared/clock';
 import { DumpcatcherError } from '../../../functions/src/shared/errors';
-import { createProduct, rotateSecret, type ApiDeps, type Caller } from '../../../functions/src/api/products';
+import { createProduct, rotateSecret } from '../../../functions/src/api/products';
 import { ingestReport, type IngestDeps } from '../../../functions/src/ingest/ingest';
 import { createRateLimiter } from '../../../functions/src/ingest/rate-limit';
 import { createProductCache } from '../../../functions/src/ingest/secret-cache';
-import { createMemoryStore } from './memory-store';
+import { createMemoryStore } from '../api/memory-store';
+import type { Caller } from '../../../functions/src/api/access';
+import type { ApiDeps } from '../../../functions/src/api/deps';
 
 const owner: Caller = { uid: 'owner', email: 'owner@example.com', displayName: 'Owner', signInProvider: 'google.com' };
 

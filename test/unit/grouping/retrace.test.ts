@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { classifyCrash, reduceClassified, type ReportRecord } from '../../../functions/src/rollup/aggregate';
+import { classifyCrash, type ReportRecord } from '../../../functions/src/grouping/classify';
+import { reduceClassified } from '../../../functions/src/rollup/aggregate';
 import {
   computeFingerprint,
   normalizeFunctionName,
   normalizeModuleName,
   type FingerprintInput,
-} from '../../../functions/src/rollup/fingerprint';
+} from '../../../functions/src/grouping/fingerprint';
 import {
   mappingKeyOf,
   mappingKeysOf,
@@ -18,10 +19,10 @@ import {
   retraceJavaText,
   type Mapping,
   type MappingLookup,
-} from '../../../functions/src/rollup/retrace';
-import { createMappingCache, MISSING_MAPPING_TTL_MS } from '../../../functions/src/rollup/retrace/cache';
-import type { CrashDoc } from '../../../functions/src/rollup/schemas';
-import { isInAppByDefault, parseStacktrace } from '../../../functions/src/rollup/stacktrace';
+} from '../../../functions/src/grouping/retrace';
+import { createMappingCache, MISSING_MAPPING_TTL_MS } from '../../../functions/src/grouping/retrace/cache';
+import type { CrashDoc } from '../../../functions/src/grouping/schemas';
+import { isInAppByDefault, parseStacktrace } from '../../../functions/src/grouping/stacktrace';
 
 const DIR = join(__dirname, '../../fixtures/android');
 const read = (name: string) => readFileSync(join(DIR, name), 'utf8');

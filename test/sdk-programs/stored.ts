@@ -2,7 +2,7 @@
  * What reached the Firestore emulator, for the end-to-end tests: a product's crashes, usage and
  * issues, the rollup, and the grouping computeFingerprint gives for a stored crash.
  */
-import { computeFingerprint, type FingerprintResult } from '../../functions/src/rollup/fingerprint';
+import { computeFingerprint, type FingerprintResult } from '../../functions/src/grouping/fingerprint';
 import { requireEnv, testDb } from '../emulator/helpers';
 import { sleep } from './run';
 

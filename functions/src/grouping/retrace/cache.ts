@@ -2,11 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import type { MappingLookup } from './index';
 import { parseMapping, type Mapping } from './mapping';
 import { MAX_MAPPING_BYTES } from './schemas';
-
-/** Reads a stored mapping's gzip bytes; null when none is stored under that id. */
-export interface MappingLoader {
-  loadCompressed(productKey: string, mapId: string): Promise<Buffer | null>;
-}
+import type { MappingLoader } from './store';
 
 /** Loaded mappings for the rollup and the api: load what a batch needs, then look up synchronously. */
 export interface MappingCache {

@@ -13,8 +13,8 @@ import {
   normalizeModuleName,
   selectGroupingFrames,
   shortenFilePath,
-} from '../../../functions/src/rollup/fingerprint';
-import { parseStacktrace, type Frame, type ParsedStacktrace } from '../../../functions/src/rollup/stacktrace';
+} from '../../../functions/src/grouping/fingerprint';
+import { parseStacktrace, type Frame, type ParsedStacktrace } from '../../../functions/src/grouping/stacktrace';
 import { loadFixtures } from './fixtures';
 
 describe('normalizeFunctionName', () => {
