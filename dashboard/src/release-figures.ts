@@ -7,8 +7,11 @@ import { num, percent } from './format';
 /** Below this many installs a release shows its counts, not rates (Crashlytics' floor: a handful of installs make a rate noise). */
 export const MIN_INSTALLS_FOR_RATE = 10;
 
-/** The first SDK version (all three SDKs) that sends sessions. */
-export const FIRST_SDK_WITH_SESSIONS = '0.2.0';
+/**
+ * The first version of all three SDKs that sends sessions: the one they had when sessions landed
+ * (`SDK_VERSIONS` in pages/sdk-setup.ts; a unit test keeps it at or below each SDK's version).
+ */
+export const FIRST_SDK_WITH_SESSIONS = '0.1.0';
 
 /** The words shown instead of a rate for a release with too few installs. */
 export const TOO_FEW = 'too few installs for a rate';

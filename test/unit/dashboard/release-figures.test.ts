@@ -1,4 +1,12 @@
-import { affectsShare, hasRates, MIN_INSTALLS_FOR_RATE, shareOfRelease } from '../../../dashboard/src/release-figures';
+import { SDK_VERSIONS } from '../../../dashboard/src/pages/sdk-setup';
+import {
+  affectsShare,
+  FIRST_SDK_WITH_SESSIONS,
+  hasRates,
+  MIN_INSTALLS_FOR_RATE,
+  shareOfRelease,
+} from '../../../dashboard/src/release-figures';
+import { compareVersions } from '../../../functions/src/grouping/version';
 
 describe('hasRates', () => {
   it.each([
@@ -41,5 +49,11 @@ describe('affectsShare', () => {
     ['the version has no installs', 3, 0],
   ])('says nothing more when %s', (_case, inRelease, releaseInstalls) => {
     expect(affectsShare(3, '2.3.0', inRelease, releaseInstalls)).toBe('');
+  });
+});
+
+describe('FIRST_SDK_WITH_SESSIONS', () => {
+  it.each(Object.entries(SDK_VERSIONS))('is a version the %s SDK has reached (%s)', (_sdk, version) => {
+    expect(compareVersions(version, FIRST_SDK_WITH_SESSIONS)).toBeGreaterThanOrEqual(0);
   });
 });
