@@ -397,26 +397,16 @@ describe('planMessages for release.unhealthy', () => {
     expect(message.doc.eventIds).toEqual(['r0', 'r4']);
     const body = JSON.parse(message.doc.body) as { releases: unknown[]; issues: unknown[] };
     expect(body.issues).toEqual([]);
-    expect(body.releases).toEqual([
-      {
-        version: '2.0.0',
-        sessions: 200,
-        crashedSessions: 10,
-        crashFreeSessions: 0.95,
-        threshold: 0.99,
-        minSessions: 50,
-        url: `https://dash.example/p/${KEY}/releases/2.0.0`,
-      },
-      {
-        version: '2.0.0',
-        sessions: 200,
-        crashedSessions: 10,
-        crashFreeSessions: 0.95,
-        threshold: 0.99,
-        minSessions: 50,
-        url: `https://dash.example/p/${KEY}/releases/2.0.0`,
-      },
-    ]);
+    const crossing = {
+      version: '2.0.0',
+      sessions: 200,
+      crashedSessions: 10,
+      crashFreeSessions: 0.95,
+      threshold: 0.99,
+      minSessions: 50,
+      url: `https://dash.example/p/${KEY}/releases/2.0.0`,
+    };
+    expect(body.releases).toEqual([crossing, crossing]);
     expect(plan.releaseMarks).toEqual([
       { productKey: KEY, alertId: 'al_a', version: '2.0.0', unhealthy: true, at: NOW },
     ]);
