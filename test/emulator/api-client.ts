@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { newClientId, sendSigned } from '../../scripts/lib/client';
 import { signInWithGoogle } from '../../scripts/lib/id-token';
+import { fixtureCrash } from '../unit/rollup/reports';
 import { requireEnv } from './helpers';
 
 /** An api answer: status, headers, the body as text and as JSON ({} when empty). */
@@ -102,4 +103,39 @@ export async function productWithViewer() {
   expect((await callApi(viewer.token, 'POST', `/v1/invitations/${invited.json.id as string}/accept`)).status).toBe(200);
   const send = signedSender(productKey, secret);
   return { owner, viewer, productKey, secret, send, base: `/v1/products/${productKey}` };
+}
+
+const HOUR_MS = 3_600_000;
+
+/** The UTC hour of `ms` as the sessions wire writes it: `YYYY-MM-DDTHH:00:00Z`. */
+export function hourString(ms: number): string {
+  return new Date(Math.floor(ms / HOUR_MS) * HOUR_MS).toISOString().replace('.000Z', 'Z');
+}
+
+/** Sessions of one hour by final status; a status left out is 0. */
+export type SessionCounts = { ok?: number; errored?: number; crashed?: number; abnormal?: number };
+
+/**
+ * One install as an SDK would be: its own client (id and counter) and install id, sending
+ * signed sessions reports and fixture crashes of an app version; every report must be accepted.
+ */
+export function sdkInstall(productKey: string, secret: string, installId: string) {
+  const send = signedSender(productKey, secret);
+  return {
+    sessions: (version: string, buckets: Array<[string, SessionCounts]>) =>
+      send('/v1/sessions', {
+        reportId: randomUUID(),
+        occurredAt: new Date().toISOString(),
+        app: { name: 'shop', version },
+        installId,
+        sessions: buckets.map(([started, c]) => ({
+          started,
+          ok: c.ok ?? 0,
+          errored: c.errored ?? 0,
+          crashed: c.crashed ?? 0,
+          abnormal: c.abnormal ?? 0,
+        })),
+      }),
+    crash: (fixture: string, version: string) => send('/v1/crashes', fixtureCrash(fixture, { version, installId })),
+  };
 }

@@ -2,43 +2,13 @@
  * Release health end to end on the emulators: signed /v1/sessions and /v1/crashes reports of
  * many installs over two releases and two days, the real rollup, then the api's exact figures.
  */
-import { randomUUID } from 'node:crypto';
-import { fixtureCrash, fixtureIssueId } from '../unit/rollup/reports';
-import { callApi, googleUser, productWithViewer, rollUpToTheEnd, signedSender } from './api-client';
+import { fixtureIssueId } from '../unit/rollup/reports';
+import { callApi, googleUser, hourString, productWithViewer, rollUpToTheEnd, sdkInstall } from './api-client';
 
 const HOUR_MS = 3_600_000;
 const ISSUE_A = 'python/checkout-1.3.0-checkout';
 const ISSUE_B = 'java/checkout-1.3.0-shipping';
 const ISSUE_C = 'node/checkout-1.3.0-preview';
-
-/** An hour as the wire writes it: `YYYY-MM-DDTHH:00:00Z`. */
-function hourString(ms: number): string {
-  return new Date(Math.floor(ms / HOUR_MS) * HOUR_MS).toISOString().replace('.000Z', 'Z');
-}
-
-type Counts = { ok?: number; errored?: number; crashed?: number; abnormal?: number };
-
-/** One install as an SDK would be: its own client id and counter; every report must be accepted. */
-function install(productKey: string, secret: string, installId: string) {
-  const post = signedSender(productKey, secret);
-  return {
-    sessions: (version: string, buckets: Array<[string, Counts]>) =>
-      post('/v1/sessions', {
-        reportId: randomUUID(),
-        occurredAt: new Date().toISOString(),
-        app: { name: 'shop', version },
-        installId,
-        sessions: buckets.map(([started, c]) => ({
-          started,
-          ok: c.ok ?? 0,
-          errored: c.errored ?? 0,
-          crashed: c.crashed ?? 0,
-          abnormal: c.abnormal ?? 0,
-        })),
-      }),
-    crash: (fixture: string, version: string) => post('/v1/crashes', fixtureCrash(fixture, { version, installId })),
-  };
-}
 
 describe('release health through the api', () => {
   const now = Date.now();
@@ -52,8 +22,8 @@ describe('release health through the api', () => {
     s = await productWithViewer();
     const { productKey } = s;
     const secret = s.secret;
-    const i = Array.from({ length: 10 }, (_, n) => install(productKey, secret, `install-2x-${n}`));
-    const j = Array.from({ length: 4 }, (_, n) => install(productKey, secret, `install-1x-${n}`));
+    const i = Array.from({ length: 10 }, (_, n) => sdkInstall(productKey, secret, `install-2x-${n}`));
+    const j = Array.from({ length: 4 }, (_, n) => sdkInstall(productKey, secret, `install-1x-${n}`));
     // 1.0.0, mostly yesterday: i0 ran it before upgrading; j1's crash makes issue A, first seen in 1.0.0.
     await i[0]!.sessions('1.0.0', [[yesterdayHour, { ok: 1 }]]);
     await j[0]!.sessions('1.0.0', [[yesterdayHour, { ok: 3 }]]);
@@ -74,7 +44,7 @@ describe('release health through the api', () => {
       [thisHour, { crashed: 1 }],
     ]);
     // 0.9.0: an SDK from before sessions sends crashes only.
-    await install(productKey, secret, 'install-old-0').crash(ISSUE_C, '0.9.0');
+    await sdkInstall(productKey, secret, 'install-old-0').crash(ISSUE_C, '0.9.0');
     await rollUpToTheEnd();
   });
 
@@ -205,6 +175,57 @@ describe('release health through the api', () => {
       `${s.base}/releases/${encodeURIComponent('2.0.0')}?from=${today}&to=${today}`,
     );
     expect(encoded.json).toMatchObject({ version: '2.0.0', sessions: 10 });
+  });
+
+  it('adds every release together (an install that ran two releases counted once) and each day of sessions to the list', async () => {
+    const res = await callApi(s.viewer.token, 'GET', `${s.base}/releases?from=${yesterday}&to=${today}`);
+    expect(res.status).toBe(200);
+    // 21 sessions (4 crashed) from 14 installs (i0 ran 1.0.0 and 2.0.0), 3 of them with a crash (j1, i7, i9);
+    // the crashes include 0.9.0's, which sent no session.
+    expect(res.json.total).toEqual({
+      installs: 14,
+      crashedInstalls: 3,
+      sessions: 21,
+      crashedSessions: 4,
+      erroredSessions: 2,
+      abnormalSessions: 2,
+      crashFreeSessions: 1 - 4 / 21,
+      crashFreeInstalls: 1 - 3 / 14,
+      crashes: 5,
+    });
+    const series = res.json.series as Array<{ day: string; releases: Array<{ version: string }> }>;
+    const byVersion = series.map((d) => ({
+      ...d,
+      releases: [...d.releases].sort((a, b) => (a.version < b.version ? -1 : 1)),
+    }));
+    expect(byVersion).toEqual([
+      {
+        day: yesterday,
+        sessions: 8,
+        crashedSessions: 2,
+        releases: [
+          { version: '1.0.0', sessions: 6, crashedSessions: 2 },
+          { version: '2.0.0', sessions: 2, crashedSessions: 0 },
+        ],
+      },
+      {
+        day: today,
+        sessions: 13,
+        crashedSessions: 2,
+        releases: [
+          { version: '1.0.0', sessions: 3, crashedSessions: 0 },
+          { version: '2.0.0', sessions: 10, crashedSessions: 2 },
+        ],
+      },
+    ]);
+    const empty = await callApi(s.owner.token, 'GET', `${s.base}/releases?from=2020-01-01&to=2020-01-02`);
+    expect(empty.json).toMatchObject({
+      total: { installs: 0, sessions: 0, crashFreeSessions: null, crashFreeInstalls: null, crashes: 0 },
+      series: [
+        { day: '2020-01-01', sessions: 0, crashedSessions: 0, releases: [] },
+        { day: '2020-01-02', sessions: 0, crashedSessions: 0, releases: [] },
+      ],
+    });
   });
 
   it('refuses a stranger with 404, and a bad range with 400 naming it', async () => {

@@ -62,6 +62,35 @@ export interface ReleasesView {
   to: string;
   /** Newest release first (version order). */
   releases: ReleaseView[];
+  /** Every release together over the range (the dashboard's overview leads with it). */
+  total: ReleasesTotalView;
+  /** Every day of the range, oldest first, with each release's sessions that day (the Releases tab's sparklines). */
+  series: ReleasesDayView[];
+}
+
+/**
+ * Every release together: sessions summed, an install counted once however many releases it ran
+ * (so `installs` is adoption's denominator), and the rates over those.
+ */
+export type ReleasesTotalView = Pick<
+  ReleaseView,
+  | 'installs'
+  | 'crashedInstalls'
+  | 'sessions'
+  | 'crashedSessions'
+  | 'erroredSessions'
+  | 'abnormalSessions'
+  | 'crashFreeSessions'
+  | 'crashFreeInstalls'
+  | 'crashes'
+>;
+
+/** One day of the releases list: all sessions that started that day, and each release's (only releases with sessions). */
+export interface ReleasesDayView {
+  day: string;
+  sessions: number;
+  crashedSessions: number;
+  releases: Array<{ version: string; sessions: number; crashedSessions: number }>;
 }
 
 /** One day of one release. */
@@ -257,6 +286,48 @@ export async function getReleases(
     from: query.from,
     to: query.to,
     releases: versions.map((v) => releaseView(v, totals.get(v)!, allInstalls, data.index, newIssues.get(v) ?? 0)),
+    total: rangeTotal(data, all),
+    series: days.map((day) => releasesDay(data, day)),
+  };
+}
+
+/** Every release over the range together; `all` is the union of each day's installs. */
+function rangeTotal(data: RangeData, all: Sketch): ReleasesTotalView {
+  const t = emptyTotals();
+  t.installs = all;
+  for (const day of data.days) {
+    const doc = data.sessions.get(day);
+    // Releases past the day document's limit have their sessions only in otherSessions: they still count here.
+    for (const counts of [...(doc?.releases.map((r) => r.sessions) ?? []), ...(doc ? [doc.otherSessions] : [])]) {
+      t.sessions = {
+        total: t.sessions.total + counts.total,
+        ok: t.sessions.ok + counts.ok,
+        errored: t.sessions.errored + counts.errored,
+        crashed: t.sessions.crashed + counts.crashed,
+        abnormal: t.sessions.abnormal + counts.abnormal,
+      };
+    }
+    for (const r of doc?.releases ?? []) mergeSketch(t.crashedInstalls, decodeSketch(r.crashedInstalls.sketch));
+    for (const count of data.crashes.get(day)?.values() ?? []) t.crashes += count;
+  }
+  const { adoption: _share, ...rest } = figures(t, estimateDistinct(all));
+  return rest;
+}
+
+/** One day's sessions, in all and per release. */
+function releasesDay(data: RangeData, day: string): ReleasesDayView {
+  const doc = data.sessions.get(day);
+  const releases = (doc?.releases ?? []).map((r) => ({
+    version: r.version,
+    sessions: r.sessions.total,
+    crashedSessions: r.sessions.crashed,
+  }));
+  const other = doc?.otherSessions ?? { total: 0, crashed: 0 };
+  return {
+    day,
+    sessions: releases.reduce((n, r) => n + r.sessions, other.total),
+    crashedSessions: releases.reduce((n, r) => n + r.crashedSessions, other.crashed),
+    releases,
   };
 }
 
