@@ -21,11 +21,15 @@ import type { Scrubber } from './scrub.ts';
 import { defaultRuntime } from './runtime.ts';
 import type { ClientRuntime } from './runtime.ts';
 import { createSender } from './sender.ts';
+import { claimDeadMarkers, markerPath, removeMarker, systemProbe, writeMarker } from './session-markers.ts';
+import type { ProcessIdentity } from './session-markers.ts';
+import { createSessionBook, splitReport } from './sessions.ts';
+import type { SessionOwner, SessionReportPart } from './sessions.ts';
 import { safeTimeout } from './timers.ts';
 import type { Sender } from './sender.ts';
 import { createTransport } from './transport.ts';
 import type { Transport } from './transport.ts';
-import type { CaptureContext, CrashReport, ReportPath, UsageReport } from './types.ts';
+import type { CaptureContext, CrashReport, ReportPath, SessionReport, UsageReport } from './types.ts';
 
 /** A Dumpcatcher client: every method is safe to call at any time and never throws. */
 export interface DumpcatcherClient {
@@ -41,6 +45,10 @@ export interface DumpcatcherClient {
   reportUsage(): string | null;
   /** Registers (or replaces) a usage metric in this client's registry; false when the name is invalid. */
   defineMetric(name: string, collect: MetricCollector): boolean;
+  /** Starts a release health session, ending the running one first (its report is queued). */
+  startSession(): void;
+  /** Ends the running session and queues its report (`ok`, or `errored` after a handled error). */
+  endSession(): void;
   /** Sends what is queued; true when the queue is empty before `timeoutMs`, false otherwise. */
   flush(timeoutMs?: number): Promise<boolean>;
   /** Flushes with `shutdownTimeoutMs`, removes the hooks, and turns every later call into a no-op. */
@@ -55,6 +63,8 @@ const OFF_CLIENT_BASE = {
   captureException: () => null,
   reportUsage: () => null,
   defineMetric: () => false,
+  startSession: () => undefined,
+  endSession: () => undefined,
   flush: () => Promise.resolve(true),
   close: () => Promise.resolve(true),
 };
@@ -152,7 +162,7 @@ function createClientUnsafe(
         })
       : null;
 
-  const installId = options.installId === true ? loadInstallId(mode === 'live' ? queueDir : null, log) : undefined;
+  const installId = options.installId !== false ? loadInstallId(mode === 'live' ? queueDir : null, log) : undefined;
   const label = sanitizeLabel(options.label, scrub);
   const facts: ReportFacts = {
     appName: options.appName.slice(0, 128),
@@ -165,8 +175,23 @@ function createClientUnsafe(
   };
 
   // ---- sending -------------------------------------------------------------------------
+  // An ingest older than /v1/sessions answers 404 there: no more sessions from this process.
+  let sessionsOn = true;
   const sender: Sender | null =
-    queue && transport ? createSender({ queue, transport, now: runtime.now, random: runtime.random, log }) : null;
+    queue && transport
+      ? createSender({
+          queue,
+          transport,
+          now: runtime.now,
+          random: runtime.random,
+          log,
+          onSessionsRefused: () => {
+            sessionsOn = false;
+            log('the ingest does not know /v1/sessions (an older server): session reports are dropped from now on');
+            removeMarker(markerPath(queueDir, clientId));
+          },
+        })
+      : null;
   let exitFlushDone = false;
   const kick = (): void => {
     if (mode === 'live') sender?.kick();
@@ -174,7 +199,7 @@ function createClientUnsafe(
 
   // ---- capture -------------------------------------------------------------------------
 
-  const enqueue = (path: ReportPath, body: CrashReport | UsageReport, durable: boolean): void => {
+  const enqueue = (path: ReportPath, body: CrashReport | UsageReport | SessionReport, durable: boolean): void => {
     if (mode === 'debug') {
       printDebugReport(runtime.writeStderr, path, body);
       return;
@@ -257,6 +282,49 @@ function createClientUnsafe(
     return report.reportId;
   };
 
+  // ---- sessions (docs/sdks.md "Sessions") -----------------------------------------------
+  const owner: SessionOwner = {
+    appName: facts.appName,
+    appVersion: facts.appVersion,
+    ...(installId !== undefined ? { installId } : {}),
+  };
+  const book = createSessionBook(owner);
+  const probe = runtime.processProbe ?? systemProbe;
+  const self: ProcessIdentity | null = mode === 'live' ? probe.self() : null;
+  const ownMarker = markerPath(queueDir, clientId);
+
+  const queueSessionReport = (whole: SessionReportPart, durable: boolean): void => {
+    if (!sessionsOn) return;
+    for (const p of splitReport(whole)) {
+      const report: SessionReport = {
+        reportId: makeReportId(),
+        occurredAt: new Date(runtime.now()).toISOString(),
+        ...p,
+      };
+      enqueue('/v1/sessions', report, durable);
+    }
+  };
+  /** The marker says what runs now: written (atomically) while a session runs, gone when none does. */
+  const saveMarker = (durable: boolean): void => {
+    if (mode !== 'live' || self === null) return;
+    try {
+      if (book.current && sessionsOn) {
+        mkdirSync(queueDir, { recursive: true, mode: 0o700 });
+        writeMarker(queueDir, clientId, owner, book.current, book.carried, self, durable);
+      } else {
+        removeMarker(ownMarker);
+      }
+    } catch (err) {
+      log('could not write the session marker:', err);
+    }
+  };
+  const finishSession = (status: 'ok' | 'crashed', durable: boolean): void => {
+    if (mode === 'off') return;
+    const ended = book.end(status);
+    if (ended) queueSessionReport(ended, durable);
+    saveMarker(durable);
+  };
+
   let removeHooks: (() => void) | null = null;
 
   const client: DumpcatcherClient = {
@@ -271,6 +339,7 @@ function createClientUnsafe(
     },
     captureException(error, context) {
       try {
+        if (mode !== 'off' && book.markErrored()) saveMarker(false);
         const id = captureSync(error, context, false);
         if (id !== null) kick();
         return id;
@@ -312,6 +381,25 @@ function createClientUnsafe(
         return false;
       }
     },
+    startSession() {
+      try {
+        if (mode === 'off') return;
+        const ended = book.start(runtime.now());
+        if (ended) queueSessionReport(ended, false);
+        saveMarker(false);
+        kick();
+      } catch (err) {
+        log('startSession failed:', err);
+      }
+    },
+    endSession() {
+      try {
+        finishSession('ok', false);
+        kick();
+      } catch (err) {
+        log('endSession failed:', err);
+      }
+    },
     async flush(timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) {
       try {
         if (mode !== 'live' || !sender) return true;
@@ -324,6 +412,7 @@ function createClientUnsafe(
     async close() {
       try {
         if (mode === 'off') return true;
+        finishSession('ok', false);
         const ok =
           mode === 'live' && sender
             ? await holdWhile(settings.shutdownTimeoutMs, sender.flush(settings.shutdownTimeoutMs))
@@ -350,17 +439,19 @@ function createClientUnsafe(
         try {
           // The process may die as soon as this returns, so the report is written right here.
           const id = captureSync(error, undefined, true);
-          if (id !== null) {
-            log(`captured ${origin} as report ${id}`);
-            // Only matters when an app handler keeps the process alive.
-            kick();
-          }
+          if (id !== null) log(`captured ${origin} as report ${id}`);
+          // Right after the crash report, on disk before the process dies.
+          finishSession('crashed', true);
+          // Only matters when an app handler keeps the process alive.
+          kick();
         } catch (err) {
           log('could not capture an uncaught exception:', err);
         }
       },
       onUnhandledRejection(reason) {
         try {
+          // The app's own handler keeps the process alive: an error the app handled.
+          if (mode !== 'off' && book.markErrored()) saveMarker(false);
           if (captureSync(reason, undefined, false) !== null) kick();
         } catch (err) {
           log('could not capture an unhandled rejection:', err);
@@ -368,6 +459,8 @@ function createClientUnsafe(
       },
       onExit() {
         try {
+          // process.exit() skips beforeExit: the session ends here and its report waits in the queue.
+          finishSession('ok', false);
           limiter.persistNow();
           queue?.dispose();
         } catch (err) {
@@ -375,6 +468,12 @@ function createClientUnsafe(
         }
       },
       onBeforeExit() {
+        try {
+          // The event loop ran dry: the run is over, and its session report can leave with the flush.
+          finishSession('ok', false);
+        } catch (err) {
+          log('could not end the session:', err);
+        }
         if (mode !== 'live' || exitFlushDone || !sender) return;
         exitFlushDone = true;
         if (!sender.hasWork()) return;
@@ -386,6 +485,8 @@ function createClientUnsafe(
     options.captureUncaught !== false,
   );
 
+  startSessions(options.autoSessionTracking !== false);
+
   if (mode === 'live') {
     log(`ready: client ${clientId}, queue ${queueDir}`);
     // Reports earlier runs left behind go out first.
@@ -394,6 +495,25 @@ function createClientUnsafe(
     log('debug mode: reports are printed, never sent or written');
   }
   return client;
+
+  /**
+   * At init: the process session starts (unless autoSessionTracking is false), and the sessions
+   * earlier processes left without an end become reports (or ride with this one's).
+   */
+  function startSessions(auto: boolean): void {
+    try {
+      if (auto) book.start(runtime.now());
+      if (mode !== 'live' || self === null) return;
+      const dead = claimDeadMarkers(queueDir, clientId, self, probe);
+      for (const other of book.found(dead.sessions)) queueSessionReport(other, false);
+      // The marker carries this release's found sessions before their own markers go.
+      saveMarker(dead.claimed.length > 0);
+      for (const claim of dead.claimed) removeMarker(claim);
+      if (dead.sessions.length > 0) log(`found ${dead.sessions.length} session(s) that ended without an end`);
+    } catch (err) {
+      log('could not start the session:', err);
+    }
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { homedir, userInfo } from 'node:os';
+import type { ProcessProbe } from './session-markers.ts';
 import type { Transport, TransportSettings } from './transport.ts';
 
 /** What the client takes from its surroundings; tests replace parts of it. */
@@ -15,6 +16,8 @@ export interface ClientRuntime {
   writeStderr: (text: string) => void;
   /** The process whose events the hooks listen to. */
   process: NodeJS.Process;
+  /** Tells whether the process that wrote a session marker still runs (default: the operating system). */
+  processProbe?: ProcessProbe;
   /** Makes the transport; replaced only by tests and the benchmark (default: HTTP). */
   makeTransport?: (settings: TransportSettings) => Transport;
 }

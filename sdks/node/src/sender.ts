@@ -32,10 +32,12 @@ export interface SenderDeps {
   now: () => number;
   random: () => number;
   log: DebugLog;
+  /** The ingest answered 404 to `/v1/sessions` (an older server); called once. */
+  onSessionsRefused?: () => void;
 }
 
 /** Creates the sender of one client. */
-export function createSender({ queue, transport, now, random, log }: SenderDeps): Sender {
+export function createSender({ queue, transport, now, random, log, onSessionsRefused }: SenderDeps): Sender {
   const attempts = new Map<string, number>();
   // Reports this process wrote and has not yet delivered or dropped, oldest first, kept in
   // memory so that sending them needs no directory listing and no re-reading.
@@ -47,6 +49,7 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
   let kickPending = false;
   let stopped = false;
   let clockOffsetMs = 0;
+  let sessionsRefused = false;
   // Reports of other client ids (earlier runs, or other live processes of the app) are sent
   // at init and on flush; in between, a live process sends only its own, so two running
   // processes do not both send each new report.
@@ -108,6 +111,10 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
         return false;
       case 'drop':
         forgetFile(name);
+        if (entry.path === '/v1/sessions' && result.status === 404 && !sessionsRefused) {
+          sessionsRefused = true;
+          onSessionsRefused?.();
+        }
         log(`dropped ${name}: ${result.reason} (permanent)`);
         return false;
       case 'unauthorized':
@@ -168,6 +175,10 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
       const own = ownPending.get(name);
       const entry = own?.entry ?? queue.read(name);
       if (!entry) continue;
+      if (sessionsRefused && entry.path === '/v1/sessions') {
+        forgetFile(name);
+        continue;
+      }
       inFlight += 1;
       sendOne(name, entry, own?.bodyJson).then(settled, failed);
       if (inFlight >= SEND_WINDOW) await new Promise<void>((resolve) => (slotFreed = resolve));

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '../src/client.ts';
 import type { DumpcatcherClient } from '../src/client.ts';
@@ -123,8 +123,8 @@ describe('captureException', () => {
     expect(readQueued(dir).map((e) => e.counter)).toEqual([3, 4]);
   });
 
-  it('stores a random install id once and sends it with crash reports when installId is true', async () => {
-    const a = createClient(testOptions(NOWHERE, dir, { installId: true }), testRuntime());
+  it('stores a random install id once and sends it with crash reports by default', async () => {
+    const a = createClient(testOptions(NOWHERE, dir), testRuntime());
     a.captureException(new Error('x'));
     await a.close();
     const b = createClient(testOptions(NOWHERE, dir, { installId: true }), testRuntime());
@@ -135,10 +135,11 @@ describe('captureException', () => {
     expect(readQueued(dir).map((e) => (e.body as unknown as CrashReport).installId)).toEqual([stored, stored]);
   });
 
-  it('sends no installId unless asked', async () => {
-    const client = createClient(testOptions(NOWHERE, dir), testRuntime());
+  it('sends no installId and stores none when installId is false', async () => {
+    const client = createClient(testOptions(NOWHERE, dir, { installId: false }), testRuntime());
     client.captureException(new Error('x'));
     await client.close();
     expect(readQueued(dir)[0]?.body).not.toHaveProperty('installId');
+    expect(existsSync(join(dir, 'install-id'))).toBe(false);
   });
 });

@@ -5,6 +5,9 @@ import { createClient } from '../src/client.ts';
 import { createLimiter, localFingerprint } from '../src/limiter.ts';
 import { createQueue } from '../src/queue.ts';
 import { createScrubber } from '../src/scrub.ts';
+import { parseMarker } from '../src/session-markers.ts';
+import { BACKGROUND_SESSION_MS, createSessionBook } from '../src/sessions.ts';
+import type { FoundSession, SessionReportPart } from '../src/sessions.ts';
 import type { DumpcatcherOptions } from '../src/options.ts';
 import { makeTempDir, removeDir, testRuntime } from './helpers/env.ts';
 
@@ -246,5 +249,81 @@ describe('arch-v1.json', () => {
   });
   it.each(rows(vectors.cases, 'arch-v1.json: cases'))('%s is a name process.arch uses', (_name, c) => {
     expect(vectors.nodeArchs).toContain(c.arch);
+  });
+});
+
+interface SessionVectors {
+  backgroundSessionMs: number;
+  cases: Array<{
+    name: string;
+    app: { name: string; version: string };
+    installId?: string;
+    autoSessionTracking: boolean;
+    events: Array<{
+      event: string;
+      at?: string;
+      /** What the dead markers held, less `v` and `writer`. */
+      found?: Array<Record<string, unknown>>;
+    }>;
+    reports: SessionReportPart[];
+  }>;
+}
+
+describe('sessions-v1.json', () => {
+  const vectors = load<SessionVectors>('sessions-v1.json');
+
+  it('holds cases, and the background rule the SDK uses', () => {
+    expect(vectors.cases.length).toBeGreaterThan(0);
+    expect(BACKGROUND_SESSION_MS).toBe(vectors.backgroundSessionMs);
+  });
+
+  it.each(vectors.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const book = createSessionBook({
+      appName: c.app.name,
+      appVersion: c.app.version,
+      ...(c.installId !== undefined ? { installId: c.installId } : {}),
+    });
+    const reports: SessionReportPart[] = [];
+    const out = (part: SessionReportPart | null): void => {
+      if (part) reports.push(part);
+    };
+    for (const e of c.events) {
+      const at = e.at === undefined ? NaN : Date.parse(e.at);
+      switch (e.event) {
+        case 'init': {
+          if (c.autoSessionTracking) out(book.start(at));
+          // Read as the marker files they stand for, through the SDK's own marker parser.
+          const found: FoundSession[] = (e.found ?? []).map((f) => {
+            const parsed = parseMarker(JSON.stringify({ v: 1, ...f, writer: { pid: null } }));
+            if (parsed === null) throw new Error(`found ${JSON.stringify(f)} is not a marker`);
+            return parsed.session;
+          });
+          reports.push(...book.found(found));
+          break;
+        }
+        case 'capture':
+          book.markErrored();
+          break;
+        case 'uncaught':
+          out(book.end('crashed'));
+          break;
+        case 'exit':
+        case 'endSession':
+          out(book.end('ok'));
+          break;
+        case 'startSession':
+          out(book.start(at));
+          break;
+        case 'background':
+          book.background(at);
+          break;
+        case 'foreground':
+          out(book.foreground(at));
+          break;
+        default:
+          throw new Error(`unknown event ${e.event}`);
+      }
+    }
+    expect(reports).toEqual(c.reports);
   });
 });

@@ -4,6 +4,7 @@ import json
 import os
 import platform
 import re
+from datetime import datetime
 from typing import Any, Dict, List, Tuple
 
 import pytest
@@ -13,6 +14,8 @@ from dumpcatcher.limiter import Limiter, local_fingerprint
 from dumpcatcher.options import Options, OptionsError
 from dumpcatcher.report import os_arch
 from dumpcatcher.scrub import Scrubber
+from dumpcatcher.session_markers import parse_marker
+from dumpcatcher.sessions import BACKGROUND_SESSION_SECONDS, Owner, SessionBook
 from dumpcatcher.transport import CLOCK_FIX, classify_answer
 
 VECTORS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "test", "vectors")
@@ -164,3 +167,54 @@ def test_limiter_keeps_at_most_max_entries_dropping_the_window_that_started_firs
 def test_arch_vector(case: Dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(platform, "machine", lambda: case["machine"])
     assert os_arch() == case["arch"]
+
+
+SESSIONS = _load("sessions-v1.json")
+
+
+def test_session_vectors_hold_cases_and_the_sdk_uses_their_background_rule() -> None:
+    assert len(SESSIONS["cases"]) > 0
+    assert BACKGROUND_SESSION_SECONDS * 1000 == SESSIONS["backgroundSessionMs"]
+
+
+def _seconds(stamp: str) -> float:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+@pytest.mark.parametrize("case", SESSIONS["cases"], ids=[c["name"] for c in SESSIONS["cases"]])
+def test_session_vector(case: Dict[str, Any]) -> None:
+    book = SessionBook(Owner(case["app"]["name"], case["app"]["version"], case.get("installId")))
+    reports: List[Dict[str, Any]] = []
+
+    def out(part: Any) -> None:
+        if part is not None:
+            reports.append(part)
+
+    for e in case["events"]:
+        at = _seconds(e["at"]) if "at" in e else None
+        kind = e["event"]
+        if kind == "init":
+            if case["autoSessionTracking"]:
+                out(book.start(at))  # type: ignore[arg-type]
+            # Read as the marker files they stand for, through the SDK's own marker parser.
+            found = []
+            for f in e.get("found", []):
+                parsed = parse_marker(json.dumps(dict(f, v=1, writer={})))
+                assert parsed is not None, f
+                found.append(parsed[0])
+            reports.extend(book.found(found))
+        elif kind == "capture":
+            book.mark_errored()
+        elif kind == "uncaught":
+            out(book.end("crashed"))
+        elif kind in ("exit", "endSession"):
+            out(book.end("ok"))
+        elif kind == "startSession":
+            out(book.start(at))  # type: ignore[arg-type]
+        elif kind == "background":
+            book.background(at)  # type: ignore[arg-type]
+        elif kind == "foreground":
+            out(book.foreground(at))  # type: ignore[arg-type]
+        else:
+            raise AssertionError("unknown event " + kind)
+    assert reports == case["reports"]

@@ -62,7 +62,7 @@ export function testRuntime(
   };
 }
 
-/** Options for a client talking to `endpoint` with its queue in `queueDir`. */
+/** Options for a client talking to `endpoint` with its queue in `queueDir` (no automatic session). */
 export function testOptions(
   endpoint: string,
   queueDir: string,
@@ -76,6 +76,8 @@ export function testOptions(
     appVersion: '1.2.3',
     queueDir,
     captureUncaught: false,
+    // Sessions add a report at close; the suites about sessions turn them on.
+    autoSessionTracking: false,
     ...extra,
   };
 }

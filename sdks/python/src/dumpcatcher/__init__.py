@@ -34,6 +34,8 @@ __all__ = [
     "get_client",
     "init",
     "report_usage",
+    "start_session",
+    "end_session",
 ]
 
 __version__ = "0.1.0"
@@ -105,6 +107,28 @@ def report_usage() -> Optional[str]:
     except Exception as error:  # noqa: BLE001
         log.internal_error("report_usage", error)
         return None
+
+
+def start_session() -> None:
+    """Start a release health session, ending the running one first; for apps with their own sessions."""
+    client = _client
+    if client is None:
+        return
+    try:
+        client.start_session()
+    except Exception as error:  # noqa: BLE001
+        log.internal_error("start_session", error)
+
+
+def end_session() -> None:
+    """End the running session and queue its report."""
+    client = _client
+    if client is None:
+        return
+    try:
+        client.end_session()
+    except Exception as error:  # noqa: BLE001
+        log.internal_error("end_session", error)
 
 
 def flush(timeout: float = 2.0) -> bool:

@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 FILE_NAME = re.compile(r"^(\d+)-([A-Za-z0-9_-]{8,64})-(\d+)\.json$")
 TMP_GRACE_SECONDS = 60.0  # a younger .tmp may belong to a live writer in another process
-PATHS = ("/v1/crashes", "/v1/usage")
+PATHS = ("/v1/crashes", "/v1/usage", "/v1/sessions")
 
 
 @dataclass

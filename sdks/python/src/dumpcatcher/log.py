@@ -79,6 +79,16 @@ def report_dropped(name: str, reason: str) -> None:
     _emit(logging.DEBUG, "report %s dropped: %s", name, reason)
 
 
+def sessions_refused() -> None:
+    """The ingest answered 404 to /v1/sessions (an older server): sessions stop for this process."""
+    _emit(logging.WARNING, "the ingest does not know /v1/sessions (an older server): session reports are dropped from now on")
+
+
+def sessions_found(count: int) -> None:
+    """Sessions of earlier processes that ended without an end were found at start."""
+    _emit(logging.DEBUG, "found %d session(s) that ended without an end", count)
+
+
 def report_retry(name: str, reason: str, delay: float) -> None:
     """A send failed in a way worth retrying."""
     _emit(logging.DEBUG, "report %s not sent (%s); next try in %.2fs", name, reason, delay)

@@ -42,8 +42,12 @@ class Sender:
         transport: Transport,
         policy: RetryPolicy,
         own_client_id: Callable[[], str],
+        on_sessions_refused: Optional[Callable[[], None]] = None,
     ) -> None:
         self.queue = queue
+        # An ingest older than /v1/sessions answers 404 there: no more sessions from this process.
+        self._on_sessions_refused = on_sessions_refused
+        self.sessions_refused = False
         self._own_client_id = own_client_id
         # Other processes' files (earlier runs, or a live sibling) are sent only by a sweep,
         # requested at init and by each flush; otherwise only this process's own reports.
@@ -131,9 +135,13 @@ class Sender:
 
     def _send_one(self, name: str) -> bool:
         """Send one file; False when the sender must back off before trying more."""
+        entry = None
         try:
             entry = self.queue.load(name)
             if entry is None:
+                return True
+            if self.sessions_refused and entry.path == "/v1/sessions":
+                self.queue.remove(name)
                 return True
             self._busy = True
             try:
@@ -153,6 +161,11 @@ class Sender:
             self.queue.remove(name)
             self._attempts.pop(name, None)
             log.report_dropped(name, result.reason)
+            if entry is not None and entry.path == "/v1/sessions" and result.status == 404 and not self.sessions_refused:
+                self.sessions_refused = True
+                log.sessions_refused()
+                if self._on_sessions_refused is not None:
+                    self._on_sessions_refused()
             return True
         attempts = self._attempts.get(name, 0) + 1
         self._attempts[name] = attempts

@@ -261,7 +261,7 @@ public final class DiskQueue {
       String body = raw.get("body");
       Matcher m = REPORT_FILE.matcher(file.getName());
       // The checks of test/vectors/files-v1.json, as in the Node and Python SDKs.
-      if (!Long.valueOf(1).equals(obj.get("v")) || !("/v1/crashes".equals(path) || "/v1/usage".equals(path))
+      if (!Long.valueOf(1).equals(obj.get("v")) || !("/v1/crashes".equals(path) || "/v1/usage".equals(path) || "/v1/sessions".equals(path))
           || !(clientId instanceof String) || !CLIENT_ID.matcher((String) clientId).matches()
           || !(counter instanceof Long) || (Long) counter < 1 || (Long) counter > MAX_COUNTER
           || !(obj.get("createdAt") instanceof String)

@@ -40,6 +40,9 @@ final class Sender implements Runnable {
   private volatile boolean stopped;
   private volatile long pausedUntil;
   private volatile long clockOffsetMs;
+  // An ingest older than /v1/sessions answers 404 there: no more sessions from this process.
+  private volatile boolean sessionsRefused;
+  private volatile Runnable onSessionsRefused;
   private Thread thread;
 
   Sender(DiskQueue queue, Limiter limiter, Transport transport, DumpcatcherOptions options, DebugLog log) {
@@ -49,6 +52,15 @@ final class Sender implements Runnable {
     this.options = options;
     this.log = log;
     this.maxAgeMillis = options.maxQueueAgeSeconds() * 1000L;
+  }
+
+  /** Called once when the ingest answers 404 to /v1/sessions (an older server). */
+  void onSessionsRefused(Runnable callback) {
+    this.onSessionsRefused = callback;
+  }
+
+  boolean sessionsRefused() {
+    return sessionsRefused;
   }
 
   void start() {
@@ -180,6 +192,10 @@ final class Sender implements Runnable {
       if (state != null && state.failures >= MAX_ATTEMPTS) continue;
       QueuedReport report = queue.read(entry);
       if (report == null) continue;
+      if (sessionsRefused && "/v1/sessions".equals(report.path())) {
+        queue.delete(file);
+        continue;
+      }
       if (System.currentTimeMillis() - report.createdAtMillis() > maxAgeMillis) {
         log.log("dropping " + name + ": older than maxQueueAgeSeconds");
         queue.delete(file);
@@ -257,6 +273,12 @@ final class Sender implements Runnable {
         case Answers.DROP:
           log.log("dropping report: ingest answered " + status
               + (status == 401 ? " unauthenticated (check productKey and secret)" : ""));
+          if (status == 404 && "/v1/sessions".equals(report.path()) && !sessionsRefused) {
+            sessionsRefused = true;
+            log.log("the ingest does not know /v1/sessions (an older server): session reports are dropped from now on");
+            Runnable callback = onSessionsRefused;
+            if (callback != null) callback.run();
+          }
           return Outcome.DONE_OUTCOME;
         default:
           log.log("ingest answered " + status + ", will retry");

@@ -24,7 +24,7 @@ final class TestSupport {
     };
   }
 
-  /** Options toward the fake ingest with a private queue folder, short retries, no hooks. */
+  /** Options toward the fake ingest with a private queue folder, short retries, no hooks, no automatic session. */
   static DumpcatcherOptions.Builder options(String endpoint, Path queueDir) {
     return DumpcatcherOptions.builder()
         .endpoint(endpoint)
@@ -35,6 +35,8 @@ final class TestSupport {
         .queueDir(queueDir.toFile())
         .environment(env())
         .captureUncaught(false)
+        // A session adds a report at close; SessionsTest and the vectors turn sessions on.
+        .autoSessionTracking(false)
         .shutdownTimeoutMs(500)
         .retryBaseMs(50);
   }

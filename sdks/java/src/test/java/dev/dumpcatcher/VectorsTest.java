@@ -263,4 +263,66 @@ class VectorsTest {
     return cases(load("arch-v1.json")).stream().map(c -> DynamicTest.dynamicTest((String) c.get("name"),
         () -> assertEquals(c.get("arch"), SystemInfo.archName((String) c.get("machine")))));
   }
+
+  @TestFactory
+  Stream<DynamicTest> sessions() throws IOException {
+    Map<String, Object> vectors = load("sessions-v1.json");
+    assertFalse(cases(vectors).isEmpty(), "sessions-v1.json holds cases");
+    assertEquals(number(vectors.get("backgroundSessionMs")), SessionBook.BACKGROUND_SESSION_MS);
+    return cases(vectors).stream().map(c -> DynamicTest.dynamicTest((String) c.get("name"), () -> {
+      Map<String, Object> app = map(c.get("app"));
+      SessionBook book = new SessionBook(
+          new SessionBook.Owner((String) app.get("name"), (String) app.get("version"), (String) c.get("installId")));
+      List<Map<String, Object>> reports = new ArrayList<>();
+      java.util.function.Consumer<Map<String, Object>> out = r -> {
+        if (r != null) reports.add(r);
+      };
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> events = (List<Map<String, Object>>) c.get("events");
+      for (Map<String, Object> e : events) {
+        Long at = e.containsKey("at") ? Text.parseRfc3339((String) e.get("at")) : null;
+        switch ((String) e.get("event")) {
+          case "init": {
+            if (Boolean.TRUE.equals(c.get("autoSessionTracking"))) out.accept(book.start(at));
+            List<SessionBook.Found> found = new ArrayList<>();
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> given = (List<Map<String, Object>>) e.getOrDefault("found", new ArrayList<>());
+            // Read as the marker files they stand for, through the SDK's own marker parser.
+            for (Map<String, Object> f : given) {
+              Map<String, Object> marker = new LinkedHashMap<>(f);
+              marker.put("v", 1L);
+              marker.put("writer", new LinkedHashMap<String, Object>());
+              SessionBook.Found parsed = SessionMarker.parse(Json.parse(Json.write(marker)));
+              assertNotNull(parsed, "found " + f + " is a marker");
+              found.add(parsed);
+            }
+            reports.addAll(book.found(found));
+            break;
+          }
+          case "capture":
+            book.markErrored();
+            break;
+          case "uncaught":
+            out.accept(book.end("crashed"));
+            break;
+          case "exit":
+          case "endSession":
+            out.accept(book.end("ok"));
+            break;
+          case "startSession":
+            out.accept(book.start(at));
+            break;
+          case "background":
+            book.background(at);
+            break;
+          case "foreground":
+            out.accept(book.foreground(at));
+            break;
+          default:
+            throw new AssertionError("unknown event " + e.get("event"));
+        }
+      }
+      assertEquals(c.get("reports"), reports);
+    }));
+  }
 }
