@@ -60,7 +60,7 @@ export async function rollUpToTheEnd(): Promise<void> {
 export function signedSender(productKey: string, secret: string) {
   const clientId = newClientId();
   let counter = 0;
-  return async (path: '/v1/crashes' | '/v1/usage', body: Record<string, unknown>): Promise<string> => {
+  return async (path: '/v1/crashes' | '/v1/usage' | '/v1/sessions', body: Record<string, unknown>): Promise<string> => {
     const res = await sendSigned({
       baseUrl: requireEnv('DUMPCATCHER_INGEST_URL'),
       path,
@@ -87,5 +87,5 @@ export async function productWithViewer() {
   expect(invited.status).toBe(201);
   expect((await callApi(viewer.token, 'POST', `/v1/invitations/${invited.json.id as string}/accept`)).status).toBe(200);
   const send = signedSender(productKey, secret);
-  return { owner, viewer, productKey, send, base: `/v1/products/${productKey}` };
+  return { owner, viewer, productKey, secret, send, base: `/v1/products/${productKey}` };
 }

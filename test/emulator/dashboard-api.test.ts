@@ -103,6 +103,11 @@ function countingStore(inner: InsightsStore): InsightsStore & { reads: number } 
       return rows;
     },
     getIssue: async (key, id) => (counted.reads++, inner.getIssue(key, id)),
+    listIssuesBetween: async (key, field, from, until, limit) => {
+      const rows = await inner.listIssuesBetween(key, field, from, until, limit);
+      counted.reads += Math.max(1, rows.length);
+      return rows;
+    },
     getCrashes: async (key, ids) => ((counted.reads += ids.length), inner.getCrashes(key, ids)),
     updateIssueStatus: (key, id, change) => inner.updateIssueStatus(key, id, change),
     getStats: async (key, ids) => ((counted.reads += ids.length), inner.getStats(key, ids)),

@@ -267,3 +267,8 @@ export const CreateUploadTokenBodySchema = z.strictObject({
 });
 /** A request to create an upload token. */
 export type CreateUploadTokenBody = z.infer<typeof CreateUploadTokenBodySchema>;
+
+/** Query of `GET /v1/products/{key}/releases` and `…/releases/{version}`. */
+export const ReleasesQuerySchema = z.strictObject({ from: Day, to: Day });
+/** A validated releases query. */
+export type ReleasesQuery = z.infer<typeof ReleasesQuerySchema>;

@@ -42,9 +42,31 @@ export const UsageDocSchema = z.object({
 /** A usage report as the rollup sees it. */
 export type UsageDoc = z.infer<typeof UsageDocSchema>;
 
-/** The two streams the rollup follows, by collection-group name. */
-export const ROLLUP_STREAMS = ['crashes', 'usage'] as const;
-/** `crashes` or `usage`. */
+/** What the rollup reads of a stored sessions report (`products/{key}/sessions/{id}`). */
+export const SessionDocSchema = z.object({
+  productKey: z.string().min(1),
+  clientId: z.string().min(1),
+  installId: z.string().min(1).optional(),
+  receivedAt: z.date(),
+  app: z.object({ version: z.string().min(1) }),
+  sessions: z
+    .array(
+      z.object({
+        started: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$/),
+        ok: z.number().int().min(0),
+        errored: z.number().int().min(0),
+        crashed: z.number().int().min(0),
+        abnormal: z.number().int().min(0),
+      }),
+    )
+    .min(1),
+});
+/** A sessions report as the rollup sees it. */
+export type SessionDoc = z.infer<typeof SessionDocSchema>;
+
+/** The three streams the rollup follows, by collection-group name. */
+export const ROLLUP_STREAMS = ['crashes', 'usage', 'sessions'] as const;
+/** `crashes`, `usage` or `sessions`. */
 export type RollupStream = (typeof ROLLUP_STREAMS)[number];
 
 /** `rollupState/{stream}`: the last report applied, in (receivedAt, document path) order. */
@@ -91,6 +113,22 @@ export const IssueDocSchema = z.object({
   updatedAt: z.date(),
   /** Absent for traces that needed no mapping (and for issues written before retracing existed). */
   retrace: RetraceOutcomeSchema.optional(),
+  /** The release of the issue's earliest crash; absent on issues stored before release health. */
+  firstVersion: z.string().optional(),
+  /**
+   * Crashes and distinct installs per release, newest MAX_ISSUE_RELEASES releases in version
+   * order (counted since release health; absent before).
+   */
+  releases: z
+    .array(
+      z.object({
+        version: z.string(),
+        count: z.number().int().min(0),
+        installs: z.number().int().min(0),
+        sketch: BytesSchema,
+      }),
+    )
+    .optional(),
 });
 /** An issue document. */
 export type IssueDoc = z.infer<typeof IssueDocSchema>;
@@ -154,3 +192,76 @@ export const UsageStatsDocSchema = z.object({
 });
 /** A usage stats document. */
 export type UsageStatsDoc = z.infer<typeof UsageStatsDocSchema>;
+
+/** Sessions by final status, and their total. */
+export const SessionCountsSchema = z.object({
+  total: z.number().int().min(0),
+  ok: z.number().int().min(0),
+  errored: z.number().int().min(0),
+  crashed: z.number().int().min(0),
+  abnormal: z.number().int().min(0),
+});
+/** Session counts. */
+export type SessionCounts = z.infer<typeof SessionCountsSchema>;
+
+const DistinctSchema = z.object({ clients: z.number().int().min(0), sketch: BytesSchema });
+
+/** One release's day in a releases stats document. */
+export const ReleaseDaySchema = z.object({
+  version: z.string(),
+  sessions: SessionCountsSchema,
+  /** Installs with a session of this release that started this day. */
+  installs: DistinctSchema,
+  /** Of those, installs with a crashed session. */
+  crashedInstalls: DistinctSchema,
+});
+/** One release's day. */
+export type ReleaseDay = z.infer<typeof ReleaseDaySchema>;
+
+/**
+ * `products/{key}/stats/{YYYY-MM-DD}_releases`: one UTC day of sessions (by the hour they
+ * started), every release of the product in one document.
+ */
+export const ReleasesDayDocSchema = z.object({
+  productKey: z.string(),
+  day: z.string(),
+  by: z.literal('releases'),
+  /** Every install with a session that started this day, whatever its release (adoption's denominator). */
+  installs: DistinctSchema,
+  releases: z.array(ReleaseDaySchema),
+  /** Sessions of releases that arrived after the document already had MAX_RELEASES_PER_DAY releases. */
+  otherSessions: SessionCountsSchema,
+  updatedAt: z.date(),
+});
+/** A releases stats document. */
+export type ReleasesDayDoc = z.infer<typeof ReleasesDayDocSchema>;
+
+/** Sessions and crashed sessions of one clock hour (for the last-hour estimate of `release.unhealthy`). */
+export const HourCountsSchema = z.object({ sessions: z.number().int().min(0), crashed: z.number().int().min(0) });
+
+/** One release in the product's releases index. */
+export const ReleaseIndexEntrySchema = z.object({
+  version: z.string(),
+  /** Start hour of the earliest session seen of this release. */
+  firstSeen: z.date(),
+  /** Start hour of the latest session seen of this release. */
+  lastSeen: z.date(),
+  /** Sessions the rollup applied in the clock hour starting at `hourStartMs` (its own clock), and the hour before. */
+  hourStartMs: z.number(),
+  current: HourCountsSchema,
+  previous: HourCountsSchema,
+  /** Set while the release had crashes in its last hour when alerts last looked, so its recovery is queued too. */
+  watch: z.boolean().optional(),
+});
+/** One release's index entry. */
+export type ReleaseIndexEntry = z.infer<typeof ReleaseIndexEntrySchema>;
+
+/** `products/{key}/stats/releases`: every release with sessions, its first and last session, its last hour. */
+export const ReleasesIndexDocSchema = z.object({
+  productKey: z.string(),
+  by: z.literal('release-index'),
+  releases: z.array(ReleaseIndexEntrySchema),
+  updatedAt: z.date(),
+});
+/** The releases index. */
+export type ReleasesIndexDoc = z.infer<typeof ReleasesIndexDocSchema>;

@@ -1,6 +1,6 @@
 import { INDEX_SHARDS } from '../shared/paths';
 import { sha256Hex } from '../shared/sha256';
-import type { CrashReport, UsageReport } from './schemas';
+import type { CrashReport, SessionReport, UsageReport } from './schemas';
 
 /** Largest stack trace kept, in UTF-8 bytes; longer ones are cut with a marker. */
 export const MAX_STORED_STACKTRACE_BYTES = 256 * 1024;
@@ -60,8 +60,8 @@ export function truncateStacktrace(
 const DAY_MS = 86_400_000;
 
 /** Builds the document for an accepted report (extra kept as JSON text: Firestore limits nesting). */
-export function toStoredReport(report: CrashReport | UsageReport, server: ServerFields): StoredReport {
-  const { extra, ...body } = report as (CrashReport | UsageReport) & { extra?: unknown };
+export function toStoredReport(report: CrashReport | UsageReport | SessionReport, server: ServerFields): StoredReport {
+  const { extra, ...body } = report as (CrashReport | UsageReport | SessionReport) & { extra?: unknown };
   const doc: StoredReport = {
     ...body,
     reportId: report.reportId,

@@ -62,6 +62,12 @@ function storeWith(
         .slice(0, q.limit)
         .map(({ id, issue }) => ({ id, issue })),
     getIssue: async (_key, id) => issues.get(id) ?? null,
+    listIssuesBetween: async (_key, field, from, until, limit) =>
+      [...issues]
+        .filter(([, i]) => i[field] >= from && (until === null || i[field] < until))
+        .sort(([, a], [, b]) => b[field].getTime() - a[field].getTime())
+        .slice(0, limit)
+        .map(([id, issue]) => ({ id, issue })),
     getCrashes: async (_key, ids) =>
       ids.filter((id) => id !== 'c1').map((id) => ({ id, data: crashDocs.get(id) ?? { receivedAt: NOW } })),
     updateIssueStatus: async (_key, id, change) => {

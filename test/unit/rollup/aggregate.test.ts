@@ -295,3 +295,37 @@ describe('classifyCrash', () => {
     expect(cache.size).toBeLessThanOrEqual(FINGERPRINT_CACHE_SIZE);
   });
 });
+
+describe('mergeIssue: releases and first version', () => {
+  const id = 'java/checkout-1.3.0-checkout';
+  it('counts crashes and distinct installs per release, merged across batches, and keeps the first release', () => {
+    const first = reduceCrashes([
+      crash(id, { version: '2.0.0', installId: 'inst-a', at: '2026-11-02T00:00:00Z' }),
+      crash(id, { version: '1.9.0', installId: 'inst-a', at: '2026-11-01T00:00:00Z' }),
+      crash(id, { version: '2.0.0', installId: 'inst-b', at: '2026-11-03T00:00:00Z' }),
+    ]);
+    const created = mergeIssue(null, [...first.issues.values()][0]!, NOW);
+    expect(created.firstVersion).toBe('1.9.0');
+    expect(created.releases?.map((r) => [r.version, r.count, r.installs])).toEqual([
+      ['2.0.0', 2, 2],
+      ['1.9.0', 1, 1],
+    ]);
+    const later = reduceCrashes([
+      crash(id, { version: '2.0.0', installId: 'inst-a', at: '2026-11-04T00:00:00Z' }),
+      crash(id, { version: '2.0.0', installId: 'inst-c', at: '2026-11-04T00:00:01Z' }),
+    ]);
+    const merged = mergeIssue(created, [...later.issues.values()][0]!, NOW);
+    expect(merged.firstVersion).toBe('1.9.0');
+    expect(merged.releases?.map((r) => [r.version, r.count, r.installs])).toEqual([
+      ['2.0.0', 4, 3],
+      ['1.9.0', 1, 1],
+    ]);
+    expect(merged.clients).toBe(3);
+  });
+
+  it('takes the first release from an earlier crash applied late', () => {
+    const created = issueAfter('unresolved', null, '2026-11-01T00:00:00Z');
+    const late = reduceCrashes([crash(id, { version: '1.0.0', at: '2026-10-01T00:00:00Z' })]);
+    expect(mergeIssue(created, [...late.issues.values()][0]!, NOW).firstVersion).toBe('1.0.0');
+  });
+});
