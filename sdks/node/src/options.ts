@@ -5,7 +5,7 @@ import type { CrashReport } from './types.ts';
 
 /** Options of `init` / `createClient`; see docs/sdks.md for the shared meaning of each. */
 export interface DumpcatcherOptions {
-  /** Ingest base URL; `/v1/crashes` and `/v1/usage` are appended. */
+  /** Ingest base URL; `/v1/crashes`, `/v1/usage` and `/v1/sessions` are appended. */
   endpoint: string;
   /** Public product key. */
   productKey: string;

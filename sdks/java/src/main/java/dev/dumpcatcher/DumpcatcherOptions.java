@@ -78,7 +78,7 @@ public final class DumpcatcherOptions {
     return new Builder();
   }
 
-  /** Ingest base URL, e.g. http://127.0.0.1:8080; /v1/crashes and /v1/usage are appended (required). */
+  /** Ingest base URL, e.g. http://127.0.0.1:8080; /v1/crashes, /v1/usage and /v1/sessions are appended (required). */
   public String endpoint() {
     return endpoint;
   }
@@ -264,7 +264,7 @@ public final class DumpcatcherOptions {
 
     private Builder() {}
 
-    /** Ingest base URL, e.g. http://127.0.0.1:8080; /v1/crashes and /v1/usage are appended (required). */
+    /** Ingest base URL, e.g. http://127.0.0.1:8080; /v1/crashes, /v1/usage and /v1/sessions are appended (required). */
     public Builder endpoint(String endpoint) {
       this.endpoint = endpoint;
       return this;
