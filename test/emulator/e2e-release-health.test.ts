@@ -33,20 +33,42 @@ afterAll(removeTempDirs);
 /** What one process does: exit cleanly, capture a handled error, crash uncaught, or be killed with SIGKILL. */
 type Ending = 'clean' | 'handled' | 'crash' | 'sigkill';
 
-/** One process: which install (queue folder) it runs as, its release, and how it ends. */
+type SdkName = 'node' | 'python' | 'java';
+
+/** One process: which install (queue folder) it runs as, its release, how it ends, and (when it is not the suite's) its SDK. */
 interface Run {
   install: string;
   version: string;
   ending: Ending;
+  sdk?: SdkName;
 }
 
+/** A release's figures as `GET /releases` gives them, but for firstSeen and lastSeen (hours of the run). */
+interface Figures {
+  version: string;
+  installs: number;
+  crashedInstalls: number;
+  sessions: number;
+  crashedSessions: number;
+  erroredSessions: number;
+  abnormalSessions: number;
+  crashFreeSessions: number | null;
+  crashFreeInstalls: number | null;
+  adoption: number | null;
+  crashes: number;
+  newIssues: number;
+}
+
+/** What a plan of runs must show: each release's figures, newest first, and its top issues as [installs, crashes]. */
+type Expected = Array<{ figures: Figures; topIssues: Array<[number, number]> }>;
+
 /**
- * The runs, in order. 1.0.0: a and b exit cleanly, c captures a handled error, d crashes, e is
- * killed. 2.0.0: d and e upgrade (their first start sends d's queued crash and finds e's dead
- * session, both counted in 1.0.0), f crashes then runs again cleanly (one install, two
- * sessions), g captures a handled error.
+ * Each SDK on its own, in order. 1.0.0: a and b exit cleanly, c captures a handled error, d
+ * crashes, e is killed. 2.0.0: d and e upgrade (their first start sends d's queued crash and
+ * finds e's dead session, both counted in 1.0.0), f crashes then runs again cleanly (one
+ * install, two sessions), g captures a handled error.
  */
-const RUNS: readonly Run[] = [
+const ONE_SDK: readonly Run[] = [
   { install: 'a', version: '1.0.0', ending: 'clean' },
   { install: 'b', version: '1.0.0', ending: 'clean' },
   { install: 'c', version: '1.0.0', ending: 'handled' },
@@ -60,56 +82,123 @@ const RUNS: readonly Run[] = [
 ];
 
 /**
- * The figures the runs above must give, worked out by hand. 7 installs in all (a-g).
- * 1.0.0: installs a-e (5), sessions a, b ok, c errored, d crashed, e abnormal; crashes: c's
- * handled error and d's crash; both issues first seen here.
+ * ONE_SDK's figures, worked out by hand. 7 installs in all (a-g).
  * 2.0.0: installs d-g (4), sessions d, e, f (second run) ok, f crashed, g errored; crashes: f's
  * crash and g's handled error, issues already seen in 1.0.0.
+ * 1.0.0: installs a-e (5), sessions a, b ok, c errored, d crashed, e abnormal; crashes: c's
+ * handled error and d's crash; both issues first seen here.
  */
-const EXPECTED = {
-  '2.0.0': {
-    version: '2.0.0',
-    installs: 4,
-    crashedInstalls: 1,
-    sessions: 5,
-    crashedSessions: 1,
-    erroredSessions: 1,
-    abnormalSessions: 0,
-    crashFreeSessions: 1 - 1 / 5,
-    crashFreeInstalls: 1 - 1 / 4,
-    adoption: 4 / 7,
-    crashes: 2,
-    newIssues: 0,
+const ONE_SDK_EXPECTED: Expected = [
+  {
+    figures: {
+      version: '2.0.0',
+      installs: 4,
+      crashedInstalls: 1,
+      sessions: 5,
+      crashedSessions: 1,
+      erroredSessions: 1,
+      abnormalSessions: 0,
+      crashFreeSessions: 1 - 1 / 5,
+      crashFreeInstalls: 1 - 1 / 4,
+      adoption: 4 / 7,
+      crashes: 2,
+      newIssues: 0,
+    },
+    topIssues: [
+      [1, 1],
+      [1, 1],
+    ],
   },
-  '1.0.0': {
-    version: '1.0.0',
-    installs: 5,
-    crashedInstalls: 1,
-    sessions: 5,
-    crashedSessions: 1,
-    erroredSessions: 1,
-    abnormalSessions: 1,
-    crashFreeSessions: 1 - 1 / 5,
-    crashFreeInstalls: 1 - 1 / 5,
-    adoption: 5 / 7,
-    crashes: 2,
-    newIssues: 2,
+  {
+    figures: {
+      version: '1.0.0',
+      installs: 5,
+      crashedInstalls: 1,
+      sessions: 5,
+      crashedSessions: 1,
+      erroredSessions: 1,
+      abnormalSessions: 1,
+      crashFreeSessions: 1 - 1 / 5,
+      crashFreeInstalls: 1 - 1 / 5,
+      adoption: 5 / 7,
+      crashes: 2,
+      newIssues: 2,
+    },
+    topIssues: [
+      [1, 1],
+      [1, 1],
+    ],
   },
-} as const;
+];
+
+/**
+ * One queue folder (one install id file, so one install) shared by the three SDKs, each
+ * killed in turn and found dead by the next one; and a Node crash sent by a Python start.
+ */
+const SHARED: readonly Run[] = [
+  { install: 'x', version: '1.0.0', ending: 'sigkill', sdk: 'python' },
+  { install: 'x', version: '1.0.0', ending: 'clean', sdk: 'node' },
+  { install: 'x', version: '2.0.0', ending: 'sigkill', sdk: 'java' },
+  { install: 'x', version: '2.0.0', ending: 'clean', sdk: 'python' },
+  { install: 'x', version: '2.0.0', ending: 'sigkill', sdk: 'node' },
+  { install: 'x', version: '2.0.0', ending: 'clean', sdk: 'java' },
+  { install: 'y', version: '2.0.0', ending: 'crash', sdk: 'node' },
+  { install: 'y', version: '2.0.0', ending: 'clean', sdk: 'python' },
+];
+
+/**
+ * SHARED's figures. 1.0.0: x's killed Python run (abnormal) and its Node run (ok). 2.0.0: x's
+ * killed Java and Node runs (abnormal), its Python and Java runs (ok); y's Node crash and Python
+ * run. 2 installs in all.
+ */
+const SHARED_EXPECTED: Expected = [
+  {
+    figures: {
+      version: '2.0.0',
+      installs: 2,
+      crashedInstalls: 1,
+      sessions: 6,
+      crashedSessions: 1,
+      erroredSessions: 0,
+      abnormalSessions: 2,
+      crashFreeSessions: 1 - 1 / 6,
+      crashFreeInstalls: 1 - 1 / 2,
+      adoption: 1,
+      crashes: 1,
+      newIssues: 1,
+    },
+    topIssues: [[1, 1]],
+  },
+  {
+    figures: {
+      version: '1.0.0',
+      installs: 1,
+      crashedInstalls: 0,
+      sessions: 2,
+      crashedSessions: 0,
+      erroredSessions: 0,
+      abnormalSessions: 1,
+      crashFreeSessions: 1,
+      crashFreeInstalls: 1,
+      adoption: 1 / 2,
+      crashes: 0,
+      newIssues: 0,
+    },
+    topIssues: [],
+  },
+];
 
 /** A real SDK program and its arguments for each ending. */
 interface Sdk {
-  name: string;
+  name: SdkName;
   run: (target: Target, args: string[], options: ProgramOptions) => Promise<RunResult>;
-  /** How the program's uncaught crash exits. */
-  crashExit: number;
 }
 
-const SDKS: readonly Sdk[] = [
-  { name: 'node', run: runNode, crashExit: 1 },
-  { name: 'python', run: runPython, crashExit: 1 },
-  { name: 'java', run: runJava, crashExit: 1 },
-];
+const SDKS: Record<SdkName, Sdk> = {
+  node: { name: 'node', run: runNode },
+  python: { name: 'python', run: runPython },
+  java: { name: 'java', run: runJava },
+};
 
 const ARGS: Record<Ending, string[]> = {
   clean: ['start'],
@@ -133,7 +222,8 @@ async function runOnce(sdk: Sdk, target: Target, queueDir: string, run: Run): Pr
       stdout: 'ready',
     });
   } else {
-    expectExit(result, run.ending === 'crash' ? sdk.crashExit : 0);
+    // Each program's uncaught crash exits 1, as it would without the SDK.
+    expectExit(result, run.ending === 'crash' ? 1 : 0);
   }
 }
 
@@ -142,81 +232,92 @@ function hourIso(ms: number): string {
   return new Date(Math.floor(ms / HOUR_MS) * HOUR_MS).toISOString();
 }
 
-type ReleaseFigures = Record<string, unknown> & { version: string; firstSeen: string; lastSeen: string };
+type ReleaseAnswer = Figures & { firstSeen: string; lastSeen: string };
 
-describe.each(SDKS)('release health end to end with the $name SDK', (sdk) => {
-  let s: Awaited<ReturnType<typeof productWithViewer>>;
-  let range: string;
-  let firstHour: string;
-  let lastHour: string;
-  const queueDirs = new Map<string, string>();
+type ReleaseDetailAnswer = ReleaseAnswer & {
+  from: string;
+  to: string;
+  series: Array<Record<string, unknown> & { day: string; sessions: number }>;
+  firstSeenIssues: Array<{ releaseCrashes: number; releaseInstalls: number }>;
+  topIssues: Array<{ releaseCrashes: number; releaseInstalls: number }>;
+};
 
-  beforeAll(async () => {
-    s = await productWithViewer();
-    const startedAt = Date.now();
-    for (const run of RUNS) {
-      let queueDir = queueDirs.get(run.install);
-      if (queueDir === undefined) queueDirs.set(run.install, (queueDir = newQueueDir(`health-${sdk.name}`)));
-      await runOnce(sdk, s, queueDir, run);
-    }
-    const endedAt = Date.now();
-    await rollUpToTheEnd();
-    range = `from=${new Date(startedAt).toISOString().slice(0, 10)}&to=${new Date(endedAt).toISOString().slice(0, 10)}`;
-    firstHour = hourIso(startedAt);
-    lastHour = hourIso(endedAt);
-  }, 300_000);
+/** Runs `runs` for a new product (each install its own queue folder), rolls up, and checks the releases routes. */
+function describeReleaseHealth(title: string, runs: readonly Run[], sdkOf: (run: Run) => Sdk, expected: Expected) {
+  describe(title, () => {
+    let s: Awaited<ReturnType<typeof productWithViewer>>;
+    let range: string;
+    let runHours: string[];
+    const queueDirs = new Map<string, string>();
 
-  it('delivered every report: no queue folder holds one after its last run', () => {
-    expect(new Map([...queueDirs].map(([install, dir]) => [install, reportFiles(dir)]))).toEqual(
-      new Map([...queueDirs.keys()].map((install) => [install, []])),
+    beforeAll(async () => {
+      s = await productWithViewer();
+      const startedAt = Date.now();
+      for (const run of runs) {
+        let queueDir = queueDirs.get(run.install);
+        if (queueDir === undefined) queueDirs.set(run.install, (queueDir = newQueueDir(`health-${run.install}`)));
+        await runOnce(sdkOf(run), s, queueDir, run);
+      }
+      const endedAt = Date.now();
+      await rollUpToTheEnd();
+      range = `from=${new Date(startedAt).toISOString().slice(0, 10)}&to=${new Date(endedAt).toISOString().slice(0, 10)}`;
+      runHours = [hourIso(startedAt), hourIso(endedAt)];
+    }, 300_000);
+
+    it('delivered every report: no queue folder holds one after its last run', () => {
+      expect(new Map([...queueDirs].map(([install, dir]) => [install, reportFiles(dir)]))).toEqual(
+        new Map([...queueDirs.keys()].map((install) => [install, []])),
+      );
+    });
+
+    it('GET /releases lists the releases, newest first, with the exact sessions, installs, rates and crashes', async () => {
+      const res = await callApi<{ releases: ReleaseAnswer[] }>(s.viewer.token, 'GET', `${s.base}/releases?${range}`);
+      expect(res.status).toBe(200);
+      const releases = res.json.releases.map(({ firstSeen, lastSeen, ...figures }) => {
+        // Every session started between the first run and the last.
+        expect(runHours).toContain(firstSeen);
+        expect(runHours).toContain(lastSeen);
+        expect(firstSeen <= lastSeen).toBe(true);
+        return figures;
+      });
+      expect(releases).toEqual(expected.map((e) => e.figures));
+    });
+
+    it.each(expected.map((e) => [e.figures.version, e] as const))(
+      'GET /releases/%s gives the same figures, a day series that adds up to them, and its issues',
+      async (version, release) => {
+        const res = await callApi<ReleaseDetailAnswer>(s.viewer.token, 'GET', `${s.base}/releases/${version}?${range}`);
+        expect(res.status).toBe(200);
+        const { firstSeen, lastSeen, series, firstSeenIssues, topIssues, from, to, ...figures } = res.json;
+        expect(`from=${from}&to=${to}`).toBe(range);
+        expect(figures).toEqual(release.figures);
+        expect(runHours).toContain(firstSeen);
+        expect(runHours).toContain(lastSeen);
+        const withSessions = series.filter((d) => d.sessions > 0);
+        if (series.length === 1) {
+          const { version: _version, newIssues: _newIssues, ...daily } = release.figures;
+          expect(withSessions).toEqual([{ day: series[0]!.day, ...daily }]);
+        } else {
+          // The runs crossed midnight: the days still add up to the release's sessions.
+          expect(withSessions.reduce((sum, d) => sum + d.sessions, 0)).toBe(release.figures.sessions);
+        }
+        expect(topIssues.map((i) => [i.releaseInstalls, i.releaseCrashes])).toEqual(release.topIssues);
+        expect(firstSeenIssues).toHaveLength(release.figures.newIssues);
+      },
     );
   });
+}
 
-  it('GET /releases lists both releases, newest first, with the exact sessions, installs, rates and crashes', async () => {
-    const res = await callApi<{ releases: ReleaseFigures[] }>(s.viewer.token, 'GET', `${s.base}/releases?${range}`);
-    expect(res.status).toBe(200);
-    const releases = res.json.releases;
-    expect(releases.map((r) => r.version)).toEqual(['2.0.0', '1.0.0']);
-    for (const r of releases) {
-      const { firstSeen, lastSeen, ...figures } = r;
-      expect(figures).toEqual(EXPECTED[r.version as keyof typeof EXPECTED]);
-      // Every session started between the first run and the last; both are hours of the runs.
-      for (const hour of [firstSeen, lastSeen]) expect([firstHour, lastHour]).toContain(hour);
-      expect(firstSeen <= lastSeen).toBe(true);
-    }
-  });
+for (const sdk of Object.values(SDKS)) {
+  describeReleaseHealth(`release health end to end with the ${sdk.name} SDK`, ONE_SDK, () => sdk, ONE_SDK_EXPECTED);
+}
 
-  it.each(['1.0.0', '2.0.0'] as const)(
-    'GET /releases/%s gives the same figures, a day series that adds up to them, and its issues',
-    async (version) => {
-      const res = await callApi<
-        ReleaseFigures & {
-          series: Array<Record<string, unknown> & { day: string; sessions: number }>;
-          firstSeenIssues: Array<{ releaseCrashes: number; releaseInstalls: number }>;
-          topIssues: Array<{ releaseCrashes: number; releaseInstalls: number }>;
-        }
-      >(s.viewer.token, 'GET', `${s.base}/releases/${version}?${range}`);
-      expect(res.status).toBe(200);
-      const { firstSeen, lastSeen, series, firstSeenIssues, topIssues, from, to, ...figures } = res.json;
-      expect(typeof from).toBe('string');
-      expect(typeof to).toBe('string');
-      expect(figures).toEqual(EXPECTED[version]);
-      expect([firstHour, lastHour]).toContain(firstSeen);
-      expect([firstHour, lastHour]).toContain(lastSeen);
-      const withSessions = series.filter((d) => d.sessions > 0);
-      if (series.length === 1) {
-        const { version: _v, newIssues: _n, ...daily } = EXPECTED[version];
-        expect(withSessions).toEqual([{ day: series[0]!.day, ...daily }]);
-      } else {
-        // The runs crossed midnight: the days still add up to the release's sessions.
-        expect(withSessions.reduce((sum, d) => sum + d.sessions, 0)).toBe(EXPECTED[version].sessions);
-      }
-      // Two issues in each release (the handled error and the crash), one install and one crash each.
-      expect(topIssues.map((i) => [i.releaseInstalls, i.releaseCrashes])).toEqual([
-        [1, 1],
-        [1, 1],
-      ]);
-      expect(firstSeenIssues).toHaveLength(EXPECTED[version].newIssues);
-    },
-  );
-});
+describeReleaseHealth(
+  'release health end to end with one install shared by the three SDKs (each finds the run another one left dead)',
+  SHARED,
+  (run) => {
+    if (run.sdk === undefined) throw new Error(`run ${JSON.stringify(run)} names no SDK`);
+    return SDKS[run.sdk];
+  },
+  SHARED_EXPECTED,
+);
