@@ -21,6 +21,7 @@ import {
   runPython,
   type ProgramOptions,
 } from '../sdk-programs/programs';
+import type { ReleaseDetailView, ReleaseView, ReleasesView } from '../../functions/src/api/releases';
 import { callApi, productWithViewer, rollUpToTheEnd } from './api-client';
 
 const HOUR_MS = 3_600_000;
@@ -44,20 +45,7 @@ interface Run {
 }
 
 /** A release's figures as `GET /releases` gives them, but for firstSeen and lastSeen (hours of the run). */
-interface Figures {
-  version: string;
-  installs: number;
-  crashedInstalls: number;
-  sessions: number;
-  crashedSessions: number;
-  erroredSessions: number;
-  abnormalSessions: number;
-  crashFreeSessions: number | null;
-  crashFreeInstalls: number | null;
-  adoption: number | null;
-  crashes: number;
-  newIssues: number;
-}
+type Figures = Omit<ReleaseView, 'firstSeen' | 'lastSeen'>;
 
 /** What a plan of runs must show: each release's figures, newest first, and its top issues as [installs, crashes]. */
 type Expected = Array<{ figures: Figures; topIssues: Array<[number, number]> }>;
@@ -232,16 +220,6 @@ function hourIso(ms: number): string {
   return new Date(Math.floor(ms / HOUR_MS) * HOUR_MS).toISOString();
 }
 
-type ReleaseAnswer = Figures & { firstSeen: string; lastSeen: string };
-
-type ReleaseDetailAnswer = ReleaseAnswer & {
-  from: string;
-  to: string;
-  series: Array<Record<string, unknown> & { day: string; sessions: number }>;
-  firstSeenIssues: Array<{ releaseCrashes: number; releaseInstalls: number }>;
-  topIssues: Array<{ releaseCrashes: number; releaseInstalls: number }>;
-};
-
 /** Runs `runs` for a new product (each install its own queue folder), rolls up, and checks the releases routes. */
 function describeReleaseHealth(title: string, runs: readonly Run[], sdkOf: (run: Run) => Sdk, expected: Expected) {
   describe(title, () => {
@@ -271,13 +249,13 @@ function describeReleaseHealth(title: string, runs: readonly Run[], sdkOf: (run:
     });
 
     it('GET /releases lists the releases, newest first, with the exact sessions, installs, rates and crashes', async () => {
-      const res = await callApi<{ releases: ReleaseAnswer[] }>(s.viewer.token, 'GET', `${s.base}/releases?${range}`);
+      const res = await callApi<ReleasesView>(s.viewer.token, 'GET', `${s.base}/releases?${range}`);
       expect(res.status).toBe(200);
       const releases = res.json.releases.map(({ firstSeen, lastSeen, ...figures }) => {
         // Every session started between the first run and the last.
         expect(runHours).toContain(firstSeen);
         expect(runHours).toContain(lastSeen);
-        expect(firstSeen <= lastSeen).toBe(true);
+        expect(String(firstSeen) <= String(lastSeen)).toBe(true);
         return figures;
       });
       expect(releases).toEqual(expected.map((e) => e.figures));
@@ -286,7 +264,7 @@ function describeReleaseHealth(title: string, runs: readonly Run[], sdkOf: (run:
     it.each(expected.map((e) => [e.figures.version, e] as const))(
       'GET /releases/%s gives the same figures, a day series that adds up to them, and its issues',
       async (version, release) => {
-        const res = await callApi<ReleaseDetailAnswer>(s.viewer.token, 'GET', `${s.base}/releases/${version}?${range}`);
+        const res = await callApi<ReleaseDetailView>(s.viewer.token, 'GET', `${s.base}/releases/${version}?${range}`);
         expect(res.status).toBe(200);
         const { firstSeen, lastSeen, series, firstSeenIssues, topIssues, from, to, ...figures } = res.json;
         expect(`from=${from}&to=${to}`).toBe(range);
