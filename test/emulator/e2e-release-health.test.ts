@@ -21,6 +21,7 @@ import {
   runPython,
   type ProgramOptions,
 } from '../sdk-programs/programs';
+import type { IssueInstallsView } from '../../functions/src/api/issues';
 import type { ReleaseDetailView, ReleaseView, ReleasesView } from '../../functions/src/api/releases';
 import { callApi, productWithViewer, rollUpToTheEnd } from './api-client';
 
@@ -49,6 +50,12 @@ type Figures = Omit<ReleaseView, 'firstSeen' | 'lastSeen'>;
 
 /** What a plan of runs must show: each release's figures, newest first, and its top issues as [installs, crashes]. */
 type Expected = Array<{ figures: Figures; topIssues: Array<[number, number]> }>;
+
+/** An issue's installs as its detail gives them: in all, and [version, installs, crashes] per release. */
+interface IssueInstalls {
+  total: number;
+  releases: Array<[string, number, number]>;
+}
 
 /**
  * Each SDK on its own, in order. 1.0.0: a and b exit cleanly, c captures a handled error, d
@@ -119,6 +126,24 @@ const ONE_SDK_EXPECTED: Expected = [
   },
 ];
 
+/** ONE_SDK's two issues (the handled error: c then g; the crash: d then f), each one install per release. */
+const ONE_SDK_ISSUES: IssueInstalls[] = [
+  {
+    total: 2,
+    releases: [
+      ['1.0.0', 1, 1],
+      ['2.0.0', 1, 1],
+    ],
+  },
+  {
+    total: 2,
+    releases: [
+      ['1.0.0', 1, 1],
+      ['2.0.0', 1, 1],
+    ],
+  },
+];
+
 /**
  * One queue folder (one install id file, so one install) shared by the three SDKs, each
  * killed in turn and found dead by the next one; and a Node crash sent by a Python start.
@@ -176,6 +201,9 @@ const SHARED_EXPECTED: Expected = [
   },
 ];
 
+/** SHARED's one issue: y's Node crash, sent by its Python start. */
+const SHARED_ISSUES: IssueInstalls[] = [{ total: 1, releases: [['2.0.0', 1, 1]] }];
+
 /** A real SDK program and its arguments for each ending. */
 interface Sdk {
   name: SdkName;
@@ -221,7 +249,13 @@ function hourIso(ms: number): string {
 }
 
 /** Runs `runs` for a new product (each install its own queue folder), rolls up, and checks the releases routes. */
-function describeReleaseHealth(title: string, runs: readonly Run[], sdkOf: (run: Run) => Sdk, expected: Expected) {
+function describeReleaseHealth(
+  title: string,
+  runs: readonly Run[],
+  sdkOf: (run: Run) => Sdk,
+  expected: Expected,
+  issues: IssueInstalls[],
+) {
   describe(title, () => {
     let s: Awaited<ReturnType<typeof productWithViewer>>;
     let range: string;
@@ -283,11 +317,35 @@ function describeReleaseHealth(title: string, runs: readonly Run[], sdkOf: (run:
         expect(firstSeenIssues).toHaveLength(release.figures.newIssues);
       },
     );
+
+    it("each issue's page counts the installs it affected, in all and per release", async () => {
+      const list = await callApi<{ issues: Array<{ id: string }> }>(s.viewer.token, 'GET', `${s.base}/issues`);
+      expect(list.status).toBe(200);
+      const found: IssueInstalls[] = [];
+      for (const { id } of list.json.issues) {
+        const res = await callApi<{ installs: IssueInstallsView }>(s.viewer.token, 'GET', `${s.base}/issues/${id}`);
+        expect(res.status).toBe(200);
+        const { total, releases } = res.json.installs;
+        found.push({
+          total,
+          releases: releases
+            .map((r): [string, number, number] => [r.version, r.installs, r.crashes])
+            .sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+        });
+      }
+      expect(found).toEqual(issues);
+    });
   });
 }
 
 for (const sdk of Object.values(SDKS)) {
-  describeReleaseHealth(`release health end to end with the ${sdk.name} SDK`, ONE_SDK, () => sdk, ONE_SDK_EXPECTED);
+  describeReleaseHealth(
+    `release health end to end with the ${sdk.name} SDK`,
+    ONE_SDK,
+    () => sdk,
+    ONE_SDK_EXPECTED,
+    ONE_SDK_ISSUES,
+  );
 }
 
 describeReleaseHealth(
@@ -298,4 +356,5 @@ describeReleaseHealth(
     return SDKS[run.sdk];
   },
   SHARED_EXPECTED,
+  SHARED_ISSUES,
 );
