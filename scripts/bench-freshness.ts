@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     }
     stopRollups();
     await sleep(LOCAL_ROLLUP_INTERVAL_SECONDS * 1000 + 2000);
-    const idle = runs.filter((r) => !r.processed && !r.usageProcessed);
+    const idle = runs.filter((r) => !r.processed && !r.usageProcessed && !r.sessionsProcessed);
     const s = (x: number) => `${x.toFixed(2)} s`;
     console.log(`
 bench:freshness  ${CRASHES} crashes, rollup every ${LOCAL_ROLLUP_INTERVAL_SECONDS} s (lag: the rollup's default), API polled every ${POLL_MS} ms

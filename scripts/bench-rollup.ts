@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { getApps, initializeApp } from 'firebase-admin/app';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
 import { reportDocumentId, toStoredReport } from '../functions/src/ingest/stored-report';
-import type { CrashReport, SessionReport, UsageReport } from '../functions/src/ingest/schemas';
+import type { CrashReport, ReportKind, SessionReport, UsageReport } from '../functions/src/ingest/schemas';
 import { loadFixtures } from '../test/unit/grouping/fixtures';
 import { seedProduct } from './lib/seed';
 import { ROOT, startStack } from './lib/stack';
@@ -67,6 +67,30 @@ async function seed(db: Firestore, count: number, make: (i: number) => { path: s
   return (Date.now() - started) / 1000;
 }
 
+/**
+ * The document the ingest would store for report `i` (client `i % INSTALLS`, counter `i`), with
+ * the `receivedAt` the ingest's store adds (Firestore's request time), here spread in the past.
+ */
+function stored(
+  report: CrashReport | UsageReport | SessionReport,
+  productKey: string,
+  kind: ReportKind,
+  i: number,
+  receivedAt: Date,
+): { path: string; doc: object } {
+  const clientId = `client-${i % INSTALLS}`;
+  const id = reportDocumentId(clientId, String(i));
+  const doc = toStoredReport(report, {
+    productKey,
+    clientId,
+    counter: i,
+    acceptedAt: receivedAt,
+    retentionDays: 90,
+    documentId: id,
+  });
+  return { path: `products/${productKey}/${kind}/${id}`, doc: { ...doc, receivedAt } };
+}
+
 async function main(): Promise<void> {
   const fixtures = loadFixtures();
   const logDir = join(ROOT, '.local', 'bench-logs');
@@ -106,18 +130,7 @@ async function main(): Promise<void> {
         installId: `install-${String(i % INSTALLS).padStart(6, '0')}`,
         ...(label === undefined ? {} : { label }),
       };
-      const receivedAt = spread(i, CRASHES);
-      const id = reportDocumentId(`client-${i % INSTALLS}`, String(i));
-      const doc = toStoredReport(report, {
-        productKey,
-        clientId: `client-${i % INSTALLS}`,
-        counter: i,
-        acceptedAt: receivedAt,
-        retentionDays: 90,
-        documentId: id,
-      });
-      // The ingest's store adds receivedAt (Firestore's request time); here it is spread in the past.
-      return { path: `products/${productKey}/crashes/${id}`, doc: { ...doc, receivedAt } };
+      return stored(report, productKey, 'crashes', i, spread(i, CRASHES));
     });
     const usageSeconds = await seed(db, USAGE, (i) => {
       const productKey = products[i % 2]!.productKey;
@@ -128,17 +141,7 @@ async function main(): Promise<void> {
         installId: `install-${String(i % INSTALLS).padStart(6, '0')}`,
         metrics: { session_seconds: i % 600, theme: i % 3 === 0 ? 'dark' : 'light', beta: i % 2 === 0 },
       };
-      const id = reportDocumentId(`client-${i % INSTALLS}`, String(i));
-      const receivedAt = spread(i, USAGE);
-      const doc = toStoredReport(report, {
-        productKey,
-        clientId: `client-${i % INSTALLS}`,
-        counter: i,
-        acceptedAt: receivedAt,
-        retentionDays: 90,
-        documentId: id,
-      });
-      return { path: `products/${productKey}/usage/${id}`, doc: { ...doc, receivedAt } };
+      return stored(report, productKey, 'usage', i, spread(i, USAGE));
     });
     const sessionsSeconds = await seed(db, SESSIONS, (i) => {
       const productKey = products[i % 2]!.productKey;
@@ -158,16 +161,7 @@ async function main(): Promise<void> {
           abnormal: i % 11 === 0 ? 1 : 0,
         })),
       };
-      const id = reportDocumentId(`client-${i % INSTALLS}`, `s${i}`);
-      const doc = toStoredReport(report, {
-        productKey,
-        clientId: `client-${i % INSTALLS}`,
-        counter: i,
-        acceptedAt: at,
-        retentionDays: 90,
-        documentId: id,
-      });
-      return { path: `products/${productKey}/sessions/${id}`, doc: { ...doc, receivedAt: at } };
+      return stored(report, productKey, 'sessions', i, at);
     });
     console.log(`seeded ${SESSIONS} sessions reports in ${sessionsSeconds.toFixed(1)} s`);
     console.log(

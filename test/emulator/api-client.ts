@@ -8,9 +8,11 @@ import { newClientId, sendSigned } from '../../scripts/lib/client';
 import { signInWithGoogle } from '../../scripts/lib/id-token';
 import { requireEnv } from './helpers';
 
-/** An api answer: status and JSON body. */
+/** An api answer: status, headers, the body as text and as JSON ({} when empty). */
 export interface Answer<T = Record<string, unknown>> {
   status: number;
+  headers: Headers;
+  text: string;
   json: T & {
     error?: {
       code: string;
@@ -20,24 +22,36 @@ export interface Answer<T = Record<string, unknown>> {
   };
 }
 
-/** One authenticated api call, the body sent as JSON when there is one. */
+/** One api call over HTTP, as a client makes it: with the user's ID token (none when null), the body as JSON when there is one. */
 export async function callApi<T = Record<string, unknown>>(
-  token: string,
+  token: string | null,
   method: string,
   path: string,
   body?: unknown,
 ): Promise<Answer<T>> {
+  return sendApi<T>(
+    token,
+    method,
+    path,
+    body === undefined ? {} : { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } },
+  );
+}
+
+/** One api call with a body sent as is (an upload, a wrong content type) and the request's own headers. */
+export async function sendApi<T = Record<string, unknown>>(
+  token: string | null,
+  method: string,
+  path: string,
+  request: { body?: RequestInit['body']; headers?: Record<string, string> },
+): Promise<Answer<T>> {
   const res = await fetch(requireEnv('DUMPCATCHER_API_URL') + path, {
     method,
-    headers: {
-      Authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    headers: { ...(token === null ? {} : { Authorization: `Bearer ${token}` }), ...request.headers },
+    ...(request.body === undefined ? {} : { body: request.body }),
   });
   // Some answers (a 204, a proxy's error) have no body.
   const text = await res.text();
-  return { status: res.status, json: (text ? JSON.parse(text) : {}) as Answer<T>['json'] };
+  return { status: res.status, headers: res.headers, text, json: (text ? JSON.parse(text) : {}) as Answer<T>['json'] };
 }
 
 /** A new verified Google user of the Auth emulator (on the local allow-list's domain). */

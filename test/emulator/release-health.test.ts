@@ -3,10 +3,8 @@
  * many installs over two releases and two days, the real rollup, then the api's exact figures.
  */
 import { randomUUID } from 'node:crypto';
-import { newClientId, sendSigned } from '../../scripts/lib/client';
 import { fixtureCrash, fixtureIssueId } from '../unit/rollup/reports';
-import { callApi, googleUser, productWithViewer, rollUpToTheEnd } from './api-client';
-import { requireEnv } from './helpers';
+import { callApi, googleUser, productWithViewer, rollUpToTheEnd, signedSender } from './api-client';
 
 const HOUR_MS = 3_600_000;
 const ISSUE_A = 'python/checkout-1.3.0-checkout';
@@ -22,20 +20,7 @@ type Counts = { ok?: number; errored?: number; crashed?: number; abnormal?: numb
 
 /** One install as an SDK would be: its own client id and counter; every report must be accepted. */
 function install(productKey: string, secret: string, installId: string) {
-  const clientId = newClientId();
-  let counter = 0;
-  const post = async (path: string, body: Record<string, unknown>) => {
-    const res = await sendSigned({
-      baseUrl: requireEnv('DUMPCATCHER_INGEST_URL'),
-      path,
-      productKey,
-      secret,
-      clientId,
-      counter: ++counter,
-      body,
-    });
-    expect([path, res.status]).toEqual([path, 202]);
-  };
+  const post = signedSender(productKey, secret);
   return {
     sessions: (version: string, buckets: Array<[string, Counts]>) =>
       post('/v1/sessions', {

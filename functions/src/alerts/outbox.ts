@@ -7,8 +7,7 @@
 import { sha256Hex } from '../shared/sha256';
 import { COLLECTIONS } from '../shared/paths';
 import { IssueDocSchema, ReleasesIndexDocSchema, type IssueDoc, type ReleasesIndexDoc } from '../grouping/schemas';
-import { lastHourOf } from '../grouping/release-hours';
-import { addToRate } from './rate';
+import { addToRate, releaseLastHour } from './rate';
 import { AlertRateSchema, type OutboxDoc, type OutboxEvent } from './schemas';
 
 /** The id of one transition of one issue: the same for every run that could see it. */
@@ -110,7 +109,7 @@ export function withReleaseOutbox(
         old.current.sessions !== entry.current.sessions ||
         old.current.crashed !== entry.current.crashed;
       if (!touched) return entry;
-      const hour = lastHourOf(entry, now);
+      const hour = releaseLastHour(entry, now);
       const watch = hour.crashed > 0;
       if (!watch && old?.watch !== true) return entry;
       const id = sha256Hex(

@@ -16,39 +16,65 @@ export const FrameSchema = z.object({
 /** A stored frame. */
 export type StoredFrame = z.infer<typeof FrameSchema>;
 
-/** What the rollup reads of a stored crash (`products/{key}/crashes/{id}`, written by the ingest). */
-export const CrashDocSchema = z.object({
+/** What every stored report has: the report's id, time and installation, and what the ingest adds. */
+const StoredReportShape = {
+  reportId: z.string(),
   productKey: z.string().min(1),
   clientId: z.string().min(1),
   installId: z.string().min(1).optional(),
+  /** Firestore's time of the write (the ingest's store sets it, not `toStoredReport`). */
   receivedAt: z.date(),
-  exception: z.object({ type: z.string().min(1), message: z.string().optional(), stacktrace: z.string() }),
-  app: z.object({ version: z.string().min(1) }),
-  label: z.string().min(1).optional(),
-  runtime: z.object({ name: z.string() }).optional(),
-  fingerprint: z.string().optional(),
-});
-/** A crash as the rollup sees it. */
-export type CrashDoc = z.infer<typeof CrashDocSchema>;
+  counter: z.number(),
+  /** Index shard, from the document id (see `reportShard`). */
+  shard: z.number(),
+  /** Firestore's TTL deletes the document after this. */
+  expireAt: z.date(),
+  occurredAt: z.string(),
+  /** How many lone surrogates the ingest replaced with U+FFFD (see protocol.md); absent when none. */
+  loneSurrogatesReplaced: z.number().int().optional(),
+};
+const StoredAppSchema = z.object({ name: z.string(), version: z.string().min(1) });
+const StoredLabelSchema = z.string().min(1).optional();
 
-/** What the rollup reads of a stored usage report (`products/{key}/usage/{id}`). */
-export const UsageDocSchema = z.object({
-  productKey: z.string().min(1),
-  clientId: z.string().min(1),
-  installId: z.string().min(1).optional(),
-  receivedAt: z.date(),
+/**
+ * `products/{key}/crashes/{id}` as the ingest writes it (`toStoredReport`) and the rollup and
+ * the api read it: the one description of a stored crash. A new stored field goes here.
+ */
+export const StoredCrashSchema = z.object({
+  ...StoredReportShape,
+  exception: z.object({
+    type: z.string().min(1),
+    message: z.string().optional(),
+    stacktrace: z.string(),
+    /** Set (true) only when the ingest cut the trace. */
+    stacktraceTruncated: z.boolean().optional(),
+  }),
+  app: StoredAppSchema,
+  label: StoredLabelSchema,
+  runtime: z.object({ name: z.string(), version: z.string() }).optional(),
+  fingerprint: z.string().optional(),
+  os: z.object({ name: z.string(), version: z.string().optional(), arch: z.string().optional() }).optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+  /** The report's `extra` as JSON text (Firestore limits map nesting). */
+  extraJson: z.string().optional(),
+});
+/** A stored crash. */
+export type StoredCrash = z.infer<typeof StoredCrashSchema>;
+
+/** `products/{key}/usage/{id}` as the ingest writes it and the rollup reads it. */
+export const StoredUsageSchema = z.object({
+  ...StoredReportShape,
+  app: StoredAppSchema,
+  label: StoredLabelSchema,
   metrics: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
 });
-/** A usage report as the rollup sees it. */
-export type UsageDoc = z.infer<typeof UsageDocSchema>;
+/** A stored usage report. */
+export type StoredUsage = z.infer<typeof StoredUsageSchema>;
 
-/** What the rollup reads of a stored sessions report (`products/{key}/sessions/{id}`). */
-export const SessionDocSchema = z.object({
-  productKey: z.string().min(1),
-  clientId: z.string().min(1),
-  installId: z.string().min(1).optional(),
-  receivedAt: z.date(),
-  app: z.object({ version: z.string().min(1) }),
+/** `products/{key}/sessions/{id}` as the ingest writes it and the rollup reads it (protocol.md, sessions report). */
+export const StoredSessionsSchema = z.object({
+  ...StoredReportShape,
+  app: StoredAppSchema,
   sessions: z
     .array(
       z.object({
@@ -61,6 +87,53 @@ export const SessionDocSchema = z.object({
     )
     .min(1),
 });
+/** A stored sessions report. */
+export type StoredSessions = z.infer<typeof StoredSessionsSchema>;
+
+const crash = StoredCrashSchema.shape;
+
+/**
+ * What the rollup reads of a stored crash: only what grouping and counting need, so a crash
+ * missing anything else (an app name, a runtime version) is still counted.
+ */
+export const CrashDocSchema = StoredCrashSchema.pick({
+  productKey: true,
+  clientId: true,
+  installId: true,
+  receivedAt: true,
+  exception: true,
+  app: true,
+  label: true,
+  runtime: true,
+  fingerprint: true,
+}).extend({
+  exception: crash.exception.pick({ type: true, message: true, stacktrace: true }),
+  app: crash.app.pick({ version: true }),
+  runtime: crash.runtime.unwrap().pick({ name: true }).optional(),
+});
+/** A crash as the rollup sees it. */
+export type CrashDoc = z.infer<typeof CrashDocSchema>;
+
+/** What the rollup reads of a stored usage report. */
+export const UsageDocSchema = StoredUsageSchema.pick({
+  productKey: true,
+  clientId: true,
+  installId: true,
+  receivedAt: true,
+  metrics: true,
+});
+/** A usage report as the rollup sees it. */
+export type UsageDoc = z.infer<typeof UsageDocSchema>;
+
+/** What the rollup reads of a stored sessions report. */
+export const SessionDocSchema = StoredSessionsSchema.pick({
+  productKey: true,
+  clientId: true,
+  installId: true,
+  receivedAt: true,
+  app: true,
+  sessions: true,
+}).extend({ app: StoredSessionsSchema.shape.app.pick({ version: true }) });
 /** A sessions report as the rollup sees it. */
 export type SessionDoc = z.infer<typeof SessionDocSchema>;
 

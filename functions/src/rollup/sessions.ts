@@ -26,9 +26,8 @@ import {
 } from '../grouping/sketch';
 import { compareVersions } from '../grouping/version';
 import { clientIdentity, type ReportRecord } from '../grouping/classify';
-import { lastHourOf, rollHours } from '../grouping/release-hours';
-
-export { lastHourOf, rollHours };
+import { rollReleaseHours } from '../alerts/rate';
+import { COLLECTIONS, productPath, statsPath } from '../shared/paths';
 
 /**
  * Most releases one day's document lists; sessions of later ones count in `otherSessions`.
@@ -40,12 +39,12 @@ export const MAX_INDEXED_RELEASES = 500;
 
 /** Path of a day's releases document. */
 export function releasesDayPath(productKey: string, day: string): string {
-  return `products/${productKey}/stats/${day}_releases`;
+  return statsPath(productKey, day, 'releases');
 }
 
 /** Path of a product's releases index. */
 export function releasesIndexPath(productKey: string): string {
-  return `products/${productKey}/stats/releases`;
+  return `${productPath(productKey)}/${COLLECTIONS.stats}/releases`;
 }
 
 /** No sessions. */
@@ -208,7 +207,7 @@ export function mergeReleasesIndex(
   const releases = new Map<string, ReleaseIndexEntry>((current?.releases ?? []).map((r) => [r.version, r]));
   for (const [version, add] of delta.releases) {
     const existing = releases.get(version);
-    const base: ReleaseIndexEntry = rollHours(
+    const base: ReleaseIndexEntry = rollReleaseHours(
       existing ?? {
         version,
         firstSeen: add.firstSeen,

@@ -2,11 +2,12 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { arch, release } from 'node:os';
 import { join } from 'node:path';
 import { findOptOut } from './consent.ts';
+import { HANDOFF_GRACE_MS } from './handoff.ts';
 import { installHooks } from './hooks.ts';
 import { ID_PATTERN, makeRandomId, makeReportId } from './ids.ts';
 import { createLimiter, localFingerprint } from './limiter.ts';
 import type { Limiter } from './limiter.ts';
-import { createDebugLog, printDebugReport } from './log.ts';
+import { createDebugLog, createNotice, printDebugReport } from './log.ts';
 import type { DebugLog } from './log.ts';
 import { createMetricRegistry } from './metrics.ts';
 import type { MetricCollector, MetricRegistry } from './metrics.ts';
@@ -107,14 +108,23 @@ function createClientUnsafe(
     runtime.writeStderr,
   );
 
+  const notice = createNotice(
+    debug,
+    runtime.env,
+    typeof options?.secret === 'string' ? options.secret : '',
+    runtime.writeStderr,
+    runtime.noticesSaid,
+  );
+
   const problems = findOptionProblems(options);
   if (problems.length > 0) {
-    log(`SDK disabled: ${problems.join('; ')}`);
-    return createNoopClient();
+    notice('config', `SDK disabled, nothing will be reported: ${problems.join('; ')}`);
+    // flush() must not say all went well when nothing can be sent.
+    return { ...createNoopClient(), flush: () => Promise.resolve(false) };
   }
   const optOut = findOptOut(options.enabled, runtime.env, runtime.homeDir, runtime.platform);
   if (optOut !== null) {
-    log(`SDK disabled by ${optOut}`);
+    notice('opt-out', `SDK disabled: opted out by ${optOut}`);
     return createNoopClient();
   }
 
@@ -185,9 +195,13 @@ function createClientUnsafe(
           now: runtime.now,
           random: runtime.random,
           log,
+          notice,
           onSessionsRefused: () => {
             sessionsOn = false;
-            log('the ingest does not know /v1/sessions (an older server): session reports are dropped from now on');
+            notice(
+              'sessions-unsupported',
+              'the ingest does not know /v1/sessions (an older server): session reports are dropped from now on',
+            );
             removeMarker(markerPath(queueDir, clientId));
           },
         })
@@ -219,7 +233,13 @@ function createClientUnsafe(
     const outcome = queue.writeSync(entry, createdAtMs, durable, bodyJson);
     sender?.track(outcome.name, entry, bodyJson);
     // The bounds may have dropped older reports, or this one if it alone is over maxQueueBytes.
-    sender?.untrack(outcome.dropped);
+    if (outcome.dropped.length > 0) {
+      sender?.untrack(outcome.dropped);
+      notice(
+        'queue-full',
+        `queue full: ${outcome.dropped.length} unsent report(s) dropped (maxQueueFiles ${settings.maxQueueFiles}, maxQueueBytes ${settings.maxQueueBytes})`,
+      );
+    }
     exitFlushDone = false;
   };
 
@@ -271,8 +291,9 @@ function createClientUnsafe(
       context?.fingerprint ?? report.fingerprint,
     );
     if (!limiter.allow(fp)) {
-      log(
-        `report dropped by the client-side limiter (more than ${settings.maxReportsPerFingerprint} per ${settings.limiterWindowSeconds} s for this fingerprint)`,
+      notice(
+        'limiter',
+        `a crash report was dropped by the client-side limiter (more than ${settings.maxReportsPerFingerprint} per ${settings.limiterWindowSeconds} s with one fingerprint)`,
       );
       return null;
     }
@@ -326,6 +347,37 @@ function createClientUnsafe(
   };
 
   let removeHooks: (() => void) | null = null;
+
+  /**
+   * At exit: reports this process wrote and never got to try (a crash, or `process.exit()`
+   * right after a capture) go with a detached child, so a one-shot program that dies is heard
+   * without a next start. Reports already tried wait for the next start, as before.
+   */
+  const handOffUntried = (): void => {
+    if (mode !== 'live' || !sender || !sender.hasUntried()) return;
+    const spawnExitSender = runtime.spawnExitSender;
+    const started =
+      spawnExitSender !== undefined &&
+      spawnExitSender({
+        endpoint: options.endpoint,
+        productKey: options.productKey,
+        secret: options.secret,
+        queueDir,
+        limits: {
+          maxFiles: settings.maxQueueFiles,
+          maxBytes: settings.maxQueueBytes,
+          maxAgeSeconds: settings.maxQueueAgeSeconds,
+        },
+        gzipThresholdBytes: settings.gzipThresholdBytes,
+        requestTimeoutMs: settings.requestTimeoutMs,
+        timeoutMs: settings.shutdownTimeoutMs + HANDOFF_GRACE_MS,
+      });
+    log(
+      started
+        ? 'exit: a detached sender sends what is queued'
+        : 'exit: no sender could start; the next start sends what is queued',
+    );
+  };
 
   const client: DumpcatcherClient = {
     get mode() {
@@ -459,10 +511,12 @@ function createClientUnsafe(
       },
       onExit() {
         try {
-          // process.exit() skips beforeExit: the session ends here and its report waits in the queue.
+          // process.exit() skips beforeExit: the session ends here, and its report (never tried)
+          // leaves with the hand-off below.
           finishSession('ok', false);
           limiter.persistNow();
           queue?.dispose();
+          handOffUntried();
         } catch (err) {
           log('exit hook:', err);
         }

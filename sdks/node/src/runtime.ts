@@ -1,4 +1,7 @@
 import { homedir, userInfo } from 'node:os';
+import { createExitSenderSpawner } from './handoff.ts';
+import type { SpawnExitSender } from './handoff.ts';
+import type { NoticeReason } from './log.ts';
 import type { ProcessProbe } from './session-markers.ts';
 import type { Transport, TransportSettings } from './transport.ts';
 
@@ -20,6 +23,10 @@ export interface ClientRuntime {
   processProbe?: ProcessProbe;
   /** Makes the transport; replaced only by tests and the benchmark (default: HTTP). */
   makeTransport?: (settings: TransportSettings) => Transport;
+  /** Notice reasons already said (log.ts); default: the process's own set. Tests give a fresh one. */
+  noticesSaid?: Set<NoticeReason>;
+  /** Starts the detached sender of the hand-off at exit (handoff.ts); tests record it instead. */
+  spawnExitSender?: SpawnExitSender;
 }
 
 function safeUserName(): string {
@@ -55,5 +62,6 @@ export function defaultRuntime(): ClientRuntime {
       }
     },
     process,
+    spawnExitSender: createExitSenderSpawner(process.env),
   };
 }

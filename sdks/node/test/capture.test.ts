@@ -4,19 +4,11 @@ import { createClient } from '../src/client.ts';
 import type { DumpcatcherClient } from '../src/client.ts';
 import type { QueueEntry } from '../src/queue.ts';
 import type { CrashReport } from '../src/types.ts';
-import { makeTempDir, queueFiles, removeDir, testOptions, testRuntime } from './helpers/env.ts';
+import { makeTempDir, queueFiles, removeDir, testOptions, testRuntime, throwSame } from './helpers/env.ts';
 
 // No ingest here: the endpoint is never reached because nothing is flushed and kicks are
 // cancelled by close(); these tests look at what reaches the disk.
 const NOWHERE = 'http://127.0.0.1:9';
-
-function throwSame(): Error {
-  try {
-    throw new Error('same place');
-  } catch (e) {
-    return e as Error;
-  }
-}
 
 // The same five innermost frames every time, as in a crash loop.
 function crashLoop(client: DumpcatcherClient, times: number): Array<string | null> {

@@ -8,7 +8,16 @@ import type { QueueEntry } from '../src/queue.ts';
 import { startFakeIngest } from './helpers/fake-ingest.ts';
 import { startTestProxy } from './helpers/proxy.ts';
 import type { FakeIngest } from './helpers/fake-ingest.ts';
-import { allFiles, makeTempDir, PRODUCT_KEY, queueFiles, removeDir, SECRET } from './helpers/env.ts';
+import {
+  allFiles,
+  freePort,
+  makeTempDir,
+  PRODUCT_KEY,
+  queueFiles,
+  removeDir,
+  SECRET,
+  waitUntil,
+} from './helpers/env.ts';
 
 // Real processes started through tsx: seconds each when the machine is busy (CI runs every
 // suite at once), so these tests get more than jest's default 5 s.
@@ -82,45 +91,62 @@ describe('a real Node process', () => {
     removeDir(root);
   });
 
-  it("dies of an uncaught exception as usual (exit 1, Node's stderr) leaving exactly one report, which the next process sends with the same client id and counter", async () => {
+  it("dies of an uncaught exception as usual (exit 1, Node's stderr); a detached sender it leaves behind delivers the report within seconds, once", async () => {
     const crashed = await runChild('uncaught', ingest.url, queueDir);
     expect(crashed.code).toBe(1);
     expect(crashed.stderr).toContain("throw new Error('child crashed on purpose');");
     expect(crashed.stderr).toMatch(/^Error: child crashed on purpose$/m);
     expect(crashed.stderr).toMatch(/Node\.js v\d+\.\d+\.\d+/);
+    expect(crashed.stderr).not.toContain('dumpcatcher');
     expect(crashed.clientId).toMatch(/^[A-Za-z0-9_-]{22}$/);
-    const files = queueFiles(queueDir);
-    expect(files).toHaveLength(1);
-    const entry = readEntry(queueDir, files[0] as string);
-    expect(entry).toMatchObject({ path: '/v1/crashes', clientId: crashed.clientId, counter: 1 });
-    expect(entry.body).toMatchObject({ exception: { type: 'Error', message: 'child crashed on purpose' } });
-    // The process died right after writing: nothing was sent by it.
-    expect(ingest.requests).toHaveLength(0);
 
-    const sender = await runChild('send', ingest.url, queueDir);
-    expect(sender.code).toBe(0);
-    expect(sender.stdout).toContain('{"flushed":true}');
-    expect(sender.clientId).not.toBe(crashed.clientId);
-    expect(ingest.requests).toHaveLength(1);
+    // The process is gone; its report arrives from the sender it left (no next start).
+    await waitUntil(() => ingest.requests.length >= 1, 10_000, 'the crash to arrive');
     const req = ingest.requests[0];
     expect(req?.signatureValid).toBe(true);
     expect(req?.answeredStatus).toBe(202);
     expect(req?.headers['x-dumpcatcher-client']).toBe(crashed.clientId);
     expect(req?.headers['x-dumpcatcher-counter']).toBe('1');
-    expect(req?.body.reportId).toBe((entry.body as { reportId: string }).reportId);
+    expect(req?.body).toMatchObject({ exception: { type: 'Error', message: 'child crashed on purpose' } });
+    await waitUntil(() => queueFiles(queueDir).length === 0, 5000, 'the queue to empty');
+
+    // A next start finds nothing left to send.
+    const next = await runChild('send', ingest.url, queueDir);
+    expect(next.stdout).toContain('{"flushed":true}');
+    expect(ingest.requests).toHaveLength(1);
+  });
+
+  it('a crash the detached sender cannot deliver (ingest down) stays queued, and the next start sends it once with the same client id and counter', async () => {
+    const port = await freePort();
+    const crashed = await runChild('uncaught', `http://127.0.0.1:${port}`, queueDir, { DC_SHUTDOWN_MS: '200' });
+    expect(crashed.code).toBe(1);
+    const files = queueFiles(queueDir);
+    expect(files).toHaveLength(1);
+    const entry = readEntry(queueDir, files[0] as string);
+    expect(entry).toMatchObject({ path: '/v1/crashes', clientId: crashed.clientId, counter: 1 });
+    // Let the sender it left try and give up (200 ms + its grace), then start again.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(queueFiles(queueDir)).toEqual(files);
+
+    const sender = await runChild('send', ingest.url, queueDir);
+    expect(sender.code).toBe(0);
+    expect(sender.stdout).toContain('{"flushed":true}');
+    expect(ingest.requests).toHaveLength(1);
+    expect(ingest.requests[0]?.headers['x-dumpcatcher-client']).toBe(crashed.clientId);
+    expect(ingest.requests[0]?.headers['x-dumpcatcher-counter']).toBe('1');
+    expect(ingest.requests[0]?.body.reportId).toBe((entry.body as { reportId: string }).reportId);
     expect(queueFiles(queueDir)).toEqual([]);
   });
 
-  it('dies of an unhandled rejection as usual, leaving exactly one report', async () => {
+  it('dies of an unhandled rejection as usual, and its report arrives from the detached sender', async () => {
     const crashed = await runChild('rejection', ingest.url, queueDir);
     expect(crashed.code).toBe(1);
     expect(crashed.stderr).toMatch(/^Error: child rejected on purpose$/m);
     expect(crashed.stderr).toMatch(/Node\.js v\d+/);
-    const files = queueFiles(queueDir);
-    expect(files).toHaveLength(1);
-    expect(readEntry(queueDir, files[0] as string).body).toMatchObject({
-      exception: { message: 'child rejected on purpose' },
-    });
+    await waitUntil(() => ingest.requests.length >= 1, 10_000, 'the rejection to arrive');
+    expect(ingest.requests).toHaveLength(1);
+    expect(ingest.requests[0]?.body).toMatchObject({ exception: { message: 'child rejected on purpose' } });
+    expect(ingest.requests[0]?.headers['x-dumpcatcher-client']).toBe(crashed.clientId);
   });
 
   it("lets the app's own uncaughtException handler run and decide: here it survives with exit code 3, and the report goes out at exit", async () => {
@@ -256,22 +282,25 @@ describe('a real Node process', () => {
       expect(ingest.requests.filter((r) => r.path === '/v1/crashes')).toHaveLength(1);
     });
 
-    it('an uncaught crash leaves a crashed session report in the queue beside the crash report; the next run sends both', async () => {
+    it('an uncaught crash hands its crashed session report to the detached sender with the crash report; the next start sends nothing more', async () => {
       const before = Date.now();
       const crashed = await runChild('uncaught', ingest.url, queueDir, SESSIONS);
       expect(crashed.code).toBe(1);
-      const queued = queueFiles(queueDir).map((n) => readEntry(queueDir, n));
-      expect(queued.map((e) => e.path)).toEqual(['/v1/crashes', '/v1/sessions']);
-      expect(queued[1]?.body.sessions).toEqual([{ started: hourOf(before), ...counts(0, 0, 1, 0) }]);
       expect(markers()).toEqual([]);
+
+      // No second run: both arrive from the sender the dying process left.
+      await waitUntil(() => ingest.requests.length >= 2, 10_000, 'the crash and its session to arrive');
+      await waitUntil(() => queueFiles(queueDir).length === 0, 5000, 'the queue to empty');
+      expect(ingest.requests.map((r) => r.path).sort()).toEqual(['/v1/crashes', '/v1/sessions']);
+      const sessions = ingest.requests.filter((r) => r.path === '/v1/sessions');
+      expect(sessions[0]?.signatureValid).toBe(true);
+      expect(sessions[0]?.headers['x-dumpcatcher-client']).toBe(crashed.clientId);
+      expect(sessions[0]?.body).toMatchObject({ installId: installId() });
+      expect(sessions[0]?.body.sessions).toEqual([{ started: hourOf(before), ...counts(0, 0, 1, 0) }]);
 
       const next = await runChild('send', ingest.url, queueDir);
       expect(next.stdout).toContain('{"flushed":true}');
-      const sessions = ingest.requests.filter((r) => r.path === '/v1/sessions');
-      expect(sessions).toHaveLength(1);
-      expect(sessions[0]?.signatureValid).toBe(true);
-      expect(sessions[0]?.headers['x-dumpcatcher-client']).toBe(crashed.clientId);
-      expect(sessions[0]?.body).toMatchObject({ installId: installId(), sessions: [{ crashed: 1 }] });
+      expect(ingest.requests).toHaveLength(2);
     });
 
     it('a SIGKILLed run is found abnormal by the next start and sent with its ok session, in one report', async () => {

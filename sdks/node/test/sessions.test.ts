@@ -91,7 +91,7 @@ describe('sessions of one client (in-process)', () => {
     await live.close();
   });
 
-  it('after a 404 on /v1/sessions (an older ingest) logs once, drops it and sends no more sessions', async () => {
+  it('after a 404 on /v1/sessions (an older ingest) says so once, not as a wrong URL, drops it, sends no more sessions and flush() stays true', async () => {
     const ingest = await startFakeIngest({
       secret: SECRET,
       productKey: PRODUCT_KEY,
@@ -113,6 +113,8 @@ describe('sessions of one client (in-process)', () => {
       ]);
       const refusals = runtime.stderr.filter((line) => line.includes('does not know /v1/sessions'));
       expect(refusals).toHaveLength(1);
+      // An older server, not a wrong URL.
+      expect(runtime.stderr.filter((line) => line.includes('is this the ingest URL?'))).toEqual([]);
       expect(existsSync(markerPath(dir, String(client.clientId)))).toBe(false);
     } finally {
       await ingest.close();

@@ -30,6 +30,12 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def fresh_notices() -> None:
+    """Each test starts as a fresh process would: no notice said yet."""
+    dumpcatcher.log.forget_notices()
+
+
+@pytest.fixture(autouse=True)
 def restore_hooks() -> Iterator[None]:
     """Every test leaves the interpreter's hooks as it found them."""
     before_sys, before_thread = sys.excepthook, threading.excepthook

@@ -153,4 +153,6 @@ class TestInProcess:
         client.close(timeout=2)
         assert [(r.path, r.status) for r in ingest.received] == [("/v1/sessions", 404), ("/v1/crashes", 202)]
         assert len([r for r in caplog.records if "does not know /v1/sessions" in r.getMessage()]) == 1
+        # An older server, not a wrong URL.
+        assert not [r for r in caplog.records if "is this the ingest URL?" in r.getMessage()]
         assert markers(queue_dir) == []

@@ -7,10 +7,16 @@ import re
 from datetime import datetime
 from typing import Any, Dict, List, Tuple
 
+import logging
+
 import pytest
+
+import dumpcatcher
+import dumpcatcher.log
 
 from dumpcatcher.disk_queue import Queue
 from dumpcatcher.limiter import Limiter, local_fingerprint
+from dumpcatcher.metrics import process_locale
 from dumpcatcher.options import Options, OptionsError
 from dumpcatcher.report import os_arch
 from dumpcatcher.scrub import Scrubber
@@ -36,6 +42,8 @@ def _cases(cases: List[Dict[str, Any]], where: str) -> List[Dict[str, Any]]:
 SCRUB = _load("scrub-v1.json")
 ANSWERS = _load("answers-v1.json")
 OPTIONS = _load("options-v1.json")
+NOTICES = _load("notices-v1.json")
+LOCALES = _load("locale-v1.json")
 FILES = _load("files-v1.json")
 ARCH = _load("arch-v1.json")
 SCRUB_CASES = _cases(SCRUB["cases"], "scrub-v1.json: cases")
@@ -53,8 +61,16 @@ def test_scrub_vector(case: Dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", ANSWER_CASES, ids=[c["name"] for c in ANSWER_CASES])
 def test_answer_vector(case: Dict[str, Any]) -> None:
     headers = {k.lower(): v for k, v in case["headers"].items()}
-    decision = classify_answer(case["status"], headers, case["nowMs"] / 1000.0, case["clockOffsetMs"] / 1000.0)
+    decision = classify_answer(
+        case["status"],
+        headers,
+        case["nowMs"] / 1000.0,
+        case["clockOffsetMs"] / 1000.0,
+        case.get("body", "").encode("utf-8"),
+    )
     actual: Dict[str, Any] = {"action": "clockFix" if decision.action == CLOCK_FIX else decision.action}
+    if decision.action == "drop":
+        actual["log"] = decision.notice
     if decision.action == "retry":
         actual["retryAfterMs"] = None if decision.retry_after is None else round(decision.retry_after * 1000)
     if decision.action == CLOCK_FIX:
@@ -75,7 +91,7 @@ OPTION_CASES: List[Tuple[Dict[str, Any], bool]] = [
 @pytest.mark.parametrize(
     "case,debug", OPTION_CASES, ids=["%s (debug: %s)" % (c["name"], d) for c, d in OPTION_CASES]
 )
-def test_options_vector(case: Dict[str, Any], debug: bool, tmp_path: Any) -> None:
+def test_options_vector(case: Dict[str, Any], debug: bool, tmp_path: Any, caplog: Any) -> None:
     options = dict(OPTIONS["base"], **case.get("set", {}))
     for name in case.get("unset", []):
         del options[name]
@@ -89,6 +105,46 @@ def test_options_vector(case: Dict[str, Any], debug: bool, tmp_path: Any) -> Non
     else:
         with pytest.raises(OptionsError):
             Options.from_kwargs(kwargs)
+        # What init() says of it: one WARNING naming the option, debug mode or not; flush() is False.
+        caplog.set_level(logging.DEBUG, logger="dumpcatcher")
+        dumpcatcher.init(**kwargs)
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert len(warnings) == 1
+        assert "SDK disabled" in warnings[0]
+        name = _snake(case["log"])
+        assert (name[: -len("_ms")] if name in ("shutdown_timeout_ms", "request_timeout_ms") else name) in warnings[0]
+        assert dumpcatcher.flush(0.1) is False
+
+
+NOTICE_CASES: List[Tuple[Dict[str, Any], bool]] = [(n, d) for n in NOTICES["notices"] for d in (False, True)]
+
+
+@pytest.mark.parametrize(
+    "notice,debug", NOTICE_CASES, ids=["%s (debug: %s)" % (n["reason"], d) for n, d in NOTICE_CASES]
+)
+def test_notice_vector(notice: Dict[str, Any], debug: bool, caplog: Any, capsys: Any) -> None:
+    caplog.set_level(logging.DEBUG, logger="dumpcatcher")
+    dumpcatcher.log.set_echo(debug)
+    try:
+        for i in range(3):
+            dumpcatcher.log.notice(notice["reason"], "%s (time %d)", notice["phrase"], i)
+    finally:
+        dumpcatcher.log.set_echo(False)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    expected = 3 if debug and notice["level"] == "warning" else 1 if notice["level"] == "warning" else 0
+    assert len(warnings) == expected
+    for message in warnings:
+        assert notice["phrase"] in message
+    # Debug mode prints each one on stderr, every time.
+    printed = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[dumpcatcher] ")]
+    assert len(printed) == (3 if debug else 0)
+    for line in printed:
+        assert notice["phrase"] in line
+
+
+@pytest.mark.parametrize("case", LOCALES["cases"], ids=[c["name"] for c in LOCALES["cases"]])
+def test_locale_vector(case: Dict[str, Any]) -> None:
+    assert process_locale(case["env"], lambda: case["default"]) == case["expected"]
 
 
 QUEUE_READS = _cases(FILES["queue"]["read"], "files-v1.json: queue.read")

@@ -10,11 +10,10 @@ import {
   type AlertDeliveryStore,
   type ExpandInput,
 } from '../../../functions/src/alerts/deliver';
-import { alertEventsOf, withAlertOutbox, withReleaseOutbox } from '../../../functions/src/alerts/outbox';
-import { mergeReleasesIndex, reduceSessions, releasesIndexPath } from '../../../functions/src/rollup/sessions';
+import { alertEventsOf, withAlertOutbox } from '../../../functions/src/alerts/outbox';
 import { buildSlackBody, MAX_ISSUES_PER_MESSAGE, type WebhookBody } from '../../../functions/src/alerts/payload';
 import type { AlertDoc, DeliveryDoc, OutboxDoc } from '../../../functions/src/alerts/schemas';
-import type { IssueDoc, ReleasesIndexDoc } from '../../../functions/src/grouping/schemas';
+import type { IssueDoc } from '../../../functions/src/grouping/schemas';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 const KEY = 'pk_alerts_unit_1';
@@ -398,26 +397,16 @@ describe('planMessages for release.unhealthy', () => {
     expect(message.doc.eventIds).toEqual(['r0', 'r4']);
     const body = JSON.parse(message.doc.body) as { releases: unknown[]; issues: unknown[] };
     expect(body.issues).toEqual([]);
-    expect(body.releases).toEqual([
-      {
-        version: '2.0.0',
-        sessions: 200,
-        crashedSessions: 10,
-        crashFreeSessions: 0.95,
-        threshold: 0.99,
-        minSessions: 50,
-        url: `https://dash.example/p/${KEY}/releases/2.0.0`,
-      },
-      {
-        version: '2.0.0',
-        sessions: 200,
-        crashedSessions: 10,
-        crashFreeSessions: 0.95,
-        threshold: 0.99,
-        minSessions: 50,
-        url: `https://dash.example/p/${KEY}/releases/2.0.0`,
-      },
-    ]);
+    const crossing = {
+      version: '2.0.0',
+      sessions: 200,
+      crashedSessions: 10,
+      crashFreeSessions: 0.95,
+      threshold: 0.99,
+      minSessions: 50,
+      url: `https://dash.example/p/${KEY}/releases/2.0.0`,
+    };
+    expect(body.releases).toEqual([crossing, crossing]);
     expect(plan.releaseMarks).toEqual([
       { productKey: KEY, alertId: 'al_a', version: '2.0.0', unhealthy: true, at: NOW },
     ]);
@@ -453,54 +442,5 @@ describe('planMessages for release.unhealthy', () => {
     expect(body.text).toBe(
       '[Shop] Unhealthy release\n• 2.0.0: 91.3 % crash-free sessions in the last hour (46 of 530 crashed; threshold 99.0 %)',
     );
-  });
-});
-
-describe('withReleaseOutbox', () => {
-  const path = releasesIndexPath(KEY);
-  const batch = (current: ReleasesIndexDoc | null, counts: { ok?: number; crashed?: number }, at: Date) => {
-    const { index } = reduceSessions([
-      {
-        path: `products/${KEY}/sessions/s1`,
-        id: 's1',
-        doc: {
-          productKey: KEY,
-          clientId: 'client-1',
-          receivedAt: at,
-          app: { version: '2.0.0' },
-          sessions: [
-            {
-              started: '2026-12-07T10:00:00Z',
-              ok: counts.ok ?? 0,
-              errored: 0,
-              crashed: counts.crashed ?? 0,
-              abnormal: 0,
-            },
-          ],
-        },
-      },
-    ]);
-    const next = mergeReleasesIndex(current, index.get(path)!, at);
-    const out = withReleaseOutbox(new Map(current === null ? [] : [[path, current]]), new Map([[path, next]]), at);
-    const outbox = [...out].filter(([p]) => p.startsWith('alertOutbox/')).map(([, d]) => d as OutboxDoc);
-    return { index: out.get(path) as ReleasesIndexDoc, events: outbox.flatMap((d) => d.events) };
-  };
-
-  it('queues a release with crashes in its last hour, its recovery once, then nothing', () => {
-    const t0 = new Date('2026-12-07T10:10:00Z');
-    const first = batch(null, { ok: 9, crashed: 1 }, t0);
-    expect(first.events.map((e) => e.release)).toEqual([{ version: '2.0.0', sessions: 10, crashed: 1 }]);
-    expect(first.index.releases[0]!.watch).toBe(true);
-    const clean = batch(first.index, { ok: 10 }, new Date('2026-12-07T10:20:00Z'));
-    expect(clean.events.map((e) => e.release)).toEqual([{ version: '2.0.0', sessions: 20, crashed: 1 }]);
-    // Two hours on, the crash has left the window: one last queue of the clean hour, then quiet.
-    const later = batch(clean.index, { ok: 5 }, new Date('2026-12-07T12:30:00Z'));
-    expect(later.events.map((e) => e.release)).toEqual([{ version: '2.0.0', sessions: 5, crashed: 0 }]);
-    expect(later.index.releases[0]!.watch).toBe(false);
-    expect(batch(later.index, { ok: 5 }, new Date('2026-12-07T12:40:00Z')).events).toEqual([]);
-  });
-
-  it('queues nothing for a release that never crashed', () => {
-    expect(batch(null, { ok: 100 }, new Date('2026-12-07T10:10:00Z')).events).toEqual([]);
   });
 });

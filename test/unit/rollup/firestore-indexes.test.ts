@@ -109,8 +109,7 @@ describe('firestore.indexes.json for raw reports', () => {
       label: 'cli',
       installId: 'install-1',
       metrics: { os: 'linux' },
-      extra: { n: 1 },
-    } as unknown as UsageReport,
+    } satisfies UsageReport,
     server,
   );
   const sessions = toStoredReport(

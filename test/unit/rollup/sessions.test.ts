@@ -1,7 +1,7 @@
 import { runRollup } from '../../../functions/src/rollup/rollup';
+import { releaseLastHour } from '../../../functions/src/alerts/rate';
 import {
   MAX_RELEASES_PER_DAY,
-  lastHourOf,
   mergeReleasesDay,
   mergeReleasesIndex,
   reduceSessions,
@@ -12,8 +12,11 @@ import {
   ReleasesDayDocSchema,
   ReleasesIndexDocSchema,
   type ReleasesDayDoc,
+  type ReleasesIndexDoc,
   type SessionDoc,
 } from '../../../functions/src/grouping/schemas';
+import { withReleaseOutbox } from '../../../functions/src/alerts/outbox';
+import type { OutboxDoc } from '../../../functions/src/alerts/schemas';
 import { createMemoryRollupStore } from './memory-store';
 
 const KEY = 'pk_product_1';
@@ -125,7 +128,7 @@ describe('mergeReleasesIndex', () => {
     const entry1 = index1.releases[0]!;
     expect(entry1.firstSeen.toISOString()).toBe('2026-12-07T09:00:00.000Z');
     expect(entry1.lastSeen.toISOString()).toBe('2026-12-07T11:00:00.000Z');
-    expect(lastHourOf(entry1, at1)).toEqual({ sessions: 10, crashed: 2 });
+    expect(releaseLastHour(entry1, at1)).toEqual({ sessions: 10, crashed: 2 });
 
     // Half an hour later, in the next clock hour: the previous hour counts for the part the last 60 minutes still cover.
     const at2 = new Date('2026-12-07T12:15:00Z');
@@ -133,10 +136,10 @@ describe('mergeReleasesIndex', () => {
     const index2 = mergeReleasesIndex(index1, batch2.index.get(releasesIndexPath(KEY))!, at2);
     const entry2 = index2.releases[0]!;
     expect(entry2.previous).toEqual({ sessions: 10, crashed: 2 });
-    expect(lastHourOf(entry2, at2)).toEqual({ sessions: 4 + 10 * 0.75, crashed: 2 * 0.75 });
+    expect(releaseLastHour(entry2, at2)).toEqual({ sessions: 4 + 10 * 0.75, crashed: 2 * 0.75 });
     expect(entry2.lastSeen.toISOString()).toBe('2026-12-07T12:00:00.000Z');
     // Two hours on, nothing is left of either hour.
-    expect(lastHourOf(entry2, new Date('2026-12-07T14:00:00Z'))).toEqual({ sessions: 0, crashed: 0 });
+    expect(releaseLastHour(entry2, new Date('2026-12-07T14:00:00Z'))).toEqual({ sessions: 0, crashed: 0 });
   });
 });
 
@@ -173,5 +176,54 @@ describe('runRollup on the sessions stream', () => {
     ]);
     const index = ReleasesIndexDocSchema.parse(store.docs.get(releasesIndexPath(KEY)));
     expect(index.releases.map((r) => r.version)).toEqual(['2.0.0', '1.0.0']);
+  });
+});
+
+describe('withReleaseOutbox', () => {
+  const path = releasesIndexPath(KEY);
+  const batch = (current: ReleasesIndexDoc | null, counts: { ok?: number; crashed?: number }, at: Date) => {
+    const { index } = reduceSessions([
+      {
+        path: `products/${KEY}/sessions/s1`,
+        id: 's1',
+        doc: {
+          productKey: KEY,
+          clientId: 'client-1',
+          receivedAt: at,
+          app: { version: '2.0.0' },
+          sessions: [
+            {
+              started: '2026-12-07T10:00:00Z',
+              ok: counts.ok ?? 0,
+              errored: 0,
+              crashed: counts.crashed ?? 0,
+              abnormal: 0,
+            },
+          ],
+        },
+      },
+    ]);
+    const next = mergeReleasesIndex(current, index.get(path)!, at);
+    const out = withReleaseOutbox(new Map(current === null ? [] : [[path, current]]), new Map([[path, next]]), at);
+    const outbox = [...out].filter(([p]) => p.startsWith('alertOutbox/')).map(([, d]) => d as OutboxDoc);
+    return { index: out.get(path) as ReleasesIndexDoc, events: outbox.flatMap((d) => d.events) };
+  };
+
+  it('queues a release with crashes in its last hour, its recovery once, then nothing', () => {
+    const t0 = new Date('2026-12-07T10:10:00Z');
+    const first = batch(null, { ok: 9, crashed: 1 }, t0);
+    expect(first.events.map((e) => e.release)).toEqual([{ version: '2.0.0', sessions: 10, crashed: 1 }]);
+    expect(first.index.releases[0]!.watch).toBe(true);
+    const clean = batch(first.index, { ok: 10 }, new Date('2026-12-07T10:20:00Z'));
+    expect(clean.events.map((e) => e.release)).toEqual([{ version: '2.0.0', sessions: 20, crashed: 1 }]);
+    // Two hours on, the crash has left the window: one last queue of the clean hour, then quiet.
+    const later = batch(clean.index, { ok: 5 }, new Date('2026-12-07T12:30:00Z'));
+    expect(later.events.map((e) => e.release)).toEqual([{ version: '2.0.0', sessions: 5, crashed: 0 }]);
+    expect(later.index.releases[0]!.watch).toBe(false);
+    expect(batch(later.index, { ok: 5 }, new Date('2026-12-07T12:40:00Z')).events).toEqual([]);
+  });
+
+  it('queues nothing for a release that never crashed', () => {
+    expect(batch(null, { ok: 100 }, new Date('2026-12-07T10:10:00Z')).events).toEqual([]);
   });
 });

@@ -56,6 +56,10 @@ export function testRuntime(
       stderr.push(text);
     },
     process: proc as unknown as NodeJS.Process,
+    // No real child from an in-process test; handoff.test.ts records the calls.
+    spawnExitSender: () => false,
+    // Notices said once per process: each test client starts with none said.
+    noticesSaid: new Set(),
     stderr,
     proc,
     ...overrides,
@@ -80,6 +84,15 @@ export function testOptions(
     autoSessionTracking: false,
     ...extra,
   };
+}
+
+/** An Error thrown from the same place every call: the same five innermost frames, as in a crash loop. */
+export function throwSame(): Error {
+  try {
+    throw new Error('same place');
+  } catch (e) {
+    return e as Error;
+  }
 }
 
 /** A loopback port with nothing listening on it. */

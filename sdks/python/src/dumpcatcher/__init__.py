@@ -42,16 +42,19 @@ __version__ = "0.1.0"
 
 _lock = threading.Lock()
 _client: Optional[Client] = None
+# init() was given options it cannot work with: flush() must not say all went well.
+_misconfigured = False
 
 
 def init(**options: Any) -> None:
     """Start the SDK with the options of docs/sdk-python.md; a second call replaces the first.
 
     Opt-out (``enabled=False``, ``DO_NOT_TRACK``, ``DUMPCATCHER_DISABLED``, the config file)
-    and invalid options leave the SDK a silent no-op.
+    and invalid options leave the SDK a no-op; invalid options say why (a WARNING, once).
     """
-    global _client
+    global _client, _misconfigured
     try:
+        _misconfigured = False
         _close(0.0)  # a re-init does not wait: the new client sends what the old one left
         log.set_echo(bool(options.get("debug", False)))
         reason = opt_out_reason(bool(options.get("enabled", True)))
@@ -62,6 +65,7 @@ def init(**options: Any) -> None:
             parsed = Options.from_kwargs(options)
         except OptionsError as error:
             log.invalid_options(str(error))
+            _misconfigured = True
             return
         try:
             client = Client(parsed)
@@ -132,10 +136,11 @@ def end_session() -> None:
 
 
 def flush(timeout: float = 2.0) -> bool:
-    """Wait up to ``timeout`` seconds for the queue to empty; True when it did."""
+    """Wait up to ``timeout`` seconds for the queue to empty; True when it did and no report was
+    refused or dropped unsent since the last flush (False, too, while the options disabled the SDK)."""
     client = _client
     if client is None:
-        return True
+        return not _misconfigured
     try:
         return client.flush(timeout)
     except Exception as error:  # noqa: BLE001

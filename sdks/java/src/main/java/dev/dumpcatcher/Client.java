@@ -39,6 +39,8 @@ public final class Client {
   private final SessionMarker marker;
   private final Object sessionLock = new Object();
   private volatile boolean closed;
+  // Invalid options disabled the SDK: flush() must not say all went well.
+  private final boolean misconfigured;
   private UncaughtHandler uncaughtHandler;
   private Thread shutdownHook;
 
@@ -48,9 +50,15 @@ public final class Client {
     this.log = new DebugLog(options.debug());
     this.clientId = newId();
     String reason;
+    boolean optedOut = false;
+    boolean invalid = false;
     try {
       reason = Consent.optOutReason(options, options.environment() == null ? Environment.SYSTEM : options.environment());
-      if (reason == null) reason = invalidOptions(options);
+      optedOut = reason != null;
+      if (reason == null) {
+        reason = invalidOptions(options);
+        invalid = reason != null;
+      }
     } catch (RuntimeException e) {
       reason = "init failed: " + e;
     }
@@ -103,7 +111,12 @@ public final class Client {
       if (options.discoverMetrics()) metrics.discover(discoveryLoader());
       for (Metric extra : options.metrics()) metrics.register(extra);
     }
-    if (m == Mode.DISABLED) log.log("disabled: " + reason);
+    this.misconfigured = invalid;
+    if (optedOut) {
+      log.notice(DebugLog.OPT_OUT, "SDK disabled: opted out by " + reason);
+    } else if (m == Mode.DISABLED) {
+      log.notice(DebugLog.CONFIG, "SDK disabled, nothing will be reported: " + reason);
+    }
   }
 
   private static ClassLoader discoveryLoader() {
@@ -387,7 +400,8 @@ public final class Client {
           exception == null ? null : String.valueOf(exception.get("stacktrace")),
           report.get("fingerprint") instanceof String ? (String) report.get("fingerprint") : null);
       if (!limiter.tryAcquire(fingerprint, now)) {
-        log.log("limiter dropped a report (maxReportsPerFingerprint reached in this window)");
+        log.notice(DebugLog.LIMITER, "a crash report was dropped by the client-side limiter (more than "
+            + options.maxReportsPerFingerprint() + " per " + options.limiterWindowSeconds() + " s with one fingerprint)");
         return;
       }
       // Only the uncaught path syncs the file: docs/sdks.md lets a handled capture skip the fsync
@@ -423,7 +437,7 @@ public final class Client {
   private void enqueue(String path, Map<String, Object> body, long now, boolean durable) throws IOException {
     QueuedReport queued = new QueuedReport(path, clientId, counter.incrementAndGet(), now, Json.write(body, 4096));
     queue.write(queued, durable);
-    queue.enforceBoundsQuickly(now);
+    sender.queueDropped(queue.enforceBoundsQuickly(now));
     sender.wake();
   }
 
@@ -435,12 +449,16 @@ public final class Client {
     }
   }
 
-  /** Waits until the queue is empty (true) or the timeout passes (false); never throws. */
+  /**
+   * Waits until the queue is empty or the timeout passes; true only when it emptied and no report
+   * was refused or dropped unsent since the last flush (false, too, while invalid options disabled
+   * the SDK); never throws.
+   */
   public boolean flush(long timeoutMs) {
-    if (mode != Mode.ACTIVE) return true;
+    if (mode != Mode.ACTIVE) return !misconfigured;
     try {
       Boolean done = sender.awaitPass(sender.requestRescan(), Math.max(0, timeoutMs));
-      return done != null && done;
+      return sender.takeDropped() == 0 && done != null && done;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;

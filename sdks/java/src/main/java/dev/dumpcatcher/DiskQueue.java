@@ -303,14 +303,14 @@ public final class DiskQueue {
     }
   }
 
-  /** Bounds check for the hot path: scans the folder only when the known files exceed a bound. */
-  void enforceBoundsQuickly(long nowMillis) {
+  /** Bounds check for the hot path: scans the folder only when the known files exceed a bound; returns how many were dropped. */
+  int enforceBoundsQuickly(long nowMillis) {
     if (index.size() <= maxFiles) {
       long total = 0;
       for (Entry e : index.values()) total += e.size;
-      if (total <= maxBytes) return;
+      if (total <= maxBytes) return 0;
     }
-    enforceBounds(nowMillis);
+    return enforceBounds(nowMillis);
   }
 
   /**

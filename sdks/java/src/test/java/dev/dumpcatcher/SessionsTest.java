@@ -212,21 +212,27 @@ class SessionsTest {
   }
 
   @Test
-  void afterA404OnSessionsItLogsOnceDropsItAndSendsNoMoreSessions() throws Exception {
+  void afterA404OnSessionsItSaysSoOnceDropsItAndSendsNoMoreSessions() throws Exception {
     Path queueDir = tmp.resolve("queue");
     try (FakeIngest ingest = new FakeIngest()) {
       ingest.script.add(404);
-      Client c = TestSupport.start(TestSupport.options(ingest.url(), queueDir).autoSessionTracking(true).build());
-      try {
-        c.endSession();
-        assertTrue(c.flush(5000));
-        c.startSession();
-        c.endSession();
-        c.captureException(new RuntimeException("still reported"), null);
-        assertTrue(c.flush(5000));
-      } finally {
-        c.close();
-      }
+      DebugLog.forgetNotices();
+      String err = TestSupport.stderrOf(() -> {
+        Client c = TestSupport.start(TestSupport.options(ingest.url(), queueDir).autoSessionTracking(true).build());
+        try {
+          c.endSession();
+          assertTrue(c.flush(5000));
+          c.startSession();
+          c.endSession();
+          c.captureException(new RuntimeException("still reported"), null);
+          assertTrue(c.flush(5000));
+        } finally {
+          c.close();
+        }
+      });
+      assertEquals(1, err.split("does not know /v1/sessions", -1).length - 1, err);
+      // An older server, not a wrong URL.
+      assertFalse(err.contains("is this the ingest URL?"), err);
       List<String> seen = new ArrayList<>();
       for (FakeIngest.Received r : ingest.received()) seen.add(r.path + " " + r.status);
       assertEquals(Arrays.asList("/v1/sessions 404", "/v1/crashes 202"), seen);

@@ -41,6 +41,21 @@ final class TestSupport {
         .retryBaseMs(50);
   }
 
+  /** What {@code action} printed on System.err (the SDK's notices and debug lines). */
+  static String stderrOf(Runnable action) {
+    java.io.PrintStream real = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    try {
+      System.setErr(new java.io.PrintStream(captured, true, "UTF-8"));
+      action.run();
+      return new String(captured.toByteArray(), StandardCharsets.UTF_8);
+    } catch (java.io.UnsupportedEncodingException e) {
+      throw new AssertionError(e);
+    } finally {
+      System.setErr(real);
+    }
+  }
+
   /** Starts a client the way Dumpcatcher.init does. */
   static Client start(DumpcatcherOptions options) {
     Client c = new Client(options);
