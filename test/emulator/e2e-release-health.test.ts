@@ -227,7 +227,13 @@ const ARGS: Record<Ending, string[]> = {
 async function runOnce(sdk: Sdk, target: Target, queueDir: string, run: Run): Promise<void> {
   const result = await sdk.run(target, ARGS[run.ending], {
     queueDir,
-    extra: { E2E_SESSIONS: '1', E2E_INSTALL_ID: '1', E2E_APP_VERSION: run.version },
+    extra: {
+      E2E_SESSIONS: '1',
+      E2E_INSTALL_ID: '1',
+      E2E_APP_VERSION: run.version,
+      // The last run of an install sends its session at exit: on a loaded machine the 2 s default can run out.
+      E2E_SHUTDOWN_TIMEOUT_MS: '15000',
+    },
     ...(run.ending === 'sigkill' ? { killWhen: 'ready' } : {}),
   });
   const what = `${sdk.name} ${run.install} ${run.version} ${run.ending}`;
