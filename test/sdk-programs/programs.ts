@@ -181,7 +181,7 @@ export function runPython(target: Target, args: string[], options: ProgramOption
   env.PYTHONPATH = join(ROOT, 'sdks', 'python', 'src');
   env.PYTHONDONTWRITEBYTECODE = '1';
   const program = options.shifted ? shiftedPythonProgram() : PYTHON_PROGRAM;
-  return runProgram('python3', [program, ...args], { env, timeoutMs: PROGRAM_TIMEOUT_MS });
+  return runProgram('python3', [program, ...args], { env, timeoutMs: PROGRAM_TIMEOUT_MS, killWhen: options.killWhen });
 }
 
 /** Runs CrashApp with `args` (its mode first) for a product; `shifted` runs the copy with moved lines. */
@@ -192,6 +192,7 @@ export async function runJava(target: Target, args: string[], options: ProgramOp
   return runProgram('java', [...jvm, 'CrashApp', ...args], {
     env: programEnv(target, options),
     timeoutMs: PROGRAM_TIMEOUT_MS,
+    killWhen: options.killWhen,
   });
 }
 
@@ -207,6 +208,7 @@ export async function runNodeEsm(target: Target, args: string[], options: RunOpt
   return runProgram(process.execPath, [join(app, 'crash-app.mjs'), ...args], {
     env: programEnv(target, options),
     timeoutMs: PROGRAM_TIMEOUT_MS,
+    killWhen: options.killWhen,
   });
 }
 
@@ -218,5 +220,6 @@ export async function runNode(target: Target, args: string[], options: ProgramOp
   return runProgram(process.execPath, [program, ...args], {
     env,
     timeoutMs: PROGRAM_TIMEOUT_MS,
+    killWhen: options.killWhen,
   });
 }

@@ -20,11 +20,14 @@ export interface RunResult {
   ms: number;
 }
 
-/** Runs a command to its end (killing it after `timeoutMs`); never rejects for a non-zero exit. */
+/**
+ * Runs a command to its end (killing it after `timeoutMs`, or with SIGKILL as soon as its
+ * stdout holds `killWhen`); never rejects for a non-zero exit.
+ */
 export function runProgram(
   command: string,
   args: readonly string[],
-  options: { env: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number },
+  options: { env: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; killWhen?: string | undefined },
 ): Promise<RunResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
@@ -35,7 +38,10 @@ export function runProgram(
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString('utf8');
+      if (options.killWhen !== undefined && stdout.includes(options.killWhen)) child.kill('SIGKILL');
+    });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
     child.on('error', (err) => {
@@ -89,6 +95,8 @@ export interface RunOptions {
   endpoint?: string;
   /** More environment (opt-outs, E2E_SHUTDOWN_TIMEOUT_MS, NODE_DEBUG). */
   extra?: Record<string, string>;
+  /** SIGKILL the program as soon as its stdout holds this text (a process killed mid-run). */
+  killWhen?: string;
 }
 
 /**

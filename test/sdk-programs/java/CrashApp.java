@@ -22,11 +22,12 @@ import java.util.Map;
  *   <li>{@code idle ms}: captures an exception and flushes, idles for ms milliseconds (longer than
  *       the ingest keeps an idle connection open), captures another and flushes; exits 0 when
  *       both flushes emptied the queue, else 3;
- *   <li>{@code start}: only starts the SDK and exits normally (a second start after a crash).
+ *   <li>{@code start}: only starts the SDK and exits normally (a second start after a crash);
+ *   <li>{@code wait}: starts the SDK, prints "ready" and waits a minute (for a test to SIGKILL it).
  * </ul>
  *
  * <p>Settings come from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET and optionally E2E_QUEUE_DIR
- * (else the SDK's default folder), E2E_SHUTDOWN_TIMEOUT_MS, E2E_MAX_PER_FINGERPRINT and
+ * (else the SDK's default folder), E2E_APP_VERSION (else 1.0.0), E2E_SHUTDOWN_TIMEOUT_MS, E2E_MAX_PER_FINGERPRINT and
  * E2E_INSTALL_ID (1: installId(true)), E2E_SESSIONS (1: sessions); opting out (DO_NOT_TRACK, DUMPCATCHER_DISABLED,
  * DUMPCATCHER_CONFIG) is left to the SDK.
  */
@@ -67,13 +68,14 @@ public class CrashApp {
     String mode = args.length > 0 ? args[0] : "start";
     String shutdownTimeout = System.getenv("E2E_SHUTDOWN_TIMEOUT_MS");
     String maxPerFingerprint = System.getenv("E2E_MAX_PER_FINGERPRINT");
+    String appVersion = System.getenv("E2E_APP_VERSION");
     DumpcatcherOptions.Builder options =
         DumpcatcherOptions.builder()
             .endpoint(System.getenv("E2E_ENDPOINT"))
             .productKey(System.getenv("E2E_PRODUCT_KEY"))
             .secret(System.getenv("E2E_SECRET"))
             .appName("e2e-java")
-            .appVersion("1.0.0")
+            .appVersion(appVersion == null || appVersion.isEmpty() ? "1.0.0" : appVersion)
             .maxReportsPerFingerprint(maxPerFingerprint == null ? 1000 : Integer.parseInt(maxPerFingerprint))
             .installId("1".equals(System.getenv("E2E_INSTALL_ID")))
             .autoSessionTracking("1".equals(System.getenv("E2E_SESSIONS")))
@@ -117,6 +119,11 @@ public class CrashApp {
         if (!first || !second) System.exit(3);
         break;
       case "start":
+        break;
+      case "wait":
+        System.out.println("ready");
+        System.out.flush();
+        Thread.sleep(60_000);
         break;
       default:
         System.err.println("unknown mode: " + mode);

@@ -10,6 +10,7 @@
  *   rejection   dies from an unhandled promise rejection (an Error with a cause)
  *   usage       queues one usage report and exits normally
  *   start       only starts the SDK and exits normally (a second start after a crash)
+ *   wait        starts the SDK, prints "ready" and waits a minute (for a test to SIGKILL it)
  *   burst n     captures n different errors and returns (the exit flush sends them)
  *   idle ms     captures an error and awaits flush(), idles for ms milliseconds (longer than the
  *               ingest keeps an idle connection open), captures another and awaits flush();
@@ -18,8 +19,8 @@
  *               prints {"flushed": true|false} and exits with code 1
  *
  * Settings come from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET and optionally E2E_QUEUE_DIR
- * (else the SDK's default folder), E2E_SHUTDOWN_TIMEOUT_MS, E2E_MAX_PER_FINGERPRINT, E2E_INSTALL_ID
- * (1: installId: true), E2E_SESSIONS (1: autoSessionTracking: true) and E2E_CLOCK_SKEW_MS (milliseconds added to this process's Date.now()); opting out (DO_NOT_TRACK,
+ * (else the SDK's default folder), E2E_SHUTDOWN_TIMEOUT_MS, E2E_MAX_PER_FINGERPRINT, E2E_APP_VERSION
+ * (else 1.0.0), E2E_INSTALL_ID (1: installId: true), E2E_SESSIONS (1: autoSessionTracking: true) and E2E_CLOCK_SKEW_MS (milliseconds added to this process's Date.now()); opting out (DO_NOT_TRACK,
  * DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG) is left to the SDK.
  */
 const { setTimeout: sleep } = require('node:timers/promises');
@@ -40,7 +41,7 @@ function startSdk() {
     productKey: process.env.E2E_PRODUCT_KEY,
     secret: process.env.E2E_SECRET,
     appName: 'e2e-node',
-    appVersion: '1.0.0',
+    appVersion: process.env.E2E_APP_VERSION || '1.0.0',
     ...(process.env.E2E_QUEUE_DIR ? { queueDir: process.env.E2E_QUEUE_DIR } : {}),
     maxReportsPerFingerprint: Number(process.env.E2E_MAX_PER_FINGERPRINT || 1000),
     installId: process.env.E2E_INSTALL_ID === '1',
@@ -125,6 +126,10 @@ function main(mode) {
       return idle(Number(process.argv[3] ?? '6000'));
     case 'start':
       return undefined;
+    case 'wait':
+      // Pipes are written synchronously on Linux: the line is out before the test kills us.
+      console.log('ready');
+      return sleep(60_000);
     default:
       console.error(`unknown mode: ${mode}`);
       process.exit(2);

@@ -11,9 +11,10 @@ its mode says (python3 crash_app.py <mode>):
   usage       queues one usage report and exits normally
   burst n     captures n different exceptions and exits normally (the exit flush sends them)
   start       only starts the SDK and exits normally (a second start after a crash)
+  wait        starts the SDK, prints "ready" and waits a minute (for a test to SIGKILL it)
 
 The SDK reads its settings from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET and optionally
-E2E_QUEUE_DIR (else the SDK's default folder), E2E_SHUTDOWN_TIMEOUT_MS,
+E2E_QUEUE_DIR (else the SDK's default folder), E2E_APP_VERSION (else 1.0.0), E2E_SHUTDOWN_TIMEOUT_MS,
 E2E_MAX_PER_FINGERPRINT, E2E_INSTALL_ID (1: install_id=True), E2E_SESSIONS (1:
 auto_session_tracking=True) and E2E_CLOCK_SKEW_MS (milliseconds
 added to this process's clock); opting out (DO_NOT_TRACK, DUMPCATCHER_DISABLED,
@@ -40,7 +41,7 @@ def start_sdk():
         product_key=os.environ["E2E_PRODUCT_KEY"],
         secret=os.environ["E2E_SECRET"],
         app_name="e2e-python",
-        app_version="1.0.0",
+        app_version=os.environ.get("E2E_APP_VERSION") or "1.0.0",
         max_reports_per_fingerprint=int(os.environ.get("E2E_MAX_PER_FINGERPRINT") or "1000"),
         shutdown_timeout=float(os.environ.get("E2E_SHUTDOWN_TIMEOUT_MS") or "2000") / 1000,
         install_id=os.environ.get("E2E_INSTALL_ID") == "1",
@@ -111,6 +112,9 @@ def main(mode):
                 raise LookupError("burst report %d" % i)
             except LookupError:
                 dumpcatcher.capture_exception()
+    elif mode == "wait":
+        print("ready", flush=True)
+        time.sleep(60)
     elif mode != "start":
         sys.exit("unknown mode: " + mode)
 
