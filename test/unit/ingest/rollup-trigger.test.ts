@@ -95,74 +95,66 @@ describe('createCloudTasksQueue', () => {
   const rollupUrl = 'https://europe-west1-abc-project.cloudfunctions.net/rollup';
   const task = rollupTaskFor(at('2026-12-07T03:00:00.000Z'), policy);
 
-  function fakeFetch(status: number, body = '{}') {
+  let tokens = 0;
+  const credential = {
+    getAccessToken: async () => ({ access_token: `token-${++tokens}`, expires_in: 3600 }),
+  };
+  const INVOKER = 'inv@abc-project.iam.gserviceaccount.com';
+
+  /** A queue adapter whose every request Cloud Tasks (faked) answers with `status` and `body`. */
+  function queueAnswering(status: number, body = '{}', now?: () => number) {
     const calls: Array<{ url: string; init: RequestInit }> = [];
     const fetchFn = (async (url: string, init: RequestInit) => {
       calls.push({ url, init });
       return new Response(body, { status });
     }) as unknown as typeof fetch;
-    return { calls, fetchFn };
-  }
-  let tokens = 0;
-  const credential = {
-    getAccessToken: async () => ({ access_token: `token-${++tokens}`, expires_in: 3600 }),
-  };
-
-  it('creates a named task that POSTs to the rollup with an OIDC token, as the Scheduler job does', async () => {
-    const f = fakeFetch(200);
     const enqueue = createCloudTasksQueue({
       queue,
       rollupUrl,
-      invoker: 'inv@abc-project.iam.gserviceaccount.com',
+      invoker: INVOKER,
       credential,
-      fetchFn: f.fetchFn,
+      fetchFn,
+      ...(now === undefined ? {} : { now }),
     });
-    expect(await enqueue(task)).toBe('created');
-    expect(f.calls[0]!.url).toBe(`https://cloudtasks.googleapis.com/v2/${queue}/tasks`);
-    expect(JSON.parse(String(f.calls[0]!.init.body))).toEqual({
+    return { calls, enqueue };
+  }
+
+  it('creates a named task that POSTs to the rollup with an OIDC token, as the Scheduler job does', async () => {
+    const q = queueAnswering(200);
+    expect(await q.enqueue(task)).toBe('created');
+    expect(q.calls[0]!.url).toBe(`https://cloudtasks.googleapis.com/v2/${queue}/tasks`);
+    expect(JSON.parse(String(q.calls[0]!.init.body))).toEqual({
       task: {
         name: `${queue}/tasks/${task.name}`,
         scheduleTime: '2026-12-07T03:00:08.000Z',
         httpRequest: {
           url: rollupUrl,
           httpMethod: 'POST',
-          oidcToken: { serviceAccountEmail: 'inv@abc-project.iam.gserviceaccount.com', audience: rollupUrl },
+          oidcToken: { serviceAccountEmail: INVOKER, audience: rollupUrl },
         },
       },
     });
-    expect((f.calls[0]!.init.headers as Record<string, string>).Authorization).toMatch(/^Bearer token-\d+$/);
+    expect((q.calls[0]!.init.headers as Record<string, string>).Authorization).toMatch(/^Bearer token-\d+$/);
   });
 
   it('answers "exists" on 409 and reuses its access token until it nears expiry', async () => {
-    const f = fakeFetch(409, '{"error":{"status":"ALREADY_EXISTS"}}');
     let nowMs = 0;
     const before = tokens;
-    const enqueue = createCloudTasksQueue({
-      queue,
-      rollupUrl,
-      invoker: 'i@x.iam.gserviceaccount.com',
-      credential,
-      fetchFn: f.fetchFn,
-      now: () => nowMs,
-    });
-    expect(await enqueue(task)).toBe('exists');
-    expect(await enqueue(task)).toBe('exists');
+    const q = queueAnswering(409, '{"error":{"status":"ALREADY_EXISTS"}}', () => nowMs);
+    expect(await q.enqueue(task)).toBe('exists');
+    expect(await q.enqueue(task)).toBe('exists');
     expect(tokens - before).toBe(1);
     nowMs += 3_550_000; // within a minute of expiry
-    await enqueue(task);
+    await q.enqueue(task);
     expect(tokens - before).toBe(2);
   });
 
   it('rejects any other answer with the status and what Cloud Tasks said', async () => {
-    const f = fakeFetch(403, '{"error":{"status":"PERMISSION_DENIED","message":"cloudtasks.tasks.create denied"}}');
-    const enqueue = createCloudTasksQueue({
-      queue,
-      rollupUrl,
-      invoker: 'i@x.iam.gserviceaccount.com',
-      credential,
-      fetchFn: f.fetchFn,
-    });
-    await expect(enqueue(task)).rejects.toThrow(/403 creating .*cloudtasks\.tasks\.create denied/);
+    const q = queueAnswering(
+      403,
+      '{"error":{"status":"PERMISSION_DENIED","message":"cloudtasks.tasks.create denied"}}',
+    );
+    await expect(q.enqueue(task)).rejects.toThrow(/403 creating .*cloudtasks\.tasks\.create denied/);
   });
 });
 
