@@ -23,7 +23,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('the ingest asks for a rollup run after it stores reports (local stand-in for Cloud Tasks)', () => {
   const runs: Array<{ at: number; processed: number }> = [];
   const errors: unknown[] = [];
+  // Two ingest instances, each with its own trigger, sharing one queue as instances share Cloud Tasks.
   let ingest: Awaited<ReturnType<typeof serveInProcess>>;
+  let ingest2: Awaited<ReturnType<typeof serveInProcess>>;
   let rollup: Awaited<ReturnType<typeof serveInProcess>>;
 
   beforeAll(async () => {
@@ -42,22 +44,21 @@ describe('the ingest asks for a rollup run after it stores reports (local stand-
       await handler(req, res);
     });
     const onError = (err: unknown) => errors.push(err);
-    ingest = await serveInProcess(
-      'ingest-triggering',
-      createIngestHandler({
-        store: createFirestoreIngestStore(db),
-        loadProduct: createFirestoreProductLoader(db),
-        config: loadConfig({ DUMPCATCHER_RATE_PER_CLIENT: '100000', DUMPCATCHER_RATE_PER_PRODUCT: '1000000' }),
-        rollupTrigger: createRollupTrigger({
-          enqueue: createLocalRollupQueue({ rollupUrl: rollup.url, clock: () => new Date(), onError }),
-          policy,
-          clock: () => new Date(),
-          onError,
+    const queue = createLocalRollupQueue({ rollupUrl: rollup.url, clock: () => new Date(), onError });
+    const instance = (name: string) =>
+      serveInProcess(
+        name,
+        createIngestHandler({
+          store: createFirestoreIngestStore(db),
+          loadProduct: createFirestoreProductLoader(db),
+          config: loadConfig({ DUMPCATCHER_RATE_PER_CLIENT: '100000', DUMPCATCHER_RATE_PER_PRODUCT: '1000000' }),
+          rollupTrigger: createRollupTrigger({ enqueue: queue, policy, clock: () => new Date(), onError }),
         }),
-      }),
-    );
+      );
+    ingest = await instance('ingest-triggering');
+    ingest2 = await instance('ingest-triggering-2');
   });
-  afterAll(() => Promise.all([ingest.close(), rollup.close()]));
+  afterAll(() => Promise.all([ingest.close(), ingest2.close(), rollup.close()]));
 
   const issueCounts = async (productKey: string) => {
     const snap = await db.collection('products').doc(productKey).collection('issues').get();
@@ -89,8 +90,10 @@ describe('the ingest asks for a rollup run after it stores reports (local stand-
     expect(errors).toEqual([]);
   }, 60_000);
 
-  it('rolls a burst of 600 crashes across 12 issues up in a few runs, not one per crash', async () => {
+  it('rolls a burst of 600 crashes across 12 issues, sent to two instances, up in one run per window', async () => {
     runs.length = 0;
+    const windowOf = (ms: number) => Math.floor(ms / 1000 / policy.windowSeconds);
+    const firstSent = Date.now();
     const product = await seedProduct(db, { name: 'burst', ownerUid: 'owner-burst' });
     const senders = Array.from({ length: 12 }, async (_, s) => {
       const clientId = newClientId();
@@ -99,23 +102,27 @@ describe('the ingest asks for a rollup run after it stores reports (local stand-
         exception: { type, message: 'x', stacktrace: `${type}: x\n    at f (/srv/a.js:${s}:1)` },
       });
       for (let counter = 1; counter <= 50; counter++) {
-        const res = await sendSigned({ baseUrl: ingest.url, ...product, clientId, counter, body });
+        const baseUrl = (s + counter) % 2 === 0 ? ingest.url : ingest2.url;
+        const res = await sendSigned({ baseUrl, ...product, clientId, counter, body });
         expect(res.status).toBe(202);
       }
     });
     await Promise.all(senders);
     const sent = Date.now();
+    const windows = windowOf(sent) - windowOf(firstSent) + 1;
     const done = (counts: number[]) => counts.length === 12 && counts.every((c) => c === 50);
     while (!done(await issueCounts(product.productKey))) {
       if (Date.now() - sent > 30_000)
         throw new Error(`not rolled up: ${JSON.stringify(await issueCounts(product.productKey))}`);
       await sleep(200);
     }
+    // The last window's run is due after it closes; it may find its reports taken already.
+    await sleep(
+      Math.max(0, (windowOf(sent) + 1) * policy.windowSeconds * 1000 + policy.delaySeconds * 1000 - Date.now()) + 2000,
+    );
     expect(runs.reduce((n, r) => n + r.processed, 0)).toBe(600);
-    // One run per window the burst spanned, and nothing else.
-    expect(runs.length).toBeGreaterThanOrEqual(1);
-    expect(runs.length).toBeLessThanOrEqual(Math.ceil((Date.now() - sent) / 1000 / policy.windowSeconds) + 3);
-    expect(runs.length).toBeLessThan(10);
+    // One run per window the burst was sent in, whichever instance stored its reports.
+    expect([runs.length >= 1, runs.length <= windows]).toEqual([true, true]);
     expect(errors).toEqual([]);
   }, 90_000);
 });
