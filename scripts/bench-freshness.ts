@@ -162,7 +162,7 @@ async function main(): Promise<void> {
     // Two windows and their delay with nothing sent: any run now is an idle one.
     await sleep(15_000);
     const all = loggedRuns(stack.rollupUrl);
-    const idle = all.filter((r) => !r.processed && !r.usageProcessed);
+    const idle = all.filter((r) => !r.processed && !r.usageProcessed && !r.sessionsProcessed);
     const s = (x: number) => `${x.toFixed(2)} s`;
     const figures = (xs: number[]) =>
       `median ${s(percentile(xs, 50))}  p95 ${s(percentile(xs, 95))}  min ${s(Math.min(...xs))}  max ${s(Math.max(...xs))}`;

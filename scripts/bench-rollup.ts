@@ -5,7 +5,8 @@
  * to the rollup function, as Cloud Scheduler would, until it reports it has caught up. Prints
  * crashes rolled up per second, Firestore reads and writes per crash (counted by the rollup's
  * store), runs needed and the longest run, and checks the totals. Options (env):
- * BENCH_CRASHES (default 100000), BENCH_USAGE (default 0), BENCH_BATCH (the rollup's batch
+ * BENCH_CRASHES (default 100000), BENCH_USAGE (default 0), BENCH_SESSIONS (default 0: sessions
+ * reports of one to three hour buckets, 6 releases, every status), BENCH_BATCH (the rollup's batch
  * size, default 500), BENCH_BUDGET_SECONDS (the run budget, default 50), BENCH_UNIQUE_TRACES=1
  * (shift every line number by the crash's index, so no two traces are byte-identical: same
  * issues, no reuse of grouping results, a distinct `line` value per crash).
@@ -16,13 +17,14 @@ import { join } from 'node:path';
 import { getApps, initializeApp } from 'firebase-admin/app';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
 import { reportDocumentId, toStoredReport } from '../functions/src/ingest/stored-report';
-import type { CrashReport, UsageReport } from '../functions/src/ingest/schemas';
+import type { CrashReport, ReportKind, SessionReport, UsageReport } from '../functions/src/ingest/schemas';
 import { loadFixtures } from '../test/unit/grouping/fixtures';
 import { seedProduct } from './lib/seed';
 import { ROOT, startStack } from './lib/stack';
 
 const CRASHES = Number(process.env.BENCH_CRASHES ?? 100_000);
 const USAGE = Number(process.env.BENCH_USAGE ?? 0);
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 0);
 const BATCH = process.env.BENCH_BATCH ?? '500';
 const BUDGET = process.env.BENCH_BUDGET_SECONDS ?? '50';
 const DAYS = 3;
@@ -41,6 +43,7 @@ function shiftLines(trace: string, shift: number): string {
 interface RunSummary {
   processed: number;
   usageProcessed: number;
+  sessionsProcessed: number;
   caughtUp: boolean;
   durationMs: number;
   reads: number;
@@ -62,6 +65,30 @@ async function seed(db: Firestore, count: number, make: (i: number) => { path: s
   }
   await writer.close();
   return (Date.now() - started) / 1000;
+}
+
+/**
+ * The document the ingest would store for report `i` (client `i % INSTALLS`, counter `i`), with
+ * the `receivedAt` the ingest's store adds (Firestore's request time), here spread in the past.
+ */
+function stored(
+  report: CrashReport | UsageReport | SessionReport,
+  productKey: string,
+  kind: ReportKind,
+  i: number,
+  receivedAt: Date,
+): { path: string; doc: object } {
+  const clientId = `client-${i % INSTALLS}`;
+  const id = reportDocumentId(clientId, String(i));
+  const doc = toStoredReport(report, {
+    productKey,
+    clientId,
+    counter: i,
+    acceptedAt: receivedAt,
+    retentionDays: 90,
+    documentId: id,
+  });
+  return { path: `products/${productKey}/${kind}/${id}`, doc: { ...doc, receivedAt } };
 }
 
 async function main(): Promise<void> {
@@ -103,18 +130,7 @@ async function main(): Promise<void> {
         installId: `install-${String(i % INSTALLS).padStart(6, '0')}`,
         ...(label === undefined ? {} : { label }),
       };
-      const receivedAt = spread(i, CRASHES);
-      const id = reportDocumentId(`client-${i % INSTALLS}`, String(i));
-      const doc = toStoredReport(report, {
-        productKey,
-        clientId: `client-${i % INSTALLS}`,
-        counter: i,
-        acceptedAt: receivedAt,
-        retentionDays: 90,
-        documentId: id,
-      });
-      // The ingest's store adds receivedAt (Firestore's request time); here it is spread in the past.
-      return { path: `products/${productKey}/crashes/${id}`, doc: { ...doc, receivedAt } };
+      return stored(report, productKey, 'crashes', i, spread(i, CRASHES));
     });
     const usageSeconds = await seed(db, USAGE, (i) => {
       const productKey = products[i % 2]!.productKey;
@@ -125,18 +141,29 @@ async function main(): Promise<void> {
         installId: `install-${String(i % INSTALLS).padStart(6, '0')}`,
         metrics: { session_seconds: i % 600, theme: i % 3 === 0 ? 'dark' : 'light', beta: i % 2 === 0 },
       };
-      const id = reportDocumentId(`client-${i % INSTALLS}`, String(i));
-      const receivedAt = spread(i, USAGE);
-      const doc = toStoredReport(report, {
-        productKey,
-        clientId: `client-${i % INSTALLS}`,
-        counter: i,
-        acceptedAt: receivedAt,
-        retentionDays: 90,
-        documentId: id,
-      });
-      return { path: `products/${productKey}/usage/${id}`, doc: { ...doc, receivedAt } };
+      return stored(report, productKey, 'usage', i, spread(i, USAGE));
     });
+    const sessionsSeconds = await seed(db, SESSIONS, (i) => {
+      const productKey = products[i % 2]!.productKey;
+      const at = spread(i, SESSIONS);
+      const hour = (back: number) =>
+        new Date(Math.floor(at.getTime() / 3_600_000 - back) * 3_600_000).toISOString().replace('.000Z', 'Z');
+      const report: SessionReport = {
+        reportId: randomUUID(),
+        occurredAt: at.toISOString(),
+        app: { name: 'bench', version: `1.${(i >> 4) % 6}.0` },
+        installId: `install-${String(i % INSTALLS).padStart(6, '0')}`,
+        sessions: Array.from({ length: 1 + (i % 3) }, (_, b) => ({
+          started: hour(b),
+          ok: 1 + (i % 4),
+          errored: i % 5 === 0 ? 1 : 0,
+          crashed: i % 7 === 0 ? 1 : 0,
+          abnormal: i % 11 === 0 ? 1 : 0,
+        })),
+      };
+      return stored(report, productKey, 'sessions', i, at);
+    });
+    console.log(`seeded ${SESSIONS} sessions reports in ${sessionsSeconds.toFixed(1)} s`);
     console.log(
       `seeded ${CRASHES} crashes in ${crashSeconds.toFixed(1)} s and ${USAGE} usage reports in ${usageSeconds.toFixed(1)} s`,
     );
@@ -149,7 +176,7 @@ async function main(): Promise<void> {
       if (!res.ok) throw new Error(`rollup answered ${res.status}: ${JSON.stringify(summary)}`);
       runs.push(summary);
       console.log(
-        `  run ${runs.length}: ${summary.processed} crashes, ${summary.usageProcessed} usage in ${(summary.durationMs / 1000).toFixed(1)} s (${summary.batches} batches)${summary.caughtUp ? ', caught up' : ''}`,
+        `  run ${runs.length}: ${summary.processed} crashes, ${summary.usageProcessed} usage, ${summary.sessionsProcessed} sessions reports in ${(summary.durationMs / 1000).toFixed(1)} s (${summary.batches} batches)${summary.caughtUp ? ', caught up' : ''}`,
       );
       if (summary.caughtUp) break;
     }
@@ -159,7 +186,8 @@ async function main(): Promise<void> {
     const usageProcessed = sum((r) => r.usageProcessed);
     const rollupSeconds = sum((r) => r.durationMs) / 1000;
     const share = (f: (r: RunSummary) => number) => `${((sum(f) / 1000 / rollupSeconds) * 100).toFixed(0)} %`;
-    const reports = processed + usageProcessed;
+    const sessionsProcessed = sum((r) => r.sessionsProcessed);
+    const reports = processed + usageProcessed + sessionsProcessed;
 
     let counted = 0;
     for (const p of products) {
@@ -174,10 +202,11 @@ async function main(): Promise<void> {
     const issues = (await db.collectionGroup('issues').count().get()).data().count;
 
     console.log(`
-bench:rollup  crashes=${CRASHES} usage=${USAGE} batch=${BATCH} budget=${BUDGET} s${UNIQUE_TRACES ? ' unique traces' : ''}  (node ${process.versions.node}, ${cpus().length} cores, Firestore emulator)
+bench:rollup  crashes=${CRASHES} usage=${USAGE} sessions=${SESSIONS} batch=${BATCH} budget=${BUDGET} s${UNIQUE_TRACES ? ' unique traces' : ''}  (node ${process.versions.node}, ${cpus().length} cores, Firestore emulator)
   runs needed               ${runs.length}   (longest ${(Math.max(...runs.map((r) => r.durationMs)) / 1000).toFixed(1)} s)
   crashes rolled up/s       ${(processed / rollupSeconds).toFixed(0)}   (${processed} in ${rollupSeconds.toFixed(1)} s of runs, ${wall.toFixed(1)} s wall)
   usage reports/s           ${usageProcessed === 0 ? '-' : (usageProcessed / rollupSeconds).toFixed(0)}
+  sessions reports/s        ${sessionsProcessed === 0 ? '-' : (sessionsProcessed / rollupSeconds).toFixed(0)}
   time listing (query)      ${share((r) => r.timings.listMs)}   (waiting for the next batch; the emulator scans, Firestore seeks an index)
   time reducing (CPU)       ${share((r) => r.timings.reduceMs)}   (parsing, fingerprinting, sketches)
   time committing           ${share((r) => r.timings.commitMs)}   (transaction: re-read cursor, products, aggregates; write)
@@ -186,7 +215,10 @@ bench:rollup  crashes=${CRASHES} usage=${USAGE} batch=${BATCH} budget=${BUDGET} 
   issues                    ${issues}
   check: stats total        ${counted} (expected ${CRASHES}) ${counted === CRASHES ? 'OK' : 'MISMATCH'}
 `);
-    if (counted !== CRASHES || processed !== CRASHES) process.exitCode = 1;
+    console.log(
+      `  check: sessions reports   ${sessionsProcessed} (expected ${SESSIONS}) ${sessionsProcessed === SESSIONS ? 'OK' : 'MISMATCH'}`,
+    );
+    if (counted !== CRASHES || processed !== CRASHES || sessionsProcessed !== SESSIONS) process.exitCode = 1;
   } finally {
     await stack.stop();
   }

@@ -111,9 +111,9 @@ Press Ctrl-C to stop everything.
     stack.rollupUrl,
     LOCAL_ROLLUP_INTERVAL_SECONDS * 1000,
     (run) => {
-      if (run.processed || run.usageProcessed)
+      if (run.processed || run.usageProcessed || run.sessionsProcessed)
         console.log(
-          `rollup: ${run.processed} crashes, ${run.usageProcessed} usage reports${run.caughtUp ? '' : ' (more to do)'}`,
+          `rollup: ${run.processed} crashes, ${run.usageProcessed} usage reports, ${run.sessionsProcessed} sessions reports${run.caughtUp ? '' : ' (more to do)'}`,
         );
     },
     (message) => console.error(message),

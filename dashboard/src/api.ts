@@ -7,6 +7,7 @@ import type { CrashView } from '../../functions/src/api/crash-view';
 import type { IssueDetailView, IssueListRowView, IssueListView, IssueView } from '../../functions/src/api/issues';
 import type { MappingView, UploadTokenView } from '../../functions/src/api/mappings';
 import type { MemberView, ProductView } from '../../functions/src/api/products';
+import type { ReleaseDetailView, ReleaseIssueView, ReleasesView, ReleaseView } from '../../functions/src/api/releases';
 import type { CrashStatsSeriesView, UsageStatsSeriesView } from '../../functions/src/api/stats';
 import type { UserView } from '../../functions/src/api/users';
 import type { IssueStatus, StoredFrame } from '../../functions/src/grouping/schemas';
@@ -20,7 +21,7 @@ export type IssueRow = IssueListRowView;
 export type IssuePage = IssueListView;
 /** A crash with the rollup parser's frames and its issue, once grouped. */
 export type CrashItem = CrashView;
-/** One issue with its recent crashes and daily counts. */
+/** One issue with its recent crashes, daily counts and installs affected (in all and per release). */
 export type IssueDetail = IssueDetailView;
 /** The newest crashes and the cursor to ask for newer ones. */
 export type CrashFeed = CrashFeedView;
@@ -32,6 +33,15 @@ export type UsageStats = UsageStatsSeriesView;
 export type ProductDetail = ProductView & { members: MemberView[] };
 /** A product just created or rotated: the only answers that carry a secret. */
 export type WithSecret<T> = T & { secret: string };
+
+/** One release's figures over a range; rates are 0–1, null without sessions. */
+export type Release = ReleaseView;
+/** Every release with sessions or crashes in a range (newest first), all of them together, and sessions per day. */
+export type ReleaseList = ReleasesView;
+/** One release over a range: its figures, a point per day, its new issues and its top issues by installs. */
+export type ReleaseDetail = ReleaseDetailView;
+/** An issue on a release page, with its crashes and installs in that release. */
+export type ReleaseIssue = ReleaseIssueView;
 
 /** An invitation to view a product. */
 export interface Invitation {
@@ -138,6 +148,10 @@ export const api = {
     call<CrashStats>('GET', `${p(key)}/stats${q({ by, from, to, series: 'day' })}`),
   usageStats: (key: string, from: string, to: string) =>
     call<UsageStats>('GET', `${p(key)}/stats${q({ by: 'usage', from, to, series: 'day' })}`),
+  listReleases: (key: string, from: string, to: string) =>
+    call<ReleaseList>('GET', `${p(key)}/releases${q({ from, to })}`),
+  getRelease: (key: string, version: string, from: string, to: string) =>
+    call<ReleaseDetail>('GET', `${p(key)}/releases/${encodeURIComponent(version)}${q({ from, to })}`),
 };
 
 /** An alert destination as the api shows it (viewers get only the URL's origin). */

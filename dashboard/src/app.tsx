@@ -9,6 +9,8 @@ import { IssuesPage } from './pages/issues';
 import { OverviewPage } from './pages/overview';
 import { ProductShell } from './pages/product-shell';
 import { ProductsPage } from './pages/products';
+import { ReleasePage } from './pages/release';
+import { ReleasesPage } from './pages/releases';
 import { SettingsPage } from './pages/settings';
 import { SignInPage } from './pages/sign-in';
 import { UsagePage } from './pages/usage';
@@ -51,6 +53,10 @@ export function App(props: { config: DashboardConfig }) {
               <IssuesPage route={route} />
             ) : route.page === 'issue' ? (
               <IssuePage productKey={route.key} product={product} issueId={route.issueId} />
+            ) : route.page === 'releases' ? (
+              <ReleasesPage route={route} />
+            ) : route.page === 'release' ? (
+              <ReleasePage route={route} />
             ) : route.page === 'usage' ? (
               <UsagePage route={route} />
             ) : (

@@ -40,3 +40,14 @@ export function lastDays(days: number): [string, string] {
 export function plural(n: number, one: string, many: string): string {
   return `${num(n)} ${n === 1 ? one : many}`;
 }
+
+/**
+ * A fraction 0–1 as a percentage with up to two decimals, rounded down so a release with one crash
+ * never reads "100 %"; null (no sessions) is "—".
+ */
+export function percent(fraction: number | null | undefined): string {
+  if (fraction === null || fraction === undefined || Number.isNaN(fraction)) return '—';
+  // The small epsilon keeps binary fractions (0.29 × 10,000 = 2899.999…) on their decimal value.
+  const hundredths = Math.floor(fraction * 10_000 + 1e-6) / 100;
+  return `${hundredths.toLocaleString('en-US', { maximumFractionDigits: 2 })} %`;
+}

@@ -15,6 +15,7 @@ export type IssueSort = (typeof ISSUE_SORTS)[number];
 export const RANGES = {
   overview: { days: [14, 30], fallback: 14 },
   usage: { days: [7, 14, 30, 90], fallback: 30 },
+  releases: { days: [7, 14, 30, 90], fallback: 14 },
 } as const satisfies Record<string, { days: readonly number[]; fallback: number }>;
 /**
  * How many api cursors the issue list keeps in its URL (about 200 characters each): "Previous
@@ -36,6 +37,9 @@ export type Route =
     }
   | { page: 'issue'; key: string; issueId: string }
   | { page: 'usage'; key: string; range: number }
+  | { page: 'releases'; key: string; range: number }
+  /** One release: `version` is the app version as the SDK sent it (percent-encoded in the path). */
+  | { page: 'release'; key: string; version: string; range: number }
   | { page: 'settings'; key: string }
   | { page: 'not-found' };
 
@@ -46,10 +50,31 @@ function oneOf<T extends string | number>(allowed: readonly T[], text: string | 
 const rangeOf = (page: keyof typeof RANGES, text: string | null): number =>
   oneOf<number>(RANGES[page].days, text, RANGES[page].fallback);
 
+/** The longest app version the api accepts. */
+export const MAX_VERSION_LENGTH = 64;
+
+/** A version from its path segment; null when the segment is not a percent-encoded version. */
+function versionOf(segment: string): string | null {
+  let version: string;
+  try {
+    version = decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+  return version.length === 0 || version.length > MAX_VERSION_LENGTH ? null : version;
+}
+
 /** Reads a URL's path and query into a route; unknown or malformed query values fall back to the defaults. */
 export function parseRoute(pathname: string, search: string | URLSearchParams = ''): Route {
   const query = typeof search === 'string' ? new URLSearchParams(search) : search;
   if (pathname === '/' || pathname === '') return { page: 'products' };
+  const r = /^\/p\/([A-Za-z0-9_-]{8,64})\/releases(?:\/([^/]+))?\/?$/.exec(pathname);
+  if (r !== null) {
+    const range = rangeOf('releases', query.get('range'));
+    if (r[2] === undefined) return { page: 'releases', key: r[1]!, range };
+    const version = versionOf(r[2]);
+    return version === null ? { page: 'not-found' } : { page: 'release', key: r[1]!, version, range };
+  }
   const m = /^\/p\/([A-Za-z0-9_-]{8,64})(?:\/(issues|usage|settings)(?:\/([0-9a-f]{64}))?)?\/?$/.exec(pathname);
   if (m === null) return { page: 'not-found' };
   const key = m[1]!;
@@ -75,11 +100,15 @@ export function parseRoute(pathname: string, search: string | URLSearchParams = 
 }
 
 /** Path of a product page. */
-export const productPath = (key: string, section?: 'issues' | 'usage' | 'settings') =>
+export const productPath = (key: string, section?: 'issues' | 'releases' | 'usage' | 'settings') =>
   `/p/${key}${section === undefined ? '' : `/${section}`}`;
 
 /** Path of one issue. */
 export const issuePath = (key: string, issueId: string) => `${productPath(key, 'issues')}/${issueId}`;
+
+/** Path of one release (its version percent-encoded, so any version is one path segment). */
+export const releasePath = (key: string, version: string) =>
+  `${productPath(key, 'releases')}/${encodeURIComponent(version)}`;
 
 function withQuery(path: string, pairs: Array<[string, string | number, string | number]>): string {
   const query = new URLSearchParams();
@@ -100,6 +129,10 @@ export function routeUrl(route: Route): string {
       return withQuery(productPath(route.key), [['range', route.range, RANGES.overview.fallback]]);
     case 'usage':
       return withQuery(productPath(route.key, 'usage'), [['range', route.range, RANGES.usage.fallback]]);
+    case 'releases':
+      return withQuery(productPath(route.key, 'releases'), [['range', route.range, RANGES.releases.fallback]]);
+    case 'release':
+      return withQuery(releasePath(route.key, route.version), [['range', route.range, RANGES.releases.fallback]]);
     case 'issues':
       return withQuery(productPath(route.key, 'issues'), [
         ['status', route.status, ISSUE_STATUSES[0]],

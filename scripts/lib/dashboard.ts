@@ -161,7 +161,8 @@ export async function serveDashboard(options: {
     const inside = file.startsWith(dist + sep);
     const isFile = inside && existsSync(file) && statSync(file).isFile();
     // Deep links (/p/…/issues/…) get the app, which reads the URL; a missing asset is a real 404.
-    if (!isFile && extname(url.pathname) !== '') {
+    // Under /p/ everything is the app's, as on Hosting: a release page's version (/p/…/releases/2.3.0) looks like an extension.
+    if (!isFile && extname(url.pathname) !== '' && !url.pathname.startsWith('/p/')) {
       res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' });
       res.end('Not found');
       return;

@@ -2,6 +2,7 @@
 export interface RollupRun {
   processed?: number;
   usageProcessed?: number;
+  sessionsProcessed?: number;
   caughtUp?: boolean;
   reads?: number;
   writes?: number;

@@ -65,7 +65,14 @@ beforeAll(() => receiver.start());
 afterAll(() => receiver.stop());
 
 /** A product made through the api, with a viewer, a webhook destination on its own path, and a signed sender. */
-async function setup(options: { kind?: 'webhook' | 'slack'; events?: string[]; spikeThreshold?: number } = {}) {
+async function setup(
+  options: {
+    kind?: 'webhook' | 'slack';
+    events?: string[];
+    spikeThreshold?: number;
+    extra?: Record<string, unknown>;
+  } = {},
+) {
   const owner = await googleUser('owner');
   const viewer = await googleUser('viewer');
   const created = await call(owner.token, 'POST', '/v1/products', { name: 'Shop' });
@@ -79,11 +86,21 @@ async function setup(options: { kind?: 'webhook' | 'slack'; events?: string[]; s
     url: receiver.url(path),
     events: options.events ?? ['issue.new', 'issue.regressed'],
     ...(options.spikeThreshold === undefined ? {} : { spikeThreshold: options.spikeThreshold }),
+    ...options.extra,
   });
   expect(destination.status).toBe(201);
   const send = signedSender(productKey, secret);
   const crash = async (fixtureId: string, version = '1.0') => {
     await send('/v1/crashes', fixtureCrash(fixtureId, { version }));
+  };
+  const sessions = async (version: string, counts: { ok?: number; crashed?: number }) => {
+    const started = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString().replace('.000Z', 'Z');
+    await send('/v1/sessions', {
+      reportId: randomUUID(),
+      occurredAt: new Date().toISOString(),
+      app: { name: 'shop', version },
+      sessions: [{ started, ok: counts.ok ?? 0, errored: 0, crashed: counts.crashed ?? 0, abnormal: 0 }],
+    });
   };
   return {
     owner,
@@ -91,6 +108,7 @@ async function setup(options: { kind?: 'webhook' | 'slack'; events?: string[]; s
     productKey,
     base,
     path,
+    sessions,
     alertId: destination.json.id as string,
     whsec: destination.json.secret as string | undefined,
     crash,
@@ -104,6 +122,13 @@ type WebhookBody = {
   product: { key: string; name: string };
   issues: Array<{ id: string; title: string; status: string; url: string | null }>;
   more: number;
+  releases?: Array<{
+    version: string;
+    sessions: number;
+    crashedSessions: number;
+    threshold: number;
+    minSessions: number;
+  }>;
 };
 
 /** Verifies a request with the standardwebhooks package, as a receiver would; throws when it does not verify. */
@@ -402,6 +427,95 @@ describe('alert delivery from the rollup', () => {
       spikeThreshold: 50,
     });
     expect([both.status, both.json.spikeThreshold, both.json.events]).toEqual([200, 50, ['issue.new', 'issue.spike']]);
+  });
+
+  it('sends release.unhealthy once per crossing per destination, with its own threshold and minimum', async () => {
+    // Destination A: below 90 % crash-free on at least 20 sessions; B: the defaults, 99 % and 50.
+    const s = await setup({
+      events: ['release.unhealthy'],
+      extra: { unhealthyThreshold: 0.9, unhealthyMinSessions: 20 },
+    });
+    const pathB = `/hook/${randomUUID()}`;
+    const b = await call(s.owner.token, 'POST', `${s.base}/alerts`, {
+      kind: 'webhook',
+      url: receiver.url(pathB),
+      events: ['release.unhealthy'],
+    });
+    expect([b.status, b.json.unhealthyThreshold, b.json.unhealthyMinSessions]).toEqual([201, 0.99, 50]);
+    const releasesOf = (r: Received, secret: string) => verified(secret, r).releases;
+
+    await s.sessions('2.0.0', { ok: 25, crashed: 5 }); // 30 sessions, 83 % crash-free
+    await rollUp();
+    expect(s.received()).toHaveLength(1);
+    const first = verified(s.whsec!, s.received()[0]!);
+    expect(first.type).toBe('release.unhealthy');
+    expect(first.issues).toEqual([]);
+    expect(first.releases).toEqual([
+      expect.objectContaining({ version: '2.0.0', sessions: 30, crashedSessions: 5, threshold: 0.9, minSessions: 20 }),
+    ]);
+    expect(receiver.on(pathB)).toHaveLength(0); // 30 sessions: too few for B
+
+    await s.sessions('2.0.0', { ok: 27, crashed: 3 }); // 60 sessions, 8 crashed: still unhealthy for A, now for B too
+    await rollUp();
+    expect(s.received()).toHaveLength(1);
+    expect(receiver.on(pathB)).toHaveLength(1);
+    expect(releasesOf(receiver.on(pathB)[0]!, b.json.secret as string)).toEqual([
+      expect.objectContaining({ version: '2.0.0', sessions: 60, crashedSessions: 8 }),
+    ]);
+
+    await s.sessions('2.0.0', { ok: 200 }); // 260 sessions, 97 %: A recovers, B (99 %) does not
+    await rollUp();
+    expect([s.received().length, receiver.on(pathB).length]).toEqual([1, 1]);
+
+    await s.sessions('2.0.0', { crashed: 40 }); // 300 sessions, 48 crashed: A crosses again
+    await rollUp();
+    await rollUp();
+    expect(s.received()).toHaveLength(2);
+    expect(releasesOf(s.received()[1]!, s.whsec!)).toEqual([
+      expect.objectContaining({ version: '2.0.0', sessions: 300, crashedSessions: 48 }),
+    ]);
+    expect(receiver.on(pathB)).toHaveLength(1);
+  });
+
+  it('refuses release.unhealthy settings without the event or out of range, naming the field', async () => {
+    const s = await setup();
+    const url = receiver.url('/x');
+    const without = await call(s.owner.token, 'POST', `${s.base}/alerts`, {
+      kind: 'slack',
+      url,
+      events: ['issue.new'],
+      unhealthyThreshold: 0.95,
+    });
+    expect([without.status, without.json.error?.details?.issues?.map((i) => i.path)]).toEqual([
+      400,
+      ['unhealthyThreshold'],
+    ]);
+    const above = await call(s.owner.token, 'POST', `${s.base}/alerts`, {
+      kind: 'slack',
+      url,
+      events: ['release.unhealthy'],
+      unhealthyThreshold: 1.5,
+      unhealthyMinSessions: 0,
+    });
+    expect(above.status).toBe(400);
+    expect(above.json.error?.details?.issues?.map((i) => i.path).sort()).toEqual([
+      'unhealthyMinSessions',
+      'unhealthyThreshold',
+    ]);
+    const patched = await call(s.owner.token, 'PATCH', `${s.base}/alerts/${s.alertId}`, { unhealthyMinSessions: 10 });
+    expect([patched.status, patched.json.error?.details?.issues?.map((i) => i.path)]).toEqual([
+      400,
+      ['unhealthyMinSessions'],
+    ]);
+    const added = await call(s.owner.token, 'PATCH', `${s.base}/alerts/${s.alertId}`, {
+      events: ['issue.new', 'release.unhealthy'],
+      unhealthyMinSessions: 10,
+    });
+    expect([added.status, added.json.unhealthyThreshold, added.json.unhealthyMinSessions]).toEqual([200, 0.99, 10]);
+    const listed = await call(s.viewer.token, 'GET', `${s.base}/alerts`);
+    expect(listed.json.alerts).toEqual([
+      expect.objectContaining({ unhealthyThreshold: 0.99, unhealthyMinSessions: 10 }),
+    ]);
   });
 
   it('sends once when two rollups run at once', async () => {

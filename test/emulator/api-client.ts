@@ -6,11 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { newClientId, sendSigned } from '../../scripts/lib/client';
 import { signInWithGoogle } from '../../scripts/lib/id-token';
+import { fixtureCrash } from '../unit/rollup/reports';
 import { requireEnv } from './helpers';
 
-/** An api answer: status and JSON body. */
+/** An api answer: status, headers, the body as text and as JSON ({} when empty). */
 export interface Answer<T = Record<string, unknown>> {
   status: number;
+  headers: Headers;
+  text: string;
   json: T & {
     error?: {
       code: string;
@@ -20,24 +23,36 @@ export interface Answer<T = Record<string, unknown>> {
   };
 }
 
-/** One authenticated api call, the body sent as JSON when there is one. */
+/** One api call over HTTP, as a client makes it: with the user's ID token (none when null), the body as JSON when there is one. */
 export async function callApi<T = Record<string, unknown>>(
-  token: string,
+  token: string | null,
   method: string,
   path: string,
   body?: unknown,
 ): Promise<Answer<T>> {
+  return sendApi<T>(
+    token,
+    method,
+    path,
+    body === undefined ? {} : { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } },
+  );
+}
+
+/** One api call with a body sent as is (an upload, a wrong content type) and the request's own headers. */
+export async function sendApi<T = Record<string, unknown>>(
+  token: string | null,
+  method: string,
+  path: string,
+  request: { body?: RequestInit['body']; headers?: Record<string, string> },
+): Promise<Answer<T>> {
   const res = await fetch(requireEnv('DUMPCATCHER_API_URL') + path, {
     method,
-    headers: {
-      Authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    headers: { ...(token === null ? {} : { Authorization: `Bearer ${token}` }), ...request.headers },
+    ...(request.body === undefined ? {} : { body: request.body }),
   });
   // Some answers (a 204, a proxy's error) have no body.
   const text = await res.text();
-  return { status: res.status, json: (text ? JSON.parse(text) : {}) as Answer<T>['json'] };
+  return { status: res.status, headers: res.headers, text, json: (text ? JSON.parse(text) : {}) as Answer<T>['json'] };
 }
 
 /** A new verified Google user of the Auth emulator (on the local allow-list's domain). */
@@ -60,7 +75,7 @@ export async function rollUpToTheEnd(): Promise<void> {
 export function signedSender(productKey: string, secret: string) {
   const clientId = newClientId();
   let counter = 0;
-  return async (path: '/v1/crashes' | '/v1/usage', body: Record<string, unknown>): Promise<string> => {
+  return async (path: '/v1/crashes' | '/v1/usage' | '/v1/sessions', body: Record<string, unknown>): Promise<string> => {
     const res = await sendSigned({
       baseUrl: requireEnv('DUMPCATCHER_INGEST_URL'),
       path,
@@ -87,5 +102,40 @@ export async function productWithViewer() {
   expect(invited.status).toBe(201);
   expect((await callApi(viewer.token, 'POST', `/v1/invitations/${invited.json.id as string}/accept`)).status).toBe(200);
   const send = signedSender(productKey, secret);
-  return { owner, viewer, productKey, send, base: `/v1/products/${productKey}` };
+  return { owner, viewer, productKey, secret, send, base: `/v1/products/${productKey}` };
+}
+
+const HOUR_MS = 3_600_000;
+
+/** The UTC hour of `ms` as the sessions wire writes it: `YYYY-MM-DDTHH:00:00Z`. */
+export function hourString(ms: number): string {
+  return new Date(Math.floor(ms / HOUR_MS) * HOUR_MS).toISOString().replace('.000Z', 'Z');
+}
+
+/** Sessions of one hour by final status; a status left out is 0. */
+export type SessionCounts = { ok?: number; errored?: number; crashed?: number; abnormal?: number };
+
+/**
+ * One install as an SDK would be: its own client (id and counter) and install id, sending
+ * signed sessions reports and fixture crashes of an app version; every report must be accepted.
+ */
+export function sdkInstall(productKey: string, secret: string, installId: string) {
+  const send = signedSender(productKey, secret);
+  return {
+    sessions: (version: string, buckets: Array<[string, SessionCounts]>) =>
+      send('/v1/sessions', {
+        reportId: randomUUID(),
+        occurredAt: new Date().toISOString(),
+        app: { name: 'shop', version },
+        installId,
+        sessions: buckets.map(([started, c]) => ({
+          started,
+          ok: c.ok ?? 0,
+          errored: c.errored ?? 0,
+          crashed: c.crashed ?? 0,
+          abnormal: c.abnormal ?? 0,
+        })),
+      }),
+    crash: (fixture: string, version: string) => send('/v1/crashes', fixtureCrash(fixture, { version, installId })),
+  };
 }

@@ -3,31 +3,12 @@ import { getApps, initializeApp } from 'firebase-admin/app';
 import { getAuth } from 'firebase-admin/auth';
 import { newClientId, sampleCrash, sendSigned } from '../../scripts/lib/client';
 import { signInWithGoogle, signUpWithPassword, unsignedJwt } from '../../scripts/lib/id-token';
+import { callApi, sendApi, type Answer } from './api-client';
 import { requireEnv, testDb } from './helpers';
 
-const apiUrl = () => requireEnv('DUMPCATCHER_API_URL');
 const authHost = () => requireEnv('FIREBASE_AUTH_EMULATOR_HOST');
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  json: Record<string, unknown> & { error?: { code: string; message: string; details?: Record<string, unknown> } };
-  text: string;
-}
-
-/** Calls the api over HTTP, as a client would. */
-async function call(token: string | null, method: string, path: string, body?: unknown): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (token !== null) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(apiUrl() + path, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, json: text ? (JSON.parse(text) as Answer['json']) : {}, text };
-}
+const call = callApi;
 
 /** A fresh Google user of the Auth emulator, with a real ID token. */
 async function googleUser(label: string) {
@@ -64,7 +45,7 @@ describe('api authentication', () => {
   });
 
   it('refuses a header that is not a bearer token', async () => {
-    const res = await fetch(apiUrl() + '/v1/me', { headers: { Authorization: 'Basic dXNlcjpwYXNz' } });
+    const res = await sendApi(null, 'GET', '/v1/me', { headers: { Authorization: 'Basic dXNlcjpwYXNz' } });
     expect(res.status).toBe(401);
   });
 
@@ -228,10 +209,9 @@ describe('api products', () => {
     const user = await googleUser('validator');
     const empty = await call(user.token, 'POST', '/v1/products', { name: '   ' });
     const extra = await call(user.token, 'POST', '/v1/products', { name: 'ok', ownerUid: 'someone-else' });
-    const notJson = await fetch(apiUrl() + '/v1/products', {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${user.token}`, 'Content-Type': 'text/plain' },
+    const notJson = await sendApi(user.token, 'POST', '/v1/products', {
       body: 'name=x',
+      headers: { 'Content-Type': 'text/plain' },
     });
     expect(empty.status).toBe(400);
     expect(empty.json.error).toMatchObject({ code: 'invalid_body', details: { issues: [{ path: 'name' }] } });
@@ -240,7 +220,7 @@ describe('api products', () => {
       expect.objectContaining({ message: expect.stringContaining('ownerUid') }),
     ]);
     expect(notJson.status).toBe(400);
-    expect(((await notJson.json()) as Answer['json']).error).toMatchObject({
+    expect(notJson.json.error).toMatchObject({
       code: 'invalid_body',
       details: { header: 'content-type' },
     });

@@ -23,6 +23,7 @@ import {
   itLimitsACrashLoopAcrossRestarts,
   itQueuesTheCrashWhileTheIngestIsUnreachable,
   itReportsAfterTheIngestClosedAnIdleConnection,
+  itSaysWhenTheEndpointIsNotTheIngest,
   itSendsUsageWithBuiltInMetrics,
   type RuntimeUnderTest,
 } from '../sdk-programs/scenarios';
@@ -134,6 +135,7 @@ describe('Java SDK end to end (java CrashApp)', () => {
     'runtime.version': expect.stringMatching(/^\d+/),
   });
   itDeliversTheCrashThroughAFlakyNetwork(JAVA);
+  itSaysWhenTheEndpointIsNotTheIngest(JAVA, 'crash');
   itHonoursRetryAfter(JAVA);
   itLimitsACrashLoopAcrossRestarts(JAVA);
   itReportsAfterTheIngestClosedAnIdleConnection(JAVA);

@@ -6,16 +6,18 @@
  */
 import { parseStacktrace } from '../../functions/src/grouping/stacktrace';
 import {
+  closedPortUrl,
   exceptionOf,
   expectExit,
   expectOneStoredCrash,
-  expectQueuedCrashSentOnceByNextStart,
+  expectNextStartSendsNothingMore,
   newQueueDir,
   removeTempDirs,
   reportFiles,
   startProxy,
   startRecordingProxy,
   theQueuedCrash,
+  waitForEmptyQueue,
 } from '../sdk-programs/harness';
 import { NODE_PROGRAM, buildNodePackage, runNode, runNodeEsm, shiftedNodeProgram } from '../sdk-programs/programs';
 import {
@@ -24,6 +26,7 @@ import {
   itHonoursRetryAfter,
   itLimitsACrashLoopAcrossRestarts,
   itReportsAfterTheIngestClosedAnIdleConnection,
+  itSaysWhenTheEndpointIsNotTheIngest,
   itSendsUsageWithBuiltInMetrics,
   type RuntimeUnderTest,
 } from '../sdk-programs/scenarios';
@@ -41,15 +44,15 @@ const UNCAUGHT = `SyntaxError: Unexpected token 'a', "alice@example.com" is not 
 const NODE: RuntimeUnderTest = {
   name: 'node',
   run: runNode,
-  // The process dies of the crash as it would without the SDK; the next start sends the report.
-  sendsCrashOnNextStart: true,
+  // The process dies of the crash as it would without the SDK; the sender it leaves sends the report.
+  sendsCrashOnNextStart: false,
   uncaught: UNCAUGHT,
   crashType: 'SyntaxError',
 };
 
 describe('Node SDK end to end (node crash-app.cjs)', () => {
   it.concurrent(
-    'an uncaught exception exits 1 as usual and is queued; the next start stores it once, scrubbed, with the program frames in-app',
+    'a one-shot program dies of an uncaught exception as usual (exit 1) and its crash is stored once, scrubbed, with the program frames in-app, with no second run',
     async () => {
       const product = await newProduct('e2e node crash');
       const queueDir = newQueueDir('node-crash');
@@ -59,9 +62,11 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
       expect(crash.stderr).toContain(UNCAUGHT);
       expect(crash.stderr).toMatch(/^Node\.js v\d+/m);
 
-      const doc = await expectQueuedCrashSentOnceByNextStart(product, queueDir, () =>
-        runNode(product, ['start'], { queueDir }),
-      );
+      // No next start: the detached sender the dying process left delivers it.
+      const doc = await expectOneStoredCrash(product);
+      expect(doc).toMatchObject({ counter: 1 });
+      await waitForEmptyQueue(queueDir);
+      await expectNextStartSendsNothingMore(product, queueDir, 1, () => runNode(product, ['start'], { queueDir }));
       const exception = exceptionOf(doc);
       expect(exception.type).toBe('SyntaxError');
       expect(exception.message).toBe(`Unexpected token 'a', "<email>" is not valid JSON`);
@@ -82,7 +87,7 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
   );
 
   it.concurrent(
-    'an unhandled rejection exits 1 as usual and is queued; the next start stores it once, with its cause',
+    'an unhandled rejection exits 1 as usual and is stored once, with its cause, with no second run',
     async () => {
       const product = await newProduct('e2e node rejection');
       const queueDir = newQueueDir('node-rejection');
@@ -91,9 +96,8 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
       expectExit(crash, 1);
       expect(crash.stderr).toContain('Error: order service unavailable');
 
-      const doc = await expectQueuedCrashSentOnceByNextStart(product, queueDir, () =>
-        runNode(product, ['start'], { queueDir }),
-      );
+      const doc = await expectOneStoredCrash(product);
+      await waitForEmptyQueue(queueDir);
       const exception = exceptionOf(doc);
       expect(exception).toMatchObject({ type: 'Error', message: 'order service unavailable' });
       expect(exception.stacktrace).toContain('\nCaused by: Error: connection reset by peer\n');
@@ -108,7 +112,7 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
   );
 
   it.concurrent(
-    'an ES-module app (import, top-level await) crashing is queued too, and its next start stores the crash once',
+    'an ES-module app (import, top-level await) crashing is stored once too, with no second run',
     async () => {
       const product = await newProduct('e2e node esm');
       const queueDir = newQueueDir('node-esm');
@@ -116,15 +120,10 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
       const crash = await runNodeEsm(product, ['crash'], { queueDir });
       expectExit(crash, 1);
       expect(crash.stderr).toContain(UNCAUGHT);
-      const queued = theQueuedCrash(queueDir);
 
-      expectExit(await runNodeEsm(product, ['start'], { queueDir }), 0);
       const doc = await expectOneStoredCrash(product);
-      expect(doc).toMatchObject({
-        clientId: queued.clientId,
-        counter: queued.counter,
-        app: { name: 'e2e-node-esm' },
-      });
+      expect(doc).toMatchObject({ counter: 1, app: { name: 'e2e-node-esm' } });
+      await waitForEmptyQueue(queueDir);
       const parsed = parseStacktrace(exceptionOf(doc).stacktrace, { runtime: 'node' });
       expect(parsed.format).toBe('v8');
       const inApp = parsed.exceptions[0]!.frames.filter((f) => f.inApp);
@@ -139,7 +138,8 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
     const queueDir = newQueueDir('node-flaky');
     const proxy = await startProxy(requireEnv('DUMPCATCHER_INGEST_URL'), { failFirst: 2 });
     try {
-      expectExit(await runNode(product, ['crash'], { queueDir, endpoint: proxy.url }), 1);
+      // The crashed process's own sender finds no ingest there, so the report waits for the next start.
+      expectExit(await runNode(product, ['crash'], { queueDir, endpoint: await closedPortUrl() }), 1);
       const queued = theQueuedCrash(queueDir);
 
       const start = await runNode(product, ['start'], {
@@ -184,7 +184,7 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
       const product = await newProduct('e2e node clock skew');
       const queueDir = newQueueDir('node-skew');
       const skew = { E2E_CLOCK_SKEW_MS: String(-600_000) };
-      expectExit(await runNode(product, ['crash'], { queueDir, extra: skew }), 1);
+      expectExit(await runNode(product, ['crash'], { queueDir, endpoint: await closedPortUrl(), extra: skew }), 1);
       const proxy = await startRecordingProxy(requireEnv('DUMPCATCHER_INGEST_URL'));
       try {
         const start = await runNode(product, ['start'], {
@@ -206,6 +206,7 @@ describe('Node SDK end to end (node crash-app.cjs)', () => {
 
   // Scenarios shared with the other SDKs (test/sdk-programs/scenarios.ts).
   itSendsUsageWithBuiltInMetrics(NODE, { 'os.arch': process.arch, 'runtime.version': process.versions.node });
+  itSaysWhenTheEndpointIsNotTheIngest(NODE, 'cli');
   itHonoursRetryAfter(NODE);
   itLimitsACrashLoopAcrossRestarts(NODE);
   itReportsAfterTheIngestClosedAnIdleConnection(NODE);

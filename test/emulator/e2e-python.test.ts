@@ -24,6 +24,7 @@ import {
   itHonoursRetryAfter,
   itLimitsACrashLoopAcrossRestarts,
   itQueuesTheCrashWhileTheIngestIsUnreachable,
+  itSaysWhenTheEndpointIsNotTheIngest,
   itSendsUsageWithBuiltInMetrics,
   type RuntimeUnderTest,
 } from '../sdk-programs/scenarios';
@@ -172,6 +173,7 @@ describe('Python SDK end to end (python3 crash_app.py)', () => {
     'runtime.version': expect.stringMatching(/^3\.\d+\.\d+/),
   });
   itDeliversTheCrashThroughAFlakyNetwork(PYTHON);
+  itSaysWhenTheEndpointIsNotTheIngest(PYTHON, 'crash');
   itHonoursRetryAfter(PYTHON);
   itLimitsACrashLoopAcrossRestarts(PYTHON);
   itGroupsShiftedRunsIntoOneIssue(PYTHON, {

@@ -28,7 +28,7 @@ export async function newProduct(name = 'test product'): Promise<{ productKey: s
 }
 
 /** Number of documents in a product's subcollection. */
-export async function countDocs(productKey: string, collection: 'crashes' | 'usage'): Promise<number> {
+export async function countDocs(productKey: string, collection: 'crashes' | 'usage' | 'sessions'): Promise<number> {
   const snap = await testDb().collection('products').doc(productKey).collection(collection).count().get();
   return snap.data().count;
 }

@@ -13,8 +13,9 @@ function breakableStore(): IngestStore {
   const real = createFirestoreIngestStore(db);
   return {
     createReport(kind, productKey, id, report) {
-      if (report.label === 'sync-throw') throw new Error('thrown inside the core');
-      if (report.label === 'stray-throw') {
+      const label = 'label' in report ? report.label : undefined;
+      if (label === 'sync-throw') throw new Error('thrown inside the core');
+      if (label === 'stray-throw') {
         // A callback outside any promise chain throws, as a library bug would.
         return new Promise(() =>
           setImmediate(() => {

@@ -13,6 +13,8 @@ function report(productKey: string, message: string): StoredReport {
     counter: 1,
     shard: 0,
     expireAt: new Date(Date.now() + 86_400_000),
+    occurredAt: new Date().toISOString(),
+    app: { name: 'shop', version: '1.0.0' },
     exception: { type: 'Error', message, stacktrace: 'Error: x\n    at f (a.js:1:1)' },
   };
 }

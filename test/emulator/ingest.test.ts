@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { sendSigned, newClientId, sampleCrash, type SignedRequestInput } from '../../scripts/lib/client';
 import { reportShard } from '../../functions/src/ingest/stored-report';
 import { signInWithGoogle } from '../../scripts/lib/id-token';
+import { callApi } from './api-client';
 import { countDocs, newProduct, requireEnv, testDb } from './helpers';
 
 const baseUrl = () => requireEnv('DUMPCATCHER_INGEST_URL');
@@ -312,13 +313,14 @@ describe('ingest over HTTP on the Firestore emulator', () => {
       email: `rotation-${crypto.randomUUID().slice(0, 8)}@example.com`,
     });
     const api = async (path: string) => {
-      const res = await fetch(requireEnv('DUMPCATCHER_API_URL') + path, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${owner.idToken}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify(path === '/v1/products' ? { name: 'rotation' } : {}),
-      });
+      const res = await callApi<{ productKey: string; secret: string }>(
+        owner.idToken,
+        'POST',
+        path,
+        path === '/v1/products' ? { name: 'rotation' } : {},
+      );
       expect(res.status).toBeLessThan(300);
-      return (await res.json()) as { productKey: string; secret: string };
+      return res.json;
     };
     const { productKey, secret } = await api('/v1/products');
     const base = { baseUrl: baseUrl(), productKey, clientId: newClientId() };

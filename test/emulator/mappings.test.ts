@@ -2,28 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { callApi, googleUser, rollUpToTheEnd, signedSender, type Answer } from './api-client';
+import { callApi, googleUser, rollUpToTheEnd, sendApi, signedSender, type Answer } from './api-client';
 import { requireEnv, testDb } from './helpers';
 
-const apiUrl = () => requireEnv('DUMPCATCHER_API_URL');
 const FIXTURES = join(__dirname, '../fixtures/android');
 const read = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
 
 const call = callApi;
 
-async function upload(
+const upload = (
   token: string,
   path: string,
   body: Buffer | string,
   headers: Record<string, string> = { 'Content-Type': 'text/plain' },
-): Promise<Answer> {
-  const res = await fetch(apiUrl() + path, {
-    method: 'PUT',
-    headers: { Authorization: `Bearer ${token}`, ...headers },
-    body,
-  });
-  return { status: res.status, json: (await res.json()) as Answer['json'] };
-}
+): Promise<Answer> => sendApi(token, 'PUT', path, { body, headers });
 
 const rollUp = rollUpToTheEnd;
 

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { newClientId, sendSigned } from '../../scripts/lib/client';
-import { computeFingerprint } from '../../functions/src/grouping/fingerprint';
 import { runRollup, type RollupStore } from '../../functions/src/rollup/rollup';
 import { createFirestoreRollupStore } from '../../functions/src/rollup/store';
-import { fixture, fixtureCrash } from '../unit/rollup/reports';
+import { fixtureCrash, fixtureIssueId } from '../unit/rollup/reports';
 import { newProduct, requireEnv, testDb } from './helpers';
 
 const ingestUrl = () => requireEnv('DUMPCATCHER_INGEST_URL');
@@ -53,15 +52,7 @@ async function productWithSender() {
   return { ...product, send };
 }
 
-const fingerprintOf = (id: string) => {
-  const f = fixture(id);
-  return computeFingerprint({
-    type: f.report.type,
-    message: f.report.message,
-    stacktrace: f.text,
-    runtime: f.report.runtime,
-  }).fingerprint;
-};
+const fingerprintOf = fixtureIssueId;
 
 async function issuesOf(productKey: string) {
   const snap = await testDb().collection('products').doc(productKey).collection('issues').get();

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { FieldValue } from 'firebase-admin/firestore';
 import { newClientId, sampleCrash, sendSigned } from '../../scripts/lib/client';
-import { signInWithGoogle } from '../../scripts/lib/id-token';
+import { callApi, googleUser } from './api-client';
 import { requireEnv, testDb } from './helpers';
 
 /**
@@ -34,15 +33,7 @@ async function firestoreWrite(path: string): Promise<number> {
 }
 
 async function api(token: string, path: string): Promise<number> {
-  const res = await fetch(requireEnv('DUMPCATCHER_API_URL') + path, { headers: { Authorization: `Bearer ${token}` } });
-  await res.text();
-  return res.status;
-}
-
-async function googleUser(label: string) {
-  const email = `${label}-${randomUUID().slice(0, 8)}@example.com`;
-  const signIn = await signInWithGoogle(requireEnv('FIREBASE_AUTH_EMULATOR_HOST'), { email, name: label });
-  return { uid: signIn.localId, email, token: signIn.idToken };
+  return (await callApi(token, 'GET', path)).status;
 }
 
 async function rollUp(): Promise<void> {

@@ -23,7 +23,7 @@ import {
 const PROJECT_ID = `demo-rules-${process.pid}-${Date.now()}`;
 const KEY = 'pk_rules_product_1';
 const OTHER_KEY = 'pk_rules_product_2';
-const SUBCOLLECTIONS = ['crashes', 'usage', 'issues', 'stats'] as const;
+const SUBCOLLECTIONS = ['crashes', 'usage', 'sessions', 'issues', 'stats'] as const;
 const INVITATION = 'inv_rules_invitation_1';
 const ALERT = 'al_rules_alert_1';
 
@@ -93,6 +93,13 @@ beforeAll(async () => {
     await setDoc(doc(db, 'alertSecrets', ALERT), { productKey: KEY, secret: 'whsec_x' });
     await setDoc(doc(db, 'alertOutbox', 'outbox1'), { productKey: KEY, events: [] });
     await setDoc(doc(db, 'alertDeliveries', 'msg_1'), { productKey: KEY, alertId: ALERT, body: '{}' });
+    await setDoc(doc(db, 'alertReleaseMarks', 'mark2'), {
+      productKey: KEY,
+      alertId: ALERT,
+      version: '2.0.0',
+      unhealthy: true,
+      at: new Date(),
+    });
     await setDoc(doc(db, 'alertSpikeMarks', 'mark1'), {
       productKey: KEY,
       alertId: ALERT,
@@ -257,6 +264,9 @@ describe('alerts', () => {
   });
   it('refuses the owner reading a spike mark', async () => {
     await assertFails(getDoc(doc(google('alice'), 'alertSpikeMarks', 'mark1')));
+  });
+  it('refuses the owner reading a release mark', async () => {
+    await assertFails(getDoc(doc(google('alice'), 'alertReleaseMarks', 'mark2')));
   });
   it('refuses a client that is not signed in reading a webhook secret', async () => {
     await assertFails(getDoc(doc(anonymous(), 'alertSecrets', ALERT)));

@@ -33,6 +33,13 @@ export function theQueuedCrash(queueDir: string): QueueFile {
   return queued;
 }
 
+/** Waits (up to 10 s) until the queue folder holds no report file: the sender deletes a file after the ingest's answer. */
+export async function waitForEmptyQueue(queueDir: string): Promise<void> {
+  const end = Date.now() + 10_000;
+  while (reportFiles(queueDir).length > 0 && Date.now() < end) await sleep(100);
+  expect(reportFiles(queueDir)).toEqual([]);
+}
+
 /**
  * Another start of the program (`start`) exits 0, leaves the queue folder empty and, half a
  * second later, the product still has only its `stored` crashes.
@@ -140,7 +147,7 @@ export async function expectCrashLoopLimited(
   if (options.settle) expectExit(await options.settle(queueDir), 0);
   const docs = await waitForDocs(target.productKey, 'crashes', 3);
   expect(docs).toHaveLength(3);
-  expect(reportFiles(queueDir)).toEqual([]);
+  await waitForEmptyQueue(queueDir);
   await sleep(500);
   expect(await storedDocs(target.productKey, 'crashes')).toHaveLength(3);
 }

@@ -33,8 +33,8 @@ export interface RuntimeUnderTest {
   /** Runs the program with `args` (its mode first). */
   run: (target: Target, args: string[], options: ProgramOptions) => Promise<RunResult>;
   /**
-   * True when a crashing process only queues its report and leaves it to the next start (Node,
-   * whose process must die as it would without the SDK); false when it sends it on its way out.
+   * True when a crashing process only queues its report and leaves it to the next start; false
+   * when it is sent on the way out (Python, Java) or by a sender the process leaves (Node).
    */
   sendsCrashOnNextStart: boolean;
   /** A line the `crash` mode's uncaught exception prints on stderr. */
@@ -97,6 +97,30 @@ export function itQueuesTheCrashWhileTheIngestIsUnreachable(runtime: RuntimeUnde
       await expectQueuedCrashSentOnceByNextStart(product, queueDir, () =>
         runtime.run(product, ['start'], { queueDir }),
       );
+    },
+  );
+}
+
+/**
+ * Pointed at the Firestore emulator instead of the ingest (the local port the Java docs once
+ * gave), a run whose report is sent in the process (`mode`) says so on stderr, stores nothing
+ * and leaves nothing queued (docs/sdks.md#no-silent-drop).
+ */
+export function itSaysWhenTheEndpointIsNotTheIngest(runtime: RuntimeUnderTest, mode: string): void {
+  it.concurrent(
+    'pointed at the Firestore emulator instead of the ingest, it asks on stderr whether this is the ingest URL',
+    async () => {
+      const product = await newProduct(`e2e ${runtime.name} not the ingest`);
+      const queueDir = newQueueDir(`${runtime.name}-not-ingest`);
+      const run = await runtime.run(product, [mode], {
+        queueDir,
+        endpoint: `http://${requireEnv('FIRESTORE_EMULATOR_HOST')}`,
+      });
+      expectExit(run, 1);
+      // Python's logger prints the message without the `[dumpcatcher] ` of Node and Java.
+      expect(run.stderr).toContain('a report was dropped: the endpoint answered HTTP 404; is this the ingest URL?');
+      expect(reportFiles(queueDir)).toEqual([]);
+      expect(await storedDocs(product.productKey, 'crashes')).toHaveLength(0);
     },
   );
 }

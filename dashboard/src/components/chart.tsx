@@ -1,18 +1,31 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { percent as formatPercent } from '../format';
 
-/** One series of daily values. */
+/** One series of daily values (null: nothing to show that day, such as a rate without sessions). */
 export interface DailySeries {
   label: string;
-  values: number[];
+  values: Array<number | null>;
+}
+
+function cell(value: number | null | undefined, percent: boolean): string {
+  if (value === null) return '—';
+  return percent ? formatPercent(value ?? 0) : String(value ?? 0);
 }
 
 /**
- * Bars per UTC day (uPlot on a canvas). The numbers are also in a visually hidden table, so
- * the chart reads the same to a screen reader.
+ * Bars per UTC day (uPlot on a canvas), or with `percent` a line of fractions 0–1 drawn as
+ * percentages. The numbers are also in a visually hidden table, so the chart reads the same to a
+ * screen reader.
  */
-export function DailyChart(props: { days: string[]; series: DailySeries[]; title: string; height?: number }) {
+export function DailyChart(props: {
+  days: string[];
+  series: DailySeries[];
+  title: string;
+  height?: number;
+  percent?: boolean;
+}) {
   const host = useRef<HTMLDivElement>(null);
   const { days, series } = props;
   useEffect(() => {
@@ -20,6 +33,9 @@ export function DailyChart(props: { days: string[]; series: DailySeries[]; title
     if (el === null) return undefined;
     const xs = days.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000);
     const bars = uPlot.paths.bars!({ size: [0.7, 40], align: 0 });
+    const percent = props.percent === true;
+    const data = series.map((s) => s.values.map((v) => (v === null ? null : percent ? v * 100 : v)));
+    const lowest = Math.min(100, ...data.flat().filter((v): v is number => v !== null));
     const colors = ['#d9480f', '#1c7ed6', '#2f9e44'];
     const plot = new uPlot(
       {
@@ -28,20 +44,32 @@ export function DailyChart(props: { days: string[]; series: DailySeries[]; title
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
         legend: { show: series.length > 1 },
         cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-        axes: [{}, { size: 48 }],
+        scales: {
+          x: { time: true },
+          // A rate's axis starts a little under its lowest day, so 99.5 % and 98 % look different.
+          y: {
+            range: (_u, _min, max) => (percent ? [Math.max(0, Math.floor(lowest) - 1), 100] : [0, Math.max(1, max)]),
+          },
+        },
+        axes: [
+          {},
+          {
+            size: percent ? 60 : 48,
+            ...(percent ? { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => `${t} %`) } : {}),
+          },
+        ],
         series: [
           {},
           ...series.map((s, i) => ({
             label: s.label,
             stroke: colors[i % colors.length]!,
-            fill: colors[i % colors.length]! + '99',
-            paths: bars,
-            points: { show: false },
+            ...(percent
+              ? { width: 2, points: { show: true, size: 5 } }
+              : { fill: colors[i % colors.length]! + '99', paths: bars, points: { show: false } }),
           })),
         ],
       },
-      [xs, ...series.map((s) => s.values)],
+      [xs, ...data],
       el,
     );
     const onResize = () => plot.setSize({ width: Math.max(280, el.clientWidth), height: props.height ?? 180 });
@@ -54,7 +82,11 @@ export function DailyChart(props: { days: string[]; series: DailySeries[]; title
   return (
     <figure class="chart">
       <figcaption>{props.title}</figcaption>
-      <div ref={host} role="img" aria-label={`${props.title}: bar chart, one bar per day`} />
+      <div
+        ref={host}
+        role="img"
+        aria-label={`${props.title}: ${props.percent ? 'line chart, one point per day' : 'bar chart, one bar per day'}`}
+      />
       <table class="visually-hidden">
         <caption>{props.title}</caption>
         <thead>
@@ -72,7 +104,7 @@ export function DailyChart(props: { days: string[]; series: DailySeries[]; title
             <tr key={d}>
               <th scope="row">{d}</th>
               {series.map((s) => (
-                <td key={s.label}>{s.values[i] ?? 0}</td>
+                <td key={s.label}>{cell(s.values[i], props.percent === true)}</td>
               ))}
             </tr>
           ))}

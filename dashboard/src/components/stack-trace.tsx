@@ -23,35 +23,38 @@ function groupFrames(
   return out;
 }
 
-/** The rollup's parsed frames: in-app frames emphasised, library frames collapsed. */
+/** The rollup's parsed frames, most recent call first for every runtime: in-app frames emphasised, library frames collapsed. */
 export function Frames(props: { frames: StoredFrame[] }) {
   if (props.frames.length === 0)
     return <p class="muted">No frames could be parsed from this trace; see the raw view.</p>;
   return (
-    <ol class="frames">
-      {groupFrames(props.frames).map((g, i) =>
-        g.inApp ? (
-          <li key={i} class="frame in-app">
-            <span class="tag">app</span> <code>{frameText(g.frame)}</code>
-          </li>
-        ) : (
-          <li key={i} class="frame library">
-            <details>
-              <summary>
-                {g.frames.length} library frame{g.frames.length === 1 ? '' : 's'}
-              </summary>
-              <ol>
-                {g.frames.map((f, j) => (
-                  <li key={j}>
-                    <code>{frameText(f)}</code>
-                  </li>
-                ))}
-              </ol>
-            </details>
-          </li>
-        ),
-      )}
-    </ol>
+    <>
+      <p class="muted">Most recent call first.</p>
+      <ol class="frames" aria-label="Frames, most recent call first">
+        {groupFrames(props.frames).map((g, i) =>
+          g.inApp ? (
+            <li key={i} class="frame in-app">
+              <span class="tag">app</span> <code>{frameText(g.frame)}</code>
+            </li>
+          ) : (
+            <li key={i} class="frame library">
+              <details>
+                <summary>
+                  {g.frames.length} library frame{g.frames.length === 1 ? '' : 's'}
+                </summary>
+                <ol>
+                  {g.frames.map((f, j) => (
+                    <li key={j}>
+                      <code>{frameText(f)}</code>
+                    </li>
+                  ))}
+                </ol>
+              </details>
+            </li>
+          ),
+        )}
+      </ol>
+    </>
   );
 }
 

@@ -97,8 +97,8 @@ export function Secretish(props: { value: string; label: string }) {
   );
 }
 
-/** A small inline chart of daily counts (SVG: crisp, no canvas per row). */
-export function Sparkline(props: { values: number[]; label: string }) {
+/** A small inline chart of daily counts (SVG: crisp, no canvas per row); `unit` names what is counted. */
+export function Sparkline(props: { values: number[]; label: string; unit?: string }) {
   const { values } = props;
   const max = Math.max(1, ...values);
   const w = 84;
@@ -113,7 +113,7 @@ export function Sparkline(props: { values: number[]; label: string }) {
       height={h}
       viewBox={`0 0 ${w} ${h}`}
       role="img"
-      aria-label={`${props.label}: ${total} crashes over ${values.length} days`}
+      aria-label={`${props.label}: ${total} ${props.unit ?? 'crashes'} over ${values.length} days`}
     >
       <polyline points={points} fill="none" stroke="currentColor" stroke-width="1.5" />
     </svg>

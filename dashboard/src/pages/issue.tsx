@@ -4,7 +4,8 @@ import { DailyChart } from '../components/chart';
 import { CrashCard } from '../components/stack-trace';
 import { ErrorBox, Link, Loading } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
-import { ago, exact, num } from '../format';
+import { ago, exact, lastDays, num, plural } from '../format';
+import { affectsShare } from '../release-figures';
 import { productPath } from '../router';
 import type { ProductContext } from './product-shell';
 
@@ -53,6 +54,29 @@ function StatusControls(props: { productKey: string; issue: IssueDetail; onChang
   );
 }
 
+/** Days of sessions a release's installs are counted over, for "x % of 2.3.0's installs" (the api's longest range is 92). */
+const RELEASE_INSTALLS_DAYS = 90;
+
+/**
+ * "Affects N installs (x % of 2.3.0's installs)": the installs the issue affected, and its share
+ * of its latest version's installs (from that release's sessions over the last 90 days).
+ */
+function Affects(props: { productKey: string; issue: IssueDetail }) {
+  const { issue } = props;
+  const [from, to] = lastDays(RELEASE_INSTALLS_DAYS);
+  const [load] = useLoad(() => api.listReleases(props.productKey, from, to), [props.productKey, from, to]);
+  const total = issue.installs.total;
+  const inRelease = issue.installs.releases.find((r) => r.version === issue.lastVersion);
+  const release = load.data?.releases.find((r) => r.version === issue.lastVersion);
+  const share = affectsShare(total, issue.lastVersion, inRelease?.installs, release?.installs);
+  return (
+    <p class="affects" aria-busy={load.state === 'loading'}>
+      Affects <strong>{plural(total, 'install', 'installs')}</strong>
+      {share}
+    </p>
+  );
+}
+
 /** One issue: what, where, how often, its status, and its recent crashes one by one. */
 export function IssuePage(props: { productKey: string; product: ProductContext | null; issueId: string }) {
   const key = props.productKey;
@@ -95,6 +119,7 @@ export function IssuePage(props: { productKey: string; product: ProductContext |
           Retraced with mapping <code>{issue.retrace.mapId}</code> (the original trace is kept with each crash).
         </p>
       )}
+      <Affects productKey={key} issue={issue} />
       <dl class="facts wide">
         <dt>Status</dt>
         <dd>
@@ -112,6 +137,19 @@ export function IssuePage(props: { productKey: string; product: ProductContext |
         <dd title={exact(issue.lastSeen)}>{ago(issue.lastSeen)}</dd>
         <dt>Versions</dt>
         <dd>{issue.versions.join(', ') || '—'}</dd>
+        {issue.installs.releases.length > 0 && (
+          <>
+            <dt>Installs per release</dt>
+            <dd>
+              {issue.installs.releases
+                .map(
+                  (r) =>
+                    `${r.version}: ${plural(r.installs, 'install', 'installs')}, ${plural(r.crashes, 'crash', 'crashes')}`,
+                )
+                .join(' · ')}
+            </dd>
+          </>
+        )}
         <dt>Type</dt>
         <dd>
           <code>{issue.type}</code>

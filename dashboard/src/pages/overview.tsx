@@ -1,10 +1,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type CrashItem, type CrashStats, type IssueRow } from '../api';
+import { api, type CrashItem, type CrashStats, type IssueRow, type Release, type ReleaseList } from '../api';
 import { DailyChart } from '../components/chart';
 import { Empty, ErrorBox, Link, Loading } from '../components/ui';
 import { useLoad } from '../hooks';
-import { ago, exact, lastDays, num, plural } from '../format';
+import { ago, exact, lastDays, num, percent, plural } from '../format';
 import { RangePicker } from '../components/range-picker';
+import { CrashFree, CrashFreeFacts } from '../components/release-health';
+import { FIRST_SDK_WITH_SESSIONS } from '../release-figures';
 import { issuePath, navigate, productPath, routeUrl, RANGES, type Route } from '../router';
 
 /** How often the overview asks for crashes newer than the last it has. */
@@ -157,6 +159,94 @@ function Breakdown(props: { title: string; stats: CrashStats | undefined }) {
   );
 }
 
+/** One release beside another on the overview. */
+function ReleaseFigures(props: { productKey: string; range: number; role: string; release: Release | undefined }) {
+  const r = props.release;
+  return (
+    <section class="release-card" aria-label={props.role}>
+      <h3>
+        {props.role}
+        {r && (
+          <>
+            :{' '}
+            <Link href={routeUrl({ page: 'release', key: props.productKey, version: r.version, range: props.range })}>
+              {r.version}
+            </Link>
+          </>
+        )}
+      </h3>
+      {r === undefined ? (
+        <p class="muted">None in this range.</p>
+      ) : (
+        <dl class="facts">
+          <CrashFreeFacts release={r} />
+          <dt>Adoption</dt>
+          <dd>{percent(r.adoption)}</dd>
+          <dt>Sessions</dt>
+          <dd>
+            {num(r.sessions)} ({num(r.crashedSessions)} crashed)
+          </dd>
+          <dt>Installs</dt>
+          <dd>{num(r.installs)}</dd>
+        </dl>
+      )}
+    </section>
+  );
+}
+
+/** The overview's lead: crash-free sessions and installs over the range, the latest release beside the one before. */
+function ReleaseHealth(props: { productKey: string; range: number; list: ReleaseList }) {
+  const { total, releases } = props.list;
+  const all = routeUrl({ page: 'releases', key: props.productKey, range: props.range });
+  return (
+    <section class="card lead" aria-labelledby="health-h">
+      <h2 id="health-h">Release health, last {props.range} days</h2>
+      {total.sessions === 0 ? (
+        <p class="muted">
+          No sessions yet: the SDKs send them from version {FIRST_SDK_WITH_SESSIONS} on. See docs/release-health.md.
+        </p>
+      ) : (
+        <>
+          <p class="figure lead-figures">
+            <span>
+              <strong>
+                <CrashFree release={total} rate={total.crashFreeSessions} />
+              </strong>{' '}
+              crash-free sessions
+            </span>
+            <span>
+              <strong>
+                <CrashFree release={total} rate={total.crashFreeInstalls} />
+              </strong>{' '}
+              crash-free installs
+            </span>
+            <span class="muted">
+              {plural(total.sessions, 'session', 'sessions')} from {plural(total.installs, 'install', 'installs')}
+            </span>
+          </p>
+          <div class="grid2">
+            <ReleaseFigures
+              productKey={props.productKey}
+              range={props.range}
+              role="Latest release"
+              release={releases[0]}
+            />
+            <ReleaseFigures
+              productKey={props.productKey}
+              range={props.range}
+              role="The release before"
+              release={releases[1]}
+            />
+          </div>
+        </>
+      )}
+      <p>
+        <Link href={all}>Every release</Link>
+      </p>
+    </section>
+  );
+}
+
 /** Crashes per day, top issues, breakdowns, and crashes as they arrive. */
 export function OverviewPage(props: { route: Extract<Route, { page: 'overview' }> }) {
   const { key, range } = props.route;
@@ -173,6 +263,8 @@ export function OverviewPage(props: { route: Extract<Route, { page: 'overview' }
     [key, from, to],
   );
   const [byType, byVersion, byLabel, unresolved, regressed] = load.data ?? [];
+  // Its own read: release health failing leaves the crash numbers standing, and the other way round.
+  const [health, reloadHealth] = useLoad(() => api.listReleases(key, from, to), [key, from, to]);
   const numbersTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => () => clearTimeout(numbersTimer.current), []);
   const onArrived = () => {
@@ -188,10 +280,22 @@ export function OverviewPage(props: { route: Extract<Route, { page: 'overview' }
           value={range}
           onChange={(days) => navigate(routeUrl({ ...props.route, range: days }), { replace: true })}
         />
-        <button type="button" class="secondary" onClick={() => void reload()}>
+        <button
+          type="button"
+          class="secondary"
+          onClick={() => {
+            void reload();
+            void reloadHealth();
+          }}
+        >
           Refresh numbers
         </button>
       </div>
+      {health.state === 'error' && (
+        <ErrorBox error={health.error} retry={() => void reloadHealth()} what="release health" />
+      )}
+      {health.data === undefined && health.state === 'loading' && <Loading what="release health" />}
+      {health.data !== undefined && <ReleaseHealth productKey={key} range={range} list={health.data} />}
       {load.state === 'error' && <ErrorBox error={load.error} retry={() => void reload()} what="the numbers" />}
       {load.data === undefined && load.state === 'loading' && <Loading what="the numbers" />}
       {byType && (

@@ -14,6 +14,7 @@ export interface ProductContext {
 const TABS = [
   { section: undefined, label: 'Overview', pages: ['overview'] },
   { section: 'issues', label: 'Issues', pages: ['issues', 'issue'] },
+  { section: 'releases', label: 'Releases', pages: ['releases', 'release'] },
   { section: 'usage', label: 'Usage', pages: ['usage'] },
   { section: 'settings', label: 'Settings', pages: ['settings'] },
 ] as const;

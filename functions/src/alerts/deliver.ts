@@ -7,8 +7,8 @@
 import type { Clock } from '../shared/clock';
 import { sha256Hex } from '../shared/sha256';
 import type { IssueDoc } from '../grouping/schemas';
-import { buildSlackBody, buildWebhookBody, toAlertIssue } from './payload';
-import type { AlertDoc, AlertEvent, DeliveryDoc, OutboxDoc, SpikeMarkDoc } from './schemas';
+import { buildSlackBody, buildWebhookBody, releaseUrl, toAlertIssue, type AlertRelease } from './payload';
+import type { AlertDoc, AlertEvent, DeliveryDoc, OutboxDoc, ReleaseMarkDoc, SpikeMarkDoc } from './schemas';
 import { webhookHeaders } from './sign';
 import { SEND_TIMEOUT_MS, type SendMessage, type SendOutcome } from './transport';
 
@@ -34,12 +34,37 @@ export interface ExpandInput {
   issues: ReadonlyMap<string, IssueDoc>;
   /** When each destination was last told of each issue's spike, by `spikeMarkKey`. */
   spikeMarks: ReadonlyMap<string, Date>;
+  /** Whether each destination was told a release is unhealthy and it has not recovered since, by `releaseMarkKey`. */
+  releaseMarks: ReadonlyMap<string, boolean>;
 }
 
 /** What expanding one product's outbox writes: the messages and the spike marks they set. */
 export interface ExpandPlan {
   messages: Array<{ id: string; doc: DeliveryDoc }>;
   marks: SpikeMarkDoc[];
+  /** Release marks whose state changed (told unhealthy, or recovered). */
+  releaseMarks: ReleaseMarkDoc[];
+}
+
+/** The key of a release mark: one destination and one release. */
+export function releaseMarkKey(alertId: string, version: string): string {
+  return `${alertId}/${version}`;
+}
+
+/**
+ * A release's last hour against one destination's settings: `unhealthy` below the threshold
+ * with at least `minSessions` sessions; `healthy` at or above it (or with no session);
+ * `unknown` below it on too few sessions to say, which changes nothing.
+ */
+export function releaseHealth(
+  hour: { sessions: number; crashed: number },
+  threshold: number,
+  minSessions: number,
+): 'unhealthy' | 'healthy' | 'unknown' {
+  if (hour.sessions <= 0) return 'healthy';
+  const crashFree = 1 - hour.crashed / hour.sessions;
+  if (crashFree >= threshold) return 'healthy';
+  return hour.sessions >= minSessions ? 'unhealthy' : 'unknown';
 }
 
 /** A destination is told of one issue's spike at most once in this long. */
@@ -105,21 +130,96 @@ export function bodyFor(kind: AlertDoc['kind'], webhookBody: ReturnType<typeof b
  * not told of that issue's spike in the last 24 hours.
  */
 export function planMessages(input: ExpandInput, now: Date, dashboardUrl: string | undefined): ExpandPlan {
-  const plan: ExpandPlan = { messages: [], marks: [] };
+  const plan: ExpandPlan = { messages: [], marks: [], releaseMarks: [] };
   if (input.product === null) return plan;
   const seen = new Set<string>();
   const byType = new Map<AlertEvent, Array<{ id: string; issueId: string; levels: number[] }>>();
-  for (const doc of input.outbox)
+  // Release figures in the order the batches committed them, so each crossing is seen in turn.
+  const snapshots: Array<{ id: string; version: string; sessions: number; crashed: number }> = [];
+  const ordered = [...input.outbox].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  for (const doc of ordered)
     for (const event of doc.events) {
-      if (seen.has(event.id) || !input.issues.has(event.issueId)) continue;
+      if (seen.has(event.id)) continue;
+      if (event.release !== undefined) {
+        seen.add(event.id);
+        snapshots.push({ id: event.id, ...event.release });
+        continue;
+      }
+      if (event.issueId === undefined || !input.issues.has(event.issueId)) continue;
       seen.add(event.id);
       const list = byType.get(event.event) ?? [];
       list.push({ id: event.id, issueId: event.issueId, levels: event.levels ?? [] });
       byType.set(event.event, list);
     }
   const out = plan.messages;
+  const queue = (
+    alertId: string,
+    alert: AlertDoc,
+    type: AlertEvent,
+    eventIds: string[],
+    body: Parameters<typeof buildWebhookBody>[0],
+  ) => {
+    out.push({
+      id: body.id,
+      doc: {
+        productKey: input.productKey,
+        alertId,
+        kind: alert.kind,
+        type,
+        body: bodyFor(alert.kind, buildWebhookBody(body)),
+        eventIds,
+        status: 'pending',
+        attempts: 0,
+        createdAt: now,
+        nextAttemptAt: now,
+        leaseUntil: null,
+        lastError: null,
+        sentAt: null,
+      },
+    });
+  };
+  for (const { id: alertId, alert } of input.alerts) {
+    if (!alert.events.includes('release.unhealthy') || snapshots.length === 0) continue;
+    const fired: AlertRelease[] = [];
+    const firedIds: string[] = [];
+    for (const version of [...new Set(snapshots.map((s) => s.version))]) {
+      const key = releaseMarkKey(alertId, version);
+      const before = input.releaseMarks.get(key) ?? false;
+      let told = before;
+      for (const s of snapshots.filter((x) => x.version === version)) {
+        const health = releaseHealth(s, alert.unhealthyThreshold, alert.unhealthyMinSessions);
+        if (health === 'unhealthy' && !told) {
+          told = true;
+          firedIds.push(s.id);
+          fired.push({
+            version,
+            sessions: Math.round(s.sessions),
+            crashedSessions: Math.round(s.crashed),
+            crashFreeSessions: 1 - s.crashed / s.sessions,
+            threshold: alert.unhealthyThreshold,
+            minSessions: alert.unhealthyMinSessions,
+            url: releaseUrl(dashboardUrl, input.productKey, version),
+          });
+        } else if (health === 'healthy') told = false;
+      }
+      if (told !== before)
+        plan.releaseMarks.push({ productKey: input.productKey, alertId, version, unhealthy: told, at: now });
+    }
+    if (fired.length === 0) continue;
+    const id = messageId(alertId, 'release.unhealthy', firedIds);
+    const product = { key: input.productKey, name: input.product.name };
+    queue(alertId, alert, 'release.unhealthy', firedIds, {
+      type: 'release.unhealthy',
+      id,
+      createdAt: now,
+      product,
+      issues: [],
+      releases: fired,
+    });
+  }
   for (const { id: alertId, alert } of input.alerts)
     for (const type of alert.events) {
+      if (type === 'release.unhealthy') continue;
       let events = byType.get(type);
       if (events !== undefined && type === 'issue.spike') {
         const told = new Set<string>();
@@ -137,31 +237,8 @@ export function planMessages(input: ExpandInput, now: Date, dashboardUrl: string
       const eventIds = events.map((e) => e.id);
       const id = messageId(alertId, type, eventIds);
       const issues = events.map((e) => toAlertIssue(e.issueId, input.issues.get(e.issueId)!, dashboardUrl));
-      const webhook = buildWebhookBody({
-        type,
-        id,
-        createdAt: now,
-        product: { key: input.productKey, name: input.product.name },
-        issues,
-      });
-      out.push({
-        id,
-        doc: {
-          productKey: input.productKey,
-          alertId,
-          kind: alert.kind,
-          type,
-          body: bodyFor(alert.kind, webhook),
-          eventIds,
-          status: 'pending',
-          attempts: 0,
-          createdAt: now,
-          nextAttemptAt: now,
-          leaseUntil: null,
-          lastError: null,
-          sentAt: null,
-        },
-      });
+      const product = { key: input.productKey, name: input.product.name };
+      queue(alertId, alert, type, eventIds, { type, id, createdAt: now, product, issues });
     }
   return plan;
 }

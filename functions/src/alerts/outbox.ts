@@ -6,8 +6,8 @@
  */
 import { sha256Hex } from '../shared/sha256';
 import { COLLECTIONS } from '../shared/paths';
-import { IssueDocSchema, type IssueDoc } from '../grouping/schemas';
-import { addToRate } from './rate';
+import { IssueDocSchema, ReleasesIndexDocSchema, type IssueDoc, type ReleasesIndexDoc } from '../grouping/schemas';
+import { addToRate, releaseLastHour } from './rate';
 import { AlertRateSchema, type OutboxDoc, type OutboxEvent } from './schemas';
 
 /** The id of one transition of one issue: the same for every run that could see it. */
@@ -74,6 +74,55 @@ export function withAlertOutbox(
     events.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const doc: OutboxDoc = { productKey, events, createdAt: now };
     out.set(outboxPath(productKey, events), doc);
+  }
+  return out;
+}
+
+/**
+ * A sessions batch's writes plus, per product, one outbox document with the last-hour figures
+ * (`release.unhealthy` events) of each release the batch added sessions to, when that hour had
+ * a crashed session, or when the release's previous figures had one (so a recovery is seen).
+ * Delivery compares them with each destination's threshold and minimum
+ * (alerts/deliver.ts); a release's `watch` flag in the index remembers the second case.
+ */
+export function withReleaseOutbox(
+  current: ReadonlyMap<string, unknown>,
+  writes: ReadonlyMap<string, object>,
+  now: Date,
+): Map<string, object> {
+  const out = new Map(writes);
+  for (const [path, doc] of writes) {
+    const parts = path.split('/');
+    if (parts.length !== 4 || parts[2] !== COLLECTIONS.stats || parts[3] !== 'releases') continue;
+    const next = doc as ReleasesIndexDoc;
+    const before = current.get(path);
+    const parsed = before === undefined ? null : ReleasesIndexDocSchema.safeParse(before);
+    const previous = new Map(
+      (parsed === null || !parsed.success ? [] : parsed.data.releases).map((r) => [r.version, r]),
+    );
+    const events: OutboxEvent[] = [];
+    const releases = next.releases.map((entry) => {
+      const old = previous.get(entry.version);
+      const touched =
+        old === undefined ||
+        old.hourStartMs !== entry.hourStartMs ||
+        old.current.sessions !== entry.current.sessions ||
+        old.current.crashed !== entry.current.crashed;
+      if (!touched) return entry;
+      const hour = releaseLastHour(entry, now);
+      const watch = hour.crashed > 0;
+      if (!watch && old?.watch !== true) return entry;
+      const id = sha256Hex(
+        `${alertEventId(next.productKey, entry.version, 'release.unhealthy', now)}/${hour.sessions}/${hour.crashed}`,
+      );
+      events.push({ id, event: 'release.unhealthy', release: { version: entry.version, ...hour } });
+      return { ...entry, watch };
+    });
+    if (events.length === 0) continue;
+    out.set(path, { ...next, releases });
+    events.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const outbox: OutboxDoc = { productKey: next.productKey, events, createdAt: now };
+    out.set(outboxPath(next.productKey, events), outbox);
   }
   return out;
 }

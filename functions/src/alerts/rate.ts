@@ -36,3 +36,32 @@ export function addToRate(rate: AlertRate | null, added: number, now: Date): { r
   const after = estimateLastHour(next, now);
   return { rate: next, crossed: SPIKE_THRESHOLDS.filter((level) => before < level && level <= after) };
 }
+
+/** A release's session counters by clock hour (kept in the releases index, see rollup/sessions.ts). */
+export interface ReleaseHours {
+  hourStartMs: number;
+  current: { sessions: number; crashed: number };
+  previous: { sessions: number; crashed: number };
+}
+
+/** The counters moved to the clock hour of `now` (counts of hours that ended are shifted or dropped). */
+export function rollReleaseHours<T extends ReleaseHours>(hours: T, now: Date): T {
+  const hour = hourOf(now);
+  if (hours.hourStartMs === hour) return hours;
+  const previous = hours.hourStartMs === hour - HOUR_MS ? hours.current : { sessions: 0, crashed: 0 };
+  return { ...hours, hourStartMs: hour, current: { sessions: 0, crashed: 0 }, previous };
+}
+
+/**
+ * A release's sessions and crashed sessions in the hour before `now`, for `release.unhealthy`:
+ * this clock hour's counts plus the previous hour's weighted by how much of it the last 60
+ * minutes still cover (the same estimate as spikes).
+ */
+export function releaseLastHour(hours: ReleaseHours, now: Date): { sessions: number; crashed: number } {
+  const rolled = rollReleaseHours(hours, now);
+  const covered = 1 - (now.getTime() - rolled.hourStartMs) / HOUR_MS;
+  return {
+    sessions: rolled.current.sessions + rolled.previous.sessions * covered,
+    crashed: rolled.current.crashed + rolled.previous.crashed * covered,
+  };
+}

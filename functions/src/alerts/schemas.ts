@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** The events a destination may subscribe to. */
-export const ALERT_EVENTS = ['issue.new', 'issue.regressed', 'issue.spike'] as const;
+export const ALERT_EVENTS = ['issue.new', 'issue.regressed', 'issue.spike', 'release.unhealthy'] as const;
 /** One alert event. */
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 /** What a delivered message is about: an event, or the owner's test. */
@@ -23,6 +23,15 @@ const SpikeThresholdSchema = z
   .int()
   .refine((n) => (SPIKE_THRESHOLDS as readonly number[]).includes(n), `must be one of ${SPIKE_THRESHOLDS.join(', ')}`);
 
+/** `release.unhealthy` defaults: crash-free sessions over the last hour below 99 %, with at least 50 sessions. */
+export const DEFAULT_UNHEALTHY_THRESHOLD = 0.99;
+/** The fewest sessions in the last hour for `release.unhealthy` by default. */
+export const DEFAULT_UNHEALTHY_MIN_SESSIONS = 50;
+
+const UnhealthyThresholdSchema = z.number().gt(0, 'must be above 0').max(1, 'must be at most 1');
+const UnhealthyMinSessionsSchema = z.number().int().min(1).max(1_000_000);
+const UNHEALTHY_ONLY = 'allowed only with the release.unhealthy event';
+
 /** Most destinations one product may have. */
 export const MAX_ALERTS_PER_PRODUCT = 10;
 
@@ -39,10 +48,22 @@ export const CreateAlertBodySchema = z
     url: UrlSchema,
     events: EventsSchema,
     spikeThreshold: SpikeThresholdSchema.optional(),
+    /** Crash-free sessions (0–1] below which a release is unhealthy; default 0.99. */
+    unhealthyThreshold: UnhealthyThresholdSchema.optional(),
+    /** Fewest sessions in the last hour for the rate to count; default 50. */
+    unhealthyMinSessions: UnhealthyMinSessionsSchema.optional(),
   })
   .refine((b) => b.events.includes('issue.spike') === (b.spikeThreshold !== undefined), {
     message: 'spikeThreshold is required with issue.spike and allowed only with it',
     path: ['spikeThreshold'],
+  })
+  .refine((b) => b.events.includes('release.unhealthy') || b.unhealthyThreshold === undefined, {
+    message: UNHEALTHY_ONLY,
+    path: ['unhealthyThreshold'],
+  })
+  .refine((b) => b.events.includes('release.unhealthy') || b.unhealthyMinSessions === undefined, {
+    message: UNHEALTHY_ONLY,
+    path: ['unhealthyMinSessions'],
   });
 /** A validated create request. */
 export type CreateAlertBody = z.infer<typeof CreateAlertBodySchema>;
@@ -53,10 +74,12 @@ export const UpdateAlertBodySchema = z
     url: UrlSchema.optional(),
     events: EventsSchema.optional(),
     spikeThreshold: SpikeThresholdSchema.nullable().optional(),
+    unhealthyThreshold: UnhealthyThresholdSchema.optional(),
+    unhealthyMinSessions: UnhealthyMinSessionsSchema.optional(),
   })
   .refine(
-    (b) => b.url !== undefined || b.events !== undefined || b.spikeThreshold !== undefined,
-    'url, events or spikeThreshold is required',
+    (b) => Object.values(b).some((v) => v !== undefined),
+    'url, events, spikeThreshold, unhealthyThreshold or unhealthyMinSessions is required',
   );
 /** A validated update request. */
 export type UpdateAlertBody = z.infer<typeof UpdateAlertBodySchema>;
@@ -68,6 +91,10 @@ export const AlertDocSchema = z.object({
   events: z.array(z.enum(ALERT_EVENTS)),
   /** Crashes in an hour that make an `issue.spike`; null unless the destination takes that event. */
   spikeThreshold: z.number().int().nullable().default(null),
+  /** Crash-free sessions over the last hour below which `release.unhealthy` fires. */
+  unhealthyThreshold: z.number().default(DEFAULT_UNHEALTHY_THRESHOLD),
+  /** Fewest sessions in the last hour for `release.unhealthy`. */
+  unhealthyMinSessions: z.number().int().default(DEFAULT_UNHEALTHY_MIN_SESSIONS),
   createdAt: z.date(),
   updatedAt: z.date(),
   lastSuccessAt: z.date().nullable(),
@@ -88,9 +115,15 @@ export const OutboxEventSchema = z.object({
   /** Derived from (product, issue, transition, when), so a transition is one event whatever the runs. */
   id: z.string().min(1),
   event: z.enum(ALERT_EVENTS),
-  issueId: z.string().min(1),
+  /** The issue of an `issue.*` event; absent for `release.unhealthy`. */
+  issueId: z.string().min(1).optional(),
   /** For `issue.spike`: the SPIKE_THRESHOLDS the issue's hourly count crossed in this batch. */
   levels: z.array(z.number().int()).optional(),
+  /**
+   * For `release.unhealthy`: a release's sessions and crashed sessions over the last hour as a
+   * batch left them. Delivery decides per destination whether that crosses its threshold.
+   */
+  release: z.object({ version: z.string().min(1), sessions: z.number().min(0), crashed: z.number().min(0) }).optional(),
 });
 /** A queued event. */
 export type OutboxEvent = z.infer<typeof OutboxEventSchema>;
@@ -155,6 +188,17 @@ export const SpikeMarkDocSchema = z.object({
 });
 /** A spike mark. */
 export type SpikeMarkDoc = z.infer<typeof SpikeMarkDocSchema>;
+
+/** `alertReleaseMarks/{id}`: whether a destination was told a release is unhealthy and it has not recovered since. */
+export const ReleaseMarkDocSchema = z.object({
+  productKey: z.string().min(1),
+  alertId: z.string().min(1),
+  version: z.string().min(1),
+  unhealthy: z.boolean(),
+  at: z.date(),
+});
+/** A release mark. */
+export type ReleaseMarkDoc = z.infer<typeof ReleaseMarkDocSchema>;
 
 /**
  * The hourly crash rate the rollup keeps in each issue document (field `alertRate`, outside the

@@ -1,13 +1,14 @@
 import { FieldPath, type Firestore, type Transaction } from 'firebase-admin/firestore';
 import { COLLECTIONS } from '../shared/paths';
 import { IssueDocSchema, type IssueDoc } from '../grouping/schemas';
-import { spikeMarkKey, type AlertDeliveryStore, type AlertStatusChange } from './deliver';
+import { releaseMarkKey, spikeMarkKey, type AlertDeliveryStore, type AlertStatusChange } from './deliver';
 import { sha256Hex } from '../shared/sha256';
 import {
   AlertDocSchema,
   AlertSecretDocSchema,
   DeliveryDocSchema,
   OutboxDocSchema,
+  ReleaseMarkDocSchema,
   SpikeMarkDocSchema,
   type AlertDoc,
   type SpikeMarkDoc,
@@ -54,6 +55,9 @@ export function createFirestoreAlertStore(db: Firestore): AlertApiStore & AlertD
   const deliveries = db.collection(COLLECTIONS.alertDeliveries);
   const marks = db.collection(COLLECTIONS.alertSpikeMarks);
   const markRef = (alertId: string, issueId: string) => marks.doc(sha256Hex(spikeMarkKey(alertId, issueId)));
+  const releaseMarks = db.collection(COLLECTIONS.alertReleaseMarks);
+  const releaseMarkRef = (alertId: string, version: string) =>
+    releaseMarks.doc(sha256Hex(releaseMarkKey(alertId, version)));
 
   const readAlerts = async (productKey: string, tx?: Transaction) => {
     const query = alertsOf(productKey).orderBy('createdAt');
@@ -119,7 +123,7 @@ export function createFirestoreAlertStore(db: Firestore): AlertApiStore & AlertD
     async deleteProductAlerts(productKey) {
       const writer = db.bulkWriter();
       try {
-        for (const collection of [secrets, outbox, deliveries, marks]) {
+        for (const collection of [secrets, outbox, deliveries, marks, releaseMarks]) {
           const snap = await collection.where('productKey', '==', productKey).select().get();
           for (const d of snap.docs) void writer.delete(d.ref);
         }
@@ -140,7 +144,9 @@ export function createFirestoreAlertStore(db: Firestore): AlertApiStore & AlertD
         const docs = queued.docs.map((d) => parseStoredDoc<OutboxDoc>(OutboxDocSchema, d.ref.path, d.data()));
         const productSnap = await tx.get(db.collection(COLLECTIONS.products).doc(productKey));
         const alerts = productSnap.exists ? await readAlerts(productKey, tx) : [];
-        const issueIds = [...new Set(docs.flatMap((d) => d.events.map((e) => e.issueId)))];
+        const issueIds = [
+          ...new Set(docs.flatMap((d) => d.events.flatMap((e) => (e.issueId === undefined ? [] : [e.issueId])))),
+        ];
         const issues = new Map<string, IssueDoc>();
         if (alerts.length > 0 && issueIds.length > 0) {
           const issuesRef = db.collection(COLLECTIONS.products).doc(productKey).collection(COLLECTIONS.issues);
@@ -150,7 +156,11 @@ export function createFirestoreAlertStore(db: Firestore): AlertApiStore & AlertD
         }
         const spikeMarks = new Map<string, Date>();
         const spiking = [
-          ...new Set(docs.flatMap((d) => d.events.filter((e) => e.event === 'issue.spike').map((e) => e.issueId))),
+          ...new Set(
+            docs.flatMap((d) =>
+              d.events.flatMap((e) => (e.event === 'issue.spike' && e.issueId !== undefined ? [e.issueId] : [])),
+            ),
+          ),
         ];
         const watching = alerts.filter((a) => a.alert.events.includes('issue.spike')).map((a) => a.id);
         const pairs = watching.flatMap((alertId) => spiking.map((issueId) => ({ alertId, issueId })));
@@ -162,10 +172,33 @@ export function createFirestoreAlertStore(db: Firestore): AlertApiStore & AlertD
               spikeMarks.set(spikeMarkKey(mark.alertId, mark.issueId), mark.at);
             }
         }
+        const releaseMarkStates = new Map<string, boolean>();
+        const versions = [
+          ...new Set(docs.flatMap((d) => d.events.flatMap((e) => (e.release ? [e.release.version] : [])))),
+        ];
+        const watchers = alerts.filter((a) => a.alert.events.includes('release.unhealthy')).map((a) => a.id);
+        const releasePairs = watchers.flatMap((alertId) => versions.map((version) => ({ alertId, version })));
+        if (releasePairs.length > 0) {
+          const snaps = await tx.getAll(...releasePairs.map((p) => releaseMarkRef(p.alertId, p.version)));
+          for (const snap of snaps)
+            if (snap.exists) {
+              const mark = parseStoredDoc(ReleaseMarkDocSchema, snap.ref.path, snap.data());
+              releaseMarkStates.set(releaseMarkKey(mark.alertId, mark.version), mark.unhealthy);
+            }
+        }
         const product = productSnap.exists ? { name: String(productSnap.get('name')) } : null;
-        const planned = plan({ productKey, product, outbox: docs, alerts, issues, spikeMarks });
+        const planned = plan({
+          productKey,
+          product,
+          outbox: docs,
+          alerts,
+          issues,
+          spikeMarks,
+          releaseMarks: releaseMarkStates,
+        });
         for (const { id, doc } of planned.messages) tx.set(deliveries.doc(id), doc);
         for (const mark of planned.marks) tx.set(markRef(mark.alertId, mark.issueId), mark);
+        for (const mark of planned.releaseMarks) tx.set(releaseMarkRef(mark.alertId, mark.version), mark);
         for (const d of queued.docs) tx.delete(d.ref);
         return planned.messages.length;
       });

@@ -8,6 +8,8 @@ import { DumpcatcherError } from '../shared/errors';
 import { checkDestination } from '../alerts/address';
 import { buildSlackBody, buildWebhookBody } from '../alerts/payload';
 import {
+  DEFAULT_UNHEALTHY_MIN_SESSIONS,
+  DEFAULT_UNHEALTHY_THRESHOLD,
   MAX_ALERTS_PER_PRODUCT,
   type AlertDoc,
   type AlertKind,
@@ -28,6 +30,10 @@ export interface AlertView {
   events: string[];
   /** Crashes in an hour that make an `issue.spike`; null without that event. */
   spikeThreshold: number | null;
+  /** Crash-free sessions over the last hour below which a release is unhealthy; null without `release.unhealthy`. */
+  unhealthyThreshold: number | null;
+  /** Fewest sessions in the last hour for `release.unhealthy`; null without that event. */
+  unhealthyMinSessions: number | null;
   createdAt: string;
   updatedAt: string;
   status: {
@@ -51,6 +57,8 @@ function toView(productKey: string, id: string, alert: AlertDoc, role: Role): Al
     url: role === 'owner' ? alert.url : `${new URL(alert.url).origin}/…`,
     events: [...alert.events],
     spikeThreshold: alert.spikeThreshold,
+    unhealthyThreshold: alert.events.includes('release.unhealthy') ? alert.unhealthyThreshold : null,
+    unhealthyMinSessions: alert.events.includes('release.unhealthy') ? alert.unhealthyMinSessions : null,
     createdAt: alert.createdAt.toISOString(),
     updatedAt: alert.updatedAt.toISOString(),
     status: {
@@ -107,6 +115,8 @@ export async function createAlert(
     url: body.url,
     events: body.events,
     spikeThreshold: body.spikeThreshold ?? null,
+    unhealthyThreshold: body.unhealthyThreshold ?? DEFAULT_UNHEALTHY_THRESHOLD,
+    unhealthyMinSessions: body.unhealthyMinSessions ?? DEFAULT_UNHEALTHY_MIN_SESSIONS,
     createdAt: now,
     updatedAt: now,
     lastSuccessAt: null,
@@ -141,7 +151,16 @@ export async function updateAlert(
   if (body.url !== undefined) change.url = body.url;
   if (body.events !== undefined) change.events = body.events;
   if (body.spikeThreshold !== undefined) change.spikeThreshold = body.spikeThreshold;
+  if (body.unhealthyThreshold !== undefined) change.unhealthyThreshold = body.unhealthyThreshold;
+  if (body.unhealthyMinSessions !== undefined) change.unhealthyMinSessions = body.unhealthyMinSessions;
   const events = change.events ?? current.events;
+  for (const field of ['unhealthyThreshold', 'unhealthyMinSessions'] as const) {
+    if (body[field] === undefined || events.includes('release.unhealthy')) continue;
+    const message = 'allowed only with the release.unhealthy event';
+    throw new DumpcatcherError('invalid_body', `Invalid request body: ${field}: ${message}.`, {
+      details: { issues: [{ path: field, message }] },
+    });
+  }
   const threshold = change.spikeThreshold === undefined ? current.spikeThreshold : change.spikeThreshold;
   if (events.includes('issue.spike') !== (threshold !== null)) {
     const message = 'spikeThreshold is required with issue.spike and allowed only with it';

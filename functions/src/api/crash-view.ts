@@ -1,7 +1,7 @@
 import { fingerprintInputOf } from '../grouping/classify';
 import { fingerprintParsed, selectGroupingExceptions } from '../grouping/fingerprint';
 import { CrashDocSchema, type StoredFrame } from '../grouping/schemas';
-import { StoredCrashSchema, type StoredCrash } from './schemas';
+import { CrashViewFieldsSchema, type CrashViewFields } from './schemas';
 import { retraceInput, type MappingLookup, type RetraceOutcome } from '../grouping/retrace';
 import { parseStacktrace, type ParsedStacktrace } from '../grouping/stacktrace';
 import { crashPath } from '../shared/paths';
@@ -16,19 +16,18 @@ export interface CrashView {
   issueId: string | null;
   receivedAt: string | null;
   occurredAt: string | null;
-  app: StoredCrash['app'];
+  app: CrashViewFields['app'];
   label: string | null;
-  exception: StoredCrash['exception'];
-  runtime: StoredCrash['runtime'];
-  os: StoredCrash['os'];
-  tags: StoredCrash['tags'];
+  exception: CrashViewFields['exception'];
+  runtime: CrashViewFields['runtime'];
+  os: CrashViewFields['os'];
+  tags: CrashViewFields['tags'];
   /** The report's `extra` (any JSON), or null. */
   extra: unknown;
   /**
    * The primary exception's frames as the rollup's parser reads them, with its in-app decisions,
-   * in the order the runtime printed them: innermost call first for the JVM, V8, Firefox and
-   * Safari; outermost first (most recent call last) for Python. Empty when the trace was not
-   * recognised.
+   * innermost call (most recent) first for every runtime, Python's too, though Python prints it
+   * last. Empty when the trace was not recognised.
    */
   frames: StoredFrame[];
   /** For an obfuscated Java trace: retraced with mapping `mapId`, or that mapping is missing; else null. */
@@ -43,12 +42,14 @@ export interface RollupPosition {
   path: string;
 }
 
-/** The frames a crash view shows: the first exception of the grouping chain that has frames, as printed. */
-export function framesAsPrinted(parsed: ParsedStacktrace): StoredFrame[] {
+/**
+ * The frames a crash view shows: the first exception of the grouping chain that has frames,
+ * innermost first whatever the runtime (the parser's one order), so that one view reads the same
+ * for a Python crash as for a Java or Node one.
+ */
+export function framesInnermostFirst(parsed: ParsedStacktrace): StoredFrame[] {
   const located = selectGroupingExceptions(parsed).find((exception) => exception.frames.length > 0);
-  if (located === undefined) return [];
-  // The parser puts the innermost call first; Python prints it last.
-  return parsed.format === 'python' ? [...located.frames].reverse() : [...located.frames];
+  return located === undefined ? [] : [...located.frames];
 }
 
 function comparePaths(a: string, b: string): number {
@@ -82,7 +83,7 @@ export function toCrashView(
   issue: { issueId: string } | { position: RollupPosition | null },
   mappings?: MappingLookup,
 ): CrashView {
-  const crash = StoredCrashSchema.parse(data);
+  const crash = CrashViewFieldsSchema.parse(data);
   let extra: unknown = null;
   if (crash.extraJson !== null) {
     try {
@@ -123,7 +124,7 @@ export function toCrashView(
     os: crash.os,
     tags: crash.tags,
     extra,
-    frames: parsed === null ? [] : framesAsPrinted(parsed),
+    frames: parsed === null ? [] : framesInnermostFirst(parsed),
     retrace,
     retracedStacktrace,
   };

@@ -7,7 +7,7 @@ import { loadProductFor, type Caller } from './access';
 import type { InsightsStore } from './deps';
 
 /** The crash view and what it is built from, for callers that import the feed's types from here. */
-export { framesAsPrinted, isRolledUp, toCrashView, type CrashView, type RollupPosition } from './crash-view';
+export { framesInnermostFirst, isRolledUp, toCrashView, type CrashView, type RollupPosition } from './crash-view';
 
 /** Answer of `GET /v1/products/{key}/crashes`. */
 export interface CrashFeedView {

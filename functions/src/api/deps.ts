@@ -119,6 +119,14 @@ export interface InsightsStore {
   /** Issues of a product, optionally of one status, by `sort` descending, then id descending. */
   listIssues(productKey: string, query: IssuePageQuery): Promise<Array<{ id: string; issue: IssueDoc }>>;
   getIssue(productKey: string, id: string): Promise<IssueDoc | null>;
+  /** Issues whose `field` is at or after `from` and before `until` (null: no end), by `field` descending. */
+  listIssuesBetween(
+    productKey: string,
+    field: 'firstSeen' | 'lastSeen',
+    from: Date,
+    until: Date | null,
+    limit: number,
+  ): Promise<Array<{ id: string; issue: IssueDoc }>>;
   /** Raw crash documents that still exist (TTL may have deleted some), in the order asked. */
   getCrashes(productKey: string, ids: readonly string[]): Promise<Array<{ id: string; data: Record<string, unknown> }>>;
   /** Sets the status fields of an existing issue atomically; null when there is no such issue. */

@@ -41,6 +41,14 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
       return snap.exists ? parseIssue(snap.ref.path, snap.data()) : null;
     },
 
+    async listIssuesBetween(productKey, field, from, until, limit) {
+      // One range on one field: served by the automatic single-field index.
+      let q: Query = product(productKey).collection(COLLECTIONS.issues).where(field, '>=', from);
+      if (until !== null) q = q.where(field, '<', until);
+      const snap = await q.orderBy(field, 'desc').limit(limit).get();
+      return snap.docs.map((d) => ({ id: d.id, issue: parseIssue(d.ref.path, d.data()) }));
+    },
+
     async getCrashes(productKey, ids) {
       if (ids.length === 0) return [];
       const crashes = product(productKey).collection(COLLECTIONS.crashes);

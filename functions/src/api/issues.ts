@@ -72,6 +72,14 @@ export interface IssueDetailView extends IssueView {
   recentCrashes: CrashView[];
   /** Its crashes per UTC day over the last `days` days, oldest first. */
   daily: IssueDayPoint[];
+  /** Distinct installs affected: in all (`clients`), and per release (newest 20 releases, counted since release health). */
+  installs: IssueInstallsView;
+}
+
+/** The installs an issue affected. */
+export interface IssueInstallsView {
+  total: number;
+  releases: Array<{ version: string; installs: number; crashes: number }>;
 }
 
 const ISSUE_ID = /^[0-9a-f]{64}$/;
@@ -189,6 +197,10 @@ export async function getIssue(
       toCrashView(params.productKey, c.id, c.data, { issueId: params.issueId }, lookup),
     ),
     daily: days.map((day, i) => ({ day, count: counts[i] ?? 0 })),
+    installs: {
+      total: issue.clients,
+      releases: (issue.releases ?? []).map((r) => ({ version: r.version, installs: r.installs, crashes: r.count })),
+    },
   };
 }
 

@@ -21,6 +21,7 @@ import { getMe } from './users';
 import { listCrashes } from './crashes';
 import { getIssue, listIssues, patchIssue } from './issues';
 import { getStats } from './stats';
+import { getRelease, getReleases } from './releases';
 import { createAlert, deleteAlert, listAlerts, rotateAlertSecret, testAlert, updateAlert } from './alerts';
 import { CreateAlertBodySchema, UpdateAlertBodySchema } from '../alerts/schemas';
 import { MAPPING_ROUTES } from './mapping-routes';
@@ -50,6 +51,26 @@ const UID = '([A-Za-z0-9_-]{1,128})';
 const ISSUE = '([0-9a-f]{64})';
 const INVITATION = '(inv_[A-Za-z0-9_-]{8,64})';
 const ALERT = '(al_[A-Za-z0-9_-]{8,64})';
+// An app version is 1-64 characters of anything: one path segment, percent-encoded.
+const VERSION = '([^/]{1,400})';
+
+function decodeVersion(segment: string): string {
+  let version: string;
+  try {
+    version = decodeURIComponent(segment);
+  } catch {
+    version = '';
+  }
+  if (version.length === 0 || version.length > 64)
+    throw new DumpcatcherError(
+      'invalid_argument',
+      'The version must be 1-64 characters, percent-encoded in the path.',
+      {
+        details: { version: segment },
+      },
+    );
+  return version;
+}
 
 const ok = (body: unknown) => ({ status: 200, body });
 
@@ -155,6 +176,21 @@ const ROUTES: RouteTable = [
     pattern: new RegExp(`^/v1/products/${KEY}/stats$`),
     methods: {
       GET: async (d, c, [key], _b, q) => ok(await getStats(insightsOf(d), { productKey: key!, query: q }, c)),
+    },
+  },
+  {
+    name: 'releases',
+    pattern: new RegExp(`^/v1/products/${KEY}/releases$`),
+    methods: {
+      GET: async (d, c, [key], _b, q) => ok(await getReleases(insightsOf(d), { productKey: key!, query: q }, c)),
+    },
+  },
+  {
+    name: 'release',
+    pattern: new RegExp(`^/v1/products/${KEY}/releases/${VERSION}$`),
+    methods: {
+      GET: async (d, c, [key, version], _b, q) =>
+        ok(await getRelease(insightsOf(d), { productKey: key!, version: decodeVersion(version!), query: q }, c)),
     },
   },
   {

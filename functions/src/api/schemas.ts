@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CRASH_DIMENSIONS, IssueStatusSchema } from '../grouping/schemas';
+import { CRASH_DIMENSIONS, IssueStatusSchema, StoredCrashSchema } from '../grouping/schemas';
 
 /** Longest overlap a rotation may keep the previous secret alive: 7 days. */
 export const MAX_OVERLAP_SECONDS = 7 * 86_400;
@@ -214,39 +214,41 @@ export const CrashCursorSchema = z.strictObject({
 /** A decoded crash feed cursor. */
 export type CrashCursor = z.infer<typeof CrashCursorSchema>;
 
-const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().catch(null);
+const crash = StoredCrashSchema.shape;
+/** A field read on its own: a malformed (or absent) one reads as null. */
+const orNull = <T extends z.ZodType>(schema: T) => schema.nullable().catch(null);
+/** An optional field shown as null when absent. */
+const absentAsNull = <T extends z.ZodType>(schema: z.ZodOptional<T>) => schema.unwrap().nullable().default(null);
 
 /**
- * What the api shows of a stored crash (written by the ingest, see protocol.md). Each field is
- * checked on its own and a malformed one reads as null, so one odd document cannot break a page.
+ * What the api shows of a stored crash (grouping's StoredCrashSchema, see protocol.md). Each
+ * field is checked on its own and a malformed one reads as null, so one odd document cannot
+ * break a page; optional parts of a field are null when absent.
  */
-export const StoredCrashSchema = z.object({
-  reportId: nullable(z.string()),
-  receivedAt: nullable(z.date()),
-  occurredAt: nullable(z.string()),
-  app: nullable(z.object({ name: z.string(), version: z.string() })),
-  label: nullable(z.string()),
-  exception: nullable(
-    z.object({
-      type: z.string(),
-      message: z.string().nullable().default(null),
-      stacktrace: z.string(),
-      stacktraceTruncated: z.boolean().default(false),
+export const CrashViewFieldsSchema = z.object({
+  reportId: orNull(crash.reportId),
+  receivedAt: orNull(crash.receivedAt),
+  occurredAt: orNull(crash.occurredAt),
+  app: orNull(crash.app),
+  label: orNull(crash.label.unwrap()),
+  exception: orNull(
+    crash.exception.extend({
+      message: absentAsNull(crash.exception.shape.message),
+      stacktraceTruncated: crash.exception.shape.stacktraceTruncated.unwrap().default(false),
     }),
   ),
-  runtime: nullable(z.object({ name: z.string(), version: z.string() })),
-  os: nullable(
-    z.object({
-      name: z.string(),
-      version: z.string().nullable().default(null),
-      arch: z.string().nullable().default(null),
+  runtime: orNull(crash.runtime.unwrap()),
+  os: orNull(
+    crash.os.unwrap().extend({
+      version: absentAsNull(crash.os.unwrap().shape.version),
+      arch: absentAsNull(crash.os.unwrap().shape.arch),
     }),
   ),
-  tags: nullable(z.record(z.string(), z.string())),
-  extraJson: nullable(z.string()),
+  tags: orNull(crash.tags.unwrap()),
+  extraJson: orNull(crash.extraJson.unwrap()),
 });
-/** A stored crash as the api shows it. */
-export type StoredCrash = z.infer<typeof StoredCrashSchema>;
+/** A stored crash's fields as the api shows them. */
+export type CrashViewFields = z.infer<typeof CrashViewFieldsSchema>;
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC day, YYYY-MM-DD');
 
@@ -267,3 +269,8 @@ export const CreateUploadTokenBodySchema = z.strictObject({
 });
 /** A request to create an upload token. */
 export type CreateUploadTokenBody = z.infer<typeof CreateUploadTokenBodySchema>;
+
+/** Query of `GET /v1/products/{key}/releases` and `…/releases/{version}`. */
+export const ReleasesQuerySchema = z.strictObject({ from: Day, to: Day });
+/** A validated releases query. */
+export type ReleasesQuery = z.infer<typeof ReleasesQuerySchema>;

@@ -16,35 +16,130 @@ export const FrameSchema = z.object({
 /** A stored frame. */
 export type StoredFrame = z.infer<typeof FrameSchema>;
 
-/** What the rollup reads of a stored crash (`products/{key}/crashes/{id}`, written by the ingest). */
-export const CrashDocSchema = z.object({
+/** What every stored report has: the report's id, time and installation, and what the ingest adds. */
+const StoredReportShape = {
+  reportId: z.string(),
   productKey: z.string().min(1),
   clientId: z.string().min(1),
   installId: z.string().min(1).optional(),
+  /** Firestore's time of the write (the ingest's store sets it, not `toStoredReport`). */
   receivedAt: z.date(),
-  exception: z.object({ type: z.string().min(1), message: z.string().optional(), stacktrace: z.string() }),
-  app: z.object({ version: z.string().min(1) }),
-  label: z.string().min(1).optional(),
-  runtime: z.object({ name: z.string() }).optional(),
+  counter: z.number(),
+  /** Index shard, from the document id (see `reportShard`). */
+  shard: z.number(),
+  /** Firestore's TTL deletes the document after this. */
+  expireAt: z.date(),
+  occurredAt: z.string(),
+  /** How many lone surrogates the ingest replaced with U+FFFD (see protocol.md); absent when none. */
+  loneSurrogatesReplaced: z.number().int().optional(),
+};
+const StoredAppSchema = z.object({ name: z.string(), version: z.string().min(1) });
+const StoredLabelSchema = z.string().min(1).optional();
+
+/**
+ * `products/{key}/crashes/{id}` as the ingest writes it (`toStoredReport`) and the rollup and
+ * the api read it: the one description of a stored crash. A new stored field goes here.
+ */
+export const StoredCrashSchema = z.object({
+  ...StoredReportShape,
+  exception: z.object({
+    type: z.string().min(1),
+    message: z.string().optional(),
+    stacktrace: z.string(),
+    /** Set (true) only when the ingest cut the trace. */
+    stacktraceTruncated: z.boolean().optional(),
+  }),
+  app: StoredAppSchema,
+  label: StoredLabelSchema,
+  runtime: z.object({ name: z.string(), version: z.string() }).optional(),
   fingerprint: z.string().optional(),
+  os: z.object({ name: z.string(), version: z.string().optional(), arch: z.string().optional() }).optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+  /** The report's `extra` as JSON text (Firestore limits map nesting). */
+  extraJson: z.string().optional(),
+});
+/** A stored crash. */
+export type StoredCrash = z.infer<typeof StoredCrashSchema>;
+
+/** `products/{key}/usage/{id}` as the ingest writes it and the rollup reads it. */
+export const StoredUsageSchema = z.object({
+  ...StoredReportShape,
+  app: StoredAppSchema,
+  label: StoredLabelSchema,
+  metrics: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+});
+/** A stored usage report. */
+export type StoredUsage = z.infer<typeof StoredUsageSchema>;
+
+/** `products/{key}/sessions/{id}` as the ingest writes it and the rollup reads it (protocol.md, sessions report). */
+export const StoredSessionsSchema = z.object({
+  ...StoredReportShape,
+  app: StoredAppSchema,
+  sessions: z
+    .array(
+      z.object({
+        started: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$/),
+        ok: z.number().int().min(0),
+        errored: z.number().int().min(0),
+        crashed: z.number().int().min(0),
+        abnormal: z.number().int().min(0),
+      }),
+    )
+    .min(1),
+});
+/** A stored sessions report. */
+export type StoredSessions = z.infer<typeof StoredSessionsSchema>;
+
+const crash = StoredCrashSchema.shape;
+
+/**
+ * What the rollup reads of a stored crash: only what grouping and counting need, so a crash
+ * missing anything else (an app name, a runtime version) is still counted.
+ */
+export const CrashDocSchema = StoredCrashSchema.pick({
+  productKey: true,
+  clientId: true,
+  installId: true,
+  receivedAt: true,
+  exception: true,
+  app: true,
+  label: true,
+  runtime: true,
+  fingerprint: true,
+}).extend({
+  exception: crash.exception.pick({ type: true, message: true, stacktrace: true }),
+  app: crash.app.pick({ version: true }),
+  runtime: crash.runtime.unwrap().pick({ name: true }).optional(),
 });
 /** A crash as the rollup sees it. */
 export type CrashDoc = z.infer<typeof CrashDocSchema>;
 
-/** What the rollup reads of a stored usage report (`products/{key}/usage/{id}`). */
-export const UsageDocSchema = z.object({
-  productKey: z.string().min(1),
-  clientId: z.string().min(1),
-  installId: z.string().min(1).optional(),
-  receivedAt: z.date(),
-  metrics: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+/** What the rollup reads of a stored usage report. */
+export const UsageDocSchema = StoredUsageSchema.pick({
+  productKey: true,
+  clientId: true,
+  installId: true,
+  receivedAt: true,
+  metrics: true,
 });
 /** A usage report as the rollup sees it. */
 export type UsageDoc = z.infer<typeof UsageDocSchema>;
 
-/** The two streams the rollup follows, by collection-group name. */
-export const ROLLUP_STREAMS = ['crashes', 'usage'] as const;
-/** `crashes` or `usage`. */
+/** What the rollup reads of a stored sessions report. */
+export const SessionDocSchema = StoredSessionsSchema.pick({
+  productKey: true,
+  clientId: true,
+  installId: true,
+  receivedAt: true,
+  app: true,
+  sessions: true,
+}).extend({ app: StoredSessionsSchema.shape.app.pick({ version: true }) });
+/** A sessions report as the rollup sees it. */
+export type SessionDoc = z.infer<typeof SessionDocSchema>;
+
+/** The three streams the rollup follows, by collection-group name. */
+export const ROLLUP_STREAMS = ['crashes', 'usage', 'sessions'] as const;
+/** `crashes`, `usage` or `sessions`. */
 export type RollupStream = (typeof ROLLUP_STREAMS)[number];
 
 /** `rollupState/{stream}`: the last report applied, in (receivedAt, document path) order. */
@@ -91,6 +186,22 @@ export const IssueDocSchema = z.object({
   updatedAt: z.date(),
   /** Absent for traces that needed no mapping (and for issues written before retracing existed). */
   retrace: RetraceOutcomeSchema.optional(),
+  /** The release of the issue's earliest crash; absent on issues stored before release health. */
+  firstVersion: z.string().optional(),
+  /**
+   * Crashes and distinct installs per release, newest MAX_ISSUE_RELEASES releases in version
+   * order (counted since release health; absent before).
+   */
+  releases: z
+    .array(
+      z.object({
+        version: z.string(),
+        count: z.number().int().min(0),
+        installs: z.number().int().min(0),
+        sketch: BytesSchema,
+      }),
+    )
+    .optional(),
 });
 /** An issue document. */
 export type IssueDoc = z.infer<typeof IssueDocSchema>;
@@ -154,3 +265,76 @@ export const UsageStatsDocSchema = z.object({
 });
 /** A usage stats document. */
 export type UsageStatsDoc = z.infer<typeof UsageStatsDocSchema>;
+
+/** Sessions by final status, and their total. */
+export const SessionCountsSchema = z.object({
+  total: z.number().int().min(0),
+  ok: z.number().int().min(0),
+  errored: z.number().int().min(0),
+  crashed: z.number().int().min(0),
+  abnormal: z.number().int().min(0),
+});
+/** Session counts. */
+export type SessionCounts = z.infer<typeof SessionCountsSchema>;
+
+const DistinctSchema = z.object({ clients: z.number().int().min(0), sketch: BytesSchema });
+
+/** One release's day in a releases stats document. */
+export const ReleaseDaySchema = z.object({
+  version: z.string(),
+  sessions: SessionCountsSchema,
+  /** Installs with a session of this release that started this day. */
+  installs: DistinctSchema,
+  /** Of those, installs with a crashed session. */
+  crashedInstalls: DistinctSchema,
+});
+/** One release's day. */
+export type ReleaseDay = z.infer<typeof ReleaseDaySchema>;
+
+/**
+ * `products/{key}/stats/{YYYY-MM-DD}_releases`: one UTC day of sessions (by the hour they
+ * started), every release of the product in one document.
+ */
+export const ReleasesDayDocSchema = z.object({
+  productKey: z.string(),
+  day: z.string(),
+  by: z.literal('releases'),
+  /** Every install with a session that started this day, whatever its release (adoption's denominator). */
+  installs: DistinctSchema,
+  releases: z.array(ReleaseDaySchema),
+  /** Sessions of releases that arrived after the document already had MAX_RELEASES_PER_DAY releases. */
+  otherSessions: SessionCountsSchema,
+  updatedAt: z.date(),
+});
+/** A releases stats document. */
+export type ReleasesDayDoc = z.infer<typeof ReleasesDayDocSchema>;
+
+/** Sessions and crashed sessions of one clock hour (for the last-hour estimate of `release.unhealthy`). */
+export const HourCountsSchema = z.object({ sessions: z.number().int().min(0), crashed: z.number().int().min(0) });
+
+/** One release in the product's releases index. */
+export const ReleaseIndexEntrySchema = z.object({
+  version: z.string(),
+  /** Start hour of the earliest session seen of this release. */
+  firstSeen: z.date(),
+  /** Start hour of the latest session seen of this release. */
+  lastSeen: z.date(),
+  /** Sessions the rollup applied in the clock hour starting at `hourStartMs` (its own clock), and the hour before. */
+  hourStartMs: z.number(),
+  current: HourCountsSchema,
+  previous: HourCountsSchema,
+  /** Set while the release had crashes in its last hour when alerts last looked, so its recovery is queued too. */
+  watch: z.boolean().optional(),
+});
+/** One release's index entry. */
+export type ReleaseIndexEntry = z.infer<typeof ReleaseIndexEntrySchema>;
+
+/** `products/{key}/stats/releases`: every release with sessions, its first and last session, its last hour. */
+export const ReleasesIndexDocSchema = z.object({
+  productKey: z.string(),
+  by: z.literal('release-index'),
+  releases: z.array(ReleaseIndexEntrySchema),
+  updatedAt: z.date(),
+});
+/** The releases index. */
+export type ReleasesIndexDoc = z.infer<typeof ReleasesIndexDocSchema>;

@@ -6,6 +6,7 @@ import type { RateLimiter } from './rate-limit';
 import {
   CrashReportSchema,
   REPORT_KINDS,
+  SessionReportSchema,
   UsageReportSchema,
   type ProductIngestConfig,
   type ReportKind,
@@ -77,9 +78,11 @@ function routeOf(req: IngestRequest): ReportKind {
   return kind;
 }
 
+const SCHEMAS = { crashes: CrashReportSchema, usage: UsageReportSchema, sessions: SessionReportSchema } as const;
+const NOUNS: Record<ReportKind, string> = { crashes: 'crash', usage: 'usage', sessions: 'sessions' };
+
 function validate(kind: ReportKind, json: unknown) {
-  const schema = kind === 'crashes' ? CrashReportSchema : UsageReportSchema;
-  return parseInput(schema, json, 'invalid_body', kind === 'crashes' ? 'crash report' : 'usage report');
+  return parseInput(SCHEMAS[kind], json, 'invalid_body', `${NOUNS[kind]} report`);
 }
 
 /** What the checks before the product lookup found: the route and the signed facts. */

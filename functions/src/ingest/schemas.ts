@@ -68,9 +68,61 @@ export const UsageReportSchema = z.strictObject({
 /** A validated usage report. */
 export type UsageReport = z.infer<typeof UsageReportSchema>;
 
+/** Largest count of one status in one bucket of a sessions report. */
+export const MAX_SESSION_COUNT = 1_000_000;
+/** Largest number of sessions (all buckets and statuses) one sessions report may count. */
+export const MAX_SESSIONS_PER_REPORT = 100_000;
+/** Most hour buckets in one sessions report. */
+export const MAX_SESSION_BUCKETS = 100;
+
+const SessionCount = z.number().int().min(0).max(MAX_SESSION_COUNT);
+
+/** One hour's ended sessions by final status; `started` is the UTC hour they started in. */
+export const SessionBucketSchema = z
+  .strictObject({
+    started: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$/, 'must be a UTC hour, YYYY-MM-DDTHH:00:00Z')
+      .refine(
+        (s) => !Number.isNaN(Date.parse(s)) && new Date(Date.parse(s)).toISOString() === s.replace('Z', '.000Z'),
+        {
+          message: 'must be a real UTC hour',
+        },
+      ),
+    ok: SessionCount,
+    errored: SessionCount,
+    crashed: SessionCount,
+    abnormal: SessionCount,
+  })
+  .refine(
+    (b) => b.ok + b.errored + b.crashed + b.abnormal > 0,
+    'at least one of ok, errored, crashed, abnormal must be > 0',
+  );
+/** One validated bucket. */
+export type SessionBucket = z.infer<typeof SessionBucketSchema>;
+
+/** A sessions report as a client sends it (protocol v1, `POST /v1/sessions`): one release, one install. */
+export const SessionReportSchema = z.strictObject({
+  reportId: z.uuid(),
+  occurredAt: IsoDateTime,
+  app: AppSchema,
+  installId: z.string().regex(ID_PATTERN).optional(),
+  sessions: z
+    .array(SessionBucketSchema)
+    .min(1)
+    .max(MAX_SESSION_BUCKETS)
+    .refine(
+      (buckets) =>
+        buckets.reduce((n, b) => n + b.ok + b.errored + b.crashed + b.abnormal, 0) <= MAX_SESSIONS_PER_REPORT,
+      `at most ${MAX_SESSIONS_PER_REPORT} sessions in one report`,
+    ),
+});
+/** A validated sessions report. */
+export type SessionReport = z.infer<typeof SessionReportSchema>;
+
 /** The kinds of report the ingest accepts, by path. */
-export const REPORT_KINDS = { '/v1/crashes': 'crashes', '/v1/usage': 'usage' } as const;
-/** `crashes` or `usage`: also the Firestore collection-group name. */
+export const REPORT_KINDS = { '/v1/crashes': 'crashes', '/v1/usage': 'usage', '/v1/sessions': 'sessions' } as const;
+/** `crashes`, `usage` or `sessions`: also the Firestore collection-group name. */
 export type ReportKind = (typeof REPORT_KINDS)[keyof typeof REPORT_KINDS];
 
 /** One product's secret as the ingest sees it. */

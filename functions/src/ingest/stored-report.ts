@@ -1,6 +1,7 @@
+import type { StoredCrash, StoredSessions, StoredUsage } from '../grouping/schemas';
 import { INDEX_SHARDS } from '../shared/paths';
 import { sha256Hex } from '../shared/sha256';
-import type { CrashReport, UsageReport } from './schemas';
+import type { CrashReport, SessionReport, UsageReport } from './schemas';
 
 /** Largest stack trace kept, in UTF-8 bytes; longer ones are cut with a marker. */
 export const MAX_STORED_STACKTRACE_BYTES = 256 * 1024;
@@ -32,13 +33,14 @@ export interface ServerFields {
   documentId: string;
 }
 
+/** A crash as the ingest writes it: the store adds `receivedAt` (Firestore's time). */
+export type NewStoredCrash = Omit<StoredCrash, 'receivedAt'>;
+/** A usage report as the ingest writes it: the store adds `receivedAt`. */
+export type NewStoredUsage = Omit<StoredUsage, 'receivedAt'>;
+/** A sessions report as the ingest writes it: the store adds `receivedAt`. */
+export type NewStoredSessions = Omit<StoredSessions, 'receivedAt'>;
 /** A report as the store writes it: the validated body plus server fields. */
-export type StoredReport = Record<string, unknown> &
-  Omit<ServerFields, 'acceptedAt' | 'retentionDays' | 'documentId'> & {
-    reportId: string;
-    expireAt: Date;
-    shard: number;
-  };
+export type StoredReport = NewStoredCrash | NewStoredUsage | NewStoredSessions;
 
 /** Cuts a stack trace to at most `maxBytes` UTF-8 bytes, on a character boundary, with a marker. */
 export function truncateStacktrace(
@@ -60,10 +62,12 @@ export function truncateStacktrace(
 const DAY_MS = 86_400_000;
 
 /** Builds the document for an accepted report (extra kept as JSON text: Firestore limits nesting). */
-export function toStoredReport(report: CrashReport | UsageReport, server: ServerFields): StoredReport {
-  const { extra, ...body } = report as (CrashReport | UsageReport) & { extra?: unknown };
-  const doc: StoredReport = {
-    ...body,
+export function toStoredReport(report: CrashReport, server: ServerFields): NewStoredCrash;
+export function toStoredReport(report: UsageReport, server: ServerFields): NewStoredUsage;
+export function toStoredReport(report: SessionReport, server: ServerFields): NewStoredSessions;
+export function toStoredReport(report: CrashReport | UsageReport | SessionReport, server: ServerFields): StoredReport;
+export function toStoredReport(report: CrashReport | UsageReport | SessionReport, server: ServerFields): StoredReport {
+  const fields = {
     reportId: report.reportId,
     productKey: server.productKey,
     clientId: server.clientId,
@@ -72,10 +76,11 @@ export function toStoredReport(report: CrashReport | UsageReport, server: Server
     // Firestore's TTL deletes within about a day of this; the ingest's clock is close enough.
     expireAt: new Date(server.acceptedAt.getTime() + server.retentionDays * DAY_MS),
   };
+  if (!('exception' in report)) return { ...report, ...fields };
+  const { extra, ...body } = report;
+  const doc: NewStoredCrash = { ...body, ...fields };
   if (extra !== undefined) doc.extraJson = JSON.stringify(extra);
-  if ('exception' in report) {
-    const cut = truncateStacktrace(report.exception.stacktrace);
-    if (cut.truncated) doc.exception = { ...report.exception, stacktrace: cut.text, stacktraceTruncated: true };
-  }
+  const cut = truncateStacktrace(report.exception.stacktrace);
+  if (cut.truncated) doc.exception = { ...report.exception, stacktrace: cut.text, stacktraceTruncated: true };
   return doc;
 }

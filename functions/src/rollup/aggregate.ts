@@ -31,6 +31,8 @@ import { issuePath, statsPath } from '../shared/paths';
 
 /** Most versions an issue lists; the oldest (in version order) are dropped first. */
 export const MAX_ISSUE_VERSIONS = 100;
+/** Most releases an issue counts installs for (4 KiB of sketch each at most); the oldest in version order are dropped first. */
+export const MAX_ISSUE_RELEASES = 20;
 /** How many recent crash ids an issue keeps, newest first. */
 export const MAX_RECENT_CRASHES = 10;
 /** Most values one day's stats document keeps per dimension; later values count under `other`. */
@@ -68,6 +70,10 @@ export interface IssueDelta {
   recentCrashIds: string[];
   /** Whether the latest crash's trace was retraced, or its mapping was missing; null when it needed none. */
   retrace: RetraceOutcome | null;
+  /** The version of the batch's earliest crash of this issue. */
+  firstVersion: string;
+  /** Crashes and installs per release (app version). */
+  releases: Map<string, CountedDelta>;
 }
 
 /** What one batch adds to one day of one crash dimension. */
@@ -172,12 +178,18 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
         occurrences: [],
         recentCrashIds: [],
         retrace: null,
+        firstVersion: version,
+        releases: new Map(),
       };
       issues.set(issueKey, issue);
     }
     issue.count++;
     addHash(issue.sketch, hash);
-    if (at < issue.firstSeen) issue.firstSeen = at;
+    countInto(issue.releases, version, hash, ISSUE_PRECISION);
+    if (at < issue.firstSeen) {
+      issue.firstSeen = at;
+      issue.firstVersion = version;
+    }
     if (at >= issue.lastSeen) {
       issue.lastSeen = at;
       issue.lastVersion = version;
@@ -218,6 +230,22 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
   return { issues, stats };
 }
 
+function mergeReleases(
+  current: IssueDoc['releases'],
+  delta: Map<string, CountedDelta>,
+): NonNullable<IssueDoc['releases']> {
+  const rows = new Map((current ?? []).map((r) => [r.version, r]));
+  for (const [version, counted] of delta) {
+    const existing = rows.get(version);
+    const merged = toCounted(
+      counted,
+      existing === undefined ? null : { count: existing.count, sketch: existing.sketch },
+    );
+    rows.set(version, { version, count: merged.count, installs: merged.clients, sketch: merged.sketch });
+  }
+  return [...rows.values()].sort((a, b) => compareVersions(b.version, a.version)).slice(0, MAX_ISSUE_RELEASES);
+}
+
 function sortVersions(versions: Iterable<string>): string[] {
   const sorted = [...new Set(versions)].sort(compareVersions);
   return sorted.slice(Math.max(0, sorted.length - MAX_ISSUE_VERSIONS));
@@ -256,6 +284,8 @@ export function mergeIssue(current: IssueDoc | null, delta: IssueDelta, now: Dat
       recentCrashIds: delta.recentCrashIds.slice(0, MAX_RECENT_CRASHES),
       updatedAt: now,
       ...(delta.retrace === null ? {} : { retrace: delta.retrace }),
+      firstVersion: delta.firstVersion,
+      releases: mergeReleases(undefined, delta.releases),
     };
   }
   const next: IssueDoc = {
@@ -272,7 +302,10 @@ export function mergeIssue(current: IssueDoc | null, delta: IssueDelta, now: Dat
       ...current.recentCrashIds.filter((id) => !delta.recentCrashIds.includes(id)),
     ].slice(0, MAX_RECENT_CRASHES),
     updatedAt: now,
+    releases: mergeReleases(current.releases, delta.releases),
   };
+  // An issue stored before first versions were kept gains one only from a crash earlier than its first.
+  if (delta.firstSeen < current.firstSeen) next.firstVersion = delta.firstVersion;
   if (delta.retrace !== null && delta.lastSeen >= current.lastSeen) next.retrace = delta.retrace;
   if (current.status === 'resolved') {
     const since = current.statusChangedAt;

@@ -6,8 +6,17 @@
 
 import { mergeCrashStats, mergeIssue, mergeUsageStats, reduceClassified, reduceUsage } from './aggregate';
 import type { ClassifiedCrash, ReportRecord } from '../grouping/classify';
-import { CrashStatsDocSchema, IssueDocSchema, UsageStatsDocSchema, type UsageDoc } from '../grouping/schemas';
+import {
+  CrashStatsDocSchema,
+  IssueDocSchema,
+  ReleasesDayDocSchema,
+  ReleasesIndexDocSchema,
+  UsageStatsDocSchema,
+  type SessionDoc,
+  type UsageDoc,
+} from '../grouping/schemas';
 import { productKeyOf, productPath } from '../shared/paths';
+import { mergeReleasesDay, mergeReleasesIndex, reduceSessions } from './sessions';
 
 /** A report as listed by the store: where it is, when it arrived, and its raw fields. */
 export interface RawReport {
@@ -115,6 +124,32 @@ export function planUsageBatch(
       for (const [path, delta] of deltas) {
         if (!live.has(delta.productKey)) continue;
         writes.set(path, mergeUsageStats(parseAggregate(UsageStatsDocSchema, path, current.get(path)), delta, now));
+      }
+      return writes;
+    },
+  };
+}
+
+/** The documents a batch of sessions reports touches (each day's releases document, each product's index), and the plan. */
+export function planSessionBatch(
+  records: ReadonlyArray<ReportRecord<SessionDoc>>,
+  now: Date,
+): { paths: string[]; plan: BatchPlan } {
+  const { days, index } = reduceSessions(records);
+  return {
+    paths: [...index.keys(), ...days.keys()],
+    plan: (current, live) => {
+      const writes = new Map<string, object>();
+      for (const [path, delta] of index) {
+        if (!live.has(delta.productKey)) continue;
+        writes.set(
+          path,
+          mergeReleasesIndex(parseAggregate(ReleasesIndexDocSchema, path, current.get(path)), delta, now),
+        );
+      }
+      for (const [path, delta] of days) {
+        if (!live.has(delta.productKey)) continue;
+        writes.set(path, mergeReleasesDay(parseAggregate(ReleasesDayDocSchema, path, current.get(path)), delta, now));
       }
       return writes;
     },

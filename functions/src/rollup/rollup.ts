@@ -1,4 +1,4 @@
-import { withAlertOutbox } from '../alerts/outbox';
+import { withAlertOutbox, withReleaseOutbox } from '../alerts/outbox';
 import type { Clock } from '../shared/clock';
 import { classifyCrash, type FingerprintCache, type ReportRecord } from '../grouping/classify';
 import { crashDocumentPaths, usageDocumentPaths } from './aggregate';
@@ -8,17 +8,26 @@ import {
   MAX_DOCS_PER_COMMIT,
   nextLimit,
   planCrashBatch,
+  planSessionBatch,
   planUsageBatch,
   selectBatch,
   type BatchPlan,
   type RawReport,
   type SafeParser,
 } from './batch';
-import { CrashDocSchema, ROLLUP_STREAMS, UsageDocSchema, type Cursor, type RollupStream } from '../grouping/schemas';
+import {
+  CrashDocSchema,
+  ROLLUP_STREAMS,
+  SessionDocSchema,
+  UsageDocSchema,
+  type Cursor,
+  type RollupStream,
+} from '../grouping/schemas';
 import type { RollupConfig } from './config';
 import { mappingKeysOf } from '../grouping/retrace';
 import type { MappingCache } from '../grouping/retrace/cache';
 import { COLLECTIONS, productCollectionOf, productKeyOf } from '../shared/paths';
+import { sessionDocumentPaths } from './sessions';
 
 /** The batch types the store speaks, re-exported for adapters. */
 export type { BatchPlan, RawReport } from './batch';
@@ -55,6 +64,8 @@ export interface RollupSummary {
   processed: number;
   /** Usage reports applied by this run. */
   usageProcessed: number;
+  /** Sessions reports applied by this run. */
+  sessionsProcessed: number;
   /** Reports that could not be read as reports (skipped, cursor moved past them). */
   malformed: number;
   /** Reports of products that no longer exist (skipped). */
@@ -135,7 +146,15 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
   const maxDocs = deps.maxDocsPerCommit ?? MAX_DOCS_PER_COMMIT;
   const fingerprints: FingerprintCache = new Map();
   const before = store.counters();
-  const summary = { processed: 0, usageProcessed: 0, malformed: 0, orphaned: 0, batches: 0, stale: 0 };
+  const summary = {
+    processed: 0,
+    usageProcessed: 0,
+    sessionsProcessed: 0,
+    malformed: 0,
+    orphaned: 0,
+    batches: 0,
+    stale: 0,
+  };
   const issues = new Set<string>();
   const stats = new Set<string>();
   const states = {} as Record<RollupStream, StreamState>;
@@ -180,12 +199,18 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
       ({ taken, malformed } = selected);
       records = selected.items.map((c) => c.record);
       ({ paths, plan } = planCrashBatch(selected.items, now));
-    } else {
+    } else if (stream === 'usage') {
       const parse = (r: RawReport) => parseReport(r, UsageDocSchema, deps);
       const selected = selectBatch(raw, parse, usageDocumentPaths, maxDocs);
       ({ taken, malformed } = selected);
       records = selected.items;
       ({ paths, plan } = planUsageBatch(selected.items, now));
+    } else {
+      const parse = (r: RawReport) => parseReport(r, SessionDocSchema, deps);
+      const selected = selectBatch(raw, parse, sessionDocumentPaths, maxDocs);
+      ({ taken, malformed } = selected);
+      records = selected.items;
+      ({ paths, plan } = planSessionBatch(selected.items, now));
     }
     const end = raw[taken - 1] ?? last;
     const next: Cursor = {
@@ -201,7 +226,8 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
       written = plan(current, live);
       liveCount = records.filter((r) => live.has(productKeyOf(r.path))).length;
       // New and regressed issues are queued for alerts in this same transaction (see alerts/outbox.ts).
-      return stream === 'crashes' ? withAlertOutbox(current, written, now) : written;
+      if (stream === 'crashes') return withAlertOutbox(current, written, now);
+      return stream === 'sessions' ? withReleaseOutbox(current, written, now) : written;
     };
     // A full batch, all of it applied, means more may follow: list it now, while this one commits.
     const whole = taken === raw.length;
@@ -232,7 +258,8 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
     summary.malformed += malformed;
     summary.orphaned += records.length - liveCount;
     if (stream === 'crashes') summary.processed += liveCount;
-    else summary.usageProcessed += liveCount;
+    else if (stream === 'usage') summary.usageProcessed += liveCount;
+    else summary.sessionsProcessed += liveCount;
     for (const path of written.keys()) (productCollectionOf(path) === COLLECTIONS.issues ? issues : stats).add(path);
   };
 

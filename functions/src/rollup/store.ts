@@ -20,6 +20,7 @@ const FIELDS: Record<RollupStream, string[]> = {
     'fingerprint',
   ],
   usage: ['productKey', 'clientId', 'installId', 'receivedAt', 'metrics'],
+  sessions: ['productKey', 'clientId', 'installId', 'receivedAt', 'app.version', 'sessions'],
 };
 
 function sameCursor(a: Cursor | null, b: Cursor | null): boolean {
@@ -57,7 +58,7 @@ export function createFirestoreRollupStore(db: Firestore): RollupStore {
 
     async listReports(stream, after, horizon, limit) {
       let query = db
-        .collectionGroup(stream === 'crashes' ? COLLECTIONS.crashes : COLLECTIONS.usage)
+        .collectionGroup(COLLECTIONS[stream])
         .where('shard', 'in', ALL_SHARDS)
         .where('receivedAt', '<=', horizon)
         .orderBy('receivedAt')

@@ -7,8 +7,28 @@
 export type SendResult =
   | { kind: 'delivered'; status: number; duplicate: boolean }
   | { kind: 'retry'; reason: string; retryAfterMs?: number }
-  | { kind: 'unauthorized'; serverDateMs?: number }
-  | { kind: 'drop'; status: number; reason: string };
+  | { kind: 'unauthorized'; serverDateMs?: number; fromIngest: boolean }
+  | { kind: 'drop'; status: number; reason: string; notice: 'not-ingest' | 'refused' };
+
+/**
+ * The notice a report refused for good gets (test/vectors/answers-v1.json `expect.log`): the
+ * ingest's own 401 means the key or secret is wrong; a 401 without its body, a 403, 404 or 405
+ * is never the ingest's answer to a signed POST, so the endpoint is likely something else.
+ */
+export function refusalNotice(result: SendResult): 'unauthenticated' | 'not-ingest' | 'refused' | null {
+  if (result.kind === 'unauthorized') return result.fromIngest ? 'unauthenticated' : 'not-ingest';
+  if (result.kind === 'drop') return result.notice;
+  return null;
+}
+
+function errorCode(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { error?: { code?: unknown } };
+    return typeof parsed.error?.code === 'string' ? parsed.error.code : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The longest wait a `Retry-After` can ask for (docs/sdks.md): one hour. */
 export const MAX_RETRY_AFTER_MS = 3_600_000;
@@ -90,7 +110,10 @@ export function classifyAnswer(
   }
   const serverDateMs = parseHttpDate(headers.date);
   if (status === 401) {
-    return serverDateMs === undefined ? { kind: 'unauthorized' } : { kind: 'unauthorized', serverDateMs };
+    const fromIngest = errorCode(body) === 'unauthenticated';
+    return serverDateMs === undefined
+      ? { kind: 'unauthorized', fromIngest }
+      : { kind: 'unauthorized', serverDateMs, fromIngest };
   }
   if (status === 429 || status >= 500) {
     const header = headers['retry-after'];
@@ -103,14 +126,13 @@ export function classifyAnswer(
       : { kind: 'retry', reason: `HTTP ${status}`, retryAfterMs };
   }
   if (status >= 400) {
-    let code = '';
-    try {
-      const parsed = JSON.parse(body) as { error?: { code?: unknown } };
-      if (typeof parsed.error?.code === 'string') code = ` ${parsed.error.code}`;
-    } catch {
-      // No JSON error body.
-    }
-    return { kind: 'drop', status, reason: `HTTP ${status}${code}` };
+    const code = errorCode(body);
+    return {
+      kind: 'drop',
+      status,
+      reason: `HTTP ${status}${code === undefined ? '' : ` ${code}`}`,
+      notice: status === 403 || status === 404 || status === 405 ? 'not-ingest' : 'refused',
+    };
   }
   // 1xx and 3xx are not the ingest's answers (a redirecting proxy, a moved endpoint): keep the report.
   return { kind: 'retry', reason: `unexpected HTTP ${status}` };

@@ -2,11 +2,12 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { arch, release } from 'node:os';
 import { join } from 'node:path';
 import { findOptOut } from './consent.ts';
+import { HANDOFF_GRACE_MS } from './handoff.ts';
 import { installHooks } from './hooks.ts';
 import { ID_PATTERN, makeRandomId, makeReportId } from './ids.ts';
 import { createLimiter, localFingerprint } from './limiter.ts';
 import type { Limiter } from './limiter.ts';
-import { createDebugLog, printDebugReport } from './log.ts';
+import { createDebugLog, createNotice, printDebugReport } from './log.ts';
 import type { DebugLog } from './log.ts';
 import { createMetricRegistry } from './metrics.ts';
 import type { MetricCollector, MetricRegistry } from './metrics.ts';
@@ -21,11 +22,15 @@ import type { Scrubber } from './scrub.ts';
 import { defaultRuntime } from './runtime.ts';
 import type { ClientRuntime } from './runtime.ts';
 import { createSender } from './sender.ts';
+import { claimDeadMarkers, markerPath, removeMarker, systemProbe, writeMarker } from './session-markers.ts';
+import type { ProcessIdentity } from './session-markers.ts';
+import { createSessionBook, splitReport } from './sessions.ts';
+import type { SessionOwner, SessionReportPart } from './sessions.ts';
 import { safeTimeout } from './timers.ts';
 import type { Sender } from './sender.ts';
 import { createTransport } from './transport.ts';
 import type { Transport } from './transport.ts';
-import type { CaptureContext, CrashReport, ReportPath, UsageReport } from './types.ts';
+import type { CaptureContext, CrashReport, ReportPath, SessionReport, UsageReport } from './types.ts';
 
 /** A Dumpcatcher client: every method is safe to call at any time and never throws. */
 export interface DumpcatcherClient {
@@ -41,6 +46,10 @@ export interface DumpcatcherClient {
   reportUsage(): string | null;
   /** Registers (or replaces) a usage metric in this client's registry; false when the name is invalid. */
   defineMetric(name: string, collect: MetricCollector): boolean;
+  /** Starts a release health session, ending the running one first (its report is queued). */
+  startSession(): void;
+  /** Ends the running session and queues its report (`ok`, or `errored` after a handled error). */
+  endSession(): void;
   /** Sends what is queued; true when the queue is empty before `timeoutMs`, false otherwise. */
   flush(timeoutMs?: number): Promise<boolean>;
   /** Flushes with `shutdownTimeoutMs`, removes the hooks, and turns every later call into a no-op. */
@@ -55,6 +64,8 @@ const OFF_CLIENT_BASE = {
   captureException: () => null,
   reportUsage: () => null,
   defineMetric: () => false,
+  startSession: () => undefined,
+  endSession: () => undefined,
   flush: () => Promise.resolve(true),
   close: () => Promise.resolve(true),
 };
@@ -97,14 +108,23 @@ function createClientUnsafe(
     runtime.writeStderr,
   );
 
+  const notice = createNotice(
+    debug,
+    runtime.env,
+    typeof options?.secret === 'string' ? options.secret : '',
+    runtime.writeStderr,
+    runtime.noticesSaid,
+  );
+
   const problems = findOptionProblems(options);
   if (problems.length > 0) {
-    log(`SDK disabled: ${problems.join('; ')}`);
-    return createNoopClient();
+    notice('config', `SDK disabled, nothing will be reported: ${problems.join('; ')}`);
+    // flush() must not say all went well when nothing can be sent.
+    return { ...createNoopClient(), flush: () => Promise.resolve(false) };
   }
   const optOut = findOptOut(options.enabled, runtime.env, runtime.homeDir, runtime.platform);
   if (optOut !== null) {
-    log(`SDK disabled by ${optOut}`);
+    notice('opt-out', `SDK disabled: opted out by ${optOut}`);
     return createNoopClient();
   }
 
@@ -152,7 +172,7 @@ function createClientUnsafe(
         })
       : null;
 
-  const installId = options.installId === true ? loadInstallId(mode === 'live' ? queueDir : null, log) : undefined;
+  const installId = options.installId !== false ? loadInstallId(mode === 'live' ? queueDir : null, log) : undefined;
   const label = sanitizeLabel(options.label, scrub);
   const facts: ReportFacts = {
     appName: options.appName.slice(0, 128),
@@ -165,8 +185,27 @@ function createClientUnsafe(
   };
 
   // ---- sending -------------------------------------------------------------------------
+  // An ingest older than /v1/sessions answers 404 there: no more sessions from this process.
+  let sessionsOn = true;
   const sender: Sender | null =
-    queue && transport ? createSender({ queue, transport, now: runtime.now, random: runtime.random, log }) : null;
+    queue && transport
+      ? createSender({
+          queue,
+          transport,
+          now: runtime.now,
+          random: runtime.random,
+          log,
+          notice,
+          onSessionsRefused: () => {
+            sessionsOn = false;
+            notice(
+              'sessions-unsupported',
+              'the ingest does not know /v1/sessions (an older server): session reports are dropped from now on',
+            );
+            removeMarker(markerPath(queueDir, clientId));
+          },
+        })
+      : null;
   let exitFlushDone = false;
   const kick = (): void => {
     if (mode === 'live') sender?.kick();
@@ -174,7 +213,7 @@ function createClientUnsafe(
 
   // ---- capture -------------------------------------------------------------------------
 
-  const enqueue = (path: ReportPath, body: CrashReport | UsageReport, durable: boolean): void => {
+  const enqueue = (path: ReportPath, body: CrashReport | UsageReport | SessionReport, durable: boolean): void => {
     if (mode === 'debug') {
       printDebugReport(runtime.writeStderr, path, body);
       return;
@@ -194,7 +233,13 @@ function createClientUnsafe(
     const outcome = queue.writeSync(entry, createdAtMs, durable, bodyJson);
     sender?.track(outcome.name, entry, bodyJson);
     // The bounds may have dropped older reports, or this one if it alone is over maxQueueBytes.
-    sender?.untrack(outcome.dropped);
+    if (outcome.dropped.length > 0) {
+      sender?.untrack(outcome.dropped);
+      notice(
+        'queue-full',
+        `queue full: ${outcome.dropped.length} unsent report(s) dropped (maxQueueFiles ${settings.maxQueueFiles}, maxQueueBytes ${settings.maxQueueBytes})`,
+      );
+    }
     exitFlushDone = false;
   };
 
@@ -246,8 +291,9 @@ function createClientUnsafe(
       context?.fingerprint ?? report.fingerprint,
     );
     if (!limiter.allow(fp)) {
-      log(
-        `report dropped by the client-side limiter (more than ${settings.maxReportsPerFingerprint} per ${settings.limiterWindowSeconds} s for this fingerprint)`,
+      notice(
+        'limiter',
+        `a crash report was dropped by the client-side limiter (more than ${settings.maxReportsPerFingerprint} per ${settings.limiterWindowSeconds} s with one fingerprint)`,
       );
       return null;
     }
@@ -257,7 +303,81 @@ function createClientUnsafe(
     return report.reportId;
   };
 
+  // ---- sessions (docs/sdks.md "Sessions") -----------------------------------------------
+  const owner: SessionOwner = {
+    appName: facts.appName,
+    appVersion: facts.appVersion,
+    ...(installId !== undefined ? { installId } : {}),
+  };
+  const book = createSessionBook(owner);
+  const probe = runtime.processProbe ?? systemProbe;
+  const self: ProcessIdentity | null = mode === 'live' ? probe.self() : null;
+  const ownMarker = markerPath(queueDir, clientId);
+
+  const queueSessionReport = (whole: SessionReportPart, durable: boolean): void => {
+    if (!sessionsOn) return;
+    for (const p of splitReport(whole)) {
+      const report: SessionReport = {
+        reportId: makeReportId(),
+        occurredAt: new Date(runtime.now()).toISOString(),
+        ...p,
+      };
+      enqueue('/v1/sessions', report, durable);
+    }
+  };
+  /** The marker says what runs now: written (atomically) while a session runs, gone when none does. */
+  const saveMarker = (durable: boolean): void => {
+    if (mode !== 'live' || self === null) return;
+    try {
+      if (book.current && sessionsOn) {
+        mkdirSync(queueDir, { recursive: true, mode: 0o700 });
+        writeMarker(queueDir, clientId, owner, book.current, book.carried, self, durable);
+      } else {
+        removeMarker(ownMarker);
+      }
+    } catch (err) {
+      log('could not write the session marker:', err);
+    }
+  };
+  const finishSession = (status: 'ok' | 'crashed', durable: boolean): void => {
+    if (mode === 'off') return;
+    const ended = book.end(status);
+    if (ended) queueSessionReport(ended, durable);
+    saveMarker(durable);
+  };
+
   let removeHooks: (() => void) | null = null;
+
+  /**
+   * At exit: reports this process wrote and never got to try (a crash, or `process.exit()`
+   * right after a capture) go with a detached child, so a one-shot program that dies is heard
+   * without a next start. Reports already tried wait for the next start, as before.
+   */
+  const handOffUntried = (): void => {
+    if (mode !== 'live' || !sender || !sender.hasUntried()) return;
+    const spawnExitSender = runtime.spawnExitSender;
+    const started =
+      spawnExitSender !== undefined &&
+      spawnExitSender({
+        endpoint: options.endpoint,
+        productKey: options.productKey,
+        secret: options.secret,
+        queueDir,
+        limits: {
+          maxFiles: settings.maxQueueFiles,
+          maxBytes: settings.maxQueueBytes,
+          maxAgeSeconds: settings.maxQueueAgeSeconds,
+        },
+        gzipThresholdBytes: settings.gzipThresholdBytes,
+        requestTimeoutMs: settings.requestTimeoutMs,
+        timeoutMs: settings.shutdownTimeoutMs + HANDOFF_GRACE_MS,
+      });
+    log(
+      started
+        ? 'exit: a detached sender sends what is queued'
+        : 'exit: no sender could start; the next start sends what is queued',
+    );
+  };
 
   const client: DumpcatcherClient = {
     get mode() {
@@ -271,6 +391,7 @@ function createClientUnsafe(
     },
     captureException(error, context) {
       try {
+        if (mode !== 'off' && book.markErrored()) saveMarker(false);
         const id = captureSync(error, context, false);
         if (id !== null) kick();
         return id;
@@ -312,6 +433,25 @@ function createClientUnsafe(
         return false;
       }
     },
+    startSession() {
+      try {
+        if (mode === 'off') return;
+        const ended = book.start(runtime.now());
+        if (ended) queueSessionReport(ended, false);
+        saveMarker(false);
+        kick();
+      } catch (err) {
+        log('startSession failed:', err);
+      }
+    },
+    endSession() {
+      try {
+        finishSession('ok', false);
+        kick();
+      } catch (err) {
+        log('endSession failed:', err);
+      }
+    },
     async flush(timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) {
       try {
         if (mode !== 'live' || !sender) return true;
@@ -324,6 +464,7 @@ function createClientUnsafe(
     async close() {
       try {
         if (mode === 'off') return true;
+        finishSession('ok', false);
         const ok =
           mode === 'live' && sender
             ? await holdWhile(settings.shutdownTimeoutMs, sender.flush(settings.shutdownTimeoutMs))
@@ -350,17 +491,19 @@ function createClientUnsafe(
         try {
           // The process may die as soon as this returns, so the report is written right here.
           const id = captureSync(error, undefined, true);
-          if (id !== null) {
-            log(`captured ${origin} as report ${id}`);
-            // Only matters when an app handler keeps the process alive.
-            kick();
-          }
+          if (id !== null) log(`captured ${origin} as report ${id}`);
+          // Right after the crash report, on disk before the process dies.
+          finishSession('crashed', true);
+          // Only matters when an app handler keeps the process alive.
+          kick();
         } catch (err) {
           log('could not capture an uncaught exception:', err);
         }
       },
       onUnhandledRejection(reason) {
         try {
+          // The app's own handler keeps the process alive: an error the app handled.
+          if (mode !== 'off' && book.markErrored()) saveMarker(false);
           if (captureSync(reason, undefined, false) !== null) kick();
         } catch (err) {
           log('could not capture an unhandled rejection:', err);
@@ -368,13 +511,23 @@ function createClientUnsafe(
       },
       onExit() {
         try {
+          // process.exit() skips beforeExit: the session ends here, and its report (never tried)
+          // leaves with the hand-off below.
+          finishSession('ok', false);
           limiter.persistNow();
           queue?.dispose();
+          handOffUntried();
         } catch (err) {
           log('exit hook:', err);
         }
       },
       onBeforeExit() {
+        try {
+          // The event loop ran dry: the run is over, and its session report can leave with the flush.
+          finishSession('ok', false);
+        } catch (err) {
+          log('could not end the session:', err);
+        }
         if (mode !== 'live' || exitFlushDone || !sender) return;
         exitFlushDone = true;
         if (!sender.hasWork()) return;
@@ -386,6 +539,8 @@ function createClientUnsafe(
     options.captureUncaught !== false,
   );
 
+  startSessions(options.autoSessionTracking !== false);
+
   if (mode === 'live') {
     log(`ready: client ${clientId}, queue ${queueDir}`);
     // Reports earlier runs left behind go out first.
@@ -394,6 +549,25 @@ function createClientUnsafe(
     log('debug mode: reports are printed, never sent or written');
   }
   return client;
+
+  /**
+   * At init: the process session starts (unless autoSessionTracking is false), and the sessions
+   * earlier processes left without an end become reports (or ride with this one's).
+   */
+  function startSessions(auto: boolean): void {
+    try {
+      if (auto) book.start(runtime.now());
+      if (mode !== 'live' || self === null) return;
+      const dead = claimDeadMarkers(queueDir, clientId, self, probe);
+      for (const other of book.found(dead.sessions)) queueSessionReport(other, false);
+      // The marker carries this release's found sessions before their own markers go.
+      saveMarker(dead.claimed.length > 0);
+      for (const claim of dead.claimed) removeMarker(claim);
+      if (dead.sessions.length > 0) log(`found ${dead.sessions.length} session(s) that ended without an end`);
+    } catch (err) {
+      log('could not start the session:', err);
+    }
+  }
 }
 
 /**

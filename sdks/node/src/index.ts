@@ -10,7 +10,7 @@ export type { DumpcatcherClient } from './client.ts';
 export type { MetricCollector, MetricContext } from './metrics.ts';
 export type { DumpcatcherOptions } from './options.ts';
 export type { ClientRuntime } from './runtime.ts';
-export type { CaptureContext, CrashReport, JsonValue, MetricValue, UsageReport } from './types.ts';
+export type { CaptureContext, CrashReport, JsonValue, MetricValue, SessionReport, UsageReport } from './types.ts';
 
 interface SdkState {
   client: DumpcatcherClient;
@@ -54,6 +54,16 @@ export function defineMetric(name: string, collect: MetricCollector): boolean {
   } catch {
     return false;
   }
+}
+
+/** Starts a release health session (ending the running one first); for apps that define their own sessions. */
+export function startSession(): void {
+  state().client.startSession();
+}
+
+/** Ends the running session and queues its report. */
+export function endSession(): void {
+  state().client.endSession();
 }
 
 /** Sends what is queued; resolves true when the queue emptied within `timeoutMs` (default 2000). */

@@ -29,18 +29,52 @@ function osFamily(p: NodeJS.Platform): string {
   return p === 'win32' ? 'windows' : p;
 }
 
-/** The process locale as `ll_CC` (from LC_ALL / LC_MESSAGES / LANG, else the ICU default). */
-export function processLocale(env: Record<string, string | undefined> = process.env): string {
-  for (const name of ['LC_ALL', 'LC_MESSAGES', 'LANG']) {
-    const raw = env[name];
-    if (!raw) continue;
-    const cleaned = raw.split('.')[0]?.split('@')[0] ?? '';
-    if (cleaned !== '' && cleaned !== 'C' && cleaned !== 'POSIX') return cleaned;
+/**
+ * A locale as a BCP 47 tag (test/vectors/locale-v1.json): `en_US.UTF-8` and `en-US` give
+ * `en-US`, `C` and `POSIX` give `C`; null when `raw` does not start with a language.
+ */
+export function normalizeLocale(raw: string | null | undefined): string | null {
+  const value = (raw ?? '').split('.')[0]?.split('@')[0]?.trim() ?? '';
+  if (value === 'C' || value === 'POSIX') return 'C';
+  const parts = value.split(/[-_]/);
+  const language = parts[0] ?? '';
+  if (!/^[A-Za-z]{2,3}$/.test(language) || language.toLowerCase() === 'und') return null;
+  const tag = [language.toLowerCase()];
+  let script = false;
+  for (const part of parts.slice(1)) {
+    if (!script && /^[A-Za-z]{4}$/.test(part)) {
+      script = true;
+      tag.push(part[0]!.toUpperCase() + part.slice(1).toLowerCase());
+    } else if (/^(?:[A-Za-z]{2}|\d{3})$/.test(part)) {
+      tag.push(part.toUpperCase());
+      break;
+    } else {
+      break;
+    }
   }
+  return tag.join('-');
+}
+
+/**
+ * The process locale as a BCP 47 tag: the first readable of LC_ALL, LC_MESSAGES and LANG, else
+ * `fallback` (the runtime's own default, Intl's); null when there is none.
+ */
+export function processLocale(
+  env: Record<string, string | undefined> = process.env,
+  fallback: () => string | null = intlLocale,
+): string | null {
+  for (const name of ['LC_ALL', 'LC_MESSAGES', 'LANG']) {
+    const locale = normalizeLocale(env[name]);
+    if (locale !== null) return locale;
+  }
+  return normalizeLocale(fallback());
+}
+
+function intlLocale(): string | null {
   try {
-    return Intl.DateTimeFormat().resolvedOptions().locale.replace(/-/g, '_');
+    return Intl.DateTimeFormat().resolvedOptions().locale;
   } catch {
-    return 'und';
+    return null;
   }
 }
 

@@ -5,7 +5,7 @@ import type { CrashReport } from './types.ts';
 
 /** Options of `init` / `createClient`; see docs/sdks.md for the shared meaning of each. */
 export interface DumpcatcherOptions {
-  /** Ingest base URL; `/v1/crashes` and `/v1/usage` are appended. */
+  /** Ingest base URL; `/v1/crashes`, `/v1/usage` and `/v1/sessions` are appended. */
   endpoint: string;
   /** Public product key. */
   productKey: string;
@@ -27,8 +27,10 @@ export interface DumpcatcherOptions {
   debug?: boolean;
   /** `false` turns the SDK into a no-op. */
   enabled?: boolean;
-  /** Keep a random installation id in `<queueDir>/install-id` and send it with reports. */
+  /** Keep a random installation id in `<queueDir>/install-id` and send it with reports (default true; `false` opts out). */
   installId?: boolean;
+  /** One release health session per process run, started at init (default true; explicit sessions work either way). */
+  autoSessionTracking?: boolean;
   /** Capture uncaught exceptions and unhandled rejections (default true). */
   captureUncaught?: boolean;
   maxQueueFiles?: number;

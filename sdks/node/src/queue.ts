@@ -85,7 +85,7 @@ function isQueueEntry(value: unknown): value is QueueEntry {
   const e = value as Record<string, unknown>;
   return (
     e.v === 1 &&
-    (e.path === '/v1/crashes' || e.path === '/v1/usage') &&
+    (e.path === '/v1/crashes' || e.path === '/v1/usage' || e.path === '/v1/sessions') &&
     typeof e.clientId === 'string' &&
     /^[A-Za-z0-9_-]{8,64}$/.test(e.clientId) &&
     typeof e.counter === 'number' &&

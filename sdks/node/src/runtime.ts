@@ -1,4 +1,8 @@
 import { homedir, userInfo } from 'node:os';
+import { createExitSenderSpawner } from './handoff.ts';
+import type { SpawnExitSender } from './handoff.ts';
+import type { NoticeReason } from './log.ts';
+import type { ProcessProbe } from './session-markers.ts';
 import type { Transport, TransportSettings } from './transport.ts';
 
 /** What the client takes from its surroundings; tests replace parts of it. */
@@ -15,8 +19,14 @@ export interface ClientRuntime {
   writeStderr: (text: string) => void;
   /** The process whose events the hooks listen to. */
   process: NodeJS.Process;
+  /** Tells whether the process that wrote a session marker still runs (default: the operating system). */
+  processProbe?: ProcessProbe;
   /** Makes the transport; replaced only by tests and the benchmark (default: HTTP). */
   makeTransport?: (settings: TransportSettings) => Transport;
+  /** Notice reasons already said (log.ts); default: the process's own set. Tests give a fresh one. */
+  noticesSaid?: Set<NoticeReason>;
+  /** Starts the detached sender of the hand-off at exit (handoff.ts); tests record it instead. */
+  spawnExitSender?: SpawnExitSender;
 }
 
 function safeUserName(): string {
@@ -52,5 +62,6 @@ export function defaultRuntime(): ClientRuntime {
       }
     },
     process,
+    spawnExitSender: createExitSenderSpawner(process.env),
   };
 }

@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { backoffDelayMs, MAX_ATTEMPTS_PER_PROCESS } from './backoff.ts';
-import type { DebugLog } from './log.ts';
+import type { DebugLog, Notice } from './log.ts';
 import type { Queue, QueueEntry } from './queue.ts';
 import { safeTimeout } from './timers.ts';
-import { clockFixFor } from './answers.ts';
+import { clockFixFor, refusalNotice } from './answers.ts';
+import type { SendResult } from './answers.ts';
 import type { Transport } from './transport.ts';
 
 /** Requests one client keeps in flight at once (the transport opens as many sockets at most). */
@@ -17,10 +18,16 @@ export interface Sender {
   untrack(names: readonly string[]): void;
   /** Starts a send pass soon, off the caller's stack, unless a backoff is pending. */
   kick(): void;
-  /** Sends everything it can, earlier runs' files too; true when the queue is empty in time. */
+  /**
+   * Sends everything it can, earlier runs' files too; true when the queue is empty in time and
+   * no report was dropped unsent (refused by the ingest, or removed by the queue's bounds)
+   * since the previous flush.
+   */
   flush(timeoutMs: number): Promise<boolean>;
   /** True when there may be something to send (own reports, or files of earlier runs). */
   hasWork(): boolean;
+  /** True when a report this process wrote is still queued and no attempt to send it has started. */
+  hasUntried(): boolean;
   /** Stops: no new attempts, no timers. */
   stop(): void;
 }
@@ -32,11 +39,32 @@ export interface SenderDeps {
   now: () => number;
   random: () => number;
   log: DebugLog;
+  /** Where refusals are said (log.ts createNotice); none in the exit sender, which has no stderr. */
+  notice?: Notice;
+  /** The ingest answered 404 to `/v1/sessions` (an older server); called once. */
+  onSessionsRefused?: () => void;
 }
 
 /** Creates the sender of one client. */
-export function createSender({ queue, transport, now, random, log }: SenderDeps): Sender {
+export function createSender({ queue, transport, now, random, log, notice, onSessionsRefused }: SenderDeps): Sender {
+  // Reports dropped unsent since the last flush: that flush must not say all went well.
+  let droppedSinceFlush = 0;
+  const sayRefused = (result: SendResult): void => {
+    droppedSinceFlush += 1;
+    const reason = refusalNotice(result);
+    if (!notice || reason === null) return;
+    if (reason === 'unauthenticated')
+      notice(reason, 'a report was dropped: the ingest answered 401, it does not know this productKey or secret');
+    else if (reason === 'not-ingest')
+      notice(
+        reason,
+        `a report was dropped: the endpoint answered ${result.kind === 'drop' ? `HTTP ${result.status}` : 'HTTP 401'}; is this the ingest URL?`,
+      );
+    else notice(reason, `a report was dropped: refused by the ingest (${result.kind === 'drop' ? result.reason : ''})`);
+  };
   const attempts = new Map<string, number>();
+  // Own reports whose first attempt has started (answered or not).
+  const started = new Set<string>();
   // Reports this process wrote and has not yet delivered or dropped, oldest first, kept in
   // memory so that sending them needs no directory listing and no re-reading.
   const ownPending = new Map<string, { entry: QueueEntry; bodyJson: string }>();
@@ -47,6 +75,7 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
   let kickPending = false;
   let stopped = false;
   let clockOffsetMs = 0;
+  let sessionsRefused = false;
   // Reports of other client ids (earlier runs, or other live processes of the app) are sent
   // at init and on flush; in between, a live process sends only its own, so two running
   // processes do not both send each new report.
@@ -76,6 +105,7 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
 
   const forgetFile = (name: string): void => {
     attempts.delete(name);
+    started.delete(name);
     ownPending.delete(name);
     queue.remove(name);
   };
@@ -86,6 +116,7 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
    */
   const sendOne = async (name: string, entry: QueueEntry, bodyJson: string | undefined): Promise<boolean> => {
     const tried = attempts.get(name) ?? 0;
+    started.add(name);
     const offsetUsed = clockOffsetMs;
     let result = await transport.send(entry, timestampNow(), bodyJson);
     if (result.kind === 'unauthorized' && result.serverDateMs !== undefined && !stopped) {
@@ -101,18 +132,27 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
         result = await transport.send(entry, timestampNow(), bodyJson);
       }
     }
+    if (result.kind === 'drop' && result.status === 404 && entry.path === '/v1/sessions') {
+      // An ingest older than sessions, not a wrong URL: said once by the client, and not a
+      // refusal that makes flush() false (docs/sdks.md "Sessions").
+      forgetFile(name);
+      log(`dropped ${name}: the ingest has no /v1/sessions`);
+      if (!sessionsRefused) {
+        sessionsRefused = true;
+        onSessionsRefused?.();
+      }
+      return false;
+    }
     switch (result.kind) {
       case 'delivered':
         forgetFile(name);
         log(`sent ${name}: HTTP ${result.status}${result.duplicate ? ' (duplicate)' : ''}`);
         return false;
       case 'drop':
-        forgetFile(name);
-        log(`dropped ${name}: ${result.reason} (permanent)`);
-        return false;
       case 'unauthorized':
         forgetFile(name);
-        log(`dropped ${name}: HTTP 401 unauthenticated (check productKey and secret)`);
+        log(`dropped ${name}`);
+        sayRefused(result);
         return false;
       case 'retry': {
         const n = tried + 1;
@@ -139,6 +179,7 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
     if (includeOthers) {
       const scanned = queue.scan();
       for (const dropped of scanned.dropped) ownPending.delete(dropped);
+      droppedSinceFlush += scanned.dropped.length;
       names = scanned.names;
     } else {
       names = [...ownPending.keys()];
@@ -168,6 +209,10 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
       const own = ownPending.get(name);
       const entry = own?.entry ?? queue.read(name);
       if (!entry) continue;
+      if (sessionsRefused && entry.path === '/v1/sessions') {
+        forgetFile(name);
+        continue;
+      }
       inFlight += 1;
       sendOne(name, entry, own?.bodyJson).then(settled, failed);
       if (inFlight >= SEND_WINDOW) await new Promise<void>((resolve) => (slotFreed = resolve));
@@ -201,7 +246,11 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
       ownPending.set(name, { entry, bodyJson });
     },
     untrack(names) {
-      for (const name of names) ownPending.delete(name);
+      droppedSinceFlush += names.length;
+      for (const name of names) {
+        ownPending.delete(name);
+        started.delete(name);
+      }
     },
     kick() {
       if (stopped || kickPending || retryTimer !== null) return;
@@ -214,10 +263,12 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
     flush(timeoutMs) {
       return new Promise<boolean>((resolve) => {
         let timer: NodeJS.Timeout | null = null;
-        const finish = (ok: boolean): void => {
+        const finish = (empty: boolean): void => {
           if (timer) clearTimeout(timer);
           waiters.delete(check);
-          resolve(ok);
+          const dropped = droppedSinceFlush;
+          droppedSinceFlush = 0;
+          resolve(empty && dropped === 0);
         };
         function check(): void {
           if (queue.list().length === 0) return finish(true);
@@ -240,6 +291,10 @@ export function createSender({ queue, transport, now, random, log }: SenderDeps)
     },
     hasWork() {
       return ownPending.size > 0 || (othersPending && queue.list().length > 0);
+    },
+    hasUntried() {
+      for (const name of ownPending.keys()) if (!started.has(name)) return true;
+      return false;
     },
     stop() {
       stopped = true;

@@ -29,8 +29,17 @@ export interface UsageReport {
   metrics: Record<string, MetricValue>;
 }
 
+/** A release health report as sent to `/v1/sessions`: ended sessions counted per start hour and status. */
+export interface SessionReport {
+  reportId: string;
+  occurredAt: string;
+  app: { name: string; version: string };
+  installId?: string;
+  sessions: Array<{ started: string; ok: number; errored: number; crashed: number; abnormal: number }>;
+}
+
 /** Ingest paths a queued report can go to. */
-export type ReportPath = '/v1/crashes' | '/v1/usage';
+export type ReportPath = '/v1/crashes' | '/v1/usage' | '/v1/sessions';
 
 /** Per-capture context given to `captureException`. */
 export interface CaptureContext {

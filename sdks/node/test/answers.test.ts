@@ -38,14 +38,23 @@ describe('classifyAnswer', () => {
     expect(classifyAnswer(401, { date: 'Sun, 22 Nov 2026 08:00:00 GMT' }, '', now)).toEqual({
       kind: 'unauthorized',
       serverDateMs: Date.parse('2026-11-22T08:00:00Z'),
+      fromIngest: false,
     });
   });
 
-  it.each([400, 404, 405, 409, 413, 415])('drops on %i, naming the error code', (status) => {
+  it.each([
+    [400, 'refused'],
+    [404, 'not-ingest'],
+    [405, 'not-ingest'],
+    [409, 'refused'],
+    [413, 'refused'],
+    [415, 'refused'],
+  ])('drops on %i, naming the error code, with the notice %s', (status, notice) => {
     expect(classifyAnswer(status, {}, '{"error":{"code":"some_code"}}', now)).toEqual({
       kind: 'drop',
       status,
       reason: `HTTP ${status} some_code`,
+      notice,
     });
   });
 });

@@ -1,22 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '../src/client.ts';
 import type { DumpcatcherClient } from '../src/client.ts';
 import type { QueueEntry } from '../src/queue.ts';
 import type { CrashReport } from '../src/types.ts';
-import { makeTempDir, queueFiles, removeDir, testOptions, testRuntime } from './helpers/env.ts';
+import { makeTempDir, queueFiles, removeDir, testOptions, testRuntime, throwSame } from './helpers/env.ts';
 
 // No ingest here: the endpoint is never reached because nothing is flushed and kicks are
 // cancelled by close(); these tests look at what reaches the disk.
 const NOWHERE = 'http://127.0.0.1:9';
-
-function throwSame(): Error {
-  try {
-    throw new Error('same place');
-  } catch (e) {
-    return e as Error;
-  }
-}
 
 // The same five innermost frames every time, as in a crash loop.
 function crashLoop(client: DumpcatcherClient, times: number): Array<string | null> {
@@ -123,8 +115,8 @@ describe('captureException', () => {
     expect(readQueued(dir).map((e) => e.counter)).toEqual([3, 4]);
   });
 
-  it('stores a random install id once and sends it with crash reports when installId is true', async () => {
-    const a = createClient(testOptions(NOWHERE, dir, { installId: true }), testRuntime());
+  it('stores a random install id once and sends it with crash reports by default', async () => {
+    const a = createClient(testOptions(NOWHERE, dir), testRuntime());
     a.captureException(new Error('x'));
     await a.close();
     const b = createClient(testOptions(NOWHERE, dir, { installId: true }), testRuntime());
@@ -135,10 +127,11 @@ describe('captureException', () => {
     expect(readQueued(dir).map((e) => (e.body as unknown as CrashReport).installId)).toEqual([stored, stored]);
   });
 
-  it('sends no installId unless asked', async () => {
-    const client = createClient(testOptions(NOWHERE, dir), testRuntime());
+  it('sends no installId and stores none when installId is false', async () => {
+    const client = createClient(testOptions(NOWHERE, dir, { installId: false }), testRuntime());
     client.captureException(new Error('x'));
     await client.close();
     expect(readQueued(dir)[0]?.body).not.toHaveProperty('installId');
+    expect(existsSync(join(dir, 'install-id'))).toBe(false);
   });
 });

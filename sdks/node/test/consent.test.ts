@@ -32,7 +32,7 @@ describe('consent: opted out means zero requests and zero files', () => {
   ): Promise<{ mode: string }> {
     const queueDir = join(dir, 'queue');
     const client = createClient(
-      testOptions(ingest.url, queueDir, { installId: true, ...options }),
+      testOptions(ingest.url, queueDir, { autoSessionTracking: true, ...options }),
       testRuntime(runtime),
     );
     client.captureException(new Error('should not leave the machine'));
@@ -79,7 +79,7 @@ describe('consent: opted out means zero requests and zero files', () => {
   ])('%s does not opt out (control)', async (_name, env) => {
     const result = await exercise({}, { env: { ...env, DUMPCATCHER_CONFIG: configFile('not json') } });
     expect(result.mode).toBe('live');
-    expect(ingest.requests.map((r) => r.path).sort()).toEqual(['/v1/crashes', '/v1/usage']);
+    expect(ingest.requests.map((r) => r.path).sort()).toEqual(['/v1/crashes', '/v1/sessions', '/v1/usage']);
   });
 });
 

@@ -271,15 +271,35 @@ describe('delivery to the ingest', () => {
     expect(queueFiles(dir)).toEqual([]);
   });
 
-  it('drops a report after a 401 that is not about the clock (wrong secret), without retrying', async () => {
+  it('drops reports after a 401 that is not about the clock (wrong secret), without retrying; says so once, and flush() says false', async () => {
     ingest = await startFakeIngest({ secret: 'a-different-secret', productKey: PRODUCT_KEY });
-    const runtime = testRuntime({ env: { DUMPCATCHER_CONFIG: '/nonexistent', NODE_DEBUG: 'dumpcatcher' } });
+    const runtime = testRuntime();
     const client = track(createClient(testOptions(ingest.url, dir), runtime));
     client.captureException(new Error('bad secret'));
-    expect(await client.flush(3000)).toBe(true);
-    expect(ingest.requests.map((r) => r.answeredStatus)).toEqual([401]);
-    expect(runtime.stderr.join('')).toContain('HTTP 401');
-    expect(runtime.stderr.join('')).not.toContain(SECRET);
+    client.captureException(new TypeError('bad secret again'));
+    expect(await client.flush(3000)).toBe(false);
+    expect(ingest.requests.map((r) => r.answeredStatus)).toEqual([401, 401]);
+    expect(runtime.stderr).toEqual([
+      '[dumpcatcher] a report was dropped: the ingest answered 401, it does not know this productKey or secret\n',
+    ]);
+    expect(queueFiles(dir)).toEqual([]);
+    // Nothing dropped since: the next flush is true again.
+    expect(await client.flush(1000)).toBe(true);
+  });
+
+  it('drops a report answered 404 by something that is not the ingest (the Firestore port), asking whether the endpoint is the ingest URL', async () => {
+    ingest = await startFakeIngest({
+      secret: SECRET,
+      productKey: PRODUCT_KEY,
+      script: [{ status: 404, body: { error: { code: 404, message: 'Not Found', status: 'NOT_FOUND' } } }],
+    });
+    const runtime = testRuntime();
+    const client = track(createClient(testOptions(ingest.url, dir), runtime));
+    client.captureException(new Error('to the wrong port'));
+    expect(await client.flush(3000)).toBe(false);
+    expect(runtime.stderr).toEqual([
+      '[dumpcatcher] a report was dropped: the endpoint answered HTTP 404; is this the ingest URL?\n',
+    ]);
   });
 
   it('drops a report on 400 with a debug log and goes on with the next', async () => {
@@ -292,9 +312,9 @@ describe('delivery to the ingest', () => {
     const client = track(createClient(testOptions(ingest.url, dir), runtime));
     client.captureException(new Error('invalid'));
     client.captureException(new TypeError('fine'));
-    expect(await client.flush(3000)).toBe(true);
+    expect(await client.flush(3000)).toBe(false);
     expect(ingest.requests.map((r) => r.answeredStatus)).toEqual([400, 202]);
-    expect(runtime.stderr.join('')).toMatch(/dropped \S+: HTTP 400 invalid_body \(permanent\)/);
+    expect(runtime.stderr.join('')).toMatch(/a report was dropped: refused by the ingest \(HTTP 400 invalid_body\)/);
     expect(queueFiles(dir)).toEqual([]);
   });
 

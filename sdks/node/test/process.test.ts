@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
@@ -7,7 +8,16 @@ import type { QueueEntry } from '../src/queue.ts';
 import { startFakeIngest } from './helpers/fake-ingest.ts';
 import { startTestProxy } from './helpers/proxy.ts';
 import type { FakeIngest } from './helpers/fake-ingest.ts';
-import { makeTempDir, PRODUCT_KEY, queueFiles, removeDir, SECRET } from './helpers/env.ts';
+import {
+  allFiles,
+  freePort,
+  makeTempDir,
+  PRODUCT_KEY,
+  queueFiles,
+  removeDir,
+  SECRET,
+  waitUntil,
+} from './helpers/env.ts';
 
 // Real processes started through tsx: seconds each when the machine is busy (CI runs every
 // suite at once), so these tests get more than jest's default 5 s.
@@ -81,45 +91,62 @@ describe('a real Node process', () => {
     removeDir(root);
   });
 
-  it("dies of an uncaught exception as usual (exit 1, Node's stderr) leaving exactly one report, which the next process sends with the same client id and counter", async () => {
+  it("dies of an uncaught exception as usual (exit 1, Node's stderr); a detached sender it leaves behind delivers the report within seconds, once", async () => {
     const crashed = await runChild('uncaught', ingest.url, queueDir);
     expect(crashed.code).toBe(1);
     expect(crashed.stderr).toContain("throw new Error('child crashed on purpose');");
     expect(crashed.stderr).toMatch(/^Error: child crashed on purpose$/m);
     expect(crashed.stderr).toMatch(/Node\.js v\d+\.\d+\.\d+/);
+    expect(crashed.stderr).not.toContain('dumpcatcher');
     expect(crashed.clientId).toMatch(/^[A-Za-z0-9_-]{22}$/);
-    const files = queueFiles(queueDir);
-    expect(files).toHaveLength(1);
-    const entry = readEntry(queueDir, files[0] as string);
-    expect(entry).toMatchObject({ path: '/v1/crashes', clientId: crashed.clientId, counter: 1 });
-    expect(entry.body).toMatchObject({ exception: { type: 'Error', message: 'child crashed on purpose' } });
-    // The process died right after writing: nothing was sent by it.
-    expect(ingest.requests).toHaveLength(0);
 
-    const sender = await runChild('send', ingest.url, queueDir);
-    expect(sender.code).toBe(0);
-    expect(sender.stdout).toContain('{"flushed":true}');
-    expect(sender.clientId).not.toBe(crashed.clientId);
-    expect(ingest.requests).toHaveLength(1);
+    // The process is gone; its report arrives from the sender it left (no next start).
+    await waitUntil(() => ingest.requests.length >= 1, 10_000, 'the crash to arrive');
     const req = ingest.requests[0];
     expect(req?.signatureValid).toBe(true);
     expect(req?.answeredStatus).toBe(202);
     expect(req?.headers['x-dumpcatcher-client']).toBe(crashed.clientId);
     expect(req?.headers['x-dumpcatcher-counter']).toBe('1');
-    expect(req?.body.reportId).toBe((entry.body as { reportId: string }).reportId);
+    expect(req?.body).toMatchObject({ exception: { type: 'Error', message: 'child crashed on purpose' } });
+    await waitUntil(() => queueFiles(queueDir).length === 0, 5000, 'the queue to empty');
+
+    // A next start finds nothing left to send.
+    const next = await runChild('send', ingest.url, queueDir);
+    expect(next.stdout).toContain('{"flushed":true}');
+    expect(ingest.requests).toHaveLength(1);
+  });
+
+  it('a crash the detached sender cannot deliver (ingest down) stays queued, and the next start sends it once with the same client id and counter', async () => {
+    const port = await freePort();
+    const crashed = await runChild('uncaught', `http://127.0.0.1:${port}`, queueDir, { DC_SHUTDOWN_MS: '200' });
+    expect(crashed.code).toBe(1);
+    const files = queueFiles(queueDir);
+    expect(files).toHaveLength(1);
+    const entry = readEntry(queueDir, files[0] as string);
+    expect(entry).toMatchObject({ path: '/v1/crashes', clientId: crashed.clientId, counter: 1 });
+    // Let the sender it left try and give up (200 ms + its grace), then start again.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(queueFiles(queueDir)).toEqual(files);
+
+    const sender = await runChild('send', ingest.url, queueDir);
+    expect(sender.code).toBe(0);
+    expect(sender.stdout).toContain('{"flushed":true}');
+    expect(ingest.requests).toHaveLength(1);
+    expect(ingest.requests[0]?.headers['x-dumpcatcher-client']).toBe(crashed.clientId);
+    expect(ingest.requests[0]?.headers['x-dumpcatcher-counter']).toBe('1');
+    expect(ingest.requests[0]?.body.reportId).toBe((entry.body as { reportId: string }).reportId);
     expect(queueFiles(queueDir)).toEqual([]);
   });
 
-  it('dies of an unhandled rejection as usual, leaving exactly one report', async () => {
+  it('dies of an unhandled rejection as usual, and its report arrives from the detached sender', async () => {
     const crashed = await runChild('rejection', ingest.url, queueDir);
     expect(crashed.code).toBe(1);
     expect(crashed.stderr).toMatch(/^Error: child rejected on purpose$/m);
     expect(crashed.stderr).toMatch(/Node\.js v\d+/);
-    const files = queueFiles(queueDir);
-    expect(files).toHaveLength(1);
-    expect(readEntry(queueDir, files[0] as string).body).toMatchObject({
-      exception: { message: 'child rejected on purpose' },
-    });
+    await waitUntil(() => ingest.requests.length >= 1, 10_000, 'the rejection to arrive');
+    expect(ingest.requests).toHaveLength(1);
+    expect(ingest.requests[0]?.body).toMatchObject({ exception: { message: 'child rejected on purpose' } });
+    expect(ingest.requests[0]?.headers['x-dumpcatcher-client']).toBe(crashed.clientId);
   });
 
   it("lets the app's own uncaughtException handler run and decide: here it survives with exit code 3, and the report goes out at exit", async () => {
@@ -180,5 +207,137 @@ describe('a real Node process', () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => blackHole.close(() => resolve()));
     }
+  });
+
+  describe('release health sessions of real Node processes', () => {
+    const SESSIONS = { DC_SESSIONS: '1' };
+    const hourOf = (ms: number): string => new Date(ms).toISOString().slice(0, 13) + ':00:00Z';
+    const sessionBodies = (): Array<Record<string, unknown>> =>
+      ingest.requests.filter((r) => r.path === '/v1/sessions').map((r) => r.body);
+    const installId = (): string => readFileSync(join(queueDir, 'install-id'), 'utf8').trim();
+    const markers = (): string[] => allFiles(queueDir).filter((n) => n.startsWith('session-'));
+    const counts = (ok: number, errored: number, crashed: number, abnormal: number) => ({
+      ok,
+      errored,
+      crashed,
+      abnormal,
+    });
+
+    /** Starts the child in `hang` mode; resolves with its app process (tsx runs it in a child of its own) once its session has started. */
+    function startHanging(): Promise<{ child: ChildProcess; pid: number }> {
+      const env: Record<string, string | undefined> = { ...process.env, ...SESSIONS };
+      delete env.DO_NOT_TRACK;
+      delete env.DUMPCATCHER_DISABLED;
+      Object.assign(env, {
+        DUMPCATCHER_CONFIG: join(queueDir, '..', 'no-config.json'),
+        DC_ENDPOINT: ingest.url,
+        DC_PRODUCT_KEY: PRODUCT_KEY,
+        DC_SECRET: SECRET,
+        DC_QUEUE_DIR: queueDir,
+      });
+      const child = spawn(TSX, [CHILD, 'hang'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      return new Promise((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString('utf8');
+          const m = /running (\d+)\n/.exec(out);
+          if (m) resolve({ child, pid: Number(m[1]) });
+        });
+        child.on('error', reject);
+        child.on('close', (code) => reject(new Error(`hang child ended early (${String(code)})`)));
+      });
+    }
+
+    function killHard({ child, pid }: { child: ChildProcess; pid: number }): Promise<void> {
+      return new Promise((resolve) => {
+        child.removeAllListeners('close');
+        child.on('close', () => resolve());
+        process.kill(pid, 'SIGKILL');
+      });
+    }
+
+    it('a clean run sends one signed ok session of its release and install at exit', async () => {
+      const before = Date.now();
+      const run = await runChild('clean', ingest.url, queueDir, SESSIONS);
+      expect(run.code).toBe(0);
+      expect(ingest.requests.every((r) => r.signatureValid)).toBe(true);
+      expect(sessionBodies()).toEqual([
+        {
+          reportId: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown,
+          occurredAt: expect.any(String) as unknown,
+          app: { name: 'child-app', version: '1.0.0' },
+          installId: installId(),
+          sessions: [{ started: hourOf(before), ...counts(1, 0, 0, 0) }],
+        },
+      ]);
+      expect(markers()).toEqual([]);
+    });
+
+    it('a run that captured a handled error sends an errored session', async () => {
+      const before = Date.now();
+      const run = await runChild('capture-and-exit', ingest.url, queueDir, SESSIONS);
+      expect(run.code).toBe(0);
+      expect(sessionBodies()).toHaveLength(1);
+      expect(sessionBodies()[0]?.sessions).toEqual([{ started: hourOf(before), ...counts(0, 1, 0, 0) }]);
+      expect(ingest.requests.filter((r) => r.path === '/v1/crashes')).toHaveLength(1);
+    });
+
+    it('an uncaught crash hands its crashed session report to the detached sender with the crash report; the next start sends nothing more', async () => {
+      const before = Date.now();
+      const crashed = await runChild('uncaught', ingest.url, queueDir, SESSIONS);
+      expect(crashed.code).toBe(1);
+      expect(markers()).toEqual([]);
+
+      // No second run: both arrive from the sender the dying process left.
+      await waitUntil(() => ingest.requests.length >= 2, 10_000, 'the crash and its session to arrive');
+      await waitUntil(() => queueFiles(queueDir).length === 0, 5000, 'the queue to empty');
+      expect(ingest.requests.map((r) => r.path).sort()).toEqual(['/v1/crashes', '/v1/sessions']);
+      const sessions = ingest.requests.filter((r) => r.path === '/v1/sessions');
+      expect(sessions[0]?.signatureValid).toBe(true);
+      expect(sessions[0]?.headers['x-dumpcatcher-client']).toBe(crashed.clientId);
+      expect(sessions[0]?.body).toMatchObject({ installId: installId() });
+      expect(sessions[0]?.body.sessions).toEqual([{ started: hourOf(before), ...counts(0, 0, 1, 0) }]);
+
+      const next = await runChild('send', ingest.url, queueDir);
+      expect(next.stdout).toContain('{"flushed":true}');
+      expect(ingest.requests).toHaveLength(2);
+    });
+
+    it('a SIGKILLed run is found abnormal by the next start and sent with its ok session, in one report', async () => {
+      const before = Date.now();
+      const victim = await startHanging();
+      expect(markers()).toHaveLength(1);
+      await killHard(victim);
+      expect(markers()).toHaveLength(1);
+
+      const next = await runChild('clean', ingest.url, queueDir, SESSIONS);
+      expect(next.code).toBe(0);
+      const bodies = sessionBodies();
+      expect(bodies).toHaveLength(1);
+      expect(bodies[0]?.installId).toBe(installId());
+      const hour = hourOf(before);
+      const after = hourOf(Date.now());
+      // One bucket, or two when the test ran across the top of an hour.
+      const total = (bodies[0]?.sessions as Array<Record<string, number>>).reduce(
+        (sum, b) => ({ ok: (sum.ok ?? 0) + (b.ok ?? 0), abnormal: (sum.abnormal ?? 0) + (b.abnormal ?? 0) }),
+        {} as Record<string, number>,
+      );
+      expect(total).toEqual({ ok: 1, abnormal: 1 });
+      if (hour === after) expect(bodies[0]?.sessions).toEqual([{ started: hour, ...counts(1, 0, 0, 1) }]);
+      expect(markers()).toEqual([]);
+    });
+
+    it('a running process is not found abnormal by another one sharing its folder', async () => {
+      const live = await startHanging();
+      try {
+        const other = await runChild('clean', ingest.url, queueDir, SESSIONS);
+        expect(other.code).toBe(0);
+        expect(sessionBodies()).toHaveLength(1);
+        expect(sessionBodies()[0]?.sessions).toEqual([expect.objectContaining(counts(1, 0, 0, 0))]);
+        expect(markers()).toHaveLength(1);
+      } finally {
+        await killHard(live);
+      }
+    });
   });
 });

@@ -143,6 +143,7 @@ describe('createTransport (node:http / node:https)', () => {
     expect(await transport.send(entry, 1)).toEqual({
       kind: 'unauthorized',
       serverDateMs: Date.parse('2026-11-22T10:00:00Z'),
+      fromIngest: true,
     });
   });
 

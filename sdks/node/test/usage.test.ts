@@ -52,10 +52,11 @@ describe('metric registry', () => {
     expect(errors).toEqual(['broken']);
   });
 
-  it('reads the locale as ll_CC from the environment', () => {
-    expect(processLocale({ LANG: 'de_DE.UTF-8' })).toBe('de_DE');
-    expect(processLocale({ LC_ALL: 'fr_CA@euro', LANG: 'de_DE.UTF-8' })).toBe('fr_CA');
-    expect(processLocale({ LANG: 'C' })).toMatch(/^[a-z]{2,3}(_\w+)?$/i);
+  it('reads the locale as a BCP 47 tag from the environment (the cases are in locale-v1.json)', () => {
+    expect(processLocale({ LANG: 'de_DE.UTF-8' })).toBe('de-DE');
+    expect(processLocale({ LANG: 'C.UTF-8' })).toBe('C');
+    // Without a variable, Intl's default, also as a BCP 47 tag.
+    expect(processLocale({})).toMatch(/^(?:C|[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|\d{3}))?)$/);
   });
 });
 

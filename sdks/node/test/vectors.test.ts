@@ -1,10 +1,16 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { classifyAnswer, clockFixFor } from '../src/answers.ts';
+import { classifyAnswer, clockFixFor, refusalNotice } from '../src/answers.ts';
+import { createNotice } from '../src/log.ts';
+import { processLocale } from '../src/metrics.ts';
+import type { NoticeReason } from '../src/log.ts';
 import { createClient } from '../src/client.ts';
 import { createLimiter, localFingerprint } from '../src/limiter.ts';
 import { createQueue } from '../src/queue.ts';
 import { createScrubber } from '../src/scrub.ts';
+import { parseMarker } from '../src/session-markers.ts';
+import { BACKGROUND_SESSION_MS, createSessionBook } from '../src/sessions.ts';
+import type { FoundSession, SessionReportPart } from '../src/sessions.ts';
 import type { DumpcatcherOptions } from '../src/options.ts';
 import { makeTempDir, removeDir, testRuntime } from './helpers/env.ts';
 
@@ -28,15 +34,20 @@ interface AnswerVectors {
     name: string;
     status: number;
     headers: Record<string, string>;
+    body?: string;
     nowMs: number;
     clockOffsetMs: number;
-    expect: { action: string; retryAfterMs?: number | null; clockOffsetMs?: number };
+    expect: { action: string; retryAfterMs?: number | null; clockOffsetMs?: number; log?: string };
   }>;
 }
 
 interface OptionVectors {
   base: Record<string, unknown>;
-  cases: Array<{ name: string; valid: boolean; set?: Record<string, unknown>; unset?: string[] }>;
+  cases: Array<{ name: string; valid: boolean; set?: Record<string, unknown>; unset?: string[]; log?: string }>;
+}
+
+interface NoticeVectors {
+  notices: Array<{ reason: NoticeReason; level: 'warning' | 'debug'; phrase: string }>;
 }
 
 describe('scrub-v1.json', () => {
@@ -52,21 +63,24 @@ describe('answers-v1.json', () => {
     // Header names as node:http hands them over: lower case.
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(c.headers)) headers[k.toLowerCase()] = v;
-    const result = classifyAnswer(c.status, headers, '', c.nowMs);
-    let actual: { action: string; retryAfterMs?: number | null; clockOffsetMs?: number };
+    const result = classifyAnswer(c.status, headers, c.body ?? '', c.nowMs);
+    let actual: { action: string; retryAfterMs?: number | null; clockOffsetMs?: number; log?: string };
     switch (result.kind) {
       case 'delivered':
         actual = { action: 'delivered' };
         break;
       case 'drop':
-        actual = { action: 'drop' };
+        actual = { action: 'drop', log: refusalNotice(result) ?? '' };
         break;
       case 'retry':
         actual = { action: 'retry', retryAfterMs: result.retryAfterMs ?? null };
         break;
       case 'unauthorized': {
         const offset = clockFixFor(result.serverDateMs, c.nowMs, c.clockOffsetMs);
-        actual = offset === null ? { action: 'drop' } : { action: 'clockFix', clockOffsetMs: offset };
+        actual =
+          offset === null
+            ? { action: 'drop', log: refusalNotice(result) ?? '' }
+            : { action: 'clockFix', clockOffsetMs: offset };
         break;
       }
     }
@@ -99,11 +113,61 @@ describe('options-v1.json', () => {
     const client = createClient(options as unknown as DumpcatcherOptions, runtime);
     try {
       expect(client.mode).toBe(c.valid ? (debug ? 'debug' : 'live') : 'off');
-      // An invalid configuration says why on the debug log.
-      if (!c.valid && debug) expect(runtime.stderr.join('')).toMatch(/SDK disabled: /);
+      if (c.valid) {
+        expect(runtime.stderr.join('')).not.toContain('SDK disabled');
+      } else {
+        // An invalid configuration says why, naming the option, in debug mode or not; and flush() says false.
+        const lines = runtime.stderr
+          .join('')
+          .split('\n')
+          .filter((l) => l.includes('SDK disabled'));
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toContain(c.log);
+        expect(lines[0]).toMatch(/^\[dumpcatcher\] /);
+        expect(await client.flush(100)).toBe(false);
+      }
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('notices-v1.json', () => {
+  const vectors = load<NoticeVectors>('notices-v1.json');
+  const cases = vectors.notices.flatMap((n) => [
+    [`${n.reason} (debug: false)`, n, false] as const,
+    [`${n.reason} (debug: true)`, n, true] as const,
+  ]);
+  it.each(cases)('%s', (_name, n, debug) => {
+    const lines: string[] = [];
+    const notice = createNotice(debug, {}, 'the-secret', (text) => lines.push(text), new Set());
+    for (let i = 0; i < 3; i++) notice(n.reason, `${n.phrase} (the-secret, time ${i})`);
+    const expected = debug ? 3 : n.level === 'warning' ? 1 : 0;
+    expect(lines).toHaveLength(expected);
+    for (const line of lines) {
+      expect(line.startsWith('[dumpcatcher] ')).toBe(true);
+      expect(line).toContain(n.phrase);
+      expect(line).not.toContain('the-secret');
+    }
+  });
+
+  it('NODE_DEBUG=dumpcatcher says every notice every time, as debug mode does', () => {
+    const lines: string[] = [];
+    const notice = createNotice(false, { NODE_DEBUG: 'http,dumpcatcher' }, '', (text) => lines.push(text), new Set());
+    for (const n of vectors.notices) {
+      notice(n.reason, n.phrase);
+      notice(n.reason, n.phrase);
+    }
+    expect(lines).toHaveLength(vectors.notices.length * 2);
+  });
+});
+
+describe('locale-v1.json', () => {
+  const vectors = load<{
+    cases: Array<{ name: string; env: Record<string, string>; default: string | null; expected: string | null }>;
+  }>('locale-v1.json');
+  it.each(vectors.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    expect(processLocale(c.env, () => c.default)).toBe(c.expected);
   });
 });
 
@@ -246,5 +310,81 @@ describe('arch-v1.json', () => {
   });
   it.each(rows(vectors.cases, 'arch-v1.json: cases'))('%s is a name process.arch uses', (_name, c) => {
     expect(vectors.nodeArchs).toContain(c.arch);
+  });
+});
+
+interface SessionVectors {
+  backgroundSessionMs: number;
+  cases: Array<{
+    name: string;
+    app: { name: string; version: string };
+    installId?: string;
+    autoSessionTracking: boolean;
+    events: Array<{
+      event: string;
+      at?: string;
+      /** What the dead markers held, less `v` and `writer`. */
+      found?: Array<Record<string, unknown>>;
+    }>;
+    reports: SessionReportPart[];
+  }>;
+}
+
+describe('sessions-v1.json', () => {
+  const vectors = load<SessionVectors>('sessions-v1.json');
+
+  it('holds cases, and the background rule the SDK uses', () => {
+    expect(vectors.cases.length).toBeGreaterThan(0);
+    expect(BACKGROUND_SESSION_MS).toBe(vectors.backgroundSessionMs);
+  });
+
+  it.each(vectors.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const book = createSessionBook({
+      appName: c.app.name,
+      appVersion: c.app.version,
+      ...(c.installId !== undefined ? { installId: c.installId } : {}),
+    });
+    const reports: SessionReportPart[] = [];
+    const out = (part: SessionReportPart | null): void => {
+      if (part) reports.push(part);
+    };
+    for (const e of c.events) {
+      const at = e.at === undefined ? NaN : Date.parse(e.at);
+      switch (e.event) {
+        case 'init': {
+          if (c.autoSessionTracking) out(book.start(at));
+          // Read as the marker files they stand for, through the SDK's own marker parser.
+          const found: FoundSession[] = (e.found ?? []).map((f) => {
+            const parsed = parseMarker(JSON.stringify({ v: 1, ...f, writer: { pid: null } }));
+            if (parsed === null) throw new Error(`found ${JSON.stringify(f)} is not a marker`);
+            return parsed.session;
+          });
+          reports.push(...book.found(found));
+          break;
+        }
+        case 'capture':
+          book.markErrored();
+          break;
+        case 'uncaught':
+          out(book.end('crashed'));
+          break;
+        case 'exit':
+        case 'endSession':
+          out(book.end('ok'));
+          break;
+        case 'startSession':
+          out(book.start(at));
+          break;
+        case 'background':
+          book.background(at);
+          break;
+        case 'foreground':
+          out(book.foreground(at));
+          break;
+        default:
+          throw new Error(`unknown event ${e.event}`);
+      }
+    }
+    expect(reports).toEqual(c.reports);
   });
 });

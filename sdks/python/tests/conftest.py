@@ -11,6 +11,7 @@ sys.path.insert(0, os.path.dirname(__file__))  # ingest_server lives beside the 
 
 import dumpcatcher  # noqa: E402
 from dumpcatcher import Client, Options, RetryPolicy  # noqa: E402
+from dumpcatcher.disk_queue import FILE_NAME  # noqa: E402
 from ingest_server import IngestServer  # noqa: E402
 
 PRODUCT_KEY = "pk_test_0123456789"
@@ -26,6 +27,12 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     monkeypatch.setenv("DUMPCATCHER_CONFIG", str(tmp_path / "no-config.json"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+
+
+@pytest.fixture(autouse=True)
+def fresh_notices() -> None:
+    """Each test starts as a fresh process would: no notice said yet."""
+    dumpcatcher.log.forget_notices()
 
 
 @pytest.fixture(autouse=True)
@@ -53,15 +60,15 @@ def queue_dir(tmp_path: Any) -> str:
 
 
 def report_files(path: str) -> List[str]:
-    """Queue report files (not limiter.json, install-id or .tmp)."""
+    """Queue report files (not limiter.json, install-id, session markers or .tmp)."""
     if not os.path.isdir(path):
         return []
-    return sorted(n for n in os.listdir(path) if n.endswith(".json") and n != "limiter.json")
+    return sorted(n for n in os.listdir(path) if FILE_NAME.match(n))
 
 
 @pytest.fixture
 def make_client(ingest: IngestServer, queue_dir: str) -> Iterator[Callable[..., Client]]:
-    """Build Clients aimed at the local ingest with a fast retry policy; closed afterwards."""
+    """Build Clients aimed at the local ingest with a fast retry policy (no automatic session); closed afterwards."""
     made: List[Client] = []
 
     def build(policy: RetryPolicy = FAST_RETRY, **overrides: Any) -> Client:
@@ -73,6 +80,8 @@ def make_client(ingest: IngestServer, queue_dir: str) -> Iterator[Callable[..., 
             app_version="1.2.3",
             queue_dir=queue_dir,
             capture_uncaught=False,
+            # Sessions add a report at close; the session tests turn them on.
+            auto_session_tracking=False,
         )
         options.update(overrides)
         client = Client(Options.from_kwargs(options), retry_policy=policy)

@@ -150,7 +150,7 @@ class IngestServer:
                 self._answer(status, payload, extra_headers)
 
             def _decide(self, raw: bytes, headers: Dict[str, str]):  # type: ignore[no-untyped-def]
-                if self.path not in ("/v1/crashes", "/v1/usage"):
+                if self.path not in ("/v1/crashes", "/v1/usage", "/v1/sessions"):
                     return 404, {"error": {"code": "not_found"}}, {}, None
                 for name, rule in HEADER_RULES.items():
                     if not rule.match(headers.get(name, "")):

@@ -22,6 +22,7 @@ def options(ingest: IngestServer, queue_dir: str) -> Dict[str, Any]:
         app_version="3.0.0",
         queue_dir=queue_dir,
         capture_uncaught=False,
+        auto_session_tracking=False,
     )
 
 
@@ -110,7 +111,9 @@ class TestCaptureContent:
         body = ingest.delivered()[0].body or {}
         assert body["label"] == "default-label"
         assert body["tags"] == {"env": "prod", "tier": "pro"}
-        assert "fingerprint" not in body and "installId" not in body
+        assert "fingerprint" not in body
+        client = dumpcatcher.get_client()
+        assert client is not None and body["installId"] == client.install_id  # on by default
 
     def test_install_id_is_kept_across_starts(self, options: Dict[str, Any], queue_dir: str) -> None:
         dumpcatcher.init(install_id=True, **options)

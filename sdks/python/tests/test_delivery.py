@@ -1,10 +1,11 @@
 """Delivery against a real local HTTP server: write-before-send, retries, answers, gzip."""
 
 import json
+import logging
 import os
 import time
 import uuid
-from typing import Callable, Dict, List
+from typing import Any, Callable, Dict, List
 
 import pytest
 
@@ -161,10 +162,25 @@ class TestAnswers:
         ingest.script = [(status, headers)]
         client = make_client()
         capture(client)
-        assert client.flush(5)
+        # flush() tells the truth: a report was refused, not stored.
+        assert client.flush(5) is False
         time.sleep(0.2)
         assert [(r.status, r.path) for r in ingest.received] == [(status, "/v1/crashes")]
         assert report_files(queue_dir) == []
+        # Nothing refused since: the next flush is True again.
+        assert client.flush(1) is True
+
+    def test_a_404_asks_whether_the_endpoint_is_the_ingest_once_and_flush_says_false(
+        self, make_client: Callable[..., Client], ingest: IngestServer, caplog: Any
+    ) -> None:
+        caplog.set_level(logging.DEBUG, logger="dumpcatcher")
+        ingest.script = [(404, {}), (404, {})]
+        client = make_client()
+        capture(client)
+        capture(client)
+        assert client.flush(5) is False
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert warnings == ["a report was dropped: the endpoint answered HTTP 404; is this the ingest URL?"]
 
     def test_a_redirect_is_not_followed_and_the_report_is_kept_for_a_retry(
         self, make_client: Callable[..., Client], ingest: IngestServer, queue_dir: str
@@ -287,15 +303,20 @@ class TestAuthentication:
         assert abs(corrected - (time.time() + 1000)) < 10
         assert report_files(queue_dir) == []
 
-    def test_a_wrong_secret_is_dropped_after_one_attempt(
-        self, make_client: Callable[..., Client], ingest: IngestServer, queue_dir: str
+    def test_a_wrong_secret_is_dropped_after_one_attempt_said_once_and_flush_says_false(
+        self, make_client: Callable[..., Client], ingest: IngestServer, queue_dir: str, caplog: Any
     ) -> None:
+        caplog.set_level(logging.DEBUG, logger="dumpcatcher")
         client = make_client(secret="not-the-right-secret")
         capture(client)
-        assert client.flush(5)
+        capture(client)
+        assert client.flush(5) is False
         time.sleep(0.2)
-        assert [r.status for r in ingest.received] == [401]
+        assert [r.status for r in ingest.received] == [401, 401]
         assert report_files(queue_dir) == []
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert warnings == ["a report was dropped: the ingest answered 401, it does not know this product_key or secret"]
+        assert "not-the-right-secret" not in caplog.text
 
 
 class TestCompression:

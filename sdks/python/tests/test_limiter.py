@@ -1,9 +1,10 @@
 """The client-side limiter: per local fingerprint, per window, kept across restarts."""
 
 import json
+import logging
 import os
 import time
-from typing import Callable, List
+from typing import Any, Callable, List
 
 from conftest import report_files
 from dumpcatcher import Client, RetryPolicy
@@ -95,14 +96,18 @@ class TestLimiterWindow:
 
 
 class TestLimiterInClient:
-    def test_a_crash_loop_is_cut_at_max_reports_per_fingerprint(
-        self, make_client: Callable[..., Client], queue_dir: str
+    def test_a_crash_loop_is_cut_at_max_reports_per_fingerprint_and_says_so_once(
+        self, make_client: Callable[..., Client], queue_dir: str, caplog: Any
     ) -> None:
+        caplog.set_level(logging.DEBUG, logger="dumpcatcher")
         client = make_client(policy=PARKED, max_reports_per_fingerprint=3, endpoint="http://127.0.0.1:9")
         ids: List[object] = [capture_from(client, crash_at_same_place) for _ in range(5)]
         assert [i is not None for i in ids] == [True, True, True, False, False]
         assert capture_from(client, crash_elsewhere) is not None
         assert len(report_files(queue_dir)) == 4
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert len(warnings) == 1
+        assert "dropped by the client-side limiter" in warnings[0]
 
     def test_the_limit_holds_across_restarts(self, make_client: Callable[..., Client], queue_dir: str) -> None:
         for _ in range(3):  # three "processes", each crashing twice

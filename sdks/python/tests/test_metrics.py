@@ -43,7 +43,7 @@ class TestBuiltIns:
         values = Collector().collect(CONTEXT)
         assert values["runtime.name"] == "python"
         assert values["app.version"] == "9.8.7"
-        assert values["locale"] == "de_DE"
+        assert values["locale"] == "de-DE"
         assert values["os.name"] in ("linux", "darwin", "windows")
         assert values["os.arch"] == "arm64"
         assert isinstance(values["cpu.count"], int) and values["cpu.count"] >= 1

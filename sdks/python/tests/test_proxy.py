@@ -114,6 +114,7 @@ def _client(endpoint: str, queue_dir: str) -> Client:
                 app_version="1.2.3",
                 queue_dir=queue_dir,
                 capture_uncaught=False,
+                auto_session_tracking=False,
             )
         )
     )

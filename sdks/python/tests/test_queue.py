@@ -1,12 +1,14 @@
 """The disk queue: atomic files, bounds (count, bytes, age), leftovers, broken files."""
 
+import logging
 import os
 import time
 import uuid
-from typing import Callable, List
+from typing import Any, Callable, List
 
 import pytest
 
+from dumpcatcher import Client, RetryPolicy
 from dumpcatcher.disk_queue import Queue
 
 
@@ -120,3 +122,18 @@ def test_rfc3339_has_milliseconds_and_z() -> None:
     assert rfc3339(0) == "1970-01-01T00:00:00.000Z"
     assert rfc3339(1763798400.25) == "2025-11-22T08:00:00.250Z"
     assert time.time() > 0
+
+
+def test_a_full_queue_says_it_dropped_unsent_reports_once_and_flush_says_false(
+    make_client: Callable[..., Client], caplog: Any
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="dumpcatcher")
+    parked = RetryPolicy(base=60, cap=60, max_attempts=1)
+    client = make_client(policy=parked, max_queue_files=2, endpoint="http://127.0.0.1:9")
+    for i in range(5):
+        client.capture_exception(ValueError("report %d" % i))
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        "queue full: 1 unsent report(s) dropped (max_queue_files, max_queue_bytes or max_queue_age_seconds)"
+    ]
+    assert client.flush(0.2) is False

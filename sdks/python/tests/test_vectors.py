@@ -4,15 +4,24 @@ import json
 import os
 import platform
 import re
+from datetime import datetime
 from typing import Any, Dict, List, Tuple
+
+import logging
 
 import pytest
 
+import dumpcatcher
+import dumpcatcher.log
+
 from dumpcatcher.disk_queue import Queue
 from dumpcatcher.limiter import Limiter, local_fingerprint
+from dumpcatcher.metrics import process_locale
 from dumpcatcher.options import Options, OptionsError
 from dumpcatcher.report import os_arch
 from dumpcatcher.scrub import Scrubber
+from dumpcatcher.session_markers import parse_marker
+from dumpcatcher.sessions import BACKGROUND_SESSION_SECONDS, Owner, SessionBook
 from dumpcatcher.transport import CLOCK_FIX, classify_answer
 
 VECTORS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "test", "vectors")
@@ -33,6 +42,8 @@ def _cases(cases: List[Dict[str, Any]], where: str) -> List[Dict[str, Any]]:
 SCRUB = _load("scrub-v1.json")
 ANSWERS = _load("answers-v1.json")
 OPTIONS = _load("options-v1.json")
+NOTICES = _load("notices-v1.json")
+LOCALES = _load("locale-v1.json")
 FILES = _load("files-v1.json")
 ARCH = _load("arch-v1.json")
 SCRUB_CASES = _cases(SCRUB["cases"], "scrub-v1.json: cases")
@@ -50,8 +61,16 @@ def test_scrub_vector(case: Dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", ANSWER_CASES, ids=[c["name"] for c in ANSWER_CASES])
 def test_answer_vector(case: Dict[str, Any]) -> None:
     headers = {k.lower(): v for k, v in case["headers"].items()}
-    decision = classify_answer(case["status"], headers, case["nowMs"] / 1000.0, case["clockOffsetMs"] / 1000.0)
+    decision = classify_answer(
+        case["status"],
+        headers,
+        case["nowMs"] / 1000.0,
+        case["clockOffsetMs"] / 1000.0,
+        case.get("body", "").encode("utf-8"),
+    )
     actual: Dict[str, Any] = {"action": "clockFix" if decision.action == CLOCK_FIX else decision.action}
+    if decision.action == "drop":
+        actual["log"] = decision.notice
     if decision.action == "retry":
         actual["retryAfterMs"] = None if decision.retry_after is None else round(decision.retry_after * 1000)
     if decision.action == CLOCK_FIX:
@@ -72,7 +91,7 @@ OPTION_CASES: List[Tuple[Dict[str, Any], bool]] = [
 @pytest.mark.parametrize(
     "case,debug", OPTION_CASES, ids=["%s (debug: %s)" % (c["name"], d) for c, d in OPTION_CASES]
 )
-def test_options_vector(case: Dict[str, Any], debug: bool, tmp_path: Any) -> None:
+def test_options_vector(case: Dict[str, Any], debug: bool, tmp_path: Any, caplog: Any) -> None:
     options = dict(OPTIONS["base"], **case.get("set", {}))
     for name in case.get("unset", []):
         del options[name]
@@ -86,6 +105,46 @@ def test_options_vector(case: Dict[str, Any], debug: bool, tmp_path: Any) -> Non
     else:
         with pytest.raises(OptionsError):
             Options.from_kwargs(kwargs)
+        # What init() says of it: one WARNING naming the option, debug mode or not; flush() is False.
+        caplog.set_level(logging.DEBUG, logger="dumpcatcher")
+        dumpcatcher.init(**kwargs)
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert len(warnings) == 1
+        assert "SDK disabled" in warnings[0]
+        name = _snake(case["log"])
+        assert (name[: -len("_ms")] if name in ("shutdown_timeout_ms", "request_timeout_ms") else name) in warnings[0]
+        assert dumpcatcher.flush(0.1) is False
+
+
+NOTICE_CASES: List[Tuple[Dict[str, Any], bool]] = [(n, d) for n in NOTICES["notices"] for d in (False, True)]
+
+
+@pytest.mark.parametrize(
+    "notice,debug", NOTICE_CASES, ids=["%s (debug: %s)" % (n["reason"], d) for n, d in NOTICE_CASES]
+)
+def test_notice_vector(notice: Dict[str, Any], debug: bool, caplog: Any, capsys: Any) -> None:
+    caplog.set_level(logging.DEBUG, logger="dumpcatcher")
+    dumpcatcher.log.set_echo(debug)
+    try:
+        for i in range(3):
+            dumpcatcher.log.notice(notice["reason"], "%s (time %d)", notice["phrase"], i)
+    finally:
+        dumpcatcher.log.set_echo(False)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    expected = 3 if debug and notice["level"] == "warning" else 1 if notice["level"] == "warning" else 0
+    assert len(warnings) == expected
+    for message in warnings:
+        assert notice["phrase"] in message
+    # Debug mode prints each one on stderr, every time.
+    printed = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[dumpcatcher] ")]
+    assert len(printed) == (3 if debug else 0)
+    for line in printed:
+        assert notice["phrase"] in line
+
+
+@pytest.mark.parametrize("case", LOCALES["cases"], ids=[c["name"] for c in LOCALES["cases"]])
+def test_locale_vector(case: Dict[str, Any]) -> None:
+    assert process_locale(case["env"], lambda: case["default"]) == case["expected"]
 
 
 QUEUE_READS = _cases(FILES["queue"]["read"], "files-v1.json: queue.read")
@@ -164,3 +223,54 @@ def test_limiter_keeps_at_most_max_entries_dropping_the_window_that_started_firs
 def test_arch_vector(case: Dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(platform, "machine", lambda: case["machine"])
     assert os_arch() == case["arch"]
+
+
+SESSIONS = _load("sessions-v1.json")
+
+
+def test_session_vectors_hold_cases_and_the_sdk_uses_their_background_rule() -> None:
+    assert len(SESSIONS["cases"]) > 0
+    assert BACKGROUND_SESSION_SECONDS * 1000 == SESSIONS["backgroundSessionMs"]
+
+
+def _seconds(stamp: str) -> float:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+@pytest.mark.parametrize("case", SESSIONS["cases"], ids=[c["name"] for c in SESSIONS["cases"]])
+def test_session_vector(case: Dict[str, Any]) -> None:
+    book = SessionBook(Owner(case["app"]["name"], case["app"]["version"], case.get("installId")))
+    reports: List[Dict[str, Any]] = []
+
+    def out(part: Any) -> None:
+        if part is not None:
+            reports.append(part)
+
+    for e in case["events"]:
+        at = _seconds(e["at"]) if "at" in e else None
+        kind = e["event"]
+        if kind == "init":
+            if case["autoSessionTracking"]:
+                out(book.start(at))  # type: ignore[arg-type]
+            # Read as the marker files they stand for, through the SDK's own marker parser.
+            found = []
+            for f in e.get("found", []):
+                parsed = parse_marker(json.dumps(dict(f, v=1, writer={})))
+                assert parsed is not None, f
+                found.append(parsed[0])
+            reports.extend(book.found(found))
+        elif kind == "capture":
+            book.mark_errored()
+        elif kind == "uncaught":
+            out(book.end("crashed"))
+        elif kind in ("exit", "endSession"):
+            out(book.end("ok"))
+        elif kind == "startSession":
+            out(book.start(at))  # type: ignore[arg-type]
+        elif kind == "background":
+            book.background(at)  # type: ignore[arg-type]
+        elif kind == "foreground":
+            out(book.foreground(at))  # type: ignore[arg-type]
+        else:
+            raise AssertionError("unknown event " + kind)
+    assert reports == case["reports"]

@@ -27,7 +27,7 @@ import java.util.Map;
  *
  * <p>Settings come from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET and optionally E2E_QUEUE_DIR
  * (else the SDK's default folder), E2E_SHUTDOWN_TIMEOUT_MS, E2E_MAX_PER_FINGERPRINT and
- * E2E_INSTALL_ID (1: installId(true)); opting out (DO_NOT_TRACK, DUMPCATCHER_DISABLED,
+ * E2E_INSTALL_ID (1: installId(true)), E2E_SESSIONS (1: sessions); opting out (DO_NOT_TRACK, DUMPCATCHER_DISABLED,
  * DUMPCATCHER_CONFIG) is left to the SDK.
  */
 public class CrashApp {
@@ -76,6 +76,7 @@ public class CrashApp {
             .appVersion("1.0.0")
             .maxReportsPerFingerprint(maxPerFingerprint == null ? 1000 : Integer.parseInt(maxPerFingerprint))
             .installId("1".equals(System.getenv("E2E_INSTALL_ID")))
+            .autoSessionTracking("1".equals(System.getenv("E2E_SESSIONS")))
             .shutdownTimeoutMs(shutdownTimeout == null ? 2000 : Long.parseLong(shutdownTimeout));
     String queueDir = System.getenv("E2E_QUEUE_DIR");
     if (queueDir != null && !queueDir.isEmpty()) {

@@ -19,7 +19,7 @@
  *
  * Settings come from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET and optionally E2E_QUEUE_DIR
  * (else the SDK's default folder), E2E_SHUTDOWN_TIMEOUT_MS, E2E_MAX_PER_FINGERPRINT, E2E_INSTALL_ID
- * (1: installId: true) and E2E_CLOCK_SKEW_MS (milliseconds added to this process's Date.now()); opting out (DO_NOT_TRACK,
+ * (1: installId: true), E2E_SESSIONS (1: autoSessionTracking: true) and E2E_CLOCK_SKEW_MS (milliseconds added to this process's Date.now()); opting out (DO_NOT_TRACK,
  * DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG) is left to the SDK.
  */
 const { setTimeout: sleep } = require('node:timers/promises');
@@ -44,6 +44,7 @@ function startSdk() {
     ...(process.env.E2E_QUEUE_DIR ? { queueDir: process.env.E2E_QUEUE_DIR } : {}),
     maxReportsPerFingerprint: Number(process.env.E2E_MAX_PER_FINGERPRINT || 1000),
     installId: process.env.E2E_INSTALL_ID === '1',
+    autoSessionTracking: process.env.E2E_SESSIONS === '1',
     ...(shutdown > 0 ? { shutdownTimeoutMs: shutdown } : {}),
   });
 }

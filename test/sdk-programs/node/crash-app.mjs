@@ -7,7 +7,8 @@
  *   crash   after a top-level await, dies from an uncaught SyntaxError thrown a few calls deep
  *   start   only starts the SDK and exits normally (a second start after a crash)
  *
- * Settings come from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET and E2E_QUEUE_DIR.
+ * Settings come from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET, E2E_QUEUE_DIR and E2E_SESSIONS
+ * (1: autoSessionTracking: true).
  */
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +21,7 @@ init({
   appName: 'e2e-node-esm',
   appVersion: '1.0.0',
   queueDir: process.env.E2E_QUEUE_DIR,
+  autoSessionTracking: process.env.E2E_SESSIONS === '1',
 });
 
 function parsePrice(text) {

@@ -14,7 +14,8 @@ its mode says (python3 crash_app.py <mode>):
 
 The SDK reads its settings from E2E_ENDPOINT, E2E_PRODUCT_KEY, E2E_SECRET and optionally
 E2E_QUEUE_DIR (else the SDK's default folder), E2E_SHUTDOWN_TIMEOUT_MS,
-E2E_MAX_PER_FINGERPRINT, E2E_INSTALL_ID (1: install_id=True) and E2E_CLOCK_SKEW_MS (milliseconds
+E2E_MAX_PER_FINGERPRINT, E2E_INSTALL_ID (1: install_id=True), E2E_SESSIONS (1:
+auto_session_tracking=True) and E2E_CLOCK_SKEW_MS (milliseconds
 added to this process's clock); opting out (DO_NOT_TRACK, DUMPCATCHER_DISABLED,
 DUMPCATCHER_CONFIG) is left to the SDK.
 """
@@ -43,6 +44,7 @@ def start_sdk():
         max_reports_per_fingerprint=int(os.environ.get("E2E_MAX_PER_FINGERPRINT") or "1000"),
         shutdown_timeout=float(os.environ.get("E2E_SHUTDOWN_TIMEOUT_MS") or "2000") / 1000,
         install_id=os.environ.get("E2E_INSTALL_ID") == "1",
+        auto_session_tracking=os.environ.get("E2E_SESSIONS") == "1",
     )
     if os.environ.get("E2E_QUEUE_DIR"):
         options["queue_dir"] = os.environ["E2E_QUEUE_DIR"]

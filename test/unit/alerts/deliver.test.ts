@@ -3,6 +3,8 @@ import {
   RETRY_WINDOW_MS,
   afterAttempt,
   planMessages,
+  releaseHealth,
+  releaseMarkKey,
   runAlertDelivery,
   SPIKE_QUIET_MS,
   type AlertDeliveryStore,
@@ -48,6 +50,8 @@ function alert(kind: AlertDoc['kind'], events: AlertDoc['events']): AlertDoc {
     url: 'https://hooks.example.com/x',
     events,
     spikeThreshold: events.includes('issue.spike') ? 10 : null,
+    unhealthyThreshold: 0.99,
+    unhealthyMinSessions: 50,
     createdAt: NOW,
     updatedAt: NOW,
     lastSuccessAt: null,
@@ -106,7 +110,15 @@ describe('planMessages', () => {
       { productKey: KEY, events, createdAt: NOW },
       { productKey: KEY, events: events.slice(0, 1), createdAt: NOW },
     ];
-    return { productKey: KEY, product: { name: 'Shop' }, outbox, alerts, issues: docs, spikeMarks: new Map() };
+    return {
+      productKey: KEY,
+      product: { name: 'Shop' },
+      outbox,
+      alerts,
+      issues: docs,
+      spikeMarks: new Map(),
+      releaseMarks: new Map(),
+    };
   };
 
   it('batches a product’s events into one message per destination, at most 20 issues plus a count of the rest', () => {
@@ -141,7 +153,7 @@ describe('planMessages', () => {
       NOW,
       undefined,
     );
-    expect(planned).toEqual({ messages: [], marks: [] });
+    expect(planned).toEqual({ messages: [], marks: [], releaseMarks: [] });
   });
   it('writes a Slack body for a Slack destination, its mrkdwn escaped', () => {
     const [message] = planMessages(
@@ -194,6 +206,7 @@ describe('planMessages for spikes', () => {
     alerts: [{ id: 'al_a', alert: { ...alert('webhook', ['issue.spike']), spikeThreshold: threshold } }],
     issues: new Map([['f1', issue(30)]]),
     spikeMarks: marks,
+    releaseMarks: new Map(),
   });
 
   it('tells a destination of a spike across its own threshold, and marks it', () => {
@@ -202,7 +215,11 @@ describe('planMessages for spikes', () => {
     expect(plan.marks).toEqual([{ productKey: KEY, alertId: 'al_a', issueId: 'f1', at: NOW }]);
   });
   it('ignores levels other than the threshold', () => {
-    expect(planMessages(spikeInput([10], new Map(), 25), NOW, undefined)).toEqual({ messages: [], marks: [] });
+    expect(planMessages(spikeInput([10], new Map(), 25), NOW, undefined)).toEqual({
+      messages: [],
+      marks: [],
+      releaseMarks: [],
+    });
   });
   it('tells a destination of an issue’s spike at most once in 24 hours', () => {
     const recent = new Map([['al_a/f1', new Date(NOW.getTime() - SPIKE_QUIET_MS + 1000)]]);
@@ -327,5 +344,103 @@ describe('runAlertDelivery', () => {
       },
     });
     expect([summary.gaveUp, recorded]).toEqual([1, ['m1:failed']]);
+  });
+});
+
+describe('planMessages for release.unhealthy', () => {
+  type Hour = { sessions: number; crashed: number };
+  const releaseInput = (hours: Hour[], marks: Map<string, boolean>, settings: Partial<AlertDoc> = {}): ExpandInput => ({
+    productKey: KEY,
+    product: { name: 'Shop' },
+    // One outbox document per batch, given out of order: delivery follows createdAt.
+    outbox: hours
+      .map((h, i) => ({
+        productKey: KEY,
+        events: [{ id: `r${i}`, event: 'release.unhealthy' as const, release: { version: '2.0.0', ...h } }],
+        createdAt: new Date(NOW.getTime() + i * 60_000),
+      }))
+      .reverse(),
+    alerts: [{ id: 'al_a', alert: { ...alert('webhook', ['release.unhealthy']), ...settings } }],
+    issues: new Map(),
+    spikeMarks: new Map(),
+    releaseMarks: marks,
+  });
+
+  it.each([
+    ['0.99 and 50 by default: 98 % of 100 sessions is unhealthy', { sessions: 100, crashed: 2 }, {}, 'unhealthy'],
+    ['exactly the threshold is healthy', { sessions: 100, crashed: 1 }, {}, 'healthy'],
+    ['below the threshold on 49 sessions says nothing', { sessions: 49, crashed: 10 }, {}, 'unknown'],
+    [
+      'a destination threshold of 0.9: 95 % is healthy',
+      { sessions: 100, crashed: 5 },
+      { unhealthyThreshold: 0.9 },
+      'healthy',
+    ],
+    [
+      'a destination minimum of 10: 10 sessions with a crash are enough',
+      { sessions: 10, crashed: 1 },
+      { unhealthyMinSessions: 10 },
+      'unhealthy',
+    ],
+  ] as const)('%s', (_name, hour, settings, expected) => {
+    const a = { ...alert('webhook', ['release.unhealthy']), ...settings };
+    expect(releaseHealth(hour, a.unhealthyThreshold, a.unhealthyMinSessions)).toBe(expected);
+  });
+
+  it('fires once per crossing: not again while unhealthy, again only after recovering', () => {
+    const bad = { sessions: 200, crashed: 10 };
+    const good = { sessions: 200, crashed: 0 };
+    const plan = planMessages(releaseInput([bad, bad, good, good, bad, bad], new Map()), NOW, 'https://dash.example');
+    expect(plan.messages).toHaveLength(1);
+    const message = plan.messages[0]!;
+    expect(message.doc.type).toBe('release.unhealthy');
+    expect(message.doc.eventIds).toEqual(['r0', 'r4']);
+    const body = JSON.parse(message.doc.body) as { releases: unknown[]; issues: unknown[] };
+    expect(body.issues).toEqual([]);
+    const crossing = {
+      version: '2.0.0',
+      sessions: 200,
+      crashedSessions: 10,
+      crashFreeSessions: 0.95,
+      threshold: 0.99,
+      minSessions: 50,
+      url: `https://dash.example/p/${KEY}/releases/2.0.0`,
+    };
+    expect(body.releases).toEqual([crossing, crossing]);
+    expect(plan.releaseMarks).toEqual([
+      { productKey: KEY, alertId: 'al_a', version: '2.0.0', unhealthy: true, at: NOW },
+    ]);
+  });
+
+  it('stays quiet for a release already told unhealthy, and clears the mark when it recovers', () => {
+    const marks = new Map([[releaseMarkKey('al_a', '2.0.0'), true]]);
+    const still = planMessages(releaseInput([{ sessions: 100, crashed: 5 }], marks), NOW, undefined);
+    expect([still.messages, still.releaseMarks]).toEqual([[], []]);
+    const recovered = planMessages(releaseInput([{ sessions: 100, crashed: 0 }], marks), NOW, undefined);
+    expect(recovered.messages).toEqual([]);
+    expect(recovered.releaseMarks).toMatchObject([{ version: '2.0.0', unhealthy: false }]);
+  });
+
+  it('sends nothing to a destination without the event', () => {
+    const input = releaseInput([{ sessions: 100, crashed: 50 }], new Map());
+    const plan = planMessages(
+      { ...input, alerts: [{ id: 'al_a', alert: alert('webhook', ['issue.new']) }] },
+      NOW,
+      undefined,
+    );
+    expect([plan.messages, plan.releaseMarks]).toEqual([[], []]);
+  });
+
+  it('writes the Slack line with the rate and the threshold', () => {
+    const input = releaseInput([{ sessions: 530, crashed: 46 }], new Map());
+    const plan = planMessages(
+      { ...input, alerts: [{ id: 'al_s', alert: alert('slack', ['release.unhealthy']) }] },
+      NOW,
+      undefined,
+    );
+    const body = JSON.parse(plan.messages[0]!.doc.body) as { text: string };
+    expect(body.text).toBe(
+      '[Shop] Unhealthy release\n• 2.0.0: 91.3 % crash-free sessions in the last hour (46 of 530 crashed; threshold 99.0 %)',
+    );
   });
 });

@@ -1,37 +1,45 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { framesAsPrinted, isRolledUp, toCrashView } from '../../../functions/src/api/crash-view';
+import { framesInnermostFirst, isRolledUp, toCrashView } from '../../../functions/src/api/crash-view';
 import { classifyCrash } from '../../../functions/src/grouping/classify';
 import { parseMapping } from '../../../functions/src/grouping/retrace';
 import { CrashDocSchema } from '../../../functions/src/grouping/schemas';
-import { computeFingerprint } from '../../../functions/src/grouping/fingerprint';
 import { parseStacktrace } from '../../../functions/src/grouping/stacktrace';
-import { fixture, fixtureCrash } from '../rollup/reports';
+import { fixture, fixtureCrash, fixtureIssueId } from '../rollup/reports';
 
 const AT = new Date('2026-11-21T10:00:00Z');
 const later = (ms: number) => new Date(AT.getTime() + ms);
 
-describe('framesAsPrinted', () => {
-  it('keeps Python frames as printed, outermost first, with the parser in-app decisions', () => {
+describe('framesInnermostFirst', () => {
+  it('gives Python frames innermost first too (Python prints them last), with the parser in-app decisions', () => {
     const f = fixture('python/checkout-1.3.0-checkout');
-    const frames = framesAsPrinted(parseStacktrace(f.text, { runtime: 'python' }));
+    const frames = framesInnermostFirst(parseStacktrace(f.text, { runtime: 'python' }));
     expect(frames.map((x) => [x.function, x.line, x.inApp])).toEqual([
-      ['<module>', 46, true],
-      ['main', 38, true],
-      ['checkout', 22, true],
       ['apply_discount', 17, true],
+      ['checkout', 22, true],
+      ['main', 38, true],
+      ['<module>', 46, true],
     ]);
   });
 
-  it('keeps V8 frames as printed, innermost first, library and runtime frames marked not in-app', () => {
+  it('gives V8 frames innermost first, as printed, library and runtime frames marked not in-app', () => {
     const f = fixture('node/checkout-1.3.0-checkout');
-    const frames = framesAsPrinted(parseStacktrace(f.text, { runtime: 'node' }));
+    const frames = framesInnermostFirst(parseStacktrace(f.text, { runtime: 'node' }));
     expect(frames[0]).toMatchObject({ function: 'applyDiscount', line: 13, column: 36, inApp: true });
     expect(frames.find((x) => x.file === 'node:internal/modules/cjs/loader')).toMatchObject({ inApp: false });
   });
 
+  const vectors = JSON.parse(readFileSync(join(__dirname, '../../vectors/frames-v1.json'), 'utf8')) as {
+    cases: Array<{ name: string; runtime: string; fixture: string; firstInApp: string[] }>;
+  };
+  it.each(vectors.cases.map((c) => [c.name, c] as const))('frames-v1.json: %s, innermost first', (_name, c) => {
+    const frames = framesInnermostFirst(parseStacktrace(fixture(c.fixture).text, { runtime: c.runtime }));
+    const inApp = frames.filter((f) => f.inApp).map((f) => f.function);
+    expect(inApp.slice(0, c.firstInApp.length)).toEqual(c.firstInApp);
+  });
+
   it('is empty for text that is not a stack trace', () => {
-    expect(framesAsPrinted(parseStacktrace('just words', {}))).toEqual([]);
+    expect(framesInnermostFirst(parseStacktrace('just words', {}))).toEqual([]);
   });
 });
 
@@ -65,12 +73,7 @@ describe('toCrashView', () => {
     extraJson: '{"cart":[1,2]}',
     os: { name: 'Linux' },
   };
-  const fingerprint = computeFingerprint({
-    type: f.report.type,
-    message: f.report.message,
-    stacktrace: f.text,
-    runtime: f.report.runtime,
-  }).fingerprint;
+  const fingerprint = fixtureIssueId('java/checkout-1.3.0-checkout');
 
   it("carries the report's fields, extra parsed, and the issue id the rollup computed once it has applied the crash", () => {
     const applied = toCrashView('pk_a', 'c1', stored, {

@@ -62,6 +62,12 @@ function storeWith(
         .slice(0, q.limit)
         .map(({ id, issue }) => ({ id, issue })),
     getIssue: async (_key, id) => issues.get(id) ?? null,
+    listIssuesBetween: async (_key, field, from, until, limit) =>
+      [...issues]
+        .filter(([, i]) => i[field] >= from && (until === null || i[field] < until))
+        .sort(([, a], [, b]) => b[field].getTime() - a[field].getTime())
+        .slice(0, limit)
+        .map(([id, issue]) => ({ id, issue })),
     getCrashes: async (_key, ids) =>
       ids.filter((id) => id !== 'c1').map((id) => ({ id, data: crashDocs.get(id) ?? { receivedAt: NOW } })),
     updateIssueStatus: async (_key, id, change) => {
@@ -171,12 +177,12 @@ describe('issue routes', () => {
       app: { name: 'shop', version: '1.0' },
       exception: { type: 'KeyError', message: "'BOGUS'", stacktraceTruncated: false },
     });
-    // As Python printed them: outermost call first.
+    // One order for every runtime: the innermost call first, though Python printed it last.
     expect(issue.recentCrashes[0]!.frames.map((f) => f.function)).toEqual([
-      '<module>',
-      'main',
-      'checkout',
       'apply_discount',
+      'checkout',
+      'main',
+      '<module>',
     ]);
     expect(issue.daily).toEqual([
       { day: '2026-11-19', count: 0 },
@@ -253,7 +259,7 @@ describe('crash feed route', () => {
       ['c2', id],
       ['c1', id],
     ]);
-    expect(feed.crashes[0]!.frames[0]).toMatchObject({ function: '<module>', inApp: true });
+    expect(feed.crashes[0]!.frames[0]).toMatchObject({ function: 'apply_discount', inApp: true });
   });
 
   it('refuses strangers, a bad limit and a malformed or foreign cursor, naming the parameter', async () => {

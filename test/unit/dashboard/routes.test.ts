@@ -23,6 +23,13 @@ describe('parseRoute', () => {
     [`/p/${key}/usage`, '', { page: 'usage', key, range: 30 }],
     [`/p/${key}/usage`, '?range=7', { page: 'usage', key, range: 7 }],
     [`/p/${key}/settings/`, '', { page: 'settings', key }],
+    [`/p/${key}/releases`, '', { page: 'releases', key, range: 14 }],
+    [`/p/${key}/releases`, '?range=90', { page: 'releases', key, range: 90 }],
+    [`/p/${key}/releases/2.3.0`, '?range=30', { page: 'release', key, version: '2.3.0', range: 30 }],
+    [`/p/${key}/releases/1.0%20beta%2F2`, '', { page: 'release', key, version: '1.0 beta/2', range: 14 }],
+    [`/p/${key}/releases/%E0%A4%A`, '', { page: 'not-found' }],
+    [`/p/${key}/releases/${'9'.repeat(65)}`, '', { page: 'not-found' }],
+    [`/p/${key}/releases/2.3.0/more`, '', { page: 'not-found' }],
     [`/p/${key}/usage/${issue}`, '', { page: 'not-found' }],
     [`/p/${key}/issues/not-an-issue`, '', { page: 'not-found' }],
     ['/p/short', '', { page: 'not-found' }],
@@ -36,6 +43,7 @@ describe('parseRoute', () => {
     [`/p/${key}/usage`, '?range=abc', { page: 'usage', key, range: 30 }],
     [`/p/${key}/usage`, '?range=', { page: 'usage', key, range: 30 }],
     [`/p/${key}/issues`, '?status=deleted&sort=name&cursor=', issues()],
+    [`/p/${key}/releases/2.3.0`, '?range=1', { page: 'release', key, version: '2.3.0', range: 14 }],
   ])('falls back to the default view for unknown values: %s%s', (path, search, route) => {
     expect(parseRoute(path, search)).toEqual(route);
   });
@@ -67,6 +75,10 @@ describe('routeUrl', () => {
     [issues({ trail: ['a/b+c=', 'd'] }), `/p/${key}/issues?cursor=a%2Fb%2Bc%3D&cursor=d`],
     [{ page: 'issue', key, issueId: issue }, `/p/${key}/issues/${issue}`],
     [{ page: 'settings', key }, `/p/${key}/settings`],
+    [{ page: 'releases', key, range: 14 }, `/p/${key}/releases`],
+    [{ page: 'releases', key, range: 7 }, `/p/${key}/releases?range=7`],
+    [{ page: 'release', key, version: '2.3.0', range: 30 }, `/p/${key}/releases/2.3.0?range=30`],
+    [{ page: 'release', key, version: '1.0 beta/2?', range: 14 }, `/p/${key}/releases/1.0%20beta%2F2%3F`],
   ] as Array<[Route, string]>)('writes %j as %s', (route, url) => {
     expect(routeUrl(route)).toBe(url);
   });
@@ -75,6 +87,8 @@ describe('routeUrl', () => {
     issues({ status: 'ignored', sort: 'count', trail: ['eyJrIjoicGsifQ', 'eyJrIjoicGsiLCJ2IjoxfQ'] }),
     { page: 'overview', key, range: 30 },
     { page: 'usage', key, range: 7 },
+    { page: 'releases', key, range: 90 },
+    { page: 'release', key, version: '2.3.0+build.7 (rc #1)', range: 7 },
   ] as Route[])('reads back what it writes: %j', (route) => {
     const url = new URL(routeUrl(route), 'https://dash.example');
     expect(parseRoute(url.pathname, url.search)).toEqual(route);

@@ -1,4 +1,4 @@
-import { FINGERPRINT_CACHE_SIZE, classifyCrash, type ReportRecord } from '../../../functions/src/grouping/classify';
+import type { ReportRecord } from '../../../functions/src/grouping/classify';
 import {
   MAX_METRIC_VALUES,
   MAX_STATS_ROWS,
@@ -8,40 +8,13 @@ import {
   reduceCrashes,
   reduceUsage,
 } from '../../../functions/src/rollup/aggregate';
-import { computeFingerprint } from '../../../functions/src/grouping/fingerprint';
-import type { CrashDoc, IssueDoc, UsageDoc } from '../../../functions/src/grouping/schemas';
-import { fixture, fixtureCrash } from './reports';
+import type { IssueDoc, UsageDoc } from '../../../functions/src/grouping/schemas';
+import { fixtureCrashRecord, fixtureIssueId } from './reports';
 
 const KEY = 'pk_product_1';
-let seq = 0;
 
-function crash(
-  id: string,
-  fields: Parameters<typeof fixtureCrash>[1] & { at?: string; clientId?: string },
-): ReportRecord<CrashDoc> {
-  const body = fixtureCrash(id, fields) as unknown as CrashDoc;
-  const docId = `crash${String(++seq).padStart(4, '0')}`;
-  return {
-    path: `products/${KEY}/crashes/${docId}`,
-    id: docId,
-    doc: {
-      ...body,
-      productKey: KEY,
-      clientId: fields.clientId ?? 'client-a',
-      receivedAt: new Date(fields.at ?? '2026-11-20T10:00:00Z'),
-    },
-  };
-}
-
-function fingerprintOf(id: string): string {
-  const f = fixture(id);
-  return computeFingerprint({
-    type: f.report.type,
-    message: f.report.message,
-    stacktrace: f.text,
-    runtime: f.report.runtime,
-  }).fingerprint;
-}
+const crash = (id: string, fields: Parameters<typeof fixtureCrashRecord>[2]) => fixtureCrashRecord(KEY, id, fields);
+const fingerprintOf = fixtureIssueId;
 
 const NOW = new Date('2026-11-22T00:00:00Z');
 
@@ -172,13 +145,20 @@ describe('mergeIssue', () => {
 
   it('adds counts, clients and versions (version order), keeps the newest crash ids first', () => {
     const base = issueAfter('unresolved', null, '2026-11-01T00:00:00Z');
-    const delta = reduceCrashes([
-      crash('java/checkout-1.2.0-checkout', { version: '1.10', clientId: 'client-b', at: '2026-11-12T00:00:00Z' }),
-      crash('java/checkout-1.2.0-checkout', { version: '1.9', clientId: 'client-a', at: '2026-11-13T00:00:00Z' }),
-    ]);
+    const older = crash('java/checkout-1.2.0-checkout', {
+      version: '1.10',
+      clientId: 'client-b',
+      at: '2026-11-12T00:00:00Z',
+    });
+    const newest = crash('java/checkout-1.2.0-checkout', {
+      version: '1.9',
+      clientId: 'client-a',
+      at: '2026-11-13T00:00:00Z',
+    });
+    const delta = reduceCrashes([older, newest]);
     const next = mergeIssue(base, [...delta.issues.values()][0]!, NOW);
     expect([next.count, next.clients, next.versions, next.lastVersion]).toEqual([3, 2, ['1.2', '1.9', '1.10'], '1.9']);
-    expect(next.recentCrashIds[0]).toBe(`crash${String(seq).padStart(4, '0')}`);
+    expect(next.recentCrashIds[0]).toBe(newest.id);
     expect(next.lastSeen).toEqual(new Date('2026-11-13T00:00:00Z'));
   });
 });
@@ -205,6 +185,7 @@ describe('mergeCrashStats', () => {
 });
 
 describe('usage', () => {
+  let seq = 0;
   function usage(
     metrics: UsageDoc['metrics'],
     installId: string | undefined,
@@ -278,20 +259,36 @@ describe('usage', () => {
   });
 });
 
-describe('classifyCrash', () => {
-  it('gives the same grouping from the cache as computed, and keeps the cache bounded', () => {
-    const cache = new Map();
-    const a = crash('java/orders', { version: '1' });
-    const b = crash('java/orders', { version: '2', clientId: 'other' });
-    const first = classifyCrash(a, cache);
-    const second = classifyCrash(b, cache);
-    expect(second.result).toBe(first.result); // reused
-    expect(second.result).toEqual(classifyCrash(b).result);
-    expect(second.hash).not.toBe(first.hash);
-    const other = classifyCrash(crash('java/orders', { version: '1', fingerprint: 'mine' }), cache);
-    expect(other.result.fingerprint).not.toBe(first.result.fingerprint);
-    for (let i = 0; i < FINGERPRINT_CACHE_SIZE + 5; i++)
-      classifyCrash(crash('python/simple', { version: '1', fingerprint: `f${i}` }), cache);
-    expect(cache.size).toBeLessThanOrEqual(FINGERPRINT_CACHE_SIZE);
+describe('mergeIssue: releases and first version', () => {
+  const id = 'java/checkout-1.3.0-checkout';
+  it('counts crashes and distinct installs per release, merged across batches, and keeps the first release', () => {
+    const first = reduceCrashes([
+      crash(id, { version: '2.0.0', installId: 'inst-a', at: '2026-11-02T00:00:00Z' }),
+      crash(id, { version: '1.9.0', installId: 'inst-a', at: '2026-11-01T00:00:00Z' }),
+      crash(id, { version: '2.0.0', installId: 'inst-b', at: '2026-11-03T00:00:00Z' }),
+    ]);
+    const created = mergeIssue(null, [...first.issues.values()][0]!, NOW);
+    expect(created.firstVersion).toBe('1.9.0');
+    expect(created.releases?.map((r) => [r.version, r.count, r.installs])).toEqual([
+      ['2.0.0', 2, 2],
+      ['1.9.0', 1, 1],
+    ]);
+    const later = reduceCrashes([
+      crash(id, { version: '2.0.0', installId: 'inst-a', at: '2026-11-04T00:00:00Z' }),
+      crash(id, { version: '2.0.0', installId: 'inst-c', at: '2026-11-04T00:00:01Z' }),
+    ]);
+    const merged = mergeIssue(created, [...later.issues.values()][0]!, NOW);
+    expect(merged.firstVersion).toBe('1.9.0');
+    expect(merged.releases?.map((r) => [r.version, r.count, r.installs])).toEqual([
+      ['2.0.0', 4, 3],
+      ['1.9.0', 1, 1],
+    ]);
+    expect(merged.clients).toBe(3);
+  });
+
+  it('takes the first release from an earlier crash applied late', () => {
+    const created = issueAfter('unresolved', null, '2026-11-01T00:00:00Z');
+    const late = reduceCrashes([crash(id, { version: '1.0.0', at: '2026-10-01T00:00:00Z' })]);
+    expect(mergeIssue(created, [...late.issues.values()][0]!, NOW).firstVersion).toBe('1.0.0');
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toStoredReport } from '../../../functions/src/ingest/stored-report';
-import type { CrashReport, UsageReport } from '../../../functions/src/ingest/schemas';
+import type { CrashReport, SessionReport, UsageReport } from '../../../functions/src/ingest/schemas';
 import { sampleCrash } from '../../../scripts/lib/client';
 
 interface IndexFile {
@@ -18,7 +18,7 @@ const override = (group: string, field: string) =>
   file.fieldOverrides.find((o) => o.collectionGroup === group && o.fieldPath === field);
 
 describe('firestore.indexes.json for the rollup', () => {
-  it.each(['crashes', 'usage'])(
+  it.each(['crashes', 'usage', 'sessions'])(
     'indexes %s by (shard, receivedAt) across the collection group (the rollup query) and nothing on receivedAt alone',
     (group) => {
       expect(file.indexes).toContainEqual({
@@ -70,9 +70,11 @@ describe('firestore.indexes.json for the rollup', () => {
     ['issues', 'clientSketch'],
     ['issues', 'versions'],
     ['issues', 'recentCrashIds'],
+    ['issues', 'releases'],
     ['stats', 'rows'],
     ['stats', 'total'],
     ['stats', 'metrics'],
+    ['stats', 'releases'],
   ])('exempts %s.%s (large, never queried) from indexing', (group, field) => {
     expect(override(group, field)?.indexes).toEqual([]);
   });
@@ -107,8 +109,17 @@ describe('firestore.indexes.json for raw reports', () => {
       label: 'cli',
       installId: 'install-1',
       metrics: { os: 'linux' },
-      extra: { n: 1 },
-    } as unknown as UsageReport,
+    } satisfies UsageReport,
+    server,
+  );
+  const sessions = toStoredReport(
+    {
+      reportId: '00000000-0000-4000-8000-000000000001',
+      occurredAt: '2026-12-04T00:00:00Z',
+      app: { name: 'a', version: '1' },
+      installId: 'install-1',
+      sessions: [{ started: '2026-12-04T00:00:00Z', ok: 1, errored: 0, crashed: 0, abnormal: 0 }],
+    } as SessionReport,
     server,
   );
 
@@ -117,6 +128,7 @@ describe('firestore.indexes.json for raw reports', () => {
   it.each([
     ['crashes', crash],
     ['usage', usage],
+    ['sessions', sessions],
   ] as const)('exempts every field the ingest stores on %s from single-field indexing', (group, doc) => {
     const fields = [...Object.keys(doc), 'receivedAt'];
     expect(fields.length).toBeGreaterThan(10);

@@ -30,7 +30,7 @@ function after(a: RawReport, c: Cursor): boolean {
  * written. `readTime` is the database's clock (every report added so far is visible at once).
  */
 export function createMemoryRollupStore(readTime: () => Date): MemoryRollupStore {
-  const reports: Record<RollupStream, RawReport[]> = { crashes: [], usage: [] };
+  const reports: Record<RollupStream, RawReport[]> = { crashes: [], usage: [], sessions: [] };
   const docs = new Map<string, unknown>();
   const cursors = new Map<RollupStream, Cursor>();
   const counts = { reads: 0, writes: 0 };

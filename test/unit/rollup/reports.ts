@@ -1,6 +1,8 @@
 /* Crash reports built from the real stack-trace fixtures, for rollup tests (unit and emulator). */
 import { randomUUID } from 'node:crypto';
+import type { ReportRecord } from '../../../functions/src/grouping/classify';
 import { computeFingerprint } from '../../../functions/src/grouping/fingerprint';
+import type { CrashDoc } from '../../../functions/src/grouping/schemas';
 import { loadFixtures, type Fixture } from '../grouping/fixtures';
 
 let cache: Map<string, Fixture> | undefined;
@@ -40,4 +42,26 @@ export function fixtureIssueId(id: string): string {
     stacktrace: f.text,
     runtime: f.report.runtime,
   }).fingerprint;
+}
+
+let recordSeq = 0;
+
+/** A fixture's crash as the rollup reads it, in product `productKey`, with ids crash0001, crash0002, … in order of creation. */
+export function fixtureCrashRecord(
+  productKey: string,
+  id: string,
+  fields: Parameters<typeof fixtureCrash>[1] & { at?: string; clientId?: string },
+): ReportRecord<CrashDoc> {
+  const body = fixtureCrash(id, fields) as unknown as CrashDoc;
+  const docId = `crash${String(++recordSeq).padStart(4, '0')}`;
+  return {
+    path: `products/${productKey}/crashes/${docId}`,
+    id: docId,
+    doc: {
+      ...body,
+      productKey,
+      clientId: fields.clientId ?? 'client-a',
+      receivedAt: new Date(fields.at ?? '2026-11-20T10:00:00Z'),
+    },
+  };
 }

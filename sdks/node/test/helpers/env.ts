@@ -56,13 +56,17 @@ export function testRuntime(
       stderr.push(text);
     },
     process: proc as unknown as NodeJS.Process,
+    // No real child from an in-process test; handoff.test.ts records the calls.
+    spawnExitSender: () => false,
+    // Notices said once per process: each test client starts with none said.
+    noticesSaid: new Set(),
     stderr,
     proc,
     ...overrides,
   };
 }
 
-/** Options for a client talking to `endpoint` with its queue in `queueDir`. */
+/** Options for a client talking to `endpoint` with its queue in `queueDir` (no automatic session). */
 export function testOptions(
   endpoint: string,
   queueDir: string,
@@ -76,8 +80,19 @@ export function testOptions(
     appVersion: '1.2.3',
     queueDir,
     captureUncaught: false,
+    // Sessions add a report at close; the suites about sessions turn them on.
+    autoSessionTracking: false,
     ...extra,
   };
+}
+
+/** An Error thrown from the same place every call: the same five innermost frames, as in a crash loop. */
+export function throwSame(): Error {
+  try {
+    throw new Error('same place');
+  } catch (e) {
+    return e as Error;
+  }
 }
 
 /** A loopback port with nothing listening on it. */

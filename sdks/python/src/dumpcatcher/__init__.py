@@ -34,22 +34,27 @@ __all__ = [
     "get_client",
     "init",
     "report_usage",
+    "start_session",
+    "end_session",
 ]
 
 __version__ = "0.1.0"
 
 _lock = threading.Lock()
 _client: Optional[Client] = None
+# init() was given options it cannot work with: flush() must not say all went well.
+_misconfigured = False
 
 
 def init(**options: Any) -> None:
     """Start the SDK with the options of docs/sdk-python.md; a second call replaces the first.
 
     Opt-out (``enabled=False``, ``DO_NOT_TRACK``, ``DUMPCATCHER_DISABLED``, the config file)
-    and invalid options leave the SDK a silent no-op.
+    and invalid options leave the SDK a no-op; invalid options say why (a WARNING, once).
     """
-    global _client
+    global _client, _misconfigured
     try:
+        _misconfigured = False
         _close(0.0)  # a re-init does not wait: the new client sends what the old one left
         log.set_echo(bool(options.get("debug", False)))
         reason = opt_out_reason(bool(options.get("enabled", True)))
@@ -60,6 +65,7 @@ def init(**options: Any) -> None:
             parsed = Options.from_kwargs(options)
         except OptionsError as error:
             log.invalid_options(str(error))
+            _misconfigured = True
             return
         try:
             client = Client(parsed)
@@ -107,11 +113,34 @@ def report_usage() -> Optional[str]:
         return None
 
 
-def flush(timeout: float = 2.0) -> bool:
-    """Wait up to ``timeout`` seconds for the queue to empty; True when it did."""
+def start_session() -> None:
+    """Start a release health session, ending the running one first; for apps with their own sessions."""
     client = _client
     if client is None:
-        return True
+        return
+    try:
+        client.start_session()
+    except Exception as error:  # noqa: BLE001
+        log.internal_error("start_session", error)
+
+
+def end_session() -> None:
+    """End the running session and queue its report."""
+    client = _client
+    if client is None:
+        return
+    try:
+        client.end_session()
+    except Exception as error:  # noqa: BLE001
+        log.internal_error("end_session", error)
+
+
+def flush(timeout: float = 2.0) -> bool:
+    """Wait up to ``timeout`` seconds for the queue to empty; True when it did and no report was
+    refused or dropped unsent since the last flush (False, too, while the options disabled the SDK)."""
+    client = _client
+    if client is None:
+        return not _misconfigured
     try:
         return client.flush(timeout)
     except Exception as error:  # noqa: BLE001

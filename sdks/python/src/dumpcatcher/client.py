@@ -14,15 +14,17 @@ import weakref
 from typing import Any, Callable, Dict, Mapping, Optional
 
 from . import log
-from .disk_queue import Queue
+from .disk_queue import Queue, rfc3339
 from .hooks import UncaughtHooks
 from .limiter import Limiter, local_fingerprint
 from .metrics import Collector, MetricContext, REGISTRY
 from .monitor import Monitor
 from .options import Options
-from .report import body_size, crash_report, os_info, runtime_info
+from .report import body_size, crash_report, new_report_id, os_info, runtime_info
 from .scrub import Scrubber
 from .sender import RetryPolicy, Sender
+from .session_markers import SessionMarker
+from .sessions import Owner, ReportPart, SessionBook, split_report
 from .transport import Transport
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -95,8 +97,12 @@ class Client:
                 options.gzip_threshold_bytes,
                 clock,
             )
-            self.sender = Sender(self.queue, transport, retry_policy or RetryPolicy(), lambda: self.client_id)
+            self.sender = Sender(
+                self.queue, transport, retry_policy or RetryPolicy(), lambda: self.client_id, self._sessions_refused
+            )
         self.install_id = self._load_install_id(queue_dir) if options.install_id else None
+        self._sessions = SessionBook(Owner(options.app_name, options.app_version, self.install_id))
+        self._marker: Optional[SessionMarker] = None if options.debug else SessionMarker(queue_dir, self.client_id)
         self.monitor = Monitor(
             Collector(REGISTRY),
             MetricContext(options.app_name, options.app_version),
@@ -110,6 +116,7 @@ class Client:
             self.hooks.install()
         atexit.register(self._at_exit)
         _LIVE_CLIENTS.add(self)
+        self._start_sessions(options.auto_session_tracking)
         if self.queue is not None and self.sender is not None:
             self.queue.prune()
             self.sender.wake()  # send what earlier runs left, oldest first
@@ -141,6 +148,8 @@ class Client:
             exc = sys.exc_info()[1]
         if not isinstance(exc, BaseException):
             return None
+        if not _uncaught:
+            self._mark_errored()
         if self.options.sample_rate < 1.0 and random.random() >= self.options.sample_rate:
             log.report_sampled_out()
             return None
@@ -192,6 +201,22 @@ class Client:
             return None
         return self.monitor.report()
 
+    def start_session(self) -> None:
+        """Start a release health session, ending the running one first (its report is queued)."""
+        if self._closed:
+            return
+        with self._lock:
+            ended = self._sessions.start(self._clock())
+        if ended is not None:
+            self._queue_sessions(ended, durable=False)
+        self._save_marker(durable=False)
+
+    def end_session(self) -> None:
+        """End the running session and queue its report (ok, or errored after a handled error)."""
+        if self._closed:
+            return
+        self._finish_session("ok", durable=False)
+
     def flush(self, timeout: Optional[float] = None) -> bool:
         """Wait until the queue is empty (True) or ``timeout`` seconds pass (False)."""
         if self._closed or self.sender is None:
@@ -202,6 +227,10 @@ class Client:
         """Flush for ``shutdown_timeout``, stop sending and remove the hooks."""
         if self._closed:
             return True
+        try:
+            self._finish_session("ok", durable=False)
+        except Exception as error:  # noqa: BLE001
+            log.internal_error("end_session", error)
         flushed = self.flush(timeout)
         self._closed = True
         if self.sender is not None:
@@ -218,9 +247,80 @@ class Client:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _capture_uncaught(self, exc: BaseException) -> None:
-        # Runs in the hook: the file is written here, synchronously, before the process dies.
+    def _capture_uncaught(self, exc: BaseException, fatal: bool = True) -> None:
+        # Runs in the hook: the files are written here, synchronously, before the process dies.
+        if not fatal:
+            # A thread died, the process goes on: an error, not a crash of the session.
+            self._mark_errored()
         self.capture_exception(exc, _uncaught=True)
+        if fatal:
+            self._finish_session("crashed", durable=True)
+
+    # -- sessions (docs/sdks.md#sessions) ----------------------------------------------------
+
+    def _start_sessions(self, auto: bool) -> None:
+        """At init: the process session starts (unless auto_session_tracking is False), and the
+        sessions earlier processes left without an end become reports (or ride with this one's)."""
+        try:
+            if auto:
+                self._sessions.start(self._clock())
+            if self._marker is None:
+                return
+            found, claimed = self._marker.claim_dead()
+            for part in self._sessions.found(found):
+                self._queue_sessions(part, durable=False)
+            # The marker carries this release's found sessions before their own markers go.
+            self._save_marker(durable=bool(claimed))
+            for path in claimed:
+                try:
+                    os.remove(path)
+                except OSError:
+                    pass
+            if found:
+                log.sessions_found(len(found))
+        except Exception as error:  # noqa: BLE001 - init must never break the app
+            log.internal_error("start_session", error)
+
+    def _sessions_on(self) -> bool:
+        return self.sender is None or not self.sender.sessions_refused
+
+    def _queue_sessions(self, whole: ReportPart, durable: bool) -> None:
+        if not self._sessions_on():
+            return
+        for part in split_report(whole):
+            body: Dict[str, Any] = {"reportId": new_report_id(), "occurredAt": rfc3339(self._clock())}
+            body.update(part)
+            self._submit("/v1/sessions", body, durable=durable)
+
+    def _save_marker(self, durable: bool) -> None:
+        """The marker says what runs now: written while a session runs, gone when none does."""
+        if self._marker is None:
+            return
+        try:
+            current = self._sessions.current
+            if current is not None and self._sessions_on():
+                self._marker.write(self._sessions.owner, current, self._sessions.carried, durable)
+            else:
+                self._marker.remove()
+        except OSError as error:
+            log.internal_error("session marker", error)
+
+    def _mark_errored(self) -> None:
+        with self._lock:
+            changed = self._sessions.mark_errored()
+        if changed:
+            self._save_marker(durable=False)
+
+    def _finish_session(self, status: str, durable: bool) -> None:
+        with self._lock:
+            ended = self._sessions.end(status)
+        if ended is not None:
+            self._queue_sessions(ended, durable=durable)
+        self._save_marker(durable=durable)
+
+    def _sessions_refused(self) -> None:
+        if self._marker is not None:
+            self._marker.remove()
 
     def _at_exit(self) -> None:
         try:
@@ -266,6 +366,11 @@ class Client:
         self._pid = os.getpid()
         self.client_id = new_client_id()
         self._counter = 0
+        # The running session is the parent's: the child has none until it starts one.
+        self._sessions = SessionBook(self._sessions.owner)
+        if self._marker is not None:
+            self._marker.forget_after_fork()
+            self._marker = SessionMarker(self._marker.dir, self.client_id)
         self.limiter.after_fork()
         if self.queue is not None:
             self.queue.after_fork()

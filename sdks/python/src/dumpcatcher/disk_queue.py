@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 FILE_NAME = re.compile(r"^(\d+)-([A-Za-z0-9_-]{8,64})-(\d+)\.json$")
 TMP_GRACE_SECONDS = 60.0  # a younger .tmp may belong to a live writer in another process
-PATHS = ("/v1/crashes", "/v1/usage")
+PATHS = ("/v1/crashes", "/v1/usage", "/v1/sessions")
 
 
 @dataclass
@@ -68,6 +68,8 @@ class Queue:
         self._clock = clock
         self._lock = threading.Lock()
         self._known: Dict[str, _Listed] = {}  # file name -> parsed name and size
+        # Told of the unsent reports each prune dropped (the sender: a notice, and flush() says False).
+        self.on_dropped: Optional[Callable[[List[str]], None]] = None
 
     def after_fork(self) -> None:
         """Fresh lock in a forked child."""
@@ -168,6 +170,8 @@ class Queue:
                 total -= oldest.size
                 self.remove(oldest.name)
                 dropped.append(oldest.name)
+        if dropped and self.on_dropped is not None:
+            self.on_dropped(dropped)
         return dropped
 
     def _remove_stale_tmp(self, now: float) -> None:

@@ -5,7 +5,9 @@ import threading
 from types import TracebackType
 from typing import Any, Callable, Optional, Type
 
-Capture = Callable[[BaseException], Any]
+# Called with the exception and whether the process dies of it (sys.excepthook) or goes on
+# (an uncaught exception in a thread).
+Capture = Callable[[BaseException, bool], Any]
 
 
 def _should_capture(exc: Optional[BaseException]) -> bool:
@@ -42,11 +44,11 @@ class UncaughtHooks:
         if threading.excepthook == self._thread_hook:
             threading.excepthook = self._previous_thread or threading.__excepthook__
 
-    def _run_capture(self, exc: Optional[BaseException]) -> None:
+    def _run_capture(self, exc: Optional[BaseException], fatal: bool) -> None:
         if not self._installed or not _should_capture(exc):
             return
         try:
-            self._capture(exc)  # type: ignore[arg-type]
+            self._capture(exc, fatal)  # type: ignore[arg-type]
         except Exception:  # noqa: BLE001 - the previous hook must still run
             pass
 
@@ -56,11 +58,11 @@ class UncaughtHooks:
         exc: BaseException,
         tb: Optional[TracebackType],
     ) -> None:
-        self._run_capture(exc)
+        self._run_capture(exc, True)
         previous = self._previous_sys or sys.__excepthook__
         previous(exc_type, exc, tb)
 
     def _thread_hook(self, args: Any) -> None:
-        self._run_capture(args.exc_value)
+        self._run_capture(args.exc_value, False)
         previous = self._previous_thread or threading.__excepthook__
         previous(args)

@@ -7,11 +7,16 @@ configuration that turns the SDK off), and are echoed to stderr when the client 
 
 import logging
 import sys
-from typing import Any, Optional
+from typing import Any, Optional, Set
 
 LOGGER = logging.getLogger("dumpcatcher")
 
 _echo = False
+
+# Reasons of notice() already said in this process (test/vectors/notices-v1.json).
+_said: Set[str] = set()
+# Said only in debug mode: an opt-out is the user's choice, not a problem to point out.
+_DEBUG_ONLY = frozenset(["opt-out"])
 
 
 def set_echo(enabled: bool) -> None:
@@ -29,14 +34,52 @@ def _emit(level: int, message: str, *args: Any) -> None:
         pass
 
 
+def forget_notices() -> None:
+    """Forget which notices were said (tests: each starts as a fresh process would)."""
+    _said.clear()
+
+
+def notice(reason: str, message: str, *args: Any) -> None:
+    """Why reports are dropped or never sent (docs/sdks.md#no-silent-drop): a WARNING once per
+    process per reason, every time in debug mode; ``opt-out`` only in debug mode. Repeats go
+    to the logger at DEBUG."""
+    if _echo:
+        _emit(logging.WARNING if reason not in _DEBUG_ONLY else logging.DEBUG, message, *args)
+        return
+    if reason in _DEBUG_ONLY or reason in _said:
+        _emit(logging.DEBUG, message, *args)
+        return
+    _said.add(reason)
+    _emit(logging.WARNING, message, *args)
+
+
 def invalid_options(reason: str) -> None:
     """init() got options it cannot work with; the SDK stays a no-op."""
-    _emit(logging.WARNING, "dumpcatcher disabled: invalid options: %s", reason)
+    notice("config", "SDK disabled, nothing will be reported: invalid options: %s", reason)
 
 
 def opted_out(reason: str) -> None:
     """The consent check turned the SDK off."""
-    _emit(logging.DEBUG, "dumpcatcher disabled: %s", reason)
+    notice("opt-out", "SDK disabled: opted out by %s", reason)
+
+
+def refused(reason: str, status: Optional[int], detail: str) -> None:
+    """The endpoint refused a report for good (a 4xx); ``reason`` is the Decision's notice."""
+    if reason == "unauthenticated":
+        notice(reason, "a report was dropped: the ingest answered 401, it does not know this product_key or secret")
+    elif reason == "not-ingest":
+        notice(reason, "a report was dropped: the endpoint answered HTTP %s; is this the ingest URL?", status)
+    else:
+        notice("refused", "a report was dropped: refused by the ingest (%s)", detail)
+
+
+def queue_full(count: int) -> None:
+    """The queue's bounds dropped unsent reports."""
+    notice(
+        "queue-full",
+        "queue full: %d unsent report(s) dropped (max_queue_files, max_queue_bytes or max_queue_age_seconds)",
+        count,
+    )
 
 
 def queue_unavailable(path: str, error: BaseException) -> None:
@@ -61,7 +104,7 @@ def report_dropped_by_before_send(report_id: str) -> None:
 
 def report_rate_limited(fingerprint: str) -> None:
     """The client-side limiter dropped a crash report."""
-    _emit(logging.DEBUG, "crash report dropped by the client-side limiter (fingerprint %s)", fingerprint[:12])
+    notice("limiter", "a crash report was dropped by the client-side limiter (fingerprint %s)", fingerprint[:12])
 
 
 def report_enqueued(name: str) -> None:
@@ -77,6 +120,19 @@ def report_delivered(name: str, status: int) -> None:
 def report_dropped(name: str, reason: str) -> None:
     """A report was removed from the queue without being delivered."""
     _emit(logging.DEBUG, "report %s dropped: %s", name, reason)
+
+
+def sessions_refused() -> None:
+    """The ingest answered 404 to /v1/sessions (an older server): sessions stop for this process."""
+    notice(
+        "sessions-unsupported",
+        "the ingest does not know /v1/sessions (an older server): session reports are dropped from now on",
+    )
+
+
+def sessions_found(count: int) -> None:
+    """Sessions of earlier processes that ended without an end were found at start."""
+    _emit(logging.DEBUG, "found %d session(s) that ended without an end", count)
 
 
 def report_retry(name: str, reason: str, delay: float) -> None:

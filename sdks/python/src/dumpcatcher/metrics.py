@@ -16,7 +16,7 @@ import platform
 import re
 import threading
 from dataclasses import dataclass
-from typing import ClassVar, Dict, List, Optional, Type, Union
+from typing import Callable, ClassVar, Dict, List, Mapping, Optional, Type, Union
 
 from . import log
 from .report import os_arch, os_name
@@ -127,21 +127,52 @@ class Collector:
         return values
 
 
-def process_locale() -> Optional[str]:
-    """The process locale without encoding, e.g. ``en_US``."""
-    value: Optional[str] = None
-    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(variable)
-        if value:
-            break
-    if not value:
-        try:
-            value = locale.getlocale()[0]
-        except ValueError:
-            value = None
-    if not value:
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}")
+_SCRIPT = re.compile(r"[A-Za-z]{4}")
+_REGION = re.compile(r"[A-Za-z]{2}|[0-9]{3}")
+
+
+def normalize_locale(raw: Optional[str]) -> Optional[str]:
+    """A locale as a BCP 47 tag (test/vectors/locale-v1.json): ``en_US.UTF-8`` and ``en-US``
+    give ``en-US``, ``C`` and ``POSIX`` give ``C``; None when it does not start with a language."""
+    value = (raw or "").split(".")[0].split("@")[0].strip()
+    if value in ("C", "POSIX"):
+        return "C"
+    parts = re.split(r"[-_]", value)
+    if not _LANGUAGE.fullmatch(parts[0]) or parts[0].lower() == "und":
         return None
-    return value.split(".")[0].split("@")[0] or None
+    tag = [parts[0].lower()]
+    script = False
+    for part in parts[1:]:
+        if not script and _SCRIPT.fullmatch(part):
+            script = True
+            tag.append(part[0].upper() + part[1:].lower())
+        elif _REGION.fullmatch(part):
+            tag.append(part.upper())
+            break
+        else:
+            break
+    return "-".join(tag)
+
+
+def _runtime_locale() -> Optional[str]:
+    try:
+        return locale.getlocale()[0]
+    except ValueError:
+        return None
+
+
+def process_locale(
+    env: Optional[Mapping[str, str]] = None, default: Callable[[], Optional[str]] = _runtime_locale
+) -> Optional[str]:
+    """The process locale as a BCP 47 tag, e.g. ``en-US``: the first readable of LC_ALL,
+    LC_MESSAGES and LANG, else the runtime's default; None when there is none."""
+    variables = os.environ if env is None else env
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = normalize_locale(variables.get(variable))
+        if value is not None:
+            return value
+    return normalize_locale(default())
 
 
 class OsName(Metric):
@@ -199,7 +230,7 @@ class AppVersion(Metric):
 
 
 class Locale(Metric):
-    """The process locale, e.g. en_US."""
+    """The process locale as a BCP 47 tag, e.g. en-US (C for the C/POSIX locale)."""
 
     name = "locale"
 

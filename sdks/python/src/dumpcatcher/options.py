@@ -32,7 +32,8 @@ class Options:
     before_send: Optional[BeforeSend] = None
     debug: bool = False
     enabled: bool = True
-    install_id: bool = False
+    install_id: bool = True
+    auto_session_tracking: bool = True
     capture_uncaught: bool = True
     max_queue_files: int = 100
     max_queue_bytes: int = 10 * 1024 * 1024

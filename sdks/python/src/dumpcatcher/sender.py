@@ -42,8 +42,13 @@ class Sender:
         transport: Transport,
         policy: RetryPolicy,
         own_client_id: Callable[[], str],
+        on_sessions_refused: Optional[Callable[[], None]] = None,
     ) -> None:
         self.queue = queue
+        queue.on_dropped = self.pruned
+        # An ingest older than /v1/sessions answers 404 there: no more sessions from this process.
+        self._on_sessions_refused = on_sessions_refused
+        self.sessions_refused = False
         self._own_client_id = own_client_id
         # Other processes' files (earlier runs, or a live sibling) are sent only by a sweep,
         # requested at init and by each flush; otherwise only this process's own reports.
@@ -61,6 +66,8 @@ class Sender:
         self._not_before = 0.0
         self._busy = False
         self._maintained_at = -MAINTENANCE_INTERVAL
+        # Reports dropped unsent since the last flush: that flush must not say all went well.
+        self._dropped = 0
 
     def wake(self) -> None:
         """Ask the thread to look at the queue now (starting it if needed)."""
@@ -129,11 +136,21 @@ class Sender:
         self._maintained_at = now
         self.queue.prune()
 
+    def pruned(self, names: List[str]) -> None:
+        """The queue's bounds dropped these unsent reports."""
+        if names:
+            self._dropped += len(names)
+            log.queue_full(len(names))
+
     def _send_one(self, name: str) -> bool:
         """Send one file; False when the sender must back off before trying more."""
+        entry = None
         try:
             entry = self.queue.load(name)
             if entry is None:
+                return True
+            if self.sessions_refused and entry.path == "/v1/sessions":
+                self.queue.remove(name)
                 return True
             self._busy = True
             try:
@@ -153,6 +170,17 @@ class Sender:
             self.queue.remove(name)
             self._attempts.pop(name, None)
             log.report_dropped(name, result.reason)
+            if entry is not None and entry.path == "/v1/sessions" and result.status == 404:
+                # An ingest older than sessions, not a wrong URL: said once, and not a refusal
+                # that makes flush() False (docs/sdks.md "Sessions").
+                if not self.sessions_refused:
+                    self.sessions_refused = True
+                    log.sessions_refused()
+                    if self._on_sessions_refused is not None:
+                        self._on_sessions_refused()
+                return True
+            self._dropped += 1
+            log.refused(result.notice or "refused", result.status, result.reason)
             return True
         attempts = self._attempts.get(name, 0) + 1
         self._attempts[name] = attempts
@@ -170,7 +198,13 @@ class Sender:
             self._changed.notify_all()
 
     def flush(self, timeout: float) -> bool:
-        """Send every queued report, this process's or not; True once the folder is empty."""
+        """Send every queued report, this process's or not; True once the folder is empty and
+        no report was dropped unsent (refused, or by the queue's bounds) since the last flush."""
+        emptied = self._wait_empty(timeout)
+        dropped, self._dropped = self._dropped, 0
+        return emptied and dropped == 0
+
+    def _wait_empty(self, timeout: float) -> bool:
         deadline = time.monotonic() + max(0.0, timeout)
         self._sweep_requested += 1
         self.wake()

@@ -3,6 +3,7 @@
 import email.utils
 import gzip
 import http.client
+import json
 import re
 import socket
 import threading
@@ -33,6 +34,7 @@ class SendResult:
     status: Optional[int] = None
     reason: str = ""
     retry_after: Optional[float] = None
+    notice: Optional[str] = None  # DROP: the notice of test/vectors/notices-v1.json it gets
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -85,25 +87,42 @@ class Decision:
     action: str  # DELIVERED, DROP, RETRY or CLOCK_FIX
     retry_after: Optional[float] = None  # RETRY: wait at least this many seconds
     clock_offset: Optional[float] = None  # CLOCK_FIX: server time minus local time, seconds
+    # DROP (and a 401's CLOCK_FIX, should the retry fail too): unauthenticated, not-ingest or refused
+    notice: Optional[str] = None
 
 
-def classify_answer(status: int, headers: Mapping[str, str], now: float, clock_offset: float) -> Decision:
+def _error_code(body: bytes) -> Optional[str]:
+    try:
+        parsed = json.loads(body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    error = parsed.get("error") if isinstance(parsed, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    return code if isinstance(code, str) else None
+
+
+def classify_answer(
+    status: int, headers: Mapping[str, str], now: float, clock_offset: float, body: bytes = b""
+) -> Decision:
     """Classify one answer; ``headers`` have lower-case names, ``now`` is the local clock and
     ``clock_offset`` the offset the request was signed with (seconds)."""
     if 200 <= status < 300:
         return Decision(DELIVERED)
     server_date = _parse_http_date(headers.get("date"))
     if status == 401:
+        # The ingest's own 401 means the key or secret; a 401 without its body is something else.
+        notice = "unauthenticated" if _error_code(body) == "unauthenticated" else "not-ingest"
         if server_date is not None and abs(server_date - (now + clock_offset)) > CLOCK_SKEW_TOLERANCE:
-            return Decision(CLOCK_FIX, clock_offset=server_date - now)
-        return Decision(DROP)
+            return Decision(CLOCK_FIX, clock_offset=server_date - now, notice=notice)
+        return Decision(DROP, notice=notice)
     if status == 429 or status >= 500:
         retry_after = None
         if status in (429, 503):
             retry_after = parse_retry_after(headers.get("retry-after"), server_date, now)
         return Decision(RETRY, retry_after=retry_after)
     if status >= 400:
-        return Decision(DROP)
+        # 403, 404 and 405 are never the ingest's answer to a signed POST: likely the wrong URL or port.
+        return Decision(DROP, notice="not-ingest" if status in (403, 404, 405) else "refused")
     # 1xx and 3xx are not the ingest's answers (a redirecting proxy, a moved endpoint): keep the report.
     return Decision(RETRY)
 
@@ -164,9 +183,10 @@ class Transport:
         )
         headers["User-Agent"] = USER_AGENT
         request = urllib.request.Request(self.endpoint + entry.path, data=body, headers=headers, method="POST")
+        answer = b""
         try:
             with self._opener.open(request, timeout=self.request_timeout) as response:
-                response.read(65536)
+                answer = response.read(65536)
                 status = int(response.status)
                 headers_in: Mapping[str, str] = {k.lower(): v for k, v in response.headers.items()}
         except urllib.error.HTTPError as error:
@@ -174,14 +194,16 @@ class Transport:
             # lower-cased names: a proxy may send "retry-after" as well as "Retry-After"
             headers_in = {k.lower(): v for k, v in error.headers.items()} if error.headers else {}
             try:
-                error.read(65536)
+                answer = error.read(65536)
             except Exception:  # noqa: BLE001 - the body is only informative
                 pass
             finally:
                 error.close()
         except (urllib.error.URLError, http.client.HTTPException, socket.timeout, OSError, ValueError) as error:
             return SendResult(RETRY, None, "network error: %s" % type(error).__name__), None
-        decision = classify_answer(status, headers_in, self._clock(), offset)
+        decision = classify_answer(status, headers_in, self._clock(), offset, answer)
         # A 401 is a drop unless send() corrects the clock and tries once more.
         outcome = DROP if decision.action == CLOCK_FIX else decision.action
-        return SendResult(outcome, status, "HTTP %d" % status, decision.retry_after), decision
+        code = _error_code(answer) if outcome == DROP else None
+        reason = "HTTP %d" % status + (" " + code if code else "")
+        return SendResult(outcome, status, reason, decision.retry_after, decision.notice), decision

@@ -19,6 +19,7 @@ def main() -> None:
         app_version="2.0.0",
         queue_dir=queue_dir,
         shutdown_timeout=0.3,
+        auto_session_tracking=False,  # tests/test_sessions.py counts sessions
     )
     try:
         parse_order("twelve")

@@ -11,6 +11,7 @@ dumpcatcher.init(
     app_name="crash-app",
     app_version="2.0.1",
     queue_dir=sys.argv[2],
+    auto_session_tracking=False,  # tests/test_sessions.py counts sessions
 )
 client = dumpcatcher.get_client()
 print(client.client_id if client else "no-client")

@@ -26,11 +26,18 @@ final class Answers {
     final long retryAfterMs;
     /** CLOCK_FIX: the ingest's clock minus the local one. */
     final long clockOffsetMs;
+    /** DROP (and a 401's CLOCK_FIX, should the retry fail too): the notice it gets, else null. */
+    final String notice;
 
     Decision(int action, long retryAfterMs, long clockOffsetMs) {
+      this(action, retryAfterMs, clockOffsetMs, null);
+    }
+
+    Decision(int action, long retryAfterMs, long clockOffsetMs, String notice) {
       this.action = action;
       this.retryAfterMs = retryAfterMs;
       this.clockOffsetMs = clockOffsetMs;
+      this.notice = notice;
     }
   }
 
@@ -39,20 +46,35 @@ final class Answers {
    * absent); nowMs is the local clock, clockOffsetMs the offset the request was signed with.
    */
   static Decision classify(int status, String retryAfter, String date, long nowMs, long clockOffsetMs) {
+    return classify(status, retryAfter, date, nowMs, clockOffsetMs, null);
+  }
+
+  /**
+   * Like the above, with the {@code error.code} of the answer's JSON body (null without one):
+   * the ingest's own 401 says {@code unauthenticated}.
+   */
+  static Decision classify(int status, String retryAfter, String date, long nowMs, long clockOffsetMs,
+      String errorCode) {
     if (status >= 200 && status < 300) return new Decision(DELIVERED, -1, 0);
     long serverNow = Backoff.httpDateMillis(date);
     if (status == 401) {
+      // The ingest's own 401 means the key or secret; a 401 without its body is something else.
+      String notice = "unauthenticated".equals(errorCode) ? DebugLog.UNAUTHENTICATED : DebugLog.NOT_INGEST;
       if (serverNow >= 0 && Math.abs(serverNow - (nowMs + clockOffsetMs)) > SKEW_TOLERANCE_MS) {
-        return new Decision(CLOCK_FIX, -1, serverNow - nowMs);
+        return new Decision(CLOCK_FIX, -1, serverNow - nowMs, notice);
       }
-      return new Decision(DROP, -1, 0);
+      return new Decision(DROP, -1, 0, notice);
     }
     if (status == 429 || status >= 500) {
       long wait = status == 429 || status == 503
           ? Backoff.retryAfterMs(retryAfter, serverNow >= 0 ? serverNow : nowMs) : -1;
       return new Decision(RETRY, wait, 0);
     }
-    if (status >= 400) return new Decision(DROP, -1, 0);
+    if (status >= 400) {
+      // 403, 404 and 405 are never the ingest's answer to a signed POST: likely the wrong URL or port.
+      boolean notIngest = status == 403 || status == 404 || status == 405;
+      return new Decision(DROP, -1, 0, notIngest ? DebugLog.NOT_INGEST : DebugLog.REFUSED);
+    }
     // 1xx and 3xx are not the ingest's answers (a redirecting proxy, a moved endpoint): keep it.
     return new Decision(RETRY, -1, 0);
   }

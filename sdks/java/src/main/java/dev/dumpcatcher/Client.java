@@ -4,7 +4,11 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
@@ -31,7 +35,12 @@ public final class Client {
   private final Limiter limiter;
   private final Sender sender;
   private final String installId;
+  private final SessionBook sessions;
+  private final SessionMarker marker;
+  private final Object sessionLock = new Object();
   private volatile boolean closed;
+  // Invalid options disabled the SDK: flush() must not say all went well.
+  private final boolean misconfigured;
   private UncaughtHandler uncaughtHandler;
   private Thread shutdownHook;
 
@@ -41,9 +50,15 @@ public final class Client {
     this.log = new DebugLog(options.debug());
     this.clientId = newId();
     String reason;
+    boolean optedOut = false;
+    boolean invalid = false;
     try {
       reason = Consent.optOutReason(options, options.environment() == null ? Environment.SYSTEM : options.environment());
-      if (reason == null) reason = invalidOptions(options);
+      optedOut = reason != null;
+      if (reason == null) {
+        reason = invalidOptions(options);
+        invalid = reason != null;
+      }
     } catch (RuntimeException e) {
       reason = "init failed: " + e;
     }
@@ -78,12 +93,30 @@ public final class Client {
     this.limiter = lim;
     this.sender = s;
     this.installId = install;
+    this.sessions = new SessionBook(new SessionBook.Owner(Text.cut(options.appName() == null ? "" : options.appName(), 128),
+        Text.cut(options.appVersion() == null ? "" : options.appVersion(), 64), install));
+    this.marker = q != null ? new SessionMarker(q.dir(), clientId) : null;
+    if (s != null) {
+      s.onSessionsRefused(new Runnable() {
+        @Override
+        public void run() {
+          synchronized (sessionLock) {
+            if (marker != null) marker.remove();
+          }
+        }
+      });
+    }
     if (m != Mode.DISABLED) {
       for (Metric builtin : BuiltinMetrics.all(options.appVersion())) metrics.register(builtin);
       if (options.discoverMetrics()) metrics.discover(discoveryLoader());
       for (Metric extra : options.metrics()) metrics.register(extra);
     }
-    if (m == Mode.DISABLED) log.log("disabled: " + reason);
+    this.misconfigured = invalid;
+    if (optedOut) {
+      log.notice(DebugLog.OPT_OUT, "SDK disabled: opted out by " + reason);
+    } else if (m == Mode.DISABLED) {
+      log.notice(DebugLog.CONFIG, "SDK disabled, nothing will be reported: " + reason);
+    }
   }
 
   private static ClassLoader discoveryLoader() {
@@ -143,6 +176,7 @@ public final class Client {
       sender.start();
       sender.requestRescan();
     }
+    startSessions(options.autoSessionTracking());
     if (options.captureUncaught()) {
       uncaughtHandler = new UncaughtHandler(this, Thread.getDefaultUncaughtExceptionHandler());
       Thread.setDefaultUncaughtExceptionHandler(uncaughtHandler);
@@ -151,6 +185,7 @@ public final class Client {
       shutdownHook = new Thread(new Runnable() {
         @Override
         public void run() {
+          finishSession("ok", false);
           flush(options.shutdownTimeoutMs());
           if (queue != null) queue.close();
         }
@@ -198,12 +233,146 @@ public final class Client {
 
   /** Builds, scrubs, limits and queues a crash report on the caller's thread; never throws. */
   public void captureException(Throwable error, CaptureContext context) {
+    if (error != null) markErrored();
     capture(error, context, false);
   }
 
-  /** The uncaught-exception path: like captureException, and the limiter's count is written at once. */
+  /**
+   * The uncaught-exception path: like captureException, and the limiter's count is written at
+   * once; then the session ends as crashed, its report on disk before the thread dies.
+   */
   void captureUncaught(Throwable error) {
     capture(error, null, true);
+    finishSession("crashed", true);
+  }
+
+  // ---- sessions (docs/sdks.md#sessions) ------------------------------------------------------
+
+  /** Starts a release health session, ending the running one first (its report is queued); never throws. */
+  public void startSession() {
+    if (closed || mode == Mode.DISABLED) return;
+    try {
+      synchronized (sessionLock) {
+        Map<String, Object> ended = sessions.start(options.clock().nowMillis());
+        if (ended != null) queueSessions(ended, false);
+        saveMarker(false);
+      }
+    } catch (Throwable t) {
+      log.log("startSession failed: " + t);
+    }
+  }
+
+  /** Ends the running session and queues its report (ok, or errored after a handled error); never throws. */
+  public void endSession() {
+    if (closed) return;
+    finishSession("ok", false);
+  }
+
+  /**
+   * The app went to the background (Android: the last activity stopped, or
+   * ProcessLifecycleOwner's ON_STOP). Never throws.
+   */
+  public void onAppBackground() {
+    if (closed || mode == Mode.DISABLED) return;
+    try {
+      synchronized (sessionLock) {
+        sessions.background(options.clock().nowMillis());
+        saveMarker(false);
+      }
+    } catch (Throwable t) {
+      log.log("onAppBackground failed: " + t);
+    }
+  }
+
+  /**
+   * The app came back to the foreground: after 30 s or more in the background the session ends
+   * and a new one starts (Sentry's rule); a shorter background keeps it. Never throws.
+   */
+  public void onAppForeground() {
+    if (closed || mode == Mode.DISABLED) return;
+    try {
+      synchronized (sessionLock) {
+        Map<String, Object> ended = sessions.foreground(options.clock().nowMillis());
+        if (ended != null) queueSessions(ended, false);
+        saveMarker(false);
+      }
+    } catch (Throwable t) {
+      log.log("onAppForeground failed: " + t);
+    }
+  }
+
+  /**
+   * At start: the process session begins (unless autoSessionTracking is off), and the sessions
+   * earlier processes left without an end become reports (or ride with this one's).
+   */
+  private void startSessions(boolean auto) {
+    try {
+      synchronized (sessionLock) {
+        if (auto) sessions.start(options.clock().nowMillis());
+        if (marker == null) return;
+        List<File> claimed = new ArrayList<File>();
+        List<SessionBook.Found> found = marker.claimDead(claimed);
+        for (Map<String, Object> other : sessions.found(found)) queueSessions(other, false);
+        // The marker carries this release's found sessions before their own markers go.
+        saveMarker(!claimed.isEmpty());
+        for (File f : claimed) f.delete();
+        if (!found.isEmpty()) log.log("found " + found.size() + " session(s) that ended without an end");
+      }
+    } catch (Throwable t) {
+      log.log("could not start the session: " + t);
+    }
+  }
+
+  private boolean sessionsOn() {
+    return sender == null || !sender.sessionsRefused();
+  }
+
+  private void queueSessions(Map<String, Object> whole, boolean durable) throws IOException {
+    if (!sessionsOn()) return;
+    long now = options.clock().nowMillis();
+    for (Map<String, Object> part : SessionBook.split(whole)) {
+      Map<String, Object> report = new LinkedHashMap<String, Object>();
+      report.put("reportId", UUID.randomUUID().toString());
+      report.put("occurredAt", Text.rfc3339(now));
+      report.putAll(part);
+      if (mode == Mode.DEBUG) printDebug("/v1/sessions", report);
+      else enqueue("/v1/sessions", report, System.currentTimeMillis(), durable);
+    }
+  }
+
+  /** The marker says what runs now: written while a session runs, gone when none does. */
+  private void saveMarker(boolean durable) {
+    if (marker == null) return;
+    try {
+      if (sessions.current() != null && sessionsOn()) marker.write(sessions.owner, sessions.current(), sessions.carried(), durable);
+      else marker.remove();
+    } catch (IOException | RuntimeException e) {
+      log.log("could not write the session marker: " + e);
+    }
+  }
+
+  private void markErrored() {
+    if (closed || mode == Mode.DISABLED) return;
+    try {
+      synchronized (sessionLock) {
+        if (sessions.markErrored()) saveMarker(false);
+      }
+    } catch (Throwable t) {
+      log.log("could not mark the session errored: " + t);
+    }
+  }
+
+  private void finishSession(String status, boolean durable) {
+    if (mode == Mode.DISABLED) return;
+    try {
+      synchronized (sessionLock) {
+        Map<String, Object> ended = sessions.end(status);
+        if (ended != null) queueSessions(ended, durable);
+        saveMarker(durable);
+      }
+    } catch (Throwable t) {
+      log.log("could not end the session: " + t);
+    }
   }
 
   private void capture(Throwable error, CaptureContext context, boolean dying) {
@@ -231,7 +400,8 @@ public final class Client {
           exception == null ? null : String.valueOf(exception.get("stacktrace")),
           report.get("fingerprint") instanceof String ? (String) report.get("fingerprint") : null);
       if (!limiter.tryAcquire(fingerprint, now)) {
-        log.log("limiter dropped a report (maxReportsPerFingerprint reached in this window)");
+        log.notice(DebugLog.LIMITER, "a crash report was dropped by the client-side limiter (more than "
+            + options.maxReportsPerFingerprint() + " per " + options.limiterWindowSeconds() + " s with one fingerprint)");
         return;
       }
       // Only the uncaught path syncs the file: docs/sdks.md lets a handled capture skip the fsync
@@ -267,7 +437,7 @@ public final class Client {
   private void enqueue(String path, Map<String, Object> body, long now, boolean durable) throws IOException {
     QueuedReport queued = new QueuedReport(path, clientId, counter.incrementAndGet(), now, Json.write(body, 4096));
     queue.write(queued, durable);
-    queue.enforceBoundsQuickly(now);
+    sender.queueDropped(queue.enforceBoundsQuickly(now));
     sender.wake();
   }
 
@@ -279,12 +449,16 @@ public final class Client {
     }
   }
 
-  /** Waits until the queue is empty (true) or the timeout passes (false); never throws. */
+  /**
+   * Waits until the queue is empty or the timeout passes; true only when it emptied and no report
+   * was refused or dropped unsent since the last flush (false, too, while invalid options disabled
+   * the SDK); never throws.
+   */
   public boolean flush(long timeoutMs) {
-    if (mode != Mode.ACTIVE) return true;
+    if (mode != Mode.ACTIVE) return !misconfigured;
     try {
       Boolean done = sender.awaitPass(sender.requestRescan(), Math.max(0, timeoutMs));
-      return done != null && done;
+      return sender.takeDropped() == 0 && done != null && done;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
@@ -298,6 +472,7 @@ public final class Client {
   public void close() {
     if (closed) return;
     try {
+      finishSession("ok", false);
       flush(options.shutdownTimeoutMs());
       if (limiter != null) limiter.persist();
     } finally {

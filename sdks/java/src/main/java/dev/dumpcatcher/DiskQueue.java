@@ -261,7 +261,7 @@ public final class DiskQueue {
       String body = raw.get("body");
       Matcher m = REPORT_FILE.matcher(file.getName());
       // The checks of test/vectors/files-v1.json, as in the Node and Python SDKs.
-      if (!Long.valueOf(1).equals(obj.get("v")) || !("/v1/crashes".equals(path) || "/v1/usage".equals(path))
+      if (!Long.valueOf(1).equals(obj.get("v")) || !("/v1/crashes".equals(path) || "/v1/usage".equals(path) || "/v1/sessions".equals(path))
           || !(clientId instanceof String) || !CLIENT_ID.matcher((String) clientId).matches()
           || !(counter instanceof Long) || (Long) counter < 1 || (Long) counter > MAX_COUNTER
           || !(obj.get("createdAt") instanceof String)
@@ -303,14 +303,14 @@ public final class DiskQueue {
     }
   }
 
-  /** Bounds check for the hot path: scans the folder only when the known files exceed a bound. */
-  void enforceBoundsQuickly(long nowMillis) {
+  /** Bounds check for the hot path: scans the folder only when the known files exceed a bound; returns how many were dropped. */
+  int enforceBoundsQuickly(long nowMillis) {
     if (index.size() <= maxFiles) {
       long total = 0;
       for (Entry e : index.values()) total += e.size;
-      if (total <= maxBytes) return;
+      if (total <= maxBytes) return 0;
     }
-    enforceBounds(nowMillis);
+    return enforceBounds(nowMillis);
   }
 
   /**

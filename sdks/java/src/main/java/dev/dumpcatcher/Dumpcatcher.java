@@ -52,6 +52,33 @@ public final class Dumpcatcher {
     if (c != null) c.captureException(error, context);
   }
 
+  /** Starts a release health session, ending the running one first; for apps that define their own sessions. */
+  public static void startSession() {
+    Client c = client;
+    if (c != null) c.startSession();
+  }
+
+  /** Ends the running session and queues its report. */
+  public static void endSession() {
+    Client c = client;
+    if (c != null) c.endSession();
+  }
+
+  /**
+   * Android lifecycle: the app went to the background. Call it from a ProcessLifecycleOwner
+   * observer's onStop, or when an ActivityLifecycleCallbacks count of started activities drops to 0.
+   */
+  public static void onAppBackground() {
+    Client c = client;
+    if (c != null) c.onAppBackground();
+  }
+
+  /** Android lifecycle: the app is in the foreground again (after 30 s or more in the background, a new session starts). */
+  public static void onAppForeground() {
+    Client c = client;
+    if (c != null) c.onAppForeground();
+  }
+
   /** Collects every registered metric and queues one usage report. */
   public static void reportUsage() {
     Client c = client;

@@ -22,6 +22,7 @@ public final class DumpcatcherOptions {
   private final boolean debug;
   private final boolean enabled;
   private final boolean installId;
+  private final boolean autoSessionTracking;
   private final boolean captureUncaught;
   private final int maxQueueFiles;
   private final long maxQueueBytes;
@@ -53,6 +54,7 @@ public final class DumpcatcherOptions {
     this.debug = b.debug;
     this.enabled = b.enabled;
     this.installId = b.installId;
+    this.autoSessionTracking = b.autoSessionTracking;
     this.captureUncaught = b.captureUncaught;
     this.maxQueueFiles = b.maxQueueFiles;
     this.maxQueueBytes = b.maxQueueBytes;
@@ -76,7 +78,7 @@ public final class DumpcatcherOptions {
     return new Builder();
   }
 
-  /** Ingest base URL, e.g. http://127.0.0.1:8080; /v1/crashes and /v1/usage are appended (required). */
+  /** Ingest base URL, e.g. http://127.0.0.1:8080; /v1/crashes, /v1/usage and /v1/sessions are appended (required). */
   public String endpoint() {
     return endpoint;
   }
@@ -139,6 +141,11 @@ public final class DumpcatcherOptions {
   /** Keep a random installation id in <queueDir>/install-id and send it with reports. */
   public boolean installId() {
     return installId;
+  }
+
+  /** One release health session per process run, started at init. */
+  public boolean autoSessionTracking() {
+    return autoSessionTracking;
   }
 
   /** Install the default uncaught-exception handler (chained with the existing one). */
@@ -235,7 +242,8 @@ public final class DumpcatcherOptions {
     private BeforeSend beforeSend = null;
     private boolean debug = false;
     private boolean enabled = true;
-    private boolean installId = false;
+    private boolean installId = true;
+    private boolean autoSessionTracking = true;
     private boolean captureUncaught = true;
     private int maxQueueFiles = 100;
     private long maxQueueBytes = 10485760L;
@@ -256,7 +264,7 @@ public final class DumpcatcherOptions {
 
     private Builder() {}
 
-    /** Ingest base URL, e.g. http://127.0.0.1:8080; /v1/crashes and /v1/usage are appended (required). */
+    /** Ingest base URL, e.g. http://127.0.0.1:8080; /v1/crashes, /v1/usage and /v1/sessions are appended (required). */
     public Builder endpoint(String endpoint) {
       this.endpoint = endpoint;
       return this;
@@ -345,9 +353,15 @@ public final class DumpcatcherOptions {
       return this;
     }
 
-    /** Keep a random installation id in <queueDir>/install-id and send it with reports. */
+    /** Keep a random installation id in <queueDir>/install-id and send it with reports (default true; false opts out). */
     public Builder installId(boolean installId) {
       this.installId = installId;
+      return this;
+    }
+
+    /** One release health session per process run (per app start on Android), started at init (default true). */
+    public Builder autoSessionTracking(boolean autoSessionTracking) {
+      this.autoSessionTracking = autoSessionTracking;
       return this;
     }
 

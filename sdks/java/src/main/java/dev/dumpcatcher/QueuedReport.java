@@ -8,7 +8,7 @@ public final class QueuedReport {
   private final long createdAtMillis;
   private final String bodyJson;
 
-  /** path is /v1/crashes or /v1/usage; bodyJson is the exact JSON text sent on every attempt. */
+  /** path is /v1/crashes, /v1/usage or /v1/sessions; bodyJson is the exact JSON text sent on every attempt. */
   public QueuedReport(String path, String clientId, long counter, long createdAtMillis, String bodyJson) {
     this.path = path;
     this.clientId = clientId;
@@ -17,7 +17,7 @@ public final class QueuedReport {
     this.bodyJson = bodyJson;
   }
 
-  /** Ingest path, /v1/crashes or /v1/usage. */
+  /** Ingest path, /v1/crashes, /v1/usage or /v1/sessions. */
   public String path() {
     return path;
   }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPOutputStream;
 
 /** The background daemon thread that sends queued reports, oldest first, with retries. */
@@ -40,6 +41,11 @@ final class Sender implements Runnable {
   private volatile boolean stopped;
   private volatile long pausedUntil;
   private volatile long clockOffsetMs;
+  // An ingest older than /v1/sessions answers 404 there: no more sessions from this process.
+  private volatile boolean sessionsRefused;
+  private volatile Runnable onSessionsRefused;
+  // Reports dropped unsent since the last flush: that flush must not say all went well.
+  private final AtomicInteger dropped = new AtomicInteger();
   private Thread thread;
 
   Sender(DiskQueue queue, Limiter limiter, Transport transport, DumpcatcherOptions options, DebugLog log) {
@@ -49,6 +55,15 @@ final class Sender implements Runnable {
     this.options = options;
     this.log = log;
     this.maxAgeMillis = options.maxQueueAgeSeconds() * 1000L;
+  }
+
+  /** Called once when the ingest answers 404 to /v1/sessions (an older server). */
+  void onSessionsRefused(Runnable callback) {
+    this.onSessionsRefused = callback;
+  }
+
+  boolean sessionsRefused() {
+    return sessionsRefused;
   }
 
   void start() {
@@ -78,6 +93,19 @@ final class Sender implements Runnable {
   void stop() {
     stopped = true;
     wake();
+  }
+
+  /** How many reports were dropped unsent since the last call (flush's truth), and starts counting afresh. */
+  int takeDropped() {
+    return dropped.getAndSet(0);
+  }
+
+  /** The queue's bounds dropped {@code count} unsent reports. */
+  void queueDropped(int count) {
+    if (count <= 0) return;
+    dropped.addAndGet(count);
+    log.notice(DebugLog.QUEUE_FULL, "queue full: " + count + " unsent report(s) dropped (maxQueueFiles "
+        + options.maxQueueFiles() + ", maxQueueBytes " + options.maxQueueBytes() + ")");
   }
 
   /** The clock correction learned from a 401's Date header, in ms. */
@@ -151,7 +179,7 @@ final class Sender implements Runnable {
     long now = System.currentTimeMillis();
     if (token != rescanDone || now - lastRescanAt >= RESCAN_EVERY_MS) {
       queue.removeLeftoverTemp(now);
-      queue.enforceBounds(now);
+      queueDropped(queue.enforceBounds(now));
       rescanDone = token;
       lastRescanAt = now;
     }
@@ -180,9 +208,14 @@ final class Sender implements Runnable {
       if (state != null && state.failures >= MAX_ATTEMPTS) continue;
       QueuedReport report = queue.read(entry);
       if (report == null) continue;
+      if (sessionsRefused && "/v1/sessions".equals(report.path())) {
+        queue.delete(file);
+        continue;
+      }
       if (System.currentTimeMillis() - report.createdAtMillis() > maxAgeMillis) {
         log.log("dropping " + name + ": older than maxQueueAgeSeconds");
         queue.delete(file);
+        dropped.incrementAndGet();
         continue;
       }
       if (state == null) {
@@ -241,7 +274,8 @@ final class Sender implements Runnable {
       }
       int status = response.status();
       long now = options.clock().nowMillis();
-      Answers.Decision decision = Answers.classify(status, response.retryAfter(), response.date(), now, clockOffsetMs);
+      Answers.Decision decision = Answers.classify(status, response.retryAfter(), response.date(), now, clockOffsetMs,
+          response.errorCode());
       switch (decision.action) {
         case Answers.DELIVERED:
           return Outcome.DONE_OUTCOME;
@@ -252,16 +286,43 @@ final class Sender implements Runnable {
             log.log("clock is " + (clockOffsetMs / 1000) + " s off the server's; retrying once");
             continue;
           }
-          log.log("dropping report: 401 unauthenticated (check productKey and secret)");
+          refused(decision, status, response.errorCode());
           return Outcome.DONE_OUTCOME;
         case Answers.DROP:
-          log.log("dropping report: ingest answered " + status
-              + (status == 401 ? " unauthenticated (check productKey and secret)" : ""));
+          if (status == 404 && "/v1/sessions".equals(report.path())) {
+            // An ingest older than sessions, not a wrong URL: said once, and not a refusal that
+            // makes flush() false (docs/sdks.md "Sessions").
+            log.log("dropping session report: the ingest has no /v1/sessions");
+            if (!sessionsRefused) {
+              sessionsRefused = true;
+              log.notice(DebugLog.SESSIONS_UNSUPPORTED, "the ingest does not know /v1/sessions (an older server):"
+                  + " session reports are dropped from now on");
+              Runnable callback = onSessionsRefused;
+              if (callback != null) callback.run();
+            }
+            return Outcome.DONE_OUTCOME;
+          }
+          refused(decision, status, response.errorCode());
           return Outcome.DONE_OUTCOME;
         default:
           log.log("ingest answered " + status + ", will retry");
           return Outcome.retry(decision.retryAfterMs);
       }
+    }
+  }
+
+  /** A report the endpoint refused for good: counted for flush, and said (docs/sdks.md#no-silent-drop). */
+  private void refused(Answers.Decision decision, int status, String errorCode) {
+    dropped.incrementAndGet();
+    if (DebugLog.UNAUTHENTICATED.equals(decision.notice)) {
+      log.notice(decision.notice,
+          "a report was dropped: the ingest answered 401, it does not know this productKey or secret");
+    } else if (DebugLog.NOT_INGEST.equals(decision.notice)) {
+      log.notice(decision.notice, "a report was dropped: the endpoint answered HTTP " + status
+          + "; is this the ingest URL?");
+    } else {
+      log.notice(DebugLog.REFUSED, "a report was dropped: refused by the ingest (HTTP " + status
+          + (errorCode != null ? " " + errorCode : "") + ")");
     }
   }
 

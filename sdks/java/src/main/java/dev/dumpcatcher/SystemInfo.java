@@ -89,9 +89,62 @@ final class SystemInfo {
     return value == null ? "" : String.valueOf(value);
   }
 
-  /** The process locale, e.g. en_US. */
+  /**
+   * The process locale as a BCP 47 tag, e.g. en-US (C for the C/POSIX locale): the first
+   * readable of LC_ALL, LC_MESSAGES and LANG (the JVM turns C into en_US), else the default
+   * Locale (on Android, the user's setting); null when there is none.
+   */
   static String locale() {
-    return Locale.getDefault().toString();
+    String fallback;
+    try {
+      fallback = Locale.getDefault().toLanguageTag();
+    } catch (RuntimeException e) {
+      fallback = null;
+    }
+    return locale(Environment.SYSTEM, fallback);
+  }
+
+  /** As {@link #locale()}, from these variables and this default (test/vectors/locale-v1.json). */
+  static String locale(Environment env, String fallback) {
+    for (String name : new String[] {"LC_ALL", "LC_MESSAGES", "LANG"}) {
+      String tag = normalizeLocale(env.get(name));
+      if (tag != null) return tag;
+    }
+    return normalizeLocale(fallback);
+  }
+
+  /**
+   * A locale as a BCP 47 tag: {@code en_US.UTF-8} and {@code en-US} give {@code en-US},
+   * {@code C} and {@code POSIX} give {@code C}; null when it does not start with a language.
+   */
+  static String normalizeLocale(String raw) {
+    if (raw == null) return null;
+    String value = raw;
+    int cut = value.indexOf('.');
+    if (cut >= 0) value = value.substring(0, cut);
+    cut = value.indexOf('@');
+    if (cut >= 0) value = value.substring(0, cut);
+    value = value.trim();
+    if (value.equals("C") || value.equals("POSIX")) return "C";
+    String[] parts = value.split("[-_]", -1);
+    String language = parts[0];
+    if (!language.matches("[A-Za-z]{2,3}") || language.equalsIgnoreCase("und")) return null;
+    StringBuilder tag = new StringBuilder(language.toLowerCase(Locale.ROOT));
+    boolean script = false;
+    for (int i = 1; i < parts.length; i++) {
+      String part = parts[i];
+      if (!script && part.matches("[A-Za-z]{4}")) {
+        script = true;
+        tag.append('-').append(part.substring(0, 1).toUpperCase(Locale.ROOT))
+            .append(part.substring(1).toLowerCase(Locale.ROOT));
+      } else if (part.matches("[A-Za-z]{2}|[0-9]{3}")) {
+        tag.append('-').append(part.toUpperCase(Locale.ROOT));
+        break;
+      } else {
+        break;
+      }
+    }
+    return tag.toString();
   }
 
   static boolean isAndroid() {

@@ -60,6 +60,33 @@ final class Text {
     return out.toString();
   }
 
+  private static final java.util.regex.Pattern RFC3339 = java.util.regex.Pattern.compile(
+      "(\\d{4})-(\\d{2})-(\\d{2})T(\\d{2}):(\\d{2}):(\\d{2})(?:\\.(\\d{1,9}))?Z");
+
+  /** Epoch milliseconds of a UTC RFC 3339 date-time (Z only, as the SDKs write them), or null. */
+  static Long parseRfc3339(String text) {
+    if (text == null) return null;
+    java.util.regex.Matcher m = RFC3339.matcher(text);
+    if (!m.matches()) return null;
+    long y = Long.parseLong(m.group(1));
+    long mo = Long.parseLong(m.group(2));
+    long d = Long.parseLong(m.group(3));
+    long h = Long.parseLong(m.group(4));
+    long mi = Long.parseLong(m.group(5));
+    long sec = Long.parseLong(m.group(6));
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59) return null;
+    String frac = m.group(7) == null ? "" : m.group(7);
+    long ms = frac.isEmpty() ? 0 : Long.parseLong((frac + "00").substring(0, 3));
+    // Days-from-civil (H. Hinnant), the inverse of rfc3339 above.
+    long yy = mo <= 2 ? y - 1 : y;
+    long era = Math.floorDiv(yy, 400);
+    long yoe = yy - era * 400;
+    long doy = (153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    long days = era * 146097 + doe - 719468;
+    return days * 86_400_000L + h * 3_600_000L + mi * 60_000L + sec * 1000L + ms;
+  }
+
   private static StringBuilder pad(StringBuilder out, long value, int width) {
     String s = Long.toString(value);
     for (int i = s.length(); i < width; i++) out.append('0');

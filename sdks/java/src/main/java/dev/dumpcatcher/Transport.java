@@ -54,12 +54,24 @@ public interface Transport {
     private final int status;
     private final String retryAfter;
     private final String date;
+    private final String errorCode;
 
     /** Creates a response; retryAfter and date are the raw header values or null. */
     public Response(int status, String retryAfter, String date) {
+      this(status, retryAfter, date, null);
+    }
+
+    /** Creates a response with the {@code error.code} of its JSON body (null without one). */
+    public Response(int status, String retryAfter, String date, String errorCode) {
       this.status = status;
       this.retryAfter = retryAfter;
       this.date = date;
+      this.errorCode = errorCode;
+    }
+
+    /** The {@code error.code} of the answer's JSON body ({@code unauthenticated}, ...), or null. */
+    public String errorCode() {
+      return errorCode;
     }
 
     /** HTTP status code. */

@@ -21,13 +21,17 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What stands in for a device here: Android's regex limits, its system properties, init failures. */
+/**
+ * What stands in for a device here: Android's regex limits, its system properties, init failures,
+ * and the foreground/background signals of the session rule.
+ */
 class AndroidTest {
   @TempDir Path tmp;
 
@@ -126,6 +130,52 @@ class AndroidTest {
     Map<String, Object> tags = (Map<String, Object>) body.get("tags");
     assertEquals("Pixel 8", tags.get("device.model"));
     assertEquals("Google", tags.get("device.manufacturer"));
+  }
+
+  @Test
+  void backInTheForegroundAfter30SecondsOrMoreStartsANewSessionAndAShorterBackgroundDoesNot() throws Exception {
+    Path queueDir = tmp.resolve("lifecycle");
+    AtomicLong now = new AtomicLong(Text.parseRfc3339("2026-12-07T10:59:20Z"));
+    Client c = TestSupport.start(TestSupport.options("http://127.0.0.1:9", queueDir).autoSessionTracking(true)
+        .clock(now::get).build());
+    Path marker = queueDir.resolve("session-" + c.clientId() + ".json");
+    try {
+      c.onAppBackground();
+      assertEquals("2026-12-07T10:59:20.000Z", readJson(marker).get("backgroundSince"),
+          "killed in the background, the session counts as ended normally");
+      now.addAndGet(29_999);
+      c.onAppForeground();
+      assertEquals(new ArrayList<Object>(), sessionReports(queueDir), "a shorter background keeps the session");
+      assertFalse(readJson(marker).containsKey("backgroundSince"));
+
+      c.onAppBackground();
+      now.addAndGet(30_000);
+      c.onAppForeground(); // 10:59:49.999 + 30 s
+      assertEquals(Arrays.asList(Arrays.asList(bucket("2026-12-07T10:00:00Z"))), sessionReports(queueDir),
+          "after 30 s the first session ended ok");
+      assertEquals("2026-12-07T11:00:19.999Z", readJson(marker).get("started"), "and a new one started");
+      c.endSession();
+      assertEquals(Arrays.asList(Arrays.asList(bucket("2026-12-07T10:00:00Z")), Arrays.asList(bucket("2026-12-07T11:00:00Z"))),
+          sessionReports(queueDir));
+    } finally {
+      c.close();
+    }
+  }
+
+  private static Map<String, Object> bucket(String started) {
+    return map("started", started, "ok", 1L, "errored", 0L, "crashed", 0L, "abnormal", 0L);
+  }
+
+  /** The sessions of each queued /v1/sessions report, oldest first. */
+  private static List<Object> sessionReports(Path queueDir) throws Exception {
+    List<Object> out = new ArrayList<>();
+    for (Path f : queueFiles(queueDir)) {
+      Map<String, Object> entry = readJson(f);
+      @SuppressWarnings("unchecked")
+      Map<String, Object> body = (Map<String, Object>) entry.get("body");
+      if ("/v1/sessions".equals(entry.get("path"))) out.add(body.get("sessions"));
+    }
+    return out;
   }
 
   @Test

@@ -176,23 +176,44 @@ class DeliveryTest {
   }
 
   @Test
-  void dropsA401ThatIsNotAboutTheClock() throws Exception {
-    client = start(options(ingest.url(), dir).secret("the-wrong-secret").build());
-    client.captureException(new RuntimeException("bad secret"), null);
-    assertTrue(client.flush(5000));
-    assertEquals(1, ingest.received().size());
+  void dropsA401ThatIsNotAboutTheClockSaysSoOnceAndFlushSaysFalse() throws Exception {
+    DebugLog.forgetNotices();
+    String err = TestSupport.stderrOf(() -> {
+      client = start(options(ingest.url(), dir).secret("the-wrong-secret").build());
+      client.captureException(new RuntimeException("bad secret"), null);
+      client.captureException(new IllegalStateException("bad secret again"), null);
+      assertFalse(client.flush(5000), "a refused report is not stored");
+    });
+    assertEquals(2, ingest.received().size());
     assertEquals(401, ingest.received().get(0).status);
     assertTrue(queueFiles(dir).isEmpty(), "dropped, not retried");
+    assertEquals("[dumpcatcher] a report was dropped: the ingest answered 401, it does not know this productKey or secret"
+        + System.lineSeparator(), err);
+    assertTrue(client.flush(1000), "nothing refused since the last flush");
   }
 
   @Test
-  void dropsAReportOnAPermanent400() throws Exception {
+  void dropsAReportOnAPermanent400AndFlushSaysFalse() throws Exception {
     ingest.script.add(400);
     client = start(options(ingest.url(), dir).build());
     client.captureException(new RuntimeException("invalid"), null);
-    assertTrue(client.flush(5000));
+    assertFalse(client.flush(5000));
     assertEquals(1, ingest.received().size());
     assertTrue(queueFiles(dir).isEmpty());
+  }
+
+  @Test
+  void a404AsksWhetherTheEndpointIsTheIngestAndFlushSaysFalse() throws Exception {
+    // The Firestore emulator's port answers 404 to the SDK's POST.
+    DebugLog.forgetNotices();
+    ingest.script.add(404);
+    String err = TestSupport.stderrOf(() -> {
+      client = start(options(ingest.url(), dir).build());
+      client.captureException(new RuntimeException("to the wrong port"), null);
+      assertFalse(client.flush(5000));
+    });
+    assertEquals("[dumpcatcher] a report was dropped: the endpoint answered HTTP 404; is this the ingest URL?"
+        + System.lineSeparator(), err);
   }
 
   @Test
@@ -363,7 +384,9 @@ class DeliveryTest {
 
   @Test
   void flushReportsAnEmptyQueueAfterDeletingAFileItCannotParse() throws Exception {
-    Files.write(dir.resolve("1000-client_ABCdef-123-1.json"), "{\"v\":1,".getBytes(StandardCharsets.UTF_8));
+    // A recent name: a file past maxQueueAgeSeconds would be dropped unsent, and flush say false.
+    Files.write(dir.resolve(System.currentTimeMillis() + "-client_ABCdef-123-1.json"),
+        "{\"v\":1,".getBytes(StandardCharsets.UTF_8));
     client = start(options(ingest.url(), dir).build());
     long t0 = System.currentTimeMillis();
     assertTrue(client.flush(5000));

@@ -144,7 +144,11 @@ final class FakeIngest implements AutoCloseable {
       received.add(new Received(System.currentTimeMillis(), path, headers, body, valid, status));
       if (status == 429) ex.getResponseHeaders().set("Retry-After", retryAfter);
       ex.getResponseHeaders().set("Content-Type", "application/json");
-      byte[] answer = ("{\"status\":" + status + "}").getBytes(StandardCharsets.UTF_8);
+      // A 401 as the real ingest answers it (docs/protocol.md#answers); other answers need no body.
+      String text = status == 401
+          ? "{\"error\":{\"code\":\"unauthenticated\",\"message\":\"The request is not signed by a known product.\"}}"
+          : "{\"status\":" + status + "}";
+      byte[] answer = text.getBytes(StandardCharsets.UTF_8);
       ex.sendResponseHeaders(status, answer.length);
       OutputStream out = ex.getResponseBody();
       out.write(answer);

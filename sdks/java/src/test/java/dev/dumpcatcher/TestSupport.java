@@ -24,7 +24,7 @@ final class TestSupport {
     };
   }
 
-  /** Options toward the fake ingest with a private queue folder, short retries, no hooks. */
+  /** Options toward the fake ingest with a private queue folder, short retries, no hooks, no automatic session. */
   static DumpcatcherOptions.Builder options(String endpoint, Path queueDir) {
     return DumpcatcherOptions.builder()
         .endpoint(endpoint)
@@ -35,8 +35,25 @@ final class TestSupport {
         .queueDir(queueDir.toFile())
         .environment(env())
         .captureUncaught(false)
+        // A session adds a report at close; SessionsTest and the vectors turn sessions on.
+        .autoSessionTracking(false)
         .shutdownTimeoutMs(500)
         .retryBaseMs(50);
+  }
+
+  /** What {@code action} printed on System.err (the SDK's notices and debug lines). */
+  static String stderrOf(Runnable action) {
+    java.io.PrintStream real = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    try {
+      System.setErr(new java.io.PrintStream(captured, true, "UTF-8"));
+      action.run();
+      return new String(captured.toByteArray(), StandardCharsets.UTF_8);
+    } catch (java.io.UnsupportedEncodingException e) {
+      throw new AssertionError(e);
+    } finally {
+      System.setErr(real);
+    }
   }
 
   /** Starts a client the way Dumpcatcher.init does. */

@@ -76,8 +76,11 @@ class VectorsTest {
         if (h.getKey().equalsIgnoreCase("Retry-After")) retryAfter = (String) h.getValue();
         if (h.getKey().equalsIgnoreCase("Date")) date = (String) h.getValue();
       }
+      // The error code as HttpTransport reads it from the answer's body.
+      String errorCode = c.containsKey("body")
+          ? HttpTransport.errorCode(((String) c.get("body")).getBytes(StandardCharsets.UTF_8)) : null;
       Answers.Decision d = Answers.classify((int) number(c.get("status")), retryAfter, date,
-          number(c.get("nowMs")), number(c.get("clockOffsetMs")));
+          number(c.get("nowMs")), number(c.get("clockOffsetMs")), errorCode);
       Map<String, Object> actual = new LinkedHashMap<>();
       switch (d.action) {
         case Answers.DELIVERED:
@@ -85,6 +88,7 @@ class VectorsTest {
           break;
         case Answers.DROP:
           actual.put("action", "drop");
+          actual.put("log", d.notice);
           break;
         case Answers.RETRY:
           actual.put("action", "retry");
@@ -150,12 +154,27 @@ class VectorsTest {
               default: throw new AssertionError("no builder method for option " + e.getKey());
             }
           }
-          Client client = new Client(b.build());
+          DebugLog.forgetNotices();
+          DumpcatcherOptions built = b.build();
+          Client[] made = new Client[1];
+          String err = TestSupport.stderrOf(() -> made[0] = new Client(built));
+          Client client = made[0];
           try {
             boolean valid = (Boolean) c.get("valid");
             Client.Mode expected = !valid ? Client.Mode.DISABLED : debug ? Client.Mode.DEBUG : Client.Mode.ACTIVE;
             assertEquals(expected, client.mode(), String.valueOf(client.disabledReason()));
-            if (!valid) assertNotNull(client.disabledReason());
+            List<String> said = new ArrayList<>();
+            for (String line : err.split("\n")) if (line.contains("SDK disabled")) said.add(line);
+            if (valid) {
+              assertEquals(0, said.size(), err);
+            } else {
+              assertNotNull(client.disabledReason());
+              // Said once, naming the option, debug mode or not; and flush() says false.
+              assertEquals(1, said.size(), err);
+              assertTrue(said.get(0).startsWith("[dumpcatcher] "), said.get(0));
+              assertTrue(said.get(0).contains((String) c.get("log")), said.get(0));
+              assertFalse(client.flush(100));
+            }
           } finally {
             client.close();
           }
@@ -165,6 +184,47 @@ class VectorsTest {
     return tests.stream();
   }
 
+
+  @TestFactory
+  Stream<DynamicTest> notices() throws IOException {
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> notices = (List<Map<String, Object>>) load("notices-v1.json").get("notices");
+    List<DynamicTest> tests = new ArrayList<>();
+    for (Map<String, Object> n : notices) {
+      for (boolean debug : new boolean[] {false, true}) {
+        tests.add(DynamicTest.dynamicTest(n.get("reason") + " (debug: " + debug + ")", () -> {
+          DebugLog.forgetNotices();
+          DebugLog log = new DebugLog(debug);
+          String phrase = (String) n.get("phrase");
+          String err = TestSupport.stderrOf(() -> {
+            for (int i = 0; i < 3; i++) log.notice((String) n.get("reason"), phrase + " (time " + i + ")");
+          });
+          List<String> lines = new ArrayList<>();
+          for (String line : err.split("\n")) if (!line.isEmpty()) lines.add(line);
+          int expected = debug ? 3 : "warning".equals(n.get("level")) ? 1 : 0;
+          assertEquals(expected, lines.size(), err);
+          for (String line : lines) {
+            assertTrue(line.startsWith("[dumpcatcher] "), line);
+            assertTrue(line.contains(phrase), line);
+          }
+        }));
+      }
+    }
+    return tests.stream();
+  }
+
+  @TestFactory
+  Stream<DynamicTest> locales() throws IOException {
+    return cases(load("locale-v1.json")).stream().map(c -> DynamicTest.dynamicTest((String) c.get("name"), () -> {
+      List<String> pairs = new ArrayList<>();
+      for (Map.Entry<String, Object> e : map(c.get("env")).entrySet()) {
+        pairs.add(e.getKey());
+        pairs.add((String) e.getValue());
+      }
+      Environment env = TestSupport.env(pairs.toArray(new String[0]));
+      assertEquals(c.get("expected"), SystemInfo.locale(env, (String) c.get("default")));
+    }));
+  }
 
   @TestFactory
   Stream<DynamicTest> queueReads() throws IOException {
@@ -262,5 +322,67 @@ class VectorsTest {
   Stream<DynamicTest> arch() throws IOException {
     return cases(load("arch-v1.json")).stream().map(c -> DynamicTest.dynamicTest((String) c.get("name"),
         () -> assertEquals(c.get("arch"), SystemInfo.archName((String) c.get("machine")))));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> sessions() throws IOException {
+    Map<String, Object> vectors = load("sessions-v1.json");
+    assertFalse(cases(vectors).isEmpty(), "sessions-v1.json holds cases");
+    assertEquals(number(vectors.get("backgroundSessionMs")), SessionBook.BACKGROUND_SESSION_MS);
+    return cases(vectors).stream().map(c -> DynamicTest.dynamicTest((String) c.get("name"), () -> {
+      Map<String, Object> app = map(c.get("app"));
+      SessionBook book = new SessionBook(
+          new SessionBook.Owner((String) app.get("name"), (String) app.get("version"), (String) c.get("installId")));
+      List<Map<String, Object>> reports = new ArrayList<>();
+      java.util.function.Consumer<Map<String, Object>> out = r -> {
+        if (r != null) reports.add(r);
+      };
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> events = (List<Map<String, Object>>) c.get("events");
+      for (Map<String, Object> e : events) {
+        Long at = e.containsKey("at") ? Text.parseRfc3339((String) e.get("at")) : null;
+        switch ((String) e.get("event")) {
+          case "init": {
+            if (Boolean.TRUE.equals(c.get("autoSessionTracking"))) out.accept(book.start(at));
+            List<SessionBook.Found> found = new ArrayList<>();
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> given = (List<Map<String, Object>>) e.getOrDefault("found", new ArrayList<>());
+            // Read as the marker files they stand for, through the SDK's own marker parser.
+            for (Map<String, Object> f : given) {
+              Map<String, Object> marker = new LinkedHashMap<>(f);
+              marker.put("v", 1L);
+              marker.put("writer", new LinkedHashMap<String, Object>());
+              SessionBook.Found parsed = SessionMarker.parse(Json.parse(Json.write(marker)));
+              assertNotNull(parsed, "found " + f + " is a marker");
+              found.add(parsed);
+            }
+            reports.addAll(book.found(found));
+            break;
+          }
+          case "capture":
+            book.markErrored();
+            break;
+          case "uncaught":
+            out.accept(book.end("crashed"));
+            break;
+          case "exit":
+          case "endSession":
+            out.accept(book.end("ok"));
+            break;
+          case "startSession":
+            out.accept(book.start(at));
+            break;
+          case "background":
+            book.background(at);
+            break;
+          case "foreground":
+            out.accept(book.foreground(at));
+            break;
+          default:
+            throw new AssertionError("unknown event " + e.get("event"));
+        }
+      }
+      assertEquals(c.get("reports"), reports);
+    }));
   }
 }
