@@ -21,7 +21,7 @@ const policy = {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the ingest asks for a rollup run after it stores reports (local stand-in for Cloud Tasks)', () => {
-  const runs: Array<{ at: number; processed: number }> = [];
+  const runs: Array<{ startedAt: number; at: number; processed: number }> = [];
   const errors: unknown[] = [];
   // Two ingest instances, each with its own trigger, sharing one queue as instances share Cloud Tasks.
   let ingest: Awaited<ReturnType<typeof serveInProcess>>;
@@ -35,10 +35,11 @@ describe('the ingest asks for a rollup run after it stores reports (local stand-
     });
     // Counts the runs as they answer: the summary the handler sends is the run's.
     rollup = await serveInProcess('rollup-triggered', async (req, res) => {
+      const startedAt = Date.now();
       const end = res.end.bind(res) as (chunk: string) => typeof res;
       res.end = ((chunk: string) => {
         const summary = JSON.parse(chunk) as { processed: number };
-        runs.push({ at: Date.now(), processed: summary.processed });
+        runs.push({ startedAt, at: Date.now(), processed: summary.processed });
         return end(chunk);
       }) as typeof res.end;
       await handler(req, res);
@@ -123,6 +124,8 @@ describe('the ingest asks for a rollup run after it stores reports (local stand-
     expect(runs.reduce((n, r) => n + r.processed, 0)).toBe(600);
     // One run per window the burst was sent in, whichever instance stored its reports.
     expect([runs.length >= 1, runs.length <= windows]).toEqual([true, true]);
+    // One at a time, as the deployed queue dispatches: no run starts before the previous one answered.
+    expect(runs.filter((r, i) => i > 0 && r.startedAt < runs[i - 1]!.at)).toEqual([]);
     expect(errors).toEqual([]);
   }, 90_000);
 });

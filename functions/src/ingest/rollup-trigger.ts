@@ -69,7 +69,8 @@ export function createRollupTrigger(options: {
 /**
  * The local stand-in for Cloud Tasks (which has no emulator): when the task is due, one POST
  * to the rollup URL, as the queue would send it; a name seen before is refused as Cloud Tasks
- * refuses it.
+ * refuses it, and a task due while another's POST is still going waits for it, as the deployed
+ * queue dispatches one at a time (`--max-concurrent-dispatches=1`).
  */
 export function createLocalRollupQueue(options: {
   rollupUrl: string;
@@ -78,23 +79,26 @@ export function createLocalRollupQueue(options: {
 }): EnqueueRollup {
   const pending = new Set<string>();
   const seen: string[] = [];
+  let dispatching: Promise<void> = Promise.resolve();
+  const dispatch = (task: RollupTask): Promise<void> =>
+    fetch(options.rollupUrl, { method: 'POST' })
+      .then(async (res) => {
+        await res.arrayBuffer();
+        if (!res.ok) throw new Error(`the rollup answered ${res.status}`);
+      })
+      .catch((err: unknown) => options.onError(err, task))
+      .finally(() => {
+        pending.delete(task.name);
+        // Names are per window and never come back; a short memory is enough.
+        seen.push(task.name);
+        if (seen.length > 100) seen.shift();
+      });
   return (task) => {
     if (pending.has(task.name) || seen.includes(task.name)) return Promise.resolve('exists');
     pending.add(task.name);
     const delay = Math.max(0, task.scheduleAt.getTime() - options.clock().getTime());
     setTimeout(() => {
-      fetch(options.rollupUrl, { method: 'POST' })
-        .then(async (res) => {
-          await res.arrayBuffer();
-          if (!res.ok) throw new Error(`the rollup answered ${res.status}`);
-        })
-        .catch((err: unknown) => options.onError(err, task))
-        .finally(() => {
-          pending.delete(task.name);
-          // Names are per window and never come back; a short memory is enough.
-          seen.push(task.name);
-          if (seen.length > 100) seen.shift();
-        });
+      dispatching = dispatching.then(() => dispatch(task));
     }, delay);
     return Promise.resolve('created');
   };
