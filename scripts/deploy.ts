@@ -1,6 +1,6 @@
 /**
  * `npm run deploy -- --project P --region R [--dry-run]`: deploys the three functions, the
- * Scheduler job, rules and indexes. `--dry-run` prints every command and runs none.
+ * Cloud Tasks queue, the Scheduler job, rules and indexes. `--dry-run` prints every command and runs none.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -36,21 +36,19 @@ function main(): void {
     if (options.dryRun) continue;
     const [cmd, ...args] = step.argv;
     const result = spawnSync(cmd!, args, { stdio: 'inherit', cwd: join(__dirname, '..') });
-    // Creating a service account that exists fails; the account is what we wanted anyway.
-    const tolerated =
-      (step.argv.includes('service-accounts') && step.argv.includes('create')) ||
-      (step.argv.includes('scheduler') && result.status !== 0);
-    if (result.status !== 0 && step.argv.includes('scheduler')) {
-      // The job exists from an earlier deploy: update it instead.
+    if (result.status === 0) continue;
+    // A create that fails because an earlier deploy made the resource: skip it, or update it.
+    if (step.ifExists === 'skip') continue;
+    if (step.ifExists === 'update') {
       const update = spawnSync(
         cmd!,
         args.map((a) => (a === 'create' ? 'update' : a)),
         { stdio: 'inherit' },
       );
       if (update.status !== 0) throw new Error(`failed: ${step.what}`);
-    } else if (result.status !== 0 && !tolerated) {
-      throw new Error(`failed: ${step.what} (exit ${result.status})`);
+      continue;
     }
+    throw new Error(`failed: ${step.what} (exit ${result.status})`);
   }
 }
 

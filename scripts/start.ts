@@ -87,7 +87,7 @@ Dashboard ${dashboard.url}  (open it and sign in as ${DEMO_EMAIL})
   Demo user      ${DEMO_EMAIL}, owner of the demo product; an ID token for the api:
                  TOKEN=$(npx tsx scripts/get-id-token.ts ${DEMO_EMAIL})
   Sign-in        verified Google addresses ${LOCAL_ALLOWED_USERS} (DUMPCATCHER_ALLOWED_USERS)
-  Rollup URL     ${stack.rollupUrl} (POSTed every ${LOCAL_ROLLUP_INTERVAL_SECONDS} s)
+  Rollup URL     ${stack.rollupUrl} (POSTed a few seconds after reports arrive, and every ${LOCAL_ROLLUP_INTERVAL_SECONDS} s)
   Product key    ${demoProduct.productKey}
   Secret         ${demoProduct.secret}
   Firestore      ${stack.firestoreEmulatorHost} (emulator, with firestore.rules)

@@ -4,6 +4,7 @@ import { loadConfig } from './shared/config';
 import { getAdminApp, getDb } from './shared/firestore';
 import { createIngestHandler } from './ingest/handler';
 import { createFirestoreIngestStore, createFirestoreProductLoader } from './ingest/store';
+import { createConfiguredRollupTrigger, loadRollupTriggerConfig } from './ingest/trigger-config';
 import { loadApiConfig } from './api/config';
 import { createFirebaseVerifier } from './api/firebase-auth';
 import { createApiHandler } from './api/handler';
@@ -24,6 +25,7 @@ import { createFirestoreUserSweepStore } from './rollup/users-store';
 const config = loadConfig();
 const apiConfig = loadApiConfig();
 const rollupConfig = loadRollupConfig();
+const rollupTrigger = createConfiguredRollupTrigger(loadRollupTriggerConfig());
 const alertsConfig = loadAlertsConfig();
 const alertStore = createFirestoreAlertStore(getDb());
 const sendAlert = createSender({ allowLoopback: alertsConfig.DUMPCATCHER_ALERTS_ALLOW_LOOPBACK });
@@ -35,6 +37,7 @@ http(
     store: createFirestoreIngestStore(getDb()),
     loadProduct: createFirestoreProductLoader(getDb()),
     config,
+    ...(rollupTrigger === undefined ? {} : { rollupTrigger }),
   }),
 );
 http(

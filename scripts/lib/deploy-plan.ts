@@ -4,7 +4,12 @@ import { ApiConfigSchema } from '../../functions/src/api/schemas';
 export interface DeployCommand {
   what: string;
   argv: string[];
+  /** A create that finds its resource from an earlier deploy: `skip` it, or run it again with `update`. */
+  ifExists?: 'skip' | 'update';
 }
+
+/** The Cloud Tasks queue whose tasks run the rollup soon after reports arrive (docs/architecture.md). */
+export const ROLLUP_QUEUE = 'dumpcatcher-rollup';
 
 /** What `npm run deploy` is asked to do. */
 export interface DeployOptions {
@@ -109,8 +114,9 @@ export function parseDeployArgs(
 
 /**
  * Every command a deployment runs, in order: build, each function's own service account and its
- * roles, three functions running as those accounts, the Scheduler job, rules and indexes, and the
- * dashboard on Hosting.
+ * roles, the rollup invoker's account, the Cloud Tasks queue the ingest asks for runs on, three
+ * functions running as those accounts, the Scheduler job (the backstop), rules and indexes, and
+ * the dashboard on Hosting.
  */
 export function planDeploy(o: DeployOptions): DeployCommand[] {
   const sa = o.serviceAccount ?? `dumpcatcher-rollup@${o.project}.iam.gserviceaccount.com`;
@@ -126,6 +132,7 @@ export function planDeploy(o: DeployOptions): DeployCommand[] {
     {
       what: `create the ${a.fn} function's own service account (fails harmlessly if it exists)`,
       argv: ['gcloud', 'iam', 'service-accounts', 'create', a.id, `--project=${o.project}`, `--display-name=Dumpcatcher ${a.fn} function`],
+      ifExists: 'skip',
     },
     ...a.roles.map((r) => ({
       what: `grant ${a.id} ${r.role} (${r.why})`,
@@ -135,29 +142,60 @@ export function planDeploy(o: DeployOptions): DeployCommand[] {
       ],
     })),
   ]);
+  const rollupUrl = ingestUrlOf(o).replace(/ingest$/, 'rollup');
+  const queue = ['--location=' + o.region, `--project=${o.project}`];
+  // One dispatch at a time (the rollup runs on one instance); a run refused while another is
+  // going is tried again a few seconds later.
+  const queueLimits = ['--max-concurrent-dispatches=1', '--max-attempts=5', '--min-backoff=5s', '--max-backoff=60s'];
+  const ingestAccount = `serviceAccount:${runAs('ingest')}`;
+  const trigger = [
+    'DUMPCATCHER_ROLLUP_TRIGGER=cloud-tasks',
+    `DUMPCATCHER_ROLLUP_QUEUE=projects/${o.project}/locations/${o.region}/queues/${ROLLUP_QUEUE}`,
+    `DUMPCATCHER_ROLLUP_URL=${rollupUrl}`,
+    `DUMPCATCHER_ROLLUP_INVOKER=${sa}`,
+  ];
   return [
     { what: 'compile functions/src to lib/', argv: ['npm', 'run', 'build'] },
     ...accounts,
-    fn('ingest', ['--allow-unauthenticated', `--max-instances=${o.maxInstances}`, '--concurrency=80', '--cpu=1', '--timeout=30s']),
+    {
+      what: 'create the service account Cloud Scheduler and Cloud Tasks call the rollup as (fails harmlessly if it exists)',
+      argv: ['gcloud', 'iam', 'service-accounts', 'create', 'dumpcatcher-rollup', `--project=${o.project}`, '--display-name=Dumpcatcher rollup invoker'],
+      ifExists: 'skip',
+    },
+    {
+      what: 'enable Cloud Tasks (nothing happens if it is enabled)',
+      argv: ['gcloud', 'services', 'enable', 'cloudtasks.googleapis.com', `--project=${o.project}`],
+    },
+    {
+      what: `create the Cloud Tasks queue ${ROLLUP_QUEUE}: the ingest asks it for a rollup run per 5-second window of reports`,
+      argv: ['gcloud', 'tasks', 'queues', 'create', ROLLUP_QUEUE, ...queue, ...queueLimits],
+      ifExists: 'update',
+    },
+    {
+      what: `let the ingest add tasks to ${ROLLUP_QUEUE} (that queue only)`,
+      argv: ['gcloud', 'tasks', 'queues', 'add-iam-policy-binding', ROLLUP_QUEUE, ...queue, `--member=${ingestAccount}`, '--role=roles/cloudtasks.enqueuer'],
+    },
+    {
+      what: `let the ingest name ${sa} as the account its tasks call the rollup as (actAs on that account only)`,
+      argv: ['gcloud', 'iam', 'service-accounts', 'add-iam-policy-binding', sa, `--project=${o.project}`, `--member=${ingestAccount}`, '--role=roles/iam.serviceAccountUser'],
+    },
+    fn('ingest', ['--allow-unauthenticated', `--max-instances=${o.maxInstances}`, '--concurrency=80', '--cpu=1', '--timeout=30s', `--update-env-vars=${trigger.join(',')}`]),
     // `^;^` makes ";" gcloud's list separator, so the commas inside the allow-list survive.
     fn('api', ['--allow-unauthenticated', '--max-instances=10', '--concurrency=80', '--cpu=1', '--timeout=60s', `--update-env-vars=^;^DUMPCATCHER_ALLOWED_USERS=${o.allowedUsers}`]),
     // Alerts link each issue to the dashboard on Hosting (see docs/alerts.md).
     fn('rollup', ['--no-allow-unauthenticated', '--max-instances=1', '--timeout=60s', `--update-env-vars=DUMPCATCHER_DASHBOARD_URL=https://${o.project}.web.app`]),
     {
-      what: 'create the service account Cloud Scheduler calls the rollup as (fails harmlessly if it exists)',
-      argv: ['gcloud', 'iam', 'service-accounts', 'create', 'dumpcatcher-rollup', `--project=${o.project}`, '--display-name=Dumpcatcher rollup scheduler'],
-    },
-    {
       what: 'let the service account invoke the rollup function',
       argv: ['gcloud', 'functions', 'add-invoker-policy-binding', 'rollup', `--region=${o.region}`, `--project=${o.project}`, `--member=serviceAccount:${sa}`],
     },
     {
-      what: 'schedule the rollup (Cloud Scheduler, OIDC-authenticated POST)',
+      what: 'schedule the backstop rollup (Cloud Scheduler, OIDC-authenticated POST): daily aggregates, and any run a task missed',
       argv: [
         'gcloud', 'scheduler', 'jobs', 'create', 'http', 'dumpcatcher-rollup', `--location=${o.region}`, `--project=${o.project}`,
-        `--schedule=${o.schedule}`, `--uri=${ingestUrlOf(o).replace(/ingest$/, 'rollup')}`, '--http-method=POST',
+        `--schedule=${o.schedule}`, `--uri=${rollupUrl}`, '--http-method=POST',
         `--oidc-service-account-email=${sa}`, '--attempt-deadline=120s',
       ],
+      ifExists: 'update',
     },
     {
       what: 'deploy firestore.rules and firestore.indexes.json (composite indexes, field overrides, TTL on expireAt)',

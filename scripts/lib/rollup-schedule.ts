@@ -9,8 +9,11 @@ export interface RollupRun {
   durationMs?: number;
 }
 
-/** How often the local stack runs the rollup (Cloud Scheduler does it in production). */
-export const LOCAL_ROLLUP_INTERVAL_SECONDS = Number(process.env.DUMPCATCHER_ROLLUP_INTERVAL_SECONDS ?? 5);
+/**
+ * How often the local stack runs the backstop rollup: every 5 minutes, as Cloud Scheduler does
+ * by default when deployed. Runs soon after reports arrive come from the ingest's trigger.
+ */
+export const LOCAL_ROLLUP_INTERVAL_SECONDS = Number(process.env.DUMPCATCHER_ROLLUP_INTERVAL_SECONDS ?? 300);
 
 /**
  * POSTs to the rollup every `intervalMs`, as the Scheduler would; a run still going when the

@@ -8,6 +8,7 @@ import { holdCompressedBodies, readHeldBody } from '../shared/compressed-body';
 import { MAX_BODY_BYTES } from './body';
 import { ingestReport, type IngestDeps, type IngestOutcome, type IngestStore } from './ingest';
 import { createRateLimiter } from './rate-limit';
+import type { RollupTrigger } from './rollup-trigger';
 import { createProductCache, type ProductLoader } from './secret-cache';
 
 /** Writes the answer for an expected outcome. */
@@ -45,6 +46,8 @@ export function createIngestHandler(options: {
   loadProduct: ProductLoader;
   config: Config;
   clock?: Clock;
+  /** Asks for a rollup run soon after a report is stored (see rollup-trigger.ts); without it, the schedule alone runs the rollup. */
+  rollupTrigger?: RollupTrigger;
 }): HttpFunction {
   holdCompressedBodies();
   const deps: IngestDeps = {
@@ -82,6 +85,8 @@ export function createIngestHandler(options: {
         },
         deps,
       );
+      // Before the answer: Cloud Run gives an instance CPU only while a request is open.
+      if (outcome.kind === 'stored') await options.rollupTrigger?.notify();
       answer(res, outcome);
     } catch (err) {
       if (!(err instanceof DumpcatcherError)) logIngestFailure(err, { path: req.path });

@@ -64,3 +64,8 @@ export function logApiAudit(entry: {
 export function logAlertDeliveryFailure(err: unknown): void {
   write('ERROR', 'alert delivery failed', errorFields(err));
 }
+
+/** The ingest could not ask for a rollup run after storing a report; the scheduled rollup will take it. */
+export function logRollupTriggerFailure(err: unknown, task: { name: string }): void {
+  write('WARNING', 'could not ask for a rollup run', { task: task.name, ...errorFields(err) });
+}

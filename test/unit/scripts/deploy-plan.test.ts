@@ -6,6 +6,7 @@ import {
   hostingConfigFor,
   parseDeployArgs,
   planDeploy,
+  ROLLUP_QUEUE,
   RUNTIME_ACCOUNTS,
   showCommand,
 } from '../../../scripts/lib/deploy-plan';
@@ -28,7 +29,7 @@ describe('npm run deploy -- --dry-run', () => {
       ],
       { cwd: ROOT, encoding: 'utf8' },
     );
-    expect(out).toContain('Dry run: would run 19 commands for project my-crash-project in europe-west1');
+    expect(out).toContain('Dry run: would run 23 commands for project my-crash-project in europe-west1');
     expect(out).toContain(
       'npx firebase deploy --only hosting --config firebase.deploy.json --project my-crash-project --non-interactive',
     );
@@ -43,6 +44,10 @@ describe('npm run deploy -- --dry-run', () => {
     }
     expect(out).toContain('gcloud scheduler jobs create http dumpcatcher-rollup --location=europe-west1');
     expect(out).toContain("'--schedule=*/5 * * * *'");
+    expect(out).toContain(
+      'gcloud tasks queues create dumpcatcher-rollup --location=europe-west1 --project=my-crash-project',
+    );
+    expect(out).toContain('DUMPCATCHER_ROLLUP_TRIGGER=cloud-tasks');
     expect(out).toContain('npx firebase deploy --only firestore:rules,firestore:indexes --project my-crash-project');
   });
 
@@ -59,10 +64,12 @@ describe('npm run deploy -- --dry-run', () => {
 
 describe('planDeploy service accounts', () => {
   const plan = planDeploy(parseDeployArgs(['--project', 'abc-project', '--allowed-users', 'ann@example.com']));
+  // Project-wide grants; grants on one queue or one account are checked below.
   const grants = (id: string) =>
     plan
       .filter(
         (c) =>
+          c.argv[1] === 'projects' &&
           c.argv.includes('add-iam-policy-binding') &&
           c.argv.includes(`--member=serviceAccount:${id}@abc-project.iam.gserviceaccount.com`),
       )
@@ -88,7 +95,7 @@ describe('planDeploy service accounts', () => {
 
   it('never grants a basic role (owner, editor, viewer) to anyone', () => {
     const roles = plan.flatMap((c) => c.argv.filter((a) => a.startsWith('--role=')));
-    expect(roles.length).toBe(5);
+    expect(roles.length).toBe(7);
     expect(roles.filter((r) => /roles\/(owner|editor|viewer)$/.test(r))).toEqual([]);
   });
 
@@ -96,9 +103,55 @@ describe('planDeploy service accounts', () => {
     expect(grants('dumpcatcher-rollup')).toEqual([]);
     const invoker = plan.filter((c) => c.argv.some((a) => a.includes('dumpcatcher-rollup@')));
     expect(invoker.map((c) => c.argv.slice(0, 4).join(' '))).toEqual([
+      // who may name it (the ingest, for its tasks), not what it may do
+      'gcloud iam service-accounts add-iam-policy-binding',
+      'gcloud functions deploy ingest',
       'gcloud functions add-invoker-policy-binding rollup',
       'gcloud scheduler jobs create',
     ]);
+  });
+});
+
+describe('planDeploy event-driven rollup (Cloud Tasks)', () => {
+  const plan = planDeploy(
+    parseDeployArgs(['--project', 'abc-project', '--region', 'europe-west1', '--allowed-users', 'ann@example.com']),
+  );
+  const index = (words: string[]) => plan.findIndex((c) => words.every((w) => c.argv.includes(w)));
+  const ingest = plan[index(['deploy', '--entry-point=ingest'])]!;
+  const member = '--member=serviceAccount:dumpcatcher-ingest@abc-project.iam.gserviceaccount.com';
+
+  it('creates the queue, and lets the ingest use it, before the ingest is deployed to use it', () => {
+    const queue = index(['tasks', 'queues', 'create', ROLLUP_QUEUE]);
+    const deployIngest = plan.indexOf(ingest);
+    expect(queue).toBeGreaterThan(index(['services', 'enable', 'cloudtasks.googleapis.com']));
+    expect(queue).toBeLessThan(deployIngest);
+    expect(index(['tasks', 'queues', 'add-iam-policy-binding'])).toBeLessThan(deployIngest);
+    expect(plan[queue]!.ifExists).toBe('update');
+    expect(plan[queue]!.argv).toContain('--max-concurrent-dispatches=1');
+  });
+
+  it('beyond its Firestore role, lets the ingest enqueue on that queue only and name the invoker only', () => {
+    const bindings = plan.filter((c) => c.argv.includes('add-iam-policy-binding') && c.argv.includes(member));
+    expect(
+      bindings.map((c) => c.argv.slice(1, 5).join(' ') + ' ' + c.argv.find((a) => a.startsWith('--role='))),
+    ).toEqual([
+      'projects add-iam-policy-binding abc-project --member=serviceAccount:dumpcatcher-ingest@abc-project.iam.gserviceaccount.com --role=roles/datastore.user',
+      `tasks queues add-iam-policy-binding ${ROLLUP_QUEUE} --role=roles/cloudtasks.enqueuer`,
+      'iam service-accounts add-iam-policy-binding dumpcatcher-rollup@abc-project.iam.gserviceaccount.com --role=roles/iam.serviceAccountUser',
+    ]);
+  });
+
+  it('tells the ingest the queue, the rollup URL and the invoker the Scheduler job uses', () => {
+    const env = ingest.argv.find((a) => a.startsWith('--update-env-vars='))!.slice('--update-env-vars='.length);
+    expect(env.split(',')).toEqual([
+      'DUMPCATCHER_ROLLUP_TRIGGER=cloud-tasks',
+      `DUMPCATCHER_ROLLUP_QUEUE=projects/abc-project/locations/europe-west1/queues/${ROLLUP_QUEUE}`,
+      'DUMPCATCHER_ROLLUP_URL=https://europe-west1-abc-project.cloudfunctions.net/rollup',
+      'DUMPCATCHER_ROLLUP_INVOKER=dumpcatcher-rollup@abc-project.iam.gserviceaccount.com',
+    ]);
+    const job = plan[index(['scheduler', 'jobs', 'create'])]!;
+    expect(job.argv).toContain('--uri=https://europe-west1-abc-project.cloudfunctions.net/rollup');
+    expect(job.argv).toContain('--oidc-service-account-email=dumpcatcher-rollup@abc-project.iam.gserviceaccount.com');
   });
 });
 
