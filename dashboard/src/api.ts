@@ -11,9 +11,10 @@ import type { ReleaseDetailView, ReleaseIssueView, ReleasesView, ReleaseView } f
 import type { CrashStatsSeriesView, UsageStatsSeriesView } from '../../functions/src/api/stats';
 import type { UserView } from '../../functions/src/api/users';
 import type { IssueStatus, StoredFrame } from '../../functions/src/grouping/schemas';
+import type { Resolution } from '../../functions/src/api/schemas';
 import { idToken } from './auth';
 
-export type { IssueStatus, MemberView, ProductView, StoredFrame, UserView };
+export type { IssueStatus, MemberView, ProductView, Resolution, StoredFrame, UserView };
 
 /** An issue row with its crashes per day over the listing's `days`. */
 export type IssueRow = IssueListRowView;
@@ -140,7 +141,7 @@ export const api = {
   setIssueStatus: (
     key: string,
     id: string,
-    body: { status: 'unresolved' | 'resolved' | 'ignored'; resolvedInVersion?: string | null },
+    body: { status: 'unresolved' | 'resolved' | 'ignored'; resolution?: Resolution },
   ) => call<IssueView>('PATCH', `${p(key)}/issues/${encodeURIComponent(id)}`, body),
   latestCrashes: (key: string, after: string | null, limit = 20) =>
     call<CrashFeed>('GET', `${p(key)}/crashes${q({ limit, after })}`),

@@ -138,16 +138,41 @@ describe('the dashboard in Chromium', () => {
     expect(await alice.evaluate('navigator.clipboard.readText()')).toBe(raw);
   });
 
-  it('resolves the issue in a version; it moves to the Resolved tab', async () => {
-    await alice.getByLabel('Resolved in version').fill('1.0.1');
+  it('resolves in the next release by default, saying what each choice does; it moves to the Resolved tab', async () => {
+    const nextRelease = alice.getByRole('radio', { name: 'In the next release' });
+    await expect(nextRelease.isChecked()).resolves.toBe(true);
+    const hint = alice.locator('#resolution-hint');
+    await expect(nextRelease.getAttribute('aria-describedby')).resolves.toBe('resolution-hint');
+    expect(await hint.textContent()).toMatch(
+      /^Crashes from \S+ and older keep it resolved; a crash from a newer version reopens it/,
+    );
+    await alice.getByRole('radio', { name: 'In version' }).check();
+    await expect(alice.getByRole('textbox', { name: 'Version' }).isEnabled()).resolves.toBe(true);
+    await expect(hint.textContent()).resolves.toBe('A crash from this version or a later one reopens it as regressed.');
+    await alice.getByRole('radio', { name: 'Now' }).check();
+    await expect(hint.textContent()).resolves.toBe('Any new crash reopens it as regressed.');
+    await expectAccessible(alice, 'issue-resolve');
+    await nextRelease.check();
     await alice.getByRole('button', { name: 'Resolve' }).click();
     await alice.getByRole('button', { name: 'Reopen' }).waitFor();
     await expect(alice.locator('.status').first().textContent()).resolves.toBe('resolved');
+    await alice.getByText(/in the next release \(reopens on a version newer than \S+\)/).waitFor();
+
+    // The same, still-broken build crashes again: the issue stays resolved.
+    const queueDir = newQueueDir('dashboard-node-again');
+    expectExit(await runNode({ productKey, secret }, ['crash'], { queueDir }), 1);
+    expectExit(await runNode({ productKey, secret }, ['start'], { queueDir }), 0);
+    await runRollup();
+    await alice.reload();
+    await alice.getByRole('button', { name: 'Reopen' }).waitFor();
+    await expect(alice.locator('.facts dt:text-is("Crashes") + dd').textContent()).resolves.toBe('2');
+    await expect(alice.locator('.status').first().textContent()).resolves.toBe('resolved');
+
     await alice.goto(`${dashboardUrl()}/p/${productKey}/issues?status=resolved`);
     await alice.locator('table.issues tbody tr', { hasText: 'SyntaxError' }).waitFor();
     await alice.goto(`${dashboardUrl()}/p/${productKey}/issues`);
     await alice.getByText('No unresolved issues').waitFor();
-  });
+  }, 120_000);
 
   it('shows usage: installs per day and the values of each metric', async () => {
     const queueDir = newQueueDir('dashboard-python');

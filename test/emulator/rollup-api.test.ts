@@ -46,6 +46,7 @@ describe('issues and stats through the api', () => {
         'id',
         'lastSeen',
         'lastVersion',
+        'resolvedAfterVersion',
         'resolvedInVersion',
         'status',
         'title',
@@ -103,6 +104,46 @@ describe('issues and stats through the api', () => {
     });
     const listed = await call(s.viewer.token, 'GET', `${s.base}/issues?status=regressed`);
     expect((listed.json.issues as Array<{ id: string }>).map((i) => i.id)).toEqual([id]);
+  });
+
+  it('resolved in the next release, stays resolved on the same build and regresses on a newer one', async () => {
+    const s = await setup();
+    const id = fingerprintOf('node/checkout-1.3.0-checkout');
+    await s.send('/v1/crashes', fixtureCrash('node/checkout-1.3.0-checkout', { version: '1.3.0' }));
+    await s.send('/v1/crashes', fixtureCrash('node/checkout-1.3.0-checkout', { version: '1.2.0' }));
+    await rollUp();
+    const path = `${s.base}/issues/${id}`;
+    expect((await call(s.viewer.token, 'GET', path)).json).toMatchObject({
+      newestVersion: '1.3.0',
+      lastVersion: '1.2.0',
+    });
+    // The client cannot name the version: the api takes the newest from the stored issue.
+    const forged = await call(s.owner.token, 'PATCH', path, {
+      status: 'resolved',
+      resolution: { kind: 'nextRelease', version: '9.0.0' },
+    });
+    expect([forged.status, forged.json.error?.code]).toEqual([400, 'invalid_body']);
+    const resolved = await call(s.owner.token, 'PATCH', path, {
+      status: 'resolved',
+      resolution: { kind: 'nextRelease' },
+    });
+    expect([resolved.status, resolved.json.resolvedAfterVersion, resolved.json.resolvedInVersion]).toEqual([
+      200,
+      '1.3.0',
+      null,
+    ]);
+
+    await s.send('/v1/crashes', fixtureCrash('node/checkout-1.3.0-checkout', { version: '1.3.0' }));
+    await rollUp();
+    expect((await call(s.viewer.token, 'GET', path)).json).toMatchObject({ status: 'resolved', count: 3 });
+
+    await s.send('/v1/crashes', fixtureCrash('node/checkout-1.3.0-checkout', { version: '1.3.1' }));
+    await rollUp();
+    expect((await call(s.viewer.token, 'GET', path)).json).toMatchObject({
+      status: 'regressed',
+      regressedInVersion: '1.3.1',
+      count: 4,
+    });
   });
 
   it('answers stats per dimension over a day range, and usage per metric', async () => {

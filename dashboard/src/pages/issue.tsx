@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError, type IssueDetail } from '../api';
+import { api, ApiError, type IssueDetail, type Resolution } from '../api';
 import { DailyChart } from '../components/chart';
 import { CrashCard } from '../components/stack-trace';
 import { ErrorBox, Link, Loading } from '../components/ui';
@@ -9,37 +9,78 @@ import { affectsShare } from '../release-figures';
 import { productPath } from '../router';
 import type { ProductContext } from './product-shell';
 
+type ResolutionKind = 'nextRelease' | 'inVersion' | 'now';
+
+/** What each way of resolving will do, said on the form before the owner picks one. */
+function resolutionHint(kind: ResolutionKind, newest: string | null): string {
+  if (kind === 'nextRelease')
+    return newest === null
+      ? 'Reopens on a crash from any later version.'
+      : `Crashes from ${newest} and older keep it resolved; a crash from a newer version reopens it as regressed.`;
+  if (kind === 'inVersion') return 'A crash from this version or a later one reopens it as regressed.';
+  return 'Any new crash reopens it as regressed.';
+}
+
 function StatusControls(props: { productKey: string; issue: IssueDetail; onChanged: () => Promise<void> }) {
   const { issue } = props;
-  const [version, setVersion] = useState(issue.lastVersion);
+  const [kind, setKind] = useState<ResolutionKind>('nextRelease');
+  const [version, setVersion] = useState('');
   const { busy, error, run } = useAction();
   const set = (body: Parameters<typeof api.setIssueStatus>[2]) =>
     run(async () => {
       await api.setIssueStatus(props.productKey, issue.id, body);
       await props.onChanged();
     });
+  const resolution = (): Resolution => (kind === 'inVersion' ? { kind, version: version.trim() } : { kind });
+  const choice = (value: ResolutionKind, label: string) => (
+    <label class="choice">
+      <input
+        type="radio"
+        name="resolution"
+        value={value}
+        checked={kind === value}
+        aria-describedby={kind === value ? 'resolution-hint' : undefined}
+        onChange={() => setKind(value)}
+      />{' '}
+      {label}
+    </label>
+  );
   const open = issue.status === 'unresolved' || issue.status === 'regressed';
   return (
     <section class="card controls" aria-label="Status">
       {open ? (
         <>
           <form
-            class="inline-form"
+            class="resolve-form"
             onSubmit={(e) => {
               e.preventDefault();
-              void set({ status: 'resolved', resolvedInVersion: version.trim() === '' ? null : version.trim() });
+              void set({ status: 'resolved', resolution: resolution() });
             }}
           >
-            <label for="resolved-in">Resolved in version</label>
-            <input id="resolved-in" value={version} onInput={(e) => setVersion(e.currentTarget.value)} />
+            <fieldset>
+              <legend>Resolve</legend>
+              {choice('nextRelease', 'In the next release')}
+              <span class="choice">
+                {choice('inVersion', 'In version')}
+                <input
+                  aria-label="Version"
+                  value={version}
+                  required={kind === 'inVersion'}
+                  disabled={kind !== 'inVersion'}
+                  maxLength={64}
+                  placeholder={issue.newestVersion ?? ''}
+                  onInput={(e) => setVersion(e.currentTarget.value)}
+                />
+              </span>
+              {choice('now', 'Now')}
+            </fieldset>
+            <p id="resolution-hint" class="muted small" aria-live="polite">
+              {resolutionHint(kind, issue.newestVersion)}
+            </p>
             <button type="submit" disabled={busy}>
               Resolve
             </button>
           </form>
-          <p class="muted small">
-            A crash from this version or a later one after now reopens the issue as regressed. Leave the version empty
-            to reopen on any new crash.
-          </p>
           <button type="button" class="secondary" disabled={busy} onClick={() => void set({ status: 'ignored' })}>
             Ignore
           </button>
@@ -125,6 +166,9 @@ export function IssuePage(props: { productKey: string; product: ProductContext |
         <dd>
           <span class={`status status-${issue.status}`}>{issue.status}</span>
           {issue.status === 'resolved' && issue.resolvedInVersion && ` in ${issue.resolvedInVersion}`}
+          {issue.status === 'resolved' &&
+            issue.resolvedAfterVersion &&
+            ` in the next release (reopens on a version newer than ${issue.resolvedAfterVersion})`}
           {issue.status === 'regressed' && issue.regressedInVersion && ` in ${issue.regressedInVersion}`}
         </dd>
         <dt>Crashes</dt>

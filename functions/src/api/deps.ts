@@ -129,11 +129,14 @@ export interface InsightsStore {
   ): Promise<Array<{ id: string; issue: IssueDoc }>>;
   /** Raw crash documents that still exist (TTL may have deleted some), in the order asked. */
   getCrashes(productKey: string, ids: readonly string[]): Promise<Array<{ id: string; data: Record<string, unknown> }>>;
-  /** Sets the status fields of an existing issue atomically; null when there is no such issue. */
+  /**
+   * Sets the status fields of an existing issue atomically, as `decide` computes them from the
+   * issue read in the same transaction; null when there is no such issue.
+   */
   updateIssueStatus(
     productKey: string,
     id: string,
-    change: Pick<IssueDoc, 'status' | 'resolvedInVersion' | 'statusChangedAt' | 'regressedInVersion'>,
+    decide: (issue: IssueDoc) => IssueStatusChange,
   ): Promise<IssueDoc | null>;
   /** Stats documents by id (`{day}_{by}`); missing ones are left out. */
   getStats(productKey: string, ids: readonly string[]): Promise<Map<string, unknown>>;
@@ -151,6 +154,12 @@ export interface InsightsStore {
   /** Stored ProGuard/R8 mappings, so crash views retrace as the rollup does; absent: views show traces as stored. */
   mappings?: MappingCache;
 }
+
+/** The status fields the api sets on an issue. */
+export type IssueStatusChange = Pick<
+  IssueDoc,
+  'status' | 'resolvedInVersion' | 'resolvedAfterVersion' | 'statusChangedAt' | 'regressedInVersion'
+>;
 
 /** What the alert routes depend on besides the api's own deps. */
 export interface AlertDeps {

@@ -56,12 +56,13 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
       return snaps.filter((s) => s.exists).map((s) => ({ id: s.id, data: fieldsWithDates(s.data()) }));
     },
 
-    async updateIssueStatus(productKey, id, change) {
+    async updateIssueStatus(productKey, id, decide) {
       const ref = product(productKey).collection(COLLECTIONS.issues).doc(id);
       return db.runTransaction(async (tx) => {
         const snap = await tx.get(ref);
         if (!snap.exists) return null;
         const issue = parseIssue(ref.path, snap.data());
+        const change = decide(issue);
         tx.update(ref, { ...change });
         return { ...issue, ...change };
       });

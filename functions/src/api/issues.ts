@@ -11,6 +11,7 @@ import {
   type PatchIssueBody,
 } from './schemas';
 import { mappingKeysOf, type RetraceOutcome } from '../grouping/retrace';
+import { newestSeenVersion } from '../grouping/version';
 import { toCrashView, type CrashView } from './crash-view';
 import { decodeIssueCursor, encodeIssueCursor } from './cursors';
 import { issueDailyCounts, lastDays, statsDocId, type IssueDayPoint } from './series';
@@ -36,6 +37,7 @@ export interface IssueSummaryView {
   clients: number;
   status: IssueStatus;
   resolvedInVersion: string | null;
+  resolvedAfterVersion: string | null;
   firstSeen: string;
   lastSeen: string;
   lastVersion: string;
@@ -74,6 +76,8 @@ export interface IssueDetailView extends IssueView {
   daily: IssueDayPoint[];
   /** Distinct installs affected: in all (`clients`), and per release (newest 20 releases, counted since release health). */
   installs: IssueInstallsView;
+  /** The newest version seen: resolving in the next release now keeps crashes up to it from reopening the issue. */
+  newestVersion: string | null;
 }
 
 /** The installs an issue affected. */
@@ -104,6 +108,7 @@ export function toIssueSummary(id: string, issue: IssueDoc): IssueSummaryView {
     clients: issue.clients,
     status: issue.status,
     resolvedInVersion: issue.resolvedInVersion,
+    resolvedAfterVersion: issue.resolvedAfterVersion ?? null,
     firstSeen: issue.firstSeen.toISOString(),
     lastSeen: issue.lastSeen.toISOString(),
     lastVersion: issue.lastVersion,
@@ -197,6 +202,7 @@ export async function getIssue(
       toCrashView(params.productKey, c.id, c.data, { issueId: params.issueId }, lookup),
     ),
     daily: days.map((day, i) => ({ day, count: counts[i] ?? 0 })),
+    newestVersion: newestVersionOf(issue),
     installs: {
       total: issue.clients,
       releases: (issue.releases ?? []).map((r) => ({ version: r.version, installs: r.installs, crashes: r.count })),
@@ -205,8 +211,9 @@ export async function getIssue(
 }
 
 /**
- * `PATCH /v1/products/{key}/issues/{id}` `{status, resolvedInVersion?}` (owner only). Resolving
- * records the time, so only crashes received later can regress the issue.
+ * `PATCH /v1/products/{key}/issues/{id}` `{status, resolution? | resolvedInVersion?}` (owner
+ * only). Resolving records the time, so only crashes received later can regress the issue; in
+ * the next release, it also records the newest version seen, from the issue as stored.
  */
 export async function patchIssue(
   deps: InsightsDeps,
@@ -216,12 +223,40 @@ export async function patchIssue(
   const body: PatchIssueBody = parseInput(PatchIssueBodySchema, params.body, 'invalid_body', 'request body');
   await loadProductFor(deps.store, caller, params.productKey, 'owner');
   if (!ISSUE_ID.test(params.issueId)) throw notFoundIssue();
-  const updated = await deps.store.updateIssueStatus(params.productKey, params.issueId, {
+  const now = deps.clock();
+  const updated = await deps.store.updateIssueStatus(params.productKey, params.issueId, (issue) => ({
     status: body.status,
-    resolvedInVersion: body.status === 'resolved' ? (body.resolvedInVersion ?? null) : null,
-    statusChangedAt: deps.clock(),
+    ...resolutionFields(body, issue),
+    statusChangedAt: now,
     regressedInVersion: null,
-  });
+  }));
   if (updated === null) throw notFoundIssue();
   return toIssueView(params.issueId, updated);
+}
+
+function newestVersionOf(issue: IssueDoc): string | null {
+  return newestSeenVersion([...issue.versions, issue.lastVersion]);
+}
+
+function resolutionFields(
+  body: PatchIssueBody,
+  issue: IssueDoc,
+): Pick<IssueDoc, 'resolvedInVersion' | 'resolvedAfterVersion'> {
+  if (body.status !== 'resolved') return { resolvedInVersion: null, resolvedAfterVersion: null };
+  const resolution =
+    body.resolution ??
+    (body.resolvedInVersion == null
+      ? ({ kind: 'now' } as const)
+      : ({ kind: 'inVersion', version: body.resolvedInVersion } as const));
+  switch (resolution.kind) {
+    case 'nextRelease':
+      return {
+        resolvedInVersion: null,
+        resolvedAfterVersion: newestVersionOf(issue),
+      };
+    case 'inVersion':
+      return { resolvedInVersion: resolution.version, resolvedAfterVersion: null };
+    case 'now':
+      return { resolvedInVersion: null, resolvedAfterVersion: null };
+  }
 }

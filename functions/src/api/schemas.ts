@@ -142,15 +142,41 @@ export const ApiConfigSchema = z.object({
 /** Validated api configuration. */
 export type ApiConfig = z.infer<typeof ApiConfigSchema>;
 
-/** Body of `PATCH /v1/products/{key}/issues/{id}`. */
+const VersionSchema = z.string().trim().min(1).max(64);
+
+/**
+ * How an issue is resolved, which decides what crash reopens it: `nextRelease`, only one from a
+ * version newer than the newest seen so far; `inVersion`, one from `version` or later; `now`, any.
+ */
+export const ResolutionSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('nextRelease') }),
+  z.strictObject({ kind: z.literal('inVersion'), version: VersionSchema }),
+  z.strictObject({ kind: z.literal('now') }),
+]);
+/** A validated resolution. */
+export type Resolution = z.infer<typeof ResolutionSchema>;
+
+/**
+ * Body of `PATCH /v1/products/{key}/issues/{id}`. `resolvedInVersion` is the older form of
+ * `resolution` (a version: inVersion; null or absent: now); a body gives one or the other.
+ */
 export const PatchIssueBodySchema = z
   .strictObject({
     status: z.enum(['unresolved', 'resolved', 'ignored']),
-    resolvedInVersion: z.string().trim().min(1).max(64).nullable().optional(),
+    resolvedInVersion: VersionSchema.nullable().optional(),
+    resolution: ResolutionSchema.optional(),
   })
   .refine((b) => b.status === 'resolved' || b.resolvedInVersion == null, {
     message: 'resolvedInVersion goes with status resolved',
     path: ['resolvedInVersion'],
+  })
+  .refine((b) => b.status === 'resolved' || b.resolution === undefined, {
+    message: 'resolution goes with status resolved',
+    path: ['resolution'],
+  })
+  .refine((b) => b.resolution === undefined || b.resolvedInVersion === undefined, {
+    message: 'give resolution or resolvedInVersion, not both',
+    path: ['resolution'],
   });
 /** A validated issue change. */
 export type PatchIssueBody = z.infer<typeof PatchIssueBodySchema>;

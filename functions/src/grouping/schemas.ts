@@ -180,6 +180,11 @@ export const IssueDocSchema = z.object({
   lastVersion: z.string(),
   status: IssueStatusSchema,
   resolvedInVersion: z.string().nullable(),
+  /**
+   * Resolved in the next release: the newest version seen when it was resolved; only a crash
+   * from a newer version regresses it. Null or absent for the other ways of resolving.
+   */
+  resolvedAfterVersion: z.string().nullable().optional(),
   statusChangedAt: z.date().nullable(),
   regressedInVersion: z.string().nullable(),
   recentCrashIds: z.array(z.string()),

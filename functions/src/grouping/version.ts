@@ -92,3 +92,31 @@ export function isAtOrAbove(version: string, resolvedIn: string): boolean {
   if (v === null || r === null) return true;
   return compareParsedVersions(v, r) >= 0;
 }
+
+/**
+ * The newest version among `versions` for "resolved in the next release": the highest that
+ * parses, or, when none parses, the last one given (an issue's latest version goes last).
+ */
+export function newestSeenVersion(versions: readonly string[]): string | null {
+  let newest: { text: string; parsed: ParsedVersion } | null = null;
+  for (const text of versions) {
+    const parsed = parseVersion(text);
+    if (parsed !== null && (newest === null || compareParsedVersions(parsed, newest.parsed) > 0)) {
+      newest = { text, parsed };
+    }
+  }
+  return newest?.text ?? versions[versions.length - 1] ?? null;
+}
+
+/**
+ * Whether a crash in `version` is from a release after `newest` (an issue resolved in the next
+ * release). The same version never is; otherwise, as in isAtOrAbove, versions that cannot be
+ * ordered count as newer, so a regression is not missed.
+ */
+export function isNewerThan(version: string, newest: string): boolean {
+  if (version === newest) return false;
+  const v = parseVersion(version);
+  const n = parseVersion(newest);
+  if (v === null || n === null) return true;
+  return compareParsedVersions(v, n) > 0;
+}

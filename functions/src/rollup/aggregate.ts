@@ -25,7 +25,7 @@ import {
   mergeSketch,
   type Sketch,
 } from '../grouping/sketch';
-import { compareVersions, isAtOrAbove } from '../grouping/version';
+import { compareVersions, isAtOrAbove, isNewerThan } from '../grouping/version';
 import type { RetraceOutcome } from '../grouping/retrace';
 import { issuePath, statsPath } from '../shared/paths';
 
@@ -252,9 +252,22 @@ function sortVersions(versions: Iterable<string>): string[] {
 }
 
 /**
+ * Whether a crash in `version`, received after the issue was resolved, reopens it: resolved in
+ * the next release, only a version newer than the newest seen then (see isNewerThan); resolved
+ * in a version, that version or a later one (see isAtOrAbove); resolved now, any version.
+ */
+export function regressesIssue(
+  issue: Pick<IssueDoc, 'resolvedInVersion' | 'resolvedAfterVersion'>,
+  version: string,
+): boolean {
+  if (issue.resolvedAfterVersion != null) return isNewerThan(version, issue.resolvedAfterVersion);
+  if (issue.resolvedInVersion !== null) return isAtOrAbove(version, issue.resolvedInVersion);
+  return true;
+}
+
+/**
  * The issue after a batch: counts, clients, versions and recent crashes merged, and a resolved
- * issue reopened as `regressed` by a crash received after it was resolved in a version at or
- * above `resolvedInVersion` (any version when none was given; see isAtOrAbove).
+ * issue reopened as `regressed` by a crash received after it was resolved that regressesIssue.
  */
 export function mergeIssue(current: IssueDoc | null, delta: IssueDelta, now: Date): IssueDoc {
   const sketch =
@@ -311,7 +324,7 @@ export function mergeIssue(current: IssueDoc | null, delta: IssueDelta, now: Dat
     const since = current.statusChangedAt;
     const recurrence = delta.occurrences
       .filter((o) => since === null || o.receivedAt > since)
-      .filter((o) => current.resolvedInVersion === null || isAtOrAbove(o.version, current.resolvedInVersion))
+      .filter((o) => regressesIssue(current, o.version))
       .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime())[0];
     if (recurrence !== undefined) {
       next.status = 'regressed';

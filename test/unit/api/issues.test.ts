@@ -70,10 +70,10 @@ function storeWith(
         .map(([id, issue]) => ({ id, issue })),
     getCrashes: async (_key, ids) =>
       ids.filter((id) => id !== 'c1').map((id) => ({ id, data: crashDocs.get(id) ?? { receivedAt: NOW } })),
-    updateIssueStatus: async (_key, id, change) => {
+    updateIssueStatus: async (_key, id, decide) => {
       const issue = issues.get(id);
       if (issue === undefined) return null;
-      const next = { ...issue, ...change };
+      const next = { ...issue, ...decide(issue) };
       issues.set(id, next);
       return next;
     },
@@ -213,6 +213,48 @@ describe('issue routes', () => {
     expect(view).toMatchObject({ status: 'resolved', resolvedInVersion: '1.3', statusChangedAt: NOW.toISOString() });
     const reopened = await patchIssue(deps, params({ status: 'unresolved' }), OWNER);
     expect([reopened.status, reopened.resolvedInVersion]).toEqual(['unresolved', null]);
+  });
+
+  it('resolves in the next release after the newest version stored, in a version, or now', async () => {
+    const store = storeWith(crashes);
+    const [id] = [...store.issues.keys()];
+    // The stored versions decide, not the order they were seen in.
+    store.issues.set(id!, { ...store.issues.get(id!)!, versions: ['1.0', '1.10', '1.9'], lastVersion: '1.9' });
+    const deps = { store, clock: () => NOW };
+    const params = (body: unknown) => ({ productKey: KEY, issueId: id!, body });
+    const resolve = (resolution: unknown) => patchIssue(deps, params({ status: 'resolved', resolution }), OWNER);
+    expect(await resolve({ kind: 'nextRelease' })).toMatchObject({
+      status: 'resolved',
+      resolvedInVersion: null,
+      resolvedAfterVersion: '1.10',
+    });
+    expect(await resolve({ kind: 'inVersion', version: ' 2.0 ' })).toMatchObject({
+      resolvedInVersion: '2.0',
+      resolvedAfterVersion: null,
+    });
+    expect(await resolve({ kind: 'now' })).toMatchObject({ resolvedInVersion: null, resolvedAfterVersion: null });
+    await resolve({ kind: 'nextRelease' });
+    const reopened = await patchIssue(deps, params({ status: 'unresolved' }), OWNER);
+    expect([reopened.resolvedInVersion, reopened.resolvedAfterVersion]).toEqual([null, null]);
+  });
+
+  it.each([
+    [{ status: 'resolved', resolution: { kind: 'later' } }, 'resolution.kind'],
+    [{ status: 'resolved', resolution: { kind: 'inVersion' } }, 'resolution.version'],
+    [{ status: 'resolved', resolution: { kind: 'now', version: '1' } }, '"path":"version"'],
+    [{ status: 'ignored', resolution: { kind: 'now' } }, 'resolution'],
+    [{ status: 'resolved', resolution: { kind: 'now' }, resolvedInVersion: '1' }, 'resolution'],
+  ])('refuses %j, naming %s', async (body, path) => {
+    const store = storeWith(crashes);
+    const [id] = [...store.issues.keys()];
+    const run = patchIssue({ store, clock: () => NOW }, { productKey: KEY, issueId: id!, body }, OWNER);
+    const err = await run.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DumpcatcherError);
+    expect([(err as DumpcatcherError).httpStatus, (err as DumpcatcherError).code]).toEqual([400, 'invalid_body']);
+    expect(JSON.stringify((err as DumpcatcherError).details)).toContain(path);
   });
 });
 

@@ -1,4 +1,10 @@
-import { compareVersions, isAtOrAbove, parseVersion } from '../../../functions/src/grouping/version';
+import {
+  compareVersions,
+  isAtOrAbove,
+  isNewerThan,
+  newestSeenVersion,
+  parseVersion,
+} from '../../../functions/src/grouping/version';
 
 describe('parseVersion', () => {
   it.each([
@@ -71,5 +77,35 @@ describe('isAtOrAbove', () => {
   it('counts a recurrence when either version cannot be ordered', () => {
     expect(isAtOrAbove('nightly', '1.3')).toBe(true);
     expect(isAtOrAbove('1.0', 'nightly')).toBe(true);
+  });
+});
+
+describe('newestSeenVersion', () => {
+  it('picks the highest version that parses, not the last or the text-greatest', () => {
+    expect(newestSeenVersion(['1.10.0', 'nightly', '1.9.0', '1.10.0-rc.1'])).toBe('1.10.0');
+  });
+
+  it('falls back to the last version when none parses, and null when there is none', () => {
+    expect(newestSeenVersion(['nightly', 'dev'])).toBe('dev');
+    expect(newestSeenVersion([])).toBeNull();
+  });
+});
+
+describe('isNewerThan', () => {
+  it.each([
+    ['1.2.0', '1.2.0', false],
+    ['1.2', '1.2.0', false],
+    ['1.2.0+build.7', '1.2.0', false],
+    ['1.1.9', '1.2.0', false],
+    ['1.3.0-beta.1', '1.2.0', true],
+    ['1.2.1', '1.2.0', true],
+  ])('%s after %s: %s', (version, newest, expected) => {
+    expect(isNewerThan(version, newest)).toBe(expected);
+  });
+
+  it('never counts the same text as newer, and counts other unorderable versions as newer', () => {
+    expect(isNewerThan('nightly', 'nightly')).toBe(false);
+    expect(isNewerThan('nightly', '1.2.0')).toBe(true);
+    expect(isNewerThan('1.0.0', 'nightly')).toBe(true);
   });
 });

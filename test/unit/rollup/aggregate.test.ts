@@ -134,6 +134,22 @@ describe('mergeIssue', () => {
     );
   });
 
+  describe('resolved in the next release (newest seen then: 1.2)', () => {
+    const next = { ...issueAfter('resolved', null, '2026-11-10T00:00:00Z'), resolvedAfterVersion: '1.2' };
+
+    it.each(['1.2', '1.2.0', '1.1', '1.2.0-rc.1'])(
+      'stays resolved when the same or an older build crashes: %s',
+      (v) => {
+        expect(recur(next, v, '2026-11-11T00:00:00Z').status).toBe('resolved');
+      },
+    );
+
+    it.each(['1.2.1', '1.3', '2.0.0-beta.1', 'nightly'])('regresses on a newer or unorderable version: %s', (v) => {
+      const after = recur(next, v, '2026-11-11T00:00:00Z');
+      expect([after.status, after.regressedInVersion]).toEqual(['regressed', v]);
+    });
+  });
+
   it('leaves ignored and regressed issues as they are', () => {
     expect(recur(issueAfter('ignored', null, '2026-11-10T00:00:00Z'), '9', '2026-11-11T00:00:00Z').status).toBe(
       'ignored',
