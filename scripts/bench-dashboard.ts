@@ -1,7 +1,7 @@
 /**
  * `npm run bench:dashboard`: the issue list of a product with 10,000 issues, in a real
- * Chromium on the local stack. Seeds the issues (and 14 days of per-issue stats, as the rollup
- * writes them) straight into the Firestore emulator, serves the built dashboard, signs in as
+ * Chromium on the local stack. Seeds the issues (with their per-day counts, and 14 days of
+ * per-issue stats, as the rollup writes them) straight into the Firestore emulator, serves the built dashboard, signs in as
  * the owner and opens the issues page BENCH_RUNS times per sort order, cold (a new page each
  * time). Prints the time from navigation to the first page of rows on screen, the api call's
  * own latency, the time from a crash's 202 to the crash on an open overview, and the first
@@ -59,6 +59,15 @@ async function seedIssues(db: Firestore, productKey: string): Promise<void> {
     const id = createHash('sha256').update(`bench-issue-${i}`).digest('hex');
     const lastSeen = new Date(now - (i % (DAYS * 24)) * 3_600_000);
     const count = 1 + ((i * 7919) % 5000);
+    // Per-day counts as the rollup keeps them on the issue: the same as the day stats for the
+    // busiest 500 issues (below), one crash on the day last seen for the rest.
+    const daily =
+      i < 500
+        ? Array.from({ length: DAYS }, (_, k) => DAYS - 1 - k).map((d) => ({
+            day: new Date(now - d * 86_400_000).toISOString().slice(0, 10),
+            count: 1 + ((i + d) % 40),
+          }))
+        : [{ day: lastSeen.toISOString().slice(0, 10), count: 1 }];
     void writer.create(db.doc(`products/${productKey}/issues/${id}`), {
       productKey,
       fingerprint: id,
@@ -80,6 +89,7 @@ async function seedIssues(db: Firestore, productKey: string): Promise<void> {
       regressedInVersion: null,
       recentCrashIds: [],
       updatedAt: Timestamp.fromDate(lastSeen),
+      daily,
     });
     // The rollup keeps at most 500 values per stats day; the busiest issues fill them.
     if (i < 500)

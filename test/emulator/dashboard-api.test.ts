@@ -28,8 +28,11 @@ const today = () => new Date().toISOString().slice(0, 10);
 const hexId = (n: number) => n.toString(16).padStart(64, '0');
 const STATUSES: IssueStatus[] = ['unresolved', 'regressed', 'resolved', 'ignored'];
 
-/** Writes `n` issue documents straight to Firestore (the rollup would need n distinct bugs), with ties on every sort field. */
-async function seedIssues(productKey: string, n: number): Promise<Map<string, IssueDoc>> {
+/**
+ * Writes `n` issue documents straight to Firestore (the rollup would need n distinct bugs), with
+ * ties on every sort field; `legacy` ones lack per-day counts, as issues stored before them do.
+ */
+async function seedIssues(productKey: string, n: number, { legacy = false } = {}): Promise<Map<string, IssueDoc>> {
   const now = Date.now();
   const issues = new Map<string, IssueDoc>();
   const batch = testDb().batch();
@@ -57,6 +60,7 @@ async function seedIssues(productKey: string, n: number): Promise<Map<string, Is
       regressedInVersion: null,
       recentCrashIds: [],
       updatedAt: new Date(now),
+      ...(legacy ? {} : { daily: [{ day: today(), count: 2 }] }),
     };
     issues.set(id, issue);
     batch.set(testDb().doc(`products/${productKey}/issues/${id}`), issue);
@@ -155,10 +159,21 @@ describe('issue listing for the dashboard', () => {
     expect((await call<IssueListView>(s.viewer.token, `${s.base}/issues`)).json.days).toHaveLength(14);
   });
 
-  it('costs the rows shown plus one stats read per day plus a constant, whatever the page size', async () => {
+  const pageReads = async (s: { productKey: string; viewer: { uid: string } }, limit: number, days: number) => {
+    const store = countingStore(createFirestoreInsightsStore(testDb()));
+    const caller = { uid: s.viewer.uid, email: null, displayName: null, signInProvider: 'google.com' };
+    const page = await listIssues(
+      { store, clock: () => new Date() },
+      { productKey: s.productKey, query: { limit: String(limit), days: String(days) } },
+      caller,
+    );
+    expect(page.issues).toHaveLength(limit);
+    return { page, reads: store.reads };
+  };
+
+  it('costs the rows shown plus a constant, whatever the page size and days, sparklines from the rows', async () => {
     const s = await setup();
     await seedIssues(s.productKey, 60);
-    const deps = (store: InsightsStore) => ({ store, clock: () => new Date() });
     const reads: Record<string, number> = {};
     for (const [limit, days] of [
       [10, 14],
@@ -166,18 +181,42 @@ describe('issue listing for the dashboard', () => {
       [25, 0],
       [50, 30],
     ] as const) {
-      const store = countingStore(createFirestoreInsightsStore(testDb()));
-      const caller = { uid: s.viewer.uid, email: null, displayName: null, signInProvider: 'google.com' };
-      const page = await listIssues(
-        deps(store),
-        { productKey: s.productKey, query: { limit: String(limit), days: String(days) } },
-        caller,
-      );
-      expect(page.issues).toHaveLength(limit);
-      reads[`${limit}/${days}`] = store.reads;
+      const { page, reads: n } = await pageReads(s, limit, days);
+      expect(page.issues.every((i) => i.daily.length === days && (days === 0 || i.daily[days - 1] === 2))).toBe(true);
+      reads[`${limit}/${days}`] = n;
     }
-    // product + (rows + 1, to know whether a next page exists) + one stats document per day
-    expect(reads).toEqual({ '10/14': 10 + 14 + 2, '25/14': 25 + 14 + 2, '25/0': 25 + 2, '50/30': 50 + 30 + 2 });
+    // product + (rows + 1, to know whether a next page exists)
+    expect(reads).toEqual({ '10/14': 10 + 2, '25/14': 25 + 2, '25/0': 25 + 2, '50/30': 50 + 2 });
+  });
+
+  it('reads the day stats for rows stored before per-day counts, only while they were seen within the days', async () => {
+    const s = await setup();
+    const issues = await seedIssues(s.productKey, 30, { legacy: true });
+    const [someId] = expectedOrder(issues, 'lastSeen');
+    await testDb()
+      .doc(`products/${s.productKey}/stats/${today()}_issue`)
+      .set({
+        productKey: s.productKey,
+        day: today(),
+        by: 'issue',
+        total: { count: 5, clients: 1, sketch: new Uint8Array(0) },
+        rows: [{ value: someId, count: 5, clients: 1, sketch: new Uint8Array(0) }],
+        other: null,
+        updatedAt: new Date(),
+      });
+    const recent = await pageReads(s, 25, 14);
+    expect(recent.reads).toBe(25 + 14 + 2);
+    expect(recent.page.issues.map((i) => i.daily[13])).toEqual([5, ...Array.from({ length: 24 }, () => 0)]);
+    const batch = testDb().batch();
+    for (const id of issues.keys()) {
+      batch.update(testDb().doc(`products/${s.productKey}/issues/${id}`), {
+        lastSeen: new Date(Date.now() - 20 * DAY_MS),
+      });
+    }
+    await batch.commit();
+    const old = await pageReads(s, 25, 14);
+    expect(old.reads).toBe(25 + 2);
+    expect(old.page.issues.every((i) => i.daily.length === 14 && i.daily.every((c) => c === 0))).toBe(true);
   });
 
   it('answers 404 to a stranger and 400 naming the parameter for bad ones, a foreign cursor included', async () => {

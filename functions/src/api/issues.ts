@@ -14,7 +14,7 @@ import { mappingKeysOf, type RetraceOutcome } from '../grouping/retrace';
 import { newestSeenVersion } from '../grouping/version';
 import { toCrashView, type CrashView } from './crash-view';
 import { decodeIssueCursor, encodeIssueCursor } from './cursors';
-import { issueDailyCounts, lastDays, statsDocId, type IssueDayPoint } from './series';
+import { issueDailyCounts, issueDailyFromDoc, lastDays, statsDocId, type IssueDayPoint } from './series';
 import { loadProductFor, type Caller } from './access';
 import type { InsightsStore } from './deps';
 
@@ -133,7 +133,9 @@ function sortValue(issue: IssueDoc, sort: IssueSort): number {
 
 /**
  * `GET /v1/products/{key}/issues?status=&sort=lastSeen|count|clients&limit=&cursor=&days=`: any
- * member. Reads per page: the product, the rows shown plus one, and one stats document per day.
+ * member. Reads per page: the product and the rows shown plus one; the sparklines come from the
+ * rows' own per-day counts. Only while a row shown was stored before those were kept (and was seen
+ * within `days`) does the page also read one stats document per day.
  */
 export async function listIssues(
   deps: InsightsDeps,
@@ -145,24 +147,22 @@ export async function listIssues(
   const after = query.cursor === undefined ? null : decodeIssueCursor(query.cursor, listing);
   await loadProductFor(deps.store, caller, params.productKey, 'viewer');
   const days = lastDays(deps.clock(), query.days);
-  const [rows, docs] = await Promise.all([
-    deps.store.listIssues(params.productKey, {
-      status: query.status,
-      sort: query.sort,
-      limit: query.limit + 1,
-      after,
-    }),
-    deps.store.getStats(
+  const rows = await deps.store.listIssues(params.productKey, {
+    status: query.status,
+    sort: query.sort,
+    limit: query.limit + 1,
+    after,
+  });
+  const shown = rows.slice(0, query.limit);
+  const daily = new Map(shown.map((row) => [row.id, issueDailyFromDoc(row.issue, days)]));
+  const older = shown.filter((row) => daily.get(row.id) === null).map((row) => row.id);
+  if (older.length > 0) {
+    const docs = await deps.store.getStats(
       params.productKey,
       days.map((day) => statsDocId(day, 'issue')),
-    ),
-  ]);
-  const shown = rows.slice(0, query.limit);
-  const daily = issueDailyCounts(
-    days,
-    docs,
-    shown.map((row) => row.id),
-  );
+    );
+    for (const [id, counts] of issueDailyCounts(days, docs, older)) daily.set(id, counts);
+  }
   const last = shown[shown.length - 1];
   return {
     issues: shown.map((row) => ({ ...toIssueSummary(row.id, row.issue), daily: daily.get(row.id) ?? [] })),

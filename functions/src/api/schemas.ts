@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CRASH_DIMENSIONS, IssueStatusSchema, StoredCrashSchema } from '../grouping/schemas';
+import { CRASH_DIMENSIONS, ISSUE_DAILY_DAYS, IssueStatusSchema, StoredCrashSchema } from '../grouping/schemas';
 
 /** Longest overlap a rotation may keep the previous secret alive: 7 days. */
 export const MAX_OVERLAP_SECONDS = 7 * 86_400;
@@ -186,8 +186,8 @@ export const ISSUE_SORTS = ['lastSeen', 'count', 'clients'] as const;
 /** One sort order of the issue listing. */
 export type IssueSort = (typeof ISSUE_SORTS)[number];
 
-/** Most days of per-issue counts the listing attaches (one stats read per day, shared by every row). */
-export const MAX_LIST_DAYS = 30;
+/** Most days of per-issue counts the listing attaches: as many as an issue document keeps. */
+export const MAX_LIST_DAYS = ISSUE_DAILY_DAYS;
 
 /** Query of `GET /v1/products/{key}/issues`. */
 export const ListIssuesQuerySchema = z.strictObject({

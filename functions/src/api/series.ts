@@ -1,4 +1,10 @@
-import { CrashStatsDocSchema, UsageStatsDocSchema, type CrashStatsDoc, type UsageStatsDoc } from '../grouping/schemas';
+import {
+  CrashStatsDocSchema,
+  UsageStatsDocSchema,
+  type CrashStatsDoc,
+  type IssueDoc,
+  type UsageStatsDoc,
+} from '../grouping/schemas';
 
 const DAY_MS = 86_400_000;
 
@@ -68,6 +74,24 @@ export function issueDailyCounts(
     }
   });
   return out;
+}
+
+/**
+ * An issue's crashes on each of `days` (oldest first) from its own document, or null when the
+ * document cannot tell and the `{day}_issue` documents must: it was stored before per-day counts
+ * were kept, or started them (`dailySince`) within `days`. An issue last seen before `days` is 0
+ * on every one.
+ */
+export function issueDailyFromDoc(
+  issue: Pick<IssueDoc, 'lastSeen' | 'daily' | 'dailySince'>,
+  days: readonly string[],
+): number[] | null {
+  const first = days[0];
+  if (first === undefined) return [];
+  if (issue.lastSeen.toISOString().slice(0, 10) < first) return days.map(() => 0);
+  if (issue.daily === undefined || (issue.dailySince !== undefined && issue.dailySince >= first)) return null;
+  const counts = new Map(issue.daily.map((p) => [p.day, p.count]));
+  return days.map((day) => counts.get(day) ?? 0);
 }
 
 /** One point per day of `days` (oldest first) from that day's crash dimension document; 0 when absent. */

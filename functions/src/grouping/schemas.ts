@@ -163,6 +163,12 @@ export const IssueStatusSchema = z.enum(['unresolved', 'resolved', 'ignored', 'r
 export type IssueStatus = z.infer<typeof IssueStatusSchema>;
 
 /** `products/{key}/issues/{fingerprint}`. */
+/** How many UTC days of crash counts an issue document keeps for the listing's sparklines (today included). */
+export const ISSUE_DAILY_DAYS = 30;
+
+/** One UTC day of an issue's crashes, as the issue document keeps it. */
+export const IssueDayCountSchema = z.object({ day: z.string(), count: z.number().int().min(1) });
+
 export const IssueDocSchema = z.object({
   productKey: z.string(),
   fingerprint: z.string(),
@@ -207,6 +213,16 @@ export const IssueDocSchema = z.object({
       }),
     )
     .optional(),
+  /**
+   * Crashes per UTC day, oldest first, only days with crashes, trimmed to the ISSUE_DAILY_DAYS
+   * days ending with the day of the rollup's write. Absent on issues stored before it was kept.
+   */
+  daily: z.array(IssueDayCountSchema).optional(),
+  /**
+   * Set when `daily` was started on an issue stored before it was kept: the first day it counts,
+   * and that day only in part (crashes rolled up earlier that day are not in it).
+   */
+  dailySince: z.string().optional(),
 });
 /** An issue document. */
 export type IssueDoc = z.infer<typeof IssueDocSchema>;

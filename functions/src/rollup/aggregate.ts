@@ -3,6 +3,7 @@ import { shortenFilePath } from '../grouping/fingerprint';
 import type { Frame } from '../grouping/stacktrace';
 import {
   CRASH_DIMENSIONS,
+  ISSUE_DAILY_DAYS,
   type CrashDimension,
   type CrashDoc,
   type CrashStatsDoc,
@@ -74,6 +75,8 @@ export interface IssueDelta {
   firstVersion: string;
   /** Crashes and installs per release (app version). */
   releases: Map<string, CountedDelta>;
+  /** Crashes per UTC day (`YYYY-MM-DD`). */
+  daily: Map<string, number>;
 }
 
 /** What one batch adds to one day of one crash dimension. */
@@ -180,6 +183,7 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
         retrace: null,
         firstVersion: version,
         releases: new Map(),
+        daily: new Map(),
       };
       issues.set(issueKey, issue);
     }
@@ -199,6 +203,9 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
     issue.recentCrashIds.unshift(id);
     if (issue.recentCrashIds.length > MAX_RECENT_CRASHES) issue.recentCrashIds.pop();
 
+    const day = utcDay(at);
+    issue.daily.set(day, (issue.daily.get(day) ?? 0) + 1);
+
     const line = result.topInAppFrame === undefined ? undefined : describeLine(result.topInAppFrame);
     const values: Record<CrashDimension, string | undefined> = {
       type: doc.exception.type,
@@ -207,7 +214,6 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
       version,
       issue: result.fingerprint,
     };
-    const day = utcDay(at);
     for (const by of CRASH_DIMENSIONS) {
       const key = statsPath(doc.productKey, day, by);
       let delta = stats.get(key);
@@ -244,6 +250,32 @@ function mergeReleases(
     rows.set(version, { version, count: merged.count, installs: merged.clients, sketch: merged.sketch });
   }
   return [...rows.values()].sort((a, b) => compareVersions(b.version, a.version)).slice(0, MAX_ISSUE_RELEASES);
+}
+
+const DAY_MS = 86_400_000;
+
+/** The first of the ISSUE_DAILY_DAYS UTC days ending with the day of `now`. */
+export function firstDailyDay(now: Date): string {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return utcDay(new Date(today - (ISSUE_DAILY_DAYS - 1) * DAY_MS));
+}
+
+/**
+ * An issue's per-day counts after a batch: the batch's days added, oldest first, and days
+ * before the ISSUE_DAILY_DAYS days ending with the day of `now` dropped.
+ */
+export function mergeIssueDaily(
+  current: IssueDoc['daily'],
+  delta: ReadonlyMap<string, number>,
+  now: Date,
+): NonNullable<IssueDoc['daily']> {
+  const from = firstDailyDay(now);
+  const counts = new Map((current ?? []).map((p) => [p.day, p.count]));
+  for (const [day, count] of delta) counts.set(day, (counts.get(day) ?? 0) + count);
+  return [...counts]
+    .filter(([day, count]) => day >= from && count > 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([day, count]) => ({ day, count }));
 }
 
 function sortVersions(versions: Iterable<string>): string[] {
@@ -299,6 +331,7 @@ export function mergeIssue(current: IssueDoc | null, delta: IssueDelta, now: Dat
       ...(delta.retrace === null ? {} : { retrace: delta.retrace }),
       firstVersion: delta.firstVersion,
       releases: mergeReleases(undefined, delta.releases),
+      daily: mergeIssueDaily(undefined, delta.daily, now),
     };
   }
   const next: IssueDoc = {
@@ -316,7 +349,10 @@ export function mergeIssue(current: IssueDoc | null, delta: IssueDelta, now: Dat
     ].slice(0, MAX_RECENT_CRASHES),
     updatedAt: now,
     releases: mergeReleases(current.releases, delta.releases),
+    daily: mergeIssueDaily(current.daily, delta.daily, now),
   };
+  // An issue stored before per-day counts were kept starts them with this batch's earliest day.
+  if (current.daily === undefined) next.dailySince = [...delta.daily.keys()].sort()[0] ?? utcDay(now);
   // An issue stored before first versions were kept gains one only from a crash earlier than its first.
   if (delta.firstSeen < current.firstSeen) next.firstVersion = delta.firstVersion;
   if (delta.retrace !== null && delta.lastSeen >= current.lastSeen) next.retrace = delta.retrace;

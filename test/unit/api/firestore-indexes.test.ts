@@ -54,6 +54,8 @@ describe('firestore.indexes.json', () => {
     ['crashes', 'exception.message'],
     ['crashes', 'extraJson'],
     ['usage', 'metrics'],
+    ['issues', 'daily'],
+    ['issues', 'dailySince'],
   ])('exempts %s.%s from indexing', (group, field) => {
     expect(override(group, field)?.indexes).toEqual([]);
   });

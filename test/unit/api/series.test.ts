@@ -1,4 +1,10 @@
-import { crashDaySeries, issueDailyCounts, lastDays, usageDaySeries } from '../../../functions/src/api/series';
+import {
+  crashDaySeries,
+  issueDailyCounts,
+  issueDailyFromDoc,
+  lastDays,
+  usageDaySeries,
+} from '../../../functions/src/api/series';
 import type { CrashStatsDoc, UsageStatsDoc } from '../../../functions/src/grouping/schemas';
 
 const NOW = new Date('2026-03-01T23:59:59Z');
@@ -84,5 +90,37 @@ describe('day series', () => {
       { day: '2026-02-28', reports: 7, installs: 4 },
       { day: '2026-03-01', reports: 0, installs: 0 },
     ]);
+  });
+});
+
+describe('issueDailyFromDoc', () => {
+  const days = ['2026-02-27', '2026-02-28', '2026-03-01'];
+  const seen = (iso: string) => new Date(iso);
+  const daily = [
+    { day: '2026-02-20', count: 9 },
+    { day: '2026-02-28', count: 3 },
+    { day: '2026-03-01', count: 1 },
+  ];
+
+  it("reads the issue's own per-day counts, 0 on days without any", () => {
+    expect(issueDailyFromDoc({ lastSeen: seen('2026-03-01T10:00:00Z'), daily }, days)).toEqual([0, 3, 1]);
+  });
+
+  it('answers 0 on every day for an issue last seen before them, kept counts or not', () => {
+    expect(issueDailyFromDoc({ lastSeen: seen('2026-02-26T23:59:59Z') }, days)).toEqual([0, 0, 0]);
+  });
+
+  it('cannot tell for an issue stored before per-day counts, or that started them within the days', () => {
+    expect(issueDailyFromDoc({ lastSeen: seen('2026-02-27T00:00:00Z') }, days)).toBeNull();
+    expect(
+      issueDailyFromDoc({ lastSeen: seen('2026-03-01T00:00:00Z'), daily, dailySince: '2026-02-27' }, days),
+    ).toBeNull();
+    expect(
+      issueDailyFromDoc({ lastSeen: seen('2026-03-01T00:00:00Z'), daily, dailySince: '2026-02-26' }, days),
+    ).toEqual([0, 3, 1]);
+  });
+
+  it('answers no counts for no days', () => {
+    expect(issueDailyFromDoc({ lastSeen: seen('2026-03-01T00:00:00Z') }, [])).toEqual([]);
   });
 });

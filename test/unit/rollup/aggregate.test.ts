@@ -308,3 +308,53 @@ describe('mergeIssue: releases and first version', () => {
     expect(mergeIssue(created, [...late.issues.values()][0]!, NOW).firstVersion).toBe('1.0.0');
   });
 });
+
+describe('mergeIssue: per-day counts for the listing', () => {
+  const at = (id: string, when: string) => crash(id, { version: '1.0', at: when });
+  const deltaOf = (...crashes: Array<ReturnType<typeof at>>) => [...reduceCrashes(crashes).issues.values()][0]!;
+  const ID = 'python/checkout-1.3.0-checkout';
+
+  it('counts a new issue per UTC day, oldest first, from its first batch', () => {
+    const created = mergeIssue(
+      null,
+      deltaOf(at(ID, '2026-11-20T23:59:59Z'), at(ID, '2026-11-21T00:00:00Z'), at(ID, '2026-11-20T01:00:00Z')),
+      NOW,
+    );
+    expect(created.daily).toEqual([
+      { day: '2026-11-20', count: 2 },
+      { day: '2026-11-21', count: 1 },
+    ]);
+    expect(created.dailySince).toBeUndefined();
+  });
+
+  it('adds later batches to their days and drops days before the last 30 ending today', () => {
+    const created = mergeIssue(null, deltaOf(at(ID, '2026-10-24T10:00:00Z'), at(ID, '2026-10-23T10:00:00Z')), NOW);
+    // NOW is 2026-11-22: the 30 days kept start on 2026-10-24.
+    expect(created.daily).toEqual([{ day: '2026-10-24', count: 1 }]);
+    const next = mergeIssue(created, deltaOf(at(ID, '2026-11-22T00:00:00Z'), at(ID, '2026-10-24T11:00:00Z')), NOW);
+    expect(next.daily).toEqual([
+      { day: '2026-10-24', count: 2 },
+      { day: '2026-11-22', count: 1 },
+    ]);
+    const later = mergeIssue(next, deltaOf(at(ID, '2026-11-25T00:00:00Z')), new Date('2026-11-25T00:00:00Z'));
+    expect(later.daily).toEqual([
+      { day: '2026-11-22', count: 1 },
+      { day: '2026-11-25', count: 1 },
+    ]);
+    expect(later.dailySince).toBeUndefined();
+  });
+
+  it('starts counting on an issue stored before per-day counts, marking the first, partial, day', () => {
+    const { daily: _daily, ...stored } = mergeIssue(null, deltaOf(at(ID, '2026-11-10T10:00:00Z')), NOW);
+    const next = mergeIssue(stored, deltaOf(at(ID, '2026-11-21T10:00:00Z'), at(ID, '2026-11-20T10:00:00Z')), NOW);
+    expect([next.daily, next.dailySince, next.count]).toEqual([
+      [
+        { day: '2026-11-20', count: 1 },
+        { day: '2026-11-21', count: 1 },
+      ],
+      '2026-11-20',
+      3,
+    ]);
+    expect(mergeIssue(next, deltaOf(at(ID, '2026-11-22T00:00:00Z')), NOW).dailySince).toBe('2026-11-20');
+  });
+});
