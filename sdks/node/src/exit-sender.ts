@@ -5,6 +5,7 @@
  */
 import { HANDOFF_ENV } from './handoff.ts';
 import type { HandoffConfig } from './handoff.ts';
+import { createNotice } from './log.ts';
 import { createQueue } from './queue.ts';
 import { createSender } from './sender.ts';
 import { createTransport } from './transport.ts';
@@ -29,8 +30,14 @@ function readConfig(raw: string | undefined): HandoffConfig | null {
   }
 }
 
-/** Sends what the queue folder holds, for at most `config.timeoutMs`; resolves when done either way. */
-export async function sendHandedOff(config: HandoffConfig): Promise<boolean> {
+/**
+ * Sends what the queue folder holds, for at most `config.timeoutMs`; resolves when done either way.
+ * A refusal is said on the stderr the child shares with the app it outlives, once per reason.
+ */
+export async function sendHandedOff(
+  config: HandoffConfig,
+  writeStderr: (text: string) => void = (text) => void process.stderr.write(text),
+): Promise<boolean> {
   const queue = createQueue(config.queueDir, config.limits, Date.now, () => undefined);
   const transport = createTransport({
     endpoint: config.endpoint,
@@ -40,7 +47,8 @@ export async function sendHandedOff(config: HandoffConfig): Promise<boolean> {
     requestTimeoutMs: Math.min(config.requestTimeoutMs, config.timeoutMs),
     now: Date.now,
   });
-  const sender = createSender({ queue, transport, now: Date.now, random: Math.random, log: () => undefined });
+  const notice = createNotice(false, {}, config.secret, writeStderr, new Set());
+  const sender = createSender({ queue, transport, now: Date.now, random: Math.random, log: () => undefined, notice });
   try {
     return await sender.flush(config.timeoutMs);
   } finally {

@@ -94,7 +94,8 @@ export function exitSenderScript(): string | null {
 
 /**
  * The real SpawnExitSender: `node exit-sender.js`, detached (its own process group, so the
- * terminal's Ctrl-C or the app's death does not take it along), no stdio, not waited for.
+ * terminal's Ctrl-C or the app's death does not take it along), not waited for; it shares the
+ * app's stderr only when that is a terminal, so a refusal it meets is said where the app's were.
  */
 export function createExitSenderSpawner(env: Record<string, string | undefined>): SpawnExitSender {
   return (config) => {
@@ -104,7 +105,9 @@ export function createExitSenderSpawner(env: Record<string, string | undefined>)
     const loader = script.endsWith('.ts') ? process.execArgv : [];
     const child = spawn(process.execPath, [...loader, `--max-old-space-size=${HANDOFF_HEAP_MB}`, script], {
       detached: true,
-      stdio: 'ignore',
+      // A terminal gets the child's notices; a pipe or file is not held open by it, so a shell
+      // pipeline or a parent reading the app's stderr is not kept waiting for the child.
+      stdio: ['ignore', 'ignore', process.stderr.isTTY ? 'inherit' : 'ignore'],
       env: handoffEnv(config, env),
       windowsHide: true,
     });

@@ -39,7 +39,7 @@ export interface SenderDeps {
   now: () => number;
   random: () => number;
   log: DebugLog;
-  /** Where refusals are said (log.ts createNotice); none in the exit sender, which has no stderr. */
+  /** Where refusals are said (log.ts createNotice). */
   notice?: Notice;
   /** The ingest answered 404 to `/v1/sessions` (an older server); called once. */
   onSessionsRefused?: () => void;

@@ -5,7 +5,16 @@ import { exitSenderScript, HANDOFF_ENV, HANDOFF_GRACE_MS, handoffEnv } from '../
 import type { HandoffConfig } from '../src/handoff.ts';
 import { startFakeIngest } from './helpers/fake-ingest.ts';
 import type { FakeIngest } from './helpers/fake-ingest.ts';
-import { makeTempDir, PRODUCT_KEY, queueFiles, removeDir, SECRET, testOptions, testRuntime } from './helpers/env.ts';
+import {
+  freePort,
+  makeTempDir,
+  PRODUCT_KEY,
+  queueFiles,
+  removeDir,
+  SECRET,
+  testOptions,
+  testRuntime,
+} from './helpers/env.ts';
 
 describe('the hand-off at exit', () => {
   let dir: string;
@@ -91,6 +100,26 @@ describe('the hand-off at exit', () => {
     expect(queueFiles(dir)).toEqual([]);
     const paths = new Set(ingest.requests.map((r) => `${r.path} ${String(r.headers['x-dumpcatcher-counter'])}`));
     expect([...paths].sort()).toEqual(['/v1/crashes 2', '/v1/usage 1']);
+  });
+
+  it('says a refusal the sender child meets on the stderr it shares with the app, once, without the secret', async () => {
+    // Queued by an app whose endpoint nothing answers, so the file is certainly left for the child.
+    const offline = `http://127.0.0.1:${await freePort()}`;
+    const runtime = recordingRuntime();
+    const client = createClient(testOptions(offline, dir, { captureUncaught: true, shutdownTimeoutMs: 50 }), runtime);
+    client.captureException(new Error('first'));
+    client.captureException(new Error('second'));
+    runtime.proc.emit('exit', 1);
+    await client.close();
+    expect(queueFiles(dir)).toHaveLength(2);
+    const wrongSecret = 'sk_not_the_product_secret_0123456789';
+    const config = { ...(runtime.handoffs[0] as HandoffConfig), endpoint: ingest.url, secret: wrongSecret };
+    const said: string[] = [];
+    expect(await sendHandedOff(config, (text) => said.push(text))).toBe(false);
+    expect(said).toEqual([
+      '[dumpcatcher] a report was dropped: the ingest answered 401, it does not know this productKey or secret\n',
+    ]);
+    expect(said.join('')).not.toContain(wrongSecret);
   });
 
   it('gives the child the config and the proxy and certificate variables, not the rest of the environment', () => {
