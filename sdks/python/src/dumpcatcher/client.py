@@ -14,7 +14,7 @@ import weakref
 from typing import Any, Callable, Dict, Mapping, Optional
 
 from . import log
-from .disk_queue import Queue, rfc3339
+from .disk_queue import Queue, rfc3339, write_file_atomic
 from .hooks import UncaughtHooks
 from .limiter import Limiter, local_fingerprint
 from .metrics import Collector, MetricContext, REGISTRY
@@ -390,10 +390,7 @@ class Client:
         fresh = new_client_id()
         if not self.options.debug:
             try:
-                tmp = path + ".%d.tmp" % os.getpid()
-                with open(tmp, "w", encoding="ascii") as handle:
-                    handle.write(fresh)
-                os.replace(tmp, path)
+                write_file_atomic(path, fresh.encode("ascii"), durable=False)
             except OSError:
                 pass
         return fresh

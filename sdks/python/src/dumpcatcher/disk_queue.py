@@ -50,6 +50,26 @@ def encode_body(body: Dict[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
+def write_file_atomic(path: str, data: bytes, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically: a ``.tmp`` sibling (mode 0600), fsync when
+    ``durable``, rename. A reader never sees half a file; a dying writer leaves only the .tmp."""
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        if durable:
+            try:
+                os.fsync(fd)
+            except OSError:
+                pass  # some file systems refuse fsync; the rename still keeps readers safe
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
 class Queue:
     """The report files in one folder, bounded by count, bytes and age; oldest dropped first."""
 
@@ -98,21 +118,7 @@ class Queue:
         }
         data = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
         final = os.path.join(self.directory, name)
-        tmp = final + ".tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
-        try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            if durable:
-                try:
-                    os.fsync(fd)
-                except OSError:
-                    pass  # some file systems refuse fsync; the rename still keeps readers safe
-        finally:
-            os.close(fd)
-        os.replace(tmp, final)
+        write_file_atomic(final, data, durable)
         self.prune()
         return name
 

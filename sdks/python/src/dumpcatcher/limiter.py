@@ -13,6 +13,8 @@ import threading
 import time
 from typing import Callable, Dict, List, Optional
 
+from .disk_queue import write_file_atomic
+
 _DIGITS = re.compile(r"[0-9]")
 FRAME_LINES = 5
 MAX_ENTRIES = 1000  # fingerprints kept; the oldest windows go first
@@ -145,11 +147,9 @@ class Limiter:
         if self.path is None:
             return
         data = json.dumps({"v": 1, "windows": self._windows}, separators=(",", ":"))
-        tmp = self.path + ".%d.tmp" % os.getpid()
         try:
-            with open(tmp, "w", encoding="utf-8") as handle:
-                handle.write(data)
-            os.replace(tmp, self.path)  # no fsync: losing the last count on power loss is harmless
+            # no fsync: losing the last count on power loss is harmless
+            write_file_atomic(self.path, data.encode("utf-8"), durable=False)
             self._mtime_ns = os.stat(self.path).st_mtime_ns
         except OSError:
             pass  # limiting in memory still works for this process

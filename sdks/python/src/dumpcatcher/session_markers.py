@@ -18,7 +18,7 @@ import re
 from datetime import datetime
 from typing import IO, Any, Dict, List, Optional, Set, Tuple
 
-from .disk_queue import rfc3339
+from .disk_queue import rfc3339, write_file_atomic
 from .sessions import CurrentSession, FoundSession, Owner
 
 try:
@@ -190,13 +190,7 @@ class SessionMarker:
             marker["carried"] = carried
         marker["writer"] = self._me
         marker["lock"] = True
-        tmp = "%s.%d.tmp" % (self.path, os.getpid())
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(marker, separators=(",", ":")))
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(tmp, self.path)
+        write_file_atomic(self.path, json.dumps(marker, separators=(",", ":")).encode("utf-8"), durable)
 
     def remove(self) -> None:
         """No session runs: the marker goes, then the lock."""
