@@ -80,7 +80,7 @@ export async function expectQueuedCrashSentOnceByNextStart(
  * answered 429 with `Retry-After: 1`, and no report was tried again sooner than that after a
  * 429 (a little slack for timers). Returns how many 429s there were.
  */
-export function expectRetryAfterHonoured(exchanges: readonly Exchange[]): number {
+function expectRetryAfterHonoured(exchanges: readonly Exchange[]): number {
   const limited = exchanges.filter((e) => e.status === 429);
   expect(limited.length).toBeGreaterThan(0);
   for (const answer of limited) {

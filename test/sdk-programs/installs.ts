@@ -23,7 +23,7 @@ export function toolEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /** Runs a package manager's command in `cwd`; fails with its output unless it exits 0. */
-export async function runTool(command: string, args: readonly string[], cwd: string): Promise<RunResult> {
+async function runTool(command: string, args: readonly string[], cwd: string): Promise<RunResult> {
   const result = await runProgram(command, args, { env: toolEnv(), cwd, timeoutMs: INSTALL_TIMEOUT_MS });
   expectExit(result, 0);
   return result;

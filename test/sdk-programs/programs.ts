@@ -38,7 +38,7 @@ export const JAVA_PROGRAM = join(ROOT, 'test', 'sdk-programs', 'java', 'CrashApp
 /** The Node program. */
 export const NODE_PROGRAM = join(ROOT, 'test', 'sdk-programs', 'node', 'crash-app.cjs');
 /** Its ES-module twin. */
-export const NODE_ESM_PROGRAM = join(ROOT, 'test', 'sdk-programs', 'node', 'crash-app.mjs');
+const NODE_ESM_PROGRAM = join(ROOT, 'test', 'sdk-programs', 'node', 'crash-app.mjs');
 
 /** How many comment lines the shifted copy of CrashApp.java has above the original's first line. */
 export const JAVA_SHIFT = 9;
