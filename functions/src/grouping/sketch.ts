@@ -143,3 +143,15 @@ export function decodeSketch(bytes: Uint8Array): Sketch {
   }
   throw new Error('not a sketch: form or length');
 }
+
+/**
+ * A stored count of distinct clients with a batch's sketch merged in (a copy of the batch's when
+ * nothing is stored yet): the estimate and the sketch to store.
+ */
+export function mergeDistinct(
+  stored: { sketch: Uint8Array } | null | undefined,
+  add: Sketch,
+): { clients: number; sketch: Buffer } {
+  const sketch = stored == null ? cloneSketch(add) : mergeSketch(decodeSketch(stored.sketch), add);
+  return { clients: estimateDistinct(sketch), sketch: encodeSketch(sketch) };
+}

@@ -1,12 +1,11 @@
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
-import { isAlreadyExists } from '../shared/firestore';
+import { fieldsWithDates, isAlreadyExists } from '../shared/firestore';
 import { ioCounters } from '../shared/io-counters';
 import { logSecretLoadFailure } from '../shared/logs';
 import { COLLECTIONS } from '../shared/paths';
 import type { IngestStore } from './ingest';
 import { ProductIngestConfigSchema, type ProductIngestConfig } from './schemas';
 import type { ProductLoader } from './secret-cache';
-import { fieldsWithDates } from '../shared/firestore';
 
 /**
  * gRPC codes a write is tried again for: ABORTED and UNAVAILABLE. Not RESOURCE_EXHAUSTED: the

@@ -17,13 +17,9 @@ import {
   ISSUE_PRECISION,
   ROW_PRECISION,
   addHash,
-  cloneSketch,
   createSketch,
-  decodeSketch,
-  encodeSketch,
-  estimateDistinct,
   hashClient,
-  mergeSketch,
+  mergeDistinct,
   type Sketch,
 } from '../grouping/sketch';
 import { compareVersions, isAtOrAbove, isNewerThan } from '../grouping/version';
@@ -302,9 +298,7 @@ export function regressesIssue(
  * issue reopened as `regressed` by a crash received after it was resolved that regressesIssue.
  */
 export function mergeIssue(current: IssueDoc | null, delta: IssueDelta, now: Date): IssueDoc {
-  const sketch =
-    current === null ? cloneSketch(delta.sketch) : mergeSketch(decodeSketch(current.clientSketch), delta.sketch);
-  const encoded = encodeSketch(sketch);
+  const { clients, sketch: encoded } = mergeDistinct(current && { sketch: current.clientSketch }, delta.sketch);
   const versions = sortVersions([...(current?.versions ?? []), ...delta.occurrences.map((o) => o.version)]);
   if (current === null) {
     return {
@@ -318,7 +312,7 @@ export function mergeIssue(current: IssueDoc | null, delta: IssueDelta, now: Dat
       firstSeen: delta.firstSeen,
       lastSeen: delta.lastSeen,
       count: delta.count,
-      clients: estimateDistinct(sketch),
+      clients,
       clientSketch: encoded,
       versions,
       lastVersion: delta.lastVersion,
@@ -340,7 +334,7 @@ export function mergeIssue(current: IssueDoc | null, delta: IssueDelta, now: Dat
     lastSeen: delta.lastSeen > current.lastSeen ? delta.lastSeen : current.lastSeen,
     lastVersion: delta.lastSeen >= current.lastSeen ? delta.lastVersion : current.lastVersion,
     count: current.count + delta.count,
-    clients: estimateDistinct(sketch),
+    clients,
     clientSketch: encoded,
     versions,
     recentCrashIds: [
@@ -372,12 +366,7 @@ export function mergeIssue(current: IssueDoc | null, delta: IssueDelta, now: Dat
 }
 
 function toCounted(delta: CountedDelta, current?: { count: number; sketch: Uint8Array } | null) {
-  const sketch = current == null ? cloneSketch(delta.sketch) : mergeSketch(decodeSketch(current.sketch), delta.sketch);
-  return {
-    count: (current?.count ?? 0) + delta.count,
-    clients: estimateDistinct(sketch),
-    sketch: encodeSketch(sketch),
-  };
+  return { count: (current?.count ?? 0) + delta.count, ...mergeDistinct(current, delta.sketch) };
 }
 
 /** One day of one dimension after a batch; values past MAX_STATS_ROWS go to `other`. */
@@ -449,8 +438,6 @@ function mergeNumbers(a: MetricStats['number'], b: MetricStats['number']): Metri
 
 /** One day of usage after a batch; names past MAX_METRICS and values past MAX_METRIC_VALUES are counted, not listed. */
 export function mergeUsageStats(current: UsageStatsDoc | null, delta: UsageStatsDelta, now: Date): UsageStatsDoc {
-  const installs =
-    current === null ? cloneSketch(delta.installs) : mergeSketch(decodeSketch(current.installs.sketch), delta.installs);
   const metrics = new Map<string, MetricStats>((current?.metrics ?? []).map((m) => [m.name, m]));
   let otherMetrics = current?.otherMetrics ?? 0;
   for (const [name, add] of delta.metrics) {
@@ -480,7 +467,7 @@ export function mergeUsageStats(current: UsageStatsDoc | null, delta: UsageStats
     day: delta.day,
     by: 'usage',
     reports: (current?.reports ?? 0) + delta.reports,
-    installs: { clients: estimateDistinct(installs), sketch: encodeSketch(installs) },
+    installs: mergeDistinct(current?.installs, delta.installs),
     metrics: [...metrics.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
     otherMetrics,
     updatedAt: now,

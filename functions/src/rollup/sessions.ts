@@ -12,18 +12,7 @@ import {
   type SessionCounts,
   type SessionDoc,
 } from '../grouping/schemas';
-import {
-  ISSUE_PRECISION,
-  addHash,
-  cloneSketch,
-  createSketch,
-  decodeSketch,
-  encodeSketch,
-  estimateDistinct,
-  hashClient,
-  mergeSketch,
-  type Sketch,
-} from '../grouping/sketch';
+import { ISSUE_PRECISION, addHash, createSketch, hashClient, mergeDistinct, type Sketch } from '../grouping/sketch';
 import { compareVersions } from '../grouping/version';
 import { clientIdentity, type ReportRecord } from '../grouping/classify';
 import { rollReleaseHours } from '../alerts/rate';
@@ -163,11 +152,6 @@ export function reduceSessions(records: ReadonlyArray<ReportRecord<SessionDoc>>)
     }
   }
   return { days, index };
-}
-
-function mergeDistinct(current: { sketch: Uint8Array } | undefined, add: Sketch) {
-  const sketch = current === undefined ? cloneSketch(add) : mergeSketch(decodeSketch(current.sketch), add);
-  return { clients: estimateDistinct(sketch), sketch: encodeSketch(sketch) };
 }
 
 /** One product's day after a batch; releases past MAX_RELEASES_PER_DAY count in `otherSessions` only. */

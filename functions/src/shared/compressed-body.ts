@@ -39,11 +39,6 @@ export function holdCompressedBodies(): void {
   });
 }
 
-/** True when the request's body was sent with a `Content-Encoding` and held back. */
-export function isHeld(req: IncomingMessage): boolean {
-  return held.has(req);
-}
-
 function decoderFor(encoding: string): Gunzip | null {
   switch (encoding) {
     case 'gzip':

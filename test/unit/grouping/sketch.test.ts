@@ -5,6 +5,7 @@ import {
   encodeSketch,
   estimateDistinct,
   hashClient,
+  mergeDistinct,
   mergeSketch,
 } from '../../../functions/src/grouping/sketch';
 
@@ -59,5 +60,17 @@ describe('distinct-count sketch', () => {
     expect(() => decodeSketch(Buffer.from([1, 12, 0, 0, 0]))).toThrow('not a sketch');
     expect(() => decodeSketch(Buffer.from([2, 8, 0]))).toThrow('not a sketch');
     expect(() => decodeSketch(Buffer.from([9, 8]))).toThrow('not a sketch');
+  });
+
+  it('mergeDistinct adds a batch to a stored sketch, or stores a copy of the batch when nothing is stored', () => {
+    const batch = sketchOf(['a', 'b', 'c']);
+    const first = mergeDistinct(undefined, batch);
+    expect(first.clients).toBe(3);
+    const second = mergeDistinct(first, sketchOf(['c', 'd']));
+    expect(second.clients).toBe(4);
+    expect(estimateDistinct(decodeSketch(second.sketch))).toBe(4);
+    // The batch's own sketch is left as it was.
+    expect(estimateDistinct(batch)).toBe(3);
+    expect(mergeDistinct(null, batch).sketch).toEqual(first.sketch);
   });
 });
