@@ -2,7 +2,10 @@ import type { EnqueueRollup } from './rollup-trigger';
 
 /** Cloud Tasks' REST endpoint (v2). */
 const CLOUD_TASKS_API = 'https://cloudtasks.googleapis.com/v2';
-/** A create that takes longer than this gives up: the report is stored, the backstop will roll it up. */
+/**
+ * A create, its access-token fetch included, that takes longer than this gives up: the report
+ * is stored, the backstop will roll it up, and the ingest's answer waits no longer.
+ */
 const CREATE_TIMEOUT_MS = 3_000;
 /** An access token is renewed this long before it expires. */
 const TOKEN_MARGIN_MS = 60_000;
@@ -29,6 +32,15 @@ function cachedToken(source: AccessTokenSource, now: () => number): () => Promis
   };
 }
 
+/** `promise`, or the signal's abort reason if it aborts first (a token fetch has no signal of its own). */
+function beforeAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    promise.then(resolve, reject);
+  });
+}
+
 /**
  * Creates rollup tasks in a Cloud Tasks queue over its REST API, with the credential
  * firebase-admin already holds (no client library). Each task POSTs to the rollup with an OIDC
@@ -44,13 +56,17 @@ export function createCloudTasksQueue(options: {
   credential: AccessTokenSource;
   fetchFn?: typeof fetch;
   now?: () => number;
+  timeoutMs?: number;
 }): EnqueueRollup {
   const token = cachedToken(options.credential, options.now ?? Date.now);
   const fetchFn = options.fetchFn ?? fetch;
+  const timeoutMs = options.timeoutMs ?? CREATE_TIMEOUT_MS;
   return async (task) => {
+    const signal = AbortSignal.timeout(timeoutMs);
+    const bearer = await beforeAbort(token(), signal);
     const res = await fetchFn(`${CLOUD_TASKS_API}/${options.queue}/tasks`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${await token()}`, 'Content-Type': 'application/json' },
+      headers: { Authorization: `Bearer ${bearer}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({
         task: {
           name: `${options.queue}/tasks/${task.name}`,
@@ -62,7 +78,7 @@ export function createCloudTasksQueue(options: {
           },
         },
       }),
-      signal: AbortSignal.timeout(CREATE_TIMEOUT_MS),
+      signal,
     });
     const text = await res.text();
     if (res.ok) return 'created';

@@ -137,6 +137,23 @@ describe('createCloudTasksQueue', () => {
     expect((q.calls[0]!.init.headers as Record<string, string>).Authorization).toMatch(/^Bearer token-\d+$/);
   });
 
+  it('gives up within its timeout when the access token does not come, sending nothing', async () => {
+    const calls: string[] = [];
+    const enqueue = createCloudTasksQueue({
+      queue,
+      rollupUrl,
+      invoker: INVOKER,
+      credential: { getAccessToken: () => new Promise(() => undefined) },
+      fetchFn: (async (url: string) => {
+        calls.push(url);
+        return new Response('{}', { status: 200 });
+      }) as unknown as typeof fetch,
+      timeoutMs: 50,
+    });
+    await expect(enqueue(task)).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(calls).toEqual([]);
+  });
+
   it('answers "exists" on 409 and reuses its access token until it nears expiry', async () => {
     let nowMs = 0;
     const before = tokens;
