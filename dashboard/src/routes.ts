@@ -51,7 +51,7 @@ const rangeOf = (page: keyof typeof RANGES, text: string | null): number =>
   oneOf<number>(RANGES[page].days, text, RANGES[page].fallback);
 
 /** The longest app version the api accepts. */
-export const MAX_VERSION_LENGTH = 64;
+const MAX_VERSION_LENGTH = 64;
 
 /** A version from its path segment; null when the segment is not a percent-encoded version. */
 function versionOf(segment: string): string | null {
@@ -107,8 +107,7 @@ export const productPath = (key: string, section?: 'issues' | 'releases' | 'usag
 export const issuePath = (key: string, issueId: string) => `${productPath(key, 'issues')}/${issueId}`;
 
 /** Path of one release (its version percent-encoded, so any version is one path segment). */
-export const releasePath = (key: string, version: string) =>
-  `${productPath(key, 'releases')}/${encodeURIComponent(version)}`;
+const releasePath = (key: string, version: string) => `${productPath(key, 'releases')}/${encodeURIComponent(version)}`;
 
 function withQuery(path: string, pairs: Array<[string, string | number, string | number]>): string {
   const query = new URLSearchParams();

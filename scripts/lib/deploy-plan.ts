@@ -157,11 +157,16 @@ export function planDeploy(o: DeployOptions): DeployCommand[] {
   return [
     { what: 'compile functions/src to lib/', argv: ['npm', 'run', 'build'] },
     ...accounts,
-    {
-      what: 'create the service account Cloud Scheduler and Cloud Tasks call the rollup as (fails harmlessly if it exists)',
-      argv: ['gcloud', 'iam', 'service-accounts', 'create', 'dumpcatcher-rollup', `--project=${o.project}`, '--display-name=Dumpcatcher rollup invoker'],
-      ifExists: 'skip',
-    },
+    // An account named with --service-account is the owner's own: nothing to create.
+    ...(o.serviceAccount
+      ? []
+      : [
+          {
+            what: 'create the service account Cloud Scheduler and Cloud Tasks call the rollup as (fails harmlessly if it exists)',
+            argv: ['gcloud', 'iam', 'service-accounts', 'create', 'dumpcatcher-rollup', `--project=${o.project}`, '--display-name=Dumpcatcher rollup invoker'],
+            ifExists: 'skip' as const,
+          },
+        ]),
     {
       what: 'enable Cloud Tasks (nothing happens if it is enabled)',
       argv: ['gcloud', 'services', 'enable', 'cloudtasks.googleapis.com', `--project=${o.project}`],

@@ -36,7 +36,7 @@ export function ReleasesPage(props: { route: Extract<Route, { page: 'releases' }
 }
 
 /** The empty state: what sends sessions, and where to read about them. */
-export function NoSessions(props: { range: number }) {
+function NoSessions(props: { range: number }) {
   return (
     <Empty title={`No sessions yet in the last ${props.range} days`}>
       <p>

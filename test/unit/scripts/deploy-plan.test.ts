@@ -192,6 +192,25 @@ describe('planDeploy', () => {
     expect(binding.argv).toContain('--member=serviceAccount:dumpcatcher-rollup@abc-project.iam.gserviceaccount.com');
   });
 
+  it('creates the default invoker account, and none when --service-account names one', () => {
+    const creates = (args: string[]) =>
+      planDeploy(parseDeployArgs(['--project', 'abc-project', '--allowed-users', 'ann@example.com', ...args]))
+        .filter((c) => c.argv.includes('service-accounts') && c.argv.includes('create'))
+        .map((c) => c.argv[4]);
+    expect(creates([])).toEqual([
+      'dumpcatcher-ingest',
+      'dumpcatcher-api',
+      'dumpcatcher-rollup-run',
+      'dumpcatcher-rollup',
+    ]);
+    const own = 'ops-invoker@abc-project.iam.gserviceaccount.com';
+    expect(creates(['--service-account', own])).not.toContain('dumpcatcher-rollup');
+    const job = planDeploy(
+      parseDeployArgs(['--project', 'abc-project', '--allowed-users', 'ann@example.com', '--service-account', own]),
+    ).find((c) => c.argv.includes('scheduler'))!;
+    expect(job.argv).toContain(`--oidc-service-account-email=${own}`);
+  });
+
   it('bounds ingest instances, since rate limits are per instance', () => {
     const plan = planDeploy(
       parseDeployArgs(['--project', 'abc-project', '--max-instances', '5', '--allowed-users', '@example.com']),
