@@ -21,6 +21,8 @@ import { createSender } from './alerts/transport';
 import { createMappingCache } from './grouping/retrace/cache';
 import { createFirestoreMappingStore } from './api/mapping-store';
 import { createFirestoreUserSweepStore } from './rollup/users-store';
+import { backfillSearchTokens } from './rollup/search-backfill';
+import { createFirestoreSearchBackfillStore } from './rollup/search-backfill-store';
 
 const config = loadConfig();
 const apiConfig = loadApiConfig();
@@ -66,6 +68,7 @@ http(
     config: rollupConfig,
     mappings: createMappingCache(mappingStore),
     sweepUsers: createUserSweeper(createFirestoreUserSweepStore(getDb(), getAuth(getAdminApp()))),
+    backfillSearch: () => backfillSearchTokens(createFirestoreSearchBackfillStore(getDb())),
     deliverAlerts: (deadline) =>
       runAlertDelivery({
         store: alertStore,

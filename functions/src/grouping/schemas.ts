@@ -51,6 +51,11 @@ export const StoredCrashSchema = z.object({
   }),
   app: StoredAppSchema,
   label: StoredLabelSchema,
+  /** The report's environment; absent on crashes stored before environments, read as `production`. */
+  environment: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+    .optional(),
   runtime: z.object({ name: z.string(), version: z.string() }).optional(),
   fingerprint: z.string().optional(),
   os: z.object({ name: z.string(), version: z.string().optional(), arch: z.string().optional() }).optional(),
@@ -106,9 +111,11 @@ export const CrashDocSchema = StoredCrashSchema.pick({
   label: true,
   runtime: true,
   fingerprint: true,
+  environment: true,
+  tags: true,
 }).extend({
   exception: crash.exception.pick({ type: true, message: true, stacktrace: true }),
-  app: crash.app.pick({ version: true }),
+  app: crash.app.pick({ version: true }).extend({ name: z.string().optional() }),
   runtime: crash.runtime.unwrap().pick({ name: true }).optional(),
 });
 /** A crash as the rollup sees it. */
@@ -223,6 +230,12 @@ export const IssueDocSchema = z.object({
    * and that day only in part (crashes rolled up earlier that day are not in it).
    */
   dailySince: z.string().optional(),
+  /**
+   * Search and filter tokens (grouping/search-tokens.ts): word prefixes of title, culprit and
+   * type, and `env:`, `v:`, `label:`, `type:`, `app:`, `tag:k:v`. Absent on issues the rollup has
+   * not written since tokens were kept (the backfill adds them).
+   */
+  searchTokens: z.array(z.string()).optional(),
 });
 /** An issue document. */
 export type IssueDoc = z.infer<typeof IssueDocSchema>;
