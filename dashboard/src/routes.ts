@@ -11,6 +11,18 @@ export type IssueTab = (typeof ISSUE_STATUSES)[number];
 /** The issue list's sort orders, first the default. */
 export const ISSUE_SORTS = ['lastSeen', 'count', 'clients'] as const;
 export type IssueSort = (typeof ISSUE_SORTS)[number];
+/** The issue list's filter chips besides the search box and the environment (`env`), by URL parameter. */
+export const ISSUE_FILTER_KINDS = ['version', 'label', 'type', 'app', 'tag'] as const;
+export type IssueFilterKind = (typeof ISSUE_FILTER_KINDS)[number];
+/** One filter chip: `tag` values are `key:value`; the other kinds appear at most once. */
+export interface IssueFilterChip {
+  kind: IssueFilterKind;
+  value: string;
+}
+/** Most `tag` chips the api takes. */
+export const MAX_TAG_CHIPS = 5;
+const ENVIRONMENT = /^[A-Za-z0-9_.-]{1,64}$/;
+
 /** The ranges in days a page offers, and the one it shows without a `range` in the URL. */
 export const RANGES = {
   overview: { days: [14, 30], fallback: 14 },
@@ -32,6 +44,12 @@ export type Route =
       key: string;
       status: IssueTab;
       sort: IssueSort;
+      /** The search box's text ('' for none). */
+      q: string;
+      /** The environment (`env`), null for all. */
+      env: string | null;
+      /** Filter chips in URL order. */
+      filters: IssueFilterChip[];
       /** The api cursors followed from the first page, oldest first: the last one is the page shown, none is page 1. */
       trail: string[];
     }
@@ -88,6 +106,9 @@ export function parseRoute(pathname: string, search: string | URLSearchParams = 
       key,
       status: oneOf(ISSUE_STATUSES, query.get('status')),
       sort: oneOf(ISSUE_SORTS, query.get('sort')),
+      q: (query.get('q') ?? '').trim().slice(0, 200),
+      env: ENVIRONMENT.test(query.get('env') ?? '') ? query.get('env') : null,
+      filters: filtersOf(query),
       trail: query
         .getAll('cursor')
         .filter((c) => c !== '')
@@ -97,6 +118,17 @@ export function parseRoute(pathname: string, search: string | URLSearchParams = 
   if (id !== undefined) return { page: 'not-found' };
   if (section === 'usage') return { page: 'usage', key, range: rangeOf('usage', query.get('range')) };
   return { page: 'settings', key };
+}
+
+/** The filter chips of a query: empty values dropped, one of each kind but `tag`, up to MAX_TAG_CHIPS tags. */
+function filtersOf(query: URLSearchParams): IssueFilterChip[] {
+  const chips: IssueFilterChip[] = [];
+  for (const kind of ISSUE_FILTER_KINDS) {
+    const values = query.getAll(kind).filter((v) => v !== '' && (kind !== 'tag' || /^[^:]+:/.test(v)));
+    const kept = kind === 'tag' ? [...new Set(values)].slice(0, MAX_TAG_CHIPS) : values.slice(-1);
+    for (const value of kept) chips.push({ kind, value });
+  }
+  return chips;
 }
 
 /** Path of a product page. */
@@ -136,6 +168,9 @@ export function routeUrl(route: Route): string {
       return withQuery(productPath(route.key, 'issues'), [
         ['status', route.status, ISSUE_STATUSES[0]],
         ['sort', route.sort, ISSUE_SORTS[0]],
+        ['q', route.q, ''],
+        ['env', route.env ?? '', ''],
+        ...route.filters.map((f): [string, string, string] => [f.kind, f.value, '']),
         ...route.trail.slice(-MAX_TRAIL).map((c): [string, string, string] => ['cursor', c, '']),
       ]);
     case 'issue':
@@ -150,6 +185,21 @@ export const nextPage = (route: Extract<Route, { page: 'issues' }>, next: string
   ...route,
   trail: [...route.trail, next].slice(-MAX_TRAIL),
 });
+
+/** The issue list with another search, environment or filters, from its first page. */
+export const filteredIssues = (
+  route: Extract<Route, { page: 'issues' }>,
+  change: Partial<Pick<Extract<Route, { page: 'issues' }>, 'q' | 'env' | 'filters'>>,
+): Extract<Route, { page: 'issues' }> => ({ ...route, ...change, trail: [] });
+
+/** Filters with `chip` added: it replaces a chip of its kind (but `tag`), in the URL's order of kinds. */
+export function withChip(filters: readonly IssueFilterChip[], chip: IssueFilterChip): IssueFilterChip[] {
+  const kept = filters.filter((f) =>
+    chip.kind === 'tag' ? f.kind !== 'tag' || f.value !== chip.value : f.kind !== chip.kind,
+  );
+  if (chip.kind === 'tag' && kept.filter((f) => f.kind === 'tag').length >= MAX_TAG_CHIPS) return [...filters];
+  return [...kept, chip].sort((a, b) => ISSUE_FILTER_KINDS.indexOf(a.kind) - ISSUE_FILTER_KINDS.indexOf(b.kind));
+}
 
 /** The issue list one page back (the first page stays the first). */
 export const previousPage = (route: Extract<Route, { page: 'issues' }>) => ({

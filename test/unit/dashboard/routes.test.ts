@@ -1,4 +1,14 @@
-import { MAX_TRAIL, nextPage, parseRoute, previousPage, routeUrl, type Route } from '../../../dashboard/src/routes';
+import {
+  filteredIssues,
+  MAX_TAG_CHIPS,
+  MAX_TRAIL,
+  nextPage,
+  parseRoute,
+  previousPage,
+  routeUrl,
+  withChip,
+  type Route,
+} from '../../../dashboard/src/routes';
 
 const key = 'pk_0JZvHG3loLBp2_ph0sdoHA';
 const issue = 'a'.repeat(64);
@@ -7,6 +17,9 @@ const issues = (over: Partial<Extract<Route, { page: 'issues' }>> = {}): Route =
   key,
   status: 'unresolved',
   sort: 'lastSeen',
+  q: '',
+  env: null,
+  filters: [],
   trail: [],
   ...over,
 });
@@ -114,5 +127,73 @@ describe('paging the issue list through the URL', () => {
     expect(route.trail).toHaveLength(MAX_TRAIL);
     expect(route.trail[0]).toBe('n1');
     expect(route.trail.at(-1)).toBe(`n${MAX_TRAIL}`);
+  });
+});
+
+describe('search and filters in the issue list URL', () => {
+  type Issues = Extract<Route, { page: 'issues' }>;
+  const filtered = issues({
+    status: 'regressed',
+    q: 'checkout price',
+    env: 'staging',
+    filters: [
+      { kind: 'version', value: '2.3.0' },
+      { kind: 'label', value: 'pay' },
+      { kind: 'tag', value: 'region:eu' },
+      { kind: 'tag', value: 'plan:pro' },
+    ],
+    trail: ['c1'],
+  }) as Issues;
+  const url = `/p/${key}/issues?status=regressed&q=checkout+price&env=staging&version=2.3.0&label=pay&tag=region%3Aeu&tag=plan%3Apro&cursor=c1`;
+
+  it('writes the search, environment and chips into the URL and reads them back (a shared link, a reload)', () => {
+    expect(routeUrl(filtered)).toBe(url);
+    const [path, query] = url.split('?') as [string, string];
+    expect(parseRoute(path, query)).toEqual(filtered);
+  });
+
+  it.each([
+    ['an empty search', '?q=', issues()],
+    ['an environment the api would refuse', '?env=prod%20uction', issues()],
+    ['a tag without a colon', '?tag=region', issues()],
+    [
+      'a second version: the last one stays',
+      '?version=1&version=2',
+      issues({ filters: [{ kind: 'version', value: '2' }] }),
+    ],
+    [
+      'kinds out of order: put in the order of kinds',
+      '?tag=a%3A1&type=KeyError',
+      issues({
+        filters: [
+          { kind: 'type', value: 'KeyError' },
+          { kind: 'tag', value: 'a:1' },
+        ],
+      }),
+    ],
+  ])('drops or mends %s', (_name, query, route) => {
+    expect(parseRoute(`/p/${key}/issues`, query)).toEqual(route);
+  });
+
+  it('starts from the first page when the search or a filter changes', () => {
+    expect(filteredIssues(filtered, { q: 'checkout' })).toEqual({ ...filtered, q: 'checkout', trail: [] });
+    expect(routeUrl(filteredIssues(filtered, { q: '', env: null, filters: [] }))).toBe(
+      `/p/${key}/issues?status=regressed`,
+    );
+  });
+
+  it('adds a chip in place of one of its kind, keeps distinct tags up to the bound, and ignores a repeat', () => {
+    const chips = withChip(filtered.filters, { kind: 'version', value: '3.0' });
+    expect(chips.map((c) => `${c.kind}=${c.value}`)).toEqual([
+      'version=3.0',
+      'label=pay',
+      'tag=region:eu',
+      'tag=plan:pro',
+    ]);
+    expect(withChip(chips, { kind: 'tag', value: 'plan:pro' })).toEqual(chips);
+    let many = chips;
+    for (let i = 0; i < MAX_TAG_CHIPS + 2; i++) many = withChip(many, { kind: 'tag', value: `k${i}:v` });
+    expect(many.filter((c) => c.kind === 'tag')).toHaveLength(MAX_TAG_CHIPS);
+    expect(withChip([], { kind: 'app', value: 'shop' })).toEqual([{ kind: 'app', value: 'shop' }]);
   });
 });
