@@ -18,6 +18,8 @@ export const MAX_PREFIX = 12;
 export const MAX_WORD_TOKENS = 200;
 /** Most tokens kept per filter kind: the most recently seen values stay, the oldest go first. */
 export const MAX_FACET_TOKENS = { env: 20, v: 50, label: 20, app: 10, tag: 50 } as const;
+/** The environment of a report that names none. */
+export const DEFAULT_ENVIRONMENT = 'production';
 /** Most words a `q` may have. */
 export const MAX_QUERY_WORDS = 8;
 
@@ -61,9 +63,6 @@ export function addCrashFacets(facets: FacetSets, crash: CrashFacets): void {
     facets.tags.set(token, [k, v]);
   }
 }
-
-/** The environment of a report that names none. */
-export const DEFAULT_ENVIRONMENT = 'production';
 
 /** What the tokens of an issue are built from. */
 export interface TokenSource {
@@ -150,38 +149,32 @@ function tokensOfKind(tokens: readonly string[], kind: FacetKind): string[] {
   return tokens.filter((t) => t.startsWith(prefix));
 }
 
+/** Longest token kept, in UTF-8 bytes: Firestore indexes only the first 1,500 bytes of a string. */
+export const MAX_TOKEN_BYTES = 1400;
+
+const utf8 = new TextEncoder();
+
+// Where each kind that accumulates from crashes gets its values in a batch.
+const FACETS: Array<[FacetKind, (seen: FacetSets) => string[]]> = [
+  ['env', (seen) => [...seen.environments].map((e) => facetToken('env', e))],
+  ['label', (seen) => [...seen.labels].map((l) => facetToken('label', l))],
+  ['app', (seen) => [...seen.apps].map((a) => facetToken('app', a))],
+  ['tag', (seen) => [...seen.tags.values()].map(([k, v]) => tagToken(k, v))],
+];
+
 /**
  * An issue's tokens after a batch: words and `type:` from the issue itself, `v:` from its newest
- * versions, and `env:`, `label:`, `app:`, `tag:` from the tokens it had (`current`, empty for a
- * new issue or one stored before tokens were kept) plus the values the batch's crashes carried.
+ * versions, and `env:`, `label:`, `app:`, `tag:` from the tokens it had (`current`, see
+ * storedTokens) plus the values the batch's crashes carried. A token past MAX_TOKEN_BYTES (a
+ * very long type of multi-byte letters) is left out.
  */
 export function buildSearchTokens(source: TokenSource, current: readonly string[], seen: FacetSets): string[] {
-  const versions = source.versions.slice(-MAX_FACET_TOKENS.v).map((v) => facetToken('v', v));
   return [
     ...wordTokens(source),
     facetToken('type', source.type),
-    ...versions,
-    ...keepRecent(
-      'env',
-      tokensOfKind(current, 'env'),
-      [...seen.environments].map((e) => facetToken('env', e)),
-    ),
-    ...keepRecent(
-      'label',
-      tokensOfKind(current, 'label'),
-      [...seen.labels].map((l) => facetToken('label', l)),
-    ),
-    ...keepRecent(
-      'app',
-      tokensOfKind(current, 'app'),
-      [...seen.apps].map((a) => facetToken('app', a)),
-    ),
-    ...keepRecent(
-      'tag',
-      tokensOfKind(current, 'tag'),
-      [...seen.tags.values()].map(([k, v]) => tagToken(k, v)),
-    ),
-  ];
+    ...source.versions.slice(-MAX_FACET_TOKENS.v).map((v) => facetToken('v', v)),
+    ...FACETS.flatMap(([kind, valuesOf]) => keepRecent(kind, tokensOfKind(current, kind), valuesOf(seen))),
+  ].filter((t) => t.length * 3 <= MAX_TOKEN_BYTES || utf8.encode(t).length <= MAX_TOKEN_BYTES);
 }
 
 /**

@@ -83,6 +83,16 @@ describe('buildSearchTokens', () => {
     expect(new Set(tokens).size).toBe(tokens.length);
   });
 
+  it('leaves out a token Firestore could not index whole (past MAX_TOKEN_BYTES)', () => {
+    const long = `Ошибка${'Ж'.repeat(700)}`;
+    const tokens = buildSearchTokens({ ...SOURCE, type: long }, [], createFacetSets());
+    expect(tokens).not.toContain(`type:${long}`);
+    expect(tokens).toContain('ош');
+    expect(buildSearchTokens({ ...SOURCE, type: 'E'.repeat(512) }, [], createFacetSets())).toContain(
+      `type:${'E'.repeat(512)}`,
+    );
+  });
+
   it('reads a crash without an environment as production', () => {
     expect(buildSearchTokens(SOURCE, [], facets([{ app: {} }]))).toContain('env:production');
   });
