@@ -118,9 +118,11 @@ export type SessionCounts = { ok?: number; errored?: number; crashed?: number; a
 /**
  * One install as an SDK would be: its own client (id and counter) and install id, sending
  * signed sessions reports and fixture crashes of an app version; every report must be accepted.
+ * With `environment`, every report names it (without, none does: the server counts production).
  */
-export function sdkInstall(productKey: string, secret: string, installId: string) {
+export function sdkInstall(productKey: string, secret: string, installId: string, environment?: string) {
   const send = signedSender(productKey, secret);
+  const env = environment === undefined ? {} : { environment };
   return {
     sessions: (version: string, buckets: Array<[string, SessionCounts]>) =>
       send('/v1/sessions', {
@@ -128,6 +130,7 @@ export function sdkInstall(productKey: string, secret: string, installId: string
         occurredAt: new Date().toISOString(),
         app: { name: 'shop', version },
         installId,
+        ...env,
         sessions: buckets.map(([started, c]) => ({
           started,
           ok: c.ok ?? 0,
@@ -136,6 +139,16 @@ export function sdkInstall(productKey: string, secret: string, installId: string
           abnormal: c.abnormal ?? 0,
         })),
       }),
-    crash: (fixture: string, version: string) => send('/v1/crashes', fixtureCrash(fixture, { version, installId })),
+    crash: (fixture: string, version: string) =>
+      send('/v1/crashes', fixtureCrash(fixture, { version, installId, ...env })),
+    usage: (version: string, metrics: Record<string, string | number | boolean>) =>
+      send('/v1/usage', {
+        reportId: randomUUID(),
+        occurredAt: new Date().toISOString(),
+        app: { name: 'shop', version },
+        installId,
+        ...env,
+        metrics,
+      }),
   };
 }
