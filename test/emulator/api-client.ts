@@ -123,14 +123,18 @@ export type SessionCounts = { ok?: number; errored?: number; crashed?: number; a
 export function sdkInstall(productKey: string, secret: string, installId: string, environment?: string) {
   const send = signedSender(productKey, secret);
   const env = environment === undefined ? {} : { environment };
+  // What every sessions and usage report of this install carries.
+  const report = (version: string) => ({
+    reportId: randomUUID(),
+    occurredAt: new Date().toISOString(),
+    app: { name: 'shop', version },
+    installId,
+    ...env,
+  });
   return {
     sessions: (version: string, buckets: Array<[string, SessionCounts]>) =>
       send('/v1/sessions', {
-        reportId: randomUUID(),
-        occurredAt: new Date().toISOString(),
-        app: { name: 'shop', version },
-        installId,
-        ...env,
+        ...report(version),
         sessions: buckets.map(([started, c]) => ({
           started,
           ok: c.ok ?? 0,
@@ -142,13 +146,6 @@ export function sdkInstall(productKey: string, secret: string, installId: string
     crash: (fixture: string, version: string) =>
       send('/v1/crashes', fixtureCrash(fixture, { version, installId, ...env })),
     usage: (version: string, metrics: Record<string, string | number | boolean>) =>
-      send('/v1/usage', {
-        reportId: randomUUID(),
-        occurredAt: new Date().toISOString(),
-        app: { name: 'shop', version },
-        installId,
-        ...env,
-        metrics,
-      }),
+      send('/v1/usage', { ...report(version), metrics }),
   };
 }
