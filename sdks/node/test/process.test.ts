@@ -267,6 +267,7 @@ describe('a real Node process', () => {
           occurredAt: expect.any(String) as unknown,
           app: { name: 'child-app', version: '1.0.0' },
           installId: installId(),
+          environment: 'production',
           sessions: [{ started: hourOf(before), ...counts(1, 0, 0, 0) }],
         },
       ]);
