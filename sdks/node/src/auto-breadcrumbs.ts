@@ -42,7 +42,7 @@ interface Subscription {
 
 interface State {
   sinks: Set<AutoBreadcrumbSink>;
-  /** The wrapped console methods: the app's original and our wrapper. */
+  /** The console methods wrapped last: the function under our wrapper, and the wrapper. */
   console: Map<ConsoleMethod, { original: AnyFunction; wrapper: AnyFunction }>;
   consoleOn: boolean;
   /** Console calls running now: a console method that calls another records once. */
@@ -87,7 +87,9 @@ function emit(s: State, kind: keyof AutoBreadcrumbSettings, input: BreadcrumbInp
 function wrapConsole(s: State): void {
   const target = console as unknown as Record<string, unknown>;
   for (const method of Object.keys(CONSOLE_LEVELS) as ConsoleMethod[]) {
-    if (s.console.has(method)) continue;
+    // Wrapped again when someone wrapped or replaced ours since: a wrapper left under another
+    // library's only passes calls on (consoleDepth), so a call is still recorded once.
+    if (target[method] === s.console.get(method)?.wrapper) continue;
     const original = target[method];
     if (typeof original !== 'function') continue;
     const level: BreadcrumbLevel = CONSOLE_LEVELS[method];
@@ -112,12 +114,11 @@ function wrapConsole(s: State): void {
   }
 }
 
-/** Puts back each original that nobody wrapped again since; a wrapper under someone else's stays, doing nothing. */
+/** Puts back each original that nobody wrapped since; a wrapper under someone else's stays, doing nothing. */
 function unwrapConsole(s: State): void {
   const target = console as unknown as Record<string, unknown>;
   for (const [method, { original, wrapper }] of s.console) {
-    if (target[method] !== wrapper) continue;
-    target[method] = original;
+    if (target[method] === wrapper) target[method] = original;
     s.console.delete(method);
   }
 }
