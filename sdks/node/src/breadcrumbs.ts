@@ -38,14 +38,23 @@ function normalizeData(data: unknown, scrub: Scrubber): Record<string, DataValue
 }
 
 /**
+ * A breadcrumb as the ring keeps it: its time as a number, written out (once) only when a
+ * report takes it, since most breadcrumbs leave the ring without ever being sent.
+ */
+export interface KeptBreadcrumb {
+  atMs: number;
+  timestamp?: string;
+  crumb: Omit<Breadcrumb, 'timestamp'>;
+}
+
+/**
  * The breadcrumb `input` stands for at `nowMs`, scrubbed and cut by the vector rules, or null
  * when `input` is not an object (the caller logs it). Fields of the wrong type are left out.
  */
-export function normalizeBreadcrumb(input: unknown, scrub: Scrubber, nowMs: number): Breadcrumb | null {
+export function normalizeBreadcrumb(input: unknown, scrub: Scrubber, nowMs: number): KeptBreadcrumb | null {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return null;
   const given = input as Record<string, unknown>;
-  const crumb: Breadcrumb = {
-    timestamp: new Date(nowMs).toISOString(),
+  const crumb: Omit<Breadcrumb, 'timestamp'> = {
     category:
       typeof given.category === 'string' && given.category !== ''
         ? truncateChars(given.category, MAX_CATEGORY_CHARS)
@@ -58,19 +67,27 @@ export function normalizeBreadcrumb(input: unknown, scrub: Scrubber, nowMs: numb
   }
   const data = normalizeData(given.data, scrub);
   if (data !== undefined) crumb.data = data;
-  return crumb;
+  return { atMs: nowMs, crumb };
 }
 
 /** The last `capacity` breadcrumbs. */
 export interface BreadcrumbRing {
-  add(crumb: Breadcrumb): void;
-  /** The breadcrumbs kept, oldest first (the ring's own objects: copy them before handing them out to be edited). */
-  snapshot(): Breadcrumb[];
+  add(crumb: KeptBreadcrumb): void;
+  /** The breadcrumbs kept, oldest first, as new objects; `data` is the ring's own unless `copyData`. */
+  snapshot(copyData: boolean): Breadcrumb[];
+}
+
+function sent(kept: KeptBreadcrumb, copyData: boolean): Breadcrumb {
+  kept.timestamp ??= new Date(kept.atMs).toISOString();
+  const { data, ...rest } = kept.crumb;
+  const out: Breadcrumb = { timestamp: kept.timestamp, ...rest };
+  if (data) out.data = copyData ? { ...data } : data;
+  return out;
 }
 
 /** A ring of `capacity` breadcrumbs (0: keeps none). */
 export function createBreadcrumbRing(capacity: number): BreadcrumbRing {
-  const items: Breadcrumb[] = [];
+  const items: KeptBreadcrumb[] = [];
   let next = 0;
   return {
     add(crumb) {
@@ -79,13 +96,9 @@ export function createBreadcrumbRing(capacity: number): BreadcrumbRing {
       else items[next] = crumb;
       next = (next + 1) % capacity;
     },
-    snapshot() {
-      return items.length < capacity ? items.slice() : items.slice(next).concat(items.slice(0, next));
+    snapshot(copyData) {
+      const ordered = items.length < capacity ? items : items.slice(next).concat(items.slice(0, next));
+      return ordered.map((kept) => sent(kept, copyData));
     },
   };
-}
-
-/** Copies of `crumbs` that an app's `beforeSend` may edit without touching the ring. */
-export function copyBreadcrumbs(crumbs: readonly Breadcrumb[]): Breadcrumb[] {
-  return crumbs.map((c) => (c.data ? { ...c, data: { ...c.data } } : { ...c }));
 }

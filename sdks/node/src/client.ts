@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { arch, release } from 'node:os';
 import { join } from 'node:path';
 import { listenForBreadcrumbs } from './auto-breadcrumbs.ts';
-import { copyBreadcrumbs, createBreadcrumbRing, normalizeBreadcrumb } from './breadcrumbs.ts';
+import { createBreadcrumbRing, normalizeBreadcrumb } from './breadcrumbs.ts';
 import { findOptOut } from './consent.ts';
 import { HANDOFF_GRACE_MS } from './handoff.ts';
 import { installHooks } from './hooks.ts';
@@ -212,14 +212,13 @@ function createClientUnsafe(
   const reportExtras = (): ReportExtras => {
     const extras: ReportExtras = {};
     if (keepsBreadcrumbs) {
-      const crumbs = ring.snapshot();
       // beforeSend may edit the report; the ring must not change with it.
-      extras.breadcrumbs = options.beforeSend ? copyBreadcrumbs(crumbs) : crumbs;
+      extras.breadcrumbs = ring.snapshot(options.beforeSend !== undefined);
     }
     if (sourceCache) {
       extras.sourceContext = (rawStack, scrubbedStack) => {
         try {
-          return collectSourceContext(rawStack, scrubbedStack, sourceCache, scrub);
+          return collectSourceContext(rawStack, scrubbedStack, sourceCache);
         } catch (err) {
           log('source context left out:', err);
           return [];

@@ -25,6 +25,8 @@ export type SourceLines = Pick<SourceContextLine, 'pre' | 'context' | 'post'>;
 export interface SourceCache {
   /** The lines around `line` (1-based) of the file at `path`, or null (unreadable, too large, no such line). */
   linesAround(path: string, line: number): SourceLines | null;
+  /** `file` scrubbed, remembered: a crash loop names the same few files every time. */
+  scrubbedName(file: string): string;
 }
 
 interface CachedFile {
@@ -52,6 +54,7 @@ function readLines(path: string): string[] | null {
 /** A cache of source files scrubbed with `scrub`: at most 100 files and 16 Mi characters, the oldest read dropped first. */
 export function createSourceCache(scrub: Scrubber): SourceCache {
   const files = new Map<string, CachedFile>();
+  const names = new Map<string, string>();
   let chars = 0;
   const clean = (text: string): string => {
     const scrubbed = scrub(text);
@@ -73,6 +76,15 @@ export function createSourceCache(scrub: Scrubber): SourceCache {
     return file;
   };
   return {
+    scrubbedName(file) {
+      let name = names.get(file);
+      if (name === undefined) {
+        if (names.size >= MAX_CACHED_FILES) names.clear();
+        name = scrub(file);
+        names.set(file, name);
+      }
+      return name;
+    },
     linesAround(path, line) {
       const file = load(path);
       const known = file.around.get(line);
@@ -118,12 +130,7 @@ function pathOf(file: string): string | null {
  * scrubbed trace no longer names that way (cut off, or changed by a rule that spans more than
  * the file name) gets no entry, as it could not be matched to its frame.
  */
-export function collectSourceContext(
-  rawStack: string,
-  scrubbedStack: string,
-  cache: SourceCache,
-  scrub: Scrubber,
-): SourceContextLine[] {
+export function collectSourceContext(rawStack: string, scrubbedStack: string, cache: SourceCache): SourceContextLine[] {
   const out: SourceContextLine[] = [];
   const seen = new Set<string>();
   for (const text of rawStack.split('\n')) {
@@ -139,7 +146,7 @@ export function collectSourceContext(
     if (path === null) continue;
     const around = cache.linesAround(path, line);
     if (around === null) continue;
-    const file = scrub(rawFile);
+    const file = cache.scrubbedName(rawFile);
     if (!scrubbedStack.includes(`${file}:${line}:`)) continue;
     // Copies: a beforeSend that edits the report must not edit the cache.
     out.push({ file, line, pre: around.pre.slice(), context: around.context, post: around.post.slice() });

@@ -167,7 +167,7 @@ describe('collectSourceContext', () => {
     writeFileSync(file, "export function run() {\n  throw new Error('esm');\n}\n");
     const url = pathToFileURL(file).href;
     const stack = `Error: esm\n    at run (${url}:2:9)\n    at ${url}:4:1`;
-    expect(collectSourceContext(stack, stack, createSourceCache(scrub), scrub)).toEqual([
+    expect(collectSourceContext(stack, stack, createSourceCache(scrub))).toEqual([
       { file: url, line: 2, pre: ['export function run() {'], context: "  throw new Error('esm');", post: ['}'] },
     ]);
   });
@@ -177,7 +177,7 @@ describe('collectSourceContext', () => {
     writeFileSync(file, Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join('\n'));
     const frames = Array.from({ length: 30 }, (_, i) => `    at f${i} (${file}:${i + 1}:1)`);
     const stack = ['Error: deep', ...frames, `    at again (${file}:1:1)`].join('\n');
-    const entries = collectSourceContext(stack, stack, createSourceCache(scrub), scrub);
+    const entries = collectSourceContext(stack, stack, createSourceCache(scrub));
     expect(entries.map((e) => e.line)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
@@ -185,7 +185,7 @@ describe('collectSourceContext', () => {
     const file = join(dir, 'a.js');
     writeFileSync(file, 'a\nb\n');
     const stack = `Error: x\n    at f (${file}:1:1)`;
-    expect(collectSourceContext(stack, 'Error: x', createSourceCache(scrub), scrub)).toEqual([]);
+    expect(collectSourceContext(stack, 'Error: x', createSourceCache(scrub))).toEqual([]);
   });
 
   it('does not read a file over 1 MiB, nor a folder', () => {
