@@ -84,6 +84,14 @@ function makeError(): Error {
   }
 }
 
+/** What every Dumpcatcher client of the bench is, besides its sink and queue. */
+const BENCH_APP = {
+  productKey: 'pk_bench_node_01',
+  secret: 'bench-secret-not-for-production',
+  appName: 'bench',
+  appVersion: '1.0.0',
+};
+
 /** A breadcrumb as an app might add it: a sentence and a few data entries. */
 const APP_BREADCRUMB = {
   category: 'checkout',
@@ -116,11 +124,8 @@ async function loadSdk(
     const { computeSignature } = await import('../src/signing.ts');
     const client = createClient(
       {
+        ...BENCH_APP,
         endpoint: sink,
-        productKey: 'pk_bench_node_01',
-        secret: 'bench-secret-not-for-production',
-        appName: 'bench',
-        appVersion: '1.0.0',
         queueDir,
         maxReportsPerFingerprint: 1e9,
         // The console kind is measured on its own (measureConsole), not inside the capture loop.
@@ -207,11 +212,8 @@ async function measureConsole(sink: string, queueDir: string): Promise<{ on: num
   };
   // The client's own addBreadcrumb is what the console kind calls.
   const client = createClient({
+    ...BENCH_APP,
     endpoint: sink,
-    productKey: 'pk_bench_node_01',
-    secret: 'bench-secret-not-for-production',
-    appName: 'bench',
-    appVersion: '1.0.0',
     queueDir,
     autoBreadcrumbs: false,
     autoSessionTracking: false,
