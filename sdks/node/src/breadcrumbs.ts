@@ -43,8 +43,9 @@ function normalizeData(data: unknown, scrub: Scrubber): Record<string, DataValue
  */
 export interface KeptBreadcrumb {
   atMs: number;
-  timestamp?: string;
   crumb: Omit<Breadcrumb, 'timestamp'>;
+  /** The breadcrumb as reports carry it, made the first time one does (nothing in the SDK edits it). */
+  sent?: Breadcrumb;
 }
 
 /**
@@ -73,15 +74,15 @@ export function normalizeBreadcrumb(input: unknown, scrub: Scrubber, nowMs: numb
 /** The last `capacity` breadcrumbs. */
 export interface BreadcrumbRing {
   add(crumb: KeptBreadcrumb): void;
-  /** The breadcrumbs kept, oldest first, as new objects; `data` is the ring's own unless `copyData`. */
-  snapshot(copyData: boolean): Breadcrumb[];
+  /** The breadcrumbs kept, oldest first: the ring's own objects, or copies to hand to code that may edit them. */
+  snapshot(copy: boolean): Breadcrumb[];
 }
 
-function sent(kept: KeptBreadcrumb, copyData: boolean): Breadcrumb {
-  kept.timestamp ??= new Date(kept.atMs).toISOString();
-  const { data, ...rest } = kept.crumb;
-  const out: Breadcrumb = { timestamp: kept.timestamp, ...rest };
-  if (data) out.data = copyData ? { ...data } : data;
+function toSent(kept: KeptBreadcrumb): Breadcrumb {
+  const c = kept.crumb;
+  const out: Breadcrumb = { timestamp: new Date(kept.atMs).toISOString(), category: c.category, level: c.level };
+  if (c.message !== undefined) out.message = c.message;
+  if (c.data !== undefined) out.data = c.data;
   return out;
 }
 
@@ -96,9 +97,13 @@ export function createBreadcrumbRing(capacity: number): BreadcrumbRing {
       else items[next] = crumb;
       next = (next + 1) % capacity;
     },
-    snapshot(copyData) {
+    snapshot(copy) {
       const ordered = items.length < capacity ? items : items.slice(next).concat(items.slice(0, next));
-      return ordered.map((kept) => sent(kept, copyData));
+      return ordered.map((kept) => {
+        const sent = (kept.sent ??= toSent(kept));
+        if (!copy) return sent;
+        return sent.data ? { ...sent, data: { ...sent.data } } : { ...sent };
+      });
     },
   };
 }

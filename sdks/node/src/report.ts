@@ -254,7 +254,11 @@ function addedChars(report: CrashReport): number {
   try {
     for (const c of report.breadcrumbs ?? []) {
       n += 64 + c.category.length + (c.message?.length ?? 0);
-      for (const key in c.data) n += 8 + key.length + String(c.data[key]).length;
+      for (const key in c.data) {
+        const value = c.data[key];
+        // A number, boolean or null is at most 24 characters of JSON.
+        n += 8 + key.length + (typeof value === 'string' ? value.length : 24);
+      }
     }
     for (const l of report.exception.sourceContext ?? []) {
       n += 32 + l.file.length + l.context.length;
