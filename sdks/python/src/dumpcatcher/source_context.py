@@ -97,7 +97,8 @@ class SourceContext:
         self._lock = threading.Lock()
         self._files: "OrderedDict[str, Lines]" = OrderedDict()
         self._entries: "OrderedDict[Tuple[str, int], Optional[Entry]]" = OrderedDict()
-        self._in_app: Dict[str, bool] = {}
+        # file name -> how the scrubbed trace writes it, or None when the file is not in-app
+        self._names: Dict[str, Optional[str]] = {}
 
     def for_exception(self, exc: BaseException) -> List[Entry]:
         """The ``exception.sourceContext`` entries for ``exc``'s chain (empty when none)."""
@@ -106,14 +107,14 @@ class SourceContext:
         for filename, line in chain_frames(exc):
             if len(out) >= MAX_FRAMES:
                 break
-            if (filename, line) in done or not self._is_in_app(filename):
+            if (filename, line) in done:
                 continue
             done.add((filename, line))
+            shown = self._shown_name(filename)
+            if shown is None:
+                continue
             around = self.lines_around(filename, line)
             if around is None:
-                continue
-            shown = self._scrubber.text(filename)  # as the scrubbed trace writes it
-            if len(shown) > MAX_FILE:
                 continue
             # Copies: the cached lists must not change with a before_send that edits the report.
             out.append({"file": shown, "line": line, "pre": list(around["pre"]), "context": around["context"], "post": list(around["post"])})
@@ -149,14 +150,18 @@ class SourceContext:
     def _clean(self, line: str) -> str:
         return self._scrubber.text(line)[:MAX_LINE]
 
-    def _is_in_app(self, filename: str) -> bool:
-        known = self._in_app.get(filename)
-        if known is None:
-            known = is_in_app(filename)
-            if len(self._in_app) >= MAX_CACHED_ENTRIES:
-                self._in_app.clear()
-            self._in_app[filename] = known
-        return known
+    def _shown_name(self, filename: str) -> Optional[str]:
+        if filename in self._names:
+            return self._names[filename]
+        shown: Optional[str] = None
+        if is_in_app(filename):
+            shown = self._scrubber.text(filename)  # as the scrubbed trace writes it
+            if len(shown) > MAX_FILE:
+                shown = None
+        if len(self._names) >= MAX_CACHED_ENTRIES:
+            self._names.clear()
+        self._names[filename] = shown
+        return shown
 
     def _lines(self, path: str) -> Lines:
         with self._lock:
