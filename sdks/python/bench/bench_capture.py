@@ -23,6 +23,7 @@ import argparse
 import hashlib
 import hmac
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -43,6 +44,7 @@ SECRET = "bench-secret-0123456789"
 DEPTH = 30  # recursion levels; the trace has 33 frames
 BATCH = 50
 WARMUP = 50
+CALLS = 10000  # logging calls and add_breadcrumb calls timed in the Dumpcatcher workers
 
 
 # -- the sink (its own process) -------------------------------------------------------------
@@ -155,6 +157,7 @@ WORKERS = DUMPCATCHER_KINDS + ("sentry", "sentry-lean")
 
 def run_worker(kind: str, sink: str, n: int) -> None:
     exceptions = make_exceptions(n + WARMUP)
+    extra: Dict[str, float] = {}
     if kind in DUMPCATCHER_KINDS:
         sys.path.insert(0, SDK_SRC)
         import dumpcatcher
@@ -173,11 +176,23 @@ def run_worker(kind: str, sink: str, n: int) -> None:
             source_context=not bare,
             max_breadcrumbs=0 if bare else 100,
         )
-        if kind == "dumpcatcher-crumbs":
-            for i in range(100):
-                path = "/api/orders/A-%d/lines" % i
+        if kind != "dumpcatcher":  # the defaults' ring stays empty
+            # What the automatic logging breadcrumbs add to an app's logging call (bare: not installed).
+            logger = logging.getLogger("bench.app")
+            logger.setLevel(logging.INFO)
+            logger.addHandler(logging.NullHandler())
+            logger.propagate = False
+            cpu0 = time.process_time()
+            for i in range(CALLS):
+                logger.info("order %s priced", i)
+            extra["log_us"] = (time.process_time() - cpu0) / CALLS * 1e6
+        if kind == "dumpcatcher-crumbs":  # then the ring holds these 100, not log records
+            cpu0 = time.process_time()
+            for i in range(CALLS):
+                path = "/api/orders/A-%d/lines" % (i % 100)
                 data = {"method": "GET", "host": "shop.example:8443", "path": path, "status": 200}
                 dumpcatcher.add_breadcrumb("http", "GET shop.example:8443" + path, "info", data)
+            extra["add_us"] = (time.process_time() - cpu0) / CALLS * 1e6
         capture, flush = dumpcatcher.capture_exception, lambda: dumpcatcher.flush(60)
     else:
         import sentry_sdk
@@ -201,7 +216,7 @@ def run_worker(kind: str, sink: str, n: int) -> None:
             capture(error)
         flush()
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-    print(json.dumps({"kind": kind, "n": n, "cpu_s": cpu, "wall_s": wall}), flush=True)
+    print(json.dumps(dict(extra, kind=kind, n=n, cpu_s=cpu, wall_s=wall)), flush=True)
 
 
 # -- the driver ------------------------------------------------------------------------------
@@ -279,6 +294,9 @@ def main() -> int:
     print("  ratio dumpcatcher / sentry-sdk (no locals/source):   %.2f" % (per("dumpcatcher") / per("sentry-lean")))
     print("  source context adds (defaults - none):               %+.1f us CPU per capture" % (per("dumpcatcher") - per("dumpcatcher-bare")))
     print("  100 breadcrumbs add (full ring - empty ring):        %+.1f us CPU per capture" % (per("dumpcatcher-crumbs") - per("dumpcatcher")))
+    print("  add_breadcrumb (http-like, 4 data entries):          %.1f us CPU per call" % results["dumpcatcher-crumbs"]["add_us"])
+    print("  logger.info to a NullHandler, with / without the logging breadcrumbs: %.1f / %.1f us CPU per call" % (
+        results["dumpcatcher-crumbs"]["log_us"], results["dumpcatcher-bare"]["log_us"]))
     complete = all(r["delivered"] == r["n"] + WARMUP and r["bad_signatures"] == 0 for r in results.values())
     if not complete:
         print("  WARNING: not every report reached the sink with a valid signature")

@@ -13,8 +13,7 @@ import http.client
 import logging
 import threading
 import urllib.parse
-from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 # add(category, message, level, data, timestamp): Breadcrumbs.add of the active client.
 Sink = Callable[..., Any]
@@ -22,15 +21,22 @@ Sink = Callable[..., Any]
 _local = threading.local()
 
 
-@contextmanager
-def quiet() -> Iterator[None]:
+class _Quiet:
+    """A class, not a @contextmanager generator: it runs on every recorded log record."""
+
+    __slots__ = ("_before",)
+
+    def __enter__(self) -> None:
+        self._before = getattr(_local, "quiet", False)
+        _local.quiet = True
+
+    def __exit__(self, *exc: Any) -> None:
+        _local.quiet = self._before
+
+
+def quiet() -> _Quiet:
     """Nothing this thread logs or requests inside is recorded (the SDK's own sending)."""
-    before = getattr(_local, "quiet", False)
-    _local.quiet = True
-    try:
-        yield
-    finally:
-        _local.quiet = before
+    return _Quiet()
 
 
 def _is_quiet() -> bool:

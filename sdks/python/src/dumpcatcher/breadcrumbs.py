@@ -23,6 +23,10 @@ MAX_MESSAGE = 1024
 MAX_DATA_ENTRIES = 20
 MAX_DATA_KEY = 64
 MAX_DATA_VALUE = 256
+# Categories, data keys and short values repeat (``log``, ``logger``, a logger's name): their
+# scrubbed form is remembered, up to this many, for the automatic breadcrumbs' sake.
+MAX_REMEMBERED = 512
+SHORT = 64
 
 Breadcrumb = Dict[str, Any]
 
@@ -36,6 +40,7 @@ class Breadcrumbs:
         self._ring: Deque[Breadcrumb] = deque(maxlen=capacity)
         self._lock = threading.Lock()
         self.capacity = capacity
+        self._scrubbed: Dict[str, str] = {}
 
     def add(
         self,
@@ -84,13 +89,12 @@ class Breadcrumbs:
         if data is not None and not isinstance(data, Mapping):
             log.breadcrumb_ignored("data is not a mapping")
             return None
-        text = self._scrubber.text
         crumb: Breadcrumb = {
             "timestamp": rfc3339(self._clock() if timestamp is None else timestamp),
-            "category": text(category)[:MAX_CATEGORY] if category else DEFAULT_CATEGORY,
+            "category": self._short(category)[:MAX_CATEGORY] if category else DEFAULT_CATEGORY,
         }
         if message:
-            crumb["message"] = text(message)[:MAX_MESSAGE]
+            crumb["message"] = self._scrubber.text(message)[:MAX_MESSAGE]
         crumb["level"] = level if level in LEVELS else "info"
         if data:
             kept = self._data(data)
@@ -98,8 +102,19 @@ class Breadcrumbs:
                 crumb["data"] = kept
         return crumb
 
+    def _short(self, value: str) -> str:
+        """``value`` scrubbed; remembered when it is short (it will likely come again)."""
+        if len(value) > SHORT:
+            return self._scrubber.text(value)
+        scrubbed = self._scrubbed.get(value)
+        if scrubbed is None:
+            scrubbed = self._scrubber.text(value)
+            if len(self._scrubbed) >= MAX_REMEMBERED:
+                self._scrubbed.clear()
+            self._scrubbed[value] = scrubbed
+        return scrubbed
+
     def _data(self, data: Mapping[str, Any]) -> Dict[str, Any]:
-        text = self._scrubber.text
         out: Dict[str, Any] = {}
         next_number: Dict[str, int] = {}
         for key, value in data.items():
@@ -108,11 +123,11 @@ class Breadcrumbs:
             if not isinstance(key, str) or not key:
                 continue
             if isinstance(value, str):
-                value = text(value)[:MAX_DATA_VALUE]
+                value = self._short(value)[:MAX_DATA_VALUE]
             elif isinstance(value, float):
                 if not math.isfinite(value):
                     continue
             elif value is not None and not isinstance(value, (bool, int)):
                 continue
-            out[unique_key(out, text(key)[:MAX_DATA_KEY], next_number)] = value
+            out[unique_key(out, self._short(key)[:MAX_DATA_KEY], next_number)] = value
         return out
