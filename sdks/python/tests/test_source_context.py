@@ -139,6 +139,20 @@ class TestFromRealExceptions:
             assert not any(f.endswith(name) for f in files)
             assert any(f == HERE or f.endswith("test_source_context.py") for f in files)  # this file still has its lines
 
+    def test_frames_cut_off_with_a_long_trace_get_no_entry(self, tmp_path: Any, send: Callable[..., Dict[str, Any]]) -> None:
+        # The cause's 300 KB message comes first in the trace, so the 256 KiB cut takes the
+        # outer exception's frames with the tail: they cannot be matched, so they are not sent.
+        text = (
+            "def inner():\n    raise ValueError('x' * 300000)\n\n\n"
+            "def outer():\n    try:\n        inner()\n    except ValueError as error:\n"
+            "        raise RuntimeError('outer') from error\n"
+        )
+        module = write_module(tmp_path, "longtrace", text)
+        body = send(caught(module.outer))
+        assert body["exception"]["stacktrace"].endswith("bytes omitted]")
+        lines = [e["line"] for e in body["exception"]["sourceContext"] if e["file"].endswith("longtrace.py")]
+        assert lines == [2, 7]
+
     def test_turned_off_by_the_option(self, tmp_path: Any, send: Callable[..., Dict[str, Any]]) -> None:
         shop = write_module(tmp_path, "shop_off", SHOP)
         body = send(caught(lambda: shop.load("{")), source_context=False)

@@ -184,7 +184,7 @@ class Client:
         if crumbs:
             body["breadcrumbs"] = crumbs
         if self.source_context is not None:
-            lines = self.source_context.for_exception(exc)
+            lines = self.source_context.for_exception(exc, str(body["exception"].get("stacktrace", "")))
             if lines:
                 body["exception"]["sourceContext"] = lines
         if self.options.before_send is not None:

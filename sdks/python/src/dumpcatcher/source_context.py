@@ -21,6 +21,7 @@ MAX_LINE = 200
 MAX_FILE_BYTES = 1024 * 1024
 MAX_FILE = 1024  # the protocol's limit on `file`
 MAX_CACHED_FILES = 64
+MAX_CACHED_CHARS = 16 * 1024 * 1024
 MAX_CACHED_ENTRIES = 1024
 
 Entry = Dict[str, Any]
@@ -96,12 +97,17 @@ class SourceContext:
         self._scrubber = scrubber
         self._lock = threading.Lock()
         self._files: "OrderedDict[str, Lines]" = OrderedDict()
+        self._chars = 0
         self._entries: "OrderedDict[Tuple[str, int], Optional[Entry]]" = OrderedDict()
         # file name -> how the scrubbed trace writes it, or None when the file is not in-app
         self._names: Dict[str, Optional[str]] = {}
 
-    def for_exception(self, exc: BaseException) -> List[Entry]:
-        """The ``exception.sourceContext`` entries for ``exc``'s chain (empty when none)."""
+    def for_exception(self, exc: BaseException, stacktrace: str) -> List[Entry]:
+        """The ``exception.sourceContext`` entries for ``exc``'s chain (empty when none).
+
+        ``stacktrace`` is the scrubbed trace sent with them: a frame it does not name as
+        ``File "<file>", line <n>`` (cut off with the trace's tail, say) gets no entry, since the
+        dashboard could not match it to its frame."""
         out: List[Entry] = []
         done: Set[Tuple[str, int]] = set()
         for filename, line in chain_frames(exc):
@@ -112,6 +118,8 @@ class SourceContext:
             done.add((filename, line))
             shown = self._shown_name(filename)
             if shown is None:
+                continue
+            if 'File "%s", line %d' % (shown, line) not in stacktrace:
                 continue
             around = self.lines_around(filename, line)
             if around is None:
@@ -170,10 +178,17 @@ class SourceContext:
                 return self._files[path]
         lines = _read_lines(path)
         with self._lock:
-            self._files[path] = lines
-            if len(self._files) > MAX_CACHED_FILES:
-                self._files.popitem(last=False)
+            if path not in self._files:
+                self._files[path] = lines
+                self._chars += _size(lines)
+            while len(self._files) > 1 and (len(self._files) > MAX_CACHED_FILES or self._chars > MAX_CACHED_CHARS):
+                _, dropped = self._files.popitem(last=False)
+                self._chars -= _size(dropped)
         return lines
+
+
+def _size(lines: Lines) -> int:
+    return sum(len(line) for line in lines) if lines else 0
 
 
 def _read_lines(path: str) -> Lines:
