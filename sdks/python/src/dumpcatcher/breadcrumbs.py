@@ -50,13 +50,11 @@ class Breadcrumbs:
         data: Optional[Mapping[str, Any]] = None,
         timestamp: Optional[float] = None,
     ) -> bool:
-        """Cut, scrub and keep one breadcrumb; False (and a DEBUG line) when an argument has
-        the wrong type, in which case nothing is kept."""
+        """Cut, scrub and keep one breadcrumb (an argument of the wrong type is left out, with a
+        DEBUG line); False when the ring keeps none."""
         if self.capacity == 0:
             return False
         crumb = self._make(category, message, level, data, timestamp)
-        if crumb is None:
-            return False
         with self._lock:
             self._ring.append(crumb)
         return True
@@ -79,23 +77,25 @@ class Breadcrumbs:
         level: Any,
         data: Any,
         timestamp: Optional[float],
-    ) -> Optional[Breadcrumb]:
+    ) -> Breadcrumb:
         if category is not None and not isinstance(category, str):
-            log.breadcrumb_ignored("category is not a string")
-            return None
+            log.breadcrumb_argument_ignored("category", "a string")
+            category = None
         if message is not None and not isinstance(message, str):
-            log.breadcrumb_ignored("message is not a string")
-            return None
+            log.breadcrumb_argument_ignored("message", "a string")
+            message = None
         if data is not None and not isinstance(data, Mapping):
-            log.breadcrumb_ignored("data is not a mapping")
-            return None
+            log.breadcrumb_argument_ignored("data", "a mapping")
+            data = None
+        if not (isinstance(level, str) and level in LEVELS):
+            level = "info"  # the vectors' rule, not a mistake worth a line
         crumb: Breadcrumb = {
             "timestamp": rfc3339(self._clock() if timestamp is None else timestamp),
             "category": self._short(category)[:MAX_CATEGORY] if category else DEFAULT_CATEGORY,
         }
         if message:
             crumb["message"] = self._scrubber.text(message)[:MAX_MESSAGE]
-        crumb["level"] = level if level in LEVELS else "info"
+        crumb["level"] = level
         if data:
             kept = self._data(data)
             if kept:
