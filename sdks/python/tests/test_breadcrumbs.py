@@ -264,8 +264,19 @@ class TestInstallation:
             shop_logger.info("after close")
             assert seen == ["after close"]
             assert c.breadcrumbs.snapshot() == []
+            # A new client takes the wrapper still in the chain: one breadcrumb per record, not two.
+            again = make_client()
+            assert logging.Logger.callHandlers is theirs
+            shop_logger.info("once")
+            assert [b["message"] for b in again.breadcrumbs.snapshot()] == ["once"]
+            again.close(timeout=0)
         finally:
             logging.Logger.callHandlers = ORIGINAL_CALL_HANDLERS  # type: ignore[method-assign]
+        # The library put the original back: the next client wraps it afresh.
+        last = make_client()
+        assert logging.Logger.callHandlers is not ORIGINAL_CALL_HANDLERS
+        shop_logger.info("wrapped again")
+        assert [b["message"] for b in last.breadcrumbs.snapshot()] == ["wrapped again"]
 
 
 class TestAddBreadcrumb:

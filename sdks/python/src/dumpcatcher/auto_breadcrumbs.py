@@ -80,8 +80,8 @@ class _LoggingPatch:
 
     def install(self, sink: Sink) -> None:
         self.sink = sink
-        if self._wrapper is not None and logging.Logger.callHandlers is self._wrapper:
-            return
+        if self._wrapper is not None and logging.Logger.callHandlers is not self._original:
+            return  # still in place, on top or inside another library's wrapper: never twice
         original = logging.Logger.callHandlers
         patch = self
 
@@ -122,7 +122,7 @@ class _LoggingPatch:
 _PENDING = "_dumpcatcher_request"
 
 
-def request_target(connection: http.client.HTTPConnection, method: str, url: str) -> Tuple[str, str]:
+def request_target(connection: http.client.HTTPConnection, url: str) -> Tuple[str, str]:
     """``(host, path)`` of a request: the host (with its port when not the scheme's default)
     the request is for, through a proxy too, and the path without query string or fragment."""
     parts = urllib.parse.urlsplit(url)
@@ -152,9 +152,9 @@ class _HttpPatch:
 
     def install(self, sink: Sink) -> None:
         self.sink = sink
-        if self._wrappers and all(getattr(http.client.HTTPConnection, n) is w for n, w in self._wrappers.items()):
-            return
         cls = http.client.HTTPConnection
+        if self._wrappers and not any(getattr(cls, n) is o for n, o in self._originals.items()):
+            return  # still in place, on top or inside another library's wrappers: never twice
         put, end, get = cls.putrequest, cls.endheaders, cls.getresponse
         patch = self
 
@@ -162,7 +162,7 @@ class _HttpPatch:
             pending = None
             if patch.sink is not None and not _is_quiet():
                 try:
-                    pending = (str(method),) + request_target(conn, str(method), str(url))
+                    pending = (str(method),) + request_target(conn, str(url))
                 except Exception:  # noqa: BLE001
                     pending = None
             setattr(conn, _PENDING, pending)
