@@ -5,6 +5,7 @@ import http.client
 import logging
 import os
 import socket
+import ssl
 import threading
 import urllib.error
 import urllib.request
@@ -18,6 +19,7 @@ from conftest import PRODUCT_KEY, SECRET
 from dumpcatcher import Client
 from dumpcatcher.auto_breadcrumbs import HTTP, LOGGING
 from ingest_server import IngestServer
+from test_proxy import CERT, KEY, LocalProxy
 
 ORIGINAL_CALL_HANDLERS = logging.Logger.callHandlers
 ORIGINAL_HTTP = {n: getattr(http.client.HTTPConnection, n) for n in ("putrequest", "endheaders", "getresponse")}
@@ -143,6 +145,35 @@ class TestHttp:
         # Two crash reports reached the ingest over http.client: neither is a breadcrumb.
         assert len(crash_bodies(ingest)) == 2
         assert all("/v1/" not in c["message"] for c in second["breadcrumbs"])
+
+    def test_through_a_proxy_names_the_host_asked_for_never_the_proxy(
+        self, make_client: Callable[..., Client], capture_and_send: Callable[[Client], Dict[str, Any]], app_server: AppServer
+    ) -> None:
+        proxy = LocalProxy()
+        tls = IngestServer(PRODUCT_KEY, SECRET, tls=(CERT, KEY)).start()  # an HTTPS server: GET gets 405
+        try:
+            c = make_client()
+            opener = urllib.request.build_opener(
+                urllib.request.ProxyHandler({"http": proxy.url, "https": proxy.url}),
+                urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=CERT)),
+            )
+            with opener.open(app_server.url + "/ok?via=proxy", timeout=5) as answer:  # absolute form
+                assert answer.read() == b"answer of /ok"
+            with pytest.raises(urllib.error.HTTPError) as refused:  # a CONNECT tunnel
+                opener.open(tls.url + "/v2/things?id=1", timeout=5)
+            assert refused.value.code == 405
+            refused.value.close()
+            tls_host = tls.url[len("https://") :]
+            assert proxy.seen == ["GET %s/ok?via=proxy HTTP/1.1" % app_server.url, "CONNECT %s HTTP/1.0" % tls_host]
+            assert kinds(capture_and_send(c), "http") == [
+                {"category": "http", "level": "info", "message": "GET %s/ok" % app_server.host,
+                 "data": {"method": "GET", "host": app_server.host, "path": "/ok", "status": 200}},
+                {"category": "http", "level": "warning", "message": "GET %s/v2/things" % tls_host,
+                 "data": {"method": "GET", "host": tls_host, "path": "/v2/things", "status": 405}},
+            ]
+        finally:
+            proxy.stop()
+            tls.stop()
 
     def test_turned_off_by_its_kind_leaves_http_client_untouched_and_logging_on(
         self, make_client: Callable[..., Client], capture_and_send: Callable[[Client], Dict[str, Any]], app_server: AppServer
