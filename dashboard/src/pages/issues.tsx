@@ -144,14 +144,11 @@ function AddFilter(props: { route: IssuesRoute }) {
   );
 }
 
-/** The search, environment and filters in force, each removable; a link clears them all. */
+/** The search and filters in force, each removable; a link clears them all (the environment stays: it is the picker's). */
 function ActiveFilters(props: { route: IssuesRoute }) {
   const { route } = props;
   const chips: Array<{ label: string; without: IssuesRoute }> = [
     ...(route.q === '' ? [] : [{ label: `Search: ${route.q}`, without: filteredIssues(route, { q: '' }) }]),
-    ...(route.env === null
-      ? []
-      : [{ label: `Environment: ${route.env}`, without: filteredIssues(route, { env: null }) }]),
     ...route.filters.map((f: IssueFilterChip) => ({
       label: `${FILTER_LABELS[f.kind]}: ${f.value}`,
       without: filteredIssues(route, { filters: route.filters.filter((g) => g !== f) }),
@@ -174,16 +171,17 @@ function ActiveFilters(props: { route: IssuesRoute }) {
         </li>
       ))}
       <li>
-        <Link href={routeUrl(filteredIssues(route, { q: '', env: null, filters: [] }))}>Clear all</Link>
+        <Link href={routeUrl(filteredIssues(route, { q: '', filters: [] }))}>Clear all</Link>
       </li>
     </ul>
   );
 }
 
 /**
- * Issues by status, sorted, searched and filtered, paged with the api's cursor. The route (the
- * URL) holds tab, sort, search, environment, filters and the cursors followed from the first
- * page, so "Previous page" works after a reload and on a shared link.
+ * Issues by status, sorted, searched and filtered (in the shell's environment, `env`), paged
+ * with the api's cursor. The route (the URL) holds tab, sort, search, filters, environment and
+ * the cursors followed from the first page, so "Previous page" works after a reload and on a
+ * shared link.
  */
 export function IssuesPage(props: { route: IssuesRoute }) {
   const { route } = props;
@@ -191,7 +189,7 @@ export function IssuesPage(props: { route: IssuesRoute }) {
   const cursor = trail.at(-1) ?? null;
   const filters = filterQuery(route);
   const filterKey = JSON.stringify(filters);
-  const filtered = route.q !== '' || route.env !== null || route.filters.length > 0;
+  const filtered = route.q !== '' || route.env !== undefined || route.filters.length > 0;
   const [load, reload] = useLoad(
     () => api.listIssues(key, { status, sort, limit: PAGE_SIZE, cursor, days: SPARK_DAYS, ...filters }),
     [key, status, sort, cursor, filterKey],

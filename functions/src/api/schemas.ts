@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { MAX_QUERY_WORDS, queryWords } from '../grouping/search-tokens';
-import { CRASH_DIMENSIONS, ISSUE_DAILY_DAYS, IssueStatusSchema, StoredCrashSchema } from '../grouping/schemas';
+import {
+  CRASH_DIMENSIONS,
+  ENVIRONMENT_PATTERN,
+  ISSUE_DAILY_DAYS,
+  IssueStatusSchema,
+  StoredCrashSchema,
+} from '../grouping/schemas';
 
 /** Longest overlap a rotation may keep the previous secret alive: 7 days. */
 export const MAX_OVERLAP_SECONDS = 7 * 86_400;
@@ -216,7 +222,7 @@ export const ListIssuesQuerySchema = z.strictObject({
     .transform((q) => (q === '' ? undefined : q)),
   environment: z
     .string()
-    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 chars of [A-Za-z0-9_.-]')
+    .regex(ENVIRONMENT_PATTERN, 'an environment name, 1-64 characters of [A-Za-z0-9_.-]')
     .optional(),
   version: FilterValueSchema(64).optional(),
   label: FilterValueSchema(128).optional(),
@@ -317,6 +323,11 @@ export type CrashViewFields = z.infer<typeof CrashViewFieldsSchema>;
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC day, YYYY-MM-DD');
 
+/** The `environment=` filter of the stats, usage and releases routes: one environment's name (absent: all). */
+export const EnvironmentParamSchema = z
+  .string()
+  .regex(ENVIRONMENT_PATTERN, 'an environment name, 1-64 characters of [A-Za-z0-9_.-]');
+
 /** Query of `GET /v1/products/{key}/stats`. */
 export const StatsQuerySchema = z.strictObject({
   by: z.enum([...CRASH_DIMENSIONS, 'usage']),
@@ -324,6 +335,7 @@ export const StatsQuerySchema = z.strictObject({
   to: Day,
   /** `day` adds a per-day series (one point per day of the range, 0 where nothing was counted). */
   series: z.literal('day').optional(),
+  environment: EnvironmentParamSchema.optional(),
 });
 /** A validated stats query. */
 export type StatsQuery = z.infer<typeof StatsQuerySchema>;
@@ -336,6 +348,10 @@ export const CreateUploadTokenBodySchema = z.strictObject({
 export type CreateUploadTokenBody = z.infer<typeof CreateUploadTokenBodySchema>;
 
 /** Query of `GET /v1/products/{key}/releases` and `…/releases/{version}`. */
-export const ReleasesQuerySchema = z.strictObject({ from: Day, to: Day });
+export const ReleasesQuerySchema = z.strictObject({
+  from: Day,
+  to: Day,
+  environment: EnvironmentParamSchema.optional(),
+});
 /** A validated releases query. */
 export type ReleasesQuery = z.infer<typeof ReleasesQuerySchema>;

@@ -9,6 +9,7 @@
  * digits, never a colon) and one token per filter value, `env:`, `v:`, `label:`, `type:`, `app:`,
  * `tag:key:value`.
  */
+import { DEFAULT_ENVIRONMENT } from './schemas';
 
 /** Shortest word prefix kept as a token; a one-letter query word is matched in memory only. */
 export const MIN_PREFIX = 2;
@@ -18,8 +19,6 @@ export const MAX_PREFIX = 12;
 export const MAX_WORD_TOKENS = 200;
 /** Most tokens kept per filter kind: the most recently seen values stay, the oldest go first. */
 export const MAX_FACET_TOKENS = { env: 20, v: 50, label: 20, app: 10, tag: 50 } as const;
-/** The environment of a report that names none. */
-export const DEFAULT_ENVIRONMENT = 'production';
 /** Most words a `q` may have. */
 export const MAX_QUERY_WORDS = 8;
 

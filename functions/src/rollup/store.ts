@@ -23,8 +23,8 @@ const FIELDS: Record<RollupStream, string[]> = {
     'environment',
     'tags',
   ],
-  usage: ['productKey', 'clientId', 'installId', 'receivedAt', 'metrics'],
-  sessions: ['productKey', 'clientId', 'installId', 'receivedAt', 'app.version', 'sessions'],
+  usage: ['productKey', 'clientId', 'installId', 'receivedAt', 'metrics', 'environment'],
+  sessions: ['productKey', 'clientId', 'installId', 'receivedAt', 'app.version', 'sessions', 'environment'],
 };
 
 function sameCursor(a: Cursor | null, b: Cursor | null): boolean {
