@@ -2,12 +2,12 @@
 import type { IssueListView } from '../../functions/src/api/issues';
 import { listIssues } from '../../functions/src/api/issues';
 import { createFirestoreInsightsStore } from '../../functions/src/api/insights-store';
-import type { InsightsStore } from '../../functions/src/api/deps';
 import { MAX_SCAN_PER_PAGE } from '../../functions/src/api/issues';
 import type { IssueDoc } from '../../functions/src/grouping/schemas';
 import { fixtureCrash, fixtureIssueId } from '../unit/rollup/reports';
 import { callApi, productWithViewer, rollUpToTheEnd, type Answer } from './api-client';
 import { testDb } from './helpers';
+import { countingStore, expectedOrder, hexId, seedIssues } from './issue-seed';
 
 const call = <T = IssueListView>(token: string, path: string): Promise<Answer<T>> => callApi<T>(token, 'GET', path);
 
@@ -183,75 +183,16 @@ describe('issue listing search and filters (ingest → rollup → api)', () => {
   });
 });
 
-const hexId = (n: number) => n.toString(16).padStart(64, '0');
-const STATUSES = ['unresolved', 'regressed', 'resolved', 'ignored'] as const;
-
 /**
- * Writes `n` issue documents straight to Firestore without tokens, as issues stored before them
- * are: every third mentions "checkout" in its culprit, two of them say "zebra" in the title.
+ * Issues stored before search tokens (none on them): every third mentions "checkout" in its
+ * culprit, the `zebras` say "zebra" in the title.
  */
-async function seedLegacyIssues(productKey: string, n: number, zebras: number[] = []): Promise<Map<string, IssueDoc>> {
-  const now = Date.now();
-  const issues = new Map<string, IssueDoc>();
-  const db = testDb();
-  for (let start = 0; start < n; start += 400) {
-    const batch = db.batch();
-    for (let i = start; i < Math.min(n, start + 400); i++) {
-      const id = hexId(i * 7919 + 1);
-      const issue: IssueDoc = {
-        productKey,
-        fingerprint: id,
-        source: 'message',
-        title: `Error: number ${i}${zebras.includes(i) ? ' zebra' : ''}`,
-        type: 'Error',
-        culprit: i % 3 === 0 ? 'CheckoutService.priceOf' : 'Orders.ship',
-        topFrame: null,
-        firstSeen: new Date(now - 86_400_000),
-        lastSeen: new Date(now - Math.floor(i / 3) * 1000),
-        count: 1000 - (i % 40),
-        clients: i % 7,
-        clientSketch: new Uint8Array(0),
-        versions: ['1.0'],
-        lastVersion: '1.0',
-        status: STATUSES[i % 4]!,
-        resolvedInVersion: null,
-        statusChangedAt: null,
-        regressedInVersion: null,
-        recentCrashIds: [],
-        updatedAt: new Date(now),
-        daily: [],
-      };
-      issues.set(id, issue);
-      batch.set(db.doc(`products/${productKey}/issues/${id}`), issue);
-    }
-    await batch.commit();
-  }
-  return issues;
-}
-
-function expectedOrder(
-  issues: Map<string, IssueDoc>,
-  sort: 'lastSeen' | 'count' | 'clients',
-  keep: (i: IssueDoc) => boolean,
-): string[] {
-  const value = (i: IssueDoc) => (sort === 'lastSeen' ? i.lastSeen.getTime() : i[sort]);
-  return [...issues]
-    .filter(([, i]) => keep(i))
-    .sort(([a, x], [b, y]) => value(y) - value(x) || (a < b ? 1 : -1))
-    .map(([id]) => id);
-}
-
-/** Counts the Firestore reads of the api's store (a query answering nothing is billed as one read). */
-function countingStore(inner: InsightsStore): InsightsStore & { reads: number } {
-  const counted = { ...inner, reads: 0 };
-  counted.getProduct = async (key) => (counted.reads++, inner.getProduct(key));
-  counted.listIssues = async (key, q) => {
-    const rows = await inner.listIssues(key, q);
-    counted.reads += Math.max(1, rows.length);
-    return rows;
-  };
-  counted.getStats = async (key, dayIds) => ((counted.reads += dayIds.length), inner.getStats(key, dayIds));
-  return counted;
+function seedLegacyIssues(productKey: string, n: number, zebras: number[]): Promise<Map<string, IssueDoc>> {
+  return seedIssues(productKey, n, (issue, i) => ({
+    ...issue,
+    title: `${issue.title}${zebras.includes(i) ? ' zebra' : ''}`,
+    culprit: i % 3 === 0 ? 'CheckoutService.priceOf' : 'Orders.ship',
+  }));
 }
 
 describe('paging a searched listing', () => {
