@@ -9,10 +9,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { newClientId, sendSigned } from '../../scripts/lib/client';
-import { signInWithGoogle } from '../../scripts/lib/id-token';
-import { callApi, rollUpToTheEnd } from '../emulator/api-client';
+import { rollUpToTheEnd } from '../emulator/api-client';
 import { requireEnv } from '../emulator/helpers';
-import { dashboardUrl, launchBrowser, newSession, screenshot, seriousA11yViolations, signIn } from './browser';
+import {
+  createOwnedProduct,
+  dashboardUrl,
+  launchBrowser,
+  screenshot,
+  seriousA11yViolations,
+  signedInSession,
+} from './browser';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
 const read = (path: string) => readFileSync(join(FIXTURES, path), 'utf8');
@@ -83,11 +89,9 @@ function crash(fixture: string, type: string, message: string, runtime: string, 
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  const token = (await signInWithGoogle(requireEnv('FIREBASE_AUTH_EMULATOR_HOST'), { email: OWNER })).idToken;
-  const created = await callApi(token, 'POST', '/v1/products', { name: 'Shop' });
-  expect(created.status).toBe(201);
-  productKey = created.json.productKey as string;
-  const secret = created.json.secret as string;
+  const owned = await createOwnedProduct(OWNER, 'Shop');
+  productKey = owned.productKey;
+  const secret = owned.secret;
   const chainedBoth = read('python/programs/chained_both.py');
   const vendoredApp = read('python/programs/vendored_app.py');
   const fakelib = read('python/programs/vendor/fakelib/core.py');
@@ -139,10 +143,7 @@ beforeAll(async () => {
   expect(refused.status).toBe(400);
   expect(JSON.stringify(refused.json)).toContain('breadcrumbs.0.level');
   await rollUpToTheEnd();
-  const s = await newSession(browser);
-  ({ page, blocked } = s);
-  closeSession = () => s.context.close();
-  await signIn(page, OWNER);
+  ({ page, blocked, close: closeSession } = await signedInSession(browser, OWNER));
 }, 120_000);
 
 afterAll(async () => {
