@@ -71,3 +71,8 @@ export function relativeTime(iso: string, to: string | null | undefined): string
   if (s < 86_400) return `${sign}${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
   return `${sign}${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
 }
+
+/** ` in staging` after a figure filtered to one environment; nothing for every environment. */
+export function inEnvironment(env: string | undefined): string {
+  return env === undefined ? '' : ` in ${env}`;
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BREADCRUMB_SHAPE, SOURCE_CONTEXT_SHAPE } from '../grouping/schemas';
+import { BREADCRUMB_SHAPE, ENVIRONMENT_PATTERN, SOURCE_CONTEXT_SHAPE } from '../grouping/schemas';
 
 /** Header value pattern shared by product keys and client ids. */
 export const ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
@@ -28,6 +28,11 @@ const ExtraSchema = z
     `at most ${MAX_EXTRA_BYTES} bytes as JSON`,
   );
 const IsoDateTime = z.iso.datetime({ offset: true });
+/** Optional on every report; absent means `production`. */
+const EnvironmentSchema = z
+  .string()
+  .regex(ENVIRONMENT_PATTERN, 'environment is 1-64 chars of [A-Za-z0-9_.-]')
+  .optional();
 /** Most breadcrumbs one crash report may carry. */
 export const MAX_BREADCRUMBS = 200;
 /** Most source-context entries one crash report may carry. */
@@ -53,6 +58,7 @@ export const CrashReportSchema = z.strictObject({
   extra: ExtraSchema.optional(),
   fingerprint: shortString(256).optional(),
   installId: z.string().regex(ID_PATTERN).optional(),
+  environment: EnvironmentSchema,
   breadcrumbs: BreadcrumbsSchema.optional(),
 });
 /** A validated crash report. */
@@ -67,6 +73,7 @@ export const UsageReportSchema = z.strictObject({
   app: AppSchema,
   installId: z.string().regex(ID_PATTERN).optional(),
   label: shortString(128).optional(),
+  environment: EnvironmentSchema,
   metrics: z
     .record(z.string().regex(/^[a-z0-9_.]{1,64}$/, 'metric names are 1-64 chars of [a-z0-9_.]'), MetricValueSchema)
     .refine((m) => {
@@ -116,6 +123,7 @@ export const SessionReportSchema = z.strictObject({
   occurredAt: IsoDateTime,
   app: AppSchema,
   installId: z.string().regex(ID_PATTERN).optional(),
+  environment: EnvironmentSchema,
   sessions: z
     .array(SessionBucketSchema)
     .min(1)
