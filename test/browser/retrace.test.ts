@@ -8,10 +8,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { newClientId, sendSigned } from '../../scripts/lib/client';
-import { signInWithGoogle } from '../../scripts/lib/id-token';
-import { callApi, rollUpToTheEnd } from '../emulator/api-client';
+import { rollUpToTheEnd } from '../emulator/api-client';
 import { requireEnv } from '../emulator/helpers';
-import { dashboardUrl, launchBrowser, newSession, screenshot, seriousA11yViolations, signIn } from './browser';
+import {
+  createOwnedProduct,
+  dashboardUrl,
+  launchBrowser,
+  screenshot,
+  seriousA11yViolations,
+  signedInSession,
+} from './browser';
 
 const read = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'android', name), 'utf8');
 const OWNER = `android-${randomUUID().slice(0, 8)}@example.com`;
@@ -23,11 +29,9 @@ let productKey = '';
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  const token = (await signInWithGoogle(requireEnv('FIREBASE_AUTH_EMULATOR_HOST'), { email: OWNER })).idToken;
-  const created = await callApi(token, 'POST', '/v1/products', { name: 'Notes for Android' });
-  expect(created.status).toBe(201);
-  productKey = created.json.productKey as string;
-  const secret = created.json.secret as string;
+  const owned = await createOwnedProduct(OWNER, 'Notes for Android');
+  productKey = owned.productKey;
+  const { token, secret } = owned;
   const upload = await fetch(`${requireEnv('DUMPCATCHER_API_URL')}/v1/products/${productKey}/mappings/91be04d`, {
     method: 'PUT',
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'text/plain' },
@@ -57,10 +61,7 @@ beforeAll(async () => {
     expect(res.status).toBe(202);
   }
   await rollUpToTheEnd();
-  const s = await newSession(browser);
-  ({ page, blocked } = s);
-  closeSession = () => s.context.close();
-  await signIn(page, OWNER);
+  ({ page, blocked, close: closeSession } = await signedInSession(browser, OWNER));
 }, 120_000);
 
 afterAll(async () => {

@@ -241,7 +241,7 @@ describe('issue routes', () => {
   it.each([
     [{ status: 'resolved', resolution: { kind: 'later' } }, 'resolution.kind'],
     [{ status: 'resolved', resolution: { kind: 'inVersion' } }, 'resolution.version'],
-    [{ status: 'resolved', resolution: { kind: 'now', version: '1' } }, '"path":"version"'],
+    [{ status: 'resolved', resolution: { kind: 'now', version: '1' } }, '"path":"resolution.version"'],
     [{ status: 'ignored', resolution: { kind: 'now' } }, 'resolution'],
     [{ status: 'resolved', resolution: { kind: 'now' }, resolvedInVersion: '1' }, 'resolution'],
   ])('refuses %j, naming %s', async (body, path) => {
