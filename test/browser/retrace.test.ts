@@ -1,7 +1,8 @@
 /**
  * An obfuscated Android crash on the dashboard (Chromium on the test stack): with the release's
  * R8 mapping uploaded, the issue reads as the app's code and the raw view keeps the trace as
- * received; without one, the issue page says which mapping to upload.
+ * received; without one, the issue page says which mapping to upload, and once it is uploaded
+ * the old issue's address opens the readable issue it was merged into.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -20,10 +21,12 @@ let page: Page;
 let blocked: string[];
 let closeSession: () => Promise<void>;
 let productKey = '';
+let ownerToken = '';
 
 beforeAll(async () => {
   browser = await launchBrowser();
   const token = (await signInWithGoogle(requireEnv('FIREBASE_AUTH_EMULATOR_HOST'), { email: OWNER })).idToken;
+  ownerToken = token;
   const created = await callApi(token, 'POST', '/v1/products', { name: 'Notes for Android' });
   expect(created.status).toBe(201);
   productKey = created.json.productKey as string;
@@ -97,5 +100,29 @@ describe('an obfuscated Android crash on the dashboard', () => {
     await expect(page.getByRole('note').locator('code').first().textContent()).resolves.toBe('deadbee');
     expect(await seriousA11yViolations(page)).toEqual([]);
     expect(blocked).toEqual([]);
+  }, 60_000);
+
+  it('opens the readable issue at the old address once the missing mapping is uploaded', async () => {
+    await page.goto(`${dashboardUrl()}/p/${productKey}/issues`);
+    await page.getByRole('link', { name: 'b.d: no note' }).click();
+    await page
+      .getByRole('note')
+      .getByText(/no mapping/)
+      .waitFor();
+    const oldUrl = page.url();
+    const upload = await fetch(`${requireEnv('DUMPCATCHER_API_URL')}/v1/products/${productKey}/mappings/deadbee`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${ownerToken}`, 'Content-Type': 'text/plain' },
+      body: read('r8-notes-2.1-mapping.txt'),
+    });
+    expect(upload.status).toBe(201);
+    await rollUpToTheEnd();
+    await page.goto(oldUrl);
+    await page.getByRole('heading', { name: 'com.acme.notes.data.MissingNoteException: no note' }).waitFor();
+    await page.waitForURL((url) => url.href !== oldUrl);
+    await page.getByText(/Retraced with mapping/).waitFor();
+    await page.goto(`${dashboardUrl()}/p/${productKey}/issues`);
+    await page.getByRole('link', { name: 'com.acme.notes.data.MissingNoteException: no note' }).waitFor();
+    await expect(page.getByRole('link', { name: 'b.d: no note' }).count()).resolves.toBe(0);
   }, 60_000);
 });
