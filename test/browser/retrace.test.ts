@@ -71,6 +71,16 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/** The issue list, then the obfuscated issue, whose page says no mapping is stored. */
+async function openObfuscatedIssue(): Promise<void> {
+  await page.goto(`${dashboardUrl()}/p/${productKey}/issues`);
+  await page.getByRole('link', { name: 'b.d: no note' }).click();
+  await page
+    .getByRole('note')
+    .getByText(/no mapping/)
+    .waitFor();
+}
+
 describe('an obfuscated Android crash on the dashboard', () => {
   it('reads as the app once its mapping is stored, and keeps the trace as received', async () => {
     await page.goto(`${dashboardUrl()}/p/${productKey}/issues`);
@@ -91,24 +101,14 @@ describe('an obfuscated Android crash on the dashboard', () => {
   }, 60_000);
 
   it('names the mapping to upload when none is stored', async () => {
-    await page.goto(`${dashboardUrl()}/p/${productKey}/issues`);
-    await page.getByRole('link', { name: 'b.d: no note' }).click();
-    await page
-      .getByRole('note')
-      .getByText(/no mapping/)
-      .waitFor();
+    await openObfuscatedIssue();
     await expect(page.getByRole('note').locator('code').first().textContent()).resolves.toBe('deadbee');
     expect(await seriousA11yViolations(page)).toEqual([]);
     expect(blocked).toEqual([]);
   }, 60_000);
 
   it('opens the readable issue at the old address once the missing mapping is uploaded', async () => {
-    await page.goto(`${dashboardUrl()}/p/${productKey}/issues`);
-    await page.getByRole('link', { name: 'b.d: no note' }).click();
-    await page
-      .getByRole('note')
-      .getByText(/no mapping/)
-      .waitFor();
+    await openObfuscatedIssue();
     const oldUrl = page.url();
     const upload = await fetch(`${requireEnv('DUMPCATCHER_API_URL')}/v1/products/${productKey}/mappings/deadbee`, {
       method: 'PUT',

@@ -21,7 +21,6 @@ import {
   type StatsRow,
 } from '../grouping/schemas';
 import { decodeSketch, mergeDistinct } from '../grouping/sketch';
-import type { Frame } from '../grouping/stacktrace';
 import type { Clock } from '../shared/clock';
 import { COLLECTIONS, issuePath, productPath, statsPath } from '../shared/paths';
 import { firstDailyDay, mergeIssue, regressesIssue, utcDay, type CountedDelta, type IssueDelta } from './aggregate';
@@ -67,15 +66,9 @@ export interface RegroupSummary {
 }
 
 /** The readable grouping of an obfuscated issue, from one of its crashes retraced. */
-interface Readable {
-  fingerprint: string;
-  source: IssueDoc['source'];
-  title: string;
-  type: string;
-  culprit: string | null;
-  topFrame: Frame | null;
+type Readable = Pick<IssueDelta, 'fingerprint' | 'source' | 'title' | 'type' | 'culprit' | 'topFrame'> & {
   outcome: RetraceOutcome;
-}
+};
 
 type StatusFields = Pick<
   IssueDoc,
