@@ -154,6 +154,33 @@ describe('runRegroup', () => {
     expect(requests).toHaveLength(0);
   });
 
+  it('merges a ProGuard build whose mapping is stored under its app version', async () => {
+    const proguard = (at: string): ReportRecord<CrashDoc> => {
+      const record = crash(at, 'a', 'proguard-notes-1.0.txt', '1.0');
+      return { ...record, doc: { ...record.doc, exception: { ...record.doc.exception, type: 'com.acme.notes.a' } } };
+    };
+    const crashes = [proguard('2026-11-22T10:00:00Z'), proguard('2026-11-22T10:05:00Z')];
+    const obfuscated = rolledUp(crashes);
+    expect(obfuscated.issue.retrace).toEqual({ status: 'missing_mapping', mapId: '1.0', source: 'app_version' });
+    const docs = new Map<string, unknown>([[obfuscated.path, obfuscated.issue]]);
+    const { store, requests } = memoryStore(docs, crashes);
+    requests.push({ productKey: KEY, mapId: '1.0', requestedAt: UPLOADED });
+    const text = read('proguard-notes-1.0-mapping.txt');
+    const mappings = createMappingCache({ loadCompressed: async (_p, id) => (id === '1.0' ? gzipSync(text) : null) });
+    const now = new Date(UPLOADED.getTime() + 1000);
+    const summary = await runRegroup({ store, mappings, clock: () => now, deadline: new Date(now.getTime() + 9000) });
+    expect(summary.merged).toBe(1);
+    const issues = [...docs].filter(([p]) => p.includes('/issues/')).map(([, d]) => d as IssueDoc);
+    expect(issues).toHaveLength(1);
+    const survivor = issues[0];
+    expect(survivor).toMatchObject({
+      title: 'com.acme.notes.MissingNoteException: no note n42',
+      culprit: 'com.acme.notes.NoteStore.requireNote',
+      count: 2,
+      retrace: { status: 'retraced', mapId: '1.0', source: 'app_version' },
+    });
+  });
+
   it('leaves an issue none of whose crashes is stored any more, and says so', async () => {
     const crashes = [crash('2026-11-22T10:00:00Z', 'a')];
     const obfuscated = rolledUp(crashes);
