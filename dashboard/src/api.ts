@@ -10,6 +10,7 @@ import type { MemberView, ProductView } from '../../functions/src/api/products';
 import type { ReleaseDetailView, ReleaseIssueView, ReleasesView, ReleaseView } from '../../functions/src/api/releases';
 import type { CrashStatsSeriesView, UsageStatsSeriesView } from '../../functions/src/api/stats';
 import type { UserView } from '../../functions/src/api/users';
+import type { EnvironmentsView } from '../../functions/src/api/environments';
 import type { IssueStatus, StoredFrame } from '../../functions/src/grouping/schemas';
 import type { Resolution } from '../../functions/src/api/schemas';
 import { idToken } from './auth';
@@ -145,14 +146,21 @@ export const api = {
   ) => call<IssueView>('PATCH', `${p(key)}/issues/${encodeURIComponent(id)}`, body),
   latestCrashes: (key: string, after: string | null, limit = 20) =>
     call<CrashFeed>('GET', `${p(key)}/crashes${q({ limit, after })}`),
-  crashStats: (key: string, by: 'type' | 'label' | 'line' | 'version' | 'issue', from: string, to: string) =>
-    call<CrashStats>('GET', `${p(key)}/stats${q({ by, from, to, series: 'day' })}`),
-  usageStats: (key: string, from: string, to: string) =>
-    call<UsageStats>('GET', `${p(key)}/stats${q({ by: 'usage', from, to, series: 'day' })}`),
-  listReleases: (key: string, from: string, to: string) =>
-    call<ReleaseList>('GET', `${p(key)}/releases${q({ from, to })}`),
-  getRelease: (key: string, version: string, from: string, to: string) =>
-    call<ReleaseDetail>('GET', `${p(key)}/releases/${encodeURIComponent(version)}${q({ from, to })}`),
+  // `environment` filters to one environment; undefined answers every environment together.
+  crashStats: (
+    key: string,
+    by: 'type' | 'label' | 'line' | 'version' | 'issue',
+    from: string,
+    to: string,
+    environment?: string,
+  ) => call<CrashStats>('GET', `${p(key)}/stats${q({ by, from, to, series: 'day', environment })}`),
+  usageStats: (key: string, from: string, to: string, environment?: string) =>
+    call<UsageStats>('GET', `${p(key)}/stats${q({ by: 'usage', from, to, series: 'day', environment })}`),
+  listReleases: (key: string, from: string, to: string, environment?: string) =>
+    call<ReleaseList>('GET', `${p(key)}/releases${q({ from, to, environment })}`),
+  getRelease: (key: string, version: string, from: string, to: string, environment?: string) =>
+    call<ReleaseDetail>('GET', `${p(key)}/releases/${encodeURIComponent(version)}${q({ from, to, environment })}`),
+  listEnvironments: (key: string) => call<EnvironmentsView>('GET', `${p(key)}/environments`),
 };
 
 /** An alert destination as the api shows it (viewers get only the URL's origin). */

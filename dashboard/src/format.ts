@@ -51,3 +51,8 @@ export function percent(fraction: number | null | undefined): string {
   const hundredths = Math.floor(fraction * 10_000 + 1e-6) / 100;
   return `${hundredths.toLocaleString('en-US', { maximumFractionDigits: 2 })} %`;
 }
+
+/** ` in staging` after a figure filtered to one environment; nothing for every environment. */
+export function inEnvironment(env: string | undefined): string {
+  return env === undefined ? '' : ` in ${env}`;
+}

@@ -23,25 +23,36 @@ export const RANGES = {
  */
 export const MAX_TRAIL = 32;
 
-/** A page the URL names, with the view its query asks for (defaults filled in). */
-export type Route =
-  | { page: 'products' }
-  | { page: 'overview'; key: string; range: number }
+/** An environment's name as the api accepts it (functions/src/grouping/schemas.ts ENVIRONMENT_PATTERN). */
+const ENVIRONMENT_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Whether `text` is an environment's name the api would accept. */
+export const isEnvironment = (text: string | null | undefined): text is string =>
+  text != null && ENVIRONMENT_PATTERN.test(text);
+
+/**
+ * A product page the URL names. `env` (the URL's `env=`, on every product page) is the one
+ * environment the page's figures are filtered to; absent for every environment.
+ */
+type ProductRoute = { key: string; env?: string } & (
+  | { page: 'overview'; range: number }
   | {
       page: 'issues';
-      key: string;
       status: IssueTab;
       sort: IssueSort;
       /** The api cursors followed from the first page, oldest first: the last one is the page shown, none is page 1. */
       trail: string[];
     }
-  | { page: 'issue'; key: string; issueId: string }
-  | { page: 'usage'; key: string; range: number }
-  | { page: 'releases'; key: string; range: number }
+  | { page: 'issue'; issueId: string }
+  | { page: 'usage'; range: number }
+  | { page: 'releases'; range: number }
   /** One release: `version` is the app version as the SDK sent it (percent-encoded in the path). */
-  | { page: 'release'; key: string; version: string; range: number }
-  | { page: 'settings'; key: string }
-  | { page: 'not-found' };
+  | { page: 'release'; version: string; range: number }
+  | { page: 'settings' }
+);
+
+/** A page the URL names, with the view its query asks for (defaults filled in). */
+export type Route = { page: 'products' } | ProductRoute | { page: 'not-found' };
 
 function oneOf<T extends string | number>(allowed: readonly T[], text: string | null, fallback = allowed[0]!): T {
   return allowed.find((a) => String(a) === text) ?? fallback;
@@ -67,6 +78,13 @@ function versionOf(segment: string): string | null {
 /** Reads a URL's path and query into a route; unknown or malformed query values fall back to the defaults. */
 export function parseRoute(pathname: string, search: string | URLSearchParams = ''): Route {
   const query = typeof search === 'string' ? new URLSearchParams(search) : search;
+  const route = parsePage(pathname, query);
+  const env = query.get('env');
+  // A malformed env is dropped like any unknown value: the page shows every environment.
+  return route.page === 'products' || route.page === 'not-found' || !isEnvironment(env) ? route : { ...route, env };
+}
+
+function parsePage(pathname: string, query: URLSearchParams): Route {
   if (pathname === '/' || pathname === '') return { page: 'products' };
   const r = /^\/p\/([A-Za-z0-9_-]{8,64})\/releases(?:\/([^/]+))?\/?$/.exec(pathname);
   if (r !== null) {
@@ -119,6 +137,20 @@ function withQuery(path: string, pairs: Array<[string, string | number, string |
 
 /** The URL of a route: the inverse of `parseRoute`, defaults left out. */
 export function routeUrl(route: Route): string {
+  const url = pageUrl(route);
+  if (!('env' in route) || route.env === undefined) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}${new URLSearchParams({ env: route.env }).toString()}`;
+}
+
+/** The same route in environment `env` (undefined: every environment); the issue list goes back to its first page. */
+export function withEnvironment<R extends Route>(route: R, env: string | undefined): R {
+  if (route.page === 'products' || route.page === 'not-found') return route;
+  const { env: _old, ...rest } = route as Extract<Route, { key: string }>;
+  const next = (env === undefined ? rest : { ...rest, env }) as R;
+  return next.page === 'issues' ? { ...next, trail: [] } : next;
+}
+
+function pageUrl(route: Route): string {
   switch (route.page) {
     case 'products':
       return '/';

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { CRASH_DIMENSIONS, ISSUE_DAILY_DAYS, IssueStatusSchema, StoredCrashSchema } from '../grouping/schemas';
+import {
+  CRASH_DIMENSIONS,
+  ENVIRONMENT_PATTERN,
+  ISSUE_DAILY_DAYS,
+  IssueStatusSchema,
+  StoredCrashSchema,
+} from '../grouping/schemas';
 
 /** Longest overlap a rotation may keep the previous secret alive: 7 days. */
 export const MAX_OVERLAP_SECONDS = 7 * 86_400;
@@ -278,6 +284,11 @@ export type CrashViewFields = z.infer<typeof CrashViewFieldsSchema>;
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC day, YYYY-MM-DD');
 
+/** The `environment=` filter of the stats, usage and releases routes: one environment's name (absent: all). */
+export const EnvironmentParamSchema = z
+  .string()
+  .regex(ENVIRONMENT_PATTERN, 'an environment name, 1-64 characters of [A-Za-z0-9_.-]');
+
 /** Query of `GET /v1/products/{key}/stats`. */
 export const StatsQuerySchema = z.strictObject({
   by: z.enum([...CRASH_DIMENSIONS, 'usage']),
@@ -285,6 +296,7 @@ export const StatsQuerySchema = z.strictObject({
   to: Day,
   /** `day` adds a per-day series (one point per day of the range, 0 where nothing was counted). */
   series: z.literal('day').optional(),
+  environment: EnvironmentParamSchema.optional(),
 });
 /** A validated stats query. */
 export type StatsQuery = z.infer<typeof StatsQuerySchema>;
@@ -297,6 +309,10 @@ export const CreateUploadTokenBodySchema = z.strictObject({
 export type CreateUploadTokenBody = z.infer<typeof CreateUploadTokenBodySchema>;
 
 /** Query of `GET /v1/products/{key}/releases` and `…/releases/{version}`. */
-export const ReleasesQuerySchema = z.strictObject({ from: Day, to: Day });
+export const ReleasesQuerySchema = z.strictObject({
+  from: Day,
+  to: Day,
+  environment: EnvironmentParamSchema.optional(),
+});
 /** A validated releases query. */
 export type ReleasesQuery = z.infer<typeof ReleasesQuerySchema>;

@@ -16,6 +16,11 @@ export const FrameSchema = z.object({
 /** A stored frame. */
 export type StoredFrame = z.infer<typeof FrameSchema>;
 
+/** An environment's name (`production`, `staging`, …), as reports carry it and routes filter by it (protocol.md). */
+export const ENVIRONMENT_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+/** The environment of a report that names none (old SDKs, curl). */
+export const DEFAULT_ENVIRONMENT = 'production';
+
 /** What every stored report has: the report's id, time and installation, and what the ingest adds. */
 const StoredReportShape = {
   reportId: z.string(),
@@ -32,6 +37,8 @@ const StoredReportShape = {
   occurredAt: z.string(),
   /** How many lone surrogates the ingest replaced with U+FFFD (see protocol.md); absent when none. */
   loneSurrogatesReplaced: z.number().int().optional(),
+  /** The report's environment; the ingest always sets it (`production` when the report names none), readers treat absent as `production`. */
+  environment: z.string().regex(ENVIRONMENT_PATTERN).optional(),
 };
 const StoredAppSchema = z.object({ name: z.string(), version: z.string().min(1) });
 const StoredLabelSchema = z.string().min(1).optional();
@@ -106,6 +113,7 @@ export const CrashDocSchema = StoredCrashSchema.pick({
   label: true,
   runtime: true,
   fingerprint: true,
+  environment: true,
 }).extend({
   exception: crash.exception.pick({ type: true, message: true, stacktrace: true }),
   app: crash.app.pick({ version: true }),
@@ -121,6 +129,7 @@ export const UsageDocSchema = StoredUsageSchema.pick({
   installId: true,
   receivedAt: true,
   metrics: true,
+  environment: true,
 });
 /** A usage report as the rollup sees it. */
 export type UsageDoc = z.infer<typeof UsageDocSchema>;
@@ -133,6 +142,7 @@ export const SessionDocSchema = StoredSessionsSchema.pick({
   receivedAt: true,
   app: true,
   sessions: true,
+  environment: true,
 }).extend({ app: StoredSessionsSchema.shape.app.pick({ version: true }) });
 /** A sessions report as the rollup sees it. */
 export type SessionDoc = z.infer<typeof SessionDocSchema>;
@@ -268,6 +278,8 @@ export const CrashStatsDocSchema = z.object({
   productKey: z.string(),
   day: z.string(),
   by: z.enum(CRASH_DIMENSIONS),
+  /** Set on one environment's copy (`{day}_{by}@{environment}`); absent on the all-environments document. */
+  environment: z.string().optional(),
   total: CountedSchema,
   rows: z.array(StatsRowSchema),
   /** Crashes whose value arrived after the document already had MAX_STATS_ROWS values. */
@@ -295,6 +307,8 @@ export const UsageStatsDocSchema = z.object({
   productKey: z.string(),
   day: z.string(),
   by: z.literal('usage'),
+  /** Set on one environment's copy; absent on the all-environments document. */
+  environment: z.string().optional(),
   reports: z.number().int().min(0),
   installs: z.object({ clients: z.number().int().min(0), sketch: BytesSchema }),
   metrics: z.array(MetricStatsSchema),
@@ -338,6 +352,8 @@ export const ReleasesDayDocSchema = z.object({
   productKey: z.string(),
   day: z.string(),
   by: z.literal('releases'),
+  /** Set on one environment's copy; absent on the all-environments document. */
+  environment: z.string().optional(),
   /** Every install with a session that started this day, whatever its release (adoption's denominator). */
   installs: DistinctSchema,
   releases: z.array(ReleaseDaySchema),
@@ -372,8 +388,24 @@ export type ReleaseIndexEntry = z.infer<typeof ReleaseIndexEntrySchema>;
 export const ReleasesIndexDocSchema = z.object({
   productKey: z.string(),
   by: z.literal('release-index'),
+  /** Set on one environment's copy (`stats/releases@{environment}`); absent on the product's own index. */
+  environment: z.string().optional(),
   releases: z.array(ReleaseIndexEntrySchema),
   updatedAt: z.date(),
 });
 /** The releases index. */
 export type ReleasesIndexDoc = z.infer<typeof ReleasesIndexDocSchema>;
+
+/** Most environments a product keeps copies of its stats for; reports of later ones count in the all-environments figures only. */
+export const MAX_ENVIRONMENTS = 50;
+
+/** `products/{key}/stats/environments`: every environment the product's reports named, for the dashboard's picker. */
+export const EnvironmentsDocSchema = z.object({
+  productKey: z.string(),
+  by: z.literal('environments'),
+  /** In the order first seen, at most MAX_ENVIRONMENTS. */
+  environments: z.array(z.object({ name: z.string(), firstSeen: z.date() })),
+  updatedAt: z.date(),
+});
+/** The environments document. */
+export type EnvironmentsDoc = z.infer<typeof EnvironmentsDocSchema>;

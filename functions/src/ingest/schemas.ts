@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ENVIRONMENT_PATTERN } from '../grouping/schemas';
 
 /** Header value pattern shared by product keys and client ids. */
 export const ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
@@ -27,6 +28,11 @@ const ExtraSchema = z
     `at most ${MAX_EXTRA_BYTES} bytes as JSON`,
   );
 const IsoDateTime = z.iso.datetime({ offset: true });
+/** Optional on every report; absent means `production`. */
+const EnvironmentSchema = z
+  .string()
+  .regex(ENVIRONMENT_PATTERN, 'environment is 1-64 chars of [A-Za-z0-9_.-]')
+  .optional();
 
 /** A crash report as a client sends it (protocol v1). */
 export const CrashReportSchema = z.strictObject({
@@ -45,6 +51,7 @@ export const CrashReportSchema = z.strictObject({
   extra: ExtraSchema.optional(),
   fingerprint: shortString(256).optional(),
   installId: z.string().regex(ID_PATTERN).optional(),
+  environment: EnvironmentSchema,
 });
 /** A validated crash report. */
 export type CrashReport = z.infer<typeof CrashReportSchema>;
@@ -58,6 +65,7 @@ export const UsageReportSchema = z.strictObject({
   app: AppSchema,
   installId: z.string().regex(ID_PATTERN).optional(),
   label: shortString(128).optional(),
+  environment: EnvironmentSchema,
   metrics: z
     .record(z.string().regex(/^[a-z0-9_.]{1,64}$/, 'metric names are 1-64 chars of [a-z0-9_.]'), MetricValueSchema)
     .refine((m) => {
@@ -107,6 +115,7 @@ export const SessionReportSchema = z.strictObject({
   occurredAt: IsoDateTime,
   app: AppSchema,
   installId: z.string().regex(ID_PATTERN).optional(),
+  environment: EnvironmentSchema,
   sessions: z
     .array(SessionBucketSchema)
     .min(1)

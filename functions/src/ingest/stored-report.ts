@@ -1,4 +1,4 @@
-import type { StoredCrash, StoredSessions, StoredUsage } from '../grouping/schemas';
+import { DEFAULT_ENVIRONMENT, type StoredCrash, type StoredSessions, type StoredUsage } from '../grouping/schemas';
 import { INDEX_SHARDS } from '../shared/paths';
 import { sha256Hex } from '../shared/sha256';
 import type { CrashReport, SessionReport, UsageReport } from './schemas';
@@ -73,6 +73,7 @@ export function toStoredReport(report: CrashReport | UsageReport | SessionReport
     clientId: server.clientId,
     counter: server.counter,
     shard: reportShard(server.documentId),
+    environment: report.environment ?? DEFAULT_ENVIRONMENT,
     // Firestore's TTL deletes within about a day of this; the ingest's clock is close enough.
     expireAt: new Date(server.acceptedAt.getTime() + server.retentionDays * DAY_MS),
   };

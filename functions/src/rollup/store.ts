@@ -18,9 +18,10 @@ const FIELDS: Record<RollupStream, string[]> = {
     'label',
     'runtime.name',
     'fingerprint',
+    'environment',
   ],
-  usage: ['productKey', 'clientId', 'installId', 'receivedAt', 'metrics'],
-  sessions: ['productKey', 'clientId', 'installId', 'receivedAt', 'app.version', 'sessions'],
+  usage: ['productKey', 'clientId', 'installId', 'receivedAt', 'metrics', 'environment'],
+  sessions: ['productKey', 'clientId', 'installId', 'receivedAt', 'app.version', 'sessions', 'environment'],
 };
 
 function sameCursor(a: Cursor | null, b: Cursor | null): boolean {

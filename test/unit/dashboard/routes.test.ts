@@ -1,4 +1,14 @@
-import { MAX_TRAIL, nextPage, parseRoute, previousPage, routeUrl, type Route } from '../../../dashboard/src/routes';
+import {
+  MAX_TRAIL,
+  isEnvironment,
+  nextPage,
+  parseRoute,
+  previousPage,
+  routeUrl,
+  withEnvironment,
+  type Route,
+} from '../../../dashboard/src/routes';
+import { ENVIRONMENT_PATTERN } from '../../../functions/src/grouping/schemas';
 
 const key = 'pk_0JZvHG3loLBp2_ph0sdoHA';
 const issue = 'a'.repeat(64);
@@ -115,4 +125,50 @@ describe('paging the issue list through the URL', () => {
     expect(route.trail[0]).toBe('n1');
     expect(route.trail.at(-1)).toBe(`n${MAX_TRAIL}`);
   });
+});
+
+describe('the environment in the URL (env=)', () => {
+  it.each([
+    [`/p/${key}`, '?env=staging', { page: 'overview', key, range: 14, env: 'staging' }],
+    [`/p/${key}/usage`, '?range=7&env=qa.eu-1', { page: 'usage', key, range: 7, env: 'qa.eu-1' }],
+    [`/p/${key}/issues/${issue}`, '?env=staging', { page: 'issue', key, issueId: issue, env: 'staging' }],
+    [`/p/${key}/settings`, '?env=staging', { page: 'settings', key, env: 'staging' }],
+    [`/p/${key}/releases/2.3.0`, '?env=staging', { page: 'release', key, version: '2.3.0', range: 14, env: 'staging' }],
+    [`/p/${key}`, '?env=has%20space', { page: 'overview', key, range: 14 }],
+    [`/p/${key}`, '?env=', { page: 'overview', key, range: 14 }],
+    [`/p/${key}`, `?env=${'x'.repeat(65)}`, { page: 'overview', key, range: 14 }],
+    ['/', '?env=staging', { page: 'products' }],
+  ])('reads %s%s', (path, search, route) => {
+    expect(parseRoute(path, search)).toStrictEqual(route);
+  });
+
+  it.each([
+    [{ page: 'overview', key, range: 14, env: 'staging' }, `/p/${key}?env=staging`],
+    [{ page: 'overview', key, range: 30, env: 'staging' }, `/p/${key}?range=30&env=staging`],
+    [issues({ sort: 'count', env: 'prod' }), `/p/${key}/issues?sort=count&env=prod`],
+    [{ page: 'issue', key, issueId: issue, env: 'staging' }, `/p/${key}/issues/${issue}?env=staging`],
+    [{ page: 'settings', key, env: 'staging' }, `/p/${key}/settings?env=staging`],
+  ] as Array<[Route, string]>)('writes %j as %s', (route, url) => {
+    expect(routeUrl(route)).toBe(url);
+    const back = new URL(url, 'https://dash.example');
+    expect(parseRoute(back.pathname, back.search)).toStrictEqual(route);
+  });
+
+  it('switches a route to another environment or to all, and the issue list back to its first page', () => {
+    const usage: Route = { page: 'usage', key, range: 7, env: 'staging' };
+    expect(withEnvironment(usage, 'production')).toStrictEqual({ ...usage, env: 'production' });
+    expect(withEnvironment(usage, undefined)).toStrictEqual({ page: 'usage', key, range: 7 });
+    expect(withEnvironment(issues({ trail: ['c1'] }), 'staging')).toStrictEqual({
+      ...issues(),
+      env: 'staging',
+    });
+    expect(withEnvironment({ page: 'products' }, 'staging')).toStrictEqual({ page: 'products' });
+  });
+
+  it.each(['production', 'staging', 'qa.eu-1', 'A_b', 'x'.repeat(64), '', 'a b', 'a/b', 'ü', 'x'.repeat(65), 'a@b'])(
+    'agrees with the api on whether %j is an environment',
+    (name) => {
+      expect(isEnvironment(name)).toBe(ENVIRONMENT_PATTERN.test(name));
+    },
+  );
 });

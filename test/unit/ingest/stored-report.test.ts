@@ -30,6 +30,7 @@ const crash = CrashReportSchema.parse(
     extra: { cart: [1, 2] },
     fingerprint: 'fp',
     installId: 'install_abc_123',
+    environment: 'staging',
   }),
 );
 const usage = UsageReportSchema.parse({
@@ -38,6 +39,7 @@ const usage = UsageReportSchema.parse({
   app: { name: 'cli', version: '1.0.0' },
   installId: 'install_abc_123',
   label: 'cli',
+  environment: 'staging',
   metrics: { os: 'linux', runs: 3, first: true },
 });
 const sessions = SessionReportSchema.parse({
@@ -45,6 +47,7 @@ const sessions = SessionReportSchema.parse({
   occurredAt: '2026-12-04T00:00:00Z',
   app: { name: 'cli', version: '1.0.0' },
   installId: 'install_abc_123',
+  environment: 'staging',
   sessions: [{ started: '2026-12-04T00:00:00Z', ok: 1, errored: 1, crashed: 1, abnormal: 1 }],
 });
 
@@ -86,5 +89,15 @@ describe('toStoredReport', () => {
     const doc = { ...toStoredReport(sessions, server), receivedAt };
     expect(StoredSessionsSchema.parse(doc)).toEqual(doc);
     expect(SessionDocSchema.safeParse(doc).success).toBe(true);
+  });
+
+  it('keeps the environment a report names on every kind of report', () => {
+    for (const report of [crash, usage, sessions]) expect(toStoredReport(report, server).environment).toBe('staging');
+  });
+
+  it('stores production for a report that names no environment (old SDKs, curl)', () => {
+    for (const { environment: _named, ...report } of [crash, usage, sessions]) {
+      expect(toStoredReport(report, server).environment).toBe('production');
+    }
   });
 });
