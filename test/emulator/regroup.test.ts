@@ -145,6 +145,13 @@ describe('mapping uploaded after the crashes (real emulators)', () => {
     });
     expect((detail.json.daily as Array<{ count: number }>).reduce((a, b) => a + b.count, 0)).toBe(4);
     expect((detail.json.recentCrashes as unknown[]).length).toBe(4);
+    // The day's issue stats count the crashes under the survivor, in all and in production's copy.
+    for (const environment of [undefined, 'production']) {
+      const day = new Date().toISOString().slice(0, 10);
+      const query = `by=issue&from=${day}&to=${day}${environment === undefined ? '' : `&environment=${environment}`}`;
+      const stats = await callApi(s.owner.token, 'GET', `${s.base}/stats?${query}`);
+      expect([stats.status, stats.json.rows]).toEqual([200, [{ value: readable.id, count: 4, clients: 2 }]]);
+    }
     // The old issue's address answers with the survivor.
     const old = await callApi(s.owner.token, 'GET', `${s.base}/issues/${obfuscated!.id}`);
     expect([old.status, old.json.id, old.json.redirectedFrom]).toEqual([200, readable.id, obfuscated!.id]);

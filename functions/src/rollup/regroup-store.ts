@@ -1,8 +1,8 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import { RegroupRequestDocSchema } from '../grouping/retrace/schemas';
-import { IssueDocSchema } from '../grouping/schemas';
+import { EnvironmentsDocSchema, IssueDocSchema } from '../grouping/schemas';
 import { fieldsWithDates, parseStoredDoc } from '../shared/firestore';
-import { COLLECTIONS } from '../shared/paths';
+import { COLLECTIONS, environmentsPath } from '../shared/paths';
 import type { RegroupStore } from './regroup';
 
 /** Most requests one run reads; more wait for the next run. */
@@ -37,6 +37,12 @@ export function createFirestoreRegroupStore(db: Firestore): RegroupStore {
         .limit(limit)
         .get();
       return snap.docs.map((d) => ({ id: d.id, issue: parseStoredDoc(IssueDocSchema, d.ref.path, d.data()) }));
+    },
+
+    async listEnvironments(productKey) {
+      const snap = await db.doc(environmentsPath(productKey)).get();
+      if (!snap.exists) return [];
+      return parseStoredDoc(EnvironmentsDocSchema, snap.ref.path, snap.data()).environments.map((e) => e.name);
     },
 
     async getCrashes(productKey, ids) {

@@ -35,6 +35,8 @@ export const REGROUP_SETTLE_MS = 120_000;
 export const MAX_MERGES_PER_RUN = 20;
 /** Most candidate issues one request looks at per run. */
 const MAX_CANDIDATES = 50;
+/** Most `issue` stats documents (days × environments) one merge reads and moves a row in, the most recent days first. */
+export const MAX_STATS_DOCS_PER_MERGE = 200;
 
 /** The documents one merge reads and writes (null deletes), computed inside its transaction. */
 export type MergePlan = (current: ReadonlyMap<string, unknown>) => Map<string, object | null> | null;
@@ -47,6 +49,8 @@ export interface RegroupStore {
   deleteRequest(request: RegroupRequestDoc): Promise<void>;
   /** Up to `limit` issues of a product whose latest crash needed mapping `mapId`. */
   listIssuesNeeding(productKey: string, mapId: string, limit: number): Promise<Array<{ id: string; issue: IssueDoc }>>;
+  /** The environments the product has copies of its stats for (`stats/environments`). */
+  listEnvironments(productKey: string): Promise<string[]>;
   /** Stored crashes that still exist (TTL may have deleted some), in the order asked. */
   getCrashes(productKey: string, ids: readonly string[]): Promise<Array<{ path: string; id: string; data: unknown }>>;
   /** In one transaction: reads `paths` (absent ones are left out), writes what `plan` answers; false when it answered null. */
@@ -191,6 +195,23 @@ export function moveIssueRow(doc: CrashStatsDoc, from: string, to: string, now: 
   return { ...doc, rows, updatedAt: now };
 }
 
+/**
+ * The `issue` stats documents an issue's crashes may be counted in: each of `days`, for every
+ * environment together and for each environment's copy, the most recent days first, at most
+ * MAX_STATS_DOCS_PER_MERGE.
+ */
+export function issueStatsPaths(
+  productKey: string,
+  days: readonly string[],
+  environments: readonly string[],
+): string[] {
+  const scopes = [undefined, ...environments];
+  return [...days]
+    .reverse()
+    .flatMap((day) => scopes.map((environment) => statsPath(productKey, day, 'issue', environment)))
+    .slice(0, MAX_STATS_DOCS_PER_MERGE);
+}
+
 /** The UTC days whose `issue` stats an issue's crashes may be in: from its first to its last crash, within the per-day window. */
 export function daysOf(issue: IssueDoc, now: Date): string[] {
   const days: string[] = [];
@@ -228,7 +249,7 @@ export function planMerge(
   request: RegroupRequestDoc,
   sourceId: string,
   readable: Readable,
-  days: readonly string[],
+  statsPaths: readonly string[],
   now: Date,
 ): MergePlan {
   const { productKey, mapId } = request;
@@ -257,8 +278,7 @@ export function planMerge(
       count: source.count,
     };
     writes.set(mergedIssuePath(productKey, sourceId), forward);
-    for (const day of days) {
-      const path = statsPath(productKey, day, 'issue');
+    for (const path of statsPaths) {
       const stats = parseOrThrow<CrashStatsDoc>(CrashStatsDocSchema, path, current.get(path));
       const moved = stats === null ? null : moveIssueRow(stats, sourceId, readable.fingerprint, now);
       if (moved !== null) writes.set(path, moved);
@@ -318,6 +338,7 @@ export async function runRegroup(deps: {
       (c) => c.issue.retrace?.status === 'missing_mapping',
     );
     if (candidates.length > 0) await mappings.prepare([request]);
+    const environments = candidates.length > 0 ? await store.listEnvironments(request.productKey) : [];
     let left = false;
     let merged = 0;
     for (const { id, issue } of candidates) {
@@ -331,13 +352,9 @@ export async function runRegroup(deps: {
         continue;
       }
       const now = clock();
-      const days = daysOf(issue, now);
-      const paths = [
-        issuePath(request.productKey, id),
-        issuePath(request.productKey, readable.fingerprint),
-        ...days.map((day) => statsPath(request.productKey, day, 'issue')),
-      ];
-      if (await store.applyMerge([...new Set(paths)], planMerge(request, id, readable, days, now))) merged++;
+      const stats = issueStatsPaths(request.productKey, daysOf(issue, now), environments);
+      const paths = [issuePath(request.productKey, id), issuePath(request.productKey, readable.fingerprint), ...stats];
+      if (await store.applyMerge([...new Set(paths)], planMerge(request, id, readable, stats, now))) merged++;
     }
     summary.merged += merged;
     // A full page with merges in it may have more behind it; unreadable ones stay where they are.

@@ -71,6 +71,7 @@ function memoryStore(docs: Map<string, unknown>, crashes: Array<ReportRecord<Cra
         .filter(([p, d]) => p.startsWith(`products/${productKey}/issues/`) && (d as IssueDoc).retrace?.mapId === mapId)
         .slice(0, limit)
         .map(([p, d]) => ({ id: p.split('/')[3]!, issue: d as IssueDoc })),
+    listEnvironments: async () => ['production', 'staging'],
     getCrashes: async (_key, ids) =>
       ids.flatMap((id) => crashes.filter((c) => c.id === id).map((c) => ({ path: c.path, id: c.id, data: c.doc }))),
     applyMerge: async (paths, plan) => {
@@ -141,6 +142,8 @@ describe('runRegroup', () => {
       mapId: '7f3c2a1',
       count: 3,
     });
+    // Every environment together, and production's own copy (the reports name none).
+    expect([...obfuscated.stats.keys()].filter((p) => p.endsWith('_issue@production'))).toHaveLength(2);
     for (const [path, before] of obfuscated.stats) {
       const after = docs.get(path) as CrashStatsDoc;
       expect(after.total).toEqual(before.total);
