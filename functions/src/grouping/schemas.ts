@@ -282,6 +282,24 @@ export const IssueDocSchema = z.object({
 /** An issue document. */
 export type IssueDoc = z.infer<typeof IssueDocSchema>;
 
+/**
+ * `products/{key}/mergedIssues/{fingerprint}`: an issue the rollup merged into another once its
+ * mapping was uploaded (rollup/regroup.ts). The issue document itself is gone; the api answers
+ * its address with the survivor's.
+ */
+export const MergedIssueDocSchema = z.object({
+  productKey: z.string(),
+  /** The survivor's fingerprint. */
+  mergedInto: z.string(),
+  mergedAt: z.date(),
+  /** The mapping whose upload made the merge. */
+  mapId: z.string(),
+  /** Crashes the merge moved. */
+  count: z.number().int().min(0),
+});
+/** A merged issue's forwarding address. */
+export type MergedIssueDoc = z.infer<typeof MergedIssueDocSchema>;
+
 /** The crash dimensions counted per day. */
 export const CRASH_DIMENSIONS = ['type', 'label', 'line', 'version', 'issue'] as const;
 /** One crash dimension. */
