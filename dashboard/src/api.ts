@@ -3,7 +3,7 @@
  * as types from functions/src), so the page and the api cannot drift apart silently.
  */
 import type { CrashFeedView } from '../../functions/src/api/crashes';
-import type { CrashView } from '../../functions/src/api/crash-view';
+import type { CrashExceptionView, CrashFrameView, CrashView } from '../../functions/src/api/crash-view';
 import type { IssueDetailView, IssueListRowView, IssueListView, IssueView } from '../../functions/src/api/issues';
 import type { MappingView, UploadTokenView } from '../../functions/src/api/mappings';
 import type { MemberView, ProductView } from '../../functions/src/api/products';
@@ -11,11 +11,13 @@ import type { ReleaseDetailView, ReleaseIssueView, ReleasesView, ReleaseView } f
 import type { CrashStatsSeriesView, UsageStatsSeriesView } from '../../functions/src/api/stats';
 import type { UserView } from '../../functions/src/api/users';
 import type { EnvironmentsView } from '../../functions/src/api/environments';
-import type { IssueStatus, StoredFrame } from '../../functions/src/grouping/schemas';
+import type { Breadcrumb, IssueStatus, StoredFrame } from '../../functions/src/grouping/schemas';
 import type { Resolution } from '../../functions/src/api/schemas';
 import { idToken } from './auth';
 
 export type { IssueStatus, MemberView, ProductView, Resolution, StoredFrame, UserView };
+/** A crash's breadcrumb, one exception of its cause chain, and a frame with its source lines. */
+export type { Breadcrumb, CrashExceptionView, CrashFrameView };
 
 /** An issue row with its crashes per day over the listing's `days`. */
 export type IssueRow = IssueListRowView;

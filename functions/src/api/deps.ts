@@ -131,6 +131,8 @@ export interface InsightsStore {
   ): Promise<Array<{ id: string; issue: IssueDoc }>>;
   /** Raw crash documents that still exist (TTL may have deleted some), in the order asked. */
   getCrashes(productKey: string, ids: readonly string[]): Promise<Array<{ id: string; data: Record<string, unknown> }>>;
+  /** The issue a merged issue was merged into (`mergedIssues/{id}`), null when it was not merged. */
+  getMergedInto?(productKey: string, id: string): Promise<string | null>;
   /**
    * Sets the status fields of an existing issue atomically, as `decide` computes them from the
    * issue read in the same transaction; null when there is no such issue.

@@ -2,7 +2,7 @@ import { FieldPath, Timestamp, type DocumentData, type Firestore, type Query } f
 import { ProductDocSchema } from './schemas';
 import { ALL_SHARDS, COLLECTIONS } from '../shared/paths';
 import { fieldsWithDates, fromMicros, parseStoredDoc, toMicros, withDates } from '../shared/firestore';
-import { CursorSchema, IssueDocSchema, type IssueDoc } from '../grouping/schemas';
+import { CursorSchema, IssueDocSchema, MergedIssueDocSchema, type IssueDoc } from '../grouping/schemas';
 import type { InsightsStore } from './deps';
 
 function parseIssue(path: string, data: DocumentData | undefined): IssueDoc {
@@ -40,6 +40,11 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
     async getIssue(productKey, id) {
       const snap = await product(productKey).collection(COLLECTIONS.issues).doc(id).get();
       return snap.exists ? parseIssue(snap.ref.path, snap.data()) : null;
+    },
+
+    async getMergedInto(productKey, id) {
+      const snap = await product(productKey).collection(COLLECTIONS.mergedIssues).doc(id).get();
+      return snap.exists ? parseStoredDoc(MergedIssueDocSchema, snap.ref.path, snap.data()).mergedInto : null;
     },
 
     async listIssuesBetween(productKey, field, from, until, limit) {

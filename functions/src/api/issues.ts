@@ -83,6 +83,8 @@ export interface IssueDetailView extends IssueView {
   installs: IssueInstallsView;
   /** The newest version seen: resolving in the next release now keeps crashes up to it from reopening the issue. */
   newestVersion: string | null;
+  /** Set when the id asked for is an issue merged into this one (after its mapping was uploaded): that id. */
+  redirectedFrom?: string;
 }
 
 /** The installs an issue affected. */
@@ -268,8 +270,7 @@ export async function getIssue(
   const query = parseQuery(GetIssueQuerySchema, params.query);
   await loadProductFor(deps.store, caller, params.productKey, 'viewer');
   if (!ISSUE_ID.test(params.issueId)) throw notFoundIssue();
-  const issue = await deps.store.getIssue(params.productKey, params.issueId);
-  if (issue === null) throw notFoundIssue();
+  const { id, issue } = await findIssue(deps.store, params.productKey, params.issueId);
   const days = lastDays(deps.clock(), query.days);
   const [crashes, docs] = await Promise.all([
     deps.store.getCrashes(params.productKey, issue.recentCrashIds),
@@ -278,14 +279,13 @@ export async function getIssue(
       days.map((day) => statsDocId(day, 'issue')),
     ),
   ]);
-  const counts = issueDailyCounts(days, docs, [params.issueId]).get(params.issueId) ?? [];
+  const counts = issueDailyCounts(days, docs, [id]).get(id) ?? [];
   await deps.store.mappings?.prepare(mappingKeysOf(crashes));
   const lookup = deps.store.mappings?.lookup;
   return {
-    ...toIssueView(params.issueId, issue),
-    recentCrashes: crashes.map((c) =>
-      toCrashView(params.productKey, c.id, c.data, { issueId: params.issueId }, lookup),
-    ),
+    ...toIssueView(id, issue),
+    ...(id === params.issueId ? {} : { redirectedFrom: params.issueId }),
+    recentCrashes: crashes.map((c) => toCrashView(params.productKey, c.id, c.data, { issueId: id }, lookup)),
     daily: days.map((day, i) => ({ day, count: counts[i] ?? 0 })),
     newestVersion: newestVersionOf(issue),
     installs: {
@@ -317,6 +317,26 @@ export async function patchIssue(
   }));
   if (updated === null) throw notFoundIssue();
   return toIssueView(params.issueId, updated);
+}
+
+/** How many merges an old address is followed through (an issue merged into one merged later). */
+const MAX_MERGE_HOPS = 5;
+
+/** The issue under `id`, or, when it was merged into another (rollup/regroup.ts), the one it lives on in. */
+async function findIssue(
+  store: InsightsStore,
+  productKey: string,
+  issueId: string,
+): Promise<{ id: string; issue: IssueDoc }> {
+  let id = issueId;
+  for (let hop = 0; hop <= MAX_MERGE_HOPS; hop++) {
+    const issue = await store.getIssue(productKey, id);
+    if (issue !== null) return { id, issue };
+    const next = (await store.getMergedInto?.(productKey, id)) ?? null;
+    if (next === null) break;
+    id = next;
+  }
+  throw notFoundIssue();
 }
 
 function newestVersionOf(issue: IssueDoc): string | null {

@@ -306,6 +306,8 @@ export const CrashViewFieldsSchema = z.object({
     crash.exception.extend({
       message: absentAsNull(crash.exception.shape.message),
       stacktraceTruncated: crash.exception.shape.stacktraceTruncated.unwrap().default(false),
+      /** Absent or malformed: none (the frames then show no lines). */
+      sourceContext: crash.exception.shape.sourceContext.unwrap().catch([]),
     }),
   ),
   runtime: orNull(crash.runtime.unwrap()),
@@ -317,6 +319,8 @@ export const CrashViewFieldsSchema = z.object({
   ),
   tags: orNull(crash.tags.unwrap()),
   extraJson: orNull(crash.extraJson.unwrap()),
+  breadcrumbsJson: orNull(crash.breadcrumbsJson.unwrap()),
+  breadcrumbsOmitted: crash.breadcrumbsOmitted.unwrap().catch(0),
 });
 /** A stored crash's fields as the api shows them. */
 export type CrashViewFields = z.infer<typeof CrashViewFieldsSchema>;

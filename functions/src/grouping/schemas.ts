@@ -21,6 +21,42 @@ export const ENVIRONMENT_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 /** The environment of a report that names none (old SDKs, curl). */
 export const DEFAULT_ENVIRONMENT = 'production';
 
+/** Breadcrumb levels (protocol.md, Breadcrumbs). */
+export const BREADCRUMB_LEVELS = ['debug', 'info', 'warning', 'error', 'fatal'] as const;
+
+/**
+ * One breadcrumb's fields and limits (protocol.md, Breadcrumbs): the ingest checks a report's
+ * strictly (`z.strictObject`), the api reads stored ones back with `BreadcrumbSchema`.
+ */
+export const BREADCRUMB_SHAPE = {
+  timestamp: z.iso.datetime({ offset: true }),
+  category: z.string().min(1).max(128),
+  level: z.enum(BREADCRUMB_LEVELS),
+  message: z.string().max(8192).optional(),
+  data: z
+    .record(z.string().min(1).max(128), z.union([z.string().max(1024), z.number().finite(), z.boolean(), z.null()]))
+    .refine((data) => Object.keys(data).length <= 50, 'at most 50 entries')
+    .optional(),
+};
+/** A stored breadcrumb, as the api reads it back from `breadcrumbsJson`. */
+export const BreadcrumbSchema = z.object(BREADCRUMB_SHAPE);
+/** One breadcrumb. */
+export type Breadcrumb = z.infer<typeof BreadcrumbSchema>;
+
+const SourceLine = z.string().max(1024);
+/** The lines of code around one frame and their limits (protocol.md, Source context); the ingest checks them strictly. */
+export const SOURCE_CONTEXT_SHAPE = {
+  file: z.string().min(1).max(1024),
+  line: z.number().int().min(1).max(10_000_000),
+  pre: z.array(SourceLine).max(5),
+  context: SourceLine,
+  post: z.array(SourceLine).max(5),
+};
+/** One stored source-context entry. */
+export const SourceContextSchema = z.object(SOURCE_CONTEXT_SHAPE);
+/** The lines around one frame. */
+export type SourceContext = z.infer<typeof SourceContextSchema>;
+
 /** What every stored report has: the report's id, time and installation, and what the ingest adds. */
 const StoredReportShape = {
   reportId: z.string(),
@@ -55,6 +91,8 @@ export const StoredCrashSchema = z.object({
     stacktrace: z.string(),
     /** Set (true) only when the ingest cut the trace. */
     stacktraceTruncated: z.boolean().optional(),
+    /** Lines of code around in-app frames, as sent; entries past the stored budget are left out. */
+    sourceContext: z.array(SourceContextSchema).optional(),
   }),
   app: StoredAppSchema,
   label: StoredLabelSchema,
@@ -64,6 +102,13 @@ export const StoredCrashSchema = z.object({
   tags: z.record(z.string(), z.string()).optional(),
   /** The report's `extra` as JSON text (Firestore limits map nesting). */
   extraJson: z.string().optional(),
+  /**
+   * The report's `breadcrumbs` as JSON text, oldest first: their `data` keys are the app's own,
+   * which Firestore would refuse as field names (`__x__`), and nothing filters on them.
+   */
+  breadcrumbsJson: z.string().optional(),
+  /** How many of the oldest breadcrumbs the ingest left out to keep the document within its budget; absent when none. */
+  breadcrumbsOmitted: z.number().int().min(1).optional(),
 });
 /** A stored crash. */
 export type StoredCrash = z.infer<typeof StoredCrashSchema>;
@@ -243,6 +288,24 @@ export const IssueDocSchema = z.object({
 });
 /** An issue document. */
 export type IssueDoc = z.infer<typeof IssueDocSchema>;
+
+/**
+ * `products/{key}/mergedIssues/{fingerprint}`: an issue the rollup merged into another once its
+ * mapping was uploaded (rollup/regroup.ts). The issue document itself is gone; the api answers
+ * its address with the survivor's.
+ */
+export const MergedIssueDocSchema = z.object({
+  productKey: z.string(),
+  /** The survivor's fingerprint. */
+  mergedInto: z.string(),
+  mergedAt: z.date(),
+  /** The mapping whose upload made the merge. */
+  mapId: z.string(),
+  /** Crashes the merge moved. */
+  count: z.number().int().min(0),
+});
+/** A merged issue's forwarding address. */
+export type MergedIssueDoc = z.infer<typeof MergedIssueDocSchema>;
 
 /** The crash dimensions counted per day. */
 export const CRASH_DIMENSIONS = ['type', 'label', 'line', 'version', 'issue'] as const;

@@ -148,6 +148,28 @@ function tokensOfKind(tokens: readonly string[], kind: FacetKind): string[] {
   return tokens.filter((t) => t.startsWith(prefix));
 }
 
+/**
+ * The crash-fed values an issue's tokens hold (`env:`, `label:`, `app:`, `tag:`), as a batch
+ * would carry them: for merging one issue into another (rollup/regroup.ts).
+ */
+export function facetsOfTokens(tokens: readonly string[]): FacetSets {
+  const facets = createFacetSets();
+  for (const token of tokens) {
+    const at = token.indexOf(':');
+    const kind = token.slice(0, at);
+    const value = token.slice(at + 1);
+    if (kind === 'env') facets.environments.add(value);
+    else if (kind === 'label') facets.labels.add(value);
+    else if (kind === 'app') facets.apps.add(value);
+    else if (kind === 'tag') {
+      // Written back as `tag:${key}:${value}`, the same token whichever colon splits it.
+      const split = value.indexOf(':');
+      facets.tags.set(token, [value.slice(0, split), value.slice(split + 1)]);
+    }
+  }
+  return facets;
+}
+
 /** Longest token kept, in UTF-8 bytes: Firestore indexes only the first 1,500 bytes of a string. */
 export const MAX_TOKEN_BYTES = 1400;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENVIRONMENT_PATTERN } from '../grouping/schemas';
+import { BREADCRUMB_SHAPE, ENVIRONMENT_PATTERN, SOURCE_CONTEXT_SHAPE } from '../grouping/schemas';
 
 /** Header value pattern shared by product keys and client ids. */
 export const ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
@@ -33,6 +33,12 @@ const EnvironmentSchema = z
   .string()
   .regex(ENVIRONMENT_PATTERN, 'environment is 1-64 chars of [A-Za-z0-9_.-]')
   .optional();
+/** Most breadcrumbs one crash report may carry. */
+export const MAX_BREADCRUMBS = 200;
+/** Most source-context entries one crash report may carry. */
+export const MAX_SOURCE_CONTEXT = 50;
+const BreadcrumbsSchema = z.array(z.strictObject(BREADCRUMB_SHAPE)).max(MAX_BREADCRUMBS);
+const SourceContextListSchema = z.array(z.strictObject(SOURCE_CONTEXT_SHAPE)).max(MAX_SOURCE_CONTEXT);
 
 /** A crash report as a client sends it (protocol v1). */
 export const CrashReportSchema = z.strictObject({
@@ -42,6 +48,7 @@ export const CrashReportSchema = z.strictObject({
     type: shortString(512),
     message: z.string().max(8192).optional(),
     stacktrace: z.string().min(1),
+    sourceContext: SourceContextListSchema.optional(),
   }),
   app: AppSchema,
   label: shortString(128).optional(),
@@ -52,6 +59,7 @@ export const CrashReportSchema = z.strictObject({
   fingerprint: shortString(256).optional(),
   installId: z.string().regex(ID_PATTERN).optional(),
   environment: EnvironmentSchema,
+  breadcrumbs: BreadcrumbsSchema.optional(),
 });
 /** A validated crash report. */
 export type CrashReport = z.infer<typeof CrashReportSchema>;

@@ -6,6 +6,7 @@ import {
   buildSearchTokens,
   canonicalFilter,
   createFacetSets,
+  facetsOfTokens,
   indexedToken,
   isFiltered,
   matchesFilter,
@@ -145,6 +146,20 @@ describe('buildSearchTokens', () => {
     expect(words.length).toBeLessThanOrEqual(MAX_WORD_TOKENS);
     expect(words.length).toBeGreaterThan(MAX_WORD_TOKENS - MAX_PREFIX);
     for (const w of words) expect(words).toContain(w.slice(0, 2));
+  });
+});
+
+describe('facetsOfTokens', () => {
+  it("gives back the crash-fed values of an issue's tokens, so merging it into another keeps them", () => {
+    const seen = facets([
+      { environment: 'staging', label: 'pay', app: { name: 'shop' }, tags: { region: 'eu', 'a:b': 'c:d' } },
+    ]);
+    const tokens = buildSearchTokens(SOURCE, [], seen);
+    const again = buildSearchTokens({ ...SOURCE, title: 'Other' }, [], facetsOfTokens(tokens));
+    expect(again.filter((t) => /^(env|label|app|tag):/.test(t))).toEqual(
+      tokens.filter((t) => /^(env|label|app|tag):/.test(t)),
+    );
+    expect(again).toContain('tag:a:b:c:d');
   });
 });
 

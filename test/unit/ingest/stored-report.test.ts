@@ -31,6 +31,7 @@ const crash = CrashReportSchema.parse(
     fingerprint: 'fp',
     installId: 'install_abc_123',
     environment: 'staging',
+    breadcrumbs: [{ timestamp: '2026-12-04T00:00:00.000Z', category: 'log', level: 'info', message: 'start' }],
   }),
 );
 const usage = UsageReportSchema.parse({
@@ -63,6 +64,7 @@ describe('toStoredReport', () => {
     const doc = { ...toStoredReport(crash, server), receivedAt, loneSurrogatesReplaced: 2 };
     expect(doc).toMatchObject({ extraJson: '{"cart":[1,2]}', counter: 7, productKey: 'pk_test' });
     expect(doc).not.toHaveProperty('extra');
+    expect(doc).toMatchObject({ breadcrumbsJson: JSON.stringify(crash.breadcrumbs) });
     // z.object drops fields it does not declare: equality means the schema declares every stored field.
     expect(StoredCrashSchema.parse(doc)).toEqual(doc);
     expect(CrashDocSchema.safeParse(doc).success).toBe(true);
