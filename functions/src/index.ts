@@ -23,6 +23,8 @@ import { createFirestoreMappingStore } from './api/mapping-store';
 import { createFirestoreUserSweepStore } from './rollup/users-store';
 import { runRegroup } from './rollup/regroup';
 import { createFirestoreRegroupStore } from './rollup/regroup-store';
+import { backfillSearchTokens } from './rollup/search-backfill';
+import { createFirestoreSearchBackfillStore } from './rollup/search-backfill-store';
 
 const config = loadConfig();
 const apiConfig = loadApiConfig();
@@ -72,6 +74,7 @@ http(
     regroup: (deadline) =>
       runRegroup({ store: regroupStore, mappings: rollupMappings, clock: () => new Date(), deadline }),
     sweepUsers: createUserSweeper(createFirestoreUserSweepStore(getDb(), getAuth(getAdminApp()))),
+    backfillSearch: () => backfillSearchTokens(createFirestoreSearchBackfillStore(getDb())),
     deliverAlerts: (deadline) =>
       runAlertDelivery({
         store: alertStore,

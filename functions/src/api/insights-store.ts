@@ -24,9 +24,10 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
     async listIssues(productKey, query) {
       // Ties on the sort value are broken by id, in the same direction, so a cursor is exact;
       // status + order needs the composite indexes in firestore.indexes.json, the order alone
-      // the automatic single-field ones.
+      // the automatic single-field ones; a token, the ones beginning with searchTokens.
       const issues = product(productKey).collection(COLLECTIONS.issues);
-      let q: Query = query.status === undefined ? issues : issues.where('status', '==', query.status);
+      let q: Query = query.token === undefined ? issues : issues.where('searchTokens', 'array-contains', query.token);
+      if (query.status !== undefined) q = q.where('status', '==', query.status);
       q = q.orderBy(query.sort, 'desc').orderBy(FieldPath.documentId(), 'desc');
       if (query.after !== null) {
         const value = query.sort === 'lastSeen' ? Timestamp.fromMillis(query.after.value) : query.after.value;

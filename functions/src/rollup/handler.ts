@@ -15,6 +15,7 @@ import type { MappingCache } from '../grouping/retrace/cache';
 import type { RollupConfig } from './config';
 import type { UserSweepSummary } from './user-sweep';
 import type { RegroupSummary } from './regroup';
+import type { SearchBackfillSummary } from './search-backfill';
 
 /** Time the retries of due alerts may take at the start of a run. */
 const ALERT_RETRY_BUDGET_MS = 12_000;
@@ -34,6 +35,8 @@ export function createRollupHandler(options: {
   mappings?: MappingCache;
   /** Checks the next developers against Firebase Auth after each rollup (see user-sweep.ts). */
   sweepUsers?: () => Promise<UserSweepSummary>;
+  /** Gives issues stored before search tokens theirs, a step per run (see search-backfill.ts). */
+  backfillSearch?: () => Promise<SearchBackfillSummary>;
   /** Queues and sends alerts (see alerts/deliver.ts): before the rollup for retries due, after it for what it queued. */
   deliverAlerts?: (deadline: Date) => Promise<AlertRunSummary>;
   /** Merges the issues that waited for a mapping uploaded since (see regroup.ts), before the run's batches. */
@@ -87,11 +90,13 @@ export function createRollupHandler(options: {
       });
       const delivered = await deliver(new Date(started + budgetMs + ALERT_OVERRUN_MS));
       const users = options.sweepUsers === undefined ? undefined : await options.sweepUsers();
+      const searchBackfill = options.backfillSearch === undefined ? undefined : await options.backfillSearch();
       const alerts = options.deliverAlerts === undefined ? undefined : { before: retried, after: delivered };
       const answer = {
         ...summary,
         ...(users === undefined ? {} : { users }),
         ...(options.regroup === undefined ? {} : { regroup: regrouped }),
+        ...(searchBackfill === undefined ? {} : { searchBackfill }),
         ...(alerts === undefined ? {} : { alerts }),
       };
       logRollupRun({ ...answer });

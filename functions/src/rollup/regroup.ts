@@ -23,6 +23,7 @@ import {
 import { decodeSketch, mergeDistinct } from '../grouping/sketch';
 import type { Clock } from '../shared/clock';
 import { COLLECTIONS, issuePath, productPath, statsPath } from '../shared/paths';
+import { facetsOfTokens, storedTokens } from '../grouping/search-tokens';
 import { firstDailyDay, mergeIssue, regressesIssue, utcDay, type CountedDelta, type IssueDelta } from './aggregate';
 
 /**
@@ -158,6 +159,7 @@ export function issueAsDelta(source: IssueDoc, readable: Readable): IssueDelta {
     firstVersion: source.firstVersion ?? source.lastVersion,
     releases,
     daily: new Map((source.daily ?? []).map((d) => [d.day, d.count])),
+    facets: facetsOfTokens(storedTokens(source)),
   };
 }
 
