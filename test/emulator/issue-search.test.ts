@@ -184,15 +184,20 @@ describe('issue listing search and filters (ingest → rollup → api)', () => {
 });
 
 /**
- * Issues stored before search tokens (none on them): every third mentions "checkout" in its
- * culprit, the `zebras` say "zebra" in the title.
+ * Issues stored before search tokens and list rows (neither on them): every third mentions
+ * "checkout" in its culprit, the `zebras` say "zebra" in the title.
  */
 function seedLegacyIssues(productKey: string, n: number, zebras: number[]): Promise<Map<string, IssueDoc>> {
-  return seedIssues(productKey, n, (issue, i) => ({
-    ...issue,
-    title: `${issue.title}${zebras.includes(i) ? ' zebra' : ''}`,
-    culprit: i % 3 === 0 ? 'CheckoutService.priceOf' : 'Orders.ship',
-  }));
+  return seedIssues(
+    productKey,
+    n,
+    (issue, i) => ({
+      ...issue,
+      title: `${issue.title}${zebras.includes(i) ? ' zebra' : ''}`,
+      culprit: i % 3 === 0 ? 'CheckoutService.priceOf' : 'Orders.ship',
+    }),
+    false,
+  );
 }
 
 describe('paging a searched listing', () => {
@@ -210,6 +215,10 @@ describe('paging a searched listing', () => {
       .doc(`products/${p.productKey}/issues/${hexId(1)}`)
       .get();
     expect(stored.get('searchTokens')).toEqual(expect.arrayContaining(['checkout', 'env:production', 'v:1.0']));
+    const row = await testDb()
+      .doc(`products/${p.productKey}/issueRows/${hexId(1)}`)
+      .get();
+    expect(row.get('searchTokens')).toEqual(stored.get('searchTokens'));
   });
 
   it('gives issues stored before tokens theirs (the backfill) and pages a result bigger than a page, for every sort and a status', async () => {

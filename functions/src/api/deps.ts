@@ -8,7 +8,7 @@ import type { AlertApiStore } from '../alerts/store';
 import type { SendMessage } from '../alerts/transport';
 import type { MappingCache } from '../grouping/retrace/cache';
 import type { MappingStore } from '../grouping/retrace/store';
-import type { IssueDoc, IssueStatus } from '../grouping/schemas';
+import type { IssueDoc, IssueRowDoc, IssueStatus } from '../grouping/schemas';
 import type { NewProductDocs } from '../shared/product-docs';
 import type { RollupPosition } from './crash-view';
 import type { InvitationDoc, IssueSort, ProductDoc, ProductSettings, SecretEntry, UserDoc } from './schemas';
@@ -119,7 +119,7 @@ export interface IssuePageQuery {
 export interface InsightsStore {
   getProduct(productKey: string): Promise<ProductDoc | null>;
   /** Issues of a product, optionally of one status and holding one token, by `sort` descending, then id descending. */
-  listIssues(productKey: string, query: IssuePageQuery): Promise<Array<{ id: string; issue: IssueDoc }>>;
+  listIssues(productKey: string, query: IssuePageQuery): Promise<Array<{ id: string; issue: IssueRowDoc }>>;
   getIssue(productKey: string, id: string): Promise<IssueDoc | null>;
   /** Issues whose `field` is at or after `from` and before `until` (null: no end), by `field` descending. */
   listIssuesBetween(

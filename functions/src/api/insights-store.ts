@@ -2,7 +2,14 @@ import { FieldPath, Timestamp, type DocumentData, type Firestore, type Query } f
 import { ProductDocSchema } from './schemas';
 import { ALL_SHARDS, COLLECTIONS } from '../shared/paths';
 import { fieldsWithDates, fromMicros, parseStoredDoc, toMicros, withDates } from '../shared/firestore';
-import { CursorSchema, IssueDocSchema, MergedIssueDocSchema, type IssueDoc } from '../grouping/schemas';
+import {
+  CursorSchema,
+  IssueDocSchema,
+  IssueRowDocSchema,
+  issueRowOf,
+  MergedIssueDocSchema,
+  type IssueDoc,
+} from '../grouping/schemas';
 import type { InsightsStore } from './deps';
 
 function parseIssue(path: string, data: DocumentData | undefined): IssueDoc {
@@ -24,8 +31,10 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
     async listIssues(productKey, query) {
       // Ties on the sort value are broken by id, in the same direction, so a cursor is exact;
       // status + order needs the composite indexes in firestore.indexes.json, the order alone
-      // the automatic single-field ones; a token, the ones beginning with searchTokens.
-      const issues = product(productKey).collection(COLLECTIONS.issues);
+      // the automatic single-field ones; a token, the ones beginning with searchTokens. The list
+      // rows (issueRows) hold only what a row shows, filters on and sorts by, so each scanned
+      // document is small (performance.md).
+      const issues = product(productKey).collection(COLLECTIONS.issueRows);
       let q: Query = query.token === undefined ? issues : issues.where('searchTokens', 'array-contains', query.token);
       if (query.status !== undefined) q = q.where('status', '==', query.status);
       q = q.orderBy(query.sort, 'desc').orderBy(FieldPath.documentId(), 'desc');
@@ -34,7 +43,7 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
         q = q.startAfter(value, issues.doc(query.after.id));
       }
       const snap = await q.limit(query.limit).get();
-      return snap.docs.map((d) => ({ id: d.id, issue: parseIssue(d.ref.path, d.data()) }));
+      return snap.docs.map((d) => ({ id: d.id, issue: parseStoredDoc(IssueRowDocSchema, d.ref.path, d.data()) }));
     },
 
     async getIssue(productKey, id) {
@@ -69,8 +78,10 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
         if (!snap.exists) return null;
         const issue = parseIssue(ref.path, snap.data());
         const change = decide(issue);
+        const updated = { ...issue, ...change };
         tx.update(ref, { ...change });
-        return { ...issue, ...change };
+        tx.set(product(productKey).collection(COLLECTIONS.issueRows).doc(id), issueRowOf(updated));
+        return updated;
       });
     },
 

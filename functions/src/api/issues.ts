@@ -2,7 +2,7 @@ import { parseInput } from '../shared/validation';
 import type { z } from 'zod';
 import type { Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
-import { type IssueDoc, type IssueStatus, type StoredFrame } from '../grouping/schemas';
+import { type IssueDoc, type IssueRowDoc, type IssueStatus, type StoredFrame } from '../grouping/schemas';
 import {
   GetIssueQuerySchema,
   ListIssuesQuerySchema,
@@ -105,7 +105,7 @@ function notFoundIssue(): DumpcatcherError {
 }
 
 /** The listing view of an issue document. */
-export function toIssueSummary(id: string, issue: IssueDoc): IssueSummaryView {
+export function toIssueSummary(id: string, issue: IssueRowDoc): IssueSummaryView {
   return {
     id,
     type: issue.type,
@@ -134,14 +134,14 @@ function toIssueView(id: string, issue: IssueDoc): IssueView {
   };
 }
 
-function sortValue(issue: IssueDoc, sort: IssueSort): number {
+function sortValue(issue: IssueRowDoc, sort: IssueSort): number {
   return sort === 'lastSeen' ? issue.lastSeen.getTime() : issue[sort];
 }
 
 /** Most issues one page of a searched or filtered listing reads before answering with the matches found so far. */
 export const MAX_SCAN_PER_PAGE = 300;
 
-type IssueRow = { id: string; issue: IssueDoc };
+type IssueRow = { id: string; issue: IssueRowDoc };
 type ListQuery = z.infer<typeof ListIssuesQuerySchema>;
 
 function filterOf(query: ListQuery): IssueFilter {

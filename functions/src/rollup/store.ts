@@ -1,8 +1,15 @@
 import { FieldPath, Timestamp, type DocumentData, type Firestore } from 'firebase-admin/firestore';
-import { ALL_SHARDS, COLLECTIONS } from '../shared/paths';
+import { ALL_SHARDS, COLLECTIONS, issueRowPath, productCollectionOf, productKeyOf } from '../shared/paths';
 import { fieldsWithDates, fromMicros, toMicros } from '../shared/firestore';
 import type { RollupStore } from './rollup';
-import { CursorSchema, type Cursor, type RollupStream } from '../grouping/schemas';
+import {
+  CursorSchema,
+  issueRowOf,
+  type Cursor,
+  type IssueDoc,
+  type IssueRowDoc,
+  type RollupStream,
+} from '../grouping/schemas';
 
 // Only what the rollup uses is transferred (reads are billed per document either way).
 const FIELDS: Record<RollupStream, string[]> = {
@@ -45,10 +52,22 @@ function parseCursor(path: string, data: DocumentData | undefined): Cursor | nul
 }
 
 /**
+ * The list row that goes with a write of `path` (`products/{key}/issues/{id}`: its issueRows
+ * document, from the issue written, or null to delete it with the issue); null for any other path.
+ * Every transaction that writes an issue document writes its row through this, so the listing's
+ * rows never lag or outlive their issues.
+ */
+export function issueRowWrite(path: string, doc: object | null): { path: string; row: IssueRowDoc | null } | null {
+  if (productCollectionOf(path) !== COLLECTIONS.issues) return null;
+  const rowPath = issueRowPath(productKeyOf(path), path.split('/')[3] ?? '');
+  return { path: rowPath, row: doc === null ? null : issueRowOf(doc as IssueDoc) };
+}
+
+/**
  * The rollup's reads and writes on Firestore. Reports are listed with one collection-group
  * query per batch over every index shard, in (receivedAt, path) order (needs the
  * (shard, receivedAt) collection-group index in firestore.indexes.json);
- * each batch's aggregates and cursor are written in one transaction.
+ * each batch's aggregates and cursor are written in one transaction, with each issue's list row.
  */
 export function createFirestoreRollupStore(db: Firestore): RollupStore {
   const counts = { reads: 0, writes: 0 };
@@ -106,9 +125,17 @@ export function createFirestoreRollupStore(db: Firestore): RollupStore {
           if (snap.exists) current.set(snap.ref.path, fieldsWithDates(snap.data() ?? {}));
         }
         const writes = plan(current, live);
-        for (const [path, doc] of writes) tx.set(db.doc(path), doc);
+        let rows = 0;
+        for (const [path, doc] of writes) {
+          tx.set(db.doc(path), doc);
+          const row = issueRowWrite(path, doc);
+          if (row !== null) {
+            tx.set(db.doc(row.path), row.row as IssueRowDoc);
+            rows++;
+          }
+        }
         tx.set(ref, { ...next, updatedAt: new Date() });
-        written = writes.size + 1;
+        written = writes.size + rows + 1;
         return 'committed' as const;
       });
       // Only the attempt that commits writes; every attempt's reads are billed (counted above).

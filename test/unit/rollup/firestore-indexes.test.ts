@@ -35,10 +35,10 @@ describe('firestore.indexes.json for the rollup', () => {
   );
 
   it.each(['lastSeen', 'count', 'clients'])(
-    'has the issue listing index by status, then %s newest/largest first',
+    'has the issue listing index on the list rows by status, then %s newest/largest first',
     (field) => {
       expect(file.indexes).toContainEqual({
-        collectionGroup: 'issues',
+        collectionGroup: 'issueRows',
         queryScope: 'COLLECTION',
         fields: [
           { fieldPath: 'status', order: 'ASCENDING' },
