@@ -119,3 +119,16 @@ export function Sparkline(props: { values: number[]; label: string; unit?: strin
     </svg>
   );
 }
+
+/**
+ * A table's own box, which scrolls sideways when the table is wider than the screen (a phone), so
+ * the page never does. Focusable and named (`label`), so a keyboard can scroll it and a screen
+ * reader says what it holds.
+ */
+export function TableScroll(props: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table-scroll" role="region" aria-label={props.label} tabIndex={0}>
+      {props.children}
+    </div>
+  );
+}
