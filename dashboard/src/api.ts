@@ -98,9 +98,13 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   return json as T;
 }
 
-const q = (params: Record<string, string | number | null | undefined>): string => {
+const q = (params: Record<string, string | number | readonly string[] | null | undefined>): string => {
   const search = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== '') search.set(k, String(v));
+  for (const [k, v] of Object.entries(params)) {
+    // An array is a repeated parameter (`tag=a:1&tag=b:2`).
+    if (Array.isArray(v)) for (const item of v as readonly string[]) search.append(k, item);
+    else if (v !== null && v !== undefined && v !== '') search.set(k, String(v));
+  }
   const s = search.toString();
   return s === '' ? '' : `?${s}`;
 };
@@ -137,7 +141,21 @@ export const api = {
 
   listIssues: (
     key: string,
-    query: { status?: IssueStatus | null; sort?: string; limit?: number; cursor?: string | null; days?: number },
+    query: {
+      status?: IssueStatus | null;
+      sort?: string;
+      limit?: number;
+      cursor?: string | null;
+      days?: number;
+      /** Search and filters (api.md): `tag` repeats as `key:value`. */
+      q?: string;
+      environment?: string | undefined;
+      version?: string;
+      label?: string;
+      type?: string;
+      app?: string;
+      tag?: readonly string[];
+    },
   ) => call<IssuePage>('GET', `${p(key)}/issues${q(query)}`),
   getIssue: (key: string, id: string, days = 30) =>
     call<IssueDetail>('GET', `${p(key)}/issues/${encodeURIComponent(id)}${q({ days })}`),

@@ -11,6 +11,17 @@ export type IssueTab = (typeof ISSUE_STATUSES)[number];
 /** The issue list's sort orders, first the default. */
 export const ISSUE_SORTS = ['lastSeen', 'count', 'clients'] as const;
 export type IssueSort = (typeof ISSUE_SORTS)[number];
+/** The issue list's filter chips besides the search box (the environment is the shell's picker, `env`), by URL parameter. */
+export const ISSUE_FILTER_KINDS = ['version', 'label', 'type', 'app', 'tag'] as const;
+export type IssueFilterKind = (typeof ISSUE_FILTER_KINDS)[number];
+/** One filter chip: `tag` values are `key:value`; the other kinds appear at most once. */
+export interface IssueFilterChip {
+  kind: IssueFilterKind;
+  value: string;
+}
+/** Most `tag` chips the api takes. */
+export const MAX_TAG_CHIPS = 5;
+
 /** The ranges in days a page offers, and the one it shows without a `range` in the URL. */
 export const RANGES = {
   overview: { days: [14, 30], fallback: 14 },
@@ -40,6 +51,10 @@ type ProductRoute = { key: string; env?: string } & (
       page: 'issues';
       status: IssueTab;
       sort: IssueSort;
+      /** The search box's text ('' for none). */
+      q: string;
+      /** Filter chips in URL order. */
+      filters: IssueFilterChip[];
       /** The api cursors followed from the first page, oldest first: the last one is the page shown, none is page 1. */
       trail: string[];
     }
@@ -106,6 +121,8 @@ function parsePage(pathname: string, query: URLSearchParams): Route {
       key,
       status: oneOf(ISSUE_STATUSES, query.get('status')),
       sort: oneOf(ISSUE_SORTS, query.get('sort')),
+      q: (query.get('q') ?? '').trim().slice(0, 200),
+      filters: filtersOf(query),
       trail: query
         .getAll('cursor')
         .filter((c) => c !== '')
@@ -115,6 +132,17 @@ function parsePage(pathname: string, query: URLSearchParams): Route {
   if (id !== undefined) return { page: 'not-found' };
   if (section === 'usage') return { page: 'usage', key, range: rangeOf('usage', query.get('range')) };
   return { page: 'settings', key };
+}
+
+/** The filter chips of a query: empty values dropped, one of each kind but `tag`, up to MAX_TAG_CHIPS tags. */
+function filtersOf(query: URLSearchParams): IssueFilterChip[] {
+  const chips: IssueFilterChip[] = [];
+  for (const kind of ISSUE_FILTER_KINDS) {
+    const values = query.getAll(kind).filter((v) => v !== '' && (kind !== 'tag' || /^[^:]+:/.test(v)));
+    const kept = kind === 'tag' ? [...new Set(values)].slice(0, MAX_TAG_CHIPS) : values.slice(-1);
+    for (const value of kept) chips.push({ kind, value });
+  }
+  return chips;
 }
 
 /** Path of a product page. */
@@ -168,6 +196,8 @@ function pageUrl(route: Route): string {
       return withQuery(productPath(route.key, 'issues'), [
         ['status', route.status, ISSUE_STATUSES[0]],
         ['sort', route.sort, ISSUE_SORTS[0]],
+        ['q', route.q, ''],
+        ...route.filters.map((f): [string, string, string] => [f.kind, f.value, '']),
         ...route.trail.slice(-MAX_TRAIL).map((c): [string, string, string] => ['cursor', c, '']),
       ]);
     case 'issue':
@@ -182,6 +212,21 @@ export const nextPage = (route: Extract<Route, { page: 'issues' }>, next: string
   ...route,
   trail: [...route.trail, next].slice(-MAX_TRAIL),
 });
+
+/** The issue list with another search or filters, from its first page (the environment: withEnvironment). */
+export const filteredIssues = (
+  route: Extract<Route, { page: 'issues' }>,
+  change: Partial<Pick<Extract<Route, { page: 'issues' }>, 'q' | 'filters'>>,
+): Extract<Route, { page: 'issues' }> => ({ ...route, ...change, trail: [] });
+
+/** Filters with `chip` added: it replaces a chip of its kind (but `tag`), in the URL's order of kinds. */
+export function withChip(filters: readonly IssueFilterChip[], chip: IssueFilterChip): IssueFilterChip[] {
+  const kept = filters.filter((f) =>
+    chip.kind === 'tag' ? f.kind !== 'tag' || f.value !== chip.value : f.kind !== chip.kind,
+  );
+  if (chip.kind === 'tag' && kept.filter((f) => f.kind === 'tag').length >= MAX_TAG_CHIPS) return [...filters];
+  return [...kept, chip].sort((a, b) => ISSUE_FILTER_KINDS.indexOf(a.kind) - ISSUE_FILTER_KINDS.indexOf(b.kind));
+}
 
 /** The issue list one page back (the first page stays the first). */
 export const previousPage = (route: Extract<Route, { page: 'issues' }>) => ({

@@ -1,7 +1,8 @@
 /**
  * An obfuscated Android crash on the dashboard (Chromium on the test stack): with the release's
  * R8 mapping uploaded, the issue reads as the app's code and the raw view keeps the trace as
- * received; without one, the issue page says which mapping to upload.
+ * received; without one, the issue page says which mapping to upload, and once it is uploaded
+ * the old issue's address opens the readable issue it was merged into.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -26,12 +27,14 @@ let page: Page;
 let blocked: string[];
 let closeSession: () => Promise<void>;
 let productKey = '';
+let ownerToken = '';
 
 beforeAll(async () => {
   browser = await launchBrowser();
   const owned = await createOwnedProduct(OWNER, 'Notes for Android');
   productKey = owned.productKey;
   const { token, secret } = owned;
+  ownerToken = token;
   const upload = await fetch(`${requireEnv('DUMPCATCHER_API_URL')}/v1/products/${productKey}/mappings/91be04d`, {
     method: 'PUT',
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'text/plain' },
@@ -69,6 +72,16 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/** The issue list, then the obfuscated issue, whose page says no mapping is stored. */
+async function openObfuscatedIssue(): Promise<void> {
+  await page.goto(`${dashboardUrl()}/p/${productKey}/issues`);
+  await page.getByRole('link', { name: 'b.d: no note' }).click();
+  await page
+    .getByRole('note')
+    .getByText(/no mapping/)
+    .waitFor();
+}
+
 describe('an obfuscated Android crash on the dashboard', () => {
   it('reads as the app once its mapping is stored, and keeps the trace as received', async () => {
     await page.goto(`${dashboardUrl()}/p/${productKey}/issues`);
@@ -89,14 +102,28 @@ describe('an obfuscated Android crash on the dashboard', () => {
   }, 60_000);
 
   it('names the mapping to upload when none is stored', async () => {
-    await page.goto(`${dashboardUrl()}/p/${productKey}/issues`);
-    await page.getByRole('link', { name: 'b.d: no note' }).click();
-    await page
-      .getByRole('note')
-      .getByText(/no mapping/)
-      .waitFor();
+    await openObfuscatedIssue();
     await expect(page.getByRole('note').locator('code').first().textContent()).resolves.toBe('deadbee');
     expect(await seriousA11yViolations(page)).toEqual([]);
     expect(blocked).toEqual([]);
+  }, 60_000);
+
+  it('opens the readable issue at the old address once the missing mapping is uploaded', async () => {
+    await openObfuscatedIssue();
+    const oldUrl = page.url();
+    const upload = await fetch(`${requireEnv('DUMPCATCHER_API_URL')}/v1/products/${productKey}/mappings/deadbee`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${ownerToken}`, 'Content-Type': 'text/plain' },
+      body: read('r8-notes-2.1-mapping.txt'),
+    });
+    expect(upload.status).toBe(201);
+    await rollUpToTheEnd();
+    await page.goto(oldUrl);
+    await page.getByRole('heading', { name: 'com.acme.notes.data.MissingNoteException: no note' }).waitFor();
+    await page.waitForURL((url) => url.href !== oldUrl);
+    await page.getByText(/Retraced with mapping/).waitFor();
+    await page.goto(`${dashboardUrl()}/p/${productKey}/issues`);
+    await page.getByRole('link', { name: 'com.acme.notes.data.MissingNoteException: no note' }).waitFor();
+    await expect(page.getByRole('link', { name: 'b.d: no note' }).count()).resolves.toBe(0);
   }, 60_000);
 });

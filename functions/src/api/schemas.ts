@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_QUERY_WORDS, queryWords } from '../grouping/search-tokens';
 import {
   CRASH_DIMENSIONS,
   ENVIRONMENT_PATTERN,
@@ -195,9 +196,42 @@ export type IssueSort = (typeof ISSUE_SORTS)[number];
 /** Most days of per-issue counts the listing attaches: as many as an issue document keeps. */
 export const MAX_LIST_DAYS = ISSUE_DAILY_DAYS;
 
+/** Most `tag` filters one listing takes. */
+export const MAX_TAG_FILTERS = 5;
+
+const FilterValueSchema = (max: number) => z.string().min(1).max(max);
+/** `tag=key:value`: the key is what comes before the first colon (tag names as the ingest accepts them). */
+const TagFilterSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}:.{0,256}$/s, 'must be key:value, key 1-64 chars of [A-Za-z0-9_.-], value at most 256')
+  .transform((text): [string, string] => {
+    const at = text.indexOf(':');
+    return [text.slice(0, at), text.slice(at + 1)];
+  });
+
 /** Query of `GET /v1/products/{key}/issues`. */
 export const ListIssuesQuerySchema = z.strictObject({
   status: IssueStatusSchema.optional(),
+  /** Words (or word prefixes) that must all appear in the title, culprit or type; see api.md. */
+  q: z
+    .string()
+    .trim()
+    .max(200)
+    .refine((q) => queryWords(q).length <= MAX_QUERY_WORDS, `at most ${MAX_QUERY_WORDS} words`)
+    .optional()
+    .transform((q) => (q === '' ? undefined : q)),
+  environment: z
+    .string()
+    .regex(ENVIRONMENT_PATTERN, 'an environment name, 1-64 characters of [A-Za-z0-9_.-]')
+    .optional(),
+  version: FilterValueSchema(64).optional(),
+  label: FilterValueSchema(128).optional(),
+  type: FilterValueSchema(512).optional(),
+  app: FilterValueSchema(128).optional(),
+  tag: z
+    .union([TagFilterSchema.transform((t) => [t]), z.array(TagFilterSchema)])
+    .optional()
+    .refine((tags) => (tags?.length ?? 0) <= MAX_TAG_FILTERS, `at most ${MAX_TAG_FILTERS} tag filters`),
   sort: z.enum(ISSUE_SORTS).default('lastSeen'),
   limit: z.coerce.number().int().min(1).max(100).default(25),
   /** Opaque: the `nextCursor` of the previous page. */
@@ -229,6 +263,11 @@ export const IssueCursorSchema = z.strictObject({
   k: z.string().min(1),
   s: z.enum(ISSUE_SORTS),
   st: IssueStatusSchema.nullable(),
+  /** Of a filtered listing: a hash of its search and filters (api/issues.ts); absent when unfiltered. */
+  f: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .optional(),
   /** The sort value (lastSeen as epoch milliseconds). */
   v: z.number().int().min(0),
   id: z.string().regex(/^[0-9a-f]{64}$/),

@@ -159,9 +159,10 @@ export const CrashDocSchema = StoredCrashSchema.pick({
   runtime: true,
   fingerprint: true,
   environment: true,
+  tags: true,
 }).extend({
   exception: crash.exception.pick({ type: true, message: true, stacktrace: true }),
-  app: crash.app.pick({ version: true }),
+  app: crash.app.pick({ version: true }).extend({ name: z.string().optional() }),
   runtime: crash.runtime.unwrap().pick({ name: true }).optional(),
 });
 /** A crash as the rollup sees it. */
@@ -278,9 +279,33 @@ export const IssueDocSchema = z.object({
    * and that day only in part (crashes rolled up earlier that day are not in it).
    */
   dailySince: z.string().optional(),
+  /**
+   * Search and filter tokens (grouping/search-tokens.ts): word prefixes of title, culprit and
+   * type, and `env:`, `v:`, `label:`, `type:`, `app:`, `tag:k:v`. Absent on issues the rollup has
+   * not written since tokens were kept (the backfill adds them).
+   */
+  searchTokens: z.array(z.string()).optional(),
 });
 /** An issue document. */
 export type IssueDoc = z.infer<typeof IssueDocSchema>;
+
+/**
+ * `products/{key}/mergedIssues/{fingerprint}`: an issue the rollup merged into another once its
+ * mapping was uploaded (rollup/regroup.ts). The issue document itself is gone; the api answers
+ * its address with the survivor's.
+ */
+export const MergedIssueDocSchema = z.object({
+  productKey: z.string(),
+  /** The survivor's fingerprint. */
+  mergedInto: z.string(),
+  mergedAt: z.date(),
+  /** The mapping whose upload made the merge. */
+  mapId: z.string(),
+  /** Crashes the merge moved. */
+  count: z.number().int().min(0),
+});
+/** A merged issue's forwarding address. */
+export type MergedIssueDoc = z.infer<typeof MergedIssueDocSchema>;
 
 /** The crash dimensions counted per day. */
 export const CRASH_DIMENSIONS = ['type', 'label', 'line', 'version', 'issue'] as const;

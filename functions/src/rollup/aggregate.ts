@@ -24,6 +24,13 @@ import {
 } from '../grouping/sketch';
 import { compareVersions, isAtOrAbove, isNewerThan } from '../grouping/version';
 import type { RetraceOutcome } from '../grouping/retrace';
+import {
+  addCrashFacets,
+  buildSearchTokens,
+  createFacetSets,
+  storedTokens,
+  type FacetSets,
+} from '../grouping/search-tokens';
 import { environmentsPath, issuePath, statsPath } from '../shared/paths';
 import { environmentOf, scopesOf } from './environments';
 
@@ -74,6 +81,8 @@ export interface IssueDelta {
   releases: Map<string, CountedDelta>;
   /** Crashes per UTC day (`YYYY-MM-DD`). */
   daily: Map<string, number>;
+  /** Environments, labels, app names and tags of the batch's crashes, for the search tokens. */
+  facets: FacetSets;
 }
 
 /** What one batch adds to one day of one crash dimension. */
@@ -197,6 +206,7 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
         firstVersion: version,
         releases: new Map(),
         daily: new Map(),
+        facets: createFacetSets(),
       };
       issues.set(issueKey, issue);
     }
@@ -215,6 +225,7 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
     if (retrace !== undefined && at >= issue.lastSeen) issue.retrace = retrace;
     issue.recentCrashIds.unshift(id);
     if (issue.recentCrashIds.length > MAX_RECENT_CRASHES) issue.recentCrashIds.pop();
+    addCrashFacets(issue.facets, doc);
 
     const day = utcDay(at);
     issue.daily.set(day, (issue.daily.get(day) ?? 0) + 1);
@@ -313,10 +324,16 @@ export function regressesIssue(
 }
 
 /**
- * The issue after a batch: counts, clients, versions and recent crashes merged, and a resolved
- * issue reopened as `regressed` by a crash received after it was resolved that regressesIssue.
+ * The issue after a batch: counts, clients, versions and recent crashes merged, a resolved
+ * issue reopened as `regressed` by a crash received after it was resolved that regressesIssue,
+ * and its search tokens rebuilt (an issue stored before them gains them here).
  */
 export function mergeIssue(current: IssueDoc | null, delta: IssueDelta, now: Date): IssueDoc {
+  const merged = mergeIssueCounts(current, delta, now);
+  return { ...merged, searchTokens: buildSearchTokens(merged, storedTokens(current), delta.facets) };
+}
+
+function mergeIssueCounts(current: IssueDoc | null, delta: IssueDelta, now: Date): IssueDoc {
   const { clients, sketch: encoded } = mergeDistinct(current && { sketch: current.clientSketch }, delta.sketch);
   const versions = sortVersions([...(current?.versions ?? []), ...delta.occurrences.map((o) => o.version)]);
   if (current === null) {

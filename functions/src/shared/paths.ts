@@ -19,6 +19,8 @@ export const COLLECTIONS = {
   mappings: 'mappings',
   mappingChunks: 'chunks',
   uploadTokens: 'uploadTokens',
+  regroupRequests: 'regroupRequests',
+  mergedIssues: 'mergedIssues',
 } as const;
 
 /** How many index shards reports are spread over (see `reportShard`); the rollup reads them all. */

@@ -1,10 +1,13 @@
 import {
-  MAX_TRAIL,
+  filteredIssues,
   isEnvironment,
+  MAX_TAG_CHIPS,
+  MAX_TRAIL,
   nextPage,
   parseRoute,
   previousPage,
   routeUrl,
+  withChip,
   withEnvironment,
   type Route,
 } from '../../../dashboard/src/routes';
@@ -17,6 +20,8 @@ const issues = (over: Partial<Extract<Route, { page: 'issues' }>> = {}): Route =
   key,
   status: 'unresolved',
   sort: 'lastSeen',
+  q: '',
+  filters: [],
   trail: [],
   ...over,
 });
@@ -171,4 +176,73 @@ describe('the environment in the URL (env=)', () => {
       expect(isEnvironment(name)).toBe(ENVIRONMENT_PATTERN.test(name));
     },
   );
+});
+
+describe('search and filters in the issue list URL', () => {
+  type Issues = Extract<Route, { page: 'issues' }>;
+  const filtered = issues({
+    status: 'regressed',
+    q: 'checkout price',
+    env: 'staging',
+    filters: [
+      { kind: 'version', value: '2.3.0' },
+      { kind: 'label', value: 'pay' },
+      { kind: 'tag', value: 'region:eu' },
+      { kind: 'tag', value: 'plan:pro' },
+    ],
+    trail: ['c1'],
+  }) as Issues;
+  const url = `/p/${key}/issues?status=regressed&q=checkout+price&version=2.3.0&label=pay&tag=region%3Aeu&tag=plan%3Apro&cursor=c1&env=staging`;
+
+  it('writes the search, environment and chips into the URL and reads them back (a shared link, a reload)', () => {
+    expect(routeUrl(filtered)).toBe(url);
+    const [path, query] = url.split('?') as [string, string];
+    expect(parseRoute(path, query)).toEqual(filtered);
+  });
+
+  it.each([
+    ['an empty search', '?q=', issues()],
+    ['an environment the api would refuse', '?env=prod%20uction', issues()],
+    ['a tag without a colon', '?tag=region', issues()],
+    [
+      'a second version: the last one stays',
+      '?version=1&version=2',
+      issues({ filters: [{ kind: 'version', value: '2' }] }),
+    ],
+    [
+      'kinds out of order: put in the order of kinds',
+      '?tag=a%3A1&type=KeyError',
+      issues({
+        filters: [
+          { kind: 'type', value: 'KeyError' },
+          { kind: 'tag', value: 'a:1' },
+        ],
+      }),
+    ],
+  ])('drops or mends %s', (_name, query, route) => {
+    expect(parseRoute(`/p/${key}/issues`, query)).toEqual(route);
+  });
+
+  it('starts from the first page when the search or a filter changes', () => {
+    expect(filteredIssues(filtered, { q: 'checkout' })).toEqual({ ...filtered, q: 'checkout', trail: [] });
+    // The environment is the picker's: clearing the search and chips keeps it.
+    expect(routeUrl(filteredIssues(filtered, { q: '', filters: [] }))).toBe(
+      `/p/${key}/issues?status=regressed&env=staging`,
+    );
+  });
+
+  it('adds a chip in place of one of its kind, keeps distinct tags up to the bound, and ignores a repeat', () => {
+    const chips = withChip(filtered.filters, { kind: 'version', value: '3.0' });
+    expect(chips.map((c) => `${c.kind}=${c.value}`)).toEqual([
+      'version=3.0',
+      'label=pay',
+      'tag=region:eu',
+      'tag=plan:pro',
+    ]);
+    expect(withChip(chips, { kind: 'tag', value: 'plan:pro' })).toEqual(chips);
+    let many = chips;
+    for (let i = 0; i < MAX_TAG_CHIPS + 2; i++) many = withChip(many, { kind: 'tag', value: `k${i}:v` });
+    expect(many.filter((c) => c.kind === 'tag')).toHaveLength(MAX_TAG_CHIPS);
+    expect(withChip([], { kind: 'app', value: 'shop' })).toEqual([{ kind: 'app', value: 'shop' }]);
+  });
 });
