@@ -168,6 +168,16 @@ describe('every page at 390 px wide', () => {
     expect(clientWidth).toBeLessThanOrEqual(WIDTH);
     expect(scrollWidth).toBeGreaterThan(clientWidth);
     await screenshot(page, 'issues-390');
+    // Searched and filtered, with a chip for each filter.
+    const query =
+      'q=gateway&version=2.3.0&type=com.example.shop.checkout.payments.gateway.PaymentGatewayTimeoutException';
+    await page.goto(`${dashboardUrl()}/p/${setup.productKey}/issues?${query}&tag=region:eu-west-1`);
+    await page.getByRole('list', { name: 'Filters in force' }).waitFor();
+    await page
+      .getByText(/^No unresolved issues match$/)
+      .or(table.locator('tbody tr').first())
+      .waitFor();
+    await expectFits(page, 'issues, searched and filtered');
   });
 
   it('fits an issue page with the owner’s controls', async () => {
