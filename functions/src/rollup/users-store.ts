@@ -43,7 +43,18 @@ export function createFirestoreUserSweepStore(db: Firestore, auth: Auth): UserSw
     async leaveProducts(uid, now) {
       const snap = await products.where('memberUids', 'array-contains', uid).get();
       const viewed = snap.docs.filter((d) => d.get('ownerUid') !== uid);
-      await Promise.all(viewed.map((d) => d.ref.update({ memberUids: FieldValue.arrayRemove(uid), updatedAt: now })));
+      await Promise.all(
+        viewed.map((d) =>
+          d.ref.update(
+            new FieldPath('memberUids'),
+            FieldValue.arrayRemove(uid),
+            new FieldPath('roles', uid),
+            FieldValue.delete(),
+            new FieldPath('updatedAt'),
+            now,
+          ),
+        ),
+      );
       return viewed.length;
     },
 
