@@ -7,7 +7,10 @@ import { productPath, type Route } from '../router';
 /** A loaded product and a way to reload it after a change. */
 export interface ProductContext {
   product: ProductDetail;
+  /** Manages the product: settings, keys, people, alerts, mappings. */
   isOwner: boolean;
+  /** Triages issues (owner or member): status, assignee, comments. */
+  canTriage: boolean;
   reload: () => Promise<void>;
 }
 
@@ -46,7 +49,9 @@ export function ProductShell(props: {
   }
   const product = load.data;
   const ctx: ProductContext | null =
-    product === undefined ? null : { product, isOwner: product.role === 'owner', reload };
+    product === undefined
+      ? null
+      : { product, isOwner: product.role === 'owner', canTriage: product.role !== 'viewer', reload };
   const key = props.productKey;
   return (
     <>
