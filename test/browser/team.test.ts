@@ -7,6 +7,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { newClientId, sampleCrash, sendSigned } from '../../scripts/lib/client';
+import { rollUpToTheEnd } from '../emulator/api-client';
 import { requireEnv } from '../emulator/helpers';
 import { dashboardUrl, launchBrowser, newSession, screenshot, seriousA11yViolations, signIn } from './browser';
 
@@ -29,15 +30,6 @@ async function session(email: string): Promise<Page> {
 async function expectAccessible(page: Page, name: string): Promise<void> {
   await screenshot(page, name);
   expect(await seriousA11yViolations(page)).toEqual([]);
-}
-
-async function rollUp(): Promise<void> {
-  for (let i = 0; i < 10; i++) {
-    const res = await fetch(requireEnv('DUMPCATCHER_ROLLUP_URL'), { method: 'POST' });
-    expect(res.status).toBe(200);
-    if (((await res.json()) as { caughtUp?: boolean }).caughtUp) return;
-  }
-  throw new Error('the rollup did not catch up in 10 runs');
 }
 
 /** The owner's invitation as `role`, accepted by a new session of `email`. */
@@ -88,7 +80,7 @@ describe('a team in Chromium', () => {
       body: sampleCrash(),
     });
     expect(sent.status).toBe(202);
-    await rollUp();
+    await rollUpToTheEnd();
     await owner.goto(`${dashboardUrl()}/p/${productKey}/issues`);
     await owner.locator('table.issues tbody tr a').first().click();
     await owner.getByRole('heading', { name: 'Recent crashes' }).waitFor();

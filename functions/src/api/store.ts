@@ -1,6 +1,6 @@
 import { FieldPath, FieldValue, type DocumentData, type Firestore, type UpdateData } from 'firebase-admin/firestore';
 import { DumpcatcherError } from '../shared/errors';
-import { isAlreadyExists, parseStoredDoc, withDates } from '../shared/firestore';
+import { isAlreadyExists, memberRemoval, parseStoredDoc, withDates } from '../shared/firestore';
 import { COLLECTIONS } from '../shared/paths';
 import {
   InvitationDocSchema,
@@ -118,18 +118,7 @@ export function createFirestoreApiStore(db: Firestore, options: { ingestCacheMs:
     },
 
     async removeMember(productKey, uid, now) {
-      await updateExisting(() =>
-        products
-          .doc(productKey)
-          .update(
-            new FieldPath('memberUids'),
-            FieldValue.arrayRemove(uid),
-            new FieldPath('roles', uid),
-            FieldValue.delete(),
-            new FieldPath('updatedAt'),
-            now,
-          ),
-      );
+      await updateExisting(() => products.doc(productKey).update(...memberRemoval(uid, now)));
     },
 
     async setMemberRole(productKey, uid, role, now) {
