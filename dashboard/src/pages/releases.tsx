@@ -2,7 +2,7 @@ import { api, type ReleaseList } from '../api';
 import { RangePicker } from '../components/range-picker';
 import { CrashFree } from '../components/release-health';
 import { FIRST_SDK_WITH_SESSIONS, hasRates, TOO_FEW } from '../release-figures';
-import { Empty, ErrorBox, Link, Loading, Sparkline } from '../components/ui';
+import { Empty, ErrorBox, Link, Loading, Sparkline, TableScroll } from '../components/ui';
 import { exact, lastDays, num, percent } from '../format';
 import { useLoad } from '../hooks';
 import { navigate, RANGES, routeUrl, type Route } from '../router';
@@ -63,7 +63,7 @@ function sessionsPerDay(list: ReleaseList): Map<string, number[]> {
 function ReleaseTable(props: { productKey: string; range: number; list: ReleaseList; busy: boolean }) {
   const perDay = sessionsPerDay(props.list);
   return (
-    <div class="table-scroll" role="region" aria-label="Releases table" tabIndex={0}>
+    <TableScroll label="Releases table">
       <table class="list releases" aria-busy={props.busy}>
         <caption class="visually-hidden">Releases in the last {props.range} days, newest first</caption>
         <thead>
@@ -125,6 +125,6 @@ function ReleaseTable(props: { productKey: string; range: number; list: ReleaseL
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, type GrantedRole, type Invitation } from '../api';
 import { currentUid } from '../auth';
 import type { DashboardConfig } from '../config';
-import { ErrorBox, Loading, Secretish } from '../components/ui';
+import { ErrorBox, Loading, Secretish, TableScroll } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
 import { exact } from '../format';
 import { navigate } from '../router';
@@ -160,75 +160,79 @@ function Members(props: { ctx: ProductContext }) {
   return (
     <section class="card" aria-labelledby="members-h">
       <h2 id="members-h">Members</h2>
-      <table class="list compact">
-        <caption class="visually-hidden">Members of {product.name}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {product.members.map((m) => (
-            <tr key={m.uid}>
-              <td>{m.displayName ?? '—'}</td>
-              <td>{m.email ?? '—'}</td>
-              <td>
-                {isOwner && m.role !== 'owner' ? (
-                  <select
-                    aria-label={`Role of ${m.email ?? m.displayName ?? m.uid}`}
-                    value={m.role}
-                    disabled={action.busy}
-                    onChange={(e) => {
-                      const role = e.currentTarget.value as GrantedRole;
-                      void action
-                        .run(() => api.setMemberRole(product.productKey, m.uid, role))
-                        .then(() => props.ctx.reload());
-                    }}
-                  >
-                    <option value="member">member</option>
-                    <option value="viewer">viewer</option>
-                  </select>
-                ) : (
-                  <span class={`role role-${m.role}`}>{m.role}</span>
-                )}
-              </td>
-              <td>
-                {m.role !== 'owner' && isOwner && (
-                  <button
-                    type="button"
-                    class="secondary"
-                    disabled={action.busy}
-                    onClick={() =>
-                      void action.run(() => api.removeMember(product.productKey, m.uid)).then(() => props.ctx.reload())
-                    }
-                  >
-                    Remove {m.email ?? m.displayName ?? 'member'}
-                  </button>
-                )}
-                {m.role !== 'owner' && !isOwner && m.uid === me && (
-                  <button
-                    type="button"
-                    class="secondary"
-                    disabled={action.busy}
-                    onClick={() =>
-                      void action
-                        .run(() => api.removeMember(product.productKey, m.uid))
-                        .then((ok) => ok && navigate('/'))
-                    }
-                  >
-                    Leave this product
-                  </button>
-                )}
-              </td>
+      <TableScroll label="Members, table">
+        <table class="list compact">
+          <caption class="visually-hidden">Members of {product.name}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Email</th>
+              <th scope="col">Role</th>
+              <th scope="col">
+                <span class="visually-hidden">Actions</span>
+              </th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {product.members.map((m) => (
+              <tr key={m.uid}>
+                <td>{m.displayName ?? '—'}</td>
+                <td>{m.email ?? '—'}</td>
+                <td>
+                  {isOwner && m.role !== 'owner' ? (
+                    <select
+                      aria-label={`Role of ${m.email ?? m.displayName ?? m.uid}`}
+                      value={m.role}
+                      disabled={action.busy}
+                      onChange={(e) => {
+                        const role = e.currentTarget.value as GrantedRole;
+                        void action
+                          .run(() => api.setMemberRole(product.productKey, m.uid, role))
+                          .then(() => props.ctx.reload());
+                      }}
+                    >
+                      <option value="member">member</option>
+                      <option value="viewer">viewer</option>
+                    </select>
+                  ) : (
+                    <span class={`role role-${m.role}`}>{m.role}</span>
+                  )}
+                </td>
+                <td>
+                  {m.role !== 'owner' && isOwner && (
+                    <button
+                      type="button"
+                      class="secondary"
+                      disabled={action.busy}
+                      onClick={() =>
+                        void action
+                          .run(() => api.removeMember(product.productKey, m.uid))
+                          .then(() => props.ctx.reload())
+                      }
+                    >
+                      Remove {m.email ?? m.displayName ?? 'member'}
+                    </button>
+                  )}
+                  {m.role !== 'owner' && !isOwner && m.uid === me && (
+                    <button
+                      type="button"
+                      class="secondary"
+                      disabled={action.busy}
+                      onClick={() =>
+                        void action
+                          .run(() => api.removeMember(product.productKey, m.uid))
+                          .then((ok) => ok && navigate('/'))
+                      }
+                    >
+                      Leave this product
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
       <p class="muted small">
         Members resolve, ignore, reopen and assign issues and comment on them; viewers see everything read-only; only
         the owner manages the product, its keys, people, alerts and mappings.
