@@ -197,7 +197,10 @@ async function main(): Promise<void> {
         .collection('stats')
         .where('by', '==', 'type')
         .get();
-      counted += snap.docs.reduce((n, d) => n + (d.get('total.count') as number), 0);
+      // Every environment's documents only: an environment's copy (with `environment`) counts the same crashes again.
+      counted += snap.docs
+        .filter((d) => d.get('environment') === undefined)
+        .reduce((n, d) => n + (d.get('total.count') as number), 0);
     }
     const issues = (await db.collectionGroup('issues').count().get()).data().count;
 

@@ -3,11 +3,19 @@ import { systemClock, type Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
 import { sendError, sendJson } from '../shared/http';
 import type { AlertRunSummary } from '../alerts/deliver';
-import { logAlertDeliveryFailure, logMalformedReport, logRollupFailure, logRollupRun } from '../shared/logs';
+import {
+  logAlertDeliveryFailure,
+  logMalformedReport,
+  logRegroupFailure,
+  logRollupFailure,
+  logRollupRun,
+} from '../shared/logs';
 import { runRollup, type RollupStore } from './rollup';
 import type { MappingCache } from '../grouping/retrace/cache';
 import type { RollupConfig } from './config';
 import type { UserSweepSummary } from './user-sweep';
+import type { RegroupSummary } from './regroup';
+import type { SearchBackfillSummary } from './search-backfill';
 
 /** Time the retries of due alerts may take at the start of a run. */
 const ALERT_RETRY_BUDGET_MS = 12_000;
@@ -27,8 +35,12 @@ export function createRollupHandler(options: {
   mappings?: MappingCache;
   /** Checks the next developers against Firebase Auth after each rollup (see user-sweep.ts). */
   sweepUsers?: () => Promise<UserSweepSummary>;
+  /** Gives issues stored before search tokens theirs, a step per run (see search-backfill.ts). */
+  backfillSearch?: () => Promise<SearchBackfillSummary>;
   /** Queues and sends alerts (see alerts/deliver.ts): before the rollup for retries due, after it for what it queued. */
   deliverAlerts?: (deadline: Date) => Promise<AlertRunSummary>;
+  /** Merges the issues that waited for a mapping uploaded since (see regroup.ts), before the run's batches. */
+  regroup?: (deadline: Date) => Promise<RegroupSummary>;
 }): HttpFunction {
   const clock = options.clock ?? systemClock;
   // A failing destination or delivery store must never stop the rollup: log it, answer null.
@@ -38,6 +50,16 @@ export function createRollupHandler(options: {
       return await options.deliverAlerts(deadline);
     } catch (err) {
       logAlertDeliveryFailure(err);
+      return null;
+    }
+  };
+  // Likewise a merge that fails (an unreadable issue) is logged and retried by the next run.
+  const regroup = async (deadline: Date): Promise<RegroupSummary | null> => {
+    if (options.regroup === undefined) return null;
+    try {
+      return await options.regroup(deadline);
+    } catch (err) {
+      logRegroupFailure(err);
       return null;
     }
   };
@@ -54,6 +76,7 @@ export function createRollupHandler(options: {
       const started = clock().getTime();
       const budgetMs = options.config.DUMPCATCHER_ROLLUP_BUDGET_SECONDS * 1000;
       const retried = await deliver(new Date(started + Math.min(ALERT_RETRY_BUDGET_MS, budgetMs / 4)));
+      const regrouped = await regroup(new Date(started + budgetMs / 2));
       const spent = Math.ceil((clock().getTime() - started) / 1000);
       const summary = await runRollup({
         store: options.store,
@@ -67,10 +90,13 @@ export function createRollupHandler(options: {
       });
       const delivered = await deliver(new Date(started + budgetMs + ALERT_OVERRUN_MS));
       const users = options.sweepUsers === undefined ? undefined : await options.sweepUsers();
+      const searchBackfill = options.backfillSearch === undefined ? undefined : await options.backfillSearch();
       const alerts = options.deliverAlerts === undefined ? undefined : { before: retried, after: delivered };
       const answer = {
         ...summary,
         ...(users === undefined ? {} : { users }),
+        ...(options.regroup === undefined ? {} : { regroup: regrouped }),
+        ...(searchBackfill === undefined ? {} : { searchBackfill }),
         ...(alerts === undefined ? {} : { alerts }),
       };
       logRollupRun({ ...answer });
