@@ -29,7 +29,8 @@ function Invitations(props: { onAccepted: () => void }) {
           <li key={inv.id} class="invitation">
             <span>
               <strong>{inv.productName ?? inv.productKey}</strong>: {inv.invitedBy.displayName ?? 'Its owner'} invited
-              you to view it (until {exact(inv.expiresAt)}).
+              you {inv.role === 'member' ? 'as a member, to triage its issues' : 'to view it'} (until{' '}
+              {exact(inv.expiresAt)}).
             </span>{' '}
             <button type="button" onClick={() => void act(() => api.acceptInvitation(inv.id))}>
               Accept invitation to {inv.productName ?? inv.productKey}
@@ -132,7 +133,7 @@ export function ProductsPage(props: { config: DashboardConfig }) {
             </p>
           </Empty>
         ) : (
-          <TableScroll label="Products table">
+          <TableScroll label="Your products, table">
             <table class="list">
               <caption class="visually-hidden">Your products</caption>
               <thead>

@@ -281,7 +281,7 @@ export function AlertSettings(props: { ctx: ProductContext }) {
       {load.state === 'error' && <ErrorBox error={load.error} retry={() => void reload()} what="alert destinations" />}
       {load.state === 'ok' && alerts.length === 0 && <p>No destinations yet.</p>}
       {alerts.length > 0 && (
-        <TableScroll label="Alert destinations table">
+        <TableScroll label="Alert destinations, table">
           <table class="list compact">
             <caption class="visually-hidden">Alert destinations of {product.name}</caption>
             <thead>
