@@ -15,10 +15,10 @@ import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { getApps, initializeApp } from 'firebase-admin/app';
-import { getFirestore, type Firestore } from 'firebase-admin/firestore';
-import { reportDocumentId, toStoredReport } from '../functions/src/ingest/stored-report';
-import type { CrashReport, ReportKind, SessionReport, UsageReport } from '../functions/src/ingest/schemas';
+import { getFirestore } from 'firebase-admin/firestore';
+import type { SessionReport, UsageReport } from '../functions/src/ingest/schemas';
 import { loadFixtures } from '../test/unit/grouping/fixtures';
+import { BACKLOG_INSTALLS, backlogCrash, seedBacklog, storedReport } from './lib/backlog';
 import { seedProduct } from './lib/seed';
 import { ROOT, startStack } from './lib/stack';
 
@@ -28,8 +28,7 @@ const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 0);
 const BATCH = process.env.BENCH_BATCH ?? '500';
 const BUDGET = process.env.BENCH_BUDGET_SECONDS ?? '50';
 const DAYS = 3;
-const INSTALLS = 2_000;
-const LABELS = ['checkout', 'search', 'profile', 'sync', undefined];
+const INSTALLS = BACKLOG_INSTALLS;
 const UNIQUE_TRACES = process.env.BENCH_UNIQUE_TRACES === '1';
 
 /** The trace with every line number moved by `shift` (grouping ignores line numbers). */
@@ -54,43 +53,6 @@ interface RunSummary {
   timings: { listMs: number; reduceMs: number; commitMs: number };
 }
 
-/** Writes `count` reports built by `make` with one BulkWriter; answers the seconds it took. */
-async function seed(db: Firestore, count: number, make: (i: number) => { path: string; doc: object }): Promise<number> {
-  const started = Date.now();
-  const writer = db.bulkWriter();
-  for (let i = 0; i < count; i++) {
-    const { path, doc } = make(i);
-    void writer.create(db.doc(path), doc);
-    if (i % 5_000 === 4_999) await writer.flush(); // bounded memory
-  }
-  await writer.close();
-  return (Date.now() - started) / 1000;
-}
-
-/**
- * The document the ingest would store for report `i` (client `i % INSTALLS`, counter `i`), with
- * the `receivedAt` the ingest's store adds (Firestore's request time), here spread in the past.
- */
-function stored(
-  report: CrashReport | UsageReport | SessionReport,
-  productKey: string,
-  kind: ReportKind,
-  i: number,
-  receivedAt: Date,
-): { path: string; doc: object } {
-  const clientId = `client-${i % INSTALLS}`;
-  const id = reportDocumentId(clientId, String(i));
-  const doc = toStoredReport(report, {
-    productKey,
-    clientId,
-    counter: i,
-    acceptedAt: receivedAt,
-    retentionDays: 90,
-    documentId: id,
-  });
-  return { path: `products/${productKey}/${kind}/${id}`, doc: { ...doc, receivedAt } };
-}
-
 async function main(): Promise<void> {
   const fixtures = loadFixtures();
   const logDir = join(ROOT, '.local', 'bench-logs');
@@ -112,27 +74,13 @@ async function main(): Promise<void> {
     const start = Date.now() - DAYS * 86_400_000;
     const spread = (i: number, n: number) => new Date(start + Math.floor((i / n) * (DAYS * 86_400_000 - 60_000)));
 
-    const crashSeconds = await seed(db, CRASHES, (i) => {
-      const f = fixtures[(i * 7) % fixtures.length]!;
-      const productKey = products[i % 2]!.productKey;
-      const label = LABELS[i % LABELS.length];
-      const report: CrashReport = {
-        reportId: randomUUID(),
-        occurredAt: spread(i, CRASHES).toISOString(),
-        exception: {
-          type: f.report.type,
-          message: f.report.message,
-          stacktrace: UNIQUE_TRACES ? shiftLines(f.text, i) : f.text,
-        },
-        app: { name: 'bench', version: `1.${(i >> 4) % 6}.${i % 3}` },
-        runtime: { name: f.report.runtime || 'unknown', version: '1' },
-        os: { name: 'linux' },
-        installId: `install-${String(i % INSTALLS).padStart(6, '0')}`,
-        ...(label === undefined ? {} : { label }),
-      };
-      return stored(report, productKey, 'crashes', i, spread(i, CRASHES));
+    const crashSeconds = await seedBacklog(db, CRASHES, (i) => {
+      const at = spread(i, CRASHES);
+      const trace = UNIQUE_TRACES ? (f: { text: string }) => shiftLines(f.text, i) : undefined;
+      const { report } = backlogCrash(fixtures, i, at, trace);
+      return storedReport(report, products[i % 2]!.productKey, 'crashes', i, at);
     });
-    const usageSeconds = await seed(db, USAGE, (i) => {
+    const usageSeconds = await seedBacklog(db, USAGE, (i) => {
       const productKey = products[i % 2]!.productKey;
       const report: UsageReport = {
         reportId: randomUUID(),
@@ -141,9 +89,9 @@ async function main(): Promise<void> {
         installId: `install-${String(i % INSTALLS).padStart(6, '0')}`,
         metrics: { session_seconds: i % 600, theme: i % 3 === 0 ? 'dark' : 'light', beta: i % 2 === 0 },
       };
-      return stored(report, productKey, 'usage', i, spread(i, USAGE));
+      return storedReport(report, productKey, 'usage', i, spread(i, USAGE));
     });
-    const sessionsSeconds = await seed(db, SESSIONS, (i) => {
+    const sessionsSeconds = await seedBacklog(db, SESSIONS, (i) => {
       const productKey = products[i % 2]!.productKey;
       const at = spread(i, SESSIONS);
       const hour = (back: number) =>
@@ -161,7 +109,7 @@ async function main(): Promise<void> {
           abnormal: i % 11 === 0 ? 1 : 0,
         })),
       };
-      return stored(report, productKey, 'sessions', i, at);
+      return storedReport(report, productKey, 'sessions', i, at);
     });
     console.log(`seeded ${SESSIONS} sessions reports in ${sessionsSeconds.toFixed(1)} s`);
     console.log(

@@ -65,6 +65,8 @@ export interface IssueDelta {
   occurrences: Array<{ version: string; receivedAt: Date }>;
   /** Crash document ids, newest first, at most MAX_RECENT_CRASHES. */
   recentCrashIds: string[];
+  /** When each of `recentCrashIds` was received. */
+  recentCrashTimes: Date[];
   /** Whether the latest crash's trace was retraced, or its mapping was missing; null when it needed none. */
   retrace: RetraceOutcome | null;
   /** The version of the batch's earliest crash of this issue. */
@@ -176,6 +178,7 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
         sketch: createSketch(ISSUE_PRECISION),
         occurrences: [],
         recentCrashIds: [],
+        recentCrashTimes: [],
         retrace: null,
         firstVersion: version,
         releases: new Map(),
@@ -197,7 +200,11 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
     issue.occurrences.push({ version, receivedAt: at });
     if (retrace !== undefined && at >= issue.lastSeen) issue.retrace = retrace;
     issue.recentCrashIds.unshift(id);
-    if (issue.recentCrashIds.length > MAX_RECENT_CRASHES) issue.recentCrashIds.pop();
+    issue.recentCrashTimes.unshift(at);
+    if (issue.recentCrashIds.length > MAX_RECENT_CRASHES) {
+      issue.recentCrashIds.pop();
+      issue.recentCrashTimes.pop();
+    }
 
     const day = utcDay(at);
     issue.daily.set(day, (issue.daily.get(day) ?? 0) + 1);
@@ -294,6 +301,26 @@ export function regressesIssue(
 }
 
 /**
+ * The issue's recent crashes after a batch, newest first by receipt time: a run working
+ * another index shard may apply later crashes first. Stored ids without times (issues stored
+ * before times were kept) count as received at the issue's last seen.
+ */
+function mergeRecentCrashes(
+  current: IssueDoc,
+  delta: IssueDelta,
+): Pick<IssueDoc, 'recentCrashIds' | 'recentCrashTimes'> {
+  const times = current.recentCrashTimes?.length === current.recentCrashIds.length ? current.recentCrashTimes : null;
+  const stored = current.recentCrashIds.map((id, i) => ({ id, at: times?.[i] ?? current.lastSeen }));
+  const added = delta.recentCrashIds.map((id, i) => ({ id, at: delta.recentCrashTimes[i] ?? delta.lastSeen }));
+  const ids = new Set(added.map((c) => c.id));
+  // A stable sort: on equal times the batch's crashes stay ahead, as before times were kept.
+  const merged = [...added, ...stored.filter((c) => !ids.has(c.id))]
+    .sort((a, b) => b.at.getTime() - a.at.getTime())
+    .slice(0, MAX_RECENT_CRASHES);
+  return { recentCrashIds: merged.map((c) => c.id), recentCrashTimes: merged.map((c) => c.at) };
+}
+
+/**
  * The issue after a batch: counts, clients, versions and recent crashes merged, and a resolved
  * issue reopened as `regressed` by a crash received after it was resolved that regressesIssue.
  */
@@ -321,6 +348,7 @@ export function mergeIssue(current: IssueDoc | null, delta: IssueDelta, now: Dat
       statusChangedAt: null,
       regressedInVersion: null,
       recentCrashIds: delta.recentCrashIds.slice(0, MAX_RECENT_CRASHES),
+      recentCrashTimes: delta.recentCrashTimes.slice(0, MAX_RECENT_CRASHES),
       updatedAt: now,
       ...(delta.retrace === null ? {} : { retrace: delta.retrace }),
       firstVersion: delta.firstVersion,
@@ -337,10 +365,7 @@ export function mergeIssue(current: IssueDoc | null, delta: IssueDelta, now: Dat
     clients,
     clientSketch: encoded,
     versions,
-    recentCrashIds: [
-      ...delta.recentCrashIds,
-      ...current.recentCrashIds.filter((id) => !delta.recentCrashIds.includes(id)),
-    ].slice(0, MAX_RECENT_CRASHES),
+    ...mergeRecentCrashes(current, delta),
     updatedAt: now,
     releases: mergeReleases(current.releases, delta.releases),
     daily: mergeIssueDaily(current.daily, delta.daily, now),

@@ -1,5 +1,10 @@
 import { createCloudTasksQueue } from '../../../functions/src/ingest/cloud-tasks';
-import { createRollupTrigger, rollupTaskFor, type RollupTask } from '../../../functions/src/ingest/rollup-trigger';
+import {
+  createRollupTrigger,
+  rollupTaskFor,
+  rollupTaskUrl,
+  type RollupTask,
+} from '../../../functions/src/ingest/rollup-trigger';
 import { RollupTriggerConfigSchema } from '../../../functions/src/ingest/trigger-config';
 import { RollupConfigSchema } from '../../../functions/src/rollup/config';
 
@@ -22,6 +27,15 @@ describe('rollupTaskFor', () => {
     expect(b.name).not.toBe(a.name);
     expect(b.name.slice(0, 8)).not.toBe(a.name.slice(0, 8));
     expect(b.windowStart - a.windowStart).toBe(5);
+  });
+
+  it('asks one run per window for each share of the shards when fanned out, each POSTing its shards', () => {
+    const fanned = { ...policy, fanout: 4 };
+    const tasks = [0, 1, 2, 3, 4, 5, 6, 7].map((shard) => rollupTaskFor(at('2026-12-07T03:00:01Z'), fanned, shard));
+    expect(new Set(tasks.map((t) => t.name)).size).toBe(4);
+    expect(tasks[5]).toEqual({ ...tasks[1], shards: [1, 5] });
+    expect(rollupTaskUrl('https://r.example/rollup', tasks[2]!)).toBe('https://r.example/rollup?shards=2,6');
+    expect(rollupTaskUrl('https://r.example/rollup', rollupTaskFor(0, policy, 3))).toBe('https://r.example/rollup');
   });
 
   it('keeps a task id Cloud Tasks accepts (letters, digits, hyphens, underscores; at most 500)', () => {
@@ -58,10 +72,22 @@ describe('createRollupTrigger', () => {
   it('asks once per window however many reports arrive in it', async () => {
     const h = harness();
     for (let i = 0; i < 1000; i++) {
-      await h.trigger.notify();
+      await h.trigger.notify(0);
       h.advance(10); // 1,000 reports over 10 s: two windows
     }
     expect(h.asked.length).toBe(2);
+  });
+
+  it('asks once per window for each share of the shards its reports fall in, fanned out', async () => {
+    const asked: string[] = [];
+    const trigger = createRollupTrigger({
+      enqueue: async (task) => (asked.push(task.shards!.join(',')), 'created'),
+      policy: { ...policy, fanout: 8 },
+      clock: () => new Date(at('2026-12-07T03:00:00.000Z')),
+      onError: () => undefined,
+    });
+    for (const shard of [3, 3, 5, 3, 5, 0]) await trigger.notify(shard);
+    expect(asked).toEqual(['3', '5', '0']);
   });
 
   it('asks nothing when nothing arrives', () => {
@@ -72,8 +98,8 @@ describe('createRollupTrigger', () => {
 
   it('takes "exists" (another instance asked first) as success', async () => {
     const h = harness(async () => 'exists');
-    await h.trigger.notify();
-    await h.trigger.notify();
+    await h.trigger.notify(0);
+    await h.trigger.notify(0);
     expect([h.asked.length, h.errors]).toEqual([1, []]);
   });
 
@@ -81,11 +107,11 @@ describe('createRollupTrigger', () => {
     const h = harness(async () => {
       throw new Error('PERMISSION_DENIED');
     });
-    await expect(h.trigger.notify()).resolves.toBeUndefined();
-    await h.trigger.notify();
+    await expect(h.trigger.notify(0)).resolves.toBeUndefined();
+    await h.trigger.notify(0);
     expect(h.errors).toEqual([`${h.asked[0]}: PERMISSION_DENIED`]);
     h.advance(5000);
-    await h.trigger.notify();
+    await h.trigger.notify(0);
     expect(h.asked.length).toBe(2);
   });
 });
