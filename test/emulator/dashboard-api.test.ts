@@ -120,7 +120,7 @@ function countingStore(inner: InsightsStore): InsightsStore & { reads: number } 
       counted.reads += Math.max(1, rows.length);
       return rows;
     },
-    getRollupPosition: async () => (counted.reads++, inner.getRollupPosition()),
+    getRollupPositions: async () => (counted.reads++, inner.getRollupPositions()),
   };
   return counted;
 }

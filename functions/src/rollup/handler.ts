@@ -78,7 +78,7 @@ export function createRollupHandler(options: {
       const retried = await deliver(new Date(started + Math.min(ALERT_RETRY_BUDGET_MS, budgetMs / 4)));
       const spent = Math.ceil((clock().getTime() - started) / 1000);
       const summary = await runRollup({
-        store: options.store,
+        store: options.store.forRun?.() ?? options.store,
         clock,
         config: {
           ...options.config,

@@ -72,6 +72,8 @@ export interface RollupStore {
   releaseShards(shards: readonly number[], holder: string): Promise<void>;
   /** Firestore reads and writes this store has made so far. */
   counters(): { reads: number; writes: number };
+  /** A store for one run: the same database and commit turn, counters of its own (runs may overlap in one process). */
+  forRun?(): RollupStore;
 }
 
 /** What a run did; the HTTP answer and the log line. */

@@ -74,7 +74,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * (served by the (shard, receivedAt) collection-group index in firestore.indexes.json); each
  * batch's aggregates and its shard's cursor are written in one transaction.
  */
-export function createFirestoreRollupStore(db: Firestore): RollupStore {
+export function createFirestoreRollupStore(
+  db: Firestore,
+  queue: { tail: Promise<unknown> } = { tail: Promise.resolve() },
+): RollupStore {
   const counts = { reads: 0, writes: 0, turnWaits: 0 };
   const state = db.collection(COLLECTIONS.rollupState);
   const cursorRef = (stream: RollupStream, shard: number) => state.doc(shardCursorId(stream, shard));
@@ -88,10 +91,9 @@ export function createFirestoreRollupStore(db: Firestore): RollupStore {
    * reducing, most of a batch's time, still proceed in parallel. Runs in this process queue
    * here first, so one of them at most asks Firestore.
    */
-  let localQueue: Promise<unknown> = Promise.resolve();
   const inTurn = <T>(commit: () => Promise<T>): Promise<T> => {
-    const turn = localQueue.then(() => inFirestoreTurn(commit));
-    localQueue = turn.catch(() => undefined);
+    const turn = queue.tail.then(() => inFirestoreTurn(commit));
+    queue.tail = turn.catch(() => undefined);
     return turn;
   };
   const inFirestoreTurn = async <T>(commit: () => Promise<T>): Promise<T> => {
@@ -193,5 +195,7 @@ export function createFirestoreRollupStore(db: Firestore): RollupStore {
     },
 
     counters: () => ({ ...counts }),
+
+    forRun: () => createFirestoreRollupStore(db, queue),
   };
 }
