@@ -190,8 +190,10 @@ export function planDeploy(o: DeployOptions): DeployCommand[] {
     // `^;^` makes ";" gcloud's list separator, so the commas inside the allow-list survive.
     fn('api', ['--allow-unauthenticated', '--max-instances=10', '--concurrency=80', '--cpu=1', '--timeout=60s', `--update-env-vars=^;^DUMPCATCHER_ALLOWED_USERS=${o.allowedUsers}`]),
     // Alerts link each issue to the dashboard on Hosting (see docs/alerts.md).
-    // One request per instance (a run is CPU-bound between commits): a run per shard plus the backstop.
-    fn('rollup', ['--no-allow-unauthenticated', `--max-instances=${INDEX_SHARDS + 1}`, '--concurrency=1', '--timeout=60s', `--update-env-vars=DUMPCATCHER_DASHBOARD_URL=https://${o.project}.web.app`]),
+    // One request per instance (a run is CPU-bound between commits): a run per shard plus the
+    // backstop. 1,000-crash batches: commits take turns, so capacity is batch size / commit
+    // time (docs/performance.md#parallel-runs-what-the-rollup-sustains).
+    fn('rollup', ['--no-allow-unauthenticated', `--max-instances=${INDEX_SHARDS + 1}`, '--concurrency=1', '--timeout=60s', `--update-env-vars=DUMPCATCHER_DASHBOARD_URL=https://${o.project}.web.app,DUMPCATCHER_ROLLUP_BATCH_SIZE=1000`]),
     {
       what: 'let the service account invoke the rollup function',
       argv: ['gcloud', 'functions', 'add-invoker-policy-binding', 'rollup', `--region=${o.region}`, `--project=${o.project}`, `--member=serviceAccount:${sa}`],

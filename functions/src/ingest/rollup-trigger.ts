@@ -10,7 +10,8 @@ export interface TriggerPolicy {
   delaySeconds: number;
   /**
    * Runs one window may ask for at once, each for its share of the index shards (shard s goes to
-   * run s mod fanout); 1 asks for one run over every shard. Absent: 1.
+   * run s mod fanout), once this instance stored FANOUT_AFTER_REPORTS reports in its previous
+   * window; below that, and with 1, one run over every shard. Absent: 1.
    */
   fanout?: number;
 }
@@ -40,8 +41,11 @@ export function rollupTaskFor(nowMs: number, policy: TriggerPolicy, shard = 0): 
   const windowStart = startMs / 1000;
   const scheduleAt = new Date(startMs + windowMs + policy.delaySeconds * 1000);
   const fanout = policy.fanout ?? 1;
-  if (fanout <= 1)
-    return { name: `${sha256Hex(String(windowStart)).slice(0, 8)}-rollup-${windowStart}`, windowStart, scheduleAt };
+  // Shards are always named, so a run that finds one held answers 409 and the queue asks again.
+  if (fanout <= 1) {
+    const name = `${sha256Hex(String(windowStart)).slice(0, 8)}-rollup-${windowStart}`;
+    return { name, windowStart, scheduleAt, shards: [...ALL_SHARDS] };
+  }
   const run = shard % fanout;
   return {
     name: `${sha256Hex(`${windowStart}-${run}`).slice(0, 8)}-rollup-${windowStart}-${run}`,
@@ -69,10 +73,17 @@ export interface RollupTrigger {
 }
 
 /**
+ * Reports one instance stores in a window (10 a second at 5 s windows) past which it asks for
+ * parallel runs in the next: a trickle keeps costing one run per window, a flood is rolled up
+ * by up to `fanout` runs at once.
+ */
+export const FANOUT_AFTER_REPORTS = 50;
+
+/**
  * The debounce: the first stored report of a window (and share of the shards) asks for its
  * run, the others of this instance ask nothing (the name is cached) and the other instances'
  * one ask meets `exists`. A failed ask is logged and not repeated in that window: the
- * scheduled rollup is the backstop.
+ * scheduled rollup is the backstop. Runs are fanned out only after a busy window.
  */
 export function createRollupTrigger(options: {
   enqueue: EnqueueRollup;
@@ -80,14 +91,23 @@ export function createRollupTrigger(options: {
   clock: Clock;
   onError: (err: unknown, task: RollupTask) => void;
 }): RollupTrigger {
-  const lastWindow = new Map<number, number>();
-  const fanout = Math.max(1, options.policy.fanout ?? 1);
+  const asked = new Map<string, number>(); // task name → its window
+  const stored = { window: Number.NEGATIVE_INFINITY, count: 0, previous: 0 };
   return {
     async notify(shard) {
-      const task = rollupTaskFor(options.clock().getTime(), options.policy, shard);
-      const run = shard % fanout;
-      if (task.windowStart <= (lastWindow.get(run) ?? Number.NEGATIVE_INFINITY)) return;
-      lastWindow.set(run, task.windowStart);
+      const nowMs = options.clock().getTime();
+      const window = rollupTaskFor(nowMs, { ...options.policy, fanout: 1 }).windowStart;
+      if (window !== stored.window) {
+        const consecutive = window - stored.window === options.policy.windowSeconds;
+        Object.assign(stored, { window, count: 0, previous: consecutive ? stored.count : 0 });
+        // Names are per window and never come back: only this window's are kept.
+        for (const [name, at] of asked) if (at < window) asked.delete(name);
+      }
+      stored.count++;
+      const fanout = stored.previous >= FANOUT_AFTER_REPORTS ? (options.policy.fanout ?? 1) : 1;
+      const task = rollupTaskFor(nowMs, { ...options.policy, fanout }, shard);
+      if (asked.has(task.name)) return;
+      asked.set(task.name, window);
       try {
         await options.enqueue(task);
       } catch (err) {

@@ -3,6 +3,7 @@ import {
   createRollupTrigger,
   rollupTaskFor,
   rollupTaskUrl,
+  FANOUT_AFTER_REPORTS,
   type RollupTask,
 } from '../../../functions/src/ingest/rollup-trigger';
 import { RollupTriggerConfigSchema } from '../../../functions/src/ingest/trigger-config';
@@ -35,7 +36,10 @@ describe('rollupTaskFor', () => {
     expect(new Set(tasks.map((t) => t.name)).size).toBe(4);
     expect(tasks[5]).toEqual({ ...tasks[1], shards: [1, 5] });
     expect(rollupTaskUrl('https://r.example/rollup', tasks[2]!)).toBe('https://r.example/rollup?shards=2,6');
-    expect(rollupTaskUrl('https://r.example/rollup', rollupTaskFor(0, policy, 3))).toBe('https://r.example/rollup');
+    // Not fanned out: one run, which still names its shards (a held one is answered 409 and asked again).
+    expect(rollupTaskUrl('https://r.example/rollup', rollupTaskFor(0, policy, 3))).toBe(
+      'https://r.example/rollup?shards=0,1,2,3,4,5,6,7',
+    );
   });
 
   it('keeps a task id Cloud Tasks accepts (letters, digits, hyphens, underscores; at most 500)', () => {
@@ -78,16 +82,23 @@ describe('createRollupTrigger', () => {
     expect(h.asked.length).toBe(2);
   });
 
-  it('asks once per window for each share of the shards its reports fall in, fanned out', async () => {
+  it('asks one run over every shard for a trickle, and one per shard its reports fall in after a busy window', async () => {
     const asked: string[] = [];
+    let nowMs = at('2026-12-07T03:00:00.000Z');
     const trigger = createRollupTrigger({
       enqueue: async (task) => (asked.push(task.shards!.join(',')), 'created'),
       policy: { ...policy, fanout: 8 },
-      clock: () => new Date(at('2026-12-07T03:00:00.000Z')),
+      clock: () => new Date(nowMs),
       onError: () => undefined,
     });
+    for (let i = 0; i < FANOUT_AFTER_REPORTS; i++) await trigger.notify(i % 8);
+    expect(asked).toEqual(['0,1,2,3,4,5,6,7']);
+    nowMs += 5_000; // the next window, after a busy one: fanned out
     for (const shard of [3, 3, 5, 3, 5, 0]) await trigger.notify(shard);
-    expect(asked).toEqual(['3', '5', '0']);
+    expect(asked.slice(1)).toEqual(['3', '5', '0']);
+    nowMs += 5_000; // after 6 reports: one run again
+    await trigger.notify(4);
+    expect(asked.slice(4)).toEqual(['0,1,2,3,4,5,6,7']);
   });
 
   it('asks nothing when nothing arrives', () => {
@@ -154,7 +165,8 @@ describe('createCloudTasksQueue', () => {
         name: `${queue}/tasks/${task.name}`,
         scheduleTime: '2026-12-07T03:00:08.000Z',
         httpRequest: {
-          url: rollupUrl,
+          // The run's shards in the query; the token's audience is the function's own URL.
+          url: `${rollupUrl}?shards=0,1,2,3,4,5,6,7`,
           httpMethod: 'POST',
           oidcToken: { serviceAccountEmail: INVOKER, audience: rollupUrl },
         },
