@@ -4,11 +4,13 @@
  * per-issue stats, as the rollup writes them) straight into the Firestore emulator, serves the built dashboard, signs in as
  * the owner and opens the issues page BENCH_RUNS times per sort order, cold (a new page each
  * time). Prints the time from navigation to the first page of rows on screen, the api call's
- * own latency, the time from a crash's 202 to the crash on an open overview, and the first
- * page's shipped bytes. Options (env): BENCH_ISSUES (10000),
- * BENCH_RUNS (7).
+ * own latency, the same for searched and filtered lists (`q`, `env`, `version`: a page of
+ * matches and the next page), the time from a crash's 202 to the crash on an open overview,
+ * and the first page's shipped bytes, with the load average beside. Options (env):
+ * BENCH_ISSUES (10000), BENCH_RUNS (7).
  */
 import { createHash } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { getApps, initializeApp } from 'firebase-admin/app';
 import { getFirestore, Timestamp, type Firestore } from 'firebase-admin/firestore';
@@ -20,7 +22,8 @@ import {
   ROW_PRECISION,
   ISSUE_PRECISION,
 } from '../functions/src/grouping/sketch';
-import { chromium } from 'playwright-core';
+import { buildSearchTokens, createFacetSets, addCrashFacets } from '../functions/src/grouping/search-tokens';
+import { chromium, type BrowserContext } from 'playwright-core';
 import { chromiumPath } from '../test/browser/browser';
 import { newClientId, sampleCrash, sendSigned } from './lib/client';
 import { buildDashboard, measureFirstPage, serveDashboard } from './lib/dashboard';
@@ -41,6 +44,37 @@ function median(xs: number[]): number {
 function p90(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(s.length * 0.9))]!;
+}
+
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+/**
+ * What the seeded issues say, for the searched lists: every 10th is a checkout issue, every 4th
+ * from staging (the rest production), every 3rd also seen on 2.3.0, every 7th labelled pay.
+ */
+function issueText(i: number) {
+  const checkout = i % 10 === 0;
+  return {
+    title: checkout
+      ? `CheckoutError: payment declined for order ${i}`
+      : `TypeError: cannot read properties of undefined (reading 'item${i}')`,
+    type: checkout ? 'CheckoutError' : 'TypeError',
+    culprit: checkout ? 'CheckoutService.priceOf' : `src/cart/line-${i % 400}.ts in renderItem`,
+    versions: i % 3 === 0 ? ['1.4.0', '2.3.0'] : ['1.4.0', '1.4.1'],
+    environment: i % 4 === 0 ? 'staging' : 'production',
+    label: i % 7 === 0 ? 'pay' : undefined,
+  };
+}
+
+/** The search tokens the rollup would have written for seeded issue `i`. */
+function tokensOf(i: number): string[] {
+  const text = issueText(i);
+  const facets = createFacetSets();
+  addCrashFacets(facets, { environment: text.environment, label: text.label, app: { name: 'shop' } });
+  return buildSearchTokens(text, [], facets);
 }
 
 function sketchOf(n: number, precision: number): Buffer {
@@ -72,17 +106,17 @@ async function seedIssues(db: Firestore, productKey: string): Promise<void> {
       productKey,
       fingerprint: id,
       source: 'frames',
-      title: `TypeError: cannot read properties of undefined (reading 'item${i}')`,
-      type: 'TypeError',
-      culprit: `src/cart/line-${i % 400}.ts in renderItem`,
+      title: issueText(i).title,
+      type: issueText(i).type,
+      culprit: issueText(i).culprit,
       topFrame: { file: `src/cart/line-${i % 400}.ts`, line: 10 + (i % 90), function: 'renderItem', inApp: true },
       firstSeen: Timestamp.fromMillis(lastSeen.getTime() - 86_400_000 * (i % 30)),
       lastSeen: Timestamp.fromDate(lastSeen),
       count,
       clients: 1 + (count % 700),
       clientSketch: small,
-      versions: ['1.4.0', '1.4.1'],
-      lastVersion: '1.4.1',
+      versions: issueText(i).versions,
+      lastVersion: issueText(i).versions[1]!,
       status: statuses[i % statuses.length]!,
       resolvedInVersion: null,
       statusChangedAt: null,
@@ -90,6 +124,7 @@ async function seedIssues(db: Firestore, productKey: string): Promise<void> {
       recentCrashIds: [],
       updatedAt: Timestamp.fromDate(lastSeen),
       daily,
+      searchTokens: tokensOf(i),
     });
     // The rollup keeps at most 500 values per stats day; the busiest issues fill them.
     if (i < 500)
@@ -114,6 +149,50 @@ async function seedIssues(db: Firestore, productKey: string): Promise<void> {
     });
   }
   await writer.close();
+}
+
+const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+
+/**
+ * RUNS cold loads of an issue list: navigation → its rows on screen (one answer renders them
+ * all, so the first row is the page), or with `next`, a click on Next page → the next page's
+ * first row; the listing call as the page saw it (Resource Timing: request sent → last byte);
+ * and the rows shown.
+ */
+async function timeList(
+  context: BrowserContext,
+  url: string,
+  next: boolean,
+): Promise<{ screen: number[]; apiMs: number[]; rows: number[] }> {
+  const screen: number[] = [];
+  const apiMs: number[] = [];
+  const shown: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const tab = await context.newPage();
+    let started = Date.now();
+    await tab.goto(url);
+    const rows = tab.locator('table.issues tbody tr');
+    const firstTitle = rows.first().locator('td a').first();
+    // The Firestore emulator has no indexes: an array-contains query scans every issue there (performance.md).
+    await firstTitle.waitFor({ timeout: 180_000 }).catch(async (err: unknown) => {
+      const shown = await tab.locator('main').textContent();
+      throw new Error(`no rows at ${url}; the page shows: ${shown ?? ''}`, { cause: err });
+    });
+    if (next) {
+      const first = (await firstTitle.textContent()) ?? '';
+      started = Date.now();
+      await tab.getByRole('button', { name: 'Next page' }).click();
+      await firstTitle.filter({ hasNotText: exactly(first) }).waitFor({ timeout: 180_000 });
+    }
+    screen.push(Date.now() - started);
+    shown.push(await rows.count());
+    const durations = (await tab.evaluate(
+      "performance.getEntriesByType('resource').filter((e) => e.name.includes('/issues?')).map((e) => e.duration)",
+    )) as number[];
+    apiMs.push(durations[next ? 1 : 0] ?? NaN);
+    await tab.close();
+  }
+  return { screen, apiMs, rows: shown };
 }
 
 async function main(): Promise<void> {
@@ -148,27 +227,25 @@ async function main(): Promise<void> {
     console.log(
       `\nIssue list, ${ISSUES} issues, first page of 25 rows, ${RUNS} cold loads each (Chromium, local stack):`,
     );
-    console.log('sort       | to rows on screen p50 / p90 | api call p50 / p90');
-    for (const sort of ['lastSeen', 'count', 'clients']) {
-      const screen: number[] = [];
-      const apiMs: number[] = [];
-      for (let r = 0; r < RUNS; r++) {
-        const tab = await context.newPage();
-        const started = Date.now();
-        await tab.goto(`${dashboard.url}/p/${productKey}/issues?sort=${sort}`);
-        await tab.locator('table.issues tbody tr').nth(24).waitFor();
-        screen.push(Date.now() - started);
-        // The listing call as the page saw it (Resource Timing): request sent → last byte.
-        const durations = (await tab.evaluate(
-          "performance.getEntriesByType('resource').filter((e) => e.name.includes('/issues?')).map((e) => e.duration)",
-        )) as number[];
-        apiMs.push(durations[0] ?? NaN);
-        await tab.close();
-      }
+    console.log(`load average before: ${load()}`);
+    console.log('list                               | to rows on screen p50 / p90 | api call p50 / p90 | rows');
+    const lists: Array<[string, string]> = [
+      ['sort=lastSeen', 'sort=lastSeen'],
+      ['sort=count', 'sort=count'],
+      ['sort=clients', 'sort=clients'],
+      ['q=checkout', 'q=checkout'],
+      ['q=checkout, production', 'q=checkout&env=production'],
+      ['q=checkout, production, 2.3.0', 'q=checkout&env=production&version=2.3.0'],
+      ['  … its next page', 'q=checkout&env=production&version=2.3.0'],
+    ];
+    for (const [name, query] of lists) {
+      const next = name.includes('next page');
+      const { screen, apiMs, rows } = await timeList(context, `${dashboard.url}/p/${productKey}/issues?${query}`, next);
       console.log(
-        `${sort.padEnd(10)} | ${median(screen)} ms / ${p90(screen)} ms${' '.repeat(12)}| ${median(apiMs).toFixed(0)} ms / ${p90(apiMs).toFixed(0)} ms`,
+        `${name.padEnd(34)} | ${median(screen)} ms / ${p90(screen)} ms${' '.repeat(12)}| ${median(apiMs).toFixed(0)} ms / ${p90(apiMs).toFixed(0)} ms | ${median(rows)} rows`,
       );
     }
+    console.log(`load average after: ${load()}`);
     // Freshness as a person sees it: a crash's 202 to the crash on the open overview, no reload.
     const overview = await context.newPage();
     await overview.goto(`${dashboard.url}/p/${productKey}`);

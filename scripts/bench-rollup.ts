@@ -183,6 +183,7 @@ async function main(): Promise<void> {
     const reports = processed + usageProcessed + sessionsProcessed;
     const singleAggregates = await aggregates();
     let counted = 0;
+    // `{day}_type` only: an environment's copy (`{day}_type@{environment}`) counts the same crashes again.
     for (const [path, n] of singleAggregates) if (path.endsWith('_type')) counted += n;
     const issues = (await db.collectionGroup('issues').count().get()).data().count;
 

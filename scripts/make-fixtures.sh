@@ -41,7 +41,7 @@ cp -r "$FIX/python/programs/vendor/fakelib" "$SITE/"
 cp "$FIX/python/programs/checkout-1.2/checkout.py" "$PY/srv/app-1.2.0/"
 cp "$FIX/python/programs/checkout-1.3/checkout.py" "$PY/srv/app-1.3.0/"
 export PYTHONDONTWRITEBYTECODE=1
-for name in simple chained_context chained_cause exception_group exception_group_nested; do
+for name in simple chained_context chained_cause chained_both exception_group exception_group_nested; do
   (cd "$PY/srv/shop" && capture "$FIX/python/$name.txt" python3 "$PY/srv/shop/$name.py")
 done
 (cd "$PY/srv/shop" && capture "$FIX/python/vendored.txt" env PYTHONPATH="$SITE" python3 "$PY/srv/shop/vendored_app.py")
@@ -61,6 +61,7 @@ capture "$FIX/java/orders.txt" java -cp "$JV/classes" com.acme.shop.Orders
 capture "$FIX/java/resources.txt" java -cp "$JV/classes" com.acme.shop.Resources
 capture "$FIX/java/plugins.txt" java -cp "$JV/classes" com.acme.shop.Plugins
 capture "$FIX/java/pricing.txt" java -cp "$JV/classes" com.acme.shop.Pricing
+capture "$FIX/java/payments.txt" java -cp "$JV/classes" com.acme.shop.Payments
 # JDK 9+ hides lambda proxy frames by default; this shows them ($$Lambda$N/0x…), as Java 8 did.
 capture "$FIX/java/pricing-hidden-frames.txt" java -XX:+UnlockDiagnosticVMOptions -XX:+ShowHiddenFrames \
   -cp "$JV/classes" com.acme.shop.Pricing
@@ -78,7 +79,7 @@ mkdir -p "$ND/node_modules"
 cp "$FIX"/node/programs/*.js "$FIX"/node/programs/*.mjs "$ND/"
 cp -r "$FIX/node/programs/vendor/fake-lib" "$ND/node_modules/"
 cp -r "$FIX/node/programs/checkout-1.2.0" "$FIX/node/programs/checkout-1.3.0" "$ND/"
-for name in plain async cause aggregate vendored; do
+for name in plain async cause aggregate cause-aggregate vendored; do
   (cd "$ND" && capture_stdout "$FIX/node/$name.txt" node "$ND/$name.js")
 done
 (cd "$ND" && capture_stdout "$FIX/node/esm.txt" node "$ND/esm.mjs")

@@ -3,18 +3,21 @@
  * as types from functions/src), so the page and the api cannot drift apart silently.
  */
 import type { CrashFeedView } from '../../functions/src/api/crashes';
-import type { CrashView } from '../../functions/src/api/crash-view';
+import type { CrashExceptionView, CrashFrameView, CrashView } from '../../functions/src/api/crash-view';
 import type { IssueDetailView, IssueListRowView, IssueListView, IssueView } from '../../functions/src/api/issues';
 import type { MappingView, UploadTokenView } from '../../functions/src/api/mappings';
 import type { MemberView, ProductView } from '../../functions/src/api/products';
 import type { ReleaseDetailView, ReleaseIssueView, ReleasesView, ReleaseView } from '../../functions/src/api/releases';
 import type { CrashStatsSeriesView, UsageStatsSeriesView } from '../../functions/src/api/stats';
 import type { UserView } from '../../functions/src/api/users';
-import type { IssueStatus, StoredFrame } from '../../functions/src/grouping/schemas';
+import type { EnvironmentsView } from '../../functions/src/api/environments';
+import type { Breadcrumb, IssueStatus, StoredFrame } from '../../functions/src/grouping/schemas';
 import type { Resolution } from '../../functions/src/api/schemas';
 import { idToken } from './auth';
 
 export type { IssueStatus, MemberView, ProductView, Resolution, StoredFrame, UserView };
+/** A crash's breadcrumb, one exception of its cause chain, and a frame with its source lines. */
+export type { Breadcrumb, CrashExceptionView, CrashFrameView };
 
 /** An issue row with its crashes per day over the listing's `days`. */
 export type IssueRow = IssueListRowView;
@@ -95,9 +98,13 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   return json as T;
 }
 
-const q = (params: Record<string, string | number | null | undefined>): string => {
+const q = (params: Record<string, string | number | readonly string[] | null | undefined>): string => {
   const search = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== '') search.set(k, String(v));
+  for (const [k, v] of Object.entries(params)) {
+    // An array is a repeated parameter (`tag=a:1&tag=b:2`).
+    if (Array.isArray(v)) for (const item of v as readonly string[]) search.append(k, item);
+    else if (v !== null && v !== undefined && v !== '') search.set(k, String(v));
+  }
   const s = search.toString();
   return s === '' ? '' : `?${s}`;
 };
@@ -134,7 +141,21 @@ export const api = {
 
   listIssues: (
     key: string,
-    query: { status?: IssueStatus | null; sort?: string; limit?: number; cursor?: string | null; days?: number },
+    query: {
+      status?: IssueStatus | null;
+      sort?: string;
+      limit?: number;
+      cursor?: string | null;
+      days?: number;
+      /** Search and filters (api.md): `tag` repeats as `key:value`. */
+      q?: string;
+      environment?: string | undefined;
+      version?: string;
+      label?: string;
+      type?: string;
+      app?: string;
+      tag?: readonly string[];
+    },
   ) => call<IssuePage>('GET', `${p(key)}/issues${q(query)}`),
   getIssue: (key: string, id: string, days = 30) =>
     call<IssueDetail>('GET', `${p(key)}/issues/${encodeURIComponent(id)}${q({ days })}`),
@@ -145,14 +166,21 @@ export const api = {
   ) => call<IssueView>('PATCH', `${p(key)}/issues/${encodeURIComponent(id)}`, body),
   latestCrashes: (key: string, after: string | null, limit = 20) =>
     call<CrashFeed>('GET', `${p(key)}/crashes${q({ limit, after })}`),
-  crashStats: (key: string, by: 'type' | 'label' | 'line' | 'version' | 'issue', from: string, to: string) =>
-    call<CrashStats>('GET', `${p(key)}/stats${q({ by, from, to, series: 'day' })}`),
-  usageStats: (key: string, from: string, to: string) =>
-    call<UsageStats>('GET', `${p(key)}/stats${q({ by: 'usage', from, to, series: 'day' })}`),
-  listReleases: (key: string, from: string, to: string) =>
-    call<ReleaseList>('GET', `${p(key)}/releases${q({ from, to })}`),
-  getRelease: (key: string, version: string, from: string, to: string) =>
-    call<ReleaseDetail>('GET', `${p(key)}/releases/${encodeURIComponent(version)}${q({ from, to })}`),
+  // `environment` filters to one environment; undefined answers every environment together.
+  crashStats: (
+    key: string,
+    by: 'type' | 'label' | 'line' | 'version' | 'issue',
+    from: string,
+    to: string,
+    environment?: string,
+  ) => call<CrashStats>('GET', `${p(key)}/stats${q({ by, from, to, series: 'day', environment })}`),
+  usageStats: (key: string, from: string, to: string, environment?: string) =>
+    call<UsageStats>('GET', `${p(key)}/stats${q({ by: 'usage', from, to, series: 'day', environment })}`),
+  listReleases: (key: string, from: string, to: string, environment?: string) =>
+    call<ReleaseList>('GET', `${p(key)}/releases${q({ from, to, environment })}`),
+  getRelease: (key: string, version: string, from: string, to: string, environment?: string) =>
+    call<ReleaseDetail>('GET', `${p(key)}/releases/${encodeURIComponent(version)}${q({ from, to, environment })}`),
+  listEnvironments: (key: string) => call<EnvironmentsView>('GET', `${p(key)}/environments`),
 };
 
 /** An alert destination as the api shows it (viewers get only the URL's origin). */

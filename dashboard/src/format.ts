@@ -51,3 +51,28 @@ export function percent(fraction: number | null | undefined): string {
   const hundredths = Math.floor(fraction * 10_000 + 1e-6) / 100;
   return `${hundredths.toLocaleString('en-US', { maximumFractionDigits: 2 })} %`;
 }
+
+/**
+ * A time relative to another (a breadcrumb's to its crash): `−2.4 s`, `−3 min 5 s`, `−2 h 4 min`,
+ * `−3 d 2 h`; `+…` for a time after it, `0 s` for the same. `—` when either is missing or malformed.
+ */
+export function relativeTime(iso: string, to: string | null | undefined): string {
+  const t = Date.parse(iso);
+  const base = to ? Date.parse(to) : Number.NaN;
+  if (Number.isNaN(t) || Number.isNaN(base)) return '—';
+  const ms = t - base;
+  const sign = ms < 0 ? '−' : '+';
+  const abs = Math.abs(ms);
+  if (abs < 50) return '0 s';
+  if (abs < 10_000) return `${sign}${(abs / 1000).toFixed(1)} s`;
+  const s = Math.round(abs / 1000);
+  if (s < 60) return `${sign}${s} s`;
+  if (s < 3600) return `${sign}${Math.floor(s / 60)} min ${s % 60} s`;
+  if (s < 86_400) return `${sign}${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${sign}${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
+}
+
+/** ` in staging` after a figure filtered to one environment; nothing for every environment. */
+export function inEnvironment(env: string | undefined): string {
+  return env === undefined ? '' : ` in ${env}`;
+}

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 
+import { withRememberedEnvironment } from './environment-memory';
 import { parseRoute, type Route } from './routes';
 
 export * from './routes';
@@ -18,7 +19,10 @@ addEventListener('popstate', () => {
   for (const l of listeners) l();
 });
 
-/** The route the current URL names (path and query), re-rendering on every navigation. */
+/**
+ * The route the current URL names (path and query), re-rendering on every navigation; a product
+ * page without `env=` takes the product's remembered environment (environment-memory.ts).
+ */
 export function useRoute(): Route {
   const [, setTick] = useState(0);
   useEffect(() => {
@@ -26,5 +30,5 @@ export function useRoute(): Route {
     listeners.add(l);
     return () => void listeners.delete(l);
   }, []);
-  return parseRoute(location.pathname, location.search);
+  return withRememberedEnvironment(parseRoute(location.pathname, location.search));
 }

@@ -21,6 +21,10 @@ import { createSender } from './alerts/transport';
 import { createMappingCache } from './grouping/retrace/cache';
 import { createFirestoreMappingStore } from './api/mapping-store';
 import { createFirestoreUserSweepStore } from './rollup/users-store';
+import { runRegroup } from './rollup/regroup';
+import { createFirestoreRegroupStore } from './rollup/regroup-store';
+import { backfillSearchTokens } from './rollup/search-backfill';
+import { createFirestoreSearchBackfillStore } from './rollup/search-backfill-store';
 
 const config = loadConfig();
 const apiConfig = loadApiConfig();
@@ -30,6 +34,8 @@ const alertsConfig = loadAlertsConfig();
 const alertStore = createFirestoreAlertStore(getDb());
 const sendAlert = createSender({ allowLoopback: alertsConfig.DUMPCATCHER_ALERTS_ALLOW_LOOPBACK });
 const mappingStore = createFirestoreMappingStore(getDb());
+const rollupMappings = createMappingCache(mappingStore);
+const regroupStore = createFirestoreRegroupStore(getDb());
 
 http(
   'ingest',
@@ -64,8 +70,11 @@ http(
   createRollupHandler({
     store: createFirestoreRollupStore(getDb()),
     config: rollupConfig,
-    mappings: createMappingCache(mappingStore),
+    mappings: rollupMappings,
+    regroup: (deadline) =>
+      runRegroup({ store: regroupStore, mappings: rollupMappings, clock: () => new Date(), deadline }),
     sweepUsers: createUserSweeper(createFirestoreUserSweepStore(getDb(), getAuth(getAdminApp()))),
+    backfillSearch: () => backfillSearchTokens(createFirestoreSearchBackfillStore(getDb())),
     deliverAlerts: (deadline) =>
       runAlertDelivery({
         store: alertStore,

@@ -5,6 +5,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { signInWithGoogle } from '../../scripts/lib/id-token';
+import { callApi } from '../emulator/api-client';
 import { requireEnv } from '../emulator/helpers';
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/lib/chromium/chromium'];
@@ -64,6 +66,27 @@ export async function signIn(page: Page, email: string): Promise<void> {
   await page.getByLabel('Email').fill(email);
   await page.getByRole('button', { name: /^Sign in/ }).click();
   await page.getByRole('heading', { name: 'Your products' }).waitFor();
+}
+
+/** A new verified Google account of the Auth emulator and a product it owns, made through the api; the secret is shown once. */
+export async function createOwnedProduct(
+  email: string,
+  name: string,
+): Promise<{ token: string; productKey: string; secret: string }> {
+  const token = (await signInWithGoogle(requireEnv('FIREBASE_AUTH_EMULATOR_HOST'), { email })).idToken;
+  const created = await callApi(token, 'POST', '/v1/products', { name });
+  if (created.status !== 201) throw new Error(`creating product ${name} answered ${created.status}: ${created.text}`);
+  return { token, productKey: created.json.productKey as string, secret: created.json.secret as string };
+}
+
+/** A session signed in as `email` on the dashboard: its page, the requests it had blocked, and how to close it. */
+export async function signedInSession(
+  browser: Browser,
+  email: string,
+): Promise<{ page: Page; blocked: string[]; close: () => Promise<void> }> {
+  const s = await newSession(browser);
+  await signIn(s.page, email);
+  return { page: s.page, blocked: s.blocked, close: () => s.context.close() };
 }
 
 interface AxeViolation {

@@ -1,17 +1,24 @@
 /**
  * An obfuscated Android crash on the dashboard (Chromium on the test stack): with the release's
  * R8 mapping uploaded, the issue reads as the app's code and the raw view keeps the trace as
- * received; without one, the issue page says which mapping to upload.
+ * received; without one, the issue page says which mapping to upload, and once it is uploaded
+ * the old issue's address opens the readable issue it was merged into.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { newClientId, sendSigned } from '../../scripts/lib/client';
-import { signInWithGoogle } from '../../scripts/lib/id-token';
-import { callApi, rollUpToTheEnd } from '../emulator/api-client';
+import { rollUpToTheEnd } from '../emulator/api-client';
 import { requireEnv } from '../emulator/helpers';
-import { dashboardUrl, launchBrowser, newSession, screenshot, seriousA11yViolations, signIn } from './browser';
+import {
+  createOwnedProduct,
+  dashboardUrl,
+  launchBrowser,
+  screenshot,
+  seriousA11yViolations,
+  signedInSession,
+} from './browser';
 
 const read = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'android', name), 'utf8');
 const OWNER = `android-${randomUUID().slice(0, 8)}@example.com`;
@@ -20,14 +27,14 @@ let page: Page;
 let blocked: string[];
 let closeSession: () => Promise<void>;
 let productKey = '';
+let ownerToken = '';
 
 beforeAll(async () => {
   browser = await launchBrowser();
-  const token = (await signInWithGoogle(requireEnv('FIREBASE_AUTH_EMULATOR_HOST'), { email: OWNER })).idToken;
-  const created = await callApi(token, 'POST', '/v1/products', { name: 'Notes for Android' });
-  expect(created.status).toBe(201);
-  productKey = created.json.productKey as string;
-  const secret = created.json.secret as string;
+  const owned = await createOwnedProduct(OWNER, 'Notes for Android');
+  productKey = owned.productKey;
+  const { token, secret } = owned;
+  ownerToken = token;
   const upload = await fetch(`${requireEnv('DUMPCATCHER_API_URL')}/v1/products/${productKey}/mappings/91be04d`, {
     method: 'PUT',
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'text/plain' },
@@ -57,16 +64,23 @@ beforeAll(async () => {
     expect(res.status).toBe(202);
   }
   await rollUpToTheEnd();
-  const s = await newSession(browser);
-  ({ page, blocked } = s);
-  closeSession = () => s.context.close();
-  await signIn(page, OWNER);
+  ({ page, blocked, close: closeSession } = await signedInSession(browser, OWNER));
 }, 120_000);
 
 afterAll(async () => {
   await closeSession?.();
   await browser?.close();
 });
+
+/** The issue list, then the obfuscated issue, whose page says no mapping is stored. */
+async function openObfuscatedIssue(): Promise<void> {
+  await page.goto(`${dashboardUrl()}/p/${productKey}/issues`);
+  await page.getByRole('link', { name: 'b.d: no note' }).click();
+  await page
+    .getByRole('note')
+    .getByText(/no mapping/)
+    .waitFor();
+}
 
 describe('an obfuscated Android crash on the dashboard', () => {
   it('reads as the app once its mapping is stored, and keeps the trace as received', async () => {
@@ -88,14 +102,28 @@ describe('an obfuscated Android crash on the dashboard', () => {
   }, 60_000);
 
   it('names the mapping to upload when none is stored', async () => {
-    await page.goto(`${dashboardUrl()}/p/${productKey}/issues`);
-    await page.getByRole('link', { name: 'b.d: no note' }).click();
-    await page
-      .getByRole('note')
-      .getByText(/no mapping/)
-      .waitFor();
+    await openObfuscatedIssue();
     await expect(page.getByRole('note').locator('code').first().textContent()).resolves.toBe('deadbee');
     expect(await seriousA11yViolations(page)).toEqual([]);
     expect(blocked).toEqual([]);
+  }, 60_000);
+
+  it('opens the readable issue at the old address once the missing mapping is uploaded', async () => {
+    await openObfuscatedIssue();
+    const oldUrl = page.url();
+    const upload = await fetch(`${requireEnv('DUMPCATCHER_API_URL')}/v1/products/${productKey}/mappings/deadbee`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${ownerToken}`, 'Content-Type': 'text/plain' },
+      body: read('r8-notes-2.1-mapping.txt'),
+    });
+    expect(upload.status).toBe(201);
+    await rollUpToTheEnd();
+    await page.goto(oldUrl);
+    await page.getByRole('heading', { name: 'com.acme.notes.data.MissingNoteException: no note' }).waitFor();
+    await page.waitForURL((url) => url.href !== oldUrl);
+    await page.getByText(/Retraced with mapping/).waitFor();
+    await page.goto(`${dashboardUrl()}/p/${productKey}/issues`);
+    await page.getByRole('link', { name: 'com.acme.notes.data.MissingNoteException: no note' }).waitFor();
+    await expect(page.getByRole('link', { name: 'b.d: no note' }).count()).resolves.toBe(0);
   }, 60_000);
 });

@@ -118,16 +118,23 @@ export type SessionCounts = { ok?: number; errored?: number; crashed?: number; a
 /**
  * One install as an SDK would be: its own client (id and counter) and install id, sending
  * signed sessions reports and fixture crashes of an app version; every report must be accepted.
+ * With `environment`, every report names it (without, none does: the server counts production).
  */
-export function sdkInstall(productKey: string, secret: string, installId: string) {
+export function sdkInstall(productKey: string, secret: string, installId: string, environment?: string) {
   const send = signedSender(productKey, secret);
+  const env = environment === undefined ? {} : { environment };
+  // What every sessions and usage report of this install carries.
+  const report = (version: string) => ({
+    reportId: randomUUID(),
+    occurredAt: new Date().toISOString(),
+    app: { name: 'shop', version },
+    installId,
+    ...env,
+  });
   return {
     sessions: (version: string, buckets: Array<[string, SessionCounts]>) =>
       send('/v1/sessions', {
-        reportId: randomUUID(),
-        occurredAt: new Date().toISOString(),
-        app: { name: 'shop', version },
-        installId,
+        ...report(version),
         sessions: buckets.map(([started, c]) => ({
           started,
           ok: c.ok ?? 0,
@@ -136,6 +143,9 @@ export function sdkInstall(productKey: string, secret: string, installId: string
           abnormal: c.abnormal ?? 0,
         })),
       }),
-    crash: (fixture: string, version: string) => send('/v1/crashes', fixtureCrash(fixture, { version, installId })),
+    crash: (fixture: string, version: string) =>
+      send('/v1/crashes', fixtureCrash(fixture, { version, installId, ...env })),
+    usage: (version: string, metrics: Record<string, string | number | boolean>) =>
+      send('/v1/usage', { ...report(version), metrics }),
   };
 }

@@ -36,7 +36,10 @@ async function countsOf(productKey: string) {
   ]);
   return {
     issues: issues.docs.reduce((n, d) => n + (d.get('count') as number), 0),
-    days: stats.docs.reduce((n, d) => n + (d.get('total.count') as number), 0),
+    // Every environment's documents only: each environment's copy (with `environment`) counts the same crashes again.
+    days: stats.docs
+      .filter((d) => d.get('environment') === undefined)
+      .reduce((n, d) => n + (d.get('total.count') as number), 0),
   };
 }
 

@@ -109,6 +109,8 @@ beforeAll(async () => {
     await setDoc(doc(db, 'products', KEY, 'mappings', '7f3c2a1'), { mapId: '7f3c2a1' });
     await setDoc(doc(db, 'products', KEY, 'mappings', '7f3c2a1', 'chunks', 'g-0000'), { data: 'x' });
     await setDoc(doc(db, 'products', KEY, 'uploadTokens', 'tok1'), { secretHash: '00' });
+    await setDoc(doc(db, 'products', KEY, 'regroupRequests', '7f3c2a1'), { mapId: '7f3c2a1' });
+    await setDoc(doc(db, 'products', KEY, 'mergedIssues', 'a'.repeat(64)), { mergedInto: 'b'.repeat(64) });
     await setDoc(doc(db, 'invitations', INVITATION), {
       productKey: KEY,
       email: 'ivy@example.com',
@@ -198,11 +200,13 @@ describe('products/{key} subcollections', () => {
   });
 });
 
-describe('products/{key} mappings and upload tokens', () => {
+describe('products/{key} mappings, upload tokens, regroup requests and merged issues', () => {
   const paths = [
     ['mappings', '7f3c2a1'],
     ['mappings', '7f3c2a1', 'chunks', 'g-0000'],
     ['uploadTokens', 'tok1'],
+    ['regroupRequests', '7f3c2a1'],
+    ['mergedIssues', 'a'.repeat(64)],
   ];
   it.each(paths)('refuses the owner reading %s/%s…', async (...segments) => {
     await assertFails(getDoc(doc(google('alice'), 'products', KEY, ...segments)));

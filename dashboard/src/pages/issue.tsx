@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type IssueDetail, type Resolution } from '../api';
 import { DailyChart } from '../components/chart';
 import { CrashCard } from '../components/stack-trace';
@@ -6,7 +6,7 @@ import { ErrorBox, Link, Loading } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
 import { ago, exact, lastDays, num, plural } from '../format';
 import { affectsShare } from '../release-figures';
-import { productPath } from '../router';
+import { issuePath, navigate, productPath } from '../router';
 import type { ProductContext } from './product-shell';
 
 type ResolutionKind = 'nextRelease' | 'inVersion' | 'now';
@@ -124,6 +124,11 @@ export function IssuePage(props: { productKey: string; product: ProductContext |
   const [load, reload] = useLoad(() => api.getIssue(key, props.issueId, 30), [key, props.issueId]);
   const [index, setIndex] = useState(0);
   const issue = load.data;
+  // An obfuscated issue merged into its readable one once its mapping came: the address is the survivor's.
+  const survivor = issue?.redirectedFrom === undefined ? undefined : issue.id;
+  useEffect(() => {
+    if (survivor !== undefined && survivor !== props.issueId) navigate(issuePath(key, survivor), { replace: true });
+  }, [key, survivor, props.issueId]);
   if (issue === undefined) {
     if (load.state === 'error')
       return load.error instanceof ApiError && load.error.status === 404 ? (
@@ -152,7 +157,7 @@ export function IssuePage(props: { productKey: string; product: ProductContext |
         <p class="notice warn" role="note">
           This trace is obfuscated (ProGuard/R8) and no mapping <code>{issue.retrace.mapId}</code> is stored yet. Upload
           the build's <code>mapping.txt</code> under that id (Settings → Mappings, or with an upload token from the
-          build server) and new crashes read as your code.
+          build server): the next rollup merges this issue into the readable one, and new crashes read as your code.
         </p>
       )}
       {issue.retrace?.status === 'retraced' && (

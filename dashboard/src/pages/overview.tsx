@@ -3,11 +3,11 @@ import { api, type CrashItem, type CrashStats, type IssueRow, type Release, type
 import { DailyChart } from '../components/chart';
 import { Empty, ErrorBox, Link, Loading } from '../components/ui';
 import { useLoad } from '../hooks';
-import { ago, exact, lastDays, num, percent, plural } from '../format';
+import { ago, exact, inEnvironment, lastDays, num, percent, plural } from '../format';
 import { RangePicker } from '../components/range-picker';
 import { CrashFree, CrashFreeFacts } from '../components/release-health';
 import { FIRST_SDK_WITH_SESSIONS } from '../release-figures';
-import { issuePath, navigate, productPath, routeUrl, RANGES, type Route } from '../router';
+import { issuePath, navigate, productPath, routeUrl, withEnvironment, RANGES, type Route } from '../router';
 
 /** How often the overview asks for crashes newer than the last it has. */
 const LIVE_POLL_MS = 2000;
@@ -160,7 +160,13 @@ function Breakdown(props: { title: string; stats: CrashStats | undefined }) {
 }
 
 /** One release beside another on the overview. */
-function ReleaseFigures(props: { productKey: string; range: number; role: string; release: Release | undefined }) {
+function ReleaseFigures(props: {
+  productKey: string;
+  range: number;
+  env: string | undefined;
+  role: string;
+  release: Release | undefined;
+}) {
   const r = props.release;
   return (
     <section class="release-card" aria-label={props.role}>
@@ -169,7 +175,14 @@ function ReleaseFigures(props: { productKey: string; range: number; role: string
         {r && (
           <>
             :{' '}
-            <Link href={routeUrl({ page: 'release', key: props.productKey, version: r.version, range: props.range })}>
+            <Link
+              href={routeUrl(
+                withEnvironment(
+                  { page: 'release', key: props.productKey, version: r.version, range: props.range },
+                  props.env,
+                ),
+              )}
+            >
               {r.version}
             </Link>
           </>
@@ -195,12 +208,14 @@ function ReleaseFigures(props: { productKey: string; range: number; role: string
 }
 
 /** The overview's lead: crash-free sessions and installs over the range, the latest release beside the one before. */
-function ReleaseHealth(props: { productKey: string; range: number; list: ReleaseList }) {
+function ReleaseHealth(props: { productKey: string; range: number; env: string | undefined; list: ReleaseList }) {
   const { total, releases } = props.list;
-  const all = routeUrl({ page: 'releases', key: props.productKey, range: props.range });
+  const all = routeUrl(withEnvironment({ page: 'releases', key: props.productKey, range: props.range }, props.env));
   return (
     <section class="card lead" aria-labelledby="health-h">
-      <h2 id="health-h">Release health, last {props.range} days</h2>
+      <h2 id="health-h">
+        Release health, last {props.range} days{inEnvironment(props.env)}
+      </h2>
       {total.sessions === 0 ? (
         <p class="muted">
           No sessions yet: the SDKs send them from version {FIRST_SDK_WITH_SESSIONS} on. See docs/release-health.md.
@@ -228,12 +243,14 @@ function ReleaseHealth(props: { productKey: string; range: number; list: Release
             <ReleaseFigures
               productKey={props.productKey}
               range={props.range}
+              env={props.env}
               role="Latest release"
               release={releases[0]}
             />
             <ReleaseFigures
               productKey={props.productKey}
               range={props.range}
+              env={props.env}
               role="The release before"
               release={releases[1]}
             />
@@ -249,22 +266,22 @@ function ReleaseHealth(props: { productKey: string; range: number; list: Release
 
 /** Crashes per day, top issues, breakdowns, and crashes as they arrive. */
 export function OverviewPage(props: { route: Extract<Route, { page: 'overview' }> }) {
-  const { key, range } = props.route;
+  const { key, range, env } = props.route;
   const [from, to] = lastDays(range);
   const [load, reload] = useLoad(
     () =>
       Promise.all([
-        api.crashStats(key, 'type', from, to),
-        api.crashStats(key, 'version', from, to),
-        api.crashStats(key, 'label', from, to),
+        api.crashStats(key, 'type', from, to, env),
+        api.crashStats(key, 'version', from, to, env),
+        api.crashStats(key, 'label', from, to, env),
         api.listIssues(key, { status: 'unresolved', sort: 'count', limit: 5, days: 0 }),
         api.listIssues(key, { status: 'regressed', sort: 'lastSeen', limit: 5, days: 0 }),
       ]),
-    [key, from, to],
+    [key, from, to, env],
   );
   const [byType, byVersion, byLabel, unresolved, regressed] = load.data ?? [];
   // Its own read: release health failing leaves the crash numbers standing, and the other way round.
-  const [health, reloadHealth] = useLoad(() => api.listReleases(key, from, to), [key, from, to]);
+  const [health, reloadHealth] = useLoad(() => api.listReleases(key, from, to, env), [key, from, to, env]);
   const numbersTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => () => clearTimeout(numbersTimer.current), []);
   const onArrived = () => {
@@ -295,7 +312,7 @@ export function OverviewPage(props: { route: Extract<Route, { page: 'overview' }
         <ErrorBox error={health.error} retry={() => void reloadHealth()} what="release health" />
       )}
       {health.data === undefined && health.state === 'loading' && <Loading what="release health" />}
-      {health.data !== undefined && <ReleaseHealth productKey={key} range={range} list={health.data} />}
+      {health.data !== undefined && <ReleaseHealth productKey={key} range={range} env={env} list={health.data} />}
       {load.state === 'error' && <ErrorBox error={load.error} retry={() => void reload()} what="the numbers" />}
       {load.data === undefined && load.state === 'loading' && <Loading what="the numbers" />}
       {byType && (
@@ -303,6 +320,7 @@ export function OverviewPage(props: { route: Extract<Route, { page: 'overview' }
           <p class="figure">
             <strong>{plural(byType.total.count, 'crash', 'crashes')}</strong> from{' '}
             <strong>{plural(byType.total.clients, 'client', 'clients')}</strong> in the last {range} days
+            {inEnvironment(env)}
           </p>
           <DailyChart
             title={`Crashes per day, last ${range} days (UTC)`}

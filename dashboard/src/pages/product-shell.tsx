@@ -1,8 +1,12 @@
 import type { ComponentChildren } from 'preact';
 import { api, ApiError, type ProductDetail } from '../api';
+import { EnvironmentPicker } from '../components/environment-picker';
 import { ErrorBox, Link } from '../components/ui';
 import { useLoad } from '../hooks';
 import { productPath, type Route } from '../router';
+
+/** Pages whose figures the environment filters (settings has none). */
+const FILTERED = new Set<Route['page']>(['overview', 'issues', 'issue', 'releases', 'release', 'usage']);
 
 /** A loaded product and a way to reload it after a change. */
 export interface ProductContext {
@@ -22,7 +26,7 @@ const TABS = [
 /** Loads one product (404 for strangers) and frames its pages with the product's tabs. */
 export function ProductShell(props: {
   productKey: string;
-  route: Route;
+  route: Extract<Route, { key: string }>;
   /** Gets null while the product loads: pages that need only the key start their own reads at once. */
   children: (ctx: ProductContext | null) => ComponentChildren;
 }) {
@@ -48,6 +52,10 @@ export function ProductShell(props: {
   const ctx: ProductContext | null =
     product === undefined ? null : { product, isOwner: product.role === 'owner', reload };
   const key = props.productKey;
+  const env = props.route.env;
+  // Every tab keeps the environment, so moving between pages never drops the filter.
+  const tabUrl = (section: Parameters<typeof productPath>[1]) =>
+    env === undefined ? productPath(key, section) : `${productPath(key, section)}?${new URLSearchParams({ env })}`;
   return (
     <>
       <div class="product-head">
@@ -68,7 +76,7 @@ export function ProductShell(props: {
             {TABS.map((t) => (
               <li key={t.label}>
                 <Link
-                  href={productPath(key, t.section)}
+                  href={tabUrl(t.section)}
                   aria-current={(t.pages as readonly string[]).includes(props.route.page) ? 'page' : undefined}
                 >
                   {t.label}
@@ -77,6 +85,7 @@ export function ProductShell(props: {
             ))}
           </ul>
         </nav>
+        {FILTERED.has(props.route.page) && <EnvironmentPicker route={props.route} />}
       </div>
       <main id="main">{props.children(ctx)}</main>
     </>

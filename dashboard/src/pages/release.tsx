@@ -4,18 +4,18 @@ import { RangePicker } from '../components/range-picker';
 import { CrashFreeFacts } from '../components/release-health';
 import { hasRates, TOO_FEW } from '../release-figures';
 import { ErrorBox, Link, Loading } from '../components/ui';
-import { ago, exact, lastDays, num, percent, plural } from '../format';
+import { ago, exact, inEnvironment, lastDays, num, percent, plural } from '../format';
 import { useLoad } from '../hooks';
-import { issuePath, navigate, RANGES, routeUrl, type Route } from '../router';
+import { issuePath, navigate, RANGES, routeUrl, withEnvironment, type Route } from '../router';
 
 /** One release over a range: its figures, crash-free sessions and sessions per day, and its issues. */
 export function ReleasePage(props: { route: Extract<Route, { page: 'release' }> }) {
   const { route } = props;
-  const { key, version, range } = route;
+  const { key, version, range, env } = route;
   const [from, to] = lastDays(range);
-  const [load, reload] = useLoad(() => api.getRelease(key, version, from, to), [key, version, from, to]);
+  const [load, reload] = useLoad(() => api.getRelease(key, version, from, to, env), [key, version, from, to, env]);
   const release = load.data;
-  const releases = routeUrl({ page: 'releases', key, range });
+  const releases = routeUrl(withEnvironment({ page: 'releases', key, range }, env));
   return (
     <article class="release">
       <p class="crumbs">
@@ -32,7 +32,7 @@ export function ReleasePage(props: { route: Extract<Route, { page: 'release' }> 
       {load.state === 'error' &&
         (load.error instanceof ApiError && load.error.status === 404 ? (
           <p>
-            Release <code>{version}</code> has no sessions or crashes in the last {range} days.{' '}
+            Release <code>{version}</code> has no sessions or crashes in the last {range} days{inEnvironment(env)}.{' '}
             <Link href={releases}>See every release</Link>
           </p>
         ) : (

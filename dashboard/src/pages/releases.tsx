@@ -5,13 +5,13 @@ import { FIRST_SDK_WITH_SESSIONS, hasRates, TOO_FEW } from '../release-figures';
 import { Empty, ErrorBox, Link, Loading, Sparkline } from '../components/ui';
 import { exact, lastDays, num, percent } from '../format';
 import { useLoad } from '../hooks';
-import { navigate, RANGES, routeUrl, type Route } from '../router';
+import { navigate, RANGES, routeUrl, withEnvironment, type Route } from '../router';
 
 /** Every release's health over a range, newest first: crash-free sessions and installs, adoption, sessions, new issues. */
 export function ReleasesPage(props: { route: Extract<Route, { page: 'releases' }> }) {
-  const { key, range } = props.route;
+  const { key, range, env } = props.route;
   const [from, to] = lastDays(range);
-  const [load, reload] = useLoad(() => api.listReleases(key, from, to), [key, from, to]);
+  const [load, reload] = useLoad(() => api.listReleases(key, from, to, env), [key, from, to, env]);
   const list = load.data;
   return (
     <>
@@ -29,7 +29,7 @@ export function ReleasesPage(props: { route: Extract<Route, { page: 'releases' }
         (list.releases.length === 0 ? (
           <NoSessions range={range} />
         ) : (
-          <ReleaseTable productKey={key} range={range} list={list} busy={load.state === 'loading'} />
+          <ReleaseTable productKey={key} range={range} env={env} list={list} busy={load.state === 'loading'} />
         ))}
     </>
   );
@@ -60,7 +60,13 @@ function sessionsPerDay(list: ReleaseList): Map<string, number[]> {
   return perDay;
 }
 
-function ReleaseTable(props: { productKey: string; range: number; list: ReleaseList; busy: boolean }) {
+function ReleaseTable(props: {
+  productKey: string;
+  range: number;
+  env: string | undefined;
+  list: ReleaseList;
+  busy: boolean;
+}) {
   const perDay = sessionsPerDay(props.list);
   return (
     <div class="table-scroll" role="region" aria-label="Releases table" tabIndex={0}>
@@ -84,7 +90,12 @@ function ReleaseTable(props: { productKey: string; range: number; list: ReleaseL
             <tr key={r.version}>
               <th scope="row">
                 <Link
-                  href={routeUrl({ page: 'release', key: props.productKey, version: r.version, range: props.range })}
+                  href={routeUrl(
+                    withEnvironment(
+                      { page: 'release', key: props.productKey, version: r.version, range: props.range },
+                      props.env,
+                    ),
+                  )}
                 >
                   {r.version}
                 </Link>

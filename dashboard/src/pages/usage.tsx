@@ -2,15 +2,15 @@ import { api, type UsageStats } from '../api';
 import { DailyChart } from '../components/chart';
 import { Empty, ErrorBox, Loading } from '../components/ui';
 import { useLoad } from '../hooks';
-import { lastDays, num } from '../format';
+import { inEnvironment, lastDays, num } from '../format';
 import { RangePicker } from '../components/range-picker';
 import { navigate, routeUrl, RANGES, type Route } from '../router';
 
 /** What usage reports say: installs per day, and each metric's values over a range. */
 export function UsagePage(props: { route: Extract<Route, { page: 'usage' }> }) {
-  const { key, range } = props.route;
+  const { key, range, env } = props.route;
   const [from, to] = lastDays(range);
-  const [load, reload] = useLoad(() => api.usageStats(key, from, to), [key, from, to]);
+  const [load, reload] = useLoad(() => api.usageStats(key, from, to, env), [key, from, to, env]);
   const usage = load.data;
   const metrics = new Map<string, UsageStats['rows']>();
   for (const row of usage?.rows ?? []) {
@@ -43,7 +43,7 @@ export function UsagePage(props: { route: Extract<Route, { page: 'usage' }> }) {
             <section class="card">
               <p class="figure">
                 <strong>{num(usage.installs)}</strong> distinct installs sent <strong>{num(usage.reports)}</strong>{' '}
-                usage reports in the last {range} days
+                usage reports in the last {range} days{inEnvironment(env)}
               </p>
               <DailyChart
                 title={`Distinct installs per day, last ${range} days (UTC)`}

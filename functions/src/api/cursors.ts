@@ -26,24 +26,38 @@ function decode<S extends z.ZodType>(schema: S, text: string, param: string): z.
   return result.data;
 }
 
-/** The listing an issue cursor belongs to: a cursor of another product, sort or status is refused. */
+/** The listing an issue cursor belongs to: a cursor of another product, sort, status or filter is refused. */
 export interface IssueListing {
   productKey: string;
   sort: IssueCursor['s'];
   status: IssueCursor['st'];
+  /** A hash of the search and filters; null for the unfiltered listing. */
+  filter: string | null;
 }
 
 /** The `nextCursor` after a row with this sort value and id. */
 export function encodeIssueCursor(listing: IssueListing, value: number, id: string): string {
-  const cursor: IssueCursor = { k: listing.productKey, s: listing.sort, st: listing.status, v: value, id };
+  const cursor: IssueCursor = {
+    k: listing.productKey,
+    s: listing.sort,
+    st: listing.status,
+    ...(listing.filter === null ? {} : { f: listing.filter }),
+    v: value,
+    id,
+  };
   return encode(cursor);
 }
 
 /** Reads a `cursor` parameter back: 400 invalid_argument naming `cursor` when malformed or foreign. */
 export function decodeIssueCursor(text: string, listing: IssueListing): { value: number; id: string } {
   const cursor = decode(IssueCursorSchema, text, 'cursor');
-  if (cursor.k !== listing.productKey || cursor.s !== listing.sort || cursor.st !== listing.status)
-    throw badCursor('cursor', 'belongs to another listing (product, sort or status)');
+  if (
+    cursor.k !== listing.productKey ||
+    cursor.s !== listing.sort ||
+    cursor.st !== listing.status ||
+    (cursor.f ?? null) !== listing.filter
+  )
+    throw badCursor('cursor', 'belongs to another listing (product, sort, status or filters)');
   return { value: cursor.v, id: cursor.id };
 }
 

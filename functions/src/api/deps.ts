@@ -111,12 +111,14 @@ export interface IssuePageQuery {
   limit: number;
   /** Start after this row (its sort value, lastSeen as epoch ms, and id); null for the first page. */
   after: { value: number; id: string } | null;
+  /** Only issues whose `searchTokens` hold this token (grouping/search-tokens.ts); absent: all. */
+  token?: string | undefined;
 }
 
 /** What the issue and stats routes read and write; the Firestore adapter is api/insights-store.ts. */
 export interface InsightsStore {
   getProduct(productKey: string): Promise<ProductDoc | null>;
-  /** Issues of a product, optionally of one status, by `sort` descending, then id descending. */
+  /** Issues of a product, optionally of one status and holding one token, by `sort` descending, then id descending. */
   listIssues(productKey: string, query: IssuePageQuery): Promise<Array<{ id: string; issue: IssueDoc }>>;
   getIssue(productKey: string, id: string): Promise<IssueDoc | null>;
   /** Issues whose `field` is at or after `from` and before `until` (null: no end), by `field` descending. */
@@ -129,6 +131,8 @@ export interface InsightsStore {
   ): Promise<Array<{ id: string; issue: IssueDoc }>>;
   /** Raw crash documents that still exist (TTL may have deleted some), in the order asked. */
   getCrashes(productKey: string, ids: readonly string[]): Promise<Array<{ id: string; data: Record<string, unknown> }>>;
+  /** The issue a merged issue was merged into (`mergedIssues/{id}`), null when it was not merged. */
+  getMergedInto?(productKey: string, id: string): Promise<string | null>;
   /**
    * Sets the status fields of an existing issue atomically, as `decide` computes them from the
    * issue read in the same transaction; null when there is no such issue.

@@ -2,7 +2,7 @@ import { FieldPath, Timestamp, type DocumentData, type Firestore, type Query } f
 import { ProductDocSchema } from './schemas';
 import { ALL_SHARDS, COLLECTIONS, shardCursorId } from '../shared/paths';
 import { fieldsWithDates, fromMicros, parseStoredDoc, toMicros, withDates } from '../shared/firestore';
-import { CursorSchema, IssueDocSchema, type IssueDoc } from '../grouping/schemas';
+import { CursorSchema, IssueDocSchema, MergedIssueDocSchema, type IssueDoc } from '../grouping/schemas';
 import type { InsightsStore } from './deps';
 
 function parseIssue(path: string, data: DocumentData | undefined): IssueDoc {
@@ -24,9 +24,10 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
     async listIssues(productKey, query) {
       // Ties on the sort value are broken by id, in the same direction, so a cursor is exact;
       // status + order needs the composite indexes in firestore.indexes.json, the order alone
-      // the automatic single-field ones.
+      // the automatic single-field ones; a token, the ones beginning with searchTokens.
       const issues = product(productKey).collection(COLLECTIONS.issues);
-      let q: Query = query.status === undefined ? issues : issues.where('status', '==', query.status);
+      let q: Query = query.token === undefined ? issues : issues.where('searchTokens', 'array-contains', query.token);
+      if (query.status !== undefined) q = q.where('status', '==', query.status);
       q = q.orderBy(query.sort, 'desc').orderBy(FieldPath.documentId(), 'desc');
       if (query.after !== null) {
         const value = query.sort === 'lastSeen' ? Timestamp.fromMillis(query.after.value) : query.after.value;
@@ -39,6 +40,11 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
     async getIssue(productKey, id) {
       const snap = await product(productKey).collection(COLLECTIONS.issues).doc(id).get();
       return snap.exists ? parseIssue(snap.ref.path, snap.data()) : null;
+    },
+
+    async getMergedInto(productKey, id) {
+      const snap = await product(productKey).collection(COLLECTIONS.mergedIssues).doc(id).get();
+      return snap.exists ? parseStoredDoc(MergedIssueDocSchema, snap.ref.path, snap.data()).mergedInto : null;
     },
 
     async listIssuesBetween(productKey, field, from, until, limit) {

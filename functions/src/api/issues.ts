@@ -16,6 +16,8 @@ import { toCrashView, type CrashView } from './crash-view';
 import { decodeIssueCursor, encodeIssueCursor } from './cursors';
 import { issueDailyCounts, issueDailyFromDoc, lastDays, statsDocId, type IssueDayPoint } from './series';
 import { loadProductFor, type Caller } from './access';
+import { canonicalFilter, indexedToken, isFiltered, matchesFilter, type IssueFilter } from '../grouping/search-tokens';
+import { sha256Hex } from '../shared/sha256';
 import type { InsightsStore } from './deps';
 
 /** The crash view, re-exported for callers that import the issue types from here. */
@@ -62,7 +64,10 @@ export interface IssueListRowView extends IssueSummaryView {
 /** Answer of `GET /v1/products/{key}/issues`. */
 export interface IssueListView {
   issues: IssueListRowView[];
-  /** Pass as `cursor` for the next page; null on the last page. */
+  /**
+   * Pass as `cursor` for the next page; null on the last page. A searched or filtered page may
+   * hold fewer than `limit` issues (even none) and still have a next page: see api.md.
+   */
   nextCursor: string | null;
   /** The UTC days `daily` counts, oldest first, ending today. */
   days: string[];
@@ -78,6 +83,8 @@ export interface IssueDetailView extends IssueView {
   installs: IssueInstallsView;
   /** The newest version seen: resolving in the next release now keeps crashes up to it from reopening the issue. */
   newestVersion: string | null;
+  /** Set when the id asked for is an issue merged into this one (after its mapping was uploaded): that id. */
+  redirectedFrom?: string;
 }
 
 /** The installs an issue affected. */
@@ -131,11 +138,77 @@ function sortValue(issue: IssueDoc, sort: IssueSort): number {
   return sort === 'lastSeen' ? issue.lastSeen.getTime() : issue[sort];
 }
 
+/** Most issues one page of a searched or filtered listing reads before answering with the matches found so far. */
+export const MAX_SCAN_PER_PAGE = 300;
+
+type IssueRow = { id: string; issue: IssueDoc };
+type ListQuery = z.infer<typeof ListIssuesQuerySchema>;
+
+function filterOf(query: ListQuery): IssueFilter {
+  return {
+    q: query.q,
+    environment: query.environment,
+    version: query.version,
+    label: query.label,
+    type: query.type,
+    app: query.app,
+    tags: query.tag,
+  };
+}
+
 /**
- * `GET /v1/products/{key}/issues?status=&sort=lastSeen|count|clients&limit=&cursor=&days=`: any
- * member. Reads per page: the product and the rows shown plus one; the sparklines come from the
- * rows' own per-day counts. Only while a row shown was stored before those were kept (and was seen
- * within `days`) does the page also read one stats document per day.
+ * One page of matches: Firestore is asked for the filter's most selective token (`array-contains`),
+ * the other conditions are checked here, reading ever larger chunks until a page and one more
+ * row match or MAX_SCAN_PER_PAGE issues were read. `resume` is where the next page starts: after
+ * the last row shown, or after the last issue read when the scan stopped first; null at the end.
+ */
+async function scanMatches(
+  store: InsightsStore,
+  productKey: string,
+  query: ListQuery,
+  filter: IssueFilter,
+  after: { value: number; id: string } | null,
+): Promise<{ shown: IssueRow[]; resume: { value: number; id: string } | null }> {
+  const token = indexedToken(filter) ?? undefined;
+  const matched: IssueRow[] = [];
+  let position = after;
+  let scanned = 0;
+  let chunk = query.limit + 1;
+  let exhausted = false;
+  while (matched.length <= query.limit && scanned < MAX_SCAN_PER_PAGE) {
+    const size = Math.min(chunk, MAX_SCAN_PER_PAGE - scanned);
+    const rows = await store.listIssues(productKey, {
+      status: query.status,
+      sort: query.sort,
+      limit: size,
+      after: position,
+      token,
+    });
+    scanned += rows.length;
+    for (const row of rows) {
+      position = { value: sortValue(row.issue, query.sort), id: row.id };
+      if (matchesFilter(row.issue, filter) && matched.push(row) > query.limit) break;
+    }
+    if (rows.length < size) {
+      exhausted = true;
+      break;
+    }
+    chunk *= 2;
+  }
+  const shown = matched.slice(0, query.limit);
+  const last = shown[shown.length - 1];
+  if (matched.length > query.limit && last !== undefined)
+    return { shown, resume: { value: sortValue(last.issue, query.sort), id: last.id } };
+  return { shown, resume: exhausted ? null : position };
+}
+
+/**
+ * `GET /v1/products/{key}/issues?status=&sort=lastSeen|count|clients&limit=&cursor=&days=` and
+ * the search and filters `q`, `environment`, `version`, `label`, `type`, `app`, `tag`: any
+ * member. Reads per page: the product and the rows shown plus one; filtered, the issues scanned
+ * (at most MAX_SCAN_PER_PAGE) plus one. The sparklines come from the rows' own per-day counts.
+ * Only while a row shown was stored before those were kept (and was seen within `days`) does the
+ * page also read one stats document per day.
  */
 export async function listIssues(
   deps: InsightsDeps,
@@ -143,17 +216,35 @@ export async function listIssues(
   caller: Caller,
 ): Promise<IssueListView> {
   const query = parseQuery(ListIssuesQuerySchema, params.query);
-  const listing = { productKey: params.productKey, sort: query.sort, status: query.status ?? null };
+  const filter = filterOf(query);
+  const filtered = isFiltered(filter);
+  const listing = {
+    productKey: params.productKey,
+    sort: query.sort,
+    status: query.status ?? null,
+    filter: filtered ? sha256Hex(canonicalFilter(filter)).slice(0, 16) : null,
+  };
   const after = query.cursor === undefined ? null : decodeIssueCursor(query.cursor, listing);
   await loadProductFor(deps.store, caller, params.productKey, 'viewer');
   const days = lastDays(deps.clock(), query.days);
-  const rows = await deps.store.listIssues(params.productKey, {
-    status: query.status,
-    sort: query.sort,
-    limit: query.limit + 1,
-    after,
-  });
-  const shown = rows.slice(0, query.limit);
+  let shown: IssueRow[];
+  let resume: { value: number; id: string } | null;
+  if (filtered) {
+    ({ shown, resume } = await scanMatches(deps.store, params.productKey, query, filter, after));
+  } else {
+    const rows = await deps.store.listIssues(params.productKey, {
+      status: query.status,
+      sort: query.sort,
+      limit: query.limit + 1,
+      after,
+    });
+    shown = rows.slice(0, query.limit);
+    const last = shown[shown.length - 1];
+    resume =
+      rows.length > query.limit && last !== undefined
+        ? { value: sortValue(last.issue, query.sort), id: last.id }
+        : null;
+  }
   const daily = new Map(shown.map((row) => [row.id, issueDailyFromDoc(row.issue, days)]));
   const older = shown.filter((row) => daily.get(row.id) === null).map((row) => row.id);
   if (older.length > 0) {
@@ -163,13 +254,9 @@ export async function listIssues(
     );
     for (const [id, counts] of issueDailyCounts(days, docs, older)) daily.set(id, counts);
   }
-  const last = shown[shown.length - 1];
   return {
     issues: shown.map((row) => ({ ...toIssueSummary(row.id, row.issue), daily: daily.get(row.id) ?? [] })),
-    nextCursor:
-      rows.length > query.limit && last !== undefined
-        ? encodeIssueCursor(listing, sortValue(last.issue, query.sort), last.id)
-        : null,
+    nextCursor: resume === null ? null : encodeIssueCursor(listing, resume.value, resume.id),
     days,
   };
 }
@@ -183,8 +270,7 @@ export async function getIssue(
   const query = parseQuery(GetIssueQuerySchema, params.query);
   await loadProductFor(deps.store, caller, params.productKey, 'viewer');
   if (!ISSUE_ID.test(params.issueId)) throw notFoundIssue();
-  const issue = await deps.store.getIssue(params.productKey, params.issueId);
-  if (issue === null) throw notFoundIssue();
+  const { id, issue } = await findIssue(deps.store, params.productKey, params.issueId);
   const days = lastDays(deps.clock(), query.days);
   const [crashes, docs] = await Promise.all([
     deps.store.getCrashes(params.productKey, issue.recentCrashIds),
@@ -193,14 +279,13 @@ export async function getIssue(
       days.map((day) => statsDocId(day, 'issue')),
     ),
   ]);
-  const counts = issueDailyCounts(days, docs, [params.issueId]).get(params.issueId) ?? [];
+  const counts = issueDailyCounts(days, docs, [id]).get(id) ?? [];
   await deps.store.mappings?.prepare(mappingKeysOf(crashes));
   const lookup = deps.store.mappings?.lookup;
   return {
-    ...toIssueView(params.issueId, issue),
-    recentCrashes: crashes.map((c) =>
-      toCrashView(params.productKey, c.id, c.data, { issueId: params.issueId }, lookup),
-    ),
+    ...toIssueView(id, issue),
+    ...(id === params.issueId ? {} : { redirectedFrom: params.issueId }),
+    recentCrashes: crashes.map((c) => toCrashView(params.productKey, c.id, c.data, { issueId: id }, lookup)),
     daily: days.map((day, i) => ({ day, count: counts[i] ?? 0 })),
     newestVersion: newestVersionOf(issue),
     installs: {
@@ -232,6 +317,26 @@ export async function patchIssue(
   }));
   if (updated === null) throw notFoundIssue();
   return toIssueView(params.issueId, updated);
+}
+
+/** How many merges an old address is followed through (an issue merged into one merged later). */
+const MAX_MERGE_HOPS = 5;
+
+/** The issue under `id`, or, when it was merged into another (rollup/regroup.ts), the one it lives on in. */
+async function findIssue(
+  store: InsightsStore,
+  productKey: string,
+  issueId: string,
+): Promise<{ id: string; issue: IssueDoc }> {
+  let id = issueId;
+  for (let hop = 0; hop <= MAX_MERGE_HOPS; hop++) {
+    const issue = await store.getIssue(productKey, id);
+    if (issue !== null) return { id, issue };
+    const next = (await store.getMergedInto?.(productKey, id)) ?? null;
+    if (next === null) break;
+    id = next;
+  }
+  throw notFoundIssue();
 }
 
 function newestVersionOf(issue: IssueDoc): string | null {

@@ -4,6 +4,7 @@ import {
   MappingDocSchema,
   UploadTokenDocSchema,
   type MappingDoc,
+  type RegroupRequestDoc,
   type UploadTokenDoc,
 } from '../grouping/retrace/schemas';
 import type { MappingLoader, MappingStore } from '../grouping/retrace/store';
@@ -42,8 +43,17 @@ export function createFirestoreMappingStore(db: Firestore): MappingStore & Mappi
         });
         await batch.commit();
       }
-      // The metadata names the new generation only once all of its chunks are written.
-      await ref.set(doc);
+      // The metadata names the new generation only once all of its chunks are written; the
+      // rollup's next run merges the issues that waited for this mapping (rollup/regroup.ts).
+      const request: RegroupRequestDoc = { productKey, mapId: doc.mapId, requestedAt: doc.uploadedAt };
+      await db
+        .batch()
+        .set(ref, doc)
+        .set(
+          db.collection(COLLECTIONS.products).doc(productKey).collection(COLLECTIONS.regroupRequests).doc(doc.mapId),
+          request,
+        )
+        .commit();
       const stale = (await chunkRefs.listDocuments()).filter((c) => !c.id.startsWith(`${doc.generation}-`));
       for (let start = 0; start < stale.length; start += 400) {
         const batch = db.batch();

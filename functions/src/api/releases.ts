@@ -149,25 +149,36 @@ interface RangeData {
   index: ReleasesIndexDoc | null;
 }
 
-async function readRange(store: InsightsStore, productKey: string, days: string[]): Promise<RangeData> {
-  const ids = [...days.map((d) => `${d}_releases`), ...days.map((d) => statsDocId(d, 'version')), 'releases'];
-  const docs = await store.getStats(productKey, ids);
+/**
+ * Reads a range's documents in one getAll: every environment's (the product's own), or with
+ * `environment` that environment's copies, which the rollup keeps in the same shapes.
+ */
+async function readRange(
+  store: InsightsStore,
+  productKey: string,
+  days: string[],
+  environment: string | undefined,
+): Promise<RangeData> {
+  const sessionsId = (day: string) => statsDocId(day, 'releases', environment);
+  const versionId = (day: string) => statsDocId(day, 'version', environment);
+  const indexId = environment === undefined ? 'releases' : `releases@${environment}`;
+  const docs = await store.getStats(productKey, [...days.map(sessionsId), ...days.map(versionId), indexId]);
   const sessions = new Map<string, ReleasesDayDoc>();
   const crashes = new Map<string, Map<string, number>>();
   for (const day of days) {
-    const s = docs.get(`${day}_releases`);
-    if (s !== undefined) sessions.set(day, parseStored(ReleasesDayDocSchema, `${day}_releases`, s));
-    const v = docs.get(statsDocId(day, 'version'));
+    const s = docs.get(sessionsId(day));
+    if (s !== undefined) sessions.set(day, parseStored(ReleasesDayDocSchema, sessionsId(day), s));
+    const v = docs.get(versionId(day));
     if (v !== undefined) {
-      crashes.set(day, new Map(parseCrashStats(statsDocId(day, 'version'), v).rows.map((r) => [r.value, r.count])));
+      crashes.set(day, new Map(parseCrashStats(versionId(day), v).rows.map((r) => [r.value, r.count])));
     }
   }
-  const index = docs.get('releases');
+  const index = docs.get(indexId);
   return {
     days,
     sessions,
     crashes,
-    index: index === undefined ? null : parseStored(ReleasesIndexDocSchema, 'releases', index),
+    index: index === undefined ? null : parseStored(ReleasesIndexDocSchema, indexId, index),
   };
 }
 
@@ -256,9 +267,10 @@ function releaseView(
 }
 
 /**
- * `GET /v1/products/{key}/releases?from=YYYY-MM-DD&to=YYYY-MM-DD`: any member. Every release
- * with sessions or crashes in the range, newest first. Reads: the product, two stats documents
- * per day and the releases index (one getAll), and the issues first seen in the range.
+ * `GET /v1/products/{key}/releases?from=YYYY-MM-DD&to=YYYY-MM-DD[&environment=name]`: any member.
+ * Every release with sessions or crashes in the range (in the environment), newest first. Reads:
+ * the product, two stats documents per day and the releases index (one getAll), and the issues
+ * first seen in the range.
  */
 export async function getReleases(
   store: InsightsStore,
@@ -269,7 +281,7 @@ export async function getReleases(
   const days = listDays(query.from, query.to);
   await loadProductFor(store, caller, params.productKey, 'viewer');
   const [data, issues] = await Promise.all([
-    readRange(store, params.productKey, days),
+    readRange(store, params.productKey, days, query.environment),
     newIssuesOf(store, params.productKey, query.from, query.to),
   ]);
   const totals = new Map<string, Totals>();
@@ -347,7 +359,7 @@ export async function getRelease(
   const version = params.version;
   const { start } = rangeBounds(query.from, query.to);
   const [data, fresh, active] = await Promise.all([
-    readRange(store, params.productKey, days),
+    readRange(store, params.productKey, days, query.environment),
     newIssuesOf(store, params.productKey, query.from, query.to),
     store.listIssuesBetween(params.productKey, 'lastSeen', start, null, MAX_ACTIVE_ISSUES_READ),
   ]);

@@ -21,6 +21,7 @@ import { getMe } from './users';
 import { listCrashes } from './crashes';
 import { getIssue, listIssues, patchIssue } from './issues';
 import { getStats } from './stats';
+import { listEnvironments } from './environments';
 import { getRelease, getReleases } from './releases';
 import { createAlert, deleteAlert, listAlerts, rotateAlertSecret, testAlert, updateAlert } from './alerts';
 import { CreateAlertBodySchema, UpdateAlertBodySchema } from '../alerts/schemas';
@@ -176,6 +177,13 @@ const ROUTES: RouteTable = [
     pattern: new RegExp(`^/v1/products/${KEY}/stats$`),
     methods: {
       GET: async (d, c, [key], _b, q) => ok(await getStats(insightsOf(d), { productKey: key!, query: q }, c)),
+    },
+  },
+  {
+    name: 'environments',
+    pattern: new RegExp(`^/v1/products/${KEY}/environments$`),
+    methods: {
+      GET: async (d, c, [key]) => ok(await listEnvironments(insightsOf(d), { productKey: key! }, c)),
     },
   },
   {

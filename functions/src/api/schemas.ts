@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { CRASH_DIMENSIONS, ISSUE_DAILY_DAYS, IssueStatusSchema, StoredCrashSchema } from '../grouping/schemas';
+import { MAX_QUERY_WORDS, queryWords } from '../grouping/search-tokens';
+import {
+  CRASH_DIMENSIONS,
+  ENVIRONMENT_PATTERN,
+  ISSUE_DAILY_DAYS,
+  IssueStatusSchema,
+  StoredCrashSchema,
+} from '../grouping/schemas';
 
 /** Longest overlap a rotation may keep the previous secret alive: 7 days. */
 export const MAX_OVERLAP_SECONDS = 7 * 86_400;
@@ -189,9 +196,42 @@ export type IssueSort = (typeof ISSUE_SORTS)[number];
 /** Most days of per-issue counts the listing attaches: as many as an issue document keeps. */
 export const MAX_LIST_DAYS = ISSUE_DAILY_DAYS;
 
+/** Most `tag` filters one listing takes. */
+export const MAX_TAG_FILTERS = 5;
+
+const FilterValueSchema = (max: number) => z.string().min(1).max(max);
+/** `tag=key:value`: the key is what comes before the first colon (tag names as the ingest accepts them). */
+const TagFilterSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}:.{0,256}$/s, 'must be key:value, key 1-64 chars of [A-Za-z0-9_.-], value at most 256')
+  .transform((text): [string, string] => {
+    const at = text.indexOf(':');
+    return [text.slice(0, at), text.slice(at + 1)];
+  });
+
 /** Query of `GET /v1/products/{key}/issues`. */
 export const ListIssuesQuerySchema = z.strictObject({
   status: IssueStatusSchema.optional(),
+  /** Words (or word prefixes) that must all appear in the title, culprit or type; see api.md. */
+  q: z
+    .string()
+    .trim()
+    .max(200)
+    .refine((q) => queryWords(q).length <= MAX_QUERY_WORDS, `at most ${MAX_QUERY_WORDS} words`)
+    .optional()
+    .transform((q) => (q === '' ? undefined : q)),
+  environment: z
+    .string()
+    .regex(ENVIRONMENT_PATTERN, 'an environment name, 1-64 characters of [A-Za-z0-9_.-]')
+    .optional(),
+  version: FilterValueSchema(64).optional(),
+  label: FilterValueSchema(128).optional(),
+  type: FilterValueSchema(512).optional(),
+  app: FilterValueSchema(128).optional(),
+  tag: z
+    .union([TagFilterSchema.transform((t) => [t]), z.array(TagFilterSchema)])
+    .optional()
+    .refine((tags) => (tags?.length ?? 0) <= MAX_TAG_FILTERS, `at most ${MAX_TAG_FILTERS} tag filters`),
   sort: z.enum(ISSUE_SORTS).default('lastSeen'),
   limit: z.coerce.number().int().min(1).max(100).default(25),
   /** Opaque: the `nextCursor` of the previous page. */
@@ -223,6 +263,11 @@ export const IssueCursorSchema = z.strictObject({
   k: z.string().min(1),
   s: z.enum(ISSUE_SORTS),
   st: IssueStatusSchema.nullable(),
+  /** Of a filtered listing: a hash of its search and filters (api/issues.ts); absent when unfiltered. */
+  f: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .optional(),
   /** The sort value (lastSeen as epoch milliseconds). */
   v: z.number().int().min(0),
   id: z.string().regex(/^[0-9a-f]{64}$/),
@@ -261,6 +306,8 @@ export const CrashViewFieldsSchema = z.object({
     crash.exception.extend({
       message: absentAsNull(crash.exception.shape.message),
       stacktraceTruncated: crash.exception.shape.stacktraceTruncated.unwrap().default(false),
+      /** Absent or malformed: none (the frames then show no lines). */
+      sourceContext: crash.exception.shape.sourceContext.unwrap().catch([]),
     }),
   ),
   runtime: orNull(crash.runtime.unwrap()),
@@ -272,11 +319,18 @@ export const CrashViewFieldsSchema = z.object({
   ),
   tags: orNull(crash.tags.unwrap()),
   extraJson: orNull(crash.extraJson.unwrap()),
+  breadcrumbsJson: orNull(crash.breadcrumbsJson.unwrap()),
+  breadcrumbsOmitted: crash.breadcrumbsOmitted.unwrap().catch(0),
 });
 /** A stored crash's fields as the api shows them. */
 export type CrashViewFields = z.infer<typeof CrashViewFieldsSchema>;
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC day, YYYY-MM-DD');
+
+/** The `environment=` filter of the stats, usage and releases routes: one environment's name (absent: all). */
+export const EnvironmentParamSchema = z
+  .string()
+  .regex(ENVIRONMENT_PATTERN, 'an environment name, 1-64 characters of [A-Za-z0-9_.-]');
 
 /** Query of `GET /v1/products/{key}/stats`. */
 export const StatsQuerySchema = z.strictObject({
@@ -285,6 +339,7 @@ export const StatsQuerySchema = z.strictObject({
   to: Day,
   /** `day` adds a per-day series (one point per day of the range, 0 where nothing was counted). */
   series: z.literal('day').optional(),
+  environment: EnvironmentParamSchema.optional(),
 });
 /** A validated stats query. */
 export type StatsQuery = z.infer<typeof StatsQuerySchema>;
@@ -297,6 +352,10 @@ export const CreateUploadTokenBodySchema = z.strictObject({
 export type CreateUploadTokenBody = z.infer<typeof CreateUploadTokenBodySchema>;
 
 /** Query of `GET /v1/products/{key}/releases` and `…/releases/{version}`. */
-export const ReleasesQuerySchema = z.strictObject({ from: Day, to: Day });
+export const ReleasesQuerySchema = z.strictObject({
+  from: Day,
+  to: Day,
+  environment: EnvironmentParamSchema.optional(),
+});
 /** A validated releases query. */
 export type ReleasesQuery = z.infer<typeof ReleasesQuerySchema>;

@@ -5,6 +5,7 @@ import {
   type IssueDoc,
   type UsageStatsDoc,
 } from '../grouping/schemas';
+import { statsDocId } from '../shared/paths';
 
 const DAY_MS = 86_400_000;
 
@@ -34,10 +35,8 @@ export function lastDays(now: Date, n: number): string[] {
   return Array.from({ length: n }, (_, i) => new Date(today - (n - 1 - i) * DAY_MS).toISOString().slice(0, 10));
 }
 
-/** Id of a stats document (`{day}_{by}`). */
-export function statsDocId(day: string, by: CrashStatsDoc['by'] | 'usage'): string {
-  return `${day}_${by}`;
-}
+/** Id of a stats document (`{day}_{by}`, or one environment's copy `{day}_{by}@{environment}`). */
+export { statsDocId };
 
 /** A stats document read back, checked; a malformed one is a server fault (500), not the caller's. */
 export function parseCrashStats(id: string, data: unknown): CrashStatsDoc {

@@ -180,8 +180,8 @@ export interface UsageStatsSeriesView extends UsageStatsView {
 export type StatsView = CrashStatsView | UsageStatsView | CrashStatsSeriesView | UsageStatsSeriesView;
 
 /**
- * `GET /v1/products/{key}/stats?by=type|label|line|version|issue|usage&from=YYYY-MM-DD&to=YYYY-MM-DD[&series=day]`:
- * any member. One stats document read per day of the range, with or without the series.
+ * `GET /v1/products/{key}/stats?by=type|label|line|version|issue|usage&from=YYYY-MM-DD&to=YYYY-MM-DD[&series=day][&environment=name]`:
+ * any member. One stats document read per day of the range, with or without the series and the environment.
  */
 export async function getStats(
   store: InsightsStore,
@@ -191,9 +191,10 @@ export async function getStats(
   const query = parseQuery(StatsQuerySchema, params.query);
   const days = listDays(query.from, query.to);
   await loadProductFor(store, caller, params.productKey, 'viewer');
+  // One environment's figures come from its own copies of the day documents, as many reads as all of them.
   const docs = await store.getStats(
     params.productKey,
-    days.map((day) => statsDocId(day, query.by)),
+    days.map((day) => statsDocId(day, query.by, query.environment)),
   );
   if (query.by === 'usage') {
     const byDay = new Map([...docs].map(([id, data]) => [id.slice(0, 10), parseUsageStats(id, data)]));

@@ -16,6 +16,47 @@ export const FrameSchema = z.object({
 /** A stored frame. */
 export type StoredFrame = z.infer<typeof FrameSchema>;
 
+/** An environment's name (`production`, `staging`, …), as reports carry it and routes filter by it (protocol.md). */
+export const ENVIRONMENT_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+/** The environment of a report that names none (old SDKs, curl). */
+export const DEFAULT_ENVIRONMENT = 'production';
+
+/** Breadcrumb levels (protocol.md, Breadcrumbs). */
+export const BREADCRUMB_LEVELS = ['debug', 'info', 'warning', 'error', 'fatal'] as const;
+
+/**
+ * One breadcrumb's fields and limits (protocol.md, Breadcrumbs): the ingest checks a report's
+ * strictly (`z.strictObject`), the api reads stored ones back with `BreadcrumbSchema`.
+ */
+export const BREADCRUMB_SHAPE = {
+  timestamp: z.iso.datetime({ offset: true }),
+  category: z.string().min(1).max(128),
+  level: z.enum(BREADCRUMB_LEVELS),
+  message: z.string().max(8192).optional(),
+  data: z
+    .record(z.string().min(1).max(128), z.union([z.string().max(1024), z.number().finite(), z.boolean(), z.null()]))
+    .refine((data) => Object.keys(data).length <= 50, 'at most 50 entries')
+    .optional(),
+};
+/** A stored breadcrumb, as the api reads it back from `breadcrumbsJson`. */
+export const BreadcrumbSchema = z.object(BREADCRUMB_SHAPE);
+/** One breadcrumb. */
+export type Breadcrumb = z.infer<typeof BreadcrumbSchema>;
+
+const SourceLine = z.string().max(1024);
+/** The lines of code around one frame and their limits (protocol.md, Source context); the ingest checks them strictly. */
+export const SOURCE_CONTEXT_SHAPE = {
+  file: z.string().min(1).max(1024),
+  line: z.number().int().min(1).max(10_000_000),
+  pre: z.array(SourceLine).max(5),
+  context: SourceLine,
+  post: z.array(SourceLine).max(5),
+};
+/** One stored source-context entry. */
+export const SourceContextSchema = z.object(SOURCE_CONTEXT_SHAPE);
+/** The lines around one frame. */
+export type SourceContext = z.infer<typeof SourceContextSchema>;
+
 /** What every stored report has: the report's id, time and installation, and what the ingest adds. */
 const StoredReportShape = {
   reportId: z.string(),
@@ -32,6 +73,8 @@ const StoredReportShape = {
   occurredAt: z.string(),
   /** How many lone surrogates the ingest replaced with U+FFFD (see protocol.md); absent when none. */
   loneSurrogatesReplaced: z.number().int().optional(),
+  /** The report's environment; the ingest always sets it (`production` when the report names none), readers treat absent as `production`. */
+  environment: z.string().regex(ENVIRONMENT_PATTERN).optional(),
 };
 const StoredAppSchema = z.object({ name: z.string(), version: z.string().min(1) });
 const StoredLabelSchema = z.string().min(1).optional();
@@ -48,6 +91,8 @@ export const StoredCrashSchema = z.object({
     stacktrace: z.string(),
     /** Set (true) only when the ingest cut the trace. */
     stacktraceTruncated: z.boolean().optional(),
+    /** Lines of code around in-app frames, as sent; entries past the stored budget are left out. */
+    sourceContext: z.array(SourceContextSchema).optional(),
   }),
   app: StoredAppSchema,
   label: StoredLabelSchema,
@@ -57,6 +102,13 @@ export const StoredCrashSchema = z.object({
   tags: z.record(z.string(), z.string()).optional(),
   /** The report's `extra` as JSON text (Firestore limits map nesting). */
   extraJson: z.string().optional(),
+  /**
+   * The report's `breadcrumbs` as JSON text, oldest first: their `data` keys are the app's own,
+   * which Firestore would refuse as field names (`__x__`), and nothing filters on them.
+   */
+  breadcrumbsJson: z.string().optional(),
+  /** How many of the oldest breadcrumbs the ingest left out to keep the document within its budget; absent when none. */
+  breadcrumbsOmitted: z.number().int().min(1).optional(),
 });
 /** A stored crash. */
 export type StoredCrash = z.infer<typeof StoredCrashSchema>;
@@ -106,9 +158,11 @@ export const CrashDocSchema = StoredCrashSchema.pick({
   label: true,
   runtime: true,
   fingerprint: true,
+  environment: true,
+  tags: true,
 }).extend({
   exception: crash.exception.pick({ type: true, message: true, stacktrace: true }),
-  app: crash.app.pick({ version: true }),
+  app: crash.app.pick({ version: true }).extend({ name: z.string().optional() }),
   runtime: crash.runtime.unwrap().pick({ name: true }).optional(),
 });
 /** A crash as the rollup sees it. */
@@ -121,6 +175,7 @@ export const UsageDocSchema = StoredUsageSchema.pick({
   installId: true,
   receivedAt: true,
   metrics: true,
+  environment: true,
 });
 /** A usage report as the rollup sees it. */
 export type UsageDoc = z.infer<typeof UsageDocSchema>;
@@ -133,6 +188,7 @@ export const SessionDocSchema = StoredSessionsSchema.pick({
   receivedAt: true,
   app: true,
   sessions: true,
+  environment: true,
 }).extend({ app: StoredSessionsSchema.shape.app.pick({ version: true }) });
 /** A sessions report as the rollup sees it. */
 export type SessionDoc = z.infer<typeof SessionDocSchema>;
@@ -236,9 +292,33 @@ export const IssueDocSchema = z.object({
    * and that day only in part (crashes rolled up earlier that day are not in it).
    */
   dailySince: z.string().optional(),
+  /**
+   * Search and filter tokens (grouping/search-tokens.ts): word prefixes of title, culprit and
+   * type, and `env:`, `v:`, `label:`, `type:`, `app:`, `tag:k:v`. Absent on issues the rollup has
+   * not written since tokens were kept (the backfill adds them).
+   */
+  searchTokens: z.array(z.string()).optional(),
 });
 /** An issue document. */
 export type IssueDoc = z.infer<typeof IssueDocSchema>;
+
+/**
+ * `products/{key}/mergedIssues/{fingerprint}`: an issue the rollup merged into another once its
+ * mapping was uploaded (rollup/regroup.ts). The issue document itself is gone; the api answers
+ * its address with the survivor's.
+ */
+export const MergedIssueDocSchema = z.object({
+  productKey: z.string(),
+  /** The survivor's fingerprint. */
+  mergedInto: z.string(),
+  mergedAt: z.date(),
+  /** The mapping whose upload made the merge. */
+  mapId: z.string(),
+  /** Crashes the merge moved. */
+  count: z.number().int().min(0),
+});
+/** A merged issue's forwarding address. */
+export type MergedIssueDoc = z.infer<typeof MergedIssueDocSchema>;
 
 /** The crash dimensions counted per day. */
 export const CRASH_DIMENSIONS = ['type', 'label', 'line', 'version', 'issue'] as const;
@@ -263,6 +343,8 @@ export const CrashStatsDocSchema = z.object({
   productKey: z.string(),
   day: z.string(),
   by: z.enum(CRASH_DIMENSIONS),
+  /** Set on one environment's copy (`{day}_{by}@{environment}`); absent on the all-environments document. */
+  environment: z.string().optional(),
   total: CountedSchema,
   rows: z.array(StatsRowSchema),
   /** Crashes whose value arrived after the document already had MAX_STATS_ROWS values. */
@@ -290,6 +372,8 @@ export const UsageStatsDocSchema = z.object({
   productKey: z.string(),
   day: z.string(),
   by: z.literal('usage'),
+  /** Set on one environment's copy; absent on the all-environments document. */
+  environment: z.string().optional(),
   reports: z.number().int().min(0),
   installs: z.object({ clients: z.number().int().min(0), sketch: BytesSchema }),
   metrics: z.array(MetricStatsSchema),
@@ -333,6 +417,8 @@ export const ReleasesDayDocSchema = z.object({
   productKey: z.string(),
   day: z.string(),
   by: z.literal('releases'),
+  /** Set on one environment's copy; absent on the all-environments document. */
+  environment: z.string().optional(),
   /** Every install with a session that started this day, whatever its release (adoption's denominator). */
   installs: DistinctSchema,
   releases: z.array(ReleaseDaySchema),
@@ -367,8 +453,24 @@ export type ReleaseIndexEntry = z.infer<typeof ReleaseIndexEntrySchema>;
 export const ReleasesIndexDocSchema = z.object({
   productKey: z.string(),
   by: z.literal('release-index'),
+  /** Set on one environment's copy (`stats/releases@{environment}`); absent on the product's own index. */
+  environment: z.string().optional(),
   releases: z.array(ReleaseIndexEntrySchema),
   updatedAt: z.date(),
 });
 /** The releases index. */
 export type ReleasesIndexDoc = z.infer<typeof ReleasesIndexDocSchema>;
+
+/** Most environments a product keeps copies of its stats for; reports of later ones count in the all-environments figures only. */
+export const MAX_ENVIRONMENTS = 50;
+
+/** `products/{key}/stats/environments`: every environment the product's reports named, for the dashboard's picker. */
+export const EnvironmentsDocSchema = z.object({
+  productKey: z.string(),
+  by: z.literal('environments'),
+  /** In the order first seen, at most MAX_ENVIRONMENTS. */
+  environments: z.array(z.object({ name: z.string(), firstSeen: z.date() })),
+  updatedAt: z.date(),
+});
+/** The environments document. */
+export type EnvironmentsDoc = z.infer<typeof EnvironmentsDocSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BREADCRUMB_SHAPE, ENVIRONMENT_PATTERN, SOURCE_CONTEXT_SHAPE } from '../grouping/schemas';
 
 /** Header value pattern shared by product keys and client ids. */
 export const ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
@@ -27,6 +28,17 @@ const ExtraSchema = z
     `at most ${MAX_EXTRA_BYTES} bytes as JSON`,
   );
 const IsoDateTime = z.iso.datetime({ offset: true });
+/** Optional on every report; absent means `production`. */
+const EnvironmentSchema = z
+  .string()
+  .regex(ENVIRONMENT_PATTERN, 'environment is 1-64 chars of [A-Za-z0-9_.-]')
+  .optional();
+/** Most breadcrumbs one crash report may carry. */
+export const MAX_BREADCRUMBS = 200;
+/** Most source-context entries one crash report may carry. */
+export const MAX_SOURCE_CONTEXT = 50;
+const BreadcrumbsSchema = z.array(z.strictObject(BREADCRUMB_SHAPE)).max(MAX_BREADCRUMBS);
+const SourceContextListSchema = z.array(z.strictObject(SOURCE_CONTEXT_SHAPE)).max(MAX_SOURCE_CONTEXT);
 
 /** A crash report as a client sends it (protocol v1). */
 export const CrashReportSchema = z.strictObject({
@@ -36,6 +48,7 @@ export const CrashReportSchema = z.strictObject({
     type: shortString(512),
     message: z.string().max(8192).optional(),
     stacktrace: z.string().min(1),
+    sourceContext: SourceContextListSchema.optional(),
   }),
   app: AppSchema,
   label: shortString(128).optional(),
@@ -45,6 +58,8 @@ export const CrashReportSchema = z.strictObject({
   extra: ExtraSchema.optional(),
   fingerprint: shortString(256).optional(),
   installId: z.string().regex(ID_PATTERN).optional(),
+  environment: EnvironmentSchema,
+  breadcrumbs: BreadcrumbsSchema.optional(),
 });
 /** A validated crash report. */
 export type CrashReport = z.infer<typeof CrashReportSchema>;
@@ -58,6 +73,7 @@ export const UsageReportSchema = z.strictObject({
   app: AppSchema,
   installId: z.string().regex(ID_PATTERN).optional(),
   label: shortString(128).optional(),
+  environment: EnvironmentSchema,
   metrics: z
     .record(z.string().regex(/^[a-z0-9_.]{1,64}$/, 'metric names are 1-64 chars of [a-z0-9_.]'), MetricValueSchema)
     .refine((m) => {
@@ -107,6 +123,7 @@ export const SessionReportSchema = z.strictObject({
   occurredAt: IsoDateTime,
   app: AppSchema,
   installId: z.string().regex(ID_PATTERN).optional(),
+  environment: EnvironmentSchema,
   sessions: z
     .array(SessionBucketSchema)
     .min(1)

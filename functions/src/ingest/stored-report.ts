@@ -1,4 +1,4 @@
-import type { StoredCrash, StoredSessions, StoredUsage } from '../grouping/schemas';
+import { DEFAULT_ENVIRONMENT, type StoredCrash, type StoredSessions, type StoredUsage } from '../grouping/schemas';
 import { INDEX_SHARDS } from '../shared/paths';
 import { sha256Hex } from '../shared/sha256';
 import type { CrashReport, SessionReport, UsageReport } from './schemas';
@@ -61,6 +61,34 @@ export function truncateStacktrace(
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Largest `breadcrumbsJson` kept, in UTF-8 bytes; older breadcrumbs past it are left out. With
+ * the trace (256 KiB), `extra` (256 KiB) and source context (128 KiB) a crash document stays
+ * well under Firestore's 1 MiB, whatever a 1 MiB body held.
+ */
+export const MAX_STORED_BREADCRUMBS_BYTES = 256 * 1024;
+/** Largest `exception.sourceContext` kept, as JSON in UTF-8 bytes; later (outer) entries past it are left out. */
+export const MAX_STORED_SOURCE_CONTEXT_BYTES = 128 * 1024;
+
+/**
+ * The longest run of `items` from one end whose JSON array fits in `maxBytes`: the newest (last)
+ * ones with `keep: 'last'`, the first ones with `keep: 'first'`.
+ */
+export function keepWithinBytes<T>(items: readonly T[], maxBytes: number, keep: 'first' | 'last'): T[] {
+  const whole = JSON.stringify(items);
+  if (whole.length * 3 <= maxBytes || Buffer.byteLength(whole, 'utf8') <= maxBytes) return [...items];
+  const order = keep === 'first' ? items : [...items].reverse();
+  let bytes = 2; // the brackets
+  let count = 0;
+  for (const item of order) {
+    const size = Buffer.byteLength(JSON.stringify(item), 'utf8') + (count === 0 ? 0 : 1);
+    if (bytes + size > maxBytes) break;
+    bytes += size;
+    count += 1;
+  }
+  return keep === 'first' ? items.slice(0, count) : items.slice(items.length - count);
+}
+
 /** Builds the document for an accepted report (extra kept as JSON text: Firestore limits nesting). */
 export function toStoredReport(report: CrashReport, server: ServerFields): NewStoredCrash;
 export function toStoredReport(report: UsageReport, server: ServerFields): NewStoredUsage;
@@ -73,14 +101,23 @@ export function toStoredReport(report: CrashReport | UsageReport | SessionReport
     clientId: server.clientId,
     counter: server.counter,
     shard: reportShard(server.documentId),
+    environment: report.environment ?? DEFAULT_ENVIRONMENT,
     // Firestore's TTL deletes within about a day of this; the ingest's clock is close enough.
     expireAt: new Date(server.acceptedAt.getTime() + server.retentionDays * DAY_MS),
   };
   if (!('exception' in report)) return { ...report, ...fields };
-  const { extra, ...body } = report;
-  const doc: NewStoredCrash = { ...body, ...fields };
+  const { extra, breadcrumbs, exception, ...body } = report;
+  const { sourceContext, ...thrown } = exception;
+  const doc: NewStoredCrash = { ...body, exception: thrown, ...fields };
   if (extra !== undefined) doc.extraJson = JSON.stringify(extra);
-  const cut = truncateStacktrace(report.exception.stacktrace);
-  if (cut.truncated) doc.exception = { ...report.exception, stacktrace: cut.text, stacktraceTruncated: true };
+  const cut = truncateStacktrace(exception.stacktrace);
+  if (cut.truncated) doc.exception = { ...thrown, stacktrace: cut.text, stacktraceTruncated: true };
+  if (sourceContext !== undefined && sourceContext.length > 0)
+    doc.exception.sourceContext = keepWithinBytes(sourceContext, MAX_STORED_SOURCE_CONTEXT_BYTES, 'first');
+  if (breadcrumbs !== undefined && breadcrumbs.length > 0) {
+    const kept = keepWithinBytes(breadcrumbs, MAX_STORED_BREADCRUMBS_BYTES, 'last');
+    if (kept.length > 0) doc.breadcrumbsJson = JSON.stringify(kept);
+    if (kept.length < breadcrumbs.length) doc.breadcrumbsOmitted = breadcrumbs.length - kept.length;
+  }
   return doc;
 }

@@ -24,7 +24,15 @@ import {
 } from '../grouping/sketch';
 import { compareVersions, isAtOrAbove, isNewerThan } from '../grouping/version';
 import type { RetraceOutcome } from '../grouping/retrace';
-import { issuePath, statsPath } from '../shared/paths';
+import {
+  addCrashFacets,
+  buildSearchTokens,
+  createFacetSets,
+  storedTokens,
+  type FacetSets,
+} from '../grouping/search-tokens';
+import { environmentsPath, issuePath, statsPath } from '../shared/paths';
+import { environmentOf, scopesOf } from './environments';
 
 /** Most versions an issue lists; the oldest (in version order) are dropped first. */
 export const MAX_ISSUE_VERSIONS = 100;
@@ -75,6 +83,8 @@ export interface IssueDelta {
   releases: Map<string, CountedDelta>;
   /** Crashes per UTC day (`YYYY-MM-DD`). */
   daily: Map<string, number>;
+  /** Environments, labels, app names and tags of the batch's crashes, for the search tokens. */
+  facets: FacetSets;
 }
 
 /** What one batch adds to one day of one crash dimension. */
@@ -82,6 +92,8 @@ export interface CrashStatsDelta {
   productKey: string;
   day: string;
   by: CrashDimension;
+  /** Set for one environment's copy; absent for every environment together. */
+  environment?: string;
   total: CountedDelta;
   rows: Map<string, CountedDelta>;
 }
@@ -90,6 +102,8 @@ export interface CrashStatsDelta {
 export interface UsageStatsDelta {
   productKey: string;
   day: string;
+  /** Set for one environment's copy; absent for every environment together. */
+  environment?: string;
   reports: number;
   installs: Sketch;
   metrics: Map<string, { count: number; number: MetricStats['number']; values: Map<string, number> }>;
@@ -124,19 +138,31 @@ function countInto(map: Map<string, CountedDelta>, value: string, hash: number, 
   addHash(entry.sketch, hash);
 }
 
-/** The documents one crash changes: its issue and the day's stats of every dimension. */
+/**
+ * The documents one crash changes: its issue, the day's stats of every dimension, in all and in
+ * its environment, and the product's list of environments.
+ */
 export function crashDocumentPaths(crash: ClassifiedCrash): string[] {
   const { productKey, receivedAt } = crash.record.doc;
   const day = utcDay(receivedAt);
+  const environment = environmentOf(crash.record.doc);
   return [
     issuePath(productKey, crash.result.fingerprint),
     ...CRASH_DIMENSIONS.map((by) => statsPath(productKey, day, by)),
+    ...CRASH_DIMENSIONS.map((by) => statsPath(productKey, day, by, environment)),
+    environmentsPath(productKey),
   ];
 }
 
-/** The document one usage report changes: its day's usage stats. */
+/** The documents one usage report changes: its day's usage stats, in all and in its environment, and the list of environments. */
 export function usageDocumentPaths(record: ReportRecord<UsageDoc>): string[] {
-  return [statsPath(record.doc.productKey, utcDay(record.doc.receivedAt), 'usage')];
+  const { productKey, receivedAt } = record.doc;
+  const day = utcDay(receivedAt);
+  return [
+    statsPath(productKey, day, 'usage'),
+    statsPath(productKey, day, 'usage', environmentOf(record.doc)),
+    environmentsPath(productKey),
+  ];
 }
 
 /**
@@ -183,6 +209,7 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
         firstVersion: version,
         releases: new Map(),
         daily: new Map(),
+        facets: createFacetSets(),
       };
       issues.set(issueKey, issue);
     }
@@ -205,6 +232,7 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
       issue.recentCrashIds.pop();
       issue.recentCrashTimes.pop();
     }
+    addCrashFacets(issue.facets, doc);
 
     const day = utcDay(at);
     issue.daily.set(day, (issue.daily.get(day) ?? 0) + 1);
@@ -217,24 +245,26 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
       version,
       issue: result.fingerprint,
     };
-    for (const by of CRASH_DIMENSIONS) {
-      const key = statsPath(doc.productKey, day, by);
-      let delta = stats.get(key);
-      if (delta === undefined) {
-        delta = {
-          productKey: doc.productKey,
-          day,
-          by,
-          total: { count: 0, sketch: createSketch(ISSUE_PRECISION) },
-          rows: new Map(),
-        };
-        stats.set(key, delta);
+    for (const environment of scopesOf(doc))
+      for (const by of CRASH_DIMENSIONS) {
+        const key = statsPath(doc.productKey, day, by, environment);
+        let delta = stats.get(key);
+        if (delta === undefined) {
+          delta = {
+            productKey: doc.productKey,
+            day,
+            by,
+            ...(environment === undefined ? {} : { environment }),
+            total: { count: 0, sketch: createSketch(ISSUE_PRECISION) },
+            rows: new Map(),
+          };
+          stats.set(key, delta);
+        }
+        delta.total.count++;
+        addHash(delta.total.sketch, hash);
+        const value = values[by];
+        if (value !== undefined) countInto(delta.rows, by === 'issue' ? value : clip(value), hash, ROW_PRECISION);
       }
-      delta.total.count++;
-      addHash(delta.total.sketch, hash);
-      const value = values[by];
-      if (value !== undefined) countInto(delta.rows, by === 'issue' ? value : clip(value), hash, ROW_PRECISION);
-    }
   }
   return { issues, stats };
 }
@@ -321,10 +351,16 @@ function mergeRecentCrashes(
 }
 
 /**
- * The issue after a batch: counts, clients, versions and recent crashes merged, and a resolved
- * issue reopened as `regressed` by a crash received after it was resolved that regressesIssue.
+ * The issue after a batch: counts, clients, versions and recent crashes merged, a resolved
+ * issue reopened as `regressed` by a crash received after it was resolved that regressesIssue,
+ * and its search tokens rebuilt (an issue stored before them gains them here).
  */
 export function mergeIssue(current: IssueDoc | null, delta: IssueDelta, now: Date): IssueDoc {
+  const merged = mergeIssueCounts(current, delta, now);
+  return { ...merged, searchTokens: buildSearchTokens(merged, storedTokens(current), delta.facets) };
+}
+
+function mergeIssueCounts(current: IssueDoc | null, delta: IssueDelta, now: Date): IssueDoc {
   const { clients, sketch: encoded } = mergeDistinct(current && { sketch: current.clientSketch }, delta.sketch);
   const versions = sortVersions([...(current?.versions ?? []), ...delta.occurrences.map((o) => o.version)]);
   if (current === null) {
@@ -410,6 +446,7 @@ export function mergeCrashStats(current: CrashStatsDoc | null, delta: CrashStats
     productKey: delta.productKey,
     day: delta.day,
     by: delta.by,
+    ...(delta.environment === undefined ? {} : { environment: delta.environment }),
     total: toCounted(delta.total, current?.total),
     rows: [...rows.values()].sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0)),
     other,
@@ -417,42 +454,45 @@ export function mergeCrashStats(current: CrashStatsDoc | null, delta: CrashStats
   };
 }
 
-/** A batch of usage reports reduced to one delta per product and day. */
+/** A batch of usage reports reduced to one delta per product and day, in all and per environment. */
 export function reduceUsage(reports: ReadonlyArray<ReportRecord<UsageDoc>>): Map<string, UsageStatsDelta> {
   const out = new Map<string, UsageStatsDelta>();
-  for (const { doc } of reports) {
-    const day = utcDay(doc.receivedAt);
-    const key = statsPath(doc.productKey, day, 'usage');
-    let delta = out.get(key);
-    if (delta === undefined) {
-      delta = {
-        productKey: doc.productKey,
-        day,
-        reports: 0,
-        installs: createSketch(ISSUE_PRECISION),
-        metrics: new Map(),
-      };
-      out.set(key, delta);
-    }
-    delta.reports++;
-    addHash(delta.installs, hashClient(clientIdentity(doc)));
-    for (const [name, value] of Object.entries(doc.metrics)) {
-      let metric = delta.metrics.get(name);
-      if (metric === undefined) delta.metrics.set(name, (metric = { count: 0, number: null, values: new Map() }));
-      metric.count++;
-      if (typeof value === 'number') {
-        const n = metric.number;
-        metric.number =
-          n === null
-            ? { count: 1, sum: value, min: value, max: value }
-            : { count: n.count + 1, sum: n.sum + value, min: Math.min(n.min, value), max: Math.max(n.max, value) };
-      } else {
-        const text = String(value);
-        metric.values.set(text, (metric.values.get(text) ?? 0) + 1);
-      }
+  for (const { doc } of reports) for (const environment of scopesOf(doc)) addUsage(out, doc, environment);
+  return out;
+}
+
+function addUsage(out: Map<string, UsageStatsDelta>, doc: UsageDoc, environment: string | undefined): void {
+  const day = utcDay(doc.receivedAt);
+  const key = statsPath(doc.productKey, day, 'usage', environment);
+  let delta = out.get(key);
+  if (delta === undefined) {
+    delta = {
+      productKey: doc.productKey,
+      day,
+      ...(environment === undefined ? {} : { environment }),
+      reports: 0,
+      installs: createSketch(ISSUE_PRECISION),
+      metrics: new Map(),
+    };
+    out.set(key, delta);
+  }
+  delta.reports++;
+  addHash(delta.installs, hashClient(clientIdentity(doc)));
+  for (const [name, value] of Object.entries(doc.metrics)) {
+    let metric = delta.metrics.get(name);
+    if (metric === undefined) delta.metrics.set(name, (metric = { count: 0, number: null, values: new Map() }));
+    metric.count++;
+    if (typeof value === 'number') {
+      const n = metric.number;
+      metric.number =
+        n === null
+          ? { count: 1, sum: value, min: value, max: value }
+          : { count: n.count + 1, sum: n.sum + value, min: Math.min(n.min, value), max: Math.max(n.max, value) };
+    } else {
+      const text = String(value);
+      metric.values.set(text, (metric.values.get(text) ?? 0) + 1);
     }
   }
-  return out;
 }
 
 function mergeNumbers(a: MetricStats['number'], b: MetricStats['number']): MetricStats['number'] {
@@ -491,6 +531,7 @@ export function mergeUsageStats(current: UsageStatsDoc | null, delta: UsageStats
     productKey: delta.productKey,
     day: delta.day,
     by: 'usage',
+    ...(delta.environment === undefined ? {} : { environment: delta.environment }),
     reports: (current?.reports ?? 0) + delta.reports,
     installs: mergeDistinct(current?.installs, delta.installs),
     metrics: [...metrics.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),

@@ -17,6 +17,7 @@ import {
 } from '../grouping/schemas';
 import { productKeyOf, productPath } from '../shared/paths';
 import { mergeReleasesDay, mergeReleasesIndex, reduceSessions } from './sessions';
+import { planEnvironments, reduceEnvironments } from './environments';
 
 /** A report as listed by the store: where it is, when it arrived, and its raw fields. */
 export interface RawReport {
@@ -94,16 +95,18 @@ export function selectBatch<T>(
 /** The documents a batch of crashes touches, and the plan that merges it into them. */
 export function planCrashBatch(crashes: readonly ClassifiedCrash[], now: Date): { paths: string[]; plan: BatchPlan } {
   const delta = reduceClassified(crashes);
+  const environments = reduceEnvironments(crashes.map((c) => c.record.doc));
   return {
-    paths: [...delta.issues.keys(), ...delta.stats.keys()],
+    paths: [...delta.issues.keys(), ...delta.stats.keys(), ...environments.keys()],
     plan: (current, live) => {
       const writes = new Map<string, object>();
+      const admits = planEnvironments(environments, current, live, writes, now);
       for (const [path, issue] of delta.issues) {
         if (!live.has(issue.productKey)) continue;
         writes.set(path, mergeIssue(parseAggregate(IssueDocSchema, path, current.get(path)), issue, now));
       }
       for (const [path, stats] of delta.stats) {
-        if (!live.has(stats.productKey)) continue;
+        if (!live.has(stats.productKey) || !admits(stats.productKey, stats.environment)) continue;
         writes.set(path, mergeCrashStats(parseAggregate(CrashStatsDocSchema, path, current.get(path)), stats, now));
       }
       return writes;
@@ -117,12 +120,14 @@ export function planUsageBatch(
   now: Date,
 ): { paths: string[]; plan: BatchPlan } {
   const deltas = reduceUsage(records);
+  const environments = reduceEnvironments(records.map((r) => r.doc));
   return {
-    paths: [...deltas.keys()],
+    paths: [...deltas.keys(), ...environments.keys()],
     plan: (current, live) => {
       const writes = new Map<string, object>();
+      const admits = planEnvironments(environments, current, live, writes, now);
       for (const [path, delta] of deltas) {
-        if (!live.has(delta.productKey)) continue;
+        if (!live.has(delta.productKey) || !admits(delta.productKey, delta.environment)) continue;
         writes.set(path, mergeUsageStats(parseAggregate(UsageStatsDocSchema, path, current.get(path)), delta, now));
       }
       return writes;
@@ -136,19 +141,21 @@ export function planSessionBatch(
   now: Date,
 ): { paths: string[]; plan: BatchPlan } {
   const { days, index } = reduceSessions(records);
+  const environments = reduceEnvironments(records.map((r) => r.doc));
   return {
-    paths: [...index.keys(), ...days.keys()],
+    paths: [...index.keys(), ...days.keys(), ...environments.keys()],
     plan: (current, live) => {
       const writes = new Map<string, object>();
+      const admits = planEnvironments(environments, current, live, writes, now);
       for (const [path, delta] of index) {
-        if (!live.has(delta.productKey)) continue;
+        if (!live.has(delta.productKey) || !admits(delta.productKey, delta.environment)) continue;
         writes.set(
           path,
           mergeReleasesIndex(parseAggregate(ReleasesIndexDocSchema, path, current.get(path)), delta, now),
         );
       }
       for (const [path, delta] of days) {
-        if (!live.has(delta.productKey)) continue;
+        if (!live.has(delta.productKey) || !admits(delta.productKey, delta.environment)) continue;
         writes.set(path, mergeReleasesDay(parseAggregate(ReleasesDayDocSchema, path, current.get(path)), delta, now));
       }
       return writes;

@@ -4,11 +4,19 @@ import { systemClock, type Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
 import { sendError, sendJson } from '../shared/http';
 import type { AlertRunSummary } from '../alerts/deliver';
-import { logAlertDeliveryFailure, logMalformedReport, logRollupFailure, logRollupRun } from '../shared/logs';
+import {
+  logAlertDeliveryFailure,
+  logMalformedReport,
+  logRegroupFailure,
+  logRollupFailure,
+  logRollupRun,
+} from '../shared/logs';
 import { runRollup, type RollupStore } from './rollup';
 import type { MappingCache } from '../grouping/retrace/cache';
 import type { RollupConfig } from './config';
 import type { UserSweepSummary } from './user-sweep';
+import type { RegroupSummary } from './regroup';
+import type { SearchBackfillSummary } from './search-backfill';
 import { INDEX_SHARDS } from '../shared/paths';
 import { parseInput } from '../shared/validation';
 
@@ -48,8 +56,12 @@ export function createRollupHandler(options: {
   mappings?: MappingCache;
   /** Checks the next developers against Firebase Auth after each rollup (see user-sweep.ts). */
   sweepUsers?: () => Promise<UserSweepSummary>;
+  /** Gives issues stored before search tokens theirs, a step per run that worked shard 0 (see search-backfill.ts). */
+  backfillSearch?: () => Promise<SearchBackfillSummary>;
   /** Queues and sends alerts (see alerts/deliver.ts): before the rollup for retries due, after it for what it queued. */
   deliverAlerts?: (deadline: Date) => Promise<AlertRunSummary>;
+  /** Merges the issues that waited for a mapping uploaded since (see regroup.ts), before the run's batches. */
+  regroup?: (deadline: Date) => Promise<RegroupSummary>;
 }): HttpFunction {
   const clock = options.clock ?? systemClock;
   // A failing destination or delivery store must never stop the rollup: log it, answer null.
@@ -59,6 +71,16 @@ export function createRollupHandler(options: {
       return await options.deliverAlerts(deadline);
     } catch (err) {
       logAlertDeliveryFailure(err);
+      return null;
+    }
+  };
+  // Likewise a merge that fails (an unreadable issue) is logged and retried by the next run.
+  const regroup = async (deadline: Date): Promise<RegroupSummary | null> => {
+    if (options.regroup === undefined) return null;
+    try {
+      return await options.regroup(deadline);
+    } catch (err) {
+      logRegroupFailure(err);
       return null;
     }
   };
@@ -76,6 +98,7 @@ export function createRollupHandler(options: {
       const started = clock().getTime();
       const budgetMs = options.config.DUMPCATCHER_ROLLUP_BUDGET_SECONDS * 1000;
       const retried = await deliver(new Date(started + Math.min(ALERT_RETRY_BUDGET_MS, budgetMs / 4)));
+      const regrouped = await regroup(new Date(started + budgetMs / 2));
       const spent = Math.ceil((clock().getTime() - started) / 1000);
       const summary = await runRollup({
         store: options.store.forRun?.() ?? options.store,
@@ -92,10 +115,18 @@ export function createRollupHandler(options: {
       // The backstop (every shard) sweeps users; the triggered runs leave it to the backstop.
       const users =
         options.sweepUsers === undefined || query.shards !== undefined ? undefined : await options.sweepUsers();
+      // One backfill step per run that worked shard 0: runs over other shards in parallel would
+      // repeat the same step from the same saved place.
+      const searchBackfill =
+        options.backfillSearch === undefined || !summary.shards.includes(0)
+          ? undefined
+          : await options.backfillSearch();
       const alerts = options.deliverAlerts === undefined ? undefined : { before: retried, after: delivered };
       const answer = {
         ...summary,
         ...(users === undefined ? {} : { users }),
+        ...(options.regroup === undefined ? {} : { regroup: regrouped }),
+        ...(searchBackfill === undefined ? {} : { searchBackfill }),
         ...(alerts === undefined ? {} : { alerts }),
       };
       logRollupRun({ ...answer });

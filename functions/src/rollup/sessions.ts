@@ -16,7 +16,8 @@ import { ISSUE_PRECISION, addHash, createSketch, hashClient, mergeDistinct, type
 import { compareVersions } from '../grouping/version';
 import { clientIdentity, type ReportRecord } from '../grouping/classify';
 import { rollReleaseHours } from '../alerts/rate';
-import { COLLECTIONS, productPath, statsPath } from '../shared/paths';
+import { COLLECTIONS, environmentsPath, productPath, statsPath } from '../shared/paths';
+import { scopesOf } from './environments';
 
 /**
  * Most releases one day's document lists; sessions of later ones count in `otherSessions`.
@@ -26,14 +27,15 @@ export const MAX_RELEASES_PER_DAY = 50;
 /** Most releases the index keeps; the lowest in version order are dropped first. */
 export const MAX_INDEXED_RELEASES = 500;
 
-/** Path of a day's releases document. */
-export function releasesDayPath(productKey: string, day: string): string {
-  return statsPath(productKey, day, 'releases');
+/** Path of a day's releases document; with `environment`, that environment's copy. */
+export function releasesDayPath(productKey: string, day: string, environment?: string): string {
+  return statsPath(productKey, day, 'releases', environment);
 }
 
-/** Path of a product's releases index. */
-export function releasesIndexPath(productKey: string): string {
-  return `${productPath(productKey)}/${COLLECTIONS.stats}/releases`;
+/** Path of a product's releases index; with `environment`, that environment's copy (`releases@{environment}`). */
+export function releasesIndexPath(productKey: string, environment?: string): string {
+  const id = environment === undefined ? 'releases' : `releases@${environment}`;
+  return `${productPath(productKey)}/${COLLECTIONS.stats}/${id}`;
 }
 
 /** No sessions. */
@@ -62,11 +64,20 @@ function bucketCounts(b: SessionDoc['sessions'][number]): SessionCounts {
   };
 }
 
-/** The documents one sessions report changes: the releases document of each day it has a bucket in, and the index. */
+/**
+ * The documents one sessions report changes: the releases document of each day it has a bucket
+ * in and the index, each in all and in the report's environment, and the list of environments.
+ */
 export function sessionDocumentPaths(record: ReportRecord<SessionDoc>): string[] {
   const { productKey, sessions } = record.doc;
-  const days = new Set(sessions.map((b) => b.started.slice(0, 10)));
-  return [releasesIndexPath(productKey), ...[...days].map((day) => releasesDayPath(productKey, day))];
+  const days = [...new Set(sessions.map((b) => b.started.slice(0, 10)))];
+  return [
+    ...scopesOf(record.doc).flatMap((environment) => [
+      releasesIndexPath(productKey, environment),
+      ...days.map((day) => releasesDayPath(productKey, day, environment)),
+    ]),
+    environmentsPath(productKey),
+  ];
 }
 
 /** What a batch adds to one release's day. */
@@ -80,6 +91,8 @@ interface ReleaseDayDelta {
 export interface ReleasesDayDelta {
   productKey: string;
   day: string;
+  /** Set for one environment's copy; absent for every environment together. */
+  environment?: string;
   installs: Sketch;
   releases: Map<string, ReleaseDayDelta>;
 }
@@ -95,63 +108,83 @@ export interface IndexEntryDelta {
 /** What a batch adds to one product's index. */
 export interface ReleasesIndexDelta {
   productKey: string;
+  /** Set for one environment's copy; absent for every environment together. */
+  environment?: string;
   releases: Map<string, IndexEntryDelta>;
 }
 
-/** A batch of sessions reports reduced to one delta per (product, day) and one per product. */
+/**
+ * A batch of sessions reports reduced to one delta per (product, day) and one per product, each
+ * in all and per environment.
+ */
 export function reduceSessions(records: ReadonlyArray<ReportRecord<SessionDoc>>): {
   days: Map<string, ReleasesDayDelta>;
   index: Map<string, ReleasesIndexDelta>;
 } {
   const days = new Map<string, ReleasesDayDelta>();
   const index = new Map<string, ReleasesIndexDelta>();
-  for (const { doc } of records) {
-    const version = doc.app.version;
-    const hash = hashClient(clientIdentity(doc));
-    const indexKey = releasesIndexPath(doc.productKey);
-    let product = index.get(indexKey);
-    if (product === undefined) index.set(indexKey, (product = { productKey: doc.productKey, releases: new Map() }));
-    for (const bucket of doc.sessions) {
-      const counts = bucketCounts(bucket);
-      const day = bucket.started.slice(0, 10);
-      const key = releasesDayPath(doc.productKey, day);
-      let dayDelta = days.get(key);
-      if (dayDelta === undefined) {
-        dayDelta = { productKey: doc.productKey, day, installs: createSketch(ISSUE_PRECISION), releases: new Map() };
-        days.set(key, dayDelta);
-      }
-      addHash(dayDelta.installs, hash);
-      let release = dayDelta.releases.get(version);
-      if (release === undefined) {
-        release = {
-          sessions: emptyCounts(),
-          installs: createSketch(ISSUE_PRECISION),
-          crashedInstalls: createSketch(ISSUE_PRECISION),
-        };
-        dayDelta.releases.set(version, release);
-      }
-      release.sessions = addCounts(release.sessions, counts);
-      addHash(release.installs, hash);
-      if (bucket.crashed > 0) addHash(release.crashedInstalls, hash);
+  for (const { doc } of records) for (const environment of scopesOf(doc)) addSessions(days, index, doc, environment);
+  return { days, index };
+}
 
-      const started = new Date(bucket.started);
-      const entry = product.releases.get(version);
-      if (entry === undefined) {
-        product.releases.set(version, {
-          firstSeen: started,
-          lastSeen: started,
-          sessions: counts.total,
-          crashed: counts.crashed,
-        });
-      } else {
-        if (started < entry.firstSeen) entry.firstSeen = started;
-        if (started > entry.lastSeen) entry.lastSeen = started;
-        entry.sessions += counts.total;
-        entry.crashed += counts.crashed;
-      }
+function addSessions(
+  days: Map<string, ReleasesDayDelta>,
+  index: Map<string, ReleasesIndexDelta>,
+  doc: SessionDoc,
+  environment: string | undefined,
+): void {
+  const scope = environment === undefined ? {} : { environment };
+  const version = doc.app.version;
+  const hash = hashClient(clientIdentity(doc));
+  const indexKey = releasesIndexPath(doc.productKey, environment);
+  let product = index.get(indexKey);
+  if (product === undefined)
+    index.set(indexKey, (product = { productKey: doc.productKey, ...scope, releases: new Map() }));
+  for (const bucket of doc.sessions) {
+    const counts = bucketCounts(bucket);
+    const day = bucket.started.slice(0, 10);
+    const key = releasesDayPath(doc.productKey, day, environment);
+    let dayDelta = days.get(key);
+    if (dayDelta === undefined) {
+      dayDelta = {
+        productKey: doc.productKey,
+        day,
+        ...scope,
+        installs: createSketch(ISSUE_PRECISION),
+        releases: new Map(),
+      };
+      days.set(key, dayDelta);
+    }
+    addHash(dayDelta.installs, hash);
+    let release = dayDelta.releases.get(version);
+    if (release === undefined) {
+      release = {
+        sessions: emptyCounts(),
+        installs: createSketch(ISSUE_PRECISION),
+        crashedInstalls: createSketch(ISSUE_PRECISION),
+      };
+      dayDelta.releases.set(version, release);
+    }
+    release.sessions = addCounts(release.sessions, counts);
+    addHash(release.installs, hash);
+    if (bucket.crashed > 0) addHash(release.crashedInstalls, hash);
+
+    const started = new Date(bucket.started);
+    const entry = product.releases.get(version);
+    if (entry === undefined) {
+      product.releases.set(version, {
+        firstSeen: started,
+        lastSeen: started,
+        sessions: counts.total,
+        crashed: counts.crashed,
+      });
+    } else {
+      if (started < entry.firstSeen) entry.firstSeen = started;
+      if (started > entry.lastSeen) entry.lastSeen = started;
+      entry.sessions += counts.total;
+      entry.crashed += counts.crashed;
     }
   }
-  return { days, index };
 }
 
 /** One product's day after a batch; releases past MAX_RELEASES_PER_DAY count in `otherSessions` only. */
@@ -175,6 +208,7 @@ export function mergeReleasesDay(current: ReleasesDayDoc | null, delta: Releases
     productKey: delta.productKey,
     day: delta.day,
     by: 'releases',
+    ...(delta.environment === undefined ? {} : { environment: delta.environment }),
     installs: mergeDistinct(current?.installs, delta.installs),
     releases: [...releases.values()].sort((a, b) => compareVersions(b.version, a.version)),
     otherSessions,
@@ -213,6 +247,7 @@ export function mergeReleasesIndex(
   return {
     productKey: delta.productKey,
     by: 'release-index',
+    ...(delta.environment === undefined ? {} : { environment: delta.environment }),
     releases: sorted.slice(0, MAX_INDEXED_RELEASES),
     updatedAt: now,
   };

@@ -27,9 +27,13 @@ const FIELDS: Record<RollupStream, string[]> = {
     'label',
     'runtime.name',
     'fingerprint',
+    // For the search tokens (grouping/search-tokens.ts).
+    'app.name',
+    'environment',
+    'tags',
   ],
-  usage: ['productKey', 'clientId', 'installId', 'receivedAt', 'metrics'],
-  sessions: ['productKey', 'clientId', 'installId', 'receivedAt', 'app.version', 'sessions'],
+  usage: ['productKey', 'clientId', 'installId', 'receivedAt', 'metrics', 'environment'],
+  sessions: ['productKey', 'clientId', 'installId', 'receivedAt', 'app.version', 'sessions', 'environment'],
 };
 
 function sameCursor(a: Cursor | null, b: Cursor | null): boolean {

@@ -40,6 +40,11 @@ export function logRollupFailure(err: unknown, context: Record<string, unknown>)
   write('ERROR', 'rollup run failed', { ...context, ...errorFields(err) });
 }
 
+/** Merging the issues that waited for an uploaded mapping failed; the request stays for the next run. */
+export function logRegroupFailure(err: unknown): void {
+  write('ERROR', 'rollup regroup failed', errorFields(err));
+}
+
 /** The rollup skipped a stored report that does not match its schema (the cursor moves past it). */
 export function logMalformedReport(path: string, issues: string): void {
   write('WARNING', 'rollup skipped a malformed report', { path, issues });

@@ -19,6 +19,8 @@ export const COLLECTIONS = {
   mappings: 'mappings',
   mappingChunks: 'chunks',
   uploadTokens: 'uploadTokens',
+  regroupRequests: 'regroupRequests',
+  mergedIssues: 'mergedIssues',
 } as const;
 
 /** How many index shards reports are spread over (see `reportShard`); the rollup reads them all. */
@@ -52,9 +54,23 @@ export function issuePath(productKey: string, fingerprint: string): string {
   return `${productPath(productKey)}/${COLLECTIONS.issues}/${fingerprint}`;
 }
 
-/** Path of a stats document, `products/{key}/stats/{day}_{by}` (`by` a crash dimension or `usage`). */
-export function statsPath(productKey: string, day: string, by: string): string {
-  return `${productPath(productKey)}/${COLLECTIONS.stats}/${day}_${by}`;
+/**
+ * Path of a stats document, `products/{key}/stats/{day}_{by}` (`by` a crash dimension, `usage` or
+ * `releases`): every environment together; with `environment`, that environment's copy,
+ * `{day}_{by}@{environment}` (`@` is outside the environment alphabet, so ids never collide).
+ */
+export function statsPath(productKey: string, day: string, by: string, environment?: string): string {
+  return `${productPath(productKey)}/${COLLECTIONS.stats}/${statsDocId(day, by, environment)}`;
+}
+
+/** Id of a stats document under `stats/`: `{day}_{by}`, or `{day}_{by}@{environment}` for one environment's copy. */
+export function statsDocId(day: string, by: string, environment?: string): string {
+  return environment === undefined ? `${day}_${by}` : `${day}_${by}@${environment}`;
+}
+
+/** Path of a product's list of environments seen, `products/{key}/stats/environments`. */
+export function environmentsPath(productKey: string): string {
+  return `${productPath(productKey)}/${COLLECTIONS.stats}/environments`;
 }
 
 /** The product key of a path under a product (`products/{key}/…`). */

@@ -7,10 +7,13 @@ export interface InputIssue {
   message: string;
 }
 
-/** zod's issues as answers name them; an unknown key has no path of its own, so it is named by the key. */
+/**
+ * zod's issues as answers name them; an unknown key is named by its own path (`breadcrumbs.3.colour`),
+ * which zod leaves out.
+ */
 export function toInputIssues(error: z.ZodError): InputIssue[] {
   return error.issues.map((i) => ({
-    path: i.code === 'unrecognized_keys' ? i.keys.join(',') : i.path.join('.'),
+    path: i.code === 'unrecognized_keys' ? i.keys.map((key) => [...i.path, key].join('.')).join(',') : i.path.join('.'),
     message: i.message,
   }));
 }

@@ -12,6 +12,11 @@
  *   folder on tmpfs, to show how much of the cost is the file system's (creating a file is
  *   slow on some virtual disks).
  *
+ * Then Dumpcatcher alone, in the no-network scenario, by feature (`variants`): without source
+ * context and breadcrumbs, with source context only, with a full ring of 100 breadcrumbs only,
+ * and with both (its defaults); and what one `console.log` costs the app with the automatic
+ * `console` breadcrumbs on and off (the app's console writes to a stream that drops the text).
+ *
  * Both SDKs run their full pipeline for every capture: Sentry's Dedupe integration (which drops
  * a repeat of the previous event) and Dumpcatcher's per-fingerprint limiter (which drops
  * repeats after 10 per hour) are switched off, and every capture uses a fresh Error object
@@ -24,6 +29,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
 
 const CPU_CAPTURES = Number(process.env.BENCH_CAPTURES ?? 2000);
 const BATCH = 20;
@@ -36,10 +42,19 @@ const LOOP_INTERVAL_MS = 5;
 
 type SdkName = 'dumpcatcher' | 'sentry';
 type Scenario = 'http' | 'no-network' | 'no-network-tmpfs';
+/** Dumpcatcher's features in a run: `default` is its defaults as an app gets them (source context on, the ring as the app fills it). */
+type Variant = 'default' | 'bare' | 'source-context' | 'breadcrumbs' | 'both';
+const VARIANTS: Variant[] = ['bare', 'source-context', 'breadcrumbs', 'both'];
+const CONSOLE_CALLS = 2000;
+const CONSOLE_ROUNDS = 40;
 
 interface Result {
   sdk: SdkName;
   scenario: Scenario;
+  variant: Variant;
+  /** µs per console.log call with the automatic console breadcrumbs on / off (variant runs only). */
+  consoleUsOn?: number;
+  consoleUsOff?: number;
   captures: number;
   cpuUsPerCapture: number;
   baselineCpuUsPerError: number;
@@ -69,19 +84,53 @@ function makeError(): Error {
   }
 }
 
-async function loadSdk(name: SdkName, scenario: Scenario, sink: string, queueDir: string): Promise<Sdk> {
+/** What every Dumpcatcher client of the bench is, besides its sink and queue. */
+const BENCH_APP = {
+  productKey: 'pk_bench_node_01',
+  secret: 'bench-secret-not-for-production',
+  appName: 'bench',
+  appVersion: '1.0.0',
+};
+
+/** A breadcrumb as an app might add it: a sentence and a few data entries. */
+const APP_BREADCRUMB = {
+  category: 'checkout',
+  message: 'cart 81723 priced: 3 items, coupon SPRING applied, shipping to warehouse 12',
+  data: { items: 3, coupon: 'SPRING', express: false, warehouse: 'eu-west-12' },
+};
+
+function variantOptions(variant: Variant): { sourceContext?: boolean; maxBreadcrumbs?: number } {
+  switch (variant) {
+    case 'bare':
+      return { sourceContext: false, maxBreadcrumbs: 0 };
+    case 'source-context':
+      return { maxBreadcrumbs: 0 };
+    case 'breadcrumbs':
+      return { sourceContext: false };
+    default:
+      return {};
+  }
+}
+
+async function loadSdk(
+  name: SdkName,
+  scenario: Scenario,
+  sink: string,
+  queueDir: string,
+  variant: Variant,
+): Promise<Sdk> {
   if (name === 'dumpcatcher') {
     const { createClient } = await import('../src/client.ts');
     const { computeSignature } = await import('../src/signing.ts');
     const client = createClient(
       {
+        ...BENCH_APP,
         endpoint: sink,
-        productKey: 'pk_bench_node_01',
-        secret: 'bench-secret-not-for-production',
-        appName: 'bench',
-        appVersion: '1.0.0',
         queueDir,
         maxReportsPerFingerprint: 1e9,
+        // The console kind is measured on its own (measureConsole), not inside the capture loop.
+        autoBreadcrumbs: { console: false },
+        ...variantOptions(variant),
       },
       scenario === 'http'
         ? {}
@@ -105,6 +154,9 @@ async function loadSdk(name: SdkName, scenario: Scenario, sink: string, queueDir
             }),
           },
     );
+    // A full ring: every capture carries 100 breadcrumbs.
+    if (variant === 'breadcrumbs' || variant === 'both')
+      for (let i = 0; i < 100; i += 1) client.addBreadcrumb(APP_BREADCRUMB);
     return { capture: (err) => void client.captureException(err), flush: () => client.flush(10_000) };
   }
   const Sentry = await import('@sentry/node');
@@ -141,7 +193,50 @@ async function measureLoopDelay(work: (() => void) | null): Promise<{ p99: numbe
   return { p99: h.percentile(99) / 1e6, max: h.max / 1e6 };
 }
 
-async function runChild(name: SdkName, scenario: Scenario, sink: string): Promise<void> {
+/**
+ * µs per `console.log` call of a short formatted line, with Dumpcatcher's console breadcrumbs
+ * on and off, in interleaved rounds (the median of each side is reported; a shared machine makes
+ * single rounds vary a lot); the app's console writes to a stream that drops the text, so the
+ * figure is the call and the breadcrumb, not the terminal.
+ */
+async function measureConsole(sink: string, queueDir: string): Promise<{ on: number; off: number }> {
+  const { createClient } = await import('../src/client.ts');
+  const { listenForBreadcrumbs } = await import('../src/auto-breadcrumbs.ts');
+  const quiet = new console.Console(new Writable({ write: (_chunk, _enc, done) => done() }));
+  const saved = console.log;
+  console.log = quiet.log.bind(quiet);
+  const perCall = (): number => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < CONSOLE_CALLS; i += 1) console.log('order %d shipped to %s', i, 'warehouse 12');
+    return Number(process.hrtime.bigint() - t0) / 1000 / CONSOLE_CALLS;
+  };
+  // The client's own addBreadcrumb is what the console kind calls.
+  const client = createClient({
+    ...BENCH_APP,
+    endpoint: sink,
+    queueDir,
+    autoBreadcrumbs: false,
+    autoSessionTracking: false,
+  });
+  const on: number[] = [];
+  const off: number[] = [];
+  try {
+    for (let i = 0; i < 5; i += 1) perCall();
+    for (let round = 0; round < CONSOLE_ROUNDS; round += 1) {
+      off.push(perCall());
+      const stop = listenForBreadcrumbs({ kinds: { console: true, http: false }, add: client.addBreadcrumb });
+      on.push(perCall());
+      stop();
+    }
+  } finally {
+    console.log = saved;
+    await client.close();
+  }
+  const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  return { on: median(on), off: median(off) };
+}
+
+async function runChild(name: SdkName, scenario: Scenario, sink: string, variant: Variant): Promise<void> {
   const queueDir = mkdtempSync(join(scenario === 'no-network-tmpfs' ? '/dev/shm' : tmpdir(), 'dc-bench-'));
   try {
     // Baseline: what making the error alone costs, subtracted from nothing but shown beside.
@@ -150,7 +245,7 @@ async function runChild(name: SdkName, scenario: Scenario, sink: string): Promis
     const baselineCpu = (cpuMicros() - b0) / CPU_CAPTURES;
     const baselineLoop = await measureLoopDelay(null);
 
-    const sdk = await loadSdk(name, scenario, sink, queueDir);
+    const sdk = await loadSdk(name, scenario, sink, queueDir, variant);
     for (let i = 0; i < WARMUP; i += 1) sdk.capture(makeError());
     await sdk.flush();
 
@@ -176,9 +271,12 @@ async function runChild(name: SdkName, scenario: Scenario, sink: string): Promis
     const loop = await measureLoopDelay(() => sdk.capture(makeError()));
     await sdk.flush();
 
+    const consoleCost = variant === 'bare' ? await measureConsole(sink, queueDir) : null;
     const result: Omit<Result, 'received'> = {
       sdk: name,
       scenario,
+      variant,
+      ...(consoleCost ? { consoleUsOn: consoleCost.on, consoleUsOff: consoleCost.off } : {}),
       captures: CPU_CAPTURES,
       cpuUsPerCapture: cpuPerCapture,
       baselineCpuUsPerError: baselineCpu,
@@ -197,7 +295,12 @@ async function runChild(name: SdkName, scenario: Scenario, sink: string): Promis
   process.exit(0);
 }
 
-function spawnChild(name: SdkName, scenario: Scenario, sink: string): Promise<Omit<Result, 'received'>> {
+function spawnChild(
+  name: SdkName,
+  scenario: Scenario,
+  sink: string,
+  variant: Variant = 'default',
+): Promise<Omit<Result, 'received'>> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env };
     delete env.DO_NOT_TRACK;
@@ -205,7 +308,14 @@ function spawnChild(name: SdkName, scenario: Scenario, sink: string): Promise<Om
     env.DUMPCATCHER_CONFIG = join(tmpdir(), 'dc-bench-no-config.json');
     const child = spawn(
       process.execPath,
-      [...process.execArgv, __filename, `--child=${name}`, `--scenario=${scenario}`, `--sink=${sink}`],
+      [
+        ...process.execArgv,
+        __filename,
+        `--child=${name}`,
+        `--scenario=${scenario}`,
+        `--sink=${sink}`,
+        `--variant=${variant}`,
+      ],
       {
         env,
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -226,12 +336,14 @@ async function main(): Promise<void> {
   const child = process.argv.find((a) => a.startsWith('--child='))?.slice('--child='.length);
   const sinkArg = process.argv.find((a) => a.startsWith('--sink='))?.slice('--sink='.length);
   const scenarioArg = process.argv.find((a) => a.startsWith('--scenario='))?.slice('--scenario='.length);
+  const variantArg = (process.argv.find((a) => a.startsWith('--variant='))?.slice('--variant='.length) ??
+    'default') as Variant;
   if (
     (child === 'dumpcatcher' || child === 'sentry') &&
     sinkArg &&
     (scenarioArg === 'http' || scenarioArg === 'no-network' || scenarioArg === 'no-network-tmpfs')
   ) {
-    return runChild(child, scenarioArg, sinkArg);
+    return runChild(child, scenarioArg, sinkArg, variantArg);
   }
 
   const counts = { dumpcatcher: 0, sentry: 0 };
@@ -265,6 +377,13 @@ async function main(): Promise<void> {
       const r = await spawnChild(name, scenario, url);
       const key = `${scenario}/${name}`;
       rounds.set(key, [...(rounds.get(key) ?? []), { ...r, received: counts[name] - before }]);
+    }
+  }
+  const byVariant = new Map<Variant, Result[]>();
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const variant of VARIANTS) {
+      const r = await spawnChild('dumpcatcher', 'no-network', url, variant);
+      byVariant.set(variant, [...(byVariant.get(variant) ?? []), { ...r, received: 0 }]);
     }
   }
   sink.close();
@@ -308,6 +427,39 @@ async function main(): Promise<void> {
       `${scenario}: CPU per capture, Dumpcatcher / Sentry = ${ratio.toFixed(2)}x ` +
         `(${net.toFixed(2)}x without making the error); target <= 0.5x: ${ratio <= 0.5 ? 'met' : 'not met'}`,
     );
+  }
+
+  console.log('');
+  console.log(`Dumpcatcher by feature, no-network, median of ${ROUNDS} rounds (ring: 100 breadcrumbs of ~200 bytes)`);
+  console.log('features                          cpu µs/capture  (rounds)                 sync µs mean/p99');
+  const medians = new Map<Variant, Result>();
+  for (const variant of VARIANTS) {
+    const all = (byVariant.get(variant) ?? []).sort((a, b) => a.cpuUsPerCapture - b.cpuUsPerCapture);
+    const median = all[Math.floor(all.length / 2)];
+    if (!median) continue;
+    medians.set(variant, median);
+    console.log(
+      `${variant.padEnd(32)} ${fmt(median.cpuUsPerCapture).padStart(15)}  ${all
+        .map((r) => fmt(r.cpuUsPerCapture))
+        .join(', ')
+        .padEnd(24)} ${`${fmt(median.syncUsMean)}/${fmt(median.syncUsP99)}`.padStart(16)}`,
+    );
+  }
+  const bare = medians.get('bare');
+  if (bare) {
+    for (const variant of ['source-context', 'breadcrumbs', 'both'] as const) {
+      const r = medians.get(variant);
+      if (r) console.log(`${variant} adds ${fmt(r.cpuUsPerCapture - bare.cpuUsPerCapture)} µs CPU per capture`);
+    }
+    const consoleRuns = (byVariant.get('bare') ?? []).filter((r) => r.consoleUsOn !== undefined);
+    const mid = <T>(xs: T[]): T | undefined => xs[Math.floor(xs.length / 2)];
+    const on = mid(consoleRuns.map((r) => r.consoleUsOn ?? 0).sort((a, b) => a - b));
+    const off = mid(consoleRuns.map((r) => r.consoleUsOff ?? 0).sort((a, b) => a - b));
+    if (on !== undefined && off !== undefined) {
+      console.log(
+        `console.log('order %d shipped to %s', …): ${fmt(off, 2)} µs per call without the console breadcrumbs, ${fmt(on, 2)} µs with them`,
+      );
+    }
   }
 }
 

@@ -1,6 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { arch, release } from 'node:os';
 import { join } from 'node:path';
+import { listenForBreadcrumbs } from './auto-breadcrumbs.ts';
+import { createBreadcrumbRing, normalizeBreadcrumb } from './breadcrumbs.ts';
 import { findOptOut } from './consent.ts';
 import { HANDOFF_GRACE_MS } from './handoff.ts';
 import { installHooks } from './hooks.ts';
@@ -11,12 +13,19 @@ import { createDebugLog, createNotice, printDebugReport } from './log.ts';
 import type { DebugLog } from './log.ts';
 import { createMetricRegistry } from './metrics.ts';
 import type { MetricCollector, MetricRegistry } from './metrics.ts';
-import { defaultQueueDir, findOptionProblems, resolveSettings } from './options.ts';
+import {
+  defaultQueueDir,
+  findOptionProblems,
+  MAX_BREADCRUMBS,
+  resolveAutoBreadcrumbs,
+  resolveEnvironment,
+  resolveSettings,
+} from './options.ts';
 import type { DumpcatcherOptions } from './options.ts';
 import { createQueue, writeFileAtomicSync } from './queue.ts';
 import type { Queue, QueueEntry } from './queue.ts';
 import { buildCrashReport, fitBody, sanitizeLabel } from './report.ts';
-import type { ReportFacts } from './report.ts';
+import type { ReportExtras, ReportFacts } from './report.ts';
 import { createScrubber } from './scrub.ts';
 import type { Scrubber } from './scrub.ts';
 import { defaultRuntime } from './runtime.ts';
@@ -26,11 +35,12 @@ import { claimDeadMarkers, markerPath, removeMarker, systemProbe, writeMarker } 
 import type { ProcessIdentity } from './session-markers.ts';
 import { createSessionBook, splitReport } from './sessions.ts';
 import type { SessionOwner, SessionReportPart } from './sessions.ts';
+import { collectSourceContext, createSourceCache } from './source-context.ts';
 import { safeTimeout } from './timers.ts';
 import type { Sender } from './sender.ts';
 import { createTransport } from './transport.ts';
 import type { Transport } from './transport.ts';
-import type { CaptureContext, CrashReport, ReportPath, SessionReport, UsageReport } from './types.ts';
+import type { BreadcrumbInput, CaptureContext, CrashReport, ReportPath, SessionReport, UsageReport } from './types.ts';
 
 /** A Dumpcatcher client: every method is safe to call at any time and never throws. */
 export interface DumpcatcherClient {
@@ -42,6 +52,8 @@ export interface DumpcatcherClient {
   readonly queueDir: string | null;
   /** Captures a thrown value; returns its report id, or null when dropped or off. Returns once the report is on disk. */
   captureException(error: unknown, context?: CaptureContext): string | null;
+  /** Adds a breadcrumb (scrubbed now) to the ring the next crash reports carry; a bad argument is ignored. */
+  addBreadcrumb(breadcrumb: BreadcrumbInput): void;
   /** Collects every registered metric and enqueues one usage report; returns its report id or null. */
   reportUsage(): string | null;
   /** Registers (or replaces) a usage metric in this client's registry; false when the name is invalid. */
@@ -62,6 +74,7 @@ const OFF_CLIENT_BASE = {
   clientId: null,
   queueDir: null,
   captureException: () => null,
+  addBreadcrumb: () => undefined,
   reportUsage: () => null,
   defineMetric: () => false,
   startSession: () => undefined,
@@ -116,7 +129,7 @@ function createClientUnsafe(
     runtime.noticesSaid,
   );
 
-  const problems = findOptionProblems(options);
+  const problems = findOptionProblems(options, runtime.env);
   if (problems.length > 0) {
     notice('config', `SDK disabled, nothing will be reported: ${problems.join('; ')}`);
     // flush() must not say all went well when nothing can be sent.
@@ -174,14 +187,45 @@ function createClientUnsafe(
 
   const installId = options.installId !== false ? loadInstallId(mode === 'live' ? queueDir : null, log) : undefined;
   const label = sanitizeLabel(options.label, scrub);
+  const environment = resolveEnvironment(options, runtime.env);
   const facts: ReportFacts = {
     appName: options.appName.slice(0, 128),
     appVersion: options.appVersion.slice(0, 64),
+    environment,
     runtime: { name: 'node', version: process.versions.node },
     os: { name: runtime.platform === 'win32' ? 'windows' : runtime.platform, version: release(), arch: arch() },
     ...(label !== undefined ? { label } : {}),
     ...(options.tags ? { tags: options.tags } : {}),
     ...(installId !== undefined ? { installId } : {}),
+  };
+
+  // ---- breadcrumbs and source context (docs/sdks.md#breadcrumbs, #source-context) ---------
+  const ring = createBreadcrumbRing(options.maxBreadcrumbs ?? MAX_BREADCRUMBS);
+  const keepsBreadcrumbs = (options.maxBreadcrumbs ?? MAX_BREADCRUMBS) > 0;
+  const addBreadcrumb = (input: BreadcrumbInput): void => {
+    if (mode === 'off' || !keepsBreadcrumbs) return;
+    const crumb = normalizeBreadcrumb(input, scrub, runtime.now());
+    if (crumb) ring.add(crumb);
+    else log('addBreadcrumb takes an object ({category, message, level, data}); ignored');
+  };
+  const sourceCache = options.sourceContext !== false ? createSourceCache(scrub) : null;
+  const reportExtras = (): ReportExtras => {
+    const extras: ReportExtras = {};
+    if (keepsBreadcrumbs) {
+      // beforeSend may edit the report; the ring must not change with it.
+      extras.breadcrumbs = ring.snapshot(options.beforeSend !== undefined);
+    }
+    if (sourceCache) {
+      extras.sourceContext = (rawStack, scrubbedStack) => {
+        try {
+          return collectSourceContext(rawStack, scrubbedStack, sourceCache);
+        } catch (err) {
+          log('source context left out:', err);
+          return [];
+        }
+      };
+    }
+    return extras;
   };
 
   // ---- sending -------------------------------------------------------------------------
@@ -282,7 +326,7 @@ function createClientUnsafe(
       log('report not sampled (sampleRate)');
       return null;
     }
-    const built = buildCrashReport(error, context, facts, scrub, makeReportId(), runtime.now());
+    const built = buildCrashReport(error, context, facts, scrub, makeReportId(), runtime.now(), reportExtras());
     const report = applyBeforeSend(built);
     if (!report) return null;
     const fp = localFingerprint(
@@ -307,6 +351,7 @@ function createClientUnsafe(
   const owner: SessionOwner = {
     appName: facts.appName,
     appVersion: facts.appVersion,
+    environment,
     ...(installId !== undefined ? { installId } : {}),
   };
   const book = createSessionBook(owner);
@@ -400,6 +445,13 @@ function createClientUnsafe(
         return null;
       }
     },
+    addBreadcrumb(breadcrumb) {
+      try {
+        addBreadcrumb(breadcrumb);
+      } catch (err) {
+        log('addBreadcrumb failed:', err);
+      }
+    },
     reportUsage() {
       try {
         if (mode === 'off') return null;
@@ -411,6 +463,7 @@ function createClientUnsafe(
           reportId: makeReportId(),
           occurredAt: new Date(runtime.now()).toISOString(),
           app: { name: facts.appName, version: facts.appVersion },
+          environment,
           metrics,
         };
         if (installId !== undefined) report.installId = installId;
@@ -472,6 +525,7 @@ function createClientUnsafe(
         mode = 'off';
         removeHooks?.();
         removeHooks = null;
+        stopAutoBreadcrumbs();
         limiter.persistNow();
         queue?.dispose();
         sender?.stop();
@@ -538,6 +592,10 @@ function createClientUnsafe(
     },
     options.captureUncaught !== false,
   );
+
+  const stopAutoBreadcrumbs = keepsBreadcrumbs
+    ? listenForBreadcrumbs({ kinds: resolveAutoBreadcrumbs(options.autoBreadcrumbs), add: client.addBreadcrumb })
+    : () => undefined;
 
   startSessions(options.autoSessionTracking !== false);
 

@@ -3,14 +3,25 @@ import type { DumpcatcherClient } from './client.ts';
 import { createMetricRegistry } from './metrics.ts';
 import type { MetricCollector, MetricRegistry } from './metrics.ts';
 import type { DumpcatcherOptions } from './options.ts';
-import type { CaptureContext } from './types.ts';
+import type { BreadcrumbInput, CaptureContext } from './types.ts';
 
 export { createClient } from './client.ts';
 export type { DumpcatcherClient } from './client.ts';
 export type { MetricCollector, MetricContext } from './metrics.ts';
-export type { DumpcatcherOptions } from './options.ts';
+export type { AutoBreadcrumbKinds, DumpcatcherOptions } from './options.ts';
 export type { ClientRuntime } from './runtime.ts';
-export type { CaptureContext, CrashReport, JsonValue, MetricValue, SessionReport, UsageReport } from './types.ts';
+export type {
+  Breadcrumb,
+  BreadcrumbInput,
+  BreadcrumbLevel,
+  CaptureContext,
+  CrashReport,
+  JsonValue,
+  MetricValue,
+  SessionReport,
+  SourceContextLine,
+  UsageReport,
+} from './types.ts';
 
 interface SdkState {
   client: DumpcatcherClient;
@@ -40,6 +51,11 @@ export function init(options: DumpcatcherOptions): DumpcatcherClient {
 /** Captures an error (or any thrown value); returns the report id, or null if dropped, off or before `init`. */
 export function captureException(error: unknown, context?: CaptureContext): string | null {
   return state().client.captureException(error, context);
+}
+
+/** Adds a breadcrumb (`{category, message, level, data}`, scrubbed now) for the next crash reports; ignored before `init`. */
+export function addBreadcrumb(breadcrumb: BreadcrumbInput): void {
+  state().client.addBreadcrumb(breadcrumb);
 }
 
 /** Collects every registered metric and enqueues one usage report to `/v1/usage`. */

@@ -43,7 +43,36 @@ export interface DumpcatcherOptions {
   shutdownTimeoutMs?: number;
   /** Timeout of one HTTP attempt (default 10000 ms). */
   requestTimeoutMs?: number;
+  /** Where the app runs, sent with every report: `[A-Za-z0-9_.-]{1,64}` (default `DUMPCATCHER_ENVIRONMENT`, else `production`). */
+  environment?: string;
+  /** Breadcrumbs kept for the next crash report, 0 to 100 (default 100; 0 keeps none). */
+  maxBreadcrumbs?: number;
+  /** Automatic breadcrumbs: `true` (default) all kinds, `false` none, or per kind (`console`, `http`; a kind not named stays on). */
+  autoBreadcrumbs?: boolean | AutoBreadcrumbKinds;
+  /** Send the lines of code around in-app frames with each crash report (default true). */
+  sourceContext?: boolean;
 }
+
+/** The automatic breadcrumb kinds of the Node SDK, each on unless set to false. */
+export interface AutoBreadcrumbKinds {
+  /** `console.log`, `info`, `warn`, `error`, `debug`. */
+  console?: boolean;
+  /** Outgoing `http`/`https` requests (and `fetch`): method, host, path, status. */
+  http?: boolean;
+}
+
+/** The environment variable read when the `environment` option is absent. */
+export const ENVIRONMENT_VARIABLE = 'DUMPCATCHER_ENVIRONMENT';
+/** What an environment name may be (docs/protocol.md). */
+export const ENVIRONMENT_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+/** The environment of a report that names none. */
+export const DEFAULT_ENVIRONMENT = 'production';
+/** The most breadcrumbs a client keeps (and the default). */
+export const MAX_BREADCRUMBS = 100;
+const AUTO_BREADCRUMB_KINDS = ['console', 'http'] as const;
+
+/** Which automatic breadcrumb kinds are on. */
+export type AutoBreadcrumbSettings = { [K in (typeof AUTO_BREADCRUMB_KINDS)[number]]: boolean };
 
 /** Defaults of the options that have one (docs/sdks.md#options). */
 export const OPTION_DEFAULTS = {
@@ -72,8 +101,8 @@ const NUMERIC_OPTIONS = [
   'requestTimeoutMs',
 ] as const;
 
-/** Why `options` cannot be used (test/vectors/options-v1.json); empty when they can. */
-export function findOptionProblems(options: DumpcatcherOptions): string[] {
+/** Why `options` (with the process environment `env`) cannot be used (test/vectors/options-v1.json); empty when they can. */
+export function findOptionProblems(options: DumpcatcherOptions, env: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
   const o = options as unknown as Record<string, unknown>;
   for (const key of ['endpoint', 'productKey', 'secret', 'appName', 'appVersion']) {
@@ -98,7 +127,48 @@ export function findOptionProblems(options: DumpcatcherOptions): string[] {
     if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0))
       problems.push(`${key} must be a non-negative number`);
   }
+  const environment = o.environment === undefined ? environmentVariable(env) : o.environment;
+  if (environment !== undefined && !(typeof environment === 'string' && ENVIRONMENT_PATTERN.test(environment)))
+    problems.push(
+      o.environment === undefined
+        ? `environment (from ${ENVIRONMENT_VARIABLE}) must match [A-Za-z0-9_.-]{1,64}`
+        : 'environment must match [A-Za-z0-9_.-]{1,64}',
+    );
+  const max = o.maxBreadcrumbs;
+  if (max !== undefined && !(Number.isInteger(max) && (max as number) >= 0 && (max as number) <= MAX_BREADCRUMBS))
+    problems.push(`maxBreadcrumbs must be an integer from 0 to ${MAX_BREADCRUMBS}`);
+  if (!isAutoBreadcrumbsValue(o.autoBreadcrumbs))
+    problems.push(
+      `autoBreadcrumbs must be true, false or an object of ${AUTO_BREADCRUMB_KINDS.join(', ')} to booleans`,
+    );
+  if (o.sourceContext !== undefined && typeof o.sourceContext !== 'boolean')
+    problems.push('sourceContext must be true or false');
   return problems;
+}
+
+function isAutoBreadcrumbsValue(value: unknown): boolean {
+  if (value === undefined || typeof value === 'boolean') return true;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return Object.entries(value).every(
+    ([kind, on]) => (AUTO_BREADCRUMB_KINDS as readonly string[]).includes(kind) && typeof on === 'boolean',
+  );
+}
+
+/** The environment reports carry, for valid options: the option, else `DUMPCATCHER_ENVIRONMENT`, else `production`. */
+export function resolveEnvironment(options: DumpcatcherOptions, env: Record<string, string | undefined>): string {
+  return options.environment ?? environmentVariable(env) ?? DEFAULT_ENVIRONMENT;
+}
+
+// Set but empty counts as not set, as with the other variables the SDK reads.
+function environmentVariable(env: Record<string, string | undefined>): string | undefined {
+  return env[ENVIRONMENT_VARIABLE] || undefined;
+}
+
+/** The automatic breadcrumb kinds that are on, for a valid `autoBreadcrumbs` option. */
+export function resolveAutoBreadcrumbs(value: DumpcatcherOptions['autoBreadcrumbs']): AutoBreadcrumbSettings {
+  if (value === false) return { console: false, http: false };
+  const kinds = typeof value === 'object' ? value : {};
+  return { console: kinds.console !== false, http: kinds.http !== false };
 }
 
 function positive(value: number | undefined, fallback: number): number {

@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { markOwnRequest } from './auto-breadcrumbs.ts';
 import type { ClientRequestArgs } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { AgentOptions as HttpsAgentOptions } from 'node:https';
@@ -101,6 +102,7 @@ export class TunnelingAgent extends HttpsAgent {
       headers: { Host: authority, ...proxyAuthorization(this.proxy) },
       agent: false,
     });
+    markOwnRequest(connect);
     // The SDK never keeps the process alive by itself, not even while a tunnel opens.
     connect.on('socket', (socket) => socket.unref());
     connect.setTimeout(this.connectTimeoutMs, () => {

@@ -1,4 +1,4 @@
-import type { CaptureContext, CrashReport, JsonValue } from './types.ts';
+import type { Breadcrumb, CaptureContext, CrashReport, JsonValue, SourceContextLine } from './types.ts';
 import type { Scrubber } from './scrub.ts';
 
 const MAX_TYPE_CHARS = 512;
@@ -24,7 +24,8 @@ export function truncateUtf8(text: string, maxBytes: number): string {
   return cut;
 }
 
-function truncateChars(text: string, max: number): string {
+/** Cuts `text` to at most `max` UTF-16 code units. */
+export function truncateChars(text: string, max: number): string {
   return text.length <= max ? text : text.slice(0, max);
 }
 
@@ -186,11 +187,20 @@ export function sanitizeLabel(label: unknown, scrub: Scrubber): string | undefin
 export interface ReportFacts {
   appName: string;
   appVersion: string;
+  environment: string;
   label?: string;
   tags?: Record<string, string>;
   runtime: { name: string; version: string };
   os: { name: string; version: string; arch: string };
   installId?: string;
+}
+
+/** What a crash report carries besides the error and its context. */
+export interface ReportExtras {
+  /** The ring's breadcrumbs, oldest first (already scrubbed). */
+  breadcrumbs?: Breadcrumb[];
+  /** Source context for the raw and the scrubbed stack trace (source-context.ts); absent when off. */
+  sourceContext?: (rawStack: string, scrubbedStack: string) => SourceContextLine[];
 }
 
 /** Builds a scrubbed crash report for a thrown value (nothing touches disk here). */
@@ -201,18 +211,25 @@ export function buildCrashReport(
   scrub: Scrubber,
   reportId: string,
   occurredAtMs: number,
+  extras: ReportExtras = {},
 ): CrashReport {
   const message = truncateUtf8(scrub(errorMessage(error)), MAX_MESSAGE_BYTES);
-  const stacktrace = truncateUtf8(scrub(formatStacktrace(error)), MAX_STACK_BYTES) || errorType(error);
+  const rawStack = formatStacktrace(error);
+  const stacktrace = truncateUtf8(scrub(rawStack), MAX_STACK_BYTES) || errorType(error);
   const report: CrashReport = {
     reportId,
     occurredAt: new Date(occurredAtMs).toISOString(),
     exception: { type: truncateChars(errorType(error), MAX_TYPE_CHARS), stacktrace },
     app: { name: facts.appName, version: facts.appVersion },
+    environment: facts.environment,
     runtime: facts.runtime,
     os: facts.os,
   };
   if (message !== '') report.exception.message = message;
+  if (extras.sourceContext) {
+    const lines = extras.sourceContext(rawStack, stacktrace);
+    if (lines.length > 0) report.exception.sourceContext = lines;
+  }
   const label = sanitizeLabel(context?.label ?? facts.label, scrub);
   if (label !== undefined) report.label = label;
   const tags = sanitizeTags(facts.tags, context?.tags, scrub);
@@ -225,18 +242,54 @@ export function buildCrashReport(
     report.fingerprint = truncateChars(context.fingerprint, MAX_FINGERPRINT_CHARS);
   }
   if (facts.installId !== undefined) report.installId = facts.installId;
+  if (extras.breadcrumbs && extras.breadcrumbs.length > 0) report.breadcrumbs = extras.breadcrumbs;
   return fitBody(report);
 }
 
-/** Drops `extra`, then shortens the stack trace, until the body fits the ingest's size limit. */
+// An upper bound of the characters the breadcrumbs and source context add (quotes, keys and
+// punctuation counted generously), without serializing them; Infinity when a `beforeSend`
+// left something of another shape there, so that the body is measured for real.
+function addedChars(report: CrashReport): number {
+  let n = 0;
+  try {
+    for (const c of report.breadcrumbs ?? []) {
+      n += 64 + c.category.length + (c.message?.length ?? 0);
+      for (const key in c.data) {
+        const value = c.data[key];
+        // A number, boolean or null is at most 24 characters of JSON.
+        n += 8 + key.length + (typeof value === 'string' ? value.length : 24);
+      }
+    }
+    for (const l of report.exception.sourceContext ?? []) {
+      n += 32 + l.file.length + l.context.length;
+      for (const t of l.pre) n += 4 + t.length;
+      for (const t of l.post) n += 4 + t.length;
+    }
+  } catch {
+    return Infinity;
+  }
+  return Number.isFinite(n) ? n : Infinity;
+}
+
+/**
+ * Drops `extra`, then the older half of the breadcrumbs (again and again), then the source
+ * context, then shortens the stack trace, until the body fits the ingest's size limit.
+ */
 export function fitBody(report: CrashReport): CrashReport {
   // Fast path: without extra, under 100,000 chars of text cannot reach 1 MB even if JSON
   // escaping made every char six (`\u0000`).
-  const text = report.exception.stacktrace.length + (report.exception.message?.length ?? 0);
+  const text = report.exception.stacktrace.length + (report.exception.message?.length ?? 0) + addedChars(report);
   if (report.extra === undefined && text < 100_000) return report;
   const size = (): number => Buffer.byteLength(JSON.stringify(report), 'utf8');
   if (size() <= MAX_BODY_BYTES) return report;
   delete report.extra;
+  if (size() <= MAX_BODY_BYTES) return report;
+  while (Array.isArray(report.breadcrumbs) && report.breadcrumbs.length > 0) {
+    report.breadcrumbs = report.breadcrumbs.slice(Math.ceil(report.breadcrumbs.length / 2));
+    if (report.breadcrumbs.length === 0) delete report.breadcrumbs;
+    if (size() <= MAX_BODY_BYTES) return report;
+  }
+  delete report.exception.sourceContext;
   if (size() <= MAX_BODY_BYTES) return report;
   report.exception.stacktrace = truncateUtf8(report.exception.stacktrace, 256 * 1024);
   return report;

@@ -12,6 +12,7 @@
 import { readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ID_PATTERN } from './ids.ts';
+import { DEFAULT_ENVIRONMENT, ENVIRONMENT_PATTERN } from './options.ts';
 import { writeFileAtomicSync } from './queue.ts';
 import type { CurrentSession, FoundSession, SessionBucket, SessionOwner } from './sessions.ts';
 
@@ -91,6 +92,8 @@ interface MarkerJson {
   started: string;
   app: { name: string; version: string };
   installId?: string;
+  /** Absent in the markers of SDKs older than environments: `production`. */
+  environment?: string;
   errored: boolean;
   backgroundSince?: string;
   carried?: SessionBucket[];
@@ -117,6 +120,7 @@ export function writeMarker(
     started: new Date(session.startedMs).toISOString(),
     app: { name: owner.appName, version: owner.appVersion },
     ...(owner.installId !== undefined ? { installId: owner.installId } : {}),
+    environment: owner.environment,
     errored: session.errored,
     ...(session.backgroundSinceMs !== null
       ? { backgroundSince: new Date(session.backgroundSinceMs).toISOString() }
@@ -193,6 +197,10 @@ export function parseMarker(text: string): { session: FoundSession; writer: Proc
     appVersion: app.version,
     startedMs,
     errored: m.errored === true,
+    environment:
+      typeof m.environment === 'string' && ENVIRONMENT_PATTERN.test(m.environment)
+        ? m.environment
+        : DEFAULT_ENVIRONMENT,
     ...(typeof m.installId === 'string' ? { installId: m.installId } : {}),
     ...(backgroundMs !== undefined ? { backgroundSinceMs: backgroundMs } : {}),
     ...(carried.length > 0 ? { carried } : {}),

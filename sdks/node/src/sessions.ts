@@ -16,11 +16,12 @@ export interface SessionBucket {
   abnormal: number;
 }
 
-/** The release and install a session belongs to. */
+/** The release, install and environment a session belongs to. */
 export interface SessionOwner {
   appName: string;
   appVersion: string;
   installId?: string;
+  environment: string;
 }
 
 /** A session an earlier process left behind (its marker's writer is gone), found at the next start. */
@@ -37,6 +38,7 @@ export interface FoundSession extends SessionOwner {
 export interface SessionReportPart {
   app: { name: string; version: string };
   installId?: string;
+  environment: string;
   sessions: SessionBucket[];
 }
 
@@ -86,13 +88,19 @@ function mergeBuckets(into: readonly SessionBucket[], more: readonly SessionBuck
 }
 
 function sameOwner(a: SessionOwner, b: SessionOwner): boolean {
-  return a.appName === b.appName && a.appVersion === b.appVersion && a.installId === b.installId;
+  return (
+    a.appName === b.appName &&
+    a.appVersion === b.appVersion &&
+    a.installId === b.installId &&
+    a.environment === b.environment
+  );
 }
 
 function part(owner: SessionOwner, sessions: SessionBucket[]): SessionReportPart {
   return {
     app: { name: owner.appName, version: owner.appVersion },
     ...(owner.installId !== undefined ? { installId: owner.installId } : {}),
+    environment: owner.environment,
     sessions,
   };
 }
@@ -103,9 +111,9 @@ export interface SessionBook {
   /** Sessions found at start that go out with this client's next report. */
   readonly carried: SessionBucket[];
   /**
-   * Takes the sessions earlier processes left: those of this release and install ride with the
-   * running session's report (when one runs); the others are returned, one report per release
-   * and install, to be written now.
+   * Takes the sessions earlier processes left: those of this release, install and environment
+   * ride with the running session's report (when one runs); the others are returned, one report
+   * per release, install and environment, to be written now.
    */
   found(sessions: readonly FoundSession[]): SessionReportPart[];
   /** Starts a session at `nowMs`, ending the running one first (its report is returned). */

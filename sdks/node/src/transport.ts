@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { gzip } from 'node:zlib';
 import type { SendResult } from './answers.ts';
+import { markOwnRequest } from './auto-breadcrumbs.ts';
 import { classifyAnswer } from './answers.ts';
 import { computeSignature } from './signing.ts';
 import { timerDelay } from './timers.ts';
@@ -143,6 +144,8 @@ function createAgentPost(base: URL, settings: TransportSettings): { post: Post; 
       };
       try {
         const req = isHttps ? httpsRequest(options, onAnswer) : httpRequest(options, onAnswer);
+        // The ingest's requests are not the app's: no breadcrumb records them.
+        markOwnRequest(req);
         // The SDK must never keep the process alive: the exit hook holds it open when it wants to.
         req.on('socket', (socket) => socket.unref());
         req.setTimeout(timeoutMs, () => {

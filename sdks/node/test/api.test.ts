@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  addBreadcrumb,
   captureException,
   close,
   createClient,
@@ -17,6 +18,7 @@ describe('module API', () => {
   it('is a harmless no-op before init', async () => {
     expect(getClient().mode).toBe('off');
     expect(captureException(new Error('early'))).toBeNull();
+    expect(() => addBreadcrumb({ message: 'early' })).not.toThrow();
     expect(reportUsage()).toBeNull();
     await expect(flush(10)).resolves.toBe(true);
     await expect(close()).resolves.toBe(true);
@@ -33,8 +35,17 @@ describe('module API', () => {
       const client = init(testOptions('http://127.0.0.1:9', dir, { shutdownTimeoutMs: 50 }));
       expect(client.mode).toBe('live');
       expect(getClient()).toBe(client);
+      addBreadcrumb({ category: 'checkout', message: 'cart opened', data: { items: 3 } });
+      // A bad argument is ignored, never thrown back at the app.
+      addBreadcrumb('not an object' as never);
       expect(captureException(new Error('after init'))).not.toBeNull();
       expect(queueFiles(dir)).toHaveLength(1);
+      const queued = JSON.parse(readFileSync(join(dir, queueFiles(dir)[0] as string), 'utf8')) as {
+        body: { breadcrumbs?: Array<Record<string, unknown>> };
+      };
+      expect(queued.body.breadcrumbs?.map(({ timestamp: _t, ...rest }) => rest)).toEqual([
+        { category: 'checkout', level: 'info', message: 'cart opened', data: { items: 3 } },
+      ]);
       await close();
       expect(getClient().mode).toBe('off');
       expect(captureException(new Error('after close'))).toBeNull();

@@ -320,7 +320,10 @@ describe('delivery to the ingest', () => {
 
   it('gzips bodies at or above gzipThresholdBytes', async () => {
     ingest = await startFakeIngest({ secret: SECRET, productKey: PRODUCT_KEY });
-    const client = track(createClient(testOptions(ingest.url, dir, { gzipThresholdBytes: 1024 }), testRuntime()));
+    // No source context: the small body must stay under the threshold.
+    const client = track(
+      createClient(testOptions(ingest.url, dir, { gzipThresholdBytes: 1024, sourceContext: false }), testRuntime()),
+    );
     client.captureException(new Error('small'));
     client.captureException(new Error('large'), { extra: { text: 'lorem ipsum '.repeat(500) } });
     expect(await client.flush(3000)).toBe(true);

@@ -15,11 +15,11 @@ const withOptions = (extra: Record<string, unknown>): DumpcatcherOptions =>
 
 describe('findOptionProblems', () => {
   it('finds none in complete options', () => {
-    expect(findOptionProblems(BASE)).toEqual([]);
+    expect(findOptionProblems(BASE, {})).toEqual([]);
   });
 
   it('names every missing or empty required option', () => {
-    expect(findOptionProblems(withOptions({ endpoint: undefined, secret: '', appName: 3 }))).toEqual([
+    expect(findOptionProblems(withOptions({ endpoint: undefined, secret: '', appName: 3 }), {})).toEqual([
       'endpoint is required',
       'secret is required',
       'appName is required',
@@ -37,7 +37,7 @@ describe('findOptionProblems', () => {
     ['a NaN number option', { requestTimeoutMs: Number.NaN }, 'requestTimeoutMs must be a non-negative number'],
     ['a number option as text', { shutdownTimeoutMs: '100' }, 'shutdownTimeoutMs must be a non-negative number'],
   ])('refuses %s', (_name, extra, problem) => {
-    expect(findOptionProblems(withOptions(extra))).toEqual([problem]);
+    expect(findOptionProblems(withOptions(extra), {})).toEqual([problem]);
   });
 });
 

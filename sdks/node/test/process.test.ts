@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import type { QueueEntry } from '../src/queue.ts';
+import type { CrashReport } from '../src/types.ts';
 import { startFakeIngest } from './helpers/fake-ingest.ts';
 import { startTestProxy } from './helpers/proxy.ts';
 import type { FakeIngest } from './helpers/fake-ingest.ts';
@@ -92,9 +93,10 @@ describe('a real Node process', () => {
   });
 
   it("dies of an uncaught exception as usual (exit 1, Node's stderr); a detached sender it leaves behind delivers the report within seconds, once", async () => {
-    const crashed = await runChild('uncaught', ingest.url, queueDir);
+    const crashed = await runChild('uncaught', ingest.url, queueDir, { DUMPCATCHER_ENVIRONMENT: 'staging' });
     expect(crashed.code).toBe(1);
     expect(crashed.stderr).toContain("throw new Error('child crashed on purpose');");
+    expect(crashed.stderr).toContain('about to crash, order 42');
     expect(crashed.stderr).toMatch(/^Error: child crashed on purpose$/m);
     expect(crashed.stderr).toMatch(/Node\.js v\d+\.\d+\.\d+/);
     expect(crashed.stderr).not.toContain('dumpcatcher');
@@ -108,6 +110,17 @@ describe('a real Node process', () => {
     expect(req?.headers['x-dumpcatcher-client']).toBe(crashed.clientId);
     expect(req?.headers['x-dumpcatcher-counter']).toBe('1');
     expect(req?.body).toMatchObject({ exception: { type: 'Error', message: 'child crashed on purpose' } });
+    // Written in the dying process: its environment, what it logged, and the line that threw.
+    const body = req?.body as unknown as CrashReport;
+    expect(body.environment).toBe('staging');
+    expect(body.breadcrumbs?.map(({ timestamp: _t, ...rest }) => rest)).toEqual([
+      { category: 'console', level: 'warning', message: 'about to crash, order 42' },
+    ]);
+    const [thrower] = body.exception.sourceContext ?? [];
+    expect(thrower?.file).toBe(CHILD);
+    expect(thrower?.context).toBe("      throw new Error('child crashed on purpose');");
+    expect(thrower?.pre).toEqual(["    console.warn('about to crash, order %d', 42);", '    setTimeout(() => {']);
+    expect(body.exception.stacktrace).toContain(`${CHILD}:${thrower?.line}:`);
     await waitUntil(() => queueFiles(queueDir).length === 0, 5000, 'the queue to empty');
 
     // A next start finds nothing left to send.
@@ -267,6 +280,7 @@ describe('a real Node process', () => {
           occurredAt: expect.any(String) as unknown,
           app: { name: 'child-app', version: '1.0.0' },
           installId: installId(),
+          environment: 'production',
           sessions: [{ started: hourOf(before), ...counts(1, 0, 0, 0) }],
         },
       ]);

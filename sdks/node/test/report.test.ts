@@ -6,6 +6,7 @@ const scrub = createScrubber({ homeDir: '/home/alice', userName: 'alice', secret
 const facts: ReportFacts = {
   appName: 'demo',
   appVersion: '1.0.0',
+  environment: 'staging',
   runtime: { name: 'node', version: '20.0.0' },
   os: { name: 'linux', version: '6.1', arch: 'x64' },
   tags: { env: 'test', 'bad key!': 'dropped' },
@@ -75,6 +76,7 @@ describe('buildCrashReport', () => {
     expect(report).toEqual({
       reportId: '0b8f5f0e-4a43-4c1e-9d2b-6f1f6c3f2a10',
       occurredAt: '2026-11-22T08:00:00.000Z',
+      environment: 'staging',
       exception: {
         type: 'Error',
         message: 'login failed for <email> with password=<redacted>',

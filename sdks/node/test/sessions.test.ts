@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient } from '../src/client.ts';
-import { isWriterAlive, markerPath } from '../src/session-markers.ts';
+import { claimDeadMarkers, isWriterAlive, markerPath, parseMarker, writeMarker } from '../src/session-markers.ts';
+import { createSessionBook } from '../src/sessions.ts';
 import type { ProcessIdentity, ProcessProbe } from '../src/session-markers.ts';
 import { startFakeIngest } from './helpers/fake-ingest.ts';
 import { makeTempDir, PRODUCT_KEY, removeDir, SECRET, testOptions, testRuntime } from './helpers/env.ts';
@@ -119,5 +120,53 @@ describe('sessions of one client (in-process)', () => {
     } finally {
       await ingest.close();
     }
+  });
+});
+
+describe('sessions and environments', () => {
+  it("writes the environment into its marker, and reports a dead run's sessions in that run's environment", () => {
+    const dir = makeTempDir();
+    try {
+      const owner = { appName: 'cli', appVersion: '2.3.0', environment: 'staging' };
+      writeMarker(
+        dir,
+        'writer-staging-1',
+        owner,
+        { startedMs: Date.UTC(2026, 11, 7, 10, 15), errored: false, backgroundSinceMs: null },
+        [],
+        { pid: 7, startTicks: '500', bootId: 'boot-a' },
+        false,
+      );
+      expect(JSON.parse(readFileSync(markerPath(dir, 'writer-staging-1'), 'utf8'))).toMatchObject({
+        environment: 'staging',
+      });
+      // The writer is gone: its session is found, with its own environment.
+      const found = claimDeadMarkers(dir, 'reader-production', SELF, probe({}));
+      expect(found.sessions).toMatchObject([{ environment: 'staging' }]);
+      const book = createSessionBook({ appName: 'cli', appVersion: '2.3.0', environment: 'production' });
+      book.start(Date.UTC(2026, 11, 7, 11, 0));
+      expect(book.found(found.sessions)).toEqual([
+        {
+          app: { name: 'cli', version: '2.3.0' },
+          environment: 'staging',
+          sessions: [{ started: '2026-12-07T10:00:00Z', ok: 0, errored: 0, crashed: 0, abnormal: 1 }],
+        },
+      ]);
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('reads a marker that names no environment (an older SDK) as production', () => {
+    const parsed = parseMarker(
+      JSON.stringify({
+        v: 1,
+        started: '2026-12-07T10:15:00Z',
+        app: { name: 'cli', version: '1' },
+        errored: false,
+        writer: { pid: 7 },
+      }),
+    );
+    expect(parsed?.session.environment).toBe('production');
   });
 });

@@ -8,6 +8,9 @@ import { createClient } from '../src/client.ts';
 import { createLimiter, localFingerprint } from '../src/limiter.ts';
 import { createQueue } from '../src/queue.ts';
 import { createScrubber } from '../src/scrub.ts';
+import { createSourceCache } from '../src/source-context.ts';
+import type { Transport } from '../src/transport.ts';
+import type { BreadcrumbInput, CrashReport } from '../src/types.ts';
 import { parseMarker } from '../src/session-markers.ts';
 import { BACKGROUND_SESSION_MS, createSessionBook } from '../src/sessions.ts';
 import type { FoundSession, SessionReportPart } from '../src/sessions.ts';
@@ -43,7 +46,40 @@ interface AnswerVectors {
 
 interface OptionVectors {
   base: Record<string, unknown>;
-  cases: Array<{ name: string; valid: boolean; set?: Record<string, unknown>; unset?: string[]; log?: string }>;
+  cases: Array<{
+    name: string;
+    valid: boolean;
+    set?: Record<string, unknown>;
+    unset?: string[];
+    log?: string;
+    sdks?: string[];
+    env?: Record<string, string>;
+    environment?: string;
+  }>;
+}
+
+/** The bodies a client sent (through `transport`) or, in debug mode, printed (in `stderr`). */
+function sentBodies(
+  debug: boolean,
+  stderr: string[],
+  sent: Array<{ path: string; body: Record<string, unknown> }>,
+): Array<{ path: string; body: Record<string, unknown> }> {
+  if (!debug) return sent;
+  return stderr.flatMap((chunk) => {
+    const m = /^\[dumpcatcher\] debug: would send POST (\S+) [^\n]*\n([\s\S]*)$/.exec(chunk);
+    return m ? [{ path: m[1] as string, body: JSON.parse(m[2] as string) as Record<string, unknown> }] : [];
+  });
+}
+
+/** A transport that records each body and answers 202. */
+function recordingTransport(sent: Array<{ path: string; body: Record<string, unknown> }>): Transport {
+  return {
+    send(entry) {
+      sent.push({ path: entry.path, body: entry.body });
+      return Promise.resolve({ kind: 'delivered', status: 202, duplicate: false });
+    },
+    destroy: () => undefined,
+  };
 }
 
 interface NoticeVectors {
@@ -91,12 +127,13 @@ describe('answers-v1.json', () => {
 describe('options-v1.json', () => {
   const vectors = load<OptionVectors>('options-v1.json');
   let dir: string;
-  beforeAll(() => {
+  beforeEach(() => {
     dir = makeTempDir();
   });
-  afterAll(() => removeDir(dir));
+  afterEach(() => removeDir(dir));
 
-  const cases = rows(vectors.cases, 'options-v1.json: cases').flatMap(([, c]) => [
+  const forNode = vectors.cases.filter((c) => c.sdks === undefined || c.sdks.includes('node'));
+  const cases = rows(forNode, 'options-v1.json: cases').flatMap(([, c]) => [
     [`${c.name} (debug: false)`, c, false] as const,
     [`${c.name} (debug: true)`, c, true] as const,
   ]);
@@ -109,12 +146,27 @@ describe('options-v1.json', () => {
       debug,
     };
     for (const name of c.unset ?? []) delete options[name];
-    const runtime = testRuntime();
+    const sent: Array<{ path: string; body: Record<string, unknown> }> = [];
+    const runtime = testRuntime({
+      env: { ...testRuntime().env, ...c.env },
+      makeTransport: () => recordingTransport(sent),
+    });
     const client = createClient(options as unknown as DumpcatcherOptions, runtime);
     try {
       expect(client.mode).toBe(c.valid ? (debug ? 'debug' : 'live') : 'off');
       if (c.valid) {
         expect(runtime.stderr.join('')).not.toContain('SDK disabled');
+        if (c.environment !== undefined) {
+          // Crash, usage and sessions reports all carry it.
+          client.defineMetric('vectors.runs', () => 1);
+          client.captureException(new Error('which environment'));
+          client.reportUsage();
+          client.endSession();
+          if (!debug) expect(await client.flush(3000)).toBe(true);
+          const bodies = sentBodies(debug, runtime.stderr, sent);
+          expect(bodies.map((b) => b.path).sort()).toEqual(['/v1/crashes', '/v1/sessions', '/v1/usage']);
+          expect(bodies.map((b) => b.body.environment)).toEqual([c.environment, c.environment, c.environment]);
+        }
       } else {
         // An invalid configuration says why, naming the option, in debug mode or not; and flush() says false.
         const lines = runtime.stderr
@@ -342,6 +394,7 @@ describe('sessions-v1.json', () => {
     const book = createSessionBook({
       appName: c.app.name,
       appVersion: c.app.version,
+      environment: 'production',
       ...(c.installId !== undefined ? { installId: c.installId } : {}),
     });
     const reports: SessionReportPart[] = [];
@@ -386,5 +439,92 @@ describe('sessions-v1.json', () => {
       }
     }
     expect(reports).toEqual(c.reports);
+  });
+});
+
+interface BreadcrumbVectors {
+  context: { homeDir: string; userName: string; secret: string };
+  cases: Array<{
+    name: string;
+    options?: Record<string, unknown>;
+    add: BreadcrumbInput[];
+    expected: Array<Record<string, unknown>> | null;
+  }>;
+}
+
+describe('breadcrumbs-v1.json', () => {
+  const vectors = load<BreadcrumbVectors>('breadcrumbs-v1.json');
+  const base = load<OptionVectors>('options-v1.json').base;
+  let dir: string;
+  beforeEach(() => {
+    dir = makeTempDir();
+  });
+  afterEach(() => removeDir(dir));
+
+  it.each(rows(vectors.cases, 'breadcrumbs-v1.json: cases'))('%s', async (_name, c) => {
+    const sent: Array<{ path: string; body: Record<string, unknown> }> = [];
+    const client = createClient(
+      {
+        ...(base as unknown as DumpcatcherOptions),
+        secret: vectors.context.secret,
+        ...c.options,
+        queueDir: dir,
+        captureUncaught: false,
+        autoSessionTracking: false,
+        autoBreadcrumbs: false,
+      },
+      testRuntime({
+        homeDir: vectors.context.homeDir,
+        userName: vectors.context.userName,
+        makeTransport: () => recordingTransport(sent),
+      }),
+    );
+    try {
+      for (const crumb of c.add) client.addBreadcrumb(crumb);
+      client.captureException(new Error('with breadcrumbs'));
+      expect(await client.flush(3000)).toBe(true);
+      expect(sent).toHaveLength(1);
+      const report = sent[0]?.body as unknown as CrashReport;
+      if (c.expected === null) {
+        expect(Object.keys(report)).not.toContain('breadcrumbs');
+        return;
+      }
+      const crumbs = report.breadcrumbs ?? [];
+      for (const crumb of crumbs) expect(crumb.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      expect(crumbs.map(({ timestamp: _t, ...rest }) => rest)).toEqual(c.expected);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+interface SourceContextVectors {
+  context: { homeDir: string; userName: string; secret: string };
+  cases: Array<{
+    name: string;
+    text: string;
+    line: number;
+    expected: { pre: string[]; context: string; post: string[] } | null;
+  }>;
+}
+
+describe('source-context-v1.json', () => {
+  const vectors = load<SourceContextVectors>('source-context-v1.json');
+  let dir: string;
+  beforeAll(() => {
+    dir = makeTempDir();
+  });
+  afterAll(() => removeDir(dir));
+
+  it.each(rows(vectors.cases, 'source-context-v1.json: cases'))('%s', (name, c) => {
+    const file = join(dir, `${name.replace(/[^A-Za-z0-9]+/g, '-')}.txt`);
+    writeFileSync(file, c.text);
+    const cache = createSourceCache(createScrubber(vectors.context));
+    expect(cache.linesAround(file, c.line)).toEqual(c.expected);
+  });
+
+  it('an unreadable file gives no lines', () => {
+    const cache = createSourceCache(createScrubber(vectors.context));
+    expect(cache.linesAround(join(dir, 'no-such-file.js'), 1)).toBeNull();
   });
 });

@@ -11,6 +11,9 @@ Run from the repository root:  python3 sdks/python/bench/bench_capture.py  [--n 
   queue, background sending) divided by N.
 * Dumpcatcher uses its real disk queue in a temporary folder and its default options, except
   max_reports_per_fingerprint, raised so that the limiter does not skip the repeated crash.
+  It runs three times: with its defaults (source context on, the breadcrumb ring empty), with
+  the ring full (100 breadcrumbs like the automatic http ones, so each report carries 100), and
+  with source context and breadcrumbs off; the differences are what each adds per capture.
 * sentry-sdk (pinned below) is installed only into .local/bench-venv, created here if missing;
   it is never a dependency of the SDK. It runs with its defaults (local variables and source
   context on), and once more with both off, for a like-for-like view.
@@ -20,6 +23,7 @@ import argparse
 import hashlib
 import hmac
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -40,6 +44,7 @@ SECRET = "bench-secret-0123456789"
 DEPTH = 30  # recursion levels; the trace has 33 frames
 BATCH = 50
 WARMUP = 50
+CALLS = 10000  # logging calls and add_breadcrumb calls timed in the Dumpcatcher workers
 
 
 # -- the sink (its own process) -------------------------------------------------------------
@@ -85,7 +90,11 @@ def run_sink() -> None:
                 expected = "v1=" + hmac.new(SECRET.encode(), "\n".join(lines).encode(), hashlib.sha256).hexdigest()
                 ok = hmac.compare_digest(expected, h.get("X-Dumpcatcher-Signature", ""))
                 with lock:
-                    counts["dumpcatcher" if ok else "dumpcatcher_bad_signature"] += 1
+                    # crash reports only: the session report each run sends at exit is not one
+                    if not ok:
+                        counts["dumpcatcher_bad_signature"] += 1
+                    elif self.path == "/v1/crashes":
+                        counts["dumpcatcher"] += 1
                 self._reply(202 if ok else 401, {"id": "bench"})
             else:
                 with lock:
@@ -142,13 +151,19 @@ def make_exceptions(count: int) -> List[BaseException]:
     return made
 
 
+DUMPCATCHER_KINDS = ("dumpcatcher", "dumpcatcher-crumbs", "dumpcatcher-bare")
+WORKERS = DUMPCATCHER_KINDS + ("sentry", "sentry-lean")
+
+
 def run_worker(kind: str, sink: str, n: int) -> None:
     exceptions = make_exceptions(n + WARMUP)
-    if kind == "dumpcatcher":
+    extra: Dict[str, float] = {}
+    if kind in DUMPCATCHER_KINDS:
         sys.path.insert(0, SDK_SRC)
         import dumpcatcher
 
         queue_dir = tempfile.mkdtemp(prefix="dc-bench-")
+        bare = kind == "dumpcatcher-bare"
         dumpcatcher.init(
             endpoint=sink,
             product_key=PRODUCT_KEY,
@@ -158,7 +173,26 @@ def run_worker(kind: str, sink: str, n: int) -> None:
             queue_dir=queue_dir,
             capture_uncaught=False,
             max_reports_per_fingerprint=10 ** 9,
+            source_context=not bare,
+            max_breadcrumbs=0 if bare else 100,
         )
+        if kind != "dumpcatcher":  # the defaults' ring stays empty
+            # What the automatic logging breadcrumbs add to an app's logging call (bare: not installed).
+            logger = logging.getLogger("bench.app")
+            logger.setLevel(logging.INFO)
+            logger.addHandler(logging.NullHandler())
+            logger.propagate = False
+            cpu0 = time.process_time()
+            for i in range(CALLS):
+                logger.info("order %s priced", i)
+            extra["log_us"] = (time.process_time() - cpu0) / CALLS * 1e6
+        if kind == "dumpcatcher-crumbs":  # then the ring holds these 100, not log records
+            cpu0 = time.process_time()
+            for i in range(CALLS):
+                path = "/api/orders/A-%d/lines" % (i % 100)
+                data = {"method": "GET", "host": "shop.example:8443", "path": path, "status": 200}
+                dumpcatcher.add_breadcrumb("http", "GET shop.example:8443" + path, "info", data)
+            extra["add_us"] = (time.process_time() - cpu0) / CALLS * 1e6
         capture, flush = dumpcatcher.capture_exception, lambda: dumpcatcher.flush(60)
     else:
         import sentry_sdk
@@ -182,7 +216,7 @@ def run_worker(kind: str, sink: str, n: int) -> None:
             capture(error)
         flush()
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-    print(json.dumps({"kind": kind, "n": n, "cpu_s": cpu, "wall_s": wall}), flush=True)
+    print(json.dumps(dict(extra, kind=kind, n=n, cpu_s=cpu, wall_s=wall)), flush=True)
 
 
 # -- the driver ------------------------------------------------------------------------------
@@ -209,7 +243,7 @@ def stats(sink: str) -> Dict[str, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="timed captures per SDK")
-    parser.add_argument("--worker", choices=["dumpcatcher", "sentry", "sentry-lean"])
+    parser.add_argument("--worker", choices=WORKERS)
     parser.add_argument("--sink-server", action="store_true")
     parser.add_argument("--sink")
     args = parser.parse_args()
@@ -226,13 +260,13 @@ def main() -> int:
         assert sink_proc.stdout is not None
         sink = "http://127.0.0.1:%s" % sink_proc.stdout.readline().strip()
         results: Dict[str, Dict[str, Any]] = {}
-        for kind in ("dumpcatcher", "sentry", "sentry-lean"):
+        for kind in WORKERS:
             before = stats(sink)
             out = subprocess.run([python, __file__, "--worker", kind, "--sink", sink, "--n", str(args.n)],
                                  capture_output=True, text=True, check=True)
             results[kind] = json.loads(out.stdout.strip().splitlines()[-1])
             after = stats(sink)
-            key = "dumpcatcher" if kind == "dumpcatcher" else "sentry"
+            key = "dumpcatcher" if kind in DUMPCATCHER_KINDS else "sentry"
             results[kind]["delivered"] = after[key] - before[key]
             results[kind]["bad_signatures"] = after["dumpcatcher_bad_signature"] - before["dumpcatcher_bad_signature"]
     finally:
@@ -247,6 +281,8 @@ def main() -> int:
           "Python %s)" % (args.n, DEPTH + 3, BATCH, sys.version.split()[0]))
     labels = {
         "dumpcatcher": "dumpcatcher (disk queue + HTTP to sink)",
+        "dumpcatcher-crumbs": "dumpcatcher, 100 breadcrumbs in each report",
+        "dumpcatcher-bare": "dumpcatcher, no source context, no breadcrumbs",
         "sentry": "sentry-sdk %s (defaults)" % SENTRY_VERSION,
         "sentry-lean": "sentry-sdk %s (no locals/source)" % SENTRY_VERSION,
     }
@@ -256,6 +292,11 @@ def main() -> int:
     ratio = per("dumpcatcher") / per("sentry")
     print("  ratio dumpcatcher / sentry-sdk (defaults):           %.2f (target <= 0.50)" % ratio)
     print("  ratio dumpcatcher / sentry-sdk (no locals/source):   %.2f" % (per("dumpcatcher") / per("sentry-lean")))
+    print("  source context adds (defaults - none):               %+.1f us CPU per capture" % (per("dumpcatcher") - per("dumpcatcher-bare")))
+    print("  100 breadcrumbs add (full ring - empty ring):        %+.1f us CPU per capture" % (per("dumpcatcher-crumbs") - per("dumpcatcher")))
+    print("  add_breadcrumb (http-like, 4 data entries):          %.1f us CPU per call" % results["dumpcatcher-crumbs"]["add_us"])
+    print("  logger.info to a NullHandler, with / without the logging breadcrumbs: %.1f / %.1f us CPU per call" % (
+        results["dumpcatcher-crumbs"]["log_us"], results["dumpcatcher-bare"]["log_us"]))
     complete = all(r["delivered"] == r["n"] + WARMUP and r["bad_signatures"] == 0 for r in results.values())
     if not complete:
         print("  WARNING: not every report reached the sink with a valid signature")

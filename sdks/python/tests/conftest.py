@@ -21,8 +21,8 @@ FAST_RETRY = RetryPolicy(base=0.02, factor=2.0, cap=0.1, max_attempts=8)
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    """No opt-out variables, no proxies, and per-test config and cache folders."""
-    for name in ("DO_NOT_TRACK", "DUMPCATCHER_DISABLED", "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+    """No opt-out or environment variables, no proxies, and per-test config and cache folders."""
+    for name in ("DO_NOT_TRACK", "DUMPCATCHER_DISABLED", "DUMPCATCHER_ENVIRONMENT", "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DUMPCATCHER_CONFIG", str(tmp_path / "no-config.json"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))

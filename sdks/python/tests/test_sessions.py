@@ -21,14 +21,17 @@ APP = os.path.join(HERE, "scripts", "session_app.py")
 RESEND = os.path.join(HERE, "scripts", "resend_app.py")
 
 
-def child_env() -> Dict[str, str]:
+def child_env(environment: str = "") -> Dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
+    env.pop("DUMPCATCHER_ENVIRONMENT", None)
+    if environment:
+        env["DUMPCATCHER_ENVIRONMENT"] = environment
     return env
 
 
-def run(script: str, *args: str) -> "subprocess.CompletedProcess[str]":
-    return subprocess.run([sys.executable, script, *args], env=child_env(), capture_output=True, text=True, timeout=30)
+def run(script: str, *args: str, environment: str = "") -> "subprocess.CompletedProcess[str]":
+    return subprocess.run([sys.executable, script, *args], env=child_env(environment), capture_output=True, text=True, timeout=30)
 
 
 def session_bodies(ingest: IngestServer) -> List[Dict[str, Any]]:
@@ -60,7 +63,8 @@ class TestRealProcesses:
         [body] = session_bodies(ingest)
         assert body["app"] == {"name": "session-app", "version": "4.1.0"}
         assert body["installId"] == install_id(queue_dir)
-        assert set(body) == {"reportId", "occurredAt", "app", "installId", "sessions"}
+        assert set(body) == {"reportId", "occurredAt", "app", "environment", "installId", "sessions"}
+        assert body["environment"] == "production"
         assert totals(body) == counts(ok=1)
         if hour_start(before) == hour_start(time.time()):  # else the run crossed the top of an hour
             assert body["sessions"] == [dict(started=hour_start(before), **counts(ok=1))]
@@ -103,6 +107,18 @@ class TestRealProcesses:
         [body] = session_bodies(ingest)
         assert totals(body) == counts(ok=1, abnormal=1)
         assert markers(queue_dir) == []
+
+    def test_a_sigkilled_run_keeps_its_environment_when_a_run_of_another_finds_it(self, ingest: IngestServer, queue_dir: str) -> None:
+        victim = subprocess.Popen([sys.executable, APP, ingest.url, queue_dir, "hang"], env=child_env("staging"), stdout=subprocess.PIPE, text=True)
+        try:
+            assert victim.stdout is not None and victim.stdout.readline().strip() == "running"
+        finally:
+            victim.kill()
+            victim.wait(10)
+        done = run(APP, ingest.url, queue_dir, "clean", environment="qa")
+        assert done.returncode == 0, done.stderr
+        bodies = {b["environment"]: totals(b) for b in session_bodies(ingest)}
+        assert bodies == {"staging": counts(abnormal=1), "qa": counts(ok=1)}
 
     def test_a_running_process_is_not_found_abnormal_by_another_sharing_its_folder(self, ingest: IngestServer, queue_dir: str) -> None:
         live = subprocess.Popen([sys.executable, APP, ingest.url, queue_dir, "hang"], env=child_env(), stdout=subprocess.PIPE, text=True)

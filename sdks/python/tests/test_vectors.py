@@ -13,6 +13,7 @@ import pytest
 
 import dumpcatcher
 import dumpcatcher.log
+import dumpcatcher.scrub
 
 from dumpcatcher.disk_queue import Queue
 from dumpcatcher.limiter import Limiter, local_fingerprint
@@ -22,6 +23,7 @@ from dumpcatcher.report import os_arch
 from dumpcatcher.scrub import Scrubber
 from dumpcatcher.session_markers import parse_marker
 from dumpcatcher.sessions import BACKGROUND_SESSION_SECONDS, Owner, SessionBook
+from dumpcatcher.source_context import SourceContext
 from dumpcatcher.transport import CLOCK_FIX, classify_answer
 
 VECTORS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "test", "vectors")
@@ -84,14 +86,52 @@ def _snake(name: str) -> str:
 
 
 OPTION_CASES: List[Tuple[Dict[str, Any], bool]] = [
-    (c, d) for c in _cases(OPTIONS["cases"], "options-v1.json: cases") for d in (False, True)
+    (c, d)
+    for c in _cases(OPTIONS["cases"], "options-v1.json: cases")
+    if "python" in c.get("sdks", ["python"])
+    for d in (False, True)
 ]
+RFC3339_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+DEBUG_REPORT = re.compile(r"^\[dumpcatcher\] debug mode, not sent: POST (\S+)$", re.MULTILINE)
+
+
+def _debug_bodies(stderr: str) -> List[Tuple[str, Dict[str, Any]]]:
+    """The (path, body) of every report debug mode printed instead of sending."""
+    decoder = json.JSONDecoder()
+    return [(m.group(1), decoder.raw_decode(stderr, m.end() + 1)[0]) for m in DEBUG_REPORT.finditer(stderr)]
+
+
+def _one_of_each(kwargs: Dict[str, Any], request: Any, capsys: Any) -> Dict[str, Dict[str, Any]]:
+    """Run a client with these options through a crash, a usage report and a session; the body
+    of each by path, as it reached the local ingest (or was printed in debug mode)."""
+    kwargs = dict(kwargs, auto_session_tracking=True)
+    ingest = None
+    if not kwargs["debug"]:
+        ingest = request.getfixturevalue("ingest")
+        kwargs.update(endpoint=ingest.url, secret=ingest.secret)
+    capsys.readouterr()
+    dumpcatcher.init(**kwargs)
+    try:
+        raise ValueError("options vector")
+    except ValueError as error:
+        assert dumpcatcher.capture_exception(error) is not None
+    assert dumpcatcher.report_usage() is not None
+    dumpcatcher.end_session()
+    assert dumpcatcher.flush(5.0) is True
+    dumpcatcher.close()
+    if ingest is not None:
+        return {r.path: r.body or {} for r in ingest.delivered()}
+    return dict(_debug_bodies(capsys.readouterr().err))
 
 
 @pytest.mark.parametrize(
     "case,debug", OPTION_CASES, ids=["%s (debug: %s)" % (c["name"], d) for c, d in OPTION_CASES]
 )
-def test_options_vector(case: Dict[str, Any], debug: bool, tmp_path: Any, caplog: Any) -> None:
+def test_options_vector(
+    case: Dict[str, Any], debug: bool, tmp_path: Any, caplog: Any, capsys: Any, request: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for variable, value in case.get("env", {}).items():
+        monkeypatch.setenv(variable, value)
     options = dict(OPTIONS["base"], **case.get("set", {}))
     for name in case.get("unset", []):
         del options[name]
@@ -102,6 +142,11 @@ def test_options_vector(case: Dict[str, Any], debug: bool, tmp_path: Any, caplog
     kwargs.update(debug=debug, queue_dir=str(tmp_path), capture_uncaught=False)
     if case["valid"]:
         assert Options.from_kwargs(kwargs).debug is debug
+        if "environment" in case:
+            bodies = _one_of_each(kwargs, request, capsys)
+            assert sorted(bodies) == ["/v1/crashes", "/v1/sessions", "/v1/usage"]
+            for path, body in bodies.items():
+                assert body.get("environment") == case["environment"], path
     else:
         with pytest.raises(OptionsError):
             Options.from_kwargs(kwargs)
@@ -274,3 +319,51 @@ def test_session_vector(case: Dict[str, Any]) -> None:
         else:
             raise AssertionError("unknown event " + kind)
     assert reports == case["reports"]
+
+
+BREADCRUMBS = _load("breadcrumbs-v1.json")
+BREADCRUMB_CASES = _cases(BREADCRUMBS["cases"], "breadcrumbs-v1.json: cases")
+
+
+@pytest.mark.parametrize("case", BREADCRUMB_CASES, ids=[c["name"] for c in BREADCRUMB_CASES])
+def test_breadcrumbs_vector(case: Dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    context = BREADCRUMBS["context"]
+    # The scrub context of the vectors: the home folder and the user name the Scrubber reads.
+    monkeypatch.setenv("HOME", context["homeDir"])
+    monkeypatch.setattr(dumpcatcher.scrub, "_current_user", lambda: context["userName"])
+    options = dict(OPTIONS["base"], **case.get("options", {}), secret=context["secret"])
+    sent: List[Dict[str, Any]] = []
+
+    def keep(report: Dict[str, Any]) -> None:
+        sent.append(report)  # and dropped: debug mode prints nothing then
+
+    kwargs = {_snake(k): v for k, v in options.items()}
+    kwargs.update(debug=True, capture_uncaught=False, auto_breadcrumbs=False, before_send=keep)
+    dumpcatcher.init(**kwargs)
+    for add in case["add"]:
+        dumpcatcher.add_breadcrumb(**add)
+    try:
+        raise RuntimeError("breadcrumbs vector")
+    except RuntimeError as error:
+        dumpcatcher.capture_exception(error)
+    [report] = sent
+    if case["expected"] is None:
+        assert "breadcrumbs" not in report
+        return
+    crumbs = report["breadcrumbs"]
+    for crumb in crumbs:
+        assert RFC3339_MS.match(crumb.pop("timestamp"))
+    assert crumbs == case["expected"]
+
+
+SOURCE = _load("source-context-v1.json")
+SOURCE_CASES = _cases(SOURCE["cases"], "source-context-v1.json: cases")
+
+
+@pytest.mark.parametrize("case", SOURCE_CASES, ids=[c["name"] for c in SOURCE_CASES])
+def test_source_context_vector(case: Dict[str, Any], tmp_path: Any) -> None:
+    context = SOURCE["context"]
+    path = tmp_path / "source.py"
+    path.write_bytes(case["text"].encode("utf-8"))  # bytes: CRLF stays CRLF
+    reader = SourceContext(Scrubber(context["secret"], home=context["homeDir"], user=context["userName"]))
+    assert reader.lines_around(str(path), case["line"]) == case["expected"]

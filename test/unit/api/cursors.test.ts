@@ -7,7 +7,7 @@ import {
 } from '../../../functions/src/api/cursors';
 import { DumpcatcherError } from '../../../functions/src/shared/errors';
 
-const LISTING: IssueListing = { productKey: 'pk_product_1', sort: 'lastSeen', status: null };
+const LISTING: IssueListing = { productKey: 'pk_product_1', sort: 'lastSeen', status: null, filter: null };
 const ID = 'ab'.repeat(32);
 
 function paramOf(run: () => unknown): string {
@@ -32,9 +32,17 @@ describe('issue listing cursor', () => {
     ['another product', { ...LISTING, productKey: 'pk_product_2' }],
     ['another sort', { ...LISTING, sort: 'count' as const }],
     ['a status filter the cursor was not made with', { ...LISTING, status: 'resolved' as const }],
+    ['a search or filter the cursor was not made with', { ...LISTING, filter: '0123456789abcdef' }],
   ])('is refused by %s, naming cursor', (_name, listing) => {
     const cursor = encodeIssueCursor(LISTING, 5, ID);
     expect(paramOf(() => decodeIssueCursor(cursor, listing))).toBe('cursor');
+  });
+
+  it('of a filtered listing reads back only with the same filters, and is refused unfiltered', () => {
+    const filtered = { ...LISTING, filter: 'fedcba9876543210' };
+    const cursor = encodeIssueCursor(filtered, 7, ID);
+    expect(decodeIssueCursor(cursor, filtered)).toEqual({ value: 7, id: ID });
+    expect(paramOf(() => decodeIssueCursor(cursor, LISTING))).toBe('cursor');
   });
 
   it.each([

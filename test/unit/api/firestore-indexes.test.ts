@@ -56,9 +56,25 @@ describe('firestore.indexes.json', () => {
     ['usage', 'metrics'],
     ['issues', 'daily'],
     ['issues', 'dailySince'],
+    // The searched listing orders by a sort field, so only the composite indexes below serve it.
+    ['issues', 'searchTokens'],
   ])('exempts %s.%s from indexing', (group, field) => {
     expect(override(group, field)?.indexes).toEqual([]);
   });
+
+  it.each(['lastSeen', 'count', 'clients'])(
+    'has the composite indexes behind a searched or filtered issue listing by %s, with and without a status',
+    (sort) => {
+      const tokens = { fieldPath: 'searchTokens', arrayConfig: 'CONTAINS' };
+      const order = { fieldPath: sort, order: 'DESCENDING' };
+      const issues = { collectionGroup: 'issues', queryScope: 'COLLECTION' };
+      expect(file.indexes).toContainEqual({ ...issues, fields: [tokens, order] });
+      expect(file.indexes).toContainEqual({
+        ...issues,
+        fields: [tokens, { fieldPath: 'status', order: 'ASCENDING' }, order],
+      });
+    },
+  );
 
   it('names each field override once', () => {
     const names = file.fieldOverrides.map((o) => `${o.collectionGroup}.${o.fieldPath}`);

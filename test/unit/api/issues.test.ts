@@ -200,6 +200,28 @@ describe('issue routes', () => {
     );
   });
 
+  it('answers the address of a merged issue with the survivor, through chained merges, and 404 past a dead end', async () => {
+    const store = storeWith(crashes);
+    const [id] = [...store.issues.keys()];
+    const [older, old, gone] = ['a', 'b', 'c'].map((c) => c.repeat(64));
+    const merged = new Map([
+      [older!, old!],
+      [old!, id!],
+      [gone!, 'd'.repeat(64)],
+    ]);
+    const deps = {
+      store: { ...store, getMergedInto: async (_key: string, at: string) => merged.get(at) ?? null },
+      clock: () => NOW,
+    };
+    const view = await getIssue(deps, { productKey: KEY, issueId: older!, query: {} }, VIEWER);
+    expect([view.id, view.redirectedFrom, view.count]).toEqual([id, older, 3]);
+    expect((await getIssue(deps, { productKey: KEY, issueId: id!, query: {} }, VIEWER)).redirectedFrom).toBeUndefined();
+    expect(await codeOf(getIssue(deps, { productKey: KEY, issueId: gone!, query: {} }, VIEWER))).toBe('404 not_found');
+    expect(await codeOf(patchIssue(deps, { productKey: KEY, issueId: old!, body: { status: 'ignored' } }, OWNER))).toBe(
+      '404 not_found',
+    );
+  });
+
   it('lets the owner change the status, recording when, and refuses viewers and bad bodies', async () => {
     const store = storeWith(crashes);
     const [id] = [...store.issues.keys()];
@@ -245,7 +267,7 @@ describe('issue routes', () => {
   it.each([
     [{ status: 'resolved', resolution: { kind: 'later' } }, 'resolution.kind'],
     [{ status: 'resolved', resolution: { kind: 'inVersion' } }, 'resolution.version'],
-    [{ status: 'resolved', resolution: { kind: 'now', version: '1' } }, '"path":"version"'],
+    [{ status: 'resolved', resolution: { kind: 'now', version: '1' } }, '"path":"resolution.version"'],
     [{ status: 'ignored', resolution: { kind: 'now' } }, 'resolution'],
     [{ status: 'resolved', resolution: { kind: 'now' }, resolvedInVersion: '1' }, 'resolution'],
   ])('refuses %j, naming %s', async (body, path) => {

@@ -1,4 +1,4 @@
-import { percent } from '../../../dashboard/src/format';
+import { percent, relativeTime } from '../../../dashboard/src/format';
 
 describe('percent', () => {
   it.each([
@@ -16,5 +16,28 @@ describe('percent', () => {
 
   it.each([[null], [undefined], [Number.NaN]])('writes %p (no sessions) as a dash', (fraction) => {
     expect(percent(fraction)).toBe('—');
+  });
+});
+
+describe('relativeTime', () => {
+  const crash = '2026-12-07T10:20:00.000Z';
+  it.each([
+    ['2026-12-07T10:19:57.600Z', '−2.4 s'],
+    ['2026-12-07T10:20:00.010Z', '0 s'],
+    ['2026-12-07T10:20:00.300Z', '+0.3 s'],
+    ['2026-12-07T10:19:35.000Z', '−25 s'],
+    ['2026-12-07T10:16:55.000Z', '−3 min 5 s'],
+    ['2026-12-07T08:16:00.000Z', '−2 h 4 min'],
+    ['2026-12-04T08:20:00.000Z', '−3 d 2 h'],
+    ['2026-12-07T11:19:57.600+01:00', '−2.4 s'],
+  ])('writes %s as %s before or after the crash', (at, text) => {
+    expect(relativeTime(at, crash)).toBe(text);
+  });
+
+  it.each([
+    ['not a time', crash],
+    ['2026-12-07T10:19:57.600Z', null],
+  ])('writes %p against %p as a dash', (at, to) => {
+    expect(relativeTime(at, to)).toBe('—');
   });
 });

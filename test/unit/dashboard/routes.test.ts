@@ -1,4 +1,17 @@
-import { MAX_TRAIL, nextPage, parseRoute, previousPage, routeUrl, type Route } from '../../../dashboard/src/routes';
+import {
+  filteredIssues,
+  isEnvironment,
+  MAX_TAG_CHIPS,
+  MAX_TRAIL,
+  nextPage,
+  parseRoute,
+  previousPage,
+  routeUrl,
+  withChip,
+  withEnvironment,
+  type Route,
+} from '../../../dashboard/src/routes';
+import { ENVIRONMENT_PATTERN } from '../../../functions/src/grouping/schemas';
 
 const key = 'pk_0JZvHG3loLBp2_ph0sdoHA';
 const issue = 'a'.repeat(64);
@@ -7,6 +20,8 @@ const issues = (over: Partial<Extract<Route, { page: 'issues' }>> = {}): Route =
   key,
   status: 'unresolved',
   sort: 'lastSeen',
+  q: '',
+  filters: [],
   trail: [],
   ...over,
 });
@@ -114,5 +129,120 @@ describe('paging the issue list through the URL', () => {
     expect(route.trail).toHaveLength(MAX_TRAIL);
     expect(route.trail[0]).toBe('n1');
     expect(route.trail.at(-1)).toBe(`n${MAX_TRAIL}`);
+  });
+});
+
+describe('the environment in the URL (env=)', () => {
+  it.each([
+    [`/p/${key}`, '?env=staging', { page: 'overview', key, range: 14, env: 'staging' }],
+    [`/p/${key}/usage`, '?range=7&env=qa.eu-1', { page: 'usage', key, range: 7, env: 'qa.eu-1' }],
+    [`/p/${key}/issues/${issue}`, '?env=staging', { page: 'issue', key, issueId: issue, env: 'staging' }],
+    [`/p/${key}/settings`, '?env=staging', { page: 'settings', key, env: 'staging' }],
+    [`/p/${key}/releases/2.3.0`, '?env=staging', { page: 'release', key, version: '2.3.0', range: 14, env: 'staging' }],
+    [`/p/${key}`, '?env=has%20space', { page: 'overview', key, range: 14 }],
+    [`/p/${key}`, '?env=', { page: 'overview', key, range: 14 }],
+    [`/p/${key}`, `?env=${'x'.repeat(65)}`, { page: 'overview', key, range: 14 }],
+    ['/', '?env=staging', { page: 'products' }],
+  ])('reads %s%s', (path, search, route) => {
+    expect(parseRoute(path, search)).toStrictEqual(route);
+  });
+
+  it.each([
+    [{ page: 'overview', key, range: 14, env: 'staging' }, `/p/${key}?env=staging`],
+    [{ page: 'overview', key, range: 30, env: 'staging' }, `/p/${key}?range=30&env=staging`],
+    [issues({ sort: 'count', env: 'prod' }), `/p/${key}/issues?sort=count&env=prod`],
+    [{ page: 'issue', key, issueId: issue, env: 'staging' }, `/p/${key}/issues/${issue}?env=staging`],
+    [{ page: 'settings', key, env: 'staging' }, `/p/${key}/settings?env=staging`],
+  ] as Array<[Route, string]>)('writes %j as %s', (route, url) => {
+    expect(routeUrl(route)).toBe(url);
+    const back = new URL(url, 'https://dash.example');
+    expect(parseRoute(back.pathname, back.search)).toStrictEqual(route);
+  });
+
+  it('switches a route to another environment or to all, and the issue list back to its first page', () => {
+    const usage: Route = { page: 'usage', key, range: 7, env: 'staging' };
+    expect(withEnvironment(usage, 'production')).toStrictEqual({ ...usage, env: 'production' });
+    expect(withEnvironment(usage, undefined)).toStrictEqual({ page: 'usage', key, range: 7 });
+    expect(withEnvironment(issues({ trail: ['c1'] }), 'staging')).toStrictEqual({
+      ...issues(),
+      env: 'staging',
+    });
+    expect(withEnvironment({ page: 'products' }, 'staging')).toStrictEqual({ page: 'products' });
+  });
+
+  it.each(['production', 'staging', 'qa.eu-1', 'A_b', 'x'.repeat(64), '', 'a b', 'a/b', 'ü', 'x'.repeat(65), 'a@b'])(
+    'agrees with the api on whether %j is an environment',
+    (name) => {
+      expect(isEnvironment(name)).toBe(ENVIRONMENT_PATTERN.test(name));
+    },
+  );
+});
+
+describe('search and filters in the issue list URL', () => {
+  type Issues = Extract<Route, { page: 'issues' }>;
+  const filtered = issues({
+    status: 'regressed',
+    q: 'checkout price',
+    env: 'staging',
+    filters: [
+      { kind: 'version', value: '2.3.0' },
+      { kind: 'label', value: 'pay' },
+      { kind: 'tag', value: 'region:eu' },
+      { kind: 'tag', value: 'plan:pro' },
+    ],
+    trail: ['c1'],
+  }) as Issues;
+  const url = `/p/${key}/issues?status=regressed&q=checkout+price&version=2.3.0&label=pay&tag=region%3Aeu&tag=plan%3Apro&cursor=c1&env=staging`;
+
+  it('writes the search, environment and chips into the URL and reads them back (a shared link, a reload)', () => {
+    expect(routeUrl(filtered)).toBe(url);
+    const [path, query] = url.split('?') as [string, string];
+    expect(parseRoute(path, query)).toEqual(filtered);
+  });
+
+  it.each([
+    ['an empty search', '?q=', issues()],
+    ['an environment the api would refuse', '?env=prod%20uction', issues()],
+    ['a tag without a colon', '?tag=region', issues()],
+    [
+      'a second version: the last one stays',
+      '?version=1&version=2',
+      issues({ filters: [{ kind: 'version', value: '2' }] }),
+    ],
+    [
+      'kinds out of order: put in the order of kinds',
+      '?tag=a%3A1&type=KeyError',
+      issues({
+        filters: [
+          { kind: 'type', value: 'KeyError' },
+          { kind: 'tag', value: 'a:1' },
+        ],
+      }),
+    ],
+  ])('drops or mends %s', (_name, query, route) => {
+    expect(parseRoute(`/p/${key}/issues`, query)).toEqual(route);
+  });
+
+  it('starts from the first page when the search or a filter changes', () => {
+    expect(filteredIssues(filtered, { q: 'checkout' })).toEqual({ ...filtered, q: 'checkout', trail: [] });
+    // The environment is the picker's: clearing the search and chips keeps it.
+    expect(routeUrl(filteredIssues(filtered, { q: '', filters: [] }))).toBe(
+      `/p/${key}/issues?status=regressed&env=staging`,
+    );
+  });
+
+  it('adds a chip in place of one of its kind, keeps distinct tags up to the bound, and ignores a repeat', () => {
+    const chips = withChip(filtered.filters, { kind: 'version', value: '3.0' });
+    expect(chips.map((c) => `${c.kind}=${c.value}`)).toEqual([
+      'version=3.0',
+      'label=pay',
+      'tag=region:eu',
+      'tag=plan:pro',
+    ]);
+    expect(withChip(chips, { kind: 'tag', value: 'plan:pro' })).toEqual(chips);
+    let many = chips;
+    for (let i = 0; i < MAX_TAG_CHIPS + 2; i++) many = withChip(many, { kind: 'tag', value: `k${i}:v` });
+    expect(many.filter((c) => c.kind === 'tag')).toHaveLength(MAX_TAG_CHIPS);
+    expect(withChip([], { kind: 'app', value: 'shop' })).toEqual([{ kind: 'app', value: 'shop' }]);
   });
 });

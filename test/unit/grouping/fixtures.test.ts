@@ -23,9 +23,9 @@ function fixtureNamed(dir: string, name: string): Fixture {
 
 describe('stack-trace fixtures', () => {
   it.each([
-    ['python', 13],
-    ['java', 11],
-    ['node', 13],
+    ['python', 14],
+    ['java', 12],
+    ['node', 14],
     ['browser', 8],
   ])('has the %s fixtures', (dir, count) => {
     expect(fixtures.filter((fixture) => fixture.dir === dir)).toHaveLength(count);

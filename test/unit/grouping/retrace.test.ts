@@ -404,6 +404,29 @@ describe('createMappingCache', () => {
     expect(calls).toEqual(['here', 'gone', 'gone']);
   });
 
+  it('forgets a cached "missing" at once when told a mapping was uploaded, and keeps a loaded one', async () => {
+    const calls: string[] = [];
+    let stored = false;
+    const cache = createMappingCache({
+      loadCompressed: async (_p, mapId) => {
+        calls.push(mapId);
+        return mapId === 'here' || stored ? gzipSync(text) : null;
+      },
+    });
+    const keys = [
+      { productKey: 'p', mapId: 'here' },
+      { productKey: 'p', mapId: 'late' },
+    ];
+    await cache.prepare(keys);
+    expect(cache.lookup('p', 'late')).toBeNull();
+    stored = true;
+    cache.forgetMissing('p', 'late');
+    cache.forgetMissing('p', 'here');
+    await cache.prepare(keys);
+    expect(cache.lookup('p', 'late')?.mapId).toBe('7f3c2a1');
+    expect(calls).toEqual(['here', 'late', 'late']);
+  });
+
   it('drops the least recently used mapping when over its byte budget', async () => {
     const cache = createMappingCache({ loadCompressed: async () => gzipSync(text) }, { maxBytes: text.length * 2 });
     await cache.prepare([

@@ -264,6 +264,50 @@ describe('ingestReport', () => {
   });
 });
 
+describe('ingestReport: environment', () => {
+  const bad = ['', 'has space', 'a/b', 'ü', 'x'.repeat(65)];
+  it.each(bad.map((environment) => [JSON.stringify(environment).slice(0, 20), environment]))(
+    'refuses environment %s on each kind of report with a 400 naming environment',
+    async (_name, environment) => {
+      const { deps: d, docs } = deps(product);
+      const bodies: Array<[string, Record<string, unknown>]> = [
+        ['/v1/crashes', { ...sampleCrash(), environment }],
+        [
+          '/v1/usage',
+          {
+            reportId: randomUUID(),
+            occurredAt: new Date().toISOString(),
+            app: { name: 'a', version: '1' },
+            metrics: { runs: 1 },
+            environment,
+          },
+        ],
+        [
+          '/v1/sessions',
+          {
+            reportId: randomUUID(),
+            occurredAt: new Date().toISOString(),
+            app: { name: 'a', version: '1' },
+            sessions: [{ started: '2026-01-01T00:00:00Z', ok: 1, errored: 0, crashed: 0, abnormal: 0 }],
+            environment,
+          },
+        ],
+      ];
+      for (const [path, body] of bodies) {
+        const err = await ingestReport(request({ path, body }), d).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(DumpcatcherError);
+        expect((err as DumpcatcherError).httpStatus).toBe(400);
+        const issues = ((err as DumpcatcherError).details as { issues: Array<{ path: string }> }).issues;
+        expect(issues.map((i) => i.path)).toEqual(['environment']);
+      }
+      expect(docs.size).toBe(0);
+    },
+  );
+});
+
 describe('createRateLimiter', () => {
   it('allows a burst of the limit, then refills at limit/60 per second', () => {
     const limiter = createRateLimiter();

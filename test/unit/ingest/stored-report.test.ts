@@ -30,6 +30,8 @@ const crash = CrashReportSchema.parse(
     extra: { cart: [1, 2] },
     fingerprint: 'fp',
     installId: 'install_abc_123',
+    environment: 'staging',
+    breadcrumbs: [{ timestamp: '2026-12-04T00:00:00.000Z', category: 'log', level: 'info', message: 'start' }],
   }),
 );
 const usage = UsageReportSchema.parse({
@@ -38,6 +40,7 @@ const usage = UsageReportSchema.parse({
   app: { name: 'cli', version: '1.0.0' },
   installId: 'install_abc_123',
   label: 'cli',
+  environment: 'staging',
   metrics: { os: 'linux', runs: 3, first: true },
 });
 const sessions = SessionReportSchema.parse({
@@ -45,6 +48,7 @@ const sessions = SessionReportSchema.parse({
   occurredAt: '2026-12-04T00:00:00Z',
   app: { name: 'cli', version: '1.0.0' },
   installId: 'install_abc_123',
+  environment: 'staging',
   sessions: [{ started: '2026-12-04T00:00:00Z', ok: 1, errored: 1, crashed: 1, abnormal: 1 }],
 });
 
@@ -60,6 +64,7 @@ describe('toStoredReport', () => {
     const doc = { ...toStoredReport(crash, server), receivedAt, loneSurrogatesReplaced: 2 };
     expect(doc).toMatchObject({ extraJson: '{"cart":[1,2]}', counter: 7, productKey: 'pk_test' });
     expect(doc).not.toHaveProperty('extra');
+    expect(doc).toMatchObject({ breadcrumbsJson: JSON.stringify(crash.breadcrumbs) });
     // z.object drops fields it does not declare: equality means the schema declares every stored field.
     expect(StoredCrashSchema.parse(doc)).toEqual(doc);
     expect(CrashDocSchema.safeParse(doc).success).toBe(true);
@@ -86,5 +91,15 @@ describe('toStoredReport', () => {
     const doc = { ...toStoredReport(sessions, server), receivedAt };
     expect(StoredSessionsSchema.parse(doc)).toEqual(doc);
     expect(SessionDocSchema.safeParse(doc).success).toBe(true);
+  });
+
+  it('keeps the environment a report names on every kind of report', () => {
+    for (const report of [crash, usage, sessions]) expect(toStoredReport(report, server).environment).toBe('staging');
+  });
+
+  it('stores production for a report that names no environment (old SDKs, curl)', () => {
+    for (const { environment: _named, ...report } of [crash, usage, sessions]) {
+      expect(toStoredReport(report, server).environment).toBe('production');
+    }
   });
 });

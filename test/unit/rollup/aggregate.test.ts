@@ -76,7 +76,22 @@ describe('reduceCrashes', () => {
     expect(rows('issue')).toEqual([[fingerprintOf('python/checkout-1.2.0-checkout'), 2, 2]]);
     const day2 = delta.stats.get(`products/${KEY}/stats/2026-11-21_label`)!;
     expect([day2.total.count, day2.rows.size]).toEqual([1, 0]); // no label: counted in the total only
-    expect(delta.stats.size).toBe(10);
+    // 5 dimensions × 2 days, each in all and in the crashes' environment (none named: production).
+    expect(delta.stats.size).toBe(20);
+  });
+
+  it("counts each crash again in its environment's copy of the day's documents", () => {
+    const staging = crash('python/checkout-1.2.0-checkout', { version: '1.2.0', environment: 'staging' });
+    const prod = crash('python/checkout-1.2.0-checkout', { version: '1.3.0' });
+    const { stats } = reduceCrashes([staging, prod, staging]);
+    const at = (id: string) => stats.get(`products/${KEY}/stats/${id}`);
+    expect(at('2026-11-20_version')?.total.count).toBe(3);
+    expect(at('2026-11-20_version@staging')).toMatchObject({ environment: 'staging', total: { count: 2 } });
+    expect([...at('2026-11-20_version@staging')!.rows.keys()]).toEqual(['1.2.0']);
+    expect(at('2026-11-20_version@production')?.total.count).toBe(1);
+    expect(at('2026-11-20_version')).not.toHaveProperty('environment');
+    const doc = mergeCrashStats(null, at('2026-11-20_type@staging')!, NOW);
+    expect(doc).toMatchObject({ environment: 'staging', by: 'type', total: { count: 2 } });
   });
 
   it('groups by the client fingerprint when the report has one', () => {

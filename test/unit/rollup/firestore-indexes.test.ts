@@ -98,6 +98,7 @@ describe('firestore.indexes.json for raw reports', () => {
         extra: { n: 1 },
         fingerprint: 'fp',
         installId: 'install-1',
+        breadcrumbs: [{ timestamp: '2026-12-04T00:00:00Z', category: 'log', level: 'info' }],
       }),
     } as unknown as CrashReport,
     server,

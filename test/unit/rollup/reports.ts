@@ -18,7 +18,7 @@ export function fixture(id: string): Fixture {
 /** A protocol v1 crash report whose exception is the fixture's, in app `version`. */
 export function fixtureCrash(
   id: string,
-  fields: { version: string; label?: string; installId?: string; fingerprint?: string },
+  fields: { version: string; label?: string; installId?: string; fingerprint?: string; environment?: string },
 ): Record<string, unknown> {
   const f = fixture(id);
   return {
@@ -30,6 +30,7 @@ export function fixtureCrash(
     ...(fields.label === undefined ? {} : { label: fields.label }),
     ...(fields.installId === undefined ? {} : { installId: fields.installId }),
     ...(fields.fingerprint === undefined ? {} : { fingerprint: fields.fingerprint }),
+    ...(fields.environment === undefined ? {} : { environment: fields.environment }),
   };
 }
 

@@ -205,13 +205,14 @@ describe('runRollup', () => {
         return store.commitBatch(batch);
       },
     };
-    // Each crash adds its own issue; the product and 5 stats documents are shared: 6 + 1 per crash.
+    // Each crash adds its own issue; the product, 5 stats documents, their 5 copies for the crashes'
+    // environment and the list of environments are shared: 12 + 1 per crash.
     const summary = await runRollup({ store: counting, clock, config: config(500), maxDocsPerCommit: 16 });
     expect(summary).toMatchObject({ processed: 40, caughtUp: true });
     expect(Math.max(...touched)).toBeLessThanOrEqual(16);
     expect(touched.slice(0, 4)).toEqual([16, 16, 16, 16]);
     const outbox = [...store.docs.keys()].filter((p) => p.startsWith('alertOutbox/'));
-    expect(store.docs.size - outbox.length).toBe(40 + 5);
+    expect(store.docs.size - outbox.length).toBe(40 + 5 + 5 + 1);
     // Each batch queues its new issues for alerts in one outbox document per product (within
     // the bound: a product is counted as a touched document but never written).
     expect(outbox).toHaveLength(touched.length);

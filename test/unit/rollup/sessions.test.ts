@@ -62,7 +62,12 @@ describe('reduceSessions and mergeReleasesDay', () => {
       record('1.9.0', 'inst-c', [bucket('2026-12-07T09:00:00Z', { ok: 5 })]),
     ];
     const { days } = reduceSessions(records);
-    expect([...days.keys()].sort()).toEqual([releasesDayPath(KEY, '2026-12-06'), releasesDayPath(KEY, '2026-12-07')]);
+    expect([...days.keys()].sort()).toEqual([
+      releasesDayPath(KEY, '2026-12-06'),
+      releasesDayPath(KEY, '2026-12-06', 'production'),
+      releasesDayPath(KEY, '2026-12-07'),
+      releasesDayPath(KEY, '2026-12-07', 'production'),
+    ]);
     const doc = mergeReleasesDay(null, days.get(releasesDayPath(KEY, '2026-12-07'))!, NOW);
     expect(doc.releases.map((r) => r.version)).toEqual(['2.0.0', '1.9.0']);
     const [v2, v19] = doc.releases;
@@ -77,6 +82,28 @@ describe('reduceSessions and mergeReleasesDay', () => {
     expect(late.releases).toHaveLength(1);
     expect(late.releases[0]!.sessions).toEqual({ total: 1, ok: 0, errored: 0, crashed: 0, abnormal: 1 });
     expect(late.releases[0]!.installs.clients).toBe(1);
+  });
+
+  it("counts a report again in its environment's copy of the day and of the index, and only there", () => {
+    const staging = { ...record('2.0.0', 'inst-s', [bucket('2026-12-07T10:00:00Z', { crashed: 1 })]) };
+    staging.doc = { ...staging.doc, environment: 'staging' };
+    const { days, index } = reduceSessions([
+      staging,
+      record('2.0.0', 'inst-p', [bucket('2026-12-07T10:00:00Z', { ok: 3 })]),
+    ]);
+    const day = (environment?: string) =>
+      mergeReleasesDay(null, days.get(releasesDayPath(KEY, '2026-12-07', environment))!, NOW);
+    expect(day().releases[0]!.sessions.total).toBe(4);
+    expect(day('staging')).toMatchObject({ environment: 'staging', installs: { clients: 1 } });
+    expect(day('staging').releases[0]!.sessions).toEqual({ total: 1, ok: 0, errored: 0, crashed: 1, abnormal: 0 });
+    expect(day('production').releases[0]!.sessions.total).toBe(3);
+    expect(day()).not.toHaveProperty('environment');
+    expect([...index.keys()].sort()).toEqual(
+      [releasesIndexPath(KEY), releasesIndexPath(KEY, 'production'), releasesIndexPath(KEY, 'staging')].sort(),
+    );
+    const stagingIndex = mergeReleasesIndex(null, index.get(releasesIndexPath(KEY, 'staging'))!, NOW);
+    expect(stagingIndex).toMatchObject({ environment: 'staging', releases: [{ version: '2.0.0' }] });
+    expect(stagingIndex.releases[0]!.current).toEqual({ sessions: 1, crashed: 1 });
   });
 
   it('counts the client id as the install when the report has no installId', () => {

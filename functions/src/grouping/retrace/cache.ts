@@ -9,6 +9,8 @@ export interface MappingCache {
   /** Loads every (product, map id) not already cached. */
   prepare(keys: ReadonlyArray<{ productKey: string; mapId: string }>): Promise<void>;
   lookup: MappingLookup;
+  /** Drops a cached "no mapping stored" for (product, map id), so the next prepare asks the store again (an upload came). */
+  forgetMissing(productKey: string, mapId: string): void;
 }
 
 /** How long "no mapping stored" is believed before the store is asked again (an upload may follow). */
@@ -78,6 +80,10 @@ export function createMappingCache(
       entries.delete(key);
       entries.set(key, entry);
       return entry.mapping;
+    },
+    forgetMissing(productKey, mapId) {
+      const key = keyOf(productKey, mapId);
+      if (entries.get(key)?.mapping === null) entries.delete(key);
     },
   };
 }

@@ -60,3 +60,16 @@ export const RetraceOutcomeSchema = z.object({
 });
 /** The retrace outcome of a crash. */
 export type RetraceOutcome = z.infer<typeof RetraceOutcomeSchema>;
+
+/**
+ * `products/{key}/regroupRequests/{mapId}`: written with a mapping's metadata on every upload;
+ * the rollup merges the issues that waited for that mapping (rollup/regroup.ts), then deletes it.
+ */
+export const RegroupRequestDocSchema = z.object({
+  productKey: z.string().min(1),
+  mapId: MapIdSchema,
+  /** The upload's time; a request is kept until the rollup's runs that began before it have ended. */
+  requestedAt: z.date(),
+});
+/** A regroup request. */
+export type RegroupRequestDoc = z.infer<typeof RegroupRequestDocSchema>;

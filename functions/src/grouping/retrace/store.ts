@@ -7,7 +7,10 @@ export interface MappingLoader {
 
 /** Persistence of mappings and upload tokens; the Firestore adapter is api/mapping-store.ts. */
 export interface MappingStore {
-  /** Writes the chunks, then the metadata (readers never see a partial upload), then drops the old chunks. */
+  /**
+   * Writes the chunks, then the metadata with a regroup request for the rollup in one batch
+   * (readers never see a partial upload), then drops the old chunks.
+   */
   putMapping(productKey: string, doc: MappingDoc, chunks: readonly Buffer[]): Promise<void>;
   getMapping(productKey: string, mapId: string): Promise<MappingDoc | null>;
   listMappings(productKey: string): Promise<MappingDoc[]>;

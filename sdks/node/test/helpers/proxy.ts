@@ -2,6 +2,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
+import { markOwnRequest } from '../../src/auto-breadcrumbs.ts';
 
 /** A real HTTP proxy on loopback: CONNECT tunnels and absolute-URL forwarding, recorded. */
 export interface TestProxy {
@@ -39,6 +40,9 @@ export async function startTestProxy(options: { refuseConnect?: boolean } = {}):
         answer.pipe(res);
       },
     );
+    // A real proxy is another machine: what it forwards is not the app's request, and no
+    // breadcrumb of the test's client may record it.
+    markOwnRequest(upstream);
     upstream.on('error', () => res.writeHead(502).end());
     req.pipe(upstream);
   });

@@ -20,6 +20,7 @@ from .sender import RetryPolicy
 
 __all__ = [
     "Client",
+    "add_breadcrumb",
     "Collector",
     "Metric",
     "MetricContext",
@@ -99,6 +100,23 @@ def capture_exception(
     except Exception as error:  # noqa: BLE001
         log.internal_error("capture_exception", error)
         return None
+
+
+def add_breadcrumb(
+    category: Optional[str] = None,
+    message: Optional[str] = None,
+    level: str = "info",
+    data: Optional[Mapping[str, Any]] = None,
+) -> None:
+    """Record what the program did (``level``: debug, info, warning, error, fatal); the last
+    ``max_breadcrumbs`` go with every crash report captured afterwards, scrubbed and cut."""
+    client = _client
+    if client is None:
+        return
+    try:
+        client.add_breadcrumb(category, message, level, data)
+    except Exception as error:  # noqa: BLE001
+        log.internal_error("add_breadcrumb", error)
 
 
 def report_usage() -> Optional[str]:

@@ -13,18 +13,20 @@ import time
 import weakref
 from typing import Any, Callable, Dict, Mapping, Optional
 
-from . import log
+from . import auto_breadcrumbs, log
+from .breadcrumbs import Breadcrumbs
 from .disk_queue import Queue, rfc3339, write_file_atomic
 from .hooks import UncaughtHooks
 from .limiter import Limiter, local_fingerprint
 from .metrics import Collector, MetricContext, REGISTRY
 from .monitor import Monitor
-from .options import Options
+from .options import AUTO_BREADCRUMB_KINDS, Options
 from .report import body_size, crash_report, new_report_id, os_info, runtime_info
 from .scrub import Scrubber
 from .sender import RetryPolicy, Sender
 from .session_markers import SessionMarker
 from .sessions import Owner, ReportPart, SessionBook, split_report
+from .source_context import SourceContext
 from .transport import Transport
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -65,6 +67,8 @@ class Client:
         self._pid = os.getpid()
         self.client_id = new_client_id()
         self.scrubber = Scrubber(options.secret)
+        self.breadcrumbs = Breadcrumbs(self.scrubber, options.max_breadcrumbs, clock)
+        self.source_context: Optional[SourceContext] = SourceContext(self.scrubber) if options.source_context else None
         if options.debug:
             log.set_echo(True)
         self._runtime = runtime_info()
@@ -101,7 +105,7 @@ class Client:
                 self.queue, transport, retry_policy or RetryPolicy(), lambda: self.client_id, self._sessions_refused
             )
         self.install_id = self._load_install_id(queue_dir) if options.install_id else None
-        self._sessions = SessionBook(Owner(options.app_name, options.app_version, self.install_id))
+        self._sessions = SessionBook(Owner(options.app_name, options.app_version, self.install_id, options.environment))
         self._marker: Optional[SessionMarker] = None if options.debug else SessionMarker(queue_dir, self.client_id)
         self.monitor = Monitor(
             Collector(REGISTRY),
@@ -110,10 +114,16 @@ class Client:
             self.install_id,
             self._submit,
             clock,
+            options.environment,
         )
         self.hooks = UncaughtHooks(self._capture_uncaught)
         if options.capture_uncaught:
             self.hooks.install()
+        # Installed only while breadcrumbs are kept; the SDK's own logger and requests never count.
+        self._auto_kinds = [k for k in AUTO_BREADCRUMB_KINDS if options.max_breadcrumbs > 0 and options.auto_breadcrumb(k)]
+        self._auto_sink = self.breadcrumbs.add  # one bound method: uninstall knows it by identity
+        for kind in self._auto_kinds:
+            auto_breadcrumbs.KINDS[kind].install(self._auto_sink)
         atexit.register(self._at_exit)
         _LIVE_CLIENTS.add(self)
         self._start_sessions(options.auto_session_tracking)
@@ -166,8 +176,17 @@ class Client:
             self.install_id,
             self._runtime,
             self._os,
+            self.options.environment,
         )
         body = self.scrubber.report(body)
+        # Both are scrubbed already: breadcrumbs when added, source lines when read.
+        crumbs = self.breadcrumbs.snapshot()
+        if crumbs:
+            body["breadcrumbs"] = crumbs
+        if self.source_context is not None:
+            lines = self.source_context.for_exception(exc, str(body["exception"].get("stacktrace", "")))
+            if lines:
+                body["exception"]["sourceContext"] = lines
         if self.options.before_send is not None:
             report_id = body["reportId"]
             try:
@@ -194,6 +213,18 @@ class Client:
         else:
             self.limiter.save_soon()
         return self._submit("/v1/crashes", body, durable=_uncaught)
+
+    def add_breadcrumb(
+        self,
+        category: Optional[str] = None,
+        message: Optional[str] = None,
+        level: str = "info",
+        data: Optional[Mapping[str, Any]] = None,
+    ) -> None:
+        """Keep a breadcrumb (scrubbed, cut) in the ring; every crash report captured later carries it."""
+        if self._closed:
+            return
+        self.breadcrumbs.add(category, message, level, data)
 
     def report_usage(self) -> Optional[str]:
         """Collect every registered metric and queue one usage report; returns its reportId."""
@@ -237,6 +268,8 @@ class Client:
             self.sender.stop()
         self.limiter.save()
         self.hooks.uninstall()
+        for kind in self._auto_kinds:
+            auto_breadcrumbs.KINDS[kind].uninstall(self._auto_sink)
         if self.options.debug:
             log.set_echo(False)
         try:
@@ -372,6 +405,9 @@ class Client:
             self._marker.forget_after_fork()
             self._marker = SessionMarker(self._marker.dir, self.client_id)
         self.limiter.after_fork()
+        self.breadcrumbs.after_fork()
+        if self.source_context is not None:
+            self.source_context.after_fork()
         if self.queue is not None:
             self.queue.after_fork()
         if self.sender is not None:

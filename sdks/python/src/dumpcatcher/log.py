@@ -155,6 +155,11 @@ def metric_failed(name: str, error: Optional[BaseException]) -> None:
     _emit(logging.DEBUG, "metric %s left out (%s)", name, type(error).__name__ if error else "no usable value")
 
 
+def breadcrumb_argument_ignored(name: str, expected: str) -> None:
+    """add_breadcrumb was given an argument of the wrong type; the breadcrumb is kept without it."""
+    _emit(logging.DEBUG, "add_breadcrumb: %s ignored, it is not %s", name, expected)
+
+
 def debug_report(path: str, text: str) -> None:
     """Debug mode: the scrubbed report that would have been sent."""
     try:

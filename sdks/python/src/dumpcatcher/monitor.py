@@ -4,6 +4,7 @@ import time
 from typing import Any, Callable, Dict, Optional
 
 from .metrics import Collector, MetricContext
+from .options import DEFAULT_ENVIRONMENT
 from .report import usage_report
 
 Submit = Callable[[str, Dict[str, Any]], Optional[str]]
@@ -20,6 +21,7 @@ class Monitor:
         install_id: Optional[str],
         submit: Submit,
         clock: Callable[[], float] = time.time,
+        environment: str = DEFAULT_ENVIRONMENT,
     ) -> None:
         self.collector = collector
         self.context = context
@@ -27,6 +29,7 @@ class Monitor:
         self.install_id = install_id
         self._submit = submit
         self._clock = clock
+        self.environment = environment
 
     def report(self) -> Optional[str]:
         """Queue one usage report; returns its reportId, or None when no metric had a value."""
@@ -40,5 +43,6 @@ class Monitor:
             self.context.app_version,
             self.label,
             self.install_id,
+            self.environment,
         )
         return self._submit("/v1/usage", body)

@@ -5,9 +5,15 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional, Union
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+ENVIRONMENT_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+ENVIRONMENT_VARIABLE = "DUMPCATCHER_ENVIRONMENT"
+DEFAULT_ENVIRONMENT = "production"
+MAX_BREADCRUMBS = 100
+#: The kinds of automatic breadcrumbs this SDK records (docs/sdk-python.md#breadcrumbs).
+AUTO_BREADCRUMB_KINDS = ("logging", "http")
 
 BeforeSend = Callable[[Dict[str, Any]], Optional[Dict[str, Any]]]
 
@@ -43,6 +49,12 @@ class Options:
     limiter_window_seconds: float = 3600
     shutdown_timeout: float = 2.0
     request_timeout: float = 10.0
+    # None: $DUMPCATCHER_ENVIRONMENT, else "production".
+    environment: Optional[str] = None
+    max_breadcrumbs: int = MAX_BREADCRUMBS
+    # True, False, or {kind: bool} (kinds not named stay on); read through auto_breadcrumb().
+    auto_breadcrumbs: Union[bool, Mapping[str, bool]] = True
+    source_context: bool = True
 
     def __post_init__(self) -> None:
         for name in ("endpoint", "product_key", "secret", "app_name", "app_version"):
@@ -77,10 +89,26 @@ class Options:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
                 raise OptionsError("%s must be a non-negative number" % name)
+        self.environment = _environment(self.environment)
+        if (
+            isinstance(self.max_breadcrumbs, bool)
+            or not isinstance(self.max_breadcrumbs, int)
+            or not 0 <= self.max_breadcrumbs <= MAX_BREADCRUMBS
+        ):
+            raise OptionsError("max_breadcrumbs must be an integer from 0 to %d" % MAX_BREADCRUMBS)
+        self.auto_breadcrumbs = _auto_breadcrumbs(self.auto_breadcrumbs)
+        if not isinstance(self.source_context, bool):
+            raise OptionsError("source_context must be True or False")
         if self.queue_dir is None:
             self.queue_dir = default_queue_dir(self.product_key)
         else:
             self.queue_dir = os.fspath(self.queue_dir)
+
+    def auto_breadcrumb(self, kind: str) -> bool:
+        """Whether the automatic breadcrumbs of ``kind`` (``logging``, ``http``) are on."""
+        if isinstance(self.auto_breadcrumbs, bool):
+            return self.auto_breadcrumbs
+        return self.auto_breadcrumbs.get(kind, True)
 
     @classmethod
     def from_kwargs(cls, kwargs: Mapping[str, Any]) -> "Options":
@@ -93,6 +121,34 @@ class Options:
             return cls(**kwargs)
         except TypeError as error:  # a missing required option
             raise OptionsError(str(error)) from None
+
+
+def _environment(value: Any) -> str:
+    """The option, else the environment variable, else ``production``; both must be valid names."""
+    source = "environment"
+    if value is None:
+        value = os.environ.get(ENVIRONMENT_VARIABLE)
+        source = "environment (from %s)" % ENVIRONMENT_VARIABLE
+        if value is None:
+            return DEFAULT_ENVIRONMENT
+    if not isinstance(value, str) or not ENVIRONMENT_PATTERN.match(value):
+        raise OptionsError("%s must match [A-Za-z0-9_.-]{1,64}" % source)
+    return value
+
+
+def _auto_breadcrumbs(value: Any) -> Union[bool, Dict[str, bool]]:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, Mapping):
+        unknown = sorted(str(k) for k in value if k not in AUTO_BREADCRUMB_KINDS)
+        if unknown:
+            raise OptionsError(
+                "auto_breadcrumbs names unknown kind(s) %s (known: %s)" % (", ".join(unknown), ", ".join(AUTO_BREADCRUMB_KINDS))
+            )
+        if not all(isinstance(v, bool) for v in value.values()):
+            raise OptionsError("auto_breadcrumbs values must be True or False")
+        return dict(value)
+    raise OptionsError("auto_breadcrumbs must be True, False or a mapping of kind to True/False")
 
 
 def default_queue_dir(product_key: str, env: Optional[Mapping[str, str]] = None) -> str:

@@ -203,11 +203,13 @@ def crash_report(
     install_id: Optional[str],
     runtime: Mapping[str, str],
     os_: Mapping[str, str],
+    environment: str,
 ) -> Dict[str, Any]:
     """The unscrubbed crash report body for one exception."""
     body: Dict[str, Any] = {
         "reportId": new_report_id(),
         "occurredAt": rfc3339(now),
+        "environment": environment,
         "exception": {
             "type": exception_type_name(exc),
             "message": exception_message(exc),
@@ -238,11 +240,13 @@ def usage_report(
     app_version: str,
     label: Optional[str],
     install_id: Optional[str],
+    environment: str,
 ) -> Dict[str, Any]:
     """The usage report body for one set of collected metrics."""
     body: Dict[str, Any] = {
         "reportId": new_report_id(),
         "occurredAt": rfc3339(now),
+        "environment": environment,
         "app": {"name": app_name, "version": app_version},
         "metrics": dict(metrics),
     }

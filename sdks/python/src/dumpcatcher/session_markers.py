@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import IO, Any, Dict, List, Optional, Set, Tuple
 
 from .disk_queue import rfc3339, write_file_atomic
+from .options import DEFAULT_ENVIRONMENT, ENVIRONMENT_PATTERN
 from .sessions import CurrentSession, FoundSession, Owner
 
 try:
@@ -152,7 +153,12 @@ def parse_marker(text: str) -> Optional[Tuple[FoundSession, Dict[str, Any], bool
         or carried is None
     ):
         return None
-    found = FoundSession(Owner(app["name"], app["version"], install), started, m.get("errored") is True, background, carried)
+    # Markers of older SDKs (and of the Node and Java SDKs before they wrote it) name no environment.
+    environment = m.get("environment")
+    if not isinstance(environment, str) or not ENVIRONMENT_PATTERN.match(environment):
+        environment = DEFAULT_ENVIRONMENT
+    owner = Owner(app["name"], app["version"], install, environment)
+    found = FoundSession(owner, started, m.get("errored") is True, background, carried)
     return found, writer, m.get("lock") is True
 
 
@@ -183,6 +189,7 @@ class SessionMarker:
         }
         if owner.install_id is not None:
             marker["installId"] = owner.install_id
+        marker["environment"] = owner.environment
         marker["errored"] = session.errored
         if session.background_since is not None:
             marker["backgroundSince"] = rfc3339(session.background_since)

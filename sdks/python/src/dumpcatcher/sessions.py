@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
+from .options import DEFAULT_ENVIRONMENT
+
 #: Background time after which coming back to the foreground starts a new session (Sentry's rule).
 BACKGROUND_SESSION_SECONDS = 30.0
 #: Buckets per report at most (the wire allows 1 to 100).
@@ -44,15 +46,16 @@ def merge_buckets(into: List[Bucket], more: List[Bucket]) -> List[Bucket]:
 
 @dataclass(frozen=True)
 class Owner:
-    """The release and install a session belongs to."""
+    """The release, install and environment a session belongs to."""
 
     app_name: str
     app_version: str
     install_id: Optional[str]
+    environment: str = DEFAULT_ENVIRONMENT
 
     def part(self, sessions: List[Bucket]) -> ReportPart:
         """A report body without reportId and occurredAt."""
-        body: ReportPart = {"app": {"name": self.app_name, "version": self.app_version}}
+        body: ReportPart = {"app": {"name": self.app_name, "version": self.app_version}, "environment": self.environment}
         if self.install_id is not None:
             body["installId"] = self.install_id
         body["sessions"] = sessions

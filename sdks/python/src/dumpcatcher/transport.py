@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, Optional, Tuple
 
 from . import log
+from .auto_breadcrumbs import quiet
 from .disk_queue import Entry, encode_body
 from .signing import signed_headers
 
@@ -185,7 +186,7 @@ class Transport:
         request = urllib.request.Request(self.endpoint + entry.path, data=body, headers=headers, method="POST")
         answer = b""
         try:
-            with self._opener.open(request, timeout=self.request_timeout) as response:
+            with quiet(), self._opener.open(request, timeout=self.request_timeout) as response:
                 answer = response.read(65536)
                 status = int(response.status)
                 headers_in: Mapping[str, str] = {k.lower(): v for k, v in response.headers.items()}

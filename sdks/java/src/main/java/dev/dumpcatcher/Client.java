@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
  */
 public final class Client {
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{8,64}");
+  private static final Pattern ENVIRONMENT = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+  static final String DEFAULT_ENVIRONMENT = "production";
   private static final SecureRandom RANDOM = new SecureRandom();
 
   /** What init decided. */
@@ -37,6 +39,9 @@ public final class Client {
   private final String installId;
   private final SessionBook sessions;
   private final SessionMarker marker;
+  private final String environmentName;
+  private final Breadcrumbs breadcrumbs;
+  private LogBreadcrumbs logBreadcrumbs;
   private final Object sessionLock = new Object();
   private volatile boolean closed;
   // Invalid options disabled the SDK: flush() must not say all went well.
@@ -64,6 +69,14 @@ public final class Client {
     }
     Mode m = reason != null ? Mode.DISABLED : options.debug() ? Mode.DEBUG : Mode.ACTIVE;
     this.scrubber = Scrubber.forProcess(options.secret());
+    String env = null;
+    try {
+      env = environmentOf(options);
+    } catch (RuntimeException e) {
+      // Reported by invalidOptions already, or the SDK is disabled.
+    }
+    this.environmentName = env == null ? DEFAULT_ENVIRONMENT : env;
+    this.breadcrumbs = new Breadcrumbs(Math.max(0, Math.min(100, options.maxBreadcrumbs())), scrubber);
     DiskQueue q = null;
     Limiter lim = null;
     Sender s = null;
@@ -94,7 +107,7 @@ public final class Client {
     this.sender = s;
     this.installId = install;
     this.sessions = new SessionBook(new SessionBook.Owner(Text.cut(options.appName() == null ? "" : options.appName(), 128),
-        Text.cut(options.appVersion() == null ? "" : options.appVersion(), 64), install));
+        Text.cut(options.appVersion() == null ? "" : options.appVersion(), 64), install, environmentName));
     this.marker = q != null ? new SessionMarker(q.dir(), clientId) : null;
     if (s != null) {
       s.onSessionsRefused(new Runnable() {
@@ -137,6 +150,15 @@ public final class Client {
     if (empty(o.secret())) return "secret is required";
     if (empty(o.appName()) || empty(o.appVersion())) return "appName and appVersion are required";
     if (!(o.sampleRate() >= 0 && o.sampleRate() <= 1)) return "sampleRate must be from 0 to 1";
+    if (environmentOf(o) == null) {
+      return "environment must match [A-Za-z0-9_.-]{1,64} (the environment option, else DUMPCATCHER_ENVIRONMENT)";
+    }
+    if (o.maxBreadcrumbs() < 0 || o.maxBreadcrumbs() > 100) return "maxBreadcrumbs must be from 0 to 100";
+    for (String kind : o.autoBreadcrumbKinds().keySet()) {
+      if (!LogBreadcrumbs.KIND.equals(kind)) {
+        return "autoBreadcrumbs names an unknown kind (" + kind + "); the Java SDK has: " + LogBreadcrumbs.KIND;
+      }
+    }
     long[] numbers = {o.maxQueueFiles(), o.maxQueueBytes(), o.maxQueueAgeSeconds(), o.gzipThresholdBytes(),
         o.maxReportsPerFingerprint(), o.limiterWindowSeconds(), o.shutdownTimeoutMs(), o.requestTimeoutMs()};
     for (long n : numbers) {
@@ -144,6 +166,25 @@ public final class Client {
           + "maxReportsPerFingerprint, limiterWindowSeconds, shutdownTimeoutMs and requestTimeoutMs must not be negative";
     }
     return null;
+  }
+
+  /**
+   * The environment the options give: the option, else DUMPCATCHER_ENVIRONMENT (when set and not
+   * empty), else production; null when the one that applies is malformed.
+   */
+  static String environmentOf(DumpcatcherOptions o) {
+    String name = o.environmentName();
+    if (name == null) {
+      Environment env = o.environment() == null ? Environment.SYSTEM : o.environment();
+      String fromEnv = env.get("DUMPCATCHER_ENVIRONMENT");
+      name = fromEnv == null || fromEnv.isEmpty() ? DEFAULT_ENVIRONMENT : fromEnv;
+    }
+    return ENVIRONMENT.matcher(name).matches() ? name : null;
+  }
+
+  /** The environment every report of this client carries. */
+  String environmentName() {
+    return environmentName;
   }
 
   private static boolean empty(String s) {
@@ -177,6 +218,9 @@ public final class Client {
       sender.requestRescan();
     }
     startSessions(options.autoSessionTracking());
+    if (options.maxBreadcrumbs() > 0 && options.autoBreadcrumbs(LogBreadcrumbs.KIND)) {
+      logBreadcrumbs = LogBreadcrumbs.install(this);
+    }
     if (options.captureUncaught()) {
       uncaughtHandler = new UncaughtHandler(this, Thread.getDefaultUncaughtExceptionHandler());
       Thread.setDefaultUncaughtExceptionHandler(uncaughtHandler);
@@ -229,6 +273,20 @@ public final class Client {
 
   Sender sender() {
     return sender;
+  }
+
+  /**
+   * Adds a breadcrumb to the ring sent with the next crash reports (docs/sdks.md#breadcrumbs):
+   * level is debug, info, warning, error or fatal (anything else: info); data values that are not
+   * strings, numbers, booleans or null are left out. Scrubbed now; never throws.
+   */
+  public void addBreadcrumb(String category, String message, String level, Map<String, ?> data) {
+    if (closed || mode == Mode.DISABLED) return;
+    try {
+      breadcrumbs.add(category, message, level, data, System.currentTimeMillis());
+    } catch (Throwable t) {
+      log.log("addBreadcrumb failed: " + t);
+    }
   }
 
   /** Builds, scrubs, limits and queues a crash report on the caller's thread; never throws. */
@@ -381,7 +439,8 @@ public final class Client {
       double rate = options.sampleRate();
       if (rate < 1.0 && RANDOM.nextDouble() >= rate) return;
       long now = System.currentTimeMillis();
-      Map<String, Object> report = Reports.crash(error, context, options, scrubber, installId, now);
+      Map<String, Object> report = Reports.crash(error, context, options, scrubber, installId, now,
+          environmentName, breadcrumbs.snapshot());
       if (options.beforeSend() != null) {
         report = options.beforeSend().apply(report);
         if (report == null) {
@@ -419,7 +478,8 @@ public final class Client {
     if (closed || mode == Mode.DISABLED) return;
     try {
       long now = System.currentTimeMillis();
-      Map<String, Object> report = Reports.usage(metrics.collect(), options, scrubber, installId, now);
+      Map<String, Object> report = Reports.usage(metrics.collect(), options, scrubber, installId, now,
+          environmentName);
       if (report == null) {
         log.log("no metric produced a value; no usage report");
         return;
@@ -485,6 +545,7 @@ public final class Client {
 
   private void removeHooks() {
     try {
+      if (logBreadcrumbs != null) logBreadcrumbs.remove();
       if (uncaughtHandler != null) {
         uncaughtHandler.detach();
         if (Thread.getDefaultUncaughtExceptionHandler() == uncaughtHandler) {

@@ -52,6 +52,20 @@ public final class Dumpcatcher {
     if (c != null) c.captureException(error, context);
   }
 
+  /** Adds a breadcrumb (category and message, level info) to the ring sent with the next crash reports. */
+  public static void addBreadcrumb(String category, String message) {
+    addBreadcrumb(category, message, "info", null);
+  }
+
+  /**
+   * Adds a breadcrumb: level is debug, info, warning, error or fatal; data values are strings,
+   * numbers, booleans or null (docs/sdk-java.md#breadcrumbs). Never throws.
+   */
+  public static void addBreadcrumb(String category, String message, String level, java.util.Map<String, ?> data) {
+    Client c = client;
+    if (c != null) c.addBreadcrumb(category, message, level, data);
+  }
+
   /** Starts a release health session, ending the running one first; for apps that define their own sessions. */
   public static void startSession() {
     Client c = client;

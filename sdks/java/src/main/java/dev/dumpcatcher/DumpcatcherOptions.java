@@ -34,6 +34,10 @@ public final class DumpcatcherOptions {
   private final int requestTimeoutMs;
   private final Transport transport;
   private final Environment environment;
+  private final String environmentName;
+  private final int maxBreadcrumbs;
+  private final Boolean autoBreadcrumbs;
+  private final Map<String, Boolean> autoBreadcrumbKinds;
   private final List<Metric> metrics;
   private final boolean discoverMetrics;
   private final long retryBaseMs;
@@ -66,6 +70,10 @@ public final class DumpcatcherOptions {
     this.requestTimeoutMs = b.requestTimeoutMs;
     this.transport = b.transport;
     this.environment = b.environment;
+    this.environmentName = b.environmentName;
+    this.maxBreadcrumbs = b.maxBreadcrumbs;
+    this.autoBreadcrumbs = b.autoBreadcrumbs;
+    this.autoBreadcrumbKinds = Collections.unmodifiableMap(new LinkedHashMap<>(b.autoBreadcrumbKinds));
     this.metrics = Collections.unmodifiableList(new ArrayList<>(b.metrics));
     this.discoverMetrics = b.discoverMetrics;
     this.retryBaseMs = b.retryBaseMs;
@@ -203,6 +211,32 @@ public final class DumpcatcherOptions {
     return environment;
   }
 
+  /**
+   * The environment reports are sent with ({@code production}, {@code staging}, ...), as set with
+   * {@link Builder#environment(String)}; null when not set: then DUMPCATCHER_ENVIRONMENT, else
+   * {@code production}.
+   */
+  public String environmentName() {
+    return environmentName;
+  }
+
+  /** How many breadcrumbs the ring keeps, 0 to 100 (0: none). */
+  public int maxBreadcrumbs() {
+    return maxBreadcrumbs;
+  }
+
+  /** Whether automatic breadcrumbs of kind (only {@code logging}: java.util.logging) are on. */
+  public boolean autoBreadcrumbs(String kind) {
+    Boolean one = autoBreadcrumbKinds.get(kind);
+    if (one != null) return one;
+    return autoBreadcrumbs == null || autoBreadcrumbs;
+  }
+
+  /** The kinds named with {@link Builder#autoBreadcrumbs(String, boolean)}, known or not (validated at init). */
+  Map<String, Boolean> autoBreadcrumbKinds() {
+    return autoBreadcrumbKinds;
+  }
+
   /** Extra usage metrics registered at init, after the built-in and discovered ones. */
   public List<Metric> metrics() {
     return metrics;
@@ -255,6 +289,10 @@ public final class DumpcatcherOptions {
     private int requestTimeoutMs = 10000;
     private Transport transport = null;
     private Environment environment = Environment.SYSTEM;
+    private String environmentName = null;
+    private int maxBreadcrumbs = 100;
+    private Boolean autoBreadcrumbs = null;
+    private Map<String, Boolean> autoBreadcrumbKinds = new LinkedHashMap<String, Boolean>();
     private List<Metric> metrics = new ArrayList<Metric>();
     // Off on Android: ServiceLoader scans the APK's resources on the main thread at init.
     private boolean discoverMetrics = !SystemInfo.isAndroid();
@@ -428,6 +466,35 @@ public final class DumpcatcherOptions {
     /** Where DO_NOT_TRACK, DUMPCATCHER_DISABLED, DUMPCATCHER_CONFIG and the XDG folders are read from. */
     public Builder environment(Environment environment) {
       this.environment = environment;
+      return this;
+    }
+
+    /**
+     * Where the app runs: {@code production}, {@code staging}, ... ({@code [A-Za-z0-9_.-]{1,64}});
+     * sent with every report. Default: the DUMPCATCHER_ENVIRONMENT variable, else
+     * {@code production}. Anything else disables the SDK with a notice naming environment.
+     */
+    public Builder environment(String environment) {
+      this.environmentName = environment;
+      return this;
+    }
+
+    /** How many breadcrumbs to keep, 0 to 100 (default 100; 0: none). */
+    public Builder maxBreadcrumbs(int maxBreadcrumbs) {
+      this.maxBreadcrumbs = maxBreadcrumbs;
+      return this;
+    }
+
+    /** Every kind of automatic breadcrumbs on (the default) or off. */
+    public Builder autoBreadcrumbs(boolean on) {
+      this.autoBreadcrumbs = on;
+      this.autoBreadcrumbKinds.clear();
+      return this;
+    }
+
+    /** One kind of automatic breadcrumbs on or off: {@code logging} (java.util.logging at INFO and above). */
+    public Builder autoBreadcrumbs(String kind, boolean on) {
+      this.autoBreadcrumbKinds.put(kind, on);
       return this;
     }
 

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -40,7 +41,7 @@ final class Reports {
 
   /** Builds a scrubbed crash report body; label, tags and extra of ctx are merged over the defaults. */
   static Map<String, Object> crash(Throwable t, CaptureContext ctx, DumpcatcherOptions o,
-      Scrubber scrubber, String installId, long nowMillis) {
+      Scrubber scrubber, String installId, long nowMillis, String environment, List<Map<String, Object>> breadcrumbs) {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("reportId", UUID.randomUUID().toString());
     report.put("occurredAt", Text.rfc3339(nowMillis));
@@ -70,12 +71,14 @@ final class Reports {
     String fingerprint = ctx == null ? null : ctx.fingerprint();
     if (fingerprint != null && !fingerprint.isEmpty()) report.put("fingerprint", Text.cut(fingerprint, 256));
     if (installId != null) report.put("installId", installId);
+    report.put("environment", environment);
+    if (breadcrumbs != null && !breadcrumbs.isEmpty()) report.put("breadcrumbs", breadcrumbs);
     return report;
   }
 
   /** Builds a usage report body, or null when no metric produced a value. */
   static Map<String, Object> usage(Map<String, Object> metrics, DumpcatcherOptions o, Scrubber scrubber,
-      String installId, long nowMillis) {
+      String installId, long nowMillis, String environment) {
     if (metrics.isEmpty()) return null;
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("reportId", UUID.randomUUID().toString());
@@ -83,6 +86,7 @@ final class Reports {
     report.put("app", app(o));
     if (installId != null) report.put("installId", installId);
     if (o.label() != null && !o.label().isEmpty()) report.put("label", Text.cut(scrubber.scrub(o.label()), 128));
+    report.put("environment", environment);
     report.put("metrics", metrics);
     return report;
   }

@@ -24,16 +24,19 @@ final class SessionBook {
     final String appName;
     final String appVersion;
     final String installId;
+    final String environment;
 
-    Owner(String appName, String appVersion, String installId) {
+    Owner(String appName, String appVersion, String installId, String environment) {
       this.appName = appName;
       this.appVersion = appVersion;
       this.installId = installId;
+      this.environment = environment;
     }
 
     boolean same(Owner o) {
       return appName.equals(o.appName) && appVersion.equals(o.appVersion)
-          && (installId == null ? o.installId == null : installId.equals(o.installId));
+          && (installId == null ? o.installId == null : installId.equals(o.installId))
+          && environment.equals(o.environment);
     }
 
     /** A report body without reportId and occurredAt. */
@@ -44,6 +47,7 @@ final class SessionBook {
       Map<String, Object> body = new LinkedHashMap<String, Object>();
       body.put("app", app);
       if (installId != null) body.put("installId", installId);
+      body.put("environment", environment);
       body.put("sessions", sessions);
       return body;
     }

@@ -84,6 +84,7 @@ final class SessionMarker {
     app.put("version", owner.appVersion);
     marker.put("app", app);
     if (owner.installId != null) marker.put("installId", owner.installId);
+    marker.put("environment", owner.environment);
     marker.put("errored", session.errored);
     if (session.backgroundSinceMs >= 0) marker.put("backgroundSince", Text.rfc3339(session.backgroundSinceMs));
     if (!carried.isEmpty()) marker.put("carried", carried);
@@ -250,7 +251,11 @@ final class SessionMarker {
         || carried == null) {
       return null;
     }
-    SessionBook.Owner owner = new SessionBook.Owner((String) app.get("name"), (String) app.get("version"), (String) install);
+    // Markers of SDKs from before environments have none: their sessions ran in production.
+    Object environment = m.get("environment");
+    if (environment != null && !(environment instanceof String)) return null;
+    SessionBook.Owner owner = new SessionBook.Owner((String) app.get("name"), (String) app.get("version"), (String) install,
+        environment == null ? Client.DEFAULT_ENVIRONMENT : (String) environment);
     return new SessionBook.Found(owner, started, Boolean.TRUE.equals(m.get("errored")), background, carried);
   }
 

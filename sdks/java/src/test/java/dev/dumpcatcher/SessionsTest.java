@@ -106,7 +106,7 @@ class SessionsTest {
       List<Map<String, Object>> bodies = sessionBodies(ingest);
       assertEquals(1, bodies.size());
       Map<String, Object> body = bodies.get(0);
-      assertEquals(Arrays.asList("reportId", "occurredAt", "app", "installId", "sessions"), new ArrayList<>(body.keySet()));
+      assertEquals(Arrays.asList("reportId", "occurredAt", "app", "installId", "environment", "sessions"), new ArrayList<>(body.keySet()));
       Map<String, Object> app = new LinkedHashMap<>();
       app.put("name", "crashing-app");
       app.put("version", "0.0.1");
