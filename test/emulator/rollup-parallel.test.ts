@@ -15,6 +15,7 @@ interface RunAnswer {
   busy: number[];
   processed: number;
   caughtUp: boolean;
+  searchBackfill?: { checked: number };
   error?: { code: string; details?: { busy: number[] } };
 }
 
@@ -23,6 +24,8 @@ async function rollupOn(db: Firestore, name: string) {
   const handler = createRollupHandler({
     store: createFirestoreRollupStore(db),
     config: RollupConfigSchema.parse({ DUMPCATCHER_ROLLUP_LAG_SECONDS: '0', DUMPCATCHER_ROLLUP_BATCH_SIZE: '25' }),
+    // A stand-in step: which runs take one is the handler's to decide.
+    backfillSearch: async () => ({ checked: 0, written: 0, done: true }),
   });
   const server = await serveInProcess(name, handler);
   const post = async (query = ''): Promise<{ status: number; retryAfter: string | null; body: RunAnswer }> => {
@@ -105,6 +108,10 @@ describe('parallel rollup runs, one per index shard', () => {
     expect(runs.every((ofShard) => ofShard[0]!.processed > 0)).toBe(true); // each did its shard's work
     const processed = [backstop, ...runs].flat().reduce((n, run) => n + run.processed, 0);
     expect(processed).toBe(CRASHES);
+    // The search backfill takes its step in runs that worked shard 0 only, not in all eight at once.
+    const all = [backstop, ...runs].flat();
+    expect(all.filter((run) => run.searchBackfill !== undefined)).toEqual(all.filter((run) => run.shards.includes(0)));
+    expect(runs[0]![0]!.searchBackfill).toBeDefined();
 
     const days = new Map<string, number>();
     const issues = new Map<string, { count: number; firstSeen: number; lastSeen: number }>();
