@@ -1,5 +1,5 @@
 import { FieldPath, Timestamp, type DocumentData, type Firestore, type Query } from 'firebase-admin/firestore';
-import { ProductDocSchema } from './schemas';
+import { ActivityDocSchema, ProductDocSchema, UserDocSchema, type ActivityDoc, type UserDoc } from './schemas';
 import { ALL_SHARDS, COLLECTIONS, shardCursorId } from '../shared/paths';
 import { fieldsWithDates, fromMicros, parseStoredDoc, toMicros, withDates } from '../shared/firestore';
 import { CursorSchema, IssueDocSchema, MergedIssueDocSchema, type IssueDoc } from '../grouping/schemas';
@@ -37,6 +37,11 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
       return snap.docs.map((d) => ({ id: d.id, issue: parseIssue(d.ref.path, d.data()) }));
     },
 
+    async getUser(uid) {
+      const snap = await db.collection(COLLECTIONS.users).doc(uid).get();
+      return snap.exists ? parseStoredDoc<UserDoc>(UserDocSchema, snap.ref.path, snap.data()) : null;
+    },
+
     async getIssue(productKey, id) {
       const snap = await product(productKey).collection(COLLECTIONS.issues).doc(id).get();
       return snap.exists ? parseIssue(snap.ref.path, snap.data()) : null;
@@ -62,16 +67,41 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
       return snaps.filter((s) => s.exists).map((s) => ({ id: s.id, data: fieldsWithDates(s.data()) }));
     },
 
-    async updateIssueStatus(productKey, id, decide) {
+    async updateIssue(productKey, id, decide) {
       const ref = product(productKey).collection(COLLECTIONS.issues).doc(id);
       return db.runTransaction(async (tx) => {
         const snap = await tx.get(ref);
         if (!snap.exists) return null;
         const issue = parseIssue(ref.path, snap.data());
-        const change = decide(issue);
-        tx.update(ref, { ...change });
+        const { change, activity } = decide(issue);
+        // Assigning the assignee it already has changes nothing.
+        if (Object.keys(change).length > 0) tx.update(ref, { ...change });
+        for (const entry of activity) tx.create(ref.collection(COLLECTIONS.activity).doc(), entry);
         return { ...issue, ...change };
       });
+    },
+
+    async addActivity(productKey, issueId, entry) {
+      const ref = product(productKey).collection(COLLECTIONS.issues).doc(issueId);
+      return db.runTransaction(async (tx) => {
+        // Read in the transaction, so a comment never lands under an issue deleted meanwhile.
+        if (!(await tx.get(ref)).exists) return null;
+        const added = ref.collection(COLLECTIONS.activity).doc();
+        tx.create(added, entry);
+        return { id: added.id };
+      });
+    },
+
+    async listActivity(productKey, issueId, query) {
+      // One field and the id, both descending: the automatic single-field index serves it.
+      const activity = product(productKey).collection(COLLECTIONS.issues).doc(issueId).collection(COLLECTIONS.activity);
+      let q: Query = activity.orderBy('at', 'desc').orderBy(FieldPath.documentId(), 'desc');
+      if (query.after !== null) q = q.startAfter(Timestamp.fromMillis(query.after.atMs), activity.doc(query.after.id));
+      const snap = await q.limit(query.limit).get();
+      return snap.docs.map((d) => ({
+        id: d.id,
+        activity: parseStoredDoc<ActivityDoc>(ActivityDocSchema, d.ref.path, d.data()),
+      }));
     },
 
     async listCrashes(productKey, query) {

@@ -257,6 +257,8 @@ export const IssueDocSchema = z.object({
   resolvedAfterVersion: z.string().nullable().optional(),
   statusChangedAt: z.date().nullable(),
   regressedInVersion: z.string().nullable(),
+  /** Who the issue is assigned to (set by the api, kept by the rollup); null or absent: nobody. */
+  assigneeUid: z.string().nullable().optional(),
   recentCrashIds: z.array(z.string()),
   /**
    * When each of `recentCrashIds` was received, in the same order, so runs over different

@@ -8,6 +8,7 @@ export const COLLECTIONS = {
   usage: 'usage',
   sessions: 'sessions',
   issues: 'issues',
+  activity: 'activity',
   stats: 'stats',
   rollupState: 'rollupState',
   alerts: 'alerts',
