@@ -108,7 +108,7 @@ export function countingStore(inner: InsightsStore): InsightsStore & { reads: nu
       counted.reads += Math.max(1, rows.length);
       return rows;
     },
-    getRollupPosition: async () => (counted.reads++, inner.getRollupPosition()),
+    getRollupPositions: async () => (counted.reads++, inner.getRollupPositions()),
   };
   return counted;
 }

@@ -176,8 +176,8 @@ export interface InsightsStore {
     productKey: string,
     query: { limit: number; after: { receivedAtUs: number; id: string } | null },
   ): Promise<Array<{ id: string; data: Record<string, unknown>; receivedAtUs: number }>>;
-  /** Where the rollup stands in the crash stream (null before its first batch). */
-  getRollupPosition(): Promise<RollupPosition | null>;
+  /** Where the rollup stands in the crash stream, per index shard (null before the shard's first batch). */
+  getRollupPositions(): Promise<ReadonlyArray<RollupPosition | null>>;
   /** Stored ProGuard/R8 mappings, so crash views retrace as the rollup does; absent: views show traces as stored. */
   mappings?: MappingCache;
 }

@@ -1,6 +1,6 @@
 import { FieldPath, Timestamp, type DocumentData, type Firestore, type Query } from 'firebase-admin/firestore';
 import { ActivityDocSchema, ProductDocSchema, UserDocSchema, type ActivityDoc, type UserDoc } from './schemas';
-import { ALL_SHARDS, COLLECTIONS } from '../shared/paths';
+import { ALL_SHARDS, COLLECTIONS, shardCursorId } from '../shared/paths';
 import { fieldsWithDates, fromMicros, parseStoredDoc, toMicros, withDates } from '../shared/firestore';
 import { CursorSchema, IssueDocSchema, MergedIssueDocSchema, type IssueDoc } from '../grouping/schemas';
 import type { InsightsStore } from './deps';
@@ -120,12 +120,21 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
       });
     },
 
-    async getRollupPosition() {
-      const snap = await db.collection(COLLECTIONS.rollupState).doc('crashes').get();
-      if (!snap.exists) return null;
-      const result = CursorSchema.safeParse(withDates(snap.data()));
-      if (!result.success) throw new Error(`malformed document ${snap.ref.path}`);
-      return { receivedAt: result.data.receivedAt, path: result.data.path };
+    async getRollupPositions() {
+      // One cursor per index shard (the rollup's runs proceed in parallel, one per shard); a
+      // shard without one yet resumes after the stream's single cursor of before, if any.
+      const state = db.collection(COLLECTIONS.rollupState);
+      const snaps = await db.getAll(
+        state.doc('crashes'),
+        ...ALL_SHARDS.map((shard) => state.doc(shardCursorId('crashes', shard))),
+      );
+      const [legacy, ...shards] = snaps.map((snap) => {
+        if (!snap.exists) return null;
+        const result = CursorSchema.safeParse(withDates(snap.data()));
+        if (!result.success) throw new Error(`malformed document ${snap.ref.path}`);
+        return { receivedAt: result.data.receivedAt, path: result.data.path };
+      });
+      return shards.map((position) => position ?? legacy ?? null);
     },
 
     async getStats(productKey, ids) {

@@ -73,6 +73,8 @@ export interface IssueDelta {
   occurrences: Array<{ version: string; receivedAt: Date }>;
   /** Crash document ids, newest first, at most MAX_RECENT_CRASHES. */
   recentCrashIds: string[];
+  /** When each of `recentCrashIds` was received. */
+  recentCrashTimes: Date[];
   /** Whether the latest crash's trace was retraced, or its mapping was missing; null when it needed none. */
   retrace: RetraceOutcome | null;
   /** The version of the batch's earliest crash of this issue. */
@@ -202,6 +204,7 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
         sketch: createSketch(ISSUE_PRECISION),
         occurrences: [],
         recentCrashIds: [],
+        recentCrashTimes: [],
         retrace: null,
         firstVersion: version,
         releases: new Map(),
@@ -224,7 +227,11 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
     issue.occurrences.push({ version, receivedAt: at });
     if (retrace !== undefined && at >= issue.lastSeen) issue.retrace = retrace;
     issue.recentCrashIds.unshift(id);
-    if (issue.recentCrashIds.length > MAX_RECENT_CRASHES) issue.recentCrashIds.pop();
+    issue.recentCrashTimes.unshift(at);
+    if (issue.recentCrashIds.length > MAX_RECENT_CRASHES) {
+      issue.recentCrashIds.pop();
+      issue.recentCrashTimes.pop();
+    }
     addCrashFacets(issue.facets, doc);
 
     const day = utcDay(at);
@@ -324,6 +331,26 @@ export function regressesIssue(
 }
 
 /**
+ * The issue's recent crashes after a batch, newest first by receipt time: a run working
+ * another index shard may apply later crashes first. Stored ids without times (issues stored
+ * before times were kept) count as received at the issue's last seen.
+ */
+function mergeRecentCrashes(
+  current: IssueDoc,
+  delta: IssueDelta,
+): Pick<IssueDoc, 'recentCrashIds' | 'recentCrashTimes'> {
+  const times = current.recentCrashTimes?.length === current.recentCrashIds.length ? current.recentCrashTimes : null;
+  const stored = current.recentCrashIds.map((id, i) => ({ id, at: times?.[i] ?? current.lastSeen }));
+  const added = delta.recentCrashIds.map((id, i) => ({ id, at: delta.recentCrashTimes[i] ?? delta.lastSeen }));
+  const ids = new Set(added.map((c) => c.id));
+  // A stable sort: on equal times the batch's crashes stay ahead, as before times were kept.
+  const merged = [...added, ...stored.filter((c) => !ids.has(c.id))]
+    .sort((a, b) => b.at.getTime() - a.at.getTime())
+    .slice(0, MAX_RECENT_CRASHES);
+  return { recentCrashIds: merged.map((c) => c.id), recentCrashTimes: merged.map((c) => c.at) };
+}
+
+/**
  * The issue after a batch: counts, clients, versions and recent crashes merged, a resolved
  * issue reopened as `regressed` by a crash received after it was resolved that regressesIssue,
  * and its search tokens rebuilt (an issue stored before them gains them here).
@@ -357,6 +384,7 @@ function mergeIssueCounts(current: IssueDoc | null, delta: IssueDelta, now: Date
       statusChangedAt: null,
       regressedInVersion: null,
       recentCrashIds: delta.recentCrashIds.slice(0, MAX_RECENT_CRASHES),
+      recentCrashTimes: delta.recentCrashTimes.slice(0, MAX_RECENT_CRASHES),
       updatedAt: now,
       ...(delta.retrace === null ? {} : { retrace: delta.retrace }),
       firstVersion: delta.firstVersion,
@@ -373,10 +401,7 @@ function mergeIssueCounts(current: IssueDoc | null, delta: IssueDelta, now: Date
     clients,
     clientSketch: encoded,
     versions,
-    recentCrashIds: [
-      ...delta.recentCrashIds,
-      ...current.recentCrashIds.filter((id) => !delta.recentCrashIds.includes(id)),
-    ].slice(0, MAX_RECENT_CRASHES),
+    ...mergeRecentCrashes(current, delta),
     updatedAt: now,
     releases: mergeReleases(current.releases, delta.releases),
     daily: mergeIssueDaily(current.daily, delta.daily, now),

@@ -50,7 +50,10 @@ function storeWith(
     updatedAt: NOW,
     settings: { retentionDays: 90, rateLimitPerMinute: null },
   };
-  const crashDocs = new Map(crashes.map((c) => [c.id, { ...c.doc, extraJson: '{"a":1}' } as Record<string, unknown>]));
+  // Stored crashes carry their index shard; c1, c2… fall in shards 1, 2…
+  const crashDocs = new Map(
+    crashes.map((c, i) => [c.id, { ...c.doc, shard: (i + 1) % 8, extraJson: '{"a":1}' } as Record<string, unknown>]),
+  );
   const sortValue = (issue: IssueDoc, sort: IssueSort) =>
     sort === 'lastSeen' ? issue.lastSeen.getTime() : issue[sort];
   const activity: Array<{ issueId: string; id: string; activity: ActivityDoc }> = [];
@@ -121,7 +124,8 @@ function storeWith(
             (r.receivedAtUs === q.after.receivedAtUs && r.id > q.after.id),
         )
         .slice(0, q.limit),
-    getRollupPosition: async () => position,
+    // Every shard's cursor at the same place.
+    getRollupPositions: async () => Array.from({ length: 8 }, () => position),
   };
 }
 
