@@ -182,8 +182,11 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
     result,
     hash,
     retrace,
+    type: retracedType,
   } of crashes) {
     const version = doc.app.version;
+    // The readable class once a mapping retraced it (b.b is com.acme.notes.data.MissingNoteException).
+    const type = retracedType ?? doc.exception.type;
     const at = doc.receivedAt;
 
     const issueKey = issuePath(doc.productKey, result.fingerprint);
@@ -194,7 +197,7 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
         fingerprint: result.fingerprint,
         source: result.source,
         title: result.title,
-        type: doc.exception.type,
+        type,
         culprit: result.culprit ?? null,
         topFrame: result.topInAppFrame ?? null,
         firstSeen: at,
@@ -239,7 +242,7 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
 
     const line = result.topInAppFrame === undefined ? undefined : describeLine(result.topInAppFrame);
     const values: Record<CrashDimension, string | undefined> = {
-      type: doc.exception.type,
+      type,
       label: doc.label,
       line,
       version,

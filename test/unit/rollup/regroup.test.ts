@@ -349,3 +349,17 @@ describe('daysOf', () => {
     expect([days.length, days[0], days[29]]).toEqual([30, '2026-10-24', '2026-11-22']);
   });
 });
+
+describe('a crash retraced in the batch', () => {
+  it('opens its issue and counts its type stats under the readable class, not the obfuscated one', async () => {
+    const mappings = createMappingCache({ loadCompressed: async () => gzipSync(MAPPING) });
+    await mappings.prepare([{ productKey: KEY, mapId: '7f3c2a1' }]);
+    const delta = reduceClassified([
+      classifyCrash(crash('2026-11-22T13:00:00Z', 'install-r1'), undefined, mappings.lookup),
+    ]);
+    const [issue] = [...delta.issues.values()];
+    expect(issue!.type).toBe('com.acme.notes.data.MissingNoteException');
+    const types = [...delta.stats.values()].filter((d) => d.by === 'type').flatMap((d) => [...d.rows.keys()]);
+    expect(types).toEqual(['com.acme.notes.data.MissingNoteException', 'com.acme.notes.data.MissingNoteException']);
+  });
+});
