@@ -1,5 +1,5 @@
 import { classifyCrash, clientIdentity, type ClassifiedCrash, type ReportRecord } from '../grouping/classify';
-import { shortenFilePath } from '../grouping/fingerprint';
+import { shortenFilePath, type FingerprintResult } from '../grouping/fingerprint';
 import type { Frame } from '../grouping/stacktrace';
 import {
   CRASH_DIMENSIONS,
@@ -222,6 +222,7 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
     if (at < issue.firstSeen) {
       issue.firstSeen = at;
       issue.firstVersion = version;
+      takeIdentity(issue, result);
     }
     if (at >= issue.lastSeen) {
       issue.lastSeen = at;
@@ -353,6 +354,13 @@ function mergeRecentCrashes(
   return { recentCrashIds: merged.map((c) => c.id), recentCrashTimes: merged.map((c) => c.at) };
 }
 
+/** Title, culprit and top frame of an issue are its earliest crash's. */
+function takeIdentity(issue: IssueDelta, result: FingerprintResult): void {
+  issue.title = result.title;
+  issue.culprit = result.culprit ?? null;
+  issue.topFrame = result.topInAppFrame ?? null;
+}
+
 /**
  * The issue after a batch: counts, clients, versions and recent crashes merged, a resolved
  * issue reopened as `regressed` by a crash received after it was resolved that regressesIssue,
@@ -413,6 +421,12 @@ function mergeIssueCounts(current: IssueDoc | null, delta: IssueDelta, now: Date
   if (current.daily === undefined) next.dailySince = [...delta.daily.keys()].sort()[0] ?? utcDay(now);
   // An issue stored before first versions were kept gains one only from a crash earlier than its first.
   if (delta.firstSeen < current.firstSeen) next.firstVersion = delta.firstVersion;
+  // Title, culprit and top frame are the earliest crash's, whichever shard's run commits first.
+  if (delta.firstSeen < current.firstSeen) {
+    next.title = delta.title;
+    next.culprit = delta.culprit;
+    next.topFrame = delta.topFrame;
+  }
   if (delta.retrace !== null && delta.lastSeen >= current.lastSeen) next.retrace = delta.retrace;
   if (current.status === 'resolved') {
     const since = current.statusChangedAt;

@@ -205,6 +205,21 @@ describe('mergeIssue', () => {
   });
 });
 
+describe('an issue built by shards in either order', () => {
+  it("shows its earliest crash's title, culprit and top frame, whichever shard commits first", () => {
+    const early = crash('java/checkout-1.2.0-checkout', { version: '1.2', at: '2026-11-12T00:00:00Z' });
+    const late = crash('java/checkout-1.3.0-checkout', { version: '1.3', at: '2026-11-15T00:00:00Z' });
+    const delta = (c: typeof early) => [...reduceCrashes([c]).issues.values()][0]!;
+    const inOrder = mergeIssue(mergeIssue(null, delta(early), NOW), delta(late), NOW);
+    const lateFirst = mergeIssue(mergeIssue(null, delta(late), NOW), delta(early), NOW);
+    expect(inOrder.topFrame).not.toEqual(mergeIssue(null, delta(late), NOW).topFrame);
+    for (const field of ['title', 'culprit', 'topFrame'] as const) expect(lateFirst[field]).toEqual(inOrder[field]);
+    // Within one batch too, whatever order the shard listed them in.
+    const oneBatch = mergeIssue(null, [...reduceCrashes([late, early]).issues.values()][0]!, NOW);
+    expect(oneBatch.topFrame).toEqual(inOrder.topFrame);
+  });
+});
+
 describe('mergeCrashStats', () => {
   it('adds to existing rows and sends values past the row bound to other', () => {
     const first = reduceCrashes(
