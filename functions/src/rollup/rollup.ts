@@ -99,7 +99,10 @@ export interface RollupSummary {
   batches: number;
   /** Batches another run had already applied. */
   stale: number;
-  /** True when both streams reached the horizon; false when the time budget ran out first. */
+  /**
+   * True when every stream of every shard asked for reached the horizon; false when the time
+   * budget ran out first, or when another run held a shard (its reports may still be in flight).
+   */
   caughtUp: boolean;
   /** Reports received up to this instant were considered (the run's first read time minus the lag). */
   horizon: string;
@@ -190,10 +193,13 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
     await deps.store.releaseShards(shards, holder).catch(() => undefined);
   }
   const after = deps.store.counters();
+  const busy = asked.filter((s) => !shards.includes(s));
   return {
     shards,
-    busy: asked.filter((s) => !shards.includes(s)),
+    busy,
     ...done,
+    // A busy shard's reports are another run's: this run cannot say they reached the horizon.
+    caughtUp: done.caughtUp && busy.length === 0,
     reads: after.reads - before.reads,
     writes: after.writes - before.writes,
   };
