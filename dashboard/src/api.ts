@@ -4,7 +4,14 @@
  */
 import type { CrashFeedView } from '../../functions/src/api/crashes';
 import type { CrashExceptionView, CrashFrameView, CrashView } from '../../functions/src/api/crash-view';
-import type { IssueDetailView, IssueListRowView, IssueListView, IssueView } from '../../functions/src/api/issues';
+import type {
+  ActivityListView,
+  ActivityView,
+  IssueDetailView,
+  IssueListRowView,
+  IssueListView,
+  IssueView,
+} from '../../functions/src/api/issues';
 import type { MappingView, UploadTokenView } from '../../functions/src/api/mappings';
 import type { MemberView, ProductView } from '../../functions/src/api/products';
 import type { ReleaseDetailView, ReleaseIssueView, ReleasesView, ReleaseView } from '../../functions/src/api/releases';
@@ -12,12 +19,17 @@ import type { CrashStatsSeriesView, UsageStatsSeriesView } from '../../functions
 import type { UserView } from '../../functions/src/api/users';
 import type { EnvironmentsView } from '../../functions/src/api/environments';
 import type { Breadcrumb, IssueStatus, StoredFrame } from '../../functions/src/grouping/schemas';
-import type { Resolution } from '../../functions/src/api/schemas';
+import type { GrantedRole, Resolution } from '../../functions/src/api/schemas';
 import { idToken } from './auth';
 
-export type { IssueStatus, MemberView, ProductView, Resolution, StoredFrame, UserView };
+export type { GrantedRole, IssueStatus, MemberView, ProductView, Resolution, StoredFrame, UserView };
 /** A crash's breadcrumb, one exception of its cause chain, and a frame with its source lines. */
 export type { Breadcrumb, CrashExceptionView, CrashFrameView };
+
+/** One entry of an issue's activity: a status change, an assignment or a comment. */
+export type ActivityEntry = ActivityView;
+/** A page of an issue's activity, newest first. */
+export type ActivityPage = ActivityListView;
 
 /** An issue row with its crashes per day over the listing's `days`. */
 export type IssueRow = IssueListRowView;
@@ -47,13 +59,13 @@ export type ReleaseDetail = ReleaseDetailView;
 /** An issue on a release page, with its crashes and installs in that release. */
 export type ReleaseIssue = ReleaseIssueView;
 
-/** An invitation to view a product. */
+/** An invitation to a product, as a member or a viewer. */
 export interface Invitation {
   id: string;
   productKey: string;
   productName?: string;
   email: string;
-  role?: 'viewer';
+  role: GrantedRole;
   invitedBy: { uid?: string; displayName: string | null };
   createdAt: string;
   expiresAt: string;
@@ -129,9 +141,12 @@ export const api = {
   deleteProduct: (key: string) => call<{ productKey: string; deleted: boolean }>('DELETE', p(key)),
   removeMember: (key: string, uid: string) =>
     call<ProductView>('DELETE', `${p(key)}/members/${encodeURIComponent(uid)}`),
+  setMemberRole: (key: string, uid: string, role: GrantedRole) =>
+    call<ProductDetail>('PATCH', `${p(key)}/members/${encodeURIComponent(uid)}`, { role }),
 
   listInvitations: (key: string) => call<{ invitations: Invitation[] }>('GET', `${p(key)}/invitations`),
-  invite: (key: string, email: string) => call<Invitation>('POST', `${p(key)}/invitations`, { email }),
+  invite: (key: string, email: string, role: GrantedRole) =>
+    call<Invitation>('POST', `${p(key)}/invitations`, { email, role }),
   revokeInvitation: (key: string, id: string) =>
     call<{ id: string; revoked: boolean }>('DELETE', `${p(key)}/invitations/${encodeURIComponent(id)}`),
   myInvitations: () => call<{ invitations: Invitation[] }>('GET', '/v1/invitations'),
@@ -164,6 +179,12 @@ export const api = {
     id: string,
     body: { status: 'unresolved' | 'resolved' | 'ignored'; resolution?: Resolution },
   ) => call<IssueView>('PATCH', `${p(key)}/issues/${encodeURIComponent(id)}`, body),
+  assignIssue: (key: string, id: string, assignee: string | null) =>
+    call<IssueView>('PATCH', `${p(key)}/issues/${encodeURIComponent(id)}`, { assignee }),
+  issueActivity: (key: string, id: string, cursor: string | null, limit = 20) =>
+    call<ActivityPage>('GET', `${p(key)}/issues/${encodeURIComponent(id)}/activity${q({ limit, cursor })}`),
+  commentOnIssue: (key: string, id: string, text: string) =>
+    call<ActivityEntry>('POST', `${p(key)}/issues/${encodeURIComponent(id)}/comments`, { text }),
   latestCrashes: (key: string, after: string | null, limit = 20) =>
     call<CrashFeed>('GET', `${p(key)}/crashes${q({ limit, after })}`),
   // `environment` filters to one environment; undefined answers every environment together.

@@ -1,4 +1,5 @@
 import { ApiConfigSchema } from '../../functions/src/api/schemas';
+import { INDEX_SHARDS } from '../../functions/src/shared/paths';
 
 /** One command of a deployment, as argv (never through a shell). */
 export interface DeployCommand {
@@ -144,9 +145,10 @@ export function planDeploy(o: DeployOptions): DeployCommand[] {
   ]);
   const rollupUrl = ingestUrlOf(o).replace(/ingest$/, 'rollup');
   const queue = ['--location=' + o.region, `--project=${o.project}`];
-  // One dispatch at a time (the rollup runs on one instance); a run refused while another is
-  // going is tried again a few seconds later.
-  const queueLimits = ['--max-concurrent-dispatches=1', '--max-attempts=5', '--min-backoff=5s', '--max-backoff=60s'];
+  // One run per index shard at once (a window asks for one per shard that received reports,
+  // DUMPCATCHER_ROLLUP_FANOUT); a run refused because its shard was another run's (409) is
+  // tried again a few seconds later.
+  const queueLimits = [`--max-concurrent-dispatches=${INDEX_SHARDS}`, '--max-attempts=5', '--min-backoff=5s', '--max-backoff=60s'];
   const ingestAccount = `serviceAccount:${runAs('ingest')}`;
   const trigger = [
     'DUMPCATCHER_ROLLUP_TRIGGER=cloud-tasks',
@@ -188,7 +190,10 @@ export function planDeploy(o: DeployOptions): DeployCommand[] {
     // `^;^` makes ";" gcloud's list separator, so the commas inside the allow-list survive.
     fn('api', ['--allow-unauthenticated', '--max-instances=10', '--concurrency=80', '--cpu=1', '--timeout=60s', `--update-env-vars=^;^DUMPCATCHER_ALLOWED_USERS=${o.allowedUsers}`]),
     // Alerts link each issue to the dashboard on Hosting (see docs/alerts.md).
-    fn('rollup', ['--no-allow-unauthenticated', '--max-instances=1', '--timeout=60s', `--update-env-vars=DUMPCATCHER_DASHBOARD_URL=https://${o.project}.web.app`]),
+    // One request per instance (a run is CPU-bound between commits): a run per shard plus the
+    // backstop. 1,000-crash batches: commits take turns, so capacity is batch size / commit
+    // time (docs/performance.md#parallel-runs-what-the-rollup-sustains).
+    fn('rollup', ['--no-allow-unauthenticated', `--max-instances=${INDEX_SHARDS + 1}`, '--concurrency=1', '--timeout=60s', `--update-env-vars=DUMPCATCHER_DASHBOARD_URL=https://${o.project}.web.app,DUMPCATCHER_ROLLUP_BATCH_SIZE=1000`]),
     {
       what: 'let the service account invoke the rollup function',
       argv: ['gcloud', 'functions', 'add-invoker-policy-binding', 'rollup', `--region=${o.region}`, `--project=${o.project}`, `--member=serviceAccount:${sa}`],

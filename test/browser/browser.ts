@@ -89,6 +89,81 @@ export async function signedInSession(
   return { page: s.page, blocked: s.blocked, close: () => s.context.close() };
 }
 
+/** How a page keeps to a narrow screen: the document's width, and each element that reaches past the viewport. */
+export interface ScreenFit {
+  scrollWidth: number;
+  /**
+   * What reaches outside [0, viewport width] and is not inside a box that scrolls sideways: each
+   * control (named by its text) first, then the outermost other elements, then text running out of its element.
+   */
+  outside: string[];
+}
+
+/*
+ * Runs in the page (a string: the test's tsconfig has no DOM types). An element is hidden when it
+ * or an ancestor is not displayed, when an ancestor clips it the visually-hidden way (its own box
+ * still counts: a table is as wide as its content, clipped or not), or when it is put wholly left
+ * of the screen on purpose (the skip link until focused). A scroller is an ancestor with
+ * overflow-x auto or scroll that itself fits the viewport.
+ */
+const SCREEN_FIT = `(() => {
+  const width = document.documentElement.clientWidth;
+  const CONTROLS = 'button, a, input, select, textarea, summary';
+  const fits = (r) => r.left >= -0.5 && r.right <= width + 0.5;
+  const hidden = (e, own = e) => {
+    for (let a = e; a !== null; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if (s.display === 'none' || s.visibility === 'hidden') return true;
+      if (a !== own && s.clip !== 'auto' && s.clip !== '') return true;
+      if (s.position === 'absolute' && a.getBoundingClientRect().right <= 0) return true;
+    }
+    return false;
+  };
+  const inScroller = (e) => {
+    for (let a = e.parentElement; a !== null && a !== document.body; a = a.parentElement) {
+      const x = getComputedStyle(a).overflowX;
+      if ((x === 'auto' || x === 'scroll') && fits(a.getBoundingClientRect())) return true;
+    }
+    return false;
+  };
+  const span = (r) => ' ' + Math.round(r.left) + '..' + Math.round(r.right);
+  const label = (e) => {
+    const cls = typeof e.className === 'string' && e.className.trim() ? '.' + e.className.trim().split(/\\s+/).join('.') : '';
+    const said = e.getAttribute('aria-label') || (e.labels && e.labels[0] ? e.labels[0].innerText : '') || e.innerText || e.value || '';
+    const text = e.matches(CONTROLS) ? ' "' + said.trim().replace(/\\s+/g, ' ').slice(0, 60) + '"' : '';
+    return e.tagName.toLowerCase() + cls + text;
+  };
+  const outside = new Set([...document.body.querySelectorAll('*')].filter((e) => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && !fits(r) && !hidden(e) && !inScroller(e);
+  }));
+  // Each control, and otherwise only the outermost element that sticks out (not every cell of a wide table).
+  const named = [...outside].filter((e) => e.matches(CONTROLS) || !outside.has(e.parentElement));
+  named.sort((a, b) => Number(b.matches(CONTROLS)) - Number(a.matches(CONTROLS)));
+  // A word too long for its line runs out of its element without making the element any wider.
+  const words = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let t = walker.nextNode(); t !== null; t = walker.nextNode()) {
+    const e = t.parentElement;
+    if (t.textContent.trim() === '' || e === null || outside.has(e) || hidden(e, null) || inScroller(t)) continue;
+    const range = document.createRange();
+    range.selectNodeContents(t);
+    const r = range.getBoundingClientRect();
+    if (r.width > 0 && !fits(r)) words.push('text "' + t.textContent.trim().slice(0, 40) + '" in ' + label(e) + span(r));
+  }
+  return { scrollWidth: document.documentElement.scrollWidth, outside: [...named.map((e) => label(e) + span(e.getBoundingClientRect())), ...words] };
+})()`;
+
+/**
+ * Whether the page as it is now keeps to the viewport's width: the document is no wider than the
+ * viewport, and every visible element (each button, link, field, select and summary among them)
+ * lies within it, unless it is inside a box that scrolls sideways by design (a `.table-scroll`
+ * wrapper, a code block) which itself fits: such boxes are the only overflow a page may have.
+ */
+export async function screenFit(page: Page): Promise<ScreenFit> {
+  return (await page.evaluate(SCREEN_FIT)) as ScreenFit;
+}
+
 interface AxeViolation {
   id: string;
   impact: string | null;

@@ -15,6 +15,7 @@ import {
   createOwnedProduct,
   dashboardUrl,
   launchBrowser,
+  screenFit,
   screenshot,
   seriousA11yViolations,
   signedInSession,
@@ -215,7 +216,7 @@ describe('the cause chain, breadcrumbs and source lines on the issue page', () =
     await page.reload();
     await page.getByRole('heading', { name: 'Recent crashes' }).waitFor();
     await blocks().first().waitFor();
-    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    expect(await screenFit(page)).toEqual({ scrollWidth: 390, outside: [] });
     const box = (await page.evaluate(
       "(() => { const pre = document.querySelector('pre.source'); return { scrolls: pre.scrollWidth > pre.clientWidth, right: pre.getBoundingClientRect().right }; })()",
     )) as { scrolls: boolean; right: number };

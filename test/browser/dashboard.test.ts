@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { sendSigned, newClientId, sampleCrash } from '../../scripts/lib/client';
 import { expectExit, newQueueDir, removeTempDirs } from '../sdk-programs/harness';
 import { buildNodePackage, runNode, runPython } from '../sdk-programs/programs';
-import { requireEnv } from '../emulator/helpers';
+import { requireEnv, rollUpToTheEnd } from '../emulator/helpers';
 import { dashboardUrl, launchBrowser, newSession, screenshot, seriousA11yViolations, signIn } from './browser';
 
 const PRODUCT = 'Checkout web';
@@ -31,13 +31,7 @@ async function session(email: string): Promise<Page> {
 }
 
 async function runRollup(): Promise<void> {
-  for (let i = 0; i < 10; i++) {
-    const res = await fetch(requireEnv('DUMPCATCHER_ROLLUP_URL'), { method: 'POST' });
-    const summary = (await res.json()) as { caughtUp?: boolean };
-    expect(res.status).toBe(200);
-    if (summary.caughtUp) return;
-  }
-  throw new Error('the rollup did not catch up in 10 runs');
+  await rollUpToTheEnd();
 }
 
 async function expectAccessible(page: Page, name: string): Promise<void> {

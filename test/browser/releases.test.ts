@@ -7,7 +7,15 @@
 import type { Browser, Page } from 'playwright-core';
 import { fixtureIssueId } from '../unit/rollup/reports';
 import { callApi, hourString, productWithViewer, rollUpToTheEnd, sdkInstall } from '../emulator/api-client';
-import { dashboardUrl, launchBrowser, newSession, screenshot, seriousA11yViolations, signIn } from './browser';
+import {
+  dashboardUrl,
+  launchBrowser,
+  newSession,
+  screenFit,
+  screenshot,
+  seriousA11yViolations,
+  signIn,
+} from './browser';
 
 const HOUR_MS = 3_600_000;
 /** Issue X: a checkout crash first seen in 2.3.0, on three of its twelve installs. */
@@ -71,16 +79,6 @@ async function chartTable(page: Page, caption: string): Promise<string[][]> {
   });
   const rows = await table.locator('tbody tr').all();
   return Promise.all(rows.map(async (r) => (await r.locator('th, td').allInnerTexts()).map((t) => t.trim())));
-}
-
-/** The page's width, and the elements outside a scroll box that reach past `width` (so a failure names them). */
-async function overflow(page: Page, width: number): Promise<{ scrollWidth: number; past: string[] }> {
-  return page.evaluate(`({
-    scrollWidth: document.documentElement.scrollWidth,
-    past: [...document.querySelectorAll('body *')]
-      .filter((e) => e.getBoundingClientRect().right > ${width} && !e.closest('.table-scroll'))
-      .map((e) => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).trim().replace(/\\s+/g, '.') : '')),
-  })`);
 }
 
 beforeAll(async () => {
@@ -280,14 +278,14 @@ describe('release health in the dashboard', () => {
     const [scrollWidth, clientWidth] = await box.evaluate((el) => [el.scrollWidth, el.clientWidth]);
     expect(clientWidth).toBeLessThanOrEqual(390);
     expect(scrollWidth).toBeGreaterThan(clientWidth);
-    expect(await overflow(page, 390)).toEqual({ scrollWidth: 390, past: [] });
+    expect(await screenFit(page)).toEqual({ scrollWidth: 390, outside: [] });
     await screenshot(page, 'releases-390');
     expect(await seriousA11yViolations(page)).toEqual([]);
 
     for (const path of [`/p/${setup.productKey}`, `/p/${setup.productKey}/releases/2.3.0`]) {
       await page.goto(`${dashboardUrl()}${path}`);
       await page.locator('dl.facts').first().waitFor();
-      expect([path, await overflow(page, 390)]).toEqual([path, { scrollWidth: 390, past: [] }]);
+      expect([path, await screenFit(page)]).toEqual([path, { scrollWidth: 390, outside: [] }]);
       expect(await seriousA11yViolations(page)).toEqual([]);
     }
   }, 120_000);

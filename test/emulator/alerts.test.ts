@@ -8,18 +8,11 @@ import { runRollup } from '../../functions/src/rollup/rollup';
 import { createFirestoreRollupStore } from '../../functions/src/rollup/store';
 import { fixtureCrash } from '../unit/rollup/reports';
 import { callApi, googleUser, signedSender } from './api-client';
-import { requireEnv, testDb } from './helpers';
+import { requireEnv, rollUpToTheEnd, testDb } from './helpers';
 
 const call = callApi;
 
-async function rollUp(): Promise<Record<string, unknown>> {
-  for (;;) {
-    const res = await fetch(requireEnv('DUMPCATCHER_ROLLUP_URL'), { method: 'POST' });
-    expect(res.status).toBe(200);
-    const summary = (await res.json()) as { caughtUp: boolean };
-    if (summary.caughtUp) return summary;
-  }
-}
+const rollUp = rollUpToTheEnd;
 
 /** A request the receiver got. */
 interface Received {

@@ -63,13 +63,7 @@ export async function googleUser(label: string): Promise<{ email: string; token:
 }
 
 /** POSTs to the rollup until it says it has caught up. */
-export async function rollUpToTheEnd(): Promise<void> {
-  for (;;) {
-    const res = await fetch(requireEnv('DUMPCATCHER_ROLLUP_URL'), { method: 'POST' });
-    expect(res.status).toBe(200);
-    if (((await res.json()) as { caughtUp: boolean }).caughtUp) return;
-  }
-}
+export { rollUpToTheEnd } from './helpers';
 
 /** Sends signed reports for a product as one client (counters 1, 2, …); each must be accepted (202). Answers the stored id. */
 export function signedSender(productKey: string, secret: string) {

@@ -32,3 +32,33 @@ export async function countDocs(productKey: string, collection: 'crashes' | 'usa
   const snap = await testDb().collection('products').doc(productKey).collection(collection).count().get();
   return snap.data().count;
 }
+
+/** What a rollup run answers that the suites read; the rest of the summary is there too. */
+export interface RollupRun extends Record<string, unknown> {
+  processed: number;
+  usageProcessed: number;
+  sessionsProcessed: number;
+  issuesTouched: number;
+  statsTouched: number;
+  stale: number;
+  busy: number[];
+  caughtUp: boolean;
+}
+
+/**
+ * POSTs to the rollup, as Cloud Scheduler does, until a run answers that it has caught up, and
+ * answers that run. A run that found shards busy (another run, a triggered one or a concurrent
+ * test's, held them) has not caught up: the helper waits a moment and asks again, so it returns
+ * only once every report stored before it was called has been applied.
+ */
+export async function rollUpToTheEnd(deadlineMs = 120_000): Promise<RollupRun> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    const res = await fetch(requireEnv('DUMPCATCHER_ROLLUP_URL'), { method: 'POST' });
+    const run = (await res.json()) as RollupRun;
+    if (res.status !== 200) throw new Error(`the rollup answered ${res.status}: ${JSON.stringify(run)}`);
+    if (run.caughtUp) return run;
+    if (Date.now() > end) throw new Error(`the rollup did not catch up in ${deadlineMs} ms: ${JSON.stringify(run)}`);
+    if (run.busy.length > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -97,14 +97,21 @@ export function countingStore(inner: InsightsStore): InsightsStore & { reads: nu
       return rows;
     },
     getCrashes: async (key, ids) => ((counted.reads += ids.length), inner.getCrashes(key, ids)),
-    updateIssueStatus: (key, id, change) => inner.updateIssueStatus(key, id, change),
+    getUser: async (uid) => (counted.reads++, inner.getUser(uid)),
+    updateIssue: (key, id, decide) => inner.updateIssue(key, id, decide),
+    addActivity: (key, id, entry) => inner.addActivity(key, id, entry),
+    listActivity: async (key, id, q) => {
+      const rows = await inner.listActivity(key, id, q);
+      counted.reads += Math.max(1, rows.length);
+      return rows;
+    },
     getStats: async (key, ids) => ((counted.reads += ids.length), inner.getStats(key, ids)),
     listCrashes: async (key, q) => {
       const rows = await inner.listCrashes(key, q);
       counted.reads += Math.max(1, rows.length);
       return rows;
     },
-    getRollupPosition: async () => (counted.reads++, inner.getRollupPosition()),
+    getRollupPositions: async () => (counted.reads++, inner.getRollupPositions()),
   };
   return counted;
 }

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { callApi, productWithViewer, sendApi, signedSender } from './api-client';
-import { requireEnv } from './helpers';
+import { requireEnv, rollUpToTheEnd } from './helpers';
 
 const FIXTURES = join(__dirname, '../fixtures/android');
 const read = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
@@ -31,7 +31,7 @@ async function rollUpOnce(): Promise<Record<string, unknown>> {
 
 /** Runs the rollup until it has caught up with every report. */
 async function rollUp(): Promise<void> {
-  while (!(await rollUpOnce()).caughtUp);
+  await rollUpToTheEnd();
 }
 
 /** Webhook bodies received, by path: each product's destination posts to its own. */

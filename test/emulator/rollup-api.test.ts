@@ -38,6 +38,7 @@ describe('issues and stats through the api', () => {
     });
     expect(Object.keys(issues[1]!).sort()).toEqual(
       [
+        'assigneeUid',
         'clients',
         'count',
         'daily',

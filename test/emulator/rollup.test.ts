@@ -3,29 +3,13 @@ import { newClientId, sendSigned } from '../../scripts/lib/client';
 import { runRollup, type RollupStore } from '../../functions/src/rollup/rollup';
 import { createFirestoreRollupStore } from '../../functions/src/rollup/store';
 import { fixtureCrash, fixtureIssueId } from '../unit/rollup/reports';
-import { newProduct, requireEnv, testDb } from './helpers';
+import { newProduct, requireEnv, rollUpToTheEnd, testDb } from './helpers';
 
 const ingestUrl = () => requireEnv('DUMPCATCHER_INGEST_URL');
 const rollupUrl = () => requireEnv('DUMPCATCHER_ROLLUP_URL');
 
-interface Summary {
-  processed: number;
-  usageProcessed: number;
-  caughtUp: boolean;
-  issuesTouched: number;
-  statsTouched: number;
-  stale: number;
-}
-
 /** POSTs to the rollup as Cloud Scheduler does, until it says it has caught up. */
-async function rollUp(): Promise<Summary> {
-  for (;;) {
-    const res = await fetch(rollupUrl(), { method: 'POST' });
-    const summary = (await res.json()) as Summary;
-    expect(res.status).toBe(200);
-    if (summary.caughtUp) return summary;
-  }
-}
+const rollUp = rollUpToTheEnd;
 
 /** A product and a way to send its crashes over signed HTTP, each from a client of its own or a named one. */
 async function productWithSender() {

@@ -89,7 +89,7 @@ describe('POST /v1/sessions over HTTP on the Firestore emulator', () => {
   });
 
   const badBodies: Array<[string, Record<string, unknown>, string]> = [
-    ['an unknown top-level field', { environment: 'production' }, 'environment'],
+    ['an unknown top-level field', { device: 'pixel' }, 'device'],
     ['no buckets', { sessions: [] }, 'sessions'],
     ['101 buckets', { sessions: Array.from({ length: 101 }, () => bucket({})) }, 'sessions'],
     ['a start with minutes', { sessions: [bucket({ started: '2026-12-07T10:30:00Z' })] }, 'sessions.0.started'],
@@ -113,7 +113,7 @@ describe('POST /v1/sessions over HTTP on the Firestore emulator', () => {
       { sessions: [{ started: '2026-12-07T10:00:00Z', ok: 1, errored: 0, crashed: 0 }] },
       'sessions.0.abnormal',
     ],
-    ['an unknown bucket field', { sessions: [bucket({ exited: 1 })] }, 'exited'],
+    ['an unknown bucket field', { sessions: [bucket({ exited: 1 })] }, 'sessions.0.exited'],
     ['an empty bucket', { sessions: [bucket({ ok: 0 })] }, 'sessions.0'],
     [
       'more than 100,000 sessions in all',

@@ -171,6 +171,7 @@ describe('invitations', () => {
           productKey,
           productName: 'Checkout',
           email: bob.email,
+          role: 'viewer',
           invitedBy: { displayName: 'owner' },
           createdAt: toBob.json.createdAt,
           expiresAt: toBob.json.expiresAt,

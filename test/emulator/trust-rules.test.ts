@@ -1,7 +1,7 @@
 import { FieldValue } from 'firebase-admin/firestore';
 import { newClientId, sampleCrash, sendSigned } from '../../scripts/lib/client';
 import { callApi, googleUser } from './api-client';
-import { requireEnv, testDb } from './helpers';
+import { requireEnv, rollUpToTheEnd, testDb } from './helpers';
 
 /**
  * The emulator the suites (and `npm start`, through the same scripts/lib/stack.ts) run has
@@ -37,11 +37,7 @@ async function api(token: string, path: string): Promise<number> {
 }
 
 async function rollUp(): Promise<void> {
-  for (;;) {
-    const res = await fetch(requireEnv('DUMPCATCHER_ROLLUP_URL'), { method: 'POST' });
-    expect(res.status).toBe(200);
-    if (((await res.json()) as { caughtUp: boolean }).caughtUp) return;
-  }
+  await rollUpToTheEnd();
 }
 
 describe('firestore.rules on the local stack', () => {

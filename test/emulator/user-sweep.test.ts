@@ -18,9 +18,17 @@ function adminAuth() {
   return getAuth(app);
 }
 
-/** The owner invites `viewer`, who accepts: membership the way the api grants it. */
-async function join(owner: { token: string }, productKey: string, viewer: { token: string; email: string }) {
-  const invited = await call(owner.token, 'POST', `/v1/products/${productKey}/invitations`, { email: viewer.email });
+/** The owner invites `viewer` (as `role`), who accepts: membership the way the api grants it. */
+async function join(
+  owner: { token: string },
+  productKey: string,
+  viewer: { token: string; email: string },
+  role: 'member' | 'viewer' = 'viewer',
+) {
+  const invited = await call(owner.token, 'POST', `/v1/products/${productKey}/invitations`, {
+    email: viewer.email,
+    role,
+  });
   expect(invited.status).toBe(201);
   expect((await call(viewer.token, 'POST', `/v1/invitations/${String(invited.json.id)}/accept`)).status).toBe(200);
 }
@@ -50,7 +58,7 @@ describe('deleted and disabled users', () => {
     ]);
     const created = await call(owner.token, 'POST', '/v1/products', { name: 'swept' });
     const productKey = String(created.json.productKey);
-    for (const viewer of [stays, deleted, disabled]) await join(owner, productKey, viewer);
+    for (const viewer of [stays, deleted, disabled]) await join(owner, productKey, viewer, 'member');
     expect((await membersOf(productKey)).sort()).toEqual([owner.uid, stays.uid, deleted.uid, disabled.uid].sort());
 
     await adminAuth().deleteUser(deleted.uid);
@@ -62,6 +70,10 @@ describe('deleted and disabled users', () => {
     expect([await userExists(deleted.uid), await userExists(disabled.uid)]).toEqual([false, false]);
     expect([await userExists(owner.uid), await userExists(stays.uid)]).toEqual([true, true]);
     expect((await membersOf(productKey)).sort()).toEqual([owner.uid, stays.uid].sort());
+    // Their roles go with them: nothing of theirs is left on the product.
+    expect((await testDb().collection('products').doc(productKey).get()).get('roles')).toEqual({
+      [stays.uid]: 'member',
+    });
     expect((await call(stays.token, 'GET', `/v1/products/${productKey}`)).status).toBe(200);
   });
 

@@ -57,10 +57,11 @@ function anonymous(): Firestore {
   return env.unauthenticatedContext().firestore() as unknown as Firestore;
 }
 
-const product = (ownerUid: string, memberUids: string[]) => ({
+const product = (ownerUid: string, memberUids: string[], roles: Record<string, string> = {}) => ({
   name: 'rules product',
   ownerUid,
   memberUids,
+  roles,
   createdAt: new Date('2026-01-01T00:00:00Z'),
   updatedAt: new Date('2026-01-01T00:00:00Z'),
   settings: { retentionDays: 90, rateLimitPerMinute: null },
@@ -74,13 +75,20 @@ beforeAll(async () => {
   });
   await env.withSecurityRulesDisabled(async (ctx) => {
     const db = ctx.firestore() as unknown as Firestore;
-    await setDoc(doc(db, 'products', KEY), product('alice', ['alice', 'victor']));
+    // alice owns it, mia is a member, victor joined before roles existed (a viewer).
+    await setDoc(doc(db, 'products', KEY), product('alice', ['alice', 'victor', 'mia'], { mia: 'member' }));
     await setDoc(doc(db, 'products', OTHER_KEY), product('mallory', ['mallory']));
     await setDoc(doc(db, 'productSecrets', KEY), {
       ownerUid: 'alice',
       secrets: [{ secret: 'sk_x', createdAt: new Date(), expiresAt: null }],
     });
     for (const sub of SUBCOLLECTIONS) await setDoc(doc(db, 'products', KEY, sub, 'doc1'), { n: 1 });
+    await setDoc(doc(db, 'products', KEY, 'issues', 'doc1', 'activity', 'act1'), {
+      kind: 'comment',
+      at: new Date(),
+      by: { uid: 'mia', displayName: 'Mia', email: 'mia@example.com' },
+      text: 'looking',
+    });
     await setDoc(doc(db, 'products', KEY, 'private', 'doc1'), { n: 1 });
     await setDoc(doc(db, 'users', 'alice'), { email: 'alice@example.com', displayName: 'Alice' });
     await setDoc(doc(db, 'users', 'victor'), { email: 'victor@example.com', displayName: 'Victor' });
@@ -326,6 +334,53 @@ describe('invitations/{id}', () => {
   });
   it('refuses the invitee deleting (answering) an invitation from a client', async () => {
     await assertFails(deleteDoc(doc(invitee(), 'invitations', INVITATION)));
+  });
+});
+
+describe('the three roles and a stranger', () => {
+  // Reading is the same for every role; every change (status, assignee, comment, keys, people,
+  // alerts, mappings) is refused to every client, since the api makes it after checking the role.
+  const withAccess = [
+    ['the owner', 'alice'],
+    ['a member', 'mia'],
+    ['a viewer', 'victor'],
+  ] as const;
+  const issue = (db: Firestore) => doc(db, 'products', KEY, 'issues', 'doc1');
+  const activity = (db: Firestore) => collection(db, 'products', KEY, 'issues', 'doc1', 'activity');
+
+  it.each(withAccess)('%s reads the product, an issue and its activity', async (_who, uid) => {
+    await assertSucceeds(getDoc(doc(google(uid), 'products', KEY)));
+    await assertSucceeds(getDoc(issue(google(uid))));
+    await assertSucceeds(getDoc(doc(activity(google(uid)), 'act1')));
+    expect((await assertSucceeds(getDocs(activity(google(uid))))).size).toBe(1);
+  });
+  it.each(withAccess)('%s changes no status, assignee or comment directly', async (_who, uid) => {
+    await assertFails(updateDoc(issue(google(uid)), { status: 'resolved' }));
+    await assertFails(updateDoc(issue(google(uid)), { assigneeUid: uid }));
+    await assertFails(setDoc(doc(activity(google(uid)), 'act2'), { kind: 'comment', text: 'direct' }));
+    await assertFails(updateDoc(doc(activity(google(uid)), 'act1'), { text: 'edited' }));
+    await assertFails(deleteDoc(doc(activity(google(uid)), 'act1')));
+  });
+  it.each(withAccess)('%s changes no role, key, alert or mapping directly', async (_who, uid) => {
+    await assertFails(updateDoc(doc(google(uid), 'products', KEY), { [`roles.${uid}`]: 'member' }));
+    await assertFails(updateDoc(doc(google(uid), 'products', KEY), { memberUids: ['alice', 'victor', 'mia', 'x'] }));
+    await assertFails(getDoc(doc(google(uid), 'productSecrets', KEY)));
+    await assertFails(getDoc(doc(google(uid), 'products', KEY, 'alerts', ALERT)));
+    await assertFails(getDoc(doc(google(uid), 'products', KEY, 'mappings', '7f3c2a1')));
+    await assertFails(getDoc(doc(google(uid), 'products', KEY, 'uploadTokens', 'tok1')));
+    await assertFails(getDoc(doc(google(uid), 'invitations', INVITATION)));
+  });
+  it('a stranger (another tenant) reads nothing of the product, its issues or their activity', async () => {
+    const mallory = google('mallory');
+    await assertFails(getDoc(doc(mallory, 'products', KEY)));
+    await assertFails(getDoc(issue(mallory)));
+    await assertFails(getDoc(doc(activity(mallory), 'act1')));
+    await assertFails(getDocs(activity(mallory)));
+    await assertFails(setDoc(doc(activity(mallory), 'act3'), { kind: 'comment', text: 'x' }));
+  });
+  it('a client not signed in, or signed in with another provider, reads no activity', async () => {
+    await assertFails(getDocs(activity(anonymous())));
+    await assertFails(getDocs(activity(password('mia'))));
   });
 });
 

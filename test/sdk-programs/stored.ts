@@ -3,7 +3,7 @@
  * issues, the rollup, and the grouping computeFingerprint gives for a stored crash.
  */
 import { computeFingerprint, type FingerprintResult } from '../../functions/src/grouping/fingerprint';
-import { requireEnv, testDb } from '../emulator/helpers';
+import { rollUpToTheEnd, testDb } from '../emulator/helpers';
 import { sleep } from './run';
 
 /** A stored document of `products/{key}/crashes` or `usage`, with its id. */
@@ -35,14 +35,7 @@ export async function waitForDocs(
 
 /** POSTs the rollup, as Cloud Scheduler does, until it says it has caught up. */
 export async function rollUp(): Promise<void> {
-  const url = requireEnv('DUMPCATCHER_ROLLUP_URL');
-  for (let i = 0; i < 50; i++) {
-    const res = await fetch(url, { method: 'POST' });
-    const summary = (await res.json()) as { caughtUp?: boolean };
-    if (res.status !== 200) throw new Error(`rollup answered ${res.status}: ${JSON.stringify(summary)}`);
-    if (summary.caughtUp === true) return;
-  }
-  throw new Error('the rollup did not catch up in 50 runs');
+  await rollUpToTheEnd();
 }
 
 /** The issues of a product, by fingerprint. */

@@ -119,3 +119,13 @@ export function Sparkline(props: { values: number[]; label: string; unit?: strin
     </svg>
   );
 }
+
+/** A table's own scrolling box, so a wide table scrolls inside it and the page keeps the screen's width. */
+export function TableScroll(props: { label: string; children: ComponentChildren }) {
+  // Focusable, so a keyboard can scroll it; a region, so its label says which table it holds.
+  return (
+    <div class="table-scroll" role="region" aria-label={props.label} tabIndex={0}>
+      {props.children}
+    </div>
+  );
+}

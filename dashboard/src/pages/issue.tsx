@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type IssueDetail, type Resolution } from '../api';
 import { DailyChart } from '../components/chart';
@@ -8,10 +9,11 @@ import { ago, exact, lastDays, num, plural } from '../format';
 import { affectsShare } from '../release-figures';
 import { issuePath, navigate, productPath } from '../router';
 import type { ProductContext } from './product-shell';
+import { ActivitySection, AssigneePicker, assigneeOf, personName } from './issue-activity';
 
 type ResolutionKind = 'nextRelease' | 'inVersion' | 'now';
 
-/** What each way of resolving will do, said on the form before the owner picks one. */
+/** What each way of resolving will do, said on the form before someone picks one. */
 function resolutionHint(kind: ResolutionKind, newest: string | null): string {
   if (kind === 'nextRelease')
     return newest === null
@@ -21,7 +23,12 @@ function resolutionHint(kind: ResolutionKind, newest: string | null): string {
   return 'Any new crash reopens it as regressed.';
 }
 
-function StatusControls(props: { productKey: string; issue: IssueDetail; onChanged: () => Promise<void> }) {
+function StatusControls(props: {
+  productKey: string;
+  issue: IssueDetail;
+  onChanged: () => Promise<void>;
+  children: ComponentChildren;
+}) {
   const { issue } = props;
   const [kind, setKind] = useState<ResolutionKind>('nextRelease');
   const [version, setVersion] = useState('');
@@ -91,6 +98,7 @@ function StatusControls(props: { productKey: string; issue: IssueDetail; onChang
         </button>
       )}
       {error && <ErrorBox error={error} />}
+      {props.children}
     </section>
   );
 }
@@ -123,6 +131,12 @@ export function IssuePage(props: { productKey: string; product: ProductContext |
   const key = props.productKey;
   const [load, reload] = useLoad(() => api.getIssue(key, props.issueId, 30), [key, props.issueId]);
   const [index, setIndex] = useState(0);
+  // Bumped after every change made here, so the activity reads its first page again.
+  const [changes, setChanges] = useState(0);
+  const changed = async () => {
+    await reload();
+    setChanges((n) => n + 1);
+  };
   const issue = load.data;
   // An obfuscated issue merged into its readable one once its mapping came: the address is the survivor's.
   const survivor = issue?.redirectedFrom === undefined ? undefined : issue.id;
@@ -176,6 +190,8 @@ export function IssuePage(props: { productKey: string; product: ProductContext |
             ` in the next release (reopens on a version newer than ${issue.resolvedAfterVersion})`}
           {issue.status === 'regressed' && issue.regressedInVersion && ` in ${issue.regressedInVersion}`}
         </dd>
+        <dt>Assigned to</dt>
+        <dd>{props.product ? personName(assigneeOf(issue, props.product.product.members)) : '…'}</dd>
         <dt>Crashes</dt>
         <dd>{num(issue.count)}</dd>
         <dt>Clients</dt>
@@ -204,7 +220,11 @@ export function IssuePage(props: { productKey: string; product: ProductContext |
           <code>{issue.type}</code>
         </dd>
       </dl>
-      {props.product?.isOwner && <StatusControls productKey={key} issue={issue} onChanged={reload} />}
+      {props.product?.canTriage && (
+        <StatusControls productKey={key} issue={issue} onChanged={changed}>
+          <AssigneePicker productKey={key} issue={issue} members={props.product.product.members} onChanged={changed} />
+        </StatusControls>
+      )}
       <section class="card">
         <DailyChart
           title="This issue's crashes per day, last 30 days (UTC)"
@@ -213,6 +233,12 @@ export function IssuePage(props: { productKey: string; product: ProductContext |
           height={140}
         />
       </section>
+      <ActivitySection
+        productKey={key}
+        issueId={issue.id}
+        canComment={props.product?.canTriage === true}
+        changes={changes}
+      />
       <section aria-labelledby="recent-h">
         <h2 id="recent-h">Recent crashes</h2>
         {crash === undefined ? (

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
-import { Empty, ErrorBox, Link, Loading, Sparkline } from '../components/ui';
+import { Empty, ErrorBox, Link, Loading, Sparkline, TableScroll } from '../components/ui';
 import { useLoad } from '../hooks';
 import { ago, exact, num } from '../format';
 import {
@@ -257,44 +257,46 @@ export function IssuesPage(props: { route: IssuesRoute }) {
             </Empty>
           )
         ) : (
-          <table class="list issues" aria-busy={load.state === 'loading'}>
-            <caption class="visually-hidden">
-              {status} issues{filtered ? ' matching the filters' : ''} sorted by {SORT_LABELS[sort].toLowerCase()}
-            </caption>{' '}
-            <thead>
-              <tr>
-                <th scope="col">Issue</th>
-                <th scope="col">Crashes</th>
-                <th scope="col">Clients</th>
-                <th scope="col">Last {SPARK_DAYS} days</th>
-                <th scope="col">First seen</th>
-                <th scope="col">Last seen</th>
-                <th scope="col">Version</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.issues.map((i) => (
-                <tr key={i.id}>
-                  <td>
-                    <Link href={issuePath(key, i.id)}>{i.title}</Link>
-                    {i.culprit && <div class="muted small">{i.culprit}</div>}
-                  </td>
-                  <td>{num(i.count)}</td>
-                  <td>{num(i.clients)}</td>
-                  <td>
-                    <Sparkline values={i.daily} label={`${i.title}, crashes per day`} />
-                  </td>
-                  <td>
-                    <time title={exact(i.firstSeen)}>{ago(i.firstSeen)}</time>
-                  </td>
-                  <td>
-                    <time title={exact(i.lastSeen)}>{ago(i.lastSeen)}</time>
-                  </td>
-                  <td>{i.lastVersion}</td>
+          <TableScroll label="Issues table">
+            <table class="list issues" aria-busy={load.state === 'loading'}>
+              <caption class="visually-hidden">
+                {status} issues{filtered ? ' matching the filters' : ''} sorted by {SORT_LABELS[sort].toLowerCase()}
+              </caption>{' '}
+              <thead>
+                <tr>
+                  <th scope="col">Issue</th>
+                  <th scope="col">Crashes</th>
+                  <th scope="col">Clients</th>
+                  <th scope="col">Last {SPARK_DAYS} days</th>
+                  <th scope="col">First seen</th>
+                  <th scope="col">Last seen</th>
+                  <th scope="col">Version</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {page.issues.map((i) => (
+                  <tr key={i.id}>
+                    <td>
+                      <Link href={issuePath(key, i.id)}>{i.title}</Link>
+                      {i.culprit && <div class="muted small">{i.culprit}</div>}
+                    </td>
+                    <td>{num(i.count)}</td>
+                    <td>{num(i.clients)}</td>
+                    <td>
+                      <Sparkline values={i.daily} label={`${i.title}, crashes per day`} />
+                    </td>
+                    <td>
+                      <time title={exact(i.firstSeen)}>{ago(i.firstSeen)}</time>
+                    </td>
+                    <td>
+                      <time title={exact(i.lastSeen)}>{ago(i.lastSeen)}</time>
+                    </td>
+                    <td>{i.lastVersion}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableScroll>
         ))}
       {page !== undefined && (cursor !== null || page.nextCursor !== null) && (
         <nav class="pager" aria-label="Pages">

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type CrashItem, type CrashStats, type IssueRow, type Release, type ReleaseList } from '../api';
 import { DailyChart } from '../components/chart';
-import { Empty, ErrorBox, Link, Loading } from '../components/ui';
+import { Empty, ErrorBox, Link, Loading, TableScroll } from '../components/ui';
 import { useLoad } from '../hooks';
 import { ago, exact, inEnvironment, lastDays, num, percent, plural } from '../format';
 import { RangePicker } from '../components/range-picker';
@@ -135,25 +135,27 @@ function Breakdown(props: { title: string; stats: CrashStats | undefined }) {
       {rows.length === 0 ? (
         <p class="muted">No crashes in this range.</p>
       ) : (
-        <table class="list compact">
-          <caption class="visually-hidden">{props.title}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Value</th>
-              <th scope="col">Crashes</th>
-              <th scope="col">Clients</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.value}>
-                <td>{r.value}</td>
-                <td>{num(r.count)}</td>
-                <td>{num(r.clients)}</td>
+        <TableScroll label={`${props.title}, table`}>
+          <table class="list compact">
+            <caption class="visually-hidden">{props.title}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Value</th>
+                <th scope="col">Crashes</th>
+                <th scope="col">Clients</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.value}>
+                  <td>{r.value}</td>
+                  <td>{num(r.count)}</td>
+                  <td>{num(r.clients)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       )}
     </section>
   );

@@ -11,7 +11,10 @@ const FILTERED = new Set<Route['page']>(['overview', 'issues', 'issue', 'release
 /** A loaded product and a way to reload it after a change. */
 export interface ProductContext {
   product: ProductDetail;
+  /** Manages the product: settings, keys, people, alerts, mappings. */
   isOwner: boolean;
+  /** Triages issues (owner or member): status, assignee, comments. */
+  canTriage: boolean;
   reload: () => Promise<void>;
 }
 
@@ -50,7 +53,9 @@ export function ProductShell(props: {
   }
   const product = load.data;
   const ctx: ProductContext | null =
-    product === undefined ? null : { product, isOwner: product.role === 'owner', reload };
+    product === undefined
+      ? null
+      : { product, isOwner: product.role === 'owner', canTriage: product.role !== 'viewer', reload };
   const key = props.productKey;
   const env = props.route.env;
   // Every tab keeps the environment, so moving between pages never drops the filter.

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, type Invitation, type ProductView, type WithSecret } from '../api';
 import type { DashboardConfig } from '../config';
-import { Empty, ErrorBox, Link, Loading, Secretish } from '../components/ui';
+import { Empty, ErrorBox, Link, Loading, Secretish, TableScroll } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
 import { exact } from '../format';
 import { productPath } from '../router';
@@ -29,7 +29,8 @@ function Invitations(props: { onAccepted: () => void }) {
           <li key={inv.id} class="invitation">
             <span>
               <strong>{inv.productName ?? inv.productKey}</strong>: {inv.invitedBy.displayName ?? 'Its owner'} invited
-              you to view it (until {exact(inv.expiresAt)}).
+              you {inv.role === 'member' ? 'as a member, to triage its issues' : 'to view it'} (until{' '}
+              {exact(inv.expiresAt)}).
             </span>{' '}
             <button type="button" onClick={() => void act(() => api.acceptInvitation(inv.id))}>
               Accept invitation to {inv.productName ?? inv.productKey}
@@ -132,33 +133,35 @@ export function ProductsPage(props: { config: DashboardConfig }) {
             </p>
           </Empty>
         ) : (
-          <table class="list">
-            <caption class="visually-hidden">Your products</caption>
-            <thead>
-              <tr>
-                <th scope="col">Product</th>
-                <th scope="col">Your role</th>
-                <th scope="col">Key</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {products.map((p) => (
-                <tr key={p.productKey}>
-                  <td>
-                    <Link href={productPath(p.productKey)}>{p.name}</Link>
-                  </td>
-                  <td>
-                    <span class={`role role-${p.role}`}>{p.role}</span>
-                  </td>
-                  <td>
-                    <code>{p.productKey}</code>
-                  </td>
-                  <td>{exact(p.createdAt)}</td>
+          <TableScroll label="Your products, table">
+            <table class="list">
+              <caption class="visually-hidden">Your products</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Product</th>
+                  <th scope="col">Your role</th>
+                  <th scope="col">Key</th>
+                  <th scope="col">Created</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {products.map((p) => (
+                  <tr key={p.productKey}>
+                    <td>
+                      <Link href={productPath(p.productKey)}>{p.name}</Link>
+                    </td>
+                    <td>
+                      <span class={`role role-${p.role}`}>{p.role}</span>
+                    </td>
+                    <td>
+                      <code>{p.productKey}</code>
+                    </td>
+                    <td>{exact(p.createdAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableScroll>
         ))}
       <CreateProduct
         onCreated={(p) => {

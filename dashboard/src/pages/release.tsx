@@ -3,7 +3,7 @@ import { DailyChart } from '../components/chart';
 import { RangePicker } from '../components/range-picker';
 import { CrashFreeFacts } from '../components/release-health';
 import { hasRates, TOO_FEW } from '../release-figures';
-import { ErrorBox, Link, Loading } from '../components/ui';
+import { ErrorBox, Link, Loading, TableScroll } from '../components/ui';
 import { ago, exact, inEnvironment, lastDays, num, percent, plural } from '../format';
 import { useLoad } from '../hooks';
 import { issuePath, navigate, RANGES, routeUrl, withEnvironment, type Route } from '../router';
@@ -123,7 +123,7 @@ function IssueTable(props: { productKey: string; title: string; issues: ReleaseI
       {props.issues.length === 0 ? (
         <p class="muted">{props.empty}</p>
       ) : (
-        <div class="table-scroll" role="region" aria-label={`${props.title}, table`} tabIndex={0}>
+        <TableScroll label={`${props.title}, table`}>
           <table class="list compact">
             <caption class="visually-hidden">{props.title}</caption>
             <thead>
@@ -148,7 +148,7 @@ function IssueTable(props: { productKey: string; title: string; issues: ReleaseI
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </section>
   );

@@ -2,7 +2,7 @@ import { api, type ReleaseList } from '../api';
 import { RangePicker } from '../components/range-picker';
 import { CrashFree } from '../components/release-health';
 import { FIRST_SDK_WITH_SESSIONS, hasRates, TOO_FEW } from '../release-figures';
-import { Empty, ErrorBox, Link, Loading, Sparkline } from '../components/ui';
+import { Empty, ErrorBox, Link, Loading, Sparkline, TableScroll } from '../components/ui';
 import { exact, lastDays, num, percent } from '../format';
 import { useLoad } from '../hooks';
 import { navigate, RANGES, routeUrl, withEnvironment, type Route } from '../router';
@@ -69,7 +69,7 @@ function ReleaseTable(props: {
 }) {
   const perDay = sessionsPerDay(props.list);
   return (
-    <div class="table-scroll" role="region" aria-label="Releases table" tabIndex={0}>
+    <TableScroll label="Releases table">
       <table class="list releases" aria-busy={props.busy}>
         <caption class="visually-hidden">Releases in the last {props.range} days, newest first</caption>
         <thead>
@@ -136,6 +136,6 @@ function ReleaseTable(props: {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }

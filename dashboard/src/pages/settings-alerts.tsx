@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { alertsApi, type AlertDestination, type AlertEventName } from '../api';
-import { ErrorBox, Secretish } from '../components/ui';
+import { ErrorBox, Secretish, TableScroll } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
 import { exact } from '../format';
 import type { ProductContext } from './product-shell';
@@ -281,34 +281,36 @@ export function AlertSettings(props: { ctx: ProductContext }) {
       {load.state === 'error' && <ErrorBox error={load.error} retry={() => void reload()} what="alert destinations" />}
       {load.state === 'ok' && alerts.length === 0 && <p>No destinations yet.</p>}
       {alerts.length > 0 && (
-        <table class="list compact">
-          <caption class="visually-hidden">Alert destinations of {product.name}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Kind</th>
-              <th scope="col">URL</th>
-              <th scope="col">Events</th>
-              <th scope="col">Delivery</th>
-              {isOwner && (
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              )}
-            </tr>
-          </thead>
-          <tbody>
-            {alerts.map((a) => (
-              <Row
-                key={a.id}
-                productKey={product.productKey}
-                alert={a}
-                isOwner={isOwner}
-                onChanged={reload}
-                onSecret={setSecret}
-              />
-            ))}
-          </tbody>
-        </table>
+        <TableScroll label="Alert destinations, table">
+          <table class="list compact">
+            <caption class="visually-hidden">Alert destinations of {product.name}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Kind</th>
+                <th scope="col">URL</th>
+                <th scope="col">Events</th>
+                <th scope="col">Delivery</th>
+                {isOwner && (
+                  <th scope="col">
+                    <span class="visually-hidden">Actions</span>
+                  </th>
+                )}
+              </tr>
+            </thead>
+            <tbody>
+              {alerts.map((a) => (
+                <Row
+                  key={a.id}
+                  productKey={product.productKey}
+                  alert={a}
+                  isOwner={isOwner}
+                  onChanged={reload}
+                  onSecret={setSecret}
+                />
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       )}
       {secret && (
         <div class="notice" role="status">

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { mappingsApi, type MappingItem, type UploadToken } from '../api';
-import { ErrorBox, Loading, Secretish } from '../components/ui';
+import { ErrorBox, Loading, Secretish, TableScroll } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
 import { exact, num } from '../format';
 
@@ -24,44 +24,46 @@ function Mappings(props: { productKey: string }) {
         </p>
       )}
       {mappings.length > 0 && (
-        <table class="list compact">
-          <caption class="visually-hidden">Stored ProGuard/R8 mappings</caption>
-          <thead>
-            <tr>
-              <th scope="col">Map id or version</th>
-              <th scope="col">Size</th>
-              <th scope="col">Uploaded</th>
-              <th scope="col">By</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {mappings.map((m) => (
-              <tr key={m.mapId}>
-                <td>
-                  <code>{m.mapId}</code>
-                </td>
-                <td>{size(m.sizeBytes)}</td>
-                <td>{exact(m.uploadedAt)}</td>
-                <td>{m.uploadedBy.kind === 'token' ? `upload token ${m.uploadedBy.id}` : 'owner'}</td>
-                <td>
-                  <button
-                    type="button"
-                    class="secondary"
-                    disabled={action.busy}
-                    onClick={() =>
-                      void action.run(() => mappingsApi.deleteMapping(props.productKey, m.mapId)).then(() => reload())
-                    }
-                  >
-                    Delete mapping {m.mapId}
-                  </button>
-                </td>
+        <TableScroll label="Stored mappings, table">
+          <table class="list compact">
+            <caption class="visually-hidden">Stored ProGuard/R8 mappings</caption>
+            <thead>
+              <tr>
+                <th scope="col">Map id or version</th>
+                <th scope="col">Size</th>
+                <th scope="col">Uploaded</th>
+                <th scope="col">By</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {mappings.map((m) => (
+                <tr key={m.mapId}>
+                  <td>
+                    <code>{m.mapId}</code>
+                  </td>
+                  <td>{size(m.sizeBytes)}</td>
+                  <td>{exact(m.uploadedAt)}</td>
+                  <td>{m.uploadedBy.kind === 'token' ? `upload token ${m.uploadedBy.id}` : 'owner'}</td>
+                  <td>
+                    <button
+                      type="button"
+                      class="secondary"
+                      disabled={action.busy}
+                      onClick={() =>
+                        void action.run(() => mappingsApi.deleteMapping(props.productKey, m.mapId)).then(() => reload())
+                      }
+                    >
+                      Delete mapping {m.mapId}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       )}
       {action.error && <ErrorBox error={action.error} />}
     </>

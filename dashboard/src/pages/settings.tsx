@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
-import { api, type Invitation } from '../api';
+import { api, type GrantedRole, type Invitation } from '../api';
 import { currentUid } from '../auth';
 import type { DashboardConfig } from '../config';
-import { ErrorBox, Loading, Secretish } from '../components/ui';
+import { ErrorBox, Loading, Secretish, TableScroll } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
 import { exact } from '../format';
 import { navigate } from '../router';
@@ -160,58 +160,83 @@ function Members(props: { ctx: ProductContext }) {
   return (
     <section class="card" aria-labelledby="members-h">
       <h2 id="members-h">Members</h2>
-      <table class="list compact">
-        <caption class="visually-hidden">Members of {product.name}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">
-              <span class="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {product.members.map((m) => (
-            <tr key={m.uid}>
-              <td>{m.displayName ?? '—'}</td>
-              <td>{m.email ?? '—'}</td>
-              <td>
-                <span class={`role role-${m.role}`}>{m.role}</span>
-              </td>
-              <td>
-                {m.role === 'viewer' && isOwner && (
-                  <button
-                    type="button"
-                    class="secondary"
-                    disabled={action.busy}
-                    onClick={() =>
-                      void action.run(() => api.removeMember(product.productKey, m.uid)).then(() => props.ctx.reload())
-                    }
-                  >
-                    Remove {m.email ?? m.displayName ?? 'member'}
-                  </button>
-                )}
-                {m.role === 'viewer' && !isOwner && m.uid === me && (
-                  <button
-                    type="button"
-                    class="secondary"
-                    disabled={action.busy}
-                    onClick={() =>
-                      void action
-                        .run(() => api.removeMember(product.productKey, m.uid))
-                        .then((ok) => ok && navigate('/'))
-                    }
-                  >
-                    Leave this product
-                  </button>
-                )}
-              </td>
+      <TableScroll label="Members, table">
+        <table class="list compact">
+          <caption class="visually-hidden">Members of {product.name}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Email</th>
+              <th scope="col">Role</th>
+              <th scope="col">
+                <span class="visually-hidden">Actions</span>
+              </th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {product.members.map((m) => (
+              <tr key={m.uid}>
+                <td>{m.displayName ?? '—'}</td>
+                <td>{m.email ?? '—'}</td>
+                <td>
+                  {isOwner && m.role !== 'owner' ? (
+                    <select
+                      aria-label={`Role of ${m.email ?? m.displayName ?? m.uid}`}
+                      value={m.role}
+                      disabled={action.busy}
+                      onChange={(e) => {
+                        const role = e.currentTarget.value as GrantedRole;
+                        void action
+                          .run(() => api.setMemberRole(product.productKey, m.uid, role))
+                          .then(() => props.ctx.reload());
+                      }}
+                    >
+                      <option value="member">member</option>
+                      <option value="viewer">viewer</option>
+                    </select>
+                  ) : (
+                    <span class={`role role-${m.role}`}>{m.role}</span>
+                  )}
+                </td>
+                <td>
+                  {m.role !== 'owner' && isOwner && (
+                    <button
+                      type="button"
+                      class="secondary"
+                      disabled={action.busy}
+                      onClick={() =>
+                        void action
+                          .run(() => api.removeMember(product.productKey, m.uid))
+                          .then(() => props.ctx.reload())
+                      }
+                    >
+                      Remove {m.email ?? m.displayName ?? 'member'}
+                    </button>
+                  )}
+                  {m.role !== 'owner' && !isOwner && m.uid === me && (
+                    <button
+                      type="button"
+                      class="secondary"
+                      disabled={action.busy}
+                      onClick={() =>
+                        void action
+                          .run(() => api.removeMember(product.productKey, m.uid))
+                          .then((ok) => ok && navigate('/'))
+                      }
+                    >
+                      Leave this product
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
+      <p class="muted small">
+        Members resolve, ignore, reopen and assign issues and comment on them; viewers see everything read-only; only
+        the owner manages the product, its keys, people, alerts and mappings.
+      </p>
       {action.error && <ErrorBox error={action.error} />}
       {isOwner && <Invitations productKey={product.productKey} />}
     </section>
@@ -221,6 +246,7 @@ function Members(props: { ctx: ProductContext }) {
 function Invitations(props: { productKey: string }) {
   const [load, reload] = useLoad(() => api.listInvitations(props.productKey), [props.productKey]);
   const [email, setEmail] = useState('');
+  const [role, setRole] = useState<GrantedRole>('viewer');
   const [sent, setSent] = useState<string | null>(null);
   const action = useAction();
   const pending: Invitation[] = load.data?.invitations ?? [];
@@ -233,7 +259,7 @@ function Invitations(props: { productKey: string }) {
           setSent(null);
           const address = email.trim();
           void action
-            .run(() => api.invite(props.productKey, address))
+            .run(() => api.invite(props.productKey, address, role))
             .then(async (ok) => {
               if (ok) {
                 setEmail('');
@@ -245,13 +271,18 @@ function Invitations(props: { productKey: string }) {
       >
         <label for="invite-email">Invite by email</label>
         <input id="invite-email" type="email" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+        <label for="invite-role">as</label>
+        <select id="invite-role" value={role} onChange={(e) => setRole(e.currentTarget.value as GrantedRole)}>
+          <option value="viewer">Viewer: reads only</option>
+          <option value="member">Member: triages issues</option>
+        </select>
         <button type="submit" disabled={action.busy}>
           Send invitation
         </button>
       </form>
       <p class="muted small">
         The invitee sees the invitation after signing in with Google as that verified address, and accepts or declines
-        it. Viewers see everything read-only.
+        it, joining with the role chosen here (you can change it later).
       </p>
       {sent && <p role="status">Invitation for {sent} created.</p>}
       {action.error && <ErrorBox error={action.error} />}
@@ -262,7 +293,8 @@ function Invitations(props: { productKey: string }) {
           <ul class="plain">
             {pending.map((inv) => (
               <li key={inv.id}>
-                {inv.email} <span class="muted small">until {exact(inv.expiresAt)}</span>{' '}
+                {inv.email} <span class={`role role-${inv.role}`}>{inv.role}</span>{' '}
+                <span class="muted small">until {exact(inv.expiresAt)}</span>{' '}
                 <button
                   type="button"
                   class="secondary"

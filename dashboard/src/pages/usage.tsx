@@ -1,6 +1,6 @@
 import { api, type UsageStats } from '../api';
 import { DailyChart } from '../components/chart';
-import { Empty, ErrorBox, Loading } from '../components/ui';
+import { Empty, ErrorBox, Loading, TableScroll } from '../components/ui';
 import { useLoad } from '../hooks';
 import { inEnvironment, lastDays, num } from '../format';
 import { RangePicker } from '../components/range-picker';
@@ -57,32 +57,34 @@ export function UsagePage(props: { route: Extract<Route, { page: 'usage' }> }) {
                   <h2>
                     <code>{name}</code>
                   </h2>
-                  <table class="list compact">
-                    <caption class="visually-hidden">Values of {name}</caption>
-                    <thead>
-                      <tr>
-                        <th scope="col">Value</th>
-                        <th scope="col">Reports</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {rows.map((r, i) =>
-                        'value' in r ? (
-                          <tr key={i}>
-                            <td>{r.value}</td>
-                            <td>{num(r.count)}</td>
-                          </tr>
-                        ) : (
-                          <tr key={i}>
-                            <td>
-                              numbers: mean {(r.sum / Math.max(1, r.count)).toFixed(2)}, min {r.min}, max {r.max}
-                            </td>
-                            <td>{num(r.count)}</td>
-                          </tr>
-                        ),
-                      )}
-                    </tbody>
-                  </table>
+                  <TableScroll label={`Values of ${name}, table`}>
+                    <table class="list compact">
+                      <caption class="visually-hidden">Values of {name}</caption>
+                      <thead>
+                        <tr>
+                          <th scope="col">Value</th>
+                          <th scope="col">Reports</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        {rows.map((r, i) =>
+                          'value' in r ? (
+                            <tr key={i}>
+                              <td>{r.value}</td>
+                              <td>{num(r.count)}</td>
+                            </tr>
+                          ) : (
+                            <tr key={i}>
+                              <td>
+                                numbers: mean {(r.sum / Math.max(1, r.count)).toFixed(2)}, min {r.min}, max {r.max}
+                              </td>
+                              <td>{num(r.count)}</td>
+                            </tr>
+                          ),
+                        )}
+                      </tbody>
+                    </table>
+                  </TableScroll>
                 </section>
               ))}
             </div>

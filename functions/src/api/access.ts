@@ -14,8 +14,13 @@ export interface Caller {
   signInProvider: string;
 }
 
-/** A caller's relation to a product. */
-export type Role = 'owner' | 'viewer';
+/**
+ * A caller's relation to a product, least to most: a viewer reads; a member also triages issues
+ * (status, assignee, comments); the owner also manages the product, its keys, people, alerts and mappings.
+ */
+export type Role = 'owner' | 'member' | 'viewer';
+
+const RANK: Record<Role, number> = { viewer: 0, member: 1, owner: 2 };
 
 /** Reads a product by key (the api's store and the insights store both can). */
 export interface ProductReader {
@@ -27,13 +32,26 @@ export function notFound(): DumpcatcherError {
   return new DumpcatcherError('not_found', 'No such product.');
 }
 
-/** The caller's role on `product`, or null when the caller is not a member. */
+/**
+ * The caller's role on `product`, or null when they have no access. Everyone with access is in
+ * `memberUids`; `roles` names those who are members, and anyone else there (all who joined
+ * before roles existed) is a viewer.
+ */
 export function roleOf(product: ProductDoc, uid: string): Role | null {
   if (product.ownerUid === uid) return 'owner';
-  return product.memberUids.includes(uid) ? 'viewer' : null;
+  if (!product.memberUids.includes(uid)) return null;
+  return product.roles?.[uid] ?? 'viewer';
 }
 
-/** Loads a product the caller is a member of, with their role; 404 for anyone else, 403 when `need` is owner. */
+/** Whether `role` may do what needs `need`. */
+export function mayAct(role: Role, need: Role): boolean {
+  return RANK[role] >= RANK[need];
+}
+
+/**
+ * Loads a product the caller has access to, with their role; 404 for anyone else, 403 when
+ * their role is below `need`.
+ */
 export async function loadProductFor(
   products: ProductReader,
   caller: Caller,
@@ -43,8 +61,10 @@ export async function loadProductFor(
   const product = await products.getProduct(productKey);
   const role = product === null ? null : roleOf(product, caller.uid);
   if (product === null || role === null) throw notFound();
-  if (need === 'owner' && role !== 'owner') {
-    throw new DumpcatcherError('permission_denied', 'Only the product owner may do this.', { details: { role } });
+  if (!mayAct(role, need)) {
+    const message =
+      need === 'owner' ? 'Only the product owner may do this.' : 'Only the owner or a member may do this.';
+    throw new DumpcatcherError('permission_denied', message, { details: { role, need } });
   }
   return { product, role };
 }

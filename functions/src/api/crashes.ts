@@ -36,9 +36,14 @@ export async function listCrashes(
   const newest = rows[0];
   if (newest === undefined) return { crashes: [], cursor: query.after ?? encodeCrashCursor(params.productKey, 0, '') };
   // Only when there is something to show: an empty poll stays at two reads.
-  const position = await store.getRollupPosition();
+  const positions = await store.getRollupPositions();
   await store.mappings?.prepare(mappingKeysOf(rows));
   const lookup = store.mappings?.lookup;
-  const crashes = rows.map((row) => toCrashView(params.productKey, row.id, row.data, { position }, lookup));
+  // Each crash is compared with its own index shard's cursor.
+  const positionOf = (data: Record<string, unknown>) =>
+    typeof data.shard === 'number' ? (positions[data.shard] ?? null) : null;
+  const crashes = rows.map((row) =>
+    toCrashView(params.productKey, row.id, row.data, { position: positionOf(row.data) }, lookup),
+  );
   return { crashes, cursor: encodeCrashCursor(params.productKey, newest.receivedAtUs, newest.id) };
 }

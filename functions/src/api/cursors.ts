@@ -1,5 +1,12 @@
 import type { z } from 'zod';
-import { CrashCursorSchema, IssueCursorSchema, type CrashCursor, type IssueCursor } from './schemas';
+import {
+  ActivityCursorSchema,
+  CrashCursorSchema,
+  IssueCursorSchema,
+  type ActivityCursor,
+  type CrashCursor,
+  type IssueCursor,
+} from './schemas';
 import { DumpcatcherError } from '../shared/errors';
 
 /** A cursor as the api hands it out: base64url of its JSON. Opaque to callers. */
@@ -72,4 +79,17 @@ export function decodeCrashCursor(text: string, productKey: string): { receivedA
   const cursor = decode(CrashCursorSchema, text, 'after');
   if (cursor.k !== productKey) throw badCursor('after', "belongs to another product's feed");
   return { receivedAtUs: cursor.t, id: cursor.id };
+}
+
+/** The activity cursor after an entry at `atMs` with this id. */
+export function encodeActivityCursor(productKey: string, issueId: string, atMs: number, id: string): string {
+  const cursor: ActivityCursor = { k: productKey, i: issueId, t: atMs, id };
+  return encode(cursor);
+}
+
+/** Reads an activity `cursor` back: 400 invalid_argument naming `cursor` when malformed or of another issue. */
+export function decodeActivityCursor(text: string, productKey: string, issueId: string): { atMs: number; id: string } {
+  const cursor = decode(ActivityCursorSchema, text, 'cursor');
+  if (cursor.k !== productKey || cursor.i !== issueId) throw badCursor('cursor', "belongs to another issue's activity");
+  return { atMs: cursor.t, id: cursor.id };
 }

@@ -11,7 +11,16 @@ import type { MappingStore } from '../grouping/retrace/store';
 import type { IssueDoc, IssueRowDoc, IssueStatus } from '../grouping/schemas';
 import type { NewProductDocs } from '../shared/product-docs';
 import type { RollupPosition } from './crash-view';
-import type { InvitationDoc, IssueSort, ProductDoc, ProductSettings, SecretEntry, UserDoc } from './schemas';
+import type {
+  ActivityDoc,
+  GrantedRole,
+  InvitationDoc,
+  IssueSort,
+  ProductDoc,
+  ProductSettings,
+  SecretEntry,
+  UserDoc,
+} from './schemas';
 
 /** A change to `products/{key}` that the store also mirrors into `productSecrets/{key}`. */
 export interface ProductChange {
@@ -37,7 +46,10 @@ export interface ApiStore extends InvitationStore {
     productKey: string,
     plan: (current: SecretEntry[]) => { secrets: SecretEntry[]; result: T },
   ): Promise<T | null>;
+  /** Takes `uid` out of `memberUids` and `roles`. */
   removeMember(productKey: string, uid: string, now: Date): Promise<void>;
+  /** Sets the role of `uid`, already in `memberUids`. */
+  setMemberRole(productKey: string, uid: string, role: GrantedRole, now: Date): Promise<void>;
   /** Deletes the secrets document first (keys stop working), then everything under the product and its invitations. */
   deleteProduct(productKey: string): Promise<void>;
   getUsers(uids: readonly string[]): Promise<Map<string, UserDoc>>;
@@ -93,7 +105,8 @@ export interface InvitationStore {
   deleteInvitation(id: string): Promise<void>;
   /**
    * In one transaction: reads the invitation and its product, lets `check` refuse (by throwing),
-   * adds `uid` to the product's members and deletes the invitation. Answers the product as it now is.
+   * adds `uid` to the product's members with the invitation's role and deletes the invitation.
+   * Answers the product as it now is.
    */
   acceptInvitation(
     id: string,
@@ -121,6 +134,8 @@ export interface InsightsStore {
   /** Issues of a product, optionally of one status and holding one token, by `sort` descending, then id descending. */
   listIssues(productKey: string, query: IssuePageQuery): Promise<Array<{ id: string; issue: IssueRowDoc }>>;
   getIssue(productKey: string, id: string): Promise<IssueDoc | null>;
+  /** A user's profile as the api last saw it (to name an assignee), null when never signed in. */
+  getUser(uid: string): Promise<UserDoc | null>;
   /** Issues whose `field` is at or after `from` and before `until` (null: no end), by `field` descending. */
   listIssuesBetween(
     productKey: string,
@@ -134,14 +149,22 @@ export interface InsightsStore {
   /** The issue a merged issue was merged into (`mergedIssues/{id}`), null when it was not merged. */
   getMergedInto?(productKey: string, id: string): Promise<string | null>;
   /**
-   * Sets the status fields of an existing issue atomically, as `decide` computes them from the
-   * issue read in the same transaction; null when there is no such issue.
+   * Changes an existing issue and adds its activity entries in one transaction, as `decide`
+   * computes them from the issue read in it; null when there is no such issue.
    */
-  updateIssueStatus(
+  updateIssue(
     productKey: string,
     id: string,
-    decide: (issue: IssueDoc) => IssueStatusChange,
+    decide: (issue: IssueDoc) => { change: IssueChange; activity: ActivityDoc[] },
   ): Promise<IssueDoc | null>;
+  /** Adds one activity entry to an existing issue; false when there is no such issue. */
+  addActivity(productKey: string, issueId: string, entry: ActivityDoc): Promise<{ id: string } | null>;
+  /** An issue's activity, newest first (by `at`, then id); with `after`, only entries after it in that order. */
+  listActivity(
+    productKey: string,
+    issueId: string,
+    query: { limit: number; after: { atMs: number; id: string } | null },
+  ): Promise<Array<{ id: string; activity: ActivityDoc }>>;
   /** Stats documents by id (`{day}_{by}`); missing ones are left out. */
   getStats(productKey: string, ids: readonly string[]): Promise<Map<string, unknown>>;
   /**
@@ -153,16 +176,18 @@ export interface InsightsStore {
     productKey: string,
     query: { limit: number; after: { receivedAtUs: number; id: string } | null },
   ): Promise<Array<{ id: string; data: Record<string, unknown>; receivedAtUs: number }>>;
-  /** Where the rollup stands in the crash stream (null before its first batch). */
-  getRollupPosition(): Promise<RollupPosition | null>;
+  /** Where the rollup stands in the crash stream, per index shard (null before the shard's first batch). */
+  getRollupPositions(): Promise<ReadonlyArray<RollupPosition | null>>;
   /** Stored ProGuard/R8 mappings, so crash views retrace as the rollup does; absent: views show traces as stored. */
   mappings?: MappingCache;
 }
 
-/** The status fields the api sets on an issue. */
-export type IssueStatusChange = Pick<
-  IssueDoc,
-  'status' | 'resolvedInVersion' | 'resolvedAfterVersion' | 'statusChangedAt' | 'regressedInVersion'
+/** The fields the api sets on an issue: its status fields, its assignee, or both. */
+export type IssueChange = Partial<
+  Pick<
+    IssueDoc,
+    'status' | 'resolvedInVersion' | 'resolvedAfterVersion' | 'statusChangedAt' | 'regressedInVersion' | 'assigneeUid'
+  >
 >;
 
 /** What the alert routes depend on besides the api's own deps. */

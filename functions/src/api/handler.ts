@@ -22,6 +22,7 @@ const AUDITED = new Set([
   'product:PATCH',
   'product:DELETE',
   'rotate:POST',
+  'member:PATCH',
   'member:DELETE',
   'invitations:POST',
   'invitation:DELETE',

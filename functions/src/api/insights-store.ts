@@ -1,6 +1,6 @@
 import { FieldPath, Timestamp, type DocumentData, type Firestore, type Query } from 'firebase-admin/firestore';
-import { ProductDocSchema } from './schemas';
-import { ALL_SHARDS, COLLECTIONS } from '../shared/paths';
+import { ActivityDocSchema, ProductDocSchema, UserDocSchema, type ActivityDoc, type UserDoc } from './schemas';
+import { ALL_SHARDS, COLLECTIONS, shardCursorId } from '../shared/paths';
 import { fieldsWithDates, fromMicros, parseStoredDoc, toMicros, withDates } from '../shared/firestore';
 import {
   CursorSchema,
@@ -46,6 +46,11 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
       return snap.docs.map((d) => ({ id: d.id, issue: parseStoredDoc(IssueRowDocSchema, d.ref.path, d.data()) }));
     },
 
+    async getUser(uid) {
+      const snap = await db.collection(COLLECTIONS.users).doc(uid).get();
+      return snap.exists ? parseStoredDoc<UserDoc>(UserDocSchema, snap.ref.path, snap.data()) : null;
+    },
+
     async getIssue(productKey, id) {
       const snap = await product(productKey).collection(COLLECTIONS.issues).doc(id).get();
       return snap.exists ? parseIssue(snap.ref.path, snap.data()) : null;
@@ -71,18 +76,45 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
       return snaps.filter((s) => s.exists).map((s) => ({ id: s.id, data: fieldsWithDates(s.data()) }));
     },
 
-    async updateIssueStatus(productKey, id, decide) {
+    async updateIssue(productKey, id, decide) {
       const ref = product(productKey).collection(COLLECTIONS.issues).doc(id);
       return db.runTransaction(async (tx) => {
         const snap = await tx.get(ref);
         if (!snap.exists) return null;
         const issue = parseIssue(ref.path, snap.data());
-        const change = decide(issue);
+        const { change, activity } = decide(issue);
+        // Assigning the assignee it already has changes nothing.
         const updated = { ...issue, ...change };
-        tx.update(ref, { ...change });
-        tx.set(product(productKey).collection(COLLECTIONS.issueRows).doc(id), issueRowOf(updated));
+        if (Object.keys(change).length > 0) {
+          tx.update(ref, { ...change });
+          tx.set(product(productKey).collection(COLLECTIONS.issueRows).doc(id), issueRowOf(updated));
+        }
+        for (const entry of activity) tx.create(ref.collection(COLLECTIONS.activity).doc(), entry);
         return updated;
       });
+    },
+
+    async addActivity(productKey, issueId, entry) {
+      const ref = product(productKey).collection(COLLECTIONS.issues).doc(issueId);
+      return db.runTransaction(async (tx) => {
+        // Read in the transaction, so a comment never lands under an issue deleted meanwhile.
+        if (!(await tx.get(ref)).exists) return null;
+        const added = ref.collection(COLLECTIONS.activity).doc();
+        tx.create(added, entry);
+        return { id: added.id };
+      });
+    },
+
+    async listActivity(productKey, issueId, query) {
+      // One field and the id, both descending: the automatic single-field index serves it.
+      const activity = product(productKey).collection(COLLECTIONS.issues).doc(issueId).collection(COLLECTIONS.activity);
+      let q: Query = activity.orderBy('at', 'desc').orderBy(FieldPath.documentId(), 'desc');
+      if (query.after !== null) q = q.startAfter(Timestamp.fromMillis(query.after.atMs), activity.doc(query.after.id));
+      const snap = await q.limit(query.limit).get();
+      return snap.docs.map((d) => ({
+        id: d.id,
+        activity: parseStoredDoc<ActivityDoc>(ActivityDocSchema, d.ref.path, d.data()),
+      }));
     },
 
     async listCrashes(productKey, query) {
@@ -101,12 +133,21 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
       });
     },
 
-    async getRollupPosition() {
-      const snap = await db.collection(COLLECTIONS.rollupState).doc('crashes').get();
-      if (!snap.exists) return null;
-      const result = CursorSchema.safeParse(withDates(snap.data()));
-      if (!result.success) throw new Error(`malformed document ${snap.ref.path}`);
-      return { receivedAt: result.data.receivedAt, path: result.data.path };
+    async getRollupPositions() {
+      // One cursor per index shard (the rollup's runs proceed in parallel, one per shard); a
+      // shard without one yet resumes after the stream's single cursor of before, if any.
+      const state = db.collection(COLLECTIONS.rollupState);
+      const snaps = await db.getAll(
+        state.doc('crashes'),
+        ...ALL_SHARDS.map((shard) => state.doc(shardCursorId('crashes', shard))),
+      );
+      const [legacy, ...shards] = snaps.map((snap) => {
+        if (!snap.exists) return null;
+        const result = CursorSchema.safeParse(withDates(snap.data()));
+        if (!result.success) throw new Error(`malformed document ${snap.ref.path}`);
+        return { receivedAt: result.data.receivedAt, path: result.data.path };
+      });
+      return shards.map((position) => position ?? legacy ?? null);
     },
 
     async getStats(productKey, ids) {

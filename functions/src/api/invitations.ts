@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DumpcatcherError } from '../shared/errors';
 import { membersOf, toProductView, type MemberView, type ProductView } from './products';
-import { INVITATION_TTL_MS, MAX_MEMBERS, MAX_PENDING_INVITATIONS, type InviteBody } from './schemas';
+import { INVITATION_TTL_MS, MAX_MEMBERS, MAX_PENDING_INVITATIONS, type GrantedRole, type InviteBody } from './schemas';
 import { loadProductFor, roleOf, type Caller } from './access';
 import type { ApiDeps, InvitationRow } from './deps';
 
@@ -10,7 +10,7 @@ export interface InvitationView {
   id: string;
   productKey: string;
   email: string;
-  role: 'viewer';
+  role: GrantedRole;
   createdAt: string;
   expiresAt: string;
   invitedBy: { uid: string; displayName: string | null };
@@ -22,6 +22,8 @@ export interface ReceivedInvitationView {
   productKey: string;
   productName: string;
   email: string;
+  /** What accepting makes the invitee: a member (triages issues) or a viewer. */
+  role: GrantedRole;
   invitedBy: { displayName: string | null };
   createdAt: string;
   expiresAt: string;
@@ -61,7 +63,7 @@ function isFor(caller: Caller, row: InvitationRow | null, now: Date): row is Inv
 }
 
 /**
- * Invites an address as a viewer (owner only). The answer is the same whether or not anyone has
+ * Invites an address as a member or a viewer (owner only). The answer is the same whether or not anyone has
  * signed in with that address; inviting an address already pending answers that invitation.
  */
 export async function inviteMember(
@@ -84,7 +86,7 @@ export async function inviteMember(
     invitation: {
       productKey,
       email: body.email,
-      role: 'viewer',
+      role: body.role,
       invitedBy: { uid: caller.uid, displayName: caller.displayName },
       createdAt: now,
       expiresAt: new Date(now.getTime() + INVITATION_TTL_MS),
@@ -144,6 +146,7 @@ export async function listMyInvitations(
       productKey: row.invitation.productKey,
       productName: product.name,
       email: row.invitation.email,
+      role: row.invitation.role,
       invitedBy: { displayName: row.invitation.invitedBy.displayName },
       createdAt: row.invitation.createdAt.toISOString(),
       expiresAt: row.invitation.expiresAt.toISOString(),
@@ -152,7 +155,7 @@ export async function listMyInvitations(
   return { invitations };
 }
 
-/** Accepts an invitation addressed to the caller: they become a viewer. Answers the product as `GET` does. */
+/** Accepts an invitation addressed to the caller: they join with its role. Answers the product as `GET` does. */
 export async function acceptInvitation(
   deps: ApiDeps,
   caller: Caller,

@@ -4,21 +4,27 @@ import type { Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
 import { type IssueDoc, type IssueRowDoc, type IssueStatus, type StoredFrame } from '../grouping/schemas';
 import {
+  CommentBodySchema,
   GetIssueQuerySchema,
+  ListActivityQuerySchema,
   ListIssuesQuerySchema,
   PatchIssueBodySchema,
+  type ActivityDoc,
+  type Actor,
+  type CommentBody,
   type IssueSort,
   type PatchIssueBody,
+  type StoredResolution,
 } from './schemas';
 import { mappingKeysOf, type RetraceOutcome } from '../grouping/retrace';
 import { newestSeenVersion } from '../grouping/version';
 import { toCrashView, type CrashView } from './crash-view';
-import { decodeIssueCursor, encodeIssueCursor } from './cursors';
+import { decodeActivityCursor, decodeIssueCursor, encodeActivityCursor, encodeIssueCursor } from './cursors';
 import { issueDailyCounts, issueDailyFromDoc, lastDays, statsDocId, type IssueDayPoint } from './series';
-import { loadProductFor, type Caller } from './access';
+import { loadProductFor, roleOf, type Caller } from './access';
 import { canonicalFilter, indexedToken, isFiltered, matchesFilter, type IssueFilter } from '../grouping/search-tokens';
 import { sha256Hex } from '../shared/sha256';
-import type { InsightsStore } from './deps';
+import type { InsightsStore, IssueChange } from './deps';
 
 /** The crash view, re-exported for callers that import the issue types from here. */
 export type { CrashView } from './crash-view';
@@ -43,6 +49,8 @@ export interface IssueSummaryView {
   firstSeen: string;
   lastSeen: string;
   lastVersion: string;
+  /** The uid the issue is assigned to (the product's members list names them); null for nobody. */
+  assigneeUid: string | null;
 }
 
 /** One issue with what the detail page needs. */
@@ -119,6 +127,7 @@ export function toIssueSummary(id: string, issue: IssueRowDoc): IssueSummaryView
     firstSeen: issue.firstSeen.toISOString(),
     lastSeen: issue.lastSeen.toISOString(),
     lastVersion: issue.lastVersion,
+    assigneeUid: issue.assigneeUid ?? null,
   };
 }
 
@@ -296,9 +305,11 @@ export async function getIssue(
 }
 
 /**
- * `PATCH /v1/products/{key}/issues/{id}` `{status, resolution? | resolvedInVersion?}` (owner
- * only). Resolving records the time, so only crashes received later can regress the issue; in
- * the next release, it also records the newest version seen, from the issue as stored.
+ * `PATCH /v1/products/{key}/issues/{id}` `{status?, resolution? | resolvedInVersion?, assignee?}`
+ * (owner or member). Resolving records the time, so only crashes received later can regress the
+ * issue; in the next release, it also records the newest version seen, from the issue as stored.
+ * Each change is added to the issue's activity in the same transaction; an assignee must have
+ * access to the product (400 naming `assignee`).
  */
 export async function patchIssue(
   deps: InsightsDeps,
@@ -306,17 +317,130 @@ export async function patchIssue(
   caller: Caller,
 ): Promise<IssueView> {
   const body: PatchIssueBody = parseInput(PatchIssueBodySchema, params.body, 'invalid_body', 'request body');
-  await loadProductFor(deps.store, caller, params.productKey, 'owner');
+  const { product } = await loadProductFor(deps.store, caller, params.productKey, 'member');
+  if (body.assignee != null && roleOf(product, body.assignee) === null) {
+    const message = 'must be the uid of someone with access to the product';
+    throw new DumpcatcherError('invalid_body', `Invalid request body: assignee: ${message}.`, {
+      details: { issues: [{ path: 'assignee', message }] },
+    });
+  }
   if (!ISSUE_ID.test(params.issueId)) throw notFoundIssue();
   const now = deps.clock();
-  const updated = await deps.store.updateIssueStatus(params.productKey, params.issueId, (issue) => ({
-    status: body.status,
-    ...resolutionFields(body, issue),
-    statusChangedAt: now,
-    regressedInVersion: null,
-  }));
+  const by = actorOf(caller);
+  const assignee = body.assignee == null ? null : await actorFromUser(deps.store, body.assignee);
+  const updated = await deps.store.updateIssue(params.productKey, params.issueId, (issue) => {
+    const change: IssueChange = {};
+    const activity: ActivityDoc[] = [];
+    if (body.status !== undefined) {
+      // A regression the rollup wrote is recorded when someone next acts on it, at its own time.
+      if (issue.status === 'regressed' && issue.statusChangedAt !== null) {
+        activity.push({
+          kind: 'status',
+          at: issue.statusChangedAt,
+          by: null,
+          status: 'regressed',
+          resolution: null,
+          regressedInVersion: issue.regressedInVersion,
+        });
+      }
+      const resolved = resolutionFields(body, issue);
+      Object.assign(change, { status: body.status, ...resolved, statusChangedAt: now, regressedInVersion: null });
+      activity.push({
+        kind: 'status',
+        at: now,
+        by,
+        status: body.status,
+        resolution: storedResolution(body, resolved),
+        regressedInVersion: null,
+      });
+    }
+    if (body.assignee !== undefined && body.assignee !== (issue.assigneeUid ?? null)) {
+      change.assigneeUid = body.assignee;
+      activity.push({ kind: 'assign', at: now, by, assignee });
+    }
+    return { change, activity };
+  });
   if (updated === null) throw notFoundIssue();
   return toIssueView(params.issueId, updated);
+}
+
+/** One entry of an issue's activity as the api answers it (each kind keeps its own fields). */
+export type ActivityView = ActivityDoc extends infer A
+  ? A extends ActivityDoc
+    ? Omit<A, 'at'> & { id: string; at: string }
+    : never
+  : never;
+
+/** Answer of `GET /v1/products/{key}/issues/{id}/activity`. */
+export interface ActivityListView {
+  activity: ActivityView[];
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+function toActivityView(id: string, entry: ActivityDoc): ActivityView {
+  return { ...entry, id, at: entry.at.toISOString() };
+}
+
+/** `POST /v1/products/{key}/issues/{id}/comments` `{text}` (owner or member): adds a comment to the activity. */
+export async function commentOnIssue(
+  deps: InsightsDeps,
+  params: { productKey: string; issueId: string; body: unknown },
+  caller: Caller,
+): Promise<ActivityView> {
+  const body: CommentBody = parseInput(CommentBodySchema, params.body, 'invalid_body', 'request body');
+  await loadProductFor(deps.store, caller, params.productKey, 'member');
+  if (!ISSUE_ID.test(params.issueId)) throw notFoundIssue();
+  const entry: ActivityDoc = { kind: 'comment', at: deps.clock(), by: actorOf(caller), text: body.text };
+  const added = await deps.store.addActivity(params.productKey, params.issueId, entry);
+  if (added === null) throw notFoundIssue();
+  return toActivityView(added.id, entry);
+}
+
+/** `GET /v1/products/{key}/issues/{id}/activity?limit=&cursor=` (any role): newest first, one page. */
+export async function listIssueActivity(
+  deps: InsightsDeps,
+  params: { productKey: string; issueId: string; query: unknown },
+  caller: Caller,
+): Promise<ActivityListView> {
+  const query = parseQuery(ListActivityQuerySchema, params.query);
+  const after =
+    query.cursor === undefined ? null : decodeActivityCursor(query.cursor, params.productKey, params.issueId);
+  await loadProductFor(deps.store, caller, params.productKey, 'viewer');
+  if (!ISSUE_ID.test(params.issueId)) throw notFoundIssue();
+  if (after === null && (await deps.store.getIssue(params.productKey, params.issueId)) === null) throw notFoundIssue();
+  const rows = await deps.store.listActivity(params.productKey, params.issueId, { limit: query.limit + 1, after });
+  const shown = rows.slice(0, query.limit);
+  const last = shown[shown.length - 1];
+  return {
+    activity: shown.map((row) => toActivityView(row.id, row.activity)),
+    nextCursor:
+      rows.length > query.limit && last !== undefined
+        ? encodeActivityCursor(params.productKey, params.issueId, last.activity.at.getTime(), last.id)
+        : null,
+  };
+}
+
+/** The caller as the activity records them. */
+function actorOf(caller: Caller): Actor {
+  return { uid: caller.uid, displayName: caller.displayName, email: caller.email };
+}
+
+/** An assignee as the activity records them: their profile as last seen by the api. */
+async function actorFromUser(store: InsightsStore, uid: string): Promise<Actor> {
+  const user = await store.getUser(uid);
+  return { uid, displayName: user?.displayName ?? null, email: user?.email ?? null };
+}
+
+function storedResolution(
+  body: PatchIssueBody,
+  fields: Pick<IssueDoc, 'resolvedInVersion' | 'resolvedAfterVersion'>,
+): StoredResolution | null {
+  if (body.status !== 'resolved') return null;
+  if (fields.resolvedInVersion !== null) return { kind: 'inVersion', version: fields.resolvedInVersion };
+  if (body.resolution?.kind === 'nextRelease')
+    return { kind: 'nextRelease', afterVersion: fields.resolvedAfterVersion ?? null };
+  return { kind: 'now' };
 }
 
 /** How many merges an old address is followed through (an issue merged into one merged later). */

@@ -6,6 +6,7 @@ import {
   type ProductSettings,
   type RotateBody,
   type SecretEntry,
+  type UpdateMemberBody,
   type UpdateProductBody,
 } from './schemas';
 import { loadProductFor, notFound, roleOf, type Caller, type Role } from './access';
@@ -56,7 +57,7 @@ export async function membersOf(deps: ApiDeps, product: ProductDoc): Promise<Mem
     uid,
     email: users.get(uid)?.email ?? null,
     displayName: users.get(uid)?.displayName ?? null,
-    role: uid === product.ownerUid ? 'owner' : 'viewer',
+    role: roleOf(product, uid) ?? 'viewer',
   }));
 }
 
@@ -201,8 +202,8 @@ export interface LeftView {
 }
 
 /**
- * Removes a viewer: the owner may remove any viewer (answered with the product and its members);
- * a viewer may remove only themself, i.e. leave. The owner cannot be removed.
+ * Removes a member or viewer: the owner may remove anyone but themself (answered with the product
+ * and its members); anyone else may remove only themself, i.e. leave. The owner cannot be removed.
  */
 export async function removeMember(
   deps: ApiDeps,
@@ -221,6 +222,31 @@ export async function removeMember(
     throw new DumpcatcherError('not_found', 'This user is not a member of the product.', { details: { uid } });
   await deps.store.removeMember(productKey, uid, deps.clock());
   if (role !== 'owner') return { productKey, uid, left: true };
-  const updated = { ...product, memberUids: product.memberUids.filter((m) => m !== uid) };
+  const roles = { ...product.roles };
+  delete roles[uid];
+  const updated = { ...product, memberUids: product.memberUids.filter((m) => m !== uid), roles };
+  return { ...toProductView(productKey, updated, 'owner'), members: await membersOf(deps, updated) };
+}
+
+/**
+ * Makes someone with access a member or a viewer (owner only); answered with the product and its
+ * members. The owner's own role cannot change (400); a uid without access is 404.
+ */
+export async function updateMemberRole(
+  deps: ApiDeps,
+  caller: Caller,
+  productKey: string,
+  uid: string,
+  body: UpdateMemberBody,
+): Promise<ProductView & { members: MemberView[] }> {
+  const { product } = await loadProductFor(deps.store, caller, productKey, 'owner');
+  if (uid === product.ownerUid) {
+    throw new DumpcatcherError('invalid_argument', "The owner's role cannot change.", { details: { uid } });
+  }
+  if (!product.memberUids.includes(uid))
+    throw new DumpcatcherError('not_found', 'This user is not a member of the product.', { details: { uid } });
+  const now = deps.clock();
+  await deps.store.setMemberRole(productKey, uid, body.role, now);
+  const updated = { ...product, roles: { ...product.roles, [uid]: body.role }, updatedAt: now };
   return { ...toProductView(productKey, updated, 'owner'), members: await membersOf(deps, updated) };
 }

@@ -14,12 +14,19 @@ import {
   listProducts,
   removeMember,
   rotateSecret,
+  updateMemberRole,
   updateProduct,
 } from './products';
-import { CreateProductBodySchema, InviteBodySchema, RotateBodySchema, UpdateProductBodySchema } from './schemas';
+import {
+  CreateProductBodySchema,
+  InviteBodySchema,
+  RotateBodySchema,
+  UpdateMemberBodySchema,
+  UpdateProductBodySchema,
+} from './schemas';
 import { getMe } from './users';
 import { listCrashes } from './crashes';
-import { getIssue, listIssues, patchIssue } from './issues';
+import { commentOnIssue, getIssue, listIssueActivity, listIssues, patchIssue } from './issues';
 import { getStats } from './stats';
 import { listEnvironments } from './environments';
 import { getRelease, getReleases } from './releases';
@@ -145,7 +152,11 @@ const ROUTES: RouteTable = [
   {
     name: 'member',
     pattern: new RegExp(`^/v1/products/${KEY}/members/${UID}$`),
-    methods: { DELETE: async (d, c, [key, uid]) => ok(await removeMember(d, c, key!, uid!)) },
+    methods: {
+      PATCH: async (d, c, [key, uid], b) =>
+        ok(await updateMemberRole(d, c, key!, uid!, parseBody(UpdateMemberBodySchema, b))),
+      DELETE: async (d, c, [key, uid]) => ok(await removeMember(d, c, key!, uid!)),
+    },
   },
   {
     name: 'issues',
@@ -163,6 +174,34 @@ const ROUTES: RouteTable = [
         ok(await getIssue({ store: insightsOf(d), clock: d.clock }, { productKey: key!, issueId: id!, query: q }, c)),
       PATCH: async (d, c, [key, id], b) =>
         ok(await patchIssue({ store: insightsOf(d), clock: d.clock }, { productKey: key!, issueId: id!, body: b }, c)),
+    },
+  },
+  {
+    name: 'issue-activity',
+    pattern: new RegExp(`^/v1/products/${KEY}/issues/${ISSUE}/activity$`),
+    methods: {
+      GET: async (d, c, [key, id], _b, q) =>
+        ok(
+          await listIssueActivity(
+            { store: insightsOf(d), clock: d.clock },
+            { productKey: key!, issueId: id!, query: q },
+            c,
+          ),
+        ),
+    },
+  },
+  {
+    name: 'issue-comments',
+    pattern: new RegExp(`^/v1/products/${KEY}/issues/${ISSUE}/comments$`),
+    methods: {
+      POST: async (d, c, [key, id], b) => ({
+        status: 201,
+        body: await commentOnIssue(
+          { store: insightsOf(d), clock: d.clock },
+          { productKey: key!, issueId: id!, body: b },
+          c,
+        ),
+      }),
     },
   },
   {

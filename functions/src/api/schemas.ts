@@ -12,7 +12,7 @@ import {
 export const MAX_OVERLAP_SECONDS = 7 * 86_400;
 /** Overlap used when a rotation does not name one: 24 hours. */
 export const DEFAULT_OVERLAP_SECONDS = 86_400;
-/** Most viewers (owner included) one product may have; keeps `memberUids` small. */
+/** Most people (owner included) one product may have; keeps `memberUids` small. */
 export const MAX_MEMBERS = 100;
 
 const ProductNameSchema = z.string().trim().min(1, 'must not be empty').max(100);
@@ -55,8 +55,14 @@ export const MAX_PENDING_INVITATIONS = 20;
 /** An address as invitations store and compare it: trimmed, lower-case, well-formed. */
 const EmailSchema = z.string().trim().toLowerCase().pipe(z.email('must be an email address').max(320));
 
-/** Body of `POST /v1/products/{key}/invitations`. */
-export const InviteBodySchema = z.strictObject({ email: EmailSchema });
+/** The roles the owner may give someone else: `member` triages issues, `viewer` only reads. */
+export const GRANTED_ROLES = ['member', 'viewer'] as const;
+/** A role the owner may give. */
+export type GrantedRole = (typeof GRANTED_ROLES)[number];
+const GrantedRoleSchema = z.enum(GRANTED_ROLES);
+
+/** Body of `POST /v1/products/{key}/invitations`; `role` defaults to viewer, as every invitation meant before roles. */
+export const InviteBodySchema = z.strictObject({ email: EmailSchema, role: GrantedRoleSchema.default('viewer') });
 /** A validated invite request. */
 export type InviteBody = z.infer<typeof InviteBodySchema>;
 
@@ -64,7 +70,8 @@ export type InviteBody = z.infer<typeof InviteBodySchema>;
 export const InvitationDocSchema = z.object({
   productKey: z.string().min(1),
   email: z.string().min(1),
-  role: z.literal('viewer'),
+  /** Invitations written before members existed all say viewer. */
+  role: GrantedRoleSchema.default('viewer'),
   invitedBy: z.object({ uid: z.string().min(1), displayName: z.string().nullable() }),
   createdAt: z.date(),
   expiresAt: z.date(),
@@ -76,11 +83,19 @@ export type InvitationDoc = z.infer<typeof InvitationDocSchema>;
 export const ProductDocSchema = z.object({
   name: z.string(),
   ownerUid: z.string().min(1),
+  /** Everyone with access, the owner included: the rules and the product listing match on it. */
   memberUids: z.array(z.string().min(1)),
+  /** The role of each non-owner in `memberUids`; one not named here (all who joined before roles) is a viewer. */
+  roles: z.record(z.string(), GrantedRoleSchema).optional(),
   createdAt: z.date(),
   updatedAt: z.date(),
   settings: ProductSettingsSchema,
 });
+
+/** Body of `PATCH /v1/products/{key}/members/{uid}`: the owner changes a member's role. */
+export const UpdateMemberBodySchema = z.strictObject({ role: GrantedRoleSchema });
+/** A validated role change. */
+export type UpdateMemberBody = z.infer<typeof UpdateMemberBodySchema>;
 /** A product document. */
 export type ProductDoc = z.infer<typeof ProductDocSchema>;
 
@@ -163,15 +178,26 @@ export const ResolutionSchema = z.discriminatedUnion('kind', [
 /** A validated resolution. */
 export type Resolution = z.infer<typeof ResolutionSchema>;
 
+/** An assignee as a body names one: a uid with access to the product, or null for nobody. */
+const AssigneeSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a user id')
+  .nullable();
+
 /**
- * Body of `PATCH /v1/products/{key}/issues/{id}`. `resolvedInVersion` is the older form of
- * `resolution` (a version: inVersion; null or absent: now); a body gives one or the other.
+ * Body of `PATCH /v1/products/{key}/issues/{id}`: a new `status` (with `resolution`, or its older
+ * form `resolvedInVersion`: a version means inVersion, null or absent now), a new `assignee`, or both.
  */
 export const PatchIssueBodySchema = z
   .strictObject({
-    status: z.enum(['unresolved', 'resolved', 'ignored']),
+    status: z.enum(['unresolved', 'resolved', 'ignored']).optional(),
     resolvedInVersion: VersionSchema.nullable().optional(),
     resolution: ResolutionSchema.optional(),
+    assignee: AssigneeSchema.optional(),
+  })
+  .refine((b) => b.status !== undefined || b.assignee !== undefined, {
+    message: 'status or assignee is required',
+    path: ['status'],
   })
   .refine((b) => b.status === 'resolved' || b.resolvedInVersion == null, {
     message: 'resolvedInVersion goes with status resolved',
@@ -187,6 +213,73 @@ export const PatchIssueBodySchema = z
   });
 /** A validated issue change. */
 export type PatchIssueBody = z.infer<typeof PatchIssueBodySchema>;
+
+/** Longest comment on an issue, in characters. */
+export const MAX_COMMENT_LENGTH = 2_000;
+
+/** Body of `POST /v1/products/{key}/issues/{id}/comments`. */
+export const CommentBodySchema = z.strictObject({
+  text: z.string().trim().min(1, 'must not be empty').max(MAX_COMMENT_LENGTH),
+});
+/** A validated comment. */
+export type CommentBody = z.infer<typeof CommentBodySchema>;
+
+/** Who did something to an issue, as they were when they did it; null `by` is the rollup. */
+export const ActorSchema = z.object({
+  uid: z.string().min(1),
+  displayName: z.string().nullable(),
+  email: z.string().nullable(),
+});
+/** A person in an issue's activity. */
+export type Actor = z.infer<typeof ActorSchema>;
+
+/** A resolution as the activity keeps it: in the next release also says after which version. */
+export const StoredResolutionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('nextRelease'), afterVersion: z.string().nullable() }),
+  z.object({ kind: z.literal('inVersion'), version: z.string() }),
+  z.object({ kind: z.literal('now') }),
+]);
+/** A resolution as recorded. */
+export type StoredResolution = z.infer<typeof StoredResolutionSchema>;
+
+const ActivityBase = { at: z.date(), by: ActorSchema.nullable() };
+
+/** `products/{key}/issues/{id}/activity/{activityId}`: one thing that happened to an issue. */
+export const ActivityDocSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('status'),
+    ...ActivityBase,
+    status: IssueStatusSchema,
+    /** How it was resolved (status resolved), else null. */
+    resolution: StoredResolutionSchema.nullable(),
+    /** The version that reopened it (status regressed), else null. */
+    regressedInVersion: z.string().nullable(),
+  }),
+  z.object({ kind: z.literal('assign'), ...ActivityBase, assignee: ActorSchema.nullable() }),
+  z.object({ kind: z.literal('comment'), ...ActivityBase, text: z.string() }),
+]);
+/** An activity entry. */
+export type ActivityDoc = z.infer<typeof ActivityDocSchema>;
+
+/** Query of `GET /v1/products/{key}/issues/{id}/activity`. */
+export const ListActivityQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  /** Opaque: the `nextCursor` of the previous page. */
+  cursor: z.string().min(1).max(512).optional(),
+});
+/** A validated activity query. */
+export type ListActivityQuery = z.infer<typeof ListActivityQuerySchema>;
+
+/** The decoded activity cursor: the last entry's time and id, and the issue it belongs to. */
+export const ActivityCursorSchema = z.strictObject({
+  k: z.string().min(1),
+  i: z.string().regex(/^[0-9a-f]{64}$/),
+  /** `at` in epoch milliseconds. */
+  t: z.number().int().min(0),
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+});
+/** A decoded activity cursor. */
+export type ActivityCursor = z.infer<typeof ActivityCursorSchema>;
 
 /** The sort orders of the issue listing (each served by an index, see firestore.indexes.json). */
 export const ISSUE_SORTS = ['lastSeen', 'count', 'clients'] as const;

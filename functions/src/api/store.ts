@@ -1,6 +1,6 @@
-import { FieldValue, type DocumentData, type Firestore, type UpdateData } from 'firebase-admin/firestore';
+import { FieldPath, FieldValue, type DocumentData, type Firestore, type UpdateData } from 'firebase-admin/firestore';
 import { DumpcatcherError } from '../shared/errors';
-import { isAlreadyExists, parseStoredDoc, withDates } from '../shared/firestore';
+import { isAlreadyExists, memberRemoval, parseStoredDoc, withDates } from '../shared/firestore';
 import { COLLECTIONS } from '../shared/paths';
 import {
   InvitationDocSchema,
@@ -118,8 +118,12 @@ export function createFirestoreApiStore(db: Firestore, options: { ingestCacheMs:
     },
 
     async removeMember(productKey, uid, now) {
+      await updateExisting(() => products.doc(productKey).update(...memberRemoval(uid, now)));
+    },
+
+    async setMemberRole(productKey, uid, role, now) {
       await updateExisting(() =>
-        products.doc(productKey).update({ memberUids: FieldValue.arrayRemove(uid), updatedAt: now }),
+        products.doc(productKey).update(new FieldPath('roles', uid), role, new FieldPath('updatedAt'), now),
       );
     },
 
@@ -223,9 +227,21 @@ export function createFirestoreApiStore(db: Firestore, options: { ingestCacheMs:
         // check() refuses a missing invitation or product, so both exist from here on.
         if (row === null || product === null || productRef === null) throw new Error('accept checked nothing');
         const joined = product.memberUids.includes(uid) ? product.memberUids : [...product.memberUids, uid];
-        tx.update(productRef, { memberUids: FieldValue.arrayUnion(uid), updatedAt: now });
+        const role = row.invitation.role;
+        tx.update(
+          productRef,
+          new FieldPath('memberUids'),
+          FieldValue.arrayUnion(uid),
+          new FieldPath('roles', uid),
+          role,
+          new FieldPath('updatedAt'),
+          now,
+        );
         tx.delete(invitationRef);
-        return { productKey: row.invitation.productKey, product: { ...product, memberUids: joined, updatedAt: now } };
+        return {
+          productKey: row.invitation.productKey,
+          product: { ...product, memberUids: joined, roles: { ...product.roles, [uid]: role }, updatedAt: now },
+        };
       });
     },
   };

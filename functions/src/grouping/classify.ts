@@ -23,6 +23,8 @@ export interface ClassifiedCrash {
   hash: number;
   /** Set when the trace needed a mapping (see retrace/). */
   retrace?: RetraceOutcome;
+  /** The exception type grouping used, when retracing made it differ from the stored (obfuscated) one. */
+  type?: string;
 }
 
 /** Most grouping results a FingerprintCache keeps before it starts over. */
@@ -70,5 +72,6 @@ export function classifyCrash(
   }
   const classified: ClassifiedCrash = { record, result, hash: hashClient(clientIdentity(doc)) };
   if (outcome !== undefined) classified.retrace = outcome;
+  if (input.type !== doc.exception.type) classified.type = input.type;
   return classified;
 }

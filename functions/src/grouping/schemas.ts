@@ -213,6 +213,14 @@ export const CursorSchema = z.object({
 /** A stream's cursor. */
 export type Cursor = z.infer<typeof CursorSchema>;
 
+/** `rollupState/lease-shard-{n}`: the run working an index shard, until when (see rollup/rollup.ts). */
+export const ShardLeaseSchema = z.object({
+  holder: z.string().min(1),
+  until: z.date(),
+});
+/** A shard's lease. */
+export type ShardLease = z.infer<typeof ShardLeaseSchema>;
+
 /** Where an issue stands. `regressed` is set only by the rollup. */
 export const IssueStatusSchema = z.enum(['unresolved', 'resolved', 'ignored', 'regressed']);
 /** An issue's status. */
@@ -249,7 +257,14 @@ export const IssueDocSchema = z.object({
   resolvedAfterVersion: z.string().nullable().optional(),
   statusChangedAt: z.date().nullable(),
   regressedInVersion: z.string().nullable(),
+  /** Who the issue is assigned to (set by the api, kept by the rollup); null or absent: nobody. */
+  assigneeUid: z.string().nullable().optional(),
   recentCrashIds: z.array(z.string()),
+  /**
+   * When each of `recentCrashIds` was received, in the same order, so runs over different
+   * index shards keep the list newest first; absent on issues stored before.
+   */
+  recentCrashTimes: z.array(z.date()).optional(),
   updatedAt: z.date(),
   /** Absent for traces that needed no mapping (and for issues written before retracing existed). */
   retrace: RetraceOutcomeSchema.optional(),
@@ -307,6 +322,7 @@ export const IssueRowDocSchema = IssueDocSchema.pick({
   firstSeen: true,
   lastSeen: true,
   lastVersion: true,
+  assigneeUid: true,
   daily: true,
   dailySince: true,
   searchTokens: true,
@@ -329,6 +345,7 @@ export function issueRowOf(issue: IssueRowDoc): IssueRowDoc {
     lastSeen: issue.lastSeen,
     lastVersion: issue.lastVersion,
   };
+  if (issue.assigneeUid !== undefined) row.assigneeUid = issue.assigneeUid;
   if (issue.daily !== undefined) row.daily = issue.daily;
   if (issue.dailySince !== undefined) row.dailySince = issue.dailySince;
   if (issue.searchTokens !== undefined) row.searchTokens = issue.searchTokens;

@@ -1,4 +1,4 @@
-import type { EnqueueRollup } from './rollup-trigger';
+import { rollupTaskUrl, type EnqueueRollup } from './rollup-trigger';
 
 /** Cloud Tasks' REST endpoint (v2). */
 const CLOUD_TASKS_API = 'https://cloudtasks.googleapis.com/v2';
@@ -72,7 +72,7 @@ export function createCloudTasksQueue(options: {
           name: `${options.queue}/tasks/${task.name}`,
           scheduleTime: task.scheduleAt.toISOString(),
           httpRequest: {
-            url: options.rollupUrl,
+            url: rollupTaskUrl(options.rollupUrl, task),
             httpMethod: 'POST',
             oidcToken: { serviceAccountEmail: options.invoker, audience: options.rollupUrl },
           },

@@ -9,6 +9,7 @@ import { MAX_BODY_BYTES } from './body';
 import { ingestReport, type IngestDeps, type IngestOutcome, type IngestStore } from './ingest';
 import { createRateLimiter } from './rate-limit';
 import type { RollupTrigger } from './rollup-trigger';
+import { reportShard } from './stored-report';
 import { createProductCache, type ProductLoader } from './secret-cache';
 
 /** Writes the answer for an expected outcome. */
@@ -86,7 +87,7 @@ export function createIngestHandler(options: {
         deps,
       );
       // Before the answer: Cloud Run gives an instance CPU only while a request is open.
-      if (outcome.kind === 'stored') await options.rollupTrigger?.notify();
+      if (outcome.kind === 'stored') await options.rollupTrigger?.notify(reportShard(outcome.id));
       answer(res, outcome);
     } catch (err) {
       if (!(err instanceof DumpcatcherError)) logIngestFailure(err, { path: req.path });

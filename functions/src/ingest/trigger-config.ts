@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { systemClock } from '../shared/clock';
 import { logConfigError, logRollupTriggerFailure } from '../shared/logs';
 import { parseConfig } from '../shared/validation';
+import { INDEX_SHARDS } from '../shared/paths';
 import { createCloudTasksQueue } from './cloud-tasks';
 import { createLocalRollupQueue, createRollupTrigger, type EnqueueRollup, type RollupTrigger } from './rollup-trigger';
 
@@ -24,6 +25,11 @@ export const RollupTriggerConfigSchema = z
     DUMPCATCHER_ROLLUP_WINDOW_SECONDS: z.coerce.number().int().min(1).max(300).default(5),
     /** A window's run is due this long after it closes: more than the rollup's lag (2 s). */
     DUMPCATCHER_ROLLUP_TRIGGER_DELAY_SECONDS: z.coerce.number().int().min(0).max(60).default(3),
+    /**
+     * Runs one window asks for at once, each over its share of the index shards, so a backlog
+     * is rolled up in parallel; 1: one run over every shard. The queue dispatches this many at once.
+     */
+    DUMPCATCHER_ROLLUP_FANOUT: z.coerce.number().int().min(1).max(INDEX_SHARDS).default(INDEX_SHARDS),
   })
   .superRefine((c, ctx) => {
     const need = (key: keyof typeof c) => {
@@ -66,6 +72,7 @@ export function createConfiguredRollupTrigger(config: RollupTriggerConfig): Roll
     policy: {
       windowSeconds: config.DUMPCATCHER_ROLLUP_WINDOW_SECONDS,
       delaySeconds: config.DUMPCATCHER_ROLLUP_TRIGGER_DELAY_SECONDS,
+      fanout: config.DUMPCATCHER_ROLLUP_FANOUT,
     },
     clock: systemClock,
     onError: logRollupTriggerFailure,

@@ -1,5 +1,5 @@
 import { classifyCrash, clientIdentity, type ClassifiedCrash, type ReportRecord } from '../grouping/classify';
-import { shortenFilePath } from '../grouping/fingerprint';
+import { shortenFilePath, type FingerprintResult } from '../grouping/fingerprint';
 import type { Frame } from '../grouping/stacktrace';
 import {
   CRASH_DIMENSIONS,
@@ -73,6 +73,8 @@ export interface IssueDelta {
   occurrences: Array<{ version: string; receivedAt: Date }>;
   /** Crash document ids, newest first, at most MAX_RECENT_CRASHES. */
   recentCrashIds: string[];
+  /** When each of `recentCrashIds` was received. */
+  recentCrashTimes: Date[];
   /** Whether the latest crash's trace was retraced, or its mapping was missing; null when it needed none. */
   retrace: RetraceOutcome | null;
   /** The version of the batch's earliest crash of this issue. */
@@ -180,8 +182,11 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
     result,
     hash,
     retrace,
+    type: retracedType,
   } of crashes) {
     const version = doc.app.version;
+    // The readable class once a mapping retraced it (b.b is com.acme.notes.data.MissingNoteException).
+    const type = retracedType ?? doc.exception.type;
     const at = doc.receivedAt;
 
     const issueKey = issuePath(doc.productKey, result.fingerprint);
@@ -192,7 +197,7 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
         fingerprint: result.fingerprint,
         source: result.source,
         title: result.title,
-        type: doc.exception.type,
+        type,
         culprit: result.culprit ?? null,
         topFrame: result.topInAppFrame ?? null,
         firstSeen: at,
@@ -202,6 +207,7 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
         sketch: createSketch(ISSUE_PRECISION),
         occurrences: [],
         recentCrashIds: [],
+        recentCrashTimes: [],
         retrace: null,
         firstVersion: version,
         releases: new Map(),
@@ -216,6 +222,7 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
     if (at < issue.firstSeen) {
       issue.firstSeen = at;
       issue.firstVersion = version;
+      takeIdentity(issue, result);
     }
     if (at >= issue.lastSeen) {
       issue.lastSeen = at;
@@ -224,7 +231,11 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
     issue.occurrences.push({ version, receivedAt: at });
     if (retrace !== undefined && at >= issue.lastSeen) issue.retrace = retrace;
     issue.recentCrashIds.unshift(id);
-    if (issue.recentCrashIds.length > MAX_RECENT_CRASHES) issue.recentCrashIds.pop();
+    issue.recentCrashTimes.unshift(at);
+    if (issue.recentCrashIds.length > MAX_RECENT_CRASHES) {
+      issue.recentCrashIds.pop();
+      issue.recentCrashTimes.pop();
+    }
     addCrashFacets(issue.facets, doc);
 
     const day = utcDay(at);
@@ -232,7 +243,7 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
 
     const line = result.topInAppFrame === undefined ? undefined : describeLine(result.topInAppFrame);
     const values: Record<CrashDimension, string | undefined> = {
-      type: doc.exception.type,
+      type,
       label: doc.label,
       line,
       version,
@@ -324,6 +335,33 @@ export function regressesIssue(
 }
 
 /**
+ * The issue's recent crashes after a batch, newest first by receipt time: a run working
+ * another index shard may apply later crashes first. Stored ids without times (issues stored
+ * before times were kept) count as received at the issue's last seen.
+ */
+function mergeRecentCrashes(
+  current: IssueDoc,
+  delta: IssueDelta,
+): Pick<IssueDoc, 'recentCrashIds' | 'recentCrashTimes'> {
+  const times = current.recentCrashTimes?.length === current.recentCrashIds.length ? current.recentCrashTimes : null;
+  const stored = current.recentCrashIds.map((id, i) => ({ id, at: times?.[i] ?? current.lastSeen }));
+  const added = delta.recentCrashIds.map((id, i) => ({ id, at: delta.recentCrashTimes[i] ?? delta.lastSeen }));
+  const ids = new Set(added.map((c) => c.id));
+  // A stable sort: on equal times the batch's crashes stay ahead, as before times were kept.
+  const merged = [...added, ...stored.filter((c) => !ids.has(c.id))]
+    .sort((a, b) => b.at.getTime() - a.at.getTime())
+    .slice(0, MAX_RECENT_CRASHES);
+  return { recentCrashIds: merged.map((c) => c.id), recentCrashTimes: merged.map((c) => c.at) };
+}
+
+/** Title, culprit and top frame of an issue are its earliest crash's. */
+function takeIdentity(issue: IssueDelta, result: FingerprintResult): void {
+  issue.title = result.title;
+  issue.culprit = result.culprit ?? null;
+  issue.topFrame = result.topInAppFrame ?? null;
+}
+
+/**
  * The issue after a batch: counts, clients, versions and recent crashes merged, a resolved
  * issue reopened as `regressed` by a crash received after it was resolved that regressesIssue,
  * and its search tokens rebuilt (an issue stored before them gains them here).
@@ -357,6 +395,7 @@ function mergeIssueCounts(current: IssueDoc | null, delta: IssueDelta, now: Date
       statusChangedAt: null,
       regressedInVersion: null,
       recentCrashIds: delta.recentCrashIds.slice(0, MAX_RECENT_CRASHES),
+      recentCrashTimes: delta.recentCrashTimes.slice(0, MAX_RECENT_CRASHES),
       updatedAt: now,
       ...(delta.retrace === null ? {} : { retrace: delta.retrace }),
       firstVersion: delta.firstVersion,
@@ -373,10 +412,7 @@ function mergeIssueCounts(current: IssueDoc | null, delta: IssueDelta, now: Date
     clients,
     clientSketch: encoded,
     versions,
-    recentCrashIds: [
-      ...delta.recentCrashIds,
-      ...current.recentCrashIds.filter((id) => !delta.recentCrashIds.includes(id)),
-    ].slice(0, MAX_RECENT_CRASHES),
+    ...mergeRecentCrashes(current, delta),
     updatedAt: now,
     releases: mergeReleases(current.releases, delta.releases),
     daily: mergeIssueDaily(current.daily, delta.daily, now),
@@ -385,6 +421,12 @@ function mergeIssueCounts(current: IssueDoc | null, delta: IssueDelta, now: Date
   if (current.daily === undefined) next.dailySince = [...delta.daily.keys()].sort()[0] ?? utcDay(now);
   // An issue stored before first versions were kept gains one only from a crash earlier than its first.
   if (delta.firstSeen < current.firstSeen) next.firstVersion = delta.firstVersion;
+  // Title, culprit and top frame are the earliest crash's, whichever shard's run commits first.
+  if (delta.firstSeen < current.firstSeen) {
+    next.title = delta.title;
+    next.culprit = delta.culprit;
+    next.topFrame = delta.topFrame;
+  }
   if (delta.retrace !== null && delta.lastSeen >= current.lastSeen) next.retrace = delta.retrace;
   if (current.status === 'resolved') {
     const since = current.statusChangedAt;

@@ -1,4 +1,5 @@
 import type { HttpFunction } from '@google-cloud/functions-framework';
+import { z } from 'zod';
 import { systemClock, type Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
 import { sendError, sendJson } from '../shared/http';
@@ -16,16 +17,36 @@ import type { RollupConfig } from './config';
 import type { UserSweepSummary } from './user-sweep';
 import type { RegroupSummary } from './regroup';
 import type { SearchBackfillSummary } from './search-backfill';
+import { INDEX_SHARDS } from '../shared/paths';
+import { parseInput } from '../shared/validation';
 
 /** Time the retries of due alerts may take at the start of a run. */
 const ALERT_RETRY_BUDGET_MS = 12_000;
 /** How far past the rollup's budget alert sends may end: the function timeout (60 s) is 10 s past the default budget. */
 const ALERT_OVERRUN_MS = 8_000;
 
+/** Seconds after which a run asked for shards another run held should be asked again. */
+const BUSY_RETRY_SECONDS = 5;
+
+/** The query a run may be asked with: `shards=3` or `shards=0,4` (index shards); none means every shard. */
+export const RollupQuerySchema = z
+  .object({
+    shards: z
+      .string()
+      .regex(/^\d{1,3}(,\d{1,3})*$/, 'comma-separated shard numbers')
+      .transform((text) => text.split(',').map(Number))
+      .refine((shards) => shards.every((s) => s < INDEX_SHARDS), `shard numbers are 0 to ${INDEX_SHARDS - 1}`)
+      .optional(),
+  })
+  .strict();
+
 /**
- * Builds the `rollup` HTTP function: a POST (Cloud Scheduler, or the local stack) runs one
- * rollup until caught up or out of time budget and answers with its summary. Who may call it
- * is decided by Cloud Functions IAM (deployed with --no-allow-unauthenticated).
+ * Builds the `rollup` HTTP function: a POST runs one rollup over the index shards asked for
+ * (`?shards=`, from a triggered Cloud Tasks task) or all of them (Cloud Scheduler's backstop),
+ * those no other run holds, until caught up or out of time budget, and answers with its
+ * summary. Shards asked for by name that another run held are answered 409 after the rest are
+ * done, so the queue asks again when that run has finished. Who may call it is decided by Cloud
+ * Functions IAM (deployed with --no-allow-unauthenticated).
  */
 export function createRollupHandler(options: {
   store: RollupStore;
@@ -35,7 +56,7 @@ export function createRollupHandler(options: {
   mappings?: MappingCache;
   /** Checks the next developers against Firebase Auth after each rollup (see user-sweep.ts). */
   sweepUsers?: () => Promise<UserSweepSummary>;
-  /** Gives issues stored before search tokens theirs, a step per run (see search-backfill.ts). */
+  /** Gives issues stored before search tokens theirs, a step per run that worked shard 0 (see search-backfill.ts). */
   backfillSearch?: () => Promise<SearchBackfillSummary>;
   /** Queues and sends alerts (see alerts/deliver.ts): before the rollup for retries due, after it for what it queued. */
   deliverAlerts?: (deadline: Date) => Promise<AlertRunSummary>;
@@ -71,6 +92,7 @@ export function createRollupHandler(options: {
           headers: { Allow: 'POST' },
         });
       }
+      const query = parseInput(RollupQuerySchema, req.query ?? {}, 'invalid_argument', 'query');
       // Retries first, within a few seconds taken from the rollup's own budget; what the run
       // queues is sent after it, with what is left of the function's time.
       const started = clock().getTime();
@@ -79,7 +101,7 @@ export function createRollupHandler(options: {
       const regrouped = await regroup(new Date(started + budgetMs / 2));
       const spent = Math.ceil((clock().getTime() - started) / 1000);
       const summary = await runRollup({
-        store: options.store,
+        store: options.store.forRun?.() ?? options.store,
         clock,
         config: {
           ...options.config,
@@ -87,10 +109,18 @@ export function createRollupHandler(options: {
         },
         onMalformed: logMalformedReport,
         ...(options.mappings === undefined ? {} : { mappings: options.mappings }),
+        ...(query.shards === undefined ? {} : { shards: query.shards }),
       });
       const delivered = await deliver(new Date(started + budgetMs + ALERT_OVERRUN_MS));
-      const users = options.sweepUsers === undefined ? undefined : await options.sweepUsers();
-      const searchBackfill = options.backfillSearch === undefined ? undefined : await options.backfillSearch();
+      // The backstop (every shard) sweeps users; the triggered runs leave it to the backstop.
+      const users =
+        options.sweepUsers === undefined || query.shards !== undefined ? undefined : await options.sweepUsers();
+      // One backfill step per run that worked shard 0: runs over other shards in parallel would
+      // repeat the same step from the same saved place.
+      const searchBackfill =
+        options.backfillSearch === undefined || !summary.shards.includes(0)
+          ? undefined
+          : await options.backfillSearch();
       const alerts = options.deliverAlerts === undefined ? undefined : { before: retried, after: delivered };
       const answer = {
         ...summary,
@@ -100,6 +130,16 @@ export function createRollupHandler(options: {
         ...(alerts === undefined ? {} : { alerts }),
       };
       logRollupRun({ ...answer });
+      if (query.shards !== undefined && summary.busy.length > 0) {
+        throw new DumpcatcherError(
+          'conflict',
+          `Shards ${summary.busy.join(', ')} are being rolled up by another run.`,
+          {
+            details: { busy: summary.busy, summary: answer },
+            headers: { 'Retry-After': String(BUSY_RETRY_SECONDS) },
+          },
+        );
+      }
       sendJson(res, 200, answer);
     } catch (err) {
       if (!(err instanceof DumpcatcherError)) logRollupFailure(err, { method: req.method });

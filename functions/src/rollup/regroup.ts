@@ -125,6 +125,12 @@ export function mergeStatus(source: IssueDoc, target: IssueDoc | null, merged: S
   return decided;
 }
 
+/** When each of the issue's recent crashes was received; its last seen for those stored without times. */
+function recentTimesOf(issue: IssueDoc): Date[] {
+  const times = issue.recentCrashTimes;
+  return times?.length === issue.recentCrashIds.length ? times : issue.recentCrashIds.map(() => issue.lastSeen);
+}
+
 /**
  * The obfuscated issue as one late batch of the readable one: its counts, clients, releases
  * and per-day counts. Its versions' crash times are not kept; each counts at the issue's first
@@ -155,6 +161,7 @@ export function issueAsDelta(source: IssueDoc, readable: Readable): IssueDelta {
       { version: source.lastVersion, receivedAt: source.lastSeen },
     ],
     recentCrashIds: source.recentCrashIds,
+    recentCrashTimes: recentTimesOf(source),
     retrace: readable.outcome,
     firstVersion: source.firstVersion ?? source.lastVersion,
     releases,
@@ -166,18 +173,12 @@ export function issueAsDelta(source: IssueDoc, readable: Readable): IssueDelta {
 /**
  * The survivor: the target (or, when the readable issue does not exist yet, a new one under
  * its fingerprint) with the source's crashes added by mergeIssue, the status of mergeStatus,
- * and the most recent crash ids of both. Nothing is queued for alerts: the source already
- * alerted as new, and its crashes are not new.
+ * and the most recent crashes of both, newest first by receipt time (mergeIssue orders them).
+ * Nothing is queued for alerts: the source already alerted as new, and its crashes are not new.
  */
 export function mergeIssues(source: IssueDoc, target: IssueDoc | null, readable: Readable, now: Date): IssueDoc {
   const merged = mergeIssue(target, issueAsDelta(source, readable), now);
-  const targetNewer = target !== null && target.lastSeen > source.lastSeen;
-  const recent = targetNewer ? [...target.recentCrashIds, ...source.recentCrashIds] : merged.recentCrashIds;
-  return {
-    ...merged,
-    ...mergeStatus(source, target, merged),
-    recentCrashIds: [...new Set(recent)].slice(0, merged.recentCrashIds.length),
-  };
+  return { ...merged, ...mergeStatus(source, target, merged) };
 }
 
 function compareRows(a: StatsRow, b: StatsRow): number {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { withAlertOutbox, withReleaseOutbox } from '../alerts/outbox';
 import type { Clock } from '../shared/clock';
 import { classifyCrash, type FingerprintCache, type ReportRecord } from '../grouping/classify';
@@ -26,7 +27,7 @@ import {
 import type { RollupConfig } from './config';
 import { mappingKeysOf } from '../grouping/retrace';
 import type { MappingCache } from '../grouping/retrace/cache';
-import { COLLECTIONS, productCollectionOf, productKeyOf } from '../shared/paths';
+import { ALL_SHARDS, COLLECTIONS, productCollectionOf, productKeyOf } from '../shared/paths';
 import { sessionDocumentPaths } from './sessions';
 
 /** The batch types the store speaks, re-exported for adapters. */
@@ -35,31 +36,52 @@ export type { BatchPlan, RawReport } from './batch';
 /** What the rollup needs from Firestore; the adapter (store.ts) implements it. */
 export interface RollupStore {
   /**
-   * The stream's cursor (null before its first batch) and the database's time of that read:
-   * every write committed at or before `readTime` was visible to it.
+   * The cursor of one stream in one index shard (null before its first batch) and the
+   * database's time of that read: every write committed at or before `readTime` was visible to it.
    */
-  readCursor(stream: RollupStream): Promise<{ cursor: Cursor | null; readTime: Date }>;
-  /** Up to `limit` reports after `after` with receivedAt <= `horizon`, in (receivedAt, path) order. */
-  listReports(stream: RollupStream, after: Cursor | null, horizon: Date, limit: number): Promise<RawReport[]>;
+  readCursor(stream: RollupStream, shard: number): Promise<{ cursor: Cursor | null; readTime: Date }>;
+  /** Up to `limit` reports of `shard` after `after` with receivedAt <= `horizon`, in (receivedAt, path) order. */
+  listReports(
+    stream: RollupStream,
+    shard: number,
+    after: Cursor | null,
+    horizon: Date,
+    limit: number,
+  ): Promise<RawReport[]>;
   /**
-   * In one transaction: if the stream's cursor still equals `expected`, reads the documents at
-   * `paths` and the products `productKeys`, writes what `plan` returns and sets the cursor to
-   * `next`; otherwise writes nothing and answers `stale` (another run applied this batch).
+   * In one transaction: if the shard's cursor of the stream still equals `expected`, reads the
+   * documents at `paths` and the products `productKeys`, writes what `plan` returns and sets the
+   * cursor to `next`; otherwise writes nothing and answers `stale` (another run applied this
+   * batch). A transaction that conflicts with another run's is retried from its reads.
    */
   commitBatch(batch: {
     stream: RollupStream;
+    shard: number;
     expected: Cursor | null;
     next: Cursor;
     paths: string[];
     productKeys: string[];
     plan: BatchPlan;
   }): Promise<'committed' | 'stale'>;
+  /**
+   * In one transaction, leases to `holder` until `until` those of `shards` whose lease is
+   * absent, expired at `now`, or already the holder's; answers the shards leased.
+   */
+  claimShards(shards: readonly number[], holder: string, now: Date, until: Date): Promise<number[]>;
+  /** Ends the leases `holder` holds among `shards`. */
+  releaseShards(shards: readonly number[], holder: string): Promise<void>;
   /** Firestore reads and writes this store has made so far. */
   counters(): { reads: number; writes: number };
+  /** A store for one run: the same database and commit turn, counters of its own (runs may overlap in one process). */
+  forRun?(): RollupStore;
 }
 
 /** What a run did; the HTTP answer and the log line. */
 export interface RollupSummary {
+  /** The index shards this run leased and worked. */
+  shards: number[];
+  /** Shards asked for that another run held (their reports are that run's, or the next one's). */
+  busy: number[];
   /** Crash reports applied by this run. */
   processed: number;
   /** Usage reports applied by this run. */
@@ -77,7 +99,10 @@ export interface RollupSummary {
   batches: number;
   /** Batches another run had already applied. */
   stale: number;
-  /** True when both streams reached the horizon; false when the time budget ran out first. */
+  /**
+   * True when every stream of every shard asked for reached the horizon; false when the time
+   * budget ran out first, or when another run held a shard (its reports may still be in flight).
+   */
   caughtUp: boolean;
   /** Reports received up to this instant were considered (the run's first read time minus the lag). */
   horizon: string;
@@ -101,7 +126,17 @@ export interface RollupDeps {
   maxDocsPerCommit?: number;
   /** Overrides BATCH_TEXT_BUDGET_BYTES (tests). */
   batchTextBudgetBytes?: number;
+  /** The index shards to work, those whose lease is free; all of them when absent. */
+  shards?: readonly number[];
+  /** Who holds the leases this run takes (a random id when absent). */
+  holder?: string;
 }
+
+/**
+ * How long past its budget a run's leases last: its last batch may start just inside the
+ * budget. A run that dies keeps its shards from others no longer than budget plus this.
+ */
+const LEASE_MARGIN_MS = 20_000;
 
 function parseReport<T>(report: RawReport, schema: SafeParser<T>, deps: RollupDeps): ReportRecord<T> | null {
   const result = schema.safeParse(report.data);
@@ -111,6 +146,8 @@ function parseReport<T>(report: RawReport, schema: SafeParser<T>, deps: RollupDe
 }
 
 interface StreamState {
+  stream: RollupStream;
+  shard: number;
   cursor: Cursor | null;
   done: boolean;
   /** Reports to list next: the configured batch size, less when reports are large (see nextLimit). */
@@ -133,19 +170,53 @@ export function horizonOf(readTime: Date, lagSeconds: number): Date {
 }
 
 /**
- * One rollup run: for each stream, batches of reports after its cursor and up to the horizon
+ * One rollup run: it leases the index shards asked for that no other run holds, and for each
+ * stream of each of them, batches of reports after that shard's cursor and up to the horizon
  * (`horizonOf`) are reduced in memory and applied with the cursor advance in one transaction,
- * until both streams reach the horizon or the time budget would be exceeded by another batch.
+ * until every stream of every shard reaches the horizon or the time budget would be exceeded
+ * by another batch. Runs over different shards proceed in parallel; the cursor check in each
+ * transaction, not the lease, is what keeps a batch from being applied twice.
  */
 export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
+  const started = deps.clock();
+  const holder = deps.holder ?? randomUUID();
+  const asked = [...new Set(deps.shards ?? ALL_SHARDS)].sort((a, b) => a - b);
+  const budgetMs = deps.config.DUMPCATCHER_ROLLUP_BUDGET_SECONDS * 1000;
+  const until = new Date(started.getTime() + budgetMs + LEASE_MARGIN_MS);
+  const before = deps.store.counters();
+  const shards = await deps.store.claimShards(asked, holder, started, until);
+  let done: Omit<RollupSummary, 'shards' | 'busy' | 'reads' | 'writes'>;
+  try {
+    done = await rollUpShards(deps, shards, started);
+  } finally {
+    // A lease left behind by a failed release expires by itself (LEASE_MARGIN_MS past the budget).
+    await deps.store.releaseShards(shards, holder).catch(() => undefined);
+  }
+  const after = deps.store.counters();
+  const busy = asked.filter((s) => !shards.includes(s));
+  return {
+    shards,
+    busy,
+    ...done,
+    // A busy shard's reports are another run's: this run cannot say they reached the horizon.
+    caughtUp: done.caughtUp && busy.length === 0,
+    reads: after.reads - before.reads,
+    writes: after.writes - before.writes,
+  };
+}
+
+/** The batches of a run over the shards it leased, from `started`. */
+async function rollUpShards(
+  deps: RollupDeps,
+  shards: readonly number[],
+  started: Date,
+): Promise<Omit<RollupSummary, 'shards' | 'busy' | 'reads' | 'writes'>> {
   const { store, clock, config } = deps;
-  const started = clock();
   const budgetMs = config.DUMPCATCHER_ROLLUP_BUDGET_SECONDS * 1000;
   const configured = config.DUMPCATCHER_ROLLUP_BATCH_SIZE;
   const textBudget = deps.batchTextBudgetBytes ?? BATCH_TEXT_BUDGET_BYTES;
   const maxDocs = deps.maxDocsPerCommit ?? MAX_DOCS_PER_COMMIT;
   const fingerprints: FingerprintCache = new Map();
-  const before = store.counters();
   const summary = {
     processed: 0,
     usageProcessed: 0,
@@ -157,22 +228,28 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
   };
   const issues = new Set<string>();
   const stats = new Set<string>();
-  const states = {} as Record<RollupStream, StreamState>;
-  let firstReadTime: Date | null = null;
-  for (const stream of ROLLUP_STREAMS) {
-    const { cursor, readTime } = await store.readCursor(stream);
-    firstReadTime ??= readTime;
-    states[stream] = { cursor, done: false, limit: Math.min(configured, FIRST_BATCH_LIMIT), prefetch: null };
-  }
+  const lanes = shards.flatMap((shard) => ROLLUP_STREAMS.map((stream) => ({ stream, shard })));
+  const read = await Promise.all(lanes.map(({ stream, shard }) => store.readCursor(stream, shard)));
+  const states: StreamState[] = lanes.map(({ stream, shard }, i) => ({
+    stream,
+    shard,
+    cursor: read[i]!.cursor,
+    done: false,
+    limit: Math.min(configured, FIRST_BATCH_LIMIT),
+    prefetch: null,
+  }));
+  // The earliest read time: every later listing query runs after it.
+  const firstReadTime = read.reduce<Date | null>((t, r) => (t === null || r.readTime < t ? r.readTime : t), null);
   const horizon = horizonOf(firstReadTime ?? started, config.DUMPCATCHER_ROLLUP_LAG_SECONDS);
   let slowestBatchMs = 0;
   const timings = { listMs: 0, reduceMs: 0, commitMs: 0 };
   const since = (t: number) => performance.now() - t;
 
-  const runBatch = async (stream: RollupStream, state: StreamState): Promise<void> => {
+  const runBatch = async (state: StreamState): Promise<void> => {
+    const { stream, shard } = state;
     let t = performance.now();
     const limit = state.limit;
-    const raw = await (state.prefetch ?? store.listReports(stream, state.cursor, horizon, limit));
+    const raw = await (state.prefetch ?? store.listReports(stream, shard, state.cursor, horizon, limit));
     state.prefetch = null;
     timings.listMs += since(t);
     t = performance.now();
@@ -232,12 +309,13 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
     // A full batch, all of it applied, means more may follow: list it now, while this one commits.
     const whole = taken === raw.length;
     const upcoming = nextLimit(raw, configured, textBudget);
-    const prefetch = whole && raw.length === limit ? store.listReports(stream, next, horizon, upcoming) : null;
+    const prefetch = whole && raw.length === limit ? store.listReports(stream, shard, next, horizon, upcoming) : null;
     prefetch?.catch(() => undefined);
     timings.reduceMs += since(t);
     t = performance.now();
     const outcome = await store.commitBatch({
       stream,
+      shard,
       expected: state.cursor,
       next,
       paths,
@@ -248,7 +326,7 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
     summary.batches++;
     if (outcome === 'stale') {
       summary.stale++;
-      state.cursor = (await store.readCursor(stream)).cursor;
+      state.cursor = (await store.readCursor(stream, shard)).cursor;
       return;
     }
     state.cursor = next;
@@ -264,25 +342,23 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
   };
 
   let outOfTime = false;
-  while (!outOfTime && ROLLUP_STREAMS.some((s) => !states[s].done)) {
-    for (const stream of ROLLUP_STREAMS) {
-      const state = states[stream];
+  while (!outOfTime && states.some((s) => !s.done)) {
+    for (const state of states) {
       if (state.done) continue;
       if (clock().getTime() - started.getTime() + slowestBatchMs > budgetMs) {
         outOfTime = true;
         break;
       }
       const batchStart = clock().getTime();
-      await runBatch(stream, state);
+      await runBatch(state);
       slowestBatchMs = Math.max(slowestBatchMs, clock().getTime() - batchStart);
     }
   }
-  const after = store.counters();
   return {
     ...summary,
     issuesTouched: issues.size,
     statsTouched: stats.size,
-    caughtUp: ROLLUP_STREAMS.every((s) => states[s].done),
+    caughtUp: states.every((s) => s.done),
     horizon: horizon.toISOString(),
     durationMs: clock().getTime() - started.getTime(),
     timings: {
@@ -290,7 +366,5 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
       reduceMs: Math.round(timings.reduceMs),
       commitMs: Math.round(timings.commitMs),
     },
-    reads: after.reads - before.reads,
-    writes: after.writes - before.writes,
   };
 }

@@ -1,6 +1,7 @@
 import type { Auth } from 'firebase-admin/auth';
-import { FieldPath, FieldValue, type Firestore } from 'firebase-admin/firestore';
+import { FieldPath, type Firestore } from 'firebase-admin/firestore';
 import { z } from 'zod';
+import { memberRemoval } from '../shared/firestore';
 import { COLLECTIONS } from '../shared/paths';
 import type { AuthStanding, UserSweepStore } from './user-sweep';
 
@@ -43,7 +44,7 @@ export function createFirestoreUserSweepStore(db: Firestore, auth: Auth): UserSw
     async leaveProducts(uid, now) {
       const snap = await products.where('memberUids', 'array-contains', uid).get();
       const viewed = snap.docs.filter((d) => d.get('ownerUid') !== uid);
-      await Promise.all(viewed.map((d) => d.ref.update({ memberUids: FieldValue.arrayRemove(uid), updatedAt: now })));
+      await Promise.all(viewed.map((d) => d.ref.update(...memberRemoval(uid, now))));
       return viewed.length;
     },
 

@@ -1,5 +1,5 @@
 import { getApps, initializeApp, type App } from 'firebase-admin/app';
-import { getFirestore, Timestamp, type Firestore } from 'firebase-admin/firestore';
+import { FieldPath, FieldValue, getFirestore, Timestamp, type Firestore } from 'firebase-admin/firestore';
 
 let app: App | undefined;
 
@@ -70,4 +70,19 @@ export function parseStoredDoc<T>(
 /** A document's fields with their Timestamps as Dates. */
 export function fieldsWithDates(data: Record<string, unknown> | undefined): Record<string, unknown> {
   return withDates(data ?? {}) as Record<string, unknown>;
+}
+
+/**
+ * The `update()` arguments that take `uid` off a product: out of `memberUids`, its entry in
+ * `roles` gone (a uid is a field name only through FieldPath). For `ref.update(...memberRemoval(uid, now))`.
+ */
+export function memberRemoval(uid: string, now: Date): [FieldPath, FieldValue, FieldPath, FieldValue, FieldPath, Date] {
+  return [
+    new FieldPath('memberUids'),
+    FieldValue.arrayRemove(uid),
+    new FieldPath('roles', uid),
+    FieldValue.delete(),
+    new FieldPath('updatedAt'),
+    now,
+  ];
 }

@@ -9,6 +9,7 @@ export const COLLECTIONS = {
   sessions: 'sessions',
   issues: 'issues',
   issueRows: 'issueRows',
+  activity: 'activity',
   stats: 'stats',
   rollupState: 'rollupState',
   alerts: 'alerts',
@@ -27,8 +28,18 @@ export const COLLECTIONS = {
 /** How many index shards reports are spread over (see `reportShard`); the rollup reads them all. */
 export const INDEX_SHARDS = 8;
 
-/** Every shard number, for the rollup's `shard in [...]` query. */
+/** Every shard number, for the dashboard's `shard in [...]` query and a rollup run over all shards. */
 export const ALL_SHARDS: readonly number[] = Array.from({ length: INDEX_SHARDS }, (_, i) => i);
+
+/** Id of one shard's cursor for one rollup stream in `rollupState`, e.g. `crashes-shard-3`. */
+export function shardCursorId(stream: string, shard: number): string {
+  return `${stream}-shard-${shard}`;
+}
+
+/** Id of one shard's lease in `rollupState` (which run is working the shard, until when), e.g. `lease-shard-3`. */
+export function shardLeaseId(shard: number): string {
+  return `lease-shard-${shard}`;
+}
 
 /** Path of `products/{key}`. */
 export function productPath(productKey: string): string {

@@ -257,12 +257,18 @@ function createClientUnsafe(
 
   // ---- capture -------------------------------------------------------------------------
 
-  const enqueue = (path: ReportPath, body: CrashReport | UsageReport | SessionReport, durable: boolean): void => {
+  const enqueue = (
+    path: ReportPath,
+    body: CrashReport | UsageReport | SessionReport,
+    durable: boolean,
+    given?: string,
+  ): void => {
     if (mode === 'debug') {
       printDebugReport(runtime.writeStderr, path, body);
       return;
     }
     if (!queue) return;
+    const bodyJson = given ?? JSON.stringify(body);
     counter += 1;
     const createdAtMs = runtime.now();
     const entry: QueueEntry = {
@@ -273,7 +279,6 @@ function createClientUnsafe(
       createdAt: new Date(createdAtMs).toISOString(),
       body: body as unknown as Record<string, unknown>,
     };
-    const bodyJson = JSON.stringify(body);
     const outcome = queue.writeSync(entry, createdAtMs, durable, bodyJson);
     sender?.track(outcome.name, entry, bodyJson);
     // The bounds may have dropped older reports, or this one if it alone is over maxQueueBytes.
@@ -309,7 +314,7 @@ function createClientUnsafe(
       log('beforeSend returned something that is not a crash report; report dropped');
       return null;
     }
-    return fitBody(edited);
+    return edited;
   };
 
   /**
@@ -341,10 +346,12 @@ function createClientUnsafe(
       );
       return null;
     }
-    enqueue('/v1/crashes', report, fatal);
+    // Measured on the JSON the queue stores and the sender sends, after beforeSend.
+    const fitted = fitBody(report, JSON.stringify(report), log);
+    enqueue('/v1/crashes', fitted.report, fatal, fitted.json);
     if (fatal) limiter.persistNow();
     else limiter.persistSoon();
-    return report.reportId;
+    return fitted.report.reportId;
   };
 
   // ---- sessions (docs/sdks.md "Sessions") -----------------------------------------------

@@ -12,8 +12,11 @@ const MAX_TAG_VALUE_CHARS = 256;
 // The protocol allows 32 levels in the whole body; `extra` itself sits at level 2.
 const MAX_EXTRA_DEPTH = 24;
 const MAX_CHAIN = 16;
-/** Largest body we try to send; the ingest refuses more than 1 MiB. */
+/** Largest crash body the SDKs send (docs/sdks.md#size): the ingest refuses more than 1 MiB (1,048,576 bytes). */
 export const MAX_BODY_BYTES = 1_000_000;
+// The server's stored limit for a stack trace; a trace cut to fit keeps no more than it would store.
+const MAX_CUT_STACK_BYTES = 256 * 1024;
+const STACK_CUT_MARKER = '\n\u2026 [truncated by dumpcatcher: %d bytes omitted]';
 
 /** Cuts `text` to at most `maxBytes` of UTF-8 without splitting a character. */
 export function truncateUtf8(text: string, maxBytes: number): string {
@@ -243,54 +246,103 @@ export function buildCrashReport(
   }
   if (facts.installId !== undefined) report.installId = facts.installId;
   if (extras.breadcrumbs && extras.breadcrumbs.length > 0) report.breadcrumbs = extras.breadcrumbs;
-  return fitBody(report);
+  return report;
 }
 
-// An upper bound of the characters the breadcrumbs and source context add (quotes, keys and
-// punctuation counted generously), without serializing them; Infinity when a `beforeSend`
-// left something of another shape there, so that the body is measured for real.
-function addedChars(report: CrashReport): number {
-  let n = 0;
-  try {
-    for (const c of report.breadcrumbs ?? []) {
-      n += 64 + c.category.length + (c.message?.length ?? 0);
-      for (const key in c.data) {
-        const value = c.data[key];
-        // A number, boolean or null is at most 24 characters of JSON.
-        n += 8 + key.length + (typeof value === 'string' ? value.length : 24);
-      }
-    }
-    for (const l of report.exception.sourceContext ?? []) {
-      n += 32 + l.file.length + l.context.length;
-      for (const t of l.pre) n += 4 + t.length;
-      for (const t of l.post) n += 4 + t.length;
-    }
-  } catch {
-    return Infinity;
+/** A crash report and its JSON text, the exact text queued and sent. */
+export interface FittedBody {
+  report: CrashReport;
+  json: string;
+}
+
+// Every UTF-16 unit is at most three bytes of UTF-8, so a body of up to a third of the limit in
+// characters (nearly all of them) needs no count at all.
+function fits(json: string): boolean {
+  return json.length * 3 <= MAX_BODY_BYTES || Buffer.byteLength(json, 'utf8') <= MAX_BODY_BYTES;
+}
+
+const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+/**
+ * The longest head of `stack`, followed by the marker, whose JSON is at most `budget` bytes and
+ * whose UTF-8 is at most 256 KiB; null when not even the marker alone fits.
+ */
+export function cutStacktrace(stack: string, budget: number): string | null {
+  const total = utf8Bytes(stack);
+  const piece = (k: number): string => {
+    // Never split a surrogate pair.
+    const last = k > 0 ? stack.charCodeAt(k - 1) : 0;
+    const end = last >= 0xd800 && last <= 0xdbff ? k - 1 : k;
+    const head = stack.slice(0, end);
+    return `${head}${STACK_CUT_MARKER.replace('%d', String(total - utf8Bytes(head)))}`;
+  };
+  const ok = (k: number): boolean => {
+    const text = piece(k);
+    return utf8Bytes(text) <= MAX_CUT_STACK_BYTES && utf8Bytes(JSON.stringify(text)) <= budget;
+  };
+  if (!ok(0)) return null;
+  // Each unit is at least one byte, so no head longer than 256 Ki units fits.
+  let low = 0;
+  let high = Math.min(stack.length, MAX_CUT_STACK_BYTES);
+  while (low < high) {
+    const middle = Math.floor((low + high + 1) / 2);
+    if (ok(middle)) low = middle;
+    else high = middle - 1;
   }
-  return Number.isFinite(n) ? n : Infinity;
+  return piece(low);
 }
 
 /**
- * Drops `extra`, then the older half of the breadcrumbs (again and again), then the source
- * context, then shortens the stack trace, until the body fits the ingest's size limit.
+ * Makes a crash body fit MAX_BODY_BYTES (docs/sdks.md#size, test/vectors/fit-v1.json): while it is
+ * over, leaves out `extra`, then the older half of the breadcrumbs again and again, then the source
+ * context, then cuts the stack trace. `json` is `JSON.stringify(report)`; when it fits (nearly
+ * always) nothing else is serialised. The caller's objects are not changed. A body that still does
+ * not fit (a `beforeSend` put more than the limit elsewhere) is returned as it is.
  */
-export function fitBody(report: CrashReport): CrashReport {
-  // Fast path: without extra, under 100,000 chars of text cannot reach 1 MB even if JSON
-  // escaping made every char six (`\u0000`).
-  const text = report.exception.stacktrace.length + (report.exception.message?.length ?? 0) + addedChars(report);
-  if (report.extra === undefined && text < 100_000) return report;
-  const size = (): number => Buffer.byteLength(JSON.stringify(report), 'utf8');
-  if (size() <= MAX_BODY_BYTES) return report;
-  delete report.extra;
-  if (size() <= MAX_BODY_BYTES) return report;
-  while (Array.isArray(report.breadcrumbs) && report.breadcrumbs.length > 0) {
-    report.breadcrumbs = report.breadcrumbs.slice(Math.ceil(report.breadcrumbs.length / 2));
-    if (report.breadcrumbs.length === 0) delete report.breadcrumbs;
-    if (size() <= MAX_BODY_BYTES) return report;
+export function fitBody(report: CrashReport, json: string, log: (...args: unknown[]) => void): FittedBody {
+  if (fits(json)) return { report, json };
+  const id = report.reportId;
+  const out: CrashReport = { ...report, exception: { ...report.exception } };
+  let text = json;
+  const measure = (): boolean => {
+    text = JSON.stringify(out);
+    return fits(text);
+  };
+  const said = (what: string): void => log(`report ${id}: ${what} (now ${utf8Bytes(text)} bytes)`);
+  log(`report ${id} is ${utf8Bytes(json)} bytes, over the limit of ${MAX_BODY_BYTES}: making it fit`);
+  if (out.extra !== undefined) {
+    delete out.extra;
+    const done = measure();
+    said('extra left out');
+    if (done) return { report: out, json: text };
   }
-  delete report.exception.sourceContext;
-  if (size() <= MAX_BODY_BYTES) return report;
-  report.exception.stacktrace = truncateUtf8(report.exception.stacktrace, 256 * 1024);
-  return report;
+  if (Array.isArray(out.breadcrumbs) && out.breadcrumbs.length > 0) {
+    const had = out.breadcrumbs.length;
+    let crumbs = out.breadcrumbs;
+    let done = false;
+    while (crumbs.length > 0 && !done) {
+      crumbs = crumbs.slice(Math.ceil(crumbs.length / 2));
+      if (crumbs.length > 0) out.breadcrumbs = crumbs;
+      else delete out.breadcrumbs;
+      done = measure();
+    }
+    said(`kept the newest ${crumbs.length} of ${had} breadcrumbs`);
+    if (done) return { report: out, json: text };
+  }
+  if (out.exception.sourceContext !== undefined) {
+    delete out.exception.sourceContext;
+    const done = measure();
+    said('source context left out');
+    if (done) return { report: out, json: text };
+  }
+  const stack = out.exception.stacktrace;
+  const cut = cutStacktrace(stack, MAX_BODY_BYTES - (utf8Bytes(text) - utf8Bytes(JSON.stringify(stack))));
+  if (cut !== null) {
+    out.exception.stacktrace = cut;
+    measure();
+    said(`stack trace cut to ${utf8Bytes(cut)} bytes`);
+    return { report: out, json: text };
+  }
+  log(`report ${id} is still ${utf8Bytes(text)} bytes after every step; sent as it is`);
+  return { report: out, json: text };
 }

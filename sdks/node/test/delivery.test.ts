@@ -341,6 +341,49 @@ describe('delivery to the ingest', () => {
     });
   });
 
+  it('fits a crash with the 100 largest breadcrumbs and a big extra under the limit, after beforeSend, and it is accepted', async () => {
+    ingest = await startFakeIngest({ secret: SECRET, productKey: PRODUCT_KEY });
+    const runtime = testRuntime({ env: { ...testRuntime().env, NODE_DEBUG: 'dumpcatcher' } });
+    const seen: Array<{ extra: boolean; breadcrumbs: number }> = [];
+    const client = track(
+      createClient(
+        testOptions(ingest.url, dir, {
+          autoBreadcrumbs: false,
+          beforeSend: (report) => {
+            seen.push({ extra: report.extra !== undefined, breadcrumbs: report.breadcrumbs?.length ?? 0 });
+            return report;
+          },
+        }),
+        runtime,
+      ),
+    );
+    // The largest breadcrumbs the SDK keeps, of three-byte characters: about 1.9 MB of JSON.
+    for (let i = 0; i < 100; i += 1) {
+      const data = Object.fromEntries(
+        Array.from({ length: 20 }, (_, k) => [`k${String(k).padStart(2, '0')}`.padEnd(64, 'k'), '\u20ac'.repeat(256)]),
+      );
+      client.addBreadcrumb({ category: `crumb-${i}`, message: '\u20ac'.repeat(1024), data });
+    }
+    const id = client.captureException(new Error('too big to send whole'), {
+      extra: { dump: 'z'.repeat(1100 * 1024) },
+    });
+    expect(await client.flush(5000)).toBe(true);
+    expect(seen).toEqual([{ extra: true, breadcrumbs: 100 }]);
+    const [request] = ingest.requests;
+    // The fake ingest refuses more than 1 MiB (as sent or after gunzip) with 413, as the real one does.
+    expect(ingest.requests.map((r) => r.answeredStatus)).toEqual([202]);
+    const sent =
+      request?.headers['x-dumpcatcher-body-encoding'] === 'gzip' ? gunzipSync(request.rawBody) : request?.rawBody;
+    expect(sent?.length).toBeLessThanOrEqual(1_000_000);
+    const body = request?.body as { reportId?: string; extra?: unknown; breadcrumbs?: Array<{ category: string }> };
+    expect(body.reportId).toBe(id);
+    expect(body.extra).toBeUndefined();
+    expect(body.breadcrumbs?.map((b) => b.category)).toEqual(Array.from({ length: 50 }, (_, i) => `crumb-${50 + i}`));
+    const said = runtime.stderr.join('');
+    expect(said).toContain('extra left out');
+    expect(said).toContain('kept the newest 50 of 100 breadcrumbs');
+  });
+
   it("sends what an earlier run left, with that run's client id and counter, re-signed now", async () => {
     const port = await freePort();
     const first = track(

@@ -1,4 +1,4 @@
-import { buildCrashReport, errorType, formatStacktrace, toSafeJson } from '../src/report.ts';
+import { MAX_BODY_BYTES, buildCrashReport, errorType, fitBody, formatStacktrace, toSafeJson } from '../src/report.ts';
 import type { ReportFacts } from '../src/report.ts';
 import { createScrubber } from '../src/scrub.ts';
 
@@ -100,7 +100,7 @@ describe('buildCrashReport', () => {
     expect(report.exception.stacktrace.length).toBeGreaterThan(0);
   });
 
-  it('drops extra when the body would pass the 1 MiB limit', () => {
+  it('keeps a big extra for beforeSend to see; fitBody leaves it out afterwards, not touching the report', () => {
     const report = buildCrashReport(
       new Error('big'),
       { extra: { blob: 'y'.repeat(1_100_000) } },
@@ -109,8 +109,27 @@ describe('buildCrashReport', () => {
       'id',
       0,
     );
-    expect(report.extra).toBeUndefined();
-    expect(Buffer.byteLength(JSON.stringify(report))).toBeLessThan(1_000_000);
+    expect(report.extra).toEqual({ blob: 'y'.repeat(1_100_000) });
+    const lines: string[] = [];
+    const fitted = fitBody(report, JSON.stringify(report), (...args) => lines.push(args.join(' ')));
+    expect(fitted.report.extra).toBeUndefined();
+    expect(report.extra).toBeDefined();
+    expect(fitted.json).toBe(JSON.stringify(fitted.report));
+    expect(Buffer.byteLength(fitted.json)).toBeLessThanOrEqual(MAX_BODY_BYTES);
+    expect(lines).toEqual([
+      expect.stringMatching(/^report id is \d+ bytes, over the limit of 1000000: making it fit$/),
+      expect.stringMatching(/^report id: extra left out \(now \d+ bytes\)$/),
+    ]);
+  });
+
+  it('fitBody hands back the very report and JSON it was given when they fit', () => {
+    const report = buildCrashReport(new Error('small'), { extra: { a: 1 } }, facts, scrub, 'id', 0);
+    const json = JSON.stringify(report);
+    const fitted = fitBody(report, json, () => {
+      throw new Error('nothing to say');
+    });
+    expect(fitted.report).toBe(report);
+    expect(fitted.json).toBe(json);
   });
 });
 

@@ -7,6 +7,7 @@ import type { NoticeReason } from '../src/log.ts';
 import { createClient } from '../src/client.ts';
 import { createLimiter, localFingerprint } from '../src/limiter.ts';
 import { createQueue } from '../src/queue.ts';
+import { MAX_BODY_BYTES, fitBody } from '../src/report.ts';
 import { createScrubber } from '../src/scrub.ts';
 import { createSourceCache } from '../src/source-context.ts';
 import type { Transport } from '../src/transport.ts';
@@ -526,5 +527,110 @@ describe('source-context-v1.json', () => {
   it('an unreadable file gives no lines', () => {
     const cache = createSourceCache(createScrubber(vectors.context));
     expect(cache.linesAround(join(dir, 'no-such-file.js'), 1)).toBeNull();
+  });
+});
+
+interface FitParts {
+  stacktraceBytes: number;
+  stacktraceChar?: string;
+  messageChars?: number;
+  sourceContextEntries?: number;
+  extraBytes?: number;
+  breadcrumbs?: { count: number; messageChars?: number; dataValues?: number; dataChars?: number; char?: string };
+}
+
+interface FitVectors {
+  limitBytes: number;
+  maxStacktraceBytes: number;
+  marker: string;
+  base: CrashReport;
+  cases: Array<{
+    name: string;
+    report: FitParts;
+    expected: {
+      extra: boolean;
+      breadcrumbs: number;
+      sourceContext: boolean;
+      stacktrace: 'whole' | 'cut';
+      stacktraceBytes?: number;
+      fits: boolean;
+    };
+  }>;
+}
+
+/** The report a fit-v1.json case describes, built by the rules of the file's description. */
+function fitReport(base: CrashReport, parts: FitParts): CrashReport {
+  const report = JSON.parse(JSON.stringify(base)) as CrashReport;
+  const char = parts.stacktraceChar ?? 's';
+  report.exception.stacktrace = char.repeat(parts.stacktraceBytes / Buffer.byteLength(char));
+  if (parts.messageChars !== undefined) report.exception.message = 'm'.repeat(parts.messageChars);
+  for (let j = 0; j < (parts.sourceContextEntries ?? 0); j += 1) {
+    (report.exception.sourceContext ??= []).push({
+      file: `/app/src/file-${j}.js`,
+      line: j + 1,
+      pre: ['p'.repeat(200), 'p'.repeat(200)],
+      context: 'c'.repeat(200),
+      post: ['q'.repeat(200), 'q'.repeat(200)],
+    });
+  }
+  if (parts.extraBytes !== undefined) report.extra = { blob: 'e'.repeat(parts.extraBytes) };
+  const spec = parts.breadcrumbs;
+  if (spec && spec.count > 0) {
+    const c = spec.char ?? 'b';
+    report.breadcrumbs = Array.from({ length: spec.count }, (_, i) => ({
+      timestamp: report.occurredAt,
+      category: `crumb-${i}`,
+      level: 'info' as const,
+      ...(spec.messageChars ? { message: c.repeat(spec.messageChars) } : {}),
+      ...(spec.dataValues
+        ? {
+            data: Object.fromEntries(
+              Array.from({ length: spec.dataValues }, (_, k) => [`d${k}`, c.repeat(spec.dataChars ?? 0)]),
+            ),
+          }
+        : {}),
+    }));
+  }
+  return report;
+}
+
+describe('fit-v1.json', () => {
+  const vectors = load<FitVectors>('fit-v1.json');
+
+  it('uses the limit of the vectors', () => {
+    expect(MAX_BODY_BYTES).toBe(vectors.limitBytes);
+  });
+
+  it.each(rows(vectors.cases, 'fit-v1.json: cases'))('%s', (_name, c) => {
+    const report = fitReport(vectors.base, c.report);
+    const original = JSON.stringify(report);
+    const { report: fitted, json } = fitBody(report, original, () => {});
+    expect(JSON.stringify(report)).toBe(original); // the caller's report is not changed
+    expect(json).toBe(JSON.stringify(fitted));
+    expect(Buffer.byteLength(json) <= vectors.limitBytes).toBe(c.expected.fits);
+    expect(Object.keys(fitted).includes('extra')).toBe(c.expected.extra);
+    expect(Object.keys(fitted.exception).includes('sourceContext')).toBe(c.expected.sourceContext);
+    const count = c.report.breadcrumbs?.count ?? 0;
+    const kept = Array.from(
+      { length: c.expected.breadcrumbs },
+      (_, i) => `crumb-${count - c.expected.breadcrumbs + i}`,
+    );
+    expect((fitted.breadcrumbs ?? []).map((b) => b.category)).toEqual(kept);
+    if (c.expected.breadcrumbs === 0) expect(Object.keys(fitted)).not.toContain('breadcrumbs');
+    const trace = report.exception.stacktrace;
+    const cut = fitted.exception.stacktrace;
+    if (c.expected.stacktrace === 'whole') {
+      expect(cut).toBe(trace);
+      return;
+    }
+    const at = cut.lastIndexOf('\n\u2026 [truncated by dumpcatcher: ');
+    const head = cut.slice(0, at);
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(trace.startsWith(head) && head !== trace).toBe(true);
+    expect(cut.slice(at)).toBe(
+      vectors.marker.replace('%d', String(Buffer.byteLength(trace) - Buffer.byteLength(head))),
+    );
+    expect(Buffer.byteLength(cut)).toBe(c.expected.stacktraceBytes);
+    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(vectors.maxStacktraceBytes);
   });
 });

@@ -177,8 +177,13 @@ class IngestServer:
                     return status, {"error": {"code": "scripted"}}, extra, None
                 try:
                     text = gzip.decompress(raw) if encoding == "gzip" else raw
+                except OSError:
+                    return 400, {"error": {"code": "invalid_json"}}, {}, None
+                if len(text) > 1024 * 1024:  # the real ingest's limit after gunzip too
+                    return 413, {"error": {"code": "payload_too_large"}}, {}, None
+                try:
                     body = json.loads(text.decode("utf-8"))
-                except (ValueError, OSError):
+                except ValueError:
                     return 400, {"error": {"code": "invalid_json"}}, {}, None
                 if not isinstance(body, dict) or not isinstance(body.get("reportId"), str):
                     return 400, {"error": {"code": "invalid_body"}}, {}, body

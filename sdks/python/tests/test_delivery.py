@@ -277,15 +277,26 @@ class TestBackoffAndFlush:
         assert len(ingest.received) == 1
         assert len(report_files(queue_dir)) == 1
 
-    def test_an_extra_too_big_for_the_server_is_left_out_not_the_report(
-        self, make_client: Callable[..., Client], ingest: IngestServer
+    def test_a_crash_with_100_largest_breadcrumbs_and_a_big_extra_is_fitted_and_accepted(
+        self, make_client: Callable[..., Client], ingest: IngestServer, caplog: Any
     ) -> None:
+        caplog.set_level(logging.DEBUG, logger="dumpcatcher")
         client = make_client()
-        capture(client, extra={"dump": "z" * (1100 * 1024)})
+        # The largest breadcrumbs the SDK keeps, of three-byte characters: about 1.9 MB of JSON.
+        for i in range(100):
+            data = {("k%02d" % k).ljust(64, "k"): "\u20ac" * 256 for k in range(20)}
+            client.add_breadcrumb(category="crumb-%d" % i, message="\u20ac" * 1024, data=data)
+        report_id = capture(client, extra={"dump": "z" * (1100 * 1024)})
         assert client.flush(5)
-        [request] = ingest.delivered()
-        assert "extra" not in (request.body or {})
-        assert (request.body or {})["exception"]["type"] == "ValueError"
+        [request] = ingest.received
+        assert request.status == 202  # the fake ingest, like the real one, refuses over 1 MiB with 413
+        body = request.body or {}
+        assert len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")) <= 1_000_000
+        assert body["reportId"] == report_id
+        assert "extra" not in body
+        assert [c["category"] for c in body["breadcrumbs"]] == ["crumb-%d" % i for i in range(50, 100)]
+        assert "kept the newest 50 of 100 breadcrumbs" in caplog.text
+        assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 class TestAuthentication:

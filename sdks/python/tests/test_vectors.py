@@ -15,7 +15,8 @@ import dumpcatcher
 import dumpcatcher.log
 import dumpcatcher.scrub
 
-from dumpcatcher.disk_queue import Queue
+from dumpcatcher.body_fit import MAX_BODY_BYTES, fit_body
+from dumpcatcher.disk_queue import Queue, encode_body
 from dumpcatcher.limiter import Limiter, local_fingerprint
 from dumpcatcher.metrics import process_locale
 from dumpcatcher.options import Options, OptionsError
@@ -367,3 +368,61 @@ def test_source_context_vector(case: Dict[str, Any], tmp_path: Any) -> None:
     path.write_bytes(case["text"].encode("utf-8"))  # bytes: CRLF stays CRLF
     reader = SourceContext(Scrubber(context["secret"], home=context["homeDir"], user=context["userName"]))
     assert reader.lines_around(str(path), case["line"]) == case["expected"]
+
+
+FIT = _load("fit-v1.json")
+FIT_CASES = _cases(FIT["cases"], "fit-v1.json: cases")
+
+
+def _fit_report(parts: Dict[str, Any]) -> Dict[str, Any]:
+    """The report a fit-v1.json case describes, built by the rules of the file's description."""
+    report = json.loads(json.dumps(FIT["base"]))
+    exception = report["exception"]
+    char = parts.get("stacktraceChar", "s")
+    exception["stacktrace"] = char * (parts["stacktraceBytes"] // len(char.encode("utf-8")))
+    if "messageChars" in parts:
+        exception["message"] = "m" * parts["messageChars"]
+    for j in range(parts.get("sourceContextEntries", 0)):
+        entry = {"file": "/app/src/file-%d.js" % j, "line": j + 1, "pre": ["p" * 200] * 2, "context": "c" * 200}
+        exception.setdefault("sourceContext", []).append(dict(entry, post=["q" * 200] * 2))
+    if "extraBytes" in parts:
+        report["extra"] = {"blob": "e" * parts["extraBytes"]}
+    spec = parts.get("breadcrumbs")
+    if spec and spec["count"] > 0:
+        char = spec.get("char", "b")
+        report["breadcrumbs"] = []
+        for i in range(spec["count"]):
+            crumb: Dict[str, Any] = {"timestamp": report["occurredAt"], "category": "crumb-%d" % i, "level": "info"}
+            if spec.get("messageChars"):
+                crumb["message"] = char * spec["messageChars"]
+            if spec.get("dataValues"):
+                crumb["data"] = {"d%d" % k: char * spec["dataChars"] for k in range(spec["dataValues"])}
+            report["breadcrumbs"].append(crumb)
+    return report
+
+
+@pytest.mark.parametrize("case", FIT_CASES, ids=[c["name"] for c in FIT_CASES])
+def test_fit_vector(case: Dict[str, Any]) -> None:
+    assert FIT["limitBytes"] == MAX_BODY_BYTES
+    report = _fit_report(case["report"])
+    original = json.loads(json.dumps(report))
+    fitted, encoded = fit_body(report, encode_body(report))
+    assert report == original, "the caller's report is not changed"
+    assert encoded == encode_body(fitted)
+    expected = case["expected"]
+    assert (len(encoded) <= FIT["limitBytes"]) is expected["fits"]
+    assert ("extra" in fitted) is expected["extra"]
+    assert ("sourceContext" in fitted["exception"]) is expected["sourceContext"]
+    count = case["report"].get("breadcrumbs", {}).get("count", 0)
+    kept = [c["category"] for c in fitted.get("breadcrumbs", [])]
+    assert kept == ["crumb-%d" % i for i in range(count - expected["breadcrumbs"], count)]
+    assert "breadcrumbs" in fitted or expected["breadcrumbs"] == 0
+    trace = original["exception"]["stacktrace"]
+    cut = fitted["exception"]["stacktrace"]
+    if expected["stacktrace"] == "whole":
+        assert cut == trace
+        return
+    head, marker, omitted = cut.rpartition("\n\u2026 [truncated by dumpcatcher: ")
+    assert marker and trace.startswith(head) and head != trace
+    assert FIT["marker"] % (len(trace.encode("utf-8")) - len(head.encode("utf-8"))) == marker + omitted
+    assert len(cut.encode("utf-8")) == expected["stacktraceBytes"] <= FIT["maxStacktraceBytes"]

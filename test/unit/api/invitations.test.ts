@@ -9,7 +9,12 @@ import {
   revokeInvitation,
 } from '../../../functions/src/api/invitations';
 import { createProduct, getProduct } from '../../../functions/src/api/products';
-import { INVITATION_TTL_MS, InviteBodySchema, MAX_PENDING_INVITATIONS } from '../../../functions/src/api/schemas';
+import {
+  INVITATION_TTL_MS,
+  InvitationDocSchema,
+  InviteBodySchema,
+  MAX_PENDING_INVITATIONS,
+} from '../../../functions/src/api/schemas';
 import { createMemoryStore } from './memory-store';
 import type { Caller } from '../../../functions/src/api/access';
 import type { ApiDeps } from '../../../functions/src/api/deps';
@@ -51,12 +56,19 @@ async function invited(deps: ApiDeps, email = 'bob@example.com') {
 }
 
 describe('InviteBodySchema', () => {
-  it('normalises the address (trim, lower-case)', () => {
-    expect(InviteBodySchema.parse({ email: '  Bob@Example.COM ' })).toEqual({ email: 'bob@example.com' });
+  it('normalises the address (trim, lower-case) and invites a viewer when no role is named', () => {
+    expect(InviteBodySchema.parse({ email: '  Bob@Example.COM ' })).toEqual({
+      email: 'bob@example.com',
+      role: 'viewer',
+    });
+  });
+  it('keeps the role it names', () => {
+    expect(InviteBodySchema.parse({ email: 'bob@example.com', role: 'member' }).role).toBe('member');
   });
   it.each([
     ['not an address', { email: 'bob' }],
-    ['an extra field', { email: 'bob@example.com', role: 'owner' }],
+    ['the owner role', { email: 'bob@example.com', role: 'owner' }],
+    ['an extra field', { email: 'bob@example.com', admin: true }],
   ])('refuses %s', (_name, body) => {
     expect(InviteBodySchema.safeParse(body).success).toBe(false);
   });
@@ -81,7 +93,7 @@ describe('inviteMember', () => {
   it('answers the pending invitation again for the same address instead of a second one', async () => {
     const { deps, memory } = setup();
     const { productKey, invitation } = await invited(deps);
-    const again = await inviteMember(deps, owner, productKey, { email: 'bob@example.com' });
+    const again = await inviteMember(deps, owner, productKey, { email: 'bob@example.com', role: 'viewer' });
     expect(again).toEqual({ created: false, invitation });
     expect(memory.invitations.size).toBe(1);
   });
@@ -90,7 +102,7 @@ describe('inviteMember', () => {
     const { deps, advanceMs } = setup();
     const { productKey, invitation } = await invited(deps);
     advanceMs(INVITATION_TTL_MS);
-    const again = await inviteMember(deps, owner, productKey, { email: 'bob@example.com' });
+    const again = await inviteMember(deps, owner, productKey, { email: 'bob@example.com', role: 'viewer' });
     expect(again.created).toBe(true);
     expect(again.invitation.id).not.toBe(invitation.id);
   });
@@ -99,8 +111,10 @@ describe('inviteMember', () => {
     const { deps, memory } = setup();
     const { productKey } = await createProduct(deps, owner, { name: 'Shop' });
     for (let i = 0; i < MAX_PENDING_INVITATIONS; i++)
-      await inviteMember(deps, owner, productKey, { email: `p${i}@example.com` });
-    const err = await rejects(inviteMember(deps, owner, productKey, { email: 'one-too-many@example.com' }));
+      await inviteMember(deps, owner, productKey, { email: `p${i}@example.com`, role: 'viewer' });
+    const err = await rejects(
+      inviteMember(deps, owner, productKey, { email: 'one-too-many@example.com', role: 'viewer' }),
+    );
     expect([err.code, err.details]).toEqual(['conflict', { maxPendingInvitations: MAX_PENDING_INVITATIONS }]);
     expect(memory.invitations.size).toBe(MAX_PENDING_INVITATIONS);
   });
@@ -109,8 +123,30 @@ describe('inviteMember', () => {
     const { deps, memory } = setup();
     memory.users.set('owner', { email: 'owner@example.com', displayName: 'O', createdAt: T0, lastSeenAt: T0 });
     const { productKey } = await createProduct(deps, owner, { name: 'Shop' });
-    const err = await rejects(inviteMember(deps, owner, productKey, { email: 'owner@example.com' }));
+    const err = await rejects(inviteMember(deps, owner, productKey, { email: 'owner@example.com', role: 'viewer' }));
     expect([err.code, err.details]).toEqual(['conflict', { field: 'email', reason: 'already_member' }]);
+  });
+});
+
+describe('an invitation as a member', () => {
+  it('says its role to the invitee, who joins as a member', async () => {
+    const { deps } = setup();
+    const { productKey } = await createProduct(deps, owner, { name: 'Shop' });
+    const { invitation } = await inviteMember(deps, owner, productKey, { email: 'bob@example.com', role: 'member' });
+    expect(invitation.role).toBe('member');
+    expect((await listMyInvitations(deps, bob)).invitations.map((i) => i.role)).toEqual(['member']);
+    expect(await acceptInvitation(deps, bob, invitation.id)).toMatchObject({ role: 'member' });
+  });
+
+  it('reads a stored invitation without a role (sent before roles) as one for a viewer', () => {
+    const stored = {
+      productKey: 'pk_1',
+      email: 'bob@example.com',
+      invitedBy: { uid: 'owner', displayName: null },
+      createdAt: T0,
+      expiresAt: T0,
+    };
+    expect(InvitationDocSchema.parse(stored).role).toBe('viewer');
   });
 });
 
@@ -125,6 +161,7 @@ describe('the invitee', () => {
           productKey,
           productName: 'Shop',
           email: 'bob@example.com',
+          role: 'viewer',
           invitedBy: { displayName: 'OWNER' },
           createdAt: invitation.createdAt,
           expiresAt: invitation.expiresAt,
@@ -198,7 +235,7 @@ describe('the owner', () => {
     const { productKey, invitation } = await invited(deps);
     await acceptInvitation(deps, bob, invitation.id);
     expect((await rejects(listProductInvitations(deps, bob, productKey))).code).toBe('permission_denied');
-    expect((await rejects(inviteMember(deps, bob, productKey, { email: 'x@example.com' }))).code).toBe(
+    expect((await rejects(inviteMember(deps, bob, productKey, { email: 'x@example.com', role: 'viewer' }))).code).toBe(
       'permission_denied',
     );
   });

@@ -1,7 +1,7 @@
 /* The api's issue and stats routes (functions/src/api/issues.ts, stats.ts) over an in-memory store. */
-import { getIssue, listIssues, patchIssue } from '../../../functions/src/api/issues';
+import { commentOnIssue, getIssue, listIssueActivity, listIssues, patchIssue } from '../../../functions/src/api/issues';
 import { listCrashes } from '../../../functions/src/api/crashes';
-import type { ProductDoc } from '../../../functions/src/api/schemas';
+import type { ActivityDoc, ProductDoc } from '../../../functions/src/api/schemas';
 import { getStats, listDays, MAX_STATS_DAYS } from '../../../functions/src/api/stats';
 import type { ReportRecord } from '../../../functions/src/grouping/classify';
 import { mergeCrashStats, mergeIssue, reduceCrashes } from '../../../functions/src/rollup/aggregate';
@@ -31,7 +31,11 @@ function crash(n: number, at: string, clientId: string): ReportRecord<CrashDoc> 
 function storeWith(
   crashes: Array<ReportRecord<CrashDoc>>,
   position: RollupPosition | null = null,
-): InsightsStore & { issues: Map<string, IssueDoc>; stats: Map<string, unknown> } {
+): InsightsStore & {
+  issues: Map<string, IssueDoc>;
+  stats: Map<string, unknown>;
+  activity: Array<{ issueId: string; id: string; activity: ActivityDoc }>;
+} {
   const delta = reduceCrashes(crashes);
   const issues = new Map<string, IssueDoc>();
   for (const issue of delta.issues.values()) issues.set(issue.fingerprint, mergeIssue(null, issue, NOW));
@@ -40,17 +44,28 @@ function storeWith(
   const product: ProductDoc = {
     name: 'Shop',
     ownerUid: 'owner',
-    memberUids: ['owner', 'viewer'],
+    memberUids: ['owner', 'viewer', 'member'],
+    roles: { member: 'member' },
     createdAt: NOW,
     updatedAt: NOW,
     settings: { retentionDays: 90, rateLimitPerMinute: null },
   };
-  const crashDocs = new Map(crashes.map((c) => [c.id, { ...c.doc, extraJson: '{"a":1}' } as Record<string, unknown>]));
+  // Stored crashes carry their index shard; c1, c2… fall in shards 1, 2…
+  const crashDocs = new Map(
+    crashes.map((c, i) => [c.id, { ...c.doc, shard: (i + 1) % 8, extraJson: '{"a":1}' } as Record<string, unknown>]),
+  );
   const sortValue = (issue: IssueDoc, sort: IssueSort) =>
     sort === 'lastSeen' ? issue.lastSeen.getTime() : issue[sort];
+  const activity: Array<{ issueId: string; id: string; activity: ActivityDoc }> = [];
+  // Firestore's order: at descending, then id descending.
+  const byNewest = (a: { id: string; activity: ActivityDoc }, b: { id: string; activity: ActivityDoc }) =>
+    b.activity.at.getTime() - a.activity.at.getTime() || (a.id < b.id ? 1 : -1);
   return {
     issues,
     stats,
+    activity,
+    getUser: async (uid) =>
+      uid === 'member' ? { email: 'mia@example.com', displayName: 'Mia', createdAt: NOW, lastSeenAt: NOW } : null,
     getProduct: async (key) => (key === KEY ? product : null),
     // Firestore's order: sort value descending, then id descending; `after` excludes it and everything before.
     listIssues: async (_key, q) =>
@@ -70,13 +85,33 @@ function storeWith(
         .map(([id, issue]) => ({ id, issue })),
     getCrashes: async (_key, ids) =>
       ids.filter((id) => id !== 'c1').map((id) => ({ id, data: crashDocs.get(id) ?? { receivedAt: NOW } })),
-    updateIssueStatus: async (_key, id, decide) => {
+    updateIssue: async (_key, id, decide) => {
       const issue = issues.get(id);
       if (issue === undefined) return null;
-      const next = { ...issue, ...decide(issue) };
+      const { change, activity: added } = decide(issue);
+      const next = { ...issue, ...change };
       issues.set(id, next);
+      for (const entry of added) activity.push({ issueId: id, id: `a${activity.length + 10}`, activity: entry });
       return next;
     },
+    addActivity: async (_key, issueId, entry) => {
+      if (!issues.has(issueId)) return null;
+      const id = `a${activity.length + 10}`;
+      activity.push({ issueId, id, activity: entry });
+      return { id };
+    },
+    listActivity: async (_key, issueId, q) =>
+      activity
+        .filter((row) => row.issueId === issueId)
+        .sort(byNewest)
+        .filter(
+          (r) =>
+            q.after === null ||
+            r.activity.at.getTime() < q.after.atMs ||
+            (r.activity.at.getTime() === q.after.atMs && r.id < q.after.id),
+        )
+        .slice(0, q.limit)
+        .map(({ id, activity: entry }) => ({ id, activity: entry })),
     getStats: async (_key, ids) => new Map(ids.filter((id) => stats.has(id)).map((id) => [id, stats.get(id)])),
     listCrashes: async (_key, q) =>
       crashes
@@ -89,7 +124,8 @@ function storeWith(
             (r.receivedAtUs === q.after.receivedAtUs && r.id > q.after.id),
         )
         .slice(0, q.limit),
-    getRollupPosition: async () => position,
+    // Every shard's cursor at the same place.
+    getRollupPositions: async () => Array.from({ length: 8 }, () => position),
   };
 }
 
@@ -277,6 +313,172 @@ describe('issue routes', () => {
     expect(err).toBeInstanceOf(DumpcatcherError);
     expect([(err as DumpcatcherError).httpStatus, (err as DumpcatcherError).code]).toEqual([400, 'invalid_body']);
     expect(JSON.stringify((err as DumpcatcherError).details)).toContain(path);
+  });
+});
+
+describe('triage by a team', () => {
+  const crashes = [crash(1, '2026-11-20T10:00:00Z', 'a'), crash(2, '2026-11-21T10:00:00Z', 'a')];
+  const MEMBER: Caller = { uid: 'member', email: 'mia@example.com', displayName: 'Mia', signInProvider: 'google.com' };
+  const STRANGER = caller('mallory');
+
+  function setup() {
+    const store = storeWith(crashes);
+    const [id] = [...store.issues.keys()];
+    let now = NOW.getTime();
+    const deps = { store, clock: () => new Date((now += 1000)) };
+    const params = (body: unknown) => ({ productKey: KEY, issueId: id!, body });
+    const page = (query: Record<string, string>, who: Caller = VIEWER) =>
+      listIssueActivity(deps, { productKey: KEY, issueId: id!, query }, who);
+    return { store, id: id!, deps, params, page };
+  }
+
+  it('lets a member change the status and the assignee, recording each with who and when, newest first', async () => {
+    const { store, id, deps, params, page } = setup();
+    const resolved = await patchIssue(
+      deps,
+      params({ status: 'resolved', resolution: { kind: 'nextRelease' } }),
+      MEMBER,
+    );
+    expect(resolved).toMatchObject({ status: 'resolved', resolvedAfterVersion: '1.0' });
+    const assigned = await patchIssue(deps, params({ assignee: 'owner' }), MEMBER);
+    expect([assigned.status, assigned.assigneeUid]).toEqual(['resolved', 'owner']);
+    expect(store.issues.get(id)!.assigneeUid).toBe('owner');
+    const comment = await commentOnIssue(deps, params({ text: '  Fixed by #12  ' }), MEMBER);
+    expect(comment).toMatchObject({
+      kind: 'comment',
+      text: 'Fixed by #12',
+      by: { uid: 'member', email: 'mia@example.com' },
+    });
+    const mia = { uid: 'member', displayName: 'Mia', email: 'mia@example.com' };
+    expect((await page({})).activity).toEqual([
+      { id: comment.id, kind: 'comment', at: '2026-11-22T12:00:03.000Z', by: mia, text: 'Fixed by #12' },
+      {
+        id: expect.any(String),
+        kind: 'assign',
+        at: '2026-11-22T12:00:02.000Z',
+        by: mia,
+        assignee: { uid: 'owner', displayName: null, email: null },
+      },
+      {
+        id: expect.any(String),
+        kind: 'status',
+        at: '2026-11-22T12:00:01.000Z',
+        by: mia,
+        status: 'resolved',
+        resolution: { kind: 'nextRelease', afterVersion: '1.0' },
+        regressedInVersion: null,
+      },
+    ]);
+  });
+
+  it('records resolving in a version or now, ignoring and reopening, and the regression it replaces', async () => {
+    const { store, id, deps, params, page } = setup();
+    await patchIssue(deps, params({ status: 'resolved', resolution: { kind: 'inVersion', version: '2.0' } }), OWNER);
+    await patchIssue(deps, params({ status: 'resolved', resolvedInVersion: null }), OWNER);
+    await patchIssue(deps, params({ status: 'ignored' }), MEMBER);
+    // The rollup reopened it; the next change records that first, at the regression's own time.
+    const regressedAt = new Date('2026-11-22T12:00:03.500Z');
+    store.issues.set(id, {
+      ...store.issues.get(id)!,
+      status: 'regressed',
+      statusChangedAt: regressedAt,
+      regressedInVersion: '2.1',
+    });
+    await patchIssue(deps, params({ status: 'unresolved' }), MEMBER);
+    const entries = (await page({})).activity.map((a) =>
+      a.kind === 'status' ? [a.status, a.resolution, a.regressedInVersion, a.by?.uid ?? null, a.at] : a.kind,
+    );
+    expect(entries).toEqual([
+      ['unresolved', null, null, 'member', '2026-11-22T12:00:04.000Z'],
+      ['regressed', null, '2.1', null, regressedAt.toISOString()],
+      ['ignored', null, null, 'member', '2026-11-22T12:00:03.000Z'],
+      ['resolved', { kind: 'now' }, null, 'owner', '2026-11-22T12:00:02.000Z'],
+      ['resolved', { kind: 'inVersion', version: '2.0' }, null, 'owner', '2026-11-22T12:00:01.000Z'],
+    ]);
+  });
+
+  it('pages the activity with a cursor that only this issue accepts', async () => {
+    const { deps, params, page } = setup();
+    for (const text of ['one', 'two', 'three']) await commentOnIssue(deps, params({ text }), OWNER);
+    const first = await page({ limit: '2' });
+    expect(first.activity.map((a) => (a.kind === 'comment' ? a.text : a.kind))).toEqual(['three', 'two']);
+    const second = await page({ limit: '2', cursor: first.nextCursor! });
+    expect([second.activity.map((a) => (a.kind === 'comment' ? a.text : a.kind)), second.nextCursor]).toEqual([
+      ['one'],
+      null,
+    ]);
+    const other = 'e'.repeat(64);
+    expect(
+      await codeOf(
+        listIssueActivity(deps, { productKey: KEY, issueId: other, query: { cursor: first.nextCursor! } }, OWNER),
+      ),
+    ).toBe('400 invalid_argument');
+    expect(await codeOf(page({ limit: '101' }))).toBe('400 invalid_argument');
+  });
+
+  it('unassigns with null and records assigning the assignee it already has as nothing', async () => {
+    const { store, id, deps, params, page } = setup();
+    await patchIssue(deps, params({ assignee: 'member' }), OWNER);
+    await patchIssue(deps, params({ assignee: 'member' }), OWNER);
+    expect(await patchIssue(deps, params({ assignee: null }), MEMBER)).toMatchObject({ assigneeUid: null });
+    expect(store.issues.get(id)!.assigneeUid).toBeNull();
+    const assigns = (await page({})).activity.map((a) =>
+      a.kind === 'assign' ? (a.assignee?.displayName ?? null) : a.kind,
+    );
+    expect(assigns).toEqual([null, 'Mia']);
+  });
+
+  it.each([
+    ['someone without access', { assignee: 'mallory' }, 'assignee'],
+    ['a malformed uid', { assignee: 'a/b' }, 'assignee'],
+    ['no change at all', {}, 'status'],
+  ])('refuses to assign %s, naming %s', async (_name, body, path) => {
+    const { deps, params } = setup();
+    const err = await patchIssue(deps, params(body), OWNER).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DumpcatcherError);
+    expect((err as DumpcatcherError).code).toBe('invalid_body');
+    expect((err as DumpcatcherError).details).toMatchObject({ issues: [expect.objectContaining({ path })] });
+  });
+
+  it.each([
+    ['empty', { text: '   ' }, 'text'],
+    ['longer than 2,000 characters', { text: 'x'.repeat(2001) }, 'text'],
+    ['not text', { text: 12 }, 'text'],
+    ['with an extra field', { text: 'hi', by: 'owner' }, 'by'],
+  ])('refuses a comment %s, naming %s', async (_name, body, path) => {
+    const { deps, params } = setup();
+    const err = await commentOnIssue(deps, params(body), OWNER).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((err as DumpcatcherError).code).toBe('invalid_body');
+    expect((err as DumpcatcherError).details).toEqual({ issues: [expect.objectContaining({ path })] });
+  });
+
+  it('takes a comment of exactly 2,000 characters', async () => {
+    const { deps, params } = setup();
+    expect((await commentOnIssue(deps, params({ text: 'x'.repeat(2000) }), MEMBER)).kind).toBe('comment');
+  });
+
+  it('lets a viewer read the activity but not change, assign or comment; a stranger gets 404 everywhere', async () => {
+    const { deps, params, page } = setup();
+    expect(await codeOf(patchIssue(deps, params({ status: 'ignored' }), VIEWER))).toBe('403 permission_denied');
+    expect(await codeOf(patchIssue(deps, params({ assignee: 'viewer' }), VIEWER))).toBe('403 permission_denied');
+    expect(await codeOf(commentOnIssue(deps, params({ text: 'hi' }), VIEWER))).toBe('403 permission_denied');
+    expect(await codeOf(page({}))).toBe('ok');
+    expect(await codeOf(patchIssue(deps, params({ status: 'ignored' }), STRANGER))).toBe('404 not_found');
+    expect(await codeOf(commentOnIssue(deps, params({ text: 'hi' }), STRANGER))).toBe('404 not_found');
+    expect(await codeOf(page({}, STRANGER))).toBe('404 not_found');
+  });
+
+  it('answers 404 for the activity of, or a comment on, an issue that does not exist', async () => {
+    const { deps } = setup();
+    const missing = { productKey: KEY, issueId: 'f'.repeat(64) };
+    expect(await codeOf(listIssueActivity(deps, { ...missing, query: {} }, OWNER))).toBe('404 not_found');
+    expect(await codeOf(commentOnIssue(deps, { ...missing, body: { text: 'hi' } }, OWNER))).toBe('404 not_found');
   });
 });
 

@@ -67,6 +67,7 @@ export function createMemoryStore() {
       check(row === null ? null : structuredClone(row), product === null ? null : structuredClone(product));
       if (row === null || product === null) throw new Error('accept checked nothing');
       if (!product.memberUids.includes(uid)) product.memberUids.push(uid);
+      product.roles = { ...product.roles, [uid]: row.invitation.role };
       product.updatedAt = now;
       invitations.delete(id);
       writes.push(`accept ${id} ${uid}`);
@@ -101,8 +102,16 @@ export function createMemoryStore() {
       const p = products.get(key);
       if (p === undefined) throw missing();
       p.memberUids = p.memberUids.filter((m) => m !== uid);
+      if (p.roles !== undefined) delete p.roles[uid];
       p.updatedAt = now;
       writes.push(`remove ${key} ${uid}`);
+    },
+    async setMemberRole(key, uid, role, now) {
+      const p = products.get(key);
+      if (p === undefined) throw missing();
+      p.roles = { ...p.roles, [uid]: role };
+      p.updatedAt = now;
+      writes.push(`role ${key} ${uid} ${role}`);
     },
     async deleteProduct(key) {
       secrets.delete(key);

@@ -9,8 +9,10 @@ import {
   planRotation,
   removeMember,
   rotateSecret,
+  updateMemberRole,
   updateProduct,
 } from '../../../functions/src/api/products';
+import type { GrantedRole } from '../../../functions/src/api/schemas';
 import { createMemoryStore } from './memory-store';
 import type { Caller } from '../../../functions/src/api/access';
 import type { ApiDeps } from '../../../functions/src/api/deps';
@@ -38,9 +40,15 @@ const alice = caller('alice');
 const bob = caller('bob');
 const carol = caller('carol');
 
-/** Makes `viewer` a member the only way there is: the owner invites, the viewer accepts. */
-async function addViewer(deps: ApiDeps, owner: Caller, productKey: string, viewer: Caller): Promise<void> {
-  const { invitation } = await inviteMember(deps, owner, productKey, { email: viewer.email! });
+/** Gives `viewer` access the only way there is: the owner invites (as `role`), the viewer accepts. */
+async function addViewer(
+  deps: ApiDeps,
+  owner: Caller,
+  productKey: string,
+  viewer: Caller,
+  role: GrantedRole = 'viewer',
+): Promise<void> {
+  const { invitation } = await inviteMember(deps, owner, productKey, { email: viewer.email!, role });
   await acceptInvitation(deps, viewer, invitation.id);
 }
 
@@ -103,17 +111,21 @@ describe('owner-only operations', () => {
     ['updateProduct', (d, c, k) => updateProduct(d, c, k, { name: 'x' })],
     ['rotateSecret', (d, c, k) => rotateSecret(d, c, k, { overlapSeconds: 0 })],
     ['deleteProduct', (d, c, k) => deleteProduct(d, c, k)],
-    ['inviteMember', (d, c, k) => inviteMember(d, c, k, { email: 'dora@example.com' })],
+    ['inviteMember', (d, c, k) => inviteMember(d, c, k, { email: 'dora@example.com', role: 'viewer' })],
     ['listProductInvitations', (d, c, k) => listProductInvitations(d, c, k)],
     ['removeMember of someone else', (d, c, k) => removeMember(d, c, k, 'carol')],
+    ['updateMemberRole', (d, c, k) => updateMemberRole(d, c, k, 'carol', { role: 'member' })],
   ];
+  const asRoles = (['viewer', 'member'] as const).flatMap((role) =>
+    operations.map(([name, run]) => [name, role, run] as const),
+  );
 
-  it.each(operations)('%s refuses a viewer with permission_denied and writes nothing', async (_name, run) => {
+  it.each(asRoles)('%s refuses a %s with permission_denied and writes nothing', async (_name, role, run) => {
     const { deps, memory } = setup();
     const { productKey } = await createProduct(deps, alice, { name: 'shared' });
     memory.users.set('bob', { email: 'bob@example.com', displayName: 'Bob', createdAt: T0, lastSeenAt: T0 });
     memory.users.set('carol', { email: 'carol@example.com', displayName: 'Carol', createdAt: T0, lastSeenAt: T0 });
-    await addViewer(deps, alice, productKey, bob);
+    await addViewer(deps, alice, productKey, bob, role);
     await addViewer(deps, alice, productKey, carol);
     const writesBefore = memory.writes.length;
     const err = await rejects(run(deps, bob, productKey));
@@ -213,6 +225,49 @@ describe('members', () => {
     expect(await removeMember(deps, bob, productKey, 'bob')).toEqual({ productKey, uid: 'bob', left: true });
     expect(memory.products.get(productKey)?.memberUids).toEqual(['alice']);
     expect((await rejects(getProduct(deps, bob, productKey))).code).toBe('not_found');
+  });
+
+  it('gives the role the invitation names, lists it, and lets the owner change it', async () => {
+    const { deps, memory } = setup();
+    const { productKey } = await createProduct(deps, alice, { name: 'p' });
+    await addViewer(deps, alice, productKey, bob, 'member');
+    await addViewer(deps, alice, productKey, carol);
+    expect((await getProduct(deps, bob, productKey)).role).toBe('member');
+    const changed = await updateMemberRole(deps, alice, productKey, 'carol', { role: 'member' });
+    expect(changed.members.map((m) => [m.uid, m.role])).toEqual([
+      ['alice', 'owner'],
+      ['bob', 'member'],
+      ['carol', 'member'],
+    ]);
+    await updateMemberRole(deps, alice, productKey, 'bob', { role: 'viewer' });
+    expect(memory.products.get(productKey)?.roles).toEqual({ bob: 'viewer', carol: 'member' });
+    expect((await listProducts(deps, bob)).products.map((p) => p.role)).toEqual(['viewer']);
+  });
+
+  it("refuses changing the owner's role or that of someone without access", async () => {
+    const { deps } = setup();
+    const { productKey } = await createProduct(deps, alice, { name: 'p' });
+    expect((await rejects(updateMemberRole(deps, alice, productKey, 'alice', { role: 'viewer' }))).code).toBe(
+      'invalid_argument',
+    );
+    expect((await rejects(updateMemberRole(deps, alice, productKey, 'nobody', { role: 'member' }))).code).toBe(
+      'not_found',
+    );
+  });
+
+  it('reads someone who joined before roles existed (not in roles) as a viewer', async () => {
+    const { deps, memory } = setup();
+    const { productKey } = await createProduct(deps, alice, { name: 'p' });
+    memory.products.get(productKey)!.memberUids.push('bob');
+    expect((await getProduct(deps, bob, productKey)).role).toBe('viewer');
+  });
+
+  it('lets a member leave, and forgets their role', async () => {
+    const { deps, memory } = setup();
+    const { productKey } = await createProduct(deps, alice, { name: 'p' });
+    await addViewer(deps, alice, productKey, bob, 'member');
+    expect(await removeMember(deps, bob, productKey, 'bob')).toEqual({ productKey, uid: 'bob', left: true });
+    expect(memory.products.get(productKey)?.roles).toEqual({});
   });
 
   it('answers the owner removing a viewer with the product and its remaining members', async () => {

@@ -1,5 +1,11 @@
 import { createCloudTasksQueue } from '../../../functions/src/ingest/cloud-tasks';
-import { createRollupTrigger, rollupTaskFor, type RollupTask } from '../../../functions/src/ingest/rollup-trigger';
+import {
+  createRollupTrigger,
+  rollupTaskFor,
+  rollupTaskUrl,
+  FANOUT_AFTER_REPORTS,
+  type RollupTask,
+} from '../../../functions/src/ingest/rollup-trigger';
 import { RollupTriggerConfigSchema } from '../../../functions/src/ingest/trigger-config';
 import { RollupConfigSchema } from '../../../functions/src/rollup/config';
 
@@ -22,6 +28,18 @@ describe('rollupTaskFor', () => {
     expect(b.name).not.toBe(a.name);
     expect(b.name.slice(0, 8)).not.toBe(a.name.slice(0, 8));
     expect(b.windowStart - a.windowStart).toBe(5);
+  });
+
+  it('asks one run per window for each share of the shards when fanned out, each POSTing its shards', () => {
+    const fanned = { ...policy, fanout: 4 };
+    const tasks = [0, 1, 2, 3, 4, 5, 6, 7].map((shard) => rollupTaskFor(at('2026-12-07T03:00:01Z'), fanned, shard));
+    expect(new Set(tasks.map((t) => t.name)).size).toBe(4);
+    expect(tasks[5]).toEqual({ ...tasks[1], shards: [1, 5] });
+    expect(rollupTaskUrl('https://r.example/rollup', tasks[2]!)).toBe('https://r.example/rollup?shards=2,6');
+    // Not fanned out: one run, which still names its shards (a held one is answered 409 and asked again).
+    expect(rollupTaskUrl('https://r.example/rollup', rollupTaskFor(0, policy, 3))).toBe(
+      'https://r.example/rollup?shards=0,1,2,3,4,5,6,7',
+    );
   });
 
   it('keeps a task id Cloud Tasks accepts (letters, digits, hyphens, underscores; at most 500)', () => {
@@ -58,10 +76,29 @@ describe('createRollupTrigger', () => {
   it('asks once per window however many reports arrive in it', async () => {
     const h = harness();
     for (let i = 0; i < 1000; i++) {
-      await h.trigger.notify();
+      await h.trigger.notify(0);
       h.advance(10); // 1,000 reports over 10 s: two windows
     }
     expect(h.asked.length).toBe(2);
+  });
+
+  it('asks one run over every shard for a trickle, and one per shard its reports fall in after a busy window', async () => {
+    const asked: string[] = [];
+    let nowMs = at('2026-12-07T03:00:00.000Z');
+    const trigger = createRollupTrigger({
+      enqueue: async (task) => (asked.push(task.shards!.join(',')), 'created'),
+      policy: { ...policy, fanout: 8 },
+      clock: () => new Date(nowMs),
+      onError: () => undefined,
+    });
+    for (let i = 0; i < FANOUT_AFTER_REPORTS; i++) await trigger.notify(i % 8);
+    expect(asked).toEqual(['0,1,2,3,4,5,6,7']);
+    nowMs += 5_000; // the next window, after a busy one: fanned out
+    for (const shard of [3, 3, 5, 3, 5, 0]) await trigger.notify(shard);
+    expect(asked.slice(1)).toEqual(['3', '5', '0']);
+    nowMs += 5_000; // after 6 reports: one run again
+    await trigger.notify(4);
+    expect(asked.slice(4)).toEqual(['0,1,2,3,4,5,6,7']);
   });
 
   it('asks nothing when nothing arrives', () => {
@@ -72,8 +109,8 @@ describe('createRollupTrigger', () => {
 
   it('takes "exists" (another instance asked first) as success', async () => {
     const h = harness(async () => 'exists');
-    await h.trigger.notify();
-    await h.trigger.notify();
+    await h.trigger.notify(0);
+    await h.trigger.notify(0);
     expect([h.asked.length, h.errors]).toEqual([1, []]);
   });
 
@@ -81,11 +118,11 @@ describe('createRollupTrigger', () => {
     const h = harness(async () => {
       throw new Error('PERMISSION_DENIED');
     });
-    await expect(h.trigger.notify()).resolves.toBeUndefined();
-    await h.trigger.notify();
+    await expect(h.trigger.notify(0)).resolves.toBeUndefined();
+    await h.trigger.notify(0);
     expect(h.errors).toEqual([`${h.asked[0]}: PERMISSION_DENIED`]);
     h.advance(5000);
-    await h.trigger.notify();
+    await h.trigger.notify(0);
     expect(h.asked.length).toBe(2);
   });
 });
@@ -128,7 +165,8 @@ describe('createCloudTasksQueue', () => {
         name: `${queue}/tasks/${task.name}`,
         scheduleTime: '2026-12-07T03:00:08.000Z',
         httpRequest: {
-          url: rollupUrl,
+          // The run's shards in the query; the token's audience is the function's own URL.
+          url: `${rollupUrl}?shards=0,1,2,3,4,5,6,7`,
           httpMethod: 'POST',
           oidcToken: { serviceAccountEmail: INVOKER, audience: rollupUrl },
         },

@@ -192,6 +192,32 @@ describe('mergeIssue', () => {
     expect(next.recentCrashIds[0]).toBe(newest.id);
     expect(next.lastSeen).toEqual(new Date('2026-11-13T00:00:00Z'));
   });
+
+  it('keeps recent crashes newest first when another shard applies older crashes after newer ones', () => {
+    const at = (day: number) => `2026-11-${String(day).padStart(2, '0')}T00:00:00Z`;
+    const of = (day: number) => crash('java/checkout-1.2.0-checkout', { version: '1.2', at: at(day) });
+    const [d12, d13, d14, d15] = [of(12), of(13), of(14), of(15)];
+    // Shard A applies the 12th and the 15th; then shard B, which was behind, the 13th and the 14th.
+    let issue = mergeIssue(null, [...reduceCrashes([d12!, d15!]).issues.values()][0]!, NOW);
+    issue = mergeIssue(issue, [...reduceCrashes([d13!, d14!]).issues.values()][0]!, NOW);
+    expect(issue.recentCrashIds).toEqual([d15!.id, d14!.id, d13!.id, d12!.id]);
+    expect(issue.recentCrashTimes).toEqual([15, 14, 13, 12].map((d) => new Date(at(d))));
+  });
+});
+
+describe('an issue built by shards in either order', () => {
+  it("shows its earliest crash's title, culprit and top frame, whichever shard commits first", () => {
+    const early = crash('java/checkout-1.2.0-checkout', { version: '1.2', at: '2026-11-12T00:00:00Z' });
+    const late = crash('java/checkout-1.3.0-checkout', { version: '1.3', at: '2026-11-15T00:00:00Z' });
+    const delta = (c: typeof early) => [...reduceCrashes([c]).issues.values()][0]!;
+    const inOrder = mergeIssue(mergeIssue(null, delta(early), NOW), delta(late), NOW);
+    const lateFirst = mergeIssue(mergeIssue(null, delta(late), NOW), delta(early), NOW);
+    expect(inOrder.topFrame).not.toEqual(mergeIssue(null, delta(late), NOW).topFrame);
+    for (const field of ['title', 'culprit', 'topFrame'] as const) expect(lateFirst[field]).toEqual(inOrder[field]);
+    // Within one batch too, whatever order the shard listed them in.
+    const oneBatch = mergeIssue(null, [...reduceCrashes([late, early]).issues.values()][0]!, NOW);
+    expect(oneBatch.topFrame).toEqual(inOrder.topFrame);
+  });
 });
 
 describe('mergeCrashStats', () => {

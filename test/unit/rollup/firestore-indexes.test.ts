@@ -70,6 +70,7 @@ describe('firestore.indexes.json for the rollup', () => {
     ['issues', 'clientSketch'],
     ['issues', 'versions'],
     ['issues', 'recentCrashIds'],
+    ['issues', 'recentCrashTimes'],
     ['issues', 'releases'],
     ['stats', 'rows'],
     ['stats', 'total'],

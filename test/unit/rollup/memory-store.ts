@@ -1,12 +1,14 @@
 /* An in-memory RollupStore with the same contract as the Firestore adapter, for unit tests. */
 import type { RawReport, RollupStore } from '../../../functions/src/rollup/rollup';
-import type { Cursor, RollupStream } from '../../../functions/src/grouping/schemas';
+import type { Cursor, RollupStream, ShardLease } from '../../../functions/src/grouping/schemas';
 
 /** A memory store plus what tests inspect: the documents written and the reports listed. */
 export interface MemoryRollupStore extends RollupStore {
   docs: Map<string, unknown>;
   products: Set<string>;
-  cursors: Map<RollupStream, Cursor>;
+  /** Cursors by `{stream}-shard-{n}`. */
+  cursors: Map<string, Cursor>;
+  leases: Map<number, ShardLease>;
   addReport(stream: RollupStream, report: RawReport): void;
 }
 
@@ -18,6 +20,12 @@ function clone(value: unknown): unknown {
   if (value !== null && typeof value === 'object')
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clone(v)]));
   return value;
+}
+
+/** A report's index shard: its `shard` field, 0 when it has none. */
+function shardOf(report: RawReport): number {
+  const shard = (report.data as { shard?: unknown } | null)?.shard;
+  return typeof shard === 'number' ? shard : 0;
 }
 
 function after(a: RawReport, c: Cursor): boolean {
@@ -32,30 +40,33 @@ function after(a: RawReport, c: Cursor): boolean {
 export function createMemoryRollupStore(readTime: () => Date): MemoryRollupStore {
   const reports: Record<RollupStream, RawReport[]> = { crashes: [], usage: [], sessions: [] };
   const docs = new Map<string, unknown>();
-  const cursors = new Map<RollupStream, Cursor>();
+  const cursors = new Map<string, Cursor>();
+  const leases = new Map<number, ShardLease>();
+  const key = (stream: RollupStream, shard: number) => `${stream}-shard-${shard}`;
   const counts = { reads: 0, writes: 0 };
   const products = new Set<string>();
   return {
     docs,
     products,
     cursors,
+    leases,
     addReport(stream, report) {
       reports[stream].push(report);
       reports[stream].sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || (a.path < b.path ? -1 : 1));
     },
-    async readCursor(stream) {
+    async readCursor(stream, shard) {
       counts.reads++;
-      return { cursor: cursors.get(stream) ?? null, readTime: readTime() };
+      return { cursor: cursors.get(key(stream, shard)) ?? null, readTime: readTime() };
     },
-    async listReports(stream, cursor, horizon, limit) {
+    async listReports(stream, shard, cursor, horizon, limit) {
       const out = reports[stream]
-        .filter((r) => r.receivedAt <= horizon && (cursor === null || after(r, cursor)))
+        .filter((r) => shardOf(r) === shard && r.receivedAt <= horizon && (cursor === null || after(r, cursor)))
         .slice(0, limit);
       counts.reads += Math.max(1, out.length);
       return out;
     },
-    async commitBatch({ stream, expected, next, paths, plan }) {
-      const current = cursors.get(stream) ?? null;
+    async commitBatch({ stream, shard, expected, next, paths, plan }) {
+      const current = cursors.get(key(stream, shard)) ?? null;
       const same =
         current === null || expected === null
           ? current === expected
@@ -65,9 +76,20 @@ export function createMemoryRollupStore(readTime: () => Date): MemoryRollupStore
       counts.reads += 1 + paths.length;
       const writes = plan(snapshot, products);
       for (const [path, doc] of writes) docs.set(path, clone(doc));
-      cursors.set(stream, next);
+      cursors.set(key(stream, shard), next);
       counts.writes += writes.size + 1;
       return 'committed';
+    },
+    async claimShards(shards, holder, now, until) {
+      const claimed = shards.filter((shard) => {
+        const lease = leases.get(shard);
+        return lease === undefined || lease.until <= now || lease.holder === holder;
+      });
+      for (const shard of claimed) leases.set(shard, { holder, until });
+      return claimed;
+    },
+    async releaseShards(shards, holder) {
+      for (const shard of shards) if (leases.get(shard)?.holder === holder) leases.delete(shard);
     },
     counters: () => ({ ...counts }),
   };

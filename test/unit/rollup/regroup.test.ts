@@ -184,6 +184,32 @@ describe('runRegroup', () => {
     });
   });
 
+  it("interleaves the survivor's recent crashes with the readable issue's by receipt time, times kept beside them", async () => {
+    const early = [crash('2026-11-22T09:00:00Z', 'a'), crash('2026-11-22T11:00:00Z', 'b')];
+    const obfuscated = rolledUp(early);
+    const mappings = uploadedMapping();
+    await mappings.prepare([{ productKey: KEY, mapId: '7f3c2a1' }]);
+    // Crashes of the same build rolled up after the upload, retraced: the readable issue, last seen later.
+    const late = [crash('2026-11-22T10:00:00Z', 'c'), crash('2026-11-22T12:00:00Z', 'd')];
+    const readable = rolledUp(late, mappings.lookup);
+    expect(readable.id).not.toBe(obfuscated.id);
+    const docs = new Map<string, unknown>([
+      [obfuscated.path, obfuscated.issue],
+      [readable.path, readable.issue],
+    ]);
+    const { store, requests } = memoryStore(docs, [...early, ...late]);
+    requests.push({ productKey: KEY, mapId: '7f3c2a1', requestedAt: UPLOADED });
+    const now = new Date(UPLOADED.getTime() + 1000);
+    const summary = await runRegroup({ store, mappings, clock: () => now, deadline: new Date(now.getTime() + 9000) });
+    expect(summary.merged).toBe(1);
+    const newestFirst = [late[1]!, early[1]!, late[0]!, early[0]!];
+    expect(docs.get(readable.path)).toMatchObject({
+      count: 4,
+      recentCrashIds: newestFirst.map((c) => c.id),
+      recentCrashTimes: newestFirst.map((c) => c.doc.receivedAt),
+    });
+  });
+
   it('leaves an issue none of whose crashes is stored any more, and says so', async () => {
     const crashes = [crash('2026-11-22T10:00:00Z', 'a')];
     const obfuscated = rolledUp(crashes);
@@ -321,5 +347,19 @@ describe('daysOf', () => {
     const old = { ...issue, firstSeen: new Date('2026-01-01T00:00:00Z') };
     const days = daysOf(old, UPLOADED);
     expect([days.length, days[0], days[29]]).toEqual([30, '2026-10-24', '2026-11-22']);
+  });
+});
+
+describe('a crash retraced in the batch', () => {
+  it('opens its issue and counts its type stats under the readable class, not the obfuscated one', async () => {
+    const mappings = createMappingCache({ loadCompressed: async () => gzipSync(MAPPING) });
+    await mappings.prepare([{ productKey: KEY, mapId: '7f3c2a1' }]);
+    const delta = reduceClassified([
+      classifyCrash(crash('2026-11-22T13:00:00Z', 'install-r1'), undefined, mappings.lookup),
+    ]);
+    const [issue] = [...delta.issues.values()];
+    expect(issue!.type).toBe('com.acme.notes.data.MissingNoteException');
+    const types = [...delta.stats.values()].filter((d) => d.by === 'type').flatMap((d) => [...d.rows.keys()]);
+    expect(types).toEqual(['com.acme.notes.data.MissingNoteException', 'com.acme.notes.data.MissingNoteException']);
   });
 });

@@ -62,13 +62,28 @@ describe('runRollup', () => {
     expect(stats.total.count).toBe(50);
   });
 
+  it('works only the shards it leases: one another run holds is reported busy and left alone', async () => {
+    const store = seeded(10); // every report of shard 0
+    store.leases.set(0, { holder: 'another run', until: new Date(NOW.getTime() + 60_000) });
+    const held = await runRollup({ store, clock, config: config(500) });
+    expect(held).toMatchObject({ shards: [1, 2, 3, 4, 5, 6, 7], busy: [0], processed: 0, caughtUp: false });
+    expect(store.leases.get(0)?.holder).toBe('another run');
+    expect(store.leases.size).toBe(1); // its own leases given back
+    store.leases.clear();
+    expect(await runRollup({ store, clock, config: config(500), shards: [0] })).toMatchObject({
+      shards: [0],
+      busy: [],
+      processed: 10,
+    });
+  });
+
   it('leaves reports younger than the lag for the next run', async () => {
     const store = seeded(100); // received from 160 s to 61 s ago, a second apart
     const summary = await runRollup({ store, clock, config: { ...config(500), DUMPCATCHER_ROLLUP_LAG_SECONDS: 90 } });
     // Received more than 90 s before the read time: 160 s to 91 s ago (the one 90 s ago waits).
     expect(summary.processed).toBe(70);
     expect(summary.horizon).toBe(new Date(NOW.getTime() - 90_001).toISOString());
-    expect(store.cursors.get('crashes')?.processed).toBe(70);
+    expect(store.cursors.get('crashes-shard-0')?.processed).toBe(70);
   });
 
   it("takes its horizon from the database's read time, not from the function's clock", async () => {
@@ -87,7 +102,7 @@ describe('runRollup', () => {
     const config2 = { ...config(500), DUMPCATCHER_ROLLUP_LAG_SECONDS: 2 };
     const summary = await runRollup({ store, clock: () => new Date(NOW.getTime() + 3_600_000), config: config2 });
     expect(summary.processed).toBe(1);
-    expect(store.cursors.get('crashes')?.path).toBe(`products/${KEY}/crashes/early`);
+    expect(store.cursors.get('crashes-shard-0')?.path).toBe(`products/${KEY}/crashes/early`);
   });
 
   it('changes nothing when run again over the same window', async () => {
@@ -104,7 +119,7 @@ describe('runRollup', () => {
     await runRollup({ store: clean, clock, config: config(6) });
     const store = seeded(40);
     await expect(runRollup({ store: failingOnCommit(store, 3), clock, config: config(6) })).rejects.toThrow('injected');
-    expect(store.cursors.get('crashes')?.processed).toBe(6); // crashes batch 1 and usage batch 1 committed
+    expect(store.cursors.get('crashes-shard-0')?.processed).toBe(6); // crashes batch 1 and usage batch 1 committed
     const resumed = await runRollup({ store, clock, config: config(6) });
     expect(resumed.processed).toBe(34);
     // Same documents as a run that never failed, except for the time they were written.
@@ -223,9 +238,9 @@ describe('runRollup', () => {
     const limits: number[] = [];
     const listing: RollupStore = {
       ...store,
-      listReports: async (stream, after, horizon, limit) => {
-        if (stream === 'crashes') limits.push(limit);
-        return store.listReports(stream, after, horizon, limit);
+      listReports: async (stream, shard, after, horizon, limit) => {
+        if (stream === 'crashes' && shard === 0) limits.push(limit);
+        return store.listReports(stream, shard, after, horizon, limit);
       },
     };
     const summary = await runRollup({ store: listing, clock, config: config(500), batchTextBudgetBytes: 1_000_000 });

@@ -127,7 +127,10 @@ describe('planDeploy event-driven rollup (Cloud Tasks)', () => {
     expect(queue).toBeLessThan(deployIngest);
     expect(index(['tasks', 'queues', 'add-iam-policy-binding'])).toBeLessThan(deployIngest);
     expect(plan[queue]!.ifExists).toBe('update');
-    expect(plan[queue]!.argv).toContain('--max-concurrent-dispatches=1');
+    // One run per index shard at once: the rollup's parallel runs (docs/architecture.md).
+    expect(plan[queue]!.argv).toContain('--max-concurrent-dispatches=8');
+    const rollup = plan[index(['deploy', '--entry-point=rollup'])]!;
+    expect(rollup.argv).toEqual(expect.arrayContaining(['--max-instances=9', '--concurrency=1']));
   });
 
   it('beyond its Firestore role, lets the ingest enqueue on that queue only and name the invoker only', () => {

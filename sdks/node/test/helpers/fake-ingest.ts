@@ -4,6 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { verifySignature } from '../../../../functions/src/ingest/signing';
 
+// The ingest's limit, as sent and after gunzip (docs/protocol.md#limits).
+const MAX_BODY_BYTES = 1024 * 1024;
+
 /** One request as the fake ingest saw it. */
 export interface RecordedRequest {
   method: string;
@@ -84,11 +87,11 @@ export async function startFakeIngest(options: FakeIngestOptions): Promise<FakeI
       );
       const timestampSkewOk = Math.abs(Number(timestamp) - serverNow() / 1000) <= 300;
       let body: Record<string, unknown>;
+      let plainBytes = rawBody.length;
       try {
-        body = JSON.parse((encoding === 'gzip' ? gunzipSync(rawBody) : rawBody).toString('utf8')) as Record<
-          string,
-          unknown
-        >;
+        const plain = encoding === 'gzip' ? gunzipSync(rawBody) : rawBody;
+        plainBytes = plain.length;
+        body = JSON.parse(plain.toString('utf8')) as Record<string, unknown>;
       } catch {
         body = {};
       }
@@ -108,6 +111,11 @@ export async function startFakeIngest(options: FakeIngestOptions): Promise<FakeI
       const scripted = script.shift();
       if (scripted) {
         answer = scripted;
+      } else if (rawBody.length > MAX_BODY_BYTES || plainBytes > MAX_BODY_BYTES) {
+        answer = {
+          status: 413,
+          body: { error: { code: 'payload_too_large', details: { limitBytes: MAX_BODY_BYTES } } },
+        };
       } else if (!signatureValid || !timestampSkewOk || header(h, 'x-dumpcatcher-key') !== options.productKey) {
         answer = { status: 401, body: { error: { code: 'unauthenticated', message: 'unauthenticated' } } };
       } else {

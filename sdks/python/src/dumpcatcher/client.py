@@ -14,14 +14,15 @@ import weakref
 from typing import Any, Callable, Dict, Mapping, Optional
 
 from . import auto_breadcrumbs, log
+from .body_fit import fit_body
 from .breadcrumbs import Breadcrumbs
-from .disk_queue import Queue, rfc3339, write_file_atomic
+from .disk_queue import Queue, encode_body, rfc3339, write_file_atomic
 from .hooks import UncaughtHooks
 from .limiter import Limiter, local_fingerprint
 from .metrics import Collector, MetricContext, REGISTRY
 from .monitor import Monitor
 from .options import AUTO_BREADCRUMB_KINDS, Options
-from .report import body_size, crash_report, new_report_id, os_info, runtime_info
+from .report import crash_report, new_report_id, os_info, runtime_info
 from .scrub import Scrubber
 from .sender import RetryPolicy, Sender
 from .session_markers import SessionMarker
@@ -29,7 +30,6 @@ from .sessions import Owner, ReportPart, SessionBook, split_report
 from .source_context import SourceContext
 from .transport import Transport
 
-MAX_BODY_BYTES = 1024 * 1024
 INSTALL_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
@@ -365,15 +365,11 @@ class Client:
         """Print (debug) or write-then-wake; returns the reportId."""
         if path == "/v1/usage":
             body = self.scrubber.report(body)
-        # Without extra or a before_send edit a body stays far under 1 MiB (the trace is cut
-        # at 256 KiB), so only then is it worth serialising once more to measure it.
-        if "extra" in body or self.options.before_send is not None:
-            if body_size(body) > MAX_BODY_BYTES and "extra" in body:
-                body = dict(body)
-                body.pop("extra")  # the server would refuse the whole report with 413
-            if body_size(body) > MAX_BODY_BYTES:
-                log.report_dropped(str(body.get("reportId")), "body over 1 MiB")
-                return None
+        encoded: Optional[bytes] = None
+        if path == "/v1/crashes":
+            # Measured on the bytes the queue stores and the sender sends, so a body that fits
+            # (nearly every one) costs no serialisation of its own.
+            body, encoded = fit_body(body, encode_body(body))
         report_id = body.get("reportId")
         if self.options.debug:
             log.debug_report(path, json.dumps(body, ensure_ascii=False, indent=2))
@@ -384,7 +380,7 @@ class Client:
         with self._lock:
             self._counter += 1
             counter = self._counter
-        name = self.queue.write(path, self.client_id, counter, body, durable=durable)
+        name = self.queue.write(path, self.client_id, counter, body, durable=durable, encoded=encoded)
         log.report_enqueued(name)
         self.sender.wake()
         return report_id if isinstance(report_id, str) else None

@@ -99,24 +99,35 @@ class Queue:
         """Create the folder (raises OSError when it cannot)."""
         os.makedirs(self.directory, exist_ok=True)
 
-    def write(self, path: str, client_id: str, counter: int, body: Dict[str, Any], durable: bool = True) -> str:
+    def write(
+        self,
+        path: str,
+        client_id: str,
+        counter: int,
+        body: Dict[str, Any],
+        durable: bool = True,
+        encoded: Optional[bytes] = None,
+    ) -> str:
         """Store one report atomically and apply the bounds; returns its file name.
 
         ``durable`` fsyncs before the rename. That only guards against power loss or an OS crash
         (a dying process never loses what it wrote), and costs milliseconds, so the client asks
-        for it in the uncaught-exception hook and not for the app's own captures.
+        for it in the uncaught-exception hook and not for the app's own captures. ``encoded``, when
+        given, is ``encode_body(body)`` already made.
         """
         now = self._clock()
         name = "%d-%s-%d.json" % (int(now * 1000), client_id, counter)
-        record = {
-            "v": 1,
-            "path": path,
-            "clientId": client_id,
-            "counter": counter,
-            "createdAt": rfc3339(now),
-            "body": body,
-        }
-        data = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+        head = {"v": 1, "path": path, "clientId": client_id, "counter": counter, "createdAt": rfc3339(now)}
+        # The head's JSON with ,"body":<body> spliced in before its closing brace: the bytes
+        # json.dumps would make of the whole record, without serialising the body twice.
+        data = b"".join(
+            [
+                json.dumps(head, separators=(",", ":")).encode("utf-8")[:-1],
+                b',"body":',
+                encoded if encoded is not None else encode_body(body),
+                b"}",
+            ]
+        )
         final = os.path.join(self.directory, name)
         write_file_atomic(final, data, durable)
         self.prune()

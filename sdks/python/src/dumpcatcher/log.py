@@ -166,3 +166,18 @@ def debug_report(path: str, text: str) -> None:
         sys.stderr.write("[dumpcatcher] debug mode, not sent: POST %s\n%s\n" % (path, text))
     except Exception:  # noqa: BLE001
         pass
+
+
+def body_over_limit(report_id: str, size: int, limit: int) -> None:
+    """A crash body is over the size limit: what follows says what was left out to fit it."""
+    _emit(logging.DEBUG, "report %s is %d bytes, over the limit of %d: making it fit", report_id, size, limit)
+
+
+def body_part_left_out(report_id: str, what: str, size: int) -> None:
+    """One step of fitting a crash body under the size limit removed data (docs/sdks.md#size)."""
+    _emit(logging.DEBUG, "report %s: %s (now %d bytes)", report_id, what, size)
+
+
+def body_still_over_limit(report_id: str, size: int) -> None:
+    """Nothing the SDK may remove makes the body fit (a before_send made it so); it is sent as it is."""
+    _emit(logging.DEBUG, "report %s is still %d bytes after every step; sent as it is", report_id, size)

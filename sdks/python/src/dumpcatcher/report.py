@@ -1,6 +1,5 @@
 """Building crash and usage report bodies (docs/protocol.md#crash-report)."""
 
-import json
 import math
 import platform
 import re
@@ -255,10 +254,5 @@ def usage_report(
     if install_id:
         body["installId"] = install_id
     return body
-
-
-def body_size(body: Mapping[str, Any]) -> int:
-    """UTF-8 size of the body as it would be sent uncompressed."""
-    return len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 

@@ -448,8 +448,11 @@ public final class Client {
           return;
         }
       }
+      // Measured on the JSON the queue stores and the sender sends, after beforeSend.
+      BodyFit.Fitted fitted = BodyFit.fit(report, Json.write(report, 4096), log);
+      report = fitted.report;
       if (mode == Mode.DEBUG) {
-        printDebug("/v1/crashes", report);
+        printDebugJson("/v1/crashes", fitted.json);
         return;
       }
       @SuppressWarnings("unchecked")
@@ -465,7 +468,7 @@ public final class Client {
       }
       // Only the uncaught path syncs the file: docs/sdks.md lets a handled capture skip the fsync
       // (it guards against power loss, not against the process dying), which is most of its cost.
-      enqueue("/v1/crashes", report, now, dying);
+      enqueueJson("/v1/crashes", fitted.json, now, dying);
       // The process is about to die: the sender will not get to write the count.
       if (dying) limiter.persist(true);
     } catch (Throwable t) {
@@ -495,15 +498,23 @@ public final class Client {
   }
 
   private void enqueue(String path, Map<String, Object> body, long now, boolean durable) throws IOException {
-    QueuedReport queued = new QueuedReport(path, clientId, counter.incrementAndGet(), now, Json.write(body, 4096));
+    enqueueJson(path, Json.write(body, 4096), now, durable);
+  }
+
+  private void enqueueJson(String path, String bodyJson, long now, boolean durable) throws IOException {
+    QueuedReport queued = new QueuedReport(path, clientId, counter.incrementAndGet(), now, bodyJson);
     queue.write(queued, durable);
     sender.queueDropped(queue.enforceBoundsQuickly(now));
     sender.wake();
   }
 
   private void printDebug(String path, Map<String, Object> report) {
+    printDebugJson(path, Json.write(report));
+  }
+
+  private void printDebugJson(String path, String json) {
     try {
-      System.err.println("[dumpcatcher] debug: would POST " + path + " " + Json.write(report));
+      System.err.println("[dumpcatcher] debug: would POST " + path + " " + json);
     } catch (RuntimeException e) {
       // stderr is gone.
     }

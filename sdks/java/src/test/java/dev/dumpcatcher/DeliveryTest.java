@@ -395,4 +395,54 @@ class DeliveryTest {
     assertTrue(queueFiles(dir).isEmpty());
     assertTrue(ingest.received().isEmpty());
   }
+
+  @Test
+  void fitsACrashWithTheLargestBreadcrumbsAndABigExtraAfterBeforeSendAndItIsAccepted() throws Exception {
+    final List<String> seen = new java.util.ArrayList<>();
+    client = start(options(ingest.url(), dir).autoBreadcrumbs(false).beforeSend(report -> {
+      seen.add(report.containsKey("extra") + " " + ((List<?>) report.get("breadcrumbs")).size());
+      return report;
+    }).build());
+    // The largest breadcrumbs the SDK keeps, of three-byte characters: about 1.9 MB of JSON.
+    String euros = new String(new char[1024]).replace('\0', '\u20ac');
+    for (int i = 0; i < 100; i++) {
+      Map<String, Object> data = new java.util.LinkedHashMap<>();
+      for (int k = 0; k < 20; k++) data.put(String.format("k%02d%062d", k, 0), euros.substring(0, 256));
+      client.addBreadcrumb("crumb-" + i, euros, "info", data);
+    }
+    String dump = new String(new char[1100 * 1024]).replace('\0', 'z');
+    client.captureException(new IllegalStateException("too big to send whole"),
+        CaptureContext.builder().extra("dump", dump).build());
+    assertTrue(client.flush(5000));
+    assertEquals(java.util.Collections.singletonList("true 100"), seen, "beforeSend sees the whole report");
+    List<FakeIngest.Received> got = ingest.received();
+    assertEquals(1, got.size());
+    assertEquals(202, got.get(0).status, "the fake ingest, like the real one, refuses over 1 MiB with 413");
+    assertTrue(got.get(0).body.getBytes(StandardCharsets.UTF_8).length <= BodyFit.MAX_BODY_BYTES);
+    Map<String, Object> body = got.get(0).json();
+    assertFalse(body.containsKey("extra"));
+    List<String> categories = new java.util.ArrayList<>();
+    for (Object crumb : (List<?>) body.get("breadcrumbs")) categories.add((String) ((Map<?, ?>) crumb).get("category"));
+    List<String> newest = new java.util.ArrayList<>();
+    for (int i = 50; i < 100; i++) newest.add("crumb-" + i);
+    assertEquals(newest, categories);
+  }
+
+  @Test
+  void saysEachStepOfFittingOnTheDebugLog() {
+    Map<String, Object> report = new java.util.LinkedHashMap<>();
+    report.put("reportId", "r1");
+    Map<String, Object> exception = new java.util.LinkedHashMap<>();
+    exception.put("stacktrace", new String(new char[2_000_000]).replace('\0', 's'));
+    report.put("exception", java.util.Collections.unmodifiableMap(exception));
+    report.put("extra", java.util.Collections.singletonMap("a", "b"));
+    final Map<String, Object> given = java.util.Collections.unmodifiableMap(report);
+    final BodyFit.Fitted[] fitted = new BodyFit.Fitted[1];
+    String said = TestSupport.stderrOf(() -> fitted[0] = BodyFit.fit(given, Json.write(given), new DebugLog(true)));
+    assertEquals("[dumpcatcher] report r1 is 2000065 bytes, over the limit of 1000000: making it fit\n"
+        + "[dumpcatcher] report r1: extra left out (now 2000047 bytes)\n"
+        + "[dumpcatcher] report r1: stack trace cut to 262144 bytes (now 262192 bytes)\n",
+        said.replace(System.lineSeparator(), "\n"));
+    assertEquals(262192, fitted[0].json.getBytes(StandardCharsets.UTF_8).length);
+  }
 }

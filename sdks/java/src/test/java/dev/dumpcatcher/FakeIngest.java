@@ -25,11 +25,13 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * A real HTTP server on 127.0.0.1 that answers like the ingest: it verifies the v1 signature and
  * timestamp with its own HMAC code, stores each (client, counter) once, answers 200 duplicate for
- * a retry, and can be told to answer 500, 429 or 400 next.
+ * a retry, refuses a body over 1 MiB with 413, and can be told to answer 500, 429 or 400 next.
  */
 final class FakeIngest implements AutoCloseable {
   static final String KEY = "pk_test_0123456789";
   static final String SECRET = "s3cr3t-Value-For-Tests";
+  /** The ingest's limit, as sent and after gunzip (docs/protocol.md#limits): more is answered 413. */
+  static final int MAX_BODY_BYTES = 1024 * 1024;
 
   /** One request as the server saw it. */
   static final class Received {
@@ -124,7 +126,9 @@ final class FakeIngest implements AutoCloseable {
       boolean fresh = Math.abs(ts - System.currentTimeMillis() / 1000) <= 300;
       int status;
       Integer forced = script.pollFirst();
-      if (!valid || !fresh) {
+      if (raw.length > MAX_BODY_BYTES || plain.length > MAX_BODY_BYTES) {
+        status = 413;
+      } else if (!valid || !fresh) {
         status = 401;
       } else if (forced != null) {
         status = forced;

@@ -451,4 +451,103 @@ class VectorsTest {
       assertEquals(c.get("reports"), reports);
     }));
   }
+
+  private static String repeat(String s, long times) {
+    StringBuilder out = new StringBuilder((int) (s.length() * times));
+    for (long i = 0; i < times; i++) out.append(s);
+    return out.toString();
+  }
+
+  /** The report a fit-v1.json case describes, built by the rules of the file's description. */
+  private static Map<String, Object> fitReport(Map<String, Object> base, Map<String, Object> parts) {
+    @SuppressWarnings("unchecked")
+    Map<String, Object> report = (Map<String, Object>) Json.parse(Json.write(base));
+    Map<String, Object> exception = map(report.get("exception"));
+    String ch = parts.containsKey("stacktraceChar") ? (String) parts.get("stacktraceChar") : "s";
+    exception.put("stacktrace", repeat(ch, number(parts.get("stacktraceBytes")) / BodyFit.utf8Length(ch)));
+    if (parts.containsKey("messageChars")) exception.put("message", repeat("m", number(parts.get("messageChars"))));
+    long entries = parts.containsKey("sourceContextEntries") ? number(parts.get("sourceContextEntries")) : 0;
+    List<Object> lines = new ArrayList<>();
+    for (int j = 0; j < entries; j++) {
+      Map<String, Object> entry = new LinkedHashMap<>();
+      entry.put("file", "/app/src/file-" + j + ".js");
+      entry.put("line", (long) j + 1);
+      entry.put("pre", java.util.Arrays.asList(repeat("p", 200), repeat("p", 200)));
+      entry.put("context", repeat("c", 200));
+      entry.put("post", java.util.Arrays.asList(repeat("q", 200), repeat("q", 200)));
+      lines.add(entry);
+    }
+    if (!lines.isEmpty()) exception.put("sourceContext", lines);
+    if (parts.containsKey("extraBytes")) {
+      Map<String, Object> extra = new LinkedHashMap<>();
+      extra.put("blob", repeat("e", number(parts.get("extraBytes"))));
+      report.put("extra", extra);
+    }
+    if (parts.containsKey("breadcrumbs")) {
+      Map<String, Object> spec = map(parts.get("breadcrumbs"));
+      String c = spec.containsKey("char") ? (String) spec.get("char") : "b";
+      long messageChars = spec.containsKey("messageChars") ? number(spec.get("messageChars")) : 0;
+      long dataValues = spec.containsKey("dataValues") ? number(spec.get("dataValues")) : 0;
+      long dataChars = spec.containsKey("dataChars") ? number(spec.get("dataChars")) : 0;
+      List<Object> crumbs = new ArrayList<>();
+      for (int i = 0; i < number(spec.get("count")); i++) {
+        Map<String, Object> crumb = new LinkedHashMap<>();
+        crumb.put("timestamp", report.get("occurredAt"));
+        crumb.put("category", "crumb-" + i);
+        crumb.put("level", "info");
+        if (messageChars > 0) crumb.put("message", repeat(c, messageChars));
+        if (dataValues > 0) {
+          Map<String, Object> data = new LinkedHashMap<>();
+          for (int k = 0; k < dataValues; k++) data.put("d" + k, repeat(c, dataChars));
+          crumb.put("data", data);
+        }
+        crumbs.add(crumb);
+      }
+      if (!crumbs.isEmpty()) report.put("breadcrumbs", crumbs);
+    }
+    return report;
+  }
+
+  @TestFactory
+  Stream<DynamicTest> fit() throws IOException {
+    Map<String, Object> vectors = load("fit-v1.json");
+    long limit = number(vectors.get("limitBytes"));
+    assertEquals(limit, BodyFit.MAX_BODY_BYTES);
+    return cases(vectors).stream().map(c -> DynamicTest.dynamicTest((String) c.get("name"), () -> {
+      Map<String, Object> parts = map(c.get("report"));
+      Map<String, Object> expected = map(c.get("expected"));
+      Map<String, Object> report = fitReport(map(vectors.get("base")), parts);
+      String original = Json.write(report);
+      BodyFit.Fitted fitted = BodyFit.fit(report, original, new DebugLog(false));
+      assertEquals(original, Json.write(report), "the caller's report is not changed");
+      assertEquals(Json.write(fitted.report), fitted.json);
+      assertEquals(expected.get("fits"), fitted.json.getBytes(StandardCharsets.UTF_8).length <= limit);
+      assertEquals(expected.get("extra"), fitted.report.containsKey("extra"));
+      Map<String, Object> exception = map(fitted.report.get("exception"));
+      assertEquals(expected.get("sourceContext"), exception.containsKey("sourceContext"));
+      long count = parts.containsKey("breadcrumbs") ? number(map(parts.get("breadcrumbs")).get("count")) : 0;
+      long keep = number(expected.get("breadcrumbs"));
+      List<String> want = new ArrayList<>();
+      for (long i = count - keep; i < count; i++) want.add("crumb-" + i);
+      List<String> got = new ArrayList<>();
+      Object crumbs = fitted.report.get("breadcrumbs");
+      assertEquals(keep == 0, crumbs == null);
+      if (crumbs != null) for (Object crumb : (List<?>) crumbs) got.add((String) map(crumb).get("category"));
+      assertEquals(want, got);
+      String trace = (String) map(report.get("exception")).get("stacktrace");
+      String cut = (String) exception.get("stacktrace");
+      if ("whole".equals(expected.get("stacktrace"))) {
+        assertEquals(trace, cut);
+        return;
+      }
+      int at = cut.lastIndexOf("\n\u2026 [truncated by dumpcatcher: ");
+      assertTrue(at >= 0, "the marker ends the cut trace");
+      String head = cut.substring(0, at);
+      assertTrue(trace.startsWith(head) && !head.equals(trace));
+      int omitted = trace.getBytes(StandardCharsets.UTF_8).length - head.getBytes(StandardCharsets.UTF_8).length;
+      assertEquals(((String) vectors.get("marker")).replace("%d", String.valueOf(omitted)), cut.substring(at));
+      assertEquals(number(expected.get("stacktraceBytes")), cut.getBytes(StandardCharsets.UTF_8).length);
+      assertTrue(cut.getBytes(StandardCharsets.UTF_8).length <= number(vectors.get("maxStacktraceBytes")));
+    }));
+  }
 }
