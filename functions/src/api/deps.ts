@@ -126,6 +126,11 @@ export interface IssuePageQuery {
   after: { value: number; id: string } | null;
   /** Only issues whose `searchTokens` hold this token (grouping/search-tokens.ts); absent: all. */
   token?: string | undefined;
+  /**
+   * Query the list rows (`issueRows`, once the product's are complete) or the issue documents
+   * themselves (a product with issues the backfill has not given rows yet).
+   */
+  from: 'issueRows' | 'issues';
 }
 
 /** What the issue and stats routes read and write; the Firestore adapter is api/insights-store.ts. */

@@ -34,7 +34,7 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
       // the automatic single-field ones; a token, the ones beginning with searchTokens. The list
       // rows (issueRows) hold only what a row shows, filters on and sorts by, so each scanned
       // document is small (performance.md).
-      const issues = product(productKey).collection(COLLECTIONS.issueRows);
+      const issues = product(productKey).collection(COLLECTIONS[query.from]);
       let q: Query = query.token === undefined ? issues : issues.where('searchTokens', 'array-contains', query.token);
       if (query.status !== undefined) q = q.where('status', '==', query.status);
       q = q.orderBy(query.sort, 'desc').orderBy(FieldPath.documentId(), 'desc');
@@ -43,7 +43,13 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
         q = q.startAfter(value, issues.doc(query.after.id));
       }
       const snap = await q.limit(query.limit).get();
-      return snap.docs.map((d) => ({ id: d.id, issue: parseStoredDoc(IssueRowDocSchema, d.ref.path, d.data()) }));
+      return snap.docs.map((d) => ({
+        id: d.id,
+        issue:
+          query.from === 'issueRows'
+            ? parseStoredDoc(IssueRowDocSchema, d.ref.path, d.data())
+            : issueRowOf(parseIssue(d.ref.path, d.data())),
+      }));
     },
 
     async getUser(uid) {

@@ -16,6 +16,8 @@ const StateSchema = z.object({
 
 /** Firestore's code for a write whose precondition (the issue unchanged since read) failed. */
 const FAILED_PRECONDITION = 9;
+/** Firestore's code for an update of a document that does not exist. */
+const NOT_FOUND = 5;
 
 /** The search backfill's reads and writes on Firestore. */
 export function createFirestoreSearchBackfillStore(db: Firestore): SearchBackfillStore {
@@ -81,6 +83,14 @@ export function createFirestoreSearchBackfillStore(db: Firestore): SearchBackfil
       } catch (err) {
         if ((err as { code?: unknown }).code === FAILED_PRECONDITION) return false;
         throw err;
+      }
+    },
+
+    async markRowsComplete(productKey) {
+      try {
+        await products.doc(productKey).update({ issueRowsComplete: true });
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== NOT_FOUND) throw err;
       }
     },
   };

@@ -37,6 +37,8 @@ export interface SearchBackfillStore {
   listIssues(productKey: string, afterId: string | null, limit: number): Promise<BackfillIssue[]>;
   /** Sets the issue's tokens and its list row, unless the issue changed since it was read; false when it had. */
   writeTokens(productKey: string, issue: BackfillIssue, tokens: string[], row: IssueRowDoc): Promise<boolean>;
+  /** Records on the product that every issue of it has its list row (`issueRowsComplete`); a deleted product is passed. */
+  markRowsComplete(productKey: string): Promise<void>;
 }
 
 /** What one backfill step did; part of the rollup's answer. */
@@ -57,8 +59,10 @@ const sameTokens = (a: readonly string[] | undefined, b: readonly string[]) =>
  * and their list row (issueRows, written with the tokens; an issue without one gets it),
  * ISSUES_PER_BACKFILL at a time, product by product: words, type and versions from the issue,
  * the filter values it already had (or `env:production`, see storedTokens). An issue the rollup
- * writes meanwhile is skipped, since that write built its tokens. Once every issue was passed, a
- * step costs one read until the version changes.
+ * writes meanwhile is skipped, since that write built its tokens and its row. A product whose
+ * issues were all passed is marked complete: the listing then queries its rows (before, its
+ * issues, so none is left out). Once every issue was passed, a step costs one read until the
+ * version changes.
  */
 export async function backfillSearchTokens(store: SearchBackfillStore): Promise<SearchBackfillSummary> {
   const state = await store.readState();
@@ -85,6 +89,9 @@ export async function backfillSearchTokens(store: SearchBackfillStore): Promise<
     const last = issues[issues.length - 1];
     if (last !== undefined) after = { productKey, issueId: last.id };
     if (checked >= ISSUES_PER_BACKFILL) break;
+    // Fewer than asked: the product's last issue was passed, and every issue the rollup or
+    // regroup wrote meanwhile got its row with it.
+    await store.markRowsComplete(productKey);
     after = { productKey, issueId: '' };
     productKey = await store.nextProduct(productKey);
   }

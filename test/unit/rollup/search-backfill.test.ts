@@ -40,6 +40,8 @@ function memoryStore(products: Record<string, number>, changed = new Set<string>
   let state: SearchBackfillState | null = null;
   const rows = new Map<string, IssueRowDoc>();
   const counts = { reads: 0, writes: 0 };
+  /** Products marked complete, in the order they were. */
+  const complete: string[] = [];
   const store: SearchBackfillStore = {
     readState: async () => (counts.reads++, state),
     writeState: async (s) => {
@@ -60,8 +62,13 @@ function memoryStore(products: Record<string, number>, changed = new Set<string>
       rows.set(`${key}/${issue.id}`, listRow);
       return true;
     },
+    markRowsComplete: async (key) => {
+      // Only once each of the product's issues has its row.
+      expect((issues.get(key) ?? []).filter((i) => !i.hasRow && !changed.has(`${key}/${i.id}`))).toEqual([]);
+      complete.push(key);
+    },
   };
-  return { store, issues, rows, counts, state: () => state };
+  return { store, issues, rows, counts, complete, state: () => state };
 }
 
 describe('backfillSearchTokens', () => {
@@ -69,8 +76,11 @@ describe('backfillSearchTokens', () => {
     const m = memoryStore({ pk_a: ISSUES_PER_BACKFILL - 10, pk_b: 30, pk_c: 5 });
     const first = await backfillSearchTokens(m.store);
     expect(first).toEqual({ checked: ISSUES_PER_BACKFILL, written: ISSUES_PER_BACKFILL, done: false });
+    // pk_a was passed to its end; pk_b only in part, so its listing still reads its issues.
+    expect(m.complete).toEqual(['pk_a']);
     const second = await backfillSearchTokens(m.store);
     expect(second).toEqual({ checked: 25, written: 25, done: true });
+    expect(m.complete).toEqual(['pk_a', 'pk_b', 'pk_c']);
     for (const rows of m.issues.values()) {
       for (const row of rows)
         expect(row.searchTokens).toEqual(expect.arrayContaining(['checkout', 'env:production', 'v:1.0']));
