@@ -6,14 +6,17 @@
  * time). Prints the time from navigation to the first page of rows on screen, the api call's
  * own latency, the same for searched and filtered lists (`q`, `env`, `version`: a page of
  * matches and the next page), the time from a crash's 202 to the crash on an open overview,
- * and the first page's shipped bytes, with the load average beside. Options (env):
- * BENCH_ISSUES (10000), BENCH_RUNS (7).
+ * and the first page's shipped bytes, with the load average beside. The baseline, in the same
+ * run: a second product with the same issues stored as before list rows (no rows, not marked
+ * complete), whose unfiltered lists query the issue documents. Options (env): BENCH_ISSUES
+ * (10000), BENCH_RUNS (7), BENCH_SEARCH (1; 0 leaves out the searched lists, minutes each on
+ * the emulator at 10,000 issues).
  */
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { getApps, initializeApp } from 'firebase-admin/app';
-import { getFirestore, Timestamp, type Firestore } from 'firebase-admin/firestore';
+import { FieldValue, getFirestore, Timestamp, type Firestore } from 'firebase-admin/firestore';
 import {
   addHash,
   createSketch,
@@ -33,6 +36,7 @@ import { ROOT, startStack } from './lib/stack';
 
 const ISSUES = Number(process.env.BENCH_ISSUES ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const SEARCH = process.env.BENCH_SEARCH !== '0';
 const DAYS = 14;
 const OWNER = 'bench-owner@example.com';
 const LIVE_CRASHES = 10;
@@ -83,7 +87,8 @@ function sketchOf(n: number, precision: number): Buffer {
   return encodeSketch(sketch);
 }
 
-async function seedIssues(db: Firestore, productKey: string): Promise<void> {
+/** Seeds the issues, each with its list row unless `rows` is false (issues stored before rows were kept). */
+async function seedIssues(db: Firestore, productKey: string, rows: boolean): Promise<void> {
   const now = Date.now();
   const writer = db.bulkWriter();
   const small = sketchOf(3, ISSUE_PRECISION);
@@ -128,6 +133,7 @@ async function seedIssues(db: Firestore, productKey: string): Promise<void> {
     };
     void writer.create(db.doc(`products/${productKey}/issues/${id}`), issue);
     // Its list row, as the rollup writes it with the issue (the listing queries these).
+    if (!rows) continue;
     const { title, type, culprit, firstSeen, lastSeen: seen, clients, status, resolvedInVersion, lastVersion } = issue;
     void writer.create(db.doc(`products/${productKey}/issueRows/${id}`), {
       title,
@@ -222,8 +228,12 @@ async function main(): Promise<void> {
     const owner = await signInWithGoogle(stack.authEmulatorHost, { email: OWNER, name: 'Bench Owner' });
     const { productKey, secret } = await seedProduct(db, { name: 'Ten thousand issues', ownerUid: owner.localId });
     const seedStarted = Date.now();
-    await seedIssues(db, productKey);
-    console.log(`Seeded ${ISSUES} issues in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s.`);
+    await seedIssues(db, productKey, true);
+    // The baseline: the same issues in a product from before rows, listed from its issue documents.
+    const baseline = await seedProduct(db, { name: 'Before list rows', ownerUid: owner.localId });
+    await db.doc(`products/${baseline.productKey}`).update({ issueRowsComplete: FieldValue.delete() });
+    await seedIssues(db, baseline.productKey, false);
+    console.log(`Seeded ${ISSUES} issues twice in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s.`);
 
     await buildDashboard({ quiet: true });
     const weight = measureFirstPage();
@@ -247,18 +257,24 @@ async function main(): Promise<void> {
     );
     console.log(`load average before: ${load()}`);
     console.log('list                               | to rows on screen p50 / p90 | api call p50 / p90 | rows');
-    const lists: Array<[string, string]> = [
-      ['sort=lastSeen', 'sort=lastSeen'],
-      ['sort=count', 'sort=count'],
-      ['sort=clients', 'sort=clients'],
-      ['q=checkout', 'q=checkout'],
-      ['q=checkout, production', 'q=checkout&env=production'],
-      ['q=checkout, production, 2.3.0', 'q=checkout&env=production&version=2.3.0'],
-      ['  … its next page', 'q=checkout&env=production&version=2.3.0'],
+    const lists: Array<[string, string, string]> = [
+      ['sort=lastSeen', productKey, 'sort=lastSeen'],
+      ['  baseline: issue documents', baseline.productKey, 'sort=lastSeen'],
+      ['sort=count', productKey, 'sort=count'],
+      ['  baseline: issue documents', baseline.productKey, 'sort=count'],
+      ['sort=clients', productKey, 'sort=clients'],
+      ['  baseline: issue documents', baseline.productKey, 'sort=clients'],
     ];
-    for (const [name, query] of lists) {
+    if (SEARCH)
+      lists.push(
+        ['q=checkout', productKey, 'q=checkout'],
+        ['q=checkout, production', productKey, 'q=checkout&env=production'],
+        ['q=checkout, production, 2.3.0', productKey, 'q=checkout&env=production&version=2.3.0'],
+        ['  … its next page', productKey, 'q=checkout&env=production&version=2.3.0'],
+      );
+    for (const [name, key, query] of lists) {
       const next = name.includes('next page');
-      const { screen, apiMs, rows } = await timeList(context, `${dashboard.url}/p/${productKey}/issues?${query}`, next);
+      const { screen, apiMs, rows } = await timeList(context, `${dashboard.url}/p/${key}/issues?${query}`, next);
       console.log(
         `${name.padEnd(34)} | ${median(screen)} ms / ${p90(screen)} ms${' '.repeat(12)}| ${median(apiMs).toFixed(0)} ms / ${p90(apiMs).toFixed(0)} ms | ${median(rows)} rows`,
       );
