@@ -25,8 +25,8 @@ import {
   ROW_PRECISION,
   ISSUE_PRECISION,
 } from '../functions/src/grouping/sketch';
-import { buildSearchTokens, createFacetSets, addCrashFacets } from '../functions/src/grouping/search-tokens';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { issueText, tokensOf } from './lib/bench-issues';
 import { chromiumPath } from '../test/browser/browser';
 import { newClientId, sampleCrash, sendSigned } from './lib/client';
 import { buildDashboard, measureFirstPage, serveDashboard } from './lib/dashboard';
@@ -54,32 +54,6 @@ const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
-
-/**
- * What the seeded issues say, for the searched lists: every 10th is a checkout issue, every 4th
- * from staging (the rest production), every 3rd also seen on 2.3.0, every 7th labelled pay.
- */
-function issueText(i: number) {
-  const checkout = i % 10 === 0;
-  return {
-    title: checkout
-      ? `CheckoutError: payment declined for order ${i}`
-      : `TypeError: cannot read properties of undefined (reading 'item${i}')`,
-    type: checkout ? 'CheckoutError' : 'TypeError',
-    culprit: checkout ? 'CheckoutService.priceOf' : `src/cart/line-${i % 400}.ts in renderItem`,
-    versions: i % 3 === 0 ? ['1.4.0', '2.3.0'] : ['1.4.0', '1.4.1'],
-    environment: i % 4 === 0 ? 'staging' : 'production',
-    label: i % 7 === 0 ? 'pay' : undefined,
-  };
-}
-
-/** The search tokens the rollup would have written for seeded issue `i`. */
-function tokensOf(i: number): string[] {
-  const text = issueText(i);
-  const facets = createFacetSets();
-  addCrashFacets(facets, { environment: text.environment, label: text.label, app: { name: 'shop' } });
-  return buildSearchTokens(text, [], facets);
-}
 
 function sketchOf(n: number, precision: number): Buffer {
   const sketch = createSketch(precision);

@@ -10,12 +10,8 @@ import { loadavg } from 'node:os';
 import { initializeApp } from 'firebase-admin/app';
 import { FieldPath, getFirestore, Timestamp, type Firestore, type Query } from 'firebase-admin/firestore';
 import { addHash, createSketch, encodeSketch, hashClient, ISSUE_PRECISION } from '../functions/src/grouping/sketch';
-import {
-  buildSearchTokens,
-  createFacetSets,
-  addCrashFacets,
-  searchWords,
-} from '../functions/src/grouping/search-tokens';
+import { searchWords } from '../functions/src/grouping/search-tokens';
+import { issueText, tokensOf } from './lib/bench-issues';
 
 const N = Number(process.env.N ?? 2000);
 const REPS = Number(process.env.REPS ?? 3);
@@ -23,25 +19,6 @@ const SHAPES = (process.env.SHAPES ?? 'full,slim,slimfew,bare').split(',');
 const CONTAINS = process.env.CONTAINS !== '0';
 const DAYS = 14;
 
-function issueText(i: number) {
-  const checkout = i % 10 === 0;
-  return {
-    title: checkout
-      ? `CheckoutError: payment declined for order ${i}`
-      : `TypeError: cannot read properties of undefined (reading 'item${i}')`,
-    type: checkout ? 'CheckoutError' : 'TypeError',
-    culprit: checkout ? 'CheckoutService.priceOf' : `src/cart/line-${i % 400}.ts in renderItem`,
-    versions: i % 3 === 0 ? ['1.4.0', '2.3.0'] : ['1.4.0', '1.4.1'],
-    environment: i % 4 === 0 ? 'staging' : 'production',
-    label: i % 7 === 0 ? 'pay' : undefined,
-  };
-}
-function tokensOf(i: number): string[] {
-  const text = issueText(i);
-  const f = createFacetSets();
-  addCrashFacets(f, { environment: text.environment, label: text.label, app: { name: 'shop' } });
-  return buildSearchTokens(text, [], f);
-}
 function fewTokensOf(i: number): string[] {
   // whole words + prefixes of 3..8
   const t = issueText(i);
