@@ -117,8 +117,9 @@ export function createRollupHandler(options: {
         options.sweepUsers === undefined || query.shards !== undefined ? undefined : await options.sweepUsers();
       // One backfill step per run asked for shard 0 that no other run held: runs over other
       // shards in parallel would repeat the same step from the same saved place.
+      const askedForZero = query.shards?.includes(0) ?? true;
       const searchBackfill =
-        options.backfillSearch === undefined || !(query.shards ?? [0]).includes(0) || summary.busy.includes(0)
+        options.backfillSearch === undefined || !askedForZero || summary.busy.includes(0)
           ? undefined
           : await options.backfillSearch();
       const alerts = options.deliverAlerts === undefined ? undefined : { before: retried, after: delivered };

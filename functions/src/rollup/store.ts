@@ -62,7 +62,7 @@ const COMMIT_TURN_MAX_WAIT_MS = 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What a cursor document of before holds once its shard's cursor moved to the stream's shard cursors document. */
-export interface MovedCursor {
+interface MovedCursor {
   movedTo: string;
 }
 
