@@ -3,6 +3,7 @@ import { computeFingerprint } from '../../functions/src/grouping/fingerprint';
 import { RollupConfigSchema } from '../../functions/src/rollup/config';
 import { createRollupHandler } from '../../functions/src/rollup/handler';
 import { createFirestoreRollupStore } from '../../functions/src/rollup/store';
+import { createFirestoreInsightsStore } from '../../functions/src/api/insights-store';
 import { ALL_SHARDS } from '../../functions/src/shared/paths';
 import { backlogCrash, seedBacklog, storedReport } from '../../scripts/lib/backlog';
 import { seedProduct } from '../../scripts/lib/seed';
@@ -277,6 +278,14 @@ describe('a deployment from before shard cursors', () => {
       }
       expect(moved.size).toBeGreaterThan(1);
       for (const [shard, cursor] of moved) await state.doc(`crashes-shard-${shard}`).set(cursor);
+      // Until a run carries them over, the api's crash view reads where each shard stands from them.
+      const positions = () => createFirestoreInsightsStore(db).getRollupPositions();
+      expect(await positions()).toEqual(
+        ALL_SHARDS.map((shard) => {
+          const cursor = moved.get(shard);
+          return cursor === undefined ? null : { receivedAt: cursor.receivedAt, path: cursor.path };
+        }),
+      );
       const runs = await rollup.untilCaughtUp();
       expect(runs.reduce((n, run) => n + run.processed, 0)).toBe(50);
       // Each shard's count goes on from the one it had: every report of the shard, once.
@@ -287,6 +296,11 @@ describe('a deployment from before shard cursors', () => {
         ofShard.set(shard, (ofShard.get(shard) ?? 0) + 1);
       }
       for (const [shard, count] of ofShard) expect([shard, cursors[String(shard)]?.processed]).toEqual([shard, count]);
+      // And then from the cursors document: each shard's last report.
+      const last = new Map(reports.map(({ path, doc }) => [(doc as { shard: number }).shard, path]));
+      expect((await positions()).map((position) => position?.path ?? null)).toEqual(
+        ALL_SHARDS.map((shard) => last.get(shard) ?? null),
+      );
       // A run of the previous version still under way finds no cursor it could resume from.
       for (const shard of moved.keys())
         expect((await state.doc(`crashes-shard-${shard}`).get()).data()).toEqual({
