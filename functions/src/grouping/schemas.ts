@@ -213,6 +213,17 @@ export const CursorSchema = z.object({
 /** A stream's cursor. */
 export type Cursor = z.infer<typeof CursorSchema>;
 
+/**
+ * `rollupState/{stream}-shards`: every index shard's cursor of one stream, by shard number
+ * (`"0"` to `"7"`); null for a shard nothing was applied from yet. A batch's transaction
+ * rewrites its own shard's field; the commit turn already keeps those transactions one at a time.
+ */
+export const ShardCursorsSchema = z.object({
+  shards: z.record(z.string().regex(/^\d+$/), CursorSchema.nullable()),
+});
+/** A stream's shard cursors document. */
+export type ShardCursors = z.infer<typeof ShardCursorsSchema>;
+
 /** `rollupState/lease-shard-{n}`: the run working an index shard, until when (see rollup/rollup.ts). */
 export const ShardLeaseSchema = z.object({
   holder: z.string().min(1),
