@@ -37,10 +37,6 @@ function LiveCrashes(props: { productKey: string; env: string | undefined; onArr
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let regroup: ReturnType<typeof setTimeout> | undefined;
-    // Another environment: its own newest crashes, from the start.
-    cursor.current = null;
-    setCrashes(null);
-    setFresh(new Set());
     const poll = async () => {
       if (!document.hidden) {
         try {
@@ -338,7 +334,8 @@ export function OverviewPage(props: { route: Extract<Route, { page: 'overview' }
           />
         </section>
       )}
-      <LiveCrashes productKey={key} env={env} onArrived={onArrived} />
+      {/* Keyed by environment: another one starts a fresh feed, never showing the last one's crashes under its heading. */}
+      <LiveCrashes key={env ?? ''} productKey={key} env={env} onArrived={onArrived} />
       {unresolved && regressed && (
         <div class="grid2">
           <IssueList
