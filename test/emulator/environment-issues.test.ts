@@ -6,7 +6,7 @@
  * installs, and the feed lists only its crashes.
  */
 import { fixtureIssueId } from '../unit/rollup/reports';
-import { callApi, productWithViewer, rollUpToTheEnd, sdkInstall } from './api-client';
+import { callApi, productWithViewer, rollUpToTheEnd, sdkInstall, viewerGet } from './api-client';
 import { testDb } from './helpers';
 
 const ISSUE_A = 'python/checkout-1.3.0-checkout';
@@ -21,11 +21,7 @@ describe('issues per environment through the releases routes and the crash feed'
   const day = new Date().toISOString().slice(0, 10);
   const range = `from=${day}&to=${day}`;
   let s: Awaited<ReturnType<typeof productWithViewer>>;
-  const get = async (path: string) => {
-    const res = await callApi(s.viewer.token, 'GET', `${s.base}${path}`);
-    expect([path, res.status]).toEqual([path, 200]);
-    return res.json;
-  };
+  const get = (path: string) => viewerGet(s, path);
   const release = async (version: string, env = '') =>
     (await get(`/releases/${version}?${range}${env}`)) as unknown as ReleaseDetail;
   const rows = (issues: IssueRow[]) => issues.map((i) => [i.id, i.releaseCrashes, i.releaseInstalls]);
