@@ -126,4 +126,16 @@ describe('issues per environment through the releases routes and the crash feed'
       'environment',
     ]);
   });
+
+  it('stores an environment with dots as one name, and one Firestore reserves (__x__) in the totals only', async () => {
+    const other = await productWithViewer();
+    await sdkInstall(other.productKey, other.secret, 'install-dots', 'eu.west-1').crash(ISSUE_A, '1.0.0');
+    await sdkInstall(other.productKey, other.secret, 'install-reserved', '__x__').crash(ISSUE_A, '1.0.0');
+    await rollUpToTheEnd();
+    const issue = await testDb().doc(`products/${other.productKey}/issues/${A}`).get();
+    expect(issue.get('count')).toBe(2);
+    expect(Object.keys(issue.get('environments') as object)).toEqual(['eu.west-1']);
+    const top = (await viewerGet(other, `/releases/1.0.0?${range}&environment=eu.west-1`)) as unknown as ReleaseDetail;
+    expect(rows(top.topIssues)).toEqual([[A, 1, 1]]);
+  });
 });

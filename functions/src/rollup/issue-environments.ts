@@ -23,13 +23,17 @@ export type EnvironmentDelta = IssueEnvironment;
 /** What a batch adds to one release of one issue, per environment: crashes and installs (ROW_PRECISION). */
 export type ReleaseEnvironmentsDelta = Map<string, { count: number; sketch: Sketch }>;
 
-/** Counts one crash of an issue in its environment and release. */
+/** Field names Firestore reserves (`__name__`…): an environment so named is counted in the totals only. */
+const RESERVED_FIELD = /^__.*__$/;
+
+/** Counts one crash of an issue in its environment and release (not one whose name Firestore reserves as a field). */
 export function countCrashEnvironment(
   environments: Map<string, EnvironmentDelta>,
   releases: Map<string, ReleaseEnvironmentsDelta>,
   crash: { environment: string; version: string; receivedAt: Date; hash: number },
 ): void {
   const { environment, version, receivedAt } = crash;
+  if (RESERVED_FIELD.test(environment)) return;
   const seen = environments.get(environment);
   if (seen === undefined) environments.set(environment, { count: 1, firstSeen: receivedAt, firstVersion: version });
   else {

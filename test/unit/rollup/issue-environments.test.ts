@@ -76,6 +76,13 @@ describe('mergeIssue: environments', () => {
     expect(Object.keys(issue.releases![0]!.environments ?? {})).toEqual(names.slice().sort());
   });
 
+  it('counts an environment whose name Firestore reserves as a field (__x__) in the totals only', () => {
+    const issue = mergeIssue(null, onlyIssue([A, { ...B, environment: '__x__' }]), NOW);
+    expect(Object.keys(issue.environments ?? {})).toEqual(['production']);
+    expect(Object.keys(issue.releases?.find((r) => r.version === '2.0.0')?.environments ?? {})).toEqual([]);
+    expect(issue.count).toBe(2);
+  });
+
   it('reads an issue stored before environments were counted apart as all production, and merges onto that', () => {
     const legacy = mergeIssue(null, onlyIssue([A]), NOW) as IssueDoc;
     const installs = createSketch(ISSUE_PRECISION);
