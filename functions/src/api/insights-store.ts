@@ -116,7 +116,9 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
       // receivedAt is indexed only behind the shard (write-rate limit, see data-model.md); `in`
       // merges the 8 shard ranges in the backend, so an empty poll is billed as one read.
       const crashes = product(productKey).collection(COLLECTIONS.crashes);
-      let q = crashes
+      // One environment: the composite index (environment, shard, receivedAt DESC).
+      const scoped = query.environment === undefined ? crashes : crashes.where('environment', '==', query.environment);
+      let q = scoped
         .where('shard', 'in', ALL_SHARDS)
         .orderBy('receivedAt', 'desc')
         .orderBy(FieldPath.documentId(), 'desc');
