@@ -185,8 +185,8 @@ export const api = {
     call<ActivityPage>('GET', `${p(key)}/issues/${encodeURIComponent(id)}/activity${q({ limit, cursor })}`),
   commentOnIssue: (key: string, id: string, text: string) =>
     call<ActivityEntry>('POST', `${p(key)}/issues/${encodeURIComponent(id)}/comments`, { text }),
-  latestCrashes: (key: string, after: string | null, limit = 20) =>
-    call<CrashFeed>('GET', `${p(key)}/crashes${q({ limit, after })}`),
+  latestCrashes: (key: string, after: string | null, environment?: string, limit = 20) =>
+    call<CrashFeed>('GET', `${p(key)}/crashes${q({ limit, after, environment })}`),
   // `environment` filters to one environment; undefined answers every environment together.
   crashStats: (
     key: string,

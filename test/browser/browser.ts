@@ -89,6 +89,34 @@ export async function signedInSession(
   return { page: s.page, blocked: s.blocked, close: () => s.context.close() };
 }
 
+/** A session a suite keeps, to check at the end that it reached nothing off the machine, and to close. */
+export interface KeptSession {
+  blocked: string[];
+  close(): Promise<void>;
+}
+
+/** A phone held upright: the width the small-screen tests hold every page to. */
+export const PHONE = { width: 390, height: 844 } as const;
+
+/** A session of viewport `size`, signed in as `email` unless null, kept in `kept`; its page. */
+export async function sizedSession(
+  browser: Browser,
+  kept: KeptSession[],
+  email: string | null,
+  size: { width: number; height: number },
+): Promise<Page> {
+  const s = await newSession(browser);
+  kept.push({ blocked: s.blocked, close: () => s.context.close() });
+  await s.page.setViewportSize(size);
+  if (email !== null) await signIn(s.page, email);
+  return s.page;
+}
+
+/** A phone-sized session (PHONE), signed in as `email` unless null, kept in `kept`; its page. */
+export function phone(browser: Browser, kept: KeptSession[], email: string | null): Promise<Page> {
+  return sizedSession(browser, kept, email, PHONE);
+}
+
 /** How a page keeps to a narrow screen: the document's width, and each element that reaches past the viewport. */
 export interface ScreenFit {
   scrollWidth: number;
@@ -201,4 +229,16 @@ export function screenshotDir(): string {
 /** Saves a full-page screenshot named after the page. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(screenshotDir(), `${name}.png`), fullPage: true });
+}
+
+/**
+ * What the page as it is now breaks on a phone (PHONE), each naming `what`: elements past its
+ * width (screenFit), a document wider than it, and axe-core's serious findings; `[]` when nothing.
+ */
+export async function phoneMisfits(page: Page, what: string): Promise<string[]> {
+  const { scrollWidth, outside } = await screenFit(page);
+  const found = outside.map((p) => `${what}: ${p}`);
+  if (scrollWidth !== PHONE.width) found.push(`${what}: the document is ${scrollWidth} px wide`);
+  for (const v of await seriousA11yViolations(page)) found.push(`${what}: ${v}`);
+  return found;
 }

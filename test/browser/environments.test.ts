@@ -2,10 +2,11 @@
  * The environment picker (Chromium on the test stack): real signed crash, usage and sessions
  * reports in production (from an SDK that names no environment) and staging, the real rollup,
  * then the dashboard: picking staging shows staging's figures only on every page, the choice is
- * in the URL and survives a reload, a shared link with env= applies it, and the product
- * remembers it until "All environments" is picked again.
+ * in the URL and survives a reload, a shared link with env= applies it, the product remembers
+ * it until "All environments" is picked again, and a release's issues are the environment's.
  */
 import type { Browser, Page } from 'playwright-core';
+import { fixtureIssueId } from '../unit/rollup/reports';
 import { hourString, productWithViewer, rollUpToTheEnd, sdkInstall } from '../emulator/api-client';
 import { dashboardUrl, launchBrowser, newSession, screenshot, seriousA11yViolations, signIn } from './browser';
 
@@ -46,6 +47,8 @@ beforeAll(async () => {
     await p.usage('2.3.0', { runs: 1 });
   }
   await staging[0]!.crash(ISSUE_Y, '2.4.0-rc.1');
+  // X, new in 2.3.0 in production, crashes in 2.4.0-rc.1 there too: not new in that release.
+  await prod[0]!.crash(ISSUE_X, '2.4.0-rc.1');
   await staging[0]!.sessions('2.4.0-rc.1', [[hour, { crashed: 1 }]]);
   await staging[1]!.sessions('2.4.0-rc.1', [[hour, { ok: 1 }]]);
   for (const s of staging) await s.usage('2.4.0-rc.1', { runs: 1 });
@@ -62,7 +65,7 @@ describe('the environment picker', () => {
     const page = await session();
     const key = setup.productKey;
     await page.goto(`${dashboardUrl()}/p/${key}`);
-    expect(await figure(page, /^\d+ crash(es)? from/)).toBe('4 crashes from 4 clients in the last 14 days');
+    expect(await figure(page, /^\d+ crash(es)? from/)).toBe('5 crashes from 4 clients in the last 14 days');
     await expect(picker(page).inputValue()).resolves.toBe('');
     const options = await picker(page).locator('option').allInnerTexts();
     expect(options).toEqual(['All environments', 'production', 'staging']);
@@ -70,6 +73,11 @@ describe('the environment picker', () => {
     await picker(page).selectOption('staging');
     await page.waitForURL((url) => url.pathname === `/p/${key}` && url.search === '?env=staging');
     expect(await figure(page, /^\d+ crash(es)? from/)).toBe('1 crash from 1 client in the last 14 days in staging');
+    // The live feed too: staging's one crash, not production's four.
+    await page.getByRole('heading', { name: /^Latest crashes in staging/ }).waitFor();
+    const feed = page.locator('ul.feed li');
+    await feed.first().waitFor();
+    await expect(feed.allInnerTexts()).resolves.toEqual([expect.stringMatching(/ v2\.4\.0-rc\.1 · /)]);
     await page.getByRole('heading', { name: 'Release health, last 14 days in staging' }).waitFor();
     await expect(page.getByRole('region', { name: 'Latest release' }).getByRole('link').innerText()).resolves.toBe(
       '2.4.0-rc.1',
@@ -122,15 +130,52 @@ describe('the environment picker', () => {
     await page.goto(`${dashboardUrl()}/p/${key}`);
     await page.waitForURL((url) => url.pathname === `/p/${key}` && url.search === '?env=production');
     expect(await figure(page, /^\d+ crash(es)? from/)).toBe(
-      '3 crashes from 3 clients in the last 14 days in production',
+      '4 crashes from 3 clients in the last 14 days in production',
     );
     await expect(page.evaluate(`localStorage.getItem('dumpcatcher.env.${key}')`)).resolves.toBe('production');
 
     await picker(page).selectOption('');
     await page.waitForURL((url) => url.pathname === `/p/${key}` && url.search === '');
-    expect(await figure(page, /^\d+ crash(es)? from/)).toBe('4 crashes from 4 clients in the last 14 days');
+    expect(await figure(page, /^\d+ crash(es)? from/)).toBe('5 crashes from 4 clients in the last 14 days');
     await page.reload();
-    expect(await figure(page, /^\d+ crash(es)? from/)).toBe('4 crashes from 4 clients in the last 14 days');
+    expect(await figure(page, /^\d+ crash(es)? from/)).toBe('5 crashes from 4 clients in the last 14 days');
     await expect(page.evaluate(`localStorage.getItem('dumpcatcher.env.${key}')`)).resolves.toBeNull();
+  }, 120_000);
+
+  it('shows a release page’s new and top issues of the environment picked, with its counts', async () => {
+    const page = await session();
+    const key = setup.productKey;
+    /** The rows of one of the release page's issue tables: [issue id, installs, crashes]; an empty list when it says none. */
+    const issues = async (title: string) => {
+      const region = page.getByRole('region', { name: title });
+      await region.locator('table, p.muted').first().waitFor();
+      const rows = region.locator('tbody tr');
+      const out: string[][] = [];
+      for (let i = 0; i < (await rows.count()); i++) {
+        const row = rows.nth(i);
+        const href = (await row.getByRole('link').getAttribute('href')) ?? '';
+        const cells = await row.locator('td').allInnerTexts();
+        out.push([href.slice(href.lastIndexOf('/') + 1), cells[1]!, cells[2]!]);
+      }
+      return out;
+    };
+    const [x, y] = [fixtureIssueId(ISSUE_X), fixtureIssueId(ISSUE_Y)];
+    const heading = page.getByRole('heading', { name: 'Release 2.4.0-rc.1' });
+
+    await page.goto(`${dashboardUrl()}/p/${key}/releases/2.4.0-rc.1`);
+    await heading.waitFor();
+    expect(await issues('New in this release')).toEqual([[y, '1', '1']]);
+    expect(await issues('Top issues by installs affected')).toEqual([x, y].sort().map((id) => [id, '1', '1']));
+
+    await picker(page).selectOption('production');
+    await page.waitForURL((url) => url.searchParams.get('env') === 'production');
+    await page.getByText('No issue first seen in 2.4.0-rc.1 in the last 14 days in production.').waitFor();
+    expect(await issues('Top issues by installs affected')).toEqual([[x, '1', '1']]);
+
+    await picker(page).selectOption('staging');
+    await page.waitForURL((url) => url.searchParams.get('env') === 'staging');
+    await page.getByRole('region', { name: 'New in this release' }).getByRole('link').first().waitFor();
+    expect(await issues('New in this release')).toEqual([[y, '1', '1']]);
+    expect(await issues('Top issues by installs affected')).toEqual([[y, '1', '1']]);
   }, 120_000);
 });

@@ -10,11 +10,11 @@ import { callApi, hourString, productWithViewer, rollUpToTheEnd, sdkInstall } fr
 import {
   dashboardUrl,
   launchBrowser,
-  newSession,
   screenFit,
   screenshot,
   seriousA11yViolations,
-  signIn,
+  sizedSession,
+  type KeptSession,
 } from './browser';
 
 const HOUR_MS = 3_600_000;
@@ -24,7 +24,7 @@ const ISSUE_X = 'python/checkout-1.3.0-checkout';
 const ISSUE_Y = 'java/checkout-1.3.0-shipping';
 
 let browser: Browser;
-const contexts: Array<{ blocked: string[]; close(): Promise<void> }> = [];
+const contexts: KeptSession[] = [];
 let setup: Awaited<ReturnType<typeof productWithViewer>>;
 const now = Date.now();
 const thisHour = hourString(now);
@@ -32,13 +32,8 @@ const yesterdayHour = hourString(now - 24 * HOUR_MS);
 const today = thisHour.slice(0, 10);
 const yesterday = yesterdayHour.slice(0, 10);
 
-async function session(email: string, width = 1280): Promise<Page> {
-  const s = await newSession(browser);
-  contexts.push({ blocked: s.blocked, close: () => s.context.close() });
-  await s.page.setViewportSize({ width, height: 900 });
-  await signIn(s.page, email);
-  return s.page;
-}
+const session = (email: string, width = 1280): Promise<Page> =>
+  sizedSession(browser, contexts, email, { width, height: 900 });
 
 /** The Releases table's rows as the cells' text, by column header. */
 async function releaseRows(page: Page): Promise<Array<Record<string, string>>> {

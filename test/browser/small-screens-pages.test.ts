@@ -23,14 +23,14 @@ import { fixtureIssueId } from '../unit/rollup/reports';
 import {
   dashboardUrl,
   launchBrowser,
-  newSession,
-  screenFit,
+  phone as phoneSession,
+  phoneMisfits,
+  PHONE,
   screenshot,
-  seriousA11yViolations,
-  signIn,
+  type KeptSession,
 } from './browser';
 
-const WIDTH = 390;
+const WIDTH = PHONE.width;
 const ISSUE_X = 'python/checkout-1.3.0-checkout';
 const ISSUE_Y = 'java/checkout-1.3.0-shipping';
 /** More than a page of the issue list (25), so its pager shows too. */
@@ -39,22 +39,14 @@ const PENDING = 'release-engineering-oncall-rotation@payments-subsidiary.example
 const JAVA_TRACE = readFileSync(join(__dirname, '..', 'fixtures', 'java', 'payments.txt'), 'utf8');
 
 let browser: Browser;
-const contexts: Array<{ blocked: string[]; close(): Promise<void> }> = [];
+const contexts: KeptSession[] = [];
 let setup: Awaited<ReturnType<typeof productWithViewer>>;
 
-/** A phone-sized session, signed in as `email` unless null. */
-async function phone(email: string | null): Promise<Page> {
-  const s = await newSession(browser);
-  contexts.push({ blocked: s.blocked, close: () => s.context.close() });
-  await s.page.setViewportSize({ width: WIDTH, height: 844 });
-  if (email !== null) await signIn(s.page, email);
-  return s.page;
-}
+const phone = (email: string | null): Promise<Page> => phoneSession(browser, contexts, email);
 
 /** The page as it is now fits the phone and is axe clean; `what` names it in a failure. */
 async function expectFits(page: Page, what: string): Promise<void> {
-  expect([what, await screenFit(page)]).toEqual([what, { scrollWidth: WIDTH, outside: [] }]);
-  expect([what, await seriousA11yViolations(page)]).toEqual([what, []]);
+  expect(await phoneMisfits(page, what)).toEqual([]);
 }
 
 beforeAll(async () => {

@@ -11,35 +11,23 @@ import { callApi, hourString, productWithViewer, rollUpToTheEnd, sdkInstall } fr
 import {
   dashboardUrl,
   launchBrowser,
-  newSession,
-  screenFit,
+  phone as phoneSession,
+  phoneMisfits,
   screenshot,
-  seriousA11yViolations,
-  signIn,
+  type KeptSession,
 } from './browser';
 
-const WIDTH = 390;
 let browser: Browser;
-const contexts: Array<{ blocked: string[]; close(): Promise<void> }> = [];
+const contexts: KeptSession[] = [];
 let setup: Awaited<ReturnType<typeof productWithViewer>>;
 let issueId = '';
 
-async function phone(email: string | null): Promise<Page> {
-  const s = await newSession(browser);
-  contexts.push({ blocked: s.blocked, close: () => s.context.close() });
-  await s.page.setViewportSize({ width: WIDTH, height: 844 });
-  if (email !== null) await signIn(s.page, email);
-  return s.page;
-}
+const phone = (email: string | null): Promise<Page> => phoneSession(browser, contexts, email);
 
 /** What a page breaks at 390 px (nothing: `[]`), its axe findings included; saves a screenshot. */
 async function misfits(page: Page, name: string): Promise<unknown[]> {
   await screenshot(page, `narrow-${name}`);
-  const { scrollWidth, outside } = await screenFit(page);
-  const found: unknown[] = outside.map((p) => `${name}: ${p}`);
-  if (scrollWidth !== WIDTH) found.push(`${name}: the document is ${scrollWidth} px wide`);
-  for (const v of await seriousA11yViolations(page)) found.push(`${name}: ${v}`);
-  return found;
+  return phoneMisfits(page, name);
 }
 
 beforeAll(async () => {

@@ -99,6 +99,13 @@ export async function productWithViewer() {
   return { owner, viewer, productKey, secret, send, base: `/v1/products/${productKey}` };
 }
 
+/** GET of one of the product's routes (`path` after `/v1/products/{key}`) as its viewer; fails naming the path unless 200. */
+export async function viewerGet(setup: { viewer: { token: string }; base: string }, path: string) {
+  const res = await callApi(setup.viewer.token, 'GET', `${setup.base}${path}`);
+  expect([path, res.status]).toEqual([path, 200]);
+  return res.json;
+}
+
 const HOUR_MS = 3_600_000;
 
 /** The UTC hour of `ms` as the sessions wire writes it: `YYYY-MM-DDTHH:00:00Z`. */

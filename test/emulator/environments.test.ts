@@ -5,7 +5,7 @@
  * all-environments figures, which are what they were before environments existed.
  */
 import { fixtureIssueId } from '../unit/rollup/reports';
-import { callApi, hourString, productWithViewer, rollUpToTheEnd, sdkInstall } from './api-client';
+import { callApi, hourString, productWithViewer, rollUpToTheEnd, sdkInstall, viewerGet } from './api-client';
 import { testDb } from './helpers';
 
 const ISSUE_A = 'python/checkout-1.3.0-checkout';
@@ -20,11 +20,7 @@ describe('environments through the api', () => {
   const day = hour.slice(0, 10);
   const range = `from=${day}&to=${day}`;
   let s: Awaited<ReturnType<typeof productWithViewer>>;
-  const get = async (path: string) => {
-    const res = await callApi(s.viewer.token, 'GET', `${s.base}${path}`);
-    expect([path, res.status]).toEqual([path, 200]);
-    return res.json;
-  };
+  const get = (path: string) => viewerGet(s, path);
 
   beforeAll(async () => {
     s = await productWithViewer();

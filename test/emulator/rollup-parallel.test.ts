@@ -3,6 +3,7 @@ import { computeFingerprint } from '../../functions/src/grouping/fingerprint';
 import { RollupConfigSchema } from '../../functions/src/rollup/config';
 import { createRollupHandler } from '../../functions/src/rollup/handler';
 import { createFirestoreRollupStore } from '../../functions/src/rollup/store';
+import { createFirestoreInsightsStore } from '../../functions/src/api/insights-store';
 import { ALL_SHARDS } from '../../functions/src/shared/paths';
 import { backlogCrash, seedBacklog, storedReport } from '../../scripts/lib/backlog';
 import { seedProduct } from '../../scripts/lib/seed';
@@ -104,13 +105,17 @@ describe('parallel rollup runs, one per index shard', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const backstop = await rollup.untilCaughtUp();
     const runs = await Promise.all(shardRuns);
-    runs.forEach((ofShard, shard) => ofShard.forEach((run) => expect(run.shards).toEqual([shard])));
+    // Each run leases its own shard, or none once the shard has nothing left to apply.
+    runs.forEach((ofShard, shard) => ofShard.forEach((run) => expect([[shard], []]).toContainEqual(run.shards)));
     expect(runs.every((ofShard) => ofShard[0]!.processed > 0)).toBe(true); // each did its shard's work
     const processed = [backstop, ...runs].flat().reduce((n, run) => n + run.processed, 0);
     expect(processed).toBe(CRASHES);
-    // The search backfill takes its step in runs that worked shard 0 only, not in all eight at once.
+    // The search backfill takes its step in runs asked for shard 0 that found it free, not in all eight at once.
     const all = [backstop, ...runs].flat();
-    expect(all.filter((run) => run.searchBackfill !== undefined)).toEqual(all.filter((run) => run.shards.includes(0)));
+    const askedForZero = [...backstop, ...runs[0]!];
+    expect(all.filter((run) => run.searchBackfill !== undefined)).toEqual(
+      askedForZero.filter((run) => !run.busy.includes(0)),
+    );
     expect(runs[0]![0]!.searchBackfill).toBeDefined();
 
     const days = new Map<string, number>();
@@ -177,6 +182,16 @@ describe('parallel rollup runs, one per index shard', () => {
   }, 240_000);
 
   it('answers 409 with Retry-After for a shard asked for by name that another run holds, and the backstop skips it', async () => {
+    // A crash waiting in shards 3, 4 and 5 each; shard 3 is another run's.
+    const { productKey } = await seedProduct(db, { name: 'parallel busy', ownerUid: 'owner-parallel' });
+    const fixtures = loadFixtures().slice(0, 2);
+    const at = new Date(Date.now() - 60_000);
+    for (const shard of [3, 4, 5]) {
+      const stored = Array.from({ length: 200 }, (_, i) =>
+        storedReport(backlogCrash(fixtures, 10_000 + i, at).report, productKey, 'crashes', 10_000 + i, at),
+      ).find((r) => (r.doc as { shard: number }).shard === shard)!;
+      await db.doc(stored.path).create(stored.doc);
+    }
     const lease = db.collection('rollupState').doc('lease-shard-3');
     await lease.set({ holder: 'another-run', until: new Date(Date.now() + 60_000) });
     const named = await rollup.post('?shards=3,4');
@@ -185,14 +200,15 @@ describe('parallel rollup runs, one per index shard', () => {
     expect(named.body.error).toMatchObject({ code: 'conflict', details: { busy: [3] } });
     const backstop = await rollup.post();
     expect(backstop.status).toBe(200);
-    expect(backstop.body.busy).toEqual([3]);
-    expect(backstop.body.shards).toEqual(ALL_SHARDS.filter((s) => s !== 3));
-    // The holder's lease is left as it was; the backstop's own leases are given back.
+    expect(backstop.body).toMatchObject({ busy: [3], shards: [5], processed: 1, caughtUp: false });
+    // The holder's lease is left as it was; the runs' own leases are given back.
     expect((await lease.get()).get('holder')).toBe('another-run');
     const leases = await db.collection('rollupState').where('holder', '!=', 'another-run').get();
     expect(leases.size).toBe(0);
     await lease.delete();
-    expect((await rollup.post('?shards=3')).status).toBe(200);
+    const free = await rollup.post('?shards=3');
+    expect(free.status).toBe(200);
+    expect(free.body).toMatchObject({ shards: [3], processed: 1, caughtUp: true });
   });
 
   it.each([
@@ -208,18 +224,35 @@ describe('parallel rollup runs, one per index shard', () => {
 });
 
 describe('a deployment from before shard cursors', () => {
-  it('resumes every shard after the stream cursor it had, counting nothing twice', async () => {
-    const db = isolatedDb('rollup-legacy');
-    const rollup = await rollupOn(db, 'rollup-legacy');
+  /** 80 crashes a second apart on a database of its own, and the rollup over it. */
+  async function withBacklog(
+    name: string,
+    test: (setup: {
+      db: Firestore;
+      rollup: Awaited<ReturnType<typeof rollupOn>>;
+      productKey: string;
+      reports: Array<{ path: string; doc: object }>;
+    }) => Promise<void>,
+  ): Promise<void> {
+    const db = isolatedDb(name);
+    const rollup = await rollupOn(db, name);
     try {
       const fixtures = loadFixtures().slice(0, 4);
-      const { productKey } = await seedProduct(db, { name: 'legacy', ownerUid: 'owner-legacy' });
+      const { productKey } = await seedProduct(db, { name, ownerUid: `owner-${name}` });
       const start = Date.now() - DAY_MS;
       const reports = Array.from({ length: 80 }, (_, i) => {
         const at = new Date(start + i * 1000);
         return storedReport(backlogCrash(fixtures, i, at).report, productKey, 'crashes', i, at);
       });
       await seedBacklog(db, reports.length, (i) => reports[i]!);
+      await test({ db, rollup, productKey, reports });
+    } finally {
+      await rollup.close();
+    }
+  }
+
+  it('resumes every shard after the stream cursor it had, counting nothing twice', () =>
+    withBacklog('rollup-legacy', async ({ db, rollup, productKey, reports }) => {
       // The single cursor of before: the first 30 reports, in (receivedAt, path) order, were applied.
       const applied = reports[29]!;
       await db
@@ -232,8 +265,46 @@ describe('a deployment from before shard cursors', () => {
       // Every environment's documents only: an environment's copy counts the same crashes again.
       const everyEnvironment = stats.docs.filter((d) => d.get('environment') === undefined);
       expect(everyEnvironment.reduce((n, d) => n + (d.get('total.count') as number), 0)).toBe(50);
-    } finally {
-      await rollup.close();
-    }
-  });
+    }));
+
+  it('carries each shard cursor document of before over into the stream cursors document, and marks it moved', () =>
+    withBacklog('rollup-shard-docs', async ({ db, rollup, reports }) => {
+      // Each shard's own cursor of before: its reports among the first 30 were applied.
+      const state = db.collection('rollupState');
+      const moved = new Map<number, { receivedAt: Date; path: string; processed: number }>();
+      for (const { path, doc } of reports.slice(0, 30)) {
+        const { shard, receivedAt } = doc as { shard: number; receivedAt: Date };
+        moved.set(shard, { receivedAt, path, processed: (moved.get(shard)?.processed ?? 0) + 1 });
+      }
+      expect(moved.size).toBeGreaterThan(1);
+      for (const [shard, cursor] of moved) await state.doc(`crashes-shard-${shard}`).set(cursor);
+      // Until a run carries them over, the api's crash view reads where each shard stands from them.
+      const positions = () => createFirestoreInsightsStore(db).getRollupPositions();
+      expect(await positions()).toEqual(
+        ALL_SHARDS.map((shard) => {
+          const cursor = moved.get(shard);
+          return cursor === undefined ? null : { receivedAt: cursor.receivedAt, path: cursor.path };
+        }),
+      );
+      const runs = await rollup.untilCaughtUp();
+      expect(runs.reduce((n, run) => n + run.processed, 0)).toBe(50);
+      // Each shard's count goes on from the one it had: every report of the shard, once.
+      const cursors = (await state.doc('crashes-shards').get()).get('shards') as Record<string, { processed: number }>;
+      const ofShard = new Map<number, number>();
+      for (const { doc } of reports) {
+        const { shard } = doc as { shard: number };
+        ofShard.set(shard, (ofShard.get(shard) ?? 0) + 1);
+      }
+      for (const [shard, count] of ofShard) expect([shard, cursors[String(shard)]?.processed]).toEqual([shard, count]);
+      // And then from the cursors document: each shard's last report.
+      const last = new Map(reports.map(({ path, doc }) => [(doc as { shard: number }).shard, path]));
+      expect((await positions()).map((position) => position?.path ?? null)).toEqual(
+        ALL_SHARDS.map((shard) => last.get(shard) ?? null),
+      );
+      // A run of the previous version still under way finds no cursor it could resume from.
+      for (const shard of moved.keys())
+        expect((await state.doc(`crashes-shard-${shard}`).get()).data()).toEqual({
+          movedTo: 'rollupState/crashes-shards',
+        });
+    }));
 });

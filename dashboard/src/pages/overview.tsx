@@ -25,8 +25,8 @@ function versionOf(c: CrashItem): string {
   return typeof v === 'string' ? v : '—';
 }
 
-/** The newest crashes, polled while the page is visible; new ones are announced. */
-function LiveCrashes(props: { productKey: string; onArrived: () => void }) {
+/** The newest crashes (of the environment picked), polled while the page is visible; new ones are announced. */
+function LiveCrashes(props: { productKey: string; env: string | undefined; onArrived: () => void }) {
   const [crashes, setCrashes] = useState<CrashItem[] | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [fresh, setFresh] = useState<Set<string>>(new Set());
@@ -40,7 +40,7 @@ function LiveCrashes(props: { productKey: string; onArrived: () => void }) {
     const poll = async () => {
       if (!document.hidden) {
         try {
-          const feed = await api.latestCrashes(props.productKey, cursor.current);
+          const feed = await api.latestCrashes(props.productKey, cursor.current, props.env);
           if (stopped) return;
           const first = cursor.current === null;
           cursor.current = feed.cursor;
@@ -68,17 +68,20 @@ function LiveCrashes(props: { productKey: string; onArrived: () => void }) {
       clearTimeout(timer);
       clearTimeout(regroup);
     };
-  }, [props.productKey]);
+  }, [props.productKey, props.env]);
   return (
     <section class="card" aria-labelledby="live-h">
       <h2 id="live-h">
-        Latest crashes <span class="live-dot" aria-hidden="true" /> <span class="muted small">live</span>
+        Latest crashes{inEnvironment(props.env)} <span class="live-dot" aria-hidden="true" />{' '}
+        <span class="muted small">live</span>
       </h2>
       {error && <ErrorBox error={error} what="the latest crashes" />}
       {crashes === null ? (
         !error && <Loading what="the latest crashes" />
       ) : crashes.length === 0 ? (
-        <Empty title="No crashes received yet">
+        <Empty
+          title={props.env === undefined ? 'No crashes received yet' : `No crashes received from ${props.env} yet`}
+        >
           <p>
             This list updates by itself. Send a test crash (<code>npm run send-crash</code> on the local stack) or set
             up an SDK from <Link href={productPath(props.productKey, 'settings')}>Settings</Link>.
@@ -276,8 +279,8 @@ export function OverviewPage(props: { route: Extract<Route, { page: 'overview' }
         api.crashStats(key, 'type', from, to, env),
         api.crashStats(key, 'version', from, to, env),
         api.crashStats(key, 'label', from, to, env),
-        api.listIssues(key, { status: 'unresolved', sort: 'count', limit: 5, days: 0 }),
-        api.listIssues(key, { status: 'regressed', sort: 'lastSeen', limit: 5, days: 0 }),
+        api.listIssues(key, { status: 'unresolved', sort: 'count', limit: 5, days: 0, environment: env }),
+        api.listIssues(key, { status: 'regressed', sort: 'lastSeen', limit: 5, days: 0, environment: env }),
       ]),
     [key, from, to, env],
   );
@@ -331,7 +334,8 @@ export function OverviewPage(props: { route: Extract<Route, { page: 'overview' }
           />
         </section>
       )}
-      <LiveCrashes productKey={key} onArrived={onArrived} />
+      {/* Keyed by environment: another one starts a fresh feed, never showing the last one's crashes under its heading. */}
+      <LiveCrashes key={env ?? ''} productKey={key} env={env} onArrived={onArrived} />
       {unresolved && regressed && (
         <div class="grid2">
           <IssueList

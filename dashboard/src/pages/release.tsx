@@ -39,13 +39,14 @@ export function ReleasePage(props: { route: Extract<Route, { page: 'release' }> 
           <ErrorBox error={load.error} retry={() => void reload()} what="this release" />
         ))}
       {release === undefined && load.state === 'loading' && <Loading what="this release" />}
-      {release !== undefined && <ReleaseBody productKey={key} range={range} release={release} />}
+      {release !== undefined && <ReleaseBody productKey={key} range={range} env={env} release={release} />}
     </article>
   );
 }
 
-function ReleaseBody(props: { productKey: string; range: number; release: ReleaseDetail }) {
+function ReleaseBody(props: { productKey: string; range: number; env: string | undefined; release: ReleaseDetail }) {
   const { release: r, range } = props;
+  const where = inEnvironment(props.env);
   const days = r.series.map((d) => d.day);
   return (
     <>
@@ -103,13 +104,13 @@ function ReleaseBody(props: { productKey: string; range: number; release: Releas
           productKey={props.productKey}
           title="New in this release"
           issues={r.firstSeenIssues}
-          empty={`No issue first seen in ${r.version} in the last ${range} days.`}
+          empty={`No issue first seen in ${r.version} in the last ${range} days${where}.`}
         />
         <IssueTable
           productKey={props.productKey}
           title="Top issues by installs affected"
           issues={r.topIssues}
-          empty={`No crashes of ${r.version} in the last ${range} days.`}
+          empty={`No crashes of ${r.version} in the last ${range} days${where}.`}
         />
       </div>
     </>

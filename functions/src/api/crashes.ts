@@ -17,9 +17,10 @@ export interface CrashFeedView {
 }
 
 /**
- * `GET /v1/products/{key}/crashes?limit=&after=`: the newest crashes, newest first, for any
- * member. With `after`, only crashes newer than that cursor; the answer's `cursor` marks the
- * newest crash returned, or repeats `after` when nothing is newer.
+ * `GET /v1/products/{key}/crashes?limit=&after=[&environment=name]`: the newest crashes, newest
+ * first, for any member; with `environment`, only that environment's. With `after`, only crashes
+ * newer than that cursor; the answer's `cursor` marks the newest crash returned, or repeats
+ * `after` when nothing is newer.
  */
 export async function listCrashes(
   store: InsightsStore,
@@ -32,6 +33,7 @@ export async function listCrashes(
   const rows = await store.listCrashes(params.productKey, {
     limit: query.limit,
     after: after === null || after.id === '' ? null : after,
+    environment: query.environment,
   });
   const newest = rows[0];
   if (newest === undefined) return { crashes: [], cursor: query.after ?? encodeCrashCursor(params.productKey, 0, '') };

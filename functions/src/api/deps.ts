@@ -179,7 +179,12 @@ export interface InsightsStore {
    */
   listCrashes(
     productKey: string,
-    query: { limit: number; after: { receivedAtUs: number; id: string } | null },
+    query: {
+      limit: number;
+      after: { receivedAtUs: number; id: string } | null;
+      /** Only crashes stored with this `environment` (a crash stored without one is never matched). */
+      environment?: string | undefined;
+    },
   ): Promise<Array<{ id: string; data: Record<string, unknown>; receivedAtUs: number }>>;
   /** Where the rollup stands in the crash stream, per index shard (null before the shard's first batch). */
   getRollupPositions(): Promise<ReadonlyArray<RollupPosition | null>>;

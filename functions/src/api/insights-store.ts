@@ -1,15 +1,23 @@
-import { FieldPath, Timestamp, type DocumentData, type Firestore, type Query } from 'firebase-admin/firestore';
+import {
+  FieldPath,
+  Timestamp,
+  type DocumentData,
+  type DocumentSnapshot,
+  type Firestore,
+  type Query,
+} from 'firebase-admin/firestore';
 import { ActivityDocSchema, ProductDocSchema, UserDocSchema, type ActivityDoc, type UserDoc } from './schemas';
-import { ALL_SHARDS, COLLECTIONS, shardCursorId } from '../shared/paths';
+import { ALL_SHARDS, COLLECTIONS, shardCursorId, shardCursorsId } from '../shared/paths';
 import { fieldsWithDates, fromMicros, parseStoredDoc, toMicros, withDates } from '../shared/firestore';
 import {
-  CursorSchema,
   IssueDocSchema,
   IssueRowDocSchema,
   issueRowOf,
   MergedIssueDocSchema,
+  type Cursor,
   type IssueDoc,
 } from '../grouping/schemas';
+import { carryOverShardCursors, parseShardCursors } from '../grouping/shard-cursors';
 import type { InsightsStore } from './deps';
 
 function parseIssue(path: string, data: DocumentData | undefined): IssueDoc {
@@ -127,7 +135,9 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
       // receivedAt is indexed only behind the shard (write-rate limit, see data-model.md); `in`
       // merges the 8 shard ranges in the backend, so an empty poll is billed as one read.
       const crashes = product(productKey).collection(COLLECTIONS.crashes);
-      let q = crashes
+      // One environment: the composite index (environment, shard, receivedAt DESC).
+      const scoped = query.environment === undefined ? crashes : crashes.where('environment', '==', query.environment);
+      let q = scoped
         .where('shard', 'in', ALL_SHARDS)
         .orderBy('receivedAt', 'desc')
         .orderBy(FieldPath.documentId(), 'desc');
@@ -140,20 +150,24 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
     },
 
     async getRollupPositions() {
-      // One cursor per index shard (the rollup's runs proceed in parallel, one per shard); a
-      // shard without one yet resumes after the stream's single cursor of before, if any.
+      // One cursor per index shard, all in the stream's shard cursors document; a deployment
+      // that has had no rollup run since they shared a document still has those of before.
       const state = db.collection(COLLECTIONS.rollupState);
-      const snaps = await db.getAll(
-        state.doc('crashes'),
-        ...ALL_SHARDS.map((shard) => state.doc(shardCursorId('crashes', shard))),
-      );
-      const [legacy, ...shards] = snaps.map((snap) => {
-        if (!snap.exists) return null;
-        const result = CursorSchema.safeParse(withDates(snap.data()));
-        if (!result.success) throw new Error(`malformed document ${snap.ref.path}`);
-        return { receivedAt: result.data.receivedAt, path: result.data.path };
-      });
-      return shards.map((position) => position ?? legacy ?? null);
+      const shared = await state.doc(shardCursorsId('crashes')).get();
+      const data = (snap: DocumentSnapshot) => (snap.exists ? withDates(snap.data()) : undefined);
+      let cursors: Array<Cursor | null>;
+      if (shared.exists) cursors = parseShardCursors(shared.ref.path, data(shared), ALL_SHARDS.length);
+      else {
+        const [single, ...perShard] = await db.getAll(
+          state.doc('crashes'),
+          ...ALL_SHARDS.map((shard) => state.doc(shardCursorId('crashes', shard))),
+        );
+        cursors = carryOverShardCursors(
+          perShard.map((snap) => ({ path: snap.ref.path, data: data(snap) })),
+          { path: single!.ref.path, data: data(single!) },
+        );
+      }
+      return cursors.map((cursor) => (cursor === null ? null : { receivedAt: cursor.receivedAt, path: cursor.path }));
     },
 
     async getStats(productKey, ids) {

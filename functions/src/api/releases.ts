@@ -16,6 +16,7 @@ import {
   type Sketch,
 } from '../grouping/sketch';
 import { compareVersions } from '../grouping/version';
+import { environmentsOfIssue, releaseFiguresIn } from '../grouping/issue-environments';
 import { loadProductFor, type Caller } from './access';
 import type { InsightsStore } from './deps';
 import { parseQuery, toIssueSummary, type IssueSummaryView } from './issues';
@@ -96,7 +97,7 @@ export interface ReleasesDayView {
 /** One day of one release. */
 export type ReleaseDayView = Omit<ReleaseView, 'version' | 'firstSeen' | 'lastSeen' | 'newIssues'> & { day: string };
 
-/** An issue on a release page: the listing view plus its crashes and installs in this release. */
+/** An issue on a release page: the listing view plus its crashes and installs in this release (in the environment asked for). */
 export interface ReleaseIssueView extends IssueSummaryView {
   releaseCrashes: number;
   releaseInstalls: number;
@@ -235,18 +236,46 @@ function firstVersionOf(issue: IssueDoc): string | undefined {
   return issue.firstVersion ?? issue.versions[0];
 }
 
-function toReleaseIssue(id: string, issue: IssueDoc, version: string): ReleaseIssueView {
-  const row = issue.releases?.find((r) => r.version === version);
-  return { ...toIssueSummary(id, issue), releaseCrashes: row?.count ?? 0, releaseInstalls: row?.installs ?? 0 };
+function toReleaseIssue(
+  id: string,
+  issue: IssueDoc,
+  version: string,
+  environment: string | undefined,
+): ReleaseIssueView {
+  const { count, installs } = releaseFiguresIn(issue, version, environment);
+  return { ...toIssueSummary(id, issue), releaseCrashes: count, releaseInstalls: installs };
 }
 
 function rangeBounds(from: string, to: string): { start: Date; end: Date } {
   return { start: new Date(`${from}T00:00:00Z`), end: new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS) };
 }
 
-async function newIssuesOf(store: InsightsStore, productKey: string, from: string, to: string) {
-  const { start, end } = rangeBounds(from, to);
-  return store.listIssuesBetween(productKey, 'firstSeen', start, end, MAX_NEW_ISSUES_READ);
+type IssueRow = { id: string; issue: IssueDoc };
+
+/**
+ * Issues new in the range, each with the release of its first crash: in every environment, the
+ * issues first seen in the range; in one, those whose first crash in that environment was in the
+ * range. `active` are the issues seen since the range's start (a superset of the latter), read
+ * here when not given.
+ */
+async function newIssuesOf(
+  store: InsightsStore,
+  productKey: string,
+  query: { from: string; to: string; environment?: string | undefined },
+  active?: IssueRow[],
+): Promise<Array<IssueRow & { firstSeen: Date; firstVersion: string | undefined }>> {
+  const { start, end } = rangeBounds(query.from, query.to);
+  const { environment } = query;
+  if (environment === undefined) {
+    const rows = await store.listIssuesBetween(productKey, 'firstSeen', start, end, MAX_NEW_ISSUES_READ);
+    return rows.map((row) => ({ ...row, firstSeen: row.issue.firstSeen, firstVersion: firstVersionOf(row.issue) }));
+  }
+  const seen = active ?? (await store.listIssuesBetween(productKey, 'lastSeen', start, null, MAX_NEW_ISSUES_READ));
+  return seen.flatMap((row) => {
+    const first = environmentsOfIssue(row.issue)[environment];
+    if (first === undefined || first.firstSeen < start || first.firstSeen >= end) return [];
+    return [{ ...row, firstSeen: first.firstSeen, firstVersion: first.firstVersion }];
+  });
 }
 
 function releaseView(
@@ -270,7 +299,8 @@ function releaseView(
  * `GET /v1/products/{key}/releases?from=YYYY-MM-DD&to=YYYY-MM-DD[&environment=name]`: any member.
  * Every release with sessions or crashes in the range (in the environment), newest first. Reads:
  * the product, two stats documents per day and the releases index (one getAll), and the issues
- * first seen in the range.
+ * first seen in the range; in one environment, the issues seen since the range's start instead,
+ * each counted new in the release of its first crash in that environment.
  */
 export async function getReleases(
   store: InsightsStore,
@@ -282,15 +312,14 @@ export async function getReleases(
   await loadProductFor(store, caller, params.productKey, 'viewer');
   const [data, issues] = await Promise.all([
     readRange(store, params.productKey, days, query.environment),
-    newIssuesOf(store, params.productKey, query.from, query.to),
+    newIssuesOf(store, params.productKey, query),
   ]);
   const totals = new Map<string, Totals>();
   const all = createSketch(ISSUE_PRECISION);
   for (const day of days) addDay(data, day, totals, all);
   const allInstalls = estimateDistinct(all);
   const newIssues = new Map<string, number>();
-  for (const { issue } of issues) {
-    const v = firstVersionOf(issue);
+  for (const { firstVersion: v } of issues) {
     if (v !== undefined) newIssues.set(v, (newIssues.get(v) ?? 0) + 1);
   }
   const versions = [...totals.keys()].sort((a, b) => compareVersions(b, a));
@@ -344,8 +373,9 @@ function releasesDay(data: RangeData, day: string): ReleasesDayView {
 }
 
 /**
- * `GET /v1/products/{key}/releases/{version}?from=&to=`: any member. The release's figures over
- * the range, a point per day, its new issues and its top issues by installs affected. A release
+ * `GET /v1/products/{key}/releases/{version}?from=&to=[&environment=name]`: any member. The release's figures over
+ * the range, a point per day, its new issues and its top issues by installs affected; with
+ * `environment=`, only issues seen in that environment, with its crashes and installs. A release
  * with neither sessions nor crashes in the range is a 404.
  */
 export async function getRelease(
@@ -358,11 +388,14 @@ export async function getRelease(
   await loadProductFor(store, caller, params.productKey, 'viewer');
   const version = params.version;
   const { start } = rangeBounds(query.from, query.to);
-  const [data, fresh, active] = await Promise.all([
-    readRange(store, params.productKey, days, query.environment),
-    newIssuesOf(store, params.productKey, query.from, query.to),
+  const environment = query.environment;
+  const [data, active, firstSeen] = await Promise.all([
+    readRange(store, params.productKey, days, environment),
     store.listIssuesBetween(params.productKey, 'lastSeen', start, null, MAX_ACTIVE_ISSUES_READ),
+    environment === undefined ? newIssuesOf(store, params.productKey, query) : null,
   ]);
+  // In one environment, its new issues are among those seen since the start: no second query.
+  const fresh = firstSeen ?? (await newIssuesOf(store, params.productKey, query, active));
   const totals = new Map<string, Totals>();
   const all = createSketch(ISSUE_PRECISION);
   const series: ReleaseDayView[] = days.map((day) => {
@@ -378,11 +411,11 @@ export async function getRelease(
       details: { version },
     });
   const firstSeenIssues = fresh
-    .filter(({ issue }) => firstVersionOf(issue) === version)
-    .sort((a, b) => b.issue.firstSeen.getTime() - a.issue.firstSeen.getTime())
-    .map(({ id, issue }) => toReleaseIssue(id, issue, version));
+    .filter((row) => row.firstVersion === version)
+    .sort((a, b) => b.firstSeen.getTime() - a.firstSeen.getTime() || (a.id < b.id ? -1 : 1))
+    .map(({ id, issue }) => toReleaseIssue(id, issue, version, environment));
   const topIssues = active
-    .map(({ id, issue }) => toReleaseIssue(id, issue, version))
+    .map(({ id, issue }) => toReleaseIssue(id, issue, version, environment))
     .filter((i) => i.releaseCrashes > 0)
     .sort(
       (a, b) => b.releaseInstalls - a.releaseInstalls || b.releaseCrashes - a.releaseCrashes || (a.id < b.id ? -1 : 1),

@@ -352,6 +352,11 @@ export const ListCrashesQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(50).default(20),
   /** Opaque: the `cursor` of an earlier answer; only crashes newer than it are returned. */
   after: z.string().min(1).max(512).optional(),
+  /** Only crashes sent from this environment. */
+  environment: z
+    .string()
+    .regex(ENVIRONMENT_PATTERN, 'an environment name, 1-64 characters of [A-Za-z0-9_.-]')
+    .optional(),
 });
 /** A validated crash feed query. */
 export type ListCrashesQuery = z.infer<typeof ListCrashesQuerySchema>;
@@ -426,7 +431,7 @@ export type CrashViewFields = z.infer<typeof CrashViewFieldsSchema>;
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC day, YYYY-MM-DD');
 
-/** The `environment=` filter of the stats, usage and releases routes: one environment's name (absent: all). */
+/** The `environment=` filter of the stats, usage and releases routes (and the crash feed's, defined above): one environment's name (absent: all). */
 export const EnvironmentParamSchema = z
   .string()
   .regex(ENVIRONMENT_PATTERN, 'an environment name, 1-64 characters of [A-Za-z0-9_.-]');

@@ -213,6 +213,17 @@ export const CursorSchema = z.object({
 /** A stream's cursor. */
 export type Cursor = z.infer<typeof CursorSchema>;
 
+/**
+ * `rollupState/{stream}-shards`: every index shard's cursor of one stream, by shard number
+ * (`"0"` to `"7"`); null for a shard nothing was applied from yet. A batch's transaction
+ * rewrites its own shard's field; the commit turn already keeps those transactions one at a time.
+ */
+export const ShardCursorsSchema = z.object({
+  shards: z.record(z.string().regex(/^\d+$/), CursorSchema.nullable()),
+});
+/** A stream's shard cursors document. */
+export type ShardCursors = z.infer<typeof ShardCursorsSchema>;
+
 /** `rollupState/lease-shard-{n}`: the run working an index shard, until when (see rollup/rollup.ts). */
 export const ShardLeaseSchema = z.object({
   holder: z.string().min(1),
@@ -232,6 +243,25 @@ export const ISSUE_DAILY_DAYS = 30;
 
 /** One UTC day of an issue's crashes, as the issue document keeps it. */
 export const IssueDayCountSchema = z.object({ day: z.string(), count: z.number().int().min(1) });
+
+/** Most environments an issue counts apart (`environments`); the earliest first seen are kept. */
+export const MAX_ISSUE_ENVIRONMENTS = 20;
+
+/** One environment's crashes of an issue: how many, and its first crash there (time and release). */
+export const IssueEnvironmentSchema = z.object({
+  count: z.number().int().min(1),
+  firstSeen: z.date(),
+  firstVersion: z.string(),
+});
+/** An issue's figures in one environment. */
+export type IssueEnvironment = z.infer<typeof IssueEnvironmentSchema>;
+
+/** One environment's crashes and distinct installs of an issue in one release (a ROW_PRECISION sketch). */
+export const IssueReleaseEnvironmentSchema = z.object({
+  count: z.number().int().min(1),
+  installs: z.number().int().min(0),
+  sketch: BytesSchema,
+});
 
 export const IssueDocSchema = z.object({
   productKey: z.string(),
@@ -281,9 +311,19 @@ export const IssueDocSchema = z.object({
         count: z.number().int().min(0),
         installs: z.number().int().min(0),
         sketch: BytesSchema,
+        /**
+         * The same per environment, for the environments in the issue's `environments`. Absent on
+         * rows stored before environments were counted apart: the whole row reads as production.
+         */
+        environments: z.record(z.string(), IssueReleaseEnvironmentSchema).optional(),
       }),
     )
     .optional(),
+  /**
+   * Crashes per environment, the MAX_ISSUE_ENVIRONMENTS first seen (a later one counts in `count`
+   * only). Absent on issues stored before: the whole issue reads as production.
+   */
+  environments: z.record(z.string(), IssueEnvironmentSchema).optional(),
   /**
    * Crashes per UTC day, oldest first, only days with crashes, trimmed to the ISSUE_DAILY_DAYS
    * days ending with the day of the rollup's write. Absent on issues stored before it was kept.

@@ -155,3 +155,30 @@ export function mergeDistinct(
   const sketch = stored == null ? cloneSketch(add) : mergeSketch(decodeSketch(stored.sketch), add);
   return { clients: estimateDistinct(sketch), sketch: encodeSketch(sketch) };
 }
+
+/**
+ * The same clients counted at a lower precision: a list's hashes re-added, registers folded
+ * (each register of the lower precision is the highest rank its hashes would have had there), so
+ * the copy merges with sketches kept at that precision as if it had counted them itself.
+ */
+export function lowerPrecision(sketch: Sketch, precision: number): Sketch {
+  if (precision > sketch.precision) throw new Error(`cannot raise precision ${sketch.precision} to ${precision}`);
+  const out = createSketch(precision);
+  if (sketch.hashes !== null) {
+    for (const hash of sketch.hashes) addHash(out, hash);
+    return out;
+  }
+  const shift = sketch.precision - precision;
+  const registers = new Uint8Array(1 << precision);
+  sketch.registers!.forEach((rank, index) => {
+    if (rank === 0) return;
+    // The index bits dropped lead the rest of the hash at the lower precision.
+    const dropped = index & ((1 << shift) - 1);
+    const lowered = dropped === 0 ? shift + rank : Math.clz32(dropped) - (32 - shift) + 1;
+    const at = index >>> shift;
+    if (lowered > registers[at]!) registers[at] = lowered;
+  });
+  out.hashes = null;
+  out.registers = registers;
+  return out;
+}

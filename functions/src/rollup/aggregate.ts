@@ -33,6 +33,13 @@ import {
 } from '../grouping/search-tokens';
 import { environmentsPath, issuePath, statsPath } from '../shared/paths';
 import { environmentOf, scopesOf } from './environments';
+import {
+  countCrashEnvironment,
+  mergeIssueEnvironments,
+  mergeReleaseEnvironments,
+  type EnvironmentDelta,
+  type ReleaseEnvironmentsDelta,
+} from './issue-environments';
 
 /** Most versions an issue lists; the oldest (in version order) are dropped first. */
 export const MAX_ISSUE_VERSIONS = 100;
@@ -83,6 +90,10 @@ export interface IssueDelta {
   releases: Map<string, CountedDelta>;
   /** Crashes per UTC day (`YYYY-MM-DD`). */
   daily: Map<string, number>;
+  /** Crashes per environment, with each environment's first crash. */
+  environments: Map<string, EnvironmentDelta>;
+  /** Crashes and installs per release (app version), per environment. */
+  releaseEnvironments: Map<string, ReleaseEnvironmentsDelta>;
   /** Environments, labels, app names and tags of the batch's crashes, for the search tokens. */
   facets: FacetSets;
 }
@@ -212,6 +223,8 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
         firstVersion: version,
         releases: new Map(),
         daily: new Map(),
+        environments: new Map(),
+        releaseEnvironments: new Map(),
         facets: createFacetSets(),
       };
       issues.set(issueKey, issue);
@@ -219,6 +232,12 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
     issue.count++;
     addHash(issue.sketch, hash);
     countInto(issue.releases, version, hash, ISSUE_PRECISION);
+    countCrashEnvironment(issue.environments, issue.releaseEnvironments, {
+      environment: environmentOf(doc),
+      version,
+      receivedAt: at,
+      hash,
+    });
     if (at < issue.firstSeen) {
       issue.firstSeen = at;
       issue.firstVersion = version;
@@ -275,17 +294,29 @@ export function reduceClassified(crashes: readonly ClassifiedCrash[]): CrashBatc
 
 function mergeReleases(
   current: IssueDoc['releases'],
-  delta: Map<string, CountedDelta>,
+  delta: IssueDelta,
+  environments: ReadonlySet<string>,
 ): NonNullable<IssueDoc['releases']> {
   const rows = new Map((current ?? []).map((r) => [r.version, r]));
-  for (const [version, counted] of delta) {
+  for (const [version, counted] of delta.releases) {
     const existing = rows.get(version);
     const merged = toCounted(
       counted,
       existing === undefined ? null : { count: existing.count, sketch: existing.sketch },
     );
-    rows.set(version, { version, count: merged.count, installs: merged.clients, sketch: merged.sketch });
+    const perEnvironment = mergeReleaseEnvironments(existing, delta.releaseEnvironments.get(version), environments);
+    rows.set(version, {
+      version,
+      count: merged.count,
+      installs: merged.clients,
+      sketch: merged.sketch,
+      environments: perEnvironment,
+    });
   }
+  // Rows the batch did not touch: stored before environments were counted apart, or holding one no longer kept.
+  for (const [version, row] of rows)
+    if (!delta.releases.has(version))
+      rows.set(version, { ...row, environments: mergeReleaseEnvironments(row, undefined, environments) });
   return [...rows.values()].sort((a, b) => compareVersions(b.version, a.version)).slice(0, MAX_ISSUE_RELEASES);
 }
 
@@ -373,6 +404,8 @@ export function mergeIssue(current: IssueDoc | null, delta: IssueDelta, now: Dat
 
 function mergeIssueCounts(current: IssueDoc | null, delta: IssueDelta, now: Date): IssueDoc {
   const { clients, sketch: encoded } = mergeDistinct(current && { sketch: current.clientSketch }, delta.sketch);
+  const environments = mergeIssueEnvironments(current, delta.environments);
+  const kept = new Set(Object.keys(environments));
   const versions = sortVersions([...(current?.versions ?? []), ...delta.occurrences.map((o) => o.version)]);
   if (current === null) {
     return {
@@ -399,7 +432,8 @@ function mergeIssueCounts(current: IssueDoc | null, delta: IssueDelta, now: Date
       updatedAt: now,
       ...(delta.retrace === null ? {} : { retrace: delta.retrace }),
       firstVersion: delta.firstVersion,
-      releases: mergeReleases(undefined, delta.releases),
+      releases: mergeReleases(undefined, delta, kept),
+      environments,
       daily: mergeIssueDaily(undefined, delta.daily, now),
     };
   }
@@ -414,7 +448,8 @@ function mergeIssueCounts(current: IssueDoc | null, delta: IssueDelta, now: Date
     versions,
     ...mergeRecentCrashes(current, delta),
     updatedAt: now,
-    releases: mergeReleases(current.releases, delta.releases),
+    releases: mergeReleases(current.releases, delta, kept),
+    environments,
     daily: mergeIssueDaily(current.daily, delta.daily, now),
   };
   // An issue stored before per-day counts were kept starts them with this batch's earliest day.

@@ -56,7 +56,7 @@ export function createRollupHandler(options: {
   mappings?: MappingCache;
   /** Checks the next developers against Firebase Auth after each rollup (see user-sweep.ts). */
   sweepUsers?: () => Promise<UserSweepSummary>;
-  /** Gives issues stored before search tokens theirs, a step per run that worked shard 0 (see search-backfill.ts). */
+  /** Gives issues stored before search tokens theirs, a step per run asked for shard 0 (see search-backfill.ts). */
   backfillSearch?: () => Promise<SearchBackfillSummary>;
   /** Queues and sends alerts (see alerts/deliver.ts): before the rollup for retries due, after it for what it queued. */
   deliverAlerts?: (deadline: Date) => Promise<AlertRunSummary>;
@@ -115,10 +115,11 @@ export function createRollupHandler(options: {
       // The backstop (every shard) sweeps users; the triggered runs leave it to the backstop.
       const users =
         options.sweepUsers === undefined || query.shards !== undefined ? undefined : await options.sweepUsers();
-      // One backfill step per run that worked shard 0: runs over other shards in parallel would
-      // repeat the same step from the same saved place.
+      // One backfill step per run asked for shard 0 that no other run held: runs over other
+      // shards in parallel would repeat the same step from the same saved place.
+      const askedForZero = query.shards?.includes(0) ?? true;
       const searchBackfill =
-        options.backfillSearch === undefined || !summary.shards.includes(0)
+        options.backfillSearch === undefined || !askedForZero || summary.busy.includes(0)
           ? undefined
           : await options.backfillSearch();
       const alerts = options.deliverAlerts === undefined ? undefined : { before: retried, after: delivered };

@@ -24,6 +24,7 @@ import { decodeSketch, mergeDistinct } from '../grouping/sketch';
 import type { Clock } from '../shared/clock';
 import { COLLECTIONS, issuePath, productPath, statsPath } from '../shared/paths';
 import { facetsOfTokens, storedTokens } from '../grouping/search-tokens';
+import { environmentsAsDelta } from './issue-environments';
 import { firstDailyDay, mergeIssue, regressesIssue, utcDay, type CountedDelta, type IssueDelta } from './aggregate';
 
 /**
@@ -166,6 +167,7 @@ export function issueAsDelta(source: IssueDoc, readable: Readable): IssueDelta {
     firstVersion: source.firstVersion ?? source.lastVersion,
     releases,
     daily: new Map((source.daily ?? []).map((d) => [d.day, d.count])),
+    ...environmentsAsDelta(source),
     facets: facetsOfTokens(storedTokens(source)),
   };
 }

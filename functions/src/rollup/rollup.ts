@@ -36,10 +36,21 @@ export type { BatchPlan, RawReport } from './batch';
 /** What the rollup needs from Firestore; the adapter (store.ts) implements it. */
 export interface RollupStore {
   /**
-   * The cursor of one stream in one index shard (null before its first batch) and the
-   * database's time of that read: every write committed at or before `readTime` was visible to it.
+   * Every shard's cursor of every stream (null before a shard's first batch) and the database's
+   * time of that read: every write committed at or before `readTime` was visible to it.
    */
-  readCursor(stream: RollupStream, shard: number): Promise<{ cursor: Cursor | null; readTime: Date }>;
+  readCursors(): Promise<{ cursors: Record<RollupStream, Array<Cursor | null>>; readTime: Date }>;
+  /** One shard's cursor of one stream, read again after a stale batch. */
+  readCursor(stream: RollupStream, shard: number): Promise<Cursor | null>;
+  /**
+   * Those of the shards in `cursors` that have a report of `stream` after their cursor with
+   * receivedAt <= `horizon`: what a run leases, so a run with nothing to do leases nothing.
+   */
+  shardsWithReports(
+    stream: RollupStream,
+    cursors: ReadonlyMap<number, Cursor | null>,
+    horizon: Date,
+  ): Promise<number[]>;
   /** Up to `limit` reports of `shard` after `after` with receivedAt <= `horizon`, in (receivedAt, path) order. */
   listReports(
     stream: RollupStream,
@@ -78,9 +89,9 @@ export interface RollupStore {
 
 /** What a run did; the HTTP answer and the log line. */
 export interface RollupSummary {
-  /** The index shards this run leased and worked. */
+  /** The index shards this run leased and worked: those asked for that had reports to apply. */
   shards: number[];
-  /** Shards asked for that another run held (their reports are that run's, or the next one's). */
+  /** Shards asked for, with reports to apply, that another run held (their reports are that run's, or the next one's). */
   busy: number[];
   /** Crash reports applied by this run. */
   processed: number;
@@ -170,12 +181,14 @@ export function horizonOf(readTime: Date, lagSeconds: number): Date {
 }
 
 /**
- * One rollup run: it leases the index shards asked for that no other run holds, and for each
- * stream of each of them, batches of reports after that shard's cursor and up to the horizon
- * (`horizonOf`) are reduced in memory and applied with the cursor advance in one transaction,
- * until every stream of every shard reaches the horizon or the time budget would be exceeded
- * by another batch. Runs over different shards proceed in parallel; the cursor check in each
- * transaction, not the lease, is what keeps a batch from being applied twice.
+ * One rollup run: it reads every shard's cursors, asks which of the index shards asked for
+ * have reports after them up to the horizon (`horizonOf`), and leases those that no other run
+ * holds (none when there is nothing to do). For each stream of each of them with reports,
+ * batches of reports after that shard's cursor and up to the horizon are reduced in memory and
+ * applied with the cursor advance in one transaction, until every one reaches the horizon or
+ * the time budget would be exceeded by another batch. Runs over different shards proceed in
+ * parallel; the cursor check in each transaction, not the lease, is what keeps a batch from
+ * being applied twice.
  */
 export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
   const started = deps.clock();
@@ -184,16 +197,32 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
   const budgetMs = deps.config.DUMPCATCHER_ROLLUP_BUDGET_SECONDS * 1000;
   const until = new Date(started.getTime() + budgetMs + LEASE_MARGIN_MS);
   const before = deps.store.counters();
-  const shards = await deps.store.claimShards(asked, holder, started, until);
+  const { cursors, readTime } = await deps.store.readCursors();
+  const horizon = horizonOf(readTime, deps.config.DUMPCATCHER_ROLLUP_LAG_SECONDS);
+  const pending = await Promise.all(
+    ROLLUP_STREAMS.map(async (stream) => {
+      const asks = new Map(asked.map((shard) => [shard, cursors[stream][shard] ?? null]));
+      const found = await deps.store.shardsWithReports(stream, asks, horizon);
+      return found.map((shard) => ({ stream, shard, cursor: asks.get(shard) ?? null }));
+    }),
+  );
+  const lanes = pending.flat();
+  const wanted = [...new Set(lanes.map((lane) => lane.shard))].sort((a, b) => a - b);
+  const shards = wanted.length === 0 ? [] : await deps.store.claimShards(wanted, holder, started, until);
   let done: Omit<RollupSummary, 'shards' | 'busy' | 'reads' | 'writes'>;
   try {
-    done = await rollUpShards(deps, shards, started);
+    done = await rollUpLanes(
+      deps,
+      lanes.filter((lane) => shards.includes(lane.shard)),
+      horizon,
+      started,
+    );
   } finally {
     // A lease left behind by a failed release expires by itself (LEASE_MARGIN_MS past the budget).
-    await deps.store.releaseShards(shards, holder).catch(() => undefined);
+    if (shards.length > 0) await deps.store.releaseShards(shards, holder).catch(() => undefined);
   }
   const after = deps.store.counters();
-  const busy = asked.filter((s) => !shards.includes(s));
+  const busy = wanted.filter((s) => !shards.includes(s));
   return {
     shards,
     busy,
@@ -205,10 +234,11 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
   };
 }
 
-/** The batches of a run over the shards it leased, from `started`. */
-async function rollUpShards(
+/** The batches of a run over the (stream, shard) lanes it leased, from their cursors up to `horizon`. */
+async function rollUpLanes(
   deps: RollupDeps,
-  shards: readonly number[],
+  lanes: ReadonlyArray<{ stream: RollupStream; shard: number; cursor: Cursor | null }>,
+  horizon: Date,
   started: Date,
 ): Promise<Omit<RollupSummary, 'shards' | 'busy' | 'reads' | 'writes'>> {
   const { store, clock, config } = deps;
@@ -228,19 +258,14 @@ async function rollUpShards(
   };
   const issues = new Set<string>();
   const stats = new Set<string>();
-  const lanes = shards.flatMap((shard) => ROLLUP_STREAMS.map((stream) => ({ stream, shard })));
-  const read = await Promise.all(lanes.map(({ stream, shard }) => store.readCursor(stream, shard)));
-  const states: StreamState[] = lanes.map(({ stream, shard }, i) => ({
+  const states: StreamState[] = lanes.map(({ stream, shard, cursor }) => ({
     stream,
     shard,
-    cursor: read[i]!.cursor,
+    cursor,
     done: false,
     limit: Math.min(configured, FIRST_BATCH_LIMIT),
     prefetch: null,
   }));
-  // The earliest read time: every later listing query runs after it.
-  const firstReadTime = read.reduce<Date | null>((t, r) => (t === null || r.readTime < t ? r.readTime : t), null);
-  const horizon = horizonOf(firstReadTime ?? started, config.DUMPCATCHER_ROLLUP_LAG_SECONDS);
   let slowestBatchMs = 0;
   const timings = { listMs: 0, reduceMs: 0, commitMs: 0 };
   const since = (t: number) => performance.now() - t;
@@ -326,7 +351,7 @@ async function rollUpShards(
     summary.batches++;
     if (outcome === 'stale') {
       summary.stale++;
-      state.cursor = (await store.readCursor(stream, shard)).cursor;
+      state.cursor = await store.readCursor(stream, shard);
       return;
     }
     state.cursor = next;

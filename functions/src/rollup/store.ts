@@ -1,30 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import {
   FieldPath,
+  Filter,
   Timestamp,
-  type DocumentData,
-  type DocumentReference,
   type DocumentSnapshot,
   type Firestore,
+  type Transaction,
 } from 'firebase-admin/firestore';
 import {
+  ALL_SHARDS,
   COLLECTIONS,
   issueRowPath,
   productCollectionOf,
   productKeyOf,
   shardCursorId,
+  shardCursorsId,
   shardLeaseId,
 } from '../shared/paths';
-import { fieldsWithDates, fromMicros, toMicros } from '../shared/firestore';
+import { fieldsWithDates, fromMicros, isAlreadyExists, toMicros, withDates } from '../shared/firestore';
 import type { RollupStore } from './rollup';
 import {
-  CursorSchema,
   issueRowOf,
+  ROLLUP_STREAMS,
   type Cursor,
   type IssueDoc,
   type IssueRowDoc,
   type RollupStream,
 } from '../grouping/schemas';
+import { carryOverShardCursors, parseShardCursors } from '../grouping/shard-cursors';
 import { endLease, takeLease } from './leases';
 
 // Only what the rollup uses is transferred (reads are billed per document either way).
@@ -60,13 +63,6 @@ function sameCursor(a: Cursor | null, b: Cursor | null): boolean {
   );
 }
 
-function parseCursor(path: string, data: DocumentData | undefined): Cursor | null {
-  if (data === undefined) return null;
-  const result = CursorSchema.safeParse(fieldsWithDates(data));
-  if (!result.success) throw new Error(`malformed cursor ${path}`);
-  return result.data;
-}
-
 /**
  * The list row that goes with a write of `path` (`products/{key}/issues/{id}`: its issueRows
  * document, from the issue written, or null to delete it with the issue); null for any other path.
@@ -79,14 +75,9 @@ export function issueRowWrite(path: string, doc: object | null): { path: string;
   return { path: rowPath, row: doc === null ? null : issueRowOf(doc as IssueDoc) };
 }
 
-/**
- * A shard's cursor, or where a deployment from before shard cursors stopped: the stream's one
- * cursor (`rollupState/{stream}`), a point in (receivedAt, path) order that every shard resumes
- * after, counting its own `processed` from 0.
- */
-function shardCursorOr(path: string, shardData: DocumentData | undefined, legacy: Cursor | null): Cursor | null {
-  if (shardData !== undefined) return parseCursor(path, shardData);
-  return legacy === null ? null : { ...legacy, processed: 0 };
+/** A cursor's receivedAt as Firestore keeps it (with microseconds when known). */
+function cursorTime(cursor: Cursor): Timestamp {
+  return cursor.receivedAtUs === undefined ? Timestamp.fromDate(cursor.receivedAt) : fromMicros(cursor.receivedAtUs);
 }
 
 /** Id of the commit turn in `rollupState`: the one batch transaction under way, whichever run it is. */
@@ -98,11 +89,18 @@ const COMMIT_TURN_MAX_WAIT_MS = 100;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** What a cursor document of before holds once its shard's cursor moved to the stream's shard cursors document. */
+interface MovedCursor {
+  movedTo: string;
+}
+
 /**
- * The rollup's reads and writes on Firestore. Reports are listed one index shard at a time,
- * with one collection-group query per batch `where shard == n` in (receivedAt, path) order
- * (served by the (shard, receivedAt) collection-group index in firestore.indexes.json); each
- * batch's aggregates and its shard's cursor are written in one transaction.
+ * The rollup's reads and writes on Firestore. A run reads each stream's shard cursors document
+ * (`rollupState/{stream}-shards`), then one query per stream asks which shards have reports
+ * after their cursors; reports are listed one index shard at a time, with one collection-group
+ * query per batch `where shard == n` in (receivedAt, path) order (served by the (shard,
+ * receivedAt) collection-group index in firestore.indexes.json); each batch's aggregates and its
+ * shard's field of the cursors document are written in one transaction.
  */
 export function createFirestoreRollupStore(
   db: Firestore,
@@ -110,7 +108,7 @@ export function createFirestoreRollupStore(
 ): RollupStore {
   const counts = { reads: 0, writes: 0, turnWaits: 0 };
   const state = db.collection(COLLECTIONS.rollupState);
-  const cursorRef = (stream: RollupStream, shard: number) => state.doc(shardCursorId(stream, shard));
+  const cursorsRef = (stream: RollupStream) => state.doc(shardCursorsId(stream));
   const leaseRef = (shard: number) => state.doc(shardLeaseId(shard));
   const turnRef = state.doc(COMMIT_TURN_ID);
   /**
@@ -140,17 +138,107 @@ export function createFirestoreRollupStore(
       await endLease(turnRef, holder, counts).catch(() => undefined);
     }
   };
-  const legacyCursor = async (stream: RollupStream, read: (ref: DocumentReference) => Promise<DocumentSnapshot>) => {
-    const snap = await read(state.doc(stream));
-    counts.reads++;
-    return parseCursor(snap.ref.path, snap.data());
+  /**
+   * The stream's shard cursors, from its cursors document, or else carried over from the
+   * documents of before in one transaction that creates the cursors document and marks each
+   * shard's old one as moved: a run of the previous version still under way then fails its
+   * next commit on that shard instead of applying a batch the cursors document does not know.
+   */
+  const streamCursors = async (stream: RollupStream, snap: DocumentSnapshot): Promise<Array<Cursor | null>> => {
+    if (snap.exists) return parseShardCursors(snap.ref.path, withDates(snap.data()), ALL_SHARDS.length);
+    // A new deployment has nothing to carry over: a create, without a transaction for the
+    // parallel first runs to contend on.
+    const olds = await db.getAll(
+      state.doc(stream),
+      ...ALL_SHARDS.map((shard) => state.doc(shardCursorId(stream, shard))),
+    );
+    counts.reads += olds.length;
+    if (olds.some((old) => old.exists)) return db.runTransaction(async (tx) => migrateCursors(tx, stream));
+    try {
+      await snap.ref.create({ shards: Object.fromEntries(ALL_SHARDS.map((shard) => [String(shard), null])) });
+      counts.writes++;
+      return ALL_SHARDS.map(() => null);
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      const created = await snap.ref.get();
+      counts.reads++;
+      return parseShardCursors(created.ref.path, withDates(created.data()), ALL_SHARDS.length);
+    }
+  };
+  const migrateCursors = async (tx: Transaction, stream: RollupStream): Promise<Array<Cursor | null>> => {
+    const ref = cursorsRef(stream);
+    const olds = ALL_SHARDS.map((shard) => state.doc(shardCursorId(stream, shard)));
+    const [now, single, ...perShard] = await tx.getAll(ref, state.doc(stream), ...olds);
+    counts.reads += 2 + perShard.length;
+    if (now?.exists) return parseShardCursors(ref.path, withDates(now.data()), ALL_SHARDS.length);
+    const data = (snap: DocumentSnapshot | undefined) => (snap?.exists ? withDates(snap.data()) : undefined);
+    const cursors = carryOverShardCursors(
+      perShard.map((snap, shard) => ({ path: olds[shard]!.path, data: data(snap) })),
+      { path: state.doc(stream).path, data: data(single) },
+    );
+    tx.create(ref, { shards: Object.fromEntries(cursors.map((cursor, shard) => [String(shard), cursor])) });
+    counts.writes++;
+    const moved: MovedCursor = { movedTo: ref.path };
+    for (const snap of perShard) {
+      if (!snap.exists) continue;
+      tx.set(snap.ref, moved);
+      counts.writes++;
+    }
+    return cursors;
+  };
+  /** A report of `shard` after `cursor` (in (receivedAt, path) order) received by `horizon`. */
+  const afterCursor = (shard: number, cursor: Cursor | null, horizon: Date): Filter => {
+    const inShard = Filter.where('shard', '==', shard);
+    const byHorizon = Filter.where('receivedAt', '<=', horizon);
+    if (cursor === null) return Filter.and(inShard, byHorizon);
+    const at = cursorTime(cursor);
+    return Filter.or(
+      Filter.and(inShard, Filter.where('receivedAt', '>', at), byHorizon),
+      Filter.and(
+        inShard,
+        Filter.where('receivedAt', '==', at),
+        Filter.where(FieldPath.documentId(), '>', db.doc(cursor.path)),
+      ),
+    );
   };
   return {
+    async readCursors() {
+      const snaps = await db.getAll(...ROLLUP_STREAMS.map(cursorsRef));
+      counts.reads += snaps.length;
+      const read = await Promise.all(ROLLUP_STREAMS.map((stream, i) => streamCursors(stream, snaps[i]!)));
+      const cursors = Object.fromEntries(ROLLUP_STREAMS.map((stream, i) => [stream, read[i]!])) as Record<
+        RollupStream,
+        Array<Cursor | null>
+      >;
+      return { cursors, readTime: snaps[0]!.readTime.toDate() };
+    },
+
     async readCursor(stream, shard) {
-      const snap = await cursorRef(stream, shard).get();
+      const snap = await cursorsRef(stream).get();
       counts.reads++;
-      const legacy = snap.exists ? null : await legacyCursor(stream, (ref) => ref.get());
-      return { cursor: shardCursorOr(snap.ref.path, snap.data(), legacy), readTime: snap.readTime.toDate() };
+      return (await streamCursors(stream, snap))[shard] ?? null;
+    },
+
+    async shardsWithReports(stream, cursors, horizon) {
+      // One query per shard found: an empty answer (the usual one) is billed as one read.
+      const found: number[] = [];
+      let left = [...cursors.keys()];
+      while (left.length > 0) {
+        const filters = left.map((shard) => afterCursor(shard, cursors.get(shard) ?? null, horizon));
+        const snap = await db
+          .collectionGroup(COLLECTIONS[stream])
+          .where(filters.length === 1 ? filters[0]! : Filter.or(...filters))
+          .select('shard')
+          .limit(1)
+          .get();
+        counts.reads += Math.max(1, snap.size);
+        const shard: unknown = snap.docs[0]?.get('shard');
+        if (shard === undefined) break;
+        if (typeof shard !== 'number' || !left.includes(shard)) throw new Error(`unexpected shard ${String(shard)}`);
+        found.push(shard);
+        left = left.filter((s) => s !== shard);
+      }
+      return found.sort((a, b) => a - b);
     },
 
     async listReports(stream, shard, after, horizon, limit) {
@@ -160,11 +248,7 @@ export function createFirestoreRollupStore(
         .where('receivedAt', '<=', horizon)
         .orderBy('receivedAt')
         .orderBy(FieldPath.documentId());
-      if (after !== null) {
-        const at =
-          after.receivedAtUs === undefined ? Timestamp.fromDate(after.receivedAt) : fromMicros(after.receivedAtUs);
-        query = query.startAfter(at, db.doc(after.path));
-      }
+      if (after !== null) query = query.startAfter(cursorTime(after), db.doc(after.path));
       const snap = await query
         .select(...FIELDS[stream])
         .limit(limit)
@@ -184,7 +268,7 @@ export function createFirestoreRollupStore(
     },
 
     async commitBatch({ stream, shard, expected, next, paths, productKeys, plan }) {
-      const ref = cursorRef(stream, shard);
+      const ref = cursorsRef(stream);
       const products = db.collection(COLLECTIONS.products);
       let written = 0;
       const outcome = await inTurn(() =>
@@ -192,9 +276,11 @@ export function createFirestoreRollupStore(
           const refs = [ref, ...productKeys.map((key) => products.doc(key)), ...paths.map((path) => db.doc(path))];
           const snaps = await tx.getAll(...refs);
           counts.reads += snaps.length;
-          const stored = snaps[0]?.data();
-          const legacy = stored === undefined ? await legacyCursor(stream, (r) => tx.get(r)) : null;
-          if (!sameCursor(shardCursorOr(ref.path, stored, legacy), expected)) return 'stale' as const;
+          const stored = snaps[0]!;
+          // Created by the run's first read (readCursors); gone since, the run reads it again.
+          if (!stored.exists) return 'stale' as const;
+          const before = parseShardCursors(ref.path, withDates(stored.data()), ALL_SHARDS.length);
+          if (!sameCursor(before[shard] ?? null, expected)) return 'stale' as const;
           const live = new Set<string>();
           snaps.slice(1, 1 + productKeys.length).forEach((snap) => snap.exists && live.add(snap.id));
           const current = new Map<string, unknown>();
@@ -211,7 +297,8 @@ export function createFirestoreRollupStore(
               rows++;
             }
           }
-          tx.set(ref, { ...next, updatedAt: new Date() });
+          const cursor = { ...next, updatedAt: new Date() };
+          tx.update(ref, new FieldPath('shards', String(shard)), cursor);
           written = writes.size + rows + 1;
           return 'committed' as const;
         }),

@@ -31,7 +31,12 @@ export const INDEX_SHARDS = 8;
 /** Every shard number, for the dashboard's `shard in [...]` query and a rollup run over all shards. */
 export const ALL_SHARDS: readonly number[] = Array.from({ length: INDEX_SHARDS }, (_, i) => i);
 
-/** Id of one shard's cursor for one rollup stream in `rollupState`, e.g. `crashes-shard-3`. */
+/** Id of the document in `rollupState` that holds every shard's cursor of one rollup stream, e.g. `crashes-shards`. */
+export function shardCursorsId(stream: string): string {
+  return `${stream}-shards`;
+}
+
+/** Id of one shard's cursor for one rollup stream in `rollupState` before they shared a document, e.g. `crashes-shard-3`. */
 export function shardCursorId(stream: string, shard: number): string {
   return `${stream}-shard-${shard}`;
 }

@@ -56,6 +56,7 @@ describe('firestore.indexes.json', () => {
     ['usage', 'metrics'],
     ['issues', 'daily'],
     ['issues', 'dailySince'],
+    ['issues', 'environments'],
     // The searched listing orders by a sort field, so only the composite indexes below serve it.
     ['issues', 'searchTokens'],
     ['issueRows', 'daily'],
@@ -82,6 +83,18 @@ describe('firestore.indexes.json', () => {
       }
     },
   );
+
+  it('has the composite index behind the crash feed of one environment (environment, shard, newest first)', () => {
+    expect(file.indexes).toContainEqual({
+      collectionGroup: 'crashes',
+      queryScope: 'COLLECTION',
+      fields: [
+        { fieldPath: 'environment', order: 'ASCENDING' },
+        { fieldPath: 'shard', order: 'ASCENDING' },
+        { fieldPath: 'receivedAt', order: 'DESCENDING' },
+      ],
+    });
+  });
 
   it('names each field override once', () => {
     const names = file.fieldOverrides.map((o) => `${o.collectionGroup}.${o.fieldPath}`);

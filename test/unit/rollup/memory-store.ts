@@ -1,6 +1,12 @@
 /* An in-memory RollupStore with the same contract as the Firestore adapter, for unit tests. */
 import type { RawReport, RollupStore } from '../../../functions/src/rollup/rollup';
-import type { Cursor, RollupStream, ShardLease } from '../../../functions/src/grouping/schemas';
+import {
+  ROLLUP_STREAMS,
+  type Cursor,
+  type RollupStream,
+  type ShardLease,
+} from '../../../functions/src/grouping/schemas';
+import { ALL_SHARDS } from '../../../functions/src/shared/paths';
 
 /** A memory store plus what tests inspect: the documents written and the reports listed. */
 export interface MemoryRollupStore extends RollupStore {
@@ -54,9 +60,26 @@ export function createMemoryRollupStore(readTime: () => Date): MemoryRollupStore
       reports[stream].push(report);
       reports[stream].sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || (a.path < b.path ? -1 : 1));
     },
+    async readCursors() {
+      counts.reads += ROLLUP_STREAMS.length;
+      const cursorsOf = (stream: RollupStream) => ALL_SHARDS.map((shard) => cursors.get(key(stream, shard)) ?? null);
+      return {
+        cursors: { crashes: cursorsOf('crashes'), usage: cursorsOf('usage'), sessions: cursorsOf('sessions') },
+        readTime: readTime(),
+      };
+    },
     async readCursor(stream, shard) {
       counts.reads++;
-      return { cursor: cursors.get(key(stream, shard)) ?? null, readTime: readTime() };
+      return cursors.get(key(stream, shard)) ?? null;
+    },
+    async shardsWithReports(stream, asked, horizon) {
+      const found = [...asked].filter(([shard, cursor]) =>
+        reports[stream].some(
+          (r) => shardOf(r) === shard && r.receivedAt <= horizon && (cursor === null || after(r, cursor)),
+        ),
+      );
+      counts.reads += found.length + 1;
+      return found.map(([shard]) => shard).sort((a, b) => a - b);
     },
     async listReports(stream, shard, cursor, horizon, limit) {
       const out = reports[stream]

@@ -65,16 +65,33 @@ describe('runRollup', () => {
   it('works only the shards it leases: one another run holds is reported busy and left alone', async () => {
     const store = seeded(10); // every report of shard 0
     store.leases.set(0, { holder: 'another run', until: new Date(NOW.getTime() + 60_000) });
+    const claimed: number[][] = [];
+    const claimShards = store.claimShards.bind(store);
+    store.claimShards = async (shards, ...rest) => {
+      claimed.push([...shards]);
+      return claimShards(shards, ...rest);
+    };
     const held = await runRollup({ store, clock, config: config(500) });
-    expect(held).toMatchObject({ shards: [1, 2, 3, 4, 5, 6, 7], busy: [0], processed: 0, caughtUp: false });
+    expect(held).toMatchObject({ shards: [], busy: [0], processed: 0, caughtUp: false });
+    // Shards 1 to 7 have no reports: they are not leased at all.
+    expect(claimed).toEqual([[0]]);
     expect(store.leases.get(0)?.holder).toBe('another run');
-    expect(store.leases.size).toBe(1); // its own leases given back
+    expect(store.leases.size).toBe(1);
     store.leases.clear();
     expect(await runRollup({ store, clock, config: config(500), shards: [0] })).toMatchObject({
       shards: [0],
       busy: [],
       processed: 10,
     });
+  });
+
+  it('leases nothing and answers caught up when no shard has reports after its cursor, even one another run holds', async () => {
+    const store = seeded(10);
+    await runRollup({ store, clock, config: config(500) });
+    store.leases.set(3, { holder: 'another run', until: new Date(NOW.getTime() + 60_000) });
+    const idle = await runRollup({ store, clock, config: config(500) });
+    expect(idle).toMatchObject({ shards: [], busy: [], processed: 0, batches: 0, caughtUp: true });
+    expect([...store.leases.keys()]).toEqual([3]);
   });
 
   it('leaves reports younger than the lag for the next run', async () => {
