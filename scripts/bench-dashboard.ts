@@ -1,19 +1,22 @@
 /**
  * `npm run bench:dashboard`: the issue list of a product with 10,000 issues, in a real
- * Chromium on the local stack. Seeds the issues (with their per-day counts, and 14 days of
+ * Chromium on the local stack. Seeds the issues and their list rows (with their per-day counts, and 14 days of
  * per-issue stats, as the rollup writes them) straight into the Firestore emulator, serves the built dashboard, signs in as
  * the owner and opens the issues page BENCH_RUNS times per sort order, cold (a new page each
  * time). Prints the time from navigation to the first page of rows on screen, the api call's
  * own latency, the same for searched and filtered lists (`q`, `env`, `version`: a page of
  * matches and the next page), the time from a crash's 202 to the crash on an open overview,
- * and the first page's shipped bytes, with the load average beside. Options (env):
- * BENCH_ISSUES (10000), BENCH_RUNS (7).
+ * and the first page's shipped bytes, with the load average beside. The baseline, in the same
+ * run: a second product with the same issues stored as before list rows (no rows, not marked
+ * complete), whose unfiltered lists query the issue documents. Options (env): BENCH_ISSUES
+ * (10000), BENCH_RUNS (7), BENCH_SEARCH (1; 0 leaves out the searched lists, minutes each on
+ * the emulator at 10,000 issues).
  */
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { getApps, initializeApp } from 'firebase-admin/app';
-import { getFirestore, Timestamp, type Firestore } from 'firebase-admin/firestore';
+import { FieldValue, getFirestore, Timestamp, type Firestore } from 'firebase-admin/firestore';
 import {
   addHash,
   createSketch,
@@ -22,8 +25,8 @@ import {
   ROW_PRECISION,
   ISSUE_PRECISION,
 } from '../functions/src/grouping/sketch';
-import { buildSearchTokens, createFacetSets, addCrashFacets } from '../functions/src/grouping/search-tokens';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { issueText, tokensOf } from './lib/bench-issues';
 import { chromiumPath } from '../test/browser/browser';
 import { newClientId, sampleCrash, sendSigned } from './lib/client';
 import { buildDashboard, measureFirstPage, serveDashboard } from './lib/dashboard';
@@ -33,6 +36,7 @@ import { ROOT, startStack } from './lib/stack';
 
 const ISSUES = Number(process.env.BENCH_ISSUES ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const SEARCH = process.env.BENCH_SEARCH !== '0';
 const DAYS = 14;
 const OWNER = 'bench-owner@example.com';
 const LIVE_CRASHES = 10;
@@ -51,39 +55,14 @@ const load = () =>
     .map((l) => l.toFixed(2))
     .join(' ');
 
-/**
- * What the seeded issues say, for the searched lists: every 10th is a checkout issue, every 4th
- * from staging (the rest production), every 3rd also seen on 2.3.0, every 7th labelled pay.
- */
-function issueText(i: number) {
-  const checkout = i % 10 === 0;
-  return {
-    title: checkout
-      ? `CheckoutError: payment declined for order ${i}`
-      : `TypeError: cannot read properties of undefined (reading 'item${i}')`,
-    type: checkout ? 'CheckoutError' : 'TypeError',
-    culprit: checkout ? 'CheckoutService.priceOf' : `src/cart/line-${i % 400}.ts in renderItem`,
-    versions: i % 3 === 0 ? ['1.4.0', '2.3.0'] : ['1.4.0', '1.4.1'],
-    environment: i % 4 === 0 ? 'staging' : 'production',
-    label: i % 7 === 0 ? 'pay' : undefined,
-  };
-}
-
-/** The search tokens the rollup would have written for seeded issue `i`. */
-function tokensOf(i: number): string[] {
-  const text = issueText(i);
-  const facets = createFacetSets();
-  addCrashFacets(facets, { environment: text.environment, label: text.label, app: { name: 'shop' } });
-  return buildSearchTokens(text, [], facets);
-}
-
 function sketchOf(n: number, precision: number): Buffer {
   const sketch = createSketch(precision);
   for (let i = 0; i < n; i++) addHash(sketch, hashClient(`client-${i}`));
   return encodeSketch(sketch);
 }
 
-async function seedIssues(db: Firestore, productKey: string): Promise<void> {
+/** Seeds the issues, each with its list row unless `rows` is false (issues stored before rows were kept). */
+async function seedIssues(db: Firestore, productKey: string, rows: boolean): Promise<void> {
   const now = Date.now();
   const writer = db.bulkWriter();
   const small = sketchOf(3, ISSUE_PRECISION);
@@ -102,7 +81,7 @@ async function seedIssues(db: Firestore, productKey: string): Promise<void> {
             count: 1 + ((i + d) % 40),
           }))
         : [{ day: lastSeen.toISOString().slice(0, 10), count: 1 }];
-    void writer.create(db.doc(`products/${productKey}/issues/${id}`), {
+    const issue = {
       productKey,
       fingerprint: id,
       source: 'frames',
@@ -125,6 +104,25 @@ async function seedIssues(db: Firestore, productKey: string): Promise<void> {
       updatedAt: Timestamp.fromDate(lastSeen),
       daily,
       searchTokens: tokensOf(i),
+    };
+    void writer.create(db.doc(`products/${productKey}/issues/${id}`), issue);
+    // Its list row, as the rollup writes it with the issue (the listing queries these).
+    if (!rows) continue;
+    const { title, type, culprit, firstSeen, lastSeen: seen, clients, status, resolvedInVersion, lastVersion } = issue;
+    void writer.create(db.doc(`products/${productKey}/issueRows/${id}`), {
+      title,
+      type,
+      culprit,
+      count,
+      clients,
+      status,
+      resolvedInVersion,
+      resolvedAfterVersion: null,
+      firstSeen,
+      lastSeen: seen,
+      lastVersion,
+      daily,
+      searchTokens: issue.searchTokens,
     });
     // The rollup keeps at most 500 values per stats day; the busiest issues fill them.
     if (i < 500)
@@ -204,8 +202,12 @@ async function main(): Promise<void> {
     const owner = await signInWithGoogle(stack.authEmulatorHost, { email: OWNER, name: 'Bench Owner' });
     const { productKey, secret } = await seedProduct(db, { name: 'Ten thousand issues', ownerUid: owner.localId });
     const seedStarted = Date.now();
-    await seedIssues(db, productKey);
-    console.log(`Seeded ${ISSUES} issues in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s.`);
+    await seedIssues(db, productKey, true);
+    // The baseline: the same issues in a product from before rows, listed from its issue documents.
+    const baseline = await seedProduct(db, { name: 'Before list rows', ownerUid: owner.localId });
+    await db.doc(`products/${baseline.productKey}`).update({ issueRowsComplete: FieldValue.delete() });
+    await seedIssues(db, baseline.productKey, false);
+    console.log(`Seeded ${ISSUES} issues twice in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s.`);
 
     await buildDashboard({ quiet: true });
     const weight = measureFirstPage();
@@ -229,18 +231,24 @@ async function main(): Promise<void> {
     );
     console.log(`load average before: ${load()}`);
     console.log('list                               | to rows on screen p50 / p90 | api call p50 / p90 | rows');
-    const lists: Array<[string, string]> = [
-      ['sort=lastSeen', 'sort=lastSeen'],
-      ['sort=count', 'sort=count'],
-      ['sort=clients', 'sort=clients'],
-      ['q=checkout', 'q=checkout'],
-      ['q=checkout, production', 'q=checkout&env=production'],
-      ['q=checkout, production, 2.3.0', 'q=checkout&env=production&version=2.3.0'],
-      ['  … its next page', 'q=checkout&env=production&version=2.3.0'],
+    const lists: Array<[string, string, string]> = [
+      ['sort=lastSeen', productKey, 'sort=lastSeen'],
+      ['  baseline: issue documents', baseline.productKey, 'sort=lastSeen'],
+      ['sort=count', productKey, 'sort=count'],
+      ['  baseline: issue documents', baseline.productKey, 'sort=count'],
+      ['sort=clients', productKey, 'sort=clients'],
+      ['  baseline: issue documents', baseline.productKey, 'sort=clients'],
     ];
-    for (const [name, query] of lists) {
+    if (SEARCH)
+      lists.push(
+        ['q=checkout', productKey, 'q=checkout'],
+        ['q=checkout, production', productKey, 'q=checkout&env=production'],
+        ['q=checkout, production, 2.3.0', productKey, 'q=checkout&env=production&version=2.3.0'],
+        ['  … its next page', productKey, 'q=checkout&env=production&version=2.3.0'],
+      );
+    for (const [name, key, query] of lists) {
       const next = name.includes('next page');
-      const { screen, apiMs, rows } = await timeList(context, `${dashboard.url}/p/${productKey}/issues?${query}`, next);
+      const { screen, apiMs, rows } = await timeList(context, `${dashboard.url}/p/${key}/issues?${query}`, next);
       console.log(
         `${name.padEnd(34)} | ${median(screen)} ms / ${p90(screen)} ms${' '.repeat(12)}| ${median(apiMs).toFixed(0)} ms / ${p90(apiMs).toFixed(0)} ms | ${median(rows)} rows`,
       );

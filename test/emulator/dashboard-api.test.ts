@@ -127,9 +127,10 @@ describe('issue listing for the dashboard', () => {
     expect(recent.page.issues.map((i) => i.daily[13])).toEqual([5, ...Array.from({ length: 24 }, () => 0)]);
     const batch = testDb().batch();
     for (const id of issues.keys()) {
-      batch.update(testDb().doc(`products/${s.productKey}/issues/${id}`), {
-        lastSeen: new Date(Date.now() - 20 * DAY_MS),
-      });
+      for (const collection of ['issues', 'issueRows'])
+        batch.update(testDb().doc(`products/${s.productKey}/${collection}/${id}`), {
+          lastSeen: new Date(Date.now() - 20 * DAY_MS),
+        });
     }
     await batch.commit();
     const old = await pageReads(s, 25, 14);

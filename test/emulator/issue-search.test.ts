@@ -1,4 +1,5 @@
 /* Search and filters of the issue listing, ingest → rollup → api over real HTTP on the emulators (api.md, Search and filters). */
+import { FieldValue } from 'firebase-admin/firestore';
 import type { IssueListView } from '../../functions/src/api/issues';
 import { listIssues } from '../../functions/src/api/issues';
 import { createFirestoreInsightsStore } from '../../functions/src/api/insights-store';
@@ -184,16 +185,77 @@ describe('issue listing search and filters (ingest → rollup → api)', () => {
 });
 
 /**
- * Issues stored before search tokens (none on them): every third mentions "checkout" in its
- * culprit, the `zebras` say "zebra" in the title.
+ * Issues stored before search tokens and list rows (neither on them): every third mentions
+ * "checkout" in its culprit, the `zebras` say "zebra" in the title.
  */
 function seedLegacyIssues(productKey: string, n: number, zebras: number[]): Promise<Map<string, IssueDoc>> {
-  return seedIssues(productKey, n, (issue, i) => ({
-    ...issue,
-    title: `${issue.title}${zebras.includes(i) ? ' zebra' : ''}`,
-    culprit: i % 3 === 0 ? 'CheckoutService.priceOf' : 'Orders.ship',
-  }));
+  return seedIssues(
+    productKey,
+    n,
+    (issue, i) => ({
+      ...issue,
+      title: `${issue.title}${zebras.includes(i) ? ' zebra' : ''}`,
+      culprit: i % 3 === 0 ? 'CheckoutService.priceOf' : 'Orders.ship',
+    }),
+    false,
+  );
 }
+
+/** A product as one created before list rows were kept is: without the marker that its rows are complete. */
+async function productFromBeforeRows(): Promise<Product> {
+  const p = await productWithViewer();
+  const doc = testDb().doc(`products/${p.productKey}`);
+  // A product created now has every row from the start.
+  expect((await doc.get()).get('issueRowsComplete')).toBe(true);
+  await doc.update({ issueRowsComplete: FieldValue.delete() });
+  return p;
+}
+
+describe('a product with issues from before list rows', () => {
+  let p: Product;
+  let issues: Map<string, IssueDoc>;
+  const rowsOf = (key: string) => testDb().collection(`products/${key}/issueRows`);
+  /** Every tab and sort lists every issue; a search finds them only once they have tokens (as before rows). */
+  const everyListing = async (tokens: boolean) => {
+    const all = await pageThrough(p.viewer.token, `${p.base}/issues?limit=25&days=0`);
+    expect(all.ids).toEqual(expectedOrder(issues, 'lastSeen'));
+    const regressed = await pageThrough(p.viewer.token, `${p.base}/issues?status=regressed&sort=count&limit=7&days=0`);
+    expect(regressed.ids).toEqual(expectedOrder(issues, 'count', (i) => i.status === 'regressed'));
+    const zebra = await pageThrough(p.viewer.token, `${p.base}/issues?q=zebra&sort=clients&limit=1&days=0`);
+    expect(zebra.ids).toEqual(tokens ? expectedOrder(issues, 'clients', (i) => i.title.endsWith('zebra')) : []);
+  };
+
+  beforeAll(async () => {
+    p = await productFromBeforeRows();
+    issues = await seedLegacyIssues(p.productKey, 60, [7, 41]);
+  });
+
+  it('lists every issue from the issue documents until the backfill gave each its row, then from the rows', async () => {
+    // No row yet: what the listing shows can only come from the issues.
+    expect((await rowsOf(p.productKey).count().get()).data().count).toBe(0);
+    const first = hexId(1);
+    await testDb()
+      .doc(`products/${p.productKey}/issues/${first}`)
+      .update({ title: 'Error: number 0 (issue document)' });
+    issues.set(first, { ...issues.get(first)!, title: 'Error: number 0 (issue document)' });
+    const titleOf = async () =>
+      (await call(p.viewer.token, `${p.base}/issues?limit=100&days=0`)).json.issues.find((i) => i.id === first)?.title;
+    expect(await titleOf()).toBe('Error: number 0 (issue document)');
+    await everyListing(false);
+
+    await testDb().doc('rollupState/searchBackfill').delete();
+    await rollUpToTheEnd();
+    await backfillToTheEnd();
+    expect((await testDb().doc(`products/${p.productKey}`).get()).get('issueRowsComplete')).toBe(true);
+    expect((await rowsOf(p.productKey).count().get()).data().count).toBe(60);
+    await everyListing(true);
+
+    // Now the rows are what the listing reads: a title changed on the issue document alone (no
+    // service writes one so) is not shown; the row's is.
+    await testDb().doc(`products/${p.productKey}/issues/${first}`).update({ title: 'Changed on the issue only' });
+    expect(await titleOf()).toBe('Error: number 0 (issue document)');
+  });
+});
 
 describe('paging a searched listing', () => {
   let p: Product;
@@ -201,7 +263,7 @@ describe('paging a searched listing', () => {
   const zebras = [150, 395];
 
   beforeAll(async () => {
-    p = await productWithViewer();
+    p = await productFromBeforeRows();
     issues = await seedLegacyIssues(p.productKey, 420, zebras);
     // The backfill passes over every issue once; restart it so this product's are in the pass.
     await testDb().doc('rollupState/searchBackfill').delete();
@@ -212,6 +274,10 @@ describe('paging a searched listing', () => {
       .doc(`products/${p.productKey}/issues/${hexId(1)}`)
       .get();
     expect(stored.get('searchTokens')).toEqual(expect.arrayContaining(['checkout', 'env:production', 'v:1.0']));
+    const row = await testDb()
+      .doc(`products/${p.productKey}/issueRows/${hexId(1)}`)
+      .get();
+    expect(row.get('searchTokens')).toEqual(stored.get('searchTokens'));
   });
 
   it('gives issues stored before tokens theirs (the backfill) and pages a result bigger than a page, for every sort and a status', async () => {

@@ -3,7 +3,7 @@
  * distinct bug per issue), the order the listing must give them, and a store that counts reads.
  */
 import type { InsightsStore } from '../../functions/src/api/deps';
-import type { IssueDoc, IssueStatus } from '../../functions/src/grouping/schemas';
+import { issueRowOf, type IssueDoc, type IssueStatus } from '../../functions/src/grouping/schemas';
 import { testDb } from './helpers';
 
 const DAY_MS = 86_400_000;
@@ -15,12 +15,14 @@ export const hexId = (n: number) => n.toString(16).padStart(64, '0');
 /**
  * Writes `n` issues with ties on every sort field (groups of three share lastSeen, count and
  * clients, so order within a group is by id), statuses in turn, 2 crashes today; `reshape`
- * changes any of them (a title, no per-day counts, …).
+ * changes any of them (a title, no per-day counts, …). Each gets its list row (issueRows), as the
+ * rollup writes it, unless `rows` is false (an issue stored before rows were kept).
  */
 export async function seedIssues(
   productKey: string,
   n: number,
   reshape: (issue: IssueDoc, i: number) => IssueDoc = (issue) => issue,
+  rows = true,
 ): Promise<Map<string, IssueDoc>> {
   const now = Date.now();
   const today = new Date(now).toISOString().slice(0, 10);
@@ -58,6 +60,7 @@ export async function seedIssues(
       );
       issues.set(id, issue);
       batch.set(db.doc(`products/${productKey}/issues/${id}`), issue);
+      if (rows) batch.set(db.doc(`products/${productKey}/issueRows/${id}`), issueRowOf(issue));
     }
     await batch.commit();
   }

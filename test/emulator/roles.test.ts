@@ -196,6 +196,13 @@ describe('triage on the real stack', () => {
     await rollUpToTheEnd();
     const stored = await testDb().doc(`products/${productKey}/issues/${issueId}`).get();
     expect([stored.get('count'), stored.get('assigneeUid')]).toEqual([2, users.owner.uid]);
+    // The listing's row carries the assignee too.
+    const listed = await callApi<{ issues: Array<{ id: string; assigneeUid: string | null }> }>(
+      users.viewer.token,
+      'GET',
+      `${base}/issues?status=resolved`,
+    );
+    expect(listed.json.issues.find((i) => i.id === issueId)?.assigneeUid).toBe(users.owner.uid);
   });
 
   it('refuses an assignee without access to the product, naming assignee', async () => {

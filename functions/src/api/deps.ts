@@ -8,7 +8,7 @@ import type { AlertApiStore } from '../alerts/store';
 import type { SendMessage } from '../alerts/transport';
 import type { MappingCache } from '../grouping/retrace/cache';
 import type { MappingStore } from '../grouping/retrace/store';
-import type { IssueDoc, IssueStatus } from '../grouping/schemas';
+import type { IssueDoc, IssueRowDoc, IssueStatus } from '../grouping/schemas';
 import type { NewProductDocs } from '../shared/product-docs';
 import type { RollupPosition } from './crash-view';
 import type {
@@ -126,13 +126,18 @@ export interface IssuePageQuery {
   after: { value: number; id: string } | null;
   /** Only issues whose `searchTokens` hold this token (grouping/search-tokens.ts); absent: all. */
   token?: string | undefined;
+  /**
+   * Query the list rows (`issueRows`, once the product's are complete) or the issue documents
+   * themselves (a product with issues the backfill has not given rows yet).
+   */
+  from: 'issueRows' | 'issues';
 }
 
 /** What the issue and stats routes read and write; the Firestore adapter is api/insights-store.ts. */
 export interface InsightsStore {
   getProduct(productKey: string): Promise<ProductDoc | null>;
   /** Issues of a product, optionally of one status and holding one token, by `sort` descending, then id descending. */
-  listIssues(productKey: string, query: IssuePageQuery): Promise<Array<{ id: string; issue: IssueDoc }>>;
+  listIssues(productKey: string, query: IssuePageQuery): Promise<Array<{ id: string; issue: IssueRowDoc }>>;
   getIssue(productKey: string, id: string): Promise<IssueDoc | null>;
   /** A user's profile as the api last saw it (to name an assignee), null when never signed in. */
   getUser(uid: string): Promise<UserDoc | null>;

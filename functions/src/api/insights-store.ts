@@ -9,7 +9,14 @@ import {
 import { ActivityDocSchema, ProductDocSchema, UserDocSchema, type ActivityDoc, type UserDoc } from './schemas';
 import { ALL_SHARDS, COLLECTIONS, shardCursorId, shardCursorsId } from '../shared/paths';
 import { fieldsWithDates, fromMicros, parseStoredDoc, toMicros, withDates } from '../shared/firestore';
-import { IssueDocSchema, MergedIssueDocSchema, type Cursor, type IssueDoc } from '../grouping/schemas';
+import {
+  IssueDocSchema,
+  IssueRowDocSchema,
+  issueRowOf,
+  MergedIssueDocSchema,
+  type Cursor,
+  type IssueDoc,
+} from '../grouping/schemas';
 import { carryOverShardCursors, parseShardCursors } from '../grouping/shard-cursors';
 import type { InsightsStore } from './deps';
 
@@ -32,8 +39,10 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
     async listIssues(productKey, query) {
       // Ties on the sort value are broken by id, in the same direction, so a cursor is exact;
       // status + order needs the composite indexes in firestore.indexes.json, the order alone
-      // the automatic single-field ones; a token, the ones beginning with searchTokens.
-      const issues = product(productKey).collection(COLLECTIONS.issues);
+      // the automatic single-field ones; a token, the ones beginning with searchTokens. The list
+      // rows (issueRows) hold only what a row shows, filters on and sorts by, so each scanned
+      // document is small (performance.md).
+      const issues = product(productKey).collection(COLLECTIONS[query.from]);
       let q: Query = query.token === undefined ? issues : issues.where('searchTokens', 'array-contains', query.token);
       if (query.status !== undefined) q = q.where('status', '==', query.status);
       q = q.orderBy(query.sort, 'desc').orderBy(FieldPath.documentId(), 'desc');
@@ -42,7 +51,13 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
         q = q.startAfter(value, issues.doc(query.after.id));
       }
       const snap = await q.limit(query.limit).get();
-      return snap.docs.map((d) => ({ id: d.id, issue: parseIssue(d.ref.path, d.data()) }));
+      return snap.docs.map((d) => ({
+        id: d.id,
+        issue:
+          query.from === 'issueRows'
+            ? parseStoredDoc(IssueRowDocSchema, d.ref.path, d.data())
+            : issueRowOf(parseIssue(d.ref.path, d.data())),
+      }));
     },
 
     async getUser(uid) {
@@ -83,9 +98,13 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
         const issue = parseIssue(ref.path, snap.data());
         const { change, activity } = decide(issue);
         // Assigning the assignee it already has changes nothing.
-        if (Object.keys(change).length > 0) tx.update(ref, { ...change });
+        const updated = { ...issue, ...change };
+        if (Object.keys(change).length > 0) {
+          tx.update(ref, { ...change });
+          tx.set(product(productKey).collection(COLLECTIONS.issueRows).doc(id), issueRowOf(updated));
+        }
         for (const entry of activity) tx.create(ref.collection(COLLECTIONS.activity).doc(), entry);
-        return { ...issue, ...change };
+        return updated;
       });
     },
 

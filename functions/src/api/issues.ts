@@ -2,7 +2,7 @@ import { parseInput } from '../shared/validation';
 import type { z } from 'zod';
 import type { Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
-import { type IssueDoc, type IssueStatus, type StoredFrame } from '../grouping/schemas';
+import { type IssueDoc, type IssueRowDoc, type IssueStatus, type StoredFrame } from '../grouping/schemas';
 import {
   CommentBodySchema,
   GetIssueQuerySchema,
@@ -24,7 +24,7 @@ import { issueDailyCounts, issueDailyFromDoc, lastDays, statsDocId, type IssueDa
 import { loadProductFor, roleOf, type Caller } from './access';
 import { canonicalFilter, indexedToken, isFiltered, matchesFilter, type IssueFilter } from '../grouping/search-tokens';
 import { sha256Hex } from '../shared/sha256';
-import type { InsightsStore, IssueChange } from './deps';
+import type { InsightsStore, IssueChange, IssuePageQuery } from './deps';
 
 /** The crash view, re-exported for callers that import the issue types from here. */
 export type { CrashView } from './crash-view';
@@ -113,7 +113,7 @@ function notFoundIssue(): DumpcatcherError {
 }
 
 /** The listing view of an issue document. */
-export function toIssueSummary(id: string, issue: IssueDoc): IssueSummaryView {
+export function toIssueSummary(id: string, issue: IssueRowDoc): IssueSummaryView {
   return {
     id,
     type: issue.type,
@@ -143,14 +143,14 @@ function toIssueView(id: string, issue: IssueDoc): IssueView {
   };
 }
 
-function sortValue(issue: IssueDoc, sort: IssueSort): number {
+function sortValue(issue: IssueRowDoc, sort: IssueSort): number {
   return sort === 'lastSeen' ? issue.lastSeen.getTime() : issue[sort];
 }
 
 /** Most issues one page of a searched or filtered listing reads before answering with the matches found so far. */
 export const MAX_SCAN_PER_PAGE = 300;
 
-type IssueRow = { id: string; issue: IssueDoc };
+type IssueRow = { id: string; issue: IssueRowDoc };
 type ListQuery = z.infer<typeof ListIssuesQuerySchema>;
 
 function filterOf(query: ListQuery): IssueFilter {
@@ -177,6 +177,7 @@ async function scanMatches(
   query: ListQuery,
   filter: IssueFilter,
   after: { value: number; id: string } | null,
+  from: IssuePageQuery['from'],
 ): Promise<{ shown: IssueRow[]; resume: { value: number; id: string } | null }> {
   const token = indexedToken(filter) ?? undefined;
   const matched: IssueRow[] = [];
@@ -192,6 +193,7 @@ async function scanMatches(
       limit: size,
       after: position,
       token,
+      from,
     });
     scanned += rows.length;
     for (const row of rows) {
@@ -234,18 +236,21 @@ export async function listIssues(
     filter: filtered ? sha256Hex(canonicalFilter(filter)).slice(0, 16) : null,
   };
   const after = query.cursor === undefined ? null : decodeIssueCursor(query.cursor, listing);
-  await loadProductFor(deps.store, caller, params.productKey, 'viewer');
+  const { product } = await loadProductFor(deps.store, caller, params.productKey, 'viewer');
+  // Until the backfill gave every issue of the product its row, the rows would leave some out.
+  const from = product.issueRowsComplete === true ? 'issueRows' : 'issues';
   const days = lastDays(deps.clock(), query.days);
   let shown: IssueRow[];
   let resume: { value: number; id: string } | null;
   if (filtered) {
-    ({ shown, resume } = await scanMatches(deps.store, params.productKey, query, filter, after));
+    ({ shown, resume } = await scanMatches(deps.store, params.productKey, query, filter, after, from));
   } else {
     const rows = await deps.store.listIssues(params.productKey, {
       status: query.status,
       sort: query.sort,
       limit: query.limit + 1,
       after,
+      from,
     });
     shown = rows.slice(0, query.limit);
     const last = shown[shown.length - 1];

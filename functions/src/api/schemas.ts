@@ -90,6 +90,12 @@ export const ProductDocSchema = z.object({
   createdAt: z.date(),
   updatedAt: z.date(),
   settings: ProductSettingsSchema,
+  /**
+   * Every issue of the product has its list row (`issueRows`), so the listing queries the rows:
+   * set when the product is created, or by the search backfill once it passed the product's
+   * issues. Absent: the product has issues from before rows were kept; the listing queries `issues`.
+   */
+  issueRowsComplete: z.literal(true).optional(),
 });
 
 /** Body of `PATCH /v1/products/{key}/members/{uid}`: the owner changes a member's role. */

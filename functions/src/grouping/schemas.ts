@@ -345,6 +345,54 @@ export const IssueDocSchema = z.object({
 export type IssueDoc = z.infer<typeof IssueDocSchema>;
 
 /**
+ * `products/{key}/issueRows/{fingerprint}`: the issue's list row, a copy of the fields the issue
+ * listing shows, filters on and sorts by (no sketches, frames, crash ids or releases), written
+ * with the issue document in the same transaction and deleted with it. The listing queries these
+ * small documents instead of the issues (see performance.md); the api reads them, clients do not.
+ */
+export const IssueRowDocSchema = IssueDocSchema.pick({
+  title: true,
+  type: true,
+  culprit: true,
+  count: true,
+  clients: true,
+  status: true,
+  resolvedInVersion: true,
+  resolvedAfterVersion: true,
+  firstSeen: true,
+  lastSeen: true,
+  lastVersion: true,
+  assigneeUid: true,
+  daily: true,
+  dailySince: true,
+  searchTokens: true,
+});
+/** An issue's list row. */
+export type IssueRowDoc = z.infer<typeof IssueRowDocSchema>;
+
+/** The list row of an issue document: its listing fields, nothing else. */
+export function issueRowOf(issue: IssueRowDoc): IssueRowDoc {
+  const row: IssueRowDoc = {
+    title: issue.title,
+    type: issue.type,
+    culprit: issue.culprit,
+    count: issue.count,
+    clients: issue.clients,
+    status: issue.status,
+    resolvedInVersion: issue.resolvedInVersion,
+    resolvedAfterVersion: issue.resolvedAfterVersion ?? null,
+    firstSeen: issue.firstSeen,
+    lastSeen: issue.lastSeen,
+    lastVersion: issue.lastVersion,
+  };
+  if (issue.assigneeUid !== undefined) row.assigneeUid = issue.assigneeUid;
+  if (issue.daily !== undefined) row.daily = issue.daily;
+  if (issue.dailySince !== undefined) row.dailySince = issue.dailySince;
+  if (issue.searchTokens !== undefined) row.searchTokens = issue.searchTokens;
+  return row;
+}
+
+/**
  * `products/{key}/mergedIssues/{fingerprint}`: an issue the rollup merged into another once its
  * mapping was uploaded (rollup/regroup.ts). The issue document itself is gone; the api answers
  * its address with the survivor's.

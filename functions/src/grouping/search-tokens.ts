@@ -199,10 +199,11 @@ export function buildSearchTokens(source: TokenSource, current: readonly string[
 }
 
 /**
- * Version of the token format. The backfill (rollup/search-backfill.ts) passes over every issue
- * once per version: raise it when buildSearchTokens changes what it keeps.
+ * Version of the token format and of the list rows that carry the tokens (issueRows). The
+ * backfill (rollup/search-backfill.ts) passes over every issue once per version: raise it when
+ * buildSearchTokens changes what it keeps. 2: every issue gets its list row.
  */
-export const SEARCH_TOKENS_VERSION = 1;
+export const SEARCH_TOKENS_VERSION = 2;
 
 /**
  * The tokens an issue had before a batch: none for a new issue, `env:production` for one stored

@@ -4,6 +4,7 @@ import { EnvironmentsDocSchema, IssueDocSchema } from '../grouping/schemas';
 import { fieldsWithDates, parseStoredDoc } from '../shared/firestore';
 import { COLLECTIONS, environmentsPath } from '../shared/paths';
 import type { RegroupStore } from './regroup';
+import { issueRowWrite } from './store';
 
 /** Most requests one run reads; more wait for the next run. */
 const MAX_REQUESTS = 100;
@@ -11,7 +12,7 @@ const MAX_REQUESTS = 100;
 /**
  * Regrouping's reads and writes on Firestore: requests with one collection-group query (an idle
  * run pays one read), candidate issues by `retrace.mapId` (the automatic single-field index),
- * and each merge in one transaction.
+ * and each merge in one transaction (with the list rows of the issues it writes and deletes).
  */
 export function createFirestoreRegroupStore(db: Firestore): RegroupStore {
   const product = (key: string) => db.collection(COLLECTIONS.products).doc(key);
@@ -64,6 +65,10 @@ export function createFirestoreRegroupStore(db: Firestore): RegroupStore {
         for (const [path, doc] of writes) {
           if (doc === null) tx.delete(db.doc(path));
           else tx.set(db.doc(path), doc);
+          // A merged issue leaves the listing with its document; the survivor's row takes the merged counts.
+          const row = issueRowWrite(path, doc);
+          if (row?.row === null) tx.delete(db.doc(row.path));
+          else if (row !== null) tx.set(db.doc(row.path), row.row);
         }
         return true;
       });

@@ -5,6 +5,7 @@ import {
   storedTokens,
   type TokenSource,
 } from '../grouping/search-tokens';
+import { issueRowOf, type IssueRowDoc } from '../grouping/schemas';
 
 /** Where the backfill stands: the last issue it passed, or done for a token version. */
 export interface SearchBackfillState {
@@ -18,6 +19,10 @@ export interface SearchBackfillState {
 export interface BackfillIssue extends TokenSource {
   id: string;
   searchTokens?: string[] | undefined;
+  /** The issue's list-row fields as stored on the issue document. */
+  row: IssueRowDoc;
+  /** Whether its list row (issueRows) exists. */
+  hasRow: boolean;
   /** Opaque: the version read, so the write is skipped if the rollup wrote the issue since. */
   readAt: unknown;
 }
@@ -30,8 +35,10 @@ export interface SearchBackfillStore {
   nextProduct(after: string | null): Promise<string | null>;
   /** Up to `limit` issues of a product after `afterId`, in id order. */
   listIssues(productKey: string, afterId: string | null, limit: number): Promise<BackfillIssue[]>;
-  /** Sets the issue's tokens unless it changed since it was read; false when it had. */
-  writeTokens(productKey: string, issue: BackfillIssue, tokens: string[]): Promise<boolean>;
+  /** Sets the issue's tokens and its list row, unless the issue changed since it was read; false when it had. */
+  writeTokens(productKey: string, issue: BackfillIssue, tokens: string[], row: IssueRowDoc): Promise<boolean>;
+  /** Records on the product that every issue of it has its list row (`issueRowsComplete`); a deleted product is passed. */
+  markRowsComplete(productKey: string): Promise<void>;
 }
 
 /** What one backfill step did; part of the rollup's answer. */
@@ -48,11 +55,14 @@ const sameTokens = (a: readonly string[] | undefined, b: readonly string[]) =>
   a !== undefined && a.length === b.length && a.every((t, i) => t === b[i]);
 
 /**
- * Gives issues stored before search tokens (or under an older SEARCH_TOKENS_VERSION) their tokens,
+ * Gives issues stored before search tokens (or under an older SEARCH_TOKENS_VERSION) their tokens
+ * and their list row (issueRows, written with the tokens; an issue without one gets it),
  * ISSUES_PER_BACKFILL at a time, product by product: words, type and versions from the issue,
  * the filter values it already had (or `env:production`, see storedTokens). An issue the rollup
- * writes meanwhile is skipped, since that write built its tokens. Once every issue was passed, a
- * step costs one read until the version changes.
+ * writes meanwhile is skipped, since that write built its tokens and its row. A product whose
+ * issues were all passed is marked complete: the listing then queries its rows (before, its
+ * issues, so none is left out). Once every issue was passed, a step costs one read until the
+ * version changes.
  */
 export async function backfillSearchTokens(store: SearchBackfillStore): Promise<SearchBackfillSummary> {
   const state = await store.readState();
@@ -68,13 +78,20 @@ export async function backfillSearchTokens(store: SearchBackfillStore): Promise<
     const key = productKey;
     const changes = issues
       .map((issue) => ({ issue, tokens: buildSearchTokens(issue, storedTokens(issue), createFacetSets()) }))
-      .filter(({ issue, tokens }) => !sameTokens(issue.searchTokens, tokens));
-    const results = await Promise.all(changes.map(({ issue, tokens }) => store.writeTokens(key, issue, tokens)));
+      .filter(({ issue, tokens }) => !issue.hasRow || !sameTokens(issue.searchTokens, tokens));
+    const results = await Promise.all(
+      changes.map(({ issue, tokens }) =>
+        store.writeTokens(key, issue, tokens, issueRowOf({ ...issue.row, searchTokens: tokens })),
+      ),
+    );
     written += results.filter(Boolean).length;
     checked += issues.length;
     const last = issues[issues.length - 1];
     if (last !== undefined) after = { productKey, issueId: last.id };
     if (checked >= ISSUES_PER_BACKFILL) break;
+    // Fewer than asked: the product's last issue was passed, and every issue the rollup or
+    // regroup wrote meanwhile got its row with it.
+    await store.markRowsComplete(productKey);
     after = { productKey, issueId: '' };
     productKey = await store.nextProduct(productKey);
   }

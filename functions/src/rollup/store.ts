@@ -7,10 +7,26 @@ import {
   type Firestore,
   type Transaction,
 } from 'firebase-admin/firestore';
-import { ALL_SHARDS, COLLECTIONS, shardCursorId, shardCursorsId, shardLeaseId } from '../shared/paths';
+import {
+  ALL_SHARDS,
+  COLLECTIONS,
+  issueRowPath,
+  productCollectionOf,
+  productKeyOf,
+  shardCursorId,
+  shardCursorsId,
+  shardLeaseId,
+} from '../shared/paths';
 import { fieldsWithDates, fromMicros, isAlreadyExists, toMicros, withDates } from '../shared/firestore';
 import type { RollupStore } from './rollup';
-import { ROLLUP_STREAMS, type Cursor, type RollupStream } from '../grouping/schemas';
+import {
+  issueRowOf,
+  ROLLUP_STREAMS,
+  type Cursor,
+  type IssueDoc,
+  type IssueRowDoc,
+  type RollupStream,
+} from '../grouping/schemas';
 import { carryOverShardCursors, parseShardCursors } from '../grouping/shard-cursors';
 import { endLease, takeLease } from './leases';
 
@@ -45,6 +61,18 @@ function sameCursor(a: Cursor | null, b: Cursor | null): boolean {
     a.receivedAtUs === b.receivedAtUs &&
     a.processed === b.processed
   );
+}
+
+/**
+ * The list row that goes with a write of `path` (`products/{key}/issues/{id}`: its issueRows
+ * document, from the issue written, or null to delete it with the issue); null for any other path.
+ * Every transaction that writes an issue document writes its row through this, so the listing's
+ * rows never lag or outlive their issues.
+ */
+export function issueRowWrite(path: string, doc: object | null): { path: string; row: IssueRowDoc | null } | null {
+  if (productCollectionOf(path) !== COLLECTIONS.issues) return null;
+  const rowPath = issueRowPath(productKeyOf(path), path.split('/')[3] ?? '');
+  return { path: rowPath, row: doc === null ? null : issueRowOf(doc as IssueDoc) };
 }
 
 /** A cursor's receivedAt as Firestore keeps it (with microseconds when known). */
@@ -260,10 +288,18 @@ export function createFirestoreRollupStore(
             if (snap.exists) current.set(snap.ref.path, fieldsWithDates(snap.data() ?? {}));
           }
           const writes = plan(current, live);
-          for (const [path, doc] of writes) tx.set(db.doc(path), doc);
+          let rows = 0;
+          for (const [path, doc] of writes) {
+            tx.set(db.doc(path), doc);
+            const row = issueRowWrite(path, doc);
+            if (row !== null) {
+              tx.set(db.doc(row.path), row.row as IssueRowDoc);
+              rows++;
+            }
+          }
           const cursor = { ...next, updatedAt: new Date() };
           tx.update(ref, new FieldPath('shards', String(shard)), cursor);
-          written = writes.size + 1;
+          written = writes.size + rows + 1;
           return 'committed' as const;
         }),
       );

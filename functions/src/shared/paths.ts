@@ -8,6 +8,7 @@ export const COLLECTIONS = {
   usage: 'usage',
   sessions: 'sessions',
   issues: 'issues',
+  issueRows: 'issueRows',
   activity: 'activity',
   stats: 'stats',
   rollupState: 'rollupState',
@@ -58,6 +59,11 @@ export function crashPath(productKey: string, id: string): string {
 /** Path of an issue document, `products/{key}/issues/{fingerprint}`. */
 export function issuePath(productKey: string, fingerprint: string): string {
   return `${productPath(productKey)}/${COLLECTIONS.issues}/${fingerprint}`;
+}
+
+/** Path of an issue's list row, `products/{key}/issueRows/{fingerprint}` (grouping/schemas.ts IssueRowDocSchema). */
+export function issueRowPath(productKey: string, fingerprint: string): string {
+  return `${productPath(productKey)}/${COLLECTIONS.issueRows}/${fingerprint}`;
 }
 
 /**

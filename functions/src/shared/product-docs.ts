@@ -24,6 +24,7 @@ export interface NewProductDocs {
     createdAt: Date;
     updatedAt: Date;
     settings: { retentionDays: number; rateLimitPerMinute: number | null };
+    issueRowsComplete: true;
   };
   secrets: {
     ownerUid: string;
@@ -47,6 +48,8 @@ export function buildNewProduct(input: { name: string; ownerUid: string; now: Da
       createdAt: input.now,
       updatedAt: input.now,
       settings: { retentionDays: DEFAULT_RETENTION_DAYS, rateLimitPerMinute: null },
+      // No issue predates its list row, so the listing reads the rows from the start.
+      issueRowsComplete: true,
     },
     secrets: {
       ownerUid: input.ownerUid,

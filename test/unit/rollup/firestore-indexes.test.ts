@@ -35,16 +35,18 @@ describe('firestore.indexes.json for the rollup', () => {
   );
 
   it.each(['lastSeen', 'count', 'clients'])(
-    'has the issue listing index by status, then %s newest/largest first',
+    'has the issue listing index on the list rows and on the issues by status, then %s newest/largest first',
     (field) => {
-      expect(file.indexes).toContainEqual({
-        collectionGroup: 'issues',
-        queryScope: 'COLLECTION',
-        fields: [
-          { fieldPath: 'status', order: 'ASCENDING' },
-          { fieldPath: field, order: 'DESCENDING' },
-        ],
-      });
+      for (const collectionGroup of ['issueRows', 'issues']) {
+        expect(file.indexes).toContainEqual({
+          collectionGroup,
+          queryScope: 'COLLECTION',
+          fields: [
+            { fieldPath: 'status', order: 'ASCENDING' },
+            { fieldPath: field, order: 'DESCENDING' },
+          ],
+        });
+      }
     },
   );
 
