@@ -87,8 +87,11 @@ export function createProductCache(
         try {
           // One read of a key at a time: the queued one starts after the running one.
           await state.running?.promise.catch(() => undefined);
-          const waitMs = state.lastStartMs + minInterval - now();
-          if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+          // A timer may fire a fraction of a millisecond early by this clock: wait until it agrees.
+          for (let waitMs = state.lastStartMs + minInterval - now(); waitMs > 0;) {
+            await new Promise((resolve) => setTimeout(resolve, Math.ceil(waitMs)));
+            waitMs = state.lastStartMs + minInterval - now();
+          }
         } finally {
           delete state.queued;
         }
