@@ -2,7 +2,7 @@ import { parseInput } from '../shared/validation';
 import type { z } from 'zod';
 import type { Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
-import { type IssueDoc, type IssueRowDoc, type IssueStatus, type StoredFrame } from '../grouping/schemas';
+import { issueRowOf, type IssueDoc, type IssueRowDoc, type IssueStatus, type StoredFrame } from '../grouping/schemas';
 import {
   CommentBodySchema,
   GetIssueQuerySchema,
@@ -71,7 +71,13 @@ export interface IssueListRowView extends IssueSummaryView {
 
 /** Answer of `GET /v1/products/{key}/issues`. */
 export interface IssueListView {
+  /**
+   * With `environment=`, each issue's `count` is its crashes in that environment (clients,
+   * lastSeen and daily stay every environment's): see api.md.
+   */
   issues: IssueListRowView[];
+  /** The environment the issues' `count` is in (the `environment` asked for); null: every environment. */
+  environment: string | null;
   /**
    * Pass as `cursor` for the next page; null on the last page. A searched or filtered page may
    * hold fewer than `limit` issues (even none) and still have a next page: see api.md.
@@ -259,6 +265,8 @@ export async function listIssues(
         ? { value: sortValue(last.issue, query.sort), id: last.id }
         : null;
   }
+  if (query.environment !== undefined)
+    shown = await inEnvironment(deps.store, params.productKey, shown, query.environment);
   const daily = new Map(shown.map((row) => [row.id, issueDailyFromDoc(row.issue, days)]));
   const older = shown.filter((row) => daily.get(row.id) === null).map((row) => row.id);
   if (older.length > 0) {
@@ -272,7 +280,28 @@ export async function listIssues(
     issues: shown.map((row) => ({ ...toIssueSummary(row.id, row.issue), daily: daily.get(row.id) ?? [] })),
     nextCursor: resume === null ? null : encodeIssueCursor(listing, resume.value, resume.id),
     days,
+    environment: query.environment ?? null,
   };
+}
+
+/**
+ * The rows with `count` their crashes in `environment` (0 past the issue's counted environments).
+ * A row written before it kept its environments' counts has them read from its issue document.
+ */
+async function inEnvironment(
+  store: InsightsStore,
+  productKey: string,
+  rows: IssueRow[],
+  environment: string,
+): Promise<IssueRow[]> {
+  const older = rows.filter((row) => row.issue.environmentCounts === undefined);
+  const issues = await Promise.all(older.map((row) => store.getIssue(productKey, row.id)));
+  const counts = new Map(older.map((row, i) => [row.id, issues[i]]));
+  return rows.map((row) => {
+    const issue = counts.get(row.id);
+    const perEnvironment = issueRowOf(issue ?? row.issue).environmentCounts ?? {};
+    return { id: row.id, issue: { ...row.issue, count: perEnvironment[environment] ?? 0 } };
+  });
 }
 
 /** `GET /v1/products/{key}/issues/{id}?days=`: the issue, its most recent crashes still kept, and its daily counts. */

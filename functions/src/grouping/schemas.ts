@@ -366,12 +366,30 @@ export const IssueRowDocSchema = IssueDocSchema.pick({
   daily: true,
   dailySince: true,
   searchTokens: true,
+}).extend({
+  /**
+   * Crashes per environment, the counts of the issue's `environments` (for an issue stored
+   * before those were kept, its whole count as production), so a listing filtered to one
+   * environment shows that environment's. Absent on rows written before it was kept.
+   */
+  environmentCounts: z.record(z.string(), z.number().int().min(0)).optional(),
 });
 /** An issue's list row. */
 export type IssueRowDoc = z.infer<typeof IssueRowDocSchema>;
 
-/** The list row of an issue document: its listing fields, nothing else. */
-export function issueRowOf(issue: IssueRowDoc): IssueRowDoc {
+/**
+ * The crashes per environment of an issue document, as its list row keeps them; an issue
+ * stored before environments were counted apart is wholly production (as environmentsOfIssue).
+ */
+function environmentCountsOf(issue: IssueRowDoc & Pick<Partial<IssueDoc>, 'environments'>): Record<string, number> {
+  if (issue.environments !== undefined)
+    return Object.fromEntries(Object.entries(issue.environments).map(([name, e]) => [name, e.count]));
+  if (issue.environmentCounts !== undefined) return issue.environmentCounts;
+  return issue.count === 0 ? {} : { [DEFAULT_ENVIRONMENT]: issue.count };
+}
+
+/** The list row of an issue document (or of a row being rewritten): its listing fields, nothing else. */
+export function issueRowOf(issue: IssueRowDoc & Pick<Partial<IssueDoc>, 'environments'>): IssueRowDoc {
   const row: IssueRowDoc = {
     title: issue.title,
     type: issue.type,
@@ -384,6 +402,7 @@ export function issueRowOf(issue: IssueRowDoc): IssueRowDoc {
     firstSeen: issue.firstSeen,
     lastSeen: issue.lastSeen,
     lastVersion: issue.lastVersion,
+    environmentCounts: environmentCountsOf(issue),
   };
   if (issue.assigneeUid !== undefined) row.assigneeUid = issue.assigneeUid;
   if (issue.daily !== undefined) row.daily = issue.daily;
