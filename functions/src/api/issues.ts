@@ -2,7 +2,14 @@ import { parseInput } from '../shared/validation';
 import type { z } from 'zod';
 import type { Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
-import { issueRowOf, type IssueDoc, type IssueRowDoc, type IssueStatus, type StoredFrame } from '../grouping/schemas';
+import {
+  issueRowOf,
+  regressionActivityOf,
+  type IssueDoc,
+  type IssueRowDoc,
+  type IssueStatus,
+  type StoredFrame,
+} from '../grouping/schemas';
 import {
   CommentBodySchema,
   GetIssueQuerySchema,
@@ -24,7 +31,7 @@ import { issueDailyCounts, issueDailyFromDoc, lastDays, statsDocId, type IssueDa
 import { loadProductFor, roleOf, type Caller } from './access';
 import { canonicalFilter, indexedToken, isFiltered, matchesFilter, type IssueFilter } from '../grouping/search-tokens';
 import { sha256Hex } from '../shared/sha256';
-import type { InsightsStore, IssueChange, IssuePageQuery } from './deps';
+import type { ActivityWrite, InsightsStore, IssueChange, IssuePageQuery } from './deps';
 
 /** The crash view, re-exported for callers that import the issue types from here. */
 export type { CrashView } from './crash-view';
@@ -364,33 +371,28 @@ export async function patchIssue(
   const assignee = body.assignee == null ? null : await actorFromUser(deps.store, body.assignee);
   const updated = await deps.store.updateIssue(params.productKey, params.issueId, (issue) => {
     const change: IssueChange = {};
-    const activity: ActivityDoc[] = [];
+    const activity: ActivityWrite[] = [];
     if (body.status !== undefined) {
-      // A regression the rollup wrote is recorded when someone next acts on it, at its own time.
-      if (issue.status === 'regressed' && issue.statusChangedAt !== null) {
-        activity.push({
-          kind: 'status',
-          at: issue.statusChangedAt,
-          by: null,
-          status: 'regressed',
-          resolution: null,
-          regressedInVersion: issue.regressedInVersion,
-        });
-      }
+      // The rollup records a regression as it reopens the issue; one it reopened before it did
+      // gets its entry now, at its own time. The same id either way: recorded once.
+      const regression = regressionActivityOf(issue);
+      if (regression !== null) activity.push(regression);
       const resolved = resolutionFields(body, issue);
       Object.assign(change, { status: body.status, ...resolved, statusChangedAt: now, regressedInVersion: null });
       activity.push({
-        kind: 'status',
-        at: now,
-        by,
-        status: body.status,
-        resolution: storedResolution(body, resolved),
-        regressedInVersion: null,
+        entry: {
+          kind: 'status',
+          at: now,
+          by,
+          status: body.status,
+          resolution: storedResolution(body, resolved),
+          regressedInVersion: null,
+        },
       });
     }
     if (body.assignee !== undefined && body.assignee !== (issue.assigneeUid ?? null)) {
       change.assigneeUid = body.assignee;
-      activity.push({ kind: 'assign', at: now, by, assignee });
+      activity.push({ entry: { kind: 'assign', at: now, by, assignee } });
     }
     return { change, activity };
   });

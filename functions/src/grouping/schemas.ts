@@ -411,6 +411,74 @@ export function issueRowOf(issue: IssueRowDoc & Pick<Partial<IssueDoc>, 'environ
   return row;
 }
 
+/** Who did something to an issue, as they were when they did it; null `by` is the rollup. */
+export const ActorSchema = z.object({
+  uid: z.string().min(1),
+  displayName: z.string().nullable(),
+  email: z.string().nullable(),
+});
+/** A person in an issue's activity. */
+export type Actor = z.infer<typeof ActorSchema>;
+
+/** A resolution as the activity keeps it: in the next release also says after which version. */
+export const StoredResolutionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('nextRelease'), afterVersion: z.string().nullable() }),
+  z.object({ kind: z.literal('inVersion'), version: z.string() }),
+  z.object({ kind: z.literal('now') }),
+]);
+/** A resolution as recorded. */
+export type StoredResolution = z.infer<typeof StoredResolutionSchema>;
+
+const ActivityBase = { at: z.date(), by: ActorSchema.nullable() };
+
+/**
+ * `products/{key}/issues/{id}/activity/{activityId}`: one thing that happened to an issue. The
+ * api writes people's changes and comments; the rollup writes regressions (`by` null).
+ */
+export const ActivityDocSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('status'),
+    ...ActivityBase,
+    status: IssueStatusSchema,
+    /** How it was resolved (status resolved), else null. */
+    resolution: StoredResolutionSchema.nullable(),
+    /** The version that reopened it (status regressed), else null. */
+    regressedInVersion: z.string().nullable(),
+  }),
+  z.object({ kind: z.literal('assign'), ...ActivityBase, assignee: ActorSchema.nullable() }),
+  z.object({ kind: z.literal('comment'), ...ActivityBase, text: z.string() }),
+]);
+/** An activity entry. */
+export type ActivityDoc = z.infer<typeof ActivityDocSchema>;
+
+/**
+ * The id of the activity entry recording the regression at `at`: the rollup writes it in the
+ * transaction that reopens the issue, and the api (for a regression written before the rollup
+ * recorded them) under the same id, so a regression is recorded once whoever writes it first.
+ */
+export function regressionActivityId(at: Date): string {
+  return `regressed-${at.getTime()}`;
+}
+
+/** The activity entry of a regressed issue's regression (by the rollup, at its time, with its version); null when not regressed. */
+export function regressionActivityOf(
+  issue: Pick<IssueDoc, 'status' | 'statusChangedAt' | 'regressedInVersion'>,
+): { id: string; entry: ActivityDoc } | null {
+  if (issue.status !== 'regressed' || issue.statusChangedAt === null) return null;
+  const at = issue.statusChangedAt;
+  return {
+    id: regressionActivityId(at),
+    entry: {
+      kind: 'status',
+      at,
+      by: null,
+      status: 'regressed',
+      resolution: null,
+      regressedInVersion: issue.regressedInVersion,
+    },
+  };
+}
+
 /**
  * `products/{key}/mergedIssues/{fingerprint}`: an issue the rollup merged into another once its
  * mapping was uploaded (rollup/regroup.ts). The issue document itself is gone; the api answers
