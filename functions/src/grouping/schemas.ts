@@ -433,7 +433,8 @@ const ActivityBase = { at: z.date(), by: ActorSchema.nullable() };
 
 /**
  * `products/{key}/issues/{id}/activity/{activityId}`: one thing that happened to an issue. The
- * api writes people's changes and comments; the rollup writes regressions (`by` null).
+ * api writes people's changes and comments; the rollup writes regressions (`by` null), and a
+ * regroup the entry saying an obfuscated issue was merged in (with the merged issue's entries).
  */
 export const ActivityDocSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -447,6 +448,16 @@ export const ActivityDocSchema = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('assign'), ...ActivityBase, assignee: ActorSchema.nullable() }),
   z.object({ kind: z.literal('comment'), ...ActivityBase, text: z.string() }),
+  z.object({
+    kind: z.literal('merge'),
+    ...ActivityBase,
+    /** The obfuscated issue merged into this one (its id, which now answers with this issue). */
+    mergedFrom: z.string(),
+    /** The mapping whose upload made the merge. */
+    mapId: z.string(),
+    /** Crashes the merge moved. */
+    count: z.number().int().min(0),
+  }),
 ]);
 /** An activity entry. */
 export type ActivityDoc = z.infer<typeof ActivityDocSchema>;
