@@ -255,7 +255,8 @@ export const ActivityCursorSchema = z.strictObject({
   i: z.string().regex(/^[0-9a-f]{64}$/),
   /** `at` in epoch milliseconds. */
   t: z.number().int().min(0),
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  /** Firestore's random ids, and the rollup's own (`regressed-{ms}`, `merged-{64 hex}`). */
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/),
 });
 /** A decoded activity cursor. */
 export type ActivityCursor = z.infer<typeof ActivityCursorSchema>;
