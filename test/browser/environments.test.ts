@@ -78,6 +78,9 @@ describe('the environment picker', () => {
     const feed = page.locator('ul.feed li');
     await feed.first().waitFor();
     await expect(feed.allInnerTexts()).resolves.toEqual([expect.stringMatching(/ v2\.4\.0-rc\.1 · /)]);
+    // The top issues count their crashes in staging: Y's one there (X has none there, so it is not listed).
+    const top = page.getByRole('region', { name: 'Top unresolved issues' }).locator('li');
+    await expect(top.allInnerTexts()).resolves.toEqual([expect.stringMatching(/ 1 crash in staging · 1 clients · /)]);
     await page.getByRole('heading', { name: 'Release health, last 14 days in staging' }).waitFor();
     await expect(page.getByRole('region', { name: 'Latest release' }).getByRole('link').innerText()).resolves.toBe(
       '2.4.0-rc.1',

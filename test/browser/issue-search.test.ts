@@ -8,7 +8,10 @@ import type { Browser, Page } from 'playwright-core';
 import { productWithViewer, rollUpToTheEnd } from '../emulator/api-client';
 import { dashboardUrl, launchBrowser, newSession, screenshot, seriousA11yViolations, signIn } from './browser';
 
-/** 40 checkout issues and 20 shipping ones; every 4th on 2.0, every 3rd tagged region:eu. */
+/**
+ * 40 checkout issues and 20 shipping ones; every 4th on 2.0, every 3rd tagged region:eu. All in
+ * production, and the first also twice in staging (3 crashes in all, 2 in staging).
+ */
 const ISSUES = 60;
 const CHECKOUT = 40;
 const title = (i: number) => (i < CHECKOUT ? `CheckoutError: cart ${i} failed` : `ShippingError: parcel ${i} lost`);
@@ -45,18 +48,21 @@ const expected = (keep: (i: number) => boolean) =>
 beforeAll(async () => {
   browser = await launchBrowser();
   setup = await productWithViewer();
-  for (let i = 0; i < ISSUES; i++) {
+  const crash = (i: number, environment: string) => {
     const type = i < CHECKOUT ? 'CheckoutError' : 'ShippingError';
     const message = title(i).slice(type.length + 2);
-    await setup.send('/v1/crashes', {
+    return setup.send('/v1/crashes', {
       reportId: randomUUID(),
       occurredAt: new Date().toISOString(),
+      environment,
       fingerprint: `search-${i}`,
       exception: { type, message, stacktrace: `${type}: ${message}\n    at run (/app/jobs.js:${i + 1}:7)` },
       app: { name: 'shop', version: i % 4 === 0 ? '2.0' : '1.0' },
       tags: { region: i % 3 === 0 ? 'eu' : 'us' },
     });
-  }
+  };
+  for (let i = 0; i < ISSUES; i++) await crash(i, 'production');
+  for (let n = 0; n < 2; n++) await crash(0, 'staging');
   await rollUpToTheEnd();
 }, 180_000);
 
@@ -151,5 +157,20 @@ describe('searching and filtering the issue list', () => {
     expect(new Set(await titles(page, ISSUES - CHECKOUT))).toEqual(new Set(expected((i) => i >= CHECKOUT)));
     const url = new URL(page.url());
     expect([url.searchParams.get('env'), url.searchParams.get('q')]).toEqual([null, 'shipping']);
+  }, 60_000);
+
+  it("counts each issue's crashes in the picker's environment, and says so in the column's name", async () => {
+    const page = await session(setup.viewer.email);
+    await page.goto(`${dashboardUrl()}/p/${setup.productKey}/issues?env=staging&sort=count`);
+    expect(await titles(page, 1)).toEqual([title(0)]);
+    const table = page.getByRole('table');
+    await expect(table.locator('thead th').nth(1).innerText()).resolves.toBe('Crashes in staging');
+    await expect(table.locator('tbody td').nth(1).innerText()).resolves.toBe('2');
+    await page.getByRole('combobox', { name: 'Environment' }).selectOption('');
+    await page.waitForURL((url) => url.searchParams.get('env') === null);
+    await titles(page, 25);
+    await expect(table.locator('thead th').nth(1).innerText()).resolves.toBe('Crashes');
+    // Every environment: issue 0's 3 crashes lead the list sorted by count.
+    await expect(table.locator('tbody tr').first().locator('td').nth(1).innerText()).resolves.toBe('3');
   }, 60_000);
 });

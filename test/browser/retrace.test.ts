@@ -2,7 +2,7 @@
  * An obfuscated Android crash on the dashboard (Chromium on the test stack): with the release's
  * R8 mapping uploaded, the issue reads as the app's code and the raw view keeps the trace as
  * received; without one, the issue page says which mapping to upload, and once it is uploaded
- * the old issue's address opens the readable issue it was merged into.
+ * the old issue's address opens the readable issue it was merged into, whose activity says so.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -122,6 +122,12 @@ describe('an obfuscated Android crash on the dashboard', () => {
     await page.getByRole('heading', { name: 'com.acme.notes.data.MissingNoteException: no note' }).waitFor();
     await page.waitForURL((url) => url.href !== oldUrl);
     await page.getByText(/Retraced with mapping/).waitFor();
+    // The readable issue's activity says where its crash came from.
+    const merged = page.locator('ol.timeline li', { hasText: 'merged in the obfuscated issue' });
+    await merged.waitFor();
+    await expect(merged.textContent()).resolves.toMatch(
+      /^Dumpcatcher merged in the obfuscated issue [0-9a-f]{12} \(1 crash\) once mapping deadbee was uploaded; its activity is below/,
+    );
     await page.goto(`${dashboardUrl()}/p/${productKey}/issues`);
     await page.getByRole('link', { name: 'com.acme.notes.data.MissingNoteException: no note' }).waitFor();
     await expect(page.getByRole('link', { name: 'b.d: no note' }).count()).resolves.toBe(0);

@@ -5,6 +5,7 @@
  * and top issues are only those seen in the environment, with that environment's crashes and
  * installs, and the feed lists only its crashes.
  */
+import { FieldValue } from 'firebase-admin/firestore';
 import { fixtureIssueId } from '../unit/rollup/reports';
 import { callApi, productWithViewer, rollUpToTheEnd, sdkInstall, viewerGet } from './api-client';
 import { testDb } from './helpers';
@@ -105,6 +106,45 @@ describe('issues per environment through the releases routes and the crash feed'
     expect(rows(older.topIssues)).toEqual([A, C].sort().map((id) => [id, 1, 1]));
     const none = await callApi(s.viewer.token, 'GET', `${s.base}/releases/1.0.0?${range}&environment=staging`);
     expect(none.status).toBe(404);
+  });
+
+  it('lists each issue with its crashes in the environment asked for, also from a row written before', async () => {
+    type IssueList = { issues: Array<{ id: string; count: number }>; environment: string | null };
+    const list = async (env: string) => {
+      const page = (await get(`/issues?sort=count${env}`)) as unknown as IssueList;
+      return [page.environment, page.issues.map((i) => [i.id, i.count])];
+    };
+    // Sorted by every environment's count (A has 4 crashes in all), showing staging's.
+    expect(await list('&environment=staging')).toEqual([
+      'staging',
+      [
+        [A, 2],
+        [B, 2],
+      ],
+    ]);
+    expect(await list('&environment=production')).toEqual([
+      'production',
+      [
+        [A, 2],
+        [C, 1],
+      ],
+    ]);
+    expect(await list('')).toEqual([
+      null,
+      [
+        [A, 4],
+        [B, 2],
+        [C, 1],
+      ],
+    ]);
+    // A list row written before rows kept their environments' counts: read from the issue.
+    const row = testDb().doc(`products/${s.productKey}/issueRows/${A}`);
+    expect(Object.keys((await row.get()).get('environmentCounts') as object).sort()).toEqual(['production', 'staging']);
+    await row.update({ environmentCounts: FieldValue.delete() });
+    expect((await list('&environment=staging'))[1]).toEqual([
+      [A, 2],
+      [B, 2],
+    ]);
   });
 
   it('feeds only the environment’s latest crashes, and refuses a malformed environment', async () => {

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { callApi, productWithViewer, sendApi, signedSender } from './api-client';
-import { requireEnv, rollUpToTheEnd } from './helpers';
+import { requireEnv, rollUpToTheEnd, testDb } from './helpers';
 
 const FIXTURES = join(__dirname, '../fixtures/android');
 const read = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
@@ -20,7 +20,10 @@ interface IssueRow {
   lastSeen: string;
   lastVersion: string;
   daily: number[];
+  assigneeUid: string | null;
 }
+
+type Entry = { kind: string; by: { uid: string } | null; [field: string]: unknown };
 
 /** One rollup run, as Cloud Scheduler or a task makes it (the mapping upload happened before it). */
 async function rollUpOnce(): Promise<Record<string, unknown>> {
@@ -92,7 +95,20 @@ async function setup() {
       .map((body) => JSON.parse(body) as { type: string; issues: Array<{ id: string }> })
       .filter((body) => body.type === 'issue.new')
       .flatMap((body) => body.issues.map((i) => i.id));
-  return { ...product, crash, list, uploadMapping, newIssueAlerts };
+  // An issue's activity, newest first, as any member reads it.
+  const activity = async (issueId: string): Promise<Entry[]> => {
+    const answer = await callApi<{ activity: Entry[] }>(
+      owner.token,
+      'GET',
+      `${base}/issues/${issueId}/activity?limit=100`,
+    );
+    expect(answer.status).toBe(200);
+    return answer.json.activity;
+  };
+  // The activity entries left under an issue id in Firestore (none once it was merged away).
+  const storedActivity = async (issueId: string) =>
+    (await testDb().collection(`products/${productKey}/issues/${issueId}/activity`).get()).size;
+  return { ...product, crash, list, uploadMapping, newIssueAlerts, activity, storedActivity };
 }
 
 const READABLE_TITLE = 'com.acme.notes.data.MissingNoteException: no note n42';
@@ -109,9 +125,19 @@ describe('mapping uploaded after the crashes (real emulators)', () => {
     expect([obfuscated!.title, obfuscated!.count, obfuscated!.clients]).toEqual(['b.b: no note n42', 3, 2]);
     const before = await callApi(s.owner.token, 'GET', `${s.base}/issues/${obfuscated!.id}`);
     expect(before.json.retrace).toEqual({ status: 'missing_mapping', mapId: '7f3c2a1', source: 'map_id' });
-    // The owner ignores the unreadable issue; the merge keeps that decision.
+    // The owner ignores the unreadable issue, assigns it and comments; the merge keeps all of it.
     const ignored = await callApi(s.owner.token, 'PATCH', `${s.base}/issues/${obfuscated!.id}`, { status: 'ignored' });
     expect(ignored.status).toBe(200);
+    const assigned = await callApi(s.owner.token, 'PATCH', `${s.base}/issues/${obfuscated!.id}`, {
+      assignee: s.viewer.uid,
+    });
+    expect(assigned.status).toBe(200);
+    const said = await callApi(s.owner.token, 'POST', `${s.base}/issues/${obfuscated!.id}/comments`, {
+      text: 'Only on the release build',
+    });
+    expect(said.status).toBe(201);
+    const history = await s.activity(obfuscated!.id);
+    expect(history.map((e) => e.kind)).toEqual(['comment', 'assign', 'status']);
 
     await s.uploadMapping('7f3c2a1', 'r8-notes-2.0-mapping.txt');
     // A crash of that build arrives after the upload, before the run that merges.
@@ -155,6 +181,11 @@ describe('mapping uploaded after the crashes (real emulators)', () => {
     // The old issue's address answers with the survivor.
     const old = await callApi(s.owner.token, 'GET', `${s.base}/issues/${obfuscated!.id}`);
     expect([old.status, old.json.id, old.json.redirectedFrom]).toEqual([200, readable.id, obfuscated!.id]);
+    // The assignee and the whole activity came along, under the merge's own entry; none is left behind.
+    expect(readable.assigneeUid).toBe(s.viewer.uid);
+    const merge = { kind: 'merge', by: null, mergedFrom: obfuscated!.id, mapId: '7f3c2a1', count: 3 };
+    expect(await s.activity(readable.id)).toEqual([expect.objectContaining(merge), ...history]);
+    expect(await s.storedActivity(obfuscated!.id)).toBe(0);
 
     // A later crash of the same build lands on the survivor; no second issue, and no issue.new for it.
     await s.crash(1, 'r8-notes-2.0.txt', 'b.b', '2.0');
@@ -162,6 +193,8 @@ describe('mapping uploaded after the crashes (real emulators)', () => {
     const last = await s.list();
     expect(last.map((i) => [i.id, i.count, i.status])).toEqual([[readable.id, 5, 'ignored']]);
     expect(s.newIssueAlerts()).toEqual([obfuscated!.id]);
+    // The runs since the merge moved or recorded nothing again.
+    expect((await s.activity(readable.id)).map((e) => e.kind)).toEqual(['merge', 'comment', 'assign', 'status']);
   }, 120_000);
 
   it('adds the obfuscated crashes to a readable issue that already exists: counts, first seen, open status', async () => {
@@ -180,6 +213,12 @@ describe('mapping uploaded after the crashes (real emulators)', () => {
     // The readable one was resolved, the obfuscated one is open: the open one wins.
     const resolved = await callApi(s.owner.token, 'PATCH', `${s.base}/issues/${debug.id}`, { status: 'resolved' });
     expect(resolved.status).toBe(200);
+    // Each is assigned: the readable one keeps its own assignee.
+    for (const [id, uid] of [
+      [debug.id, s.owner.uid],
+      [obfuscated!.id, s.viewer.uid],
+    ] as const)
+      expect((await callApi(s.owner.token, 'PATCH', `${s.base}/issues/${id}`, { assignee: uid })).status).toBe(200);
 
     await s.uploadMapping('7f3c2a1', 'r8-notes-2.0-mapping.txt');
     await rollUp();
@@ -188,6 +227,17 @@ describe('mapping uploaded after the crashes (real emulators)', () => {
     expect(after.map((i) => [i.id, i.title, i.count, i.clients, i.status, i.firstSeen, i.lastSeen])).toEqual([
       [debug.id, READABLE_TITLE, 3, 2, 'unresolved', obfuscated!.firstSeen, debug.lastSeen],
     ]);
+    expect(after[0]!.assigneeUid).toBe(s.owner.uid);
+    // Both issues' entries, newest first, under the merge's own.
+    const merged = await s.activity(debug.id);
+    expect(merged.map((e) => [e.kind, e.kind === 'assign' ? (e.assignee as { uid: string }).uid : null])).toEqual([
+      ['merge', null],
+      ['assign', s.viewer.uid],
+      ['assign', s.owner.uid],
+      ['status', null],
+    ]);
+    expect(merged[0]).toMatchObject({ mergedFrom: obfuscated!.id, count: 2 });
+    expect(await s.storedActivity(obfuscated!.id)).toBe(0);
     const detail = await callApi(s.owner.token, 'GET', `${s.base}/issues/${debug.id}`);
     expect(detail.json.installs).toEqual({
       total: 2,

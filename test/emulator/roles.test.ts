@@ -4,7 +4,8 @@
  * what `firestore.rules` lets a client do agrees with what the api lets that role do.
  */
 import { randomUUID } from 'node:crypto';
-import { fixtureCrash } from '../unit/rollup/reports';
+import type { Timestamp } from 'firebase-admin/firestore';
+import { fixtureCrash, fixtureIssueId } from '../unit/rollup/reports';
 import { callApi, googleUser, rollUpToTheEnd, signedSender } from './api-client';
 import { requireEnv, testDb } from './helpers';
 
@@ -203,6 +204,59 @@ describe('triage on the real stack', () => {
       `${base}/issues?status=resolved`,
     );
     expect(listed.json.issues.find((i) => i.id === issueId)?.assigneeUid).toBe(users.owner.uid);
+  });
+
+  it('records a regression the rollup writes in the activity once, with its version, in the same commit', async () => {
+    const fixture = 'node/checkout-1.3.0-shipping';
+    const id = fixtureIssueId(fixture);
+    const issueDoc = testDb().doc(`products/${productKey}/issues/${id}`);
+    const regressions = async () => {
+      const res = await callApi<{ activity: Array<Record<string, unknown>> }>(
+        users.viewer.token,
+        'GET',
+        `${base}/issues/${id}/activity?limit=100`,
+      );
+      expect(res.status).toBe(200);
+      return res.json.activity.filter((a) => a.kind === 'status' && a.status === 'regressed');
+    };
+    await send('/v1/crashes', fixtureCrash(fixture, { version: '1.3.0' }));
+    await rollUpToTheEnd();
+    const resolved = await callApi(users.member.token, 'PATCH', `${base}/issues/${id}`, {
+      status: 'resolved',
+      resolution: { kind: 'nextRelease' },
+    });
+    expect(resolved.json).toMatchObject({ status: 'resolved', resolvedAfterVersion: '1.3.0' });
+    expect(await regressions()).toEqual([]);
+
+    // A crash of a newer release reopens it; the rollup's commit records it, nobody acting yet.
+    await send('/v1/crashes', fixtureCrash(fixture, { version: '1.4.0' }));
+    await rollUpToTheEnd();
+    const at = ((await issueDoc.get()).get('statusChangedAt') as Timestamp).toDate().toISOString();
+    const entry = { kind: 'status', status: 'regressed', by: null, at, regressedInVersion: '1.4.0', resolution: null };
+    expect(await regressions()).toEqual([expect.objectContaining(entry)]);
+    // The entry is no issue: the list row stays the issue's.
+    const listed = await callApi<{ issues: Array<{ id: string; count: number; title: string }> }>(
+      users.viewer.token,
+      'GET',
+      `${base}/issues?status=regressed`,
+    );
+    expect(listed.json.issues.map((i) => [i.id, i.count, typeof i.title])).toEqual([[id, 2, 'string']]);
+    // Another run, and another crash of the regressed issue, add nothing.
+    await rollUpToTheEnd();
+    await send('/v1/crashes', fixtureCrash(fixture, { version: '1.4.0' }));
+    await rollUpToTheEnd();
+    expect(await regressions()).toEqual([expect.objectContaining(entry)]);
+    // Acting on it does not record the regression a second time.
+    await callApi(users.member.token, 'PATCH', `${base}/issues/${id}`, { status: 'ignored' });
+    expect(await regressions()).toEqual([expect.objectContaining(entry)]);
+
+    // An issue the rollup reopened before it recorded regressions gets its entry when next acted on.
+    const earlier = new Date('2026-11-02T10:00:00.000Z');
+    await issueDoc.update({ status: 'regressed', statusChangedAt: earlier, regressedInVersion: '1.3.9' });
+    await callApi(users.member.token, 'PATCH', `${base}/issues/${id}`, { status: 'unresolved' });
+    const both = await regressions();
+    expect(both).toHaveLength(2);
+    expect(both[1]).toMatchObject({ at: earlier.toISOString(), by: null, regressedInVersion: '1.3.9' });
   });
 
   it('refuses an assignee without access to the product, naming assignee', async () => {

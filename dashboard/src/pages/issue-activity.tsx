@@ -1,4 +1,4 @@
-/** The team side of an issue: who it is assigned to, and its activity (status changes, assignments, comments). */
+/** The team side of an issue: who it is assigned to, and its activity (status changes, assignments, comments, merges). */
 import { useState } from 'preact/hooks';
 import { api, type ActivityEntry, type IssueDetail, type MemberView } from '../api';
 import { ErrorBox, Loading } from '../components/ui';
@@ -97,6 +97,14 @@ function EntryText(props: { entry: ActivityEntry }) {
       <>
         <strong>{who}</strong>{' '}
         {entry.assignee === null ? 'unassigned this' : `assigned this to ${personName(entry.assignee)}`}
+      </>
+    );
+  if (entry.kind === 'merge')
+    return (
+      <>
+        <strong>{who}</strong> merged in the obfuscated issue <code>{entry.mergedFrom.slice(0, 12)}</code> (
+        {entry.count === 1 ? '1 crash' : `${entry.count} crashes`}) once mapping <code>{entry.mapId}</code> was
+        uploaded; its activity is below
       </>
     );
   return (

@@ -261,11 +261,12 @@ export function IssuesPage(props: { route: IssuesRoute }) {
             <table class="list issues" aria-busy={load.state === 'loading'}>
               <caption class="visually-hidden">
                 {status} issues{filtered ? ' matching the filters' : ''} sorted by {SORT_LABELS[sort].toLowerCase()}
+                {page.environment !== null && sort !== 'lastSeen' && ' in every environment'}
               </caption>{' '}
               <thead>
                 <tr>
                   <th scope="col">Issue</th>
-                  <th scope="col">Crashes</th>
+                  <th scope="col">{page.environment === null ? 'Crashes' : `Crashes in ${page.environment}`}</th>
                   <th scope="col">Clients</th>
                   <th scope="col">Last {SPARK_DAYS} days</th>
                   <th scope="col">First seen</th>

@@ -108,7 +108,14 @@ function LiveCrashes(props: { productKey: string; env: string | undefined; onArr
   );
 }
 
-function IssueList(props: { productKey: string; title: string; issues: IssueRow[]; empty: string }) {
+/** A short list of issues; in one environment (the api's `environment`), each count is that environment's. */
+function IssueList(props: {
+  productKey: string;
+  title: string;
+  issues: IssueRow[];
+  environment: string | null;
+  empty: string;
+}) {
   return (
     <section class="card" aria-label={props.title}>
       <h2>{props.title}</h2>
@@ -120,7 +127,8 @@ function IssueList(props: { productKey: string; title: string; issues: IssueRow[
             <li key={i.id}>
               <Link href={issuePath(props.productKey, i.id)}>{i.title}</Link>{' '}
               <span class="muted small">
-                {num(i.count)} crashes · {num(i.clients)} clients · last {ago(i.lastSeen)}
+                {plural(i.count, 'crash', 'crashes')}
+                {inEnvironment(props.environment ?? undefined)} · {num(i.clients)} clients · last {ago(i.lastSeen)}
               </span>
             </li>
           ))}
@@ -342,12 +350,14 @@ export function OverviewPage(props: { route: Extract<Route, { page: 'overview' }
             productKey={key}
             title="Top unresolved issues"
             issues={unresolved.issues}
+            environment={unresolved.environment}
             empty="No unresolved issues."
           />
           <IssueList
             productKey={key}
             title="Regressed issues"
             issues={regressed.issues}
+            environment={regressed.environment}
             empty="Nothing has regressed."
           />
         </div>

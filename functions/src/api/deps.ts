@@ -160,7 +160,7 @@ export interface InsightsStore {
   updateIssue(
     productKey: string,
     id: string,
-    decide: (issue: IssueDoc) => { change: IssueChange; activity: ActivityDoc[] },
+    decide: (issue: IssueDoc) => { change: IssueChange; activity: ActivityWrite[] },
   ): Promise<IssueDoc | null>;
   /** Adds one activity entry to an existing issue; false when there is no such issue. */
   addActivity(productKey: string, issueId: string, entry: ActivityDoc): Promise<{ id: string } | null>;
@@ -190,6 +190,15 @@ export interface InsightsStore {
   getRollupPositions(): Promise<ReadonlyArray<RollupPosition | null>>;
   /** Stored ProGuard/R8 mappings, so crash views retrace as the rollup does; absent: views show traces as stored. */
   mappings?: MappingCache;
+}
+
+/**
+ * An activity entry to add: under a new id, or under `id` when it has its own (a regression's,
+ * which the rollup may have written already: the same entry under the same id, written once).
+ */
+export interface ActivityWrite {
+  entry: ActivityDoc;
+  id?: string;
 }
 
 /** The fields the api sets on an issue: its status fields, its assignee, or both. */

@@ -103,7 +103,10 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
           tx.update(ref, { ...change });
           tx.set(product(productKey).collection(COLLECTIONS.issueRows).doc(id), issueRowOf(updated));
         }
-        for (const entry of activity) tx.create(ref.collection(COLLECTIONS.activity).doc(), entry);
+        // An entry with its own id is set, not created: the same entry may already be there.
+        for (const { entry, id: own } of activity)
+          if (own === undefined) tx.create(ref.collection(COLLECTIONS.activity).doc(), entry);
+          else tx.set(ref.collection(COLLECTIONS.activity).doc(own), entry);
         return updated;
       });
     },

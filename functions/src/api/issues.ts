@@ -2,7 +2,14 @@ import { parseInput } from '../shared/validation';
 import type { z } from 'zod';
 import type { Clock } from '../shared/clock';
 import { DumpcatcherError } from '../shared/errors';
-import { type IssueDoc, type IssueRowDoc, type IssueStatus, type StoredFrame } from '../grouping/schemas';
+import {
+  issueRowOf,
+  regressionActivityOf,
+  type IssueDoc,
+  type IssueRowDoc,
+  type IssueStatus,
+  type StoredFrame,
+} from '../grouping/schemas';
 import {
   CommentBodySchema,
   GetIssueQuerySchema,
@@ -24,7 +31,7 @@ import { issueDailyCounts, issueDailyFromDoc, lastDays, statsDocId, type IssueDa
 import { loadProductFor, roleOf, type Caller } from './access';
 import { canonicalFilter, indexedToken, isFiltered, matchesFilter, type IssueFilter } from '../grouping/search-tokens';
 import { sha256Hex } from '../shared/sha256';
-import type { InsightsStore, IssueChange, IssuePageQuery } from './deps';
+import type { ActivityWrite, InsightsStore, IssueChange, IssuePageQuery } from './deps';
 
 /** The crash view, re-exported for callers that import the issue types from here. */
 export type { CrashView } from './crash-view';
@@ -71,7 +78,13 @@ export interface IssueListRowView extends IssueSummaryView {
 
 /** Answer of `GET /v1/products/{key}/issues`. */
 export interface IssueListView {
+  /**
+   * With `environment=`, each issue's `count` is its crashes in that environment (clients,
+   * lastSeen and daily stay every environment's): see api.md.
+   */
   issues: IssueListRowView[];
+  /** The environment the issues' `count` is in (the `environment` asked for); null: every environment. */
+  environment: string | null;
   /**
    * Pass as `cursor` for the next page; null on the last page. A searched or filtered page may
    * hold fewer than `limit` issues (even none) and still have a next page: see api.md.
@@ -259,6 +272,8 @@ export async function listIssues(
         ? { value: sortValue(last.issue, query.sort), id: last.id }
         : null;
   }
+  if (query.environment !== undefined)
+    shown = await inEnvironment(deps.store, params.productKey, shown, query.environment);
   const daily = new Map(shown.map((row) => [row.id, issueDailyFromDoc(row.issue, days)]));
   const older = shown.filter((row) => daily.get(row.id) === null).map((row) => row.id);
   if (older.length > 0) {
@@ -272,7 +287,28 @@ export async function listIssues(
     issues: shown.map((row) => ({ ...toIssueSummary(row.id, row.issue), daily: daily.get(row.id) ?? [] })),
     nextCursor: resume === null ? null : encodeIssueCursor(listing, resume.value, resume.id),
     days,
+    environment: query.environment ?? null,
   };
+}
+
+/**
+ * The rows with `count` their crashes in `environment` (0 past the issue's counted environments).
+ * A row written before it kept its environments' counts has them read from its issue document.
+ */
+async function inEnvironment(
+  store: InsightsStore,
+  productKey: string,
+  rows: IssueRow[],
+  environment: string,
+): Promise<IssueRow[]> {
+  const older = rows.filter((row) => row.issue.environmentCounts === undefined);
+  const issues = await Promise.all(older.map((row) => store.getIssue(productKey, row.id)));
+  const counts = new Map(older.map((row, i) => [row.id, issues[i]]));
+  return rows.map((row) => {
+    const issue = counts.get(row.id);
+    const perEnvironment = issueRowOf(issue ?? row.issue).environmentCounts ?? {};
+    return { id: row.id, issue: { ...row.issue, count: perEnvironment[environment] ?? 0 } };
+  });
 }
 
 /** `GET /v1/products/{key}/issues/{id}?days=`: the issue, its most recent crashes still kept, and its daily counts. */
@@ -335,33 +371,28 @@ export async function patchIssue(
   const assignee = body.assignee == null ? null : await actorFromUser(deps.store, body.assignee);
   const updated = await deps.store.updateIssue(params.productKey, params.issueId, (issue) => {
     const change: IssueChange = {};
-    const activity: ActivityDoc[] = [];
+    const activity: ActivityWrite[] = [];
     if (body.status !== undefined) {
-      // A regression the rollup wrote is recorded when someone next acts on it, at its own time.
-      if (issue.status === 'regressed' && issue.statusChangedAt !== null) {
-        activity.push({
-          kind: 'status',
-          at: issue.statusChangedAt,
-          by: null,
-          status: 'regressed',
-          resolution: null,
-          regressedInVersion: issue.regressedInVersion,
-        });
-      }
+      // The rollup records a regression as it reopens the issue; one it reopened before it did
+      // gets its entry now, at its own time. The same id either way: recorded once.
+      const regression = regressionActivityOf(issue);
+      if (regression !== null) activity.push(regression);
       const resolved = resolutionFields(body, issue);
       Object.assign(change, { status: body.status, ...resolved, statusChangedAt: now, regressedInVersion: null });
       activity.push({
-        kind: 'status',
-        at: now,
-        by,
-        status: body.status,
-        resolution: storedResolution(body, resolved),
-        regressedInVersion: null,
+        entry: {
+          kind: 'status',
+          at: now,
+          by,
+          status: body.status,
+          resolution: storedResolution(body, resolved),
+          regressedInVersion: null,
+        },
       });
     }
     if (body.assignee !== undefined && body.assignee !== (issue.assigneeUid ?? null)) {
       change.assigneeUid = body.assignee;
-      activity.push({ kind: 'assign', at: now, by, assignee });
+      activity.push({ entry: { kind: 'assign', at: now, by, assignee } });
     }
     return { change, activity };
   });

@@ -230,42 +230,15 @@ export const CommentBodySchema = z.strictObject({
 /** A validated comment. */
 export type CommentBody = z.infer<typeof CommentBodySchema>;
 
-/** Who did something to an issue, as they were when they did it; null `by` is the rollup. */
-export const ActorSchema = z.object({
-  uid: z.string().min(1),
-  displayName: z.string().nullable(),
-  email: z.string().nullable(),
-});
-/** A person in an issue's activity. */
-export type Actor = z.infer<typeof ActorSchema>;
-
-/** A resolution as the activity keeps it: in the next release also says after which version. */
-export const StoredResolutionSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('nextRelease'), afterVersion: z.string().nullable() }),
-  z.object({ kind: z.literal('inVersion'), version: z.string() }),
-  z.object({ kind: z.literal('now') }),
-]);
-/** A resolution as recorded. */
-export type StoredResolution = z.infer<typeof StoredResolutionSchema>;
-
-const ActivityBase = { at: z.date(), by: ActorSchema.nullable() };
-
-/** `products/{key}/issues/{id}/activity/{activityId}`: one thing that happened to an issue. */
-export const ActivityDocSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('status'),
-    ...ActivityBase,
-    status: IssueStatusSchema,
-    /** How it was resolved (status resolved), else null. */
-    resolution: StoredResolutionSchema.nullable(),
-    /** The version that reopened it (status regressed), else null. */
-    regressedInVersion: z.string().nullable(),
-  }),
-  z.object({ kind: z.literal('assign'), ...ActivityBase, assignee: ActorSchema.nullable() }),
-  z.object({ kind: z.literal('comment'), ...ActivityBase, text: z.string() }),
-]);
-/** An activity entry. */
-export type ActivityDoc = z.infer<typeof ActivityDocSchema>;
+/** The activity's stored shapes, kept with the other stored documents (the rollup writes some entries too). */
+export {
+  ActivityDocSchema,
+  ActorSchema,
+  StoredResolutionSchema,
+  type ActivityDoc,
+  type Actor,
+  type StoredResolution,
+} from '../grouping/schemas';
 
 /** Query of `GET /v1/products/{key}/issues/{id}/activity`. */
 export const ListActivityQuerySchema = z.strictObject({
@@ -282,7 +255,8 @@ export const ActivityCursorSchema = z.strictObject({
   i: z.string().regex(/^[0-9a-f]{64}$/),
   /** `at` in epoch milliseconds. */
   t: z.number().int().min(0),
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  /** Firestore's random ids, and the rollup's own (`regressed-{ms}`, `merged-{64 hex}`). */
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/),
 });
 /** A decoded activity cursor. */
 export type ActivityCursor = z.infer<typeof ActivityCursorSchema>;

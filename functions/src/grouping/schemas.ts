@@ -366,12 +366,30 @@ export const IssueRowDocSchema = IssueDocSchema.pick({
   daily: true,
   dailySince: true,
   searchTokens: true,
+}).extend({
+  /**
+   * Crashes per environment, the counts of the issue's `environments` (for an issue stored
+   * before those were kept, its whole count as production), so a listing filtered to one
+   * environment shows that environment's. Absent on rows written before it was kept.
+   */
+  environmentCounts: z.record(z.string(), z.number().int().min(0)).optional(),
 });
 /** An issue's list row. */
 export type IssueRowDoc = z.infer<typeof IssueRowDocSchema>;
 
-/** The list row of an issue document: its listing fields, nothing else. */
-export function issueRowOf(issue: IssueRowDoc): IssueRowDoc {
+/**
+ * The crashes per environment of an issue document, as its list row keeps them; an issue
+ * stored before environments were counted apart is wholly production (as environmentsOfIssue).
+ */
+function environmentCountsOf(issue: IssueRowDoc & Pick<Partial<IssueDoc>, 'environments'>): Record<string, number> {
+  if (issue.environments !== undefined)
+    return Object.fromEntries(Object.entries(issue.environments).map(([name, e]) => [name, e.count]));
+  if (issue.environmentCounts !== undefined) return issue.environmentCounts;
+  return issue.count === 0 ? {} : { [DEFAULT_ENVIRONMENT]: issue.count };
+}
+
+/** The list row of an issue document (or of a row being rewritten): its listing fields, nothing else. */
+export function issueRowOf(issue: IssueRowDoc & Pick<Partial<IssueDoc>, 'environments'>): IssueRowDoc {
   const row: IssueRowDoc = {
     title: issue.title,
     type: issue.type,
@@ -384,12 +402,92 @@ export function issueRowOf(issue: IssueRowDoc): IssueRowDoc {
     firstSeen: issue.firstSeen,
     lastSeen: issue.lastSeen,
     lastVersion: issue.lastVersion,
+    environmentCounts: environmentCountsOf(issue),
   };
   if (issue.assigneeUid !== undefined) row.assigneeUid = issue.assigneeUid;
   if (issue.daily !== undefined) row.daily = issue.daily;
   if (issue.dailySince !== undefined) row.dailySince = issue.dailySince;
   if (issue.searchTokens !== undefined) row.searchTokens = issue.searchTokens;
   return row;
+}
+
+/** Who did something to an issue, as they were when they did it; null `by` is the rollup. */
+export const ActorSchema = z.object({
+  uid: z.string().min(1),
+  displayName: z.string().nullable(),
+  email: z.string().nullable(),
+});
+/** A person in an issue's activity. */
+export type Actor = z.infer<typeof ActorSchema>;
+
+/** A resolution as the activity keeps it: in the next release also says after which version. */
+export const StoredResolutionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('nextRelease'), afterVersion: z.string().nullable() }),
+  z.object({ kind: z.literal('inVersion'), version: z.string() }),
+  z.object({ kind: z.literal('now') }),
+]);
+/** A resolution as recorded. */
+export type StoredResolution = z.infer<typeof StoredResolutionSchema>;
+
+const ActivityBase = { at: z.date(), by: ActorSchema.nullable() };
+
+/**
+ * `products/{key}/issues/{id}/activity/{activityId}`: one thing that happened to an issue. The
+ * api writes people's changes and comments; the rollup writes regressions (`by` null), and a
+ * regroup the entry saying an obfuscated issue was merged in (with the merged issue's entries).
+ */
+export const ActivityDocSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('status'),
+    ...ActivityBase,
+    status: IssueStatusSchema,
+    /** How it was resolved (status resolved), else null. */
+    resolution: StoredResolutionSchema.nullable(),
+    /** The version that reopened it (status regressed), else null. */
+    regressedInVersion: z.string().nullable(),
+  }),
+  z.object({ kind: z.literal('assign'), ...ActivityBase, assignee: ActorSchema.nullable() }),
+  z.object({ kind: z.literal('comment'), ...ActivityBase, text: z.string() }),
+  z.object({
+    kind: z.literal('merge'),
+    ...ActivityBase,
+    /** The obfuscated issue merged into this one (its id, which now answers with this issue). */
+    mergedFrom: z.string(),
+    /** The mapping whose upload made the merge. */
+    mapId: z.string(),
+    /** Crashes the merge moved. */
+    count: z.number().int().min(0),
+  }),
+]);
+/** An activity entry. */
+export type ActivityDoc = z.infer<typeof ActivityDocSchema>;
+
+/**
+ * The id of the activity entry recording the regression at `at`: the rollup writes it in the
+ * transaction that reopens the issue, and the api (for a regression written before the rollup
+ * recorded them) under the same id, so a regression is recorded once whoever writes it first.
+ */
+export function regressionActivityId(at: Date): string {
+  return `regressed-${at.getTime()}`;
+}
+
+/** The activity entry of a regressed issue's regression (by the rollup, at its time, with its version); null when not regressed. */
+export function regressionActivityOf(
+  issue: Pick<IssueDoc, 'status' | 'statusChangedAt' | 'regressedInVersion'>,
+): { id: string; entry: ActivityDoc } | null {
+  if (issue.status !== 'regressed' || issue.statusChangedAt === null) return null;
+  const at = issue.statusChangedAt;
+  return {
+    id: regressionActivityId(at),
+    entry: {
+      kind: 'status',
+      at,
+      by: null,
+      status: 'regressed',
+      resolution: null,
+      regressedInVersion: issue.regressedInVersion,
+    },
+  };
 }
 
 /**

@@ -12,10 +12,11 @@ import {
   ReleasesDayDocSchema,
   ReleasesIndexDocSchema,
   UsageStatsDocSchema,
+  regressionActivityOf,
   type SessionDoc,
   type UsageDoc,
 } from '../grouping/schemas';
-import { productKeyOf, productPath } from '../shared/paths';
+import { activityPath, productKeyOf, productPath } from '../shared/paths';
 import { mergeReleasesDay, mergeReleasesIndex, reduceSessions } from './sessions';
 import { planEnvironments, reduceEnvironments } from './environments';
 
@@ -103,7 +104,14 @@ export function planCrashBatch(crashes: readonly ClassifiedCrash[], now: Date): 
       const admits = planEnvironments(environments, current, live, writes, now);
       for (const [path, issue] of delta.issues) {
         if (!live.has(issue.productKey)) continue;
-        writes.set(path, mergeIssue(parseAggregate(IssueDocSchema, path, current.get(path)), issue, now));
+        const before = parseAggregate(IssueDocSchema, path, current.get(path));
+        const after = mergeIssue(before, issue, now);
+        writes.set(path, after);
+        // A regression is recorded in the issue's activity by the transaction that reopens it,
+        // under an id of its time: a retried transaction writes the same entry, never a second.
+        const regression = before?.status === 'regressed' ? null : regressionActivityOf(after);
+        if (regression !== null)
+          writes.set(activityPath(issue.productKey, issue.fingerprint, regression.id), regression.entry);
       }
       for (const [path, stats] of delta.stats) {
         if (!live.has(stats.productKey) || !admits(stats.productKey, stats.environment)) continue;

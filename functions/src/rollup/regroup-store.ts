@@ -55,11 +55,16 @@ export function createFirestoreRegroupStore(db: Firestore): RegroupStore {
         .map((s) => ({ path: s.ref.path, id: s.id, data: fieldsWithDates(s.data()) }));
     },
 
-    async applyMerge(paths, plan) {
+    async applyMerge(paths, activityOf, plan) {
       return db.runTransaction(async (tx) => {
         const snaps = await tx.getAll(...paths.map((p) => db.doc(p)));
+        // The activity is read in the transaction too, so an entry added meanwhile is moved, not lost.
+        const entries = await Promise.all(
+          activityOf.map(async (issue) => (await tx.get(db.doc(issue).collection(COLLECTIONS.activity))).docs),
+        );
         const current = new Map<string, unknown>();
-        for (const snap of snaps) if (snap.exists) current.set(snap.ref.path, fieldsWithDates(snap.data()));
+        for (const snap of [...snaps, ...entries.flat()])
+          if (snap.exists) current.set(snap.ref.path, fieldsWithDates(snap.data()));
         const writes = plan(current);
         if (writes === null) return false;
         for (const [path, doc] of writes) {

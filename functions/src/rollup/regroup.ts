@@ -15,6 +15,8 @@ import {
   CrashDocSchema,
   CrashStatsDocSchema,
   IssueDocSchema,
+  regressionActivityOf,
+  type ActivityDoc,
   type CrashStatsDoc,
   type IssueDoc,
   type MergedIssueDoc,
@@ -22,7 +24,7 @@ import {
 } from '../grouping/schemas';
 import { decodeSketch, mergeDistinct } from '../grouping/sketch';
 import type { Clock } from '../shared/clock';
-import { COLLECTIONS, issuePath, productPath, statsPath } from '../shared/paths';
+import { activityPath, COLLECTIONS, issuePath, productPath, statsPath } from '../shared/paths';
 import { facetsOfTokens, storedTokens } from '../grouping/search-tokens';
 import { environmentsAsDelta } from './issue-environments';
 import { firstDailyDay, mergeIssue, regressesIssue, utcDay, type CountedDelta, type IssueDelta } from './aggregate';
@@ -40,7 +42,10 @@ const MAX_CANDIDATES = 50;
 /** Most `issue` stats documents (days × environments) one merge reads and moves a row in, the most recent days first. */
 export const MAX_STATS_DOCS_PER_MERGE = 200;
 
-/** The documents one merge reads and writes (null deletes), computed inside its transaction. */
+/**
+ * The documents one merge reads and writes (null deletes), computed inside its transaction.
+ * `current` holds the documents asked for and every activity entry of the issues asked for.
+ */
 export type MergePlan = (current: ReadonlyMap<string, unknown>) => Map<string, object | null> | null;
 
 /** What regrouping needs from Firestore; the adapter is regroup-store.ts. */
@@ -55,8 +60,12 @@ export interface RegroupStore {
   listEnvironments(productKey: string): Promise<string[]>;
   /** Stored crashes that still exist (TTL may have deleted some), in the order asked. */
   getCrashes(productKey: string, ids: readonly string[]): Promise<Array<{ path: string; id: string; data: unknown }>>;
-  /** In one transaction: reads `paths` (absent ones are left out), writes what `plan` answers; false when it answered null. */
-  applyMerge(paths: readonly string[], plan: MergePlan): Promise<boolean>;
+  /**
+   * In one transaction: reads `paths` (absent ones are left out) and every activity entry of
+   * the issues at `activityOf` (under their own paths), writes what `plan` answers; false when
+   * it answered null.
+   */
+  applyMerge(paths: readonly string[], activityOf: readonly string[], plan: MergePlan): Promise<boolean>;
 }
 
 /** What regrouping did in one run; part of the rollup's answer. */
@@ -270,11 +279,23 @@ export function planMerge(
     // The hourly rate alerts keep rides outside the schema (alerts/outbox.ts); the survivor keeps its own.
     const rate = ((rawTarget ?? raw) as { alertRate?: unknown }).alertRate;
     const writes = new Map<string, object | null>();
+    // The target keeps its own assignee; one without takes the source's.
+    const assigneeUid = target?.assigneeUid ?? source.assigneeUid ?? null;
+    const survivor = mergeIssues(source, target, readable, now);
     writes.set(targetPath, {
-      ...mergeIssues(source, target, readable, now),
+      ...survivor,
+      ...(assigneeUid === null ? {} : { assigneeUid }),
       ...(rate === undefined ? {} : { alertRate: rate }),
     });
     writes.set(sourcePath, null);
+    moveActivity(writes, current, { productKey, sourceId, targetId: readable.fingerprint });
+    // A regressed survivor has its regression's entry: the one moved or already there (the same
+    // document), or a new one when the merge itself reopened the target.
+    const regression = regressionActivityOf(survivor);
+    if (regression !== null)
+      writes.set(activityPath(productKey, readable.fingerprint, regression.id), regression.entry);
+    const merged: ActivityDoc = { kind: 'merge', at: now, by: null, mergedFrom: sourceId, mapId, count: source.count };
+    writes.set(activityPath(productKey, readable.fingerprint, mergeActivityId(sourceId)), merged);
     const forward: MergedIssueDoc = {
       productKey,
       mergedInto: readable.fingerprint,
@@ -290,6 +311,29 @@ export function planMerge(
     }
     return writes;
   };
+}
+
+/** The id of the activity entry saying issue `sourceId` was merged in: one per merged issue. */
+export function mergeActivityId(sourceId: string): string {
+  return `merged-${sourceId}`;
+}
+
+/**
+ * Moves every activity entry of the source (as read in the transaction) to the target under
+ * the same id, so the survivor's activity tells the whole story, newest first, and none is left
+ * behind the deleted issue. Entries are moved as stored: this is no place to drop one.
+ */
+function moveActivity(
+  writes: Map<string, object | null>,
+  current: ReadonlyMap<string, unknown>,
+  ids: { productKey: string; sourceId: string; targetId: string },
+): void {
+  const prefix = `${issuePath(ids.productKey, ids.sourceId)}/${COLLECTIONS.activity}/`;
+  for (const [path, entry] of current) {
+    if (!path.startsWith(prefix) || typeof entry !== 'object' || entry === null) continue;
+    writes.set(activityPath(ids.productKey, ids.targetId, path.slice(prefix.length)), entry);
+    writes.set(path, null);
+  }
 }
 
 /** The readable grouping of the newest stored crash of `issue` that `mapId` retraces; null when none can be. */
@@ -358,8 +402,9 @@ export async function runRegroup(deps: {
       }
       const now = clock();
       const stats = issueStatsPaths(request.productKey, daysOf(issue, now), environments);
-      const paths = [issuePath(request.productKey, id), issuePath(request.productKey, readable.fingerprint), ...stats];
-      if (await store.applyMerge([...new Set(paths)], planMerge(request, id, readable, stats, now))) merged++;
+      const source = issuePath(request.productKey, id);
+      const paths = [source, issuePath(request.productKey, readable.fingerprint), ...stats];
+      if (await store.applyMerge([...new Set(paths)], [source], planMerge(request, id, readable, stats, now))) merged++;
     }
     summary.merged += merged;
     // A full page with merges in it may have more behind it; unreadable ones stay where they are.

@@ -363,7 +363,10 @@ async function rollUpLanes(
     if (stream === 'crashes') summary.processed += liveCount;
     else if (stream === 'usage') summary.usageProcessed += liveCount;
     else summary.sessionsProcessed += liveCount;
-    for (const path of written.keys()) (productCollectionOf(path) === COLLECTIONS.issues ? issues : stats).add(path);
+    for (const path of written.keys()) {
+      if (path.split('/').length !== 4) continue; // an issue's activity entry (a regression)
+      (productCollectionOf(path) === COLLECTIONS.issues ? issues : stats).add(path);
+    }
   };
 
   let outOfTime = false;

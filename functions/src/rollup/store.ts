@@ -70,7 +70,8 @@ function sameCursor(a: Cursor | null, b: Cursor | null): boolean {
  * rows never lag or outlive their issues.
  */
 export function issueRowWrite(path: string, doc: object | null): { path: string; row: IssueRowDoc | null } | null {
-  if (productCollectionOf(path) !== COLLECTIONS.issues) return null;
+  // Only an issue document itself (4 segments), not a document under it (its activity).
+  if (path.split('/').length !== 4 || productCollectionOf(path) !== COLLECTIONS.issues) return null;
   const rowPath = issueRowPath(productKeyOf(path), path.split('/')[3] ?? '');
   return { path: rowPath, row: doc === null ? null : issueRowOf(doc as IssueDoc) };
 }

@@ -61,6 +61,11 @@ export function issuePath(productKey: string, fingerprint: string): string {
   return `${productPath(productKey)}/${COLLECTIONS.issues}/${fingerprint}`;
 }
 
+/** Path of an entry of an issue's activity, `products/{key}/issues/{fingerprint}/activity/{id}`. */
+export function activityPath(productKey: string, fingerprint: string, id: string): string {
+  return `${issuePath(productKey, fingerprint)}/${COLLECTIONS.activity}/${id}`;
+}
+
 /** Path of an issue's list row, `products/{key}/issueRows/{fingerprint}` (grouping/schemas.ts IssueRowDocSchema). */
 export function issueRowPath(productKey: string, fingerprint: string): string {
   return `${productPath(productKey)}/${COLLECTIONS.issueRows}/${fingerprint}`;

@@ -1,6 +1,8 @@
 import {
+  decodeActivityCursor,
   decodeCrashCursor,
   decodeIssueCursor,
+  encodeActivityCursor,
   encodeCrashCursor,
   encodeIssueCursor,
   type IssueListing,
@@ -82,5 +84,23 @@ describe('crash feed cursor', () => {
     expect(paramOf(() => decodeCrashCursor(other, 'pk_product_1'))).toBe('after');
     expect(paramOf(() => decodeCrashCursor(encodeIssueCursor(LISTING, 5, ID), 'pk_product_1'))).toBe('after');
     expect(paramOf(() => decodeCrashCursor('e30', 'pk_product_1'))).toBe('after');
+  });
+});
+
+describe('activity cursor', () => {
+  it.each([
+    ['a random id', 'Qm1xT0aB3cD4eF5gH6iJ'],
+    ['a regression', 'regressed-1764000000123'],
+    ['a merge', `merged-${'cd'.repeat(32)}`],
+  ])('reads back the time and id of an entry with %s', (_kind, id) => {
+    const cursor = encodeActivityCursor('pk_product_1', ID, 1_764_000_000_123, id);
+    expect(decodeActivityCursor(cursor, 'pk_product_1', ID)).toEqual({ atMs: 1_764_000_000_123, id });
+  });
+
+  it("refuses another issue's cursor and an id no entry has, naming cursor", () => {
+    const other = encodeActivityCursor('pk_product_1', 'cd'.repeat(32), 1, 'x');
+    expect(paramOf(() => decodeActivityCursor(other, 'pk_product_1', ID))).toBe('cursor');
+    const bad = encodeActivityCursor('pk_product_1', ID, 1, 'a/b');
+    expect(paramOf(() => decodeActivityCursor(bad, 'pk_product_1', ID))).toBe('cursor');
   });
 });

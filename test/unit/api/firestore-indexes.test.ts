@@ -61,6 +61,7 @@ describe('firestore.indexes.json', () => {
     ['issues', 'searchTokens'],
     ['issueRows', 'daily'],
     ['issueRows', 'dailySince'],
+    ['issueRows', 'environmentCounts'],
     ['issueRows', 'searchTokens'],
   ])('exempts %s.%s from indexing', (group, field) => {
     expect(override(group, field)?.indexes).toEqual([]);

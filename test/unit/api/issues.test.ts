@@ -91,7 +91,11 @@ function storeWith(
       const { change, activity: added } = decide(issue);
       const next = { ...issue, ...change };
       issues.set(id, next);
-      for (const entry of added) activity.push({ issueId: id, id: `a${activity.length + 10}`, activity: entry });
+      for (const { entry, id: own } of added) {
+        const at = activity.findIndex((a) => a.issueId === id && a.id === own);
+        if (at >= 0) activity.splice(at, 1);
+        activity.push({ issueId: id, id: own ?? `a${activity.length + 10}`, activity: entry });
+      }
       return next;
     },
     addActivity: async (_key, issueId, entry) => {

@@ -74,8 +74,10 @@ function memoryStore(docs: Map<string, unknown>, crashes: Array<ReportRecord<Cra
     listEnvironments: async () => ['production', 'staging'],
     getCrashes: async (_key, ids) =>
       ids.flatMap((id) => crashes.filter((c) => c.id === id).map((c) => ({ path: c.path, id: c.id, data: c.doc }))),
-    applyMerge: async (paths, plan) => {
+    applyMerge: async (paths, activityOf, plan) => {
       const current = new Map(paths.filter((p) => docs.has(p)).map((p) => [p, docs.get(p)]));
+      for (const issue of activityOf)
+        for (const [p, d] of docs) if (p.startsWith(`${issue}/activity/`)) current.set(p, d);
       const writes = plan(current);
       if (writes === null) return false;
       for (const [p, d] of writes) {
@@ -157,6 +159,60 @@ describe('runRegroup', () => {
     expect(requests).toHaveLength(0);
   });
 
+  describe('carries the assignee and the activity to the survivor, and says it merged', () => {
+    const crashes = [crash('2026-11-21T09:00:00Z', 'a'), crash('2026-11-22T10:00:00Z', 'b')];
+    const debug = [crash('2026-11-22T11:00:00Z', 'a', 'd8-notes-2.0-debug.txt', '2.0-debug')];
+    const comment = { kind: 'comment', at: new Date('2026-11-22T10:30:00Z'), by: null, text: 'b.b is the note lookup' };
+    const merge = async (targetAssignee: string | null | undefined) => {
+      const obfuscated = rolledUp(crashes);
+      const docs = new Map<string, unknown>([
+        [obfuscated.path, { ...obfuscated.issue, assigneeUid: 'u-viewer' }],
+        [`${obfuscated.path}/activity/e1`, comment],
+      ]);
+      const readable = rolledUp(debug);
+      if (targetAssignee !== undefined) docs.set(readable.path, { ...readable.issue, assigneeUid: targetAssignee });
+      const { store, requests } = memoryStore(docs, [...crashes, ...debug]);
+      requests.push({ productKey: KEY, mapId: '7f3c2a1', requestedAt: UPLOADED });
+      const now = new Date(UPLOADED.getTime() + 5_000);
+      const deadline = new Date(now.getTime() + 60_000);
+      const run = () => runRegroup({ store, mappings: uploadedMapping(), clock: () => now, deadline });
+      expect(await run()).toMatchObject({ merged: 1 });
+      // Another run finds nothing left to merge: nothing moved or recorded twice.
+      expect(await run()).toMatchObject({ merged: 0 });
+      const under = (path: string) =>
+        [...docs].filter(([p]) => p.startsWith(`${path}/activity/`)).map(([p, d]) => [p.split('/').pop(), d]);
+      return {
+        assignee: (docs.get(readable.path) as IssueDoc).assigneeUid,
+        moved: under(readable.path),
+        left: under(obfuscated.path),
+        obfuscatedId: obfuscated.id,
+        now,
+      };
+    };
+
+    it('to a new readable issue: the source’s assignee, its entries under their ids, and the merge', async () => {
+      const m = await merge(undefined);
+      expect(m.assignee).toBe('u-viewer');
+      expect(m.left).toEqual([]);
+      expect(m.moved).toEqual([
+        ['e1', comment],
+        [
+          `merged-${m.obfuscatedId}`,
+          { kind: 'merge', at: m.now, by: null, mergedFrom: m.obfuscatedId, mapId: '7f3c2a1', count: 2 },
+        ],
+      ]);
+    });
+
+    it.each([
+      ['keeps its own assignee', 'u-owner', 'u-owner'],
+      ['without one, takes the source’s', null, 'u-viewer'],
+    ])('to a readable issue that exists: %s', async (_name, own, expected) => {
+      const m = await merge(own);
+      expect(m.assignee).toBe(expected);
+      expect(m.moved.map(([id]) => id)).toEqual(['e1', `merged-${m.obfuscatedId}`]);
+    });
+  });
+
   it('merges a ProGuard build whose mapping is stored under its app version', async () => {
     const proguard = (at: string): ReportRecord<CrashDoc> => {
       const record = crash(at, 'a', 'proguard-notes-1.0.txt', '1.0');
@@ -173,7 +229,9 @@ describe('runRegroup', () => {
     const now = new Date(UPLOADED.getTime() + 1000);
     const summary = await runRegroup({ store, mappings, clock: () => now, deadline: new Date(now.getTime() + 9000) });
     expect(summary.merged).toBe(1);
-    const issues = [...docs].filter(([p]) => p.includes('/issues/')).map(([, d]) => d as IssueDoc);
+    const issues = [...docs]
+      .filter(([p]) => p.includes('/issues/') && !p.includes('/activity/'))
+      .map(([, d]) => d as IssueDoc);
     expect(issues).toHaveLength(1);
     const survivor = issues[0];
     expect(survivor).toMatchObject({

@@ -116,6 +116,8 @@ describe('backfillSearchTokens', () => {
     expect(m.rows.get('pk_a/i00001')).toEqual({
       ...issue.row,
       resolvedAfterVersion: null,
+      // The row of an issue without per-environment counts counts it all as production.
+      environmentCounts: { production: issue.row.count },
       searchTokens: issue.searchTokens,
     });
   });
