@@ -66,6 +66,9 @@ export function createFirestoreAlertStore(
   const releaseMarkRef = (alertId: string, version: string) =>
     releaseMarks.doc(sha256Hex(releaseMarkKey(alertId, version)));
 
+  const expandInTurn = <T>(transaction: (tx: Transaction) => Promise<T>) =>
+    inTurn(() => db.runTransaction(transaction));
+
   const readAlerts = async (productKey: string, tx?: Transaction) => {
     const query = alertsOf(productKey).orderBy('createdAt');
     const snap = await (tx === undefined ? query.get() : tx.get(query));
@@ -145,73 +148,70 @@ export function createFirestoreAlertStore(
     },
 
     async expandOutbox(productKey, plan) {
-      return inTurn(() =>
-        db.runTransaction(async (tx) => {
-          const queued = await tx.get(outbox.where('productKey', '==', productKey).limit(100));
-          if (queued.empty) return 0;
-          const docs = queued.docs.map((d) => parseStoredDoc<OutboxDoc>(OutboxDocSchema, d.ref.path, d.data()));
-          const productSnap = await tx.get(db.collection(COLLECTIONS.products).doc(productKey));
-          const alerts = productSnap.exists ? await readAlerts(productKey, tx) : [];
-          const issueIds = [
-            ...new Set(docs.flatMap((d) => d.events.flatMap((e) => (e.issueId === undefined ? [] : [e.issueId])))),
-          ];
-          const issues = new Map<string, IssueDoc>();
-          if (alerts.length > 0 && issueIds.length > 0) {
-            const issuesRef = db.collection(COLLECTIONS.products).doc(productKey).collection(COLLECTIONS.issues);
-            const snaps = await tx.getAll(...issueIds.map((id) => issuesRef.doc(id)));
-            for (const snap of snaps)
-              if (snap.exists)
-                issues.set(snap.id, parseStoredDoc<IssueDoc>(IssueDocSchema, snap.ref.path, snap.data()));
-          }
-          const spikeMarks = new Map<string, Date>();
-          const spiking = [
-            ...new Set(
-              docs.flatMap((d) =>
-                d.events.flatMap((e) => (e.event === 'issue.spike' && e.issueId !== undefined ? [e.issueId] : [])),
-              ),
+      return expandInTurn(async (tx) => {
+        const queued = await tx.get(outbox.where('productKey', '==', productKey).limit(100));
+        if (queued.empty) return 0;
+        const docs = queued.docs.map((d) => parseStoredDoc<OutboxDoc>(OutboxDocSchema, d.ref.path, d.data()));
+        const productSnap = await tx.get(db.collection(COLLECTIONS.products).doc(productKey));
+        const alerts = productSnap.exists ? await readAlerts(productKey, tx) : [];
+        const issueIds = [
+          ...new Set(docs.flatMap((d) => d.events.flatMap((e) => (e.issueId === undefined ? [] : [e.issueId])))),
+        ];
+        const issues = new Map<string, IssueDoc>();
+        if (alerts.length > 0 && issueIds.length > 0) {
+          const issuesRef = db.collection(COLLECTIONS.products).doc(productKey).collection(COLLECTIONS.issues);
+          const snaps = await tx.getAll(...issueIds.map((id) => issuesRef.doc(id)));
+          for (const snap of snaps)
+            if (snap.exists) issues.set(snap.id, parseStoredDoc<IssueDoc>(IssueDocSchema, snap.ref.path, snap.data()));
+        }
+        const spikeMarks = new Map<string, Date>();
+        const spiking = [
+          ...new Set(
+            docs.flatMap((d) =>
+              d.events.flatMap((e) => (e.event === 'issue.spike' && e.issueId !== undefined ? [e.issueId] : [])),
             ),
-          ];
-          const watching = alerts.filter((a) => a.alert.events.includes('issue.spike')).map((a) => a.id);
-          const pairs = watching.flatMap((alertId) => spiking.map((issueId) => ({ alertId, issueId })));
-          if (pairs.length > 0) {
-            const snaps = await tx.getAll(...pairs.map((p) => markRef(p.alertId, p.issueId)));
-            for (const snap of snaps)
-              if (snap.exists) {
-                const mark = parseStoredDoc<SpikeMarkDoc>(SpikeMarkDocSchema, snap.ref.path, snap.data());
-                spikeMarks.set(spikeMarkKey(mark.alertId, mark.issueId), mark.at);
-              }
-          }
-          const releaseMarkStates = new Map<string, boolean>();
-          const versions = [
-            ...new Set(docs.flatMap((d) => d.events.flatMap((e) => (e.release ? [e.release.version] : [])))),
-          ];
-          const watchers = alerts.filter((a) => a.alert.events.includes('release.unhealthy')).map((a) => a.id);
-          const releasePairs = watchers.flatMap((alertId) => versions.map((version) => ({ alertId, version })));
-          if (releasePairs.length > 0) {
-            const snaps = await tx.getAll(...releasePairs.map((p) => releaseMarkRef(p.alertId, p.version)));
-            for (const snap of snaps)
-              if (snap.exists) {
-                const mark = parseStoredDoc(ReleaseMarkDocSchema, snap.ref.path, snap.data());
-                releaseMarkStates.set(releaseMarkKey(mark.alertId, mark.version), mark.unhealthy);
-              }
-          }
-          const product = productSnap.exists ? { name: String(productSnap.get('name')) } : null;
-          const planned = plan({
-            productKey,
-            product,
-            outbox: docs,
-            alerts,
-            issues,
-            spikeMarks,
-            releaseMarks: releaseMarkStates,
-          });
-          for (const { id, doc } of planned.messages) tx.set(deliveries.doc(id), doc);
-          for (const mark of planned.marks) tx.set(markRef(mark.alertId, mark.issueId), mark);
-          for (const mark of planned.releaseMarks) tx.set(releaseMarkRef(mark.alertId, mark.version), mark);
-          for (const d of queued.docs) tx.delete(d.ref);
-          return planned.messages.length;
-        }),
-      );
+          ),
+        ];
+        const watching = alerts.filter((a) => a.alert.events.includes('issue.spike')).map((a) => a.id);
+        const pairs = watching.flatMap((alertId) => spiking.map((issueId) => ({ alertId, issueId })));
+        if (pairs.length > 0) {
+          const snaps = await tx.getAll(...pairs.map((p) => markRef(p.alertId, p.issueId)));
+          for (const snap of snaps)
+            if (snap.exists) {
+              const mark = parseStoredDoc<SpikeMarkDoc>(SpikeMarkDocSchema, snap.ref.path, snap.data());
+              spikeMarks.set(spikeMarkKey(mark.alertId, mark.issueId), mark.at);
+            }
+        }
+        const releaseMarkStates = new Map<string, boolean>();
+        const versions = [
+          ...new Set(docs.flatMap((d) => d.events.flatMap((e) => (e.release ? [e.release.version] : [])))),
+        ];
+        const watchers = alerts.filter((a) => a.alert.events.includes('release.unhealthy')).map((a) => a.id);
+        const releasePairs = watchers.flatMap((alertId) => versions.map((version) => ({ alertId, version })));
+        if (releasePairs.length > 0) {
+          const snaps = await tx.getAll(...releasePairs.map((p) => releaseMarkRef(p.alertId, p.version)));
+          for (const snap of snaps)
+            if (snap.exists) {
+              const mark = parseStoredDoc(ReleaseMarkDocSchema, snap.ref.path, snap.data());
+              releaseMarkStates.set(releaseMarkKey(mark.alertId, mark.version), mark.unhealthy);
+            }
+        }
+        const product = productSnap.exists ? { name: String(productSnap.get('name')) } : null;
+        const planned = plan({
+          productKey,
+          product,
+          outbox: docs,
+          alerts,
+          issues,
+          spikeMarks,
+          releaseMarks: releaseMarkStates,
+        });
+        for (const { id, doc } of planned.messages) tx.set(deliveries.doc(id), doc);
+        for (const mark of planned.marks) tx.set(markRef(mark.alertId, mark.issueId), mark);
+        for (const mark of planned.releaseMarks) tx.set(releaseMarkRef(mark.alertId, mark.version), mark);
+        for (const d of queued.docs) tx.delete(d.ref);
+        return planned.messages.length;
+      });
     },
 
     async listDue(now, limit) {
