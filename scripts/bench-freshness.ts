@@ -65,12 +65,10 @@ interface LoggedRun extends RollupRun {
   busy?: number[];
   passes?: number;
   batches?: number;
-  horizon?: string;
+  startedAt?: string;
+  /** Summed over the shards a run works side by side, so it may exceed the run's duration. */
   timings?: { commitMs: number; turnMs?: number };
 }
-
-/** The rollup's lag: a run's horizon is its first read's time less this (and 1 ms). */
-const LAG_MS = Number(process.env.DUMPCATCHER_ROLLUP_LAG_SECONDS ?? 2) * 1000;
 
 /**
  * When each run worked, in seconds after `t0` (epoch ms), and what on: the burst's timeline,
@@ -79,9 +77,9 @@ const LAG_MS = Number(process.env.DUMPCATCHER_ROLLUP_LAG_SECONDS ?? 2) * 1000;
  */
 function timeline(runs: LoggedRun[], t0: number, t1: number): string {
   const spans = runs
-    .filter((r) => r.horizon !== undefined)
+    .filter((r) => r.startedAt !== undefined)
     .map((r) => {
-      const start = Date.parse(r.horizon!) + 1 + LAG_MS - t0;
+      const start = Date.parse(r.startedAt!) - t0;
       return { r, start, end: start + (r.durationMs ?? 0) };
     })
     .sort((a, b) => a.start - b.start);

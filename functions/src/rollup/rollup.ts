@@ -136,8 +136,10 @@ export interface RollupSummary {
    * budget ran out first, or when another run held a shard (its reports may still be in flight).
    */
   caughtUp: boolean;
-  /** Reports received up to this instant were considered (the run's first read time minus the lag). */
+  /** Reports received up to this instant were considered (the last pass's first read time minus the lag). */
   horizon: string;
+  /** When the run started, by the function's clock. */
+  startedAt: string;
   durationMs: number;
   /**
    * Where the time went: listing reports, reducing them in memory, committing (listing overlaps
@@ -249,7 +251,8 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
       : await deps.store.claimShards(withReports, holder, started, until);
   let held = shards;
   let lanes = pass.lanes.filter((lane) => held.includes(lane.shard));
-  const touched = { issues: new Set<string>(), stats: new Set<string>() };
+  // Across passes: the documents written, and each lane's batch size (`{stream}/{shard}`).
+  const touched = { issues: new Set<string>(), stats: new Set<string>(), limits: new Map<string, number>() };
   const passes: Array<Awaited<ReturnType<typeof rollUpLanes>>> = [];
   const abandoned: number[] = [];
   try {
@@ -299,6 +302,7 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
     // A shard handed over or busy is another run's: this run cannot say its reports reached the horizon.
     caughtUp: last.caughtUp && busy.length === 0 && handedOver.length === 0,
     horizon: last.horizon,
+    startedAt: started.toISOString(),
     durationMs: deps.clock().getTime() - started.getTime(),
     timings: {
       listMs: sum((p) => p.timings.listMs),
@@ -331,7 +335,7 @@ async function rollUpLanes(
   lanes: readonly Lane[],
   horizon: Date,
   started: Date,
-  touched: { issues: Set<string>; stats: Set<string> },
+  touched: { issues: Set<string>; stats: Set<string>; limits: Map<string, number> },
 ): Promise<PassSummary> {
   const { store, clock, config } = deps;
   const budgetMs = config.DUMPCATCHER_ROLLUP_BUDGET_SECONDS * 1000;
@@ -348,13 +352,14 @@ async function rollUpLanes(
     batches: 0,
     stale: 0,
   };
-  const { issues, stats } = touched;
+  const { issues, stats, limits } = touched;
   const states: StreamState[] = lanes.map(({ stream, shard, cursor }) => ({
     stream,
     shard,
     cursor,
     done: false,
-    limit: Math.min(configured, FIRST_BATCH_LIMIT),
+    // A lane's batch size, learnt from its reports' size in an earlier pass, carries over.
+    limit: limits.get(`${stream}/${shard}`) ?? Math.min(configured, FIRST_BATCH_LIMIT),
     prefetch: null,
   }));
   let slowestBatchMs = 0;
@@ -449,6 +454,7 @@ async function rollUpLanes(
     state.prefetch = prefetch;
     state.done = whole && raw.length < limit;
     state.limit = upcoming;
+    limits.set(`${stream}/${shard}`, upcoming);
     summary.malformed += malformed;
     summary.orphaned += records.length - liveCount;
     if (stream === 'crashes') summary.processed += liveCount;
