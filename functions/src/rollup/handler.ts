@@ -157,7 +157,7 @@ export function createRollupHandler(options: {
       if (query.shards !== undefined && summary.busy.length > 0) {
         throw new DumpcatcherError(
           'conflict',
-          `Shards ${summary.busy.join(', ')} are being rolled up by another run.`,
+          `Shards ${summary.busy.join(', ')} wait for another run: another run held them, or this one ran out of time with them.`,
           {
             details: { busy: summary.busy, summary: answer },
             headers: { 'Retry-After': String(BUSY_RETRY_SECONDS) },
