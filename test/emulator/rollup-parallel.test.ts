@@ -3,6 +3,7 @@ import { computeFingerprint } from '../../functions/src/grouping/fingerprint';
 import { RollupConfigSchema } from '../../functions/src/rollup/config';
 import { createRollupHandler } from '../../functions/src/rollup/handler';
 import { createFirestoreRollupStore } from '../../functions/src/rollup/store';
+import type { RollupStore } from '../../functions/src/rollup/rollup';
 import { createFirestoreInsightsStore } from '../../functions/src/api/insights-store';
 import { ALL_SHARDS } from '../../functions/src/shared/paths';
 import { backlogCrash, seedBacklog, storedReport } from '../../scripts/lib/backlog';
@@ -235,6 +236,46 @@ describe('parallel rollup runs, one per index shard', () => {
     expect(await takeOrHandOverLease(ref, { holder: 'late', until }, new Date(), counts)).toBe('handed-over');
     expect(await endLeaseUnlessWanted(ref, 'asker', counts, { force: true })).toBe('wanted');
     expect((await ref.get()).exists).toBe(false);
+  });
+
+  it('answers 409 with Retry-After for a shard it could neither take nor hand over, after doing the rest', async () => {
+    const { productKey } = await seedProduct(db, { name: 'parallel refused', ownerUid: 'owner-parallel' });
+    const fixtures = loadFixtures().slice(0, 2);
+    const at = new Date(Date.now() - 60_000);
+    const byShard = new Map<number, { path: string; doc: object }>();
+    for (let i = 0; byShard.size < 2; i++) {
+      const stored = storedReport(backlogCrash(fixtures, 20_000 + i, at).report, productKey, 'crashes', 20_000 + i, at);
+      const { shard } = stored.doc as { shard: number };
+      if (shard === 1 || shard === 2) byShard.set(shard, stored);
+    }
+    for (const stored of byShard.values()) await db.doc(stored.path).create(stored.doc);
+    // A store whose every try at shard 1's lease is lost to another run moving.
+    const real = createFirestoreRollupStore(db);
+    const store: RollupStore = {
+      ...real,
+      forRun: () => store,
+      claimShards: async (shards: readonly number[], holder: string, now: Date, until: Date) =>
+        real.claimShards(
+          shards.filter((s) => s !== 1),
+          holder,
+          now,
+          until,
+        ),
+    };
+    const config = RollupConfigSchema.parse({ DUMPCATCHER_ROLLUP_LAG_SECONDS: '0' });
+    const server = await serveInProcess('rollup-refused', createRollupHandler({ store, config }));
+    try {
+      const res = await fetch(`${server.url}/?shards=1,2`, { method: 'POST' });
+      expect(res.status).toBe(409);
+      expect(res.headers.get('retry-after')).toBe('5');
+      const body = (await res.json()) as RunAnswer;
+      expect(body.error).toMatchObject({ code: 'conflict', details: { busy: [1] } });
+      // Shard 2 was done before the answer.
+      expect(await real.readCursor('crashes', 2)).toMatchObject({ path: byShard.get(2)!.path });
+    } finally {
+      await server.close();
+    }
+    await rollup.untilCaughtUp('?shards=1');
   });
 
   it.each([
