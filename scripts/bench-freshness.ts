@@ -58,13 +58,58 @@ async function startReceiver() {
   };
 }
 
+/** What the bench reads of a logged run besides the schedule's fields. */
+interface LoggedRun extends RollupRun {
+  shards?: number[];
+  handedOver?: number[];
+  busy?: number[];
+  passes?: number;
+  batches?: number;
+  startedAt?: string;
+  /** Summed over the shards a run works side by side, so it may exceed the run's duration. */
+  timings?: { commitMs: number; turnMs?: number };
+}
+
+/**
+ * When each run worked, in seconds after `t0` (epoch ms), and what on: the burst's timeline,
+ * so the time a burst takes can be split into runs, refusals (409: a shard another run held)
+ * and gaps with no run under way.
+ */
+function timeline(runs: LoggedRun[], t0: number, t1: number): string {
+  const spans = runs
+    .filter((r) => r.startedAt !== undefined)
+    .map((r) => {
+      const start = Date.parse(r.startedAt!) - t0;
+      return { r, start, end: start + (r.durationMs ?? 0) };
+    })
+    .sort((a, b) => a.start - b.start);
+  const s = (ms: number) => (ms / 1000).toFixed(1);
+  const lines = spans.map(
+    ({ r, start, end }) =>
+      `    ${s(start).padStart(5)}–${s(end).padStart(5)} s  shards ${(r.shards ?? []).join(',') || '-'}` +
+      `${r.handedOver?.length ? `  handed over ${r.handedOver.join(',')}` : ''}` +
+      `${r.busy?.length ? `  busy ${r.busy.join(',')} (409)` : ''}  ${r.processed ?? 0} crashes in ${r.batches ?? 0} batches` +
+      `${(r.passes ?? 1) > 1 ? ` and ${r.passes} passes` : ''},` +
+      ` committing ${s(r.timings?.commitMs ?? 0)} s (turn ${s(r.timings?.turnMs ?? 0)} s)`,
+  );
+  // Time between the burst's start and its end with no run under way.
+  let idle = 0;
+  let covered = 0;
+  for (const { start, end } of spans) {
+    if (start > covered) idle += Math.min(start, t1 - t0) - covered;
+    covered = Math.max(covered, end);
+  }
+  if (t1 - t0 > covered) idle += t1 - t0 - covered;
+  return `${lines.join('\n')}\n    no run under way for ${s(Math.max(0, idle))} s of the ${s(t1 - t0)} s`;
+}
+
 /** The rollup runs the function logged (every run, whoever asked for it), in order. */
-function loggedRuns(rollupUrl: string): RollupRun[] {
+function loggedRuns(rollupUrl: string): LoggedRun[] {
   const port = new URL(rollupUrl).port;
   const lines = readFileSync(join(LOG_DIR, `function-rollup-${port}.log`), 'utf8').split('\n');
   return lines
     .filter((l) => l.includes('"rollup run finished"'))
-    .map((l) => (JSON.parse(l) as { summary: RollupRun }).summary);
+    .map((l) => (JSON.parse(l) as { summary: LoggedRun }).summary);
 }
 
 async function main(): Promise<void> {
@@ -128,6 +173,7 @@ async function main(): Promise<void> {
     await sleep(10_000); // the last crash's window has run
     const runsBefore = loggedRuns(stack.rollupUrl).length;
     const burstStarted = performance.now();
+    const burstStartedAt = Date.now();
     const perClient = Math.ceil(BURST / BURST_ISSUES);
     await Promise.all(
       Array.from({ length: BURST_ISSUES }, async (_, s) => {
@@ -155,6 +201,7 @@ async function main(): Promise<void> {
       await sleep(250);
     }
     const burstSeconds = (performance.now() - burstStarted) / 1000;
+    const burstEndedAt = Date.now();
     await sleep(2000); // the last run's answer reaches the log
     const burstRuns = loggedRuns(stack.rollupUrl).slice(runsBefore);
 
@@ -171,7 +218,8 @@ bench:freshness  ${CRASHES} crashes one at a time, then a burst of ${perClient *
   runs: the ingest's trigger (local stand-in for Cloud Tasks), backstop every ${LOCAL_ROLLUP_INTERVAL_SECONDS} s; lag: the rollup's default; API polled every ${POLL_MS} ms
   202 → issue listed       ${figures(listed)}
   202 → issue.new webhook  ${figures(alerted)}
-  burst                    sent in ${s(sentSeconds)}, all rolled up ${s(burstSeconds)} after its first crash, by ${burstRuns.length} runs (${burstRuns.map((r) => r.processed).join(', ')} crashes)
+  burst                    sent in ${s(sentSeconds)}, all rolled up ${s(burstSeconds)} after its first crash (${s(burstSeconds - sentSeconds)} after its last was sent), by ${burstRuns.length} runs (${burstRuns.map((r) => r.processed).join(', ')} crashes)
+${timeline(burstRuns, burstStartedAt, burstEndedAt)}
   rollup runs in all       ${all.length} (${backstopRuns.length} by the backstop), ${idle.length} idle: ${idle.map((r) => `${r.reads} reads, ${r.writes} writes`).join('; ') || 'none'}
   load average             ${loadavg()
     .map((l) => l.toFixed(2))

@@ -12,6 +12,7 @@ import { createFirestoreApiStore } from './api/store';
 import { loadRollupConfig } from './rollup/config';
 import { createRollupHandler } from './rollup/handler';
 import { createFirestoreRollupStore } from './rollup/store';
+import { createCommitTurn } from './rollup/commit-turn';
 import { createFirestoreInsightsStore } from './api/insights-store';
 import { createUserSweeper } from './rollup/user-sweep';
 import { loadAlertsConfig } from './alerts/config';
@@ -31,7 +32,9 @@ const apiConfig = loadApiConfig();
 const rollupConfig = loadRollupConfig();
 const rollupTrigger = createConfiguredRollupTrigger(loadRollupTriggerConfig());
 const alertsConfig = loadAlertsConfig();
-const alertStore = createFirestoreAlertStore(getDb());
+// One commit turn per process, shared by the rollup's batches and the expansion of queued alerts.
+const commitTurn = createCommitTurn(getDb());
+const alertStore = createFirestoreAlertStore(getDb(), (transaction) => commitTurn(transaction));
 const sendAlert = createSender({ allowLoopback: alertsConfig.DUMPCATCHER_ALERTS_ALLOW_LOOPBACK });
 const mappingStore = createFirestoreMappingStore(getDb());
 const rollupMappings = createMappingCache(mappingStore);
@@ -68,7 +71,7 @@ http(
 http(
   'rollup',
   createRollupHandler({
-    store: createFirestoreRollupStore(getDb()),
+    store: createFirestoreRollupStore(getDb(), commitTurn),
     config: rollupConfig,
     mappings: rollupMappings,
     regroup: (deadline) =>

@@ -146,8 +146,8 @@ export function planDeploy(o: DeployOptions): DeployCommand[] {
   const rollupUrl = ingestUrlOf(o).replace(/ingest$/, 'rollup');
   const queue = ['--location=' + o.region, `--project=${o.project}`];
   // One run per index shard at once (a window asks for one per shard that received reports,
-  // DUMPCATCHER_ROLLUP_FANOUT); a run refused because its shard was another run's (409) is
-  // tried again a few seconds later.
+  // DUMPCATCHER_ROLLUP_FANOUT); a run that finds its shard another run's hands it over to that
+  // run, and one refused (409) because it could not is tried again a few seconds later.
   const queueLimits = [`--max-concurrent-dispatches=${INDEX_SHARDS}`, '--max-attempts=5', '--min-backoff=5s', '--max-backoff=60s'];
   const ingestAccount = `serviceAccount:${runAs('ingest')}`;
   const trigger = [

@@ -3,17 +3,20 @@ import { computeFingerprint } from '../../functions/src/grouping/fingerprint';
 import { RollupConfigSchema } from '../../functions/src/rollup/config';
 import { createRollupHandler } from '../../functions/src/rollup/handler';
 import { createFirestoreRollupStore } from '../../functions/src/rollup/store';
+import type { RollupStore } from '../../functions/src/rollup/rollup';
 import { createFirestoreInsightsStore } from '../../functions/src/api/insights-store';
 import { ALL_SHARDS } from '../../functions/src/shared/paths';
 import { backlogCrash, seedBacklog, storedReport } from '../../scripts/lib/backlog';
 import { seedProduct } from '../../scripts/lib/seed';
 import { loadFixtures } from '../unit/grouping/fixtures';
 import { isolatedDb, serveInProcess } from './in-process';
+import { endLeaseUnlessWanted, takeOrHandOverLease } from '../../functions/src/rollup/leases';
 
 /** What a run answers (200), or what a refused one carries (409). */
 interface RunAnswer {
   shards: number[];
   busy: number[];
+  handedOver: number[];
   processed: number;
   caughtUp: boolean;
   searchBackfill?: { checked: number };
@@ -114,7 +117,7 @@ describe('parallel rollup runs, one per index shard', () => {
     const all = [backstop, ...runs].flat();
     const askedForZero = [...backstop, ...runs[0]!];
     expect(all.filter((run) => run.searchBackfill !== undefined)).toEqual(
-      askedForZero.filter((run) => !run.busy.includes(0)),
+      askedForZero.filter((run) => !run.busy.includes(0) && !run.handedOver.includes(0)),
     );
     expect(runs[0]![0]!.searchBackfill).toBeDefined();
 
@@ -181,7 +184,7 @@ describe('parallel rollup runs, one per index shard', () => {
     expect(after.reduce((n, run) => n + run.processed, 0)).toBe(0);
   }, 240_000);
 
-  it('answers 409 with Retry-After for a shard asked for by name that another run holds, and the backstop skips it', async () => {
+  it('hands a shard another run holds over to it (marked wanted), whether asked for by name or by the backstop', async () => {
     // A crash waiting in shards 3, 4 and 5 each; shard 3 is another run's.
     const { productKey } = await seedProduct(db, { name: 'parallel busy', ownerUid: 'owner-parallel' });
     const fixtures = loadFixtures().slice(0, 2);
@@ -193,22 +196,86 @@ describe('parallel rollup runs, one per index shard', () => {
       await db.doc(stored.path).create(stored.doc);
     }
     const lease = db.collection('rollupState').doc('lease-shard-3');
-    await lease.set({ holder: 'another-run', until: new Date(Date.now() + 60_000) });
+    const until = new Date(Date.now() + 60_000);
+    await lease.set({ holder: 'another-run', until });
     const named = await rollup.post('?shards=3,4');
-    expect(named.status).toBe(409);
-    expect(named.retryAfter).toBe('5');
-    expect(named.body.error).toMatchObject({ code: 'conflict', details: { busy: [3] } });
+    expect(named.status).toBe(200);
+    expect(named.body).toMatchObject({ shards: [4], handedOver: [3], busy: [], processed: 1, caughtUp: false });
+    // The holder keeps its lease, marked: it takes another pass before giving it up.
+    const marked = (await lease.get()).data();
+    expect(marked).toMatchObject({ holder: 'another-run' });
+    expect(marked?.wanted).toBeDefined();
     const backstop = await rollup.post();
     expect(backstop.status).toBe(200);
-    expect(backstop.body).toMatchObject({ busy: [3], shards: [5], processed: 1, caughtUp: false });
-    // The holder's lease is left as it was; the runs' own leases are given back.
+    expect(backstop.body).toMatchObject({ shards: [5], handedOver: [3], busy: [], processed: 1, caughtUp: false });
     expect((await lease.get()).get('holder')).toBe('another-run');
+    // The runs' own leases are given back.
     const leases = await db.collection('rollupState').where('holder', '!=', 'another-run').get();
     expect(leases.size).toBe(0);
     await lease.delete();
     const free = await rollup.post('?shards=3');
     expect(free.status).toBe(200);
-    expect(free.body).toMatchObject({ shards: [3], processed: 1, caughtUp: true });
+    expect(free.body).toMatchObject({ shards: [3], handedOver: [], processed: 1, caughtUp: true });
+  });
+
+  it('hands a lease over without a race: marked before the release it stays for another pass, after it the asker takes it', async () => {
+    const ref = db.collection('rollupState').doc('lease-handover-test');
+    const counts = { reads: 0, writes: 0 };
+    const until = new Date(Date.now() + 60_000);
+    expect(await takeOrHandOverLease(ref, { holder: 'holder', until }, new Date(), counts)).toBe('taken');
+    expect(await takeOrHandOverLease(ref, { holder: 'asker', until }, new Date(), counts)).toBe('handed-over');
+    // A second asker finds the mark there: the pass it asks for is already due.
+    expect(await takeOrHandOverLease(ref, { holder: 'asker-2', until }, new Date(), counts)).toBe('handed-over');
+    expect(await endLeaseUnlessWanted(ref, 'holder', counts)).toBe('wanted');
+    const kept = await ref.get();
+    expect([kept.get('holder'), kept.get('wanted')]).toEqual(['holder', undefined]);
+    expect(await endLeaseUnlessWanted(ref, 'holder', counts)).toBe('ended');
+    expect((await ref.get()).exists).toBe(false);
+    expect(await takeOrHandOverLease(ref, { holder: 'asker', until }, new Date(), counts)).toBe('taken');
+    // Out of time, the holder gives a marked lease up all the same and says it was wanted.
+    expect(await takeOrHandOverLease(ref, { holder: 'late', until }, new Date(), counts)).toBe('handed-over');
+    expect(await endLeaseUnlessWanted(ref, 'asker', counts, { force: true })).toBe('wanted');
+    expect((await ref.get()).exists).toBe(false);
+  });
+
+  it('answers 409 with Retry-After for a shard it could neither take nor hand over, after doing the rest', async () => {
+    const { productKey } = await seedProduct(db, { name: 'parallel refused', ownerUid: 'owner-parallel' });
+    const fixtures = loadFixtures().slice(0, 2);
+    const at = new Date(Date.now() - 60_000);
+    const byShard = new Map<number, { path: string; doc: object }>();
+    for (let i = 0; byShard.size < 2; i++) {
+      const stored = storedReport(backlogCrash(fixtures, 20_000 + i, at).report, productKey, 'crashes', 20_000 + i, at);
+      const { shard } = stored.doc as { shard: number };
+      if (shard === 1 || shard === 2) byShard.set(shard, stored);
+    }
+    for (const stored of byShard.values()) await db.doc(stored.path).create(stored.doc);
+    // A store whose every try at shard 1's lease is lost to another run moving.
+    const real = createFirestoreRollupStore(db);
+    const store: RollupStore = {
+      ...real,
+      forRun: () => store,
+      claimShards: async (shards: readonly number[], holder: string, now: Date, until: Date) =>
+        real.claimShards(
+          shards.filter((s) => s !== 1),
+          holder,
+          now,
+          until,
+        ),
+    };
+    const config = RollupConfigSchema.parse({ DUMPCATCHER_ROLLUP_LAG_SECONDS: '0' });
+    const server = await serveInProcess('rollup-refused', createRollupHandler({ store, config }));
+    try {
+      const res = await fetch(`${server.url}/?shards=1,2`, { method: 'POST' });
+      expect(res.status).toBe(409);
+      expect(res.headers.get('retry-after')).toBe('5');
+      const body = (await res.json()) as RunAnswer;
+      expect(body.error).toMatchObject({ code: 'conflict', details: { busy: [1] } });
+      // Shard 2 was done before the answer.
+      expect(await real.readCursor('crashes', 2)).toMatchObject({ path: byShard.get(2)!.path });
+    } finally {
+      await server.close();
+    }
+    await rollup.untilCaughtUp('?shards=1');
   });
 
   it.each([

@@ -46,8 +46,15 @@ function isNotFound(err: unknown): boolean {
   return code === 5 || code === 'not-found' || code === 'NOT_FOUND';
 }
 
-/** Alert destinations, secrets, outbox and messages on Firestore, for the api and the rollup. */
-export function createFirestoreAlertStore(db: Firestore): AlertApiStore & AlertDeliveryStore {
+/**
+ * Alert destinations, secrets, outbox and messages on Firestore, for the api and the rollup.
+ * `inTurn` runs the expansion of a product's queued events: the rollup's commit turn, since it
+ * reads the documents the batches write (the outbox, the product, the issues named).
+ */
+export function createFirestoreAlertStore(
+  db: Firestore,
+  inTurn: <T>(transaction: () => Promise<T>) => Promise<T> = (transaction) => transaction(),
+): AlertApiStore & AlertDeliveryStore {
   const alertsOf = (productKey: string) =>
     db.collection(COLLECTIONS.products).doc(productKey).collection(COLLECTIONS.alerts);
   const secrets = db.collection(COLLECTIONS.alertSecrets);
@@ -58,6 +65,9 @@ export function createFirestoreAlertStore(db: Firestore): AlertApiStore & AlertD
   const releaseMarks = db.collection(COLLECTIONS.alertReleaseMarks);
   const releaseMarkRef = (alertId: string, version: string) =>
     releaseMarks.doc(sha256Hex(releaseMarkKey(alertId, version)));
+
+  const expandInTurn = <T>(transaction: (tx: Transaction) => Promise<T>) =>
+    inTurn(() => db.runTransaction(transaction));
 
   const readAlerts = async (productKey: string, tx?: Transaction) => {
     const query = alertsOf(productKey).orderBy('createdAt');
@@ -138,7 +148,7 @@ export function createFirestoreAlertStore(db: Firestore): AlertApiStore & AlertD
     },
 
     async expandOutbox(productKey, plan) {
-      return db.runTransaction(async (tx) => {
+      return expandInTurn(async (tx) => {
         const queued = await tx.get(outbox.where('productKey', '==', productKey).limit(100));
         if (queued.empty) return 0;
         const docs = queued.docs.map((d) => parseStoredDoc<OutboxDoc>(OutboxDocSchema, d.ref.path, d.data()));

@@ -228,6 +228,8 @@ export type ShardCursors = z.infer<typeof ShardCursorsSchema>;
 export const ShardLeaseSchema = z.object({
   holder: z.string().min(1),
   until: z.date(),
+  /** Set by a run asked for the shard while the holder had it: the holder takes another pass before giving it up. */
+  wanted: z.date().optional(),
 });
 /** A shard's lease. */
 export type ShardLease = z.infer<typeof ShardLeaseSchema>;

@@ -41,7 +41,7 @@ export function rollupTaskFor(nowMs: number, policy: TriggerPolicy, shard = 0): 
   const windowStart = startMs / 1000;
   const scheduleAt = new Date(startMs + windowMs + policy.delaySeconds * 1000);
   const fanout = policy.fanout ?? 1;
-  // Shards are always named, so a run that finds one held answers 409 and the queue asks again.
+  // Shards are always named, so a run that finds one held hands it over to the holder (or answers 409 and is asked again).
   if (fanout <= 1) {
     const name = `${sha256Hex(String(windowStart)).slice(0, 8)}-rollup-${windowStart}`;
     return { name, windowStart, scheduleAt, shards: [...ALL_SHARDS] };
@@ -124,7 +124,7 @@ const LOCAL_MAX_ATTEMPTS = 5;
  * The local stand-in for Cloud Tasks (which has no emulator): when the task is due, one POST
  * to the task's URL, as the queue would send it; a name seen before is refused as Cloud Tasks
  * refuses it. Tasks are dispatched as they fall due, several at once, as the deployed queue
- * does (`--max-concurrent-dispatches`); a 409 (the task's shards were another run's) is sent
+ * does (`--max-concurrent-dispatches`); a 409 (a shard another run held and kept) is sent
  * again after its Retry-After, as the queue retries a failed task after its backoff.
  */
 export function createLocalRollupQueue(options: {

@@ -25,8 +25,18 @@ const ALERT_RETRY_BUDGET_MS = 12_000;
 /** How far past the rollup's budget alert sends may end: the function timeout (60 s) is 10 s past the default budget. */
 const ALERT_OVERRUN_MS = 8_000;
 
-/** Seconds after which a run asked for shards another run held should be asked again. */
+/** Seconds after which a run asked for shards another run held (and kept moving) should be asked again. */
 const BUSY_RETRY_SECONDS = 5;
+
+/** Two delivery runs' counts added up. */
+function addAlertRuns(a: AlertRunSummary, b: AlertRunSummary): AlertRunSummary {
+  return {
+    queued: a.queued + b.queued,
+    sent: a.sent + b.sent,
+    retrying: a.retrying + b.retrying,
+    gaveUp: a.gaveUp + b.gaveUp,
+  };
+}
 
 /** The query a run may be asked with: `shards=3` or `shards=0,4` (index shards); none means every shard. */
 export const RollupQuerySchema = z
@@ -44,9 +54,10 @@ export const RollupQuerySchema = z
  * Builds the `rollup` HTTP function: a POST runs one rollup over the index shards asked for
  * (`?shards=`, from a triggered Cloud Tasks task) or all of them (Cloud Scheduler's backstop),
  * those no other run holds, until caught up or out of time budget, and answers with its
- * summary. Shards asked for by name that another run held are answered 409 after the rest are
- * done, so the queue asks again when that run has finished. Who may call it is decided by Cloud
- * Functions IAM (deployed with --no-allow-unauthenticated).
+ * summary. A shard another run holds is handed over to that run (marked wanted: it takes another
+ * pass before giving it up), so the task is done; only a shard that could not be marked (the
+ * holder kept moving) is answered 409, after the rest are done, so the queue asks again. Who may
+ * call it is decided by Cloud Functions IAM (deployed with --no-allow-unauthenticated).
  */
 export function createRollupHandler(options: {
   store: RollupStore;
@@ -100,8 +111,16 @@ export function createRollupHandler(options: {
       const retried = await deliver(new Date(started + Math.min(ALERT_RETRY_BUDGET_MS, budgetMs / 4)));
       const regrouped = await regroup(new Date(started + budgetMs / 2));
       const spent = Math.ceil((clock().getTime() - started) / 1000);
+      // Alerts a pass queued go out before the next pass: a run that keeps taking what other
+      // runs hand over does not hold its new issues' alerts back until it ends.
+      const between: AlertRunSummary[] = [];
+      const afterPass = async () => {
+        const sent = await deliver(new Date(started + budgetMs));
+        if (sent !== null) between.push(sent);
+      };
       const summary = await runRollup({
         store: options.store.forRun?.() ?? options.store,
+        afterPass,
         clock,
         config: {
           ...options.config,
@@ -111,15 +130,19 @@ export function createRollupHandler(options: {
         ...(options.mappings === undefined ? {} : { mappings: options.mappings }),
         ...(query.shards === undefined ? {} : { shards: query.shards }),
       });
-      const delivered = await deliver(new Date(started + budgetMs + ALERT_OVERRUN_MS));
+      const last = await deliver(new Date(started + budgetMs + ALERT_OVERRUN_MS));
+      const delivered = last === null ? null : [...between, last].reduce(addAlertRuns);
       // The backstop (every shard) sweeps users; the triggered runs leave it to the backstop.
       const users =
         options.sweepUsers === undefined || query.shards !== undefined ? undefined : await options.sweepUsers();
-      // One backfill step per run asked for shard 0 that no other run held: runs over other
+      // One backfill step per run asked for shard 0 that no other run held (or was handed): runs over other
       // shards in parallel would repeat the same step from the same saved place.
       const askedForZero = query.shards?.includes(0) ?? true;
       const searchBackfill =
-        options.backfillSearch === undefined || !askedForZero || summary.busy.includes(0)
+        options.backfillSearch === undefined ||
+        !askedForZero ||
+        summary.busy.includes(0) ||
+        summary.handedOver.includes(0)
           ? undefined
           : await options.backfillSearch();
       const alerts = options.deliverAlerts === undefined ? undefined : { before: retried, after: delivered };
@@ -134,7 +157,7 @@ export function createRollupHandler(options: {
       if (query.shards !== undefined && summary.busy.length > 0) {
         throw new DumpcatcherError(
           'conflict',
-          `Shards ${summary.busy.join(', ')} are being rolled up by another run.`,
+          `Shards ${summary.busy.join(', ')} wait for another run: another run held them, or this one ran out of time with them.`,
           {
             details: { busy: summary.busy, summary: answer },
             headers: { 'Retry-After': String(BUSY_RETRY_SECONDS) },

@@ -75,14 +75,25 @@ export interface RollupStore {
     plan: BatchPlan;
   }): Promise<'committed' | 'stale'>;
   /**
-   * In one transaction, leases to `holder` until `until` those of `shards` whose lease is
-   * absent, expired at `now`, or already the holder's; answers the shards leased.
+   * Leases to `holder` until `until` those of `shards` whose lease is absent, expired at `now`,
+   * or already the holder's (`taken`); marks those another run holds as wanted, so that run
+   * takes another pass over them before it gives them up (`handedOver`). The rest (every
+   * attempt lost to another run moving) are busy.
    */
-  claimShards(shards: readonly number[], holder: string, now: Date, until: Date): Promise<number[]>;
-  /** Ends the leases `holder` holds among `shards`. */
-  releaseShards(shards: readonly number[], holder: string): Promise<void>;
-  /** Firestore reads and writes this store has made so far. */
-  counters(): { reads: number; writes: number };
+  claimShards(
+    shards: readonly number[],
+    holder: string,
+    now: Date,
+    until: Date,
+  ): Promise<{ taken: number[]; handedOver: number[] }>;
+  /**
+   * Ends the leases `holder` holds among `shards`, except those another run marked wanted since:
+   * their marks are cleared and their leases kept, and they are the answer. `force` ends them all
+   * and answers those that were marked.
+   */
+  releaseShards(shards: readonly number[], holder: string, options?: { force?: boolean }): Promise<number[]>;
+  /** Firestore reads and writes this store has made so far, and the milliseconds its commits waited for their turn. */
+  counters(): { reads: number; writes: number; turnWaitMs?: number };
   /** A store for one run: the same database and commit turn, counters of its own (runs may overlap in one process). */
   forRun?(): RollupStore;
 }
@@ -91,8 +102,18 @@ export interface RollupStore {
 export interface RollupSummary {
   /** The index shards this run leased and worked: those asked for that had reports to apply. */
   shards: number[];
-  /** Shards asked for, with reports to apply, that another run held (their reports are that run's, or the next one's). */
+  /**
+   * Shards asked for, with reports to apply, that another run held and that this run marked
+   * wanted: that run takes another pass over them before giving them up.
+   */
+  handedOver: number[];
+  /**
+   * Shards whose reports wait for another run: asked for, held by another run and not marked
+   * (it kept moving), or handed over to this one and given up when its time ran out.
+   */
   busy: number[];
+  /** Passes over the leased shards: one, and one more each time another run marked them wanted meanwhile. */
+  passes: number;
   /** Crash reports applied by this run. */
   processed: number;
   /** Usage reports applied by this run. */
@@ -115,11 +136,16 @@ export interface RollupSummary {
    * budget ran out first, or when another run held a shard (its reports may still be in flight).
    */
   caughtUp: boolean;
-  /** Reports received up to this instant were considered (the run's first read time minus the lag). */
+  /** Reports received up to this instant were considered (the last pass's first read time minus the lag). */
   horizon: string;
+  /** When the run started, by the function's clock. */
+  startedAt: string;
   durationMs: number;
-  /** Where the time went: listing reports, reducing them in memory, committing (listing overlaps commits). */
-  timings: { listMs: number; reduceMs: number; commitMs: number };
+  /**
+   * Where the time went: listing reports, reducing them in memory, committing (listing overlaps
+   * commits); `turnMs`, part of `commitMs`, waiting for the commit turn.
+   */
+  timings: { listMs: number; reduceMs: number; commitMs: number; turnMs: number };
   reads: number;
   writes: number;
 }
@@ -141,6 +167,8 @@ export interface RollupDeps {
   shards?: readonly number[];
   /** Who holds the leases this run takes (a random id when absent). */
   holder?: string;
+  /** Called between passes, leases held (the handler sends the alerts queued so far). */
+  afterPass?: () => Promise<void>;
 }
 
 /**
@@ -180,15 +208,33 @@ export function horizonOf(readTime: Date, lagSeconds: number): Date {
   return new Date(readTime.getTime() - 1 - lagSeconds * 1000);
 }
 
+type Lane = { stream: RollupStream; shard: number; cursor: Cursor | null };
+
+/** The (stream, shard) lanes among `shards` with reports after their cursors up to a horizon read now. */
+async function findLanes(deps: RollupDeps, shards: readonly number[]): Promise<{ lanes: Lane[]; horizon: Date }> {
+  const { cursors, readTime } = await deps.store.readCursors();
+  const horizon = horizonOf(readTime, deps.config.DUMPCATCHER_ROLLUP_LAG_SECONDS);
+  const pending = await Promise.all(
+    ROLLUP_STREAMS.map(async (stream) => {
+      const asks = new Map(shards.map((shard) => [shard, cursors[stream][shard] ?? null]));
+      const found = await deps.store.shardsWithReports(stream, asks, horizon);
+      return found.map((shard) => ({ stream, shard, cursor: asks.get(shard) ?? null }));
+    }),
+  );
+  return { lanes: pending.flat(), horizon };
+}
+
 /**
  * One rollup run: it reads every shard's cursors, asks which of the index shards asked for
  * have reports after them up to the horizon (`horizonOf`), and leases those that no other run
- * holds (none when there is nothing to do). For each stream of each of them with reports,
- * batches of reports after that shard's cursor and up to the horizon are reduced in memory and
- * applied with the cursor advance in one transaction, until every one reaches the horizon or
- * the time budget would be exceeded by another batch. Runs over different shards proceed in
- * parallel; the cursor check in each transaction, not the lease, is what keeps a batch from
- * being applied twice.
+ * holds (none when there is nothing to do); those another run holds it marks wanted, handing
+ * them over to that run. For each stream of each shard leased with reports, batches of reports
+ * after that shard's cursor and up to the horizon are reduced in memory and applied with the
+ * cursor advance in one transaction, until every one reaches the horizon or the time budget
+ * would be exceeded by another batch. Then it gives its leases up, except those marked wanted
+ * meanwhile: over those it takes another pass, up to a new horizon (after `afterPass`), and so
+ * on while time is left. Runs over different shards proceed in parallel; the cursor check in
+ * each transaction, not the lease, is what keeps a batch from being applied twice.
  */
 export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
   const started = deps.clock();
@@ -197,50 +243,100 @@ export async function runRollup(deps: RollupDeps): Promise<RollupSummary> {
   const budgetMs = deps.config.DUMPCATCHER_ROLLUP_BUDGET_SECONDS * 1000;
   const until = new Date(started.getTime() + budgetMs + LEASE_MARGIN_MS);
   const before = deps.store.counters();
-  const { cursors, readTime } = await deps.store.readCursors();
-  const horizon = horizonOf(readTime, deps.config.DUMPCATCHER_ROLLUP_LAG_SECONDS);
-  const pending = await Promise.all(
-    ROLLUP_STREAMS.map(async (stream) => {
-      const asks = new Map(asked.map((shard) => [shard, cursors[stream][shard] ?? null]));
-      const found = await deps.store.shardsWithReports(stream, asks, horizon);
-      return found.map((shard) => ({ stream, shard, cursor: asks.get(shard) ?? null }));
-    }),
-  );
-  const lanes = pending.flat();
-  const wanted = [...new Set(lanes.map((lane) => lane.shard))].sort((a, b) => a - b);
-  const shards = wanted.length === 0 ? [] : await deps.store.claimShards(wanted, holder, started, until);
-  let done: Omit<RollupSummary, 'shards' | 'busy' | 'reads' | 'writes'>;
+  let pass = await findLanes(deps, asked);
+  const withReports = [...new Set(pass.lanes.map((lane) => lane.shard))].sort((a, b) => a - b);
+  const { taken: shards, handedOver } =
+    withReports.length === 0
+      ? { taken: [], handedOver: [] }
+      : await deps.store.claimShards(withReports, holder, started, until);
+  let held = shards;
+  let lanes = pass.lanes.filter((lane) => held.includes(lane.shard));
+  // Across passes: the documents written, and each lane's batch size (`{stream}/{shard}`).
+  const touched = { issues: new Set<string>(), stats: new Set<string>(), limits: new Map<string, number>() };
+  const passes: Array<Awaited<ReturnType<typeof rollUpLanes>>> = [];
+  const abandoned: number[] = [];
   try {
-    done = await rollUpLanes(
-      deps,
-      lanes.filter((lane) => shards.includes(lane.shard)),
-      horizon,
-      started,
-    );
+    for (;;) {
+      const done = await rollUpLanes(deps, lanes, pass.horizon, started, touched);
+      passes.push(done);
+      if (held.length === 0) break;
+      const outOfTime = !done.caughtUp || deps.clock().getTime() - started.getTime() >= budgetMs;
+      const again = await deps.store.releaseShards(held, holder, { force: outOfTime });
+      if (outOfTime) {
+        // Given up all the same: what the marking runs left to this one is reported busy, so the
+        // queue asks for this run's task again.
+        abandoned.push(...again);
+        held = [];
+        break;
+      }
+      held = again;
+      if (held.length === 0) break;
+      await deps.afterPass?.();
+      pass = await findLanes(deps, held);
+      lanes = pass.lanes;
+    }
   } finally {
     // A lease left behind by a failed release expires by itself (LEASE_MARGIN_MS past the budget).
-    if (shards.length > 0) await deps.store.releaseShards(shards, holder).catch(() => undefined);
+    if (held.length > 0) await deps.store.releaseShards(held, holder, { force: true }).catch(() => undefined);
   }
   const after = deps.store.counters();
-  const busy = wanted.filter((s) => !shards.includes(s));
+  const busy = [...withReports.filter((s) => !shards.includes(s) && !handedOver.includes(s)), ...abandoned].sort(
+    (a, b) => a - b,
+  );
+  const last = passes[passes.length - 1]!;
+  const sum = (pick: (p: (typeof passes)[number]) => number) => passes.reduce((n, p) => n + pick(p), 0);
   return {
     shards,
+    handedOver,
     busy,
-    ...done,
-    // A busy shard's reports are another run's: this run cannot say they reached the horizon.
-    caughtUp: done.caughtUp && busy.length === 0,
+    passes: passes.length,
+    processed: sum((p) => p.processed),
+    usageProcessed: sum((p) => p.usageProcessed),
+    sessionsProcessed: sum((p) => p.sessionsProcessed),
+    malformed: sum((p) => p.malformed),
+    orphaned: sum((p) => p.orphaned),
+    issuesTouched: touched.issues.size,
+    statsTouched: touched.stats.size,
+    batches: sum((p) => p.batches),
+    stale: sum((p) => p.stale),
+    // A shard handed over or busy is another run's: this run cannot say its reports reached the horizon.
+    caughtUp: last.caughtUp && busy.length === 0 && handedOver.length === 0,
+    horizon: last.horizon,
+    startedAt: started.toISOString(),
+    durationMs: deps.clock().getTime() - started.getTime(),
+    timings: {
+      listMs: sum((p) => p.timings.listMs),
+      reduceMs: sum((p) => p.timings.reduceMs),
+      commitMs: sum((p) => p.timings.commitMs),
+      turnMs: Math.round((after.turnWaitMs ?? 0) - (before.turnWaitMs ?? 0)),
+    },
     reads: after.reads - before.reads,
     writes: after.writes - before.writes,
   };
 }
 
+/** What one pass over a run's lanes did (the run's summary adds them up). */
+type PassSummary = Pick<
+  RollupSummary,
+  | 'processed'
+  | 'usageProcessed'
+  | 'sessionsProcessed'
+  | 'malformed'
+  | 'orphaned'
+  | 'batches'
+  | 'stale'
+  | 'caughtUp'
+  | 'horizon'
+> & { timings: Omit<RollupSummary['timings'], 'turnMs'> };
+
 /** The batches of a run over the (stream, shard) lanes it leased, from their cursors up to `horizon`. */
 async function rollUpLanes(
   deps: RollupDeps,
-  lanes: ReadonlyArray<{ stream: RollupStream; shard: number; cursor: Cursor | null }>,
+  lanes: readonly Lane[],
   horizon: Date,
   started: Date,
-): Promise<Omit<RollupSummary, 'shards' | 'busy' | 'reads' | 'writes'>> {
+  touched: { issues: Set<string>; stats: Set<string>; limits: Map<string, number> },
+): Promise<PassSummary> {
   const { store, clock, config } = deps;
   const budgetMs = config.DUMPCATCHER_ROLLUP_BUDGET_SECONDS * 1000;
   const configured = config.DUMPCATCHER_ROLLUP_BATCH_SIZE;
@@ -256,14 +352,14 @@ async function rollUpLanes(
     batches: 0,
     stale: 0,
   };
-  const issues = new Set<string>();
-  const stats = new Set<string>();
+  const { issues, stats, limits } = touched;
   const states: StreamState[] = lanes.map(({ stream, shard, cursor }) => ({
     stream,
     shard,
     cursor,
     done: false,
-    limit: Math.min(configured, FIRST_BATCH_LIMIT),
+    // A lane's batch size, learnt from its reports' size in an earlier pass, carries over.
+    limit: limits.get(`${stream}/${shard}`) ?? Math.min(configured, FIRST_BATCH_LIMIT),
     prefetch: null,
   }));
   let slowestBatchMs = 0;
@@ -358,6 +454,7 @@ async function rollUpLanes(
     state.prefetch = prefetch;
     state.done = whole && raw.length < limit;
     state.limit = upcoming;
+    limits.set(`${stream}/${shard}`, upcoming);
     summary.malformed += malformed;
     summary.orphaned += records.length - liveCount;
     if (stream === 'crashes') summary.processed += liveCount;
@@ -369,26 +466,32 @@ async function rollUpLanes(
     }
   };
 
+  // Each shard's lanes one batch at a time, the shards side by side: a run over several shards
+  // lists and reduces one shard's batch while another's commits, as runs over one shard each do.
   let outOfTime = false;
-  while (!outOfTime && states.some((s) => !s.done)) {
-    for (const state of states) {
-      if (state.done) continue;
-      if (clock().getTime() - started.getTime() + slowestBatchMs > budgetMs) {
-        outOfTime = true;
-        break;
+  const workShard = async (mine: StreamState[]) => {
+    while (!outOfTime && mine.some((s) => !s.done)) {
+      for (const state of mine) {
+        if (state.done) continue;
+        if (clock().getTime() - started.getTime() + slowestBatchMs > budgetMs) {
+          outOfTime = true;
+          break;
+        }
+        const batchStart = clock().getTime();
+        await runBatch(state);
+        slowestBatchMs = Math.max(slowestBatchMs, clock().getTime() - batchStart);
       }
-      const batchStart = clock().getTime();
-      await runBatch(state);
-      slowestBatchMs = Math.max(slowestBatchMs, clock().getTime() - batchStart);
     }
-  }
+  };
+  const shards = [...new Set(states.map((s) => s.shard))];
+  // Every shard's work ends before the run does (and gives its leases up), failed or not.
+  const worked = await Promise.allSettled(shards.map((shard) => workShard(states.filter((s) => s.shard === shard))));
+  const failed = worked.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
   return {
     ...summary,
-    issuesTouched: issues.size,
-    statsTouched: stats.size,
     caughtUp: states.every((s) => s.done),
     horizon: horizon.toISOString(),
-    durationMs: clock().getTime() - started.getTime(),
     timings: {
       listMs: Math.round(timings.listMs),
       reduceMs: Math.round(timings.reduceMs),

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   FieldPath,
   Filter,
@@ -28,7 +27,8 @@ import {
   type RollupStream,
 } from '../grouping/schemas';
 import { carryOverShardCursors, parseShardCursors } from '../grouping/shard-cursors';
-import { endLease, takeLease } from './leases';
+import { endLeaseUnlessWanted, takeOrHandOverLease } from './leases';
+import { createCommitTurn, type CommitTurn } from './commit-turn';
 
 // Only what the rollup uses is transferred (reads are billed per document either way).
 const FIELDS: Record<RollupStream, string[]> = {
@@ -81,15 +81,6 @@ function cursorTime(cursor: Cursor): Timestamp {
   return cursor.receivedAtUs === undefined ? Timestamp.fromDate(cursor.receivedAt) : fromMicros(cursor.receivedAtUs);
 }
 
-/** Id of the commit turn in `rollupState`: the one batch transaction under way, whichever run it is. */
-const COMMIT_TURN_ID = 'commit-turn';
-/** A turn whose holder died is waited for no longer than this; a batch's transaction takes far less. */
-const COMMIT_TURN_TTL_MS = 15_000;
-/** Longest pause between two asks for the turn. */
-const COMMIT_TURN_MAX_WAIT_MS = 100;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** What a cursor document of before holds once its shard's cursor moved to the stream's shard cursors document. */
 interface MovedCursor {
   movedTo: string;
@@ -101,44 +92,14 @@ interface MovedCursor {
  * after their cursors; reports are listed one index shard at a time, with one collection-group
  * query per batch `where shard == n` in (receivedAt, path) order (served by the (shard,
  * receivedAt) collection-group index in firestore.indexes.json); each batch's aggregates and its
- * shard's field of the cursors document are written in one transaction.
+ * shard's field of the cursors document are written in one transaction, in the commit turn
+ * (`turn`; the rollup's own when absent).
  */
-export function createFirestoreRollupStore(
-  db: Firestore,
-  queue: { tail: Promise<unknown> } = { tail: Promise.resolve() },
-): RollupStore {
-  const counts = { reads: 0, writes: 0, turnWaits: 0 };
+export function createFirestoreRollupStore(db: Firestore, turn: CommitTurn = createCommitTurn(db)): RollupStore {
+  const counts = { reads: 0, writes: 0, turnWaits: 0, turnWaitMs: 0 };
   const state = db.collection(COLLECTIONS.rollupState);
   const cursorsRef = (stream: RollupStream) => state.doc(shardCursorsId(stream));
   const leaseRef = (shard: number) => state.doc(shardLeaseId(shard));
-  const turnRef = state.doc(COMMIT_TURN_ID);
-  /**
-   * Runs `commit` while holding the commit turn. Every batch reads and rewrites shared documents
-   * (today's stats, the busiest issues); two such transactions at once each hold a read the
-   * other must wait for, and Firestore resolves that only by aborting one. Taking turns keeps
-   * one batch transaction under way at a time, across all runs: listing, parsing, grouping and
-   * reducing, most of a batch's time, still proceed in parallel. Runs in this process queue
-   * here first, so one of them at most asks Firestore.
-   */
-  const inTurn = <T>(commit: () => Promise<T>): Promise<T> => {
-    const turn = queue.tail.then(() => inFirestoreTurn(commit));
-    queue.tail = turn.catch(() => undefined);
-    return turn;
-  };
-  const inFirestoreTurn = async <T>(commit: () => Promise<T>): Promise<T> => {
-    const holder = randomUUID();
-    for (let attempt = 0; ; attempt++) {
-      const now = new Date();
-      if (await takeLease(turnRef, { holder, until: new Date(now.getTime() + COMMIT_TURN_TTL_MS) }, now, counts)) break;
-      counts.turnWaits++;
-      await sleep(Math.min(COMMIT_TURN_MAX_WAIT_MS, 5 * 2 ** attempt) * (0.5 + Math.random()));
-    }
-    try {
-      return await commit();
-    } finally {
-      await endLease(turnRef, holder, counts).catch(() => undefined);
-    }
-  };
   /**
    * The stream's shard cursors, from its cursors document, or else carried over from the
    * documents of before in one transaction that creates the cursors document and marks each
@@ -272,37 +233,39 @@ export function createFirestoreRollupStore(
       const ref = cursorsRef(stream);
       const products = db.collection(COLLECTIONS.products);
       let written = 0;
-      const outcome = await inTurn(() =>
-        db.runTransaction(async (tx) => {
-          const refs = [ref, ...productKeys.map((key) => products.doc(key)), ...paths.map((path) => db.doc(path))];
-          const snaps = await tx.getAll(...refs);
-          counts.reads += snaps.length;
-          const stored = snaps[0]!;
-          // Created by the run's first read (readCursors); gone since, the run reads it again.
-          if (!stored.exists) return 'stale' as const;
-          const before = parseShardCursors(ref.path, withDates(stored.data()), ALL_SHARDS.length);
-          if (!sameCursor(before[shard] ?? null, expected)) return 'stale' as const;
-          const live = new Set<string>();
-          snaps.slice(1, 1 + productKeys.length).forEach((snap) => snap.exists && live.add(snap.id));
-          const current = new Map<string, unknown>();
-          for (const snap of snaps.slice(1 + productKeys.length)) {
-            if (snap.exists) current.set(snap.ref.path, fieldsWithDates(snap.data() ?? {}));
-          }
-          const writes = plan(current, live);
-          let rows = 0;
-          for (const [path, doc] of writes) {
-            tx.set(db.doc(path), doc);
-            const row = issueRowWrite(path, doc);
-            if (row !== null) {
-              tx.set(db.doc(row.path), row.row as IssueRowDoc);
-              rows++;
+      const outcome = await turn(
+        () =>
+          db.runTransaction(async (tx) => {
+            const refs = [ref, ...productKeys.map((key) => products.doc(key)), ...paths.map((path) => db.doc(path))];
+            const snaps = await tx.getAll(...refs);
+            counts.reads += snaps.length;
+            const stored = snaps[0]!;
+            // Created by the run's first read (readCursors); gone since, the run reads it again.
+            if (!stored.exists) return 'stale' as const;
+            const before = parseShardCursors(ref.path, withDates(stored.data()), ALL_SHARDS.length);
+            if (!sameCursor(before[shard] ?? null, expected)) return 'stale' as const;
+            const live = new Set<string>();
+            snaps.slice(1, 1 + productKeys.length).forEach((snap) => snap.exists && live.add(snap.id));
+            const current = new Map<string, unknown>();
+            for (const snap of snaps.slice(1 + productKeys.length)) {
+              if (snap.exists) current.set(snap.ref.path, fieldsWithDates(snap.data() ?? {}));
             }
-          }
-          const cursor = { ...next, updatedAt: new Date() };
-          tx.update(ref, new FieldPath('shards', String(shard)), cursor);
-          written = writes.size + rows + 1;
-          return 'committed' as const;
-        }),
+            const writes = plan(current, live);
+            let rows = 0;
+            for (const [path, doc] of writes) {
+              tx.set(db.doc(path), doc);
+              const row = issueRowWrite(path, doc);
+              if (row !== null) {
+                tx.set(db.doc(row.path), row.row as IssueRowDoc);
+                rows++;
+              }
+            }
+            const cursor = { ...next, updatedAt: new Date() };
+            tx.update(ref, new FieldPath('shards', String(shard)), cursor);
+            written = writes.size + rows + 1;
+            return 'committed' as const;
+          }),
+        counts,
       );
       // Only the attempt that commits writes; every attempt's reads are billed (counted above).
       if (outcome === 'committed') counts.writes += written;
@@ -310,18 +273,24 @@ export function createFirestoreRollupStore(
     },
 
     async claimShards(shards, holder, now, until) {
-      const taken = await Promise.all(
-        shards.map((shard) => takeLease(leaseRef(shard), { holder, until }, now, counts)),
+      const outcomes = await Promise.all(
+        shards.map((shard) => takeOrHandOverLease(leaseRef(shard), { holder, until }, now, counts)),
       );
-      return shards.filter((_, i) => taken[i]);
+      return {
+        taken: shards.filter((_, i) => outcomes[i] === 'taken'),
+        handedOver: shards.filter((_, i) => outcomes[i] === 'handed-over'),
+      };
     },
 
-    async releaseShards(shards, holder) {
-      await Promise.all(shards.map((shard) => endLease(leaseRef(shard), holder, counts)));
+    async releaseShards(shards, holder, options = {}) {
+      const outcomes = await Promise.all(
+        shards.map((shard) => endLeaseUnlessWanted(leaseRef(shard), holder, counts, options)),
+      );
+      return shards.filter((_, i) => outcomes[i] === 'wanted');
     },
 
     counters: () => ({ ...counts }),
 
-    forRun: () => createFirestoreRollupStore(db, queue),
+    forRun: () => createFirestoreRollupStore(db, turn),
   };
 }

@@ -104,15 +104,26 @@ export function createMemoryRollupStore(readTime: () => Date): MemoryRollupStore
       return 'committed';
     },
     async claimShards(shards, holder, now, until) {
-      const claimed = shards.filter((shard) => {
+      const free = (shard: number) => {
         const lease = leases.get(shard);
         return lease === undefined || lease.until <= now || lease.holder === holder;
-      });
-      for (const shard of claimed) leases.set(shard, { holder, until });
-      return claimed;
+      };
+      const taken = shards.filter(free);
+      for (const shard of taken) leases.set(shard, { holder, until });
+      const handedOver = shards.filter((shard) => !free(shard));
+      for (const shard of handedOver) leases.set(shard, { ...leases.get(shard)!, wanted: now });
+      return { taken, handedOver };
     },
-    async releaseShards(shards, holder) {
-      for (const shard of shards) if (leases.get(shard)?.holder === holder) leases.delete(shard);
+    async releaseShards(shards, holder, options = {}) {
+      const wanted: number[] = [];
+      for (const shard of shards) {
+        const lease = leases.get(shard);
+        if (lease?.holder !== holder) continue;
+        if (lease.wanted !== undefined) wanted.push(shard);
+        if (lease.wanted !== undefined && options.force !== true) leases.set(shard, { holder, until: lease.until });
+        else leases.delete(shard);
+      }
+      return wanted;
     },
     counters: () => ({ ...counts }),
   };

@@ -14,9 +14,9 @@ const NOW = new Date('2026-11-22T12:00:00Z');
 const clock = () => NOW;
 const FIXTURES = ['python/checkout-1.2.0-checkout', 'java/checkout-1.3.0-shipping', 'node/checkout-1.3.0-preview'];
 
-/** A store with `n` crashes and `n` usage reports, a second apart, the newest 61 s old. */
-function seeded(n: number): MemoryRollupStore {
-  const store = createMemoryRollupStore(clock);
+/** A store with `n` crashes and `n` usage reports, a second apart, the newest 61 s old; `readTime`: the database's clock. */
+function seeded(n: number, readTime = clock): MemoryRollupStore {
+  const store = createMemoryRollupStore(readTime);
   store.products.add(KEY);
   for (let i = 0; i < n; i++) {
     const receivedAt = new Date(NOW.getTime() - 60_000 - (n - i) * 1000);
@@ -62,7 +62,7 @@ describe('runRollup', () => {
     expect(stats.total.count).toBe(50);
   });
 
-  it('works only the shards it leases: one another run holds is reported busy and left alone', async () => {
+  it('works only the shards it leases: one another run holds is handed over (marked wanted) and left alone', async () => {
     const store = seeded(10); // every report of shard 0
     store.leases.set(0, { holder: 'another run', until: new Date(NOW.getTime() + 60_000) });
     const claimed: number[][] = [];
@@ -72,17 +72,86 @@ describe('runRollup', () => {
       return claimShards(shards, ...rest);
     };
     const held = await runRollup({ store, clock, config: config(500) });
-    expect(held).toMatchObject({ shards: [], busy: [0], processed: 0, caughtUp: false });
+    expect(held).toMatchObject({ shards: [], handedOver: [0], busy: [], processed: 0, caughtUp: false });
     // Shards 1 to 7 have no reports: they are not leased at all.
     expect(claimed).toEqual([[0]]);
-    expect(store.leases.get(0)?.holder).toBe('another run');
+    expect(store.leases.get(0)).toEqual({ holder: 'another run', until: expect.any(Date), wanted: NOW });
     expect(store.leases.size).toBe(1);
     store.leases.clear();
     expect(await runRollup({ store, clock, config: config(500), shards: [0] })).toMatchObject({
       shards: [0],
+      handedOver: [],
       busy: [],
       processed: 10,
+      passes: 1,
     });
+  });
+
+  it('takes another pass, up to a new horizon, over a shard another run handed over while it worked', async () => {
+    let now = NOW;
+    const moving = () => now;
+    const store = seeded(10, moving);
+    const commitBatch = store.commitBatch.bind(store);
+    let asker: Promise<unknown> | undefined;
+    store.commitBatch = async (batch) => {
+      if (asker === undefined) {
+        // Mid-pass: 5 more crashes arrive, time moves on, and their run finds shard 0 held.
+        now = new Date(NOW.getTime() + 10_000);
+        for (let i = 0; i < 5; i++) {
+          const receivedAt = new Date(NOW.getTime() - 55_000 + i);
+          const id = `late${i}`;
+          const crash = fixtureCrash(FIXTURES[0]!, { version: '1.0', installId: 'install-late' });
+          store.addReport('crashes', {
+            path: `products/${KEY}/crashes/${id}`,
+            id,
+            receivedAt,
+            data: { ...crash, productKey: KEY, clientId: 'client-late', receivedAt },
+          });
+        }
+        asker = runRollup({ store, clock: moving, config: config(500), shards: [0], holder: 'asker' });
+        await asker;
+      }
+      return commitBatch(batch);
+    };
+    const between: number[] = [];
+    const holder = await runRollup({
+      store,
+      clock: moving,
+      config: config(500),
+      shards: [0],
+      afterPass: async () => {
+        between.push(store.leases.size);
+      },
+    });
+    expect(await asker).toMatchObject({ shards: [], handedOver: [0], processed: 0 });
+    expect(holder).toMatchObject({ shards: [0], processed: 15, usageProcessed: 10, passes: 2, caughtUp: true });
+    // Alerts go out between the passes, the lease still held; given up after the last.
+    expect(between).toEqual([1]);
+    expect(store.leases.size).toBe(0);
+    const stats = store.docs.get(`products/${KEY}/stats/2026-11-22_type`) as { total: { count: number } };
+    expect(stats.total.count).toBe(15);
+  });
+
+  it('gives a shard handed over to it up when its time runs out, and reports it busy so its task is asked again', async () => {
+    let now = NOW;
+    const moving = () => now;
+    const store = seeded(10, moving);
+    const commitBatch = store.commitBatch.bind(store);
+    let asked: unknown;
+    store.commitBatch = async (batch) => {
+      if (asked === undefined) asked = await store.claimShards([0], 'asker', now, new Date(now.getTime() + 60_000));
+      now = new Date(now.getTime() + 2_000); // each batch takes 2 s of a 1 s budget
+      return commitBatch(batch);
+    };
+    const summary = await runRollup({
+      store,
+      clock: moving,
+      config: { ...config(5), DUMPCATCHER_ROLLUP_BUDGET_SECONDS: 1 },
+      shards: [0],
+    });
+    expect(asked).toEqual({ taken: [], handedOver: [0] });
+    expect(summary).toMatchObject({ shards: [0], busy: [0], passes: 1, processed: 5, caughtUp: false });
+    expect(store.leases.size).toBe(0);
   });
 
   it('leases nothing and answers caught up when no shard has reports after its cursor, even one another run holds', async () => {
