@@ -1,20 +1,12 @@
-import { initializeApp } from 'firebase/app';
-import {
-  GoogleAuthProvider,
-  browserPopupRedirectResolver,
-  connectAuthEmulator,
-  indexedDBLocalPersistence,
-  initializeAuth,
-  onAuthStateChanged,
-  signInWithCredential,
-  signInWithPopup,
-  signOut as firebaseSignOut,
-  type Auth,
-  type User,
-} from 'firebase/auth';
+/**
+ * Who is signed in, for the page: Firebase Auth (loaded on demand from `firebase-auth.ts`) and
+ * the hint of the last session that lets a returning session start before it has loaded.
+ */
+import type { User } from 'firebase/auth';
 import type { DashboardConfig } from './config';
+import type { FirebaseSession } from './firebase-auth';
 
-let auth: Auth | undefined;
+let firebase: Promise<FirebaseSession> | undefined;
 let emulated = false;
 /** Settles once Firebase Auth has restored the session (or found none). */
 let restored: Promise<void> = Promise.resolve();
@@ -95,37 +87,40 @@ export function watchSessionUser(listener: (user: SessionUser | null | undefined
 export function startAuth(config: DashboardConfig): void {
   hint = readHint();
   if (hint !== null) onUser({ uid: hint.uid, email: hint.email });
-  const app = initializeApp(config.firebase);
-  // initializeAuth with only what the page uses keeps the bundle small (no redirect or phone code).
-  auth = initializeAuth(app, {
-    persistence: indexedDBLocalPersistence,
-    ...(config.authEmulatorUrl === null ? { popupRedirectResolver: browserPopupRedirectResolver } : {}),
-  });
-  if (config.authEmulatorUrl !== null) {
-    connectAuthEmulator(auth, config.authEmulatorUrl, { disableWarnings: true });
-    emulated = true;
-  }
+  emulated = config.authEmulatorUrl !== null;
   let settle = () => {};
   restored = new Promise((resolve) => (settle = resolve));
-  onAuthStateChanged(auth, (user) => {
-    const hinted = hint;
+  firebase = import('./firebase-auth').then(({ startFirebase }) =>
+    startFirebase(config, (user) => {
+      const hinted = hint;
+      hint = null;
+      current = user;
+      settle();
+      if (user === null) {
+        writeHint(null);
+        onUser(null);
+        return;
+      }
+      // Not the hint's user (another tab signed in as someone else): nothing shown may be theirs.
+      if (hinted !== null && hinted.uid !== user.uid) {
+        writeHint(null);
+        location.reload();
+        return;
+      }
+      onUser({ uid: user.uid, email: user.email });
+      void rememberToken(user);
+    }),
+  );
+  // A chunk that fails to load leaves the page with no session: say so rather than wait forever.
+  firebase.catch(() => {
     hint = null;
     settle();
-    if (user === null) {
-      writeHint(null);
-      onUser(null);
-      return;
-    }
-    // Not the hint's user (another tab signed in as someone else): nothing shown may be theirs.
-    if (hinted !== null && hinted.uid !== user.uid) {
-      writeHint(null);
-      location.reload();
-      return;
-    }
-    onUser({ uid: user.uid, email: user.email });
-    void rememberToken(user);
+    onUser(null);
   });
 }
+
+/** Firebase's user once it has restored the session; null before and when signed out. */
+let current: User | null = null;
 
 /** The token last written to the hint. */
 let remembered: string | null = null;
@@ -144,9 +139,9 @@ async function rememberToken(user: User): Promise<string> {
   return result.token;
 }
 
-function requireAuth(): Auth {
-  if (auth === undefined) throw new Error('auth is not started');
-  return auth;
+function requireFirebase(): Promise<FirebaseSession> {
+  if (firebase === undefined) throw new Error('auth is not started');
+  return firebase;
 }
 
 /** True on the local stack, where sign-in goes through the Auth emulator's Google provider. */
@@ -156,35 +151,22 @@ export function isEmulated(): boolean {
 
 /** Google sign-in in a popup (production). */
 export async function signInWithGoogle(): Promise<void> {
-  await signInWithPopup(requireAuth(), new GoogleAuthProvider());
-}
-
-function base64url(value: object): string {
-  const bytes = new TextEncoder().encode(JSON.stringify(value));
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  await (await requireFirebase()).signInWithGoogle();
 }
 
 /**
- * Emulator only: signs in as the Google account with this (verified) address. The emulator
- * accepts an unsigned Google id_token; the subject matches `scripts/lib/id-token.ts`, so the
- * same address is the same Firebase user as the one `npm start` seeds.
+ * Emulator only: signs in as the Google account with this (verified) address, the same Firebase
+ * user as the one `npm start` seeds for that address.
  */
 export async function signInWithEmulatedGoogle(email: string): Promise<void> {
-  if (!emulated) throw new Error('emulated sign-in is for the local stack only');
-  const address = email.trim().toLowerCase();
-  const name = address.split('@')[0] ?? address;
-  const claims = { sub: `google-${address}`, email: address, email_verified: true, name };
-  const idToken = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims)}.`;
-  await signInWithCredential(requireAuth(), GoogleAuthProvider.credential(idToken));
+  await (await requireFirebase()).signInWithEmulatedGoogle(email);
 }
 
 /** Signs out of the dashboard. */
 export async function signOut(): Promise<void> {
   writeHint(null);
   hint = null;
-  await firebaseSignOut(requireAuth());
+  await (await requireFirebase()).signOut();
 }
 
 /**
@@ -205,12 +187,12 @@ export async function idTokenAfterRefusal(): Promise<string> {
 
 async function firebaseToken(): Promise<{ token: string; hinted: boolean }> {
   await restored;
-  const user = requireAuth().currentUser;
+  const user = current;
   if (user === null) throw new Error('not signed in');
   return { token: await rememberToken(user), hinted: false };
 }
 
 /** The signed-in user's uid, or null. */
 export function currentUid(): string | null {
-  return auth?.currentUser?.uid ?? hint?.uid ?? null;
+  return current?.uid ?? hint?.uid ?? null;
 }
