@@ -20,7 +20,7 @@ import type { UserView } from '../../functions/src/api/users';
 import type { EnvironmentsView } from '../../functions/src/api/environments';
 import type { Breadcrumb, IssueStatus, StoredFrame } from '../../functions/src/grouping/schemas';
 import type { GrantedRole, Resolution } from '../../functions/src/api/schemas';
-import { idToken } from './auth';
+import { idToken, idTokenAfterRefusal } from './auth';
 
 export type { GrantedRole, IssueStatus, MemberView, ProductView, Resolution, StoredFrame, UserView };
 /** A crash's breadcrumb, one exception of its cause chain, and a frame with its source lines. */
@@ -83,15 +83,21 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { Authorization: `Bearer ${await idToken()}`, Accept: 'application/json' };
+async function send(method: string, path: string, body: unknown, token: string): Promise<Response> {
+  const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  let res: Response;
   try {
-    res = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    return await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   } catch {
     throw new ApiError(0, 'network', 'The Dumpcatcher api could not be reached. Check your connection and try again.');
   }
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const first = await idToken();
+  let res = await send(method, path, body, first.token);
+  // The last session's token, refused (revoked, or its account gone): ask again with Firebase's.
+  if (res.status === 401 && first.hinted) res = await send(method, path, body, await idTokenAfterRefusal());
   const text = await res.text();
   let json: unknown = null;
   try {

@@ -1,6 +1,5 @@
-import type { User } from 'firebase/auth';
 import { useEffect, useState } from 'preact/hooks';
-import { signOut, startAuth } from './auth';
+import { currentSessionUser, signOut, watchSessionUser } from './auth';
 import type { DashboardConfig } from './config';
 import { Link, Loading } from './components/ui';
 import { useRoute } from './router';
@@ -17,8 +16,8 @@ import { UsagePage } from './pages/usage';
 
 /** Signed-in state and the page the URL names. */
 export function App(props: { config: DashboardConfig }) {
-  const [user, setUser] = useState<User | null | undefined>(undefined);
-  useEffect(() => startAuth(props.config, setUser), []);
+  const [user, setUser] = useState(currentSessionUser);
+  useEffect(() => watchSessionUser(setUser), []);
   const route = useRoute();
 
   useEffect(() => {

@@ -128,6 +128,16 @@ describe('api users', () => {
     expect(doc.get('lastSeenAt').toDate().toISOString()).toBe(me.json.lastSeenAt);
   });
 
+  it('says in Server-Timing how long the token check and the route took, and nothing else', async () => {
+    const user = await googleUser('timed');
+    const me = await call(user.token, 'GET', '/v1/me');
+    expect(me.status).toBe(200);
+    const timing = me.headers.get('server-timing') ?? '';
+    expect(timing).toMatch(/^auth;dur=\d+\.\d, route;dur=\d+\.\d$/);
+    // An answer refused before the caller is known carries none.
+    expect((await call(null, 'GET', '/v1/me')).headers.get('server-timing')).toBeNull();
+  });
+
   it('does not write users/{uid} again on every call', async () => {
     const user = await googleUser('frequent');
     await call(user.token, 'GET', '/v1/me');

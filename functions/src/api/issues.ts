@@ -184,6 +184,12 @@ function filterOf(query: ListQuery): IssueFilter {
  * row match or MAX_SCAN_PER_PAGE issues were read. `resume` is where the next page starts: after
  * the last row shown, or after the last issue read when the scan stopped first; null at the end.
  */
+/** A page of rows and where the next one resumes (null: no more). */
+interface ListedPage {
+  shown: IssueRow[];
+  resume: { value: number; id: string } | null;
+}
+
 async function scanMatches(
   store: InsightsStore,
   productKey: string,
@@ -191,7 +197,7 @@ async function scanMatches(
   filter: IssueFilter,
   after: { value: number; id: string } | null,
   from: IssuePageQuery['from'],
-): Promise<{ shown: IssueRow[]; resume: { value: number; id: string } | null }> {
+): Promise<ListedPage> {
   const token = indexedToken(filter) ?? undefined;
   const matched: IssueRow[] = [];
   let position = after;
@@ -229,8 +235,9 @@ async function scanMatches(
 /**
  * `GET /v1/products/{key}/issues?status=&sort=lastSeen|count|clients&limit=&cursor=&days=` and
  * the search and filters `q`, `environment`, `version`, `label`, `type`, `app`, `tag`: any
- * member. Reads per page: the product and the rows shown plus one; filtered, the issues scanned
- * (at most MAX_SCAN_PER_PAGE) plus one. The sparklines come from the rows' own per-day counts.
+ * member. Reads per page: the product and the rows shown plus one (read side by side; twice for a
+ * product whose rows are not complete yet); filtered, the issues scanned (at most
+ * MAX_SCAN_PER_PAGE) plus one. The sparklines come from the rows' own per-day counts.
  * Only while a row shown was stored before those were kept (and was seen within `days`) does the
  * page also read one stats document per day.
  */
@@ -249,15 +256,8 @@ export async function listIssues(
     filter: filtered ? sha256Hex(canonicalFilter(filter)).slice(0, 16) : null,
   };
   const after = query.cursor === undefined ? null : decodeIssueCursor(query.cursor, listing);
-  const { product } = await loadProductFor(deps.store, caller, params.productKey, 'viewer');
-  // Until the backfill gave every issue of the product its row, the rows would leave some out.
-  const from = product.issueRowsComplete === true ? 'issueRows' : 'issues';
-  const days = lastDays(deps.clock(), query.days);
-  let shown: IssueRow[];
-  let resume: { value: number; id: string } | null;
-  if (filtered) {
-    ({ shown, resume } = await scanMatches(deps.store, params.productKey, query, filter, after, from));
-  } else {
+  const page = async (from: IssuePageQuery['from']): Promise<ListedPage> => {
+    if (filtered) return scanMatches(deps.store, params.productKey, query, filter, after, from);
     const rows = await deps.store.listIssues(params.productKey, {
       status: query.status,
       sort: query.sort,
@@ -265,15 +265,28 @@ export async function listIssues(
       after,
       from,
     });
-    shown = rows.slice(0, query.limit);
+    const shown = rows.slice(0, query.limit);
     const last = shown[shown.length - 1];
-    resume =
+    const resume =
       rows.length > query.limit && last !== undefined
         ? { value: sortValue(last.issue, query.sort), id: last.id }
         : null;
-  }
-  if (query.environment !== undefined)
-    shown = await inEnvironment(deps.store, params.productKey, shown, query.environment);
+    return { shown, resume };
+  };
+  // An unfiltered page (limit + 1 reads at most) is read beside the product, not after it: one
+  // round trip instead of two. Nothing read is answered before the caller's access is known. A
+  // filtered page may scan up to MAX_SCAN_PER_PAGE rows, so it waits for the access check.
+  const early = filtered ? null : page('issueRows');
+  early?.catch(() => undefined); // awaited below, unless the access check throws first
+  const { product } = await loadProductFor(deps.store, caller, params.productKey, 'viewer');
+  // Until the backfill gave every issue of the product its row, the rows would leave some out.
+  const complete = product.issueRowsComplete === true;
+  const { shown: listed, resume } = complete ? await (early ?? page('issueRows')) : await page('issues');
+  const shown =
+    query.environment === undefined
+      ? listed
+      : await inEnvironment(deps.store, params.productKey, listed, query.environment);
+  const days = lastDays(deps.clock(), query.days);
   const daily = new Map(shown.map((row) => [row.id, issueDailyFromDoc(row.issue, days)]));
   const older = shown.filter((row) => daily.get(row.id) === null).map((row) => row.id);
   if (older.length > 0) {
