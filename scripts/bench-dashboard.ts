@@ -234,7 +234,9 @@ async function timeList(
   const screen: number[] = [];
   const apiMs: number[] = [];
   const shown: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
+  // One untimed load first: a list's first view builds its list head (issues written straight
+  // into the emulator here have none; the rollup and the api keep one as they write rows).
+  for (let r = -1; r < RUNS; r++) {
     const tab = await context.newPage();
     let started = Date.now();
     await tab.goto(url);
@@ -250,6 +252,10 @@ async function timeList(
       started = Date.now();
       await tab.getByRole('button', { name: 'Next page' }).click();
       await firstTitle.filter({ hasNotText: exactly(first) }).waitFor({ timeout: 180_000 });
+    }
+    if (r < 0) {
+      await tab.close();
+      continue;
     }
     screen.push(Date.now() - started);
     shown.push(await rows.count());
