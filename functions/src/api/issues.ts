@@ -215,11 +215,14 @@ async function fromHead(
     };
   }
   const listed = await page('issueRows', Math.max(query.limit, HEAD_ROWS) + 1);
+  // A head that is full only could not tell a page longer than itself: it stays as it is.
+  if (head !== null && pageOfHead(head, HEAD_ROWS - 1) !== null) return listed;
   const rebuilt = headFromQuery(
     0,
     (listed.rows ?? []).map((r) => ({ id: r.id, row: r.issue })),
   );
-  await store.putListHead(productKey, headId, head?.version ?? 0, rebuilt);
+  // Best effort: the page is answered either way, and the next view tries again.
+  await store.putListHead(productKey, headId, head?.version ?? 0, rebuilt).catch(() => false);
   return listed;
 }
 
