@@ -91,6 +91,9 @@ export function countingStore(inner: InsightsStore): InsightsStore & { reads: nu
       return rows;
     },
     getIssue: async (key, id) => (counted.reads++, inner.getIssue(key, id)),
+    getListHead: async (key, id) => (counted.reads++, inner.getListHead(key, id)),
+    // The transaction reads the head once more before it writes.
+    putListHead: async (key, id, seen, head) => (counted.reads++, inner.putListHead(key, id, seen, head)),
     listIssuesBetween: async (key, field, from, until, limit) => {
       const rows = await inner.listIssuesBetween(key, field, from, until, limit);
       counted.reads += Math.max(1, rows.length);

@@ -9,6 +9,7 @@ import type { SendMessage } from '../alerts/transport';
 import type { MappingCache } from '../grouping/retrace/cache';
 import type { MappingStore } from '../grouping/retrace/store';
 import type { IssueDoc, IssueRowDoc, IssueStatus } from '../grouping/schemas';
+import type { ListHeadDoc } from '../grouping/list-heads';
 import type { NewProductDocs } from '../shared/product-docs';
 import type { RollupPosition } from './crash-view';
 import type {
@@ -139,6 +140,14 @@ export interface InsightsStore {
   /** Issues of a product, optionally of one status and holding one token, by `sort` descending, then id descending. */
   listIssues(productKey: string, query: IssuePageQuery): Promise<Array<{ id: string; issue: IssueRowDoc }>>;
   getIssue(productKey: string, id: string): Promise<IssueDoc | null>;
+  /** A list head (`{status}-{sort}`, grouping/list-heads.ts), null when none was written yet. */
+  getListHead(productKey: string, id: string): Promise<ListHeadDoc | null>;
+  /**
+   * Writes a head rebuilt from the query, unless its version is no longer `seenVersion` (0 for
+   * none) read before the query: then a row changed meanwhile and nothing is written. Answers
+   * whether it was written.
+   */
+  putListHead(productKey: string, id: string, seenVersion: number, head: ListHeadDoc): Promise<boolean>;
   /** A user's profile as the api last saw it (to name an assignee), null when never signed in. */
   getUser(uid: string): Promise<UserDoc | null>;
   /** Issues whose `field` is at or after `from` and before `until` (null: no end), by `field` descending. */

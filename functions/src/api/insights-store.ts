@@ -18,6 +18,7 @@ import {
   type IssueDoc,
 } from '../grouping/schemas';
 import { carryOverShardCursors, parseShardCursors } from '../grouping/shard-cursors';
+import { headWrites, listHeadRef, parseListHead } from '../grouping/list-heads-store';
 import type { InsightsStore } from './deps';
 
 function parseIssue(path: string, data: DocumentData | undefined): IssueDoc {
@@ -60,6 +61,23 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
       }));
     },
 
+    async getListHead(productKey, id) {
+      const snap = await listHeadRef(db, productKey, id).get();
+      return snap.exists ? parseListHead(snap.ref.path, snap.data()) : null;
+    },
+
+    async putListHead(productKey, id, seenVersion, head) {
+      const ref = listHeadRef(db, productKey, id);
+      return db.runTransaction(async (tx) => {
+        const snap = await tx.get(ref);
+        // A row changed since the head was read (its version moved): the query may have missed it.
+        const version = snap.exists ? parseListHead(ref.path, snap.data()).version : 0;
+        if (version !== seenVersion) return false;
+        tx.set(ref, { ...head, version });
+        return true;
+      });
+    },
+
     async getUser(uid) {
       const snap = await db.collection(COLLECTIONS.users).doc(uid).get();
       return snap.exists ? parseStoredDoc<UserDoc>(UserDocSchema, snap.ref.path, snap.data()) : null;
@@ -100,8 +118,12 @@ export function createFirestoreInsightsStore(db: Firestore): InsightsStore {
         // Assigning the assignee it already has changes nothing.
         const updated = { ...issue, ...change };
         if (Object.keys(change).length > 0) {
+          const row = issueRowOf(updated);
+          // The list heads of the status it leaves and the one it joins, read before any write.
+          const heads = await headWrites(tx, db, [{ productKey, id, was: issue.status, row }]);
           tx.update(ref, { ...change });
-          tx.set(product(productKey).collection(COLLECTIONS.issueRows).doc(id), issueRowOf(updated));
+          tx.set(product(productKey).collection(COLLECTIONS.issueRows).doc(id), row);
+          for (const { ref: headRef, head } of heads) tx.set(headRef, head);
         }
         // An entry with its own id is set, not created: the same entry may already be there.
         for (const { entry, id: own } of activity)

@@ -25,6 +25,7 @@ import {
 } from './schemas';
 import { mappingKeysOf, type RetraceOutcome } from '../grouping/retrace';
 import { newestSeenVersion } from '../grouping/version';
+import { HEAD_ROWS, headFromQuery, headId as listHeadId, pageOfHead, type ListHeadDoc } from '../grouping/list-heads';
 import { toCrashView, type CrashView } from './crash-view';
 import { decodeActivityCursor, decodeIssueCursor, encodeActivityCursor, encodeIssueCursor } from './cursors';
 import { issueDailyCounts, issueDailyFromDoc, lastDays, statsDocId, type IssueDayPoint } from './series';
@@ -184,10 +185,45 @@ function filterOf(query: ListQuery): IssueFilter {
  * row match or MAX_SCAN_PER_PAGE issues were read. `resume` is where the next page starts: after
  * the last row shown, or after the last issue read when the scan stopped first; null at the end.
  */
-/** A page of rows and where the next one resumes (null: no more). */
+/** A page of rows and where the next one resumes (null: no more); from a query, the rows it read. */
 interface ListedPage {
   shown: IssueRow[];
   resume: { value: number; id: string } | null;
+  rows?: IssueRow[];
+}
+
+/**
+ * The first page from the status's list head, or from the query when the head cannot tell it
+ * (never built, or shortened by issues that left the status); the query then reads enough rows
+ * to rebuild the head, written unless a row changed since the head was read.
+ */
+async function fromHead(
+  store: InsightsStore,
+  productKey: string,
+  headId: string,
+  head: ListHeadDoc | null,
+  query: ListQuery,
+  page: (from: 'issueRows', limit?: number) => Promise<ListedPage>,
+): Promise<ListedPage> {
+  const known = head === null ? null : pageOfHead(head, query.limit);
+  if (known !== null) {
+    const shown = known.rows.map(({ id, ...row }) => ({ id, issue: row }));
+    const last = shown[shown.length - 1];
+    return {
+      shown,
+      resume: known.more && last !== undefined ? { value: sortValue(last.issue, query.sort), id: last.id } : null,
+    };
+  }
+  const listed = await page('issueRows', Math.max(query.limit, HEAD_ROWS) + 1);
+  // A head that is full only could not tell a page longer than itself: it stays as it is.
+  if (head !== null && pageOfHead(head, HEAD_ROWS - 1) !== null) return listed;
+  const rebuilt = headFromQuery(
+    0,
+    (listed.rows ?? []).map((r) => ({ id: r.id, row: r.issue })),
+  );
+  // Best effort: the page is answered either way, and the next view tries again.
+  await store.putListHead(productKey, headId, head?.version ?? 0, rebuilt).catch(() => false);
+  return listed;
 }
 
 async function scanMatches(
@@ -256,12 +292,12 @@ export async function listIssues(
     filter: filtered ? sha256Hex(canonicalFilter(filter)).slice(0, 16) : null,
   };
   const after = query.cursor === undefined ? null : decodeIssueCursor(query.cursor, listing);
-  const page = async (from: IssuePageQuery['from']): Promise<ListedPage> => {
+  const page = async (from: IssuePageQuery['from'], limit = query.limit + 1): Promise<ListedPage> => {
     if (filtered) return scanMatches(deps.store, params.productKey, query, filter, after, from);
     const rows = await deps.store.listIssues(params.productKey, {
       status: query.status,
       sort: query.sort,
-      limit: query.limit + 1,
+      limit,
       after,
       from,
     });
@@ -271,21 +307,30 @@ export async function listIssues(
       rows.length > query.limit && last !== undefined
         ? { value: sortValue(last.issue, query.sort), id: last.id }
         : null;
-    return { shown, resume };
+    return { shown, resume, rows };
   };
-  // An unfiltered page (limit + 1 reads at most) is read beside the product, not after it: one
-  // round trip instead of two. Nothing read is answered before the caller's access is known. A
-  // filtered page may scan up to MAX_SCAN_PER_PAGE rows, so it waits for the access check.
-  const early = filtered ? null : page('issueRows');
-  early?.catch(() => undefined); // awaited below, unless the access check throws first
+  // The first page of a status tab is its list head, one document kept by every writer of rows
+  // (grouping/list-heads.ts), read beside the product; a head too short for the page is rebuilt
+  // from the query. Other pages are read beside the product when unfiltered (limit + 1 reads at
+  // most). Nothing read is answered before the caller's access is known. A filtered page may scan
+  // up to MAX_SCAN_PER_PAGE rows, so it waits for the access check.
+  const headId =
+    !filtered && after === null && query.status !== undefined ? listHeadId(query.status, query.sort) : null;
+  const head = headId === null ? null : deps.store.getListHead(params.productKey, headId);
+  const early = filtered || head !== null ? null : page('issueRows');
+  for (const p of [head, early]) p?.catch(() => undefined); // awaited below, unless the access check throws first
   const { product } = await loadProductFor(deps.store, caller, params.productKey, 'viewer');
   // Until the backfill gave every issue of the product its row, the rows would leave some out.
   const complete = product.issueRowsComplete === true;
-  const { shown: listed, resume } = complete ? await (early ?? page('issueRows')) : await page('issues');
+  let listed: ListedPage;
+  if (!complete) listed = await page('issues');
+  else if (headId === null || head === null) listed = await (early ?? page('issueRows'));
+  else listed = await fromHead(deps.store, params.productKey, headId, await head, query, page);
+  const { shown: listedRows, resume } = listed;
   const shown =
     query.environment === undefined
-      ? listed
-      : await inEnvironment(deps.store, params.productKey, listed, query.environment);
+      ? listedRows
+      : await inEnvironment(deps.store, params.productKey, listedRows, query.environment);
   const days = lastDays(deps.clock(), query.days);
   const daily = new Map(shown.map((row) => [row.id, issueDailyFromDoc(row.issue, days)]));
   const older = shown.filter((row) => daily.get(row.id) === null).map((row) => row.id);

@@ -4,7 +4,8 @@ import { EnvironmentsDocSchema, IssueDocSchema } from '../grouping/schemas';
 import { fieldsWithDates, parseStoredDoc } from '../shared/firestore';
 import { COLLECTIONS, environmentsPath } from '../shared/paths';
 import type { RegroupStore } from './regroup';
-import { issueRowWrite } from './store';
+import { issueRowWrite, rowChanges } from './store';
+import { headWrites } from '../grouping/list-heads-store';
 
 /** Most requests one run reads; more wait for the next run. */
 const MAX_REQUESTS = 100;
@@ -67,6 +68,9 @@ export function createFirestoreRegroupStore(db: Firestore): RegroupStore {
           if (snap.exists) current.set(snap.ref.path, fieldsWithDates(snap.data()));
         const writes = plan(current);
         if (writes === null) return false;
+        // The list heads: the merged issue leaves its status's, the survivor moves in its own.
+        const heads = await headWrites(tx, db, rowChanges(writes, current));
+        for (const { ref, head } of heads) tx.set(ref, head);
         for (const [path, doc] of writes) {
           if (doc === null) tx.delete(db.doc(path));
           else tx.set(db.doc(path), doc);

@@ -24,9 +24,11 @@ import {
   type Cursor,
   type IssueDoc,
   type IssueRowDoc,
+  type IssueStatus,
   type RollupStream,
 } from '../grouping/schemas';
 import { carryOverShardCursors, parseShardCursors } from '../grouping/shard-cursors';
+import { headWrites, type HeadChange } from '../grouping/list-heads-store';
 import { endLeaseUnlessWanted, takeOrHandOverLease } from './leases';
 import { createCommitTurn, type CommitTurn } from './commit-turn';
 
@@ -74,6 +76,24 @@ export function issueRowWrite(path: string, doc: object | null): { path: string;
   if (path.split('/').length !== 4 || productCollectionOf(path) !== COLLECTIONS.issues) return null;
   const rowPath = issueRowPath(productKeyOf(path), path.split('/')[3] ?? '');
   return { path: rowPath, row: doc === null ? null : issueRowOf(doc as IssueDoc) };
+}
+
+/**
+ * The list rows a transaction's writes change (grouping/list-heads-store.ts), with the status
+ * each issue had in `current` (the documents it read) before.
+ */
+export function rowChanges(
+  writes: Iterable<[string, object | null]>,
+  current: ReadonlyMap<string, unknown>,
+): HeadChange[] {
+  const changes: HeadChange[] = [];
+  for (const [path, doc] of writes) {
+    const row = issueRowWrite(path, doc);
+    if (row === null) continue;
+    const was = (current.get(path) as { status?: IssueStatus } | undefined)?.status ?? null;
+    changes.push({ productKey: productKeyOf(path), id: path.split('/')[3] ?? '', was, row: row.row });
+  }
+  return changes;
 }
 
 /** A cursor's receivedAt as Firestore keeps it (with microseconds when known). */
@@ -251,6 +271,9 @@ export function createFirestoreRollupStore(db: Firestore, turn: CommitTurn = cre
               if (snap.exists) current.set(snap.ref.path, fieldsWithDates(snap.data() ?? {}));
             }
             const writes = plan(current, live);
+            // The list heads the issues' rows move in, read before anything is written.
+            const heads = await headWrites(tx, db, rowChanges(writes, current));
+            counts.reads += heads.length;
             let rows = 0;
             for (const [path, doc] of writes) {
               tx.set(db.doc(path), doc);
@@ -260,6 +283,8 @@ export function createFirestoreRollupStore(db: Firestore, turn: CommitTurn = cre
                 rows++;
               }
             }
+            for (const { ref, head } of heads) tx.set(ref, head);
+            rows += heads.length;
             const cursor = { ...next, updatedAt: new Date() };
             tx.update(ref, new FieldPath('shards', String(shard)), cursor);
             written = writes.size + rows + 1;

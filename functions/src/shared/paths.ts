@@ -9,6 +9,7 @@ export const COLLECTIONS = {
   sessions: 'sessions',
   issues: 'issues',
   issueRows: 'issueRows',
+  listHeads: 'listHeads',
   activity: 'activity',
   stats: 'stats',
   rollupState: 'rollupState',

@@ -77,6 +77,9 @@ function storeWith(
         .slice(0, q.limit)
         .map(({ id, issue }) => ({ id, issue })),
     getIssue: async (_key, id) => issues.get(id) ?? null,
+    // No list heads here: every first page comes from the query (heads: test/emulator/list-heads.test.ts).
+    getListHead: async () => null,
+    putListHead: async () => false,
     listIssuesBetween: async (_key, field, from, until, limit) =>
       [...issues]
         .filter(([, i]) => i[field] >= from && (until === null || i[field] < until))
