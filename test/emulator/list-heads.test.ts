@@ -5,10 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { FieldPath } from 'firebase-admin/firestore';
+import { listIssues } from '../../functions/src/api/issues';
+import { createFirestoreInsightsStore } from '../../functions/src/api/insights-store';
 import { pageOfHead, ListHeadDocSchema } from '../../functions/src/grouping/list-heads';
 import { withDates } from '../../functions/src/shared/firestore';
 import { callApi, productWithViewer, rollUpToTheEnd } from './api-client';
 import { testDb } from './helpers';
+import { countingStore } from './issue-seed';
 
 const STATUSES = ['unresolved', 'resolved', 'ignored', 'regressed'] as const;
 const SORTS = ['lastSeen', 'count', 'clients'] as const;
@@ -101,6 +104,24 @@ describe('list heads', () => {
     expect(after!.rows[0]!.id).toBe(last);
     await expectEveryTabExact();
   }, 180_000);
+
+  it('answer a first page in 2 reads (the product and the head), after one that built it', async () => {
+    const reads = async (sort: 'lastSeen' | 'count' | 'clients') => {
+      const store = countingStore(createFirestoreInsightsStore(testDb()));
+      const caller = { uid: setup.viewer.uid, email: null, displayName: null, signInProvider: 'google.com' };
+      const page = await listIssues(
+        { store, clock: () => new Date() },
+        { productKey: setup.productKey, query: { status: 'unresolved', sort, limit: '25', days: '0' } },
+        caller,
+      );
+      expect(page.issues).toHaveLength(25);
+      return store.reads;
+    };
+    await testDb().doc(`products/${setup.productKey}/listHeads/unresolved-clients`).delete();
+    // Not built: the product, the head (absent), 52 rows of the query, and the head again in its rebuild.
+    expect(await reads('clients')).toBe(1 + 1 + 52 + 1);
+    expect(await reads('clients')).toBe(2);
+  });
 
   it('follow status changes: an issue leaves one tab and joins another', async () => {
     const top = (await byApi('unresolved', 'lastSeen', 5)).ids;

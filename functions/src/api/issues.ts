@@ -271,9 +271,10 @@ async function scanMatches(
 /**
  * `GET /v1/products/{key}/issues?status=&sort=lastSeen|count|clients&limit=&cursor=&days=` and
  * the search and filters `q`, `environment`, `version`, `label`, `type`, `app`, `tag`: any
- * member. Reads per page: the product and the rows shown plus one (read side by side; twice for a
- * product whose rows are not complete yet); filtered, the issues scanned (at most
- * MAX_SCAN_PER_PAGE) plus one. The sparklines come from the rows' own per-day counts.
+ * member. Reads per page: the first page of a status tab, the product and its list head (plus the
+ * query and the head's rebuild when the head cannot tell the page); any other page, the product
+ * and the rows shown plus one (read side by side; twice for a product whose rows are not
+ * complete yet); filtered, the issues scanned (at most MAX_SCAN_PER_PAGE) plus one. The sparklines come from the rows' own per-day counts.
  * Only while a row shown was stored before those were kept (and was seen within `days`) does the
  * page also read one stats document per day.
  */
