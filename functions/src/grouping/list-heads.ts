@@ -13,7 +13,7 @@
  * written.
  */
 import { z } from 'zod';
-import { IssueRowDocSchema, IssueStatusSchema, type IssueRowDoc, type IssueStatus } from './schemas';
+import { IssueRowDocSchema, type IssueRowDoc, type IssueStatus } from './schemas';
 
 /** Rows a head keeps: a page of up to 50 rows plus the one that says whether there is more. */
 export const HEAD_ROWS = 51;
@@ -38,18 +38,6 @@ export type ListHeadDoc = z.infer<typeof ListHeadDocSchema>;
 /** The head document's id: `{status}-{sort}`. */
 export function headId(status: IssueStatus, sort: HeadSort): string {
   return `${status}-${sort}`;
-}
-
-/** Every head of a product, by id. */
-export const ALL_HEAD_IDS: readonly string[] = IssueStatusSchema.options.flatMap((status) =>
-  HEAD_SORTS.map((sort) => headId(status, sort)),
-);
-
-/** The heads of these statuses, every sort. */
-export function headIdsFor(statuses: Iterable<IssueStatus>): string[] {
-  const ids = new Set<string>();
-  for (const status of statuses) for (const sort of HEAD_SORTS) ids.add(headId(status, sort));
-  return [...ids];
 }
 
 function valueOf(row: Pick<IssueRowDoc, 'lastSeen' | 'count' | 'clients'>, sort: HeadSort): number {
